@@ -1,0 +1,64 @@
+// The contract between the container engine and the network layer.
+
+export type Proto = 'tcp' | 'udp';
+
+/** One published port: -p [hostIp:]hostPort:containerPort[/proto]. hostIp '' means all. */
+export interface PortBinding {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  proto: Proto;
+}
+
+/** Docker-shaped per-network endpoint, as `inspect` shows it under NetworkSettings.Networks. */
+export interface EndpointSettings {
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  MacAddress: string;
+  Aliases: string[] | null;
+  /** minidock's own: the host end of the veth pair, and the interface name inside. */
+  HostInterface?: string;
+  Interface?: string;
+}
+
+/** Docker-shaped NetworkSettings (plus the netns name minidock uses). */
+export interface NetworkSettings {
+  SandboxKey: string; // /run/netns/NAME, '' for host mode
+  Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
+  Networks: Record<string, EndpointSettings>;
+}
+
+export interface ContainerRef {
+  id: string;
+  name: string;
+  running: boolean;
+  netnsPath: string; // '' when the container uses the host network
+}
+
+export interface NetworkRequest {
+  containerId: string;
+  containerName: string;
+  hostname: string;
+  /** 'bridge' (default) | 'host' | 'none' | 'container:<name|id>' | a user network name */
+  mode: string;
+  ip?: string;
+  aliases?: string[];
+  ports: PortBinding[];
+  /** Looks up another container (for container:<name|id>). */
+  lookup: (nameOrId: string) => ContainerRef | undefined;
+  /** Receives each host change as the command a person would type, with a comment. */
+  explain?: (line: string) => void;
+}
+
+export interface NetworkResult {
+  /** netns the container joins; '' = the host's own network namespace. */
+  netnsPath: string;
+  settings: NetworkSettings;
+  /** Lines for /etc/hosts beyond localhost: `IP\tname…` */
+  hosts: string[];
+  /** Content for /etc/resolv.conf. */
+  resolvConf: string;
+}
