@@ -1,0 +1,186 @@
+// Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
+import { UserError } from '../errors.js';
+import { columns, parseTemplate } from '../template.js';
+import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';
+import {
+  killContainer, removeContainer, startContainer, stopContainer, waitExit,
+} from '../../engine/container/lifecycle.js';
+import { parseEnv, parseNonNegInt, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
+import { psRow, inspectContainer } from '../../engine/container/views.js';
+
+/** Runs fn for each ref like Docker: print what succeeded, one error line each, exit 1 if any failed. */
+async function each(refs: string[], fn: (ref: string) => Promise<string | void>): Promise<number> {
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      const out = await fn(ref);
+      if (out !== undefined) process.stdout.write(out + '\n');
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      process.stderr.write(`minidock: ${e.message}\n`);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export function ps(o: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string }): void {
+  const noTrunc = o.trunc === false;
+  const now = Date.now();
+  const rows = allRecords()
+    .sort((a, b) => b.Created.localeCompare(a.Created))
+    .map((r) => psRow(r, noTrunc, now))
+    .filter((r) => o.all || r.State === 'running');
+  if (o.quiet) {
+    for (const r of rows) process.stdout.write(r.ID + '\n');
+    return;
+  }
+  if (o.format) {
+    const t = parseTemplate(o.format);
+    const lines = rows.map((r) => t.render(r));
+    if (t.table) process.stdout.write(columns([t.header(), ...lines].map((l) => l.split('\t'))) + '\n');
+    else for (const l of lines) process.stdout.write(l + '\n');
+    return;
+  }
+  const table = [
+    ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+    ...rows.map((r) => [r.ID, r.Image, r.Command, r.RunningFor, r.Status, r.Ports, r.Names]),
+  ];
+  process.stdout.write(columns(table) + '\n');
+}
+
+export function start(refs: string[]): Promise<number> {
+  return each(refs, async (ref) => {
+    const rec = mustFind(ref);
+    if (stateOf(rec).Running) return ref; // Docker: starting a running container is a no-op
+    await startContainer(rec, { detach: true });
+    return ref;
+  });
+}
+
+function timeoutOf(t: string): number {
+  if (t === '-1') return 1e9;
+  return parseNonNegInt(t, 'time');
+}
+
+export function stop(refs: string[], o: { time: string; signal: string }): Promise<number> {
+  const t = timeoutOf(o.time);
+  const sig = parseSignal(o.signal);
+  return each(refs, async (ref) => {
+    await stopContainer(ref, t, sig);
+    return ref;
+  });
+}
+
+export function restart(refs: string[], o: { time: string }): Promise<number> {
+  const t = timeoutOf(o.time);
+  return each(refs, async (ref) => {
+    const rec = await stopContainer(ref, t);
+    const fresh = mustFind(rec.Id);
+    fresh.RestartCount = 0;
+    await startContainer(fresh, { detach: true });
+    return ref;
+  });
+}
+
+export function kill(refs: string[], o: { signal: string }): Promise<number> {
+  const sig = parseSignal(o.signal);
+  return each(refs, async (ref) => {
+    await killContainer(ref, sig);
+    return ref;
+  });
+}
+
+export function wait(refs: string[]): Promise<number> {
+  return each(refs, async (ref) => {
+    const rec = mustFind(ref);
+    const code = await waitExit(rec.Id);
+    if (code === undefined) {
+      // removed while we waited (--rm): the exit code was in the exit file we no longer see
+      return '0';
+    }
+    return String(code);
+  });
+}
+
+export function rm(refs: string[], o: { force?: boolean; explain?: boolean }): Promise<number> {
+  void o.explain;
+  return each(refs, async (ref) => {
+    if (o.force && !findContainer(ref)) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
+    await removeContainer(ref, { force: !!o.force });
+    return ref;
+  });
+}
+
+export async function logs(ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean }): Promise<number> {
+  const tail = o.tail === 'all' ? undefined : parseNonNegInt(o.tail, 'tail');
+  const rec = mustFind(ref);
+  const { streamLogs } = await import('../../engine/container/logs.js');
+  await streamLogs(rec.Id, {
+    follow: !!o.follow,
+    tail,
+    timestamps: !!o.timestamps,
+    write: (e) => {
+      const line = o.timestamps ? `${e.time} ${e.log}` : e.log;
+      (e.stream === 'stderr' ? process.stderr : process.stdout).write(line);
+    },
+  });
+  return 0;
+}
+
+export async function exec(
+  ref: string,
+  cmd: string[],
+  o: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: string },
+): Promise<number> {
+  const env = o.env.map((e) => parseEnv(e)).filter((e): e is string => e !== undefined);
+  const workdir = o.workdir !== undefined ? parseWorkdir(o.workdir) : undefined;
+  if (o.user !== undefined) parseUser(o.user);
+  const { execInContainer } = await import('../../engine/container/exec.js');
+  return execInContainer(ref, {
+    cmd,
+    env,
+    workdir,
+    user: o.user,
+    tty: !!o.tty,
+    interactive: !!o.interactive,
+    detach: !!o.detach,
+  });
+}
+
+export async function inspect(refs: string[], o: { format?: string; type?: string }): Promise<number> {
+  const t = o.format ? parseTemplate(o.format) : undefined;
+  const found: unknown[] = [];
+  let failed = false;
+  for (const ref of refs) {
+    const obj = await inspectAny(ref, o.type);
+    if (obj === undefined) {
+      process.stderr.write(`minidock: Error: No such object: ${ref}\n`);
+      failed = true;
+      continue;
+    }
+    found.push(obj);
+  }
+  if (t) for (const obj of found) process.stdout.write(t.render(obj) + '\n');
+  else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+  return failed ? 1 : 0;
+}
+
+async function inspectAny(ref: string, type: string | undefined): Promise<unknown> {
+  if (type && !['container', 'image', 'network'].includes(type)) throw new UserError(`"${type}" is not a valid value for --type`);
+  if (!type || type === 'container') {
+    const rec = findContainer(ref);
+    if (rec) return inspectContainer(rec);
+  }
+  if (!type || type === 'image') {
+    const { inspectImage } = await import('./images.js');
+    const img = await inspectImage(ref);
+    if (img) return img;
+  }
+  if (!type || type === 'network') {
+    const { inspectNetworkByName } = await import('../../engine/network/index.js');
+    const net = await inspectNetworkByName(ref);
+    if (net) return net;
+  }
+  return undefined;
+}

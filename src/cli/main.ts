@@ -1,0 +1,185 @@
+// minidock's command line: Docker's commands and flags. This file only declares them; each
+// action loads its implementation lazily, so `minidock run` does not pay for `images`' code.
+import { Command, Option, CommanderError } from 'commander';
+import { UserError } from './errors.js';
+import { registerNetworkCommands } from './network.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+export const VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('minidock')
+    .description('A small, real, Docker-compatible container runtime that shows every kernel step it takes.\nState lives in $MINIDOCK_ROOT (default /var/lib/minidock).')
+    .version(VERSION, '-v, --version', 'Print version information and quit')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(false)
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `minidock: ${s.slice(7)}` : s) });
+
+  const runLike = (cmd: Command) =>
+    cmd
+      .helpOption('--help', 'Print usage')
+      .option('-d, --detach', 'Run container in background and print container ID')
+      .option('--rm', 'Automatically remove the container when it exits')
+      .option('--name <name>', 'Assign a name to the container')
+      .option('-e, --env <NAME=value>', 'Set environment variables', collect, [])
+      .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
+      .option('-w, --workdir <dir>', 'Working directory inside the container')
+      .option('-h, --hostname <name>', 'Container host name')
+      .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
+      .option('-v, --volume <host:ctr[:ro]>', 'Bind mount a host directory or file', collect, [])
+      .option('--tmpfs <path>', 'Mount a tmpfs directory', collect, [])
+      .option('-i, --interactive', 'Keep STDIN open')
+      .option('-t, --tty', 'Allocate a pseudo-TTY')
+      .option('-u, --user <user[:group]>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+      .addOption(new Option('--network <mode>', 'Connect a container to a network: bridge, host, none, container:<name|id>, or a network name').default('bridge'))
+      .addOption(new Option('--net <mode>').hideHelp())
+      .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', "Publish a container's port(s) to the host", collect, [])
+      .option('-P, --publish-all', 'Publish all exposed ports to random ports')
+      .option('--ip <address>', 'IPv4 address (e.g. 172.30.100.104)')
+      .option('--network-alias <alias>', 'Add network-scoped alias for the container', collect, [])
+      .option('--read-only', "Mount the container's root filesystem as read only")
+      .option('-l, --label <key=value>', 'Set meta data on a container', collect, [])
+      .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+      .argument('<image>', 'image to run')
+      .argument('[command...]', 'command and arguments')
+      .passThroughOptions();
+
+  runLike(program.command('run').description('Create and run a new container from an image')).action(async (image, command, opts) => {
+    const { runCommand } = await import('./commands/run.js');
+    process.exitCode = await runCommand(image, command, opts, { start: true });
+  });
+  runLike(program.command('create').description('Create a new container')).action(async (image, command, opts) => {
+    const { runCommand } = await import('./commands/run.js');
+    process.exitCode = await runCommand(image, command, opts, { start: false });
+  });
+
+  program
+    .command('ps')
+    .description('List containers')
+    .option('-a, --all', 'Show all containers (default shows just running)')
+    .option('-q, --quiet', 'Only display container IDs')
+    .option('--no-trunc', "Don't truncate output")
+    .option('--format <template>', "Format output using a Go template ('{{json .}}', '{{.Names}}', 'table …')")
+    .action(async (opts) => (await import('./commands/container.js')).ps(opts));
+
+  program
+    .command('start')
+    .description('Start one or more stopped containers')
+    .argument('<container...>')
+    .action(async (refs) => (process.exitCode = await (await import('./commands/container.js')).start(refs)));
+
+  program
+    .command('stop')
+    .description('Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)')
+    .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
+    .option('-s, --signal <signal>', 'Signal to send to the container', 'SIGTERM')
+    .argument('<container...>')
+    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).stop(refs, opts)));
+
+  program
+    .command('restart')
+    .description('Restart one or more containers')
+    .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
+    .argument('<container...>')
+    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).restart(refs, opts)));
+
+  program
+    .command('kill')
+    .description('Kill one or more running containers')
+    .option('-s, --signal <signal>', 'Signal to send to the container', 'KILL')
+    .argument('<container...>')
+    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).kill(refs, opts)));
+
+  program
+    .command('wait')
+    .description('Block until one or more containers stop, then print their exit codes')
+    .argument('<container...>')
+    .action(async (refs) => (process.exitCode = await (await import('./commands/container.js')).wait(refs)));
+
+  program
+    .command('rm')
+    .description('Remove one or more containers')
+    .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
+    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .argument('<container...>')
+    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).rm(refs, opts)));
+
+  program
+    .command('logs')
+    .description('Fetch the logs of a container')
+    .option('-f, --follow', 'Follow log output')
+    .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs', 'all')
+    .option('-t, --timestamps', 'Show timestamps')
+    .argument('<container>')
+    .action(async (ref, opts) => (process.exitCode = await (await import('./commands/container.js')).logs(ref, opts)));
+
+  program
+    .command('exec')
+    .description('Execute a command in a running container')
+    .option('-d, --detach', 'Detached mode: run command in the background')
+    .option('-i, --interactive', 'Keep STDIN open')
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
+    .option('-e, --env <NAME=value>', 'Set environment variables', collect, [])
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .option('-u, --user <user[:group]>', 'Username or UID')
+    .argument('<container>')
+    .argument('<command...>')
+    .passThroughOptions()
+    .action(async (ref, cmd, opts) => (process.exitCode = await (await import('./commands/container.js')).exec(ref, cmd, opts)));
+
+  program
+    .command('inspect')
+    .description('Return low-level information on containers, images or networks')
+    .option('-f, --format <template>', 'Format output using a Go template')
+    .option('--type <type>', 'Return JSON for specified type (container, image, network)')
+    .argument('<name...>')
+    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts)));
+
+  program
+    .command('images')
+    .description('List images')
+    .option('-q, --quiet', 'Only show image IDs')
+    .option('--digests', 'Show digests')
+    .option('--no-trunc', "Don't truncate output")
+    .option('--format <template>', 'Format output using a Go template')
+    .action(async (opts) => (process.exitCode = await (await import('./commands/images.js')).images(opts)));
+
+  program
+    .command('version')
+    .description('Show the minidock version information')
+    .action(() => {
+      process.stdout.write(`minidock version ${VERSION}\nNode.js ${process.version}\nOS/Arch linux/${process.arch === 'x64' ? 'amd64' : process.arch}\n`);
+    });
+
+  program
+    .command('internal-cleanup', { hidden: true })
+    .description('Run by the shim after a container ended: release its network, honour --rm')
+    .argument('<id>')
+    .action(async (id) => (await import('../engine/container/lifecycle.js')).cleanupContainer(id));
+
+  registerNetworkCommands(program);
+
+  await program.parseAsync(argv);
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof CommanderError) {
+      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      process.exitCode = ok ? 0 : 125;
+      return;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`minidock: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`minidock: ${e instanceof Error ? (process.env.MINIDOCK_DEBUG ? e.stack : e.message) : String(e)}\n`);
+    process.exitCode = 125;
+  },
+);

@@ -1,0 +1,79 @@
+// `exec`: one more process inside a running container, through the shim's exec mode, which
+// joins every namespace of the container's PID 1 and applies the same user and restrictions.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../cli/errors.js';
+import { shimPath, writeShimConfig } from '../../runtime/shim.js';
+import { files, mustFind, stateOf } from './record.js';
+import { mergeEnv, parseUser, resolveUser } from './options.js';
+import { readFileSync } from 'node:fs';
+
+export interface ExecOptions {
+  cmd: string[];
+  env: string[];
+  workdir?: string;
+  user?: string;
+  tty: boolean;
+  interactive: boolean;
+  detach: boolean;
+}
+
+function readRootFile(pid: number, path: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/root/${path}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export async function execInContainer(ref: string, o: ExecOptions): Promise<number> {
+  const rec = mustFind(ref);
+  const st = stateOf(rec);
+  if (!st.Running) throw new UserError(`Error response from daemon: container ${rec.Id} is not running`, 1);
+  const userSpec = o.user ?? rec.Config.User;
+  const user = resolveUser(userSpec ? parseUser(userSpec) : undefined, readRootFile(st.Pid, 'etc/passwd'), readRootFile(st.Pid, 'etc/group'));
+  const cfgFile = join(files.dir(rec.Id), `exec-${randomBytes(6).toString('hex')}.config`);
+  writeShimConfig(cfgFile, [
+    ['pid', st.Pid],
+    ['cwd', o.workdir ?? (rec.Config.WorkingDir || '/')],
+    ['uid', user.uid],
+    ['gid', user.gid],
+    ...user.groups.map((g): [string, number] => ['group', g]),
+    ...mergeEnv(rec.Config.Env, o.env).map((e): [string, string] => ['env', e]),
+    ...o.cmd.map((a): [string, string] => ['arg', a]),
+    ['tty', o.tty],
+    ['stdin', o.interactive],
+    ['detach', o.detach],
+  ]);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const child = o.detach
+        ? spawn(shimPath(), ['exec', cfgFile], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] })
+        : spawn(shimPath(), ['exec', cfgFile], { stdio: 'inherit' });
+      const ignore = () => undefined;
+      const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+      if (!o.detach) for (const s of sigs) process.on(s, ignore);
+      child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
+      if (o.detach) {
+        let report = '';
+        const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+        fd3.setEncoding('utf8').on('data', (d: string) => (report += d));
+        fd3.on('end', () => {
+          child.unref();
+          const err = /^err (\d+) (.*)/s.exec(report);
+          if (err) reject(new UserError(err[2].trim(), Number(err[1])));
+          else resolve(0);
+        });
+      } else {
+        child.on('exit', (code) => {
+          for (const s of sigs) process.off(s, ignore);
+          resolve(code ?? 125);
+        });
+      }
+    });
+  } finally {
+    rmSync(cfgFile, { force: true });
+  }
+}

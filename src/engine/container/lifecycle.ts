@@ -1,0 +1,384 @@
+// Container lifecycle: create → start → (running) → exited → removed.
+//
+// The CLI never holds a lock across a container's life: locks cover the short steps that
+// read-modify-write shared state (names, the record, network allocations).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../cli/errors.js';
+import { withLock } from '../../state/lock.js';
+import { writeFileAtomic } from '../../state/atomic.js';
+import { paths } from '../../state/paths.js';
+import { exitCommand, shimPath, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
+import { setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
+import type { ContainerRef, PortBinding } from '../network/types.js';
+import {
+  allRecords, files, findContainer, loadRecord, mustFind, saveRecord, stateOf,
+  type ContainerRecord,
+} from './record.js';
+import { generateName, resolveUser, parseUser, validateName, type BindMount } from './options.js';
+
+export interface CreateOptions {
+  image: string; // image reference as typed
+  imageId: string;
+  imageDisplay: string;
+  layerDirs: string[];
+  name?: string;
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  env: string[];
+  workdir: string;
+  hostname?: string;
+  user: string;
+  tty: boolean;
+  interactive: boolean;
+  autoRemove: boolean;
+  binds: BindMount[];
+  tmpfs: Record<string, string>;
+  network: string;
+  ports: PortBinding[];
+  ip?: string;
+  aliases?: string[];
+  readonly: boolean;
+  labels: Record<string, string>;
+}
+
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export async function createContainer(o: CreateOptions): Promise<ContainerRecord> {
+  const id = newId();
+  const argv = [...(o.entrypoint ?? []), ...(o.cmd ?? [])];
+  if (argv.length === 0) throw new UserError('No command specified');
+  return withLock('containers', () => {
+    const taken = new Set(allRecords().map((r) => r.Name));
+    let name: string;
+    if (o.name !== undefined) {
+      name = validateName(o.name);
+      const other = allRecords().find((r) => r.Name === name);
+      if (other) {
+        throw new UserError(
+          `Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+    } else name = generateName((n) => taken.has(n));
+    const rec: ContainerRecord = {
+      Id: id,
+      Name: name,
+      Created: new Date().toISOString(),
+      Path: argv[0],
+      Args: argv.slice(1),
+      Image: o.imageId,
+      ImageRef: o.imageDisplay,
+      LayerDirs: o.layerDirs,
+      Config: {
+        Hostname: o.hostname ?? id.slice(0, 12),
+        Domainname: '',
+        User: o.user,
+        Env: o.env,
+        Cmd: o.cmd,
+        Entrypoint: o.entrypoint,
+        Image: o.imageDisplay,
+        WorkingDir: o.workdir,
+        Tty: o.tty,
+        OpenStdin: o.interactive,
+        AttachStdin: o.interactive,
+        Labels: o.labels,
+      },
+      HostConfig: {
+        AutoRemove: o.autoRemove,
+        Binds: o.binds.map((b) => `${b.source}:${b.target}${b.readonly ? ':ro' : ''}`),
+        Tmpfs: o.tmpfs,
+        NetworkMode: o.network,
+        PortBindings: o.ports,
+        ReadonlyRootfs: o.readonly,
+        IPAddress: o.ip,
+        Aliases: o.aliases,
+      },
+      NetworkSettings: null,
+      StartedAt: '',
+      Wired: false,
+      RestartCount: 0,
+    };
+    for (const d of [files.upper(id), files.work(id), files.rootfs(id)]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    saveRecord(rec);
+    return rec;
+  });
+}
+
+function containerRef(nameOrId: string): ContainerRef | undefined {
+  const r = findContainer(nameOrId);
+  if (!r) return undefined;
+  const st = stateOf(r);
+  return { id: r.Id, name: r.Name, running: st.Running, netnsPath: r.NetworkSettings?.SandboxKey ?? '' };
+}
+
+/** Reads a file of the container's root from the host side: its upper dir, then layers top-down. */
+function readRootfsFile(rec: ContainerRecord, path: string): string {
+  for (const dir of [files.upper(rec.Id), ...[...rec.LayerDirs].reverse()]) {
+    try {
+      return readFileSync(join(dir, path), 'utf8');
+    } catch {
+      /* not in this layer */
+    }
+  }
+  return '';
+}
+
+const HOSTS_HEADER = `127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
+fe00::0\tip6-localnet
+ff00::0\tip6-mcastprefix
+ff02::1\tip6-allnodes
+ff02::2\tip6-allrouters
+`;
+
+function parseBind(b: string): BindMount {
+  const ro = b.endsWith(':ro');
+  const [source, target] = (ro ? b.slice(0, -3) : b).split(':');
+  return { source, target, readonly: ro };
+}
+
+export interface StartOptions {
+  detach: boolean;
+  explain?: (line: string) => void;
+}
+
+/**
+ * Wires the container (network, /etc files) and starts its process through the shim.
+ * Detached: resolves once the process runs. Foreground: resolves with its exit code once it ends.
+ */
+export async function startContainer(rec: ContainerRecord, opts: StartOptions): Promise<number> {
+  const id = rec.Id;
+  const user = resolveUser(rec.Config.User ? parseUser(rec.Config.User) : undefined, readRootfsFile(rec, 'etc/passwd'), readRootfsFile(rec, 'etc/group'));
+
+  await withLock(`c-${id}`, async () => {
+    const st = stateOf(rec);
+    if (st.Running) throw new UserError(`container ${rec.Name} is already running`);
+    if (rec.Wired) await unwire(rec); // left over from a crash
+    rmSync(files.pid(id), { force: true });
+    rmSync(files.exit(id), { force: true });
+    for (const b of rec.HostConfig.Binds.map(parseBind)) {
+      if (!existsSync(b.source)) mkdirSync(b.source, { recursive: true }); // Docker creates a missing -v source
+    }
+    const net = await setupContainerNetwork({
+      containerId: id,
+      containerName: rec.Name,
+      hostname: rec.Config.Hostname,
+      mode: rec.HostConfig.NetworkMode,
+      ip: rec.HostConfig.IPAddress,
+      aliases: rec.HostConfig.Aliases,
+      ports: rec.HostConfig.PortBindings,
+      lookup: containerRef,
+      explain: opts.explain,
+    });
+    try {
+      writeFileAtomic(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
+      writeFileAtomic(files.hostname(id), rec.Config.Hostname + '\n');
+      writeFileAtomic(files.resolv(id), net.resolvConf);
+      rec.NetworkSettings = net.settings;
+      rec.Wired = true;
+      rec.StartedAt = new Date().toISOString();
+      saveRecord(rec);
+    } catch (e) {
+      await teardownContainerNetwork(id, net.settings).catch(() => undefined);
+      throw e;
+    }
+    const cfg: ShimConfig = [
+      ['id', id],
+      ...[...rec.LayerDirs].reverse().map((d): [string, string] => ['lower', d]),
+      ['upper', files.upper(id)],
+      ['work', files.work(id)],
+      ['rootfs', files.rootfs(id)],
+      ['netns', net.netnsPath || undefined],
+      ['hostname', rec.Config.Hostname],
+      ['cwd', rec.Config.WorkingDir || '/'],
+      ['uid', user.uid],
+      ['gid', user.gid],
+      ...user.groups.map((g): [string, number] => ['group', g]),
+      ...rec.Config.Env.map((e): [string, string] => ['env', e]),
+      ...[rec.Path, ...rec.Args].map((a): [string, string] => ['arg', a]),
+      ['bind', `${files.hosts(id)}\t/etc/hosts\trw`],
+      ['bind', `${files.hostname(id)}\t/etc/hostname\trw`],
+      ['bind', `${files.resolv(id)}\t/etc/resolv.conf\trw`],
+      ...rec.HostConfig.Binds.map(parseBind).map((b): [string, string] => ['bind', `${b.source}\t${b.target}\t${b.readonly ? 'ro' : 'rw'}`]),
+      ...Object.keys(rec.HostConfig.Tmpfs).map((p): [string, string] => ['tmpfs', p]),
+      ['tty', rec.Config.Tty],
+      ['stdin', rec.Config.OpenStdin],
+      ['detach', opts.detach],
+      ['readonly', rec.HostConfig.ReadonlyRootfs],
+      ['log', files.log(id)],
+      ['pidfile', files.pid(id)],
+      ['exitfile', files.exit(id)],
+      ...exitCommand(id).map((a): [string, string] => ['exitcmd', a]),
+    ];
+    writeShimConfig(files.shimConfig(id), cfg);
+    opts.explain?.(explainProcess(rec, net.netnsPath));
+  });
+
+  return opts.detach ? startDetached(rec) : runForeground(rec);
+}
+
+function explainProcess(rec: ContainerRecord, netns: string): string {
+  const lower = [...rec.LayerDirs].reverse().join(':');
+  const root = files.rootfs(rec.Id);
+  return [
+    '# the container process: new PID, mount, UTS and IPC namespaces' + (netns ? `, in netns ${netns}` : ', on the host network'),
+    '# (done by minidock-shim with clone/setns/mount/pivot_root; these mounts exist only inside the container)',
+    `${netns ? `ip netns exec ${netns.split('/').pop()} ` : ''}unshare --pid --mount --uts --ipc --fork sh -c '`,
+    `  mount -t overlay overlay -o lowerdir=${lower},upperdir=${files.upper(rec.Id)},workdir=${files.work(rec.Id)} ${root}`,
+    `  mount -t proc proc ${root}/proc; mount -t tmpfs tmpfs ${root}/dev; mount -t sysfs -o ro sysfs ${root}/sys`,
+    `  hostname ${rec.Config.Hostname}; cd ${root}; pivot_root . .; umount -l .`,
+    `  exec ${[rec.Path, ...rec.Args].map(shellQuote).join(' ')}'`,
+  ].join('\n');
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+function startDetached(rec: ContainerRecord): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shimPath(), ['run', files.shimConfig(rec.Id)], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    let report = '';
+    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+    fd3.setEncoding('utf8');
+    fd3.on('data', (d: string) => (report += d));
+    child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
+    fd3.on('end', async () => {
+      child.unref();
+      const m = /^ok (\d+)/.exec(report);
+      if (m) return resolve(0);
+      const err = /^err (\d+) (.*)/s.exec(report);
+      await cleanupContainer(rec.Id).catch(() => undefined);
+      reject(new UserError(err ? err[2].trim() : `container ${rec.Name} failed to start`, err ? Number(err[1]) : 125));
+    });
+  });
+}
+
+function runForeground(rec: ContainerRecord): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shimPath(), ['run', files.shimConfig(rec.Id)], { stdio: 'inherit' });
+    // The shim forwards signals to the container (Docker's sig-proxy); the CLI only waits.
+    const ignore = () => undefined;
+    const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+    for (const s of sigs) process.on(s, ignore);
+    child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
+    child.on('exit', async (code, signal) => {
+      for (const s of sigs) process.off(s, ignore);
+      try {
+        await cleanupContainer(rec.Id);
+      } catch (e) {
+        process.stderr.write(`minidock: cleanup of ${rec.Name}: ${(e as Error).message}\n`);
+      }
+      resolve(code ?? (signal ? 125 : 0));
+    });
+  });
+}
+
+async function unwire(rec: ContainerRecord): Promise<void> {
+  await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined);
+  rec.Wired = false;
+  saveRecord(rec);
+}
+
+/**
+ * After a container's process ended: release its network, and remove it when --rm.
+ * Idempotent, and safe to race with itself (the shim's exit command, `stop`, a foreground run).
+ */
+export async function cleanupContainer(id: string): Promise<void> {
+  let remove = false;
+  await withLock(`c-${id}`, async () => {
+    const rec = loadRecord(id);
+    if (!rec) return;
+    const st = stateOf(rec);
+    if (st.Running) return;
+    if (rec.Wired) await unwire(rec);
+    remove = rec.HostConfig.AutoRemove;
+  });
+  if (remove) await removeContainer(id, { force: false });
+}
+
+export async function killContainer(ref: string, signal: number): Promise<ContainerRecord> {
+  const rec = mustFind(ref);
+  const st = stateOf(rec);
+  if (!st.Running) throw new UserError(`Error response from daemon: cannot kill container: ${ref}: container ${rec.Id} is not running`, 1);
+  try {
+    process.kill(st.Pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+  return rec;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the container is no longer running; returns its exit code. */
+export async function waitExit(id: string, timeoutMs = Infinity): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const rec = loadRecord(id);
+    if (!rec) return undefined;
+    const st = stateOf(rec);
+    if (!st.Running && st.Status !== 'created') return st.ExitCode;
+    if (st.Status === 'created' && !rec.StartedAt) return undefined;
+    if (Date.now() >= deadline) return undefined;
+    await sleep(delay);
+  }
+}
+
+export async function stopContainer(ref: string, timeoutSec: number, signal = 15): Promise<ContainerRecord> {
+  const rec = mustFind(ref);
+  const st = stateOf(rec);
+  if (st.Running) {
+    try {
+      process.kill(st.Pid, signal);
+    } catch {
+      /* already gone */
+    }
+    if ((await waitExit(rec.Id, timeoutSec * 1000)) === undefined && stateOf(rec).Running) {
+      try {
+        process.kill(st.Pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await waitExit(rec.Id, 10_000);
+    }
+  }
+  await cleanupContainer(rec.Id);
+  return rec;
+}
+
+export async function removeContainer(ref: string, opts: { force: boolean }): Promise<ContainerRecord | undefined> {
+  const rec = findContainer(ref);
+  if (!rec) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
+  const st = stateOf(rec);
+  if (st.Running) {
+    if (!opts.force) {
+      throw new UserError(
+        `Error response from daemon: cannot remove container "/${rec.Name}": container is running: stop the container before removing or force remove`,
+        1,
+      );
+    }
+    try {
+      process.kill(st.Pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    await waitExit(rec.Id, 10_000);
+  }
+  await withLock(`c-${rec.Id}`, async () => {
+    const cur = loadRecord(rec.Id);
+    if (!cur) return; // removed by someone else meanwhile
+    writeFileSync(files.removing(rec.Id), '');
+    if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined);
+    rmSync(files.dir(rec.Id), { recursive: true, force: true });
+  });
+  rmSync(join(paths.locks(), `c-${rec.Id}`), { force: true });
+  return rec;
+}

@@ -1,0 +1,207 @@
+// Parsers for `run` options. Pure functions: each takes what the user typed and returns a
+// value or throws a UserError whose one line names the bad value (exit 125, like Docker).
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { UserError } from '../../cli/errors.js';
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function validateName(name: string): string {
+  const n = name.startsWith('/') ? name.slice(1) : name;
+  if (!NAME_RE.test(n) || n.length > 128) {
+    throw new UserError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  return n;
+}
+
+const ENV_NAME_RE = /^[^=\0]+$/;
+
+/** -e NAME=value, or -e NAME to copy it from the caller's environment (dropped when unset). */
+export function parseEnv(spec: string, from: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (spec.includes('\0')) throw new UserError(`invalid environment variable: ${JSON.stringify(spec)}`);
+  const eq = spec.indexOf('=');
+  if (eq === 0) throw new UserError(`invalid environment variable: ${spec}`);
+  if (eq > 0) return spec;
+  if (!ENV_NAME_RE.test(spec) || /\s/.test(spec)) throw new UserError(`invalid environment variable: ${spec}`);
+  const v = from[spec];
+  return v === undefined ? undefined : `${spec}=${v}`;
+}
+
+/** --env-file: one NAME=value or NAME a line; blank lines and # comments skipped. */
+export function parseEnvFileText(text: string, file: string, from: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) return;
+    const name = line.split('=')[0];
+    if (/\s/.test(name) || name === '') throw new UserError(`invalid env file ${file} line ${i + 1}: variable '${name}' contains whitespaces`);
+    const v = parseEnv(line, from);
+    if (v !== undefined) out.push(v);
+  });
+  return out;
+}
+
+export function readEnvFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  return parseEnvFileText(text, file);
+}
+
+/** Merges env lists: later entries override earlier ones with the same name, order kept. */
+export function mergeEnv(...lists: string[][]): string[] {
+  const map = new Map<string, string>();
+  for (const list of lists) for (const e of list) {
+    const eq = e.indexOf('=');
+    map.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  return [...map.values()];
+}
+
+export interface BindMount {
+  source: string;
+  target: string;
+  readonly: boolean;
+}
+
+/** -v /host/path:/container/path[:ro|rw]. Named volumes are not supported (yet). */
+export function parseVolume(spec: string): BindMount {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
+    throw new UserError(`invalid volume specification: '${spec}'`);
+  }
+  const [source, target, mode = 'rw'] = parts;
+  if (!source.startsWith('/')) {
+    throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, use an absolute host path`);
+  }
+  if (!target.startsWith('/')) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
+  const modes = mode.split(',');
+  for (const m of modes) if (!['ro', 'rw', 'z', 'Z'].includes(m)) throw new UserError(`invalid mode: ${mode}`);
+  const t = posix.normalize(target);
+  if (t === '/') throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
+  return { source: posix.normalize(source), target: t, readonly: modes.includes('ro') };
+}
+
+/** --tmpfs /path[:options]; options are accepted like Docker's but only the path is used. */
+export function parseTmpfs(spec: string): [string, string] {
+  const colon = spec.indexOf(':');
+  const path = colon < 0 ? spec : spec.slice(0, colon);
+  const opts = colon < 0 ? '' : spec.slice(colon + 1);
+  if (!path.startsWith('/') || posix.normalize(path) === '/') throw new UserError(`invalid tmpfs mount: '${spec}': path must be absolute and not /`);
+  return [posix.normalize(path), opts];
+}
+
+export interface UserSpec {
+  user: string;
+  group?: string;
+}
+
+const USER_PART = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/;
+
+export function parseUser(spec: string): UserSpec {
+  const [user, group, extra] = spec.split(':');
+  if (extra !== undefined || !user || !USER_PART.test(user) || (group !== undefined && !USER_PART.test(group))) {
+    throw new UserError(`invalid user: ${JSON.stringify(spec)}`);
+  }
+  for (const part of [user, group]) {
+    if (part && /^\d+$/.test(part) && Number(part) > 2 ** 31 - 1) throw new UserError(`invalid user: ${JSON.stringify(spec)}: id out of range`);
+  }
+  return { user, group };
+}
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+/** Resolves a user spec against the container's /etc/passwd and /etc/group (as texts). */
+export function resolveUser(spec: UserSpec | undefined, passwd: string, group: string): ResolvedUser {
+  if (!spec) return { uid: 0, gid: 0, groups: [] };
+  const pw = passwd.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 4);
+  const gr = group.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 3);
+  let uid: number;
+  let gid: number;
+  let userName: string | undefined;
+  if (/^\d+$/.test(spec.user)) {
+    uid = Number(spec.user);
+    const entry = pw.find((f) => Number(f[2]) === uid);
+    gid = entry ? Number(entry[3]) : 0;
+    userName = entry?.[0];
+  } else {
+    const entry = pw.find((f) => f[0] === spec.user);
+    if (!entry) throw new UserError(`unable to find user ${spec.user}: no matching entries in passwd file`, 125);
+    uid = Number(entry[2]);
+    gid = Number(entry[3]);
+    userName = entry[0];
+  }
+  if (spec.group !== undefined) {
+    if (/^\d+$/.test(spec.group)) gid = Number(spec.group);
+    else {
+      const g = gr.find((f) => f[0] === spec.group);
+      if (!g) throw new UserError(`unable to find group ${spec.group}: no matching entries in group file`, 125);
+      gid = Number(g[2]);
+    }
+  }
+  const groups = userName
+    ? gr.filter((f) => (f[3] ?? '').split(',').includes(userName!)).map((f) => Number(f[2])).filter((g) => g !== gid)
+    : [];
+  return { uid, gid, groups };
+}
+
+/** -w: must be absolute (Docker's rule). */
+export function parseWorkdir(dir: string): string {
+  if (!dir.startsWith('/')) throw new UserError(`the working directory '${dir}' is invalid, it needs to be an absolute path`);
+  return posix.normalize(dir);
+}
+
+const HOSTNAME_RE = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+export function parseHostname(h: string): string {
+  if (h.length > 253 || !HOSTNAME_RE.test(h)) throw new UserError(`invalid hostname format: ${h}`);
+  return h;
+}
+
+/** Signals by name (KILL, SIGKILL) or number, as `kill -s` and `stop --signal` take them. */
+export const SIGNALS: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11,
+  USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20,
+  TTIN: 21, TTOU: 22, URG: 23, XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
+};
+
+export function parseSignal(s: string): number {
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const name = s.toUpperCase().replace(/^SIG/, '');
+    if (name in SIGNALS) return SIGNALS[name];
+  }
+  throw new UserError(`invalid signal: ${s}`);
+}
+
+/** Non-negative integer option (like --tail, -t). */
+export function parseNonNegInt(value: string, what: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UserError(`invalid ${what}: ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** Splits an image's "command" into Path and Args the way Docker does: entrypoint + cmd. */
+export function commandLine(entrypoint: string[] | null, cmd: string[] | null): string[] {
+  return [...(entrypoint ?? []), ...(cmd ?? [])];
+}
+
+const ADJ = ['admiring', 'bold', 'brave', 'calm', 'clever', 'eager', 'elated', 'focused', 'gallant', 'happy', 'jolly', 'keen', 'kind', 'lucid', 'nifty', 'quirky', 'serene', 'sharp', 'stoic', 'vibrant', 'wizardly', 'zealous'];
+const NOUN = ['archimedes', 'babbage', 'curie', 'darwin', 'einstein', 'euler', 'feynman', 'galois', 'hopper', 'kepler', 'lamport', 'lovelace', 'noether', 'pascal', 'ritchie', 'shannon', 'thompson', 'torvalds', 'turing', 'wozniak'];
+
+export function generateName(taken: (n: string) => boolean): string {
+  for (let i = 0; ; i++) {
+    const a = ADJ[Math.floor(Math.random() * ADJ.length)];
+    const b = NOUN[Math.floor(Math.random() * NOUN.length)];
+    const name = i < 10 ? `${a}_${b}` : `${a}_${b}${i}`;
+    if (!taken(name)) return name;
+  }
+}

@@ -1,0 +1,220 @@
+// The container record on disk, and how its true state is read.
+//
+// container.json holds what minidock decided (config, network settings). What actually
+// happened to the process is written by the shim, not by the CLI: `pid` once the process
+// runs and `exit` when it ends. The state is computed from those files and /proc on every
+// read, so `ps` tells the truth even when a CLI, the shim or the whole host died.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { paths } from '../../state/paths.js';
+import { UserError } from '../../cli/errors.js';
+import type { NetworkSettings, PortBinding } from '../network/types.js';
+
+export type Status = 'created' | 'running' | 'exited' | 'removing';
+
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  Env: string[];
+  Cmd: string[] | null;
+  Entrypoint: string[] | null;
+  Image: string;
+  WorkingDir: string;
+  Tty: boolean;
+  OpenStdin: boolean;
+  AttachStdin: boolean;
+  Labels: Record<string, string>;
+}
+
+export interface HostConfig {
+  AutoRemove: boolean;
+  Binds: string[];
+  Tmpfs: Record<string, string>;
+  NetworkMode: string;
+  PortBindings: PortBinding[];
+  ReadonlyRootfs: boolean;
+  /** minidock's own: --ip and --network-alias, kept so `start` wires the same way. */
+  IPAddress?: string;
+  Aliases?: string[];
+}
+
+export interface ContainerRecord {
+  Id: string;
+  Name: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  Image: string; // image id (sha256:…)
+  ImageRef: string; // what the user typed, normalised for display
+  LayerDirs: string[]; // bottom-most first
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  NetworkSettings: NetworkSettings | null;
+  /** Set by start; the truth about the process comes from the pid/exit files. */
+  StartedAt: string;
+  /** True while network/mounts set up for a run are still held (teardown pending). */
+  Wired: boolean;
+  RestartCount: number;
+}
+
+export interface ContainerState {
+  Status: Status;
+  Running: boolean;
+  Pid: number;
+  ExitCode: number;
+  StartedAt: string;
+  FinishedAt: string;
+  Error: string;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export const files = {
+  dir: (id: string) => paths.container(id),
+  record: (id: string) => join(paths.container(id), 'container.json'),
+  pid: (id: string) => join(paths.container(id), 'pid'),
+  exit: (id: string) => join(paths.container(id), 'exit'),
+  log: (id: string) => join(paths.container(id), 'json.log'),
+  shimConfig: (id: string) => join(paths.container(id), 'shim.config'),
+  upper: (id: string) => join(paths.container(id), 'upper'),
+  work: (id: string) => join(paths.container(id), 'work'),
+  rootfs: (id: string) => join(paths.container(id), 'rootfs'),
+  hosts: (id: string) => join(paths.container(id), 'hosts'),
+  hostname: (id: string) => join(paths.container(id), 'hostname'),
+  resolv: (id: string) => join(paths.container(id), 'resolv.conf'),
+  removing: (id: string) => join(paths.container(id), 'removing'),
+};
+
+export function loadRecord(id: string): ContainerRecord | undefined {
+  try {
+    return readJson<ContainerRecord>(files.record(id));
+  } catch {
+    return undefined; // a half-created directory is not a container
+  }
+}
+
+export function saveRecord(rec: ContainerRecord): void {
+  writeJsonAtomic(files.record(rec.Id), rec);
+}
+
+export function allIds(): string[] {
+  try {
+    return readdirSync(paths.containers()).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  } catch {
+    return [];
+  }
+}
+
+export function allRecords(): ContainerRecord[] {
+  const out: ContainerRecord[] = [];
+  for (const id of allIds()) {
+    const r = loadRecord(id);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+/** Docker's lookup order: full id, exact name, then unique id prefix. */
+export function findContainer(ref: string): ContainerRecord | undefined {
+  const name = ref.startsWith('/') ? ref.slice(1) : ref;
+  const recs = allRecords();
+  const byId = recs.find((r) => r.Id === ref);
+  if (byId) return byId;
+  const byName = recs.find((r) => r.Name === name);
+  if (byName) return byName;
+  if (/^[0-9a-f]+$/.test(ref)) {
+    const matches = recs.filter((r) => r.Id.startsWith(ref));
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) throw new UserError(`Error response from daemon: multiple IDs found with provided prefix: ${ref}`);
+  }
+  return undefined;
+}
+
+export function mustFind(ref: string): ContainerRecord {
+  const r = findContainer(ref);
+  if (!r) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
+  return r;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+let bootTimeMs: number | undefined;
+function bootTime(): number {
+  if (bootTimeMs === undefined) {
+    const m = /^btime (\d+)$/m.exec(readText('/proc/stat') ?? '');
+    bootTimeMs = m ? Number(m[1]) * 1000 : 0;
+  }
+  return bootTimeMs;
+}
+
+/** Start time of a live process in ms since the epoch, or undefined when it is gone. */
+export function processStartMs(pid: number): number | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // Field 22 (starttime, in clock ticks since boot) comes after the ")" that ends comm.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = rest[0];
+  if (state === 'Z' || state === 'X') return undefined;
+  const ticks = Number(rest[19]);
+  return bootTime() + (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** The PID in the pid file, if that very process is still alive. */
+export function livePid(id: string): number | undefined {
+  const file = files.pid(id);
+  const text = readText(file);
+  if (!text) return undefined;
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const started = processStartMs(pid);
+  if (started === undefined) return undefined;
+  // Guard against PID reuse (after a reboot, or a long time): the process must have started
+  // around when the shim wrote the pid file.
+  const written = statSync(file).mtimeMs;
+  if (Math.abs(written - started) > 5_000) return undefined;
+  return pid;
+}
+
+export interface ExitInfo {
+  code: number;
+  finishedAt: string;
+}
+
+export function readExit(id: string): ExitInfo | undefined {
+  const text = readText(files.exit(id));
+  if (!text) return undefined;
+  const [code, nanos] = text.trim().split(/\s+/);
+  const ms = Number(BigInt(nanos ?? '0') / 1_000_000n);
+  return { code: Number(code), finishedAt: new Date(ms).toISOString() };
+}
+
+export function stateOf(rec: ContainerRecord): ContainerState {
+  const base: ContainerState = {
+    Status: 'created',
+    Running: false,
+    Pid: 0,
+    ExitCode: 0,
+    StartedAt: rec.StartedAt || ZERO_TIME,
+    FinishedAt: ZERO_TIME,
+    Error: '',
+  };
+  if (existsSync(files.removing(rec.Id))) return { ...base, Status: 'removing' };
+  if (!rec.StartedAt) return base;
+  const exit = readExit(rec.Id);
+  if (exit) return { ...base, Status: 'exited', ExitCode: exit.code, FinishedAt: exit.finishedAt };
+  const pid = livePid(rec.Id);
+  if (pid) return { ...base, Status: 'running', Running: true, Pid: pid };
+  // A pid file but neither an exit record nor a live process: the shim was killed together
+  // with the container, or the host rebooted. Exited, code unknown — never a ghost "running".
+  // No pid file at all: it never got as far as running (Docker leaves such a one "created").
+  if (!existsSync(files.pid(rec.Id))) return base;
+  return { ...base, Status: 'exited', ExitCode: 255, FinishedAt: rec.StartedAt, Error: 'container process vanished' };
+}

@@ -1,0 +1,78 @@
+// Runs the real minidock CLI against a state root of the test's own.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/minidock', import.meta.url));
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Minidock {
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(extraEnv: NodeJS.ProcessEnv = {}, readonly prefix: string[] = []) {
+    this.root = mkdtempSync(join(tmpdir(), 'mdtest-'));
+    this.env = { ...process.env, MINIDOCK_ROOT: this.root, ...extraEnv };
+  }
+
+  /** Runs minidock synchronously. */
+  run(args: string[], opts: { input?: string; timeout?: number } = {}): Result {
+    const [cmd, ...pre] = this.prefix.length ? this.prefix : [process.execPath];
+    const argv = this.prefix.length ? [...pre, process.execPath, BIN, ...args] : [BIN, ...args];
+    const r = spawnSync(cmd, argv, {
+      env: this.env,
+      input: opts.input ?? '',
+      encoding: 'utf8',
+      timeout: opts.timeout ?? 60_000,
+    });
+    return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** Runs minidock asynchronously (for parallel runs and followers). */
+  runAsync(args: string[], opts: { input?: string } = {}): Promise<Result> {
+    return new Promise((res) => {
+      const [cmd, ...pre] = this.prefix.length ? this.prefix : [process.execPath];
+      const argv = this.prefix.length ? [...pre, process.execPath, BIN, ...args] : [BIN, ...args];
+      const c = spawn(cmd, argv, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d) => (stdout += d));
+      c.stderr.on('data', (d) => (stderr += d));
+      c.stdin.end(opts.input ?? '');
+      c.on('close', (code) => res({ code: code ?? 1, stdout, stderr }));
+    });
+  }
+
+  /** Runs and expects success; returns trimmed stdout. */
+  ok(args: string[], opts: { input?: string } = {}): string {
+    const r = this.run(args, opts);
+    if (r.code !== 0) throw new Error(`minidock ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  /** Removes every container of this root, then the root itself. */
+  cleanup(): void {
+    let ids: string[] = [];
+    try {
+      ids = readdirSync(join(this.root, 'containers'));
+    } catch {
+      /* none */
+    }
+    if (ids.length) this.run(['rm', '-f', ...ids]);
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export function sh(cmd: string, args: string[], input = ''): Result {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input });
+  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
