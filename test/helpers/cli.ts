@@ -17,15 +17,39 @@ export class Minidock {
   readonly root: string;
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(extraEnv: NodeJS.ProcessEnv = {}, readonly prefix: string[] = []) {
+  /** The throwaway network namespace that plays "the host" for this test file. */
+  readonly hostNs: string;
+  readonly prefix: string[];
+
+  /**
+   * Every minidock call runs with its network namespace switched to a fresh "host" netns
+   * (nsenter --net, keeping the real mount namespace so /run/netns stays shared): the bridge,
+   * the firewall rules and the sysctls minidock sets never touch the real host.
+   */
+  constructor(extraEnv: NodeJS.ProcessEnv = {}) {
     this.root = mkdtempSync(join(tmpdir(), 'mdtest-'));
     this.env = { ...process.env, MINIDOCK_ROOT: this.root, ...extraEnv };
+    this.hostNs = `mdt-${Math.random().toString(16).slice(2, 10)}`;
+    const add = spawnSync('ip', ['netns', 'add', this.hostNs], { encoding: 'utf8' });
+    if (add.status !== 0) throw new Error(`ip netns add ${this.hostNs}: ${add.stderr}`);
+    spawnSync('ip', ['-n', this.hostNs, 'link', 'set', 'lo', 'up']);
+    this.prefix = ['nsenter', `--net=/run/netns/${this.hostNs}`, '--'];
+  }
+
+  /** A shell command line that runs minidock in this test's host netns (for `script -c`). */
+  commandLine(args: string): string {
+    return `MINIDOCK_ROOT=${this.root} ${this.prefix.join(' ')} ${process.execPath} ${BIN} ${args}`;
+  }
+
+  /** Runs any command inside this test's host netns. */
+  inHost(cmd: string, args: string[], input = ''): Result {
+    return sh('nsenter', [`--net=/run/netns/${this.hostNs}`, '--', cmd, ...args], input);
   }
 
   /** Runs minidock synchronously. */
   run(args: string[], opts: { input?: string; timeout?: number } = {}): Result {
-    const [cmd, ...pre] = this.prefix.length ? this.prefix : [process.execPath];
-    const argv = this.prefix.length ? [...pre, process.execPath, BIN, ...args] : [BIN, ...args];
+    const [cmd, ...pre] = this.prefix;
+    const argv = [...pre, process.execPath, BIN, ...args];
     const r = spawnSync(cmd, argv, {
       env: this.env,
       input: opts.input ?? '',
@@ -38,8 +62,8 @@ export class Minidock {
   /** Runs minidock asynchronously (for parallel runs and followers). */
   runAsync(args: string[], opts: { input?: string } = {}): Promise<Result> {
     return new Promise((res) => {
-      const [cmd, ...pre] = this.prefix.length ? this.prefix : [process.execPath];
-      const argv = this.prefix.length ? [...pre, process.execPath, BIN, ...args] : [BIN, ...args];
+      const [cmd, ...pre] = this.prefix;
+      const argv = [...pre, process.execPath, BIN, ...args];
       const c = spawn(cmd, argv, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -66,6 +90,7 @@ export class Minidock {
       /* none */
     }
     if (ids.length) this.run(['rm', '-f', ...ids]);
+    spawnSync('ip', ['netns', 'del', this.hostNs]);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -119,11 +119,11 @@ describe('run', () => {
 
   it('gives an interactive shell through a real pty with -it', () => {
     // `script` gives minidock a terminal; the shell inside must see one too.
-    const r = sh('script', ['-qec', `MINIDOCK_ROOT=${md.root} ${process.execPath} ${join(process.cwd(), 'bin/minidock')} run -it --rm busybox sh -c 'tty; test -t 0 && echo stdin-is-tty; exit 5'`, '/dev/null']);
+    const r = sh('script', ['-qec', md.commandLine(`run -it --rm busybox sh -c 'tty; test -t 0 && echo stdin-is-tty; exit 5'`), '/dev/null']);
     expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
     expect(r.stdout).toContain('stdin-is-tty');
     expect(r.code).toBe(5);
-    const typed = sh('script', ['-qec', `MINIDOCK_ROOT=${md.root} ${process.execPath} ${join(process.cwd(), 'bin/minidock')} run -it --rm busybox sh`, '/dev/null'], 'echo typed-$((6*7))\nexit 0\n');
+    const typed = sh('script', ['-qec', md.commandLine('run -it --rm busybox sh'), '/dev/null'], 'echo typed-$((6*7))\nexit 0\n');
     expect(typed.stdout).toContain('typed-42');
   });
 
@@ -199,7 +199,7 @@ describe('detached containers and the other commands', () => {
     expect(md.run(['exec', 'ex', 'nope']).code).toBe(127);
     expect(md.ok(['exec', '-u', 'nobody', 'ex', 'id', '-un'])).toBe('nobody');
     expect(md.ok(['exec', '-i', 'ex', 'cat'], { input: 'piped\n' })).toBe('piped');
-    const tty = sh('script', ['-qec', `MINIDOCK_ROOT=${md.root} ${process.execPath} ${join(process.cwd(), 'bin/minidock')} exec -it ex sh -c 'tty'`, '/dev/null']);
+    const tty = sh('script', ['-qec', md.commandLine(`exec -it ex sh -c 'tty'`), '/dev/null']);
     expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
     md.ok(['exec', '-d', 'ex', 'sh', '-c', 'echo detached > /tmp/d']);
     let seen = '';
