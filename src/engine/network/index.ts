@@ -1,14 +1,49 @@
 // Network layer entry points used by the container engine.
-// (Minimal: 'none' and 'host' only. The bridge driver, IPAM and firewall replace this.)
-import { readFileSync } from 'node:fs';
-import { run } from '../../host/exec.js';
-import type { NetworkRequest, NetworkResult, NetworkSettings } from './types.js';
+//
+//   setupContainerNetwork(req)               on every start, before the shim; all-or-nothing
+//   teardownContainerNetwork(id, settings)   on every stop/rm/crash; idempotent
+//
+// Modes: bridge (default network `bridge` on MINIDOCK_BRIDGE, default minidock0), host, none,
+// container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
+// batched, rolled back on failure, and shown by --explain exactly as applied.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { applyPlan, type IptOp, type Op, Plan, undoPlanOf } from '../../host/plan.js';
+import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { withLock } from '../../state/lock.js';
+import { UserError } from '../../cli/errors.js';
+import { isIp } from './cidr.js';
+import { allocateAddress, releaseAddresses } from './ipam.js';
+import { reservePorts, releasePorts } from './portalloc.js';
+import { portsToSettings } from './ports.js';
+import {
+  DEFAULT_NETWORK,
+  type EndpointRecord,
+  type NetworkRecord,
+  bridgeName,
+  endpointFile,
+  ensureDefaultNetworkRecord,
+  listNetworkRecords,
+  readNetwork,
+} from './networks.js';
+import { containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName } from './drivers/bridge.js';
+import { type BridgeNet, portRuleOps } from './firewall/iptables.js';
+import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
+
+export type * from './types.js';
+export { parsePortSpec, parsePortSpecs, formatPortLines } from './ports.js';
 
 export function netnsName(containerId: string): string {
   return `minidock-${containerId.slice(0, 12)}`;
 }
 
-function hostResolvConf(): string {
+export function netnsPathOf(containerId: string): string {
+  return `/run/netns/${netnsName(containerId)}`;
+}
+
+const NETWORK_LOCK = 'network';
+
+function readHostResolvConf(): string {
   try {
     return readFileSync('/etc/resolv.conf', 'utf8');
   } catch {
@@ -16,20 +51,259 @@ function hostResolvConf(): string {
   }
 }
 
+/**
+ * resolv.conf for a container with its own network: the host's, minus nameservers on the host's
+ * loopback (unreachable from the container, e.g. systemd-resolved's 127.0.0.53); when none is
+ * left, Docker's fallback (Google's public resolvers).
+ */
+export function containerResolvConf(host: string): string {
+  const lines = host.split('\n');
+  const kept = lines.filter((l) => {
+    const m = /^\s*nameserver\s+(\S+)/.exec(l);
+    return !m || !(m[1].startsWith('127.') || m[1] === '::1');
+  });
+  const hasNs = kept.some((l) => /^\s*nameserver\s+/.test(l));
+  const body = kept.join('\n').replace(/\n*$/, '\n');
+  if (hasNs) return body;
+  return (body.trim() ? body : '') + 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
+}
+
+function emptySettings(sandbox: string): NetworkSettings {
+  return { SandboxKey: sandbox, Ports: {}, Networks: {} };
+}
+
+function bridgeNetOf(rec: NetworkRecord): BridgeNet {
+  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway! };
+}
+
+function validateRequest(req: NetworkRequest): void {
+  if (!/^[0-9a-f]{12,64}$/.test(req.containerId)) throw new UserError(`invalid container id ${JSON.stringify(req.containerId)}`);
+  if (req.ip !== undefined && req.ip !== '' && !isIp(req.ip)) throw new UserError(`invalid IPv4 address: ${req.ip}`);
+  for (const p of req.ports) {
+    if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) throw new UserError(`invalid container port ${p.containerPort}`);
+    if (!Number.isInteger(p.hostPort) || p.hostPort < 0 || p.hostPort > 65535) throw new UserError(`invalid host port ${p.hostPort}`);
+    if (p.proto !== 'tcp' && p.proto !== 'udp') throw new UserError(`invalid protocol ${p.proto}`);
+    if (p.hostIp !== '' && !isIp(p.hostIp)) throw new UserError(`invalid host IP ${p.hostIp}`);
+  }
+}
+
 export async function setupContainerNetwork(req: NetworkRequest): Promise<NetworkResult> {
-  const empty: NetworkSettings = { SandboxKey: '', Ports: {}, Networks: {} };
-  if (req.mode === 'host') return { netnsPath: '', settings: empty, hosts: [], resolvConf: hostResolvConf() };
-  const ns = netnsName(req.containerId);
-  await run('ip', ['-batch', '-'], { input: `netns add ${ns}\n-n ${ns} link set lo up\n` });
+  validateRequest(req);
+  const mode = req.mode || DEFAULT_NETWORK;
+  const explain = req.explain;
+
+  if (mode === 'host') {
+    explain?.(`# --network host: the container shares the host's network namespace; nothing to set up`);
+    const warnings = req.ports.length ? ['Published ports are discarded when using host network mode'] : [];
+    return { netnsPath: '', settings: emptySettings(''), hosts: [], resolvConf: readHostResolvConf(), warnings };
+  }
+
+  if (mode.startsWith('container:')) {
+    const ref = mode.slice('container:'.length);
+    const other = ref ? req.lookup(ref) : undefined;
+    if (!other) throw new UserError(`No such container: ${ref}`);
+    if (!other.running) throw new UserError(`cannot join network namespace of a non running container: ${other.name || other.id}`);
+    if (other.id === req.containerId) throw new UserError(`cannot join own network namespace`);
+    if (req.ports.length) throw new UserError(`conflicting options: port publishing and the container type network mode`);
+    explain?.(`# --network container:${ref}: the container joins ${other.netnsPath || "the host's network namespace"}; nothing to set up`);
+    return {
+      netnsPath: other.netnsPath,
+      settings: emptySettings(other.netnsPath),
+      hosts: [],
+      resolvConf: other.netnsPath ? containerResolvConf(readHostResolvConf()) : readHostResolvConf(),
+    };
+  }
+
+  // A previous life of this container that was not cleaned up (crash): clean it first.
+  if (existsSync(netnsPathOf(req.containerId)) || existsSync(endpointFile(req.containerId))) {
+    await teardownContainerNetwork(req.containerId, undefined);
+  }
+
+  if (mode === 'none') {
+    const ns = netnsName(req.containerId);
+    const plan = new Plan()
+      .ip(['netns', 'add', ns], `create the container's network namespace: with --network none it only has loopback`, [
+        { kind: 'ip', args: ['netns', 'del', ns], why: `remove the container's network namespace` },
+      ])
+      .ipIn(ns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
+    await applyPlan(plan, { explain });
+    return { netnsPath: netnsPathOf(req.containerId), settings: emptySettings(netnsPathOf(req.containerId)), hosts: [], resolvConf: containerResolvConf(readHostResolvConf()) };
+  }
+
+  if (mode !== DEFAULT_NETWORK) {
+    // User-defined networks (issue 4) will be records too; until then only the default exists.
+    const rec = readNetwork(mode);
+    if (!rec || rec.Driver !== 'bridge') throw new UserError(`network ${mode} not found`);
+  }
+  return setupBridge(req, mode, explain);
+}
+
+async function setupBridge(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
+  const id = req.containerId;
+  const ns = netnsName(id);
+  let ep: EndpointRecord;
+  let net: BridgeNet;
+  // Phase 1, under the lock: check and reserve ports, make sure the bridge is there, take an
+  // address, and write down what will be created (so teardown can always find it).
+  await withLock(NETWORK_LOCK, async () => {
+    const rec = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : readNetwork(netName)!;
+    net = bridgeNetOf(rec);
+    const ports: PortBinding[] = await reservePorts(id, req.ports);
+    try {
+      await ensureBridgeNetwork(net, explain);
+      const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined);
+      const link = containerLinkOf(net, id, ns, ip);
+      ep = {
+        containerId: id,
+        containerName: req.containerName,
+        network: rec.Name,
+        networkId: rec.Id,
+        endpointId: randomBytes(32).toString('hex'),
+        ip,
+        prefixLen: link.prefixLen,
+        gateway: net.gateway,
+        mac: link.mac,
+        netns: ns,
+        hostIf: link.hostIf,
+        ports,
+        rules: portRuleOps(net, id, req.containerName, ip, ports),
+      };
+      writeJsonAtomic(endpointFile(id), ep);
+    } catch (e) {
+      releasePorts(id);
+      releaseAddresses(rec.Id, id);
+      throw e;
+    }
+  });
+  // Phase 2, without the lock: wire the container. applyPlan rolls back on failure.
+  const e = ep!;
+  const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac };
+  const ops: Op[] = [...containerOps(net!, link), ...e.rules];
+  try {
+    await applyPlan(ops, { explain });
+  } catch (err) {
+    await withLock(NETWORK_LOCK, () => {
+      releasePorts(id);
+      releaseAddresses(e.networkId, id);
+      rmSync(endpointFile(id), { force: true });
+    });
+    throw err;
+  }
+  const hostname = req.hostname || id.slice(0, 12);
+  const names = [hostname, ...(req.containerName && req.containerName !== hostname ? [req.containerName] : [])];
   return {
-    netnsPath: `/run/netns/${ns}`,
-    settings: { ...empty, SandboxKey: `/run/netns/${ns}`, Networks: {} },
-    hosts: [],
-    resolvConf: hostResolvConf(),
+    netnsPath: netnsPathOf(id),
+    settings: {
+      SandboxKey: netnsPathOf(id),
+      Ports: portsToSettings(e.ports),
+      Networks: {
+        [e.network]: {
+          NetworkID: e.networkId,
+          EndpointID: e.endpointId,
+          Gateway: e.gateway,
+          IPAddress: e.ip,
+          IPPrefixLen: e.prefixLen,
+          MacAddress: e.mac,
+          Aliases: req.aliases && req.aliases.length ? req.aliases : null,
+          HostInterface: e.hostIf,
+          Interface: 'eth0',
+        },
+      },
+    },
+    hosts: [`${e.ip}\t${names.join(' ')}`],
+    resolvConf: containerResolvConf(readHostResolvConf()),
   };
 }
 
-/** Undoes setupContainerNetwork. Idempotent: missing pieces are not an error. */
-export async function teardownContainerNetwork(containerId: string, _settings: NetworkSettings | undefined): Promise<void> {
-  await run('ip', ['netns', 'del', netnsName(containerId)], { allowFail: true });
+/**
+ * Undoes setupContainerNetwork. Idempotent, tolerates partial state: missing pieces are not an
+ * error. Never touches another container's netns (container: mode) or the host's (host mode).
+ */
+export async function teardownContainerNetwork(containerId: string, _settings: NetworkSettings | undefined, opts: TeardownOptions = {}): Promise<void> {
+  if (!/^[0-9a-f]{12,64}$/.test(containerId)) return;
+  const ns = netnsName(containerId);
+  const ep = readJson<EndpointRecord>(endpointFile(containerId));
+  const ops: Op[] = [];
+  if (ep) ops.push(...undoPlanOf(ep.rules as IptOp[]));
+  const nsExists = existsSync(netnsPathOf(containerId));
+  if (ep) ops.push(...containerTeardownOps(ep.hostIf || hostIfName(containerId), ns).filter((o) => nsExists || !(o.kind === 'ip' && o.args[0] === 'netns')));
+  else if (nsExists) ops.push({ kind: 'ip', args: ['netns', 'del', ns], why: `remove the container's network namespace ${ns}` });
+  if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
+  await withLock(NETWORK_LOCK, () => {
+    releasePorts(containerId);
+    const nets = ep ? [ep.networkId] : listNetworkRecords().map((n) => n.Id);
+    for (const n of nets) releaseAddresses(n, containerId);
+    rmSync(endpointFile(containerId), { force: true });
+  });
+}
+
+// ---------------------------------------------------------------- helpers for the CLI / engine
+
+const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * Validates --network and the options that depend on it, before anything is created
+ * (Docker's messages). Throws UserError.
+ */
+export function checkNetworkMode(network: string | undefined, o: { hostname?: string; publish?: string[]; ip?: string } = {}): void {
+  const mode = network || DEFAULT_NETWORK;
+  const isContainer = mode.startsWith('container:');
+  if (isContainer) {
+    if (mode === 'container:') throw new UserError(`invalid network mode: ${mode}: missing container name or id`);
+    if (o.hostname) throw new UserError('conflicting options: hostname and the network mode');
+    if (o.publish && o.publish.length) throw new UserError('conflicting options: port publishing and the container type network mode');
+  } else if (mode !== 'host' && mode !== 'none' && !NETWORK_NAME_RE.test(mode)) {
+    throw new UserError(`invalid network mode: ${JSON.stringify(mode)}`);
+  }
+  if (o.ip !== undefined && o.ip !== '') {
+    if (!isIp(o.ip)) throw new UserError(`invalid IPv4 address: ${o.ip}`);
+    if (mode === 'host' || mode === 'none' || isContainer) throw new UserError(`--ip cannot be used with network mode ${mode}`);
+  }
+}
+
+/** -P: a random host port for every exposed port (`80/tcp`) not already published. */
+export function publishAllPorts(exposed: string[], already: PortBinding[]): PortBinding[] {
+  const out: PortBinding[] = [];
+  for (const e of exposed) {
+    const m = /^(\d{1,5})(?:\/(tcp|udp))?$/.exec(e);
+    if (!m) continue;
+    const containerPort = Number(m[1]);
+    const proto = (m[2] ?? 'tcp') as 'tcp' | 'udp';
+    if (containerPort < 1 || containerPort > 65535) continue;
+    if (already.some((b) => b.containerPort === containerPort && b.proto === proto)) continue;
+    out.push({ hostIp: '', hostPort: 0, containerPort, proto });
+  }
+  return out;
+}
+
+/**
+ * Early check (before the container is created) that the fixed host ports are free: not held by
+ * another container, not bound by a host service. setupContainerNetwork checks again, under the
+ * lock, and reserves them.
+ */
+export async function checkPortsFree(ports: PortBinding[]): Promise<void> {
+  const { readHeldPorts, probeBind } = await import('./portalloc.js');
+  const { bindingsClash, hostAddr } = await import('./ports.js');
+  const held = readHeldPorts();
+  for (let i = 0; i < ports.length; i++) {
+    const b = ports[i];
+    if (b.hostPort === 0 || b.hostPortEnd) continue;
+    const dup = ports.slice(0, i).some((o) => bindingsClash(b, o)) || held.some((h) => bindingsClash(b, { ...h, containerPort: 0 }));
+    if (dup) throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: port is already allocated`);
+    try {
+      await probeBind(b.proto, b.hostIp, b.hostPort);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: port is already allocated`);
+      if (code === 'EADDRNOTAVAIL') throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: cannot assign requested address`);
+      throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Docker-shaped `network inspect` data, or undefined when there is no such network. */
+export async function inspectNetworkByName(ref: string): Promise<unknown | undefined> {
+  const { findNetwork, inspectView, listEndpoints } = await import('./networks.js');
+  const n = await findNetwork(ref);
+  return n ? inspectView(n, listEndpoints()) : undefined;
 }

@@ -5,7 +5,10 @@ export type Proto = 'tcp' | 'udp';
 /** One published port: -p [hostIp:]hostPort:containerPort[/proto]. hostIp '' means all. */
 export interface PortBinding {
   hostIp: string;
+  /** 0 = a random (ephemeral) host port, chosen at setup. */
   hostPort: number;
+  /** `-p 8000-8010:80`: any one free host port from hostPort..hostPortEnd. */
+  hostPortEnd?: number;
   containerPort: number;
   proto: Proto;
 }
@@ -61,4 +64,11 @@ export interface NetworkResult {
   hosts: string[];
   /** Content for /etc/resolv.conf. */
   resolvConf: string;
+  /** Things the user should be told (e.g. ports ignored in host mode), Docker's WARNING lines. */
+  warnings?: string[];
+}
+
+export interface TeardownOptions {
+  /** Receives each host change as the command a person would type, with a comment. */
+  explain?: (line: string) => void;
 }

@@ -1,0 +1,132 @@
+// The bridge driver: a Linux bridge per network with the gateway address on it, and per
+// container a named netns and a veth pair whose host end is a port of the bridge — exactly what
+// the tutorials in ../shared/seeds build by hand, as plan operations.
+import { readFileSync } from 'node:fs';
+import { type Op, type IpOp, Plan, applyPlan } from '../../../host/plan.js';
+import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
+import { bridgeAddress } from '../networks.js';
+import {
+  type BridgeNet,
+  ensureFirewallOps,
+  firewallKnownGood,
+  markFirewallGood,
+} from '../firewall/iptables.js';
+
+/** Host end of a container's veth pair: `md` + 12 hex of the id (14 chars ≤ IFNAMSIZ-1). */
+export function hostIfName(containerId: string): string {
+  return `md${containerId.slice(0, 12)}`;
+}
+
+function readSysctl(key: string): string | undefined {
+  try {
+    return readFileSync('/proc/sys/' + key.split('.').join('/'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface BridgeProbe {
+  exists: boolean;
+  up: boolean;
+  addrs: string[];
+  ipForward?: string;
+  routeLocalnet?: string;
+}
+
+export async function probeBridge(n: BridgeNet): Promise<BridgeProbe> {
+  const a = await bridgeAddress(n.bridge);
+  return {
+    ...a,
+    ipForward: readSysctl('net.ipv4.ip_forward'),
+    routeLocalnet: a.exists ? readSysctl(`net.ipv4.conf.${n.bridge}.route_localnet`) : undefined,
+  };
+}
+
+/** What has to change so the bridge is there, addressed, up, and the sysctls set. Pure. */
+export function bridgeOps(n: BridgeNet, p: BridgeProbe): Op[] {
+  const plan = new Plan();
+  const prefix = parseCidr(n.subnet)!.prefix;
+  const want = `${n.gateway}/${prefix}`;
+  if (!p.exists) {
+    plan.ip(['link', 'add', n.bridge, 'type', 'bridge'], `create the bridge ${n.bridge}: the virtual switch containers on network "${n.name}" plug into`, [
+      { kind: 'ip', args: ['link', 'del', n.bridge], why: `remove the bridge ${n.bridge}` },
+    ]);
+  }
+  if (!p.addrs.includes(want)) {
+    plan.ip(['addr', 'add', want, 'dev', n.bridge], `give the bridge the gateway address ${n.gateway}: containers send all traffic for other networks here`);
+  }
+  if (!p.up || !p.exists) plan.ip(['link', 'set', n.bridge, 'up'], `bring the bridge up`);
+  if (!p.exists || p.routeLocalnet !== '1') {
+    plan.sysctl(`net.ipv4.conf.${n.bridge}.route_localnet`, '1', `allow 127.0.0.1 as a source on ${n.bridge}, so a published port answers on localhost after DNAT (no userland proxy)`);
+  }
+  if (p.ipForward !== '1') plan.sysctl('net.ipv4.ip_forward', '1', `turn on IPv4 forwarding: the host routes between containers and the outside`);
+  return plan.ops;
+}
+
+/**
+ * Makes sure the bridge and the firewall base are in place (repairing what was deleted behind
+ * minidock's back). Call with the `network` lock held. Not rolled back by a container's failure:
+ * like docker0, the bridge outlives its containers.
+ */
+export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string) => void): Promise<void> {
+  const probe = await probeBridge(n);
+  const ops = bridgeOps(n, probe);
+  const repaired = ops.length > 0;
+  if (repaired || !firewallKnownGood(n)) ops.push(...(await ensureFirewallOps(n)));
+  if (ops.length === 0) return;
+  await applyPlan(ops, { explain });
+  markFirewallGood(n);
+}
+
+export interface ContainerLink {
+  containerId: string;
+  netns: string;
+  hostIf: string;
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+}
+
+export function containerLinkOf(n: BridgeNet, containerId: string, netns: string, ip: string): ContainerLink {
+  return {
+    containerId,
+    netns,
+    hostIf: hostIfName(containerId),
+    ip,
+    prefixLen: parseCidr(n.subnet)!.prefix,
+    gateway: n.gateway,
+    mac: macForIp(parseIp(ip)!),
+  };
+}
+
+/** The per-container ops, in the order a person would type them. Pure. */
+export function containerOps(n: BridgeNet, l: ContainerLink): Op[] {
+  const plan = new Plan();
+  const delNs: IpOp = { kind: 'ip', args: ['netns', 'del', l.netns], why: `remove the container's network namespace` };
+  const delVeth: IpOp = { kind: 'ip', args: ['link', 'del', l.hostIf], why: `remove the veth pair (deleting one end deletes both)` };
+  plan.ip(['netns', 'add', l.netns], `create the container's network namespace: its own interfaces, routes and firewall`, [delNs]);
+  plan.ip(
+    ['link', 'add', l.hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'address', l.mac, 'netns', l.netns],
+    `create a veth pair: ${l.hostIf} stays on the host, its peer is created inside ${l.netns} already named eth0 (same as moving it there and renaming it), with Docker's MAC 02:42 + the IP's bytes`,
+    [delVeth],
+  );
+  plan.ip(['link', 'set', l.hostIf, 'master', n.bridge], `plug the host end into the bridge ${n.bridge}`);
+  plan.ip(['link', 'set', l.hostIf, 'type', 'bridge_slave', 'hairpin', 'on'], `hairpin: let the bridge send frames back out the port they came from, so the container reaches its own published ports`);
+  plan.ip(['link', 'set', l.hostIf, 'up'], `bring the host end up`);
+  plan.ipIn(l.netns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
+  plan.ipIn(l.netns, ['addr', 'add', `${l.ip}/${l.prefixLen}`, 'dev', 'eth0'], `give the container its address ${l.ip} on the network ${n.subnet}`);
+  plan.ipIn(l.netns, ['link', 'set', 'eth0', 'up'], `bring the container's eth0 up`);
+  plan.ipIn(l.netns, ['route', 'add', 'default', 'via', l.gateway], `default route via the gateway ${l.gateway} (the bridge's address on the host)`);
+  return plan.ops;
+}
+
+/** Tear-down ops for a container's link (host end first, then the netns). */
+export function containerTeardownOps(hostIf: string, netns: string): Op[] {
+  return [
+    { kind: 'ip', args: ['link', 'del', hostIf], why: `remove the veth pair ${hostIf} (deleting one end deletes both)` },
+    { kind: 'ip', args: ['netns', 'del', netns], why: `remove the container's network namespace ${netns}` },
+  ];
+}
+
+export { formatIp };

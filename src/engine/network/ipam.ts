@@ -1,0 +1,171 @@
+// IPAM: which subnet a network gets, and which address in it each container gets.
+//
+// Pools are Docker's defaults; a candidate subnet that overlaps a route or address already on
+// the host (or another minidock network) is skipped. Inside a subnet the network address, the
+// gateway and the broadcast address are never handed out, the lowest free address goes first,
+// and `--ip` asks for a specific one. Allocations live in one JSON file per network, changed
+// only under the `network` lock (see index.ts), so 30 racing `run`s never share an address.
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { run } from '../../host/exec.js';
+import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { paths } from '../../state/paths.js';
+import { UserError } from '../../cli/errors.js';
+import {
+  type Cidr,
+  broadcast,
+  contains,
+  formatCidr,
+  formatIp,
+  nth,
+  overlaps,
+  parseCidr,
+  parseIp,
+  size,
+  split,
+} from './cidr.js';
+
+/** Docker's default-address-pools: base and the size of the subnets cut from it. */
+export const DOCKER_DEFAULT_POOLS: { base: string; size: number }[] = [
+  { base: '172.17.0.0/16', size: 16 },
+  { base: '172.18.0.0/16', size: 16 },
+  { base: '172.19.0.0/16', size: 16 },
+  { base: '172.20.0.0/14', size: 16 },
+  { base: '172.24.0.0/14', size: 16 },
+  { base: '172.28.0.0/14', size: 16 },
+  { base: '192.168.0.0/16', size: 20 },
+];
+
+/**
+ * Candidate subnets in order. MINIDOCK_DEFAULT_POOL overrides the defaults: a comma-separated
+ * list of `CIDR` (used as is) or `CIDR/SIZE` (cut into /SIZE subnets), e.g. `10.99.0.0/16/24`.
+ */
+export function candidateSubnets(env: string | undefined = process.env.MINIDOCK_DEFAULT_POOL): Cidr[] {
+  const pools: { base: string; size: number }[] = [];
+  if (env && env.trim()) {
+    for (const item of env.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const m = /^(.+\/\d+)(?:\/(\d+))?$/.exec(item);
+      const c = m && parseCidr(m[1]);
+      if (!m || !c) throw new UserError(`invalid MINIDOCK_DEFAULT_POOL entry ${JSON.stringify(item)}`);
+      const sz = m[2] ? Number(m[2]) : c.prefix;
+      if (sz < c.prefix || sz > 30) throw new UserError(`invalid subnet size /${sz} in MINIDOCK_DEFAULT_POOL`);
+      pools.push({ base: m[1], size: sz });
+    }
+  } else pools.push(...DOCKER_DEFAULT_POOLS);
+  return pools.flatMap((p) => split(parseCidr(p.base)!, p.size));
+}
+
+/** The first candidate that overlaps nothing in `used` (host routes, addresses, other networks). */
+export function chooseSubnet(candidates: Cidr[], used: Cidr[]): Cidr | undefined {
+  return candidates.find((c) => !used.some((u) => overlaps(c, u)));
+}
+
+interface RouteJson {
+  dst?: string;
+}
+interface AddrJson {
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
+/** Parses `ip -j -4 route` and `ip -j -4 addr` output into the subnets already in use. */
+export function usedSubnetsFrom(routesJson: string, addrsJson: string): Cidr[] {
+  const out: Cidr[] = [];
+  for (const r of JSON.parse(routesJson || '[]') as RouteJson[]) {
+    if (!r.dst || r.dst === 'default') continue;
+    const c = parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
+    if (c) out.push(c);
+  }
+  for (const l of JSON.parse(addrsJson || '[]') as AddrJson[]) {
+    for (const a of l.addr_info ?? []) {
+      if (a.family && a.family !== 'inet') continue;
+      if (!a.local || a.prefixlen === undefined) continue;
+      const c = parseCidr(`${a.local}/${a.prefixlen}`);
+      if (c && !a.local.startsWith('127.')) out.push(c);
+    }
+  }
+  return out;
+}
+
+/** Subnets in use on this host (in the current network namespace). */
+export async function hostUsedSubnets(): Promise<Cidr[]> {
+  const [r, a] = await Promise.all([run('ip', ['-j', '-4', 'route', 'show', 'table', 'main']), run('ip', ['-j', '-4', 'addr'])]);
+  return usedSubnetsFrom(r.stdout, a.stdout);
+}
+
+// ---------------------------------------------------------------- allocation (pure)
+
+/** Network address, gateway and broadcast are never handed out. */
+export function reservedAddresses(subnet: Cidr, gateway: number): Set<number> {
+  const s = new Set<number>([subnet.base, gateway]);
+  if (subnet.prefix < 31) s.add(broadcast(subnet));
+  return s;
+}
+
+/**
+ * Picks an address: `requested` when given (must be inside the subnet, not reserved, not
+ * taken), otherwise the lowest free one. `taken` holds addresses already allocated.
+ */
+export function pickAddress(subnet: Cidr, gateway: number, taken: Set<number>, requested?: string): number {
+  const reserved = reservedAddresses(subnet, gateway);
+  if (requested !== undefined) {
+    const ip = parseIp(requested);
+    if (ip === undefined) throw new UserError(`invalid IPv4 address: ${requested}`);
+    if (!contains(subnet, ip)) throw new UserError(`invalid address ${requested}: it does not belong to the network's subnet ${formatCidr(subnet)}`);
+    if (reserved.has(ip)) throw new UserError(`address ${requested} is reserved (network, gateway or broadcast address of ${formatCidr(subnet)})`);
+    if (taken.has(ip)) throw new UserError(`Address already in use: ${requested}`);
+    return ip;
+  }
+  const n = size(subnet);
+  for (let i = 1; i < n; i++) {
+    const ip = nth(subnet, i);
+    if (!reserved.has(ip) && !taken.has(ip)) return ip;
+  }
+  throw new UserError(`no available IPv4 addresses on this network's address pools: ${formatCidr(subnet)}`);
+}
+
+// ---------------------------------------------------------------- allocation (persisted)
+
+export interface IpamState {
+  subnet: string;
+  gateway: string;
+  /** address → container id */
+  allocated: Record<string, string>;
+}
+
+function ipamFile(networkId: string): string {
+  return join(paths.networks(), 'ipam', `${networkId}.json`);
+}
+
+export function readIpam(networkId: string): IpamState | undefined {
+  return readJson<IpamState>(ipamFile(networkId));
+}
+
+/** Allocates an address for a container. Call with the `network` lock held. */
+export function allocateAddress(networkId: string, subnet: string, gateway: string, containerId: string, requested?: string): string {
+  const st = readIpam(networkId) ?? { subnet, gateway, allocated: {} };
+  const c = parseCidr(subnet)!;
+  const gw = parseIp(gateway)!;
+  // A container holds at most one address per network: a stale one (crash) is reused.
+  const mine = Object.entries(st.allocated).filter(([, id]) => id === containerId).map(([ip]) => ip);
+  for (const ip of mine) delete st.allocated[ip];
+  const taken = new Set(Object.keys(st.allocated).map((s) => parseIp(s)!));
+  const ip = formatIp(pickAddress(c, gw, taken, requested));
+  st.allocated[ip] = containerId;
+  writeJsonAtomic(ipamFile(networkId), st);
+  return ip;
+}
+
+/** Releases every address a container holds on a network. Call with the `network` lock held. */
+export function releaseAddresses(networkId: string, containerId: string): string[] {
+  const st = readIpam(networkId);
+  if (!st) return [];
+  const mine = Object.entries(st.allocated).filter(([, id]) => id === containerId).map(([ip]) => ip);
+  if (mine.length === 0) return [];
+  for (const ip of mine) delete st.allocated[ip];
+  writeJsonAtomic(ipamFile(networkId), st);
+  return mine;
+}
+
+export function removeIpam(networkId: string): void {
+  rmSync(ipamFile(networkId), { force: true });
+}

@@ -1,0 +1,245 @@
+// Network records. A network is a record (name, id, driver, subnet, gateway, bridge); `bridge`
+// is simply the default one, created on first use with the first free default pool. `host` and
+// `none` are listed like Docker lists them. Also the Docker-shaped `network ls/inspect` data.
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../host/exec.js';
+import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { paths } from '../../state/paths.js';
+import { UserError } from '../../cli/errors.js';
+import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
+import { candidateSubnets, chooseSubnet, hostUsedSubnets } from './ipam.js';
+
+export interface NetworkRecord {
+  Name: string;
+  Id: string;
+  Created: string;
+  Driver: 'bridge' | 'host' | 'null';
+  /** bridge only */
+  Subnet?: string;
+  Gateway?: string;
+  Bridge?: string;
+  Internal?: boolean;
+}
+
+export interface EndpointRecord {
+  containerId: string;
+  containerName: string;
+  network: string;
+  networkId: string;
+  endpointId: string;
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+  netns: string;
+  hostIf: string;
+  /** Resolved published ports (random host ports chosen). */
+  ports: import('./types.js').PortBinding[];
+  /** The per-container iptables ops that setup applies; teardown deletes exactly these. */
+  rules: import('../../host/plan.js').IptOp[];
+}
+
+export const DEFAULT_NETWORK = 'bridge';
+
+export function bridgeName(): string {
+  const b = process.env.MINIDOCK_BRIDGE || 'minidock0';
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(b)) throw new UserError(`invalid MINIDOCK_BRIDGE ${JSON.stringify(b)} (1-15 characters)`);
+  return b;
+}
+
+function netsDir(): string {
+  return join(paths.networks(), 'nets');
+}
+function netFile(name: string): string {
+  return join(netsDir(), `${name}.json`);
+}
+export function endpointsDir(): string {
+  return join(paths.networks(), 'endpoints');
+}
+export function endpointFile(containerId: string): string {
+  return join(endpointsDir(), `${containerId}.json`);
+}
+
+export function readNetwork(name: string): NetworkRecord | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) return undefined;
+  return readJson<NetworkRecord>(netFile(name));
+}
+
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** The IPv4 address (and prefix) on an existing bridge device, if any. */
+export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up: boolean; addrs: string[] }> {
+  const r = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', dev], { allowFail: true });
+  if (r.code !== 0) return { exists: false, up: false, addrs: [] };
+  const j = JSON.parse(r.stdout || '[]') as { flags?: string[]; addr_info?: { local: string; prefixlen: number }[] }[];
+  if (j.length === 0) return { exists: false, up: false, addrs: [] };
+  return {
+    exists: true,
+    up: (j[0].flags ?? []).includes('UP'),
+    addrs: (j[0].addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
+  };
+}
+
+/**
+ * The default `bridge` network record, created on first use: if the bridge device already
+ * exists with an address (state wiped, device kept) that address is adopted; otherwise the
+ * first default pool that overlaps nothing on the host. Call with the `network` lock held.
+ */
+export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
+  const existing = readNetwork(DEFAULT_NETWORK);
+  if (existing) return existing;
+  const dev = bridgeName();
+  const cur = await bridgeAddress(dev);
+  let subnet: string | undefined;
+  let gateway: string | undefined;
+  if (cur.addrs.length > 0) {
+    const c = parseCidr(cur.addrs[0])!;
+    subnet = formatCidr(c);
+    gateway = cur.addrs[0].split('/')[0];
+  } else {
+    const used = [...(await hostUsedSubnets()), ...otherSubnets()];
+    const c = chooseSubnet(candidateSubnets(), used);
+    if (!c) throw new UserError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    subnet = formatCidr(c);
+    gateway = formatIp(nth(c, 1));
+  }
+  const rec: NetworkRecord = {
+    Name: DEFAULT_NETWORK,
+    Id: newId(),
+    Created: new Date().toISOString(),
+    Driver: 'bridge',
+    Subnet: subnet,
+    Gateway: gateway,
+    Bridge: dev,
+    Internal: false,
+  };
+  writeJsonAtomic(netFile(DEFAULT_NETWORK), rec);
+  return rec;
+}
+
+function otherSubnets() {
+  return listNetworkRecords()
+    .map((n) => (n.Subnet ? parseCidr(n.Subnet) : undefined))
+    .filter((c): c is NonNullable<typeof c> => !!c);
+}
+
+export function listNetworkRecords(): NetworkRecord[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(netsDir()).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.map((f) => readJson<NetworkRecord>(join(netsDir(), f))).filter((n): n is NetworkRecord => !!n);
+}
+
+/** host and none records (Docker lists them too); created once so their ids are stable. */
+export function ensureBuiltinRecords(): void {
+  for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+    if (readNetwork(name)) continue;
+    writeJsonAtomic(netFile(name), { Name: name, Id: newId(), Created: new Date().toISOString(), Driver: driver } satisfies NetworkRecord);
+  }
+}
+
+export function listEndpoints(): EndpointRecord[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(endpointsDir()).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.map((f) => readJson<EndpointRecord>(join(endpointsDir(), f))).filter((e): e is EndpointRecord => !!e);
+}
+
+// ---------------------------------------------------------------- Docker-shaped views
+
+export interface NetworkInspect {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: 'local';
+  Driver: string;
+  EnableIPv6: boolean;
+  IPAM: { Driver: 'default'; Options: null; Config: { Subnet: string; Gateway: string }[] };
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Containers: Record<string, { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }>;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[]): NetworkInspect {
+  const containers: NetworkInspect['Containers'] = {};
+  for (const e of endpoints.filter((e) => e.networkId === n.Id)) {
+    containers[e.containerId] = {
+      Name: e.containerName,
+      EndpointID: e.endpointId,
+      MacAddress: e.mac,
+      IPv4Address: `${e.ip}/${e.prefixLen}`,
+      IPv6Address: '',
+    };
+  }
+  const options: Record<string, string> = {};
+  if (n.Driver === 'bridge' && n.Bridge) {
+    options['com.docker.network.bridge.name'] = n.Bridge;
+    options['com.docker.network.bridge.enable_ip_masquerade'] = 'true';
+    options['com.docker.network.bridge.host_binding_ipv4'] = '0.0.0.0';
+    if (n.Name === DEFAULT_NETWORK) options['com.docker.network.bridge.default_bridge'] = 'true';
+  }
+  return {
+    Name: n.Name,
+    Id: n.Id,
+    Created: n.Created,
+    Scope: 'local',
+    Driver: n.Driver,
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: null, Config: n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
+    Internal: !!n.Internal,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: containers,
+    Options: options,
+    Labels: {},
+  };
+}
+
+/** All networks, making sure the default ones have records (no host change). */
+export async function listNetworks(): Promise<NetworkRecord[]> {
+  const { withLock } = await import('../../state/lock.js');
+  await withLock('network', async () => {
+    await ensureDefaultNetworkRecord();
+    ensureBuiltinRecords();
+  });
+  const order = ['bridge', 'host', 'none'];
+  return listNetworkRecords().sort((a, b) => {
+    const ia = order.indexOf(a.Name);
+    const ib = order.indexOf(b.Name);
+    if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+    return a.Name.localeCompare(b.Name);
+  });
+}
+
+/** Finds a network by name, full id or id prefix (Docker's rules). */
+export async function findNetwork(ref: string): Promise<NetworkRecord | undefined> {
+  const all = await listNetworks();
+  const byName = all.find((n) => n.Name === ref);
+  if (byName) return byName;
+  const byId = all.filter((n) => n.Id.startsWith(ref));
+  if (byId.length === 1 && ref.length > 0) return byId[0];
+  return undefined;
+}
+
+export async function inspectNetwork(ref: string): Promise<NetworkInspect> {
+  const n = await findNetwork(ref);
+  if (!n) throw new UserError(`network ${ref} not found`, 1);
+  return inspectView(n, listEndpoints());
+}

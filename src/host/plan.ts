@@ -1,0 +1,322 @@
+// Every change minidock makes to the host's network is an operation in a plan first.
+//
+// An operation knows three things: how it goes into a batch (a line for `ip -batch -`, a line for
+// `iptables-restore --noflush`, a value for a /proc/sys file), what undoes it, and how a person
+// would type it (the `--explain` text, with a one-line `#` comment saying what it is for).
+// applyPlan() groups consecutive operations of the same kind into one process each, reports every
+// operation it really applied to `explain`, and when a batch fails it rolls back, in reverse,
+// everything the plan already did — so a failure half-way leaves the host as it was. Because the
+// explain text is rendered from the same objects that are applied, the two cannot drift apart.
+import { writeFileSync } from 'node:fs';
+import { run, CommandError } from './exec.js';
+
+export type Table = 'raw' | 'mangle' | 'nat' | 'filter';
+
+/** One `ip` command, run inside netns `netns` when given (`ip -n NETNS …`). */
+export interface IpOp {
+  kind: 'ip';
+  netns?: string;
+  args: string[];
+  why: string;
+  undo?: Op[];
+}
+
+/**
+ * One iptables command: args start with the action, e.g. ['-A', 'MINIDOCK-DNAT', '-p', 'tcp', …],
+ * ['-I', 'FORWARD', '1', …], ['-D', …] or ['-N', 'CHAIN'] (create a chain).
+ */
+export interface IptOp {
+  kind: 'iptables';
+  table: Table;
+  args: string[];
+  why: string;
+  undo?: Op[];
+}
+
+/** A sysctl, written straight to /proc/sys. `key` uses dots: net.ipv4.ip_forward. */
+export interface SysctlOp {
+  kind: 'sysctl';
+  key: string;
+  value: string;
+  why: string;
+  undo?: Op[];
+}
+
+export type Op = IpOp | IptOp | SysctlOp;
+
+// ---------------------------------------------------------------- building
+
+/** A small builder so drivers read like the tutorials: plan.ip([...], 'why'). */
+export class Plan {
+  readonly ops: Op[] = [];
+
+  ip(args: string[], why: string, undo?: Op[]): this {
+    this.ops.push({ kind: 'ip', args, why, undo });
+    return this;
+  }
+
+  ipIn(netns: string, args: string[], why: string, undo?: Op[]): this {
+    this.ops.push({ kind: 'ip', netns, args, why, undo });
+    return this;
+  }
+
+  iptables(table: Table, args: string[], why: string, undo?: Op[]): this {
+    this.ops.push({ kind: 'iptables', table, args, why, undo });
+    return this;
+  }
+
+  sysctl(key: string, value: string, why: string): this {
+    this.ops.push({ kind: 'sysctl', key, value, why });
+    return this;
+  }
+
+  add(...ops: Op[]): this {
+    this.ops.push(...ops);
+    return this;
+  }
+
+  get empty(): boolean {
+    return this.ops.length === 0;
+  }
+}
+
+/** The undo of an appended/inserted rule: the same spec with -D. */
+export function deleteRuleOf(op: IptOp, why?: string): IptOp {
+  const [action, chain, ...rest] = op.args;
+  if (action === '-A') return { kind: 'iptables', table: op.table, args: ['-D', chain, ...rest], why: why ?? `remove: ${op.why}` };
+  if (action === '-I') {
+    // -I CHAIN [pos] spec…
+    const spec = /^\d+$/.test(rest[0] ?? '') ? rest.slice(1) : rest;
+    return { kind: 'iptables', table: op.table, args: ['-D', chain, ...spec], why: why ?? `remove: ${op.why}` };
+  }
+  if (action === '-N') return { kind: 'iptables', table: op.table, args: ['-X', chain], why: why ?? `remove: ${op.why}` };
+  throw new Error(`no undo for iptables ${op.args.join(' ')}`);
+}
+
+// ---------------------------------------------------------------- explain
+
+const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,^-]+$/;
+
+/** Quotes one argument for a POSIX shell, only when it needs it. */
+export function shellQuote(arg: string): string {
+  if (arg !== '' && SAFE_WORD.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command a person would type for this operation. */
+export function commandOf(op: Op): string {
+  switch (op.kind) {
+    case 'ip': {
+      const ip = ['ip', ...op.args].map(shellQuote).join(' ');
+      return op.netns ? `ip netns exec ${shellQuote(op.netns)} ${ip}` : ip;
+    }
+    case 'iptables': {
+      const t = op.table === 'filter' ? [] : ['-t', op.table];
+      return ['iptables', ...t, ...op.args].map(shellQuote).join(' ');
+    }
+    case 'sysctl':
+      return `sysctl -w ${shellQuote(`${op.key}=${op.value}`)}`;
+  }
+}
+
+/** Two lines per operation: `# what it is for`, then the command. */
+export function explainOp(op: Op): string[] {
+  return [`# ${op.why}`, commandOf(op)];
+}
+
+export function explainOps(ops: Op[]): string[] {
+  return ops.flatMap(explainOp);
+}
+
+// ---------------------------------------------------------------- batches
+
+export interface Batch {
+  key: string;
+  ops: Op[];
+}
+
+function batchKey(op: Op): string {
+  if (op.kind === 'ip') return `ip:${op.netns ?? ''}`;
+  return op.kind;
+}
+
+/**
+ * Groups consecutive operations of the same kind (and, for `ip`, the same netns) into batches.
+ * Inside an iptables batch, operations are regrouped per table (stable), because
+ * iptables-restore commits one table at a time; rules of different tables never depend on
+ * each other, and the explain output shows the order actually applied.
+ */
+export function toBatches(ops: Op[]): Batch[] {
+  const out: Batch[] = [];
+  for (const op of ops) {
+    const key = batchKey(op);
+    const last = out[out.length - 1];
+    if (last && last.key === key) last.ops.push(op);
+    else out.push({ key, ops: [op] });
+  }
+  for (const b of out) {
+    if (b.key !== 'iptables') continue;
+    const order: Table[] = [];
+    for (const op of b.ops as IptOp[]) if (!order.includes(op.table)) order.push(op.table);
+    b.ops = order.flatMap((t) => (b.ops as IptOp[]).filter((o) => o.table === t));
+  }
+  return out;
+}
+
+/** One `ip -batch` line. */
+export function ipBatchLine(op: IpOp): string {
+  for (const a of op.args) if (/[\s"'\\#]/.test(a) || a === '') throw new Error(`unsafe ip argument ${JSON.stringify(a)}`);
+  return op.args.join(' ');
+}
+
+function restoreArg(a: string): string {
+  if (/["\\\n]/.test(a)) throw new Error(`unsafe iptables argument ${JSON.stringify(a)}`);
+  return /\s/.test(a) || a === '' ? `"${a}"` : a;
+}
+
+/** One iptables-restore line for an operation (`-N X` becomes a chain declaration). */
+export function restoreLine(op: IptOp): string {
+  if (op.args[0] === '-N') return `:${op.args[1]} - [0:0]`;
+  return op.args.map(restoreArg).join(' ');
+}
+
+/**
+ * The iptables-restore input for a batch (already grouped per table); for each op the line it
+ * is on and the line of the COMMIT that makes it real (iptables-restore commits table by table).
+ */
+export function restoreScript(ops: IptOp[]): { text: string; line: number[]; commitLine: number[] } {
+  const lines: string[] = [];
+  const line: number[] = new Array(ops.length).fill(0);
+  const commitLine: number[] = new Array(ops.length).fill(0);
+  let i = 0;
+  while (i < ops.length) {
+    const table = ops[i].table;
+    lines.push(`*${table}`);
+    const start = i;
+    while (i < ops.length && ops[i].table === table) {
+      lines.push(restoreLine(ops[i]));
+      line[i++] = lines.length;
+    }
+    lines.push('COMMIT');
+    for (let j = start; j < i; j++) commitLine[j] = lines.length;
+  }
+  return { text: lines.join('\n') + '\n', line, commitLine };
+}
+
+export function sysctlPath(key: string): string {
+  return '/proc/sys/' + key.split('.').join('/');
+}
+
+// ---------------------------------------------------------------- applying
+
+export interface ApplyOptions {
+  /** Receives each applied host change as explain lines. */
+  explain?: (line: string) => void;
+  /** Tolerant mode (teardown, rollback): keep going past failures, never throw. */
+  tolerant?: boolean;
+}
+
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly failedOp: Op | undefined,
+    readonly cause: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs a batch; returns how many of its ops were applied and the error if it stopped early. */
+async function runBatch(b: Batch): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
+  const first = b.ops[0];
+  if (first.kind === 'ip') {
+    const args = first.netns ? ['-n', first.netns, '-batch', '-'] : ['-batch', '-'];
+    const input = (b.ops as IpOp[]).map(ipBatchLine).join('\n') + '\n';
+    const r = await run('ip', args, { input, allowFail: true });
+    if (r.code === 0) return { applied: b.ops.length };
+    const m = /Command failed -:(\d+)/.exec(r.stderr);
+    const applied = m ? Math.max(0, Number(m[1]) - 1) : 0;
+    const failed = b.ops[applied];
+    return { applied, error: new CommandError(['ip', ...args, `<<< ${failed ? ipBatchLine(failed as IpOp) : ''}`], r.code, r.stderr) };
+  }
+  if (first.kind === 'iptables') {
+    const { text, line, commitLine } = restoreScript(b.ops as IptOp[]);
+    const r = await run('iptables-restore', ['-w', '--noflush'], { input: text, allowFail: true });
+    if (r.code === 0) return { applied: b.ops.length };
+    const m = /line:? (\d+)/.exec(r.stderr);
+    const bad = m ? Number(m[1]) : 0;
+    let applied = 0;
+    while (applied < b.ops.length && commitLine[applied] < bad) applied++;
+    let failedAt = line.findIndex((l, i) => l === bad || (commitLine[i] === bad && i >= applied));
+    if (failedAt < 0) failedAt = applied;
+    const lines = text.split('\n');
+    return {
+      applied,
+      failedAt,
+      error: new CommandError(['iptables-restore', '--noflush', `<<< ${lines[bad - 1] ?? ''}`], r.code, r.stderr),
+    };
+  }
+  let applied = 0;
+  for (const op of b.ops as SysctlOp[]) {
+    try {
+      writeFileSync(sysctlPath(op.key), op.value + '\n');
+    } catch (e) {
+      return { applied, error: new Error(`sysctl ${op.key}=${op.value}: ${(e as Error).message}`) };
+    }
+    applied++;
+  }
+  return { applied };
+}
+
+/**
+ * Applies a plan in batches. On failure, rolls back (in reverse) what it applied and throws a
+ * PlanError. Returns the applied operations (so a caller can undo them later with undoOps).
+ * In tolerant mode a failing op is skipped (batch by batch, op by op) and nothing throws.
+ */
+export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Promise<Op[]> {
+  const list = ops instanceof Plan ? ops.ops : ops;
+  const applied: Op[] = [];
+  for (const b of toBatches(list)) {
+    const r = await runBatch(b);
+    const done = b.ops.slice(0, r.applied);
+    for (const op of done) opts.explain && explainOp(op).forEach((l) => opts.explain!(l));
+    applied.push(...done);
+    if (r.error === undefined) continue;
+    const failed = b.ops[r.failedAt ?? r.applied];
+    if (opts.tolerant) {
+      // Go on with the rest of this batch one op at a time, skipping what fails (already gone).
+      // For ip, ops before the failing line were applied; for iptables-restore, nothing of the
+      // failing table was, so those ops are retried too.
+      const rest = b.ops.slice(b.key === 'iptables' ? r.applied : r.applied + 1);
+      for (const op of rest) {
+        const one = await runBatch({ key: b.key, ops: [op] });
+        if (one.applied === 1) {
+          opts.explain && explainOp(op).forEach((l) => opts.explain!(l));
+          applied.push(op);
+        }
+      }
+      continue;
+    }
+    await undoOps(applied, { explain: opts.explain });
+    const msg = r.error instanceof Error ? r.error.message : String(r.error);
+    throw new PlanError(`${failed ? commandOf(failed) : 'host change'} failed: ${msg.trim()}`, failed, r.error);
+  }
+  return applied;
+}
+
+/** The undo operations for applied ops, latest first. */
+export function undoPlanOf(applied: Op[]): Op[] {
+  const out: Op[] = [];
+  for (let i = applied.length - 1; i >= 0; i--) {
+    const u = applied[i].undo;
+    if (u) out.push(...u);
+  }
+  return out;
+}
+
+/** Undoes applied ops in reverse, tolerating what is already gone. */
+export async function undoOps(applied: Op[], opts: { explain?: (line: string) => void } = {}): Promise<void> {
+  const undo = undoPlanOf(applied);
+  if (undo.length === 0) return;
+  await applyPlan(undo, { explain: opts.explain, tolerant: true });
+}
