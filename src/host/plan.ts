@@ -99,7 +99,7 @@ const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,^-]+$/;
 
 /** Quotes one argument for a POSIX shell, only when it needs it. */
 export function shellQuote(arg: string): string {
-  if (arg !== '' && SAFE_WORD.test(arg)) return arg;
+  if ((arg !== '' && SAFE_WORD.test(arg)) || arg === '!') return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -44,7 +44,7 @@ export function candidateSubnets(env: string | undefined = process.env.MINIDOCK_
   const pools: { base: string; size: number }[] = [];
   if (env && env.trim()) {
     for (const item of env.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const m = /^(.+\/\d+)(?:\/(\d+))?$/.exec(item);
+      const m = /^(\d+\.\d+\.\d+\.\d+\/\d+)(?:\/(\d+))?$/.exec(item);
       const c = m && parseCidr(m[1]);
       if (!m || !c) throw new UserError(`invalid MINIDOCK_DEFAULT_POOL entry ${JSON.stringify(item)}`);
       const sz = m[2] ? Number(m[2]) : c.prefix;
