@@ -1,0 +1,484 @@
+// Unpacking one layer tarball into a fresh directory, safely, with OCI whiteouts turned into
+// overlayfs whiteouts.
+//
+// node-tar's Parser only reads headers (ustar, pax, GNU long names); every filesystem step is
+// done here, synchronously, one entry at a time, so every check below applies to every entry:
+//
+//   1. planEntry()  — pure string checks on the header (easy to test with crafted entries):
+//      absolute paths are made relative to the layer root (as Docker does), a path or hard
+//      link that climbs out with '..' is refused, a relative symlink whose target climbs out
+//      of the root is refused (Docker's rule), device nodes and FIFOs are skipped (the
+//      container's /dev is a tmpfs anyway), '.wh.NAME' / '.wh..wh..opq' become whiteout /
+//      opaque records instead of files, other '.wh..wh.*' AUFS metadata is dropped.
+//   2. LayerWriter  — the filesystem side: every parent directory is walked with lstat and a
+//      symlink or non-directory on the way is refused (no entry is ever written through a
+//      link, whichever layer it came from: a lower layer's links are not in this directory at
+//      all), files are created with O_CREAT|O_EXCL|O_NOFOLLOW after removing what was there,
+//      hard links must point at something already unpacked in this layer, owners, modes
+//      (setuid included: chmod after chown), and times are applied exactly.
+//   3. finish()     — whiteouts become character devices 0/0 (what overlayfs reads as
+//      "deleted"), opaque directories get trusted.overlay.opaque=y, directory times are set
+//      last. The markers themselves never appear in the tree.
+//
+// The caller extracts into a fresh private directory and renames it into place only when
+// everything succeeded, so nothing half-unpacked is ever visible.
+import {
+  closeSync,
+  constants as FS,
+  existsSync,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  chmodSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { UserError } from '../../cli/errors.js';
+import { run } from '../../host/exec.js';
+
+/** A layer that cannot be unpacked safely (or is not a tar archive). Exit code 125. */
+export class LayerError extends UserError {
+  constructor(message: string) {
+    super(`invalid layer: ${message}`);
+  }
+}
+
+/** What a tar header says, as far as unpacking is concerned. */
+export interface EntryHeader {
+  path: string;
+  type: string;
+  linkpath?: string;
+}
+
+export type EntryPlan =
+  | { op: 'dir'; rel: string }
+  | { op: 'file'; rel: string }
+  | { op: 'symlink'; rel: string; target: string }
+  | { op: 'hardlink'; rel: string; target: string }
+  | { op: 'whiteout'; rel: string }
+  | { op: 'opaque'; rel: string }
+  | { op: 'skip'; rel: string; reason: string };
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
+const WHITEOUT_META_PREFIX = '.wh..wh.';
+
+/**
+ * Cleans a path from a tar header into a path relative to the layer root ('' is the root).
+ * Absolute paths are taken relative to the root; returns null when the path climbs out.
+ */
+export function cleanPath(p: string): string | null {
+  if (p.includes('\0')) return null;
+  let n = posix.normalize(p);
+  if (n.startsWith('/')) {
+    n = n.replace(/^\/+/, ''); // '/../x' normalises to '/x': inside the root
+  } else if (n === '..' || n.startsWith('../')) {
+    return null;
+  }
+  n = n.replace(/\/+$/, '');
+  return n === '.' ? '' : n;
+}
+
+/** Decides what to do with one entry, from its header alone. Throws LayerError to refuse the layer. */
+export function planEntry(h: EntryHeader): EntryPlan {
+  const rel = cleanPath(h.path);
+  if (rel === null) throw new LayerError(`entry ${JSON.stringify(h.path)} points outside the layer`);
+  const base = posix.basename(rel);
+  const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    if (base === OPAQUE_MARKER) return { op: 'opaque', rel: dir };
+    if (base.startsWith(WHITEOUT_META_PREFIX)) return { op: 'skip', rel, reason: 'AUFS metadata' };
+    const name = base.slice(WHITEOUT_PREFIX.length);
+    if (name === '.' || name === '..') throw new LayerError(`invalid whiteout ${JSON.stringify(h.path)}`);
+    return { op: 'whiteout', rel: dir ? `${dir}/${name}` : name };
+  }
+
+  if (rel === '') {
+    if (h.type === 'Directory' || h.type === 'GNUDumpDir') return { op: 'dir', rel: '' };
+    throw new LayerError(`entry ${JSON.stringify(h.path)} would replace the layer root`);
+  }
+
+  switch (h.type) {
+    case 'File':
+    case 'OldFile':
+    case 'ContiguousFile':
+      return { op: 'file', rel };
+    case 'Directory':
+    case 'GNUDumpDir':
+      return { op: 'dir', rel };
+    case 'SymbolicLink': {
+      const target = h.linkpath ?? '';
+      if (target === '' || target.includes('\0')) throw new LayerError(`symlink ${JSON.stringify(h.path)} has no target`);
+      // Absolute targets are resolved inside the container's root, so they are harmless.
+      // Relative ones must not climb out of the layer (Docker refuses these too).
+      if (!target.startsWith('/')) {
+        const resolved = posix.normalize(posix.join(dir || '.', target));
+        if (resolved === '..' || resolved.startsWith('../')) {
+          throw new LayerError(`symlink ${JSON.stringify(h.path)} -> ${JSON.stringify(target)} points outside the layer`);
+        }
+      }
+      return { op: 'symlink', rel, target };
+    }
+    case 'Link': {
+      const target = cleanPath(h.linkpath ?? '');
+      if (target === null || target === '') {
+        throw new LayerError(`hard link ${JSON.stringify(h.path)} -> ${JSON.stringify(h.linkpath ?? '')} points outside the layer`);
+      }
+      if (target === rel) throw new LayerError(`hard link ${JSON.stringify(h.path)} points to itself`);
+      return { op: 'hardlink', rel, target };
+    }
+    case 'CharacterDevice':
+    case 'BlockDevice':
+      return { op: 'skip', rel, reason: 'device node' };
+    case 'FIFO':
+      return { op: 'skip', rel, reason: 'FIFO' };
+    default:
+      return { op: 'skip', rel, reason: `unsupported entry type ${h.type}` };
+  }
+}
+
+/** The subset of node-tar's ReadEntry that LayerWriter uses. */
+export interface TarReadEntry extends EntryHeader {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  mtime?: Date;
+  atime?: Date;
+  on(ev: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(ev: 'end', fn: () => void): unknown;
+  resume(): unknown;
+}
+
+export interface ExtractResult {
+  /** Bytes of regular file content (hard links counted once). */
+  size: number;
+  entries: number;
+  /** Entries that were dropped (device nodes, FIFOs, unknown types, AUFS metadata). */
+  skipped: string[];
+  whiteouts: number;
+  opaques: number;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function toSeconds(d: Date | undefined): number | undefined {
+  if (!d || Number.isNaN(d.getTime())) return undefined;
+  return d.getTime() / 1000;
+}
+
+/** Applies planned entries to a fresh directory. Synchronous filesystem calls only. */
+export class LayerWriter {
+  readonly result: ExtractResult = { size: 0, entries: 0, skipped: [], whiteouts: 0, opaques: 0 };
+  private readonly whiteouts = new Set<string>();
+  private readonly opaques = new Set<string>();
+  private readonly dirTimes = new Map<string, { atime: number; mtime: number }>();
+  private error: Error | undefined;
+
+  constructor(readonly root: string) {}
+
+  get failed(): Error | undefined {
+    return this.error;
+  }
+
+  fail(e: unknown): void {
+    if (!this.error) this.error = e instanceof Error ? e : new Error(String(e));
+  }
+
+  private abs(rel: string): string {
+    return rel === '' ? this.root : `${this.root}/${rel}`;
+  }
+
+  /**
+   * Makes sure every directory above rel exists and is a real directory (not a symlink),
+   * creating missing ones 0755 root:root. With includeSelf, rel itself too.
+   */
+  private ensureDirs(rel: string, includeSelf = false): void {
+    const parts = rel === '' ? [] : rel.split('/');
+    const n = includeSelf ? parts.length : parts.length - 1;
+    let cur = this.root;
+    for (let i = 0; i < n; i++) {
+      cur = `${cur}/${parts[i]}`;
+      const st = lstatOrUndefined(cur);
+      if (!st) {
+        mkdirSync(cur, 0o755);
+        continue;
+      }
+      const shown = parts.slice(0, i + 1).join('/');
+      if (st.isSymbolicLink()) {
+        throw new LayerError(`entry ${JSON.stringify(rel)} would be written through the symlink ${JSON.stringify(shown)}`);
+      }
+      if (!st.isDirectory()) throw new LayerError(`entry ${JSON.stringify(rel)}: ${JSON.stringify(shown)} is not a directory`);
+    }
+  }
+
+  /** Removes whatever is at rel unless it is a directory and a directory is wanted. */
+  private clear(rel: string, wantDir: boolean): boolean {
+    const p = this.abs(rel);
+    const st = lstatOrUndefined(p);
+    if (!st) return false;
+    if (st.isDirectory()) {
+      if (wantDir) return true;
+      rmSync(p, { recursive: true, force: true });
+      return false;
+    }
+    unlinkSync(p);
+    return false;
+  }
+
+  private owner(p: string, e: TarReadEntry): void {
+    if (isRoot) lchownSync(p, e.uid ?? 0, e.gid ?? 0);
+  }
+
+  /** Handles one entry from the parser; never throws (the first error is kept in `failed`). */
+  onEntry(e: TarReadEntry): void {
+    if (this.error) {
+      e.resume();
+      return;
+    }
+    try {
+      this.apply(e);
+    } catch (err) {
+      this.fail(err);
+      e.resume();
+    }
+  }
+
+  private apply(e: TarReadEntry): void {
+    const plan = planEntry(e);
+    this.result.entries++;
+    const mode = (e.mode ?? 0o644) & 0o7777;
+    switch (plan.op) {
+      case 'skip':
+        this.result.skipped.push(`${plan.rel || '/'} (${plan.reason})`);
+        e.resume();
+        return;
+      case 'whiteout':
+        this.whiteouts.add(plan.rel);
+        e.resume();
+        return;
+      case 'opaque':
+        this.opaques.add(plan.rel);
+        e.resume();
+        return;
+      case 'dir': {
+        this.ensureDirs(plan.rel);
+        const p = this.abs(plan.rel);
+        if (!this.clear(plan.rel, true)) mkdirSync(p, 0o700);
+        this.owner(p, e);
+        chmodSync(p, (e.mode ?? 0o755) & 0o7777);
+        const mtime = toSeconds(e.mtime);
+        if (mtime !== undefined) this.dirTimes.set(plan.rel, { atime: toSeconds(e.atime) ?? mtime, mtime });
+        e.resume();
+        return;
+      }
+      case 'symlink': {
+        this.ensureDirs(plan.rel);
+        this.clear(plan.rel, false);
+        const p = this.abs(plan.rel);
+        symlinkSync(plan.target, p);
+        this.owner(p, e);
+        const mtime = toSeconds(e.mtime);
+        if (mtime !== undefined) lutimesSync(p, toSeconds(e.atime) ?? mtime, mtime);
+        e.resume();
+        return;
+      }
+      case 'hardlink': {
+        this.ensureDirs(plan.target);
+        const target = this.abs(plan.target);
+        const st = lstatOrUndefined(target);
+        if (!st) throw new LayerError(`hard link ${JSON.stringify(plan.rel)} -> ${JSON.stringify(plan.target)}: target is not in this layer`);
+        if (st.isDirectory()) throw new LayerError(`hard link ${JSON.stringify(plan.rel)} -> ${JSON.stringify(plan.target)}: target is a directory`);
+        this.ensureDirs(plan.rel);
+        this.clear(plan.rel, false);
+        linkSync(target, this.abs(plan.rel));
+        e.resume();
+        return;
+      }
+      case 'file': {
+        this.ensureDirs(plan.rel);
+        this.clear(plan.rel, false);
+        const p = this.abs(plan.rel);
+        const fd = openSync(p, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600);
+        let open = true;
+        const close = (): void => {
+          if (open) {
+            open = false;
+            closeSync(fd);
+          }
+        };
+        e.on('end', () => {
+          if (!open) return;
+          try {
+            if (isRoot) fchownSync(fd, e.uid ?? 0, e.gid ?? 0);
+            fchmodSync(fd, mode); // after chown, which clears setuid/setgid
+            const mtime = toSeconds(e.mtime);
+            if (mtime !== undefined) futimesSync(fd, toSeconds(e.atime) ?? mtime, mtime);
+            close();
+          } catch (err) {
+            close();
+            this.fail(err);
+          }
+        });
+        e.on('data', (chunk: Buffer) => {
+          if (!open || this.error) return;
+          try {
+            let off = 0;
+            while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+            this.result.size += chunk.length;
+          } catch (err) {
+            close();
+            this.fail(err);
+          }
+        });
+        return;
+      }
+    }
+  }
+
+  /** Whiteouts, opaque directories and directory times; call once after the last entry. */
+  async finish(): Promise<ExtractResult> {
+    if (this.error) throw this.error;
+    const whiteouts: string[] = [];
+    for (const rel of [...this.whiteouts].sort()) {
+      // A file of the same name in the same layer wins over its whiteout (OCI image spec).
+      if (lstatOrUndefined(this.abs(rel))) continue;
+      this.ensureDirs(rel);
+      whiteouts.push(this.abs(rel));
+    }
+    const opaques: string[] = [];
+    for (const rel of [...this.opaques].sort()) {
+      this.ensureDirs(rel, true);
+      opaques.push(this.abs(rel));
+    }
+    await makeWhiteouts(whiteouts);
+    await makeOpaque(opaques);
+    this.result.whiteouts = whiteouts.length;
+    this.result.opaques = opaques.length;
+    // Deepest first, so setting a child's time does not disturb its parent's afterwards.
+    const dirs = [...this.dirTimes.entries()].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
+    for (const [rel, t] of dirs) utimesSync(this.abs(rel), t.atime, t.mtime);
+    return this.result;
+  }
+}
+
+const CHUNK = 500;
+
+/** overlayfs whiteouts: character devices 0/0 (needs root: CAP_MKNOD). */
+export async function makeWhiteouts(absPaths: string[]): Promise<void> {
+  for (let i = 0; i < absPaths.length; i += CHUNK) {
+    const chunk = absPaths.slice(i, i + CHUNK);
+    try {
+      await run('sh', ['-c', 'for p in "$@"; do mknod -m 000 -- "$p" c 0 0 || exit 1; done', 'sh', ...chunk]);
+    } catch (e) {
+      throw new LayerError(`cannot create whiteouts (mknod, needs root): ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+// setxattr(2) syscall numbers, for the perl fallback when setfattr (package attr) is absent.
+const SETXATTR_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 188, arm64: 5, ia32: 226, arm: 226 };
+
+/** Marks directories opaque for overlayfs: xattr trusted.overlay.opaque=y (needs root). */
+export async function makeOpaque(absDirs: string[], tool?: 'setfattr' | 'perl'): Promise<void> {
+  if (absDirs.length === 0) return;
+  const setfattr = tool === 'perl' ? undefined : ['/usr/bin/setfattr', '/bin/setfattr'].find((p) => existsSync(p));
+  const nr = SETXATTR_NR[process.arch];
+  for (let i = 0; i < absDirs.length; i += CHUNK) {
+    const chunk = absDirs.slice(i, i + CHUNK);
+    try {
+      if (setfattr) {
+        await run(setfattr, ['-n', 'trusted.overlay.opaque', '-v', 'y', '--', ...chunk]);
+      } else if (nr !== undefined && existsSync('/usr/bin/perl')) {
+        // perl's syscall() needs writable scalars, hence the copies.
+        const script = `for my $a (@ARGV) { my ($p, $n, $v) = ($a, "trusted.overlay.opaque", "y"); syscall(${nr}, $p, $n, $v, 1, 0) == 0 or die "setxattr $a: $!\\n" }`;
+        await run('/usr/bin/perl', ['-e', script, ...chunk]);
+      } else {
+        throw new Error('setfattr not found: install the "attr" package');
+      }
+    } catch (e) {
+      throw new LayerError(`cannot mark opaque directories (trusted.overlay.opaque): ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+/**
+ * Reads an uncompressed tar stream and unpacks it into `root` (which must be a fresh, empty,
+ * private directory). Rejects with LayerError on a hostile or broken archive; the caller
+ * removes `root` then.
+ */
+export async function extractTar(src: Readable, root: string): Promise<ExtractResult> {
+  const { Parser } = await import('tar');
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  const writer = new LayerWriter(root);
+  const parser = new Parser({});
+  const warnings: string[] = [];
+  let sawEntry = false;
+  let allZero = true;
+  parser.on('entry', (e: TarReadEntry) => {
+    sawEntry = true;
+    writer.onEntry(e);
+  });
+  parser.on('warn', (code: string, message: string) => {
+    warnings.push(`${code}: ${message}`);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const done = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      src.off('data', onData);
+      if (err) {
+        src.destroy();
+        reject(err);
+      } else resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      if (writer.failed) return done(writer.failed);
+      if (allZero && chunk.some((b) => b !== 0)) allZero = false;
+      if (!parser.write(chunk)) {
+        src.pause();
+        parser.once('drain', () => src.resume());
+      }
+    };
+    src.on('data', onData);
+    src.once('error', (e) => done(e));
+    src.once('end', () => {
+      parser.once('end', () => done());
+      parser.end();
+    });
+    parser.once('error', (e: Error) => done(new LayerError(`not a valid tar archive: ${e.message}`)));
+  });
+
+  if (writer.failed) throw writer.failed;
+  const fatal = warnings.filter((w) => {
+    // A layer with no entries at all (only zero blocks, or empty) is legal: the empty layer.
+    if (!sawEntry && allZero && w.startsWith('TAR_BAD_ARCHIVE') && w.includes('Unrecognized archive format')) return false;
+    return /^TAR_(BAD_ARCHIVE|ENTRY_INVALID|ABORT)/.test(w);
+  });
+  if (fatal.length) throw new LayerError(`not a valid tar archive: ${fatal[0]}`);
+  return writer.finish();
+}

@@ -1,0 +1,579 @@
+// The image store: content-addressed, OCI-ish, shared by every image and container.
+//
+//   <root>/images/repositories.json        the index: references -> image ids, and per image
+//                                          what `run` needs (config, diffIDs, size, created)
+//   <root>/images/blobs/sha256/<hex>       blobs: layer tarballs as imported, image configs,
+//                                          manifests (the image id is its config's digest)
+//   <root>/images/layers/<diffid-hex>/     one unpacked layer: diff/ is the tree (an overlayfs
+//                                          lower directory, whiteouts already in overlay form),
+//                                          meta.json says its size and which blobs carry it
+//
+// Hot path (`run` of an existing image): resolveImage() is one read of repositories.json and
+// ensureImage() adds one stat per layer; nothing is hashed or walked. Everything else (node-tar,
+// crypto, streams, zlib, the builtin image's recipe, the lock library) is imported only when
+// needed, with import() — so that even in a single-file bundle they are not loaded at start.
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Readable, Transform } from 'node:stream';
+import { UserError } from '../../cli/errors.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../../state/atomic.js';
+import { paths } from '../../state/paths.js';
+import { displayKey, normalizeRef, type NormalizedRef } from './reference.js';
+
+export { normalizeRef, type NormalizedRef } from './reference.js';
+
+/** The reference of the image built offline from rootfs/busybox.json. */
+export const BUILTIN_BUSYBOX_KEY = 'docker.io/library/busybox:latest';
+
+/** The runtime part of an OCI image config ("config" in the config blob). */
+export interface ImageConfig {
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  Volumes?: Record<string, object>;
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+  [key: string]: unknown;
+}
+
+/** An OCI image config blob (application/vnd.oci.image.config.v1+json). */
+export interface OciImageConfig {
+  created?: string;
+  author?: string;
+  architecture: string;
+  os: string;
+  variant?: string;
+  config?: ImageConfig;
+  rootfs: { type: 'layers'; diff_ids: string[] };
+  history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+}
+
+export interface ImageRecord {
+  /** Digest of the config blob: 'sha256:…'. */
+  id: string;
+  /** As Docker shows them: 'busybox:latest', 'localhost:5000/x/y:t'. */
+  repoTags: string[];
+  /** 'busybox@sha256:<manifest digest>'. */
+  repoDigests: string[];
+  /** The whole OCI image config (the config blob, parsed): runtime settings are in config.config. */
+  config: OciImageConfig;
+  architecture: string;
+  os: string;
+  /** diffIDs, bottom-most first. */
+  layers: string[];
+  /** Absolute unpacked layer directories, bottom-most first (overlayfs wants them top-most first). */
+  layerDirs: string[];
+  /** Unpacked size in bytes (file contents). */
+  size: number;
+  created: string;
+  /** Digest of the manifest blob, when the image has one. */
+  digest?: string;
+}
+
+export interface LayerInfo {
+  diffId: string;
+  /** Digest and size of the blob as imported (compressed or not). */
+  digest: string;
+  blobSize: number;
+  /** Unpacked size (file contents). */
+  size: number;
+  /** The unpacked tree. */
+  dir: string;
+  /** Entries that were dropped (device nodes, …). */
+  skipped: string[];
+}
+
+interface LayerMeta {
+  diffId: string;
+  size: number;
+  blobs: { digest: string; size: number; mediaType?: string }[];
+  skipped?: string[];
+}
+
+interface IndexImage {
+  config: OciImageConfig;
+  layers: string[];
+  size: number;
+  created: string;
+  manifest?: string;
+}
+
+interface RepoIndex {
+  version: 1;
+  /** Index key (normalizeRef().key) -> image id. */
+  refs: Record<string, string>;
+  images: Record<string, IndexImage>;
+}
+
+const SHA256_RE = /^sha256:([0-9a-f]{64})$/;
+const FULL_ID_RE = /^(?:sha256:)?([0-9a-f]{64})$/;
+const ID_PREFIX_RE = /^(?:sha256:)?([0-9a-f]{1,63})$/;
+
+const indexFile = (): string => join(paths.images(), 'repositories.json');
+const hexOf = (digest: string): string => {
+  const m = SHA256_RE.exec(digest);
+  if (!m) throw new UserError(`invalid digest ${JSON.stringify(digest)} (only sha256 is supported)`);
+  return m[1]!;
+};
+
+export const blobPath = (digest: string): string => join(paths.blobs(), hexOf(digest));
+export const layerPath = (diffId: string): string => join(paths.layers(), hexOf(diffId));
+/** The unpacked tree of a layer (an overlayfs lower directory). */
+export const layerDir = (diffId: string): string => join(layerPath(diffId), 'diff');
+
+async function sha256(data: Uint8Array | string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+async function withStoreLock<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const { withLock } = await import('../../state/lock.js');
+  return withLock(name, fn);
+}
+
+// ---------------------------------------------------------------------------------------
+// Index
+
+function readIndex(): RepoIndex {
+  const idx = readJson<RepoIndex>(indexFile());
+  if (!idx || typeof idx !== 'object' || !idx.refs || !idx.images) return { version: 1, refs: {}, images: {} };
+  return idx;
+}
+
+async function updateIndex<T>(fn: (idx: RepoIndex) => T): Promise<T> {
+  return withStoreLock('images', () => {
+    const idx = readIndex();
+    const out = fn(idx);
+    writeJsonAtomic(indexFile(), idx);
+    return out;
+  });
+}
+
+function toRecord(idx: RepoIndex, id: string): ImageRecord | undefined {
+  const img = idx.images[id];
+  if (!img) return undefined;
+  const repoTags: string[] = [];
+  const repoDigests: string[] = [];
+  for (const [key, target] of Object.entries(idx.refs)) {
+    if (target !== id) continue;
+    (key.includes('@') ? repoDigests : repoTags).push(displayKey(key));
+  }
+  const rec: ImageRecord = {
+    id,
+    repoTags: repoTags.sort(),
+    repoDigests: repoDigests.sort(),
+    config: img.config,
+    architecture: img.config.architecture,
+    os: img.config.os,
+    layers: [...img.layers],
+    layerDirs: img.layers.map(layerDir),
+    size: img.size,
+    created: img.created,
+  };
+  if (img.manifest) rec.digest = img.manifest;
+  return rec;
+}
+
+/**
+ * Finds a local image by name[:tag], name@digest, full id ('sha256:…' or 64 hex) or a unique
+ * id prefix (as Docker: a name wins over an id prefix). Undefined when there is none.
+ * Throws UserError for an invalid reference or an ambiguous id prefix.
+ */
+export async function resolveImage(ref: string): Promise<ImageRecord | undefined> {
+  return resolveImageSync(ref);
+}
+
+export function resolveImageSync(ref: string): ImageRecord | undefined {
+  const idx = readIndex();
+  const full = FULL_ID_RE.exec(ref);
+  if (full) return toRecord(idx, `sha256:${full[1]}`);
+  let key: string | undefined;
+  try {
+    key = normalizeRef(ref).key;
+  } catch (e) {
+    if (!ID_PREFIX_RE.test(ref)) throw e;
+  }
+  if (key !== undefined && idx.refs[key]) return toRecord(idx, idx.refs[key]!);
+  const prefix = ID_PREFIX_RE.exec(ref);
+  if (prefix) {
+    const want = `sha256:${prefix[1]}`;
+    const hits = Object.keys(idx.images).filter((id) => id.startsWith(want));
+    if (hits.length > 1) throw new UserError(`ambiguous image id prefix ${JSON.stringify(ref)}: ${hits.length} images match`);
+    if (hits.length === 1) return toRecord(idx, hits[0]!);
+  }
+  return undefined;
+}
+
+/** Every image, newest first (as `docker images`). */
+export function listImages(): ImageRecord[] {
+  const idx = readIndex();
+  return Object.keys(idx.images)
+    .map((id) => toRecord(idx, id)!)
+    .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id.localeCompare(b.id)));
+}
+
+function layersPresent(img: ImageRecord): boolean {
+  return img.layerDirs.every((d) => existsSync(d));
+}
+
+/**
+ * Like resolveImage, but makes the image available: the builtin busybox is built offline
+ * when missing (or damaged); any other missing image is pulled (issue 5; for now an error).
+ */
+export async function ensureImage(ref: string): Promise<ImageRecord> {
+  const found = resolveImageSync(ref);
+  if (found) {
+    if (layersPresent(found)) return found;
+    if (found.repoTags.includes('busybox:latest')) return buildBuiltin();
+    const missing = found.layerDirs.find((d) => !existsSync(d));
+    throw new UserError(`image ${found.repoTags[0] ?? found.id} is damaged: layer directory ${missing} is missing; remove the image and pull it again`);
+  }
+  if (FULL_ID_RE.test(ref) || ref.startsWith('sha256:')) throw new UserError(`No such image: ${ref}`);
+  const n = normalizeRef(ref);
+  if (n.key === BUILTIN_BUSYBOX_KEY) return buildBuiltin();
+  return pullImage(n);
+}
+
+async function buildBuiltin(): Promise<ImageRecord> {
+  const { buildBuiltinBusybox } = await import('./builtin.js');
+  return buildBuiltinBusybox();
+}
+
+/**
+ * The one place where a registry pull hooks in (issue 5): fetch the manifest and config,
+ * importLayer() each layer with its expected digest and diffID, then addImage().
+ */
+async function pullImage(ref: NormalizedRef): Promise<ImageRecord> {
+  throw new UserError(`Unable to find image '${ref.display}' locally`, 125);
+}
+
+// ---------------------------------------------------------------------------------------
+// Blobs
+
+/** Stores a small blob (config, manifest) and returns its digest. */
+export async function writeBlob(data: Uint8Array | string): Promise<string> {
+  const digest = await sha256(data);
+  const file = blobPath(digest);
+  if (!existsSync(file)) writeFileAtomic(file, data, 0o644);
+  return digest;
+}
+
+export function readBlob(digest: string): Buffer {
+  return readFileSync(blobPath(digest));
+}
+
+export function hasBlob(digest: string): boolean {
+  return existsSync(blobPath(digest));
+}
+
+// ---------------------------------------------------------------------------------------
+// Layers
+
+function readLayerMeta(diffId: string): LayerMeta | undefined {
+  if (!existsSync(layerDir(diffId))) return undefined;
+  return readJson<LayerMeta>(join(layerPath(diffId), 'meta.json')) ?? { diffId, size: 0, blobs: [] };
+}
+
+export function hasLayer(diffId: string): boolean {
+  return existsSync(layerDir(diffId));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary stages and blob files left by importers that died. */
+function sweepStale(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.tmp-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !pidAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+let tmpSeq = 0;
+
+export interface ImportLayerOptions {
+  /** Expected digest of the blob as given (compressed or not); verified. */
+  digest?: string;
+  /** Expected diffID (digest of the uncompressed tar); verified, and lets an existing layer be reused without reading the blob. */
+  diffId?: string;
+  /** Keep the blob in blobs/ (default true: needed for save/push). */
+  keepBlob?: boolean;
+  mediaType?: string;
+}
+
+type Source = string | Readable | Uint8Array;
+
+/** Splits off the first chunk of a source so its magic bytes can be looked at. */
+async function openSource(src: Source): Promise<{ head: Buffer; stream: Readable }> {
+  const { Readable } = await import('node:stream');
+  if (src instanceof Uint8Array) {
+    const buf = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
+    return { head: buf.subarray(0, 4), stream: Readable.from([buf]) };
+  }
+  const input = typeof src === 'string' ? createReadStream(src) : src;
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (!first.done) yield Buffer.from(first.value);
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield Buffer.from(n.value);
+    }
+  }
+  return { head, stream: Readable.from(rest(), { objectMode: false }) };
+}
+
+async function decompressorFor(head: Buffer): Promise<Transform> {
+  const zlib = await import('node:zlib');
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip();
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x28b52ffd) {
+    const make = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+    if (!make) throw new UserError('zstd-compressed layers need Node.js ≥ 22.15');
+    return make();
+  }
+  const { PassThrough } = await import('node:stream');
+  return new PassThrough();
+}
+
+/**
+ * Imports one layer blob (a tar, gzip'd or zstd'd tar; a file path, a stream or bytes):
+ * hashes it while it streams (blob digest and diffID), unpacks it into a fresh private
+ * directory and renames that into place, so an interrupted import never leaves half a
+ * layer. A layer already present (same diffID) is not unpacked again; concurrent imports
+ * of the same layer serialise on a lock.
+ */
+export async function importLayer(src: Source, opts: ImportLayerOptions = {}): Promise<LayerInfo> {
+  if (opts.diffId !== undefined) hexOf(opts.diffId);
+  if (opts.digest !== undefined) hexOf(opts.digest);
+  const keepBlob = opts.keepBlob ?? true;
+  const reusable = (): LayerInfo | undefined => {
+    if (opts.diffId === undefined) return undefined;
+    const meta = readLayerMeta(opts.diffId);
+    if (!meta) return undefined;
+    const blob = opts.digest ? meta.blobs.find((b) => b.digest === opts.digest) : meta.blobs[0];
+    if (keepBlob && (!blob || !hasBlob(blob.digest))) return undefined;
+    return layerInfo(meta, blob);
+  };
+  const early = reusable();
+  if (early) {
+    if (typeof src !== 'string' && !(src instanceof Uint8Array)) src.resume();
+    return early;
+  }
+  if (opts.diffId !== undefined) {
+    return withStoreLock(`layer-${hexOf(opts.diffId)}`, async () => {
+      const again = reusable();
+      if (again) {
+        if (typeof src !== 'string' && !(src instanceof Uint8Array)) src.resume();
+        return again;
+      }
+      return unpackAndCommit(src, opts, keepBlob, true);
+    });
+  }
+  return unpackAndCommit(src, opts, keepBlob, false);
+}
+
+function layerInfo(meta: LayerMeta, blob: LayerMeta['blobs'][number] | undefined): LayerInfo {
+  return {
+    diffId: meta.diffId,
+    digest: blob?.digest ?? meta.diffId,
+    blobSize: blob?.size ?? 0,
+    size: meta.size,
+    dir: layerDir(meta.diffId),
+    skipped: meta.skipped ?? [],
+  };
+}
+
+async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: boolean, locked: boolean): Promise<LayerInfo> {
+  const [{ extractTar, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
+    import('./layer.js'),
+    import('node:crypto'),
+    import('node:stream'),
+  ]);
+  const layersDir = paths.layers();
+  const blobsDir = paths.blobs();
+  mkdirSync(layersDir, { recursive: true, mode: 0o700 });
+  mkdirSync(blobsDir, { recursive: true, mode: 0o755 });
+  sweepStale(layersDir);
+  sweepStale(blobsDir);
+
+  const stage = mkdtempSync(join(layersDir, `.tmp-${process.pid}-`));
+  const blobTmp = join(blobsDir, `.tmp-${process.pid}-${tmpSeq++}`);
+  let blobFd: number | undefined;
+  let committed = false;
+  try {
+    const { head, stream } = await openSource(src);
+    const blobHash = createHash('sha256');
+    const diffHash = createHash('sha256');
+    let blobSize = 0;
+    if (keepBlob) blobFd = openSync(blobTmp, 'wx', 0o644);
+    const fd = blobFd;
+    const tapBlob = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        blobHash.update(chunk);
+        blobSize += chunk.length;
+        try {
+          if (fd !== undefined) for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+        } catch (e) {
+          return cb(e as Error);
+        }
+        cb(null, chunk);
+      },
+    });
+    const tapDiff = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        diffHash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const decompress = await decompressorFor(head);
+    const tarStream = pipeline(stream, tapBlob, decompress, tapDiff, () => undefined);
+    const result = await extractTar(tarStream, join(stage, 'diff'));
+    if (blobFd !== undefined) {
+      closeSync(blobFd);
+      blobFd = undefined;
+    }
+
+    const digest = `sha256:${blobHash.digest('hex')}`;
+    const diffId = `sha256:${diffHash.digest('hex')}`;
+    if (opts.digest !== undefined && opts.digest !== digest) {
+      throw new LayerError(`digest mismatch: expected ${opts.digest}, got ${digest}`);
+    }
+    if (opts.diffId !== undefined && opts.diffId !== diffId) {
+      throw new LayerError(`diffID mismatch: expected ${opts.diffId}, got ${diffId}`);
+    }
+    const blob = { digest, size: blobSize, ...(opts.mediaType ? { mediaType: opts.mediaType } : {}) };
+
+    const commit = (): LayerInfo => {
+      if (keepBlob) {
+        if (existsSync(blobPath(digest))) unlinkSync(blobTmp);
+        else renameSync(blobTmp, blobPath(digest));
+      }
+      const existing = readLayerMeta(diffId);
+      if (existing) {
+        // Someone else unpacked it first (or it came from another blob): keep theirs.
+        rmSync(stage, { recursive: true, force: true });
+        if (!existing.blobs.some((b) => b.digest === digest)) {
+          existing.blobs.push(blob);
+          writeJsonAtomic(join(layerPath(diffId), 'meta.json'), existing);
+        }
+        committed = true;
+        return layerInfo(existing, blob);
+      }
+      const meta: LayerMeta = { diffId, size: result.size, blobs: [blob], ...(result.skipped.length ? { skipped: result.skipped } : {}) };
+      writeJsonAtomic(join(stage, 'meta.json'), meta);
+      rmSync(layerPath(diffId), { recursive: true, force: true }); // a damaged remnant without diff/
+      renameSync(stage, layerPath(diffId));
+      committed = true;
+      return layerInfo(meta, blob);
+    };
+    return locked ? commit() : await withStoreLock(`layer-${hexOf(diffId)}`, commit);
+  } finally {
+    if (blobFd !== undefined) closeSync(blobFd);
+    if (!committed) {
+      rmSync(stage, { recursive: true, force: true });
+      rmSync(blobTmp, { force: true });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Images
+
+export interface AddImageInput {
+  /** The config blob, byte for byte (its digest is the image id). */
+  config: Uint8Array | string;
+  /** The manifest blob, when there is one. */
+  manifest?: Uint8Array | string;
+  /** References to point at the image ('busybox:latest', …); a tag moves from any older image. */
+  tags?: string[];
+}
+
+/** Records an image whose layers have all been imported; returns it as resolveImage would. */
+export async function addImage(input: AddImageInput): Promise<ImageRecord> {
+  const configBytes = typeof input.config === 'string' ? Buffer.from(input.config) : input.config;
+  let cfg: OciImageConfig;
+  try {
+    cfg = JSON.parse(Buffer.from(configBytes).toString('utf8')) as OciImageConfig;
+  } catch {
+    throw new UserError('invalid image config: not JSON');
+  }
+  const diffIds = cfg?.rootfs?.diff_ids;
+  if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string' || !SHA256_RE.test(d))) {
+    throw new UserError('invalid image config: rootfs.diff_ids must list sha256 digests');
+  }
+  let size = 0;
+  for (const d of diffIds) {
+    const meta = readLayerMeta(d);
+    if (!meta) throw new UserError(`image config refers to layer ${d}, which is not in the store`);
+    size += meta.size;
+  }
+  const keys = (input.tags ?? []).map((t) => normalizeRef(t));
+  for (const k of keys) if (k.digest) throw new UserError(`cannot tag with a digest reference: ${k.display}`);
+
+  const id = await writeBlob(configBytes);
+  const manifest = input.manifest !== undefined ? await writeBlob(input.manifest) : undefined;
+  const entry: IndexImage = {
+    config: cfg,
+    layers: diffIds,
+    size,
+    created: cfg.created ?? '',
+    ...(manifest ? { manifest } : {}),
+  };
+  return updateIndex((idx) => {
+    idx.images[id] = entry;
+    for (const k of keys) {
+      idx.refs[k.key] = id;
+      if (manifest) idx.refs[`${k.name}@${manifest}`] = id;
+    }
+    return toRecord(idx, id)!;
+  });
+}
+
+/** Points another reference at an existing image (`minidock tag`). */
+export async function tagImage(source: string, target: string): Promise<ImageRecord> {
+  const img = resolveImageSync(source);
+  if (!img) throw new UserError(`No such image: ${source}`);
+  const k = normalizeRef(target);
+  if (k.digest) throw new UserError(`cannot tag with a digest reference: ${k.display}`);
+  return updateIndex((idx) => {
+    idx.refs[k.key] = img.id;
+    return toRecord(idx, img.id)!;
+  });
+}
+
+/** The full config blob of an image (for `image inspect`). */
+export function readImageConfig(id: string): OciImageConfig {
+  return JSON.parse(readBlob(id).toString('utf8')) as OciImageConfig;
+}

@@ -1,0 +1,342 @@
+// Layer import: whiteouts, hostile tarballs, digests, atomicity, concurrency.
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { importLayer, hasLayer, layerDir } from '../../src/engine/image/store.js';
+import { planEntry, cleanPath, LayerError, makeOpaque } from '../../src/engine/image/layer.js';
+import { buildTar, type TarEntry } from '../../src/engine/image/tarwriter.js';
+import { UserError } from '../../src/cli/errors.js';
+
+const isRoot = process.getuid?.() === 0;
+const sha = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'minidock-layer-'));
+  process.env.MINIDOCK_ROOT = root;
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+  delete process.env.MINIDOCK_ROOT;
+});
+
+const dir = (path: string, extra: Partial<TarEntry> = {}): TarEntry => ({ path, type: 'dir', mode: 0o755, mtime: 1700000000, ...extra });
+const file = (path: string, data = path, extra: Partial<TarEntry> = {}): TarEntry => ({ path, type: 'file', mode: 0o644, mtime: 1700000000, data, ...extra });
+
+/** Every path under dir (relative) that can be looked up, not following symlinks. */
+function walk(d: string, pre = ''): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(d)) {
+    const rel = pre ? `${pre}/${name}` : name;
+    const st = lstatSync(join(d, name), { throwIfNoEntry: false });
+    if (!st) continue; // listed but not there: an overlayfs whiteout in a directory that is not merged
+    out.push(rel);
+    if (st.isDirectory()) out.push(...walk(join(d, name), rel));
+  }
+  return out;
+}
+
+/** What the store holds besides committed layers: stages and temp blobs must never be left. */
+function leftovers(): string[] {
+  const dirs = [join(root, 'images', 'layers'), join(root, 'images', 'blobs', 'sha256')];
+  return dirs.flatMap((d) => (existsSync(d) ? readdirSync(d).filter((n) => n.startsWith('.tmp-')) : []));
+}
+
+describe('planEntry / cleanPath', () => {
+  it.each([
+    ['a/b', 'a/b'],
+    ['./a/b/', 'a/b'],
+    ['/etc/passwd', 'etc/passwd'],
+    ['//etc//passwd', 'etc/passwd'],
+    ['/../../etc/passwd', 'etc/passwd'],
+    ['a/../b', 'b'],
+    ['.', ''],
+    ['./', ''],
+    ['..', null],
+    ['../x', null],
+    ['a/../../x', null],
+    ['a\0b', null],
+  ])('cleanPath(%j) = %j', (input, want) => {
+    expect(cleanPath(input)).toBe(want);
+  });
+
+  it('turns whiteout markers into records, never into files', () => {
+    expect(planEntry({ path: 'etc/.wh.passwd', type: 'File' })).toEqual({ op: 'whiteout', rel: 'etc/passwd' });
+    expect(planEntry({ path: '.wh.top', type: 'File' })).toEqual({ op: 'whiteout', rel: 'top' });
+    expect(planEntry({ path: 'var/lib/.wh..wh..opq', type: 'File' })).toEqual({ op: 'opaque', rel: 'var/lib' });
+    expect(planEntry({ path: '.wh..wh..opq', type: 'File' })).toEqual({ op: 'opaque', rel: '' });
+    expect(planEntry({ path: '.wh..wh.plnk/123', type: 'File' }).op).toBe('file'); // a file inside an AUFS dir...
+    expect(planEntry({ path: '.wh..wh.plnk', type: 'Directory' }).op).toBe('skip'); // ...whose dir is dropped
+    expect(() => planEntry({ path: 'a/.wh...', type: 'File' })).toThrow(LayerError);
+  });
+
+  it('refuses escapes and neutralises devices', () => {
+    expect(() => planEntry({ path: '../x', type: 'File' })).toThrow(/outside the layer/);
+    expect(() => planEntry({ path: 'a', type: 'SymbolicLink', linkpath: '../../x' })).toThrow(/outside the layer/);
+    expect(planEntry({ path: 'a/b', type: 'SymbolicLink', linkpath: '../x' })).toEqual({ op: 'symlink', rel: 'a/b', target: '../x' });
+    expect(planEntry({ path: 'a', type: 'SymbolicLink', linkpath: '/etc/passwd' }).op).toBe('symlink');
+    expect(() => planEntry({ path: 'h', type: 'Link', linkpath: '../etc/passwd' })).toThrow(/outside the layer/);
+    expect(planEntry({ path: 'h', type: 'Link', linkpath: '/bin/sh' })).toEqual({ op: 'hardlink', rel: 'h', target: 'bin/sh' });
+    expect(planEntry({ path: 'dev/sda', type: 'BlockDevice' }).op).toBe('skip');
+    expect(planEntry({ path: 'dev/null', type: 'CharacterDevice' }).op).toBe('skip');
+    expect(planEntry({ path: 'p', type: 'FIFO' }).op).toBe('skip');
+    expect(() => planEntry({ path: './', type: 'File' })).toThrow(/layer root/);
+  });
+});
+
+describe('importLayer', () => {
+  it('unpacks files, modes, owners, symlinks and hard links; digests the blob and the tar', async () => {
+    const tar = buildTar([
+      dir('bin'),
+      file('bin/tool', '#!/bin/sh\n', { mode: 0o4755, uid: 1000, gid: 1000 }),
+      { path: 'bin/alias', type: 'hardlink', linkname: 'bin/tool' },
+      { path: 'bin/sh', type: 'symlink', linkname: '/bin/tool', mode: 0o777 },
+      dir('ro', { mode: 0o555 }),
+      file('ro/f'),
+      dir('tmp', { mode: 0o1777 }),
+      file('g', 'g', { mode: 0o664 }),
+    ]);
+    const info = await importLayer(tar);
+    expect(info.diffId).toBe(sha(tar));
+    expect(info.digest).toBe(sha(tar));
+    expect(info.dir).toBe(layerDir(info.diffId));
+    const d = info.dir;
+    const tool = statSync(join(d, 'bin/tool'));
+    expect(tool.mode & 0o7777).toBe(0o4755); // setuid survives the chown
+    if (isRoot) expect([tool.uid, tool.gid]).toEqual([1000, 1000]);
+    expect(tool.nlink).toBe(2);
+    expect(statSync(join(d, 'bin/alias')).ino).toBe(tool.ino);
+    expect(lstatSync(join(d, 'bin/sh')).isSymbolicLink()).toBe(true);
+    expect(statSync(join(d, 'ro')).mode & 0o7777).toBe(0o555);
+    expect(statSync(join(d, 'tmp')).mode & 0o7777).toBe(0o1777);
+    expect(statSync(join(d, 'g')).mode & 0o7777).toBe(0o664); // no umask applied
+    expect(statSync(join(d, 'ro')).mtimeMs).toBe(1700000000 * 1000);
+    expect(readFileSync(join(d, 'bin/tool'), 'utf8')).toBe('#!/bin/sh\n');
+    expect(existsSync(join(root, 'images', 'blobs', 'sha256', info.digest.slice(7)))).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('imports gzip layers: blob digest of the gzip, diffID of the tar', async () => {
+    const tar = buildTar([dir('a'), file('a/x', 'hello')]);
+    const gz = gzipSync(tar);
+    const info = await importLayer(Readable.from([gz.subarray(0, 10), gz.subarray(10)]), { digest: sha(gz), diffId: sha(tar) });
+    expect(info.digest).toBe(sha(gz));
+    expect(info.diffId).toBe(sha(tar));
+    expect(readFileSync(join(info.dir, 'a/x'), 'utf8')).toBe('hello');
+  });
+
+  it('accepts the empty layer', async () => {
+    const tar = Buffer.alloc(1024);
+    const info = await importLayer(tar);
+    expect(readdirSync(info.dir)).toEqual([]);
+  });
+
+  it('refuses a digest mismatch and leaves nothing behind', async () => {
+    const tar = buildTar([file('x')]);
+    await expect(importLayer(tar, { digest: `sha256:${'0'.repeat(64)}` })).rejects.toThrow(/digest mismatch/);
+    await expect(importLayer(tar, { diffId: `sha256:${'0'.repeat(64)}` })).rejects.toThrow(/diffID mismatch/);
+    expect(hasLayer(sha(tar))).toBe(false);
+    expect(readdirSync(join(root, 'images', 'blobs', 'sha256'))).toEqual([]);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('an interrupted import leaves no half layer', async () => {
+    const tar = buildTar([dir('a'), file('a/big', 'x'.repeat(100_000)), file('a/after')]);
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield tar.subarray(0, 70_000);
+      throw new Error('connection reset');
+    }
+    await expect(importLayer(Readable.from(broken()))).rejects.toThrow(/connection reset/);
+    expect(hasLayer(sha(tar))).toBe(false);
+    expect(leftovers()).toEqual([]);
+    expect(readdirSync(join(root, 'images', 'layers'))).toEqual([]);
+    // and a truncated archive (the stream just ends) is refused as well
+    await expect(importLayer(tar.subarray(0, 70_000))).rejects.toThrow(LayerError);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('refuses garbage', async () => {
+    await expect(importLayer(Buffer.from('this is not a tar archive at all'.repeat(40)))).rejects.toThrow(/not a valid tar/);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('unpacks a layer once, even when imported concurrently', async () => {
+    const tar = buildTar([dir('a'), file('a/x')]);
+    const diffId = sha(tar);
+    const all = await Promise.all([importLayer(tar), importLayer(tar), importLayer(tar, { diffId }), importLayer(tar, { diffId })]);
+    expect(new Set(all.map((i) => i.dir)).size).toBe(1);
+    expect(readdirSync(join(root, 'images', 'layers'))).toEqual([diffId.slice(7)]);
+    expect(leftovers()).toEqual([]);
+    // A known layer is reused without reading (let alone unpacking) the source again.
+    const again = await importLayer(Readable.from([Buffer.from('garbage')]), { diffId });
+    expect(again.dir).toBe(all[0]!.dir);
+  });
+
+  it('stale stages of dead importers are swept', async () => {
+    const stale = join(root, 'images', 'layers', '.tmp-999999999-abc');
+    mkdirSync(join(stale, 'diff'), { recursive: true });
+    await importLayer(buildTar([file('x')]));
+    expect(existsSync(stale)).toBe(false);
+  });
+});
+
+describe('whiteouts', () => {
+  const lower = buildTar([
+    dir('a'),
+    file('a/keep'),
+    file('a/gone'),
+    dir('o'),
+    file('o/old1'),
+    dir('o/sub'),
+    file('o/sub/old2'),
+    file('top'),
+    dir('d'),
+    file('d/inside'),
+  ]);
+  const upper = buildTar([
+    dir('a'),
+    file('a/.wh.gone', ''),
+    dir('o'),
+    file('o/.wh..wh..opq', ''),
+    file('o/new'),
+    file('.wh.top', ''),
+    file('.wh.d', ''),
+    file('b/.wh.nothing', ''), // parent not in the layer: created
+    file('same'),
+    file('.wh.same', ''), // a file of the same name in the same layer wins
+  ]);
+
+  it.skipIf(!isRoot)('become overlayfs whiteouts; the markers never appear', async () => {
+    const lo = await importLayer(lower);
+    const up = await importLayer(upper);
+    const names = walk(up.dir);
+    expect(names.filter((n) => n.split('/').some((c) => c.startsWith('.wh.')))).toEqual([]);
+    for (const w of ['a/gone', 'top', 'd', 'b/nothing']) {
+      const st = lstatSync(join(up.dir, w));
+      expect(st.isCharacterDevice(), w).toBe(true);
+      expect(st.rdev, w).toBe(0);
+    }
+    expect(lstatSync(join(up.dir, 'same')).isFile()).toBe(true);
+    expect(lstatSync(join(up.dir, 'o')).isDirectory()).toBe(true);
+
+    // The real test: overlayfs sees what the image means.
+    const mnt = mkdtempSync(join(root, 'mnt-'));
+    for (const s of ['upper', 'work', 'merged']) mkdirSync(join(mnt, s));
+    const merged = join(mnt, 'merged');
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${up.dir}:${lo.dir},upperdir=${mnt}/upper,workdir=${mnt}/work`, merged]);
+    try {
+      expect(readdirSync(join(merged, 'a')).sort()).toEqual(['keep']);
+      expect(readdirSync(join(merged, 'o')).sort()).toEqual(['new']); // opaque: lower o/old1, o/sub hidden
+      expect(existsSync(join(merged, 'top'))).toBe(false);
+      expect(existsSync(join(merged, 'd'))).toBe(false);
+      // A whiteout that hides nothing (its directory is only in this layer) cannot be looked
+      // up; overlayfs (as with Docker) still lists it in a directory that is not merged.
+      expect(existsSync(join(merged, 'b/nothing'))).toBe(false);
+      expect(readFileSync(join(merged, 'same'), 'utf8')).toBe('same');
+      expect(walk(merged).filter((n) => n.includes('.wh.'))).toEqual([]);
+      expect(walk(merged).filter((n) => lstatSync(join(merged, n)).isCharacterDevice())).toEqual([]);
+    } finally {
+      execFileSync('umount', [merged]);
+    }
+  });
+});
+
+describe('opaque directories', () => {
+  const xattr = (p: string): string =>
+    execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', p], { encoding: 'utf8' });
+  const haveGetfattr = existsSync('/usr/bin/getfattr');
+  it.skipIf(!isRoot || !haveGetfattr || !existsSync('/usr/bin/setfattr'))('are marked with setfattr', async () => {
+    const d = mkdtempSync(join(root, 'o-'));
+    await makeOpaque([d], 'setfattr');
+    expect(xattr(d)).toBe('y');
+  });
+  it.skipIf(!isRoot || !haveGetfattr || !['x64', 'arm64'].includes(process.arch))('are marked without setfattr (perl fallback)', async () => {
+    const d = mkdtempSync(join(root, 'o-'));
+    await makeOpaque([d], 'perl');
+    expect(xattr(d)).toBe('y');
+  });
+});
+
+describe('hostile layers', () => {
+  /** Imports a crafted layer; returns the error, and checks nothing escaped and nothing was left. */
+  async function hostile(entries: TarEntry[]): Promise<unknown> {
+    const sentinel = join(root, 'outside');
+    let err: unknown;
+    try {
+      await importLayer(buildTar(entries));
+    } catch (e) {
+      err = e;
+    }
+    expect(existsSync(sentinel)).toBe(false);
+    expect(walk(root).filter((n) => /evil/.test(n) && !n.includes('/diff/'))).toEqual([]);
+    expect(leftovers()).toEqual([]);
+    return err;
+  }
+
+  it.each<[string, TarEntry[]]>([
+    ['a ../ path', [file('../../../../outside', 'evil')]],
+    ['a path that climbs out in the middle', [dir('a'), file('a/../../../../../outside', 'evil')]],
+    ['a relative symlink pointing out', [{ path: 'up', type: 'symlink', linkname: '../../../../..' }]],
+    ['a write through a symlink', [{ path: 'l', type: 'symlink', linkname: '/' }, file('l/outside', 'evil')]],
+    ['a dir through a symlink', [{ path: 'l', type: 'symlink', linkname: '/tmp' }, dir('l/evil')]],
+    ['a hard link out', [{ path: 'h', type: 'hardlink', linkname: '../../../../etc/passwd' }]],
+    ['a hard link through a symlink', [{ path: 'l', type: 'symlink', linkname: '/etc' }, { path: 'h', type: 'hardlink', linkname: 'l/passwd' }]],
+    ['a hard link to a file not in the layer', [{ path: 'h', type: 'hardlink', linkname: '/etc/passwd' }]],
+    ['a file replacing the root', [file('./', 'evil')]],
+    ['a file under a file', [file('f'), file('f/evil')]],
+  ])('refuses %s', async (_name, entries) => {
+    const err = await hostile(entries);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(125);
+    expect((err as Error).message).toMatch(/^invalid layer: /);
+  });
+
+  it('neutralises absolute paths, device nodes and FIFOs', async () => {
+    const tar = buildTar([
+      file('/etc/evil-abs', 'x'),
+      { path: 'dev/sda', type: 'block', devmajor: 8, devminor: 0 },
+      { path: 'dev/mem', type: 'char', devmajor: 1, devminor: 1 },
+      { path: 'fifo', type: 'fifo' },
+      { path: 'abs-link', type: 'symlink', linkname: '/etc/passwd' },
+    ]);
+    const info = await importLayer(tar);
+    expect(readFileSync(join(info.dir, 'etc/evil-abs'), 'utf8')).toBe('x');
+    expect(existsSync('/etc/evil-abs')).toBe(false);
+    expect(existsSync(join(info.dir, 'dev/sda'))).toBe(false);
+    expect(existsSync(join(info.dir, 'dev/mem'))).toBe(false);
+    expect(existsSync(join(info.dir, 'fifo'))).toBe(false);
+    expect(info.skipped.sort()).toEqual(['dev/mem (device node)', 'dev/sda (device node)', 'fifo (FIFO)']);
+    expect(lstatSync(join(info.dir, 'abs-link')).isSymbolicLink()).toBe(true);
+  });
+
+  it('replaces a symlink by a directory instead of following it', async () => {
+    const info = await importLayer(buildTar([{ path: 'd', type: 'symlink', linkname: '/tmp' }, dir('d'), file('d/x')]));
+    expect(lstatSync(join(info.dir, 'd')).isDirectory()).toBe(true);
+    expect(existsSync(join(info.dir, 'd/x'))).toBe(true);
+    expect(existsSync('/tmp/x') && readFileSync('/tmp/x', 'utf8') === 'd/x').toBe(false);
+  });
+
+  it('a symlink in a lower layer is not followed by a later layer', async () => {
+    await importLayer(buildTar([{ path: 'l', type: 'symlink', linkname: '/' }]));
+    const info = await importLayer(buildTar([dir('l'), file('l/evil-through', 'x')]));
+    expect(readFileSync(join(info.dir, 'l/evil-through'), 'utf8')).toBe('x');
+    expect(existsSync('/evil-through')).toBe(false);
+  });
+});
+
+describe('external tools agree', () => {
+  it('GNU tar reads what the tar writer writes', () => {
+    const d = mkdtempSync(join(root, 'gnutar-'));
+    const t = join(d, 'l.tar');
+    writeFileSync(t, buildTar([dir('a'), file('a/x', 'hello'), { path: 'a/h', type: 'hardlink', linkname: 'a/x' }, { path: 'a/s', type: 'symlink', linkname: 'x' }]));
+    const list = execFileSync('tar', ['-tvf', t], { encoding: 'utf8' });
+    expect(list).toMatch(/a\/x/);
+    expect(list).toMatch(/a\/h link to a\/x/);
+    expect(list).toMatch(/a\/s -> x/);
+  });
+});
