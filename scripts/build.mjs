@@ -6,15 +6,19 @@ import { mkdirSync } from 'node:fs';
 
 mkdirSync('dist', { recursive: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  // Splitting keeps rarely used code (tar, the image builder, network diagrams…) in chunks
+  // that load only when a command needs them.
+  entryPoints: { minidock: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  outfile: 'dist/minidock.mjs',
   // commander and tar are CommonJS in places; give the bundle a real require().
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  splitting: false,
+  splitting: true,
   minify: false,
   sourcemap: false,
   logLevel: 'warning',
