@@ -3,6 +3,7 @@
 import { Command, Option, CommanderError } from 'commander';
 import { UserError } from './errors.js';
 import { registerNetworkCommands } from './network.js';
+import { registerImageCommands } from './image.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 export const VERSION = '0.1.0';
@@ -137,15 +138,6 @@ async function main(argv: string[]): Promise<number> {
     .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts)));
 
   program
-    .command('images')
-    .description('List images')
-    .option('-q, --quiet', 'Only show image IDs')
-    .option('--digests', 'Show digests')
-    .option('--no-trunc', "Don't truncate output")
-    .option('--format <template>', 'Format output using a Go template')
-    .action(async (opts) => (process.exitCode = await (await import('./commands/images.js')).images(opts)));
-
-  program
     .command('version')
     .description('Show the minidock version information')
     .action(() => {
@@ -158,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<id>')
     .action(async (id) => (await import('../engine/container/lifecycle.js')).cleanupContainer(id));
 
+  registerImageCommands(program);
   registerNetworkCommands(program);
 
   await program.parseAsync(argv);
