@@ -1,0 +1,1756 @@
+/*
+ * minidock-shim: the one native piece of minidock. The contract is docs/shim.md.
+ *
+ *   minidock-shim run  CONFIG    create a container process, then watch it
+ *   minidock-shim exec CONFIG    run one more process inside a running container
+ *
+ * The process running this program is the "monitor" (conmon's part). It creates the
+ * "child" (runc's part: namespaces, mounts, pivot_root, ids, execve), reports whether
+ * the execve worked, relays and logs the output, forwards signals, and records how
+ * the child ended. Everything else in minidock is TypeScript.
+ *
+ * Rules kept throughout:
+ *  - every fd we open is O_CLOEXEC, and the child closes all but 0/1/2 before execve,
+ *    so nothing of the host leaks into the container (CVE-2024-21626);
+ *  - the monitor is non-dumpable (CVE-2019-5736) and never enters the container's
+ *    mount namespace, so the files it writes (log, pidfile, exitfile) are host paths;
+ *  - every syscall that can be interrupted or can be short is retried/continued.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define EXIT_SHIM        125 /* minidock's own failure */
+#define EXIT_CANNOT_EXEC 126 /* the command exists but cannot be executed */
+#define EXIT_NOT_FOUND   127 /* the command does not exist */
+#define REPORT_FD        3   /* detached mode: where "ok PID" / "err CODE msg" goes */
+#define DEFAULT_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define LOG_LINE_MAX     16384 /* like Docker, longer lines become several entries */
+#define CHILD_STACK      (256 * 1024)
+#define MAX_CONFIG       (16 << 20)
+
+/* ------------------------------------------------------------------------------------
+ * Configuration
+ * ---------------------------------------------------------------------------------- */
+
+enum mode { MODE_RUN = 1, MODE_EXEC = 2 };
+
+struct list {
+    char **v; /* NULL-terminated, so argv/envp can be passed straight to execve */
+    size_t n;
+};
+
+static struct config {
+    const char *id, *upper, *work, *rootfs, *netns, *hostname, *cwd;
+    const char *uid, *gid, *pid, *tty, *stdin_open, *detach, *readonly, *winsize;
+    const char *log, *pidfile, *exitfile;
+    struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup;
+} cfg;
+
+#define F_RUN  1
+#define F_EXEC 2
+#define F_ABS  4 /* the value must be an absolute path */
+
+static const struct keydef {
+    const char *name;
+    int flags;
+    const char **str;  /* single-valued key */
+    struct list *list; /* repeatable key */
+} keys[] = {
+    { "id",       F_RUN | F_EXEC,         &cfg.id,         NULL },
+    { "lower",    F_RUN | F_ABS,          NULL,            &cfg.lower },
+    { "upper",    F_RUN | F_ABS,          &cfg.upper,      NULL },
+    { "work",     F_RUN | F_ABS,          &cfg.work,       NULL },
+    { "rootfs",   F_RUN | F_ABS,          &cfg.rootfs,     NULL },
+    { "netns",    F_RUN | F_ABS,          &cfg.netns,      NULL },
+    { "hostname", F_RUN,                  &cfg.hostname,   NULL },
+    { "readonly", F_RUN,                  &cfg.readonly,   NULL },
+    { "bind",     F_RUN,                  NULL,            &cfg.bind },
+    { "tmpfs",    F_RUN,                  NULL,            &cfg.tmpfs },
+    { "pid",      F_EXEC,                 &cfg.pid,        NULL },
+    { "cwd",      F_RUN | F_EXEC | F_ABS, &cfg.cwd,        NULL },
+    { "uid",      F_RUN | F_EXEC,         &cfg.uid,        NULL },
+    { "gid",      F_RUN | F_EXEC,         &cfg.gid,        NULL },
+    { "group",    F_RUN | F_EXEC,         NULL,            &cfg.group },
+    { "env",      F_RUN | F_EXEC,         NULL,            &cfg.env },
+    { "arg",      F_RUN | F_EXEC,         NULL,            &cfg.arg },
+    { "tty",      F_RUN | F_EXEC,         &cfg.tty,        NULL },
+    { "winsize",  F_RUN | F_EXEC,         &cfg.winsize,    NULL },
+    { "stdin",    F_RUN | F_EXEC,         &cfg.stdin_open, NULL },
+    { "detach",   F_RUN | F_EXEC,         &cfg.detach,     NULL },
+    { "log",      F_RUN | F_EXEC | F_ABS, &cfg.log,        NULL },
+    { "pidfile",  F_RUN | F_EXEC | F_ABS, &cfg.pidfile,    NULL },
+    { "exitfile", F_RUN | F_EXEC | F_ABS, &cfg.exitfile,   NULL },
+    { "exitcmd",  F_RUN | F_EXEC,         NULL,            &cfg.exitcmd },
+    { "cgroup",   F_RUN | F_EXEC | F_ABS, NULL,            &cfg.cgroup },
+};
+
+/* Parsed forms of the values above. */
+static enum mode g_mode;
+static uid_t g_uid;
+static gid_t g_gid;
+static gid_t *g_groups;
+static pid_t g_target; /* exec: host PID of the container's PID 1 */
+static int g_tty, g_stdin, g_detach, g_readonly;
+static struct winsize g_winsize; /* from the winsize key; rows 0 = not given */
+
+struct bindspec {
+    char *src, *dst;
+    int ro;
+    int isdir; /* child: whether src is a directory, so the target matches */
+    int fd;    /* child: detached clone of src (open_tree), attached after pivot_root */
+};
+static struct bindspec *g_binds;
+
+struct tmpfsspec {
+    char *dst;
+    unsigned long flags;
+    char data[512];
+};
+static struct tmpfsspec *g_tmpfs;
+
+/* ------------------------------------------------------------------------------------
+ * Small helpers
+ * ---------------------------------------------------------------------------------- */
+
+/* Write everything, across EINTR, short writes and non-blocking fds. */
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN) {
+                struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+                if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                    return -1;
+                continue;
+            }
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static ssize_t read_retry(int fd, void *buf, size_t n)
+{
+    ssize_t r;
+    do
+        r = read(fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+static void xclose(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p) {
+        static const char msg[] = "minidock-shim: out of memory\n";
+        write_all(2, msg, sizeof msg - 1);
+        _exit(EXIT_SHIM);
+    }
+    return p;
+}
+
+/* mkdir -p. Returns -1 with errno set on failure. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char buf[PATH_MAX];
+    if (strlen(path) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(buf, path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return -1;
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
+/* Write a small file so that readers see either nothing or all of it. */
+static int write_file_atomic(const char *path, const char *text)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, text, strlen(text));
+    if (close(fd) < 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) == 0)
+        return 0;
+    int e = errno;
+    unlink(tmp);
+    errno = e;
+    return -1;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Signals the monitor handles through its signalfd. */
+static void monitor_sigset(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGWINCH);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGQUIT);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGUSR2);
+}
+
+/* A new program must start with no blocked and no ignored signals, whatever the
+ * monitor (or whoever started it, e.g. nohup) had. */
+static void reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++)
+        signal(s, SIG_DFL); /* fails harmlessly for KILL, STOP and glibc's own */
+}
+
+/* ------------------------------------------------------------------------------------
+ * Monitor-side failure reporting (before the container runs)
+ * ---------------------------------------------------------------------------------- */
+
+static int g_report_fd = -1; /* detached: pipe to the CLI until "ok"/"err" is written */
+static struct termios g_saved_tio;
+static int g_tio_saved;
+
+static void restore_terminal(void)
+{
+    if (g_tio_saved) {
+        tcsetattr(0, TCSADRAIN, &g_saved_tio);
+        g_tio_saved = 0;
+    }
+}
+
+/* Detached mode: tell the CLI how the start went, then close fd 3 so it stops waiting.
+ * Errors are ignored: the CLI may be gone, and exitcmd covers that case. */
+static void __attribute__((format(printf, 1, 2))) report(const char *fmt, ...)
+{
+    if (g_report_fd < 0)
+        return;
+    char line[1280];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    write_all(g_report_fd, line, strlen(line));
+    close(g_report_fd);
+    g_report_fd = -1;
+}
+
+/* Messages travel as one line ("err CODE message\n"). */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r')
+            *s = ' ';
+}
+
+static void fail_message(int code, char *msg)
+{
+    one_line(msg);
+    restore_terminal();
+    dprintf(2, "minidock-shim: %s\n", msg);
+    report("err %d %s\n", code, msg);
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fail_message(code, msg);
+    exit(code);
+}
+
+/* ------------------------------------------------------------------------------------
+ * Reading and checking the configuration
+ * ---------------------------------------------------------------------------------- */
+
+static void list_push(struct list *l, char *v)
+{
+    l->v = xrealloc(l->v, (l->n + 2) * sizeof *l->v);
+    l->v[l->n++] = v;
+    l->v[l->n] = NULL;
+}
+
+/* The whole file, with a NUL after the last byte so the last record is terminated. */
+static char *read_config(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        die(EXIT_SHIM, "cannot open config %s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = xrealloc(NULL, cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap >= MAX_CONFIG)
+                die(EXIT_SHIM, "config %s is too large", path);
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        ssize_t r = read_retry(fd, buf + n, cap - n - 1);
+        if (r < 0)
+            die(EXIT_SHIM, "cannot read config %s: %s", path, strerror(errno));
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static const struct keydef *find_key(const char *name)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* Splits NUL-separated key=value records into cfg. Keeps going after a bad record (so
+ * that "detach" is known and the error can be reported on fd 3); the first problem is
+ * left in err. */
+static void parse_config(char *buf, size_t len, char *err, size_t errsz)
+{
+    const char *mode = g_mode == MODE_RUN ? "run" : "exec";
+    err[0] = '\0';
+    for (char *p = buf; p < buf + len;) {
+        char *rec = p;
+        p += strlen(rec) + 1;
+        if (*rec == '\0')
+            continue;
+        char *eq = strchr(rec, '=');
+        if (!eq) {
+            if (!*err)
+                snprintf(err, errsz, "malformed config record \"%.64s\" (no '=')", rec);
+            continue;
+        }
+        *eq = '\0';
+        char *val = eq + 1;
+        const struct keydef *k = find_key(rec);
+        if (*err)
+            ; /* keep only the first error, but still look for detach */
+        else if (!k)
+            snprintf(err, errsz, "unknown config key %s", rec);
+        else if (!(k->flags & g_mode))
+            snprintf(err, errsz, "config key %s is not valid for %s", rec, mode);
+        else if (k->str && *k->str)
+            snprintf(err, errsz, "duplicate config key %s", rec);
+        else if ((k->flags & F_ABS) && val[0] != '/')
+            snprintf(err, errsz, "config key %s must be an absolute path, not \"%.64s\"", rec, val);
+        if (!k || !(k->flags & g_mode) || (k->str && *k->str))
+            continue;
+        if (k->list)
+            list_push(k->list, val);
+        else
+            *k->str = val;
+    }
+}
+
+static int parse_bool(const char *name, const char *v)
+{
+    if (!v || strcmp(v, "0") == 0 || *v == '\0')
+        return 0;
+    if (strcmp(v, "1") == 0)
+        return 1;
+    die(EXIT_SHIM, "config key %s must be 0 or 1, not \"%.32s\"", name, v);
+}
+
+static unsigned long parse_num(const char *name, const char *v, unsigned long max)
+{
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || *end || errno || x > max)
+        die(EXIT_SHIM, "config key %s must be a number up to %lu, not \"%.32s\"", name, max, v);
+    return x;
+}
+
+/* "SRC\tDST\tro|rw" */
+static void parse_binds(void)
+{
+    g_binds = xrealloc(NULL, (cfg.bind.n + 1) * sizeof *g_binds);
+    for (size_t i = 0; i < cfg.bind.n; i++) {
+        char *s = cfg.bind.v[i];
+        char *t1 = strchr(s, '\t');
+        char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (!t2 || strchr(t2 + 1, '\t'))
+            die(EXIT_SHIM, "bind \"%.200s\": want SRC<TAB>DST<TAB>ro|rw", s);
+        *t1 = *t2 = '\0';
+        struct bindspec *b = &g_binds[i];
+        *b = (struct bindspec){ .src = s, .dst = t1 + 1, .fd = -1 };
+        if (strcmp(t2 + 1, "ro") == 0)
+            b->ro = 1;
+        else if (strcmp(t2 + 1, "rw") != 0)
+            die(EXIT_SHIM, "bind %s: mode must be ro or rw, not \"%.32s\"", s, t2 + 1);
+        if (b->src[0] != '/' || b->dst[0] != '/')
+            die(EXIT_SHIM, "bind %s -> %s: both paths must be absolute", b->src, b->dst);
+    }
+}
+
+/* "DST" or "DST\tOPTIONS" with Docker's --tmpfs options (ro, noexec, size=64m, ...). */
+static void parse_tmpfs(void)
+{
+    static const struct { const char *name; unsigned long set, clear; } words[] = {
+        { "ro", MS_RDONLY, 0 },      { "rw", 0, MS_RDONLY },
+        { "noexec", MS_NOEXEC, 0 },  { "exec", 0, MS_NOEXEC },
+        { "nosuid", MS_NOSUID, 0 },  { "suid", 0, MS_NOSUID },
+        { "nodev", MS_NODEV, 0 },    { "dev", 0, MS_NODEV },
+        { "noatime", MS_NOATIME, 0 }, { "relatime", MS_RELATIME, 0 },
+    };
+    g_tmpfs = xrealloc(NULL, (cfg.tmpfs.n + 1) * sizeof *g_tmpfs);
+    for (size_t i = 0; i < cfg.tmpfs.n; i++) {
+        struct tmpfsspec *t = &g_tmpfs[i];
+        t->dst = cfg.tmpfs.v[i];
+        t->flags = MS_NOSUID | MS_NODEV;
+        strcpy(t->data, "mode=1777"); /* later options win, so a given mode= overrides */
+        char *opts = strchr(t->dst, '\t');
+        if (t->dst[0] != '/')
+            die(EXIT_SHIM, "tmpfs \"%.200s\": the path must be absolute", t->dst);
+        if (!opts)
+            continue;
+        *opts++ = '\0';
+        char *save = NULL;
+        for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+            size_t w = 0;
+            while (w < sizeof words / sizeof words[0] && strcmp(words[w].name, o) != 0)
+                w++;
+            if (w < sizeof words / sizeof words[0]) {
+                t->flags = (t->flags | words[w].set) & ~words[w].clear;
+                continue;
+            }
+            size_t used = strlen(t->data);
+            if (used + 1 + strlen(o) >= sizeof t->data)
+                die(EXIT_SHIM, "tmpfs %s: options too long", t->dst);
+            t->data[used] = ',';
+            strcpy(t->data + used + 1, o);
+        }
+    }
+}
+
+static void validate_config(void)
+{
+    g_tty = parse_bool("tty", cfg.tty);
+    g_stdin = parse_bool("stdin", cfg.stdin_open);
+    g_detach = parse_bool("detach", cfg.detach);
+    g_readonly = parse_bool("readonly", cfg.readonly);
+    g_uid = cfg.uid ? (uid_t)parse_num("uid", cfg.uid, UINT32_MAX - 1) : 0;
+    g_gid = cfg.gid ? (gid_t)parse_num("gid", cfg.gid, UINT32_MAX - 1) : 0;
+    g_groups = xrealloc(NULL, (cfg.group.n + 1) * sizeof *g_groups);
+    for (size_t i = 0; i < cfg.group.n; i++)
+        g_groups[i] = (gid_t)parse_num("group", cfg.group.v[i], UINT32_MAX - 1);
+    if (g_mode == MODE_EXEC) {
+        if (!cfg.pid)
+            die(EXIT_SHIM, "exec needs the pid key");
+        g_target = (pid_t)parse_num("pid", cfg.pid, INT_MAX);
+        if (g_target <= 0)
+            die(EXIT_SHIM, "config key pid must be positive");
+    } else if (!cfg.rootfs || !cfg.upper || !cfg.work || cfg.lower.n == 0) {
+        die(EXIT_SHIM, "run needs the rootfs, upper, work and lower keys");
+    }
+    if (cfg.arg.n == 0)
+        die(EXIT_SHIM, "no command specified (no arg key)");
+    if (cfg.winsize) {
+        char *x = strchr(cfg.winsize, 'x');
+        if (!x)
+            die(EXIT_SHIM, "config key winsize must be ROWSxCOLS, not \"%.32s\"", cfg.winsize);
+        *x = '\0';
+        g_winsize.ws_row = (unsigned short)parse_num("winsize", cfg.winsize, USHRT_MAX);
+        g_winsize.ws_col = (unsigned short)parse_num("winsize", x + 1, USHRT_MAX);
+    }
+    parse_binds();
+    parse_tmpfs();
+}
+
+/* ------------------------------------------------------------------------------------
+ * Child: errors before execve travel to the monitor over a close-on-exec pipe as
+ * "CODE message"; the monitor learns the execve worked when the pipe closes empty.
+ * ---------------------------------------------------------------------------------- */
+
+static int g_errpipe = -1; /* child: write end; monitor: closed after the clone */
+
+static void __attribute__((noreturn, format(printf, 2, 3))) cfail(int code, const char *fmt, ...)
+{
+    char buf[1200];
+    int k = snprintf(buf, sizeof buf, "%d ", code);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + k, sizeof buf - (size_t)k, fmt, ap);
+    va_end(ap);
+    write_all(g_errpipe, buf, strlen(buf));
+    _exit(code);
+}
+
+/* A setup step failed: 125, naming the step, with strerror(errno). */
+static void __attribute__((noreturn, format(printf, 1, 2))) csys(const char *fmt, ...)
+{
+    int e = errno;
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    cfail(EXIT_SHIM, "container setup: %s: %s", what, strerror(e));
+}
+
+/* What the monitor prepared for the child's stdio. */
+static struct {
+    int in, out, err;     /* without tty: fds that become 0, 1, 2 (-1: keep fd 0 as is) */
+    int own_in, own_out;  /* these are our pipes: hand them to the container user */
+    int sock;             /* tty: socket on which the pty master goes to the monitor */
+    struct winsize ws;    /* tty: initial window size (when the CLI has a terminal) */
+    int have_ws;
+} kid = { -1, -1, -1, 0, 0, -1, { 0, 0, 0, 0 }, 0 };
+
+static void child_stdio(void)
+{
+    if (g_tty)
+        return; /* the pty is created once the container's /dev/pts exists */
+    int from[3] = { kid.in, kid.out, kid.err };
+    for (int fd = 0; fd < 3; fd++)
+        if (from[fd] >= 0 && dup2(from[fd], fd) < 0)
+            csys("dup2 onto fd %d", fd);
+    /* dup2 cleared close-on-exec on 0, 1, 2 only; the originals close with the rest. */
+}
+
+static int send_fd(int sock, int fd)
+{
+    char c = 'm';
+    struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    ssize_t r;
+    do
+        r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (r < 0 && errno == EINTR);
+    return r == 1 ? 0 : -1;
+}
+
+/* The pty comes from the container's own devpts instance (as with runc's console
+ * socket), so ttyname(), tty and ps inside show /dev/pts/0. The master goes to the
+ * monitor; the child makes the slave its controlling terminal and its stdio. */
+static void child_tty(void)
+{
+    int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0)
+        csys("open /dev/ptmx");
+    int unlock = 0;
+    if (ioctl(m, TIOCSPTLCK, &unlock) < 0) /* also proves m is a pty master */
+        csys("unlock the pty");
+    int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0)
+        csys("open the pty slave");
+    if (kid.have_ws && ioctl(s, TIOCSWINSZ, &kid.ws) < 0)
+        csys("set the window size");
+    if (fchown(s, g_uid, (gid_t)-1) < 0)
+        csys("chown the pty");
+    if (send_fd(kid.sock, m) < 0)
+        csys("pass the pty to the monitor");
+    close(m);
+    xclose(&kid.sock);
+    if (ioctl(s, TIOCSCTTY, 0) < 0)
+        csys("make the pty the controlling terminal");
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(s, fd) < 0)
+            csys("dup2 the pty onto fd %d", fd);
+    if (s > 2)
+        close(s);
+}
+
+/* Each cgroup directory (one per hierarchy on cgroup v1). "0" means the writing
+ * process itself, whatever PID namespace it is in. */
+static void join_cgroups(void)
+{
+    for (size_t i = 0; i < cfg.cgroup.n; i++) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/cgroup.procs", cfg.cgroup.v[i]);
+        int fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, "0", 1) < 0)
+            csys("join cgroup %s", cfg.cgroup.v[i]);
+        close(fd);
+    }
+}
+
+static void xmount(const char *src, const char *dst, const char *type, unsigned long flags,
+                   const char *data)
+{
+    if (mount(src, dst, type, flags, data) < 0)
+        csys("mount %s on %s", type ? type : src, dst);
+}
+
+static void ensure_dir(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode) < 0 && errno != EEXIST)
+        csys("mkdir %s", path);
+}
+
+/* Make a mount read-only without losing its other flags (nosuid, nodev, noexec...). */
+static void remount_ro(const char *path)
+{
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+    struct statvfs sv;
+    if (statvfs(path, &sv) == 0) {
+        if (sv.f_flag & ST_NOSUID)
+            flags |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV)
+            flags |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC)
+            flags |= MS_NOEXEC;
+        if (sv.f_flag & ST_NOATIME)
+            flags |= MS_NOATIME;
+        if (sv.f_flag & ST_NODIRATIME)
+            flags |= MS_NODIRATIME;
+        if (sv.f_flag & ST_RELATIME)
+            flags |= MS_RELATIME;
+    }
+    if (mount(NULL, path, NULL, flags, NULL) < 0)
+        csys("remount %s read-only", path);
+}
+
+/* overlayfs splits its options on ',' and lowerdir on ':'; a '\' escapes them. */
+static int append_opt(char *buf, size_t cap, size_t *pos, const char *s, int escape)
+{
+    for (; *s; s++) {
+        if (escape && (*s == ',' || *s == ':' || *s == '\\')) {
+            if (*pos + 2 >= cap)
+                return -1;
+            buf[(*pos)++] = '\\';
+        }
+        if (*pos + 1 >= cap)
+            return -1;
+        buf[(*pos)++] = *s;
+    }
+    buf[*pos] = '\0';
+    return 0;
+}
+
+static int overlay_options(char *buf, size_t cap)
+{
+    size_t pos = 0;
+    if (append_opt(buf, cap, &pos, "lowerdir=", 0) < 0)
+        return -1;
+    for (size_t i = 0; i < cfg.lower.n; i++)
+        if ((i > 0 && append_opt(buf, cap, &pos, ":", 0) < 0) ||
+            append_opt(buf, cap, &pos, cfg.lower.v[i], 1) < 0)
+            return -1;
+    if (append_opt(buf, cap, &pos, ",upperdir=", 0) < 0 ||
+        append_opt(buf, cap, &pos, cfg.upper, 1) < 0 ||
+        append_opt(buf, cap, &pos, ",workdir=", 0) < 0 ||
+        append_opt(buf, cap, &pos, cfg.work, 1) < 0)
+        return -1;
+    return 0;
+}
+
+/* mount(2) takes at most one page of options. Images with many layers go through the
+ * new mount API instead, which takes the layers one at a time ("lowerdir+", 6.8+). */
+static void mount_overlay(void)
+{
+    static char opts[4096];
+    if (overlay_options(opts, sizeof opts) == 0) {
+        xmount("overlay", cfg.rootfs, "overlay", 0, opts);
+        return;
+    }
+    int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        csys("fsopen overlay");
+    for (size_t i = 0; i < cfg.lower.n; i++)
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", cfg.lower.v[i], 0) < 0)
+            csys("overlay lowerdir+ %s (%zu layers need Linux 6.8+)", cfg.lower.v[i], cfg.lower.n);
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", cfg.upper, 0) < 0)
+        csys("overlay upperdir %s", cfg.upper);
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "workdir", cfg.work, 0) < 0)
+        csys("overlay workdir %s", cfg.work);
+    if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        csys("create the overlay");
+    int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+    if (m < 0)
+        csys("fsmount the overlay");
+    if (move_mount(m, "", AT_FDCWD, cfg.rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        csys("attach the overlay on %s", cfg.rootfs);
+    close(m);
+    close(fs);
+}
+
+static int g_sys_backup = -1; /* detached read-only copy of the host's /sys */
+
+/* Before pivot_root, while host paths are visible, take detached copies (open_tree) of
+ * what the container gets from the host. They are attached after pivot_root, where the
+ * targets resolve inside the container's root: a symlink in the image can then neither
+ * redirect a mount nor make us create a mount point on the host. */
+static void clone_host_mounts(void)
+{
+    for (size_t i = 0; i < cfg.bind.n; i++) {
+        struct bindspec *b = &g_binds[i];
+        struct stat st;
+        if (stat(b->src, &st) < 0)
+            csys("bind source %s", b->src);
+        b->isdir = S_ISDIR(st.st_mode);
+        b->fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (b->fd < 0)
+            csys("clone bind source %s", b->src);
+        if (b->ro) {
+            /* Recursively read-only, like Docker 25+. */
+            struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+            if (mount_setattr(b->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+                csys("make bind %s read-only", b->src);
+        }
+    }
+    /* Only used if the kernel refuses a fresh sysfs mount. */
+    g_sys_backup = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (g_sys_backup >= 0) {
+        struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+        if (mount_setattr(g_sys_backup, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+            xclose(&g_sys_backup);
+    }
+}
+
+/* pivot_root, not chroot: chroot can be escaped with CAP_SYS_CHROOT, which containers
+ * keep. pivot_root(".", ".") stacks the old root on top of the new one; detaching it
+ * leaves the container's rootfs as the only tree in this mount namespace. */
+static void enter_rootfs(void)
+{
+    if (chdir(cfg.rootfs) < 0)
+        csys("chdir %s", cfg.rootfs);
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        csys("pivot_root %s", cfg.rootfs);
+    if (umount2(".", MNT_DETACH) < 0)
+        csys("detach the host's root");
+    if (chdir("/") < 0)
+        csys("chdir /");
+}
+
+static void mount_proc(void)
+{
+    ensure_dir("/proc", 0555);
+    xmount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+static void mount_dev(void)
+{
+    static const struct { const char *path; unsigned maj, min; } nodes[] = {
+        { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+        { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+    };
+    static const char *const links[][2] = {
+        { "pts/ptmx", "/dev/ptmx" },         { "/proc/self/fd", "/dev/fd" },
+        { "/proc/self/fd/0", "/dev/stdin" }, { "/proc/self/fd/1", "/dev/stdout" },
+        { "/proc/self/fd/2", "/dev/stderr" },
+    };
+    ensure_dir("/dev", 0755);
+    xmount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+        if (mknod(nodes[i].path, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+            csys("mknod %s", nodes[i].path);
+    ensure_dir("/dev/pts", 0755);
+    xmount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+           "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    ensure_dir("/dev/shm", 01777);
+    xmount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    ensure_dir("/dev/mqueue", 0755);
+    if (mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
+        errno != ENODEV)
+        csys("mount mqueue on /dev/mqueue");
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+        if (symlink(links[i][0], links[i][1]) < 0)
+            csys("symlink %s", links[i][1]);
+}
+
+static void mount_sys(void)
+{
+    ensure_dir("/sys", 0555);
+    if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+        if (g_sys_backup < 0)
+            csys("mount sysfs on /sys");
+        if (move_mount(g_sys_backup, "", AT_FDCWD, "/sys", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            csys("bind the host's /sys on /sys");
+    }
+    xclose(&g_sys_backup);
+}
+
+/* Like Docker: a missing mount point is created, as a directory or an empty file. */
+static void make_mount_point(const char *path, int isdir)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return;
+    if (isdir) {
+        if (mkdir_p(path, 0755) < 0)
+            csys("create mount point %s", path);
+        return;
+    }
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if (mkdir_p(parent, 0755) < 0)
+            csys("create directory %s", parent);
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0)
+        csys("create mount point %s", path);
+    close(fd);
+}
+
+static void attach_binds(void)
+{
+    for (size_t i = 0; i < cfg.bind.n; i++) {
+        struct bindspec *b = &g_binds[i];
+        make_mount_point(b->dst, b->isdir);
+        if (move_mount(b->fd, "", AT_FDCWD, b->dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            csys("bind %s on %s", b->src, b->dst);
+        xclose(&b->fd);
+    }
+}
+
+static void mount_tmpfs(void)
+{
+    for (size_t i = 0; i < cfg.tmpfs.n; i++) {
+        make_mount_point(g_tmpfs[i].dst, 1);
+        xmount("tmpfs", g_tmpfs[i].dst, "tmpfs", g_tmpfs[i].flags, g_tmpfs[i].data);
+    }
+}
+
+/* Docker's default masked and read-only paths of /proc and /sys. */
+static const char *const masked_paths[] = {
+    "/proc/asound",      "/proc/acpi",       "/proc/kcore",       "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+    "/proc/scsi",        "/sys/firmware",    "/sys/devices/virtual/powercap",
+};
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static void mask_kernel_files(void)
+{
+    for (size_t i = 0; i < sizeof masked_paths / sizeof masked_paths[0]; i++) {
+        const char *p = masked_paths[i];
+        if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
+            continue;
+        if (errno != ENOTDIR) /* ENOTDIR: p is a directory; hide it under an empty tmpfs */
+            csys("mask %s", p);
+        xmount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k");
+    }
+    for (size_t i = 0; i < sizeof readonly_paths / sizeof readonly_paths[0]; i++) {
+        const char *p = readonly_paths[i];
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+            if (errno == ENOENT)
+                continue;
+            csys("bind %s", p);
+        }
+        remount_ro(p);
+    }
+}
+
+/* Docker's default capability set. */
+static const int default_caps[] = {
+    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,      CAP_MKNOD,
+    CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,           CAP_SETFCAP,     CAP_SETPCAP,
+    CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,     CAP_AUDIT_WRITE,
+};
+
+/* Capabilities down to Docker's set (bounding, permitted, effective; none inheritable
+ * or ambient), then groups, gid, uid. Once uid is not 0 the kernel also empties the
+ * permitted and effective sets, exactly as with Docker's --user. */
+static void drop_privileges(void)
+{
+    /* Our own pipes and pty go to the user, so it can reopen /dev/stdout and friends. */
+    if (kid.own_in && fchown(0, g_uid, (gid_t)-1) < 0)
+        csys("chown stdin");
+    if (kid.own_out && (fchown(1, g_uid, (gid_t)-1) < 0 || fchown(2, g_uid, (gid_t)-1) < 0))
+        csys("chown stdout/stderr");
+
+    uint64_t keep = 0;
+    for (size_t i = 0; i < sizeof default_caps / sizeof default_caps[0]; i++)
+        keep |= 1ULL << default_caps[i];
+    for (int c = 0; c < 64; c++) {
+        int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+        if (r < 0)
+            break; /* past the last capability this kernel knows */
+        if (r == 1 && !((keep >> c) & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+            csys("drop capability %d", c);
+    }
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    data[0].effective = data[0].permitted = (uint32_t)keep;
+    data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        csys("set capabilities");
+
+    if (setgroups(cfg.group.n, g_groups) < 0)
+        csys("setgroups");
+    if (setgid(g_gid) < 0)
+        csys("setgid %u", (unsigned)g_gid);
+    if (setuid(g_uid) < 0)
+        csys("setuid %u", (unsigned)g_uid);
+}
+
+/* Everything but 0, 1, 2 and the error pipe (CVE-2024-21626). The pipe moves to 3 so a
+ * single close_range covers the rest. */
+static void close_other_fds(void)
+{
+    if (g_errpipe != 3) {
+        if (dup3(g_errpipe, 3, O_CLOEXEC) < 0)
+            csys("move the error pipe");
+        g_errpipe = 3;
+    }
+    if (close_range(4, ~0U, 0) == 0)
+        return;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        csys("list open fds");
+    int dfd = dirfd(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        int fd = atoi(e->d_name);
+        if (fd > 3 && fd != dfd)
+            close(fd);
+    }
+    closedir(d);
+}
+
+static const char *env_get(const char *name)
+{
+    size_t n = strlen(name);
+    const char *v = NULL;
+    for (size_t i = 0; i < cfg.env.n; i++)
+        if (strncmp(cfg.env.v[i], name, n) == 0 && cfg.env.v[i][n] == '=')
+            v = cfg.env.v[i] + n + 1; /* the last one wins, as in a shell */
+    return v;
+}
+
+/* Like Go's exec.LookPath, which runc uses: the first PATH entry holding a non-directory
+ * with an execute bit. PATH comes from the container's environment. */
+static const char *find_executable(const char *name, char *buf, size_t cap)
+{
+    if (strchr(name, '/'))
+        return name;
+    const char *path = env_get("PATH");
+    if (!path)
+        path = DEFAULT_PATH;
+    for (const char *p = path; *name;) {
+        const char *colon = strchrnul(p, ':');
+        int len = (int)(colon - p);
+        /* An empty entry means the working directory, as in execvp. */
+        if (snprintf(buf, cap, "%.*s%s%s", len, p, len ? "/" : "", name) < (int)cap) {
+            struct stat st;
+            if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111))
+                return buf;
+        }
+        if (!*colon)
+            break;
+        p = colon + 1;
+    }
+    cfail(EXIT_NOT_FOUND, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+/* Docker's codes: 127 when there is nothing to run, 126 when it cannot be run. */
+static void __attribute__((noreturn)) exec_failed(const char *name, const char *path, int err)
+{
+    struct stat st;
+    switch (err) {
+    case ENOENT:
+        cfail(EXIT_NOT_FOUND, "exec: \"%s\": no such file or directory", name);
+    case ENOTDIR:
+        cfail(EXIT_NOT_FOUND, "exec: \"%s\": not a directory", name);
+    case ELOOP:
+    case ENAMETOOLONG:
+        cfail(EXIT_NOT_FOUND, "exec: \"%s\": %s", name, strerror(err));
+    case EACCES:
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            cfail(EXIT_CANNOT_EXEC, "exec: \"%s\": is a directory", name);
+        cfail(EXIT_CANNOT_EXEC, "exec: \"%s\": permission denied", name);
+    case ENOEXEC:
+        cfail(EXIT_CANNOT_EXEC, "exec: \"%s\": exec format error", name);
+    default:
+        cfail(EXIT_CANNOT_EXEC, "exec: \"%s\": %s", name, strerror(err));
+    }
+}
+
+/* The last steps, shared by run and exec. */
+static void __attribute__((noreturn)) child_exec(void)
+{
+    const char *cwd = cfg.cwd ? cfg.cwd : "/";
+    drop_privileges();
+    close_other_fds();
+    /* Only now, with no stray fd left to point it outside, and checked to be inside the
+     * container's root (getcwd fails with ENOENT for an unreachable cwd). */
+    if (chdir(cwd) < 0)
+        cfail(EXIT_SHIM, "chdir to cwd \"%s\": %s", cwd, strerror(errno));
+    char here[PATH_MAX];
+    if (!getcwd(here, sizeof here) && errno == ENOENT)
+        cfail(EXIT_SHIM, "cwd \"%s\" is outside the container", cwd);
+    char buf[PATH_MAX];
+    const char *exe = find_executable(cfg.arg.v[0], buf, sizeof buf);
+    static char *no_env[] = { NULL };
+    reset_signals();
+    umask(022);
+    execve(exe, cfg.arg.v, cfg.env.v ? cfg.env.v : no_env);
+    exec_failed(cfg.arg.v[0], exe, errno);
+}
+
+/* run: PID 1 of the new namespaces. */
+static int run_child(void *unused)
+{
+    (void)unused;
+    umask(0); /* device nodes and directories get exactly the modes asked for */
+    if (setsid() < 0)
+        csys("setsid");
+    child_stdio();
+    join_cgroups();
+    if (cfg.netns) {
+        int fd = open(cfg.netns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+            csys("join network namespace %s", cfg.netns);
+        close(fd);
+    }
+    /* Nothing mounted from here on may propagate back to the host. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        csys("make mounts private");
+    mount_overlay();
+    clone_host_mounts();
+    enter_rootfs();
+    mount_proc();
+    mount_dev();
+    mount_sys();
+    if (g_tty)
+        child_tty();
+    attach_binds();
+    mount_tmpfs();
+    if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0)
+        csys("sethostname %s", cfg.hostname);
+    if (cfg.cwd && mkdir_p(cfg.cwd, 0755) < 0) /* as root, before / may become read-only */
+        csys("create cwd %s", cfg.cwd);
+    if (g_readonly)
+        remount_ro("/");
+    mask_kernel_files();
+    child_exec();
+}
+
+/* exec: the namespaces of the container's PID 1, in this order, mount last (after it,
+ * host paths are gone). The PID namespace was entered by the monitor before forking. */
+static const struct { const char *name; int type; } exec_ns[] = {
+    { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+    { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
+};
+#define N_EXEC_NS (sizeof exec_ns / sizeof exec_ns[0])
+static int g_nsfd[N_EXEC_NS];
+
+static void __attribute__((noreturn)) exec_child(void)
+{
+    if (setsid() < 0)
+        csys("setsid");
+    child_stdio();
+    join_cgroups();
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        if (g_nsfd[i] >= 0 && setns(g_nsfd[i], exec_ns[i].type) < 0)
+            csys("join the container's %s namespace", exec_ns[i].name);
+    if (g_tty)
+        child_tty();
+    child_exec();
+}
+
+/* ------------------------------------------------------------------------------------
+ * Monitor: json-file log (Docker's format, one JSON object per line)
+ * ---------------------------------------------------------------------------------- */
+
+static int g_logfd = -1;
+
+struct linebuf {
+    const char *stream;
+    size_t len;
+    char buf[LOG_LINE_MAX];
+};
+static struct linebuf g_lb_out = { "stdout", 0, { 0 } }, g_lb_err = { "stderr", 0, { 0 } };
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is invalid or cut short. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t need;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c == 0xE0)
+        need = 3, lo = 0xA0;
+    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
+        need = 3;
+    else if (c == 0xED)
+        need = 3, hi = 0x9F; /* no UTF-16 surrogates */
+    else if (c == 0xF0)
+        need = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3)
+        need = 4;
+    else if (c == 0xF4)
+        need = 4, hi = 0x8F;
+    else
+        return 0;
+    if (n < need || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return need;
+}
+
+/* The body of a JSON string as Go's encoding/json (Docker) writes it: quote, backslash
+ * and control characters escaped, <>& as \u003c etc., U+2028/9 escaped, and invalid
+ * UTF-8 as U+FFFD so every line is valid JSON. At most 6 output bytes per input byte. */
+static size_t json_escape(char *out, const unsigned char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        if (c >= 0x80) {
+            size_t l = utf8_len(s + i, n - i);
+            if (l == 0) {
+                memcpy(out + o, "\\ufffd", 6), o += 6, i++;
+            } else if (l == 3 && c == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] & 0xFE) == 0xA8) {
+                memcpy(out + o, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6), o += 6, i += 3;
+            } else {
+                memcpy(out + o, s + i, l), o += l, i += l;
+            }
+            continue;
+        }
+        i++;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\', out[o++] = (char)c;
+        } else if (c == '\n') {
+            out[o++] = '\\', out[o++] = 'n';
+        } else if (c == '\r') {
+            out[o++] = '\\', out[o++] = 'r';
+        } else if (c == '\t') {
+            out[o++] = '\\', out[o++] = 't';
+        } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            memcpy(out + o, "\\u00", 4), o += 4;
+            out[o++] = hex[c >> 4], out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    return o;
+}
+
+static void log_emit(const char *stream, const char *data, size_t n)
+{
+    static char line[LOG_LINE_MAX * 6 + 160];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t k = 0;
+    memcpy(line, "{\"log\":\"", 8), k = 8;
+    k += json_escape(line + k, (const unsigned char *)data, n);
+    k += (size_t)snprintf(line + k, sizeof line - k,
+                          "\",\"stream\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ\"}\n",
+                          stream, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                          tm.tm_min, tm.tm_sec, ts.tv_nsec);
+    write_all(g_logfd, line, k); /* one write per entry; a full disk only loses log */
+}
+
+/* Where to cut a full buffer without splitting a UTF-8 sequence. */
+static size_t utf8_cut(const char *b, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && len - i < 3 && ((unsigned char)b[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 1) {
+        unsigned char lead = (unsigned char)b[i - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (need > len - (i - 1))
+            return i - 1;
+    }
+    return len;
+}
+
+/* One entry per line, the newline included; a line longer than LOG_LINE_MAX becomes
+ * several entries without newline, like Docker's partial messages. */
+static void log_feed(struct linebuf *lb, const char *p, size_t n)
+{
+    if (g_logfd < 0)
+        return;
+    while (n > 0) {
+        const char *nl = memchr(p, '\n', n);
+        size_t take = nl ? (size_t)(nl - p) + 1 : n;
+        size_t room = sizeof lb->buf - lb->len;
+        int complete = nl && take <= room;
+        if (take > room)
+            take = room;
+        memcpy(lb->buf + lb->len, p, take);
+        lb->len += take, p += take, n -= take;
+        if (complete) {
+            log_emit(lb->stream, lb->buf, lb->len);
+            lb->len = 0;
+        } else if (lb->len == sizeof lb->buf) {
+            size_t cut = utf8_cut(lb->buf, lb->len);
+            log_emit(lb->stream, lb->buf, cut);
+            memmove(lb->buf, lb->buf + cut, lb->len - cut);
+            lb->len -= cut;
+        }
+    }
+}
+
+/* At EOF, the last line goes out without its (missing) newline. */
+static void log_flush(struct linebuf *lb)
+{
+    if (g_logfd >= 0 && lb->len > 0)
+        log_emit(lb->stream, lb->buf, lb->len);
+    lb->len = 0;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Monitor: starting the child
+ * ---------------------------------------------------------------------------------- */
+
+static pid_t g_child = -1;
+static pid_t g_ppid0;            /* the CLI, when we started */
+static int g_sigfd = -1;
+static int g_master = -1;        /* tty: pty master */
+static int g_term = -1;          /* foreground tty: the terminal whose size the pty follows */
+static int g_out_r = -1, g_err_r = -1; /* no tty: read ends of the child's stdout/stderr */
+static int g_in_w = -1;          /* detached -i: stdin stays open (and silent), like Docker */
+static int64_t g_finished_ns;
+
+static void xpipe(int p[2])
+{
+    if (pipe2(p, O_CLOEXEC) < 0)
+        die(EXIT_SHIM, "pipe: %s", strerror(errno));
+}
+
+static void prepare_child_io(int *sock_r)
+{
+    int p[2];
+    if (g_tty) {
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+            die(EXIT_SHIM, "socketpair: %s", strerror(errno));
+        *sock_r = p[0], kid.sock = p[1];
+        if (!g_detach) {
+            g_term = isatty(1) ? 1 : isatty(0) ? 0 : -1;
+            kid.have_ws = g_term >= 0 && ioctl(g_term, TIOCGWINSZ, &kid.ws) == 0;
+        }
+        /* No terminal of our own (detached): the size the CLI saw, like Docker's
+         * ConsoleSize. */
+        if (!kid.have_ws && g_winsize.ws_row > 0) {
+            kid.ws = g_winsize;
+            kid.have_ws = 1;
+        }
+        return;
+    }
+    xpipe(p), g_out_r = p[0], kid.out = p[1];
+    xpipe(p), g_err_r = p[0], kid.err = p[1];
+    kid.own_out = 1;
+    if (g_stdin && !g_detach) {
+        kid.in = -1; /* the CLI's own stdin, passed straight through */
+    } else if (g_stdin) {
+        xpipe(p), kid.in = p[0], g_in_w = p[1], kid.own_in = 1;
+    } else if ((kid.in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+        die(EXIT_SHIM, "open /dev/null: %s", strerror(errno));
+    }
+}
+
+static void start_run_child(void)
+{
+    /* clone() rather than fork(): the child must be born in the new PID namespace. It
+     * gets a copy of our memory (no CLONE_VM), so the stack can be freed right after. */
+    char *stack = xrealloc(NULL, CHILD_STACK);
+    g_child = clone(run_child, stack + CHILD_STACK,
+                    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, NULL);
+    int e = errno;
+    free(stack);
+    if (g_child < 0)
+        die(EXIT_SHIM, "clone: %s", strerror(e));
+}
+
+static void start_exec_child(void)
+{
+    char path[64];
+    /* Open every namespace first: the container may stop between two opens. */
+    for (size_t i = 0; i < N_EXEC_NS; i++) {
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)g_target, exec_ns[i].name);
+        g_nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
+        if (g_nsfd[i] < 0 && !(errno == ENOENT && exec_ns[i].type == CLONE_NEWCGROUP))
+            die(EXIT_SHIM, "container process %d is not running (%s: %s)", (int)g_target, path,
+                strerror(errno));
+    }
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)g_target);
+    int target_pidns = open(path, O_RDONLY | O_CLOEXEC);
+    int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (target_pidns < 0 || own_pidns < 0)
+        die(EXIT_SHIM, "container process %d is not running (%s: %s)", (int)g_target, path,
+            strerror(errno));
+    /* setns(PID) only decides where our next child is born: the monitor itself stays in
+     * the host's namespaces (its files are host paths) while the child is inside. */
+    if (setns(target_pidns, CLONE_NEWPID) < 0)
+        die(EXIT_SHIM, "join the container's pid namespace: %s", strerror(errno));
+    g_child = fork();
+    if (g_child == 0)
+        exec_child();
+    int e = errno;
+    /* Back, so that exitcmd is born in the host's PID namespace. */
+    setns(own_pidns, CLONE_NEWPID);
+    close(target_pidns);
+    close(own_pidns);
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        xclose(&g_nsfd[i]);
+    if (g_child < 0)
+        die(EXIT_SHIM, "fork into container process %d: %s", (int)g_target, strerror(e));
+}
+
+/* The monitor keeps only its ends; otherwise EOF would never come. */
+static void close_child_side(void)
+{
+    xclose(&kid.in);
+    xclose(&kid.out);
+    xclose(&kid.err);
+    xclose(&kid.sock);
+    xclose(&g_errpipe);
+}
+
+static int recv_fd(int sock)
+{
+    char c;
+    struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof u.buf };
+    ssize_t r;
+    do
+        r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (r < 0 && errno == EINTR);
+    if (r <= 0)
+        return -1; /* the child failed before it got that far */
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+        cm->cmsg_len != CMSG_LEN(sizeof(int)))
+        return -1;
+    int fd, n;
+    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    if (ioctl(fd, TIOCGPTN, &n) < 0) { /* relay through nothing but a pty master */
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* 0 once the child has exec'd; otherwise -1 with Docker's code and the message. */
+static int wait_for_exec(int sock_r, int errpipe_r, int *code, char *msg, size_t msgsz)
+{
+    if (g_tty) {
+        g_master = recv_fd(sock_r);
+        close(sock_r);
+    }
+    char buf[1280];
+    size_t n = 0;
+    for (ssize_t r; n < sizeof buf - 1 && (r = read_retry(errpipe_r, buf + n, sizeof buf - 1 - n)) > 0;)
+        n += (size_t)r;
+    close(errpipe_r);
+    buf[n] = '\0';
+    if (n == 0 && (!g_tty || g_master >= 0))
+        return 0;
+    *code = EXIT_SHIM;
+    if (n == 0) {
+        snprintf(msg, msgsz, "container setup: no pty came back from the container");
+        return -1;
+    }
+    char *end;
+    long c = strtol(buf, &end, 10);
+    if (end != buf && c > 0 && c < 256)
+        *code = (int)c;
+    snprintf(msg, msgsz, "%s", *end == ' ' ? end + 1 : end);
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Monitor: watching the running child
+ * ---------------------------------------------------------------------------------- */
+
+struct source {
+    int fd;              /* child's stdout/stderr pipe, or the pty master */
+    int dst;             /* our fd to copy to (foreground), or -1 */
+    struct linebuf *lb;
+};
+
+static char g_inbuf[4096]; /* tty: stdin bytes not yet accepted by the pty */
+static size_t g_in_len, g_in_off;
+static int g_in_fd = -1;
+
+/* Read once. 1: data, 0: source ended (EOF, or EIO: no pty slave left), -1: nothing now. */
+static int pump(struct source *src)
+{
+    static char buf[32768];
+    ssize_t r = read_retry(src->fd, buf, sizeof buf);
+    if (r < 0 && errno == EAGAIN)
+        return -1;
+    if (r <= 0) {
+        if (src->fd == g_master)
+            g_master = -1;
+        xclose(&src->fd);
+        return 0;
+    }
+    /* If the CLI stopped reading (EPIPE), keep the container going and keep logging. */
+    if (src->dst >= 0 && write_all(src->dst, buf, (size_t)r) < 0)
+        src->dst = -1;
+    log_feed(src->lb, buf, (size_t)r);
+    return 1;
+}
+
+/* After the child ended: what it wrote is already in the pipe or pty, so read until
+ * there is nothing (EAGAIN) rather than until EOF, which a leftover process holding
+ * the pipe (exec mode) could delay forever. */
+static void drain(struct source *src)
+{
+    if (src->fd >= 0) {
+        fcntl(src->fd, F_SETFL, fcntl(src->fd, F_GETFL) | O_NONBLOCK);
+        while (src->fd >= 0 && pump(src) == 1)
+            ;
+        if (src->fd == g_master)
+            g_master = -1;
+        xclose(&src->fd);
+    }
+    log_flush(src->lb); /* also when the source had already ended in the loop */
+}
+
+static void read_stdin(void)
+{
+    ssize_t r = read_retry(g_in_fd, g_inbuf, sizeof g_inbuf);
+    if (r < 0 && errno == EAGAIN)
+        return;
+    if (r <= 0) {
+        g_in_fd = -1; /* EOF: a pty cannot be half-closed, so just stop reading */
+        return;
+    }
+    g_in_len = (size_t)r, g_in_off = 0;
+}
+
+static void write_master(void)
+{
+    ssize_t w = write(g_master, g_inbuf + g_in_off, g_in_len - g_in_off);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (w < 0) {
+        g_in_len = 0; /* the pty is going away; the output side will notice */
+        return;
+    }
+    g_in_off += (size_t)w;
+    if (g_in_off == g_in_len)
+        g_in_len = 0;
+}
+
+static void follow_window_size(void)
+{
+    struct winsize ws;
+    if (g_term >= 0 && g_master >= 0 && ioctl(g_term, TIOCGWINSZ, &ws) == 0)
+        ioctl(g_master, TIOCSWINSZ, &ws);
+}
+
+/* 1 when the child has been reaped (status filled in). */
+static int handle_signals(int *status)
+{
+    struct signalfd_siginfo si;
+    while (read_retry(g_sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD)
+            continue;
+        if (sig == SIGWINCH)
+            follow_window_size();
+        else if (sig == SIGHUP && g_detach)
+            continue; /* detached: there is no terminal to hang up */
+        else
+            kill(g_child, sig); /* Docker's sig-proxy. Not yet reaped, so the PID is ours. */
+    }
+    pid_t r;
+    do
+        r = waitpid(g_child, status, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    return r == g_child;
+}
+
+static void enter_raw_mode(void)
+{
+    /* Like docker run -it: only when our stdin goes to the container and is a tty. */
+    if (!g_tty || !g_stdin || g_detach || !isatty(0) || tcgetattr(0, &g_saved_tio) < 0)
+        return;
+    struct termios raw = g_saved_tio;
+    cfmakeraw(&raw);
+    if (tcsetattr(0, TCSADRAIN, &raw) == 0)
+        g_tio_saved = 1;
+}
+
+/* Relay until the child ends; returns its exit code (128+signal if killed). */
+static int relay(void)
+{
+    struct source src[2] = { { -1, -1, &g_lb_out }, { -1, -1, &g_lb_err } };
+    if (g_tty) {
+        src[0].fd = g_master, src[0].dst = g_detach ? -1 : 1;
+        g_in_fd = g_stdin && !g_detach ? 0 : -1;
+    } else {
+        src[0].fd = g_out_r, src[0].dst = g_detach ? -1 : 1;
+        src[1].fd = g_err_r, src[1].dst = g_detach ? -1 : 2;
+    }
+    int status = 0, reaped = 0;
+    while (!reaped) {
+        struct pollfd pfd[5];
+        int n = 0, i_src[2] = { -1, -1 }, i_in = -1, i_mw = -1;
+        pfd[n++] = (struct pollfd){ .fd = g_sigfd, .events = POLLIN };
+        for (int i = 0; i < 2; i++)
+            if (src[i].fd >= 0)
+                i_src[i] = n, pfd[n++] = (struct pollfd){ .fd = src[i].fd, .events = POLLIN };
+        if (g_in_fd >= 0 && g_in_len == 0 && g_master >= 0)
+            i_in = n, pfd[n++] = (struct pollfd){ .fd = g_in_fd, .events = POLLIN };
+        if (g_in_len > 0 && g_master >= 0)
+            i_mw = n, pfd[n++] = (struct pollfd){ .fd = g_master, .events = POLLOUT };
+        if (poll(pfd, (nfds_t)n, -1) < 0) {
+            if (errno == EINTR || errno == ENOMEM)
+                continue;
+            break;
+        }
+        for (int i = 0; i < 2; i++)
+            if (i_src[i] >= 0 && pfd[i_src[i]].revents)
+                pump(&src[i]);
+        if (i_in >= 0 && pfd[i_in].revents)
+            read_stdin();
+        if (i_mw >= 0 && pfd[i_mw].revents && g_master >= 0)
+            write_master();
+        if (pfd[0].revents & POLLIN)
+            reaped = handle_signals(&status);
+    }
+    if (!reaped)
+        while (waitpid(g_child, &status, 0) < 0 && errno == EINTR)
+            ;
+    g_finished_ns = now_ns();
+    drain(&src[0]);
+    drain(&src[1]);
+    xclose(&g_in_w);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return EXIT_SHIM;
+}
+
+/* Detached from us: its own session, stdio on /dev/null, not waited for. */
+static void spawn_exitcmd(void)
+{
+    pid_t p = fork();
+    if (p != 0)
+        return; /* the monitor exits right away and init adopts the command */
+    setsid();
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
+        if (fd > 2)
+            close(fd);
+    }
+    reset_signals();
+    execvp(cfg.exitcmd.v[0], cfg.exitcmd.v);
+    _exit(127);
+}
+
+static void __attribute__((noreturn)) finish(int code, int started)
+{
+    restore_terminal();
+    if (cfg.exitfile) {
+        char text[64];
+        snprintf(text, sizeof text, "%d %lld\n", code, (long long)g_finished_ns);
+        if (write_file_atomic(cfg.exitfile, text) < 0)
+            dprintf(2, "minidock-shim: write %s: %s\n", cfg.exitfile, strerror(errno));
+    }
+    /* exitcmd cleans up when minidock is not around to: after a detached container
+     * ran, or when the foreground CLI died meanwhile (we were re-parented). */
+    if (cfg.exitcmd.n > 0 && ((g_detach && started) || getppid() != g_ppid0))
+        spawn_exitcmd();
+    exit(code);
+}
+
+static void __attribute__((noreturn)) start_failed(int code, char *msg)
+{
+    int status;
+    kill(g_child, SIGKILL); /* usually gone already; not if only the pty hand-over failed */
+    while (waitpid(g_child, &status, 0) < 0 && errno == EINTR)
+        ;
+    g_finished_ns = now_ns();
+    fail_message(code, msg);
+    finish(code, 0);
+}
+
+/* ------------------------------------------------------------------------------------
+ * main
+ * ---------------------------------------------------------------------------------- */
+
+/* A closed 0/1/2 would let a pipe land there and confuse dup2. */
+static void ensure_stdio_open(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+            _exit(EXIT_SHIM);
+}
+
+static void become_detached(void)
+{
+    if (fcntl(REPORT_FD, F_GETFD) >= 0)
+        g_report_fd = REPORT_FD; /* already close-on-exec, see main */
+    /* A long-lived monitor must not pin whatever the CLI's own parent leaked to it
+     * (e.g. the pipe of a shell's $(...)), so keep only 0-2 and the report pipe. */
+    close_range(REPORT_FD + 1, ~0U, 0);
+    if (getsid(0) != getpid())
+        setsid(); /* fails only for a group leader; it then stays where it is */
+    signal(SIGHUP, SIG_IGN);
+    if (chdir("/") < 0) /* do not keep the CLI's working directory busy */
+        die(EXIT_SHIM, "chdir /: %s", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+    /* Nothing in the container may read our memory or open /proc/PID/exe. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Nothing inherited may reach the container or the exit command. */
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    ensure_stdio_open();
+    sigset_t sigs;
+    monitor_sigset(&sigs);
+    sigprocmask(SIG_BLOCK, &sigs, NULL); /* from now on they queue for the signalfd */
+    signal(SIGPIPE, SIG_IGN);            /* a dead CLI must not kill the monitor */
+    g_ppid0 = getppid();
+
+    if (argc != 3 || (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0)) {
+        dprintf(2, "usage: minidock-shim run|exec CONFIG  (see docs/shim.md)\n");
+        return EXIT_SHIM;
+    }
+    g_mode = strcmp(argv[1], "run") == 0 ? MODE_RUN : MODE_EXEC;
+    size_t len;
+    char *conf = read_config(argv[2], &len);
+    char err[320];
+    parse_config(conf, len, err, sizeof err);
+    if (cfg.detach && strcmp(cfg.detach, "1") == 0) {
+        g_detach = 1;
+        become_detached();
+    }
+    if (*err)
+        die(EXIT_SHIM, "%s", err);
+    validate_config();
+
+    if (cfg.log && (g_logfd = open(cfg.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640)) < 0)
+        die(EXIT_SHIM, "open log %s: %s", cfg.log, strerror(errno));
+    if ((g_sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+        die(EXIT_SHIM, "signalfd: %s", strerror(errno));
+    int sock_r = -1, errpipe[2];
+    prepare_child_io(&sock_r);
+    xpipe(errpipe);
+    g_errpipe = errpipe[1];
+    if (g_mode == MODE_RUN)
+        start_run_child();
+    else
+        start_exec_child();
+    close_child_side();
+
+    int code;
+    char msg[1280];
+    if (wait_for_exec(sock_r, errpipe[0], &code, msg, sizeof msg) < 0)
+        start_failed(code, msg);
+    if (g_tty)
+        fcntl(g_master, F_SETFL, fcntl(g_master, F_GETFL) | O_NONBLOCK);
+    if (cfg.pidfile) {
+        char text[32];
+        snprintf(text, sizeof text, "%d\n", (int)g_child);
+        if (write_file_atomic(cfg.pidfile, text) < 0) {
+            snprintf(msg, sizeof msg, "write pidfile %s: %s", cfg.pidfile, strerror(errno));
+            kill(g_child, SIGKILL);
+            start_failed(EXIT_SHIM, msg);
+        }
+    }
+    report("ok %d\n", (int)g_child);
+    enter_raw_mode();
+    follow_window_size();
+    finish(relay(), 1);
+}
