@@ -9,5 +9,7 @@ export function registerImageCommands(program: Command): void {
     .option('--digests', 'Show digests')
     .option('--no-trunc', "Don't truncate output")
     .option('--format <template>', 'Format output using a Go template')
-    .action(async (opts) => (process.exitCode = await (await import('./commands/images.js')).images(opts)));
+    .action(async (opts) => {
+      process.exitCode = await (await import('./commands/images.js')).images(opts);
+    });
 }

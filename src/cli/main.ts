@@ -68,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
     .command('start')
     .description('Start one or more stopped containers')
     .argument('<container...>')
-    .action(async (refs) => (process.exitCode = await (await import('./commands/container.js')).start(refs)));
+    .action(async (refs) => {
+      process.exitCode = await (await import('./commands/container.js')).start(refs);
+    });
 
   program
     .command('stop')
@@ -76,27 +78,35 @@ async function main(argv: string[]): Promise<number> {
     .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
     .option('-s, --signal <signal>', 'Signal to send to the container', 'SIGTERM')
     .argument('<container...>')
-    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).stop(refs, opts)));
+    .action(async (refs, opts) => {
+      process.exitCode = await (await import('./commands/container.js')).stop(refs, opts);
+    });
 
   program
     .command('restart')
     .description('Restart one or more containers')
     .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
     .argument('<container...>')
-    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).restart(refs, opts)));
+    .action(async (refs, opts) => {
+      process.exitCode = await (await import('./commands/container.js')).restart(refs, opts);
+    });
 
   program
     .command('kill')
     .description('Kill one or more running containers')
     .option('-s, --signal <signal>', 'Signal to send to the container', 'KILL')
     .argument('<container...>')
-    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).kill(refs, opts)));
+    .action(async (refs, opts) => {
+      process.exitCode = await (await import('./commands/container.js')).kill(refs, opts);
+    });
 
   program
     .command('wait')
     .description('Block until one or more containers stop, then print their exit codes')
     .argument('<container...>')
-    .action(async (refs) => (process.exitCode = await (await import('./commands/container.js')).wait(refs)));
+    .action(async (refs) => {
+      process.exitCode = await (await import('./commands/container.js')).wait(refs);
+    });
 
   program
     .command('rm')
@@ -104,7 +114,9 @@ async function main(argv: string[]): Promise<number> {
     .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
     .argument('<container...>')
-    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).rm(refs, opts)));
+    .action(async (refs, opts) => {
+      process.exitCode = await (await import('./commands/container.js')).rm(refs, opts);
+    });
 
   program
     .command('logs')
@@ -113,7 +125,9 @@ async function main(argv: string[]): Promise<number> {
     .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs', 'all')
     .option('-t, --timestamps', 'Show timestamps')
     .argument('<container>')
-    .action(async (ref, opts) => (process.exitCode = await (await import('./commands/container.js')).logs(ref, opts)));
+    .action(async (ref, opts) => {
+      process.exitCode = await (await import('./commands/container.js')).logs(ref, opts);
+    });
 
   program
     .command('exec')
@@ -127,7 +141,9 @@ async function main(argv: string[]): Promise<number> {
     .argument('<container>')
     .argument('<command...>')
     .passThroughOptions()
-    .action(async (ref, cmd, opts) => (process.exitCode = await (await import('./commands/container.js')).exec(ref, cmd, opts)));
+    .action(async (ref, cmd, opts) => {
+      process.exitCode = await (await import('./commands/container.js')).exec(ref, cmd, opts);
+    });
 
   program
     .command('inspect')
@@ -135,7 +151,9 @@ async function main(argv: string[]): Promise<number> {
     .option('-f, --format <template>', 'Format output using a Go template')
     .option('--type <type>', 'Return JSON for specified type (container, image, network)')
     .argument('<name...>')
-    .action(async (refs, opts) => (process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts)));
+    .action(async (refs, opts) => {
+      process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts);
+    });
 
   program
     .command('version')

@@ -39,14 +39,13 @@ describe('run', () => {
   });
 
   it('runs the command as PID 1 in its own PID, UTS, IPC, mount and network namespaces', () => {
-    const out = md.ok(['run', '--rm', '-h', 'box1', 'busybox', 'sh', '-c',
+    const out = md.ok(['run', '--rm', '-h', 'box1', '--network', 'none', 'busybox', 'sh', '-c',
       'echo pid=$$; hostname; ls /proc | grep -c "^[0-9]"; ip -o link | cut -d: -f2; readlink /proc/1/ns/ipc']);
     const [pid, host, procs, ...rest] = out.split('\n');
     expect(pid).toBe('pid=1');
     expect(host).toBe('box1');
     expect(Number(procs)).toBeLessThan(5);
-    expect(rest.join(' ')).not.toMatch(/eth0|ens|enp/);
-    expect(rest.pop()).not.toBe(readFileSync('/proc/self/ns/ipc', 'utf8'));
+    expect(rest.join(' ')).not.toMatch(/eth0|ens|enp|md[0-9a-f]/); // --network none: only lo
     const hostIpc = sh('readlink', ['/proc/self/ns/ipc']).stdout.trim();
     expect(out).not.toContain(hostIpc);
   });
@@ -54,7 +53,9 @@ describe('run', () => {
   it('enters the root with pivot_root: no trace of the host root inside', () => {
     const out = md.ok(['run', '--rm', 'busybox', 'sh', '-c', 'cat /proc/self/mountinfo; ls /']);
     expect(out).toMatch(/ \/ rw[^\n]* - overlay overlay /);
-    expect(out).not.toMatch(/\/var\/lib|mdtest-/); // the host paths are not visible
+    // every mount point is inside the container's root: the host's root is gone, not hidden
+    const mountPoints = out.split('\n').filter((l) => / - /.test(l)).map((l) => l.split(' ')[4]);
+    expect(mountPoints.filter((p) => /mdtest-|^\/(var|usr|work|run)\b/.test(p))).toEqual([]);
     expect(out).toMatch(/^proc$/m);
   });
 
@@ -190,7 +191,7 @@ describe('detached containers and the other commands', () => {
 
   it('exec joins every namespace of the running container', () => {
     md.ok(['run', '-d', '--name', 'ex', '-h', 'exhost', '-e', 'BASE=1', 'busybox', 'sleep', '60']);
-    const out = md.ok(['exec', '-e', 'EXTRA=2', '-w', '/tmp', 'ex', 'sh', '-c', 'hostname; echo $BASE$EXTRA; pwd; cat /proc/1/cmdline | tr "\\0" " "; ls /proc | grep -c "^[0-9]"']);
+    const out = md.ok(['exec', '-e', 'EXTRA=2', '-w', '/tmp', 'ex', 'sh', '-c', 'hostname; echo $BASE$EXTRA; pwd; cat /proc/1/cmdline | tr "\\0" " "; echo; ls /proc | grep -c "^[0-9]"']);
     const l = out.split('\n');
     expect(l.slice(0, 3)).toEqual(['exhost', '12', '/tmp']);
     expect(l[3].trim()).toBe('sleep 60');
@@ -257,7 +258,7 @@ describe('detached containers and the other commands', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/running/);
     expect(md.ok(['rm', '-f', 'r1', 'r2'])).toBe('r1\nr2');
-    expect(md.ok(['ps', '-a', '-q'])).toBe('');
+    expect(md.ok(['ps', '-a', '--format', '{{.Names}}'])).not.toMatch(/^r[12]$/m);
   });
 
   it('--rm on a detached container removes it when it exits', async () => {

@@ -102,7 +102,10 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
       Wired: false,
       RestartCount: 0,
     };
-    for (const d of [files.upper(id), files.work(id), files.rootfs(id)]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    // The upper dir's mode becomes the mode of the container's "/": 0755, or non-root users
+    // could not even traverse it.
+    mkdirSync(files.dir(id), { recursive: true, mode: 0o710 });
+    for (const d of [files.upper(id), files.work(id), files.rootfs(id)]) mkdirSync(d, { mode: 0o755 });
     saveRecord(rec);
     return rec;
   });
