@@ -104,10 +104,9 @@ export function wait(refs: string[]): Promise<number> {
 }
 
 export function rm(refs: string[], o: { force?: boolean; explain?: boolean }): Promise<number> {
-  void o.explain;
+  const explain = o.explain ? (line: string) => process.stderr.write(line + '\n') : undefined;
   return each(refs, async (ref) => {
-    if (o.force && !findContainer(ref)) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
-    await removeContainer(ref, { force: !!o.force });
+    await removeContainer(ref, { force: !!o.force, explain });
     return ref;
   });
 }

@@ -177,6 +177,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       lookup: containerRef,
       explain: opts.explain,
     });
+    for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
     try {
       writeFileAtomic(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
       writeFileAtomic(files.hostname(id), rec.Config.Hostname + '\n');
@@ -226,14 +227,14 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
 
 function explainProcess(rec: ContainerRecord, netns: string): string {
   const lower = [...rec.LayerDirs].reverse().join(':');
-  const root = files.rootfs(rec.Id);
   return [
-    '# the container process: new PID, mount, UTS and IPC namespaces' + (netns ? `, in netns ${netns}` : ', on the host network'),
-    '# (done by minidock-shim with clone/setns/mount/pivot_root; these mounts exist only inside the container)',
-    `${netns ? `ip netns exec ${netns.split('/').pop()} ` : ''}unshare --pid --mount --uts --ipc --fork sh -c '`,
-    `  mount -t overlay overlay -o lowerdir=${lower},upperdir=${files.upper(rec.Id)},workdir=${files.work(rec.Id)} ${root}`,
-    `  mount -t proc proc ${root}/proc; mount -t tmpfs tmpfs ${root}/dev; mount -t sysfs -o ro sysfs ${root}/sys`,
-    `  hostname ${rec.Config.Hostname}; cd ${root}; pivot_root . .; umount -l .`,
+    '# the container process: new PID, mount, UTS and IPC namespaces' + (netns ? `, inside netns ${netns.split('/').pop()}` : ', on the host network'),
+    '# (minidock-shim does this with clone/setns/mount/pivot_root; the mounts exist only inside the container)',
+    `cd ${files.dir(rec.Id)}`,
+    `${netns ? `ip netns exec ${netns.split('/').pop()} ` : ''}unshare --pid --mount --uts --ipc --fork --propagation private sh -c '`,
+    `  mount -t overlay overlay -o lowerdir=${lower},upperdir=upper,workdir=work rootfs`,
+    '  mount -t proc proc rootfs/proc; mount -t tmpfs tmpfs rootfs/dev; mount -t sysfs -o ro sysfs rootfs/sys',
+    `  hostname ${rec.Config.Hostname}; cd rootfs; pivot_root . .; umount -l .`,
     `  exec ${[rec.Path, ...rec.Args].map(shellQuote).join(' ')}'`,
   ].join('\n');
 }
@@ -357,7 +358,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
   return rec;
 }
 
-export async function removeContainer(ref: string, opts: { force: boolean }): Promise<ContainerRecord | undefined> {
+export async function removeContainer(ref: string, opts: { force: boolean; explain?: (line: string) => void }): Promise<ContainerRecord | undefined> {
   const rec = findContainer(ref);
   if (!rec) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
   const st = stateOf(rec);
@@ -379,7 +380,7 @@ export async function removeContainer(ref: string, opts: { force: boolean }): Pr
     const cur = loadRecord(rec.Id);
     if (!cur) return; // removed by someone else meanwhile
     writeFileSync(files.removing(rec.Id), '');
-    if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined);
+    if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain });
     rmSync(files.dir(rec.Id), { recursive: true, force: true });
   });
   rmSync(join(paths.locks(), `c-${rec.Id}`), { force: true });
