@@ -1,6 +1,9 @@
-// `images` and image inspection.
+// Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
+// login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
+import { UserError } from '../errors.js';
 import { columns, parseTemplate, timeAgo } from '../template.js';
 import { listImages, resolveImage, type ImageRecord } from '../../engine/image/store.js';
+import { normalizeRef } from '../../engine/image/reference.js';
 
 function humanSize(bytes: number): string {
   // Docker uses decimal units: 4.26MB
@@ -24,25 +27,57 @@ interface ImageRow {
   Size: string;
 }
 
+const repoOf = (ref: string): string => ref.slice(0, ref.lastIndexOf(ref.includes('@') ? '@' : ':'));
+
 function rowsOf(img: ImageRecord, noTrunc: boolean): ImageRow[] {
-  const tags = img.repoTags.length ? img.repoTags : ['<none>:<none>'];
-  return tags.map((t) => {
+  const digestOf = (repo: string): string => img.repoDigests.find((d) => repoOf(d) === repo)?.slice(repo.length + 1) ?? '<none>';
+  const base = {
+    ID: noTrunc ? img.id : img.id.replace(/^sha256:/, '').slice(0, 12),
+    CreatedSince: timeAgo(img.created),
+    CreatedAt: img.created,
+    Size: humanSize(img.size),
+  };
+  if (img.repoTags.length === 0) {
+    // Docker: an untagged image with digest references shows its repository, tag <none>.
+    const repos = [...new Set(img.repoDigests.map(repoOf))];
+    if (repos.length === 0) return [{ Repository: '<none>', Tag: '<none>', Digest: '<none>', ...base }];
+    return repos.map((r) => ({ Repository: r, Tag: '<none>', Digest: digestOf(r), ...base }));
+  }
+  return img.repoTags.map((t) => {
     const colon = t.lastIndexOf(':');
-    return {
-      Repository: t.slice(0, colon),
-      Tag: t.slice(colon + 1),
-      Digest: img.digest ?? '<none>',
-      ID: noTrunc ? img.id : img.id.replace(/^sha256:/, '').slice(0, 12),
-      CreatedSince: timeAgo(img.created),
-      CreatedAt: img.created,
-      Size: humanSize(img.size),
-    };
+    const repo = t.slice(0, colon);
+    return { Repository: repo, Tag: t.slice(colon + 1), Digest: digestOf(repo), ...base };
   });
 }
 
-export async function images(o: { quiet?: boolean; digests?: boolean; trunc?: boolean; format?: string }): Promise<number> {
+function matches(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
+  return re.test(value);
+}
+
+export async function images(o: {
+  quiet?: boolean;
+  digests?: boolean;
+  trunc?: boolean;
+  format?: string;
+  filter?: string[];
+  repository?: string;
+}): Promise<number> {
   const noTrunc = o.trunc === false;
-  const rows = (await listImages()).flatMap((i) => rowsOf(i, noTrunc));
+  let list = listImages();
+  for (const f of o.filter ?? []) {
+    const eq = f.indexOf('=');
+    const [k, v] = [f.slice(0, eq < 0 ? f.length : eq), eq < 0 ? '' : f.slice(eq + 1)];
+    if (k === 'dangling') list = list.filter((i) => (i.repoTags.length === 0) === (v === 'true' || v === '1'));
+    else if (k === 'reference') list = list.filter((i) => i.repoTags.some((t) => matches(v, t) || matches(v, repoOf(t))));
+    else throw new UserError(`invalid filter '${k}'`);
+  }
+  let rows = list.flatMap((i) => rowsOf(i, noTrunc));
+  if (o.repository) {
+    const hasTag = /:[\w][\w.-]*$/.test(o.repository.slice(o.repository.lastIndexOf('/') + 1));
+    const n = normalizeRef(o.repository);
+    rows = rows.filter((r) => r.Repository === n.familiarName && (!hasTag || r.Tag === n.tag));
+  }
   if (o.quiet) {
     for (const id of new Set(rows.map((r) => r.ID))) process.stdout.write(id + '\n');
     return 0;
@@ -60,6 +95,7 @@ export async function images(o: { quiet?: boolean; digests?: boolean; trunc?: bo
   return 0;
 }
 
+/** Docker's `image inspect` shape (the parts minidock has). */
 export async function inspectImage(ref: string): Promise<unknown> {
   let img: ImageRecord | undefined;
   try {
@@ -68,16 +104,239 @@ export async function inspectImage(ref: string): Promise<unknown> {
     return undefined; // not an image reference at all
   }
   if (!img) return undefined;
+  const { readIndex } = await import('../../engine/image/store.js');
+  const tagged = readIndex().images[img.id]?.tagged;
+  const cfg = img.config;
+  const history = cfg.history ?? [];
   return {
     Id: img.id,
     RepoTags: img.repoTags,
-    RepoDigests: img.digest ? img.repoTags.map((t) => `${t.slice(0, t.lastIndexOf(':'))}@${img!.digest}`) : [],
+    RepoDigests: img.repoDigests,
+    Parent: '',
+    Comment: history.length ? (history[history.length - 1]!.comment ?? '') : '',
     Created: img.created,
-    Architecture: img.config.architecture,
-    Os: img.config.os,
+    DockerVersion: '',
+    Author: cfg.author ?? '',
+    Config: cfg.config ?? {},
+    Architecture: cfg.architecture,
+    ...(cfg.variant ? { Variant: cfg.variant } : {}),
+    Os: cfg.os,
     Size: img.size,
-    Config: img.config.config ?? {},
+    GraphDriver: {
+      Name: 'overlay2',
+      Data: { LowerDir: [...img.layerDirs].reverse().join(':') },
+    },
     RootFS: { Type: 'layers', Layers: img.layers },
-    GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...img.layerDirs].reverse().join(':') } },
+    Metadata: { LastTagTime: tagged ?? '0001-01-01T00:00:00Z' },
+    ...(img.digest ? { Descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.digest } } : {}),
   };
+}
+
+export async function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
+  const t = o.format ? parseTemplate(o.format) : undefined;
+  const found: unknown[] = [];
+  let failed = false;
+  for (const ref of refs) {
+    const obj = await inspectImage(ref);
+    if (!obj) {
+      process.stderr.write(`Error: No such image: ${ref}\n`);
+      failed = true;
+      continue;
+    }
+    found.push(obj);
+  }
+  if (t) for (const obj of found) process.stdout.write(t.render(obj) + '\n');
+  else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+  return failed ? 1 : 0;
+}
+
+function isOffline(e: unknown): boolean {
+  return e instanceof Error && /cannot reach registry/.test(e.message);
+}
+
+export async function pull(name: string, o: { quiet?: boolean; platform?: string; insecureRegistry?: string[] }): Promise<number> {
+  const n = normalizeRef(name);
+  const { pullImage } = await import('../../engine/image/pull.js');
+  try {
+    const r = await pullImage(name, { quiet: !!o.quiet, ...(o.platform ? { platform: o.platform } : {}), insecure: o.insecureRegistry ?? [], out: process.stdout });
+    process.stdout.write(`${n.name}${n.digest ? `@${n.digest}` : `:${n.tag}`}\n`);
+    void r;
+    return 0;
+  } catch (e) {
+    // Offline, busybox:latest still works: the builtin image (built from the host's busybox).
+    const { BUILTIN_BUSYBOX_KEY, ensureImage } = await import('../../engine/image/store.js');
+    if (n.key === BUILTIN_BUSYBOX_KEY && !o.platform && isOffline(e)) {
+      process.stderr.write(`minidock: ${(e as Error).message}\nminidock: using the builtin busybox:latest (built offline from the host's busybox-static)\n`);
+      const img = await ensureImage('busybox:latest');
+      if (!o.quiet) process.stdout.write(`Status: Image is up to date for busybox:latest (builtin ${img.id.slice(7, 19)})\n`);
+      process.stdout.write(`${n.name}:${n.tag}\n`);
+      return 0;
+    }
+    throw e;
+  }
+}
+
+export async function tag(src: string, dst: string): Promise<number> {
+  const { tagImage } = await import('../../engine/image/store.js');
+  await tagImage(src, dst);
+  return 0;
+}
+
+export async function rmi(refs: string[], o: { force?: boolean }): Promise<number> {
+  const { removeImage } = await import('../../engine/image/remove.js');
+  let code = 0;
+  for (const ref of refs) {
+    try {
+      for (const l of await removeImage(ref, !!o.force)) process.stdout.write(l + '\n');
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      process.stderr.write(`Error response from daemon: ${e.message}\n`);
+      code = 1;
+    }
+  }
+  return code;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  process.stdout.write(`${question} [y/N] `);
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin });
+  const answer = await new Promise<string>((res) => {
+    rl.once('line', res);
+    rl.once('close', () => res(''));
+  });
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+export async function prune(o: { all?: boolean; force?: boolean }): Promise<number> {
+  if (!o.force) {
+    const warning = o.all
+      ? 'WARNING! This will remove all images without at least one container associated to them.'
+      : 'WARNING! This will remove all dangling images.';
+    process.stdout.write(warning + '\n');
+    if (!(await confirm('Are you sure you want to continue?'))) return 0;
+  }
+  const { pruneImages } = await import('../../engine/image/remove.js');
+  const r = await pruneImages(!!o.all);
+  if (r.lines.length) process.stdout.write(`Deleted Images:\n${r.lines.join('\n')}\n\n`);
+  process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimed)}\n`);
+  return 0;
+}
+
+export async function load(o: { input?: string; quiet?: boolean }): Promise<number> {
+  if (!o.input && process.stdin.isTTY) throw new UserError('requested load from stdin, but stdin is empty (use -i FILE or redirect a file)');
+  const { loadImages } = await import('../../engine/image/archive.js');
+  const r = await loadImages(o.input ?? process.stdin);
+  if (!o.quiet) for (const l of r.lines) process.stdout.write(l + '\n');
+  return 0;
+}
+
+export async function save(refs: string[], o: { output?: string }): Promise<number> {
+  if (!o.output && process.stdout.isTTY) throw new UserError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+  const { saveImages } = await import('../../engine/image/archive.js');
+  await saveImages(refs, o.output ? { file: o.output } : { fd: 1 });
+  return 0;
+}
+
+export async function importImage(file: string, ref: string | undefined, o: { change?: string[]; message?: string }): Promise<number> {
+  const { importRootfs } = await import('../../engine/image/archive.js');
+  const src = file === '-' ? process.stdin : file;
+  if (file !== '-') {
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(file)) throw new UserError(`open ${file}: no such file or directory`);
+  }
+  const img = await importRootfs(src, {
+    ...(ref ? { ref } : {}),
+    ...(o.message ? { message: o.message } : {}),
+    changes: o.change ?? [],
+    sourceName: file,
+  });
+  process.stdout.write(img.id + '\n');
+  return 0;
+}
+
+async function readPasswordFromTty(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) throw new UserError('cannot perform an interactive login from a non-TTY device; use --password-stdin or -p');
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let pw = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (b: Buffer): void => {
+        for (const c of b.toString('utf8')) {
+          if (c === '\r' || c === '\n') {
+            stdin.off('data', onData);
+            return resolve();
+          }
+          if (c === '\u0003') {
+            stdin.off('data', onData);
+            return reject(new UserError('login cancelled', 130));
+          }
+          if (c === '\u007f') pw = pw.slice(0, -1);
+          else pw += c;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+  return pw;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function login(server: string | undefined, o: { username?: string; password?: string; passwordStdin?: boolean; insecureRegistry?: string[] }): Promise<number> {
+  const { normalizeServer, saveCredentials, DOCKER_HUB_AUTH_KEY } = await import('../../engine/image/credentials.js');
+  const host = server ? normalizeServer(server) : 'docker.io';
+  const registry = host === DOCKER_HUB_AUTH_KEY ? 'docker.io' : host;
+  let password = o.password;
+  if (o.passwordStdin) {
+    if (password !== undefined) throw new UserError('--password and --password-stdin are mutually exclusive');
+    if (!o.username) throw new UserError('Must provide --username with --password-stdin');
+    password = (await readStdin()).replace(/\r?\n$/, '');
+  } else if (password !== undefined) {
+    process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
+  }
+  let username = o.username;
+  if (!username) {
+    if (!process.stdin.isTTY) throw new UserError('cannot perform an interactive login from a non-TTY device; use -u with --password-stdin or -p');
+    process.stderr.write('Username: ');
+    const { createInterface } = await import('node:readline');
+    const rl = createInterface({ input: process.stdin });
+    username = await new Promise<string>((res) => rl.once('line', res));
+    rl.close();
+  }
+  if (password === undefined) password = await readPasswordFromTty('Password: ');
+  if (!username || !password) throw new UserError('Error: Username and password are required');
+  const { RegistryClient } = await import('../../engine/image/registry.js');
+  const client = new RegistryClient(registry, { credentials: { username, password, source: 'flag' }, insecure: o.insecureRegistry ?? [] });
+  await client.ping();
+  const key = saveCredentials(registry, username, password);
+  const { join } = await import('node:path');
+  const { paths } = await import('../../state/paths.js');
+  process.stderr.write(`Credentials stored for ${key} in ${join(paths.root(), 'auth.json')} (base64, not encrypted)\n`);
+  process.stdout.write('Login Succeeded\n');
+  return 0;
+}
+
+export async function logout(server: string | undefined): Promise<number> {
+  const { normalizeServer, removeCredentials, authKey } = await import('../../engine/image/credentials.js');
+  const host = server ? normalizeServer(server) : 'docker.io';
+  const key = authKey(host);
+  if (!removeCredentials(host)) {
+    process.stdout.write(`Not logged in to ${key}\n`);
+    return 0;
+  }
+  process.stdout.write(`Removing login credentials for ${key}\n`);
+  return 0;
 }

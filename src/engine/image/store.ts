@@ -99,22 +99,26 @@ export interface LayerInfo {
   skipped: string[];
 }
 
-interface LayerMeta {
+export interface LayerMeta {
   diffId: string;
   size: number;
+  /** Bytes of the uncompressed tar (its length when saved). */
+  diffSize?: number;
   blobs: { digest: string; size: number; mediaType?: string }[];
   skipped?: string[];
 }
 
-interface IndexImage {
+export interface IndexImage {
   config: OciImageConfig;
   layers: string[];
   size: number;
   created: string;
   manifest?: string;
+  /** When a reference last pointed here (`image inspect` Metadata.LastTagTime). */
+  tagged?: string;
 }
 
-interface RepoIndex {
+export interface RepoIndex {
   version: 1;
   /** Index key (normalizeRef().key) -> image id. */
   refs: Record<string, string>;
@@ -150,13 +154,13 @@ async function withStoreLock<T>(name: string, fn: () => Promise<T> | T): Promise
 // ---------------------------------------------------------------------------------------
 // Index
 
-function readIndex(): RepoIndex {
+export function readIndex(): RepoIndex {
   const idx = readJson<RepoIndex>(indexFile());
   if (!idx || typeof idx !== 'object' || !idx.refs || !idx.images) return { version: 1, refs: {}, images: {} };
   return idx;
 }
 
-async function updateIndex<T>(fn: (idx: RepoIndex) => T): Promise<T> {
+export async function updateIndex<T>(fn: (idx: RepoIndex) => T): Promise<T> {
   return withStoreLock('images', () => {
     const idx = readIndex();
     const out = fn(idx);
@@ -165,7 +169,7 @@ async function updateIndex<T>(fn: (idx: RepoIndex) => T): Promise<T> {
   });
 }
 
-function toRecord(idx: RepoIndex, id: string): ImageRecord | undefined {
+export function toRecord(idx: RepoIndex, id: string): ImageRecord | undefined {
   const img = idx.images[id];
   if (!img) return undefined;
   const repoTags: string[] = [];
@@ -256,11 +260,14 @@ async function buildBuiltin(): Promise<ImageRecord> {
 }
 
 /**
- * The one place where a registry pull hooks in (issue 5): fetch the manifest and config,
- * importLayer() each layer with its expected digest and diffID, then addImage().
+ * The one place where a registry pull hooks in: `run` of a missing image says so on stderr
+ * (as Docker does) and pulls it, progress on stderr (pull.ts).
  */
 async function pullImage(ref: NormalizedRef): Promise<ImageRecord> {
-  throw new UserError(`Unable to find image '${ref.display}' locally`, 125);
+  process.stderr.write(`Unable to find image '${ref.display}' locally\n`);
+  const { pullImage: pull } = await import('./pull.js');
+  const res = await pull(ref.display, { out: process.stderr });
+  return res.image;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -288,6 +295,23 @@ export function hasBlob(digest: string): boolean {
 function readLayerMeta(diffId: string): LayerMeta | undefined {
   if (!existsSync(layerDir(diffId))) return undefined;
   return readJson<LayerMeta>(join(layerPath(diffId), 'meta.json')) ?? { diffId, size: 0, blobs: [] };
+}
+
+/**
+ * A layer already in the store, with the given blob kept (what a pull can skip entirely);
+ * undefined when it would have to be fetched or unpacked.
+ */
+export function findLayer(diffId: string, digest?: string): LayerInfo | undefined {
+  const meta = readLayerMeta(diffId);
+  if (!meta) return undefined;
+  const blob = digest ? meta.blobs.find((b) => b.digest === digest) : meta.blobs.find((b) => hasBlob(b.digest));
+  if (!blob || !hasBlob(blob.digest)) return undefined;
+  return layerInfo(meta, blob);
+}
+
+/** What the store knows of an unpacked layer (size, blobs that carry it). */
+export function layerMeta(diffId: string): LayerMeta | undefined {
+  return readLayerMeta(diffId);
 }
 
 export function hasLayer(diffId: string): boolean {
@@ -437,6 +461,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
     const blobHash = createHash('sha256');
     const diffHash = createHash('sha256');
     let blobSize = 0;
+    let diffSize = 0;
     if (keepBlob) blobFd = openSync(blobTmp, 'wx', 0o644);
     const fd = blobFd;
     const tapBlob = new Transform({
@@ -454,6 +479,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
     const tapDiff = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         diffHash.update(chunk);
+        diffSize += chunk.length;
         cb(null, chunk);
       },
     });
@@ -491,7 +517,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
         committed = true;
         return layerInfo(existing, blob);
       }
-      const meta: LayerMeta = { diffId, size: result.size, blobs: [blob], ...(result.skipped.length ? { skipped: result.skipped } : {}) };
+      const meta: LayerMeta = { diffId, size: result.size, diffSize, blobs: [blob], ...(result.skipped.length ? { skipped: result.skipped } : {}) };
       writeJsonAtomic(join(stage, 'meta.json'), meta);
       rmSync(layerPath(diffId), { recursive: true, force: true }); // a damaged remnant without diff/
       renameSync(stage, layerPath(diffId));
@@ -518,6 +544,11 @@ export interface AddImageInput {
   manifest?: Uint8Array | string;
   /** References to point at the image ('busybox:latest', …); a tag moves from any older image. */
   tags?: string[];
+  /**
+   * Digest references ('docker.io/library/busybox@sha256:…', the digest the image was pulled
+   * by: an index's when it came through one). Default: each tag's name @ the manifest digest.
+   */
+  repoDigests?: string[];
 }
 
 /** Records an image whose layers have all been imported; returns it as resolveImage would. */
@@ -541,6 +572,8 @@ export async function addImage(input: AddImageInput): Promise<ImageRecord> {
   }
   const keys = (input.tags ?? []).map((t) => normalizeRef(t));
   for (const k of keys) if (k.digest) throw new UserError(`cannot tag with a digest reference: ${k.display}`);
+  const digestKeys = (input.repoDigests ?? []).map((t) => normalizeRef(t));
+  for (const k of digestKeys) if (!k.digest) throw new UserError(`not a digest reference: ${k.display}`);
 
   const id = await writeBlob(configBytes);
   const manifest = input.manifest !== undefined ? await writeBlob(input.manifest) : undefined;
@@ -550,13 +583,18 @@ export async function addImage(input: AddImageInput): Promise<ImageRecord> {
     size,
     created: cfg.created ?? '',
     ...(manifest ? { manifest } : {}),
+    ...(keys.length ? { tagged: new Date().toISOString() } : {}),
   };
   return updateIndex((idx) => {
-    idx.images[id] = entry;
+    // Layers checked again under the index lock: a concurrent prune cannot have taken them.
+    for (const d of diffIds) if (!readLayerMeta(d)) throw new UserError(`image config refers to layer ${d}, which is not in the store`);
+    const old = idx.images[id];
+    idx.images[id] = old?.tagged && !entry.tagged ? { ...entry, tagged: old.tagged } : entry;
     for (const k of keys) {
       idx.refs[k.key] = id;
-      if (manifest) idx.refs[`${k.name}@${manifest}`] = id;
+      if (manifest && !input.repoDigests) idx.refs[`${k.name}@${manifest}`] = id;
     }
+    for (const k of digestKeys) idx.refs[k.key] = id;
     return toRecord(idx, id)!;
   });
 }
@@ -568,7 +606,9 @@ export async function tagImage(source: string, target: string): Promise<ImageRec
   const k = normalizeRef(target);
   if (k.digest) throw new UserError(`cannot tag with a digest reference: ${k.display}`);
   return updateIndex((idx) => {
+    if (!idx.images[img.id]) throw new UserError(`No such image: ${source}`);
     idx.refs[k.key] = img.id;
+    idx.images[img.id]!.tagged = new Date().toISOString();
     return toRecord(idx, img.id)!;
   });
 }
@@ -576,4 +616,61 @@ export async function tagImage(source: string, target: string): Promise<ImageRec
 /** The full config blob of an image (for `image inspect`). */
 export function readImageConfig(id: string): OciImageConfig {
   return JSON.parse(readBlob(id).toString('utf8')) as OciImageConfig;
+}
+
+// ---------------------------------------------------------------------------------------
+// Leases: what a pull, load or import in progress is working with (layers it unpacked or
+// found, blobs it wrote), so that a concurrent rmi/prune does not collect them before the
+// image is recorded. One small file per holder, ignored once its process is gone.
+
+const leaseDir = (): string => join(paths.images(), 'leases');
+let leaseSeq = 0;
+
+export interface Lease {
+  add(digests: string[]): void;
+  release(): void;
+}
+
+export function holdLease(digests: string[] = []): Lease {
+  mkdirSync(leaseDir(), { recursive: true, mode: 0o700 });
+  const file = join(leaseDir(), `${process.pid}-${leaseSeq++}.json`);
+  const held = new Set(digests);
+  const write = (): void => writeFileAtomic(file, JSON.stringify([...held]));
+  write();
+  return {
+    add(more: string[]) {
+      let changed = false;
+      for (const d of more) if (!held.has(d)) (held.add(d), (changed = true));
+      if (changed) write();
+    },
+    release() {
+      rmSync(file, { force: true });
+    },
+  };
+}
+
+/** Digests held by live processes' leases (stale lease files are removed). */
+export function leasedDigests(): Set<string> {
+  const out = new Set<string>();
+  let names: string[];
+  try {
+    names = readdirSync(leaseDir());
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const m = /^(\d+)-\d+\.json$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !pidAlive(pid)) {
+      rmSync(join(leaseDir(), name), { force: true });
+      continue;
+    }
+    try {
+      for (const d of JSON.parse(readFileSync(join(leaseDir(), name), 'utf8')) as string[]) out.add(d);
+    } catch {
+      /* being written: its content shows up on the next look */
+    }
+  }
+  return out;
 }
