@@ -2,6 +2,7 @@
 // action loads its implementation lazily, so `minidock run` does not pay for `images`' code.
 import { Command, Option, CommanderError } from 'commander';
 import { UserError } from './errors.js';
+import { trace } from '../state/trace.js';
 import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';
 
@@ -9,6 +10,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export const VERSION = '0.1.0';
 
 async function main(argv: string[]): Promise<number> {
+  trace('cli loaded');
   const program = new Command('minidock')
     .description('A small, real, Docker-compatible container runtime that shows every kernel step it takes.\nState lives in $MINIDOCK_ROOT (default /var/lib/minidock).')
     .version(VERSION, '-v, --version', 'Print version information and quit')

@@ -2,6 +2,7 @@
 // the container, then (run) start it detached or in the foreground.
 import { hostname as osHostname } from 'node:os';
 import { UserError } from '../errors.js';
+import { trace } from '../../state/trace.js';
 import { ensureImage } from '../../engine/image/store.js';
 import { createContainer, removeContainer, startContainer } from '../../engine/container/lifecycle.js';
 import {
@@ -64,6 +65,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     // fine: Docker allows -dt (output goes to the log through the pty)
   }
 
+  trace('options parsed');
   // 2. The image (the builtin busybox is made on first use; others are pulled later).
   const img = await ensureImage(image);
   const cfg = img.config.config ?? {};
@@ -87,6 +89,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     userEnv,
   );
 
+  trace('image ready');
   const rec = await createContainer({
     image,
     imageId: img.id,
@@ -116,6 +119,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     rec.Config.Env = mergeEnv(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${rec.Config.Hostname}`], rec.Config.Env);
   }
 
+  trace('container created');
   if (!mode.start) {
     (await import('../../engine/container/record.js')).saveRecord(rec);
     process.stdout.write(rec.Id + '\n');

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
+import { trace } from '../../state/trace.js';
 import { withLock } from '../../state/lock.js';
 import { writeFileAtomic } from '../../state/atomic.js';
-import { paths } from '../../state/paths.js';
 import { exitCommand, shimPath, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
 import { setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
@@ -166,6 +166,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     for (const b of rec.HostConfig.Binds.map(parseBind)) {
       if (!existsSync(b.source)) mkdirSync(b.source, { recursive: true }); // Docker creates a missing -v source
     }
+    trace('network setup');
     const net = await setupContainerNetwork({
       containerId: id,
       containerName: rec.Name,
@@ -219,6 +220,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       ...exitCommand(id).map((a): [string, string] => ['exitcmd', a]),
     ];
     writeShimConfig(files.shimConfig(id), cfg);
+    trace('shim config written');
     opts.explain?.(explainProcess(rec, net.netnsPath));
   });
 
@@ -274,9 +276,11 @@ function runForeground(rec: ContainerRecord): Promise<number> {
     for (const s of sigs) process.on(s, ignore);
     child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
     child.on('exit', async (code, signal) => {
+      trace('shim exited');
       for (const s of sigs) process.off(s, ignore);
       try {
         await cleanupContainer(rec.Id);
+        trace('cleaned up');
       } catch (e) {
         process.stderr.write(`minidock: cleanup of ${rec.Name}: ${(e as Error).message}\n`);
       }
@@ -303,6 +307,7 @@ export async function cleanupContainer(id: string): Promise<void> {
     const st = stateOf(rec);
     if (st.Running) return;
     if (rec.Wired) await unwire(rec);
+    trace('network released');
     remove = rec.HostConfig.AutoRemove;
   });
   if (remove) await removeContainer(id, { force: false });
@@ -381,8 +386,9 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
     if (!cur) return; // removed by someone else meanwhile
     writeFileSync(files.removing(rec.Id), '');
     if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain });
+    trace('removing files');
     rmSync(files.dir(rec.Id), { recursive: true, force: true });
+    trace('files removed');
   });
-  rmSync(join(paths.locks(), `c-${rec.Id}`), { force: true });
   return rec;
 }
