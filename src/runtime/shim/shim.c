@@ -33,7 +33,11 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -78,6 +82,7 @@ static struct config {
     const char *id, *upper, *work, *rootfs, *netns, *hostname, *cwd;
     const char *uid, *gid, *pid, *tty, *stdin_open, *detach, *readonly, *winsize;
     const char *log, *pidfile, *exitfile;
+    const char *caps, *privileged, *seccomp, *nonewprivs;
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup;
 } cfg;
 
@@ -117,6 +122,10 @@ static const struct keydef {
     { "exitfile", F_RUN | F_EXEC | F_ABS, &cfg.exitfile,   NULL },
     { "exitcmd",  F_RUN | F_EXEC,         NULL,            &cfg.exitcmd },
     { "cgroup",   F_RUN | F_EXEC | F_ABS, NULL,            &cfg.cgroup },
+    { "caps",     F_RUN | F_EXEC,         &cfg.caps,       NULL },
+    { "privileged", F_RUN,                &cfg.privileged, NULL },
+    { "seccomp",  F_RUN | F_EXEC,         &cfg.seccomp,    NULL },
+    { "nonewprivs", F_RUN | F_EXEC,       &cfg.nonewprivs, NULL },
 };
 
 /* Parsed forms of the values above. */
@@ -126,6 +135,8 @@ static gid_t g_gid;
 static gid_t *g_groups;
 static pid_t g_target; /* exec: host PID of the container's PID 1 */
 static int g_tty, g_stdin, g_detach, g_readonly;
+static int g_privileged, g_seccomp = 1, g_nonewprivs;
+static uint64_t g_caps; /* the final capability set (bounding, permitted, effective) */
 static struct winsize g_winsize; /* from the winsize key; rows 0 = not given */
 
 struct bindspec {
@@ -501,12 +512,60 @@ static void parse_tmpfs(void)
     }
 }
 
+/* Capability names, indexed by number (linux/capability.h). */
+static const char *const cap_names[] = {
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+    "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
+    "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
+    "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
+    "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
+    "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+};
+#define N_CAP_NAMES (sizeof cap_names / sizeof cap_names[0])
+
+/* Docker's default capability set. */
+static const int default_caps[] = {
+    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,      CAP_MKNOD,
+    CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,           CAP_SETFCAP,     CAP_SETPCAP,
+    CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,     CAP_AUDIT_WRITE,
+};
+
+/* caps: "CAP_A,CAP_B" (the final set, computed by minidock), "" for none; absent means
+ * Docker's default set. */
+static void parse_caps(void)
+{
+    g_caps = 0;
+    if (!cfg.caps) {
+        for (size_t i = 0; i < sizeof default_caps / sizeof default_caps[0]; i++)
+            g_caps |= 1ULL << default_caps[i];
+        return;
+    }
+    char *copy = strdup(cfg.caps), *save = NULL;
+    if (!copy)
+        die(EXIT_SHIM, "out of memory");
+    for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+        size_t i = 0;
+        if (strncmp(c, "CAP_", 4) == 0)
+            while (i < N_CAP_NAMES && strcmp(cap_names[i], c + 4) != 0)
+                i++;
+        if (strncmp(c, "CAP_", 4) != 0 || i == N_CAP_NAMES)
+            die(EXIT_SHIM, "config key caps: unknown capability \"%.64s\"", c);
+        g_caps |= 1ULL << i;
+    }
+    free(copy);
+}
+
 static void validate_config(void)
 {
     g_tty = parse_bool("tty", cfg.tty);
     g_stdin = parse_bool("stdin", cfg.stdin_open);
     g_detach = parse_bool("detach", cfg.detach);
     g_readonly = parse_bool("readonly", cfg.readonly);
+    g_privileged = parse_bool("privileged", cfg.privileged);
+    g_seccomp = cfg.seccomp ? parse_bool("seccomp", cfg.seccomp) : 1;
+    g_nonewprivs = parse_bool("nonewprivs", cfg.nonewprivs);
+    parse_caps();
     g_uid = cfg.uid ? (uid_t)parse_num("uid", cfg.uid, UINT32_MAX - 1) : 0;
     g_gid = cfg.gid ? (gid_t)parse_num("gid", cfg.gid, UINT32_MAX - 1) : 0;
     g_groups = xrealloc(NULL, (cfg.group.n + 1) * sizeof *g_groups);
@@ -842,7 +901,8 @@ static void mount_dev(void)
 static void mount_sys(void)
 {
     ensure_dir("/sys", 0555);
-    if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+    unsigned long ro = g_privileged ? 0 : MS_RDONLY; /* --privileged: /sys writable */
+    if (mount("sysfs", "/sys", "sysfs", ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
         if (g_sys_backup < 0)
             csys("mount sysfs on /sys");
         if (move_mount(g_sys_backup, "", AT_FDCWD, "/sys", MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -900,21 +960,36 @@ static const char *const masked_paths[] = {
     "/proc/asound",      "/proc/acpi",       "/proc/kcore",       "/proc/keys",
     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
     "/proc/scsi",        "/sys/firmware",    "/sys/devices/virtual/powercap",
+    "/proc/interrupts",
 };
 static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
+static void mask_path(const char *p)
+{
+    if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
+        return;
+    if (errno != ENOTDIR) /* ENOTDIR: p is a directory; hide it under an empty tmpfs */
+        csys("mask %s", p);
+    xmount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k,mode=755");
+}
+
 static void mask_kernel_files(void)
 {
-    for (size_t i = 0; i < sizeof masked_paths / sizeof masked_paths[0]; i++) {
-        const char *p = masked_paths[i];
-        if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
+    for (size_t i = 0; i < sizeof masked_paths / sizeof masked_paths[0]; i++)
+        mask_path(masked_paths[i]);
+    /* Docker 28+ also hides each CPU's thermal_throttle counters (a side channel). */
+    DIR *d = opendir("/sys/devices/system/cpu");
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char p[PATH_MAX];
+        if (strncmp(e->d_name, "cpu", 3) != 0 || e->d_name[3] < '0' || e->d_name[3] > '9')
             continue;
-        if (errno != ENOTDIR) /* ENOTDIR: p is a directory; hide it under an empty tmpfs */
-            csys("mask %s", p);
-        xmount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k");
+        snprintf(p, sizeof p, "/sys/devices/system/cpu/%s/thermal_throttle", e->d_name);
+        mask_path(p);
     }
+    if (d)
+        closedir(d);
     for (size_t i = 0; i < sizeof readonly_paths / sizeof readonly_paths[0]; i++) {
         const char *p = readonly_paths[i];
         if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
@@ -926,14 +1001,7 @@ static void mask_kernel_files(void)
     }
 }
 
-/* Docker's default capability set. */
-static const int default_caps[] = {
-    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,      CAP_MKNOD,
-    CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,           CAP_SETFCAP,     CAP_SETPCAP,
-    CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,     CAP_AUDIT_WRITE,
-};
-
-/* Capabilities down to Docker's set (bounding, permitted, effective; none inheritable
+/* Capabilities down to the configured set (Docker's 14 by default) (bounding, permitted, effective; none inheritable
  * or ambient), then groups, gid, uid. Once uid is not 0 the kernel also empties the
  * permitted and effective sets, exactly as with Docker's --user. */
 static void drop_privileges(void)
@@ -945,13 +1013,13 @@ static void drop_privileges(void)
         csys("chown stdout/stderr");
 
     uint64_t keep = 0;
-    for (size_t i = 0; i < sizeof default_caps / sizeof default_caps[0]; i++)
-        keep |= 1ULL << default_caps[i];
     for (int c = 0; c < 64; c++) {
         int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
         if (r < 0)
-            break; /* past the last capability this kernel knows */
-        if (r == 1 && !((keep >> c) & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+            break; /* past the last capability this kernel knows: those are never kept */
+        if (r == 1 && ((g_caps >> c) & 1))
+            keep |= 1ULL << c;
+        else if (r == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
             csys("drop capability %d", c);
     }
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
@@ -1052,11 +1120,302 @@ static void __attribute__((noreturn)) exec_failed(const char *name, const char *
     }
 }
 
+/* ------------------------------------------------------------------------------------
+ * Seccomp: a denylist of what Docker's default profile does not allow (moby
+ * profiles/seccomp/default.json). Docker's profile is an allowlist; a denylist is
+ * simpler and denies the same dangerous calls, but a syscall added to a newer kernel is
+ * allowed here until it is listed. Like Docker, a call that a capability unlocks is
+ * allowed when the container has that capability (--cap-add SYS_ADMIN allows mount).
+ * Foreign syscall ABIs (i386 int 0x80, x32) kill the process: a denylist is only sound
+ * for the one syscall table it was written for.
+ * ---------------------------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+#define SECCOMP_NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SECCOMP_NATIVE_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define SECCOMP_NATIVE_ARCH AUDIT_ARCH_RISCV64
+#endif
+
+#define NOCAP (-1)
+static const struct sdeny {
+    int nr;
+    int cap1, cap2; /* allowed when the container has one of these */
+} seccomp_denied[] = {
+    /* mounts and namespaces: CAP_SYS_ADMIN */
+#ifdef __NR_mount
+    { __NR_mount, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_umount2
+    { __NR_umount2, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_umount
+    { __NR_umount, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_unshare
+    { __NR_unshare, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_setns
+    { __NR_setns, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_fsopen
+    { __NR_fsopen, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_fsconfig
+    { __NR_fsconfig, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_fsmount
+    { __NR_fsmount, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_fspick
+    { __NR_fspick, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_move_mount
+    { __NR_move_mount, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_open_tree
+    { __NR_open_tree, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_mount_setattr
+    { __NR_mount_setattr, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_fanotify_init
+    { __NR_fanotify_init, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_lookup_dcookie
+    { __NR_lookup_dcookie, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_quotactl
+    { __NR_quotactl, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_quotactl_fd
+    { __NR_quotactl_fd, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_sethostname
+    { __NR_sethostname, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_setdomainname
+    { __NR_setdomainname, CAP_SYS_ADMIN, NOCAP },
+#endif
+#ifdef __NR_syslog
+    { __NR_syslog, CAP_SYS_ADMIN, CAP_SYSLOG },
+#endif
+#ifdef __NR_bpf
+    { __NR_bpf, CAP_SYS_ADMIN, CAP_BPF },
+#endif
+#ifdef __NR_perf_event_open
+    { __NR_perf_event_open, CAP_SYS_ADMIN, CAP_PERFMON },
+#endif
+    /* the rest of the capability-gated calls */
+#ifdef __NR_reboot
+    { __NR_reboot, CAP_SYS_BOOT, NOCAP },
+#endif
+#ifdef __NR_init_module
+    { __NR_init_module, CAP_SYS_MODULE, NOCAP },
+#endif
+#ifdef __NR_finit_module
+    { __NR_finit_module, CAP_SYS_MODULE, NOCAP },
+#endif
+#ifdef __NR_delete_module
+    { __NR_delete_module, CAP_SYS_MODULE, NOCAP },
+#endif
+#ifdef __NR_acct
+    { __NR_acct, CAP_SYS_PACCT, NOCAP },
+#endif
+#ifdef __NR_kcmp
+    { __NR_kcmp, CAP_SYS_PTRACE, NOCAP },
+#endif
+#ifdef __NR_pidfd_getfd
+    { __NR_pidfd_getfd, CAP_SYS_PTRACE, NOCAP },
+#endif
+#ifdef __NR_process_madvise
+    { __NR_process_madvise, CAP_SYS_PTRACE, NOCAP },
+#endif
+#ifdef __NR_iopl
+    { __NR_iopl, CAP_SYS_RAWIO, NOCAP },
+#endif
+#ifdef __NR_ioperm
+    { __NR_ioperm, CAP_SYS_RAWIO, NOCAP },
+#endif
+#ifdef __NR_settimeofday
+    { __NR_settimeofday, CAP_SYS_TIME, NOCAP },
+#endif
+#ifdef __NR_clock_settime
+    { __NR_clock_settime, CAP_SYS_TIME, NOCAP },
+#endif
+#ifdef __NR_vhangup
+    { __NR_vhangup, CAP_SYS_TTY_CONFIG, NOCAP },
+#endif
+#ifdef __NR_get_mempolicy
+    { __NR_get_mempolicy, CAP_SYS_NICE, NOCAP },
+#endif
+#ifdef __NR_set_mempolicy
+    { __NR_set_mempolicy, CAP_SYS_NICE, NOCAP },
+#endif
+#ifdef __NR_mbind
+    { __NR_mbind, CAP_SYS_NICE, NOCAP },
+#endif
+#ifdef __NR_set_mempolicy_home_node
+    { __NR_set_mempolicy_home_node, CAP_SYS_NICE, NOCAP },
+#endif
+#ifdef __NR_open_by_handle_at
+    { __NR_open_by_handle_at, CAP_DAC_READ_SEARCH, NOCAP },
+#endif
+    /* never allowed by Docker's profile, whatever the capabilities */
+#ifdef __NR_keyctl
+    { __NR_keyctl, NOCAP, NOCAP },
+#endif
+#ifdef __NR_add_key
+    { __NR_add_key, NOCAP, NOCAP },
+#endif
+#ifdef __NR_request_key
+    { __NR_request_key, NOCAP, NOCAP },
+#endif
+#ifdef __NR_kexec_load
+    { __NR_kexec_load, NOCAP, NOCAP },
+#endif
+#ifdef __NR_kexec_file_load
+    { __NR_kexec_file_load, NOCAP, NOCAP },
+#endif
+#ifdef __NR_pivot_root
+    { __NR_pivot_root, NOCAP, NOCAP },
+#endif
+#ifdef __NR_swapon
+    { __NR_swapon, NOCAP, NOCAP },
+#endif
+#ifdef __NR_swapoff
+    { __NR_swapoff, NOCAP, NOCAP },
+#endif
+#ifdef __NR_userfaultfd
+    { __NR_userfaultfd, NOCAP, NOCAP },
+#endif
+#ifdef __NR_migrate_pages
+    { __NR_migrate_pages, NOCAP, NOCAP },
+#endif
+#ifdef __NR_move_pages
+    { __NR_move_pages, NOCAP, NOCAP },
+#endif
+#ifdef __NR_uselib
+    { __NR_uselib, NOCAP, NOCAP },
+#endif
+#ifdef __NR_ustat
+    { __NR_ustat, NOCAP, NOCAP },
+#endif
+#ifdef __NR_sysfs
+    { __NR_sysfs, NOCAP, NOCAP },
+#endif
+#ifdef __NR__sysctl
+    { __NR__sysctl, NOCAP, NOCAP },
+#endif
+#ifdef __NR_nfsservctl
+    { __NR_nfsservctl, NOCAP, NOCAP },
+#endif
+#ifdef __NR_create_module
+    { __NR_create_module, NOCAP, NOCAP },
+#endif
+#ifdef __NR_get_kernel_syms
+    { __NR_get_kernel_syms, NOCAP, NOCAP },
+#endif
+#ifdef __NR_query_module
+    { __NR_query_module, NOCAP, NOCAP },
+#endif
+    /* Docker 25+ blocks io_uring (it bypasses the rest of this filter) */
+#ifdef __NR_io_uring_setup
+    { __NR_io_uring_setup, NOCAP, NOCAP },
+#endif
+#ifdef __NR_io_uring_enter
+    { __NR_io_uring_enter, NOCAP, NOCAP },
+#endif
+#ifdef __NR_io_uring_register
+    { __NR_io_uring_register, NOCAP, NOCAP },
+#endif
+};
+
+#define CLONE_NS_FLAGS 0x7E020000u /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+#define SC_ARG0_LO (offsetof(struct seccomp_data, args[0]))
+
+static int has_cap(int c)
+{
+    return c >= 0 && ((g_caps >> c) & 1);
+}
+
+/* Installs the filter (needs CAP_SYS_ADMIN or no_new_privs). */
+static void install_seccomp(void)
+{
+#ifndef SECCOMP_NATIVE_ARCH
+    cfail(EXIT_SHIM, "container setup: seccomp: this architecture has no syscall table in minidock-shim; use --security-opt seccomp=unconfined");
+#else
+    static struct sock_filter f[512];
+    size_t n = 0;
+#define EMIT(code, k, jt, jf) (f[n++] = (struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
+#define RET(v) EMIT(BPF_RET | BPF_K, (v), 0, 0)
+    const uint32_t eperm = SECCOMP_RET_ERRNO | EPERM, allow = SECCOMP_RET_ALLOW;
+    EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_NATIVE_ARCH, 1, 0);
+    RET(SECCOMP_RET_KILL_PROCESS);
+    EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+#ifdef __x86_64__
+    EMIT(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u /* __X32_SYSCALL_BIT */, 0, 1);
+    RET(SECCOMP_RET_KILL_PROCESS);
+#endif
+    for (size_t i = 0; i < sizeof seccomp_denied / sizeof seccomp_denied[0]; i++) {
+        const struct sdeny *d = &seccomp_denied[i];
+        if (has_cap(d->cap1) || has_cap(d->cap2))
+            continue;
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)d->nr, 0, 1);
+        RET(eperm);
+    }
+    if (!has_cap(CAP_SYS_ADMIN)) {
+#ifdef __NR_clone3
+        /* ENOSYS, as Docker: the C library then falls back to clone, checked below. */
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1);
+        RET(SECCOMP_RET_ERRNO | ENOSYS);
+#endif
+        /* clone creating namespaces (args[0] is the flags, except on s390) */
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4);
+        EMIT(BPF_LD | BPF_W | BPF_ABS, SC_ARG0_LO, 0, 0);
+        EMIT(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS_FLAGS, 0, 1);
+        RET(eperm);
+        RET(allow);
+    }
+    /* personality: only the values Docker allows */
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, __NR_personality, 0, 8);
+    EMIT(BPF_LD | BPF_W | BPF_ABS, SC_ARG0_LO, 0, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0x0, 5, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0x8, 4, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0x20000, 3, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0x20008, 2, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 1, 0);
+    RET(eperm);
+    RET(allow);
+    /* socket(AF_VSOCK, ...) */
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 4);
+    EMIT(BPF_LD | BPF_W | BPF_ABS, SC_ARG0_LO, 0, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, 40 /* AF_VSOCK */, 0, 1);
+    RET(eperm);
+    RET(allow);
+    RET(allow);
+#undef EMIT
+#undef RET
+    struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        csys("install the seccomp filter");
+#endif
+}
+
 /* The last steps, shared by run and exec. */
 static void __attribute__((noreturn)) child_exec(void)
 {
     const char *cwd = cfg.cwd ? cfg.cwd : "/";
+    /* Like runc: without no_new_privs installing a filter needs CAP_SYS_ADMIN, so it goes
+     * in just before the capabilities are dropped (nothing after it is a denied call);
+     * with no_new_privs, as late as possible, right before execve. */
+    if (g_seccomp && !g_nonewprivs)
+        install_seccomp();
     drop_privileges();
+    if (g_nonewprivs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        csys("set no_new_privs");
     close_other_fds();
     /* Only now, with no stray fd left to point it outside, and checked to be inside the
      * container's root (getcwd fails with ENOENT for an unreachable cwd). */
@@ -1070,6 +1429,8 @@ static void __attribute__((noreturn)) child_exec(void)
     static char *no_env[] = { NULL };
     reset_signals();
     umask(022);
+    if (g_seccomp && g_nonewprivs)
+        install_seccomp();
     execve(exe, cfg.arg.v, cfg.env.v ? cfg.env.v : no_env);
     exec_failed(cfg.arg.v[0], exe, errno);
 }
@@ -1108,7 +1469,8 @@ static int run_child(void *unused)
         csys("create cwd %s", cfg.cwd);
     if (g_readonly)
         remount_ro("/");
-    mask_kernel_files();
+    if (!g_privileged) /* --privileged: nothing masked, nothing read-only (as Docker) */
+        mask_kernel_files();
     child_exec();
 }
 
