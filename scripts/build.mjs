@@ -8,9 +8,9 @@
 // hoist its stream/zlib imports to the top of the bundle and every start would pay for them.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 
-rmSync('dist', { recursive: true, force: true });
+rmSync('dist/chunks', { recursive: true, force: true }); // left by older split builds
 mkdirSync('dist', { recursive: true });
 await build({
   entryPoints: { minidock: 'src/cli/main.ts' },
@@ -29,6 +29,11 @@ await build({
   logLevel: 'warning',
 });
 
-const cc = (out, src) => execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', out, src], { stdio: 'inherit' });
+// Compile beside, then rename: running containers keep their shim, and a concurrent build never
+// leaves a moment without one.
+const cc = (out, src) => {
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', `${out}.tmp`, src], { stdio: 'inherit' });
+  renameSync(`${out}.tmp`, out);
+};
 cc('dist/minidock-shim', 'src/runtime/shim/shim.c');
 if (existsSync('src/runtime/dns/minidock-dns.c')) cc('dist/minidock-dns', 'src/runtime/dns/minidock-dns.c');
