@@ -9,6 +9,7 @@
 // explain text is rendered from the same objects that are applied, the two cannot drift apart.
 import { writeFileSync } from 'node:fs';
 import { run, CommandError } from './exec.js';
+import { pauseArmed, pausePoint } from '../state/pause.js';
 
 export type Table = 'raw' | 'mangle' | 'nat' | 'filter';
 
@@ -276,8 +277,11 @@ async function runBatch(b: Batch): Promise<{ applied: number; failedAt?: number;
 export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Promise<Op[]> {
   const list = ops instanceof Plan ? ops.ops : ops;
   const applied: Op[] = [];
-  for (const b of toBatches(list)) {
+  // Kill points armed (crash tests): one op per batch, a pause point after each (state/pause.ts).
+  const batches = pauseArmed() ? list.map((op) => ({ key: batchKey(op), ops: [op] })) : toBatches(list);
+  for (const b of batches) {
     const r = await runBatch(b);
+    if (pauseArmed() && r.applied) pausePoint(`op:${opStep(b.ops[0])}`);
     const done = b.ops.slice(0, r.applied);
     for (const op of done) opts.explain && explainOp(op).forEach((l) => opts.explain!(l));
     applied.push(...done);
@@ -302,6 +306,14 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
     throw new PlanError(`${failed ? commandOf(failed) : 'host change'} failed: ${msg.trim()}`, failed, r.error);
   }
   return applied;
+}
+
+/** A short stable name of an op for kill points: `netns-add`, `link-add-veth`, `ns-addr-add`, `iptables-nat-A`. */
+export function opStep(op: Op): string {
+  if (op.kind === 'sysctl') return 'sysctl';
+  if (op.kind === 'iptables') return `iptables-${op.table}-${op.args[0].replace(/^-/, '')}`;
+  const t = op.args[0] === 'link' && op.args[1] === 'add' ? op.args[op.args.indexOf('type') + 1] : undefined;
+  return [op.netns ? 'ns' : '', op.args[0], op.args[1], t].filter(Boolean).join('-');
 }
 
 /** The undo operations for applied ops, latest first. */

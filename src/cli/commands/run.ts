@@ -3,6 +3,7 @@
 import { hostname as osHostname } from 'node:os';
 import { UserError } from '../errors.js';
 import { trace } from '../../state/trace.js';
+import { pausePoint } from '../../state/pause.js';
 import { ensureImage } from '../../engine/image/store.js';
 import { createContainer, removeContainer, startContainer } from '../../engine/container/lifecycle.js';
 import {
@@ -66,6 +67,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   }
 
   trace('options parsed');
+  pausePoint('run:parsed');
   // 2. The image (the builtin busybox is made on first use; others are pulled later).
   const img = await ensureImage(image);
   const cfg = img.config.config ?? {};
@@ -90,6 +92,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   );
 
   trace('image ready');
+  pausePoint('run:image-ready');
   const rec = await createContainer({
     image,
     imageId: img.id,
@@ -120,6 +123,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   }
 
   trace('container created');
+  pausePoint('run:created');
   if (!mode.start) {
     (await import('../../engine/container/record.js')).saveRecord(rec);
     process.stdout.write(rec.Id + '\n');

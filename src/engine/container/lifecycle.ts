@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
+import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { exitCommand, shimPath, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
@@ -106,6 +107,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
     // could not even traverse it.
     mkdirSync(files.dir(id), { recursive: true, mode: 0o710 });
     for (const d of [files.upper(id), files.work(id), files.rootfs(id)]) mkdirSync(d, { mode: 0o755 });
+    pausePoint('create:dir');
     saveRecord(rec);
     return rec;
   });
@@ -163,6 +165,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     if (rec.Wired) await unwire(rec); // left over from a crash
     rmSync(files.pid(id), { force: true });
     rmSync(files.exit(id), { force: true });
+    pausePoint('start:locked');
     for (const b of rec.HostConfig.Binds.map(parseBind)) {
       if (!existsSync(b.source)) mkdirSync(b.source, { recursive: true }); // Docker creates a missing -v source
     }
@@ -179,6 +182,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       explain: opts.explain,
     });
     for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
+    pausePoint('start:network-ready');
     try {
       writeFileAtomic(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
       writeFileAtomic(files.hostname(id), rec.Config.Hostname + '\n');
@@ -187,6 +191,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       rec.Wired = true;
       rec.StartedAt = new Date().toISOString();
       saveRecord(rec);
+      pausePoint('start:record-saved');
     } catch (e) {
       await teardownContainerNetwork(id, net.settings).catch(() => undefined);
       throw e;
@@ -221,6 +226,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     ];
     writeShimConfig(files.shimConfig(id), cfg);
     trace('shim config written');
+    pausePoint('start:shim-config');
     opts.explain?.(explainProcess(rec, net.netnsPath));
   });
 
@@ -251,6 +257,7 @@ function startDetached(rec: ContainerRecord): Promise<number> {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     });
+    pausePoint('start:shim-spawned');
     let report = '';
     const fd3 = child.stdio[3] as NodeJS.ReadableStream;
     fd3.setEncoding('utf8');
@@ -259,7 +266,10 @@ function startDetached(rec: ContainerRecord): Promise<number> {
     fd3.on('end', async () => {
       child.unref();
       const m = /^ok (\d+)/.exec(report);
-      if (m) return resolve(0);
+      if (m) {
+        pausePoint('start:shim-ok');
+        return resolve(0);
+      }
       const err = /^err (\d+) (.*)/s.exec(report);
       await cleanupContainer(rec.Id).catch(() => undefined);
       reject(new UserError(err ? err[2].trim() : `container ${rec.Name} failed to start`, err ? Number(err[1]) : 125));
@@ -277,6 +287,7 @@ function runForeground(rec: ContainerRecord): Promise<number> {
     child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
     child.on('exit', async (code, signal) => {
       trace('shim exited');
+      pausePoint('start:fg-exited');
       for (const s of sigs) process.off(s, ignore);
       try {
         await cleanupContainer(rec.Id);
@@ -308,6 +319,7 @@ export async function cleanupContainer(id: string): Promise<void> {
     if (st.Running) return;
     if (rec.Wired) await unwire(rec);
     trace('network released');
+    pausePoint('cleanup:unwired');
     remove = rec.HostConfig.AutoRemove;
   });
   if (remove) await removeContainer(id, { force: false });
@@ -380,12 +392,15 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
       /* gone */
     }
     await waitExit(rec.Id, 10_000);
+    pausePoint('rm:killed');
   }
   await withLock(`c-${rec.Id}`, async () => {
     const cur = loadRecord(rec.Id);
     if (!cur) return; // removed by someone else meanwhile
     writeFileSync(files.removing(rec.Id), '');
+    pausePoint('rm:marked');
     if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain });
+    pausePoint('rm:unwired');
     trace('removing files');
     rmSync(files.dir(rec.Id), { recursive: true, force: true });
     trace('files removed');

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { applyPlan, type IptOp, type Op, Plan, undoPlanOf } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
+import { pausePoint } from '../../state/pause.js';
 import { UserError } from '../../cli/errors.js';
 import { isIp } from './cidr.js';
 import { allocateAddress, releaseAddresses } from './ipam.js';
@@ -149,6 +150,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
     const rec = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : readNetwork(netName)!;
     net = bridgeNetOf(rec);
     const ports: PortBinding[] = await reservePorts(id, req.ports);
+    pausePoint('net:ports-reserved');
     try {
       await ensureBridgeNetwork(net, explain);
       const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined);
@@ -169,6 +171,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
         rules: portRuleOps(net, id, req.containerName, ip, ports),
       };
       writeJsonAtomic(endpointFile(id), ep);
+      pausePoint('net:endpoint-written');
     } catch (e) {
       releasePorts(id);
       releaseAddresses(rec.Id, id);
@@ -181,6 +184,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
   const ops: Op[] = [...containerOps(net!, link), ...e.rules];
   try {
     await applyPlan(ops, { explain });
+    pausePoint('net:wired');
   } catch (err) {
     await withLock(NETWORK_LOCK, () => {
       releasePorts(id);
@@ -229,6 +233,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   if (ep) ops.push(...containerTeardownOps(ep.hostIf || hostIfName(containerId), ns).filter((o) => nsExists || !(o.kind === 'ip' && o.args[0] === 'netns')));
   else if (nsExists) ops.push({ kind: 'ip', args: ['netns', 'del', ns], why: `remove the container's network namespace ${ns}` });
   if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
+  pausePoint('net:teardown-applied');
   await withLock(NETWORK_LOCK, () => {
     releasePorts(containerId);
     const nets = ep ? [ep.networkId] : listNetworkRecords().map((n) => n.Id);
