@@ -2,6 +2,7 @@
 // src/engine/network/.
 import type { Command } from 'commander';
 import { UserError } from './errors.js';
+import { registerDiagramCommands } from './diagram.js';
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s + '   ' : s.padEnd(n);
@@ -84,6 +85,7 @@ export async function portCommand(ref: string, filter?: string): Promise<number>
 
 export function registerNetworkCommands(program: Command): void {
   const net = program.command('network').description('Manage networks');
+  registerDiagramCommands(net);
   net
     .command('ls')
     .alias('list')

@@ -1,0 +1,119 @@
+// `minidock network diagram` and `minidock network rules`: parsing and printing only; the model
+// is src/engine/network/diagram.ts, the renderers diagram-render.ts, the rules rules.ts. Every
+// implementation module is loaded lazily inside the action.
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { UserError } from './errors.js';
+
+type Format = 'ascii' | 'svg' | 'dot';
+
+function formatOf(opt: string | undefined, file: string | undefined): Format {
+  if (opt !== undefined) {
+    if (opt !== 'ascii' && opt !== 'svg' && opt !== 'dot') throw new UserError(`invalid --format ${JSON.stringify(opt)}: ascii, svg or dot`);
+    return opt;
+  }
+  if (file && /\.svg$/i.test(file)) return 'svg';
+  if (file && /\.(dot|gv)$/i.test(file)) return 'dot';
+  return 'ascii';
+}
+
+export async function diagramCommand(networks: string[], opts: { format?: string; output?: string }): Promise<number> {
+  const format = formatOf(opts.format, opts.output);
+  const { collectSnapshot, buildDiagram } = await import('../engine/network/diagram.js');
+  const snap = await collectSnapshot();
+  for (const n of networks) {
+    if (!snap.networks.some((x) => x.name === n)) {
+      const known = snap.networks.map((x) => x.name);
+      throw new UserError(`network ${n} not found${known.length ? ` (bridge networks: ${known.join(', ')})` : ''}`);
+    }
+  }
+  const d = buildDiagram(snap, networks);
+  const r = await import('../engine/network/diagram-render.js');
+  const toFile = opts.output !== undefined && opts.output !== '-';
+  const text = format === 'svg' ? r.renderSvg(d) : format === 'dot' ? r.renderDot(d) : r.renderAscii(d, { color: !toFile && !!process.stdout.isTTY && !process.env.NO_COLOR });
+  if (toFile) writeFileSync(opts.output!, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+async function rulesFrame(target: string | undefined, previous?: Map<string, { packets: number; bytes: number }>, color = false) {
+  const { run } = await import('../host/exec.js');
+  const { collectState } = await import('../engine/network/diagram.js');
+  const { ownedRules, filterRules, renderRules, ruleKey } = await import('../engine/network/rules.js');
+  const state = await collectState();
+  let filter: { network?: string; container?: string } | undefined;
+  if (target !== undefined) {
+    const net = state.networks.find((n) => n.name === target);
+    if (net) filter = { network: net.name };
+    else {
+      const { findContainer } = await import('../engine/container/record.js');
+      const c = findContainer(target);
+      if (!c) throw new UserError(`No such network or container: ${target}`);
+      const ep = state.containers.find((x) => x.id === c.Id)?.endpoint;
+      filter = { container: c.Id, network: ep?.network };
+    }
+  }
+  const save = await run('iptables-save', ['-c'], { allowFail: true });
+  if (save.code !== 0) throw new UserError(`iptables-save failed: ${save.stderr.trim()}`);
+  const rules = filterRules(ownedRules(save.stdout, { prefix: state.chainPrefix, networks: state.networks, containers: state.containers }), filter);
+  const text = renderRules(rules, { previous, color });
+  return { text, counters: new Map(rules.map((r) => [ruleKey(r), { packets: r.packets, bytes: r.bytes }])) };
+}
+
+export async function rulesCommand(target: string | undefined, opts: { watch?: boolean; interval?: string }): Promise<number> {
+  const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
+  if (!opts.watch) {
+    process.stdout.write((await rulesFrame(target, undefined, color)).text);
+    return 0;
+  }
+  const every = opts.interval === undefined ? 1 : Number(opts.interval);
+  if (!Number.isFinite(every) || every < 0.1 || every > 3600) throw new UserError(`invalid --interval ${JSON.stringify(opts.interval)}: seconds between 0.1 and 3600`);
+  let stop = false;
+  let wake: (() => void) | undefined;
+  const onSig = () => {
+    stop = true;
+    wake?.();
+  };
+  process.on('SIGINT', onSig);
+  process.on('SIGTERM', onSig);
+  let previous: Map<string, { packets: number; bytes: number }> | undefined;
+  try {
+    while (!stop) {
+      const f = await rulesFrame(target, previous, color);
+      const head = `Every ${every}s: minidock network rules${target ? ` ${target}` : ''}    ${new Date().toLocaleTimeString()}    (Ctrl-C to stop; changed counters are highlighted)\n\n`;
+      // Like watch(1): clear the screen and redraw on a terminal; frames one after another otherwise.
+      process.stdout.write((process.stdout.isTTY ? '\x1b[H\x1b[2J' : '\f\n') + head + f.text);
+      previous = f.counters;
+      await new Promise<void>((res) => {
+        wake = res;
+        setTimeout(res, every * 1000).unref();
+      });
+    }
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
+  return 0;
+}
+
+/** Adds `diagram` and `rules` to the `network` command. */
+export function registerDiagramCommands(net: Command): void {
+  net
+    .command('diagram')
+    .description('Draw the host network as it really is now: uplink, bridges, veth pairs, containers, published ports, MASQUERADE (marks drift)')
+    .argument('[network...]', 'only these networks')
+    .option('--format <format>', 'ascii (default), svg or dot (Graphviz); from the -o extension when not given')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (networks: string[], opts: { format?: string; output?: string }) => {
+      process.exitCode = await diagramCommand(networks, opts);
+    });
+  net
+    .command('rules')
+    .description("List every firewall rule minidock owns, with live packet/byte counters and what it is for")
+    .argument('[target]', 'a network or a container: only the rules that concern it')
+    .option('-w, --watch', 'redraw every second, like watch(1); Ctrl-C to stop')
+    .option('--interval <seconds>', 'seconds between redraws with --watch', '1')
+    .action(async (target: string | undefined, opts: { watch?: boolean; interval?: string }) => {
+      process.exitCode = await rulesCommand(target, opts);
+    });
+}

@@ -1,0 +1,428 @@
+// Renderers of the network diagram (model in diagram.ts): ascii for a terminal, svg for a
+// browser (self-contained, computed layout, labels checked not to overlap), dot for Graphviz.
+// All pure: a Diagram in, a string out.
+import type { BridgeNode, ContainerNode, Diagram, PortArrow, VethEnd } from './diagram.js';
+
+const vethName = (v: VethEnd) => `${v.ifindex}: ${v.ifname}${v.peerIndex !== undefined ? `@if${v.peerIndex}` : ''}`;
+const portFrom = (p: PortArrow) => `${p.hostIp}:${p.hostPort}/${p.proto}`;
+const portTo = (p: PortArrow) => `${p.containerIp}:${p.containerPort}`;
+const pk = (n: number | undefined) => (n === undefined ? '' : `${n} pkt${n === 1 ? '' : 's'}`);
+
+// ================================================================= ascii
+
+export interface AsciiOptions {
+  /** ANSI colours (drift in red, names in bold). */
+  color?: boolean;
+}
+
+function padEnd(s: string, n: number): string {
+  return s + ' '.repeat(Math.max(0, n - [...s].length));
+}
+
+export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
+  const red = (s: string) => (o.color ? `\x1b[31m${s}\x1b[0m` : s);
+  const bold = (s: string) => (o.color ? `\x1b[1m${s}\x1b[0m` : s);
+  const dim = (s: string) => (o.color ? `\x1b[2m${s}\x1b[0m` : s);
+  const out: string[] = [];
+  const up = d.uplink;
+  if (up) {
+    out.push(`${bold('uplink')}  ${up.ifindex ?? '?'}: ${up.ifname}  ${up.addrs.join(' ') || '(no IPv4 address)'}${up.gateway ? `  default via ${up.gateway}` : ''}`);
+  } else out.push(`${bold('uplink')}  (none: this host has no default route)`);
+  const out_ = up ? up.ifname : 'the uplink';
+  if (d.bridges.length) {
+    out.push('  ▲');
+    for (const b of d.bridges) {
+      const line = b.internal && !b.masquerade
+        ? `  ╎ (${b.network} is --internal: no way out, no MASQUERADE)`
+        : b.masquerade
+        ? `  ╎ MASQUERADE (SNAT): traffic from ${b.subnet} leaving by any interface but ${b.bridge} takes ${out_}'s address${b.masqueradePackets !== undefined ? dim(`  [${pk(b.masqueradePackets)}]`) : ''}`
+        : red(`  ╎ ✗ no MASQUERADE for ${b.subnet}: containers of ${b.network} cannot reach the outside`);
+      out.push(line);
+    }
+    out.push('  ╎');
+  }
+  for (const b of d.bridges) {
+    const head = `┌ network ${bold(JSON.stringify(b.network))}   bridge ${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}   gateway ${b.gateway}   subnet ${b.subnet}`;
+    out.push(b.drift.length && !b.exists ? red(head) : head);
+    for (const m of b.drift) out.push(red(`│ ✗ ${m}`));
+    const rows: { left: string; right: string; extra: string[]; bad: boolean }[] = [];
+    for (const c of b.containers) {
+      const left = c.hostEnd ? vethName(c.hostEnd) : `✗ (gone)`;
+      const ctr = c.ctrEnd ? vethName(c.ctrEnd) : `✗ eth0 (gone)`;
+      const extra: string[] = [];
+      for (const p of c.ports) {
+        extra.push(`⇨ ${portFrom(p)} ──DNAT──▶ ${portTo(p)}${p.packets !== undefined ? dim(`  [${pk(p.packets)}]`) : ''}${p.inKernel ? '' : red('  ✗ no DNAT rule')}`);
+      }
+      for (const m of c.drift) extra.push(red(`✗ ${m}`));
+      rows.push({ left, right: `${ctr}  ${bold(c.name)}  ${c.ip}/${c.prefixLen}  netns ${c.netns}`, extra, bad: c.drift.length > 0 });
+    }
+    for (const s of b.strays) rows.push({ left: vethName(s), right: '', extra: [red('✗ veth with no container (its peer is gone or not minidock\'s)')], bad: true });
+    const w = Math.max(0, ...rows.map((r) => [...r.left].length));
+    if (rows.length === 0) out.push('│ (no containers)');
+    else out.push('│');
+    rows.forEach((r, i) => {
+      const last = i === rows.length - 1;
+      const veth = r.right ? ` ═══veth═══ ${r.right}` : '';
+      out.push(`${last ? '└' : '├'}── ${padEnd(r.left, w)}${veth}`);
+      for (const e of r.extra) out.push(`${last ? ' ' : '│'}      ${e}`);
+    });
+    out.push('');
+  }
+  if (d.bridges.length === 0) out.push('', '(no minidock bridge networks yet)', '');
+  if (d.strays.length) {
+    out.push(red('veths of minidock on no bridge, with no container:'));
+    for (const s of d.strays) out.push(red(`  ✗ ${vethName(s)}`));
+    out.push('');
+  }
+  if (d.strayPorts.length) {
+    out.push(red('DNAT rules with no running container:'));
+    for (const p of d.strayPorts) out.push(red(`  ✗ ${portFrom(p)} ──DNAT──▶ ${portTo(p)}${p.containerName ? ` (was ${p.containerName})` : ''}`));
+    out.push('');
+  }
+  if (d.others.length) {
+    out.push('containers without a bridge:');
+    for (const c of d.others) out.push(`  ${c.name}  --network ${c.mode}`);
+    out.push('');
+  }
+  if (d.drift.length) out.push(red(`${d.drift.length} disagreement${d.drift.length === 1 ? '' : 's'} between the kernel and minidock's state (marked ✗)`));
+  else out.push(dim('the kernel and minidock\'s state agree'));
+  return out.join('\n') + '\n';
+}
+
+// ================================================================= svg
+
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface SvgText {
+  x: number;
+  y: number;
+  text: string;
+  size: number;
+  cls: string;
+  anchor?: 'start' | 'middle';
+}
+
+export interface SvgLayout {
+  width: number;
+  height: number;
+  texts: SvgText[];
+  /** Everything but text: rects, lines, paths, already as SVG elements. */
+  shapes: string[];
+}
+
+export const FONT = `'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace`;
+/** Advance of one character as a fraction of the font size (monospace ≈ 0.6; a little more for safety). */
+const CHAR = 0.62;
+
+function cells(s: string): number {
+  let n = 0;
+  for (const ch of s) n += ch.charCodeAt(0) < 0x2000 ? 1 : 2; // arrows and symbols may fall back to a wider font
+  return n;
+}
+
+/** Width a text takes, in px (an upper bound for a monospace font). */
+export function textWidth(s: string, size: number): number {
+  return cells(s) * size * CHAR;
+}
+
+/** The box a text label covers (for overlap checks). */
+export function textBox(t: { x: number; y: number; text: string; size: number; anchor?: string }): Box {
+  const w = textWidth(t.text, t.size);
+  const x = t.anchor === 'middle' ? t.x - w / 2 : t.x;
+  return { x, y: t.y - t.size * 0.85, w, h: t.size * 1.1 };
+}
+
+export function boxesOverlap(a: Box, b: Box): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** Shortens a text with … so it fits maxW px. */
+export function fit(s: string, size: number, maxW: number): string {
+  if (textWidth(s, size) <= maxW) return s;
+  let out = s;
+  while (out.length > 1 && textWidth(out + '…', size) > maxW) out = out.slice(0, -1);
+  return out + '…';
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const M = 24; // outer margin
+const LANE = 16; // spacing of the MASQUERADE lanes on the left
+const CW = 340; // card width
+const GAP = 28; // between cards
+const PAD = 10; // inside cards
+const LH = 17; // line height in cards
+const VETH_GAP = 44; // between a row's bus line and its cards (holds the host veth end)
+const MAX_COLS = 4;
+
+interface Card {
+  kind: 'container' | 'stray';
+  c?: ContainerNode;
+  stray?: VethEnd;
+  lines: { text: string; cls: string; size: number; port?: PortArrow }[];
+  bad: boolean;
+  hostLabel: string;
+}
+
+function cardsOf(b: BridgeNode): Card[] {
+  const cards: Card[] = [];
+  for (const c of b.containers) {
+    const lines: Card['lines'] = [];
+    lines.push({ text: c.name, cls: 'name', size: 14 });
+    lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : 'eth0 (gone)'}  ${c.ip}/${c.prefixLen}`, cls: 'mono', size: 12 });
+    lines.push({ text: `netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`, cls: 'small', size: 11 });
+    if (c.ports.length) lines.push({ text: 'published (DNAT on the host):', cls: 'small', size: 11 });
+    for (const p of c.ports) lines.push({ text: '', cls: 'port', size: 12, port: p });
+    for (const m of c.drift) lines.push({ text: `✗ ${m}`, cls: 'drift', size: 11 });
+    cards.push({ kind: 'container', c, lines, bad: c.drift.length > 0, hostLabel: c.hostEnd ? vethName(c.hostEnd) : '✗ host end gone' });
+  }
+  for (const s of b.strays) {
+    cards.push({
+      kind: 'stray',
+      stray: s,
+      lines: [
+        { text: '✗ veth with no container', cls: 'drift', size: 12 },
+        { text: `peer ${s.peerIndex !== undefined ? `if${s.peerIndex}` : 'unknown'} is not a minidock container`, cls: 'small', size: 11 },
+      ],
+      bad: true,
+      hostLabel: vethName(s),
+    });
+  }
+  return cards;
+}
+
+const cardHeight = (c: Card) => PAD + c.lines.length * LH + PAD - 2;
+
+/** Computes the whole layout: every text with its position, every shape. Pure. */
+export function layoutSvg(d: Diagram): SvgLayout {
+  const texts: SvgText[] = [];
+  const shapes: string[] = [];
+  const T = (x: number, y: number, text: string, size: number, cls: string, anchor?: 'start' | 'middle') => texts.push({ x, y, text, size, cls, anchor });
+  const rect = (x: number, y: number, w: number, h: number, cls: string, rx = 6) =>
+    shapes.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${rx}" class="${cls}"/>`);
+  const line = (x1: number, y1: number, x2: number, y2: number, cls: string, marker = false) =>
+    shapes.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" class="${cls}"${marker ? ' marker-end="url(#arrow)"' : ''}/>`);
+
+  const nets = d.bridges.map((b) => ({ b, cards: cardsOf(b) }));
+  const maxCards = Math.max(1, ...nets.map((n) => n.cards.length), d.strays.length);
+  const cols = Math.min(MAX_COLS, maxCards);
+  const left = M + Math.max(1, d.bridges.length) * LANE + 12; // x where bars and cards start
+  const gridW = cols * CW + (cols - 1) * GAP;
+  const width = Math.max(left + gridW + M, 720);
+  const innerW = width - left - M;
+
+  // Title.
+  let y = M + 16;
+  T(M, y, 'minidock network diagram', 16, 'title');
+  y += 18;
+  T(M, y, 'read from the kernel (ip, iptables) and minidock\'s state; ✗ marks where they disagree', 11, 'small');
+  y += 18;
+
+  // Uplink.
+  const up = d.uplink;
+  const upLines = up
+    ? [`uplink  ${up.ifindex ?? '?'}: ${up.ifname}`, `${up.addrs.join('  ') || '(no IPv4 address)'}`, up.gateway ? `default via ${up.gateway}` : 'default route']
+    : ['uplink: none', 'this host has no default route'];
+  const upW = Math.max(280, ...upLines.map((l) => textWidth(l, 13) + 2 * PAD));
+  const upH = PAD + upLines.length * LH + 4;
+  const upY = y;
+  rect(M, upY, upW, upH, 'uplink');
+  upLines.forEach((l, i) => T(M + PAD, upY + PAD + 12 + i * LH, l, 13, i === 0 ? 'bold' : 'mono'));
+  y = upY + upH + 40;
+
+  // Networks.
+  nets.forEach(({ b, cards }, k) => {
+    const barY = y;
+    const barH = 46;
+    const lane = M + 8 + k * LANE;
+    // MASQUERADE path: from the bar's left end up its own lane to the uplink.
+    const barX = left - 14;
+    shapes.push(`<path d="M ${barX} ${barY + barH / 2} H ${lane} V ${upY + upH + 2}" class="${b.masquerade ? 'masq' : 'masq bad'}"${b.internal && !b.masquerade ? ' visibility="hidden"' : ''} marker-end="url(#arrow)"/>`);
+    rect(barX, barY, innerW + 14, barH, b.drift.length ? 'bridge bad' : 'bridge');
+    T(left + PAD, barY + 19, fit(`bridge ${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge} · network ${b.network}`, 14, innerW / 2 - 2 * PAD), 14, 'bold');
+    T(left + PAD, barY + 37, fit(`gateway ${b.gateway} · subnet ${b.subnet}`, 12, innerW / 2 - 2 * PAD), 12, 'mono');
+    const masqText = b.internal && !b.masquerade
+      ? `internal network: no way out`
+      : b.masquerade
+      ? `MASQUERADE → uplink: ${b.subnet} ! -o ${b.bridge}${b.masqueradePackets !== undefined ? `  [${pk(b.masqueradePackets)}]` : ''}`
+      : `✗ no MASQUERADE for ${b.subnet}`;
+    const masqFit = fit(masqText, 11, innerW / 2 - 2 * PAD);
+    T(left + innerW - PAD - textWidth(masqFit, 11), barY + 19, masqFit, 11, b.masquerade ? 'masqtext' : b.internal ? 'small' : 'drift');
+    let by = barY + barH;
+    if (b.drift.length) {
+      for (const m of b.drift) {
+        by += LH;
+        T(left + PAD, by, fit(`✗ ${m}`, 11, innerW - 2 * PAD), 11, 'drift');
+      }
+      by += 6;
+    }
+    if (cards.length === 0) {
+      by += LH + 4;
+      T(left + PAD, by, '(no containers)', 12, 'small');
+      y = by + 40;
+      return;
+    }
+    // Rows of cards, each under a bus line branching off a trunk from the bar.
+    const trunkX = left - 6; // between the MASQUERADE lanes and the cards: crosses nothing
+    let rowTop = by + 16;
+    const rowsN = Math.ceil(cards.length / cols);
+    let lastBusY = by;
+    for (let r = 0; r < rowsN; r++) {
+      const row = cards.slice(r * cols, r * cols + cols);
+      const busY = rowTop;
+      const cardY = busY + VETH_GAP;
+      const lastCx = left + (row.length - 1) * (CW + GAP) + CW / 2;
+      line(trunkX, busY, Math.max(lastCx, trunkX), busY, 'bus');
+      lastBusY = busY;
+      const h = Math.max(...row.map(cardHeight));
+      row.forEach((c, i) => {
+        const cx = left + i * (CW + GAP);
+        const mid = cx + CW / 2;
+        line(mid, busY, mid, cardY, c.bad ? 'veth bad' : 'veth');
+        shapes.push(`<circle cx="${mid}" cy="${busY}" r="3" class="port"/>`);
+        T(mid + 8, busY + 17, fit(c.hostLabel, 12, CW / 2 - 12), 12, c.bad && c.kind === 'stray' ? 'drift' : 'mono');
+        T(mid + 8, busY + 32, 'veth pair', 10, 'small');
+        rect(cx, cardY, CW, h, c.bad ? 'card bad' : 'card');
+        let ly = cardY + PAD + 2;
+        for (const l of c.lines) {
+          ly += LH;
+          if (l.port) {
+            const p = l.port;
+            const from = fit(portFrom(p), 12, 150);
+            const fw = textWidth(from, 12) + 10;
+            shapes.push(`<rect x="${cx + PAD}" y="${ly - 13}" width="${fw}" height="17" rx="8" class="${p.inKernel ? 'pill' : 'pill bad'}"/>`);
+            T(cx + PAD + 5, ly, from, 12, 'mono');
+            const ax = cx + PAD + fw + 4;
+            line(ax, ly - 4, ax + 26, ly - 4, p.inKernel ? 'dnat' : 'dnat bad', true);
+            const toX = ax + 34;
+            T(toX, ly, fit(`${portTo(p)}${p.packets !== undefined ? ` [${pk(p.packets)}]` : ''}`, 12, cx + CW - PAD - toX), 12, 'mono');
+          } else {
+            T(cx + PAD, ly, fit(l.text, l.size, CW - 2 * PAD), l.size, l.cls);
+          }
+        }
+      });
+      rowTop = cardY + h + 28;
+    }
+    // Trunk from the bar down to the last row's bus.
+    line(trunkX, barY + barH + (b.drift.length ? 0 : 0), trunkX, lastBusY, 'bus');
+    y = rowTop + 24;
+  });
+  if (nets.length === 0) {
+    T(left, y, '(no minidock bridge networks yet)', 12, 'small');
+    y += 40;
+  }
+
+  // Host-wide leftovers and drift.
+  const section = (title: string, lines: string[], cls: string) => {
+    if (!lines.length) return;
+    T(M, y, title, 13, 'bold');
+    y += LH + 2;
+    for (const l of lines) {
+      T(M + 12, y, fit(l, 12, width - 2 * M - 12), 12, cls);
+      y += LH;
+    }
+    y += 14;
+  };
+  section('veths of minidock on no bridge, with no container', d.strays.map((s) => `✗ ${vethName(s)}`), 'drift');
+  section('DNAT rules with no running container', d.strayPorts.map((p) => `✗ ${portFrom(p)} → ${portTo(p)}${p.containerName ? ` (was ${p.containerName})` : ''}`), 'drift');
+  section('containers without a bridge', d.others.map((c) => `${c.name}  --network ${c.mode}`), 'mono');
+  section(
+    d.drift.length ? `${d.drift.length} disagreement${d.drift.length === 1 ? '' : 's'} between the kernel and minidock's state` : "the kernel and minidock's state agree",
+    d.drift.map((x) => `✗ ${x.message}`),
+    'drift',
+  );
+  if (!d.drift.length) y += LH;
+  return { width: Math.ceil(width), height: Math.ceil(y + M), texts, shapes };
+}
+
+export function renderSvg(d: Diagram): string {
+  const L = layoutSvg(d);
+  const style = `
+    text { font-family: ${FONT}; fill: #1f2933; }
+    .title { font-weight: bold; }
+    .bold, .name { font-weight: bold; }
+    .small { fill: #52606d; }
+    .drift { fill: #c62828; }
+    .masqtext { fill: #1565c0; }
+    rect.uplink { fill: #e3f2fd; stroke: #1565c0; stroke-width: 1.5; }
+    rect.bridge { fill: #e8f5e9; stroke: #2e7d32; stroke-width: 1.5; }
+    rect.card { fill: #fffdf5; stroke: #8d6e63; stroke-width: 1.2; }
+    rect.pill { fill: #fff3e0; stroke: #ef6c00; stroke-width: 1; }
+    .bad { stroke: #c62828 !important; stroke-dasharray: 5 3; }
+    line.bus { stroke: #2e7d32; stroke-width: 3; }
+    line.veth { stroke: #6d4c41; stroke-width: 2.5; }
+    circle.port { fill: #2e7d32; }
+    line.dnat { stroke: #ef6c00; stroke-width: 1.6; }
+    path.masq { fill: none; stroke: #1565c0; stroke-width: 1.6; stroke-dasharray: 6 3; }
+  `;
+  const texts = L.texts.map(
+    (t) => `<text x="${t.x.toFixed(1)}" y="${t.y.toFixed(1)}" font-size="${t.size}" class="${t.cls}"${t.anchor === 'middle' ? ' text-anchor="middle"' : ''}>${esc(t.text)}</text>`,
+  );
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}">`,
+    `<title>minidock network diagram</title>`,
+    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#37474f"/></marker></defs>`,
+    `<style>${style}</style>`,
+    `<rect x="0" y="0" width="${L.width}" height="${L.height}" fill="#ffffff"/>`,
+    ...L.shapes,
+    ...texts,
+    `</svg>`,
+    '',
+  ].join('\n');
+}
+
+// ================================================================= dot
+
+const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+export function renderDot(d: Diagram): string {
+  const o: string[] = [];
+  o.push('digraph minidock {');
+  o.push('  rankdir=TB; compound=true;');
+  o.push(`  node [shape=box, style="rounded,filled", fillcolor=white, fontname="monospace", fontsize=11];`);
+  o.push(`  edge [fontname="monospace", fontsize=10];`);
+  const up = d.uplink;
+  o.push(`  uplink [label=${q(up ? `uplink ${up.ifindex ?? '?'}: ${up.ifname}\n${up.addrs.join(' ')}${up.gateway ? `\ndefault via ${up.gateway}` : ''}` : 'uplink: none\n(no default route)')}, fillcolor="#e3f2fd"];`);
+  d.bridges.forEach((b) => {
+    const bid = `bridge:${b.bridge}`;
+    o.push(`  subgraph ${q(`cluster_net_${b.network}`)} {`);
+    o.push(`    label=${q(`network ${b.network}`)}; style=rounded; color="#2e7d32";`);
+    o.push(`    ${q(bid)} [label=${q(`bridge ${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}\ngateway ${b.gateway}\nsubnet ${b.subnet}`)}, fillcolor="#e8f5e9"${b.drift.length ? ', color=red, style="rounded,filled,dashed"' : ''}];`);
+    for (const c of b.containers) {
+      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
+      o.push(`    ${q(hid)} [label=${q(c.hostEnd ? vethName(c.hostEnd) : '✗ host veth gone')}${c.hostEnd ? '' : ', color=red, style="rounded,dashed"'}];`);
+    }
+    for (const s of b.strays) o.push(`    ${q(`veth:${s.ifname}`)} [label=${q(`${vethName(s)}\n✗ no container`)}, color=red, style="rounded,dashed"];`);
+    o.push('  }');
+    if (!b.internal || b.masquerade) o.push(`  ${q(bid)} -> uplink [label=${q(b.masquerade ? `MASQUERADE ${b.subnet}${b.masqueradePackets !== undefined ? ` [${pk(b.masqueradePackets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${b.masquerade ? '' : ', fontcolor=red'}];`);
+    for (const s of b.strays) o.push(`  ${q(bid)} -> ${q(`veth:${s.ifname}`)} [dir=none, color=red];`);
+    for (const c of b.containers) {
+      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
+      const eid = `eth0:${c.netns}`;
+      const bad = c.drift.length > 0;
+      o.push(`  ${q(bid)} -> ${q(hid)} [dir=none, color="#2e7d32"];`);
+      o.push(`  subgraph ${q(`cluster_ns_${c.netns}`)} {`);
+      o.push(`    label=${q(`netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`)}; style=${bad ? 'dashed' : 'rounded'}; color=${bad ? 'red' : '"#8d6e63"'};`);
+      o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : '✗ eth0 gone'}\n${c.ip}/${c.prefixLen}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
+      o.push('  }');
+      o.push(`  ${q(hid)} -> ${q(eid)} [dir=both, label="veth", color="#6d4c41"${c.hostEnd && c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
+      for (const p of c.ports) {
+        const pid = `port:${portFrom(p)}`;
+        o.push(`  ${q(pid)} [shape=cds, label=${q(portFrom(p))}, fillcolor="#fff3e0"${p.inKernel ? '' : ', color=red'}];`);
+        o.push(`  ${q(pid)} -> ${q(eid)} [label=${q(`DNAT → ${portTo(p)}${p.packets !== undefined ? ` [${pk(p.packets)}]` : ''}`)}, color="#ef6c00"${p.inKernel ? '' : ', style=dashed'}];`);
+      }
+      if (bad) o.push(`  ${q(`drift:${c.id}`)} [shape=note, color=red, fontcolor=red, label=${q(c.drift.map((m) => `✗ ${m}`).join('\n'))}];`, `  ${q(`drift:${c.id}`)} -> ${q(eid)} [style=dotted, color=red, arrowhead=none];`);
+    }
+  });
+  for (const s of d.strays) o.push(`  ${q(`veth:${s.ifname}`)} [label=${q(`${vethName(s)}\n✗ no container, on no bridge`)}, color=red, style="rounded,dashed"];`);
+  for (const p of d.strayPorts) o.push(`  ${q(`port:${portFrom(p)}`)} [shape=cds, color=red, label=${q(`${portFrom(p)} → ${portTo(p)}\n✗ no running container`)}];`);
+  for (const c of d.others) o.push(`  ${q(`other:${c.id}`)} [label=${q(`${c.name}\n--network ${c.mode}`)}, style="rounded,dotted"];`);
+  o.push('}');
+  return o.join('\n') + '\n';
+}

@@ -1,0 +1,524 @@
+// `minidock network diagram`: the host's network as it really is now.
+//
+// Two halves, kept apart so the model can be unit-tested from fixtures:
+//   collectSnapshot()      I/O: reads the kernel (`ip -j -d addr` on the host and in every
+//                          container netns, the default route, `iptables-save -c`) and minidock's
+//                          state (network records, endpoints, container records). Changes nothing.
+//   buildDiagram(snap)     pure: kernel snapshot + state → a graph of uplink, bridges, veth pairs,
+//                          containers, published ports and the MASQUERADE path, with every
+//                          disagreement between the two written down as a drift.
+// Renderers (ascii, svg, dot) live in diagram-render.ts.
+import { readdirSync } from 'node:fs';
+import { run } from '../../host/exec.js';
+import { splitSaveLine } from './firewall/iptables.js';
+import type { PortBinding, Proto } from './types.js';
+
+// ---------------------------------------------------------------- the snapshot (input)
+
+/** One interface as `ip -j -d addr` shows it (only what the diagram needs). */
+export interface KLink {
+  ifindex: number;
+  ifname: string;
+  /** linkinfo.info_kind: veth, bridge, … */
+  kind?: string;
+  master?: string;
+  /** For a veth: the peer's ifindex (in the peer's netns); `ip link` prints it as @ifN. */
+  linkIndex?: number;
+  /** Set when the peer lives in another netns. */
+  linkNetnsid?: number;
+  up: boolean;
+  mac?: string;
+  /** IPv4 addresses as CIDR: 172.17.0.1/16 */
+  addrs: string[];
+}
+
+export interface SnapNetwork {
+  name: string;
+  id: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  /** --internal: no way out, so no MASQUERADE is expected. */
+  internal?: boolean;
+}
+
+export interface SnapContainer {
+  id: string;
+  name: string;
+  /** running | exited | created | removing | unknown (endpoint without a record) */
+  status: string;
+  /** NetworkMode: bridge, host, none, container:x, or a user network name */
+  mode: string;
+  /** From the endpoint record: the bridge wiring minidock made for it. */
+  endpoint?: {
+    network: string;
+    ip: string;
+    prefixLen: number;
+    netns: string;
+    hostIf: string;
+    ports: PortBinding[];
+  };
+}
+
+export interface Snapshot {
+  host: {
+    links: KLink[];
+    defaultRoute?: { dev: string; gateway?: string };
+  };
+  /** Container netns by name; absent key = not looked at; `null` = it does not exist. */
+  netns: Record<string, KLink[] | null>;
+  /** iptables-save -c output (the whole text; minidock's lines are picked out). */
+  iptablesSave: string;
+  /** minidock's chain prefix (MINIDOCK). */
+  chainPrefix: string;
+  networks: SnapNetwork[];
+  containers: SnapContainer[];
+}
+
+// ---------------------------------------------------------------- the graph (output)
+
+export interface Drift {
+  /** What the drift is about: a container id, a bridge or an interface name. */
+  subject: string;
+  message: string;
+}
+
+export interface VethEnd {
+  ifname: string;
+  ifindex: number;
+  /** The peer's ifindex, as `ip link` shows it after the @: md…@if7 */
+  peerIndex?: number;
+}
+
+export interface PortArrow {
+  hostIp: string; // '0.0.0.0' for all
+  hostPort: number;
+  proto: Proto;
+  containerIp: string;
+  containerPort: number;
+  containerId?: string;
+  containerName?: string;
+  /** The DNAT rule is in the kernel. */
+  inKernel: boolean;
+  /** minidock's state knows this port. */
+  inState: boolean;
+  /** Packet counter of the DNAT rule, when in the kernel. */
+  packets?: number;
+}
+
+export interface ContainerNode {
+  id: string;
+  name: string;
+  status: string;
+  network: string;
+  netns: string;
+  netnsExists: boolean;
+  ip: string;
+  prefixLen: number;
+  /** Host end of the veth pair (undefined: gone). */
+  hostEnd?: VethEnd;
+  /** eth0 inside the container's netns (undefined: gone). */
+  ctrEnd?: VethEnd;
+  /** The address eth0 really has (may differ from `ip`). */
+  ctrAddrs: string[];
+  ports: PortArrow[];
+  drift: string[];
+}
+
+export interface BridgeNode {
+  network: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  ifindex?: number;
+  exists: boolean;
+  up: boolean;
+  addrs: string[];
+  /** `-s SUBNET ! -o BRIDGE -j MASQUERADE` is in the kernel. */
+  masquerade: boolean;
+  /** --internal network: no way out by design. */
+  internal?: boolean;
+  masqueradePackets?: number;
+  containers: ContainerNode[];
+  /** md… veths plugged into this bridge that belong to no container. */
+  strays: VethEnd[];
+  drift: string[];
+}
+
+export interface OtherContainer {
+  id: string;
+  name: string;
+  mode: string;
+  netns?: string;
+}
+
+export interface Diagram {
+  uplink?: { ifname: string; addrs: string[]; gateway?: string; ifindex?: number };
+  bridges: BridgeNode[];
+  /** md… veths on no minidock bridge and belonging to no container. */
+  strays: VethEnd[];
+  /** DNAT rules of minidock whose container is unknown. */
+  strayPorts: PortArrow[];
+  /** Running containers not on a bridge network (host, none, container:). */
+  others: OtherContainer[];
+  drift: Drift[];
+}
+
+// ---------------------------------------------------------------- parsing helpers
+
+interface IpJsonLink {
+  ifindex: number;
+  ifname: string;
+  flags?: string[];
+  master?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  address?: string;
+  linkinfo?: { info_kind?: string };
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
+/** Parses `ip -j -d addr` (or `ip -j -d link`) output. */
+export function parseIpJson(text: string): KLink[] {
+  const arr = JSON.parse(text.trim() || '[]') as IpJsonLink[];
+  return arr.map((l) => ({
+    ifindex: l.ifindex,
+    ifname: l.ifname,
+    kind: l.linkinfo?.info_kind,
+    master: l.master,
+    linkIndex: l.link_index,
+    linkNetnsid: l.link_netnsid,
+    up: (l.flags ?? []).includes('UP'),
+    mac: l.address,
+    addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => `${a.local}/${a.prefixlen}`),
+  }));
+}
+
+/** One rule line of `iptables-save -c`: table, chain, counters and the arguments after `-A CHAIN`. */
+export interface SavedRule {
+  table: string;
+  chain: string;
+  packets: number;
+  bytes: number;
+  args: string[];
+  comment?: string;
+  /** The rule as iptables-save prints it, without counters and `-A CHAIN`. */
+  spec: string;
+}
+
+/** Parses `iptables-save [-c]` into rules (in order) and the chain list per table. */
+export function parseCountedSave(text: string): { rules: SavedRule[]; chains: Map<string, string[]> } {
+  const rules: SavedRule[] = [];
+  const chains = new Map<string, string[]>();
+  let table = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trimEnd();
+    if (line.startsWith('*')) {
+      table = line.slice(1);
+      chains.set(table, []);
+      continue;
+    }
+    if (line.startsWith(':')) {
+      chains.get(table)?.push(line.slice(1).split(' ')[0]);
+      continue;
+    }
+    const m = /^(?:\[(\d+):(\d+)\]\s+)?-A\s+(\S+)\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const args = splitSaveLine(m[4]);
+    const ci = args.indexOf('--comment');
+    rules.push({
+      table,
+      chain: m[3],
+      packets: m[1] ? Number(m[1]) : 0,
+      bytes: m[2] ? Number(m[2]) : 0,
+      args,
+      comment: ci >= 0 ? args[ci + 1] : undefined,
+      spec: m[4],
+    });
+  }
+  return { rules, chains };
+}
+
+/** The value after an option (`--dport 8080`), honouring a leading `!`. */
+export function argOf(args: string[], opt: string): string | undefined {
+  const i = args.indexOf(opt);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export function negated(args: string[], opt: string): boolean {
+  const i = args.indexOf(opt);
+  return i > 0 && args[i - 1] === '!';
+}
+
+/** A DNAT rule of minidock's DNAT chain, as a port arrow. */
+export function dnatOf(r: SavedRule): (PortArrow & { id12?: string; tagName?: string }) | undefined {
+  if (argOf(r.args, '-j') !== 'DNAT') return undefined;
+  const to = argOf(r.args, '--to-destination');
+  const dport = argOf(r.args, '--dport');
+  if (!to || !dport) return undefined;
+  const [cip, cport] = to.split(':');
+  const d = argOf(r.args, '-d');
+  const m = r.comment ? /^minidock ([0-9a-f]{12})(?: (.*))?$/.exec(r.comment) : null;
+  return {
+    hostIp: d ? d.replace(/\/32$/, '') : '0.0.0.0',
+    hostPort: Number(dport),
+    proto: (argOf(r.args, '-p') ?? 'tcp') as Proto,
+    containerIp: cip,
+    containerPort: Number(cport ?? dport),
+    inKernel: true,
+    inState: false,
+    packets: r.packets,
+    id12: m?.[1],
+    tagName: m?.[2],
+  };
+}
+
+// ---------------------------------------------------------------- building the graph (pure)
+
+const hostAddrOf = (ip: string) => (ip === '' ? '0.0.0.0' : ip);
+
+/**
+ * Kernel + state → the diagram. `only` restricts it to some networks (by name); the uplink,
+ * strays and host-wide drift are kept only when no filter is given.
+ */
+export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
+  const drift: Drift[] = [];
+  const links = new Map(s.host.links.map((l) => [l.ifname, l]));
+  const saved = parseCountedSave(s.iptablesSave);
+  const dnatChain = `${s.chainPrefix}-DNAT`;
+  const postChain = `${s.chainPrefix}-POSTROUTING`;
+  const dnats = saved.rules.filter((r) => r.table === 'nat' && r.chain === dnatChain).map(dnatOf).filter((d): d is NonNullable<typeof d> => !!d);
+  const usedDnat = new Set<number>();
+
+  const byNetwork = new Map<string, SnapContainer[]>();
+  const others: OtherContainer[] = [];
+  for (const c of s.containers) {
+    if (c.endpoint) {
+      const list = byNetwork.get(c.endpoint.network) ?? [];
+      list.push(c);
+      byNetwork.set(c.endpoint.network, list);
+    } else if (c.status === 'running') {
+      others.push({ id: c.id, name: c.name, mode: c.mode, netns: undefined });
+      const builtin = c.mode === 'host' || c.mode === 'none' || c.mode.startsWith('container:');
+      if (!builtin) drift.push({ subject: c.id, message: `container ${c.name} is running on network ${c.mode} but minidock has no endpoint for it` });
+    }
+  }
+
+  const claimed = new Set<string>(); // host veth names that belong to a container
+  const bridges: BridgeNode[] = [];
+  for (const n of s.networks) {
+    if (only && only.length && !only.includes(n.name)) continue;
+    const br = links.get(n.bridge);
+    const masq = saved.rules.find(
+      (r) => r.table === 'nat' && r.chain === postChain && argOf(r.args, '-j') === 'MASQUERADE' && argOf(r.args, '-s') === n.subnet && negated(r.args, '-o') && argOf(r.args, '-o') === n.bridge,
+    );
+    const node: BridgeNode = {
+      network: n.name,
+      bridge: n.bridge,
+      subnet: n.subnet,
+      gateway: n.gateway,
+      ifindex: br?.ifindex,
+      exists: !!br,
+      up: !!br?.up,
+      addrs: br?.addrs ?? [],
+      masquerade: !!masq,
+      masqueradePackets: masq?.packets,
+      containers: [],
+      strays: [],
+      drift: [],
+    };
+    const prefix = n.subnet.split('/')[1];
+    if (!br) node.drift.push(`bridge ${n.bridge} is missing from the kernel`);
+    else {
+      if (br.kind && br.kind !== 'bridge') node.drift.push(`${n.bridge} is a ${br.kind}, not a bridge`);
+      if (!br.up) node.drift.push(`bridge ${n.bridge} is down`);
+      if (!br.addrs.includes(`${n.gateway}/${prefix}`)) node.drift.push(`bridge ${n.bridge} lacks the gateway address ${n.gateway}/${prefix}`);
+    }
+    node.internal = !!n.internal;
+    if (!masq && !n.internal) node.drift.push(`no MASQUERADE rule for ${n.subnet} (containers cannot reach the outside)`);
+
+    for (const c of (byNetwork.get(n.name) ?? []).sort((a, b) => a.name.localeCompare(b.name))) {
+      const ep = c.endpoint!;
+      const cn: ContainerNode = {
+        id: c.id,
+        name: c.name,
+        status: c.status,
+        network: n.name,
+        netns: ep.netns,
+        netnsExists: s.netns[ep.netns] !== null && s.netns[ep.netns] !== undefined,
+        ip: ep.ip,
+        prefixLen: ep.prefixLen,
+        ctrAddrs: [],
+        ports: [],
+        drift: [],
+      };
+      const host = links.get(ep.hostIf);
+      if (host) {
+        claimed.add(host.ifname);
+        cn.hostEnd = { ifname: host.ifname, ifindex: host.ifindex, peerIndex: host.linkIndex };
+        if (host.master !== n.bridge) cn.drift.push(`${host.ifname} is not plugged into ${n.bridge}${host.master ? ` (it is on ${host.master})` : ''}`);
+        if (!host.up) cn.drift.push(`${host.ifname} is down`);
+      } else cn.drift.push(`veth ${ep.hostIf} is gone from the host`);
+      const nsLinks = s.netns[ep.netns];
+      if (!nsLinks) cn.drift.push(`netns ${ep.netns} is gone`);
+      else {
+        const eth0 = nsLinks.find((l) => l.ifname === 'eth0');
+        if (!eth0) cn.drift.push(`eth0 is gone from ${ep.netns}`);
+        else {
+          cn.ctrEnd = { ifname: 'eth0', ifindex: eth0.ifindex, peerIndex: eth0.linkIndex };
+          cn.ctrAddrs = eth0.addrs;
+          if (!eth0.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`eth0 lacks ${ep.ip}/${ep.prefixLen}${eth0.addrs.length ? ` (has ${eth0.addrs.join(', ')})` : ''}`);
+          if (host && (host.linkIndex !== eth0.ifindex || eth0.linkIndex !== host.ifindex)) cn.drift.push(`${host.ifname} and eth0 in ${ep.netns} are not peers`);
+        }
+      }
+      if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
+      for (const p of ep.ports) {
+        const hostIp = hostAddrOf(p.hostIp);
+        const k = dnats.findIndex((d, i) => !usedDnat.has(i) && d.hostPort === p.hostPort && d.proto === p.proto && d.hostIp === hostIp);
+        const d = k >= 0 ? dnats[k] : undefined;
+        if (k >= 0) usedDnat.add(k);
+        const arrow: PortArrow = {
+          hostIp,
+          hostPort: p.hostPort,
+          proto: p.proto,
+          containerIp: ep.ip,
+          containerPort: p.containerPort,
+          containerId: c.id,
+          containerName: c.name,
+          inKernel: !!d,
+          inState: true,
+          packets: d?.packets,
+        };
+        if (!d) cn.drift.push(`no DNAT rule for ${hostIp}:${p.hostPort}/${p.proto}`);
+        else if (d.containerIp !== ep.ip || d.containerPort !== p.containerPort) cn.drift.push(`DNAT for ${hostIp}:${p.hostPort}/${p.proto} goes to ${d.containerIp}:${d.containerPort}, not ${ep.ip}:${p.containerPort}`);
+        cn.ports.push(arrow);
+      }
+      node.containers.push(cn);
+      for (const m of cn.drift) drift.push({ subject: c.id, message: `${c.name}: ${m}` });
+    }
+    for (const m of node.drift) drift.push({ subject: n.bridge, message: `network ${n.name}: ${m}` });
+    bridges.push(node);
+  }
+
+  // md… veths nobody claims: on a minidock bridge they are shown on it, else on their own.
+  const strays: VethEnd[] = [];
+  const filtered = !!(only && only.length);
+  for (const l of s.host.links) {
+    if (!/^md/.test(l.ifname) || l.kind !== 'veth' || claimed.has(l.ifname)) continue;
+    const v: VethEnd = { ifname: l.ifname, ifindex: l.ifindex, peerIndex: l.linkIndex };
+    const b = bridges.find((x) => x.bridge === l.master);
+    if (b) {
+      b.strays.push(v);
+      drift.push({ subject: l.ifname, message: `veth ${l.ifname} on ${b.bridge} belongs to no container` });
+    } else if (!filtered) {
+      strays.push(v);
+      drift.push({ subject: l.ifname, message: `veth ${l.ifname} belongs to no container` });
+    }
+  }
+
+  const strayPorts: PortArrow[] = [];
+  if (!filtered) {
+    dnats.forEach((d, i) => {
+      if (usedDnat.has(i)) return;
+      const { id12, tagName, ...arrow } = d;
+      strayPorts.push({ ...arrow, containerName: tagName });
+      drift.push({ subject: id12 ?? 'dnat', message: `DNAT ${d.hostIp}:${d.hostPort}/${d.proto} → ${d.containerIp}:${d.containerPort} belongs to no running container${tagName ? ` (was ${tagName})` : ''}` });
+    });
+  }
+
+  let uplink: Diagram['uplink'];
+  if (s.host.defaultRoute) {
+    const l = links.get(s.host.defaultRoute.dev);
+    uplink = { ifname: s.host.defaultRoute.dev, addrs: l?.addrs ?? [], gateway: s.host.defaultRoute.gateway, ifindex: l?.ifindex };
+  }
+  return { uplink, bridges, strays, strayPorts, others: filtered ? [] : others, drift };
+}
+
+// ---------------------------------------------------------------- collecting (I/O, read-only)
+
+async function ipJson(args: string[]): Promise<KLink[] | null> {
+  const r = await run('ip', ['-j', '-d', ...args], { allowFail: true });
+  if (r.code !== 0) return null;
+  return parseIpJson(r.stdout);
+}
+
+/** Runs async jobs with at most `n` at a time. */
+async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+function existingNetns(): Set<string> {
+  try {
+    return new Set(readdirSync('/run/netns'));
+  } catch {
+    return new Set();
+  }
+}
+
+/** Reads minidock's state: bridge networks and containers with their endpoints. */
+export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'containers' | 'chainPrefix'>> {
+  const { listNetworkRecords, listEndpoints } = await import('./networks.js');
+  const { allRecords, stateOf } = await import('../container/record.js');
+  const { chainPrefix } = await import('./firewall/iptables.js');
+  const networks: SnapNetwork[] = listNetworkRecords()
+    .filter((n) => n.Driver === 'bridge' && n.Subnet && n.Gateway)
+    .map((n) => ({ name: n.Name, id: n.Id, bridge: n.Bridge ?? 'minidock0', subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal }))
+    .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
+  const eps = new Map(listEndpoints().map((e) => [e.containerId, e]));
+  const containers: SnapContainer[] = [];
+  for (const r of allRecords()) {
+    const st = stateOf(r);
+    const e = eps.get(r.Id);
+    eps.delete(r.Id);
+    if (!e && !st.Running) continue;
+    containers.push({
+      id: r.Id,
+      name: r.Name,
+      status: st.Status,
+      mode: r.HostConfig.NetworkMode || 'bridge',
+      endpoint: e && { network: e.network, ip: e.ip, prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
+    });
+  }
+  for (const e of eps.values()) {
+    containers.push({
+      id: e.containerId,
+      name: e.containerName || e.containerId.slice(0, 12),
+      status: 'unknown',
+      mode: e.network,
+      endpoint: { network: e.network, ip: e.ip, prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
+    });
+  }
+  return { networks, containers, chainPrefix: chainPrefix() };
+}
+
+/** Reads the kernel and minidock's state. Read-only: nothing on the host or on disk changes. */
+export async function collectSnapshot(): Promise<Snapshot> {
+  const state = await collectState();
+  const have = existingNetns();
+  const wanted = [...new Set(state.containers.map((c) => c.endpoint?.netns).filter((n): n is string => !!n))];
+  const [links, route, save, nsLinks] = await Promise.all([
+    ipJson(['addr']),
+    run('ip', ['-j', 'route', 'show', 'default'], { allowFail: true }),
+    run('iptables-save', ['-c'], { allowFail: true }),
+    pool(wanted, 8, (ns) => (have.has(ns) ? ipJson(['-n', ns, 'addr']) : Promise.resolve(null))),
+  ]);
+  const routes = JSON.parse(route.stdout.trim() || '[]') as { dst?: string; dev?: string; gateway?: string }[];
+  const def = routes.find((r) => r.dst === 'default' && r.dev);
+  const netns: Snapshot['netns'] = {};
+  wanted.forEach((ns, i) => (netns[ns] = nsLinks[i]));
+  return {
+    host: { links: links ?? [], defaultRoute: def ? { dev: def.dev!, gateway: def.gateway } : undefined },
+    netns,
+    iptablesSave: save.code === 0 ? save.stdout : '',
+    ...state,
+  };
+}
