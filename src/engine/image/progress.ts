@@ -130,7 +130,7 @@ export class PullProgress {
   render(): void {
     if (!this.tty) return;
     this.dirty = false;
-    const cols = Math.max(20, this.out.columns ?? 80);
+    const cols = this.out.columns !== undefined && this.out.columns >= 20 ? this.out.columns : 80;
     const lines = this.lines();
     let s = this.drawn ? `\x1b[${this.drawn}A` : '';
     for (const l of lines) s += `\x1b[2K\r${l.length >= cols ? l.slice(0, cols - 1) : l}\n`;

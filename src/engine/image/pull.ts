@@ -188,7 +188,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [] });
 
   const { top, manifestBytes, manifest, digest: manifestDigest } = await resolveManifest(client, ref, want, explicitPlatform);
-  progress.line(`${ref.tag ?? ref.digest}: Pulling from ${ref.registry === 'docker.io' ? ref.repository : ref.familiarName}`);
+  progress.line(`${ref.tag ?? ref.digest}: Pulling from ${ref.repository}`);
 
   // The config: the image id is its digest.
   const cfgDigest = manifest.config.digest;
