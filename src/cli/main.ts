@@ -42,6 +42,15 @@ async function main(argv: string[]): Promise<number> {
       .option('--ip <address>', 'IPv4 address (e.g. 172.30.100.104)')
       .option('--network-alias <alias>', 'Add network-scoped alias for the container', collect, [])
       .option('--read-only', "Mount the container's root filesystem as read only")
+      .option('-m, --memory <bytes>', 'Memory limit (e.g. 512m, 1g)')
+      .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+      .option('--cpus <number>', 'Number of CPUs (e.g. 1.5)')
+      .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
+      .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
+      .option('--cap-add <cap>', 'Add Linux capabilities (e.g. NET_ADMIN, ALL)', collect, [])
+      .option('--cap-drop <cap>', 'Drop Linux capabilities (e.g. NET_RAW, ALL)', collect, [])
+      .option('--privileged', 'Give extended privileges to this container (all capabilities, no seccomp, nothing masked)')
+      .option('--security-opt <opt>', 'Security options: no-new-privileges, seccomp=unconfined', collect, [])
       .option('-l, --label <key=value>', 'Set meta data on a container', collect, [])
       .option('--explain', 'Print every host change as the command a person would type (to stderr)')
       .argument('<image>', 'image to run')
@@ -155,6 +164,18 @@ async function main(argv: string[]): Promise<number> {
     .argument('<name...>')
     .action(async (refs, opts) => {
       process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts);
+    });
+
+  program
+    .command('stats')
+    .description('Display container(s) resource usage statistics')
+    .option('-a, --all', 'Show all containers (default shows just running)')
+    .option('--no-stream', 'Disable streaming stats and only pull the first result')
+    .option('--no-trunc', "Don't truncate output")
+    .option('--format <template>', "Format output using a Go template ('{{json .}}', 'table {{.Name}}\\t{{.CPUPerc}}')")
+    .argument('[container...]')
+    .action(async (refs, opts) => {
+      process.exitCode = await (await import('./commands/stats.js')).stats(refs, opts);
     });
 
   program

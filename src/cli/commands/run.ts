@@ -11,6 +11,7 @@ import {
 } from '../../engine/container/options.js';
 import { parsePortSpec, publishAllPorts, checkNetworkMode, checkPortsFree } from '../../engine/network/index.js';
 import type { PortBinding } from '../../engine/network/types.js';
+import { limitsHostConfig } from '../../runtime/limits-flags.js';
 
 export interface RunFlags {
   detach?: boolean;
@@ -35,6 +36,15 @@ export interface RunFlags {
   readOnly?: boolean;
   label: string[];
   explain?: boolean;
+  memory?: string;
+  memorySwap?: string;
+  cpus?: string;
+  cpuShares?: string;
+  pidsLimit?: string;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  securityOpt?: string[];
 }
 
 function parseLabels(specs: string[]): Record<string, string> {
@@ -62,6 +72,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip });
   let ports: PortBinding[] = f.publish.flatMap(parsePortSpec);
   const labels = parseLabels(f.label);
+  const limits = limitsHostConfig(f);
   if (f.detach && f.tty && !f.interactive) {
     // fine: Docker allows -dt (output goes to the log through the pty)
   }
@@ -116,6 +127,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     aliases: f.networkAlias,
     readonly: !!f.readOnly,
     labels,
+    hostConfig: limits,
   });
   // Docker sets HOSTNAME in the environment to the container's host name.
   if (!rec.Config.Env.some((e) => e.startsWith('HOSTNAME='))) {

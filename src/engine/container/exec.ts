@@ -6,6 +6,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { shimPath, writeShimConfig } from '../../runtime/shim.js';
+import { existingCgroupDirs } from '../../runtime/cgroups.js';
+import { securityShimConfig } from '../../runtime/security.js';
 import { files, mustFind, stateOf } from './record.js';
 import { mergeEnv, parseUser, resolveUser } from './options.js';
 import { readFileSync } from 'node:fs';
@@ -46,6 +48,9 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     ['tty', o.tty],
     ['stdin', o.interactive],
     ['detach', o.detach],
+    // Like Docker's exec: the container's cgroups, capabilities, seccomp and no_new_privs.
+    ...existingCgroupDirs(rec.Id).map((d): [string, string] => ['cgroup', d]),
+    ...securityShimConfig(rec.HostConfig, 'exec'),
   ]);
   try {
     return await new Promise<number>((resolve, reject) => {

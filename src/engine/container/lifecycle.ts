@@ -12,11 +12,13 @@ import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { exitCommand, shimPath, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
+import { createCgroup, releaseCgroup, removeCgroup, resourcesOf } from '../../runtime/cgroups.js';
+import { securityShimConfig } from '../../runtime/security.js';
 import { setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
 import {
   allRecords, files, findContainer, loadRecord, mustFind, saveRecord, stateOf,
-  type ContainerRecord,
+  type ContainerRecord, type HostConfig,
 } from './record.js';
 import { generateName, resolveUser, parseUser, validateName, type BindMount } from './options.js';
 
@@ -43,6 +45,8 @@ export interface CreateOptions {
   aliases?: string[];
   readonly: boolean;
   labels: Record<string, string>;
+  /** Limits and privileges (HostConfig fields), validated by the CLI. */
+  hostConfig?: Partial<HostConfig>;
 }
 
 export function newId(): string {
@@ -97,6 +101,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         ReadonlyRootfs: o.readonly,
         IPAddress: o.ip,
         Aliases: o.aliases,
+        ...o.hostConfig,
       },
       NetworkSettings: null,
       StartedAt: '',
@@ -183,7 +188,10 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     });
     for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
     pausePoint('start:network-ready');
+    let cgroups: string[] = [];
     try {
+      cgroups = createCgroup(id, resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
+      delete rec.OOMKilled;
       writeFileAtomic(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
       writeFileAtomic(files.hostname(id), rec.Config.Hostname + '\n');
       writeFileAtomic(files.resolv(id), net.resolvConf);
@@ -193,6 +201,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       saveRecord(rec);
       pausePoint('start:record-saved');
     } catch (e) {
+      removeCgroup(id);
       await teardownContainerNetwork(id, net.settings).catch(() => undefined);
       throw e;
     }
@@ -219,6 +228,8 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       ['stdin', rec.Config.OpenStdin],
       ['detach', opts.detach],
       ['readonly', rec.HostConfig.ReadonlyRootfs],
+      ...cgroups.map((d): [string, string] => ['cgroup', d]),
+      ...securityShimConfig(rec.HostConfig),
       ['log', files.log(id)],
       ['pidfile', files.pid(id)],
       ['exitfile', files.exit(id)],
@@ -317,6 +328,11 @@ export async function cleanupContainer(id: string): Promise<void> {
     if (!rec) return;
     const st = stateOf(rec);
     if (st.Running) return;
+    const oom = releaseCgroup(id);
+    if (oom !== undefined) {
+      rec.OOMKilled = oom;
+      saveRecord(rec);
+    }
     if (rec.Wired) await unwire(rec);
     trace('network released');
     pausePoint('cleanup:unwired');
@@ -400,6 +416,7 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
     writeFileSync(files.removing(rec.Id), '');
     pausePoint('rm:marked');
     if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain });
+    removeCgroup(cur.Id);
     pausePoint('rm:unwired');
     trace('removing files');
     rmSync(files.dir(rec.Id), { recursive: true, force: true });

@@ -37,6 +37,16 @@ export interface HostConfig {
   ReadonlyRootfs: boolean;
   /** minidock's own: --ip and --network-alias, kept so `start` wires the same way. */
   IPAddress?: string;
+  /** Limits and privileges (issue 7); absent in older records = Docker's defaults. */
+  Memory?: number;
+  MemorySwap?: number;
+  NanoCpus?: number;
+  CpuShares?: number;
+  PidsLimit?: number | null;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  Privileged?: boolean;
+  SecurityOpt?: string[] | null;
   Aliases?: string[];
 }
 
@@ -57,6 +67,8 @@ export interface ContainerRecord {
   /** True while network/mounts set up for a run are still held (teardown pending). */
   Wired: boolean;
   RestartCount: number;
+  /** Read from the cgroup when the process ended (runtime/cgroups.ts); unset while it runs. */
+  OOMKilled?: boolean;
 }
 
 export interface ContainerState {

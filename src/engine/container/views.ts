@@ -1,7 +1,17 @@
 // What `ps` and `inspect` show: Docker's field names and shapes.
 import type { PortBinding } from '../network/types.js';
 import { humanDuration, timeAgo } from '../../cli/template.js';
-import { files, stateOf, type ContainerRecord, type ContainerState } from './record.js';
+import { files, stateOf, type ContainerRecord, type ContainerState, type HostConfig } from './record.js';
+import { oomKilled, resourcesOf } from '../../runtime/cgroups.js';
+
+/** Docker's HostConfig fields for limits and privileges (defaults for older records). */
+function inspectLimits(hc: HostConfig): Record<string, unknown> {
+  const r = resourcesOf(hc);
+  return {
+    Memory: r.Memory, MemorySwap: r.MemorySwap, NanoCpus: r.NanoCpus, CpuShares: r.CpuShares, PidsLimit: r.PidsLimit,
+    CapAdd: hc.CapAdd ?? null, CapDrop: hc.CapDrop ?? null, Privileged: !!hc.Privileged, SecurityOpt: hc.SecurityOpt ?? null,
+  };
+}
 
 function portKey(p: PortBinding): string {
   return `${p.containerPort}/${p.proto}`;
@@ -80,7 +90,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       Running: st.Running,
       Paused: false,
       Restarting: false,
-      OOMKilled: false,
+      OOMKilled: rec.OOMKilled ?? (st.Status === 'exited' && oomKilled(rec.Id)),
       Dead: false,
       Pid: st.Pid,
       ExitCode: st.ExitCode,
@@ -104,6 +114,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       AutoRemove: rec.HostConfig.AutoRemove,
       ReadonlyRootfs: rec.HostConfig.ReadonlyRootfs,
       Tmpfs: Object.keys(rec.HostConfig.Tmpfs).length ? rec.HostConfig.Tmpfs : null,
+      ...inspectLimits(rec.HostConfig),
     },
     GraphDriver: {
       Name: 'overlay2',

@@ -1,0 +1,122 @@
+// `stats`: Docker's columns (CPU %, MEM USAGE / LIMIT, MEM %, NET I/O, BLOCK I/O, PIDS), read
+// from each container's cgroup and its network namespace. CPU % needs two samples: like
+// `docker stats --no-stream`, the usage over one interval (1 s).
+import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { columns, parseTemplate } from '../template.js';
+import { allRecords, mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
+import { readUsage, type Usage } from '../../runtime/cgroups.js';
+
+/** Go's %.Ng: N significant digits, no trailing zeros. */
+function sig(x: number, digits: number): string {
+  return String(Number(x.toPrecision(digits)));
+}
+
+/** Docker's units.BytesSize (binary units): 1.5MiB, 15.6GiB. */
+export function bytesSize(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) (n /= 1024), i++;
+  return `${sig(n, 4)}${u[i]}`;
+}
+
+/** Docker's units.HumanSizeWithPrecision(n, 3) (decimal units): 1.2kB, 0B. */
+export function humanSize(n: number): string {
+  const u = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
+  return `${sig(n, 3)}${u[i]}`;
+}
+
+export interface StatsRow {
+  ID: string;
+  Container: string;
+  Name: string;
+  CPUPerc: string;
+  MemUsage: string;
+  MemPerc: string;
+  NetIO: string;
+  BlockIO: string;
+  PIDs: string;
+}
+
+/** Bytes received and sent by the container's interfaces (not lo), from its netns. */
+function netIO(pid: number): [number, number] {
+  let rx = 0;
+  let tx = 0;
+  try {
+    for (const line of readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
+      const [name, rest] = line.split(':');
+      if (!rest || name.trim() === 'lo') continue;
+      const f = rest.trim().split(/\s+/).map(Number);
+      rx += f[0];
+      tx += f[8];
+    }
+  } catch {
+    /* gone */
+  }
+  return [rx, tx];
+}
+
+export function statsRow(rec: ContainerRecord, a: Usage | undefined, b: Usage | undefined, intervalNs: number, pid: number): StatsRow {
+  const running = !!b;
+  const cpu = a && b && intervalNs > 0 ? ((b.cpuNs - a.cpuNs) / intervalNs) * 100 : 0;
+  const mem = b?.memUsage ?? 0;
+  const limit = b?.memLimit ?? 0;
+  const [rx, tx] = running ? netIO(pid) : [0, 0];
+  return {
+    ID: rec.Id.slice(0, 12),
+    Container: rec.Id.slice(0, 12),
+    Name: rec.Name,
+    CPUPerc: `${Math.max(0, cpu).toFixed(2)}%`,
+    MemUsage: `${bytesSize(mem)} / ${bytesSize(limit)}`,
+    MemPerc: `${(limit > 0 ? (mem / limit) * 100 : 0).toFixed(2)}%`,
+    NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
+    BlockIO: `${humanSize(b?.blkRead ?? 0)} / ${humanSize(b?.blkWrite ?? 0)}`,
+    PIDs: String(b?.pids ?? 0),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function stats(refs: string[], o: { all?: boolean; stream?: boolean; format?: string; trunc?: boolean }): Promise<number> {
+  if (o.stream !== false) {
+    // Streaming: a fresh table every second until interrupted, like `docker stats`.
+    for (;;) {
+      const out: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string) => (out.push(chunk), true)) as typeof process.stdout.write;
+      try {
+        await stats(refs, { ...o, stream: false });
+      } finally {
+        process.stdout.write = write;
+      }
+      process.stdout.write('\x1b[2J\x1b[H' + out.join(''));
+    }
+  }
+  const recs = refs.length ? refs.map(mustFind) : allRecords().filter((r) => o.all || stateOf(r).Running);
+  const hostMem = totalmem();
+  const pids = recs.map((r) => stateOf(r).Pid);
+  const sample = () => recs.map((r, i) => (pids[i] ? readUsage(r.Id, hostMem) : undefined));
+  const t0 = process.hrtime.bigint();
+  const first = sample();
+  const interval = Number(process.env.MINIDOCK_STATS_INTERVAL_MS ?? 1000);
+  if (recs.some((_, i) => pids[i])) await sleep(interval);
+  const second = sample();
+  const ns = Number(process.hrtime.bigint() - t0);
+  const rows = recs.map((r, i) => statsRow(r, first[i], second[i], ns, pids[i]));
+  if (o.trunc === false) rows.forEach((row, i) => (row.ID = row.Container = recs[i].Id));
+  if (o.format) {
+    const t = parseTemplate(o.format);
+    const lines = rows.map((r) => t.render(r as unknown as Parameters<typeof t.render>[0]));
+    if (t.table) process.stdout.write(columns([t.header(), ...lines].map((l) => l.split('\t'))) + '\n');
+    else for (const l of lines) process.stdout.write(l + '\n');
+    return 0;
+  }
+  const table = [
+    ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
+    ...rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs]),
+  ];
+  process.stdout.write(columns(table) + '\n');
+  return 0;
+}

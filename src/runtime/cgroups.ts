@@ -1,0 +1,449 @@
+// Resource limits through cgroups: one cgroup per container under `minidock/<id>` in every
+// hierarchy minidock uses (cgroup v1: memory, cpu, cpuacct, pids, blkio, devices, each its
+// own mount) or in the one unified hierarchy (cgroup v2). Created before the container
+// starts (the shim joins it with its `cgroup` keys), read for OOM kills and `stats`, and
+// removed once the container's process is gone.
+//
+// Parsers are pure and unit-tested; the file writes for each version come from pure
+// functions (v1Writes, v2Writes) so both versions are tested even where the kernel only
+// offers one of them.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../cli/errors.js';
+
+// ---------------------------------------------------------------------------------------
+// Parsing what the user typed (Docker's rules and messages)
+// ---------------------------------------------------------------------------------------
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/**
+ * Docker's units.RAMInBytes: `512m`, `1g`, `1.5g`, `100`, `64k`, `2GiB`, `10 MB` — a number
+ * then an optional binary unit (b, k, m, g, t, p; `i` and `b` suffixes accepted).
+ */
+export function parseMemorySize(s: string, flag = '--memory'): number {
+  const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
+  if (!m || (m[2] === undefined && /[iI]/.test(s))) throw new UserError(`invalid ${flag}: invalid size: '${s}'`);
+  const n = Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]);
+  if (!Number.isSafeInteger(n)) throw new UserError(`invalid ${flag}: size too large: '${s}'`);
+  return n;
+}
+
+/** Docker's minimum for --memory. */
+export const MIN_MEMORY = 6 * 1024 * 1024;
+
+/** --cpus 1.5 → NanoCpus 1500000000 (Docker: 0.01 … number of CPUs). */
+export function parseCpus(s: string, ncpu = cpus().length): number {
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(s)) throw new UserError(`invalid argument "${s}" for "--cpus" flag: failed to parse ${s} as a rational number`);
+  const nano = Math.round(Number(s) * 1e9);
+  if (nano === 0) return 0;
+  if (nano < 1e7 || nano > ncpu * 1e9) {
+    throw new UserError(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
+  }
+  return nano;
+}
+
+function parseInteger(s: string, flag: string): number {
+  if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new UserError(`invalid argument "${s}" for "${flag}" flag: not an integer`);
+  return Number(s);
+}
+
+/** --cpu-shares: a relative weight, 2 … 262144 (0: the default, 1024). */
+export function parseCpuShares(s: string): number {
+  const n = parseInteger(s, '--cpu-shares');
+  if (n !== 0 && (n < 2 || n > 262144)) throw new UserError(`invalid --cpu-shares ${s}: must be between 2 and 262144`);
+  return n;
+}
+
+/** --pids-limit: positive; 0 or -1 mean unlimited (stored as null, like Docker). */
+export function parsePidsLimit(s: string): number | null {
+  const n = parseInteger(s, '--pids-limit');
+  if (n < -1) throw new UserError(`invalid --pids-limit ${s}: must be positive, or -1 for unlimited`);
+  return n <= 0 ? null : n;
+}
+
+/** The HostConfig fields of the limits (Docker's names; 0 / null = not set). */
+export interface Resources {
+  Memory: number;
+  MemorySwap: number; // memory + swap; -1 unlimited swap; 0 unset (Docker then uses 2 × Memory)
+  NanoCpus: number;
+  CpuShares: number;
+  PidsLimit: number | null;
+}
+
+export const NO_LIMITS: Resources = { Memory: 0, MemorySwap: 0, NanoCpus: 0, CpuShares: 0, PidsLimit: null };
+
+export interface ResourceFlags {
+  memory?: string;
+  memorySwap?: string;
+  cpus?: string;
+  cpuShares?: string;
+  pidsLimit?: string;
+}
+
+/** Validates every limit flag (before anything is created). */
+export function parseResources(f: ResourceFlags, ncpu = cpus().length): Resources {
+  const r: Resources = { ...NO_LIMITS };
+  if (f.memory !== undefined) {
+    r.Memory = parseMemorySize(f.memory, '--memory');
+    if (r.Memory > 0 && r.Memory < MIN_MEMORY) throw new UserError('Minimum memory limit allowed is 6MB');
+  }
+  if (f.memorySwap !== undefined) {
+    r.MemorySwap = f.memorySwap === '-1' ? -1 : parseMemorySize(f.memorySwap, '--memory-swap');
+    if (r.MemorySwap !== 0 && r.Memory === 0) throw new UserError('You should always set the Memory limit when using Memoryswap limit');
+    if (r.MemorySwap > 0 && r.MemorySwap < r.Memory) throw new UserError('Minimum memoryswap limit should be larger than memory limit, see usage');
+  }
+  if (f.cpus !== undefined) r.NanoCpus = parseCpus(f.cpus, ncpu);
+  if (f.cpuShares !== undefined) r.CpuShares = parseCpuShares(f.cpuShares);
+  if (f.pidsLimit !== undefined) r.PidsLimit = parsePidsLimit(f.pidsLimit);
+  return r;
+}
+
+/** Resources of a record written before limits existed. */
+export function resourcesOf(hc: Partial<Resources>): Resources {
+  return {
+    Memory: hc.Memory ?? 0,
+    MemorySwap: hc.MemorySwap ?? 0,
+    NanoCpus: hc.NanoCpus ?? 0,
+    CpuShares: hc.CpuShares ?? 0,
+    PidsLimit: hc.PidsLimit ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// What to write, per version (pure)
+// ---------------------------------------------------------------------------------------
+
+export const CFS_PERIOD_US = 100_000;
+
+/** Docker's device allowlist (moby oci/defaults.go DefaultLinuxSpec + runc's defaults). */
+export const DEVICE_ALLOW = [
+  'c *:* m', 'b *:* m', // mknod is allowed, using the node is not
+  'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', // null zero full random urandom
+  'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm', // tty console ptmx pts
+  'c 10:200 rwm', // tun
+];
+
+export type Write = [controller: string, file: string, value: string];
+
+/** cgroup v1: files in each controller's hierarchy, in the order they must be written. */
+export function v1Writes(r: Resources, privileged = false): Write[] {
+  const w: Write[] = [];
+  if (r.Memory > 0) {
+    w.push(['memory', 'memory.limit_in_bytes', String(r.Memory)]);
+    // memsw = memory + swap; Docker's default when only --memory is given: as much swap again.
+    const memsw = r.MemorySwap === 0 ? 2 * r.Memory : r.MemorySwap;
+    w.push(['memory', 'memory.memsw.limit_in_bytes', String(memsw)]);
+  }
+  if (r.NanoCpus > 0) {
+    w.push(['cpu', 'cpu.cfs_period_us', String(CFS_PERIOD_US)]);
+    w.push(['cpu', 'cpu.cfs_quota_us', String(Math.round((r.NanoCpus * CFS_PERIOD_US) / 1e9))]);
+  }
+  if (r.CpuShares > 0) w.push(['cpu', 'cpu.shares', String(r.CpuShares)]);
+  if (r.PidsLimit !== null) w.push(['pids', 'pids.max', String(r.PidsLimit)]);
+  if (!privileged) {
+    w.push(['devices', 'devices.deny', 'a']);
+    for (const d of DEVICE_ALLOW) w.push(['devices', 'devices.allow', d]);
+  }
+  return w;
+}
+
+/** cgroup v1 shares (2…262144) to v2 weight (1…10000), as runc/crun convert them. */
+export function sharesToWeight(shares: number): number {
+  return shares === 0 ? 0 : 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
+/** cgroup v2: files in the container's cgroup (the controller is the file's prefix). */
+export function v2Writes(r: Resources): Write[] {
+  const w: Write[] = [];
+  if (r.Memory > 0) {
+    w.push(['memory', 'memory.max', String(r.Memory)]);
+    // v2 limits swap alone: memory.swap.max = (memory + swap) - memory.
+    const memsw = r.MemorySwap === 0 ? 2 * r.Memory : r.MemorySwap;
+    w.push(['memory', 'memory.swap.max', memsw === -1 ? 'max' : String(memsw - r.Memory)]);
+  }
+  if (r.NanoCpus > 0) w.push(['cpu', 'cpu.max', `${Math.round((r.NanoCpus * CFS_PERIOD_US) / 1e9)} ${CFS_PERIOD_US}`]);
+  if (r.CpuShares > 0) w.push(['cpu', 'cpu.weight', String(sharesToWeight(r.CpuShares))]);
+  if (r.PidsLimit !== null) w.push(['pids', 'pids.max', String(r.PidsLimit)]);
+  return w;
+}
+
+/** Which controllers a set of limits needs. */
+function neededControllers(writes: Write[]): string[] {
+  return [...new Set(writes.map((w) => w[0]))];
+}
+
+// ---------------------------------------------------------------------------------------
+// The host's cgroup layout
+// ---------------------------------------------------------------------------------------
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+/** v1 controllers minidock puts containers in (cpuacct and blkio for `stats`). */
+const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices'];
+
+export type Layout =
+  | { version: 1; mounts: Map<string, string> } // controller → mount point
+  | { version: 2; root: string };
+
+/** Parses /proc/self/mountinfo for the cgroup v1 mounts: controller → mount point. */
+export function v1Mounts(mountinfo: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
+    if (fstype !== 'cgroup') continue;
+    const mountPoint = line.split(' ')[4].replace(/\\040/g, ' ');
+    for (const opt of superOpts.split(',')) if (V1_CONTROLLERS.includes(opt) && !out.has(opt)) out.set(opt, mountPoint);
+  }
+  return out;
+}
+
+let cachedLayout: Layout | undefined;
+
+/**
+ * cgroup v2 when /sys/fs/cgroup is cgroup2 (most current distributions), else v1 (this
+ * machine). MINIDOCK_CGROUP_ROOT names another cgroup2 mount to use instead (tests).
+ */
+export function layout(): Layout {
+  if (cachedLayout) return cachedLayout;
+  const override = process.env.MINIDOCK_CGROUP_ROOT;
+  if (override) {
+    if (!isCgroup2(override)) throw new UserError(`MINIDOCK_CGROUP_ROOT=${override} is not a cgroup2 mount`);
+    return (cachedLayout = { version: 2, root: override });
+  }
+  if (isCgroup2('/sys/fs/cgroup')) return (cachedLayout = { version: 2, root: '/sys/fs/cgroup' });
+  let info = '';
+  try {
+    info = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    /* no /proc: no cgroups */
+  }
+  return (cachedLayout = { version: 1, mounts: v1Mounts(info) });
+}
+
+function isCgroup2(path: string): boolean {
+  try {
+    return statfsSync(path).type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The controllers offered to minidock's cgroups on v2 (the root's cgroup.controllers). */
+function v2Available(root: string): Set<string> {
+  return new Set((readText(join(root, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean));
+}
+
+const FLAG_OF: Record<string, string> = { memory: '--memory', cpu: '--cpus/--cpu-shares', pids: '--pids-limit' };
+
+/** Refuses limits this host cannot enforce (before anything is created): a limit never silently lapses. */
+export function checkResourcesSupported(r: Resources): void {
+  const l = layout();
+  if (l.version === 1) {
+    for (const c of neededControllers(v1Writes(r, true))) {
+      if (!l.mounts.has(c)) throw new UserError(`${FLAG_OF[c] ?? c}: the cgroup v1 ${c} controller is not mounted on this host`);
+    }
+    if (r.Memory > 0 && !existsSync(join(l.mounts.get('memory')!, 'memory.memsw.limit_in_bytes')) && r.MemorySwap !== 0 && r.MemorySwap !== -1) {
+      throw new UserError('--memory-swap: this kernel does not account swap (boot with swapaccount=1)');
+    }
+    return;
+  }
+  const avail = v2Available(l.root);
+  for (const c of neededControllers(v2Writes(r))) {
+    if (!avail.has(c)) throw new UserError(`${FLAG_OF[c] ?? c}: the cgroup v2 ${c} controller is not available in ${l.root}`);
+  }
+}
+
+/** The container's cgroup directories (one per v1 hierarchy, one on v2), existing or not. */
+export function cgroupDirs(id: string): string[] {
+  const l = layout();
+  if (l.version === 2) return [join(l.root, 'minidock', id)];
+  return [...new Set(V1_CONTROLLERS.filter((c) => l.mounts.has(c)).map((c) => join(l.mounts.get(c)!, 'minidock', id)))];
+}
+
+function dirOf(id: string, controller: string): string | undefined {
+  const l = layout();
+  if (l.version === 2) return join(l.root, 'minidock', id);
+  const m = l.mounts.get(controller);
+  return m ? join(m, 'minidock', id) : undefined;
+}
+
+function write(file: string, value: string): void {
+  try {
+    writeFileSync(file, value);
+  } catch (e) {
+    throw new UserError(`cgroup: write ${value} to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * Creates the container's cgroup with its limits; returns the directories for the shim's
+ * `cgroup` keys. On failure nothing is left behind.
+ */
+export function createCgroup(id: string, r: Resources, privileged = false): string[] {
+  const l = layout();
+  const dirs = cgroupDirs(id);
+  try {
+    if (l.version === 2) {
+      // Controllers must be enabled top-down: the root's and minidock/'s subtree_control.
+      const want = [...v2Available(l.root)].filter((c) => ['memory', 'cpu', 'pids', 'io'].includes(c));
+      mkdirSync(join(l.root, 'minidock'), { recursive: true });
+      for (const parent of [l.root, join(l.root, 'minidock')]) {
+        const enabled = new Set((readText(join(parent, 'cgroup.subtree_control')) ?? '').split(/\s+/));
+        const missing = want.filter((c) => !enabled.has(c));
+        if (missing.length) write(join(parent, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
+      }
+      mkdirSync(dirs[0], { recursive: true });
+      for (const [, file, value] of v2Writes(r)) write(join(dirs[0], file), value);
+    } else {
+      for (const d of dirs) mkdirSync(d, { recursive: true });
+      for (const [c, file, value] of v1Writes(r, privileged)) {
+        const d = dirOf(id, c);
+        if (!d) continue; // checked by checkResourcesSupported for limits; devices is best effort
+        // Without swap accounting there is no memsw file: fine unless a swap limit was asked.
+        if (file === 'memory.memsw.limit_in_bytes' && r.MemorySwap <= 0 && !existsSync(join(d, file))) continue;
+        write(join(d, file), value);
+      }
+    }
+  } catch (e) {
+    removeCgroup(id);
+    throw e;
+  }
+  return dirs;
+}
+
+/** The existing directories (for `exec`, which joins the container's cgroups). */
+export function existingCgroupDirs(id: string): string[] {
+  try {
+    return cgroupDirs(id).filter((d) => existsSync(d));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether the kernel's OOM killer killed a process of the container's cgroup. */
+export function oomKilled(id: string): boolean {
+  const d = dirOf(id, 'memory');
+  if (!d) return false;
+  const text = readText(join(d, layout().version === 2 ? 'memory.events' : 'memory.oom_control')) ?? '';
+  const m = /^oom_kill (\d+)$/m.exec(text);
+  return !!m && Number(m[1]) > 0;
+}
+
+/**
+ * Removes the container's cgroup (every hierarchy). The processes are gone once the shim
+ * reaped PID 1 (the kernel kills the rest of its PID namespace first), but the kernel may
+ * take a moment to let go of the last one: a few retries on EBUSY. Never throws.
+ */
+export function removeCgroup(id: string): void {
+  let dirs: string[] = [];
+  try {
+    dirs = cgroupDirs(id);
+  } catch {
+    return;
+  }
+  for (const d of dirs) {
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(d);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || i === 49) break;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+  }
+}
+
+/**
+ * After the container's process ended: whether it was OOM-killed (undefined when it had no
+ * cgroup), then the cgroup is removed.
+ */
+export function releaseCgroup(id: string): boolean | undefined {
+  if (existingCgroupDirs(id).length === 0) return undefined;
+  const oom = oomKilled(id);
+  removeCgroup(id);
+  return oom;
+}
+
+/** Container ids that have a cgroup under minidock/ (for `system prune`). */
+export function listCgroupIds(): string[] {
+  const l = layout();
+  const parents = l.version === 2 ? [join(l.root, 'minidock')] : [...new Set([...l.mounts.values()])].map((m) => join(m, 'minidock'));
+  const ids = new Set<string>();
+  for (const p of parents) {
+    try {
+      for (const n of readdirSync(p)) if (/^[0-9a-f]{64}$/.test(n)) ids.add(n);
+    } catch {
+      /* none */
+    }
+  }
+  return [...ids];
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading usage (stats)
+// ---------------------------------------------------------------------------------------
+
+export interface Usage {
+  cpuNs: number; // total CPU time used, ns
+  memUsage: number; // bytes, without the inactive page cache (as Docker shows it)
+  memLimit: number; // bytes (the host's memory when unlimited)
+  pids: number;
+  blkRead: number;
+  blkWrite: number;
+}
+
+function num(text: string | undefined): number {
+  const n = Number((text ?? '').trim());
+  return Number.isFinite(n) ? n : 0;
+}
+
+function statField(text: string | undefined, key: string): number {
+  const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+export function readUsage(id: string, hostMem: number): Usage {
+  const l = layout();
+  const u: Usage = { cpuNs: 0, memUsage: 0, memLimit: hostMem, pids: 0, blkRead: 0, blkWrite: 0 };
+  if (l.version === 2) {
+    const d = join(l.root, 'minidock', id);
+    u.cpuNs = statField(readText(join(d, 'cpu.stat')), 'usage_usec') * 1000;
+    u.memUsage = Math.max(0, num(readText(join(d, 'memory.current'))) - statField(readText(join(d, 'memory.stat')), 'inactive_file'));
+    const max = readText(join(d, 'memory.max'))?.trim();
+    if (max && max !== 'max') u.memLimit = Math.min(Number(max), hostMem);
+    u.pids = num(readText(join(d, 'pids.current')));
+    for (const line of (readText(join(d, 'io.stat')) ?? '').split('\n')) {
+      u.blkRead += Number(/rbytes=(\d+)/.exec(line)?.[1] ?? 0);
+      u.blkWrite += Number(/wbytes=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+    return u;
+  }
+  const at = (c: string, f: string) => {
+    const d = dirOf(id, c);
+    return d ? readText(join(d, f)) : undefined;
+  };
+  u.cpuNs = num(at('cpuacct', 'cpuacct.usage'));
+  u.memUsage = Math.max(0, num(at('memory', 'memory.usage_in_bytes')) - statField(at('memory', 'memory.stat'), 'total_inactive_file'));
+  const lim = num(at('memory', 'memory.limit_in_bytes'));
+  if (lim > 0) u.memLimit = Math.min(lim, hostMem);
+  u.pids = num(at('pids', 'pids.current'));
+  for (const line of (at('blkio', 'blkio.throttle.io_service_bytes_recursive') ?? '').split('\n')) {
+    const m = /^\S+ (Read|Write) (\d+)$/.exec(line);
+    if (m) m[1] === 'Read' ? (u.blkRead += Number(m[2])) : (u.blkWrite += Number(m[2]));
+  }
+  return u;
+}
