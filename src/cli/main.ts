@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--security-opt <opt>', 'Security options: no-new-privileges, seccomp=unconfined', collect, [])
       .option('-l, --label <key=value>', 'Set meta data on a container', collect, [])
       .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+      .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
       .argument('<image>', 'image to run')
       .argument('[command...]', 'command and arguments')
       .passThroughOptions();

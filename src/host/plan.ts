@@ -274,8 +274,18 @@ async function runBatch(b: Batch): Promise<{ applied: number; failedAt?: number;
  * PlanError. Returns the applied operations (so a caller can undo them later with undoOps).
  * In tolerant mode a failing op is skipped (batch by batch, op by op) and nothing throws.
  */
+/**
+ * --dry-run: while active, applyPlan only explains — every op is reported in the order it would
+ * be applied, none is run (see src/engine/network/dryrun.ts, which also sandboxes the state).
+ */
+export const dryRun = { active: false };
+
 export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Promise<Op[]> {
   const list = ops instanceof Plan ? ops.ops : ops;
+  if (dryRun.active) {
+    for (const b of toBatches(list)) for (const op of b.ops) opts.explain && explainOp(op).forEach((l) => opts.explain!(l));
+    return [...list];
+  }
   const applied: Op[] = [];
   // Kill points armed (crash tests): one op per batch, a pause point after each (state/pause.ts).
   const batches = pauseArmed() ? list.map((op) => ({ key: batchKey(op), ops: [op] })) : toBatches(list);

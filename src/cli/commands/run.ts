@@ -36,6 +36,7 @@ export interface RunFlags {
   readOnly?: boolean;
   label: string[];
   explain?: boolean;
+  dryRun?: boolean;
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -104,7 +105,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
 
   trace('image ready');
   pausePoint('run:image-ready');
-  const rec = await createContainer({
+  const createOpts: Parameters<typeof createContainer>[0] = {
     image,
     imageId: img.id,
     imageDisplay: image,
@@ -128,7 +129,9 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     readonly: !!f.readOnly,
     labels,
     hostConfig: limits,
-  });
+  };
+  if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start);
+  const rec = await createContainer(createOpts);
   // Docker sets HOSTNAME in the environment to the container's host name.
   if (!rec.Config.Env.some((e) => e.startsWith('HOSTNAME='))) {
     rec.Config.Env = mergeEnv(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${rec.Config.Hostname}`], rec.Config.Env);

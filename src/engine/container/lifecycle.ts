@@ -244,7 +244,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
   return opts.detach ? startDetached(rec) : runForeground(rec);
 }
 
-function explainProcess(rec: ContainerRecord, netns: string): string {
+export function explainProcess(rec: ContainerRecord, netns: string): string {
   const lower = [...rec.LayerDirs].reverse().join(':');
   return [
     '# the container process: new PID, mount, UTS and IPC namespaces' + (netns ? `, inside netns ${netns.split('/').pop()}` : ', on the host network'),

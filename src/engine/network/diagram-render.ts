@@ -153,7 +153,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 const M = 24; // outer margin
 const LANE = 16; // spacing of the MASQUERADE lanes on the left
-const CW = 340; // card width
+const CW = 370; // card width
 const GAP = 28; // between cards
 const PAD = 10; // inside cards
 const LH = 17; // line height in cards
@@ -196,7 +196,7 @@ function cardsOf(b: BridgeNode): Card[] {
   return cards;
 }
 
-const cardHeight = (c: Card) => PAD + c.lines.length * LH + PAD - 2;
+const cardHeight = (c: Card) => c.lines.length * LH + 2 * PAD + 10;
 
 /** Computes the whole layout: every text with its position, every shape. Pure. */
 export function layoutSvg(d: Diagram): SvgLayout {
@@ -285,7 +285,9 @@ export function layoutSvg(d: Diagram): SvgLayout {
         const mid = cx + CW / 2;
         line(mid, busY, mid, cardY, c.bad ? 'veth bad' : 'veth');
         shapes.push(`<circle cx="${mid}" cy="${busY}" r="3" class="port"/>`);
-        T(mid + 8, busY + 17, fit(c.hostLabel, 12, CW / 2 - 12), 12, c.bad && c.kind === 'stray' ? 'drift' : 'mono');
+        // The host end's label may run right up to the next card's veth line (or the canvas edge).
+        const room = i < row.length - 1 ? CW + GAP - 20 : width - 6 - (mid + 8);
+        T(mid + 8, busY + 17, fit(c.hostLabel, 12, room), 12, c.bad && c.kind === 'stray' ? 'drift' : 'mono');
         T(mid + 8, busY + 32, 'veth pair', 10, 'small');
         rect(cx, cardY, CW, h, c.bad ? 'card bad' : 'card');
         let ly = cardY + PAD + 2;
@@ -293,14 +295,16 @@ export function layoutSvg(d: Diagram): SvgLayout {
           ly += LH;
           if (l.port) {
             const p = l.port;
-            const from = fit(portFrom(p), 12, 150);
-            const fw = textWidth(from, 12) + 10;
+            const from = fit(portFrom(p), 11, 185);
+            const fw = textWidth(from, 11) + 10;
             shapes.push(`<rect x="${cx + PAD}" y="${ly - 13}" width="${fw}" height="17" rx="8" class="${p.inKernel ? 'pill' : 'pill bad'}"/>`);
-            T(cx + PAD + 5, ly, from, 12, 'mono');
+            T(cx + PAD + 5, ly - 1, from, 11, 'mono');
             const ax = cx + PAD + fw + 4;
             line(ax, ly - 4, ax + 26, ly - 4, p.inKernel ? 'dnat' : 'dnat bad', true);
             const toX = ax + 34;
-            T(toX, ly, fit(`${portTo(p)}${p.packets !== undefined ? ` [${pk(p.packets)}]` : ''}`, 12, cx + CW - PAD - toX), 12, 'mono');
+            const roomTo = cx + CW - PAD - toX;
+            const withPk = `${portTo(p)}${p.packets !== undefined ? ` [${pk(p.packets)}]` : ''}`;
+            T(toX, ly, fit(textWidth(withPk, 12) <= roomTo ? withPk : portTo(p), 12, roomTo), 12, 'mono');
           } else {
             T(cx + PAD, ly, fit(l.text, l.size, CW - 2 * PAD), l.size, l.cls);
           }

@@ -337,7 +337,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
     node.internal = !!n.internal;
     if (!masq && !n.internal) node.drift.push(`no MASQUERADE rule for ${n.subnet} (containers cannot reach the outside)`);
 
-    for (const c of (byNetwork.get(n.name) ?? []).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const c of (byNetwork.get(n.name) ?? []).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
       const ep = c.endpoint!;
       const cn: ContainerNode = {
         id: c.id,
