@@ -5,6 +5,7 @@ import { UserError } from './errors.js';
 import { trace } from '../state/trace.js';
 import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';
+import { registerSystemCommands } from './system.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 export const VERSION = '0.1.0';
@@ -194,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
 
   registerImageCommands(program);
   registerNetworkCommands(program);
+  registerSystemCommands(program);
 
   await program.parseAsync(argv);
   return typeof process.exitCode === 'number' ? process.exitCode : 0;

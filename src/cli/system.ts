@@ -1,0 +1,53 @@
+// `minidock system …`: prune (Docker's, plus minidock's reconciliation of the host with its
+// state), df. The work lives in src/engine/system/.
+import type { Command } from 'commander';
+
+function human(n: number): string {
+  const u = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < u.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(3).replace(/\.?0+$/, '')}${u[i]}`;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  process.stdout.write(question);
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    if (Buffer.concat(chunks).includes(10)) break;
+  }
+  const answer = Buffer.concat(chunks).toString('utf8').split('\n')[0].trim().toLowerCase();
+  return answer === 'y' || answer === 'yes';
+}
+
+export function registerSystemCommands(program: Command): void {
+  const sys = program.command('system').description('Manage minidock');
+  sys
+    .command('prune')
+    .description('Remove stopped containers, unused networks and dangling images, and release every leftover of a crash (netns, veth, rules, addresses, ports, cgroups, locks)')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .action(async (opts: { force?: boolean; explain?: boolean }) => {
+      if (!opts.force) {
+        const ok = await confirm(
+          'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n  - every host object minidock created that no container owns any more\n\nAre you sure you want to continue? [y/N] ',
+        );
+        if (!ok) return;
+      }
+      const { systemPrune } = await import('../engine/system/prune.js');
+      const explain = opts.explain ? (l: string) => process.stderr.write(l + '\n') : undefined;
+      const r = await systemPrune({ docker: true, explain });
+      const out: string[] = [];
+      if (r.containers.length) out.push('Deleted Containers:', ...r.containers, '');
+      if (r.networks.length) out.push('Deleted Networks:', ...r.networks, '');
+      if (r.images.length) out.push('Deleted Images:', ...r.images, '');
+      if (r.repaired.length) out.push('Released leftovers:', ...r.repaired, '');
+      if (r.foreign.length) out.push('Not minidock-of-this-root (left alone):', ...r.foreign, '');
+      out.push(`Total reclaimed space: ${human(r.reclaimed)}`);
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}

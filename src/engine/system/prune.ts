@@ -1,0 +1,437 @@
+// `minidock system prune`: Docker's (stopped containers, unused networks, dangling images) plus
+// minidock's own reconciliation of the host with its state — what a CLI killed half-way, a
+// watcher that died, a reboot or another tool left behind.
+//
+// Order matters and every step is idempotent, so a prune killed half-way is finished by the next:
+//   1. containers whose `rm` was interrupted (a `removing` mark, or a directory without a
+//      record: a create killed between mkdir and the record) are removed;
+//   2. a container that is not busy (owners.ts) but still holds its network is unwired through
+//      the network layer's own teardown (the same plan ops `rm --explain` shows), its cgroup
+//      removed; stopped containers are then removed (Docker's prune);
+//   3. endpoint files, IPAM allocations and port reservations of no busy container are
+//      released, under the `network` lock, re-checking "busy" there;
+//   4. the kernel is scanned (in the current network namespace: veths md…, iptables rules in
+//      minidock's chains; globally: /run/netns/minidock-…, cgroups minidock/…) and what belongs
+//      to no busy container is removed with plan ops. A global object (netns, cgroup) is only
+//      touched when it can be tied to this state root or to this host namespace, so a second
+//      state root (another user, a test) never loses its containers' namespaces;
+//   5. lock directories of dead processes and temporary files of interrupted atomic writes go;
+//   6. dangling images and unreferenced layers (image store's own prune).
+// Nothing without a minidock name (md…, minidock-…, MINIDOCK… chains, `minidock` comments) is
+// ever looked at, let alone removed.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyPlan, type IpOp, type Op } from '../../host/plan.js';
+import { run } from '../../host/exec.js';
+import { paths } from '../../state/paths.js';
+import { withLock } from '../../state/lock.js';
+import { files, loadRecord, saveRecord, stateOf } from '../container/record.js';
+import { ageMs, isBusy, lockHolder, ownerOf, pidAlive, readOwners } from './owners.js';
+
+export interface PruneOptions {
+  /** Docker's part too (remove stopped containers, unused networks, dangling images). */
+  docker: boolean;
+  explain?: (line: string) => void;
+}
+
+export interface PruneReport {
+  containers: string[];
+  networks: string[];
+  images: string[];
+  reclaimed: number;
+  /** minidock's own reconciliation: one line per leftover released */
+  repaired: string[];
+  /** things that look like minidock's but belong to no container of this root: left alone */
+  foreign: string[];
+}
+
+const ID_DIR = /^[0-9a-f]{64}$/;
+
+async function network() {
+  return import('../network/index.js');
+}
+
+/** Releases what a non-busy container still holds (network, cgroup); keeps the container. */
+async function unwireIfIdle(id: string, r: PruneReport, explain?: (l: string) => void): Promise<void> {
+  await withLock(`c-${id}`, async () => {
+    if (isBusyExceptLock(id)) return;
+    const rec = loadRecord(id);
+    const net = await network();
+    const hasNet = existsSync(net.netnsPathOf(id)) || hasEndpoint(id);
+    if (rec?.Wired || hasNet) {
+      await net.teardownContainerNetwork(id, rec?.NetworkSettings ?? undefined, { explain });
+      r.repaired.push(`released the network of ${rec ? rec.Name : id.slice(0, 12)} (its process is gone)`);
+    }
+    if (removeCgroupOf(id)) r.repaired.push(`removed the cgroup of ${rec ? rec.Name : id.slice(0, 12)}`);
+    if (rec?.Wired) {
+      rec.Wired = false;
+      saveRecord(rec);
+    }
+  });
+}
+
+/** Busy, ignoring the c-<id> lock (which the caller holds). */
+function isBusyExceptLock(id: string): boolean {
+  const rec = loadRecord(id);
+  if (rec && stateOf(rec).Running) return true;
+  return liveShim(id);
+}
+
+function liveShim(id: string): boolean {
+  // cheap: only the processes whose cmdline names this container's directory
+  for (const pid of safeReaddir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmd.startsWith('/') && cmd.split('\0')[0].endsWith('minidock-shim') && cmd.includes(files.dir(id) + '/')) return true;
+  }
+  return false;
+}
+
+function hasEndpoint(id: string): boolean {
+  return safeReaddir(join(paths.networks(), 'endpoints')).some((f) => f === `${id}.json` || f.startsWith(`${id}-`));
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+let cgroupsMod: typeof import('../../runtime/cgroups.js') | undefined;
+async function loadCgroups(): Promise<void> {
+  try {
+    cgroupsMod = await import('../../runtime/cgroups.js');
+  } catch {
+    cgroupsMod = undefined;
+  }
+}
+
+function removeCgroupOf(id: string): boolean {
+  if (!cgroupsMod) return false;
+  try {
+    if (cgroupsMod.existingCgroupDirs(id).length === 0) return false;
+    cgroupsMod.removeCgroup(id);
+    return cgroupsMod.existingCgroupDirs(id).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Finishes an interrupted removal / create. */
+async function finishRemoval(id: string, r: PruneReport, explain?: (l: string) => void): Promise<boolean> {
+  return withLock(`c-${id}`, async () => {
+    const dir = files.dir(id);
+    if (!existsSync(dir)) return false;
+    const rec = loadRecord(id);
+    const interrupted = existsSync(files.removing(id)) || !rec;
+    if (!interrupted || isBusyExceptLock(id)) return false;
+    // A directory without a record: `create` holds the `containers` lock from mkdir to the
+    // record, so while a live process holds it, this one may still be being created.
+    if (!rec && lockHolder('containers') !== undefined) return false;
+    const net = await network();
+    await net.teardownContainerNetwork(id, rec?.NetworkSettings ?? undefined, { explain });
+    removeCgroupOf(id);
+    rmSync(dir, { recursive: true, force: true });
+    r.repaired.push(`finished removing ${rec ? rec.Name : id.slice(0, 12)} (an interrupted ${rec ? 'rm' : 'create or rm'})`);
+    return true;
+  });
+}
+
+export async function systemPrune(o: PruneOptions): Promise<PruneReport> {
+  const r: PruneReport = { containers: [], networks: [], images: [], reclaimed: 0, repaired: [], foreign: [] };
+  const explain = o.explain;
+  await loadCgroups();
+
+  // 1 + 2: containers.
+  for (const id of safeReaddir(paths.containers()).filter((n) => ID_DIR.test(n))) {
+    if (await finishRemoval(id, r, explain)) continue;
+    const rec = loadRecord(id);
+    if (!rec) continue;
+    await unwireIfIdle(id, r, explain);
+    if (!o.docker) continue;
+    const st = stateOf(rec);
+    if (st.Running || isBusy(id)) continue;
+    const { removeContainer } = await import('../container/lifecycle.js');
+    try {
+      await removeContainer(id, { force: false, explain });
+      r.containers.push(id);
+    } catch {
+      /* started meanwhile */
+    }
+  }
+
+  // 3 + 4: network state and kernel objects.
+  await reconcileNetwork(r, explain);
+  reconcileCgroups(r);
+
+  // Docker's unused networks: user-defined networks no container is attached to.
+  if (o.docker) await pruneNetworks(r);
+
+  // 5: locks and temporary files of dead processes.
+  cleanLocks(r);
+  cleanTmpFiles(r);
+
+  // 6: images.
+  if (o.docker) {
+    try {
+      const { pruneImages } = await import('../image/remove.js');
+      const p = await pruneImages(false);
+      r.images.push(...p.lines);
+      r.reclaimed += p.reclaimed;
+    } catch (e) {
+      r.repaired.push(`image prune failed: ${(e as Error).message}`);
+    }
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- network reconciliation
+
+interface LinkJson {
+  ifname: string;
+  linkinfo?: { info_kind?: string };
+  master?: string;
+}
+
+async function hostLinks(): Promise<LinkJson[]> {
+  const res = await run('ip', ['-j', '-d', 'link', 'show'], { allowFail: true });
+  if (res.code !== 0) return [];
+  return JSON.parse(res.stdout || '[]') as LinkJson[];
+}
+
+/** The id prefix a minidock host veth name stands for (`md<12hex>` or `md<10hex>x<n>`). */
+export function vethOwnerPrefix(name: string): string | undefined {
+  const m = /^md([0-9a-f]{12})$/.exec(name) ?? /^md([0-9a-f]{10})x\d+$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+/** The id prefix of a container netns name (`minidock-<12hex>`). */
+export function netnsOwnerPrefix(name: string): string | undefined {
+  const m = /^minidock-([0-9a-f]{12})$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+/** `minidock <12hex> <name>` → the 12 hex of the container a rule belongs to. */
+export function ruleOwnerPrefix(comment: string): string | undefined {
+  const m = /^minidock ([0-9a-f]{12})(?: |$)/.exec(comment);
+  return m ? m[1] : undefined;
+}
+
+async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): Promise<void> {
+  const net = await network();
+  const { listNetworkRecords, endpointsDir } = await import('../network/networks.js');
+  const { releaseAddresses, readIpam } = await import('../network/ipam.js');
+  const { readHeldPorts, releasePorts } = await import('../network/portalloc.js');
+  const { iptablesSave, chains } = await import('../network/firewall/iptables.js');
+
+  // Endpoints of containers that are not busy (or not of this root any more): full teardown.
+  let owners = readOwners();
+  const epIds = new Set(safeReaddir(endpointsDir()).map((f) => /^([0-9a-f]{64})(?:-[0-9a-f]+)?\.json$/.exec(f)?.[1]).filter((x): x is string => !!x));
+  for (const id of epIds) {
+    if (owners.busy.has(id)) continue;
+    if (owners.all.includes(id)) {
+      await unwireIfIdle(id, r, explain);
+      continue;
+    }
+    await net.teardownContainerNetwork(id, undefined, { explain });
+    r.repaired.push(`released the network endpoint of a container that no longer exists (${id.slice(0, 12)})`);
+  }
+
+  // Addresses and ports held for containers that are neither busy nor wired.
+  await withLock('network', () => {
+    owners = readOwners();
+    const keep = (id: string) => owners.busy.has(id) || (owners.all.includes(id) && (loadRecord(id)?.Wired ?? false));
+    for (const n of listNetworkRecords()) {
+      const st = readIpam(n.Id);
+      if (!st) continue;
+      for (const [ip, id] of Object.entries(st.allocated)) {
+        if (keep(id) || isBusy(id)) continue;
+        releaseAddresses(n.Id, id);
+        r.repaired.push(`released address ${ip} on ${n.Name} (held for ${id.slice(0, 12)}, which holds nothing)`);
+      }
+    }
+    for (const h of readHeldPorts()) {
+      if (keep(h.containerId) || isBusy(h.containerId)) continue;
+      releasePorts(h.containerId);
+      r.repaired.push(`released host port ${h.hostIp || '0.0.0.0'}:${h.hostPort}/${h.proto} (held for ${h.containerId.slice(0, 12)})`);
+    }
+    // IPAM files of networks that no longer exist.
+    const netIds = new Set(listNetworkRecords().map((n) => n.Id));
+    for (const f of safeReaddir(join(paths.networks(), 'ipam'))) {
+      const nid = f.replace(/\.json$/, '');
+      if (/^[0-9a-f]{64}\.json$/.test(f) && !netIds.has(nid)) {
+        rmSync(join(paths.networks(), 'ipam', f), { force: true });
+        r.repaired.push(`removed the address table of a network that no longer exists (${nid.slice(0, 12)})`);
+      }
+    }
+  });
+
+  // The kernel. Re-read owners: teardowns above changed nothing busy, but time passed.
+  owners = readOwners();
+  const busyIds = [...owners.busy];
+  const wiredIds = owners.all.filter((id) => owners.busy.has(id) || loadRecord(id)?.Wired);
+  const ops: Op[] = [];
+  const why: string[] = [];
+
+  // veths in this network namespace.
+  const links = await hostLinks();
+  const orphanVeth = new Set<string>();
+  for (const l of links) {
+    if (l.linkinfo?.info_kind !== 'veth') continue;
+    const p = vethOwnerPrefix(l.ifname);
+    if (!p || ownerOf(p, wiredIds)) continue;
+    orphanVeth.add(p);
+    ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover veth pair ${l.ifname}: no container owns it` });
+    why.push(`removed veth ${l.ifname} (no container owns it)`);
+  }
+
+  // netns: only those tied to this root (a container directory or endpoint of ours), or whose
+  // veth was in this network namespace; others belong to another state root and are reported.
+  for (const name of safeReaddir('/run/netns')) {
+    const p = netnsOwnerPrefix(name);
+    if (!p) continue;
+    const owner = ownerOf(p, owners.all);
+    if (owner && (owners.busy.has(owner) || loadRecord(owner)?.Wired)) continue;
+    if (owner || orphanVeth.has(p)) {
+      ops.push({ kind: 'ip', args: ['netns', 'del', name], why: `remove the leftover network namespace ${name}: no container owns it` } satisfies IpOp);
+      why.push(`removed network namespace ${name} (no container owns it)`);
+    } else {
+      r.foreign.push(`network namespace ${name}: no container of this state root (${paths.root()}) owns it; left alone`);
+    }
+  }
+
+  // iptables rules of containers (comment `minidock <id12> …`) in minidock's chains.
+  let saved: Awaited<ReturnType<typeof iptablesSave>> | undefined;
+  try {
+    saved = await iptablesSave();
+  } catch {
+    saved = undefined;
+  }
+  if (saved) {
+    const { splitSaveLine } = await import('../network/firewall/iptables.js');
+    const ours = new Set(Object.values(chains()) as string[]);
+    const netNames = new Set(listNetworkRecords().map((n) => n.Name));
+    for (const [table, lines] of saved.rules) {
+      for (const line of lines) {
+        const chain = line.split(' ')[1];
+        if (!ours.has(chain)) continue;
+        const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
+        const cm = m ? (m[1] ?? m[2]).replace(/\\(.)/g, '$1') : '';
+        const p = ruleOwnerPrefix(cm);
+        const netOf = /^minidock net (\S+): /.exec(cm)?.[1];
+        let orphan = false;
+        if (p) orphan = !ownerOf(p, wiredIds);
+        else if (netOf) orphan = !netNames.has(netOf);
+        if (!orphan) continue;
+        ops.unshift({ kind: 'iptables', table: table as 'nat', args: splitSaveLine(line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${cm}): no container or network owns it` });
+        why.unshift(`removed rule in ${table}/${chain} (${cm})`);
+      }
+    }
+  }
+
+  if (ops.length) {
+    await applyPlan(ops, { explain, tolerant: true });
+    r.repaired.push(...why);
+  }
+}
+
+function reconcileCgroups(r: PruneReport): void {
+  if (!cgroupsMod) return;
+  let ids: string[] = [];
+  try {
+    ids = cgroupsMod.listCgroupIds();
+  } catch {
+    return;
+  }
+  const owners = readOwners();
+  for (const id of ids) {
+    if (owners.busy.has(id)) continue;
+    const ours = owners.all.includes(id);
+    // Another state root's container may be starting: only an empty cgroup of nobody here that
+    // has been there a while is taken as a leftover.
+    if (!ours) {
+      const dirs = cgroupsMod.existingCgroupDirs(id);
+      const empty = dirs.every((d) => (readText(join(d, 'cgroup.procs')) ?? '').trim() === '');
+      if (!empty || Math.min(...dirs.map(ageMs)) < 60_000) {
+        r.foreign.push(`cgroup minidock/${id.slice(0, 12)}: no container of this state root owns it; left alone`);
+        continue;
+      }
+    }
+    if (removeCgroupOf(id)) r.repaired.push(`removed cgroup minidock/${id.slice(0, 12)} (no running container)`);
+  }
+}
+
+function readText(f: string): string | undefined {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function pruneNetworks(r: PruneReport): Promise<void> {
+  // The user-network API (issue 4) removes a network with its bridge and rules; use it when
+  // present. The default networks (bridge, host, none) are never pruned.
+  const mod = (await network()) as unknown as Record<string, unknown>;
+  const remove = mod.removeNetwork as ((ref: string) => Promise<unknown>) | undefined;
+  if (typeof remove !== 'function') return;
+  const { listNetworkRecords, listEndpoints } = await import('../network/networks.js');
+  const used = new Set(listEndpoints().map((e) => e.networkId));
+  for (const n of listNetworkRecords()) {
+    if (['bridge', 'host', 'none'].includes(n.Name) || used.has(n.Id)) continue;
+    try {
+      await remove(n.Name);
+      r.networks.push(n.Name);
+    } catch {
+      /* in use meanwhile */
+    }
+  }
+}
+
+function cleanLocks(r: PruneReport): void {
+  for (const d of safeReaddir(paths.locks())) {
+    if (!d.endsWith('.lock')) continue;
+    const dir = join(paths.locks(), d);
+    const pidText = readText(join(dir, 'pid'));
+    const pid = Number(pidText);
+    const dead = pidText !== undefined ? Number.isInteger(pid) && pid > 0 && !pidAlive(pid) : ageMs(dir) > 15_000;
+    if (!dead) continue;
+    rmSync(dir, { recursive: true, force: true });
+    r.repaired.push(`removed lock ${d.replace(/\.lock$/, '')} of a dead process`);
+  }
+}
+
+/** `<file>.tmp-<pid>-<n>` left by an atomic write whose process died before the rename. */
+function cleanTmpFiles(r: PruneReport): void {
+  const walk = (dir: string, depth: number): void => {
+    for (const n of safeReaddir(dir)) {
+      const p = join(dir, n);
+      const m = /\.tmp-(\d+)-\d+$/.exec(n);
+      if (m) {
+        if (!pidAlive(Number(m[1]))) {
+          rmSync(p, { force: true });
+          r.repaired.push(`removed ${p.slice(paths.root().length + 1)} (an interrupted write)`);
+        }
+        continue;
+      }
+      if (depth > 0 && !['upper', 'work', 'rootfs', 'layers', 'blobs'].includes(n)) {
+        let isDir = false;
+        try {
+          isDir = statSync(p).isDirectory();
+        } catch {
+          /* gone */
+        }
+        if (isDir) walk(p, depth - 1);
+      }
+    }
+  };
+  walk(paths.root(), 3);
+}
+
