@@ -18,7 +18,7 @@ export DEBIAN_FRONTEND=noninteractive
 # the shim, and socat for the network tests.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  iproute2 iptables nftables util-linux busybox-static attr gcc libc6-dev socat procps ca-certificates >/dev/null
+  iproute2 iptables nftables util-linux busybox-static attr gcc libc6-dev socat procps ca-certificates docker-registry skopeo >/dev/null
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent

@@ -348,7 +348,7 @@ export function mdIn(root: string, args: string[], opts: { input?: string | Buff
 }
 
 /** The static busybox binary (for images that can run). */
-export function busyboxEntries(applets: string[] = ['sh', 'cat', 'ls', 'echo', 'pwd', 'id', 'readlink', 'test', 'stat']): TarEntry[] {
+export function busyboxEntries(applets: string[] = ['sh', 'cat', 'ls', 'echo', 'pwd', 'id', 'readlink', 'test', 'stat', 'sleep', 'true']): TarEntry[] {
   const bin = readFileSync('/bin/busybox');
   return [
     { path: 'bin', type: 'dir', mode: 0o755 },
