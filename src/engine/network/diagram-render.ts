@@ -383,7 +383,7 @@ export function renderSvg(d: Diagram): string {
 
 // ================================================================= dot
 
-const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 export function renderDot(d: Diagram): string {
   const o: string[] = [];
