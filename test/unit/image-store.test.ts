@@ -184,11 +184,19 @@ describe.skipIf(!haveBusybox)('builtin busybox', () => {
 });
 
 describe('missing images', () => {
-  it('ensureImage of anything but the builtin is not found (pull comes later)', async () => {
-    const e = await rejection(ensureImage('nginx'));
-    expect(e.message).toBe("Unable to find image 'nginx:latest' locally");
+  it('ensureImage of anything but the builtin is pulled (here: an unreachable loopback registry)', async () => {
+    const writes: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (writes.push(String(s)), true)) as typeof process.stderr.write;
+    let e: UserError;
+    try {
+      e = await rejection(ensureImage('127.0.0.1:1/x/y:t'));
+    } finally {
+      process.stderr.write = orig;
+    }
+    expect(writes[0]).toBe("Unable to find image '127.0.0.1:1/x/y:t' locally\n");
+    expect(e.message).toMatch(/^cannot reach registry 127\.0\.0\.1:1/);
     expect(e.exitCode).toBe(125);
-    expect((await rejection(ensureImage('localhost:5000/x/y:t'))).message).toBe("Unable to find image 'localhost:5000/x/y:t' locally");
     expect((await rejection(ensureImage(`sha256:${'0'.repeat(64)}`))).message).toMatch(/^No such image/);
     expect((await rejection(ensureImage('Foo'))).message).toMatch(/^invalid reference format/);
     expect(listImages()).toEqual([]);
