@@ -1001,9 +1001,10 @@ static void mask_kernel_files(void)
     }
 }
 
-/* Capabilities down to the configured set (Docker's 14 by default) (bounding, permitted, effective; none inheritable
- * or ambient), then groups, gid, uid. Once uid is not 0 the kernel also empties the
- * permitted and effective sets, exactly as with Docker's --user. */
+/* The bounding set down to the configured capabilities (Docker's 14 by default; none
+ * inheritable or ambient), then groups, gid, uid, then permitted and effective. Once uid
+ * is not 0 the kernel has emptied permitted and effective, exactly as with Docker's
+ * --user. */
 static void drop_privileges(void)
 {
     /* Our own pipes and pty go to the user, so it can reopen /dev/stdout and friends. */
@@ -1023,20 +1024,25 @@ static void drop_privileges(void)
             csys("drop capability %d", c);
     }
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-    struct __user_cap_data_struct data[2];
-    memset(data, 0, sizeof data);
-    data[0].effective = data[0].permitted = (uint32_t)keep;
-    data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
-    if (syscall(SYS_capset, &hdr, data) < 0)
-        csys("set capabilities");
 
+    /* Ids before the capability sets (as runc): setgroups and setgid need CAP_SETGID,
+     * which the final set may not have (--cap-drop ALL). */
     if (setgroups(cfg.group.n, g_groups) < 0)
         csys("setgroups");
     if (setgid(g_gid) < 0)
         csys("setgid %u", (unsigned)g_gid);
     if (setuid(g_uid) < 0)
         csys("setuid %u", (unsigned)g_uid);
+
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (g_uid == 0) { /* a non-root uid already lost them all in setuid */
+        data[0].effective = data[0].permitted = (uint32_t)keep;
+        data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+    }
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        csys("set capabilities");
 }
 
 /* Everything but 0, 1, 2 and the error pipe (CVE-2024-21626). The pipe moves to 3 so a
