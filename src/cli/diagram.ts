@@ -86,7 +86,7 @@ export async function rulesCommand(target: string | undefined, opts: { watch?: b
       previous = f.counters;
       await new Promise<void>((res) => {
         wake = res;
-        setTimeout(res, every * 1000).unref();
+        setTimeout(res, every * 1000);
       });
     }
   } finally {
