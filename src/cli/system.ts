@@ -46,7 +46,7 @@ export function registerSystemCommands(program: Command): void {
       if (r.networks.length) out.push('Deleted Networks:', ...r.networks, '');
       if (r.images.length) out.push('Deleted Images:', ...r.images, '');
       if (r.repaired.length) out.push('Released leftovers:', ...r.repaired, '');
-      if (r.foreign.length) out.push('Not minidock-of-this-root (left alone):', ...r.foreign, '');
+      if (r.foreign.length) out.push('Left alone (named like minidock\'s, but no container or network of this state root owns them):', ...r.foreign, '');
       out.push(`Total reclaimed space: ${human(r.reclaimed)}`);
       process.stdout.write(out.join('\n') + '\n');
     });

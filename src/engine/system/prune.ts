@@ -172,7 +172,8 @@ export async function systemPrune(o: PruneOptions): Promise<PruneReport> {
   reconcileCgroups(r);
 
   // Docker's unused networks: user-defined networks no container is attached to.
-  if (o.docker) await pruneNetworks(r);
+  if (o.docker) await pruneNetworks(r, explain);
+  await reconcileBridges(r, explain);
 
   // 5: locks and temporary files of dead processes.
   cleanLocks(r);
@@ -273,73 +274,76 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
     }
   });
 
-  // The kernel. Re-read owners: teardowns above changed nothing busy, but time passed.
-  owners = readOwners();
-  const busyIds = [...owners.busy];
-  const wiredIds = owners.all.filter((id) => owners.busy.has(id) || loadRecord(id)?.Wired);
-  const ops: Op[] = [];
-  const why: string[] = [];
+  // The kernel, under the `network` lock: a network being created has its rules before its
+  // record, and a container being wired is busy (it holds its own lock).
+  await withLock('network', async () => {
+    // The kernel. Re-read owners: teardowns above changed nothing busy, but time passed.
+    owners = readOwners();
+    const wiredIds = owners.all.filter((id) => owners.busy.has(id) || loadRecord(id)?.Wired);
+    const ops: Op[] = [];
+    const why: string[] = [];
 
-  // veths in this network namespace.
-  const links = await hostLinks();
-  const orphanVeth = new Set<string>();
-  for (const l of links) {
-    if (l.linkinfo?.info_kind !== 'veth') continue;
-    const p = vethOwnerPrefix(l.ifname);
-    if (!p || ownerOf(p, wiredIds)) continue;
-    orphanVeth.add(p);
-    ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover veth pair ${l.ifname}: no container owns it` });
-    why.push(`removed veth ${l.ifname} (no container owns it)`);
-  }
-
-  // netns: only those tied to this root (a container directory or endpoint of ours), or whose
-  // veth was in this network namespace; others belong to another state root and are reported.
-  for (const name of safeReaddir('/run/netns')) {
-    const p = netnsOwnerPrefix(name);
-    if (!p) continue;
-    const owner = ownerOf(p, owners.all);
-    if (owner && (owners.busy.has(owner) || loadRecord(owner)?.Wired)) continue;
-    if (owner || orphanVeth.has(p)) {
-      ops.push({ kind: 'ip', args: ['netns', 'del', name], why: `remove the leftover network namespace ${name}: no container owns it` } satisfies IpOp);
-      why.push(`removed network namespace ${name} (no container owns it)`);
-    } else {
-      r.foreign.push(`network namespace ${name}: no container of this state root (${paths.root()}) owns it; left alone`);
+    // veths in this network namespace.
+    const links = await hostLinks();
+    const orphanVeth = new Set<string>();
+    for (const l of links) {
+      if (l.linkinfo?.info_kind !== 'veth') continue;
+      const p = vethOwnerPrefix(l.ifname);
+      if (!p || ownerOf(p, wiredIds)) continue;
+      orphanVeth.add(p);
+      ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover veth pair ${l.ifname}: no container owns it` });
+      why.push(`removed veth ${l.ifname} (no container owns it)`);
     }
-  }
 
-  // iptables rules of containers (comment `minidock <id12> …`) in minidock's chains.
-  let saved: Awaited<ReturnType<typeof iptablesSave>> | undefined;
-  try {
-    saved = await iptablesSave();
-  } catch {
-    saved = undefined;
-  }
-  if (saved) {
-    const { splitSaveLine } = await import('../network/firewall/iptables.js');
-    const ours = new Set(Object.values(chains()) as string[]);
-    const netNames = new Set(listNetworkRecords().map((n) => n.Name));
-    for (const [table, lines] of saved.rules) {
-      for (const line of lines) {
-        const chain = line.split(' ')[1];
-        if (!ours.has(chain)) continue;
-        const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
-        const cm = m ? (m[1] ?? m[2]).replace(/\\(.)/g, '$1') : '';
-        const p = ruleOwnerPrefix(cm);
-        const netOf = /^minidock net (\S+): /.exec(cm)?.[1];
-        let orphan = false;
-        if (p) orphan = !ownerOf(p, wiredIds);
-        else if (netOf) orphan = !netNames.has(netOf);
-        if (!orphan) continue;
-        ops.unshift({ kind: 'iptables', table: table as 'nat', args: splitSaveLine(line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${cm}): no container or network owns it` });
-        why.unshift(`removed rule in ${table}/${chain} (${cm})`);
+    // netns: only those tied to this root (a container directory or endpoint of ours), or whose
+    // veth was in this network namespace; others belong to another state root and are reported.
+    for (const name of safeReaddir('/run/netns')) {
+      const p = netnsOwnerPrefix(name);
+      if (!p) continue;
+      const owner = ownerOf(p, owners.all);
+      if (owner && (owners.busy.has(owner) || loadRecord(owner)?.Wired)) continue;
+      if (owner || orphanVeth.has(p)) {
+        ops.push({ kind: 'ip', args: ['netns', 'del', name], why: `remove the leftover network namespace ${name}: no container owns it` } satisfies IpOp);
+        why.push(`removed network namespace ${name} (no container owns it)`);
+      } else {
+        r.foreign.push(`network namespace ${name}: no container of this state root (${paths.root()}) owns it; left alone`);
       }
     }
-  }
 
-  if (ops.length) {
-    await applyPlan(ops, { explain, tolerant: true });
-    r.repaired.push(...why);
-  }
+    // iptables rules of containers (comment `minidock <id12> …`) in minidock's chains.
+    let saved: Awaited<ReturnType<typeof iptablesSave>> | undefined;
+    try {
+      saved = await iptablesSave();
+    } catch {
+      saved = undefined;
+    }
+    if (saved) {
+      const { splitSaveLine } = await import('../network/firewall/iptables.js');
+      const ours = new Set(Object.values(chains()) as string[]);
+      const netNames = new Set(listNetworkRecords().map((n) => n.Name));
+      for (const [table, lines] of saved.rules) {
+        for (const line of lines) {
+          const chain = line.split(' ')[1];
+          if (!ours.has(chain)) continue;
+          const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
+          const cm = m ? (m[1] ?? m[2]).replace(/\\(.)/g, '$1') : '';
+          const p = ruleOwnerPrefix(cm);
+          const netOf = /^minidock net (\S+): /.exec(cm)?.[1];
+          let orphan = false;
+          if (p) orphan = !ownerOf(p, wiredIds);
+          else if (netOf) orphan = !netNames.has(netOf);
+          if (!orphan) continue;
+          ops.unshift({ kind: 'iptables', table: table as 'nat', args: splitSaveLine(line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${cm}): no container or network owns it` });
+          why.unshift(`removed rule in ${table}/${chain} (${cm})`);
+        }
+      }
+    }
+
+    if (ops.length) {
+      await applyPlan(ops, { explain, tolerant: true });
+      r.repaired.push(...why);
+    }
+  });
 }
 
 function reconcileCgroups(r: PruneReport): void {
@@ -376,23 +380,35 @@ function readText(f: string): string | undefined {
   }
 }
 
-async function pruneNetworks(r: PruneReport): Promise<void> {
-  // The user-network API (issue 4) removes a network with its bridge and rules; use it when
-  // present. The default networks (bridge, host, none) are never pruned.
-  const mod = (await network()) as unknown as Record<string, unknown>;
-  const remove = mod.removeNetwork as ((ref: string) => Promise<unknown>) | undefined;
-  if (typeof remove !== 'function') return;
-  const { listNetworkRecords, listEndpoints } = await import('../network/networks.js');
-  const used = new Set(listEndpoints().map((e) => e.networkId));
-  for (const n of listNetworkRecords()) {
-    if (['bridge', 'host', 'none'].includes(n.Name) || used.has(n.Id)) continue;
-    try {
-      await remove(n.Name);
-      r.networks.push(n.Name);
-    } catch {
-      /* in use meanwhile */
+async function pruneNetworks(r: PruneReport, explain?: (l: string) => void): Promise<void> {
+  // The default networks (bridge, host, none) are never pruned; user networks no container uses are.
+  const { pruneNetworks: prune } = await import('../network/usernet.js');
+  r.networks.push(...(await prune(explain)));
+}
+
+/** `mdbr-<10hex>`: the bridge of a user network (usernet.ts userBridgeName). */
+export function isUserBridgeName(name: string): boolean {
+  return /^mdbr-[0-9a-f]{10}$/.test(name);
+}
+
+/** Bridges minidock named (mdbr-…) that no network record names: a `network create` killed half-way. */
+async function reconcileBridges(r: PruneReport, explain?: (l: string) => void): Promise<void> {
+  const { listNetworkRecords } = await import('../network/networks.js');
+  await withLock('network', async () => {
+    const named = new Set(listNetworkRecords().map((n) => n.Bridge).filter(Boolean));
+    const links = await hostLinks();
+    const ops: Op[] = [];
+    for (const l of links) {
+      if (l.linkinfo?.info_kind !== 'bridge' || !isUserBridgeName(l.ifname) || named.has(l.ifname)) continue;
+      if (links.some((x) => x.master === l.ifname)) {
+        r.foreign.push(`bridge ${l.ifname}: no network owns it, but interfaces are plugged into it; left alone`);
+        continue;
+      }
+      ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover bridge ${l.ifname}: no network owns it (an interrupted network create)` });
+      r.repaired.push(`removed bridge ${l.ifname} (no network owns it)`);
     }
-  }
+    if (ops.length) await applyPlan(ops, { explain, tolerant: true });
+  });
 }
 
 function cleanLocks(r: PruneReport): void {
