@@ -69,6 +69,8 @@ function evalAction(action: string, data: Value): string {
   }
 }
 
+const KNOWN_FUNCS = new Set(['json', 'index', 'upper', 'lower', 'len', 'join']);
+
 export interface Template {
   table: boolean;
   render: (data: Value) => string;
@@ -93,6 +95,11 @@ export function parseTemplate(src: string): Template {
     if (close < 0) throw new UserError(`template parsing error: unclosed action in "${src}"`);
     parts.push({ action: text.slice(open + 2, close).trim() });
     i = close + 2;
+  }
+  // Go checks function names when it parses, so a bad one fails even when there is nothing to print.
+  for (const p of parts) {
+    const word = p.action !== undefined ? /^([A-Za-z_]\w*)/.exec(p.action)?.[1] : undefined;
+    if (word && !KNOWN_FUNCS.has(word)) throw new UserError(`template parsing error: function "${word}" not defined`);
   }
   return {
     table,

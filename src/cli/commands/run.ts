@@ -85,6 +85,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   const cfg = img.config.config ?? {};
   if (f.publishAll) ports = [...ports, ...publishAllPorts(Object.keys(cfg.ExposedPorts ?? {}), ports)];
   if (mode.start) await checkPortsFree(ports);
+  if (f.user) (await import('../../engine/system/validate.js')).checkUserInImage(f.user, img.layerDirs);
 
   let entrypoint: string[] | null = cfg.Entrypoint ?? null;
   let cmd: string[] | null = cfg.Cmd ?? null;
