@@ -245,8 +245,12 @@ describe.skipIf(!haveRegistry)('pull from a real registry', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(px.tokenRequests.length).toBeGreaterThanOrEqual(1);
       expect(px.tokenRequests[0]).toEqual({ scope: ['repository:multi:pull'], service: 'minidock-test', basic: undefined });
-      expect(px.requests[0]).toEqual({ path: '/v2/multi/manifests/1', auth: undefined });
-      expect(px.requests.slice(1).every((q) => q.auth === 'Bearer')).toBe(true);
+      // GET /v2/ (plain HTTP probe of a loopback registry), then the challenge on the manifest
+      expect(px.requests.slice(0, 2)).toEqual([
+        { path: '/v2/', auth: undefined },
+        { path: '/v2/multi/manifests/1', auth: undefined },
+      ]);
+      expect(px.requests.slice(2).every((q) => q.auth === 'Bearer')).toBe(true);
       expect(px.requests.filter((q) => q.path.includes('/blobs/')).length).toBe(4); // config + 3 layers
     });
 

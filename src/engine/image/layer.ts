@@ -195,6 +195,8 @@ export class LayerWriter {
   private readonly whiteouts = new Set<string>();
   private readonly opaques = new Set<string>();
   private readonly dirTimes = new Map<string, { atime: number; mtime: number }>();
+  /** Directories (relative) this writer made or checked with lstat: real directories, no links. */
+  private readonly knownDirs = new Set<string>();
   private error: Error | undefined;
 
   constructor(readonly root: string) {}
@@ -219,11 +221,15 @@ export class LayerWriter {
     const parts = rel === '' ? [] : rel.split('/');
     const n = includeSelf ? parts.length : parts.length - 1;
     let cur = this.root;
+    let relCur = '';
     for (let i = 0; i < n; i++) {
       cur = `${cur}/${parts[i]}`;
+      relCur = relCur ? `${relCur}/${parts[i]}` : parts[i]!;
+      if (this.knownDirs.has(relCur)) continue;
       const st = lstatOrUndefined(cur);
       if (!st) {
         mkdirSync(cur, 0o755);
+        this.knownDirs.add(relCur);
         continue;
       }
       const shown = parts.slice(0, i + 1).join('/');
@@ -231,6 +237,7 @@ export class LayerWriter {
         throw new LayerError(`entry ${JSON.stringify(rel)} would be written through the symlink ${JSON.stringify(shown)}`);
       }
       if (!st.isDirectory()) throw new LayerError(`entry ${JSON.stringify(rel)}: ${JSON.stringify(shown)} is not a directory`);
+      this.knownDirs.add(relCur);
     }
   }
 
@@ -242,10 +249,16 @@ export class LayerWriter {
     if (st.isDirectory()) {
       if (wantDir) return true;
       rmSync(p, { recursive: true, force: true });
+      this.forget(rel);
       return false;
     }
     unlinkSync(p);
     return false;
+  }
+
+  /** A directory (and everything under it) was removed: it must be checked again. */
+  private forget(rel: string): void {
+    for (const d of this.knownDirs) if (d === rel || d.startsWith(`${rel}/`)) this.knownDirs.delete(d);
   }
 
   private owner(p: string, e: TarReadEntry): void {
@@ -287,6 +300,7 @@ export class LayerWriter {
         this.ensureDirs(plan.rel);
         const p = this.abs(plan.rel);
         if (!this.clear(plan.rel, true)) mkdirSync(p, 0o700);
+        this.knownDirs.add(plan.rel);
         this.owner(p, e);
         chmodSync(p, (e.mode ?? 0o755) & 0o7777);
         const mtime = toSeconds(e.mtime);
@@ -319,9 +333,16 @@ export class LayerWriter {
       }
       case 'file': {
         this.ensureDirs(plan.rel);
-        this.clear(plan.rel, false);
         const p = this.abs(plan.rel);
-        const fd = openSync(p, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600);
+        const flags = FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW;
+        let fd: number;
+        try {
+          fd = openSync(p, flags, 0o600);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          this.clear(plan.rel, false); // an earlier entry of the same path: replaced
+          fd = openSync(p, flags, 0o600);
+        }
         let open = true;
         const close = (): void => {
           if (open) {

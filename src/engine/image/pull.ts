@@ -13,11 +13,13 @@
 //      interrupted pull leaves no image, only whole layers that the next pull reuses.
 import type { Readable } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
+import { trace } from '../../state/trace.js';
 import { LayerError } from './layer.js';
 import { choosePlatform, formatPlatform, hostPlatform, parsePlatform, type OciPlatform } from './platform.js';
 import { PullProgress, type Output } from './progress.js';
 import { normalizeRef, type NormalizedRef } from './reference.js';
 import {
+  closeConnections,
   MEDIA,
   MANIFEST_ACCEPT,
   RegistryClient,
@@ -175,6 +177,14 @@ async function meter(src: Readable, expected: number, what: string, onBytes: (n:
 }
 
 export async function pullImage(refText: string, opts: PullOptions = {}): Promise<PullResult> {
+  try {
+    return await pullOnce(refText, opts);
+  } finally {
+    await closeConnections();
+  }
+}
+
+async function pullOnce(refText: string, opts: PullOptions): Promise<PullResult> {
   const ref = normalizeRef(refText);
   const explicitPlatform = opts.platform !== undefined && opts.platform !== '';
   let want: OciPlatform;
@@ -187,13 +197,16 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   const progress = new PullProgress(out, !!opts.quiet);
   const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [] });
 
+  trace('pull: start');
   const { top, manifestBytes, manifest, digest: manifestDigest } = await resolveManifest(client, ref, want, explicitPlatform);
+  trace('pull: manifest');
   progress.line(`${ref.tag ?? ref.digest}: Pulling from ${ref.repository}`);
 
   // The config: the image id is its digest.
   const cfgDigest = manifest.config.digest;
   const configBytes = hasBlob(cfgDigest) ? readBlob(cfgDigest) : await client.getBlobBytes(ref.repository, cfgDigest, MAX_CONFIG);
   const config = parseJson<OciImageConfig>(configBytes, `image config ${cfgDigest}`);
+  trace('pull: config');
   const diffIds = config?.rootfs?.diff_ids;
   if (!Array.isArray(diffIds) || diffIds.length !== manifest.layers.length) {
     throw new RegistryError(`image config ${cfgDigest} lists ${Array.isArray(diffIds) ? diffIds.length : 'no'} layers, its manifest ${manifest.layers.length}`);
@@ -227,6 +240,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
       running.set(key, p);
       return p;
     });
+    trace('pull: layers');
     await writeBlob(configBytes);
     const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
     progress.close();

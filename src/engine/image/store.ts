@@ -381,7 +381,8 @@ async function openSource(src: Source): Promise<{ head: Buffer; stream: Readable
 
 async function decompressorFor(head: Buffer): Promise<Transform> {
   const zlib = await import('node:zlib');
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip();
+  // Large output chunks: fewer callbacks and tar-parser writes per layer (measurably faster).
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip({ chunkSize: 1 << 18 });
   if (head.length >= 4 && head.readUInt32BE(0) === 0x28b52ffd) {
     const make = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
     if (!make) throw new UserError('zstd-compressed layers need Node.js ≥ 22.15');
