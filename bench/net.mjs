@@ -14,7 +14,7 @@ const env = process.env;
 const N = Number(process.env.BENCH_CONTAINERS || 100);
 
 function md(...args) {
-  const r = spawnSync(inHost[0], [...inHost.slice(1), process.execPath, BIN, ...args], { env, encoding: 'utf8' });
+  const r = spawnSync(inHost[0], [...inHost.slice(1), process.execPath, '--', BIN, ...args], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`minidock ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }

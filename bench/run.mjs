@@ -43,8 +43,8 @@ function bench(label, cmd, args, runs = RUNS) {
   return m;
 }
 
-const md = (...a) => [inHost[0], [...inHost.slice(1), process.execPath, BIN, ...a]];
-const mdSync = (...a) => execFileSync(inHost[0], [...inHost.slice(1), process.execPath, BIN, ...a], { env }).toString().trim();
+const md = (...a) => [inHost[0], [...inHost.slice(1), process.execPath, '--', BIN, ...a]];
+const mdSync = (...a) => execFileSync(inHost[0], [...inHost.slice(1), process.execPath, '--', BIN, ...a], { env }).toString().trim();
 const results = {};
 
 function hasDocker() {

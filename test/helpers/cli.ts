@@ -38,7 +38,7 @@ export class Minidock {
 
   /** A shell command line that runs minidock in this test's host netns (for `script -c`). */
   commandLine(args: string): string {
-    return `MINIDOCK_ROOT=${this.root} ${this.prefix.join(' ')} ${process.execPath} ${BIN} ${args}`;
+    return `MINIDOCK_ROOT=${this.root} ${this.prefix.join(' ')} ${process.execPath} -- ${BIN} ${args}`;
   }
 
   /** Runs any command inside this test's host netns. */
@@ -49,7 +49,7 @@ export class Minidock {
   /** Runs minidock synchronously. */
   run(args: string[], opts: { input?: string; timeout?: number } = {}): Result {
     const [cmd, ...pre] = this.prefix;
-    const argv = [...pre, process.execPath, BIN, ...args];
+    const argv = [...pre, process.execPath, '--', BIN, ...args];
     const r = spawnSync(cmd, argv, {
       env: this.env,
       input: opts.input ?? '',
@@ -63,7 +63,7 @@ export class Minidock {
   runAsync(args: string[], opts: { input?: string } = {}): Promise<Result> {
     return new Promise((res) => {
       const [cmd, ...pre] = this.prefix;
-      const argv = [...pre, process.execPath, BIN, ...args];
+      const argv = [...pre, process.execPath, '--', BIN, ...args];
       const c = spawn(cmd, argv, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';

@@ -139,7 +139,7 @@ export async function killAt(md: Minidock, step: string, args: string[], marker:
   rmSync(marker, { force: true });
   const env = { ...md.env, MINIDOCK_PAUSE_AT: step, MINIDOCK_PAUSE_FILE: marker };
   const [cmd, ...pre] = md.prefix;
-  const child = spawn(cmd, [...pre, process.execPath, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, [...pre, process.execPath, '--', BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

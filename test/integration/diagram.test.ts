@@ -94,7 +94,7 @@ describe.skipIf(!isRoot)('network diagram / rules / --dry-run (real kernel)', ()
 
   it('rules --watch redraws until Ctrl-C', async () => {
     const [cmd, ...pre] = md.prefix;
-    const c = spawn(cmd, [...pre, process.execPath, BIN, 'network', 'rules', '--watch', '--interval', '0.2'], { env: md.env });
+    const c = spawn(cmd, [...pre, process.execPath, '--', BIN, 'network', 'rules', '--watch', '--interval', '0.2'], { env: md.env });
     let text = '';
     c.stdout.on('data', (d) => (text += d));
     let closed = false;

@@ -176,7 +176,7 @@ describe('nothing of the host reachable from inside', () => {
     const fd = openSync(file, 'r');
     try {
       const [cmd, ...pre] = md.prefix;
-      const r = spawnSync(cmd, [...pre, process.execPath, BIN, 'run', '--rm', '--network', 'none', ...vol, 'busybox', '/probe/probe', 'fds'], {
+      const r = spawnSync(cmd, [...pre, process.execPath, '--', BIN, 'run', '--rm', '--network', 'none', ...vol, 'busybox', '/probe/probe', 'fds'], {
         env: md.env,
         encoding: 'utf8',
         stdio: ['pipe', 'pipe', 'pipe', fd, 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', fd],
