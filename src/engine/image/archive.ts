@@ -21,6 +21,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
@@ -400,6 +401,19 @@ function ociTag(d: Descriptor): string | undefined {
   }
 }
 
+/** Temporary directories of loads whose process died. */
+function sweepStaleLoads(): void {
+  for (const name of readdirSync(paths.images())) {
+    const m = /^\.tmp-(\d+)-load-/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(paths.images(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 export interface LoadResult {
   lines: string[];
   images: ImageRecord[];
@@ -408,6 +422,7 @@ export interface LoadResult {
 /** `load`: a docker save archive or an OCI image layout archive, plain or gzipped. */
 export async function loadImages(src: string | Readable): Promise<LoadResult> {
   mkdirSync(paths.images(), { recursive: true });
+  sweepStaleLoads();
   const dir = mkdtempSync(join(paths.images(), `.tmp-${process.pid}-load-`));
   const lease = holdLease();
   try {
