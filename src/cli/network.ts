@@ -1,5 +1,5 @@
-// `minidock network ls|inspect` and `minidock port`. Parsing and printing only; the work is in
-// src/engine/network/.
+// `minidock network ls|inspect|create|rm|prune|connect|disconnect` and `minidock port`.
+// Parsing and printing only; the work is in src/engine/network/ (usernet.ts for user networks).
 import type { Command } from 'commander';
 import { UserError } from './errors.js';
 import { registerDiagramCommands } from './diagram.js';
@@ -8,11 +8,11 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s + '   ' : s.padEnd(n);
 }
 
-/** Docker's `network ls` table. */
+/** Docker's `network ls` table (Go's tabwriter: min width 10, padding 3). */
 export function formatNetworkTable(rows: { Id: string; Name: string; Driver: string }[], noTrunc = false): string {
-  const lines = [`${pad('NETWORK ID', 15)}${pad('NAME', 10)}${pad('DRIVER', 10)}SCOPE`];
-  for (const r of rows) lines.push(`${pad(noTrunc ? r.Id : r.Id.slice(0, 12), 15)}${pad(r.Name, 10)}${pad(r.Driver, 10)}local`);
-  return lines.join('\n') + '\n';
+  const cells = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...rows.map((r) => [noTrunc ? r.Id : r.Id.slice(0, 12), r.Name, r.Driver, 'local'])];
+  const width = [0, 1, 2].map((i) => Math.max(10, ...cells.map((c) => c[i].length + 3)));
+  return cells.map((c) => c.slice(0, 3).map((v, i) => pad(v, width[i])).join('') + c[3]).join('\n') + '\n';
 }
 
 async function render(template: string, value: unknown): Promise<string> {
@@ -83,8 +83,111 @@ export async function portCommand(ref: string, filter?: string): Promise<number>
   return 0;
 }
 
+const collect = (v: string, prev: string[]) => [...prev, v];
+const explainer = (on?: boolean) => (on ? (line: string) => process.stderr.write(line + '\n') : undefined);
+
+/** Runs fn for each ref; Docker's per-item errors on stderr, exit code 1 if any failed. */
+async function each(refs: string[], fn: (ref: string) => Promise<void>): Promise<number> {
+  let code = 0;
+  for (const r of refs) {
+    try {
+      await fn(r);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      process.stderr.write(`Error response from daemon: ${e.message}\n`);
+      code = 1;
+    }
+  }
+  return code;
+}
+
+function registerUserNetworkCommands(net: Command): void {
+  net
+    .command('create')
+    .description('Create a network')
+    .option('-d, --driver <driver>', 'Driver to manage the Network', 'bridge')
+    .option('--subnet <cidr>', 'Subnet in CIDR format that represents a network segment', collect, [] as string[])
+    .option('--gateway <ip>', 'IPv4 Gateway for the master subnet', collect, [] as string[])
+    .option('--ip-range <cidr>', 'Allocate container ip from a sub-range', collect, [] as string[])
+    .option('--internal', 'Restrict external access to the network')
+    .option('-o, --opt <key=value>', 'Set driver specific options (com.docker.network.bridge.name=NAME)', collect, [] as string[])
+    .option('--label <key=value>', 'Set metadata on a network', collect, [] as string[])
+    .option('--attachable', 'Accepted for compatibility (every minidock network is attachable)')
+    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .argument('<name>')
+    .action(async (name: string, o: { driver?: string; subnet: string[]; gateway: string[]; ipRange: string[]; internal?: boolean; opt: string[]; label: string[]; explain?: boolean }) => {
+      const { createNetwork } = await import('../engine/network/usernet.js');
+      const rec = await createNetwork(name, { driver: o.driver, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, opt: o.opt, label: o.label }, explainer(o.explain));
+      process.stdout.write(rec.Id + '\n');
+    });
+  net
+    .command('rm')
+    .alias('remove')
+    .description('Remove one or more networks')
+    .option('-f, --force', 'Do not error if the network does not exist')
+    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .argument('<network...>')
+    .action(async (refs: string[], o: { force?: boolean; explain?: boolean }) => {
+      const { removeNetwork } = await import('../engine/network/usernet.js');
+      const { findNetworkSync } = await import('../engine/network/networks.js');
+      process.exitCode = await each(refs, async (r) => {
+        if (o.force && !findNetworkSync(r)) return;
+        await removeNetwork(r, explainer(o.explain));
+        process.stdout.write(r + '\n');
+      });
+    });
+  net
+    .command('prune')
+    .description('Remove all unused networks')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .action(async (o: { force?: boolean; explain?: boolean }) => {
+      if (!o.force) {
+        process.stdout.write('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ');
+        const answer = await new Promise<string>((res) => {
+          let buf = '';
+          process.stdin.setEncoding('utf8');
+          process.stdin.on('data', (d: string) => {
+            buf += d;
+            if (buf.includes('\n')) res(buf);
+          });
+          process.stdin.on('end', () => res(buf));
+        });
+        process.stdin.pause();
+        if (!/^\s*y(es)?\s*$/i.test(answer.split('\n')[0])) return;
+      }
+      const { pruneNetworks } = await import('../engine/network/usernet.js');
+      const gone = await pruneNetworks(explainer(o.explain));
+      if (gone.length) process.stdout.write(`Deleted Networks:\n${gone.map((n) => n + '\n').join('')}`);
+    });
+  net
+    .command('connect')
+    .description('Connect a running container to a network')
+    .option('--ip <address>', 'IPv4 address (e.g. 172.30.100.104)')
+    .option('--alias <alias>', 'Add network-scoped alias for the container', collect, [] as string[])
+    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .argument('<network>')
+    .argument('<container>')
+    .action(async (netRef: string, ctr: string, o: { ip?: string; alias: string[]; explain?: boolean }) => {
+      const { connectContainer } = await import('../engine/network/usernet.js');
+      await connectContainer(netRef, ctr, { ip: o.ip, aliases: o.alias, explain: explainer(o.explain) });
+    });
+  net
+    .command('disconnect')
+    .description('Disconnect a running container from a network')
+    .option('-f, --force', 'Accepted for compatibility')
+    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .argument('<network>')
+    .argument('<container>')
+    .action(async (netRef: string, ctr: string, o: { explain?: boolean }) => {
+      const { disconnectContainer } = await import('../engine/network/usernet.js');
+      await disconnectContainer(netRef, ctr, { explain: explainer(o.explain) });
+    });
+}
+
 export function registerNetworkCommands(program: Command): void {
   const net = program.command('network').description('Manage networks');
+  registerUserNetworkCommands(net);
   registerDiagramCommands(net);
   net
     .command('ls')

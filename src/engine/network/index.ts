@@ -22,10 +22,11 @@ import {
   type EndpointRecord,
   type NetworkRecord,
   bridgeName,
+  containerEndpointFiles,
   endpointFile,
   ensureDefaultNetworkRecord,
+  findNetworkSync,
   listNetworkRecords,
-  readNetwork,
 } from './networks.js';
 import { containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName } from './drivers/bridge.js';
 import { type BridgeNet, portRuleOps } from './firewall/iptables.js';
@@ -73,8 +74,8 @@ function emptySettings(sandbox: string): NetworkSettings {
   return { SandboxKey: sandbox, Ports: {}, Networks: {} };
 }
 
-function bridgeNetOf(rec: NetworkRecord): BridgeNet {
-  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway! };
+export function bridgeNetOf(rec: NetworkRecord): BridgeNet {
+  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal };
 }
 
 function validateRequest(req: NetworkRequest): void {
@@ -116,7 +117,7 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
   }
 
   // A previous life of this container that was not cleaned up (crash): clean it first.
-  if (existsSync(netnsPathOf(req.containerId)) || existsSync(endpointFile(req.containerId))) {
+  if (existsSync(netnsPathOf(req.containerId)) || containerEndpointFiles(req.containerId).length > 0) {
     await teardownContainerNetwork(req.containerId, undefined);
   }
 
@@ -131,12 +132,16 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
     return { netnsPath: netnsPathOf(req.containerId), settings: emptySettings(netnsPathOf(req.containerId)), hosts: [], resolvConf: containerResolvConf(readHostResolvConf()) };
   }
 
+  let netName = DEFAULT_NETWORK;
   if (mode !== DEFAULT_NETWORK) {
-    // User-defined networks (issue 4) will be records too; until then only the default exists.
-    const rec = readNetwork(mode);
+    // A user-defined network (network create): by name or id.
+    const rec = findNetworkSync(mode);
     if (!rec || rec.Driver !== 'bridge') throw new UserError(`network ${mode} not found`);
+    netName = rec.Name;
+  } else if (req.aliases && req.aliases.length) {
+    throw new UserError('network-scoped alias is supported only for containers in user defined networks');
   }
-  return setupBridge(req, mode, explain);
+  return setupBridge(req, netName, explain);
 }
 
 async function setupBridge(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
@@ -144,16 +149,20 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
   const ns = netnsName(id);
   let ep: EndpointRecord;
   let net: BridgeNet;
+  const warnings: string[] = [];
   // Phase 1, under the lock: check and reserve ports, make sure the bridge is there, take an
   // address, and write down what will be created (so teardown can always find it).
   await withLock(NETWORK_LOCK, async () => {
-    const rec = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : readNetwork(netName)!;
+    const rec = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : findNetworkSync(netName);
+    if (!rec) throw new UserError(`network ${netName} not found`);
     net = bridgeNetOf(rec);
-    const ports: PortBinding[] = await reservePorts(id, req.ports);
+    // --internal: nothing reaches it from outside, so ports are not published (Docker ignores them too).
+    if (rec.Internal && req.ports.length) warnings.push(`Published ports are discarded on the internal network ${rec.Name}`);
+    const ports: PortBinding[] = await reservePorts(id, rec.Internal ? [] : req.ports);
     pausePoint('net:ports-reserved');
     try {
       await ensureBridgeNetwork(net, explain);
-      const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined);
+      const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined, rec.IPRange);
       const link = containerLinkOf(net, id, ns, ip);
       ep = {
         containerId: id,
@@ -169,6 +178,9 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
         hostIf: link.hostIf,
         ports,
         rules: portRuleOps(net, id, req.containerName, ip, ports),
+        ifname: 'eth0',
+        aliases: req.aliases && req.aliases.length ? [...req.aliases] : undefined,
+        defaultRoute: !net.internal,
       };
       writeJsonAtomic(endpointFile(id), ep);
       pausePoint('net:endpoint-written');
@@ -180,7 +192,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
   });
   // Phase 2, without the lock: wire the container. applyPlan rolls back on failure.
   const e = ep!;
-  const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac };
+  const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac, ifname: 'eth0', defaultRoute: e.defaultRoute };
   const ops: Op[] = [...containerOps(net!, link), ...e.rules];
   try {
     await applyPlan(ops, { explain });
@@ -192,6 +204,17 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
       rmSync(endpointFile(id), { force: true });
     });
     throw err;
+  }
+  // User-defined network: the embedded DNS learns the name before the process runs.
+  const userNet = netName !== DEFAULT_NETWORK;
+  if (userNet) {
+    try {
+      const { syncDns } = await import('./dns.js');
+      await withLock(NETWORK_LOCK, () => syncDns(explain));
+    } catch (err) {
+      await teardownContainerNetwork(id, undefined);
+      throw err;
+    }
   }
   const hostname = req.hostname || id.slice(0, 12);
   const names = [hostname, ...(req.containerName && req.containerName !== hostname ? [req.containerName] : [])];
@@ -215,7 +238,8 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
       },
     },
     hosts: [`${e.ip}\t${names.join(' ')}`],
-    resolvConf: containerResolvConf(readHostResolvConf()),
+    resolvConf: userNet ? (await import('./dns.js')).embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf()),
+    warnings,
   };
 }
 
@@ -226,19 +250,26 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
 export async function teardownContainerNetwork(containerId: string, _settings: NetworkSettings | undefined, opts: TeardownOptions = {}): Promise<void> {
   if (!/^[0-9a-f]{12,64}$/.test(containerId)) return;
   const ns = netnsName(containerId);
-  const ep = readJson<EndpointRecord>(endpointFile(containerId));
+  // eth0's endpoint and those of `network connect` (eth1…)
+  const epFiles = containerEndpointFiles(containerId);
+  const eps = epFiles.map((f) => readJson<EndpointRecord>(f)).filter((e): e is EndpointRecord => !!e);
   const ops: Op[] = [];
-  if (ep) ops.push(...undoPlanOf(ep.rules as IptOp[]));
+  for (const ep of eps) ops.push(...undoPlanOf(ep.rules as IptOp[]));
   const nsExists = existsSync(netnsPathOf(containerId));
-  if (ep) ops.push(...containerTeardownOps(ep.hostIf || hostIfName(containerId), ns).filter((o) => nsExists || !(o.kind === 'ip' && o.args[0] === 'netns')));
-  else if (nsExists) ops.push({ kind: 'ip', args: ['netns', 'del', ns], why: `remove the container's network namespace ${ns}` });
+  for (const ep of eps) ops.push(containerTeardownOps(ep.hostIf || hostIfName(containerId), ns)[0]);
+  if (nsExists) ops.push(containerTeardownOps(hostIfName(containerId), ns)[1]);
   if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
   pausePoint('net:teardown-applied');
-  await withLock(NETWORK_LOCK, () => {
+  const userNets = new Set(listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
+  await withLock(NETWORK_LOCK, async () => {
     releasePorts(containerId);
-    const nets = ep ? [ep.networkId] : listNetworkRecords().map((n) => n.Id);
+    const nets = eps.length ? eps.map((e) => e.networkId) : listNetworkRecords().map((n) => n.Id);
     for (const n of nets) releaseAddresses(n, containerId);
-    rmSync(endpointFile(containerId), { force: true });
+    for (const f of [endpointFile(containerId), ...epFiles]) rmSync(f, { force: true });
+    if (eps.some((e) => userNets.has(e.networkId))) {
+      const { syncDns } = await import('./dns.js');
+      await syncDns(opts.explain).catch(() => undefined);
+    }
   });
 }
 
@@ -250,7 +281,7 @@ const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  * Validates --network and the options that depend on it, before anything is created
  * (Docker's messages). Throws UserError.
  */
-export function checkNetworkMode(network: string | undefined, o: { hostname?: string; publish?: string[]; ip?: string } = {}): void {
+export function checkNetworkMode(network: string | undefined, o: { hostname?: string; publish?: string[]; ip?: string; aliases?: string[] } = {}): void {
   const mode = network || DEFAULT_NETWORK;
   const isContainer = mode.startsWith('container:');
   if (isContainer) {
@@ -259,6 +290,16 @@ export function checkNetworkMode(network: string | undefined, o: { hostname?: st
     if (o.publish && o.publish.length) throw new UserError('conflicting options: port publishing and the container type network mode');
   } else if (mode !== 'host' && mode !== 'none' && !NETWORK_NAME_RE.test(mode)) {
     throw new UserError(`invalid network mode: ${JSON.stringify(mode)}`);
+  } else if (mode !== 'host' && mode !== 'none' && mode !== DEFAULT_NETWORK) {
+    // a user-defined network: it must exist (by name or id)
+    const rec = findNetworkSync(mode);
+    if (!rec || rec.Driver !== 'bridge') throw new UserError(`network ${mode} not found`);
+  }
+  if (o.aliases && o.aliases.length) {
+    if (mode === DEFAULT_NETWORK || mode === 'host' || mode === 'none' || isContainer) {
+      throw new UserError('network-scoped alias is supported only for containers in user defined networks');
+    }
+    for (const a of o.aliases) if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(a)) throw new UserError(`invalid network alias ${JSON.stringify(a)}`);
   }
   if (o.ip !== undefined && o.ip !== '') {
     if (!isIp(o.ip)) throw new UserError(`invalid IPv4 address: ${o.ip}`);

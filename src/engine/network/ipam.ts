@@ -105,7 +105,7 @@ export function reservedAddresses(subnet: Cidr, gateway: number): Set<number> {
  * Picks an address: `requested` when given (must be inside the subnet, not reserved, not
  * taken), otherwise the lowest free one. `taken` holds addresses already allocated.
  */
-export function pickAddress(subnet: Cidr, gateway: number, taken: Set<number>, requested?: string): number {
+export function pickAddress(subnet: Cidr, gateway: number, taken: Set<number>, requested?: string, range?: Cidr): number {
   const reserved = reservedAddresses(subnet, gateway);
   if (requested !== undefined) {
     const ip = parseIp(requested);
@@ -115,12 +115,14 @@ export function pickAddress(subnet: Cidr, gateway: number, taken: Set<number>, r
     if (taken.has(ip)) throw new UserError(`Address already in use: ${requested}`);
     return ip;
   }
-  const n = size(subnet);
-  for (let i = 1; i < n; i++) {
-    const ip = nth(subnet, i);
-    if (!reserved.has(ip) && !taken.has(ip)) return ip;
+  // --ip-range: automatic addresses come from the range only (still never a reserved one).
+  const from = range ?? subnet;
+  const n = size(from);
+  for (let i = 0; i < n; i++) {
+    const ip = nth(from, i);
+    if (contains(subnet, ip) && !reserved.has(ip) && !taken.has(ip)) return ip;
   }
-  throw new UserError(`no available IPv4 addresses on this network's address pools: ${formatCidr(subnet)}`);
+  throw new UserError(`no available IPv4 addresses on this network's address pools: ${formatCidr(from)}`);
 }
 
 // ---------------------------------------------------------------- allocation (persisted)
@@ -141,7 +143,7 @@ export function readIpam(networkId: string): IpamState | undefined {
 }
 
 /** Allocates an address for a container. Call with the `network` lock held. */
-export function allocateAddress(networkId: string, subnet: string, gateway: string, containerId: string, requested?: string): string {
+export function allocateAddress(networkId: string, subnet: string, gateway: string, containerId: string, requested?: string, ipRange?: string): string {
   const st = readIpam(networkId) ?? { subnet, gateway, allocated: {} };
   const c = parseCidr(subnet)!;
   const gw = parseIp(gateway)!;
@@ -149,7 +151,7 @@ export function allocateAddress(networkId: string, subnet: string, gateway: stri
   const mine = Object.entries(st.allocated).filter(([, id]) => id === containerId).map(([ip]) => ip);
   for (const ip of mine) delete st.allocated[ip];
   const taken = new Set(Object.keys(st.allocated).map((s) => parseIp(s)!));
-  const ip = formatIp(pickAddress(c, gw, taken, requested));
+  const ip = formatIp(pickAddress(c, gw, taken, requested, ipRange ? parseCidr(ipRange) : undefined));
   st.allocated[ip] = containerId;
   writeJsonAtomic(ipamFile(networkId), st);
   return ip;

@@ -2,7 +2,7 @@
 // is simply the default one, created on first use with the first free default pool. `host` and
 // `none` are listed like Docker lists them. Also the Docker-shaped `network ls/inspect` data.
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../host/exec.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
@@ -21,6 +21,10 @@ export interface NetworkRecord {
   Gateway?: string;
   Bridge?: string;
   Internal?: boolean;
+  /** user networks: --ip-range, --label, -o as given */
+  IPRange?: string;
+  Labels?: Record<string, string>;
+  Options?: Record<string, string>;
 }
 
 export interface EndpointRecord {
@@ -39,6 +43,12 @@ export interface EndpointRecord {
   ports: import('./types.js').PortBinding[];
   /** The per-container iptables ops that setup applies; teardown deletes exactly these. */
   rules: import('../../host/plan.js').IptOp[];
+  /** The interface inside the container (eth0 when absent: records of issue 3). */
+  ifname?: string;
+  /** --network-alias / network connect --alias: extra DNS names on this network. */
+  aliases?: string[];
+  /** The container's default route goes through this endpoint's gateway. */
+  defaultRoute?: boolean;
 }
 
 export const DEFAULT_NETWORK = 'bridge';
@@ -65,6 +75,39 @@ export function endpointFile(containerId: string): string {
 export function readNetwork(name: string): NetworkRecord | undefined {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) return undefined;
   return readJson<NetworkRecord>(netFile(name));
+}
+
+export function writeNetworkRecord(rec: NetworkRecord): void {
+  writeJsonAtomic(netFile(rec.Name), rec);
+}
+
+export function removeNetworkRecord(name: string): void {
+  rmSync(netFile(name), { force: true });
+}
+
+/** Endpoint file of a container's extra network (network connect): one per (container, network). */
+export function extraEndpointFile(containerId: string, networkId: string): string {
+  return join(endpointsDir(), `${containerId}-${networkId.slice(0, 12)}.json`);
+}
+
+/** Every endpoint file of a container: eth0's (endpointFile) and the connected ones. */
+export function containerEndpointFiles(containerId: string): string[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(endpointsDir());
+  } catch {
+    return [];
+  }
+  return files.filter((f) => f.endsWith('.json') && (f === `${containerId}.json` || f.startsWith(`${containerId}-`))).map((f) => join(endpointsDir(), f));
+}
+
+/** Finds a network by name, full id or unique id prefix, without creating the default records. */
+export function findNetworkSync(ref: string): NetworkRecord | undefined {
+  const byName = readNetwork(ref);
+  if (byName) return byName;
+  if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+  const byId = listNetworkRecords().filter((n) => n.Id.startsWith(ref));
+  return byId.length === 1 ? byId[0] : undefined;
 }
 
 export function newId(): string {
@@ -164,7 +207,7 @@ export interface NetworkInspect {
   Scope: 'local';
   Driver: string;
   EnableIPv6: boolean;
-  IPAM: { Driver: 'default'; Options: null; Config: { Subnet: string; Gateway: string }[] };
+  IPAM: { Driver: 'default'; Options: null; Config: { Subnet: string; IPRange?: string; Gateway: string }[] };
   Internal: boolean;
   Attachable: boolean;
   Ingress: boolean;
@@ -186,8 +229,8 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[]): Netw
       IPv6Address: '',
     };
   }
-  const options: Record<string, string> = {};
-  if (n.Driver === 'bridge' && n.Bridge) {
+  const options: Record<string, string> = { ...(n.Options ?? {}) };
+  if (n.Driver === 'bridge' && n.Bridge && n.Name === DEFAULT_NETWORK) {
     options['com.docker.network.bridge.name'] = n.Bridge;
     options['com.docker.network.bridge.enable_ip_masquerade'] = 'true';
     options['com.docker.network.bridge.host_binding_ipv4'] = '0.0.0.0';
@@ -200,7 +243,11 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[]): Netw
     Scope: 'local',
     Driver: n.Driver,
     EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
+    IPAM: {
+      Driver: 'default',
+      Options: null,
+      Config: n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : [],
+    },
     Internal: !!n.Internal,
     Attachable: false,
     Ingress: false,
@@ -208,7 +255,7 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[]): Netw
     ConfigOnly: false,
     Containers: containers,
     Options: options,
-    Labels: {},
+    Labels: { ...(n.Labels ?? {}) },
   };
 }
 

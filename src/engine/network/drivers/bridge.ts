@@ -17,6 +17,15 @@ export function hostIfName(containerId: string): string {
   return `md${containerId.slice(0, 12)}`;
 }
 
+/**
+ * Host end of a container's extra interface (eth1, eth2… from `network connect`):
+ * `md` + 10 hex + `x` + the interface number (≤ 15 chars; the `x` keeps it apart from eth0's).
+ */
+export function hostIfNameFor(containerId: string, ifname: string): string {
+  if (ifname === 'eth0') return hostIfName(containerId);
+  return `md${containerId.slice(0, 10)}x${ifname.replace(/^eth/, '')}`;
+}
+
 function readSysctl(key: string): string | undefined {
   try {
     return readFileSync('/proc/sys/' + key.split('.').join('/'), 'utf8').trim();
@@ -86,17 +95,23 @@ export interface ContainerLink {
   prefixLen: number;
   gateway: string;
   mac: string;
+  /** The interface inside the container (default eth0). */
+  ifname?: string;
+  /** Add the default route via this network's gateway (default: unless the network is internal). */
+  defaultRoute?: boolean;
 }
 
-export function containerLinkOf(n: BridgeNet, containerId: string, netns: string, ip: string): ContainerLink {
+export function containerLinkOf(n: BridgeNet, containerId: string, netns: string, ip: string, ifname = 'eth0'): ContainerLink {
   return {
     containerId,
     netns,
-    hostIf: hostIfName(containerId),
+    hostIf: hostIfNameFor(containerId, ifname),
     ip,
     prefixLen: parseCidr(n.subnet)!.prefix,
     gateway: n.gateway,
     mac: macForIp(parseIp(ip)!),
+    ifname,
+    defaultRoute: !n.internal,
   };
 }
 
@@ -104,20 +119,36 @@ export function containerLinkOf(n: BridgeNet, containerId: string, netns: string
 export function containerOps(n: BridgeNet, l: ContainerLink): Op[] {
   const plan = new Plan();
   const delNs: IpOp = { kind: 'ip', args: ['netns', 'del', l.netns], why: `remove the container's network namespace` };
-  const delVeth: IpOp = { kind: 'ip', args: ['link', 'del', l.hostIf], why: `remove the veth pair (deleting one end deletes both)` };
   plan.ip(['netns', 'add', l.netns], `create the container's network namespace: its own interfaces, routes and firewall`, [delNs]);
+  const attach = attachOps(n, l);
+  plan.add(...attach.slice(0, 4));
+  plan.ipIn(l.netns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
+  plan.add(...attach.slice(4));
+  return plan.ops;
+}
+
+/**
+ * The ops that plug a container's netns into one more network (also the core of containerOps):
+ * a veth pair whose inside end is `l.ifname` (eth0, eth1…), its address, and — when asked —
+ * the default route. Pure.
+ */
+export function attachOps(n: BridgeNet, l: ContainerLink): Op[] {
+  const plan = new Plan();
+  const dev = l.ifname ?? 'eth0';
+  const delVeth: IpOp = { kind: 'ip', args: ['link', 'del', l.hostIf], why: `remove the veth pair (deleting one end deletes both)` };
   plan.ip(
-    ['link', 'add', l.hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'address', l.mac, 'netns', l.netns],
-    `create a veth pair: ${l.hostIf} stays on the host, its peer is created inside ${l.netns} already named eth0 (same as moving it there and renaming it), with Docker's MAC 02:42 + the IP's bytes`,
+    ['link', 'add', l.hostIf, 'type', 'veth', 'peer', 'name', dev, 'address', l.mac, 'netns', l.netns],
+    `create a veth pair: ${l.hostIf} stays on the host, its peer is created inside ${l.netns} already named ${dev} (same as moving it there and renaming it), with Docker's MAC 02:42 + the IP's bytes`,
     [delVeth],
   );
   plan.ip(['link', 'set', l.hostIf, 'master', n.bridge], `plug the host end into the bridge ${n.bridge}`);
   plan.ip(['link', 'set', l.hostIf, 'type', 'bridge_slave', 'hairpin', 'on'], `hairpin: let the bridge send frames back out the port they came from, so the container reaches its own published ports`);
   plan.ip(['link', 'set', l.hostIf, 'up'], `bring the host end up`);
-  plan.ipIn(l.netns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
-  plan.ipIn(l.netns, ['addr', 'add', `${l.ip}/${l.prefixLen}`, 'dev', 'eth0'], `give the container its address ${l.ip} on the network ${n.subnet}`);
-  plan.ipIn(l.netns, ['link', 'set', 'eth0', 'up'], `bring the container's eth0 up`);
-  plan.ipIn(l.netns, ['route', 'add', 'default', 'via', l.gateway], `default route via the gateway ${l.gateway} (the bridge's address on the host)`);
+  plan.ipIn(l.netns, ['addr', 'add', `${l.ip}/${l.prefixLen}`, 'dev', dev], `give the container its address ${l.ip} on the network ${n.subnet}`);
+  plan.ipIn(l.netns, ['link', 'set', dev, 'up'], `bring the container's ${dev} up`);
+  if (l.defaultRoute ?? !n.internal) {
+    plan.ipIn(l.netns, ['route', 'add', 'default', 'via', l.gateway], `default route via the gateway ${l.gateway} (the bridge's address on the host)`);
+  }
   return plan.ops;
 }
 

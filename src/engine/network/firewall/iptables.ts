@@ -31,7 +31,7 @@ export function chainPrefix(): string {
 
 export function chains() {
   const p = chainPrefix();
-  return { raw: `${p}-RAW`, dnat: `${p}-DNAT`, post: `${p}-POSTROUTING`, forward: `${p}-FORWARD` };
+  return { raw: `${p}-RAW`, dnat: `${p}-DNAT`, post: `${p}-POSTROUTING`, forward: `${p}-FORWARD`, iso1: `${p}-ISOLATION-1`, iso2: `${p}-ISOLATION-2` };
 }
 
 export interface BridgeNet {
@@ -39,6 +39,8 @@ export interface BridgeNet {
   bridge: string;
   subnet: string; // CIDR
   gateway: string;
+  /** --internal: no masquerade, nothing forwarded in or out of the bridge. */
+  internal?: boolean;
 }
 
 function op(table: Table, args: string[], why: string, undo = true): IptOp {
@@ -57,6 +59,8 @@ export function hookOps(): { chain: IptOp[]; hook: IptOp[] } {
     op('nat', ['-N', ch.dnat], `minidock's own nat chain for published ports (one DNAT per port)`),
     op('nat', ['-N', ch.post], `minidock's own nat chain for masquerading`),
     op('filter', ['-N', ch.forward], `minidock's own filter chain: lets container traffic through FORWARD even when its policy is DROP`),
+    op('filter', ['-N', ch.iso1], `isolation, stage 1: traffic leaving a minidock bridge for another interface`),
+    op('filter', ['-N', ch.iso2], `isolation, stage 2: …is dropped when that interface is another minidock bridge`),
   ];
   const hook: IptOp[] = [
     op('raw', ['-I', 'PREROUTING', '1', ...c('minidock: raw'), '-j', ch.raw], `send every incoming packet through ${ch.raw} first`),
@@ -64,6 +68,7 @@ export function hookOps(): { chain: IptOp[]; hook: IptOp[] } {
     op('nat', ['-A', 'OUTPUT', '-m', 'addrtype', '--dst-type', 'LOCAL', ...c('minidock: published ports from the host'), '-j', ch.dnat], `the host's own connections to its addresses (127.0.0.1 too) may be for a published port: no userland proxy needed`),
     op('nat', ['-A', 'POSTROUTING', ...c('minidock: masquerade'), '-j', ch.post], `send every outgoing packet through ${ch.post}`),
     op('filter', ['-I', 'FORWARD', '1', ...c('minidock: forward'), '-j', ch.forward], `send forwarded packets through ${ch.forward} first, ahead of any DROP`),
+    op('filter', ['-I', ch.forward, '1', ...c('minidock: isolation'), '-j', ch.iso1], `first of all, keep networks apart: two bridge networks never talk to each other directly`),
   ];
   return { chain, hook };
 }
@@ -72,6 +77,33 @@ export function hookOps(): { chain: IptOp[]; hook: IptOp[] } {
 export function networkRuleOps(n: BridgeNet): IptOp[] {
   const ch = chains();
   const tag = (what: string) => c(`minidock net ${n.name}: ${what}`);
+  // Isolation, like Docker's DOCKER-ISOLATION-STAGE-1/2 (two rules per network, not one per
+  // pair): stage 1 catches what leaves this bridge for another interface, stage 2 drops it when
+  // that interface is another minidock bridge — except connections to a published port (DNAT),
+  // which reach a container of another network through the host's address, as with Docker.
+  // An --internal network instead drops everything between its bridge and any other interface.
+  const isolation: IptOp[] = n.internal
+    ? [
+        op('filter', ['-A', ch.iso1, '-i', n.bridge, '!', '-o', n.bridge, ...tag('internal, nothing out'), '-j', 'DROP'],
+          `--internal: nothing from ${n.bridge} is forwarded to any other interface (no way out)`),
+        op('filter', ['-A', ch.iso1, '!', '-i', n.bridge, '-o', n.bridge, ...tag('internal, nothing in'), '-j', 'DROP'],
+          `--internal: nothing from any other interface is forwarded into ${n.bridge}`),
+      ]
+    : [
+        op('filter', ['-A', ch.iso1, '-i', n.bridge, '!', '-o', n.bridge, ...tag('isolation 1'), '-j', ch.iso2],
+          `traffic from ${n.bridge} to another interface goes through the second stage`),
+        op('filter', ['-A', ch.iso2, '-o', n.bridge, '-m', 'conntrack', '!', '--ctstate', 'DNAT', ...tag('isolation 2'), '-j', 'DROP'],
+          `…and is dropped if it would enter ${n.bridge} from another minidock bridge (published ports excepted)`),
+      ];
+  if (n.internal) {
+    return [
+      op('raw', ['-A', ch.raw, '-d', n.subnet, '!', '-i', n.bridge, '-m', 'addrtype', '!', '--dst-type', 'LOCAL', ...tag('no direct access from outside'), '-j', 'DROP'],
+        `hosts on the LAN cannot reach container addresses in ${n.subnet} directly`),
+      op('filter', ['-A', ch.forward, '-i', n.bridge, '-o', n.bridge, ...tag('between containers'), '-j', 'ACCEPT'],
+        `containers of the internal network reach each other (bridged traffic may pass FORWARD with br_netfilter)`),
+      ...isolation,
+    ];
+  }
   return [
     op('raw', ['-A', ch.raw, '-d', n.subnet, '!', '-i', n.bridge, '-m', 'addrtype', '!', '--dst-type', 'LOCAL', ...tag('no direct access from outside'), '-j', 'DROP'],
       `hosts on the LAN cannot reach container addresses in ${n.subnet} directly, only published ports`),
@@ -87,6 +119,7 @@ export function networkRuleOps(n: BridgeNet): IptOp[] {
       `let connections to published ports (DNATed by ${ch.dnat}) through to the container`),
     op('filter', ['-A', ch.forward, '-i', n.bridge, ...tag('from containers'), '-j', 'ACCEPT'],
       `let containers' own traffic out (to the world and to each other)`),
+    ...isolation,
   ];
 }
 

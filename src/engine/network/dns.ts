@@ -1,0 +1,207 @@
+// The embedded DNS for user-defined networks: what minidock-dns (src/runtime/dns/minidock-dns.c)
+// is told, and keeping exactly one of it running per host netns while any container needs it.
+//
+//   buildDnsRecords()   pure: endpoints + networks + upstreams → the records file text
+//   syncDns()           under the `network` lock: rewrite the records file, then make the
+//                       resolver re-read it (start it for the first container, stop it after the
+//                       last) and wait until it has: when a container starts, its 127.0.0.11
+//                       socket exists before its process runs.
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../state/atomic.js';
+import { paths } from '../../state/paths.js';
+import { shimPath } from '../../runtime/shim.js';
+import { UserError } from '../../cli/errors.js';
+import { parseIp } from './cidr.js';
+import { DEFAULT_NETWORK, type EndpointRecord, type NetworkRecord } from './networks.js';
+
+export interface Upstream {
+  ip: string;
+  port: number;
+}
+
+/** Docker's name rules for what may be a DNS name here: no spaces, nothing odd. */
+const DNS_NAME_RE = /^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252})$/;
+
+export function isDnsName(s: string): boolean {
+  return DNS_NAME_RE.test(s) && !s.includes('..') && !s.endsWith('.');
+}
+
+/** The key a network has in the records file. */
+export function netKey(networkId: string): string {
+  return networkId.slice(0, 12);
+}
+
+/** Whether a network gets the embedded DNS (user-defined bridge networks; not the default one). */
+export function hasEmbeddedDns(n: Pick<NetworkRecord, 'Name' | 'Driver'>): boolean {
+  return n.Driver === 'bridge' && n.Name !== DEFAULT_NETWORK;
+}
+
+/**
+ * The records file: `u IP PORT` per upstream, `c NETNS_PATH NETKEY…` per container on at least
+ * one user network, `n NETKEY IP NAME…` per endpoint on a user network (its container's name,
+ * its aliases on that network, its 12-hex short id). Pure.
+ */
+export function buildDnsRecords(endpoints: EndpointRecord[], networks: NetworkRecord[], upstreams: Upstream[]): string {
+  const userNets = new Map(networks.filter(hasEmbeddedDns).map((n) => [n.Id, n]));
+  const lines: string[] = ['# minidock-dns records: u IP PORT | c NETNS NETKEY… | n NETKEY IP NAME…'];
+  for (const u of upstreams) lines.push(`u ${u.ip} ${u.port}`);
+  const byContainer = new Map<string, { netns: string; nets: string[] }>();
+  const names: string[] = [];
+  const sorted = [...endpoints].sort((a, b) => a.containerId.localeCompare(b.containerId) || (a.ifname ?? 'eth0').localeCompare(b.ifname ?? 'eth0'));
+  for (const e of sorted) {
+    if (!userNets.has(e.networkId)) continue;
+    if (!/^[A-Za-z0-9_.-]+$/.test(e.netns) || parseIp(e.ip) === undefined) continue;
+    const c = byContainer.get(e.containerId) ?? { netns: `/run/netns/${e.netns}`, nets: [] };
+    c.nets.push(netKey(e.networkId));
+    byContainer.set(e.containerId, c);
+    const own = [e.containerName, ...(e.aliases ?? []), e.containerId.slice(0, 12)].filter((n) => n && isDnsName(n));
+    const uniq = [...new Set(own.map((n) => n.toLowerCase()))];
+    names.push(`n ${netKey(e.networkId)} ${e.ip} ${uniq.join(' ')}`);
+  }
+  for (const c of byContainer.values()) lines.push(`c ${c.netns} ${c.nets.join(' ')}`);
+  lines.push(...names);
+  return lines.join('\n') + '\n';
+}
+
+/** How many containers a records file asks to serve. Pure. */
+export function servedCount(records: string): number {
+  return records.split('\n').filter((l) => l.startsWith('c ')).length;
+}
+
+/**
+ * Upstream resolvers: MINIDOCK_DNS_UPSTREAM (`ip[:port][,ip[:port]…]`) when set, else the
+ * IPv4 nameservers of the host's /etc/resolv.conf (loopback ones too: the resolver runs in the
+ * host's network namespace, so 127.0.0.53 works). At most 3, like resolv.conf. Pure.
+ */
+export function parseUpstreams(env: string | undefined, hostResolvConf: string): Upstream[] {
+  const out: Upstream[] = [];
+  if (env !== undefined && env.trim() !== '') {
+    for (const item of env.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const m = /^(\d+\.\d+\.\d+\.\d+)(?::(\d{1,5}))?$/.exec(item);
+      const port = m?.[2] !== undefined ? Number(m[2]) : 53;
+      if (!m || parseIp(m[1]) === undefined || port < 1 || port > 65535) throw new UserError(`invalid MINIDOCK_DNS_UPSTREAM entry ${JSON.stringify(item)} (IP[:PORT])`);
+      out.push({ ip: m[1], port });
+    }
+    return out.slice(0, 3);
+  }
+  for (const l of hostResolvConf.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(l);
+    if (m && parseIp(m[1]) !== undefined) out.push({ ip: m[1], port: 53 });
+  }
+  return out.slice(0, 3);
+}
+
+/**
+ * /etc/resolv.conf of a container on a user-defined network (Docker's): the embedded resolver,
+ * the host's search domains and options, and ndots:0. Pure.
+ */
+export function embeddedResolvConf(host: string): string {
+  const search = host.split('\n').filter((l) => /^\s*(search|domain)\s/.test(l)).map((l) => l.trim());
+  const opts = host
+    .split('\n')
+    .filter((l) => /^\s*options\s/.test(l))
+    .flatMap((l) => l.trim().split(/\s+/).slice(1))
+    .filter((o) => !o.startsWith('ndots:'));
+  return ['nameserver 127.0.0.11', ...search, `options ndots:0${opts.length ? ' ' + opts.join(' ') : ''}`].join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------- the resolver process
+
+export function dnsDir(): string {
+  return join(paths.networks(), 'dns');
+}
+export function recordsFile(): string {
+  return join(dnsDir(), 'records');
+}
+
+/** The resolver's control socket (a unix socket file in the state root). */
+export function controlName(): string {
+  const p = join(dnsDir(), 'ctl.sock');
+  if (Buffer.byteLength(p) > 107) throw new UserError(`MINIDOCK_ROOT is too long for the DNS resolver's control socket ${p} (at most 107 bytes)`);
+  return p;
+}
+
+/** dist/minidock-dns, next to the shim. */
+export function dnsBinary(): string {
+  const p = join(dirname(shimPath()), 'minidock-dns');
+  if (!existsSync(p)) throw new UserError('minidock-dns not found: run `npm run build`');
+  return p;
+}
+
+/** Sends one command to a running resolver; undefined when none is listening. */
+export function controlResolver(cmd: 'reload' | 'quit' | 'ping', name = controlName()): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = connect({ path: name });
+    let out = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve(undefined);
+    }, 3000);
+    s.setEncoding('utf8');
+    s.on('connect', () => s.write(cmd + '\n'));
+    s.on('data', (d: string) => (out += d));
+    s.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(out.startsWith('ok') ? out.trim() : undefined);
+    });
+  });
+}
+
+function startResolver(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(dnsBinary(), [recordsFile(), controlName()], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    let report = '';
+    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+    fd3.setEncoding('utf8');
+    fd3.on('data', (d: string) => (report += d));
+    child.on('error', (e) => reject(new UserError(`cannot start minidock-dns: ${e.message}`)));
+    fd3.on('end', () => {
+      child.unref();
+      if (report.startsWith('ok')) resolve(child.pid ?? 0);
+      else reject(new UserError(`minidock-dns: ${report.replace(/^err /, '').trim() || 'failed to start'}`));
+    });
+  });
+}
+
+function readHostResolv(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Brings the resolver in line with the endpoints on disk. Call with the `network` lock held,
+ * after endpoints changed on a user-defined network.
+ */
+export async function syncDns(explain?: (line: string) => void): Promise<void> {
+  const { listEndpoints, listNetworkRecords } = await import('./networks.js');
+  const text = buildDnsRecords(listEndpoints(), listNetworkRecords(), parseUpstreams(process.env.MINIDOCK_DNS_UPSTREAM, readHostResolv()));
+  const n = servedCount(text);
+  if (n === 0) {
+    if (existsSync(recordsFile())) {
+      writeFileAtomic(recordsFile(), text);
+      const r = await controlResolver('quit');
+      if (r) explain?.('# no container is on a user-defined network any more: stop the embedded DNS resolver (minidock-dns)');
+      rmSync(recordsFile(), { force: true });
+    }
+    return;
+  }
+  writeFileAtomic(recordsFile(), text);
+  const r = await controlResolver('reload');
+  if (r) {
+    explain?.(`# tell the embedded DNS resolver the new names (it serves ${n} container${n === 1 ? '' : 's'} at 127.0.0.11 inside their netns)`);
+    return;
+  }
+  explain?.(`# start the embedded DNS resolver: it answers at 127.0.0.11:53 inside each container on a user-defined network`);
+  explain?.(`${dnsBinary()} ${recordsFile()} ${controlName()} &`);
+  await startResolver();
+}

@@ -1,0 +1,429 @@
+// User-defined bridge networks: `network create / rm / prune / connect / disconnect`.
+//
+// A user network is a record (networks.ts) plus its bridge and its constant handful of rules,
+// created at `network create` (like Docker) through one plan: all-or-nothing, shown by
+// --explain. Containers join it with `run --network NAME` (index.ts) or, running, with
+// `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
+import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { withLock } from '../../state/lock.js';
+import { UserError } from '../../cli/errors.js';
+import { type Cidr, broadcast, contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp } from './cidr.js';
+import { allocateAddress, candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
+import {
+  DEFAULT_NETWORK,
+  type EndpointRecord,
+  type NetworkRecord,
+  bridgeAddress,
+  containerEndpointFiles,
+  ensureBuiltinRecords,
+  ensureDefaultNetworkRecord,
+  extraEndpointFile,
+  findNetworkSync,
+  listEndpoints,
+  listNetworkRecords,
+  newId,
+  readNetwork,
+  removeNetworkRecord,
+  writeNetworkRecord,
+} from './networks.js';
+import { attachOps, bridgeOps, containerLinkOf, ensureBridgeNetwork, probeBridge } from './drivers/bridge.js';
+import { type BridgeNet, forgetFirewall, hookOps, iptablesSave, markFirewallGood, missingOps, networkRuleOps } from './firewall/iptables.js';
+import { releasePorts } from './portalloc.js';
+import type { EndpointSettings } from './types.js';
+
+const NETWORK_LOCK = 'network';
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const BRIDGE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
+const PREDEFINED = new Set([DEFAULT_NETWORK, 'host', 'none']);
+
+export interface CreateFlags {
+  driver?: string;
+  subnet?: string[];
+  gateway?: string[];
+  ipRange?: string[];
+  internal?: boolean;
+  opt?: string[];
+  label?: string[];
+}
+
+export interface CreateSpec {
+  name: string;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  internal: boolean;
+  bridge?: string;
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+function kv(what: string, s: string, needValue: boolean): [string, string] {
+  const eq = s.indexOf('=');
+  const k = eq < 0 ? s : s.slice(0, eq);
+  if (!k || (needValue && eq < 0)) throw new UserError(`invalid ${what} ${JSON.stringify(s)} (KEY=VALUE)`);
+  return [k, eq < 0 ? '' : s.slice(eq + 1)];
+}
+
+function one(flag: string, v: string[] | undefined): string | undefined {
+  if (!v || v.length === 0) return undefined;
+  if (v.length > 1) throw new UserError(`only one ${flag} is supported (IPv4 only)`);
+  return v[0];
+}
+
+/** Checks everything `network create` was given; nothing is looked up on the host. Pure. */
+export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
+  if (!NAME_RE.test(name)) throw new UserError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (PREDEFINED.has(name)) throw new UserError(`network with name ${name} already exists`);
+  const driver = f.driver ?? 'bridge';
+  if (driver !== 'bridge') throw new UserError(`plugin "${driver}" not found (minidock has the bridge driver only)`);
+  const subnetS = one('--subnet', f.subnet);
+  const gatewayS = one('--gateway', f.gateway);
+  const rangeS = one('--ip-range', f.ipRange);
+  let subnet: Cidr | undefined;
+  if (subnetS !== undefined) {
+    const loose = parseCidr(subnetS);
+    if (!loose) throw new UserError(`invalid subnet ${JSON.stringify(subnetS)}: an IPv4 CIDR like 10.10.0.0/16`);
+    if (formatCidr(loose) !== subnetS) throw new UserError(`invalid subnet ${subnetS}: it should be ${formatCidr(loose)}`);
+    if (loose.prefix > 30) throw new UserError(`invalid subnet ${subnetS}: too small (at most /30)`);
+    subnet = loose;
+  }
+  if (gatewayS !== undefined || rangeS !== undefined) {
+    if (!subnet) throw new UserError(`${gatewayS !== undefined ? '--gateway' : '--ip-range'} needs --subnet`);
+  }
+  if (gatewayS !== undefined) {
+    const gw = parseIp(gatewayS);
+    if (gw === undefined) throw new UserError(`invalid gateway ${JSON.stringify(gatewayS)}: an IPv4 address`);
+    if (!contains(subnet!, gw)) throw new UserError(`no matching subnet for gateway ${gatewayS}: it is outside ${formatCidr(subnet!)}`);
+    if (gw === subnet!.base || gw === broadcast(subnet!)) throw new UserError(`invalid gateway ${gatewayS}: it is the network or broadcast address of ${formatCidr(subnet!)}`);
+  }
+  if (rangeS !== undefined) {
+    const r = parseCidr(rangeS);
+    if (!r || formatCidr(r) !== rangeS) throw new UserError(`invalid ip-range ${JSON.stringify(rangeS)}: an IPv4 CIDR like ${r ? formatCidr(r) : '10.10.1.0/24'}`);
+    if (r.prefix < subnet!.prefix || !contains(subnet!, r.base)) throw new UserError(`no matching subnet for range ${rangeS}: it is outside ${formatCidr(subnet!)}`);
+  }
+  const options: Record<string, string> = {};
+  for (const o of f.opt ?? []) {
+    const [k, v] = kv('option', o, true);
+    options[k] = v;
+  }
+  const labels: Record<string, string> = {};
+  for (const l of f.label ?? []) {
+    const [k, v] = kv('label', l, false);
+    labels[k] = v;
+  }
+  const bridge = options[BRIDGE_NAME_OPT];
+  if (bridge !== undefined && !BRIDGE_RE.test(bridge)) throw new UserError(`invalid bridge name ${JSON.stringify(bridge)}: 1-15 characters of [A-Za-z0-9_.-]`);
+  return {
+    name,
+    subnet: subnet ? formatCidr(subnet) : undefined,
+    gateway: gatewayS,
+    ipRange: rangeS,
+    internal: !!f.internal,
+    bridge,
+    options,
+    labels,
+  };
+}
+
+/** minidock's own bridge name for a user network: `mdbr-` + 10 hex of its id (15 chars). */
+export function userBridgeName(networkId: string): string {
+  return `mdbr-${networkId.slice(0, 10)}`;
+}
+
+/** Which existing network a subnet overlaps, if any. Pure. */
+export function overlappingNetwork(subnet: string, nets: NetworkRecord[]): NetworkRecord | undefined {
+  const c = parseCidr(subnet)!;
+  return nets.find((n) => n.Subnet && overlaps(c, parseCidr(n.Subnet)!));
+}
+
+/** The ops that create a user network's bridge and rules (rules with their undo, so a failure rolls back). */
+async function createOps(n: BridgeNet): Promise<Op[]> {
+  const ops: Op[] = [...bridgeOps(n, await probeBridge(n))];
+  const saved = await iptablesSave();
+  const { chain, hook } = hookOps();
+  // chains and hooks stay once made (shared by every network); the network's own rules are undone on failure
+  ops.push(...[...missingOps(saved, chain), ...missingOps(saved, hook)].map((o) => ({ ...o, undo: undefined })));
+  ops.push(...missingOps(saved, networkRuleOps(n)));
+  return ops;
+}
+
+export async function createNetwork(name: string, flags: CreateFlags, explain?: (line: string) => void): Promise<NetworkRecord> {
+  const spec = parseCreateFlags(name, flags);
+  return withLock(NETWORK_LOCK, async () => {
+    // the default records first, so `bridge` keeps the first pool (172.17/16) like docker0
+    await ensureDefaultNetworkRecord();
+    ensureBuiltinRecords();
+    if (readNetwork(name)) throw new UserError(`network with name ${name} already exists`);
+    const nets = listNetworkRecords();
+    const id = newId();
+    const bridge = spec.bridge ?? userBridgeName(id);
+    const owner = nets.find((n) => n.Bridge === bridge);
+    if (owner) throw new UserError(`bridge name ${bridge} is already in use by network ${owner.Name}`);
+    if ((await bridgeAddress(bridge)).exists) throw new UserError(`bridge name ${bridge} is already in use: a device of that name exists on the host`);
+    let subnet: string;
+    let gateway: string;
+    if (spec.subnet) {
+      const other = overlappingNetwork(spec.subnet, nets);
+      if (other) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space: ${spec.subnet} overlaps network ${other.Name} (${other.Subnet})`);
+      subnet = spec.subnet;
+      gateway = spec.gateway ?? formatIp(nth(parseCidr(subnet)!, 1));
+    } else {
+      const used = [...(await hostUsedSubnets()), ...nets.filter((n) => n.Subnet).map((n) => parseCidr(n.Subnet!)!)];
+      const c = chooseSubnet(candidateSubnets(), used);
+      if (!c) throw new UserError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+      subnet = formatCidr(c);
+      gateway = formatIp(nth(c, 1));
+    }
+    const rec: NetworkRecord = {
+      Name: name,
+      Id: id,
+      Created: new Date().toISOString(),
+      Driver: 'bridge',
+      Subnet: subnet,
+      Gateway: gateway,
+      Bridge: bridge,
+      Internal: spec.internal,
+      IPRange: spec.ipRange,
+      Labels: spec.labels,
+      Options: spec.options,
+    };
+    const bn: BridgeNet = { name, bridge, subnet, gateway, internal: spec.internal };
+    explain?.(`# network ${name}: a bridge of its own (${bridge}), subnet ${subnet}, gateway ${gateway}${spec.internal ? ', internal (no way out)' : ''}`);
+    await applyPlan(await createOps(bn), { explain });
+    writeNetworkRecord(rec);
+    markFirewallGood(bn);
+    return rec;
+  });
+}
+
+/** The ops that remove a user network's rules and its bridge. */
+export function removeOps(n: NetworkRecord): Op[] {
+  const bn: BridgeNet = { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal };
+  const rules = networkRuleOps(bn).reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
+  return [...rules, { kind: 'ip', args: ['link', 'del', bn.bridge], why: `remove the bridge ${bn.bridge} of network ${n.Name}` }];
+}
+
+/** Removes one user network: refused while containers use it. */
+export async function removeNetwork(ref: string, explain?: (line: string) => void): Promise<NetworkRecord> {
+  return withLock(NETWORK_LOCK, async () => {
+    const n = findNetworkSync(ref);
+    if (!n) throw new UserError(`network ${ref} not found`, 1);
+    if (PREDEFINED.has(n.Name)) throw new UserError(`${n.Name} is a pre-defined network and cannot be removed`, 1);
+    const eps = listEndpoints().filter((e) => e.networkId === n.Id);
+    if (eps.length) {
+      throw new UserError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints (${eps.map((e) => e.containerName).join(', ')})`, 1);
+    }
+    const ops = removeOps(n);
+    if (!(await bridgeAddress(n.Bridge!)).exists) ops.pop();
+    await applyPlan(ops, { explain, tolerant: true });
+    removeIpam(n.Id);
+    forgetFirewall(n.Name);
+    removeNetworkRecord(n.Name);
+    return n;
+  });
+}
+
+/** Removes every user network no container uses; returns their names. */
+export async function pruneNetworks(explain?: (line: string) => void): Promise<string[]> {
+  const used = new Set(listEndpoints().map((e) => e.networkId));
+  const out: string[] = [];
+  for (const n of listNetworkRecords().sort((a, b) => a.Name.localeCompare(b.Name))) {
+    if (PREDEFINED.has(n.Name) || used.has(n.Id)) continue;
+    try {
+      await removeNetwork(n.Name, explain);
+      out.push(n.Name);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e; // in use meanwhile: keep it
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- connect / disconnect
+
+function containerEndpoints(id: string): { file: string; ep: EndpointRecord }[] {
+  return containerEndpointFiles(id)
+    .map((file) => ({ file, ep: readJson<EndpointRecord>(file)! }))
+    .filter((x) => !!x.ep);
+}
+
+function readHostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The container's /etc/resolv.conf is a bind mount of a file in its state directory: rewrite
+ * it in place (same inode, so the container sees it) when it gains or loses the embedded DNS.
+ */
+async function updateResolvConf(file: string, onUserNet: boolean): Promise<void> {
+  if (!existsSync(file)) return;
+  const cur = readFileSync(file, 'utf8');
+  const embedded = /^nameserver 127\.0\.0\.11$/m.test(cur);
+  if (onUserNet === embedded) return;
+  const { embeddedResolvConf } = await import('./dns.js');
+  const { containerResolvConf } = await import('./index.js');
+  writeFileSync(file, onUserNet ? embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf()));
+}
+
+export interface ConnectOptions {
+  ip?: string;
+  aliases?: string[];
+  explain?: (line: string) => void;
+}
+
+function settingsOf(ep: EndpointRecord): EndpointSettings {
+  return {
+    NetworkID: ep.networkId,
+    EndpointID: ep.endpointId,
+    Gateway: ep.gateway,
+    IPAddress: ep.ip,
+    IPPrefixLen: ep.prefixLen,
+    MacAddress: ep.mac,
+    Aliases: ep.aliases && ep.aliases.length ? ep.aliases : null,
+    HostInterface: ep.hostIf,
+    Interface: ep.ifname ?? 'eth0',
+  };
+}
+
+async function runningContainer(ref: string) {
+  const { findContainer, stateOf } = await import('../container/record.js');
+  const rec = findContainer(ref);
+  if (!rec) throw new UserError(`No such container: ${ref}`, 1);
+  const mode = rec.HostConfig.NetworkMode || DEFAULT_NETWORK;
+  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+    throw new UserError(`container ${rec.Name} uses network mode ${mode}: it cannot be connected to or disconnected from other networks`, 1);
+  }
+  if (!stateOf(rec).Running) throw new UserError(`container ${rec.Name} is not running (minidock connects and disconnects running containers only)`, 1);
+  return rec;
+}
+
+async function findBridgeNetwork(ref: string): Promise<NetworkRecord> {
+  const { findNetwork } = await import('./networks.js');
+  const n = await findNetwork(ref);
+  if (!n) throw new UserError(`network ${ref} not found`, 1);
+  if (n.Driver !== 'bridge') throw new UserError(`container cannot be connected to or disconnected from network ${n.Name} (driver ${n.Driver})`, 1);
+  return n;
+}
+
+/** `network connect`: a new interface (eth1, eth2…) in a running container. */
+export async function connectContainer(netRef: string, ctrRef: string, o: ConnectOptions = {}): Promise<void> {
+  if (o.ip !== undefined && parseIp(o.ip) === undefined) throw new UserError(`invalid IPv4 address: ${o.ip}`);
+  for (const a of o.aliases ?? []) if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(a)) throw new UserError(`invalid network alias ${JSON.stringify(a)}`);
+  const n = await findBridgeNetwork(netRef);
+  if (n.Name === DEFAULT_NETWORK && o.aliases?.length) throw new UserError('network-scoped alias is supported only for containers in user defined networks');
+  const first = await runningContainer(ctrRef);
+  const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
+  await withLock(`c-${first.Id}`, async () => {
+    const rec = loadRecord(first.Id);
+    if (!rec || !stateOf(rec).Running || !rec.NetworkSettings) throw new UserError(`container ${first.Name} is not running`, 1);
+    const id = rec.Id;
+    const have = containerEndpoints(id);
+    if (have.some((x) => x.ep.networkId === n.Id)) throw new UserError(`endpoint with name ${rec.Name} already exists in network ${n.Name}`, 1);
+    const used = new Set(have.map((x) => x.ep.ifname ?? 'eth0'));
+    let k = 0;
+    while (used.has(`eth${k}`)) k++;
+    const ifname = `eth${k}`;
+    const hasDefault = have.some((x) => x.ep.defaultRoute ?? true);
+    const ns = have[0]?.ep.netns ?? `minidock-${id.slice(0, 12)}`;
+    if (!existsSync(`/run/netns/${ns}`)) throw new UserError(`container ${rec.Name} has no network namespace of its own`, 1);
+    const { bridgeNetOf } = await import('./index.js');
+    const bn = bridgeNetOf(n);
+    let ep: EndpointRecord;
+    const file = extraEndpointFile(id, n.Id);
+    await withLock(NETWORK_LOCK, async () => {
+      await ensureBridgeNetwork(bn, o.explain);
+      const ip = allocateAddress(n.Id, bn.subnet, bn.gateway, id, o.ip, n.IPRange);
+      const link = containerLinkOf(bn, id, ns, ip, ifname);
+      ep = {
+        containerId: id,
+        containerName: rec.Name,
+        network: n.Name,
+        networkId: n.Id,
+        endpointId: randomBytes(32).toString('hex'),
+        ip,
+        prefixLen: link.prefixLen,
+        gateway: bn.gateway,
+        mac: link.mac,
+        netns: ns,
+        hostIf: link.hostIf,
+        ports: [],
+        rules: [],
+        ifname,
+        aliases: o.aliases?.length ? [...o.aliases] : undefined,
+        defaultRoute: !hasDefault && !bn.internal,
+      };
+      writeJsonAtomic(file, ep);
+    });
+    const e = ep!;
+    const link = { ...containerLinkOf(bn, id, ns, e.ip, ifname), defaultRoute: e.defaultRoute };
+    o.explain?.(`# connect ${rec.Name} to network ${n.Name}: a new interface ${ifname} inside the container`);
+    try {
+      await applyPlan(attachOps(bn, link), { explain: o.explain });
+    } catch (err) {
+      await withLock(NETWORK_LOCK, () => {
+        releaseAddresses(n.Id, id);
+        rmSync(file, { force: true });
+      });
+      throw err;
+    }
+    await withLock(NETWORK_LOCK, async () => {
+      const { syncDns, hasEmbeddedDns } = await import('./dns.js');
+      if (hasEmbeddedDns(n)) await syncDns(o.explain);
+    });
+    await updateResolvConf(files.resolv(id), [...have.map((x) => x.ep.network), n.Name].some((x) => x !== DEFAULT_NETWORK));
+    rec.NetworkSettings.Networks[n.Name] = settingsOf(e);
+    saveRecord(rec);
+  });
+}
+
+/** `network disconnect`: the container's interface on that network goes away. */
+export async function disconnectContainer(netRef: string, ctrRef: string, o: { explain?: (line: string) => void } = {}): Promise<void> {
+  const n = await findBridgeNetwork(netRef);
+  const first = await runningContainer(ctrRef);
+  const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
+  await withLock(`c-${first.Id}`, async () => {
+    const rec = loadRecord(first.Id);
+    if (!rec || !stateOf(rec).Running) throw new UserError(`container ${first.Name} is not running`, 1);
+    const id = rec.Id;
+    const have = containerEndpoints(id);
+    const mine = have.find((x) => x.ep.networkId === n.Id);
+    if (!mine) throw new UserError(`container ${id} is not connected to network ${n.Name}`, 1);
+    const ep = mine.ep;
+    const rest = have.filter((x) => x !== mine);
+    const ops: Op[] = [...undoPlanOf(ep.rules as IptOp[])];
+    ops.push({ kind: 'ip', args: ['link', 'del', ep.hostIf], why: `remove ${ep.ifname ?? 'eth0'} of ${rec.Name} from network ${n.Name}: deleting the host end ${ep.hostIf} deletes both ends` });
+    // The default route went with the interface: take it through another network, if any may.
+    let newDefault: { file: string; ep: EndpointRecord } | undefined;
+    if (ep.defaultRoute ?? true) {
+      const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
+      newDefault = rest.find((x) => !nets.get(x.ep.networkId)?.Internal);
+      if (newDefault) {
+        ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', 'via', newDefault.ep.gateway], why: `the default route now goes through network ${newDefault.ep.network} (gateway ${newDefault.ep.gateway})` });
+      }
+    }
+    o.explain?.(`# disconnect ${rec.Name} from network ${n.Name}`);
+    await applyPlan(ops, { explain: o.explain, tolerant: true });
+    await withLock(NETWORK_LOCK, async () => {
+      releaseAddresses(n.Id, id);
+      if (ep.ports.length) releasePorts(id);
+      rmSync(mine.file, { force: true });
+      if (newDefault) writeJsonAtomic(newDefault.file, { ...newDefault.ep, defaultRoute: true });
+      const { syncDns, hasEmbeddedDns } = await import('./dns.js');
+      if (hasEmbeddedDns(n)) await syncDns(o.explain);
+    });
+    await updateResolvConf(files.resolv(id), rest.some((x) => x.ep.network !== DEFAULT_NETWORK));
+    if (rec.NetworkSettings) {
+      delete rec.NetworkSettings.Networks[n.Name];
+      if (ep.ports.length) rec.NetworkSettings.Ports = {};
+    }
+    saveRecord(rec);
+  });
+}
