@@ -70,7 +70,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   const hostnameFlag = f.hostname !== undefined ? parseHostname(f.hostname) : undefined;
   if (f.user !== undefined) parseUser(f.user);
   const network = f.net ?? f.network;
-  checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip });
+  checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip, aliases: f.networkAlias });
   let ports: PortBinding[] = f.publish.flatMap(parsePortSpec);
   const labels = parseLabels(f.label);
   const limits = limitsHostConfig(f);
