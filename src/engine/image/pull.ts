@@ -19,7 +19,6 @@ import { choosePlatform, formatPlatform, hostPlatform, parsePlatform, type OciPl
 import { PullProgress, type Output } from './progress.js';
 import { normalizeRef, type NormalizedRef } from './reference.js';
 import {
-  closeConnections,
   MEDIA,
   MANIFEST_ACCEPT,
   RegistryClient,
@@ -177,14 +176,6 @@ async function meter(src: Readable, expected: number, what: string, onBytes: (n:
 }
 
 export async function pullImage(refText: string, opts: PullOptions = {}): Promise<PullResult> {
-  try {
-    return await pullOnce(refText, opts);
-  } finally {
-    await closeConnections();
-  }
-}
-
-async function pullOnce(refText: string, opts: PullOptions): Promise<PullResult> {
   const ref = normalizeRef(refText);
   const explicitPlatform = opts.platform !== undefined && opts.platform !== '';
   let want: OciPlatform;

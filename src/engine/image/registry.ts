@@ -430,17 +430,3 @@ async function readLimited(res: Response, max: number, what: string): Promise<Bu
   return Buffer.concat(chunks);
 }
 
-/**
- * Closes the idle keep-alive connections of Node's fetch, so that the process can exit at once
- * when its work is done (`run -d` after a pull, `pull` itself) instead of when they time out.
- */
-export async function closeConnections(): Promise<void> {
-  const dispatcher = (globalThis as Record<symbol, { close?: () => Promise<void>; destroy?: () => Promise<void> } | undefined>)[
-    Symbol.for('undici.globalDispatcher.1')
-  ];
-  try {
-    await dispatcher?.destroy?.();
-  } catch {
-    /* nothing to close */
-  }
-}
