@@ -100,7 +100,7 @@ describe('bridge driver ops', () => {
 describe('firewall rules', () => {
   it('a constant set of rules per network, in minidock chains', () => {
     const rules = networkRuleOps(net);
-    expect(rules).toHaveLength(7);
+    expect(rules).toHaveLength(9);
     const text = restoreScript(toBatches(rules)[0].ops as IptOp[]).text;
     expect(text).toBe(
       [
@@ -116,6 +116,8 @@ describe('firewall rules', () => {
         '-A MINIDOCK-FORWARD -o minidock0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "minidock net bridge: replies" -j ACCEPT',
         '-A MINIDOCK-FORWARD -o minidock0 -m conntrack --ctstate DNAT -m comment --comment "minidock net bridge: published ports" -j ACCEPT',
         '-A MINIDOCK-FORWARD -i minidock0 -m comment --comment "minidock net bridge: from containers" -j ACCEPT',
+        '-A MINIDOCK-ISOLATION-1 -i minidock0 ! -o minidock0 -m comment --comment "minidock net bridge: isolation 1" -j MINIDOCK-ISOLATION-2',
+        '-A MINIDOCK-ISOLATION-2 -o minidock0 -m conntrack ! --ctstate DNAT -m comment --comment "minidock net bridge: isolation 2" -j DROP',
         'COMMIT',
         '',
       ].join('\n'),
@@ -160,8 +162,8 @@ describe('firewall rules', () => {
     ].join('\n');
     const saved = parseSave(save);
     const { chain, hook } = hookOps();
-    expect(missingOps(saved, chain).map((o) => o.args[1])).toEqual(['MINIDOCK-RAW', 'MINIDOCK-POSTROUTING', 'MINIDOCK-FORWARD']);
-    expect(missingOps(saved, hook).map((o) => `${o.table} ${o.args[1]}`)).toEqual(['raw PREROUTING', 'nat OUTPUT', 'nat POSTROUTING', 'filter FORWARD']);
+    expect(missingOps(saved, chain).map((o) => o.args[1])).toEqual(['MINIDOCK-RAW', 'MINIDOCK-POSTROUTING', 'MINIDOCK-FORWARD', 'MINIDOCK-ISOLATION-1', 'MINIDOCK-ISOLATION-2']);
+    expect(missingOps(saved, hook).map((o) => `${o.table} ${o.args[1]}`)).toEqual(['raw PREROUTING', 'nat OUTPUT', 'nat POSTROUTING', 'filter FORWARD', 'filter MINIDOCK-FORWARD']);
     const del = deleteByCommentOps(saved, 'minidock abcdef012345');
     expect(del.map(commandOf)).toEqual([
       "iptables -t nat -D MINIDOCK-DNAT -p tcp -m tcp --dport 8080 -m comment --comment 'minidock abcdef012345 web' -j DNAT --to-destination 172.17.0.2:80",
