@@ -146,3 +146,28 @@ export function humanDuration(ms: number): string {
   if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
   return `${Math.floor(h / 24 / 365)} years`;
 }
+
+/**
+ * Prints objects the way `docker inspect` does: a JSON array, or one rendered template per
+ * object with -f. Refs that find nothing get one error line each; returns the exit code.
+ */
+export async function printInspect(
+  refs: string[],
+  format: string | undefined,
+  find: (ref: string) => Promise<unknown>,
+  notFound: (ref: string) => string,
+): Promise<number> {
+  const t = format ? parseTemplate(format) : undefined;
+  const found: unknown[] = [];
+  let failed = false;
+  for (const ref of refs) {
+    const obj = await find(ref);
+    if (obj === undefined || obj === null) {
+      process.stderr.write(notFound(ref) + '\n');
+      failed = true;
+    } else found.push(obj);
+  }
+  if (t) for (const obj of found) process.stdout.write(t.render(obj) + '\n');
+  else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+  return failed ? 1 : 0;
+}

@@ -1,6 +1,6 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
 import { UserError } from '../errors.js';
-import { columns, parseTemplate } from '../template.js';
+import { columns, parseTemplate, printInspect } from '../template.js';
 import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';
 import {
   killContainer, removeContainer, startContainer, stopContainer, waitExit,
@@ -147,22 +147,8 @@ export async function exec(
   });
 }
 
-export async function inspect(refs: string[], o: { format?: string; type?: string }): Promise<number> {
-  const t = o.format ? parseTemplate(o.format) : undefined;
-  const found: unknown[] = [];
-  let failed = false;
-  for (const ref of refs) {
-    const obj = await inspectAny(ref, o.type);
-    if (obj === undefined) {
-      process.stderr.write(`minidock: Error: No such object: ${ref}\n`);
-      failed = true;
-      continue;
-    }
-    found.push(obj);
-  }
-  if (t) for (const obj of found) process.stdout.write(t.render(obj) + '\n');
-  else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
-  return failed ? 1 : 0;
+export function inspect(refs: string[], o: { format?: string; type?: string }): Promise<number> {
+  return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type), (ref) => `minidock: Error: No such object: ${ref}`);
 }
 
 async function inspectAny(ref: string, type: string | undefined): Promise<unknown> {

@@ -1,21 +1,10 @@
 // Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
 import { UserError } from '../errors.js';
-import { columns, parseTemplate, timeAgo } from '../template.js';
+import { columns, parseTemplate, printInspect, timeAgo } from '../template.js';
+import { humanSize } from '../units.js';
 import { listImages, resolveImage, type ImageRecord } from '../../engine/image/store.js';
 import { normalizeRef } from '../../engine/image/reference.js';
-
-function humanSize(bytes: number): string {
-  // Docker uses decimal units: 4.26MB
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 3 : v < 100 ? 2 : 1).replace(/\.?0+$/, '')}${units[i]}`;
-}
 
 interface ImageRow {
   Repository: string;
@@ -132,22 +121,8 @@ export async function inspectImage(ref: string): Promise<unknown> {
   };
 }
 
-export async function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
-  const t = o.format ? parseTemplate(o.format) : undefined;
-  const found: unknown[] = [];
-  let failed = false;
-  for (const ref of refs) {
-    const obj = await inspectImage(ref);
-    if (!obj) {
-      process.stderr.write(`Error: No such image: ${ref}\n`);
-      failed = true;
-      continue;
-    }
-    found.push(obj);
-  }
-  if (t) for (const obj of found) process.stdout.write(t.render(obj) + '\n');
-  else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
-  return failed ? 1 : 0;
+export function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
+  return printInspect(refs, o.format, inspectImage, (ref) => `Error: No such image: ${ref}`);
 }
 
 function isOffline(e: unknown): boolean {

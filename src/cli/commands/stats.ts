@@ -4,30 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { columns, parseTemplate } from '../template.js';
+import { bytesSize, humanSize } from '../units.js';
+export { bytesSize, humanSize };
 import { allRecords, mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
 import { readUsage, type Usage } from '../../runtime/cgroups.js';
 
 /** Go's %.Ng: N significant digits, no trailing zeros. */
-function sig(x: number, digits: number): string {
-  return String(Number(x.toPrecision(digits)));
-}
-
-/** Docker's units.BytesSize (binary units): 1.5MiB, 15.6GiB. */
-export function bytesSize(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) (n /= 1024), i++;
-  return `${sig(n, 4)}${u[i]}`;
-}
-
-/** Docker's units.HumanSizeWithPrecision(n, 3) (decimal units): 1.2kB, 0B. */
-export function humanSize(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
-  return `${sig(n, 3)}${u[i]}`;
-}
-
 export interface StatsRow {
   ID: string;
   Container: string;

@@ -29,18 +29,10 @@ export interface Output {
   columns?: number;
 }
 
-/** Docker's decimal units: 1.2MB, 345kB. */
-export function humanBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  if (i === 0) return `${v}B`;
-  return `${v < 10 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.toFixed(1)}`.replace(/\.?0+$/, '') + units[i];
-}
+import { humanSize } from '../../cli/units.js';
+
+/** Docker's units.HumanSize (4 significant digits): 1.201MB, 345kB. */
+export const humanBytes = (n: number): string => humanSize(n, 4);
 
 const BAR = 50;
 

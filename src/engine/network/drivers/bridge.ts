@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { type Op, type IpOp, Plan, applyPlan } from '../../../host/plan.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
-import { bridgeAddress } from '../networks.js';
+import { bridgeAddress, listEndpoints } from '../networks.js';
 import {
   type BridgeNet,
   ensureFirewallOps,
+  firewallIntact,
   firewallKnownGood,
   markFirewallGood,
 } from '../firewall/iptables.js';
@@ -81,7 +82,11 @@ export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string)
   const probe = await probeBridge(n);
   const ops = bridgeOps(n, probe);
   const repaired = ops.length > 0;
-  if (repaired || !firewallKnownGood(n)) ops.push(...(await ensureFirewallOps(n)));
+  // The running containers' port rules are checked too: a flush by another tool took them as well.
+  const containerRules = listEndpoints().filter((e) => e.network === n.name).flatMap((e) => e.rules);
+  if (repaired || !firewallKnownGood(n) || !(await firewallIntact(n, containerRules))) {
+    ops.push(...(await ensureFirewallOps(n, containerRules)));
+  }
   if (ops.length === 0) return;
   await applyPlan(ops, { explain });
   markFirewallGood(n);
