@@ -1,32 +1,36 @@
-// Build: one bundled ESM file for the CLI and the small C programs beside it.
+// Build: one bundled CommonJS file for the CLI and the small C programs beside it.
 //
 // Start time is a feature (`minidock run` has a budget of ~120 ms, of which Node itself takes
 // ~70), so the CLI is ONE file: every extra ES module costs the loader a resolution, a read and
 // a URL parse. Code a command does not need still costs little: esbuild wraps each lazily
-// imported module so its top-level code runs only when first imported. `tar` stays external
-// (loaded from node_modules only when a layer is unpacked), because esbuild would otherwise
-// hoist its stream/zlib imports to the top of the bundle and every start would pay for them.
+// imported module so its top-level code runs only when first imported. It is CommonJS so that
+// bin/minidock can compile it through V8's code cache (see there). `tar` stays external (loaded
+// from node_modules only when a layer is unpacked), so its stream/zlib imports are not paid for
+// on every start.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 
-rmSync('dist/chunks', { recursive: true, force: true }); // left by older split builds
+for (const old of ['dist/chunks', 'dist/minidock.mjs', 'dist/cache']) rmSync(old, { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 await build({
   entryPoints: { minidock: 'src/cli/main.ts' },
   outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   external: ['tar'],
-  // commander is CommonJS; give the bundle a real require().
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  // import() of external modules becomes require(): the launcher runs the bundle as a plain
+  // script, which has no ES module loader behind it.
+  supported: { 'dynamic-import': false },
   splitting: false,
   minify: false,
   sourcemap: false,
   logLevel: 'warning',
+  // src/runtime/shim.ts reads import.meta only when __dirname is missing (unbundled sources)
+  logOverride: { 'empty-import-meta': 'silent' },
 });
 
 // Compile beside, then rename: running containers keep their shim, and a concurrent build never

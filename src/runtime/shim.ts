@@ -28,7 +28,8 @@ let cached: string | undefined;
 /** dist/minidock-shim, next to the bundled CLI. */
 export function shimPath(): string {
   if (cached) return cached;
-  const here = dirname(fileURLToPath(import.meta.url));
+  // The bundle is CommonJS (see scripts/build.mjs); sources run as ES modules under vitest.
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
   for (const p of [join(here, 'minidock-shim'), join(here, '..', 'dist', 'minidock-shim'), join(here, '..', '..', 'dist', 'minidock-shim')]) {
     if (existsSync(p)) return (cached = p);
   }

@@ -37,7 +37,7 @@ function snapshot() {
   };
 }
 
-describe.skipIf(!isRoot)('network diagram / rules / --dry-run (real kernel)', () => {
+describe('network diagram / rules / --dry-run (real kernel)', () => {
   beforeAll(() => {
     web = md.ok(['run', '-d', '--name', 'web', '-p', '8080:80', 'busybox', 'httpd', '-f', '-p', '80']);
     db = md.ok(['run', '-d', '--name', 'db', '-p', '127.0.0.1:5432:5432', 'busybox', 'sleep', '600']);

@@ -67,7 +67,7 @@ describe('docs/bridge-mode.md', () => {
     rmSync(lab, { recursive: true, force: true });
   });
 
-  it.skipIf(!isRoot)('every command in it runs, and prints what the page says', () => {
+  it('every command in it runs, and prints what the page says', () => {
     const bin = join(lab, 'bin');
     spawnSync('mkdir', ['-p', bin]);
     writeFileSync(join(bin, 'minidock'), `#!/bin/sh\nexec ${process.execPath} ${BIN} "$@"\n`);

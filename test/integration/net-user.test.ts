@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Minidock, sh } from '../helpers/cli.js';
 
 const isRoot = process.getuid?.() === 0;
-const haveBin = ['minidock.mjs', 'minidock-shim', 'minidock-dns'].every((f) => existsSync(new URL(`../../dist/${f}`, import.meta.url)));
+const haveBin = ['minidock.cjs', 'minidock-shim', 'minidock-dns'].every((f) => existsSync(new URL(`../../dist/${f}`, import.meta.url)));
 const HOST_IP = '198.18.79.1';
 const DNS_IP = '198.18.79.2';
 const UPSTREAM_ANSWER = '198.18.79.53';
@@ -34,7 +34,7 @@ s.on('message', (m, r) => {
 s.bind(53, '${DNS_IP}', () => process.stdout.write('ready\\n'));
 `;
 
-describe.skipIf(!isRoot || !haveBin)('user-defined networks, embedded DNS, isolation (real containers)', () => {
+describe('user-defined networks, embedded DNS, isolation (real containers)', () => {
   let md: Minidock;
   const DNSNS = `mdt-dns-${randomBytes(3).toString('hex')}`;
   const kids: ChildProcess[] = [];

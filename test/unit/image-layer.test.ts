@@ -211,7 +211,7 @@ describe('whiteouts', () => {
     file('.wh.same', ''), // a file of the same name in the same layer wins
   ]);
 
-  it.skipIf(!isRoot)('become overlayfs whiteouts; the markers never appear', async () => {
+  it('become overlayfs whiteouts; the markers never appear', async () => {
     const lo = await importLayer(lower);
     const up = await importLayer(upper);
     const names = walk(up.dir);
@@ -250,12 +250,12 @@ describe('opaque directories', () => {
   const xattr = (p: string): string =>
     execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', p], { encoding: 'utf8' });
   const haveGetfattr = existsSync('/usr/bin/getfattr');
-  it.skipIf(!isRoot || !haveGetfattr || !existsSync('/usr/bin/setfattr'))('are marked with setfattr', async () => {
+  it('are marked with setfattr', async () => {
     const d = mkdtempSync(join(root, 'o-'));
     await makeOpaque([d], 'setfattr');
     expect(xattr(d)).toBe('y');
   });
-  it.skipIf(!isRoot || !haveGetfattr || !['x64', 'arm64'].includes(process.arch))('are marked without setfattr (perl fallback)', async () => {
+  it('are marked without setfattr (perl fallback)', async () => {
     const d = mkdtempSync(join(root, 'o-'));
     await makeOpaque([d], 'perl');
     expect(xattr(d)).toBe('y');

@@ -28,7 +28,7 @@ import {
   findNetworkSync,
   listNetworkRecords,
 } from './networks.js';
-import { containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName } from './drivers/bridge.js';
+import { containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName, staleLinkOps } from './drivers/bridge.js';
 import { type BridgeNet, portRuleOps } from './firewall/iptables.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
 
@@ -193,7 +193,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
   // Phase 2, without the lock: wire the container. applyPlan rolls back on failure.
   const e = ep!;
   const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac, ifname: 'eth0', defaultRoute: e.defaultRoute };
-  const ops: Op[] = [...containerOps(net!, link), ...e.rules];
+  const ops: Op[] = [...(await staleLinkOps(e.hostIf)), ...containerOps(net!, link), ...e.rules];
   try {
     await applyPlan(ops, { explain });
     pausePoint('net:wired');
@@ -256,8 +256,8 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   const ops: Op[] = [];
   for (const ep of eps) ops.push(...undoPlanOf(ep.rules as IptOp[]));
   const nsExists = existsSync(netnsPathOf(containerId));
-  for (const ep of eps) ops.push(containerTeardownOps(ep.hostIf || hostIfName(containerId), ns)[0]);
-  if (nsExists) ops.push(containerTeardownOps(hostIfName(containerId), ns)[1]);
+  const hostIfs = eps.length ? eps.map((ep) => ep.hostIf || hostIfName(containerId)) : [hostIfName(containerId)];
+  ops.push(...containerTeardownOps(hostIfs, ns, nsExists));
   if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
   pausePoint('net:teardown-applied');
   const userNets = new Set(listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
