@@ -114,10 +114,19 @@ function registerUserNetworkCommands(net: Command): void {
     .option('--label <key=value>', 'Set metadata on a network', collect, [] as string[])
     .option('--attachable', 'Accepted for compatibility (every minidock network is attachable)')
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
     .argument('<name>')
-    .action(async (name: string, o: { driver?: string; subnet: string[]; gateway: string[]; ipRange: string[]; internal?: boolean; opt: string[]; label: string[]; explain?: boolean }) => {
+    .action(async (name: string, o: { driver?: string; subnet: string[]; gateway: string[]; ipRange: string[]; internal?: boolean; opt: string[]; label: string[]; explain?: boolean; dryRun?: boolean }) => {
       const { createNetwork } = await import('../engine/network/usernet.js');
-      const rec = await createNetwork(name, { driver: o.driver, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, opt: o.opt, label: o.label }, explainer(o.explain));
+      const spec = { driver: o.driver, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, opt: o.opt, label: o.label };
+      if (o.dryRun) {
+        // the real code runs with host changes explained, not applied, and state sandboxed
+        const { withDryRun } = await import('../engine/network/dryrun.js');
+        await withDryRun(() => createNetwork(name, spec, (line) => process.stdout.write(line + '\n')));
+        process.stderr.write('(dry run: nothing was changed)\n');
+        return;
+      }
+      const rec = await createNetwork(name, spec, explainer(o.explain));
       process.stdout.write(rec.Id + '\n');
     });
   net

@@ -110,6 +110,21 @@ describe('network diagram / rules / --dry-run (real kernel)', () => {
     expect(text).toContain('MINIDOCK-DNAT');
   });
 
+  it('network create --dry-run prints the plan and changes nothing', () => {
+    const before = snapshot();
+    const r = md.run(['network', 'create', '--dry-run', '--subnet', '10.213.0.0/24', 'drynet']);
+    expect(r.code, r.stderr).toBe(0);
+    const after = snapshot();
+    expect(after.link).toBe(before.link);
+    expect(after.addr).toBe(before.addr);
+    expect(after.iptables).toBe(before.iptables);
+    expect(after.state).toEqual(before.state);
+    expect(r.stdout).toMatch(/^ip link add mdbr-[0-9a-f]+ type bridge$/m);
+    expect(r.stdout).toMatch(/^ip addr add 10\.213\.0\.1\/24 dev mdbr-/m);
+    expect(r.stdout).toMatch(/MASQUERADE/);
+    expect(md.ok(['network', 'ls', '--format', '{{.Name}}'])).not.toContain('drynet');
+  });
+
   it('--dry-run prints what --explain prints and changes nothing', () => {
     const before = snapshot();
     const r = md.run(['run', '--dry-run', '--name', 'dry', '-p', '9090:90', 'busybox', 'echo', 'hi']);
