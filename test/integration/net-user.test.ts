@@ -146,6 +146,22 @@ describe('user-defined networks, embedded DNS, isolation (real containers)', () 
     expect(md.ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'other'])).not.toContain('front');
   });
 
+  it('names follow stop and start, and a network joined with connect is joined again on start', () => {
+    md.ok(['run', '-d', '--name', 'roamer', '--network', 'back', 'busybox', 'sleep', '600']);
+    md.ok(['network', 'connect', '--alias', 'wanderer', 'front', 'roamer']);
+    expect(lookup('client', 'wanderer')).toBe(ipOn('roamer', 'front'));
+    md.ok(['stop', '-t', '0', 'roamer']);
+    expect(lookup('client', 'roamer')).toBe('NXDOMAIN');
+    md.ok(['start', 'roamer']);
+    expect(md.ok(['exec', 'roamer', 'ls', '/sys/class/net']).split(/\s+/).sort()).toEqual(['eth0', 'eth1', 'lo']);
+    expect(lookup('client', 'roamer')).toBe(ipOn('roamer', 'front'));
+    expect(lookup('client', 'wanderer')).toBe(ipOn('roamer', 'front'));
+    md.ok(['network', 'disconnect', 'front', 'roamer']);
+    md.ok(['restart', '-t', '0', 'roamer']);
+    expect(md.ok(['exec', 'roamer', 'ls', '/sys/class/net']).split(/\s+/).sort()).toEqual(['eth0', 'lo']);
+    md.ok(['rm', '-f', 'roamer']);
+  });
+
   it('a name appears when its container starts and disappears after rm', () => {
     md.ok(['run', '-d', '--name', 'shortlived', '--network', 'front', 'busybox', 'sleep', '600']);
     expect(lookup('client', 'shortlived')).toMatch(/^10\.201\.0\.\d+$/);

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { columns, parseTemplate, printInspect } from '../template.js';
 import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';
 import {
-  killContainer, removeContainer, startContainer, stopContainer, waitExit,
+  killContainer, reconnectExtraNetworks, removeContainer, startContainer, stopContainer, waitExit,
 } from '../../engine/container/lifecycle.js';
 import { parseEnv, parseNonNegInt, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
 import { psRow, inspectContainer } from '../../engine/container/views.js';
@@ -54,6 +54,7 @@ export function start(refs: string[]): Promise<number> {
     const rec = mustFind(ref);
     if (stateOf(rec).Running) return ref; // Docker: starting a running container is a no-op
     await startContainer(rec, { detach: true });
+    await reconnectExtraNetworks(rec.Id);
     return ref;
   });
 }
@@ -79,6 +80,7 @@ export function restart(refs: string[], o: { time: string }): Promise<number> {
     const fresh = mustFind(rec.Id);
     fresh.RestartCount = 0;
     await startContainer(fresh, { detach: true });
+    await reconnectExtraNetworks(fresh.Id);
     return ref;
   });
 }

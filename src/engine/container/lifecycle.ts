@@ -424,3 +424,22 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
   });
   return rec;
 }
+
+/**
+ * After a start: joins again the networks the container was connected to with `network
+ * connect` (Docker keeps those across restarts). A network that has gone since is reported, not
+ * fatal: the container runs on the others.
+ */
+export async function reconnectExtraNetworks(id: string): Promise<void> {
+  const rec = loadRecord(id);
+  const extra = rec?.HostConfig.ExtraNetworks ?? [];
+  if (!extra.length) return;
+  const { connectContainer } = await import('../network/usernet.js');
+  for (const x of extra) {
+    try {
+      await connectContainer(x.Name, id, { aliases: x.Aliases, ip: x.IPAddress, restoring: true });
+    } catch (e) {
+      process.stderr.write(`WARNING: ${rec!.Name} could not join network ${x.Name} again: ${(e as Error).message}\n`);
+    }
+  }
+}

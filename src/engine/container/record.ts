@@ -48,6 +48,8 @@ export interface HostConfig {
   Privileged?: boolean;
   SecurityOpt?: string[] | null;
   Aliases?: string[];
+  /** Networks joined with `network connect`, joined again on every start (Docker keeps them too). */
+  ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string }[];
 }
 
 export interface ContainerRecord {

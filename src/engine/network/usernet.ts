@@ -277,6 +277,8 @@ export interface ConnectOptions {
   ip?: string;
   aliases?: string[];
   explain?: (line: string) => void;
+  /** Joining again on start a network the container was connected to (already recorded). */
+  restoring?: boolean;
 }
 
 function settingsOf(ep: EndpointRecord): EndpointSettings {
@@ -380,6 +382,10 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
     });
     await updateResolvConf(files.resolv(id), [...have.map((x) => x.ep.network), n.Name].some((x) => x !== DEFAULT_NETWORK));
     rec.NetworkSettings.Networks[n.Name] = settingsOf(e);
+    if (!o.restoring) {
+      const extra = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
+      rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
+    }
     saveRecord(rec);
   });
 }
@@ -424,6 +430,7 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
       delete rec.NetworkSettings.Networks[n.Name];
       if (ep.ports.length) rec.NetworkSettings.Ports = {};
     }
+    rec.HostConfig.ExtraNetworks = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
     saveRecord(rec);
   });
 }
