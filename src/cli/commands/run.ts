@@ -74,9 +74,6 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   let ports: PortBinding[] = f.publish.flatMap(parsePortSpec);
   const labels = parseLabels(f.label);
   const limits = limitsHostConfig(f);
-  if (f.detach && f.tty && !f.interactive) {
-    // fine: Docker allows -dt (output goes to the log through the pty)
-  }
 
   trace('options parsed');
   pausePoint('run:parsed');
@@ -133,15 +130,10 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   };
   if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start);
   const rec = await createContainer(createOpts);
-  // Docker sets HOSTNAME in the environment to the container's host name.
-  if (!rec.Config.Env.some((e) => e.startsWith('HOSTNAME='))) {
-    rec.Config.Env = mergeEnv(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${rec.Config.Hostname}`], rec.Config.Env);
-  }
 
   trace('container created');
   pausePoint('run:created');
   if (!mode.start) {
-    (await import('../../engine/container/record.js')).saveRecord(rec);
     process.stdout.write(rec.Id + '\n');
     return 0;
   }

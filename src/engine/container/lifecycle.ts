@@ -20,7 +20,7 @@ import {
   allRecords, files, findContainer, loadRecord, mustFind, saveRecord, stateOf,
   type ContainerRecord, type HostConfig,
 } from './record.js';
-import { generateName, resolveUser, parseUser, validateName, type BindMount } from './options.js';
+import { generateName, mergeEnv, resolveUser, parseUser, validateName, type BindMount } from './options.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -69,6 +69,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         );
       }
     } else name = generateName((n) => taken.has(n));
+    const hostname = o.hostname ?? id.slice(0, 12);
     const rec: ContainerRecord = {
       Id: id,
       Name: name,
@@ -79,10 +80,11 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
       ImageRef: o.imageDisplay,
       LayerDirs: o.layerDirs,
       Config: {
-        Hostname: o.hostname ?? id.slice(0, 12),
+        Hostname: hostname,
         Domainname: '',
         User: o.user,
-        Env: o.env,
+        // Docker sets HOSTNAME to the container's host name (the user's -e may override it)
+        Env: mergeEnv(o.env.filter((e) => e.startsWith('PATH=')), [`HOSTNAME=${hostname}`], o.env),
         Cmd: o.cmd,
         Entrypoint: o.entrypoint,
         Image: o.imageDisplay,
