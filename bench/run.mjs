@@ -81,6 +81,11 @@ try {
     console.log(`watcher (minidock-shim) RSS per detached container: ${results.shimRssKb} kB (target <= 5120 kB)`);
     mdSync('rm', '-f', id);
   }
+  if (!only || only === 'pull') {
+    // image pull vs skopeo, and disk use of 10 containers (issue 5); needs docker-registry + skopeo
+    const r = spawnSync(process.execPath, [join(here, 'pull.mjs')], { env: process.env, stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
+  }
   if (!only || only === 'net') {
     const netBench = join(here, 'net.mjs');
     if (existsSync(netBench)) {
