@@ -93,10 +93,11 @@ describe('run', () => {
 
   it('bind-mounts volumes (rw and ro) and mounts tmpfs', () => {
     const dir = join(scratch, 'vol');
-    const out = md.run(['run', '--rm', '-v', `${dir}:/data`, '-v', `${dir}:/ro:ro`, '--tmpfs', '/scratch', 'busybox', 'sh', '-c',
-      'echo written > /data/f; cat /ro/f; echo y > /ro/g 2>/dev/null || echo ro-refused; mount | grep " /scratch " | cut -d" " -f1,5']);
+    const out = md.run(['run', '--rm', '-v', `${dir}:/data`, '-v', `${dir}:/ro:ro`, '--tmpfs', '/scratch', '--tmpfs', '/small:size=1m,noexec', 'busybox', 'sh', '-c',
+      'echo written > /data/f; cat /ro/f; echo y > /ro/g 2>/dev/null || echo ro-refused; mount | grep " /scratch " | cut -d" " -f1,5; mount | grep " /small "']);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('written\nro-refused\ntmpfs tmpfs');
+    expect(out.stdout).toMatch(/ \/small .*noexec.*size=1024k/);
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('written\n');
   });
 

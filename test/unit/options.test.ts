@@ -55,6 +55,9 @@ describe('volumes and tmpfs', () => {
   it('parses tmpfs', () => {
     expect(parseTmpfs('/run')).toEqual(['/run', '']);
     expect(parseTmpfs('/run:size=64m')).toEqual(['/run', 'size=64m']);
+    expect(parseTmpfs('/run:ro,noexec,mode=1777,uid=1000')).toEqual(['/run', 'ro,noexec,mode=1777,uid=1000']);
+    bad(() => parseTmpfs('/run:size=lots'));
+    bad(() => parseTmpfs('/run:bogus'));
     bad(() => parseTmpfs('run'));
     bad(() => parseTmpfs('/'));
   });

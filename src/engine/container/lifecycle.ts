@@ -225,7 +225,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       ['bind', `${files.hostname(id)}\t/etc/hostname\trw`],
       ['bind', `${files.resolv(id)}\t/etc/resolv.conf\trw`],
       ...rec.HostConfig.Binds.map(parseBind).map((b): [string, string] => ['bind', `${b.source}\t${b.target}\t${b.readonly ? 'ro' : 'rw'}`]),
-      ...Object.keys(rec.HostConfig.Tmpfs).map((p): [string, string] => ['tmpfs', p]),
+      ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): [string, string] => ['tmpfs', o ? `${p}\t${o}` : p]),
       ['tty', rec.Config.Tty],
       ['stdin', rec.Config.OpenStdin],
       ['detach', opts.detach],

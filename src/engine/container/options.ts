@@ -85,12 +85,26 @@ export function parseVolume(spec: string): BindMount {
   return { source: posix.normalize(source), target: t, readonly: modes.includes('ro') };
 }
 
-/** --tmpfs /path[:options]; options are accepted like Docker's but only the path is used. */
+const TMPFS_FLAGS = new Set(['ro', 'rw', 'noexec', 'exec', 'nosuid', 'suid', 'nodev', 'dev', 'noatime', 'relatime']);
+const TMPFS_VALUES: Record<string, RegExp> = {
+  size: /^\d+[kmgKMG%]?$/,
+  mode: /^[0-7]{3,4}$/,
+  uid: /^\d+$/,
+  gid: /^\d+$/,
+  nr_inodes: /^\d+[kmgKMG]?$/,
+};
+
+/** --tmpfs /path[:opt,opt…] with Docker's options (ro, noexec, size=64m, mode=1777, uid=…). */
 export function parseTmpfs(spec: string): [string, string] {
   const colon = spec.indexOf(':');
   const path = colon < 0 ? spec : spec.slice(0, colon);
   const opts = colon < 0 ? '' : spec.slice(colon + 1);
   if (!path.startsWith('/') || posix.normalize(path) === '/') throw new UserError(`invalid tmpfs mount: '${spec}': path must be absolute and not /`);
+  for (const o of opts ? opts.split(',') : []) {
+    const eq = o.indexOf('=');
+    const ok = eq < 0 ? TMPFS_FLAGS.has(o) : TMPFS_VALUES[o.slice(0, eq)]?.test(o.slice(eq + 1));
+    if (!ok) throw new UserError(`invalid tmpfs option ${JSON.stringify(o)} in '${spec}'`);
+  }
   return [posix.normalize(path), opts];
 }
 
