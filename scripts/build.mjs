@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 for (const old of ['dist/chunks', 'dist/minidock.mjs', 'dist/cache']) rmSync(old, { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 await build({
-  entryPoints: { minidock: 'src/cli/main.ts' },
+  // The layer-unpacking worker of `pull` (src/engine/image/unpack-worker.ts) is a second entry.
+  entryPoints: { minidock: 'src/cli/main.ts', 'unpack-worker': 'src/engine/image/unpack-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,

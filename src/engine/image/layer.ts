@@ -44,7 +44,8 @@ import {
   type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable, type Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { UserError } from '../../cli/errors.js';
 import { run } from '../../host/exec.js';
 
@@ -53,6 +54,18 @@ export class LayerError extends UserError {
   constructor(message: string) {
     super(`invalid layer: ${message}`);
   }
+}
+
+/** The decompressor for a layer blob, chosen by its first bytes (gzip, zstd, or none: a plain tar). */
+export function decompressorFor(head: Buffer): Transform {
+  // Large output chunks: fewer callbacks and tar-parser writes per layer (measurably faster).
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip({ chunkSize: 1 << 18 });
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x28b52ffd) {
+    const make = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+    if (!make) throw new UserError('zstd-compressed layers need Node.js ≥ 22.15');
+    return make();
+  }
+  return new PassThrough();
 }
 
 /** What a tar header says, as far as unpacking is concerned. */

@@ -18,6 +18,7 @@ import { LayerError } from './layer.js';
 import { choosePlatform, formatPlatform, hostPlatform, parsePlatform, type OciPlatform } from './platform.js';
 import { PullProgress, type Output } from './progress.js';
 import { normalizeRef, type NormalizedRef } from './reference.js';
+import { UnpackPool } from './unpack-pool.js';
 import {
   MEDIA,
   MANIFEST_ACCEPT,
@@ -189,58 +190,72 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [] });
 
   trace('pull: start');
-  const { top, manifestBytes, manifest, digest: manifestDigest } = await resolveManifest(client, ref, want, explicitPlatform);
-  trace('pull: manifest');
-  progress.line(`${ref.tag ?? ref.digest}: Pulling from ${ref.repository}`);
-
-  // The config: the image id is its digest.
-  const cfgDigest = manifest.config.digest;
-  const configBytes = hasBlob(cfgDigest) ? readBlob(cfgDigest) : await client.getBlobBytes(ref.repository, cfgDigest, MAX_CONFIG);
-  const config = parseJson<OciImageConfig>(configBytes, `image config ${cfgDigest}`);
-  trace('pull: config');
-  const diffIds = config?.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds) || diffIds.length !== manifest.layers.length) {
-    throw new RegistryError(`image config ${cfgDigest} lists ${Array.isArray(diffIds) ? diffIds.length : 'no'} layers, its manifest ${manifest.layers.length}`);
-  }
-  for (const d of diffIds) if (typeof d !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(d)) throw new RegistryError(`image config ${cfgDigest}: invalid diff_id ${JSON.stringify(d)}`);
-  if (explicitPlatform && (config.os !== want.os || config.architecture !== want.architecture)) {
-    throw new RegistryError(`image ${ref.display} is for ${formatPlatform(config)}, not ${formatPlatform(want)}`);
-  }
-
-  const repoDigest = `${ref.name}@${top.digest}`;
-  const tags = ref.tag !== undefined && ref.digest === undefined ? [ref.display] : [];
-  const existing = resolveImageSync(ref.display);
-  if (existing && existing.id === cfgDigest && existing.layerDirs.every((_, i) => findLayer(existing.layers[i]!))) {
-    const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
-    progress.line(`Digest: ${top.digest}`);
-    progress.line(`Status: Image is up to date for ${ref.display}`);
-    return { image, ref, digest: top.digest, upToDate: true };
-  }
-
-  const lease = holdLease([cfgDigest, manifestDigest, ...diffIds, ...manifest.layers.map((l) => l.digest)]);
+  // The unpacking workers boot (tens of ms) while the manifest and config are fetched; not for
+  // an image already here (most likely up to date: then they would only cost).
+  let poolStarted = resolveImageSync(ref.display) ? undefined : UnpackPool.create(Number.MAX_SAFE_INTEGER);
+  poolStarted?.catch(() => undefined); // its failure surfaces where it is awaited
+  let pool: UnpackPool | undefined;
   try {
-    const jobs = manifest.layers.map((desc, i) => ({ desc, diffId: diffIds[i]!, id: shortId(desc.digest) }));
-    progress.begin(jobs.map((j) => ({ id: j.id, total: j.desc.size })));
-    // The same layer twice in one image is fetched once.
-    const running = new Map<string, Promise<unknown>>();
-    await mapLimit(jobs, opts.concurrency ?? PULL_CONCURRENCY, async (job) => {
-      const key = `${job.diffId} ${job.desc.digest}`;
-      const again = running.get(key);
-      if (again) return again;
-      const p = fetchLayer(client, ref, job, progress);
-      running.set(key, p);
-      return p;
-    });
-    trace('pull: layers');
-    await writeBlob(configBytes);
-    const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
-    progress.close();
-    progress.line(`Digest: ${top.digest}`);
-    progress.line(`Status: Downloaded newer image for ${ref.display}`);
-    return { image, ref, digest: top.digest, upToDate: false };
+    const { top, manifestBytes, manifest, digest: manifestDigest } = await resolveManifest(client, ref, want, explicitPlatform);
+    trace('pull: manifest');
+    progress.line(`${ref.tag ?? ref.digest}: Pulling from ${ref.repository}`);
+
+    // The config: the image id is its digest.
+    const cfgDigest = manifest.config.digest;
+    const configBytes = hasBlob(cfgDigest) ? readBlob(cfgDigest) : await client.getBlobBytes(ref.repository, cfgDigest, MAX_CONFIG);
+    const config = parseJson<OciImageConfig>(configBytes, `image config ${cfgDigest}`);
+    trace('pull: config');
+    const diffIds = config?.rootfs?.diff_ids;
+    if (!Array.isArray(diffIds) || diffIds.length !== manifest.layers.length) {
+      throw new RegistryError(`image config ${cfgDigest} lists ${Array.isArray(diffIds) ? diffIds.length : 'no'} layers, its manifest ${manifest.layers.length}`);
+    }
+    for (const d of diffIds) if (typeof d !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(d)) throw new RegistryError(`image config ${cfgDigest}: invalid diff_id ${JSON.stringify(d)}`);
+    if (explicitPlatform && (config.os !== want.os || config.architecture !== want.architecture)) {
+      throw new RegistryError(`image ${ref.display} is for ${formatPlatform(config)}, not ${formatPlatform(want)}`);
+    }
+
+    const repoDigest = `${ref.name}@${top.digest}`;
+    const tags = ref.tag !== undefined && ref.digest === undefined ? [ref.display] : [];
+    const existing = resolveImageSync(ref.display);
+    if (existing && existing.id === cfgDigest && existing.layerDirs.every((_, i) => findLayer(existing.layers[i]!))) {
+      const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
+      progress.line(`Digest: ${top.digest}`);
+      progress.line(`Status: Image is up to date for ${ref.display}`);
+      return { image, ref, digest: top.digest, upToDate: true };
+    }
+
+    // Worker threads to gunzip and unpack with (one per CPU at most); none when every layer is
+    // already here.
+    const missing = manifest.layers.filter((l, i) => !findLayer(diffIds[i]!, l.digest)).length;
+    if (missing > 0) poolStarted ??= UnpackPool.create(missing);
+    pool = await poolStarted;
+    const lease = holdLease([cfgDigest, manifestDigest, ...diffIds, ...manifest.layers.map((l) => l.digest)]);
+    try {
+      const jobs = manifest.layers.map((desc, i) => ({ desc, diffId: diffIds[i]!, id: shortId(desc.digest) }));
+      progress.begin(jobs.map((j) => ({ id: j.id, total: j.desc.size })));
+      // The same layer twice in one image is fetched once.
+      const running = new Map<string, Promise<unknown>>();
+      await mapLimit(jobs, opts.concurrency ?? PULL_CONCURRENCY, async (job) => {
+        const key = `${job.diffId} ${job.desc.digest}`;
+        const again = running.get(key);
+        if (again) return again;
+        const p = fetchLayer(client, ref, job, progress, pool);
+        running.set(key, p);
+        return p;
+      });
+      trace('pull: layers');
+      await writeBlob(configBytes);
+      const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
+      progress.close();
+      progress.line(`Digest: ${top.digest}`);
+      progress.line(`Status: Downloaded newer image for ${ref.display}`);
+      return { image, ref, digest: top.digest, upToDate: false };
+    } finally {
+      progress.close();
+      lease.release();
+    }
   } finally {
-    progress.close();
-    lease.release();
+    await (pool ?? (await poolStarted?.catch(() => undefined)))?.close();
   }
 }
 
@@ -249,6 +264,7 @@ async function fetchLayer(
   ref: NormalizedRef,
   job: { desc: Descriptor; diffId: string; id: string },
   progress: PullProgress,
+  pool: UnpackPool | undefined,
 ): Promise<void> {
   const { desc, diffId, id } = job;
   if (findLayer(diffId, desc.digest)) {
@@ -256,15 +272,16 @@ async function fetchLayer(
     return;
   }
   const what = `layer ${desc.digest} of ${ref.registry}/${ref.repository}`;
+  trace(`pull: layer ${id} start`);
   try {
     if (hasBlob(desc.digest)) {
       progress.update(id, 'Extracting', desc.size, desc.size);
-      await importLayer(blobPath(desc.digest), { digest: desc.digest, diffId, mediaType: desc.mediaType });
+      await importLayer(blobPath(desc.digest), { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
     } else {
       progress.update(id, 'Downloading', 0, desc.size);
       const { body } = await client.openBlob(ref.repository, desc.digest);
       const metered = await meter(body, desc.size, what, (n) => progress.update(id, 'Downloading', n, desc.size));
-      await importLayer(metered, { digest: desc.digest, diffId, mediaType: desc.mediaType });
+      await importLayer(metered, { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
     }
   } catch (e) {
     progress.update(id, 'Failed');
@@ -277,5 +294,6 @@ async function fetchLayer(
     if (e instanceof LayerError) throw new LayerError(`${what}: ${e.message.replace(/^invalid layer: /, '')}`);
     throw e;
   }
+  trace(`pull: layer ${id} done`);
   progress.update(id, 'Pull complete', desc.size, desc.size);
 }

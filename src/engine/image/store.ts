@@ -32,6 +32,8 @@ import { UserError } from '../../cli/errors.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { displayKey, normalizeRef, type NormalizedRef } from './reference.js';
+import type { ExtractResult } from './layer.js';
+import type { UnpackPool } from './unpack-pool.js';
 
 export { normalizeRef, type NormalizedRef } from './reference.js';
 
@@ -345,6 +347,24 @@ function sweepStale(dir: string): void {
 
 let tmpSeq = 0;
 
+let topDirMarked: Promise<void> | undefined;
+/**
+ * Marks layers/ as a "top directory" for ext4's Orlov allocator (chattr +T, best effort, once
+ * per process): each layer's stage, made in it, then goes to a block group of its own instead
+ * of layers/' group. Where ext4 runs without a journal it skips inodes freed in the last 1-5
+ * minutes on every create, scanning from the start of the group: after a big `rm` (an image
+ * removed, a store wiped) creating each file of a layer in the same group cost ~0.7 ms of
+ * kernel time, 0.02 ms in a fresh group. Other filesystems refuse the flag; that is fine.
+ */
+function markTopDir(dir: string): Promise<void> {
+  topDirMarked ??= (async () => {
+    if (!existsSync('/usr/bin/chattr')) return;
+    const { run } = await import('../../host/exec.js');
+    await run('/usr/bin/chattr', ['+T', dir], { allowFail: true }).catch(() => undefined);
+  })();
+  return topDirMarked;
+}
+
 export interface ImportLayerOptions {
   /** Expected digest of the blob as given (compressed or not); verified. */
   digest?: string;
@@ -353,6 +373,8 @@ export interface ImportLayerOptions {
   /** Keep the blob in blobs/ (default true: needed for save/push). */
   keepBlob?: boolean;
   mediaType?: string;
+  /** Unpack in a worker thread of this pool (a pull); default in-process. */
+  pool?: UnpackPool;
 }
 
 type Source = string | Readable | Uint8Array;
@@ -377,19 +399,6 @@ async function openSource(src: Source): Promise<{ head: Buffer; stream: Readable
     }
   }
   return { head, stream: Readable.from(rest(), { objectMode: false }) };
-}
-
-async function decompressorFor(head: Buffer): Promise<Transform> {
-  const zlib = await import('node:zlib');
-  // Large output chunks: fewer callbacks and tar-parser writes per layer (measurably faster).
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip({ chunkSize: 1 << 18 });
-  if (head.length >= 4 && head.readUInt32BE(0) === 0x28b52ffd) {
-    const make = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
-    if (!make) throw new UserError('zstd-compressed layers need Node.js ≥ 22.15');
-    return make();
-  }
-  const { PassThrough } = await import('node:stream');
-  return new PassThrough();
 }
 
 /**
@@ -441,7 +450,7 @@ function layerInfo(meta: LayerMeta, blob: LayerMeta['blobs'][number] | undefined
 }
 
 async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: boolean, locked: boolean): Promise<LayerInfo> {
-  const [{ extractTar, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
+  const [{ extractTar, decompressorFor, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
     import('./layer.js'),
     import('node:crypto'),
     import('node:stream'),
@@ -452,17 +461,15 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
   mkdirSync(blobsDir, { recursive: true, mode: 0o755 });
   sweepStale(layersDir);
   sweepStale(blobsDir);
+  await markTopDir(layersDir);
 
   const stage = mkdtempSync(join(layersDir, `.tmp-${process.pid}-`));
   const blobTmp = join(blobsDir, `.tmp-${process.pid}-${tmpSeq++}`);
   let blobFd: number | undefined;
   let committed = false;
   try {
-    const { head, stream } = await openSource(src);
     const blobHash = createHash('sha256');
-    const diffHash = createHash('sha256');
     let blobSize = 0;
-    let diffSize = 0;
     if (keepBlob) blobFd = openSync(blobTmp, 'wx', 0o644);
     const fd = blobFd;
     const tapBlob = new Transform({
@@ -477,23 +484,51 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
         cb(null, chunk);
       },
     });
-    const tapDiff = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        diffHash.update(chunk);
-        diffSize += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    const decompress = await decompressorFor(head);
-    const tarStream = pipeline(stream, tapBlob, decompress, tapDiff, () => undefined);
-    const result = await extractTar(tarStream, join(stage, 'diff'));
+    let unpacked: { diffId: string; diffSize: number; result: ExtractResult };
+    if (opts.pool) {
+      // A worker thread gunzips, hashes (diffID) and unpacks into the stage; the blob is hashed
+      // and written here. Both are checked below, exactly as in-process.
+      const input = typeof src === 'string' ? createReadStream(src) : src instanceof Uint8Array ? (await import('node:stream')).Readable.from([Buffer.from(src)]) : src;
+      const job = opts.pool.start(join(stage, 'diff'));
+      const piped = new Promise<void>((res, rej) => pipeline(input, tapBlob, job.sink, (e) => (e ? rej(e) : res())));
+      // A refused layer stops the download at once (as extractTar destroys its source in-process).
+      job.outcome.catch((e: Error) => job.sink.destroy(e));
+      try {
+        await piped;
+      } catch (e) {
+        job.abort();
+        // The worker's own error (a hostile entry, a broken gzip) says more than the broken pipe.
+        const own = await job.outcome.then(
+          () => undefined,
+          (err: Error) => err,
+        );
+        throw own ?? e;
+      }
+      unpacked = await job.outcome;
+    } else {
+      const { head, stream } = await openSource(src);
+      const diffHash = createHash('sha256');
+      let diffSize = 0;
+      const tapDiff = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          diffHash.update(chunk);
+          diffSize += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      const decompress = decompressorFor(head);
+      const tarStream = pipeline(stream, tapBlob, decompress, tapDiff, () => undefined);
+      const result = await extractTar(tarStream, join(stage, 'diff'));
+      unpacked = { diffId: `sha256:${diffHash.digest('hex')}`, diffSize, result };
+    }
+    const { result, diffSize } = unpacked;
     if (blobFd !== undefined) {
       closeSync(blobFd);
       blobFd = undefined;
     }
 
     const digest = `sha256:${blobHash.digest('hex')}`;
-    const diffId = `sha256:${diffHash.digest('hex')}`;
+    const diffId = unpacked.diffId;
     if (opts.digest !== undefined && opts.digest !== digest) {
       throw new LayerError(`digest mismatch: expected ${opts.digest}, got ${digest}`);
     }
