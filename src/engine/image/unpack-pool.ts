@@ -80,12 +80,16 @@ export class UnpackPool {
     for (let i = 0; i < size; i++) this.spawn();
   }
 
-  /** A pool of up to `layers` workers (at most one per CPU), or undefined where there is no worker script. */
+  /**
+   * A pool of up to `layers` workers, or undefined where there is no worker script. One CPU is
+   * left to the main thread (download, blob hash and write); a worker keeps more than one busy
+   * anyway, as its gunzip runs on libuv's thread pool. MINIDOCK_UNPACK_WORKERS=N overrides.
+   */
   static async create(layers: number): Promise<UnpackPool | undefined> {
     const script = workerScript();
     if (!script || layers < 1) return undefined;
     const { Worker } = await import('node:worker_threads');
-    const n = Math.max(1, Math.min(layers, Number(process.env.MINIDOCK_UNPACK_WORKERS) || availableParallelism()));
+    const n = Math.max(1, Math.min(layers, Number(process.env.MINIDOCK_UNPACK_WORKERS) || availableParallelism() - 1));
     return new UnpackPool(script, Worker, n);
   }
 
