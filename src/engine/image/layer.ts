@@ -458,6 +458,16 @@ export async function makeOpaque(absDirs: string[], tool?: 'setfattr' | 'perl'):
   }
 }
 
+/** Reads a tar stream to its end without unpacking it (its hash is what is wanted). */
+export async function drainTar(tar: Readable): Promise<ExtractResult> {
+  await new Promise<void>((resolve, reject) => {
+    tar.on('data', () => undefined);
+    tar.once('end', resolve);
+    tar.once('error', reject);
+  });
+  return { size: 0, entries: 0, skipped: [], whiteouts: 0, opaques: 0 };
+}
+
 /**
  * Reads an uncompressed tar stream and unpacks it into `root` (which must be a fresh, empty,
  * private directory). Rejects with LayerError on a hostile or broken archive; the caller

@@ -224,7 +224,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
       return { image, ref, digest: top.digest, upToDate: true };
     }
 
-    // Worker threads to gunzip and unpack with (one per CPU at most); none when every layer is
+    // Worker threads to gunzip and unpack with (CPUs - 1, at least one); none when every layer is
     // already here.
     const missing = manifest.layers.filter((l, i) => !findLayer(diffIds[i]!, l.digest)).length;
     if (missing > 0) poolStarted ??= UnpackPool.create(missing);

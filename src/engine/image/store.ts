@@ -450,7 +450,7 @@ function layerInfo(meta: LayerMeta, blob: LayerMeta['blobs'][number] | undefined
 }
 
 async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: boolean, locked: boolean): Promise<LayerInfo> {
-  const [{ extractTar, decompressorFor, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
+  const [{ extractTar, decompressorFor, drainTar, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
     import('./layer.js'),
     import('node:crypto'),
     import('node:stream'),
@@ -467,10 +467,17 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
   const blobTmp = join(blobsDir, `.tmp-${process.pid}-${tmpSeq++}`);
   let blobFd: number | undefined;
   let committed = false;
+  // Importing the stored blob itself (a layer whose blob is here but not its tree): it is hashed
+  // and checked again, not copied again.
+  const blobStored = typeof src === 'string' && opts.digest !== undefined && src === blobPath(opts.digest);
+  const writeTmp = keepBlob && !blobStored;
+  // The tree is already here (it came from another blob of the same diffID, e.g. after `load`):
+  // the new blob is verified (digest and diffID) and kept, but not unpacked a second time.
+  const verifyOnly = opts.diffId !== undefined && readLayerMeta(opts.diffId) !== undefined;
   try {
     const blobHash = createHash('sha256');
     let blobSize = 0;
-    if (keepBlob) blobFd = openSync(blobTmp, 'wx', 0o644);
+    if (writeTmp) blobFd = openSync(blobTmp, 'wx', 0o644);
     const fd = blobFd;
     const tapBlob = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -489,7 +496,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
       // A worker thread gunzips, hashes (diffID) and unpacks into the stage; the blob is hashed
       // and written here. Both are checked below, exactly as in-process.
       const input = typeof src === 'string' ? createReadStream(src) : src instanceof Uint8Array ? (await import('node:stream')).Readable.from([Buffer.from(src)]) : src;
-      const job = opts.pool.start(join(stage, 'diff'));
+      const job = opts.pool.start(join(stage, 'diff'), verifyOnly);
       const piped = new Promise<void>((res, rej) => pipeline(input, tapBlob, job.sink, (e) => (e ? rej(e) : res())));
       // A refused layer stops the download at once (as extractTar destroys its source in-process).
       job.outcome.catch((e: Error) => job.sink.destroy(e));
@@ -518,7 +525,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
       });
       const decompress = decompressorFor(head);
       const tarStream = pipeline(stream, tapBlob, decompress, tapDiff, () => undefined);
-      const result = await extractTar(tarStream, join(stage, 'diff'));
+      const result = verifyOnly ? await drainTar(tarStream) : await extractTar(tarStream, join(stage, 'diff'));
       unpacked = { diffId: `sha256:${diffHash.digest('hex')}`, diffSize, result };
     }
     const { result, diffSize } = unpacked;
@@ -538,11 +545,12 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
     const blob = { digest, size: blobSize, ...(opts.mediaType ? { mediaType: opts.mediaType } : {}) };
 
     const commit = (): LayerInfo => {
-      if (keepBlob) {
+      const existing = readLayerMeta(diffId);
+      if (verifyOnly && !existing) throw new UserError(`layer ${diffId} was removed while its blob was being verified; try again`);
+      if (writeTmp) {
         if (existsSync(blobPath(digest))) unlinkSync(blobTmp);
         else renameSync(blobTmp, blobPath(digest));
       }
-      const existing = readLayerMeta(diffId);
       if (existing) {
         // Someone else unpacked it first (or it came from another blob): keep theirs.
         rmSync(stage, { recursive: true, force: true });

@@ -118,8 +118,11 @@ export class UnpackPool {
     this.slots.push(slot);
   }
 
-  /** Starts unpacking one layer into `root` (a fresh private directory) on the least busy worker. */
-  start(root: string): UnpackJob {
+  /**
+   * Starts unpacking one layer into `root` (a fresh private directory) on the least busy worker;
+   * with verifyOnly, only gunzips and hashes it (its tree is already in the store).
+   */
+  start(root: string, verifyOnly = false): UnpackJob {
     const slot = this.slots.reduce((a, b) => (b.load < a.load ? b : a));
     const id = ++this.seq;
     let inFlight = 0;
@@ -150,7 +153,7 @@ export class UnpackPool {
         },
         worker: slot,
       });
-      slot.worker.postMessage({ t: 'start', id, root });
+      slot.worker.postMessage({ t: 'start', id, root, verifyOnly });
     }
     const post = (m: object, transfer?: ArrayBuffer[]): void => {
       if (!settled) slot.worker.postMessage(m, transfer);

@@ -4,7 +4,7 @@
 // once, and a slow create(2) (kernel time per new file) does not hold up the download.
 //
 // Protocol (one port, many jobs, ids chosen by the parent):
-//   parent -> worker  { t: 'start', id, root } | { t: 'data', id, chunk } | { t: 'end', id } | { t: 'abort', id }
+//   parent -> worker  { t: 'start', id, root, verifyOnly } | { t: 'data', id, chunk } | { t: 'end', id } | { t: 'abort', id }
 //   worker -> parent  { t: 'ack', id, n }   (bytes taken; the parent's flow control)
 //                     { t: 'done', id, diffId, diffSize, result } | { t: 'error', id, error }
 // The parent still hashes the blob itself and decides; the worker only reports.
@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform, pipeline } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../../cli/errors.js';
-import { decompressorFor, extractTar, LayerError } from './layer.js';
+import { decompressorFor, drainTar, extractTar, LayerError } from './layer.js';
 
 interface Job {
   input: PassThrough;
@@ -40,7 +40,7 @@ function describe(e: unknown): WorkerError {
   return out;
 }
 
-async function run(id: number, job: Job, root: string, head: Buffer): Promise<void> {
+async function run(id: number, job: Job, root: string, verifyOnly: boolean, head: Buffer): Promise<void> {
   const diffHash = createHash('sha256');
   let diffSize = 0;
   const tapDiff = new Transform({
@@ -52,12 +52,12 @@ async function run(id: number, job: Job, root: string, head: Buffer): Promise<vo
   });
   const decompress = decompressorFor(head);
   const tarStream = pipeline(job.input, decompress, tapDiff, () => undefined);
-  const result = await extractTar(tarStream, root);
+  const result = verifyOnly ? await drainTar(tarStream) : await extractTar(tarStream, root);
   if (job.aborted) throw new Error('aborted');
   port.postMessage({ t: 'done', id, diffId: `sha256:${diffHash.digest('hex')}`, diffSize, result });
 }
 
-port.on('message', (m: { t: string; id: number; root?: string; chunk?: Uint8Array }) => {
+port.on('message', (m: { t: string; id: number; root?: string; verifyOnly?: boolean; chunk?: Uint8Array }) => {
   if (m.t === 'start') {
     const job: Job = { input: new PassThrough({ highWaterMark: 1 << 20 }), started: false, aborted: false };
     jobs.set(m.id, job);
@@ -65,7 +65,7 @@ port.on('message', (m: { t: string; id: number; root?: string; chunk?: Uint8Arra
     const root = m.root!;
     const begin = (head: Buffer): void => {
       job.started = true;
-      run(m.id, job, root, head).then(
+      run(m.id, job, root, !!m.verifyOnly, head).then(
         () => jobs.delete(m.id),
         (e) => {
           jobs.delete(m.id);
