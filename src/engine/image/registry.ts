@@ -1,4 +1,4 @@
-// A client for the OCI distribution API (what `docker pull` speaks), on Node's own fetch.
+// A client for the OCI distribution API (what `docker pull` speaks), on node:http(s) (./http.ts).
 //
 //   GET /v2/<name>/manifests/<tag|digest>   Accept: Docker v2 + OCI manifests and indexes
 //   GET /v2/<name>/blobs/<digest>           configs and layers (redirects followed by hand,
@@ -15,17 +15,12 @@
 // named insecure, which are tried over HTTPS first and fall back to plain HTTP when the
 // server does not speak TLS (as Docker does). docker.io is served by registry-1.docker.io.
 import { createHash } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
+import { httpRequest, type HttpResponse } from './http.js';
 import { credentialsFor, hostOnly, isInsecure, type Credentials } from './credentials.js';
 import { DEFAULT_REGISTRY } from './reference.js';
 
-// Node's fetch parses HTTP with llhttp compiled to WebAssembly; V8 then optimises that code in
-// background threads, and the process cannot exit until they finish (~100 ms after a pull has
-// completed, measured). Baseline code is plenty fast for HTTP headers and chunk framing.
-setFlagsFromString('--liftoff-only');
 
 export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -120,7 +115,7 @@ export function sha256Hex(data: Uint8Array): string {
 }
 
 /** Reads a distribution-spec error body into one line ('manifest unknown: manifest unknown'). */
-async function errorText(res: Response): Promise<{ text: string; code?: string }> {
+async function errorText(res: HttpResponse): Promise<{ text: string; code?: string }> {
   let body = '';
   try {
     body = (await res.text()).slice(0, 4096);
@@ -196,10 +191,10 @@ export class RegistryClient {
     const https = `https://${this.host}`;
     const http = `http://${this.host}`;
     if (!this.insecure) return (this.base = https);
-    const probe = async (base: string): Promise<Response | undefined> => {
+    const probe = async (base: string): Promise<HttpResponse | undefined> => {
       try {
-        const res = await fetch(`${base}/v2/`, { method: 'GET', redirect: 'manual', headers: { 'User-Agent': USER_AGENT } });
-        await res.body?.cancel().catch(() => undefined);
+        const res = await httpRequest(`${base}/v2/`, { method: 'GET', headers: { 'User-Agent': USER_AGENT } });
+        await res.cancel();
         return res;
       } catch (e) {
         if (looksLikeNoTls(e) || base === http) return undefined;
@@ -223,19 +218,19 @@ export class RegistryClient {
   }
 
   /** One request, redirects followed by hand (no credentials sent to another origin). */
-  private async fetchFollow(url: string, headers: Record<string, string>, method = 'GET'): Promise<Response> {
+  private async fetchFollow(url: string, headers: Record<string, string>, method = 'GET'): Promise<HttpResponse> {
     let current = url;
     let hdrs = { ...headers };
     for (let i = 0; ; i++) {
-      let res: Response;
+      let res: HttpResponse;
       try {
-        res = await fetch(current, { method, headers: hdrs, redirect: 'manual' });
+        res = await httpRequest(current, { method, headers: hdrs });
       } catch (e) {
         throw new RegistryError(`cannot reach registry ${this.registry} (${new URL(current).origin}): ${networkMessage(e)}`);
       }
       if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
       const loc = res.headers.get('location');
-      await res.body?.cancel().catch(() => undefined);
+      await res.cancel();
       if (!loc) throw new RegistryError(`registry ${this.registry} answered ${res.status} without a Location`, res.status);
       if (i >= MAX_REDIRECTS) throw new RegistryError(`registry ${this.registry}: too many redirects`);
       const next = new URL(loc, current);
@@ -255,7 +250,7 @@ export class RegistryClient {
    * A request to the API, answering auth challenges: at most one token fetch (or Basic retry)
    * per request. `scope` is the token scope the request needs ('repository:x/y:pull').
    */
-  async request(path: string, opts: { accept?: string[]; scope?: string; method?: string } = {}): Promise<Response> {
+  async request(path: string, opts: { accept?: string[]; scope?: string; method?: string } = {}): Promise<HttpResponse> {
     const base = await this.baseUrl();
     const url = `${base}${path}`;
     const headers = (): Record<string, string> => {
@@ -340,7 +335,7 @@ export class RegistryClient {
   /** Checks that the credentials work (`login`): GET /v2/ answering whatever challenge comes. */
   async ping(): Promise<void> {
     const res = await this.request('/v2/');
-    await res.body?.cancel().catch(() => undefined);
+    await res.cancel();
     if (!res.ok) throw new RegistryError(`registry ${this.registry}: /v2/ answered ${res.status} ${res.statusText}`, res.status);
   }
 
@@ -385,7 +380,7 @@ export class RegistryClient {
       throw new RegistryError(`registry ${this.registry}: fetching blob ${digest} of ${repository}: ${t.text}`, res.status, t.code);
     }
     const len = res.headers.get('content-length');
-    return { body: Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), size: len !== null ? Number(len) : undefined };
+    return { body: res.body, size: len !== null ? Number(len) : undefined };
   }
 
   /** A small blob (an image config), read whole and verified. */
@@ -412,20 +407,16 @@ function basicHeader(c: { username: string; password: string }): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')}`;
 }
 
-async function readLimited(res: Response, max: number, what: string): Promise<Buffer> {
-  if (!res.body) return Buffer.alloc(0);
+async function readLimited(res: HttpResponse, max: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
+  for await (const value of res.body) {
+    n += (value as Buffer).length;
     if (n > max) {
-      await reader.cancel().catch(() => undefined);
+      res.body.destroy();
       throw new RegistryError(`${what} is larger than ${max} bytes`);
     }
-    chunks.push(Buffer.from(value));
+    chunks.push(value as Buffer);
   }
   return Buffer.concat(chunks);
 }
