@@ -35,6 +35,7 @@ import {
   hasBlob,
   holdLease,
   importLayer,
+  prepareLayers,
   readBlob,
   resolveImageSync,
   writeBlob,
@@ -194,6 +195,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   // an image already here (most likely up to date: then they would only cost).
   let poolStarted = resolveImageSync(ref.display) ? undefined : UnpackPool.create(Number.MAX_SAFE_INTEGER);
   poolStarted?.catch(() => undefined); // its failure surfaces where it is awaited
+  if (poolStarted) void prepareLayers().catch(() => undefined); // chattr +T off the critical path
   let pool: UnpackPool | undefined;
   try {
     const { top, manifestBytes, manifest, digest: manifestDigest } = await resolveManifest(client, ref, want, explicitPlatform);
