@@ -600,6 +600,7 @@ static void validate_config(void)
  * ---------------------------------------------------------------------------------- */
 
 static int g_errpipe = -1; /* child: write end; monitor: closed after the clone */
+static pid_t g_child = -1;
 
 static void __attribute__((noreturn, format(printf, 2, 3))) cfail(int code, const char *fmt, ...)
 {
@@ -699,18 +700,75 @@ static void child_tty(void)
         close(s);
 }
 
-/* Each cgroup directory (one per hierarchy on cgroup v1). "0" means the writing
- * process itself, whatever PID namespace it is in. */
-static void join_cgroups(void)
+/* Writes PID ("0": the writing process itself, whatever PID namespace it is in) into each
+ * cgroup directory's cgroup.procs (one per hierarchy on cgroup v1). 0, or -1 with errno
+ * and *failed set to the directory that refused. */
+static int write_cgroup_procs(const char *pid, size_t *failed)
 {
     for (size_t i = 0; i < cfg.cgroup.n; i++) {
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/cgroup.procs", cfg.cgroup.v[i]);
         int fd = open(p, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write_all(fd, "0", 1) < 0)
-            csys("join cgroup %s", cfg.cgroup.v[i]);
+        if (fd < 0 || write_all(fd, pid, strlen(pid)) < 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            *failed = i;
+            errno = e;
+            return -1;
+        }
         close(fd);
     }
+    return 0;
+}
+
+/* exec: the child joins the container's cgroups itself, before anything else. */
+static void join_cgroups(void)
+{
+    size_t i;
+    if (write_cgroup_procs("0", &i) < 0)
+        csys("join cgroup %s", cfg.cgroup.v[i]);
+}
+
+/* run: the monitor moves the child into its cgroups while the child sets up its mounts
+ * (on cgroup v1 the first write to a cgroup.procs waits for an RCU grace period, ~10 ms,
+ * which this overlaps with the mounts), then writes the outcome on this pipe: "ok", or
+ * "E INDEX" (errno, index of the directory that refused). The child waits for it before
+ * it drops its privileges, installs seccomp and execs, so the program itself always starts
+ * inside its cgroups; it fails with the very message it would have given joining them
+ * itself. */
+static int g_cgpipe[2] = { -1, -1 };
+
+static void child_wait_cgroups(void)
+{
+    char buf[64];
+    size_t n = 0;
+    for (ssize_t r; n < sizeof buf - 1 && (r = read_retry(g_cgpipe[0], buf + n, sizeof buf - 1 - n)) > 0;)
+        n += (size_t)r;
+    xclose(&g_cgpipe[0]);
+    buf[n] = '\0';
+    if (n >= 2 && memcmp(buf, "ok", 2) == 0)
+        return;
+    int e;
+    size_t i;
+    if (sscanf(buf, "%d %zu", &e, &i) == 2 && i < cfg.cgroup.n) {
+        errno = e;
+        csys("join cgroup %s", cfg.cgroup.v[i]);
+    }
+    cfail(EXIT_SHIM, "container setup: join cgroups: the monitor did not answer");
+}
+
+static void monitor_join_cgroups(void)
+{
+    char pid[32], msg[64];
+    size_t i;
+    snprintf(pid, sizeof pid, "%d", (int)g_child);
+    if (write_cgroup_procs(pid, &i) < 0)
+        snprintf(msg, sizeof msg, "%d %zu", errno, i);
+    else
+        snprintf(msg, sizeof msg, "ok");
+    write_all(g_cgpipe[1], msg, strlen(msg)); /* if the child is gone, wait_for_exec says why */
+    xclose(&g_cgpipe[1]);
 }
 
 static void xmount(const char *src, const char *dst, const char *type, unsigned long flags,
@@ -1446,10 +1504,10 @@ static int run_child(void *unused)
 {
     (void)unused;
     umask(0); /* device nodes and directories get exactly the modes asked for */
+    xclose(&g_cgpipe[1]); /* EOF, should the monitor die */
     if (setsid() < 0)
         csys("setsid");
     child_stdio();
-    join_cgroups();
     if (cfg.netns) {
         int fd = open(cfg.netns, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
@@ -1477,6 +1535,7 @@ static int run_child(void *unused)
         remount_ro("/");
     if (!g_privileged) /* --privileged: nothing masked, nothing read-only (as Docker) */
         mask_kernel_files();
+    child_wait_cgroups();
     child_exec();
 }
 
@@ -1658,7 +1717,6 @@ static void log_flush(struct linebuf *lb)
  * Monitor: starting the child
  * ---------------------------------------------------------------------------------- */
 
-static pid_t g_child = -1;
 static pid_t g_ppid0;            /* the CLI, when we started */
 static int g_sigfd = -1;
 static int g_master = -1;        /* tty: pty master */
@@ -1709,12 +1767,15 @@ static void start_run_child(void)
     /* clone() rather than fork(): the child must be born in the new PID namespace. It
      * gets a copy of our memory (no CLONE_VM), so the stack can be freed right after. */
     char *stack = xrealloc(NULL, CHILD_STACK);
+    xpipe(g_cgpipe);
     g_child = clone(run_child, stack + CHILD_STACK,
                     CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, NULL);
     int e = errno;
     free(stack);
     if (g_child < 0)
         die(EXIT_SHIM, "clone: %s", strerror(e));
+    xclose(&g_cgpipe[0]);
+    monitor_join_cgroups();
 }
 
 static void start_exec_child(void)
