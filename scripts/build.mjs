@@ -27,7 +27,10 @@ await build({
   // script, which has no ES module loader behind it.
   supported: { 'dynamic-import': false },
   splitting: false,
-  minify: false,
+  // Whitespace and syntax only (names are kept): ~30% less source for V8 to read, hash against
+  // the code cache and lazily compile on every start (~3 ms).
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: false,
   logLevel: 'warning',
   // src/runtime/shim.ts reads import.meta only when __dirname is missing (unbundled sources)
