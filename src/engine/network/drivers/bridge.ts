@@ -79,14 +79,18 @@ export function bridgeOps(n: BridgeNet, p: BridgeProbe): Op[] {
  * like docker0, the bridge outlives its containers.
  */
 export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string) => void): Promise<void> {
-  const probe = await probeBridge(n);
+  // The bridge probe (`ip addr`) and the firewall check (`iptables-restore` with -C lines) only
+  // read, and do not depend on each other: both commands run at once. (When the bridge needs
+  // repairing, the check's answer is not used: the firewall is then read and completed anyway.)
+  const known = firewallKnownGood(n);
+  const [probe, intact] = await Promise.all([probeBridge(n), known ? firewallIntact(n) : false]);
   const ops = bridgeOps(n, probe);
   const repaired = ops.length > 0;
   // Only the base (hooks and this network's rules) is checked and repaired here. Other
   // containers' port rules are not: one being set up or torn down right now would get a rule
   // back that its own plan then adds twice or just removed. A container whose DNAT rule was
   // flushed by another tool gets it back with `minidock restart`.
-  if (repaired || !firewallKnownGood(n) || !(await firewallIntact(n))) ops.push(...(await ensureFirewallOps(n)));
+  if (repaired || !known || !intact) ops.push(...(await ensureFirewallOps(n)));
   if (ops.length === 0) return;
   await applyPlan(ops, { explain });
   markFirewallGood(n);
