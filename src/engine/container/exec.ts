@@ -1,7 +1,7 @@
 // `exec`: one more process inside a running container, through the shim's exec mode, which
 // joins every namespace of the container's PID 1 and applies the same user and restrictions.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../state/random.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
@@ -36,7 +36,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   if (!st.Running) throw new UserError(`Error response from daemon: container ${rec.Id} is not running`, 1);
   const userSpec = o.user ?? rec.Config.User;
   const user = resolveUser(userSpec ? parseUser(userSpec) : undefined, readRootFile(st.Pid, 'etc/passwd'), readRootFile(st.Pid, 'etc/group'));
-  const cfgFile = join(files.dir(rec.Id), `exec-${randomBytes(6).toString('hex')}.config`);
+  const cfgFile = join(files.dir(rec.Id), `exec-${randomHex(6)}.config`);
   writeShimConfig(cfgFile, [
     ['pid', st.Pid],
     ['cwd', o.workdir ?? (rec.Config.WorkingDir || '/')],

@@ -3,7 +3,7 @@
 // The CLI never holds a lock across a container's life: locks cover the short steps that
 // read-modify-write shared state (names, the record, network allocations).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../state/random.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
@@ -50,7 +50,7 @@ export interface CreateOptions {
 }
 
 export function newId(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 export async function createContainer(o: CreateOptions): Promise<ContainerRecord> {

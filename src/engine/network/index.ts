@@ -7,7 +7,7 @@
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../state/random.js';
 import { applyPlan, type IptOp, type Op, Plan, undoPlanOf } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
@@ -169,7 +169,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
         containerName: req.containerName,
         network: rec.Name,
         networkId: rec.Id,
-        endpointId: randomBytes(32).toString('hex'),
+        endpointId: randomHex(32),
         ip,
         prefixLen: link.prefixLen,
         gateway: net.gateway,

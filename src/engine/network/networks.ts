@@ -1,7 +1,7 @@
 // Network records. A network is a record (name, id, driver, subnet, gateway, bridge); `bridge`
 // is simply the default one, created on first use with the first free default pool. `host` and
 // `none` are listed like Docker lists them. Also the Docker-shaped `network ls/inspect` data.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../state/random.js';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../host/exec.js';
@@ -111,7 +111,7 @@ export function findNetworkSync(ref: string): NetworkRecord | undefined {
 }
 
 export function newId(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 /** The IPv4 address (and prefix) on an existing bridge device, if any. */

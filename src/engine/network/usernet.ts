@@ -4,7 +4,7 @@
 // created at `network create` (like Docker) through one plan: all-or-nothing, shown by
 // --explain. Containers join it with `run --network NAME` (index.ts) or, running, with
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../state/random.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
@@ -349,7 +349,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
         containerName: rec.Name,
         network: n.Name,
         networkId: n.Id,
-        endpointId: randomBytes(32).toString('hex'),
+        endpointId: randomHex(32),
         ip,
         prefixLen: link.prefixLen,
         gateway: bn.gateway,
