@@ -185,6 +185,7 @@ describe('bridge networking in a throwaway host netns', () => {
     serve({ ns: ns(A) }, 'UDP-RECVFROM:81,fork', 'udp81');
     serve({ ns: LAN }, 'TCP-LISTEN:7000,fork,reuseaddr', 'lan');
     await waitFor(() => call({ ns: ns(A) }, 'tcp', '127.0.0.1', 80).startsWith('tcp80'));
+    await waitFor(() => call({ ns: ns(A) }, 'udp', '127.0.0.1', 81).startsWith('udp81'));
     await waitFor(() => call({ ns: LAN }, 'tcp', '127.0.0.1', 7000).startsWith('lan'));
   }, 120_000);
 

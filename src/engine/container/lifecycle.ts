@@ -348,7 +348,7 @@ export async function killContainer(ref: string, signal: number): Promise<Contai
   const st = stateOf(rec);
   if (!st.Running) throw new UserError(`Error response from daemon: cannot kill container: ${ref}: container ${rec.Id} is not running`, 1);
   try {
-    process.kill(st.Pid, signal);
+    killPid(st.Pid, signal);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
@@ -356,6 +356,12 @@ export async function killContainer(ref: string, signal: number): Promise<Contai
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** process.kill for a container's PID; 0 or 1 would mean our own process group or init. */
+function killPid(pid: number, signal: number | NodeJS.Signals): void {
+  if (!(pid > 1)) throw Object.assign(new Error(`refusing to signal pid ${pid}`), { code: 'ESRCH' });
+  process.kill(pid, signal);
+}
 
 /** Waits until the container is no longer running; returns its exit code. */
 export async function waitExit(id: string, timeoutMs = Infinity): Promise<number | undefined> {
@@ -376,13 +382,13 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
   const st = stateOf(rec);
   if (st.Running) {
     try {
-      process.kill(st.Pid, signal);
+      killPid(st.Pid, signal);
     } catch {
       /* already gone */
     }
     if ((await waitExit(rec.Id, timeoutSec * 1000)) === undefined && stateOf(rec).Running) {
       try {
-        process.kill(st.Pid, 'SIGKILL');
+        killPid(st.Pid, 'SIGKILL');
       } catch {
         /* already gone */
       }
@@ -405,7 +411,7 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
       );
     }
     try {
-      process.kill(st.Pid, 'SIGKILL');
+      killPid(st.Pid, 'SIGKILL');
     } catch {
       /* gone */
     }

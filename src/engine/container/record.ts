@@ -186,7 +186,7 @@ export function livePid(id: string): number | undefined {
   const file = files.pid(id);
   const text = readText(file);
   if (!text) return undefined;
-  const pid = Number(text.trim());
+  const pid = Number(text.trim().split(/\s+/)[0]);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   const started = processStartMs(pid);
   if (started === undefined) return undefined;
@@ -195,6 +195,13 @@ export function livePid(id: string): number | undefined {
   const written = statSync(file).mtimeMs;
   if (Math.abs(written - started) > 5_000) return undefined;
   return pid;
+}
+
+/** The shim watching the container (second field of the pid file) is still alive. */
+function watcherAlive(id: string): boolean {
+  const shim = Number(readText(files.pid(id))?.trim().split(/\s+/)[1]);
+  if (!Number.isInteger(shim) || shim <= 0) return false;
+  return (readText(`/proc/${shim}/cmdline`) ?? '').includes('minidock-shim');
 }
 
 export interface ExitInfo {
@@ -230,5 +237,8 @@ export function stateOf(rec: ContainerRecord): ContainerState {
   // with the container, or the host rebooted. Exited, code unknown — never a ghost "running".
   // No pid file at all: it never got as far as running (Docker leaves such a one "created").
   if (!existsSync(files.pid(rec.Id))) return base;
+  // The process is gone but its watcher still lives: the exit is being recorded right now.
+  // (Pid stays the dead one: never 0, which process.kill would take as "my process group".)
+  if (watcherAlive(rec.Id)) return { ...base, Status: 'running', Running: true, Pid: Number(readText(files.pid(rec.Id))!.trim().split(/\s+/)[0]) };
   return { ...base, Status: 'exited', ExitCode: 255, FinishedAt: rec.StartedAt, Error: 'container process vanished' };
 }

@@ -2170,8 +2170,10 @@ int main(int argc, char **argv)
     if (g_tty)
         fcntl(g_master, F_SETFL, fcntl(g_master, F_GETFL) | O_NONBLOCK);
     if (cfg.pidfile) {
-        char text[32];
-        snprintf(text, sizeof text, "%d\n", (int)g_child);
+        /* "CONTAINER_PID SHIM_PID": while the shim lives, a dead container is only about to
+         * have its exit recorded (minidock's ps must not call it vanished meanwhile). */
+        char text[48];
+        snprintf(text, sizeof text, "%d %d\n", (int)g_child, (int)getpid());
         if (write_file_atomic(cfg.pidfile, text) < 0) {
             snprintf(msg, sizeof msg, "write pidfile %s: %s", cfg.pidfile, strerror(errno));
             kill(g_child, SIGKILL);
