@@ -191,7 +191,8 @@ async function main(argv: string[]): Promise<number> {
     .command('internal-cleanup', { hidden: true })
     .description('Run by the shim after a container ended: release its network, honour --rm')
     .argument('<id>')
-    .action(async (id) => (await import('../engine/container/lifecycle.js')).cleanupContainer(id));
+    .argument('[startedAt]', 'the start this cleanup belongs to (a later start owns the container)')
+    .action(async (id, startedAt) => (await import('../engine/container/lifecycle.js')).cleanupContainer(id, startedAt));
 
   registerImageCommands(program);
   registerNetworkCommands(program);

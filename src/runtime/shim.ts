@@ -37,7 +37,7 @@ export function shimPath(): string {
 }
 
 /** The command the shim runs after a container it watches has ended (like conmon's --exit-command). */
-export function exitCommand(id: string): string[] {
+export function exitCommand(id: string, startedAt: string): string[] {
   const entry = resolve(process.argv[1] ?? 'bin/minidock');
-  return [process.execPath, '--', entry, 'internal-cleanup', id];
+  return [process.execPath, '--', entry, 'internal-cleanup', id, startedAt];
 }

@@ -183,6 +183,19 @@ describe('detached containers and the other commands', () => {
     expect(md.run(['inspect', 'web']).code).toBe(1);
   });
 
+  it('restart, again and again: each start keeps what it wired (a late exit command of the previous one changes nothing)', async () => {
+    md.ok(['run', '-d', '--name', 'again', '-m', '64m', 'busybox', 'sleep', '600']);
+    for (let i = 0; i < 5; i++) {
+      expect(md.run(['restart', '-t', '0', 'again']).code).toBe(0);
+    }
+    await sleep(500); // let the exit commands of the ended runs come and go
+    expect(md.ok(['inspect', '-f', '{{.State.Status}}', 'again'])).toBe('running');
+    expect(md.ok(['exec', 'again', 'sh', '-c', 'ip -o -4 addr show eth0 | wc -l; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || echo v2'])).toMatch(/^1\n/);
+    const id = md.ok(['inspect', '-f', '{{.Id}}', 'again']);
+    expect(md.inHost('ip', ['-o', 'link', 'show', `md${id.slice(0, 12)}`]).code).toBe(0);
+    md.ok(['rm', '-f', 'again']);
+  });
+
   it('logs -f follows until the container ends', async () => {
     md.ok(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo tick$i; sleep 0.2; done']);
     const r = await md.runAsync(['logs', '-f', 'ticker']);

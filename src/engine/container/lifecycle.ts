@@ -235,7 +235,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       ['log', files.log(id)],
       ['pidfile', files.pid(id)],
       ['exitfile', files.exit(id)],
-      ...exitCommand(id).map((a): [string, string] => ['exitcmd', a]),
+      ...exitCommand(id, rec.StartedAt).map((a): [string, string] => ['exitcmd', a]),
     ];
     writeShimConfig(files.shimConfig(id), cfg);
     trace('shim config written');
@@ -323,11 +323,14 @@ async function unwire(rec: ContainerRecord): Promise<void> {
  * After a container's process ended: release its network, and remove it when --rm.
  * Idempotent, and safe to race with itself (the shim's exit command, `stop`, a foreground run).
  */
-export async function cleanupContainer(id: string): Promise<void> {
+export async function cleanupContainer(id: string, startedAt?: string): Promise<void> {
   let remove = false;
   await withLock(`c-${id}`, async () => {
     const rec = loadRecord(id);
     if (!rec) return;
+    // The shim's exit command comes late: if the container was started again meanwhile (a
+    // restart), what is wired now belongs to that start, not to the one that ended.
+    if (startedAt !== undefined && rec.StartedAt !== startedAt) return;
     const st = stateOf(rec);
     if (st.Running) return;
     const oom = releaseCgroup(id);

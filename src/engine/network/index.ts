@@ -7,7 +7,6 @@
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { randomHex } from '../../state/random.js';
 import { applyPlan, type IptOp, type Op, Plan, undoPlanOf } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
@@ -27,6 +26,7 @@ import {
   ensureDefaultNetworkRecord,
   findNetworkSync,
   listNetworkRecords,
+  newEndpoint,
 } from './networks.js';
 import { containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName, staleLinkOps } from './drivers/bridge.js';
 import { type BridgeNet, portRuleOps } from './firewall/iptables.js';
@@ -164,24 +164,12 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
       await ensureBridgeNetwork(net, explain);
       const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined, rec.IPRange);
       const link = containerLinkOf(net, id, ns, ip);
-      ep = {
-        containerId: id,
-        containerName: req.containerName,
-        network: rec.Name,
-        networkId: rec.Id,
-        endpointId: randomHex(32),
-        ip,
-        prefixLen: link.prefixLen,
-        gateway: net.gateway,
-        mac: link.mac,
-        netns: ns,
-        hostIf: link.hostIf,
+      ep = newEndpoint(rec, link, id, req.containerName, {
         ports,
         rules: portRuleOps(net, id, req.containerName, ip, ports),
-        ifname: 'eth0',
-        aliases: req.aliases && req.aliases.length ? [...req.aliases] : undefined,
+        aliases: req.aliases,
         defaultRoute: !net.internal,
-      };
+      });
       writeJsonAtomic(endpointFile(id), ep);
       pausePoint('net:endpoint-written');
     } catch (e) {

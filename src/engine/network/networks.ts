@@ -51,6 +51,32 @@ export interface EndpointRecord {
   defaultRoute?: boolean;
 }
 
+/** A new endpoint of a container on network `n`, from the link the bridge driver planned. */
+export function newEndpoint(
+  n: NetworkRecord,
+  link: { ip: string; prefixLen: number; gateway: string; mac: string; netns: string; hostIf: string; ifname?: string },
+  containerId: string,
+  containerName: string,
+  rest: Pick<EndpointRecord, 'ports' | 'rules' | 'aliases' | 'defaultRoute'>,
+): EndpointRecord {
+  return {
+    containerId,
+    containerName,
+    network: n.Name,
+    networkId: n.Id,
+    endpointId: randomHex(32),
+    ip: link.ip,
+    prefixLen: link.prefixLen,
+    gateway: link.gateway,
+    mac: link.mac,
+    netns: link.netns,
+    hostIf: link.hostIf,
+    ifname: link.ifname ?? 'eth0',
+    ...rest,
+    aliases: rest.aliases?.length ? [...rest.aliases] : undefined,
+  };
+}
+
 export const DEFAULT_NETWORK = 'bridge';
 
 export function bridgeName(): string {

@@ -4,7 +4,6 @@
 // created at `network create` (like Docker) through one plan: all-or-nothing, shown by
 // --explain. Containers join it with `run --network NAME` (index.ts) or, running, with
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
-import { randomHex } from '../../state/random.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
@@ -28,6 +27,7 @@ import {
   readNetwork,
   removeNetworkRecord,
   writeNetworkRecord,
+  newEndpoint,
 } from './networks.js';
 import { attachOps, bridgeOps, containerLinkOf, ensureBridgeNetwork, probeBridge } from './drivers/bridge.js';
 import { type BridgeNet, forgetFirewall, hookOps, iptablesSave, markFirewallGood, missingOps, networkRuleOps } from './firewall/iptables.js';
@@ -344,24 +344,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
       await ensureBridgeNetwork(bn, o.explain);
       const ip = allocateAddress(n.Id, bn.subnet, bn.gateway, id, o.ip, n.IPRange);
       const link = containerLinkOf(bn, id, ns, ip, ifname);
-      ep = {
-        containerId: id,
-        containerName: rec.Name,
-        network: n.Name,
-        networkId: n.Id,
-        endpointId: randomHex(32),
-        ip,
-        prefixLen: link.prefixLen,
-        gateway: bn.gateway,
-        mac: link.mac,
-        netns: ns,
-        hostIf: link.hostIf,
-        ports: [],
-        rules: [],
-        ifname,
-        aliases: o.aliases?.length ? [...o.aliases] : undefined,
-        defaultRoute: !hasDefault && !bn.internal,
-      };
+      ep = newEndpoint(n, link, id, rec.Name, { ports: [], rules: [], aliases: o.aliases, defaultRoute: !hasDefault && !bn.internal });
       writeJsonAtomic(file, ep);
     });
     const e = ep!;

@@ -178,8 +178,9 @@ export function containerTeardownOps(hostIfs: string[], netns: string, nsExists:
 
 function linkExists(name: string): boolean {
   try {
-    // /proc/net/dev lists the interfaces of this process's network namespace
-    return readFileSync('/proc/net/dev', 'utf8').includes(` ${name}:`);
+    // /proc/net/dev lists the interfaces of this process's network namespace, one a line as
+    // "%6s:" (so a long name starts the line, a short one is padded with spaces)
+    return readFileSync('/proc/net/dev', 'utf8').split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
   } catch {
     return false;
   }
