@@ -2,6 +2,7 @@
 // container a named netns and a veth pair whose host end is a port of the bridge — exactly what
 // the tutorials in ../shared/seeds build by hand, as plan operations.
 import { readFileSync } from 'node:fs';
+import { run } from '../../../host/exec.js';
 import { type Op, type IpOp, Plan, applyPlan } from '../../../host/plan.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
 import { bridgeAddress } from '../networks.js';
@@ -192,8 +193,18 @@ function linkExists(name: string): boolean {
  * ourselves. Returns the op to apply first, if any.
  */
 export async function staleLinkOps(hostIf: string): Promise<Op[]> {
-  for (let i = 0; i < 20 && linkExists(hostIf); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && linkExists(hostIf); i++) await new Promise((r) => setTimeout(r, 10));
   if (!linkExists(hostIf)) return [];
+  // Still there after a second: delete it only if it is a veth, minidock's kind of device with
+  // minidock's name; anything else is not ours, and `link add` will fail (and roll back) on it.
+  const r = await run('ip', ['-j', '-d', 'link', 'show', 'dev', hostIf], { allowFail: true });
+  let kind: string | undefined;
+  try {
+    kind = (JSON.parse(r.stdout) as { linkinfo?: { info_kind?: string } }[])[0]?.linkinfo?.info_kind;
+  } catch {
+    /* gone meanwhile */
+  }
+  if (kind !== 'veth') return [];
   return [{ kind: 'ip', args: ['link', 'del', hostIf], why: `remove a stale ${hostIf} left from this container's previous run` }];
 }
 
