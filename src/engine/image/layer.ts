@@ -44,7 +44,8 @@ import {
   type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
-import { PassThrough, type Readable, type Transform } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable, Transform, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { UserError } from '../../cli/errors.js';
 import { run } from '../../host/exec.js';
@@ -453,6 +454,30 @@ export async function makeOpaque(absDirs: string[], tool?: 'setfattr' | 'perl'):
       throw new LayerError(`cannot mark opaque directories (trusted.overlay.opaque): ${(e as Error).message.split('\n')[0]}`);
     }
   }
+}
+
+/**
+ * What every layer import does with a layer's (possibly compressed) bytes: decompress, hash the
+ * tar stream (its diffID), and unpack it into `root` — or only read it through when `root` is
+ * undefined (the tree is already stored). The same code in-process and in the unpack worker.
+ */
+export async function hashAndUnpack(
+  input: Readable,
+  head: Buffer,
+  root: string | undefined,
+): Promise<{ diffId: string; diffSize: number; result: ExtractResult }> {
+  const diffHash = createHash('sha256');
+  let diffSize = 0;
+  const tapDiff = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      diffHash.update(chunk);
+      diffSize += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const tarStream = pipeline(input, decompressorFor(head), tapDiff, () => undefined);
+  const result = root === undefined ? await drainTar(tarStream) : await extractTar(tarStream, root);
+  return { diffId: `sha256:${diffHash.digest('hex')}`, diffSize, result };
 }
 
 /** Reads a tar stream to its end without unpacking it (its hash is what is wanted). */

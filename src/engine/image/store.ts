@@ -460,7 +460,7 @@ function layerInfo(meta: LayerMeta, blob: LayerMeta['blobs'][number] | undefined
 }
 
 async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: boolean, locked: boolean): Promise<LayerInfo> {
-  const [{ extractTar, decompressorFor, drainTar, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
+  const [{ hashAndUnpack, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
     import('./layer.js'),
     import('node:crypto'),
     import('node:stream'),
@@ -524,19 +524,8 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
       unpacked = await job.outcome;
     } else {
       const { head, stream } = await openSource(src);
-      const diffHash = createHash('sha256');
-      let diffSize = 0;
-      const tapDiff = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          diffHash.update(chunk);
-          diffSize += chunk.length;
-          cb(null, chunk);
-        },
-      });
-      const decompress = decompressorFor(head);
-      const tarStream = pipeline(stream, tapBlob, decompress, tapDiff, () => undefined);
-      const result = verifyOnly ? await drainTar(tarStream) : await extractTar(tarStream, join(stage, 'diff'));
-      unpacked = { diffId: `sha256:${diffHash.digest('hex')}`, diffSize, result };
+      const blobBytes = pipeline(stream, tapBlob, () => undefined);
+      unpacked = await hashAndUnpack(blobBytes, head, verifyOnly ? undefined : join(stage, 'diff'));
     }
     const { result, diffSize } = unpacked;
     if (blobFd !== undefined) {

@@ -8,11 +8,10 @@
 //   worker -> parent  { t: 'ack', id, n }   (bytes taken; the parent's flow control)
 //                     { t: 'done', id, diffId, diffSize, result } | { t: 'error', id, error }
 // The parent still hashes the blob itself and decides; the worker only reports.
-import { createHash } from 'node:crypto';
-import { PassThrough, Transform, pipeline } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../../cli/errors.js';
-import { decompressorFor, drainTar, extractTar, LayerError } from './layer.js';
+import { hashAndUnpack, LayerError } from './layer.js';
 
 interface Job {
   input: PassThrough;
@@ -41,20 +40,9 @@ function describe(e: unknown): WorkerError {
 }
 
 async function run(id: number, job: Job, root: string, verifyOnly: boolean, head: Buffer): Promise<void> {
-  const diffHash = createHash('sha256');
-  let diffSize = 0;
-  const tapDiff = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      diffHash.update(chunk);
-      diffSize += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const decompress = decompressorFor(head);
-  const tarStream = pipeline(job.input, decompress, tapDiff, () => undefined);
-  const result = verifyOnly ? await drainTar(tarStream) : await extractTar(tarStream, root);
+  const { diffId, diffSize, result } = await hashAndUnpack(job.input, head, verifyOnly ? undefined : root);
   if (job.aborted) throw new Error('aborted');
-  port.postMessage({ t: 'done', id, diffId: `sha256:${diffHash.digest('hex')}`, diffSize, result });
+  port.postMessage({ t: 'done', id, diffId, diffSize, result });
 }
 
 port.on('message', (m: { t: string; id: number; root?: string; verifyOnly?: boolean; chunk?: Uint8Array }) => {
