@@ -10,8 +10,16 @@ import { registerSystemCommands } from './system.js';
 const collect = (v: string, prev: string[]) => [...prev, v];
 export const VERSION = '0.1.0';
 
+// The commands this file declares. When the command line names one of them (`minidock run …`),
+// only that one is declared: building the whole tree of ~40 commands costs ~4 ms of every start.
+// Anything else (help, a group such as `network`, an unknown word) gets the whole tree, so help
+// and errors read as always.
+const OWN_COMMANDS = new Set(['run', 'create', 'ps', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'logs', 'exec', 'inspect', 'stats', 'version', 'internal-cleanup']);
+
 async function main(argv: string[]): Promise<number> {
   trace('cli loaded');
+  const only = OWN_COMMANDS.has(argv[2] ?? '') ? argv[2] : undefined;
+  const wanted = (name: string) => !only || only === name;
   const program = new Command('minidock')
     .description('A small, real, Docker-compatible container runtime that shows every kernel step it takes.\nState lives in $MINIDOCK_ROOT (default /var/lib/minidock).')
     .version(VERSION, '-v, --version', 'Print version information and quit')
@@ -59,144 +67,176 @@ async function main(argv: string[]): Promise<number> {
       .argument('[command...]', 'command and arguments')
       .passThroughOptions();
 
-  runLike(program.command('run').description('Create and run a new container from an image')).action(async (image, command, opts) => {
-    const { runCommand } = await import('./commands/run.js');
-    process.exitCode = await runCommand(image, command, opts, { start: true });
-  });
-  runLike(program.command('create').description('Create a new container')).action(async (image, command, opts) => {
-    const { runCommand } = await import('./commands/run.js');
-    process.exitCode = await runCommand(image, command, opts, { start: false });
-  });
-
-  program
-    .command('ps')
-    .description('List containers')
-    .option('-a, --all', 'Show all containers (default shows just running)')
-    .option('-q, --quiet', 'Only display container IDs')
-    .option('--no-trunc', "Don't truncate output")
-    .option('--format <template>', "Format output using a Go template ('{{json .}}', '{{.Names}}', 'table …')")
-    .action(async (opts) => (await import('./commands/container.js')).ps(opts));
-
-  program
-    .command('start')
-    .description('Start one or more stopped containers')
-    .argument('<container...>')
-    .action(async (refs) => {
-      process.exitCode = await (await import('./commands/container.js')).start(refs);
+  if (wanted('run')) {
+    runLike(program.command('run').description('Create and run a new container from an image')).action(async (image, command, opts) => {
+      const { runCommand } = await import('./commands/run.js');
+      process.exitCode = await runCommand(image, command, opts, { start: true });
     });
-
-  program
-    .command('stop')
-    .description('Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)')
-    .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
-    .option('-s, --signal <signal>', 'Signal to send to the container', 'SIGTERM')
-    .argument('<container...>')
-    .action(async (refs, opts) => {
-      process.exitCode = await (await import('./commands/container.js')).stop(refs, opts);
+  }
+  if (wanted('create')) {
+    runLike(program.command('create').description('Create a new container')).action(async (image, command, opts) => {
+      const { runCommand } = await import('./commands/run.js');
+      process.exitCode = await runCommand(image, command, opts, { start: false });
     });
+  }
 
-  program
-    .command('restart')
-    .description('Restart one or more containers')
-    .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
-    .argument('<container...>')
-    .action(async (refs, opts) => {
-      process.exitCode = await (await import('./commands/container.js')).restart(refs, opts);
-    });
+  if (wanted('ps')) {
+    program
+      .command('ps')
+      .description('List containers')
+      .option('-a, --all', 'Show all containers (default shows just running)')
+      .option('-q, --quiet', 'Only display container IDs')
+      .option('--no-trunc', "Don't truncate output")
+      .option('--format <template>', "Format output using a Go template ('{{json .}}', '{{.Names}}', 'table …')")
+      .action(async (opts) => (await import('./commands/container.js')).ps(opts));
+  }
 
-  program
-    .command('kill')
-    .description('Kill one or more running containers')
-    .option('-s, --signal <signal>', 'Signal to send to the container', 'KILL')
-    .argument('<container...>')
-    .action(async (refs, opts) => {
-      process.exitCode = await (await import('./commands/container.js')).kill(refs, opts);
-    });
+  if (wanted('start')) {
+    program
+      .command('start')
+      .description('Start one or more stopped containers')
+      .argument('<container...>')
+      .action(async (refs) => {
+        process.exitCode = await (await import('./commands/container.js')).start(refs);
+      });
+  }
 
-  program
-    .command('wait')
-    .description('Block until one or more containers stop, then print their exit codes')
-    .argument('<container...>')
-    .action(async (refs) => {
-      process.exitCode = await (await import('./commands/container.js')).wait(refs);
-    });
+  if (wanted('stop')) {
+    program
+      .command('stop')
+      .description('Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)')
+      .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
+      .option('-s, --signal <signal>', 'Signal to send to the container', 'SIGTERM')
+      .argument('<container...>')
+      .action(async (refs, opts) => {
+        process.exitCode = await (await import('./commands/container.js')).stop(refs, opts);
+      });
+  }
 
-  program
-    .command('rm')
-    .description('Remove one or more containers')
-    .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
-    .option('--explain', 'Print every host change as the command a person would type (to stderr)')
-    .argument('<container...>')
-    .action(async (refs, opts) => {
-      process.exitCode = await (await import('./commands/container.js')).rm(refs, opts);
-    });
+  if (wanted('restart')) {
+    program
+      .command('restart')
+      .description('Restart one or more containers')
+      .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
+      .argument('<container...>')
+      .action(async (refs, opts) => {
+        process.exitCode = await (await import('./commands/container.js')).restart(refs, opts);
+      });
+  }
 
-  program
-    .command('logs')
-    .description('Fetch the logs of a container')
-    .option('-f, --follow', 'Follow log output')
-    .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs', 'all')
-    .option('-t, --timestamps', 'Show timestamps')
-    .argument('<container>')
-    .action(async (ref, opts) => {
-      process.exitCode = await (await import('./commands/container.js')).logs(ref, opts);
-    });
+  if (wanted('kill')) {
+    program
+      .command('kill')
+      .description('Kill one or more running containers')
+      .option('-s, --signal <signal>', 'Signal to send to the container', 'KILL')
+      .argument('<container...>')
+      .action(async (refs, opts) => {
+        process.exitCode = await (await import('./commands/container.js')).kill(refs, opts);
+      });
+  }
 
-  program
-    .command('exec')
-    .description('Execute a command in a running container')
-    .option('-d, --detach', 'Detached mode: run command in the background')
-    .option('-i, --interactive', 'Keep STDIN open')
-    .option('-t, --tty', 'Allocate a pseudo-TTY')
-    .option('-e, --env <NAME=value>', 'Set environment variables', collect, [])
-    .option('-w, --workdir <dir>', 'Working directory inside the container')
-    .option('-u, --user <user[:group]>', 'Username or UID')
-    .argument('<container>')
-    .argument('<command...>')
-    .passThroughOptions()
-    .action(async (ref, cmd, opts) => {
-      process.exitCode = await (await import('./commands/container.js')).exec(ref, cmd, opts);
-    });
+  if (wanted('wait')) {
+    program
+      .command('wait')
+      .description('Block until one or more containers stop, then print their exit codes')
+      .argument('<container...>')
+      .action(async (refs) => {
+        process.exitCode = await (await import('./commands/container.js')).wait(refs);
+      });
+  }
 
-  program
-    .command('inspect')
-    .description('Return low-level information on containers, images or networks')
-    .option('-f, --format <template>', 'Format output using a Go template')
-    .option('--type <type>', 'Return JSON for specified type (container, image, network)')
-    .argument('<name...>')
-    .action(async (refs, opts) => {
-      process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts);
-    });
+  if (wanted('rm')) {
+    program
+      .command('rm')
+      .description('Remove one or more containers')
+      .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
+      .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+      .argument('<container...>')
+      .action(async (refs, opts) => {
+        process.exitCode = await (await import('./commands/container.js')).rm(refs, opts);
+      });
+  }
 
-  program
-    .command('stats')
-    .description('Display container(s) resource usage statistics')
-    .option('-a, --all', 'Show all containers (default shows just running)')
-    .option('--no-stream', 'Disable streaming stats and only pull the first result')
-    .option('--no-trunc', "Don't truncate output")
-    .option('--format <template>', "Format output using a Go template ('{{json .}}', 'table {{.Name}}\\t{{.CPUPerc}}')")
-    .argument('[container...]')
-    .action(async (refs, opts) => {
-      process.exitCode = await (await import('./commands/stats.js')).stats(refs, opts);
-    });
+  if (wanted('logs')) {
+    program
+      .command('logs')
+      .description('Fetch the logs of a container')
+      .option('-f, --follow', 'Follow log output')
+      .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs', 'all')
+      .option('-t, --timestamps', 'Show timestamps')
+      .argument('<container>')
+      .action(async (ref, opts) => {
+        process.exitCode = await (await import('./commands/container.js')).logs(ref, opts);
+      });
+  }
 
-  program
-    .command('version')
-    .description('Show the minidock version information')
-    .action(() => {
-      process.stdout.write(`minidock version ${VERSION}\nNode.js ${process.version}\nOS/Arch linux/${process.arch === 'x64' ? 'amd64' : process.arch}\n`);
-    });
+  if (wanted('exec')) {
+    program
+      .command('exec')
+      .description('Execute a command in a running container')
+      .option('-d, --detach', 'Detached mode: run command in the background')
+      .option('-i, --interactive', 'Keep STDIN open')
+      .option('-t, --tty', 'Allocate a pseudo-TTY')
+      .option('-e, --env <NAME=value>', 'Set environment variables', collect, [])
+      .option('-w, --workdir <dir>', 'Working directory inside the container')
+      .option('-u, --user <user[:group]>', 'Username or UID')
+      .argument('<container>')
+      .argument('<command...>')
+      .passThroughOptions()
+      .action(async (ref, cmd, opts) => {
+        process.exitCode = await (await import('./commands/container.js')).exec(ref, cmd, opts);
+      });
+  }
 
-  program
-    .command('internal-cleanup', { hidden: true })
-    .description('Run by the shim after a container ended: release its network, honour --rm')
-    .argument('<id>')
-    .argument('[startedAt]', 'the start this cleanup belongs to (a later start owns the container)')
-    .action(async (id, startedAt) => (await import('../engine/container/lifecycle.js')).cleanupContainer(id, startedAt));
+  if (wanted('inspect')) {
+    program
+      .command('inspect')
+      .description('Return low-level information on containers, images or networks')
+      .option('-f, --format <template>', 'Format output using a Go template')
+      .option('--type <type>', 'Return JSON for specified type (container, image, network)')
+      .argument('<name...>')
+      .action(async (refs, opts) => {
+        process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts);
+      });
+  }
 
-  registerImageCommands(program);
-  registerNetworkCommands(program);
-  registerSystemCommands(program);
+  if (wanted('stats')) {
+    program
+      .command('stats')
+      .description('Display container(s) resource usage statistics')
+      .option('-a, --all', 'Show all containers (default shows just running)')
+      .option('--no-stream', 'Disable streaming stats and only pull the first result')
+      .option('--no-trunc', "Don't truncate output")
+      .option('--format <template>', "Format output using a Go template ('{{json .}}', 'table {{.Name}}\\t{{.CPUPerc}}')")
+      .argument('[container...]')
+      .action(async (refs, opts) => {
+        process.exitCode = await (await import('./commands/stats.js')).stats(refs, opts);
+      });
+  }
+
+  if (wanted('version')) {
+    program
+      .command('version')
+      .description('Show the minidock version information')
+      .action(() => {
+        process.stdout.write(`minidock version ${VERSION}\nNode.js ${process.version}\nOS/Arch linux/${process.arch === 'x64' ? 'amd64' : process.arch}\n`);
+      });
+  }
+
+  if (wanted('internal-cleanup')) {
+    program
+      .command('internal-cleanup', { hidden: true })
+      .description('Run by the shim after a container ended: release its network, honour --rm')
+      .argument('<id>')
+      .argument('[startedAt]', 'the start this cleanup belongs to (a later start owns the container)')
+      .action(async (id, startedAt) => (await import('../engine/container/lifecycle.js')).cleanupContainer(id, startedAt));
+  }
+
+  if (!only) {
+    registerImageCommands(program);
+    registerNetworkCommands(program);
+    registerSystemCommands(program);
+  }
 
   await program.parseAsync(argv);
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
