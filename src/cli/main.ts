@@ -16,6 +16,14 @@ export const VERSION = '0.1.0';
 // and errors read as always.
 const OWN_COMMANDS = new Set(['run', 'create', 'ps', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'logs', 'exec', 'inspect', 'stats', 'version', 'internal-cleanup']);
 
+// A reader that goes away (`minidock ps | head -1`, a closed terminal) must not kill minidock
+// half-way through wiring or tearing down a container: writes to a broken pipe are dropped.
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   trace('cli loaded');
   const only = OWN_COMMANDS.has(argv[2] ?? '') ? argv[2] : undefined;

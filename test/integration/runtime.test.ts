@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Minidock, sh, sleep } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, Minidock, sh, sleep } from '../helpers/cli.js';
 
 const md = new Minidock();
 const scratch = mkdtempSync(join(tmpdir(), 'mdtest-vol-'));
@@ -194,6 +195,22 @@ describe('detached containers and the other commands', () => {
     const id = md.ok(['inspect', '-f', '{{.Id}}', 'again']);
     expect(md.inHost('ip', ['-o', 'link', 'show', `md${id.slice(0, 12)}`]).code).toBe(0);
     md.ok(['rm', '-f', 'again']);
+  });
+
+  it('a reader that goes away does not stop minidock half-way (no netns, no container left)', async () => {
+    const containers = () => readdirSync(join(md.root, 'containers'));
+    const before = containers();
+    const [cmd, ...pre] = md.prefix;
+    const c = spawn(cmd, [...pre, process.execPath, '--', BIN, 'run', '--rm', '--explain', 'busybox', 'sh', '-c', 'echo a; echo b >&2'], {
+      env: md.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    c.stdout!.destroy(); // both pipes closed before minidock writes a line
+    c.stderr!.destroy();
+    const code = await new Promise<number | null>((r) => c.on('exit', r));
+    expect(code).toBe(0);
+    expect(containers()).toEqual(before);
+    expect(sh('ip', ['netns', 'list']).stdout).not.toMatch(new RegExp(`minidock-(${containers().map((i) => i.slice(0, 12)).join('|') || 'x'})`));
   });
 
   it('logs -f follows until the container ends', async () => {
