@@ -324,6 +324,9 @@ async function unwire(rec: ContainerRecord): Promise<void> {
  * Idempotent, and safe to race with itself (the shim's exit command, `stop`, a foreground run).
  */
 export async function cleanupContainer(id: string, startedAt?: string): Promise<void> {
+  // Already removed (and maybe its whole state root with it): nothing to do, and taking the
+  // lock would create the root's locks/ directory again.
+  if (!existsSync(files.dir(id))) return;
   let remove = false;
   await withLock(`c-${id}`, async () => {
     const rec = loadRecord(id);
