@@ -7,18 +7,10 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths } from './paths.js';
+import { pidAlive } from './process.js';
 
 const STALE_MS = 15_000;
 const TIMEOUT_MS = 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when the lock directory belongs to nobody any more. */
 function isStale(dir: string): boolean {
@@ -28,7 +20,7 @@ function isStale(dir: string): boolean {
   } catch {
     /* holder has not written its pid yet, or the lock just went away */
   }
-  if (Number.isInteger(pid) && pid > 0) return !alive(pid);
+  if (Number.isInteger(pid) && pid > 0) return !pidAlive(pid);
   try {
     return Date.now() - statSync(dir).mtimeMs > STALE_MS;
   } catch {

@@ -181,27 +181,47 @@ export function processStartMs(pid: number): number | undefined {
   return bootTime() + (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
-/** The PID in the pid file, if that very process is still alive. */
-export function livePid(id: string): number | undefined {
+/** The shim's pid file: "CONTAINER_PID SHIM_PID", and when it was written. */
+interface PidFile {
+  pid: number;
+  shim: number;
+  writtenMs: number;
+}
+
+function readPidFile(id: string): PidFile | undefined {
   const file = files.pid(id);
   const text = readText(file);
   if (!text) return undefined;
-  const pid = Number(text.trim().split(/\s+/)[0]);
+  const [pid, shim] = text.trim().split(/\s+/).map(Number);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  const started = processStartMs(pid);
+  let writtenMs = 0;
+  try {
+    writtenMs = statSync(file).mtimeMs;
+  } catch {
+    return undefined; // removed meanwhile (a new start)
+  }
+  return { pid, shim, writtenMs };
+}
+
+/** The container's PID, if that very process is still alive. */
+function liveOf(pf: PidFile | undefined): number | undefined {
+  if (!pf) return undefined;
+  const started = processStartMs(pf.pid);
   if (started === undefined) return undefined;
   // Guard against PID reuse (after a reboot, or a long time): the process must have started
   // around when the shim wrote the pid file.
-  const written = statSync(file).mtimeMs;
-  if (Math.abs(written - started) > 5_000) return undefined;
-  return pid;
+  return Math.abs(pf.writtenMs - started) > 5_000 ? undefined : pf.pid;
 }
 
-/** The shim watching the container (second field of the pid file) is still alive. */
-function watcherAlive(id: string): boolean {
-  const shim = Number(readText(files.pid(id))?.trim().split(/\s+/)[1]);
-  if (!Number.isInteger(shim) || shim <= 0) return false;
-  return (readText(`/proc/${shim}/cmdline`) ?? '').includes('minidock-shim');
+/** The PID in the pid file, if that very process is still alive. */
+export function livePid(id: string): number | undefined {
+  return liveOf(readPidFile(id));
+}
+
+/** The shim watching the container is still alive. */
+function watcherAlive(pf: PidFile): boolean {
+  if (!Number.isInteger(pf.shim) || pf.shim <= 0) return false;
+  return (readText(`/proc/${pf.shim}/cmdline`) ?? '').includes('minidock-shim');
 }
 
 export interface ExitInfo {
@@ -231,14 +251,15 @@ export function stateOf(rec: ContainerRecord): ContainerState {
   if (!rec.StartedAt) return base;
   const exit = readExit(rec.Id);
   if (exit) return { ...base, Status: 'exited', ExitCode: exit.code, FinishedAt: exit.finishedAt };
-  const pid = livePid(rec.Id);
+  const pf = readPidFile(rec.Id);
+  const pid = liveOf(pf);
   if (pid) return { ...base, Status: 'running', Running: true, Pid: pid };
-  // A pid file but neither an exit record nor a live process: the shim was killed together
-  // with the container, or the host rebooted. Exited, code unknown — never a ghost "running".
   // No pid file at all: it never got as far as running (Docker leaves such a one "created").
-  if (!existsSync(files.pid(rec.Id))) return base;
+  if (!pf) return base;
   // The process is gone but its watcher still lives: the exit is being recorded right now.
   // (Pid stays the dead one: never 0, which process.kill would take as "my process group".)
-  if (watcherAlive(rec.Id)) return { ...base, Status: 'running', Running: true, Pid: Number(readText(files.pid(rec.Id))!.trim().split(/\s+/)[0]) };
+  if (watcherAlive(pf)) return { ...base, Status: 'running', Running: true, Pid: pf.pid };
+  // A pid file but neither an exit record nor a live process or watcher: the shim was killed
+  // together with the container, or the host rebooted. Exited, code unknown — never a ghost.
   return { ...base, Status: 'exited', ExitCode: 255, FinishedAt: rec.StartedAt, Error: 'container process vanished' };
 }

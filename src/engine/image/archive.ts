@@ -51,6 +51,7 @@ import {
   type OciImageConfig,
 } from './store.js';
 import { tarHeader } from './tarwriter.js';
+import { pidAlive } from '../../state/process.js';
 
 const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const hexOf = (d: string): string => d.replace(/^sha256:/, '');
@@ -406,11 +407,7 @@ function sweepStaleLoads(): void {
   for (const name of readdirSync(paths.images())) {
     const m = /^\.tmp-(\d+)-load-/.exec(name);
     if (!m || Number(m[1]) === process.pid) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(paths.images(), name), { recursive: true, force: true });
-    }
+    if (!pidAlive(Number(m[1]))) rmSync(join(paths.images(), name), { recursive: true, force: true });
   }
 }
 

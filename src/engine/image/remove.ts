@@ -15,6 +15,7 @@ import { UserError } from '../../cli/errors.js';
 import { paths } from '../../state/paths.js';
 import { displayKey, normalizeRef } from './reference.js';
 import { blobPath, layerMeta, leasedDigests, readIndex, toRecord, updateIndex, type RepoIndex } from './store.js';
+import { listDir } from '../../state/atomic.js';
 
 const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 const FULL_ID_RE = /^(?:sha256:)?([0-9a-f]{64})$/;
@@ -213,13 +214,7 @@ export async function collectGarbage(): Promise<{ layers: string[]; blobs: strin
     }
     const removedLayers: string[] = [];
     let bytes = 0;
-    let names: string[] = [];
-    try {
-      names = readdirSync(paths.layers());
-    } catch {
-      /* no layers yet */
-    }
-    for (const hex of names) {
+    for (const hex of listDir(paths.layers())) {
       if (!/^[0-9a-f]{64}$/.test(hex)) continue;
       const diffId = `sha256:${hex}`;
       const meta = layerMeta(diffId);
@@ -233,13 +228,7 @@ export async function collectGarbage(): Promise<{ layers: string[]; blobs: strin
       removedLayers.push(diffId);
     }
     const removedBlobs: string[] = [];
-    let blobs: string[] = [];
-    try {
-      blobs = readdirSync(paths.blobs());
-    } catch {
-      /* none */
-    }
-    for (const hex of blobs) {
+    for (const hex of listDir(paths.blobs())) {
       if (!/^[0-9a-f]{64}$/.test(hex)) continue;
       const d = `sha256:${hex}`;
       if (keepBlobs.has(d)) continue;

@@ -34,6 +34,7 @@ import { paths } from '../../state/paths.js';
 import { displayKey, normalizeRef, type NormalizedRef } from './reference.js';
 import type { ExtractResult } from './layer.js';
 import type { UnpackPool } from './unpack-pool.js';
+import { pidAlive } from '../../state/process.js';
 
 export { normalizeRef, type NormalizedRef } from './reference.js';
 
@@ -318,15 +319,6 @@ export function layerMeta(diffId: string): LayerMeta | undefined {
 
 export function hasLayer(diffId: string): boolean {
   return existsSync(layerDir(diffId));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes temporary stages and blob files left by importers that died. */

@@ -5,7 +5,7 @@ import { randomHex } from '../../state/random.js';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../host/exec.js';
-import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { readJson, readJsonDir, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { UserError } from '../../cli/errors.js';
 import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
@@ -197,13 +197,7 @@ function otherSubnets() {
 }
 
 export function listNetworkRecords(): NetworkRecord[] {
-  let files: string[] = [];
-  try {
-    files = readdirSync(netsDir()).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return files.map((f) => readJson<NetworkRecord>(join(netsDir(), f))).filter((n): n is NetworkRecord => !!n);
+  return readJsonDir<NetworkRecord>(netsDir());
 }
 
 /** host and none records (Docker lists them too); created once so their ids are stable. */
@@ -215,13 +209,7 @@ export function ensureBuiltinRecords(): void {
 }
 
 export function listEndpoints(): EndpointRecord[] {
-  let files: string[] = [];
-  try {
-    files = readdirSync(endpointsDir()).filter((f) => f.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return files.map((f) => readJson<EndpointRecord>(join(endpointsDir(), f))).filter((e): e is EndpointRecord => !!e);
+  return readJsonDir<EndpointRecord>(endpointsDir());
 }
 
 // ---------------------------------------------------------------- Docker-shaped views

@@ -12,15 +12,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths } from '../../state/paths.js';
 import { allIds, files, livePid } from '../container/record.js';
+import { pidAlive } from '../../state/process.js';
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive };
 
 /** The live PID holding lock `name`, if any. */
 export function lockHolder(name: string): number | undefined {

@@ -27,6 +27,7 @@ import { paths } from '../../state/paths.js';
 import { withLock } from '../../state/lock.js';
 import { files, loadRecord, saveRecord, stateOf } from '../container/record.js';
 import { ageMs, isBusy, lockHolder, ownerOf, pidAlive, readOwners } from './owners.js';
+import { listDir } from '../../state/atomic.js';
 
 export interface PruneOptions {
   /** Docker's part too (remove stopped containers, unused networks, dangling images). */
@@ -79,7 +80,7 @@ function isBusyExceptLock(id: string): boolean {
 
 function liveShim(id: string): boolean {
   // cheap: only the processes whose cmdline names this container's directory
-  for (const pid of safeReaddir('/proc')) {
+  for (const pid of listDir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     let cmd = '';
     try {
@@ -93,15 +94,7 @@ function liveShim(id: string): boolean {
 }
 
 function hasEndpoint(id: string): boolean {
-  return safeReaddir(join(paths.networks(), 'endpoints')).some((f) => f === `${id}.json` || f.startsWith(`${id}-`));
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+  return listDir(join(paths.networks(), 'endpoints')).some((f) => f === `${id}.json` || f.startsWith(`${id}-`));
 }
 
 let cgroupsMod: typeof import('../../runtime/cgroups.js') | undefined;
@@ -150,7 +143,7 @@ export async function systemPrune(o: PruneOptions): Promise<PruneReport> {
   await loadCgroups();
 
   // 1 + 2: containers.
-  for (const id of safeReaddir(paths.containers()).filter((n) => ID_DIR.test(n))) {
+  for (const id of listDir(paths.containers()).filter((n) => ID_DIR.test(n))) {
     if (await finishRemoval(id, r, explain)) continue;
     const rec = loadRecord(id);
     if (!rec) continue;
@@ -234,7 +227,7 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
 
   // Endpoints of containers that are not busy (or not of this root any more): full teardown.
   let owners = readOwners();
-  const epIds = new Set(safeReaddir(endpointsDir()).map((f) => /^([0-9a-f]{64})(?:-[0-9a-f]+)?\.json$/.exec(f)?.[1]).filter((x): x is string => !!x));
+  const epIds = new Set(listDir(endpointsDir()).map((f) => /^([0-9a-f]{64})(?:-[0-9a-f]+)?\.json$/.exec(f)?.[1]).filter((x): x is string => !!x));
   for (const id of epIds) {
     if (owners.busy.has(id)) continue;
     if (owners.all.includes(id)) {
@@ -265,7 +258,7 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
     }
     // IPAM files of networks that no longer exist.
     const netIds = new Set(listNetworkRecords().map((n) => n.Id));
-    for (const f of safeReaddir(join(paths.networks(), 'ipam'))) {
+    for (const f of listDir(join(paths.networks(), 'ipam'))) {
       const nid = f.replace(/\.json$/, '');
       if (/^[0-9a-f]{64}\.json$/.test(f) && !netIds.has(nid)) {
         rmSync(join(paths.networks(), 'ipam', f), { force: true });
@@ -297,7 +290,7 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
 
     // netns: only those tied to this root (a container directory or endpoint of ours), or whose
     // veth was in this network namespace; others belong to another state root and are reported.
-    for (const name of safeReaddir('/run/netns')) {
+    for (const name of listDir('/run/netns')) {
       const p = netnsOwnerPrefix(name);
       if (!p) continue;
       const owner = ownerOf(p, owners.all);
@@ -412,7 +405,7 @@ async function reconcileBridges(r: PruneReport, explain?: (l: string) => void): 
 }
 
 function cleanLocks(r: PruneReport): void {
-  for (const d of safeReaddir(paths.locks())) {
+  for (const d of listDir(paths.locks())) {
     if (!d.endsWith('.lock')) continue;
     const dir = join(paths.locks(), d);
     const pidText = readText(join(dir, 'pid'));
@@ -427,7 +420,7 @@ function cleanLocks(r: PruneReport): void {
 /** `<file>.tmp-<pid>-<n>` left by an atomic write whose process died before the rename. */
 function cleanTmpFiles(r: PruneReport): void {
   const walk = (dir: string, depth: number): void => {
-    for (const n of safeReaddir(dir)) {
+    for (const n of listDir(dir)) {
       const p = join(dir, n);
       const m = /\.tmp-(\d+)-\d+$/.exec(n);
       if (m) {
