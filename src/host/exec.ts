@@ -1,6 +1,7 @@
 // The only way minidock starts a host command: an argument array, never a shell string,
 // so no container or network name can ever become part of a command line.
 import { spawn } from 'node:child_process';
+import { trace } from '../state/trace.js';
 
 export class CommandError extends Error {
   constructor(
@@ -24,6 +25,7 @@ export function run(
   args: string[],
   opts: { input?: string; allowFail?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunResult> {
+  trace(`exec ${cmd} ${args[0] ?? ''}`);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
     let stdout = '';
@@ -33,6 +35,7 @@ export function run(
     child.on('error', (e) => reject(new CommandError([cmd, ...args], null, String(e))));
     child.on('close', (code) => {
       const c = code ?? 1;
+      trace(`exec ${cmd} done`);
       if (c !== 0 && !opts.allowFail) reject(new CommandError([cmd, ...args], c, stderr));
       else resolve({ stdout, stderr, code: c });
     });

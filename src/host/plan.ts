@@ -13,13 +13,19 @@ import { pauseArmed, pausePoint } from '../state/pause.js';
 
 export type Table = 'raw' | 'mangle' | 'nat' | 'filter';
 
-/** One `ip` command, run inside netns `netns` when given (`ip -n NETNS …`). */
+/**
+ * One `ip` command, run inside netns `netns` when given (`ip -n NETNS …`). `by: 'shim'`: the
+ * container's netns itself and what is done inside it when the container starts; minidock-shim
+ * does that with the container process (clone(CLONE_NEWNET), ioctls), so applyPlan only
+ * explains it — the command is what a person would type for the same effect.
+ */
 export interface IpOp {
   kind: 'ip';
   netns?: string;
   args: string[];
   why: string;
   undo?: Op[];
+  by?: 'shim';
 }
 
 /**
@@ -122,7 +128,8 @@ export function commandOf(op: Op): string {
 
 /** Two lines per operation: `# what it is for`, then the command. */
 export function explainOp(op: Op): string[] {
-  return [`# ${op.why}`, commandOf(op)];
+  const by = op.kind === 'ip' && op.by === 'shim' ? ' (minidock-shim does this, with the container process)' : '';
+  return [`# ${op.why}${by}`, commandOf(op)];
 }
 
 export function explainOps(ops: Op[]): string[] {
@@ -137,6 +144,7 @@ export interface Batch {
 }
 
 function batchKey(op: Op): string {
+  if (op.kind === 'ip' && op.by === 'shim') return 'shim';
   if (op.kind === 'ip') return `ip:${op.netns ?? ''}`;
   return op.kind;
 }
@@ -230,6 +238,7 @@ export class PlanError extends Error {
 /** Runs a batch; returns how many of its ops were applied and the error if it stopped early. */
 async function runBatch(b: Batch): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
   const first = b.ops[0];
+  if (b.key === 'shim') return { applied: b.ops.length }; // the shim's, see IpOp
   if (first.kind === 'ip') {
     const args = first.netns ? ['-n', first.netns, '-batch', '-'] : ['-batch', '-'];
     const input = (b.ops as IpOp[]).map(ipBatchLine).join('\n') + '\n';

@@ -1,5 +1,7 @@
 // Talking to the C shim (docs/shim.md): its config file and where its binary lives.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../state/atomic.js';
@@ -40,4 +42,82 @@ export function shimPath(): string {
 export function exitCommand(id: string, startedAt: string): string[] {
   const entry = resolve(process.argv[1] ?? 'bin/minidock');
   return [process.execPath, '--', entry, 'internal-cleanup', id, startedAt];
+}
+
+/**
+ * A starting `minidock-shim run`. Detached: stdio on /dev/null, fd 3 a socket to the CLI
+ * ("netns", then "ok PID" or "err CODE message"). Foreground: the CLI's stdio, and fd 3 only
+ * with waitgo. waitgo: the shim stops before the container's execve until go() — the CLI wires
+ * the network meanwhile — or abort() (or the CLI's death) undoes the start.
+ */
+export class ShimStart {
+  readonly child: ChildProcess;
+  /** Settles when the shim has created the netns (waitgo), or rejects with why it did not. */
+  readonly netnsReady: Promise<void>;
+  /** Detached: resolves on "ok PID", rejects on failure. */
+  readonly started: Promise<number>;
+  /** The shim's exit (code, or 125 when killed by a signal). */
+  readonly exited: Promise<number>;
+  /** Set when the shim could not even be spawned. */
+  spawnError?: Error;
+  private readonly control?: Socket;
+
+  constructor(configFile: string, opts: { detach: boolean; waitgo: boolean }) {
+    const fd3 = opts.detach || opts.waitgo ? 'pipe' : 'ignore';
+    const io = opts.detach ? 'ignore' : 'inherit';
+    this.child = spawn(shimPath(), ['run', configFile], { detached: opts.detach, stdio: [io, io, io, fd3] });
+    const failed = (msg: string, code = 125) => new UserError(msg, code);
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (e) => {
+        this.spawnError = failed(`cannot start minidock-shim: ${e.message}`);
+        resolve(125);
+      });
+      this.child.on('exit', (code, signal) => resolve(code ?? (signal ? 125 : 0)));
+    });
+    this.control = (this.child.stdio[3] ?? undefined) as Socket | undefined;
+    let report = '';
+    let ready: () => void = () => undefined;
+    const ended = this.control
+      ? new Promise<void>((resolve) => {
+          this.control!.setEncoding('utf8');
+          this.control!.on('data', (d: string) => {
+            report += d;
+            if (report.startsWith('netns\n')) ready();
+          });
+          this.control!.on('error', () => undefined);
+          this.control!.on('close', () => resolve());
+        })
+      : this.exited.then(() => undefined);
+    const outcome = async (): Promise<Error> => {
+      await ended;
+      const err = /^(?:netns\n)?err (\d+) (.*)/s.exec(report);
+      if (err) return failed(err[2].trim(), Number(err[1]));
+      return this.spawnError ?? failed('minidock-shim failed to start the container');
+    };
+    this.netnsReady = new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      void outcome().then(reject);
+    });
+    this.started = (async () => {
+      await ended;
+      const m = /^(?:netns\n)?ok (\d+)/.exec(report);
+      if (m) return Number(m[1]);
+      throw await outcome();
+    })();
+    // Either may go unawaited (e.g. a foreground run never asks for `started`).
+    this.netnsReady.catch(() => undefined);
+    this.started.catch(() => undefined);
+  }
+
+  /** The network is wired: let the container start, with `inside` set up in its netns. */
+  go(inside: string): void {
+    this.control?.write(inside ? `go ${inside}\n` : 'go\n');
+  }
+
+  /** Undo the start (the shim kills the process and removes the netns it made). */
+  async abort(): Promise<void> {
+    this.control?.destroy();
+    if (!this.control) this.child.kill('SIGKILL');
+    await this.exited;
+  }
 }

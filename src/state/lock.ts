@@ -4,10 +4,11 @@
 // taken over too. This is proper-lockfile's mkdir strategy, written out here because loading
 // proper-lockfile (and graceful-fs, which it patches into fs) costs ~10 ms on every start,
 // and `minidock run` has a start-time budget.
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths } from './paths.js';
 import { pidAlive } from './process.js';
+import { removeTree } from './atomic.js';
 
 const STALE_MS = 15_000;
 const TIMEOUT_MS = 60_000;
@@ -38,7 +39,7 @@ function tryAcquire(dir: string): boolean {
       return tryAcquire(dir);
     }
     if (code !== 'EEXIST') throw e;
-    if (isStale(dir)) rmSync(dir, { recursive: true, force: true });
+    if (isStale(dir)) removeTree(dir);
     return false;
   }
   writeFileSync(join(dir, 'pid'), String(process.pid));
@@ -58,6 +59,6 @@ export async function withLock<T>(name: string, fn: () => Promise<T> | T): Promi
   try {
     return await fn();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
   }
 }

@@ -128,9 +128,17 @@ export function liveShims(md: Minidock): Map<string, number> {
  * moment where the truth is decided, not mid-start.
  */
 export async function settle(md: Minidock): Promise<void> {
-  for (const [id] of liveShims(md)) {
+  // A shim that was waiting for the killed CLI's "go" ends without either file: wait for its end.
+  const running = (pid: number) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  for (const [id, pid] of liveShims(md)) {
     const dir = join(md.root, 'containers', id);
-    for (let i = 0; i < 500 && !existsSync(join(dir, 'pid')) && !existsSync(join(dir, 'exit')); i++) await sleep(10);
+    for (let i = 0; i < 500 && running(pid) && !existsSync(join(dir, 'pid')) && !existsSync(join(dir, 'exit')); i++) await sleep(10);
   }
 }
 

@@ -2,7 +2,6 @@
 //
 // The CLI never holds a lock across a container's life: locks cover the short steps that
 // read-modify-write shared state (names, the record, network allocations).
-import { spawn } from 'node:child_process';
 import { randomHex } from '../../state/random.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,14 +9,14 @@ import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
-import { writeFileAtomic } from '../../state/atomic.js';
-import { exitCommand, shimPath, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
+import { removeTree } from '../../state/atomic.js';
+import { ShimStart, exitCommand, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
 import { createCgroup, releaseCgroup, removeCgroup, resourcesOf } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
-import { setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
+import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
 import {
-  allRecords, files, findContainer, loadRecord, mustFind, saveRecord, stateOf,
+  allRecords, files, findContainer, loadRecord, mustFind, readExit, saveRecord, stateOf,
   type ContainerRecord, type HostConfig,
 } from './record.js';
 import { generateName, mergeEnv, resolveUser, parseUser, validateName, type BindMount } from './options.js';
@@ -161,10 +160,15 @@ export interface StartOptions {
 /**
  * Wires the container (network, /etc files) and starts its process through the shim.
  * Detached: resolves once the process runs. Foreground: resolves with its exit code once it ends.
+ *
+ * When the container has a netns of its own, the shim starts first and creates it with the
+ * process (which sets up its mounts meanwhile); the network is wired while the shim waits, and
+ * go() lets the process run. A failure on either side undoes both.
  */
 export async function startContainer(rec: ContainerRecord, opts: StartOptions): Promise<number> {
   const id = rec.Id;
   const user = resolveUser(rec.Config.User ? parseUser(rec.Config.User) : undefined, readRootfsFile(rec, 'etc/passwd'), readRootfsFile(rec, 'etc/group'));
+  let shim: ShimStart | undefined;
 
   await withLock(`c-${id}`, async () => {
     const st = stateOf(rec);
@@ -176,74 +180,103 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     for (const b of rec.HostConfig.Binds.map(parseBind)) {
       if (!existsSync(b.source)) mkdirSync(b.source, { recursive: true }); // Docker creates a missing -v source
     }
-    trace('network setup');
-    const net = await setupContainerNetwork({
-      containerId: id,
-      containerName: rec.Name,
-      hostname: rec.Config.Hostname,
-      mode: rec.HostConfig.NetworkMode,
-      ip: rec.HostConfig.IPAddress,
-      aliases: rec.HostConfig.Aliases,
-      ports: rec.HostConfig.PortBindings,
-      lookup: containerRef,
-      explain: opts.explain,
-    });
-    for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
-    pausePoint('start:network-ready');
-    let cgroups: string[] = [];
+    const mode = rec.HostConfig.NetworkMode || 'bridge';
+    const ownNetns = ownsNetns(mode);
+    if (ownNetns) await clearStaleNetwork(id);
+    const cgroups = createCgroup(id, resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
+    // From here on, everything made is found and undone by cleanupContainer (Wired), even
+    // after a crash of this process.
+    const etcFiles = [files.hosts(id), files.hostname(id), files.resolv(id)];
+    for (const f of etcFiles) if (!existsSync(f)) writeFileSync(f, ''); // the shim binds them; filled in place below
+    delete rec.OOMKilled;
+    rec.Wired = true;
+    rec.StartedAt = new Date().toISOString();
+    saveRecord(rec);
+    trace('record saved');
+    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach)]);
     try {
-      cgroups = createCgroup(id, resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
-      delete rec.OOMKilled;
-      writeFileAtomic(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
-      writeFileAtomic(files.hostname(id), rec.Config.Hostname + '\n');
-      writeFileAtomic(files.resolv(id), net.resolvConf);
+      if (ownNetns) {
+        shimConfig([['netnsnew', netnsPathOf(id)], ['waitgo', true]]);
+        pausePoint('start:shim-config');
+        trace('shim config');
+        shim = new ShimStart(files.shimConfig(id), { detach: opts.detach, waitgo: true });
+        pausePoint('start:shim-spawned');
+      }
+      trace('network setup');
+      const net = await setupContainerNetwork({
+        containerId: id,
+        containerName: rec.Name,
+        hostname: rec.Config.Hostname,
+        mode,
+        ip: rec.HostConfig.IPAddress,
+        aliases: rec.HostConfig.Aliases,
+        ports: rec.HostConfig.PortBindings,
+        lookup: containerRef,
+        explain: opts.explain,
+        netnsReady: shim?.netnsReady,
+      });
+      for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
+      pausePoint('start:network-ready');
+      // In place: the shim has bound these very files into the container already.
+      writeFileSync(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
+      writeFileSync(files.hostname(id), rec.Config.Hostname + '\n');
+      writeFileSync(files.resolv(id), net.resolvConf);
       rec.NetworkSettings = net.settings;
-      rec.Wired = true;
-      rec.StartedAt = new Date().toISOString();
       saveRecord(rec);
       pausePoint('start:record-saved');
+      opts.explain?.(explainProcess(rec, net.netnsPath));
+      if (shim) {
+        shim.go(net.inside ?? '');
+      } else {
+        shimConfig([['netns', net.netnsPath || undefined]]);
+        pausePoint('start:shim-config');
+        shim = new ShimStart(files.shimConfig(id), { detach: opts.detach, waitgo: false });
+        pausePoint('start:shim-spawned');
+      }
+      trace('shim started');
     } catch (e) {
+      await shim?.abort();
       removeCgroup(id);
-      await teardownContainerNetwork(id, net.settings).catch(() => undefined);
+      if (rec.Wired) await unwire(rec).catch(() => undefined);
       throw e;
     }
-    const cfg: ShimConfig = [
-      ['id', id],
-      ...[...rec.LayerDirs].reverse().map((d): [string, string] => ['lower', d]),
-      ['upper', files.upper(id)],
-      ['work', files.work(id)],
-      ['rootfs', files.rootfs(id)],
-      ['netns', net.netnsPath || undefined],
-      ['hostname', rec.Config.Hostname],
-      ['cwd', rec.Config.WorkingDir || '/'],
-      ['uid', user.uid],
-      ['gid', user.gid],
-      ...user.groups.map((g): [string, number] => ['group', g]),
-      ...rec.Config.Env.map((e): [string, string] => ['env', e]),
-      ...[rec.Path, ...rec.Args].map((a): [string, string] => ['arg', a]),
-      ['bind', `${files.hosts(id)}\t/etc/hosts\trw`],
-      ['bind', `${files.hostname(id)}\t/etc/hostname\trw`],
-      ['bind', `${files.resolv(id)}\t/etc/resolv.conf\trw`],
-      ...rec.HostConfig.Binds.map(parseBind).map((b): [string, string] => ['bind', `${b.source}\t${b.target}\t${b.readonly ? 'ro' : 'rw'}`]),
-      ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): [string, string] => ['tmpfs', o ? `${p}\t${o}` : p]),
-      ['tty', rec.Config.Tty],
-      ['stdin', rec.Config.OpenStdin],
-      ['detach', opts.detach],
-      ['readonly', rec.HostConfig.ReadonlyRootfs],
-      ...cgroups.map((d): [string, string] => ['cgroup', d]),
-      ...securityShimConfig(rec.HostConfig),
-      ['log', files.log(id)],
-      ['pidfile', files.pid(id)],
-      ['exitfile', files.exit(id)],
-      ...exitCommand(id, rec.StartedAt).map((a): [string, string] => ['exitcmd', a]),
-    ];
-    writeShimConfig(files.shimConfig(id), cfg);
-    trace('shim config written');
-    pausePoint('start:shim-config');
-    opts.explain?.(explainProcess(rec, net.netnsPath));
   });
 
-  return opts.detach ? startDetached(rec) : runForeground(rec);
+  return opts.detach ? startedDetached(rec, shim!) : runForeground(rec, shim!);
+}
+
+/** The shim's config for the process itself (everything but the network namespace keys). */
+function processShimConfig(rec: ContainerRecord, user: ReturnType<typeof resolveUser>, cgroups: string[], detach: boolean): ShimConfig {
+  const id = rec.Id;
+  return [
+    ['id', id],
+    ...[...rec.LayerDirs].reverse().map((d): [string, string] => ['lower', d]),
+    ['upper', files.upper(id)],
+    ['work', files.work(id)],
+    ['rootfs', files.rootfs(id)],
+    ['hostname', rec.Config.Hostname],
+    ['cwd', rec.Config.WorkingDir || '/'],
+    ['uid', user.uid],
+    ['gid', user.gid],
+    ...user.groups.map((g): [string, number] => ['group', g]),
+    ...rec.Config.Env.map((e): [string, string] => ['env', e]),
+    ...[rec.Path, ...rec.Args].map((a): [string, string] => ['arg', a]),
+    ['bind', `${files.hosts(id)}\t/etc/hosts\trw`],
+    ['bind', `${files.hostname(id)}\t/etc/hostname\trw`],
+    ['bind', `${files.resolv(id)}\t/etc/resolv.conf\trw`],
+    ...rec.HostConfig.Binds.map(parseBind).map((b): [string, string] => ['bind', `${b.source}\t${b.target}\t${b.readonly ? 'ro' : 'rw'}`]),
+    ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): [string, string] => ['tmpfs', o ? `${p}\t${o}` : p]),
+    ['tty', rec.Config.Tty],
+    ['stdin', rec.Config.OpenStdin],
+    ['detach', detach],
+    ['readonly', rec.HostConfig.ReadonlyRootfs],
+    ...cgroups.map((d): [string, string] => ['cgroup', d]),
+    ...securityShimConfig(rec.HostConfig),
+    ['log', files.log(id)],
+    ['pidfile', files.pid(id)],
+    ['exitfile', files.exit(id)],
+    ...exitCommand(id, rec.StartedAt).map((a): [string, string] => ['exitcmd', a]),
+  ];
 }
 
 export function explainProcess(rec: ContainerRecord, netns: string): string {
@@ -264,57 +297,39 @@ function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`;
 }
 
-function startDetached(rec: ContainerRecord): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(shimPath(), ['run', files.shimConfig(rec.Id)], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    });
-    pausePoint('start:shim-spawned');
-    let report = '';
-    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
-    fd3.setEncoding('utf8');
-    fd3.on('data', (d: string) => (report += d));
-    child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
-    fd3.on('end', async () => {
-      child.unref();
-      const m = /^ok (\d+)/.exec(report);
-      if (m) {
-        pausePoint('start:shim-ok');
-        return resolve(0);
-      }
-      const err = /^err (\d+) (.*)/s.exec(report);
-      await cleanupContainer(rec.Id).catch(() => undefined);
-      reject(new UserError(err ? err[2].trim() : `container ${rec.Name} failed to start`, err ? Number(err[1]) : 125));
-    });
-  });
+async function startedDetached(rec: ContainerRecord, shim: ShimStart): Promise<number> {
+  try {
+    await shim.started;
+  } catch (e) {
+    await cleanupContainer(rec.Id).catch(() => undefined);
+    throw e instanceof UserError ? e : new UserError(`container ${rec.Name} failed to start`);
+  }
+  shim.child.unref();
+  pausePoint('start:shim-ok');
+  return 0;
 }
 
-function runForeground(rec: ContainerRecord): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(shimPath(), ['run', files.shimConfig(rec.Id)], { stdio: 'inherit' });
-    // The shim forwards signals to the container (Docker's sig-proxy); the CLI only waits.
-    const ignore = () => undefined;
-    const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
-    for (const s of sigs) process.on(s, ignore);
-    child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
-    child.on('exit', async (code, signal) => {
-      trace('shim exited');
-      pausePoint('start:fg-exited');
-      for (const s of sigs) process.off(s, ignore);
-      try {
-        await cleanupContainer(rec.Id);
-        trace('cleaned up');
-      } catch (e) {
-        process.stderr.write(`minidock: cleanup of ${rec.Name}: ${(e as Error).message}\n`);
-      }
-      resolve(code ?? (signal ? 125 : 0));
-    });
-  });
+async function runForeground(rec: ContainerRecord, shim: ShimStart): Promise<number> {
+  // The shim forwards signals to the container (Docker's sig-proxy); the CLI only waits.
+  const ignore = () => undefined;
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  for (const s of sigs) process.on(s, ignore);
+  const code = await shim.exited;
+  trace('shim exited');
+  pausePoint('start:fg-exited');
+  for (const s of sigs) process.off(s, ignore);
+  try {
+    await cleanupContainer(rec.Id);
+    trace('cleaned up');
+  } catch (e) {
+    process.stderr.write(`minidock: cleanup of ${rec.Name}: ${(e as Error).message}\n`);
+  }
+  if (shim.spawnError) throw shim.spawnError;
+  return code;
 }
 
 async function unwire(rec: ContainerRecord): Promise<void> {
-  await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined);
+  await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { netnsRemoved: readExit(rec.Id)?.netnsRemoved });
   rec.Wired = false;
   saveRecord(rec);
 }
@@ -429,11 +444,11 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
     if (!cur) return; // removed by someone else meanwhile
     writeFileSync(files.removing(rec.Id), '');
     pausePoint('rm:marked');
-    if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain });
+    if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain, netnsRemoved: readExit(cur.Id)?.netnsRemoved });
     removeCgroup(cur.Id);
     pausePoint('rm:unwired');
     trace('removing files');
-    rmSync(files.dir(rec.Id), { recursive: true, force: true });
+    removeTree(files.dir(rec.Id));
     trace('files removed');
   });
   return rec;

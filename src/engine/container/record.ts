@@ -227,14 +227,16 @@ function watcherAlive(pf: PidFile): boolean {
 export interface ExitInfo {
   code: number;
   finishedAt: string;
+  /** The shim removed the netns it had created (see teardownContainerNetwork). */
+  netnsRemoved: boolean;
 }
 
 export function readExit(id: string): ExitInfo | undefined {
   const text = readText(files.exit(id));
   if (!text) return undefined;
-  const [code, nanos] = text.trim().split(/\s+/);
+  const [code, nanos, flag] = text.trim().split(/\s+/);
   const ms = Number(BigInt(nanos ?? '0') / 1_000_000n);
-  return { code: Number(code), finishedAt: new Date(ms).toISOString() };
+  return { code: Number(code), finishedAt: new Date(ms).toISOString(), netnsRemoved: flag === 'netns-removed' };
 }
 
 export function stateOf(rec: ContainerRecord): ContainerState {

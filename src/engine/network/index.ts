@@ -7,7 +7,7 @@
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { applyPlan, type IptOp, type Op, Plan, undoPlanOf } from '../../host/plan.js';
+import { applyPlan, type IptOp, type Op, Plan, undoOps, undoPlanOf } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
@@ -28,8 +28,10 @@ import {
   listNetworkRecords,
   newEndpoint,
 } from './networks.js';
-import { containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName, staleLinkOps } from './drivers/bridge.js';
-import { type BridgeNet, portRuleOps } from './firewall/iptables.js';
+import {
+  bridgeLooksReady, containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName, repairFirewall, shimInsideOf, staleLinkOps,
+} from './drivers/bridge.js';
+import { type BridgeNet, firewallIntact, firewallKnownGood, portRuleOps } from './firewall/iptables.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
 
 export type * from './types.js';
@@ -89,6 +91,24 @@ function validateRequest(req: NetworkRequest): void {
   }
 }
 
+/** Whether minidock-shim creates the container's netns (every mode but host and container:). */
+export function ownsNetns(mode: string): boolean {
+  return mode !== 'host' && !mode.startsWith('container:');
+}
+
+/** A previous life of this container that was not cleaned up (crash): clean it before a start. */
+export async function clearStaleNetwork(containerId: string): Promise<void> {
+  if (existsSync(netnsPathOf(containerId)) || containerEndpointFiles(containerId).length > 0) {
+    await teardownContainerNetwork(containerId, undefined);
+  }
+}
+
+/**
+ * Sets up the container's network. In the modes that own a netns (ownsNetns), minidock-shim
+ * creates the netns with the container process, already running when this is called:
+ * `req.netnsReady` settles once the netns exists, and the result's `inside` is what the shim
+ * then sets up inside it (its "go" line). Call clearStaleNetwork before starting the shim.
+ */
 export async function setupContainerNetwork(req: NetworkRequest): Promise<NetworkResult> {
   validateRequest(req);
   const mode = req.mode || DEFAULT_NETWORK;
@@ -116,11 +136,6 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
     };
   }
 
-  // A previous life of this container that was not cleaned up (crash): clean it first.
-  if (existsSync(netnsPathOf(req.containerId)) || containerEndpointFiles(req.containerId).length > 0) {
-    await teardownContainerNetwork(req.containerId, undefined);
-  }
-
   if (mode === 'none') {
     const ns = netnsName(req.containerId);
     const plan = new Plan()
@@ -128,7 +143,7 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
         { kind: 'ip', args: ['netns', 'del', ns], why: `remove the container's network namespace` },
       ])
       .ipIn(ns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
-    await applyPlan(plan, { explain });
+    await applyPlan(plan.ops.map((op): Op => ({ ...op, by: 'shim' }) as Op), { explain });
     return { netnsPath: netnsPathOf(req.containerId), settings: emptySettings(netnsPathOf(req.containerId)), hosts: [], resolvConf: containerResolvConf(readHostResolvConf()) };
   }
 
@@ -149,6 +164,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
   const ns = netnsName(id);
   let ep: EndpointRecord;
   let net: BridgeNet;
+  let firewallCheck: Promise<boolean> | undefined;
   const warnings: string[] = [];
   // Phase 1, under the lock: check and reserve ports, make sure the bridge is there, take an
   // address, and write down what will be created (so teardown can always find it).
@@ -161,7 +177,11 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
     const ports: PortBinding[] = await reservePorts(id, rec.Internal ? [] : req.ports);
     pausePoint('net:ports-reserved');
     try {
-      await ensureBridgeNetwork(net, explain);
+      // The usual case, known from /proc alone: the bridge is complete and the firewall was
+      // good. The firewall is then checked (`iptables-restore -C`, a process) while the
+      // container is wired, and repaired before its own rules go in if another tool flushed it.
+      if (firewallKnownGood(net) && bridgeLooksReady(net)) firewallCheck = firewallIntact(net).catch(() => false);
+      else await ensureBridgeNetwork(net, explain);
       const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined, rec.IPRange);
       const link = containerLinkOf(net, id, ns, ip);
       ep = newEndpoint(rec, link, id, req.containerName, {
@@ -181,11 +201,16 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
   // Phase 2, without the lock: wire the container. applyPlan rolls back on failure.
   const e = ep!;
   const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac, ifname: 'eth0', defaultRoute: e.defaultRoute };
-  const ops: Op[] = [...(await staleLinkOps(e.hostIf)), ...containerOps(net!, link), ...e.rules];
+  const ops: Op[] = [...(await staleLinkOps(e.hostIf)), ...containerOps(net!, link)];
+  let applied: Op[] = [];
   try {
-    await applyPlan(ops, { explain });
+    await req.netnsReady;
+    applied = await applyPlan(ops, { explain });
+    if (firewallCheck && !(await firewallCheck)) await withLock(NETWORK_LOCK, () => repairFirewall(net, explain));
+    await applyPlan(e.rules as IptOp[], { explain });
     pausePoint('net:wired');
   } catch (err) {
+    await undoOps(applied, { explain }); // each applyPlan already undid its own part
     await withLock(NETWORK_LOCK, () => {
       releasePorts(id);
       releaseAddresses(e.networkId, id);
@@ -226,6 +251,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
       },
     },
     hosts: [`${e.ip}\t${names.join(' ')}`],
+    inside: shimInsideOf(ops),
     resolvConf: userNet ? (await import('./dns.js')).embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf()),
     warnings,
   };
@@ -245,7 +271,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   for (const ep of eps) ops.push(...undoPlanOf(ep.rules as IptOp[]));
   const nsExists = existsSync(netnsPathOf(containerId));
   const hostIfs = eps.length ? eps.map((ep) => ep.hostIf || hostIfName(containerId)) : [hostIfName(containerId)];
-  ops.push(...containerTeardownOps(hostIfs, ns, nsExists));
+  ops.push(...containerTeardownOps(hostIfs, ns, nsExists, !!opts.netnsRemoved));
   if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
   pausePoint('net:teardown-applied');
   const userNets = new Set(listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));

@@ -54,6 +54,8 @@ export interface NetworkRequest {
   lookup: (nameOrId: string) => ContainerRef | undefined;
   /** Receives each host change as the command a person would type, with a comment. */
   explain?: (line: string) => void;
+  /** Settles once minidock-shim has created the container's netns (see setupContainerNetwork). */
+  netnsReady?: Promise<void>;
 }
 
 export interface NetworkResult {
@@ -64,6 +66,8 @@ export interface NetworkResult {
   hosts: string[];
   /** Content for /etc/resolv.conf. */
   resolvConf: string;
+  /** What minidock-shim sets up inside the netns: `IF A.B.C.D/N GATEWAY|-`, '' = loopback only. */
+  inside?: string;
   /** Things the user should be told (e.g. ports ignored in host mode), Docker's WARNING lines. */
   warnings?: string[];
 }
@@ -71,4 +75,6 @@ export interface NetworkResult {
 export interface TeardownOptions {
   /** Receives each host change as the command a person would type, with a comment. */
   explain?: (line: string) => void;
+  /** minidock-shim removed the netns as the container ended: its veths are going with it. */
+  netnsRemoved?: boolean;
 }

@@ -39,6 +39,10 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -62,6 +66,7 @@
 #define EXIT_CANNOT_EXEC 126 /* the command exists but cannot be executed */
 #define EXIT_NOT_FOUND   127 /* the command does not exist */
 #define REPORT_FD        3   /* detached mode: where "ok PID" / "err CODE msg" goes */
+#define CONTROL_FD       3   /* waitgo: "netns" to the CLI, "go …" from it (a socketpair) */
 #define DEFAULT_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define LOG_LINE_MAX     16384 /* like Docker, longer lines become several entries */
 #define CHILD_STACK      (256 * 1024)
@@ -79,7 +84,7 @@ struct list {
 };
 
 static struct config {
-    const char *id, *upper, *work, *rootfs, *netns, *hostname, *cwd;
+    const char *id, *upper, *work, *rootfs, *netns, *netnsnew, *waitgo, *hostname, *cwd;
     const char *uid, *gid, *pid, *tty, *stdin_open, *detach, *readonly, *winsize;
     const char *log, *pidfile, *exitfile;
     const char *caps, *privileged, *seccomp, *nonewprivs;
@@ -102,6 +107,8 @@ static const struct keydef {
     { "work",     F_RUN | F_ABS,          &cfg.work,       NULL },
     { "rootfs",   F_RUN | F_ABS,          &cfg.rootfs,     NULL },
     { "netns",    F_RUN | F_ABS,          &cfg.netns,      NULL },
+    { "netnsnew", F_RUN | F_ABS,          &cfg.netnsnew,   NULL },
+    { "waitgo",   F_RUN,                  &cfg.waitgo,     NULL },
     { "hostname", F_RUN,                  &cfg.hostname,   NULL },
     { "readonly", F_RUN,                  &cfg.readonly,   NULL },
     { "bind",     F_RUN,                  NULL,            &cfg.bind },
@@ -134,7 +141,7 @@ static uid_t g_uid;
 static gid_t g_gid;
 static gid_t *g_groups;
 static pid_t g_target; /* exec: host PID of the container's PID 1 */
-static int g_tty, g_stdin, g_detach, g_readonly;
+static int g_tty, g_stdin, g_detach, g_readonly, g_waitgo;
 static int g_privileged, g_seccomp = 1, g_nonewprivs;
 static uint64_t g_caps; /* the final capability set (bounding, permitted, effective) */
 static struct winsize g_winsize; /* from the winsize key; rows 0 = not given */
@@ -565,6 +572,11 @@ static void validate_config(void)
     g_privileged = parse_bool("privileged", cfg.privileged);
     g_seccomp = cfg.seccomp ? parse_bool("seccomp", cfg.seccomp) : 1;
     g_nonewprivs = parse_bool("nonewprivs", cfg.nonewprivs);
+    g_waitgo = parse_bool("waitgo", cfg.waitgo);
+    if (cfg.netns && cfg.netnsnew)
+        die(EXIT_SHIM, "config keys netns and netnsnew exclude each other");
+    if (cfg.netnsnew && (strlen(cfg.netnsnew) < 3 || strrchr(cfg.netnsnew, '/') == cfg.netnsnew))
+        die(EXIT_SHIM, "config key netnsnew must be a path below a directory");
     parse_caps();
     g_uid = cfg.uid ? (uid_t)parse_num("uid", cfg.uid, UINT32_MAX - 1) : 0;
     g_gid = cfg.gid ? (gid_t)parse_num("gid", cfg.gid, UINT32_MAX - 1) : 0;
@@ -739,16 +751,17 @@ static void join_cgroups(void)
  * itself. */
 static int g_cgpipe[2] = { -1, -1 };
 
-static void child_wait_cgroups(void)
+/* Returns what follows "ok" (waitgo: the inside of the network, see child_net_up). */
+static const char *child_wait_cgroups(void)
 {
-    char buf[64];
+    static char buf[256];
     size_t n = 0;
     for (ssize_t r; n < sizeof buf - 1 && (r = read_retry(g_cgpipe[0], buf + n, sizeof buf - 1 - n)) > 0;)
         n += (size_t)r;
     xclose(&g_cgpipe[0]);
     buf[n] = '\0';
     if (n >= 2 && memcmp(buf, "ok", 2) == 0)
-        return;
+        return buf + 2;
     int e;
     size_t i;
     if (sscanf(buf, "%d %zu", &e, &i) == 2 && i < cfg.cgroup.n) {
@@ -758,17 +771,181 @@ static void child_wait_cgroups(void)
     cfail(EXIT_SHIM, "container setup: join cgroups: the monitor did not answer");
 }
 
+static void __attribute__((noreturn)) abort_start(void);
+static void __attribute__((noreturn)) start_failed(int code, char *msg);
+
+/* waitgo: the CLI wires the host side of the network meanwhile; its "go [IF CIDR GW]\n"
+ * (or EOF: it failed or died) decides whether the container starts. */
+static void monitor_wait_go(char *rest, size_t cap)
+{
+    char line[256];
+    size_t n = 0;
+    for (ssize_t r; n < sizeof line - 1 && (n == 0 || line[n - 1] != '\n') &&
+                    (r = read_retry(CONTROL_FD, line + n, sizeof line - 1 - n)) > 0;)
+        n += (size_t)r;
+    line[n] = '\0';
+    if (n < 3 || line[n - 1] != '\n' || memcmp(line, "go", 2) != 0 || (line[2] != ' ' && line[2] != '\n'))
+        abort_start();
+    line[n - 1] = '\0';
+    snprintf(rest, cap, "%s", line + 2);
+    if (!g_detach) /* foreground: the CLI needs nothing more from fd 3 */
+        close(CONTROL_FD);
+}
+
 static void monitor_join_cgroups(void)
 {
-    char pid[32], msg[64];
+    char pid[32], msg[300], rest[256] = "";
     size_t i;
     snprintf(pid, sizeof pid, "%d", (int)g_child);
-    if (write_cgroup_procs(pid, &i) < 0)
+    if (write_cgroup_procs(pid, &i) < 0) {
         snprintf(msg, sizeof msg, "%d %zu", errno, i);
-    else
-        snprintf(msg, sizeof msg, "ok");
+    } else {
+        if (g_waitgo)
+            monitor_wait_go(rest, sizeof rest);
+        snprintf(msg, sizeof msg, "ok%s", rest);
+    }
     write_all(g_cgpipe[1], msg, strlen(msg)); /* if the child is gone, wait_for_exec says why */
     xclose(&g_cgpipe[1]);
+}
+
+/* ------------------------------------------------------------------------------------
+ * netnsnew: a network namespace of the container's own, born with the child
+ * (CLONE_NEWNET) and bind-mounted at a /run/netns path as `ip netns add` does, so that
+ * `ip netns`, `minidock exec` and minidock's teardown find it. The child brings lo up;
+ * with waitgo the CLI plugs the veth in meanwhile, and the child sets up the inside
+ * (address, up, default route) from the "go" line, just before it drops its privileges.
+ * ---------------------------------------------------------------------------------- */
+
+static int g_netns_mounted, g_netns_removed;
+
+/* As iproute2: the directory becomes a shared mount point once, so a netns mounted in it
+ * shows (and is unmounted) in every mount namespace that shares it. */
+static int netns_dir_shared(const char *dir)
+{
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return -1;
+    for (int made = 0;; made = 1) {
+        if (mount("", dir, "none", MS_SHARED | MS_REC, NULL) == 0)
+            return 0;
+        if (errno != EINVAL || made)
+            return -1;
+        if (mount(dir, dir, "none", MS_BIND | MS_REC, NULL) < 0)
+            return -1;
+    }
+}
+
+static void monitor_mount_netns(void)
+{
+    char dir[PATH_MAX], src[64];
+    snprintf(dir, sizeof dir, "%s", cfg.netnsnew);
+    *strrchr(dir, '/') = '\0'; /* checked in validate_config */
+    const char *what = "make a shared mount point of";
+    int fd = -1;
+    if (netns_dir_shared(dir) == 0) {
+        what = "create";
+        fd = open(cfg.netnsnew, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    }
+    if (fd >= 0) {
+        close(fd);
+        snprintf(src, sizeof src, "/proc/%d/ns/net", (int)g_child);
+        if (mount(src, cfg.netnsnew, "none", MS_BIND, NULL) == 0) {
+            g_netns_mounted = 1;
+            return;
+        }
+        what = "mount";
+        int e = errno;
+        unlink(cfg.netnsnew);
+        errno = e;
+    }
+    char msg[PATH_MAX + 128];
+    snprintf(msg, sizeof msg, "network namespace: %s %s: %s", what, fd >= 0 ? cfg.netnsnew : dir,
+             strerror(errno));
+    start_failed(EXIT_SHIM, msg);
+}
+
+static void remove_netns(void)
+{
+    if (!g_netns_mounted)
+        return;
+    umount2(cfg.netnsnew, MNT_DETACH);
+    unlink(cfg.netnsnew);
+    g_netns_mounted = 0;
+    g_netns_removed = 1;
+}
+
+/* The CLI gave up (its network setup failed) or died: undo the start, quietly. */
+static void __attribute__((noreturn)) abort_start(void)
+{
+    kill(g_child, SIGKILL);
+    while (waitpid(g_child, NULL, 0) < 0 && errno == EINTR)
+        ;
+    remove_netns();
+    report("err %d start aborted\n", EXIT_SHIM);
+    exit(EXIT_SHIM);
+}
+
+static void child_ifup(int sock, const char *ifname)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+        csys("network: %s", ifname);
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+        csys("network: bring %s up", ifname);
+}
+
+static void set_in4(struct sockaddr *sa, in_addr_t a)
+{
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = a;
+    memcpy(sa, &sin, sizeof sin);
+}
+
+/* "IF A.B.C.D/N GATEWAY|-": what `ip addr add`, `ip link set up` and `ip route add
+ * default via` would do, with the classic ioctls (the child has no netlink library). */
+static void child_net_up(int sock, const char *spec)
+{
+    char ifname[IFNAMSIZ + 1], cidr[32], gw[32];
+    unsigned prefix;
+    struct in_addr addr, gwa;
+    char *slash;
+    if (sscanf(spec, " %16s %31s %31s", ifname, cidr, gw) != 3 || strlen(ifname) >= IFNAMSIZ ||
+        !(slash = strchr(cidr, '/')) || (*slash = '\0', sscanf(slash + 1, "%u", &prefix) != 1) ||
+        prefix > 32 || inet_pton(AF_INET, cidr, &addr) != 1 ||
+        (strcmp(gw, "-") != 0 && inet_pton(AF_INET, gw, &gwa) != 1))
+        cfail(EXIT_SHIM, "network: bad go line \"%.64s\"", spec);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+    set_in4(&ifr.ifr_addr, addr.s_addr);
+    if (ioctl(sock, SIOCSIFADDR, &ifr) < 0)
+        csys("network: address %s/%u on %s", cidr, prefix, ifname);
+    set_in4(&ifr.ifr_netmask, htonl(prefix ? ~0u << (32 - prefix) : 0));
+    if (ioctl(sock, SIOCSIFNETMASK, &ifr) < 0) /* the broadcast address follows the mask */
+        csys("network: netmask /%u on %s", prefix, ifname);
+    child_ifup(sock, ifname);
+    if (strcmp(gw, "-") == 0)
+        return;
+    struct rtentry rt;
+    memset(&rt, 0, sizeof rt);
+    set_in4(&rt.rt_dst, INADDR_ANY);
+    set_in4(&rt.rt_genmask, INADDR_ANY);
+    set_in4(&rt.rt_gateway, gwa.s_addr);
+    rt.rt_flags = RTF_UP | RTF_GATEWAY;
+    if (ioctl(sock, SIOCADDRT, &rt) < 0)
+        csys("network: default route via %s", gw);
+}
+
+static int child_inet_socket(void)
+{
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        csys("network: socket");
+    return sock;
 }
 
 static void xmount(const char *src, const char *dst, const char *type, unsigned long flags,
@@ -1514,6 +1691,11 @@ static int run_child(void *unused)
             csys("join network namespace %s", cfg.netns);
         close(fd);
     }
+    int sock = -1;
+    if (cfg.netnsnew) {
+        sock = child_inet_socket();
+        child_ifup(sock, "lo");
+    }
     /* Nothing mounted from here on may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         csys("make mounts private");
@@ -1535,7 +1717,12 @@ static int run_child(void *unused)
         remount_ro("/");
     if (!g_privileged) /* --privileged: nothing masked, nothing read-only (as Docker) */
         mask_kernel_files();
-    child_wait_cgroups();
+    const char *inside = child_wait_cgroups();
+    if (sock >= 0) {
+        if (*inside)
+            child_net_up(sock, inside);
+        close(sock);
+    }
     child_exec();
 }
 
@@ -1768,13 +1955,17 @@ static void start_run_child(void)
      * gets a copy of our memory (no CLONE_VM), so the stack can be freed right after. */
     char *stack = xrealloc(NULL, CHILD_STACK);
     xpipe(g_cgpipe);
-    g_child = clone(run_child, stack + CHILD_STACK,
-                    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, NULL);
+    int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+    g_child = clone(run_child, stack + CHILD_STACK, flags | (cfg.netnsnew ? CLONE_NEWNET : 0), NULL);
     int e = errno;
     free(stack);
     if (g_child < 0)
         die(EXIT_SHIM, "clone: %s", strerror(e));
     xclose(&g_cgpipe[0]);
+    if (cfg.netnsnew)
+        monitor_mount_netns();
+    if (g_waitgo) /* the CLI may be gone: then the read for "go" sees EOF */
+        write_all(CONTROL_FD, "netns\n", 6);
     monitor_join_cgroups();
 }
 
@@ -2069,9 +2260,14 @@ static void spawn_exitcmd(void)
 static void __attribute__((noreturn)) finish(int code, int started)
 {
     restore_terminal();
+    /* The netns we made goes with the process, before its exit is recorded: whoever reads
+     * the exit file finds it gone (the kernel then removes the veths in it, in the
+     * background) and is told so, so as not to delete them one by one. */
+    remove_netns();
     if (cfg.exitfile) {
         char text[64];
-        snprintf(text, sizeof text, "%d %lld\n", code, (long long)g_finished_ns);
+        snprintf(text, sizeof text, "%d %lld%s\n", code, (long long)g_finished_ns,
+                 g_netns_removed ? " netns-removed" : "");
         if (write_file_atomic(cfg.exitfile, text) < 0)
             dprintf(2, "minidock-shim: write %s: %s\n", cfg.exitfile, strerror(errno));
     }

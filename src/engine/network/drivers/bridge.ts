@@ -2,6 +2,7 @@
 // container a named netns and a veth pair whose host end is a port of the bridge — exactly what
 // the tutorials in ../shared/seeds build by hand, as plan operations.
 import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { run } from '../../../host/exec.js';
 import { type Op, type IpOp, Plan, applyPlan } from '../../../host/plan.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
@@ -74,6 +75,44 @@ export function bridgeOps(n: BridgeNet, p: BridgeProbe): Op[] {
   return plan.ops;
 }
 
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** An IPv4 address as /proc/net/route prints it: the in-memory (network order) u32 in hex. */
+function procRouteHex(ip: number): string {
+  const v = endianness() === 'LE' ? (((ip & 0xff) << 24) | ((ip >>> 8) & 0xff) << 16 | ((ip >>> 16) & 0xff) << 8 | (ip >>> 24)) >>> 0 : ip >>> 0;
+  return v.toString(16).toUpperCase().padStart(8, '0');
+}
+
+/**
+ * Whether the bridge is complete as /proc shows it, without running a process (a start is on
+ * the clock): its subnet routed on it (the kernel's prefix route, there only while an address of
+ * that prefix is on the bridge and the bridge is up), the gateway a local address, and the
+ * sysctls set. When not, the caller probes with `ip` and repairs (ensureBridgeNetwork).
+ * (/proc/net and /proc/sys/net are the reader's netns; /sys would be the mounter's.)
+ */
+export function bridgeLooksReady(n: BridgeNet): boolean {
+  if (!/^[\w.-]{1,15}$/.test(n.bridge)) return false;
+  const c = parseCidr(n.subnet);
+  if (!c) return false;
+  const dest = procRouteHex(c.base);
+  const mask = procRouteHex(c.prefix ? (~0 << (32 - c.prefix)) >>> 0 : 0);
+  const routed = readText('/proc/net/route')
+    .split('\n')
+    .some((l) => {
+      const f = l.split('\t');
+      return f[0] === n.bridge && f[1] === dest && f[7] === mask;
+    });
+  if (!routed) return false;
+  const local = new RegExp(`\\|-- ${n.gateway.replace(/\./g, '\\.')}\\n\\s+/32 host LOCAL`).test(readText('/proc/net/fib_trie'));
+  return local && readSysctl('net.ipv4.ip_forward') === '1' && readSysctl(`net.ipv4.conf.${n.bridge}.route_localnet`) === '1';
+}
+
 /**
  * Makes sure the bridge and the firewall base are in place (repairing what was deleted behind
  * minidock's back). Call with the `network` lock held. Not rolled back by a container's failure:
@@ -94,6 +133,13 @@ export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string)
   if (repaired || !known || !intact) ops.push(...(await ensureFirewallOps(n)));
   if (ops.length === 0) return;
   await applyPlan(ops, { explain });
+  markFirewallGood(n);
+}
+
+/** Puts back what is missing of the firewall base (hooks, this network's rules). Under the lock. */
+export async function repairFirewall(n: BridgeNet, explain?: (line: string) => void): Promise<void> {
+  const ops = await ensureFirewallOps(n);
+  if (ops.length) await applyPlan(ops, { explain });
   markFirewallGood(n);
 }
 
@@ -125,7 +171,10 @@ export function containerLinkOf(n: BridgeNet, containerId: string, netns: string
   };
 }
 
-/** The per-container ops, in the order a person would type them. Pure. */
+/**
+ * The per-container ops, in the order a person would type them. The netns and everything
+ * inside it are minidock-shim's (`by: 'shim'`, see shimInsideOf); the host end is the plan's. Pure.
+ */
 export function containerOps(n: BridgeNet, l: ContainerLink): Op[] {
   const plan = new Plan();
   const delNs: IpOp = { kind: 'ip', args: ['netns', 'del', l.netns], why: `remove the container's network namespace` };
@@ -134,7 +183,32 @@ export function containerOps(n: BridgeNet, l: ContainerLink): Op[] {
   plan.add(...attach.slice(0, 4));
   plan.ipIn(l.netns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
   plan.add(...attach.slice(4));
-  return plan.ops;
+  return plan.ops.map((op) => (op.kind === 'ip' && (op.netns || op.args[0] === 'netns') ? { ...op, by: 'shim' } : op));
+}
+
+/**
+ * What minidock-shim sets up inside a netns it creates, from the shim's ops of a plan: the
+ * "go" line `IF A.B.C.D/N GATEWAY|-` ('' = only loopback, which the shim always brings up).
+ * Throws on an op the shim cannot do, so the explained plan never says more than happens.
+ */
+export function shimInsideOf(ops: Op[]): string {
+  let dev = '';
+  let cidr = '';
+  let gw = '-';
+  let up = false;
+  for (const op of ops) {
+    if (op.kind !== 'ip' || op.by !== 'shim') continue;
+    const a = op.args.join(' ');
+    let m: RegExpExecArray | null;
+    if (a.startsWith('netns add ') || a === 'link set lo up') continue;
+    if ((m = /^addr add (\S+) dev (\S+)$/.exec(a))) [cidr, dev] = [m[1], m[2]];
+    else if ((m = /^link set (\S+) up$/.exec(a)) && m[1] === dev) up = true;
+    else if ((m = /^route add default via (\S+)$/.exec(a))) gw = m[1];
+    else throw new Error(`minidock-shim cannot do: ip ${a}`);
+  }
+  if (!dev) return '';
+  if (!up) throw new Error(`minidock-shim brings ${dev} up with its address`);
+  return `${dev} ${cidr} ${gw}`;
 }
 
 /**
@@ -162,17 +236,20 @@ export function attachOps(n: BridgeNet, l: ContainerLink): Op[] {
   return plan.ops;
 }
 
-/** Tear-down ops for a container's link (host end first, then the netns). */
 /**
  * Teardown of a container's links. Deleting the netns is enough: the kernel destroys the
  * interfaces inside it, and with them their veth peers on the host, in the background. An
  * explicit `ip link del` of a veth costs ~18 ms (the kernel waits for an RCU grace period while
- * we hold rtnl); `ip netns del` costs ~3 ms. Only when the netns is already gone (deleted behind
- * minidock's back, kept alive by a process) are the host ends deleted one by one.
+ * we hold rtnl); `ip netns del` costs ~3 ms, and nothing when minidock-shim, which made the
+ * netns, already removed it as the container ended (`removedByShim`). Only when the netns is gone
+ * otherwise (deleted behind minidock's back, kept alive by a process) are the host ends deleted
+ * one by one.
  */
-export function containerTeardownOps(hostIfs: string[], netns: string, nsExists: boolean): Op[] {
-  if (nsExists) {
-    return [{ kind: 'ip', args: ['netns', 'del', netns], why: `remove the container's network namespace ${netns}; its veth pair${hostIfs.length > 1 ? 's' : ''} (${hostIfs.join(', ')}) go${hostIfs.length > 1 ? '' : 'es'} with it` }];
+export function containerTeardownOps(hostIfs: string[], netns: string, nsExists: boolean, removedByShim = false): Op[] {
+  if (nsExists || removedByShim) {
+    const why = `remove the container's network namespace ${netns}; its veth pair${hostIfs.length > 1 ? 's' : ''} (${hostIfs.join(', ')}) go${hostIfs.length > 1 ? '' : 'es'} with it`;
+    // Already done when the shim that made the netns saw the container end (the exit file says so).
+    return [{ kind: 'ip', args: ['netns', 'del', netns], why, ...(nsExists ? {} : { by: 'shim' as const }) }];
   }
   return hostIfs.map((h): Op => ({ kind: 'ip', args: ['link', 'del', h], why: `remove the veth pair ${h} (deleting one end deletes both)` }));
 }
