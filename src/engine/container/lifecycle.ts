@@ -351,7 +351,9 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
     if (startedAt !== undefined && rec.StartedAt !== startedAt) return;
     const st = stateOf(rec);
     if (st.Running) return;
+    trace('cleanup locked');
     const oom = releaseCgroup(id);
+    trace('cgroup released');
     if (oom !== undefined) {
       rec.OOMKilled = oom;
       saveRecord(rec);

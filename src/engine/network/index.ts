@@ -11,6 +11,7 @@ import { applyPlan, type IptOp, type Op, Plan, undoOps, undoPlanOf } from '../..
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
+import { trace } from '../../state/trace.js';
 import { UserError } from '../../cli/errors.js';
 import { isIp } from './cidr.js';
 import { allocateAddress, releaseAddresses } from './ipam.js';
@@ -274,6 +275,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   ops.push(...containerTeardownOps(hostIfs, ns, nsExists, !!opts.netnsRemoved));
   if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
   pausePoint('net:teardown-applied');
+  trace('teardown applied');
   const userNets = new Set(listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
   await withLock(NETWORK_LOCK, async () => {
     releasePorts(containerId);
