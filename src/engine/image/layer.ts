@@ -1,8 +1,8 @@
 // Unpacking one layer tarball into a fresh directory, safely, with OCI whiteouts turned into
 // overlayfs whiteouts.
 //
-// node-tar's Parser only reads headers (ustar, pax, GNU long names); every filesystem step is
-// done here, synchronously, one entry at a time, so every check below applies to every entry:
+// tarreader.ts only reads headers (ustar, pax, GNU long names); every filesystem step is done
+// here, synchronously, one entry at a time, so every check below applies to every entry:
 //
 //   1. planEntry()  — pure string checks on the header (easy to test with crafted entries):
 //      absolute paths are made relative to the layer root (as Docker does), a path or hard
@@ -15,7 +15,9 @@
 //      link, whichever layer it came from: a lower layer's links are not in this directory at
 //      all), files are created with O_CREAT|O_EXCL|O_NOFOLLOW after removing what was there,
 //      hard links must point at something already unpacked in this layer, owners, modes
-//      (setuid included: chmod after chown), and times are applied exactly.
+//      (setuid included: chmod after chown), and times are applied exactly (a chown or chmod
+//      that would change nothing is left out: files are born with their permission bits, and
+//      as root:root when that is what the header says and no setgid directory intervenes).
 //   3. finish()     — whiteouts become character devices 0/0 (what overlayfs reads as
 //      "deleted"), opaque directories get trusted.overlay.opaque=y, directory times are set
 //      last. The markers themselves never appear in the tree.
@@ -49,6 +51,7 @@ import { PassThrough, type Readable, Transform, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { UserError } from '../../cli/errors.js';
 import { run } from '../../host/exec.js';
+import { TarFormatError, TarReader, type TarHeader, type TarSink } from './tarreader.js';
 
 /** A layer that cannot be unpacked safely (or is not a tar archive). Exit code 125. */
 export class LayerError extends UserError {
@@ -164,19 +167,6 @@ export function planEntry(h: EntryHeader): EntryPlan {
   }
 }
 
-/** The subset of node-tar's ReadEntry that LayerWriter uses. */
-export interface TarReadEntry extends EntryHeader {
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  size?: number;
-  mtime?: Date;
-  atime?: Date;
-  on(ev: 'data', fn: (chunk: Buffer) => void): unknown;
-  on(ev: 'end', fn: () => void): unknown;
-  resume(): unknown;
-}
-
 export interface ExtractResult {
   /** Bytes of regular file content (hard links counted once). */
   size: number;
@@ -195,13 +185,14 @@ function lstatOrUndefined(p: string): Stats | undefined {
   return lstatSync(p, { throwIfNoEntry: false });
 }
 
-function toSeconds(d: Date | undefined): number | undefined {
-  if (!d || Number.isNaN(d.getTime())) return undefined;
-  return d.getTime() / 1000;
+/** The process umask (read once; a worker may read it but not set it). */
+let umaskBits: number | undefined;
+function umask(): number {
+  return (umaskBits ??= process.umask());
 }
 
 /** Applies planned entries to a fresh directory. Synchronous filesystem calls only. */
-export class LayerWriter {
+export class LayerWriter implements TarSink {
   readonly result: ExtractResult = { size: 0, entries: 0, skipped: [], whiteouts: 0, opaques: 0 };
   private readonly whiteouts = new Set<string>();
   private readonly opaques = new Set<string>();
@@ -209,6 +200,11 @@ export class LayerWriter {
   /** Directories (relative) this writer made or checked with lstat: real directories, no links. */
   private readonly knownDirs = new Set<string>();
   private error: Error | undefined;
+  /** The file being written (its content follows its header). */
+  private fd: number | undefined;
+  private fileHeader: TarHeader | undefined;
+  /** New inodes here are root:root without a chown (see needsChown); undefined: not looked yet. */
+  private plainOwner: boolean | undefined;
 
   constructor(readonly root: string) {}
 
@@ -272,63 +268,113 @@ export class LayerWriter {
     for (const d of this.knownDirs) if (d === rel || d.startsWith(`${rel}/`)) this.knownDirs.delete(d);
   }
 
-  private owner(p: string, e: TarReadEntry): void {
-    if (isRoot) lchownSync(p, e.uid ?? 0, e.gid ?? 0);
+  /**
+   * Whether an entry needs lchown/fchown: always as root, unless it wants root:root and a new
+   * inode gets that anyway (the stage is root's and no directory on the way is setgid, whose
+   * group a new inode would inherit). Saves two syscalls on most files of most layers.
+   */
+  private needsChown(h: TarHeader): boolean {
+    if (!isRoot) return false;
+    if (h.uid !== 0 || h.gid !== 0) return true;
+    if (this.plainOwner === undefined) {
+      const st = lstatSync(this.root);
+      this.plainOwner = st.uid === 0 && st.gid === 0 && (st.mode & 0o2000) === 0;
+    }
+    return !this.plainOwner;
   }
 
-  /** Handles one entry from the parser; never throws (the first error is kept in `failed`). */
-  onEntry(e: TarReadEntry): void {
-    if (this.error) {
-      e.resume();
-      return;
-    }
+  private owner(p: string, h: TarHeader): void {
+    if (this.needsChown(h)) lchownSync(p, h.uid, h.gid);
+  }
+
+  /** TarSink: one entry's header. True when its content is wanted (a regular file). */
+  entry(h: TarHeader): boolean {
+    if (this.error) return false;
     try {
-      this.apply(e);
+      return this.apply(h);
     } catch (err) {
       this.fail(err);
-      e.resume();
+      return false;
     }
   }
 
-  private apply(e: TarReadEntry): void {
-    const plan = planEntry(e);
+  /** TarSink: content of the open file. */
+  data(chunk: Buffer): void {
+    if (this.fd === undefined) return;
+    try {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+      this.result.size += chunk.length;
+    } catch (err) {
+      this.closeFile();
+      this.fail(err);
+    }
+  }
+
+  /** TarSink: the open file is complete: owner, mode (after chown, which clears setuid/setgid), times. */
+  endEntry(): void {
+    const fd = this.fd;
+    const h = this.fileHeader;
+    if (fd === undefined || !h) return;
+    try {
+      const chown = this.needsChown(h);
+      if (chown) fchownSync(fd, h.uid, h.gid);
+      const mode = h.mode & 0o7777;
+      // Created with these bits already unless the umask took some, or they are beyond 0777.
+      if (chown || (mode & ~0o777) !== 0 || (mode & umask()) !== 0) fchmodSync(fd, mode);
+      if (h.mtime !== undefined) futimesSync(fd, h.atime ?? h.mtime, h.mtime);
+      this.closeFile();
+    } catch (err) {
+      this.closeFile();
+      this.fail(err);
+    }
+  }
+
+  /** Closes the file being written, if any. */
+  release(): void {
+    this.closeFile();
+  }
+
+  private closeFile(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    this.fileHeader = undefined;
+    if (fd !== undefined) closeSync(fd);
+  }
+
+  private apply(h: TarHeader): boolean {
+    const plan = planEntry(h);
     this.result.entries++;
-    const mode = (e.mode ?? 0o644) & 0o7777;
     switch (plan.op) {
       case 'skip':
         this.result.skipped.push(`${plan.rel || '/'} (${plan.reason})`);
-        e.resume();
-        return;
+        return false;
       case 'whiteout':
         this.whiteouts.add(plan.rel);
-        e.resume();
-        return;
+        return false;
       case 'opaque':
         this.opaques.add(plan.rel);
-        e.resume();
-        return;
+        return false;
       case 'dir': {
         this.ensureDirs(plan.rel);
         const p = this.abs(plan.rel);
         if (!this.clear(plan.rel, true)) mkdirSync(p, 0o700);
         this.knownDirs.add(plan.rel);
-        this.owner(p, e);
-        chmodSync(p, (e.mode ?? 0o755) & 0o7777);
-        const mtime = toSeconds(e.mtime);
-        if (mtime !== undefined) this.dirTimes.set(plan.rel, { atime: toSeconds(e.atime) ?? mtime, mtime });
-        e.resume();
-        return;
+        this.owner(p, h);
+        const mode = h.mode & 0o7777;
+        if (mode & 0o2000) this.plainOwner = false; // new inodes below inherit its group
+        chmodSync(p, mode);
+        if (h.mtime !== undefined) this.dirTimes.set(plan.rel, { atime: h.atime ?? h.mtime, mtime: h.mtime });
+        return false;
       }
       case 'symlink': {
         this.ensureDirs(plan.rel);
         this.clear(plan.rel, false);
         const p = this.abs(plan.rel);
         symlinkSync(plan.target, p);
-        this.owner(p, e);
-        const mtime = toSeconds(e.mtime);
-        if (mtime !== undefined) lutimesSync(p, toSeconds(e.atime) ?? mtime, mtime);
-        e.resume();
-        return;
+        this.owner(p, h);
+        if (h.mtime !== undefined) lutimesSync(p, h.atime ?? h.mtime, h.mtime);
+        return false;
       }
       case 'hardlink': {
         this.ensureDirs(plan.target);
@@ -339,59 +385,32 @@ export class LayerWriter {
         this.ensureDirs(plan.rel);
         this.clear(plan.rel, false);
         linkSync(target, this.abs(plan.rel));
-        e.resume();
-        return;
+        return false;
       }
       case 'file': {
         this.ensureDirs(plan.rel);
         const p = this.abs(plan.rel);
         const flags = FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW;
+        // The stage is private (0700), so the file can be born with its final permission bits.
+        const perm = h.mode & 0o777;
         let fd: number;
         try {
-          fd = openSync(p, flags, 0o600);
+          fd = openSync(p, flags, perm);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           this.clear(plan.rel, false); // an earlier entry of the same path: replaced
-          fd = openSync(p, flags, 0o600);
+          fd = openSync(p, flags, perm);
         }
-        let open = true;
-        const close = (): void => {
-          if (open) {
-            open = false;
-            closeSync(fd);
-          }
-        };
-        e.on('end', () => {
-          if (!open) return;
-          try {
-            if (isRoot) fchownSync(fd, e.uid ?? 0, e.gid ?? 0);
-            fchmodSync(fd, mode); // after chown, which clears setuid/setgid
-            const mtime = toSeconds(e.mtime);
-            if (mtime !== undefined) futimesSync(fd, toSeconds(e.atime) ?? mtime, mtime);
-            close();
-          } catch (err) {
-            close();
-            this.fail(err);
-          }
-        });
-        e.on('data', (chunk: Buffer) => {
-          if (!open || this.error) return;
-          try {
-            let off = 0;
-            while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-            this.result.size += chunk.length;
-          } catch (err) {
-            close();
-            this.fail(err);
-          }
-        });
-        return;
+        this.fd = fd;
+        this.fileHeader = h;
+        return true;
       }
     }
   }
 
   /** Whiteouts, opaque directories and directory times; call once after the last entry. */
   async finish(): Promise<ExtractResult> {
+    this.closeFile();
     if (this.error) throw this.error;
     const whiteouts: string[] = [];
     for (const rel of [...this.whiteouts].sort()) {
@@ -496,55 +515,45 @@ export async function drainTar(tar: Readable): Promise<ExtractResult> {
  * removes `root` then.
  */
 export async function extractTar(src: Readable, root: string): Promise<ExtractResult> {
-  const { Parser } = await import('tar');
   mkdirSync(root, { recursive: true, mode: 0o755 });
   const writer = new LayerWriter(root);
-  const parser = new Parser({});
-  const warnings: string[] = [];
-  let sawEntry = false;
-  let allZero = true;
-  parser.on('entry', (e: TarReadEntry) => {
-    sawEntry = true;
-    writer.onEntry(e);
-  });
-  parser.on('warn', (code: string, message: string) => {
-    warnings.push(`${code}: ${message}`);
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const done = (err?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      src.off('data', onData);
-      if (err) {
-        src.destroy();
-        reject(err);
-      } else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      if (writer.failed) return done(writer.failed);
-      if (allZero && chunk.some((b) => b !== 0)) allZero = false;
-      if (!parser.write(chunk)) {
-        src.pause();
-        parser.once('drain', () => src.resume());
-      }
-    };
-    src.on('data', onData);
-    src.once('error', (e) => done(e));
-    src.once('end', () => {
-      parser.once('end', () => done());
-      parser.end();
+  const reader = new TarReader(writer);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const done = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        src.off('data', onData);
+        if (err) {
+          src.destroy();
+          reject(err);
+        } else resolve();
+      };
+      const onData = (chunk: Buffer): void => {
+        try {
+          reader.write(chunk);
+        } catch (e) {
+          return done(e);
+        }
+        if (writer.failed) done(writer.failed);
+      };
+      src.on('data', onData);
+      src.once('error', (e) => done(e));
+      src.once('end', () => {
+        try {
+          reader.end();
+          done();
+        } catch (e) {
+          done(e);
+        }
+      });
     });
-    parser.once('error', (e: Error) => done(new LayerError(`not a valid tar archive: ${e.message}`)));
-  });
-
-  if (writer.failed) throw writer.failed;
-  const fatal = warnings.filter((w) => {
-    // A layer with no entries at all (only zero blocks, or empty) is legal: the empty layer.
-    if (!sawEntry && allZero && w.startsWith('TAR_BAD_ARCHIVE') && w.includes('Unrecognized archive format')) return false;
-    return /^TAR_(BAD_ARCHIVE|ENTRY_INVALID|ABORT)/.test(w);
-  });
-  if (fatal.length) throw new LayerError(`not a valid tar archive: ${fatal[0]}`);
+  } catch (e) {
+    if (e instanceof TarFormatError) throw new LayerError(`not a valid tar archive: ${e.message}`);
+    throw e;
+  } finally {
+    writer.release(); // a file left open by a failure
+  }
   return writer.finish();
 }
