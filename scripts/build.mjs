@@ -5,8 +5,8 @@
 // a URL parse. Code a command does not need still costs little: esbuild wraps each lazily
 // imported module so its top-level code runs only when first imported. It is CommonJS so that
 // bin/minidock can compile it through V8's code cache (see there). `tar` stays external (loaded
-// from node_modules only when a layer is unpacked), so its stream/zlib imports are not paid for
-// on every start.
+// from node_modules only by `load`, for image archives; layers have their own reader,
+// src/engine/image/tarreader.ts), so its stream/zlib imports are not paid for on every start.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
