@@ -8,7 +8,7 @@
 // everything the plan already did — so a failure half-way leaves the host as it was. Because the
 // explain text is rendered from the same objects that are applied, the two cannot drift apart.
 import { writeFileSync } from 'node:fs';
-import { run, CommandError } from './exec.js';
+import { run, start, CommandError, type Started } from './exec.js';
 import { pauseArmed, pausePoint } from '../state/pause.js';
 
 export type Table = 'raw' | 'mangle' | 'nat' | 'filter';
@@ -235,6 +235,24 @@ export class PlanError extends Error {
   }
 }
 
+/** An `ip -batch -` started ahead of time (warmIpBatch) for the next ip batch in this netns. */
+let warm: Started | undefined;
+
+/**
+ * Starts the process of the next host-netns `ip` batch now, while the caller still waits for
+ * something else (a container start waits for its netns): the batch then only has to be written.
+ * Pair with coolIpBatch() in a finally, so an unused one ends (an empty batch).
+ */
+export function warmIpBatch(): void {
+  if (!dryRun.active && !warm) warm = start('ip', ['-batch', '-']);
+}
+
+export async function coolIpBatch(): Promise<void> {
+  const w = warm;
+  warm = undefined;
+  await w?.finish('', { allowFail: true });
+}
+
 /** Runs a batch; returns how many of its ops were applied and the error if it stopped early. */
 async function runBatch(b: Batch): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
   const first = b.ops[0];
@@ -242,7 +260,9 @@ async function runBatch(b: Batch): Promise<{ applied: number; failedAt?: number;
   if (first.kind === 'ip') {
     const args = first.netns ? ['-n', first.netns, '-batch', '-'] : ['-batch', '-'];
     const input = (b.ops as IpOp[]).map(ipBatchLine).join('\n') + '\n';
-    const r = await run('ip', args, { input, allowFail: true });
+    const ready = first.netns ? undefined : warm;
+    if (ready) warm = undefined;
+    const r = ready ? await ready.finish(input, { allowFail: true }) : await run('ip', args, { input, allowFail: true });
     if (r.code === 0) return { applied: b.ops.length };
     const m = /Command failed -:(\d+)/.exec(r.stderr);
     const applied = m ? Math.max(0, Number(m[1]) - 1) : 0;

@@ -7,7 +7,7 @@
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { applyPlan, type IptOp, type Op, Plan, undoOps, undoPlanOf } from '../../host/plan.js';
+import { applyPlan, coolIpBatch, type IptOp, type Op, Plan, undoOps, undoPlanOf, warmIpBatch } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
@@ -161,6 +161,16 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
 }
 
 async function setupBridge(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
+  // The `ip` that will plug the veth in starts now, while the shim makes the netns.
+  warmIpBatch();
+  try {
+    return await wireBridge(req, netName, explain);
+  } finally {
+    await coolIpBatch();
+  }
+}
+
+async function wireBridge(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
   const id = req.containerId;
   const ns = netnsName(id);
   let ep: EndpointRecord;
@@ -206,6 +216,7 @@ async function setupBridge(req: NetworkRequest, netName: string, explain?: (line
   let applied: Op[] = [];
   try {
     await req.netnsReady;
+    trace('netns ready');
     applied = await applyPlan(ops, { explain });
     if (firewallCheck && !(await firewallCheck)) await withLock(NETWORK_LOCK, () => repairFirewall(net, explain));
     await applyPlan(e.rules as IptOp[], { explain });
