@@ -2,7 +2,7 @@
 // `rm -f` and `network create`; then `ps -a` must be truthful and `system prune -f` must leave
 // nothing that no container owns — and never touch the decoys (objects minidock did not create).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock } from '../helpers/cli.js';
@@ -92,6 +92,22 @@ describe('SIGKILL during run -d -p', () => {
   for (const step of RUN_DETACHED_STEPS) {
     it(`at ${step}`, async () => {
       await scenario(step, ['run', '-d', '-p', `${port++}:80`, 'busybox', 'sleep', '600']);
+    });
+  }
+});
+
+describe('the shim undoes a start the CLI did not finish', () => {
+  for (const step of ['net:endpoint-written', 'op:link-add-veth', 'start:record-saved']) {
+    it(`at ${step}: no process, no netns, before any prune`, async () => {
+      const before = new Set(containerIds(md));
+      const r = await killAt(md, step, ['run', '-d', 'busybox', 'sleep', '600'], marker);
+      expect(r.reached).toBe(true);
+      const id = containerIds(md).find((x) => !before.has(x))!;
+      seen.add(id);
+      await settle(md);
+      expect(existsSync(`/run/netns/minidock-${id.slice(0, 12)}`), 'netns removed by the shim').toBe(false);
+      expect(inspectState(md, id)?.running).toBe(false);
+      md.ok(['rm', '-f', id]);
     });
   }
 });

@@ -1,6 +1,6 @@
 // The core runtime, for real: containers started as root with the builtin busybox image.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -267,6 +267,22 @@ describe('detached containers and the other commands', () => {
     }
     expect(status).toBe('exited 137');
     md.ok(['rm', 'victim']);
+  });
+
+  it('the shim makes the netns with the process and removes it as the process ends, before the exit is recorded', async () => {
+    const id = md.ok(['run', '-d', 'busybox', 'sleep', '60']);
+    const ns = `/run/netns/minidock-${id.slice(0, 12)}`;
+    expect(existsSync(ns)).toBe(true);
+    // the container runs in the named netns: lo is up, and its inode is the one mounted there
+    expect(md.ok(['exec', id, 'cat', '/sys/class/net/lo/operstate'])).toMatch(/unknown|up/);
+    const pid = Number(md.ok(['inspect', '-f', '{{.State.Pid}}', id]));
+    expect(statSync(`/proc/${pid}/ns/net`).ino).toBe(statSync(ns).ino);
+    process.kill(pid, 'SIGKILL');
+    const exitFile = join(md.root, 'containers', id, 'exit');
+    for (let i = 0; i < 100 && !existsSync(exitFile); i++) await sleep(20);
+    expect(readFileSync(exitFile, 'utf8')).toMatch(/^137 \d+ netns-removed\n$/);
+    expect(existsSync(ns)).toBe(false);
+    md.ok(['rm', id]);
   });
 
   it('never shows a ghost "running" when the shim died with the container', async () => {

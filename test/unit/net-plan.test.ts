@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type IptOp, type Op, Plan, commandOf, deleteRuleOf, explainOps, ipBatchLine, restoreScript, shellQuote, toBatches, undoPlanOf } from '../../src/host/plan.js';
-import { bridgeOps, containerLinkOf, containerOps } from '../../src/engine/network/drivers/bridge.js';
+import { bridgeOps, containerLinkOf, containerOps, containerTeardownOps, shimInsideOf } from '../../src/engine/network/drivers/bridge.js';
 import { deleteByCommentOps, hookOps, missingOps, networkRuleOps, parseSave, portRuleOps, splitSaveLine } from '../../src/engine/network/firewall/iptables.js';
 import { containerResolvConf } from '../../src/engine/network/index.js';
 
@@ -94,6 +94,35 @@ describe('bridge driver ops', () => {
     expect(link.hostIf.length).toBeLessThanOrEqual(15);
     expect(undoPlanOf(ops).map(commandOf)).toEqual(['ip link del mdabcdef012345', 'ip netns del minidock-abcdef012345']);
     for (const l of explainOps(ops).filter((_, i) => i % 2 === 0)) expect(l).toMatch(/^# \S/);
+  });
+
+  it("leaves the netns and the inside to minidock-shim: only explained, and its go line says the same", () => {
+    const link = containerLinkOf(net, ID, 'minidock-abcdef012345', '172.17.0.2');
+    const ops = containerOps(net, link);
+    const byShim = ops.filter((o) => o.kind === 'ip' && o.by === 'shim').map(commandOf);
+    expect(byShim).toEqual([
+      'ip netns add minidock-abcdef012345',
+      'ip netns exec minidock-abcdef012345 ip link set lo up',
+      'ip netns exec minidock-abcdef012345 ip addr add 172.17.0.2/16 dev eth0',
+      'ip netns exec minidock-abcdef012345 ip link set eth0 up',
+      'ip netns exec minidock-abcdef012345 ip route add default via 172.17.0.1',
+    ]);
+    expect(toBatches(ops).map((b) => [b.key, b.ops.length])).toEqual([['shim', 1], ['ip:', 4], ['shim', 4]]);
+    expect(explainOps(ops)[0]).toMatch(/minidock-shim does this/);
+    expect(shimInsideOf(ops)).toBe('eth0 172.17.0.2/16 172.17.0.1');
+    expect(shimInsideOf(containerOps({ ...net, internal: true }, { ...link, defaultRoute: false }))).toBe('eth0 172.17.0.2/16 -');
+    expect(shimInsideOf([])).toBe('');
+    // an op the shim cannot do is refused rather than explained and not done
+    const odd: Op = { kind: 'ip', netns: 'n', args: ['route', 'add', '10.0.0.0/8', 'via', '172.17.0.1'], why: '', by: 'shim' };
+    expect(() => shimInsideOf([...ops, odd])).toThrow(/cannot do/);
+  });
+
+  it('teardown: the netns, or nothing to do when the shim removed it, or the veths when it vanished otherwise', () => {
+    expect(containerTeardownOps(['mdx'], 'minidock-x', true).map(commandOf)).toEqual(['ip netns del minidock-x']);
+    const byShim = containerTeardownOps(['mdx'], 'minidock-x', false, true);
+    expect(byShim.map(commandOf)).toEqual(['ip netns del minidock-x']);
+    expect(toBatches(byShim)[0].key).toBe('shim');
+    expect(containerTeardownOps(['mdx', 'mdy'], 'minidock-x', false).map(commandOf)).toEqual(['ip link del mdx', 'ip link del mdy']);
   });
 });
 

@@ -235,9 +235,9 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       }
       trace('shim started');
     } catch (e) {
-      await shim?.abort();
+      await shim?.abort(); // the shim kills the half-made process and removes the netns it made
       removeCgroup(id);
-      if (rec.Wired) await unwire(rec).catch(() => undefined);
+      await unwire(rec).catch(() => undefined);
       throw e;
     }
   });
