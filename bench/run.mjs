@@ -72,6 +72,23 @@ try {
     if (hasDocker()) results.docker = bench('docker run --rm busybox true', 'docker', ['run', '--rm', 'busybox', 'true']);
     else console.log('docker run --rm busybox true                          (Docker not running here: skipped)');
     console.log(`network cost (bridge - none): ${(results.run - results.runNone).toFixed(1)} ms`);
+    // On a cgroup v1 host, the same with cgroup v2 (a cgroup2 mount of the bench's own): there the
+    // shim creates the process right in its cgroup (clone3 CLONE_INTO_CGROUP), without a migration.
+    const v1 = spawnSync('stat', ['-f', '-c', '%T', '/sys/fs/cgroup']).stdout?.toString().trim() !== 'cgroup2fs';
+    const cg2 = join(root, 'cgroup2');
+    if (v1 && spawnSync('mkdir', ['-p', cg2]).status === 0 && spawnSync('mount', ['-t', 'cgroup2', 'none', cg2]).status === 0) {
+      try {
+        const v2env = { env: { ...env, MINIDOCK_CGROUP_ROOT: cg2 } };
+        const [c, a] = md('run', '--rm', '--network', 'none', 'busybox', 'true');
+        timeOnce(c, a, v2env);
+        const xs = Array.from({ length: RUNS }, () => timeOnce(c, a, v2env));
+        results.runNoneV2 = median(xs);
+        console.log(`${'… the same on cgroup v2 (a cgroup2 mount)'.padEnd(52)} ${results.runNoneV2.toFixed(1).padStart(8)} ms  (median of ${RUNS}, min ${Math.min(...xs).toFixed(1)})`);
+      } finally {
+        spawnSync('rmdir', [join(cg2, 'minidock')]);
+        spawnSync('umount', [cg2]);
+      }
+    }
 
     // What watches a detached container: the shim's RSS, outside the container's own processes.
     const id = mdSync('run', '-d', '--network', 'none', 'busybox', 'sleep', '60');

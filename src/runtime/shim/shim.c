@@ -49,6 +49,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -750,6 +751,7 @@ static void join_cgroups(void)
  * inside its cgroups; it fails with the very message it would have given joining them
  * itself. */
 static int g_cgpipe[2] = { -1, -1 };
+static int g_cg_born_in; /* the child was born in its (only, cgroup v2) cgroup: see clone_into_cgroup */
 
 /* Returns what follows "ok" (waitgo: the inside of the network, see child_net_up). */
 static const char *child_wait_cgroups(void)
@@ -797,7 +799,7 @@ static void monitor_join_cgroups(void)
     char pid[32], msg[300], rest[256] = "";
     size_t i;
     snprintf(pid, sizeof pid, "%d", (int)g_child);
-    if (write_cgroup_procs(pid, &i) < 0) {
+    if (!g_cg_born_in && write_cgroup_procs(pid, &i) < 0) {
         snprintf(msg, sizeof msg, "%d %zu", errno, i);
     } else {
         if (g_waitgo)
@@ -1949,18 +1951,66 @@ static void prepare_child_io(int *sock_r)
     }
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* The kernel's struct clone_args (clone3), up to the cgroup field (Linux 5.7). */
+struct clone3_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+    uint64_t set_tid, set_tid_size, cgroup;
+};
+
+
+/* cgroup v2 (one directory): clone3(CLONE_INTO_CGROUP) creates the child right in its
+ * cgroup, so it never migrates into it; a migration takes the global threadgroup rwsem
+ * for writing, which waits for an RCU grace period (~12 ms, the longest part of a start).
+ * Like fork(), the child goes on from here on a copy of our stack. -1: not possible here
+ * (cgroup v1, a kernel before 5.7, …), then the caller clones as before. */
+static pid_t clone_into_cgroup(unsigned long flags)
+{
+    struct statfs sf;
+    if (cfg.cgroup.n != 1 || statfs(cfg.cgroup.v[0], &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+        return -1;
+    int fd = open(cfg.cgroup.v[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct clone3_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = (flags & ~(unsigned long)CSIGNAL) | CLONE_INTO_CGROUP;
+    a.exit_signal = SIGCHLD;
+    a.cgroup = (uint64_t)fd;
+    pid_t p = (pid_t)syscall(SYS_clone3, &a, sizeof a);
+    if (p == 0)
+        _exit(run_child(NULL)); /* run_child never returns */
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (p > 0)
+        g_cg_born_in = 1;
+    return p;
+}
+
 static void start_run_child(void)
 {
-    /* clone() rather than fork(): the child must be born in the new PID namespace. It
-     * gets a copy of our memory (no CLONE_VM), so the stack can be freed right after. */
-    char *stack = xrealloc(NULL, CHILD_STACK);
     xpipe(g_cgpipe);
-    int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-    g_child = clone(run_child, stack + CHILD_STACK, flags | (cfg.netnsnew ? CLONE_NEWNET : 0), NULL);
-    int e = errno;
-    free(stack);
-    if (g_child < 0)
-        die(EXIT_SHIM, "clone: %s", strerror(e));
+    unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+    if (cfg.netnsnew)
+        flags |= CLONE_NEWNET;
+    g_child = clone_into_cgroup(flags);
+    if (g_child < 0) {
+        /* clone() rather than fork(): the child must be born in the new PID namespace. It
+         * gets a copy of our memory (no CLONE_VM), so the stack can be freed right after. */
+        char *stack = xrealloc(NULL, CHILD_STACK);
+        g_child = clone(run_child, stack + CHILD_STACK, (int)flags, NULL);
+        int e = errno;
+        free(stack);
+        if (g_child < 0)
+            die(EXIT_SHIM, "clone: %s", strerror(e));
+    }
     xclose(&g_cgpipe[0]);
     if (cfg.netnsnew)
         monitor_mount_netns();
