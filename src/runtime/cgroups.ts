@@ -125,6 +125,14 @@ export const DEVICE_ALLOW = [
   'c 10:200 rwm', // tun
 ];
 
+/**
+ * cgroup v2 has no devices controller file: there the shim attaches these rules to the
+ * container's cgroup as a BPF device program (docs/shim.md, `devallow`). None for --privileged.
+ */
+export function v2DeviceRules(privileged: boolean): string[] {
+  return layout().version === 2 && !privileged ? DEVICE_ALLOW : [];
+}
+
 export type Write = [controller: string, file: string, value: string];
 
 /** cgroup v1: files in each controller's hierarchy, in the order they must be written. */

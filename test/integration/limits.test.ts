@@ -184,4 +184,26 @@ describe('cgroup v2 (in a cgroup2 mount of this test)', () => {
       expect(r.stdout).not.toContain('all-started');
     }
   });
+
+  it('devices: a BPF device program on the cgroup opens only the allowlisted devices, also for exec (unless --privileged)', (ctx) => {
+    if (!v2) return ctx.skip();
+    // cgroup v2 has no devices.allow; on this host the v1 devices cgroup is the host's own (all
+    // allowed), so what is refused here is refused by minidock's program alone.
+    const script = 'mknod /tmp/kmsg c 1 11 && echo made; cat /dev/null > /tmp/kmsg && echo opened; cat /dev/null > /dev/null && echo null-ok';
+    const r = v2.run(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', script]);
+    expect(r.stdout).toContain('made');
+    expect(r.stderr).toContain('Operation not permitted');
+    expect(r.stdout).not.toContain('opened');
+    expect(r.stdout).toContain('null-ok');
+    const id = v2.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60']);
+    try {
+      const e = v2.run(['exec', id, 'sh', '-c', script]);
+      expect(e.stdout).not.toContain('opened');
+      expect(e.stdout).toContain('null-ok');
+    } finally {
+      v2.ok(['rm', '-f', id]);
+    }
+    const p = v2.run(['run', '--rm', '--network', 'none', '--privileged', 'busybox', 'sh', '-c', script]);
+    expect(p.stdout).toContain('opened');
+  });
 });

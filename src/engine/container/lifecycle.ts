@@ -11,7 +11,7 @@ import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
 import { removeTree } from '../../state/atomic.js';
 import { ShimStart, exitCommand, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
-import { createCgroup, releaseCgroup, removeCgroup, resourcesOf } from '../../runtime/cgroups.js';
+import { createCgroup, releaseCgroup, removeCgroup, resourcesOf, v2DeviceRules } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
 import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
@@ -271,6 +271,7 @@ function processShimConfig(rec: ContainerRecord, user: ReturnType<typeof resolve
     ['detach', detach],
     ['readonly', rec.HostConfig.ReadonlyRootfs],
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
+    ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged) : []).map((r): [string, string] => ['devallow', r]),
     ...securityShimConfig(rec.HostConfig),
     ['log', files.log(id)],
     ['pidfile', files.pid(id)],

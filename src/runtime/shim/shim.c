@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -89,7 +90,7 @@ static struct config {
     const char *uid, *gid, *pid, *tty, *stdin_open, *detach, *readonly, *winsize;
     const char *log, *pidfile, *exitfile;
     const char *caps, *privileged, *seccomp, *nonewprivs;
-    struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup;
+    struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow;
 } cfg;
 
 #define F_RUN  1
@@ -130,6 +131,7 @@ static const struct keydef {
     { "exitfile", F_RUN | F_EXEC | F_ABS, &cfg.exitfile,   NULL },
     { "exitcmd",  F_RUN | F_EXEC,         NULL,            &cfg.exitcmd },
     { "cgroup",   F_RUN | F_EXEC | F_ABS, NULL,            &cfg.cgroup },
+    { "devallow", F_RUN,                  NULL,            &cfg.devallow },
     { "caps",     F_RUN | F_EXEC,         &cfg.caps,       NULL },
     { "privileged", F_RUN,                &cfg.privileged, NULL },
     { "seccomp",  F_RUN | F_EXEC,         &cfg.seccomp,    NULL },
@@ -1994,8 +1996,112 @@ static pid_t clone_into_cgroup(unsigned long flags)
     return p;
 }
 
+/* ------------------------------------------------------------------------------------
+ * devallow (cgroup v2): the devices the container may use, as an eBPF program of type
+ * BPF_PROG_TYPE_CGROUP_DEVICE attached to its cgroup — cgroup v2 has no devices.allow
+ * file; this is what runc and crun do. Rules are devices.allow lines: TYPE MAJ:MIN ACCESS
+ * (TYPE c, b or a; MAJ/MIN a number or *; ACCESS of r, w, m). Anything else is refused.
+ * ---------------------------------------------------------------------------------- */
+
+#define INSN(c, d, s_, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s_), .off = (o), .imm = (i) })
+
+struct devrule {
+    int type;          /* BPF_DEVCG_DEV_CHAR/BLOCK, 0 = any */
+    long major, minor; /* -1 = any */
+    int access;        /* BPF_DEVCG_ACC_* bits */
+};
+
+static int parse_devrule(const char *s, struct devrule *r)
+{
+    char t, acc[8], maj[16], min[16];
+    if (sscanf(s, "%c %15[0-9*]:%15[0-9*] %7s", &t, maj, min, acc) != 4)
+        return -1;
+    r->type = t == 'c' ? BPF_DEVCG_DEV_CHAR : t == 'b' ? BPF_DEVCG_DEV_BLOCK : t == 'a' ? 0 : -1;
+    r->major = strcmp(maj, "*") == 0 ? -1 : strtol(maj, NULL, 10);
+    r->minor = strcmp(min, "*") == 0 ? -1 : strtol(min, NULL, 10);
+    r->access = 0;
+    for (const char *a = acc; *a; a++)
+        r->access |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE
+                   : *a == 'm' ? BPF_DEVCG_ACC_MKNOD : 0x100;
+    return r->type < 0 || r->access & 0x100 || !r->access ? -1 : 0;
+}
+
+/* r2 = type, r3 = access, r4 = major, r5 = minor; per rule, every check that fails jumps
+ * to the next rule, and a rule that matches returns 1 (allow); after the last, 0 (deny). */
+static size_t device_program(struct bpf_insn *p, const struct devrule *rules, size_t n)
+{
+    size_t k = 0;
+    p[k++] = INSN(BPF_LDX | BPF_W | BPF_MEM, 2, 1, 0, 0); /* access_type = access << 16 | type */
+    p[k++] = INSN(BPF_ALU | BPF_AND | BPF_K, 2, 0, 0, 0xffff);
+    p[k++] = INSN(BPF_LDX | BPF_W | BPF_MEM, 3, 1, 0, 0);
+    p[k++] = INSN(BPF_ALU | BPF_RSH | BPF_K, 3, 0, 0, 16);
+    p[k++] = INSN(BPF_LDX | BPF_W | BPF_MEM, 4, 1, 4, 0);
+    p[k++] = INSN(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 8, 0);
+    const int all = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
+    for (size_t i = 0; i < n; i++) {
+        const struct devrule *r = &rules[i];
+        size_t len = 2 + (r->type ? 1 : 0) + (r->access != all ? 3 : 0) + (r->major >= 0) + (r->minor >= 0);
+        size_t start = k;
+#define SKIP ((short)(start + len - k - 1)) /* from this jump to the next rule */
+        if (r->type)
+            p[k] = INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, SKIP, r->type), k++;
+        if (r->access != all) { /* what is asked must be within what is allowed */
+            p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 3, 0, 0);
+            p[k++] = INSN(BPF_ALU | BPF_AND | BPF_K, 1, 0, 0, ~r->access & all);
+            p[k] = INSN(BPF_JMP | BPF_JNE | BPF_K, 1, 0, SKIP, 0), k++;
+        }
+        if (r->major >= 0)
+            p[k] = INSN(BPF_JMP | BPF_JNE | BPF_K, 4, 0, SKIP, (int)r->major), k++;
+        if (r->minor >= 0)
+            p[k] = INSN(BPF_JMP | BPF_JNE | BPF_K, 5, 0, SKIP, (int)r->minor), k++;
+#undef SKIP
+        p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1);
+        p[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+    }
+    p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+    p[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+    return k;
+}
+
+/* Loads the program and attaches it to the (one, v2) cgroup, before the child is in it. */
+static void attach_device_program(void)
+{
+    if (cfg.devallow.n == 0)
+        return;
+    if (cfg.cgroup.n != 1)
+        die(EXIT_SHIM, "devallow needs exactly one (cgroup v2) cgroup directory");
+    struct devrule *rules = xrealloc(NULL, cfg.devallow.n * sizeof *rules);
+    for (size_t i = 0; i < cfg.devallow.n; i++)
+        if (parse_devrule(cfg.devallow.v[i], &rules[i]) < 0)
+            die(EXIT_SHIM, "config key devallow: invalid rule \"%.32s\"", cfg.devallow.v[i]);
+    struct bpf_insn *prog = xrealloc(NULL, (8 + 9 * cfg.devallow.n) * sizeof *prog);
+    size_t len = device_program(prog, rules, cfg.devallow.n);
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    a.insns = (uint64_t)(uintptr_t)prog;
+    a.insn_cnt = (uint32_t)len;
+    a.license = (uint64_t)(uintptr_t)"Apache";
+    int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
+    if (pfd < 0)
+        die(EXIT_SHIM, "devices: load the cgroup device program: %s", strerror(errno));
+    int cg = open(cfg.cgroup.v[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    memset(&a, 0, sizeof a);
+    a.target_fd = (uint32_t)cg;
+    a.attach_bpf_fd = (uint32_t)pfd;
+    a.attach_type = BPF_CGROUP_DEVICE;
+    a.attach_flags = BPF_F_ALLOW_MULTI;
+    if (cg < 0 || syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
+        die(EXIT_SHIM, "devices: attach the device program to %s: %s", cfg.cgroup.v[0], strerror(errno));
+    close(cg);
+    close(pfd); /* the cgroup keeps the program */
+    free(prog);
+    free(rules);
+}
+
 static void start_run_child(void)
 {
+    attach_device_program();
     xpipe(g_cgpipe);
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     if (cfg.netnsnew)
