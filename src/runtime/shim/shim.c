@@ -1744,7 +1744,8 @@ static void __attribute__((noreturn)) exec_child(void)
     if (setsid() < 0)
         csys("setsid");
     child_stdio();
-    join_cgroups();
+    if (!g_cg_born_in)
+        join_cgroups();
     for (size_t i = 0; i < N_EXEC_NS; i++)
         if (g_nsfd[i] >= 0 && setns(g_nsfd[i], exec_ns[i].type) < 0)
             csys("join the container's %s namespace", exec_ns[i].name);
@@ -1972,7 +1973,7 @@ struct clone3_args {
  * for writing, which waits for an RCU grace period (~12 ms, the longest part of a start).
  * Like fork(), the child goes on from here on a copy of our stack. -1: not possible here
  * (cgroup v1, a kernel before 5.7, …), then the caller clones as before. */
-static pid_t clone_into_cgroup(unsigned long flags)
+static pid_t clone_into_cgroup(unsigned long flags, int (*child)(void *))
 {
     struct statfs sf;
     if (cfg.cgroup.n != 1 || statfs(cfg.cgroup.v[0], &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
@@ -1986,8 +1987,10 @@ static pid_t clone_into_cgroup(unsigned long flags)
     a.exit_signal = SIGCHLD;
     a.cgroup = (uint64_t)fd;
     pid_t p = (pid_t)syscall(SYS_clone3, &a, sizeof a);
-    if (p == 0)
-        _exit(run_child(NULL)); /* run_child never returns */
+    if (p == 0) {
+        g_cg_born_in = 1;
+        _exit(child(NULL)); /* it never returns */
+    }
     int e = errno;
     close(fd);
     errno = e;
@@ -2106,7 +2109,7 @@ static void start_run_child(void)
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     if (cfg.netnsnew)
         flags |= CLONE_NEWNET;
-    g_child = clone_into_cgroup(flags);
+    g_child = clone_into_cgroup(flags, run_child);
     if (g_child < 0) {
         /* clone() rather than fork(): the child must be born in the new PID namespace. It
          * gets a copy of our memory (no CLONE_VM), so the stack can be freed right after. */
@@ -2123,6 +2126,12 @@ static void start_run_child(void)
     if (g_waitgo) /* the CLI may be gone: then the read for "go" sees EOF */
         write_all(CONTROL_FD, "netns\n", 6);
     monitor_join_cgroups();
+}
+
+static int exec_child_main(void *unused)
+{
+    (void)unused;
+    exec_child();
 }
 
 static void start_exec_child(void)
@@ -2146,7 +2155,9 @@ static void start_exec_child(void)
      * the host's namespaces (its files are host paths) while the child is inside. */
     if (setns(target_pidns, CLONE_NEWPID) < 0)
         die(EXIT_SHIM, "join the container's pid namespace: %s", strerror(errno));
-    g_child = fork();
+    g_child = clone_into_cgroup(SIGCHLD, exec_child_main);
+    if (g_child < 0)
+        g_child = fork();
     if (g_child == 0)
         exec_child();
     int e = errno;
