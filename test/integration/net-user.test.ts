@@ -162,6 +162,24 @@ describe('user-defined networks, embedded DNS, isolation (real containers)', () 
     md.ok(['rm', '-f', 'roamer']);
   });
 
+  it('a stopped container is connected and disconnected in its configuration, and joins on start (as Docker)', () => {
+    md.ok(['create', '--name', 'idle', '--network', 'back', 'busybox', 'sleep', '600']);
+    md.ok(['network', 'connect', '--alias', 'lazy', 'front', 'idle']);
+    expect(md.run(['network', 'connect', 'front', 'idle']).stderr).toContain('already exists in network front');
+    expect(md.run(['network', 'connect', 'back', 'idle']).stderr).toContain('already exists in network back');
+    expect(md.run(['network', 'connect', '--ip', '10.99.0.9', 'vault2', 'idle']).code).not.toBe(0); // no such network
+    md.ok(['start', 'idle']);
+    expect(md.ok(['exec', 'idle', 'ls', '/sys/class/net']).split(/\s+/).sort()).toEqual(['eth0', 'eth1', 'lo']);
+    expect(lookup('client', 'lazy')).toBe(ipOn('idle', 'front'));
+    md.ok(['stop', '-t', '0', 'idle']);
+    md.ok(['network', 'disconnect', 'front', 'idle']);
+    expect(md.run(['network', 'disconnect', 'front', 'idle']).stderr).toContain('is not connected to network front');
+    expect(md.run(['network', 'disconnect', 'back', 'idle']).stderr).toContain('only while it runs');
+    md.ok(['start', 'idle']);
+    expect(md.ok(['exec', 'idle', 'ls', '/sys/class/net']).split(/\s+/).sort()).toEqual(['eth0', 'lo']);
+    md.ok(['rm', '-f', 'idle']);
+  });
+
   it('a name appears when its container starts and disappears after rm', () => {
     md.ok(['run', '-d', '--name', 'shortlived', '--network', 'front', 'busybox', 'sleep', '600']);
     expect(lookup('client', 'shortlived')).toMatch(/^10\.201\.0\.\d+$/);

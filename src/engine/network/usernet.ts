@@ -295,16 +295,41 @@ function settingsOf(ep: EndpointRecord): EndpointSettings {
   };
 }
 
-async function runningContainer(ref: string) {
-  const { findContainer, stateOf } = await import('../container/record.js');
+/** The container for connect/disconnect (running or not), and its primary network's name. */
+async function connectableContainer(ref: string) {
+  const { findContainer } = await import('../container/record.js');
   const rec = findContainer(ref);
   if (!rec) throw new UserError(`No such container: ${ref}`, 1);
   const mode = rec.HostConfig.NetworkMode || DEFAULT_NETWORK;
   if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
     throw new UserError(`container ${rec.Name} uses network mode ${mode}: it cannot be connected to or disconnected from other networks`, 1);
   }
-  if (!stateOf(rec).Running) throw new UserError(`container ${rec.Name} is not running (minidock connects and disconnects running containers only)`, 1);
-  return rec;
+  const primary = mode === DEFAULT_NETWORK ? DEFAULT_NETWORK : (await import('./networks.js')).findNetworkSync(mode)?.Name ?? mode;
+  return { rec, primary };
+}
+
+/**
+ * connect/disconnect of a container that is not running (Docker's behaviour): only its
+ * configuration changes — the networks in HostConfig.ExtraNetworks are joined when it starts
+ * (reconnectExtraNetworks), so nothing is made in the kernel now. False when it runs.
+ */
+async function reconfigureStopped(
+  id: string,
+  n: NetworkRecord,
+  primary: string,
+  onPrimary: string,
+  change: (extra: NonNullable<import('../container/record.js').HostConfig['ExtraNetworks']>) => typeof extra,
+): Promise<boolean> {
+  const { loadRecord, saveRecord, stateOf } = await import('../container/record.js');
+  return withLock(`c-${id}`, () => {
+    const rec = loadRecord(id);
+    if (!rec) throw new UserError(`No such container: ${id}`, 1);
+    if (stateOf(rec).Running) return false;
+    if (n.Name === primary) throw new UserError(onPrimary, 1);
+    rec.HostConfig.ExtraNetworks = change(rec.HostConfig.ExtraNetworks ?? []);
+    saveRecord(rec);
+    return true;
+  });
 }
 
 async function findBridgeNetwork(ref: string): Promise<NetworkRecord> {
@@ -321,7 +346,17 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
   for (const a of o.aliases ?? []) if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(a)) throw new UserError(`invalid network alias ${JSON.stringify(a)}`);
   const n = await findBridgeNetwork(netRef);
   if (n.Name === DEFAULT_NETWORK && o.aliases?.length) throw new UserError('network-scoped alias is supported only for containers in user defined networks');
-  const first = await runningContainer(ctrRef);
+  const { rec: first, primary } = await connectableContainer(ctrRef);
+  const exists = `endpoint with name ${first.Name} already exists in network ${n.Name}`;
+  const stopped = !o.restoring && await reconfigureStopped(first.Id, n, primary, exists, (extra) => {
+    if (extra.some((x) => x.Name === n.Name)) throw new UserError(exists, 1);
+    // checked now, as Docker does; the address itself is taken when the container starts
+    if (o.ip !== undefined && (n.Name === DEFAULT_NETWORK || !contains(parseCidr(n.Subnet!)!, parseIp(o.ip)!))) {
+      throw new UserError(n.Name === DEFAULT_NETWORK ? 'user specified IP address is supported on user defined networks only' : `invalid address ${o.ip}: it does not belong to network ${n.Name} (${n.Subnet})`, 1);
+    }
+    return [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
+  });
+  if (stopped) return;
   const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
   await withLock(`c-${first.Id}`, async () => {
     const rec = loadRecord(first.Id);
@@ -376,7 +411,13 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
 /** `network disconnect`: the container's interface on that network goes away. */
 export async function disconnectContainer(netRef: string, ctrRef: string, o: { explain?: (line: string) => void } = {}): Promise<void> {
   const n = await findBridgeNetwork(netRef);
-  const first = await runningContainer(ctrRef);
+  const { rec: first, primary } = await connectableContainer(ctrRef);
+  const own = `container ${first.Name} is not running: it can leave its own network ${n.Name} only while it runs`;
+  const stopped = await reconfigureStopped(first.Id, n, primary, own, (extra) => {
+    if (!extra.some((x) => x.Name === n.Name)) throw new UserError(`container ${first.Id} is not connected to network ${n.Name}`, 1);
+    return extra.filter((x) => x.Name !== n.Name);
+  });
+  if (stopped) return;
   const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
   await withLock(`c-${first.Id}`, async () => {
     const rec = loadRecord(first.Id);
