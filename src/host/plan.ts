@@ -87,6 +87,11 @@ export class Plan {
   }
 }
 
+/** The same `ip` op, to be done by minidock-shim (see IpOp.by); other ops unchanged. */
+export function byShim(op: Op): Op {
+  return op.kind === 'ip' ? { ...op, by: 'shim' } : op;
+}
+
 /** The undo of an appended/inserted rule: the same spec with -D. */
 export function deleteRuleOf(op: IptOp, why?: string): IptOp {
   const [action, chain, ...rest] = op.args;

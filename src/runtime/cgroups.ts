@@ -8,6 +8,7 @@
 // functions (v1Writes, v2Writes) so both versions are tested even where the kernel only
 // offers one of them.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { readText } from '../state/atomic.js';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../cli/errors.js';
@@ -236,14 +237,6 @@ function isCgroup2(path: string): boolean {
     return statfsSync(path).type === CGROUP2_SUPER_MAGIC;
   } catch {
     return false;
-  }
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

@@ -21,6 +21,15 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 }
 
 /** Reads JSON, or returns undefined when the file does not exist. */
+/** A file's text, or undefined when it cannot be read (absent, gone meanwhile, /proc entry missing). */
+export function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export function readJson<T>(file: string): T | undefined {
   let text: string;
   try {

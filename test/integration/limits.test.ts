@@ -24,6 +24,17 @@ afterAll(() => {
   md?.cleanup();
 });
 
+// /dev/kmsg (c 1:11) opens for writing without any capability; nothing is written.
+const DEVICE_SCRIPT = 'mknod /tmp/kmsg c 1 11 && echo made; cat /dev/null > /tmp/kmsg && echo opened; cat /dev/null > /dev/null && echo null-ok';
+
+/** mknod works, the node cannot be opened, the allowlisted /dev/null can. */
+function expectDevicesConfined(r: { stdout: string; stderr: string }): void {
+  expect(r.stdout).toContain('made');
+  expect(r.stderr).toContain('Operation not permitted');
+  expect(r.stdout).not.toContain('opened');
+  expect(r.stdout).toContain('null-ok');
+}
+
 describe.runIf(isV1)('cgroup v1 (this machine)', () => {
   it('writes every limit, joins the container to its cgroup, removes it with the container', () => {
     const id = md.ok(['run', '-d', '--network', 'none', '--memory', '32m', '--memory-swap', '64m', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '10', 'busybox', 'sleep', '60']);
@@ -78,14 +89,9 @@ describe.runIf(isV1)('cgroup v1 (this machine)', () => {
   });
 
   it('devices: mknod works but only the allowlisted devices can be opened (unless --privileged)', () => {
-    // /dev/kmsg (c 1:11) opens for writing without any capability; nothing is written.
-    const script = 'mknod /tmp/kmsg c 1 11 && echo made; cat /dev/null > /tmp/kmsg && echo opened; cat /dev/null > /dev/null && echo null-ok';
-    const r = md.run(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', script]);
-    expect(r.stdout).toContain('made');
-    expect(r.stderr).toContain('Operation not permitted');
-    expect(r.stdout).not.toContain('opened');
-    expect(r.stdout).toContain('null-ok');
-    const p = md.run(['run', '--rm', '--network', 'none', '--privileged', 'busybox', 'sh', '-c', script]);
+    const r = md.run(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', DEVICE_SCRIPT]);
+    expectDevicesConfined(r);
+    const p = md.run(['run', '--rm', '--network', 'none', '--privileged', 'busybox', 'sh', '-c', DEVICE_SCRIPT]);
     expect(p.stdout).toContain('opened');
   });
 
@@ -189,21 +195,17 @@ describe('cgroup v2 (in a cgroup2 mount of this test)', () => {
     if (!v2) return ctx.skip();
     // cgroup v2 has no devices.allow; on this host the v1 devices cgroup is the host's own (all
     // allowed), so what is refused here is refused by minidock's program alone.
-    const script = 'mknod /tmp/kmsg c 1 11 && echo made; cat /dev/null > /tmp/kmsg && echo opened; cat /dev/null > /dev/null && echo null-ok';
-    const r = v2.run(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', script]);
-    expect(r.stdout).toContain('made');
-    expect(r.stderr).toContain('Operation not permitted');
-    expect(r.stdout).not.toContain('opened');
-    expect(r.stdout).toContain('null-ok');
+    const r = v2.run(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', DEVICE_SCRIPT]);
+    expectDevicesConfined(r);
     const id = v2.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60']);
     try {
-      const e = v2.run(['exec', id, 'sh', '-c', script]);
+      const e = v2.run(['exec', id, 'sh', '-c', DEVICE_SCRIPT]);
       expect(e.stdout).not.toContain('opened');
       expect(e.stdout).toContain('null-ok');
     } finally {
       v2.ok(['rm', '-f', id]);
     }
-    const p = v2.run(['run', '--rm', '--network', 'none', '--privileged', 'busybox', 'sh', '-c', script]);
+    const p = v2.run(['run', '--rm', '--network', 'none', '--privileged', 'busybox', 'sh', '-c', DEVICE_SCRIPT]);
     expect(p.stdout).toContain('opened');
   });
 });

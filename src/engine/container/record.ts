@@ -4,9 +4,9 @@
 // happened to the process is written by the shim, not by the CLI: `pid` once the process
 // runs and `exit` when it ends. The state is computed from those files and /proc on every
 // read, so `ps` tells the truth even when a CLI, the shim or the whole host died.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { readJson, readText, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { UserError } from '../../cli/errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
@@ -150,14 +150,6 @@ export function mustFind(ref: string): ContainerRecord {
   const r = findContainer(ref);
   if (!r) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
   return r;
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 let bootTimeMs: number | undefined;

@@ -7,7 +7,7 @@
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { applyPlan, coolIpBatch, type IptOp, type Op, Plan, undoOps, undoPlanOf, warmIpBatch } from '../../host/plan.js';
+import { applyPlan, byShim, coolIpBatch, type IptOp, type Op, Plan, undoOps, undoPlanOf, warmIpBatch } from '../../host/plan.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
@@ -144,7 +144,7 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
         { kind: 'ip', args: ['netns', 'del', ns], why: `remove the container's network namespace` },
       ])
       .ipIn(ns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
-    await applyPlan(plan.ops.map((op): Op => ({ ...op, by: 'shim' }) as Op), { explain });
+    await applyPlan(plan.ops.map(byShim), { explain });
     return { netnsPath: netnsPathOf(req.containerId), settings: emptySettings(netnsPathOf(req.containerId)), hosts: [], resolvConf: containerResolvConf(readHostResolvConf()) };
   }
 

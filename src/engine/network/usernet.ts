@@ -33,6 +33,7 @@ import { attachOps, bridgeOps, containerLinkOf, ensureBridgeNetwork, probeBridge
 import { type BridgeNet, forgetFirewall, hookOps, iptablesSave, markFirewallGood, missingOps, networkRuleOps } from './firewall/iptables.js';
 import { releasePorts } from './portalloc.js';
 import type { EndpointSettings } from './types.js';
+import type { HostConfig } from '../container/record.js';
 
 const NETWORK_LOCK = 'network';
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -318,7 +319,7 @@ async function reconfigureStopped(
   n: NetworkRecord,
   primary: string,
   onPrimary: string,
-  change: (extra: NonNullable<import('../container/record.js').HostConfig['ExtraNetworks']>) => typeof extra,
+  change: (extra: NonNullable<HostConfig['ExtraNetworks']>) => typeof extra,
 ): Promise<boolean> {
   const { loadRecord, saveRecord, stateOf } = await import('../container/record.js');
   return withLock(`c-${id}`, () => {

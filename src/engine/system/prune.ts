@@ -27,7 +27,7 @@ import { paths } from '../../state/paths.js';
 import { withLock } from '../../state/lock.js';
 import { files, loadRecord, saveRecord, stateOf } from '../container/record.js';
 import { ageMs, isBusy, lockHolder, ownerOf, pidAlive, readOwners } from './owners.js';
-import { listDir } from '../../state/atomic.js';
+import { listDir, readText } from '../../state/atomic.js';
 
 export interface PruneOptions {
   /** Docker's part too (remove stopped containers, unused networks, dangling images). */
@@ -362,14 +362,6 @@ function reconcileCgroups(r: PruneReport): void {
       }
     }
     if (removeCgroupOf(id)) r.repaired.push(`removed cgroup minidock/${id.slice(0, 12)} (no running container)`);
-  }
-}
-
-function readText(f: string): string | undefined {
-  try {
-    return readFileSync(f, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,10 +1,10 @@
 // The bridge driver: a Linux bridge per network with the gateway address on it, and per
 // container a named netns and a veth pair whose host end is a port of the bridge — exactly what
 // the tutorials in ../shared/seeds build by hand, as plan operations.
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { readText } from '../../../state/atomic.js';
 import { run } from '../../../host/exec.js';
-import { type Op, type IpOp, Plan, applyPlan } from '../../../host/plan.js';
+import { type Op, type IpOp, Plan, applyPlan, byShim } from '../../../host/plan.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
 import { bridgeAddress } from '../networks.js';
 import {
@@ -30,11 +30,7 @@ export function hostIfNameFor(containerId: string, ifname: string): string {
 }
 
 function readSysctl(key: string): string | undefined {
-  try {
-    return readFileSync('/proc/sys/' + key.split('.').join('/'), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
+  return readText('/proc/sys/' + key.split('.').join('/'))?.trim();
 }
 
 export interface BridgeProbe {
@@ -75,14 +71,6 @@ export function bridgeOps(n: BridgeNet, p: BridgeProbe): Op[] {
   return plan.ops;
 }
 
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 /** An IPv4 address as /proc/net/route prints it: the in-memory (network order) u32 in hex. */
 function procRouteHex(ip: number): string {
   const v = endianness() === 'LE' ? (((ip & 0xff) << 24) | ((ip >>> 8) & 0xff) << 16 | ((ip >>> 16) & 0xff) << 8 | (ip >>> 24)) >>> 0 : ip >>> 0;
@@ -102,14 +90,14 @@ export function bridgeLooksReady(n: BridgeNet): boolean {
   if (!c) return false;
   const dest = procRouteHex(c.base);
   const mask = procRouteHex(c.prefix ? (~0 << (32 - c.prefix)) >>> 0 : 0);
-  const routed = readText('/proc/net/route')
+  const routed = (readText('/proc/net/route') ?? '')
     .split('\n')
     .some((l) => {
       const f = l.split('\t');
       return f[0] === n.bridge && f[1] === dest && f[7] === mask;
     });
   if (!routed) return false;
-  const local = new RegExp(`\\|-- ${n.gateway.replace(/\./g, '\\.')}\\n\\s+/32 host LOCAL`).test(readText('/proc/net/fib_trie'));
+  const local = new RegExp(`\\|-- ${n.gateway.replace(/\./g, '\\.')}\\n\\s+/32 host LOCAL`).test(readText('/proc/net/fib_trie') ?? '');
   return local && readSysctl('net.ipv4.ip_forward') === '1' && readSysctl(`net.ipv4.conf.${n.bridge}.route_localnet`) === '1';
 }
 
@@ -183,7 +171,7 @@ export function containerOps(n: BridgeNet, l: ContainerLink): Op[] {
   plan.add(...attach.slice(0, 4));
   plan.ipIn(l.netns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
   plan.add(...attach.slice(4));
-  return plan.ops.map((op) => (op.kind === 'ip' && (op.netns || op.args[0] === 'netns') ? { ...op, by: 'shim' } : op));
+  return plan.ops.map((op) => (op.kind === 'ip' && (op.netns || op.args[0] === 'netns') ? byShim(op) : op));
 }
 
 /**
@@ -249,19 +237,16 @@ export function containerTeardownOps(hostIfs: string[], netns: string, nsExists:
   if (nsExists || removedByShim) {
     const why = `remove the container's network namespace ${netns}; its veth pair${hostIfs.length > 1 ? 's' : ''} (${hostIfs.join(', ')}) go${hostIfs.length > 1 ? '' : 'es'} with it`;
     // Already done when the shim that made the netns saw the container end (the exit file says so).
-    return [{ kind: 'ip', args: ['netns', 'del', netns], why, ...(nsExists ? {} : { by: 'shim' as const }) }];
+    const op: Op = { kind: 'ip', args: ['netns', 'del', netns], why };
+    return [nsExists ? op : byShim(op)];
   }
   return hostIfs.map((h): Op => ({ kind: 'ip', args: ['link', 'del', h], why: `remove the veth pair ${h} (deleting one end deletes both)` }));
 }
 
 function linkExists(name: string): boolean {
-  try {
-    // /proc/net/dev lists the interfaces of this process's network namespace, one a line as
-    // "%6s:" (so a long name starts the line, a short one is padded with spaces)
-    return readFileSync('/proc/net/dev', 'utf8').split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
-  } catch {
-    return false;
-  }
+  // /proc/net/dev lists the interfaces of this process's network namespace, one a line as
+  // "%6s:" (so a long name starts the line, a short one is padded with spaces)
+  return (readText('/proc/net/dev') ?? '').split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
 }
 
 /**
