@@ -5,11 +5,14 @@
 import { UserError } from './errors.js';
 import type { CreateOptions } from '../engine/container/lifecycle.js';
 
-export async function dryRunContainer(o: CreateOptions, start: boolean): Promise<number> {
+/** imagePlan: the line saying the image would first be built or pulled (it is not here yet). */
+export async function dryRunContainer(o: CreateOptions, start: boolean, imagePlan?: string): Promise<number> {
   const { allRecords, findContainer, stateOf } = await import('../engine/container/record.js');
   const { newId, explainProcess } = await import('../engine/container/lifecycle.js');
   const { generateName, validateName } = await import('../engine/container/options.js');
   const argv = [...(o.entrypoint ?? []), ...(o.cmd ?? [])];
+  // An image still to be pulled: its own command is known only once it is here.
+  if (argv.length === 0 && imagePlan && o.imageId.startsWith('<')) argv.push(`<the command of ${o.image}>`);
   if (argv.length === 0) throw new UserError('No command specified');
   const recs = allRecords();
   let name: string;
@@ -26,6 +29,7 @@ export async function dryRunContainer(o: CreateOptions, start: boolean): Promise
   const hostname = o.hostname ?? id.slice(0, 12);
   const out = (line: string) => process.stdout.write(line + '\n');
   process.stderr.write(`minidock: dry run: nothing is changed; the container would be ${name} (${id.slice(0, 12)})\n`);
+  if (imagePlan) out(imagePlan);
   if (!start) {
     out(`# create: no host change until the container starts (minidock start ${name})`);
     return 0;

@@ -4,7 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import { UserError } from '../errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
-import { ensureImage } from '../../engine/image/store.js';
+import { ensureImage, type ImageRecord } from '../../engine/image/store.js';
 import { createContainer, removeContainer, startContainer } from '../../engine/container/lifecycle.js';
 import {
   mergeEnv, parseEnv, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
@@ -59,6 +59,30 @@ function parseLabels(specs: string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * --dry-run: the local image, or — when a real run would first build or pull it — a stand-in
+ * with what is known without doing so (the builtin's recipe config; nothing for a registry
+ * image) and the plan line that says so.
+ */
+type RunImage = { id: string; config: { config?: ImageRecord['config']['config'] }; layerDirs: string[] };
+
+async function dryRunImage(ref: string): Promise<{ img: RunImage; imagePlan?: string }> {
+  const { imageSource } = await import('../../engine/image/store.js');
+  const src = imageSource(ref);
+  if ('img' in src) return { img: src.img };
+  const { paths } = await import('../../state/paths.js');
+  if ('build' in src) {
+    const { builtinPlan } = await import('../../engine/image/builtin.js');
+    const p = builtinPlan();
+    return { img: { id: '<busybox:latest, once built>', config: { config: p.config }, layerDirs: [`${paths.layers()}/<busybox:latest, once built>/diff`] }, imagePlan: p.line };
+  }
+  const name = src.pull.display;
+  return {
+    img: { id: `<${name}, once pulled>`, config: {}, layerDirs: [`${paths.layers()}/<the layers of ${name}, once pulled>/diff`] },
+    imagePlan: `# the image ${name} is not in the store: pull it from its registry first (as \`minidock pull ${name}\`; its config, command and ports are known only then)`,
+  };
+}
+
 export async function runCommand(image: string, command: string[], f: RunFlags, mode: { start: boolean }): Promise<number> {
   // 1. Everything the user typed, checked before anything is touched.
   const name = f.name !== undefined ? validateName(f.name) : undefined;
@@ -77,12 +101,14 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
 
   trace('options parsed');
   pausePoint('run:parsed');
-  // 2. The image (the builtin busybox is made on first use; others are pulled later).
-  const img = await ensureImage(image);
+  // 2. The image (the builtin busybox is made on first use; others are pulled). A dry run
+  // only says which it would do (imagePlan): it builds, pulls and writes nothing.
+  const got: { img: RunImage; imagePlan?: string } = f.dryRun ? await dryRunImage(image) : { img: await ensureImage(image) };
+  const img = got.img;
   const cfg = img.config.config ?? {};
   if (f.publishAll) ports = [...ports, ...publishAllPorts(Object.keys(cfg.ExposedPorts ?? {}), ports)];
   if (mode.start) await checkPortsFree(ports);
-  if (f.user) (await import('../../engine/system/validate.js')).checkUserInImage(f.user, img.layerDirs);
+  if (f.user && !got.imagePlan) (await import('../../engine/system/validate.js')).checkUserInImage(f.user, img.layerDirs);
 
   let entrypoint: string[] | null = cfg.Entrypoint ?? null;
   let cmd: string[] | null = cfg.Cmd ?? null;
@@ -128,7 +154,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     labels,
     hostConfig: limits,
   };
-  if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start);
+  if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start, got.imagePlan);
   const rec = await createContainer(createOpts);
 
   trace('container created');

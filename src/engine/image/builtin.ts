@@ -120,6 +120,19 @@ export async function buildBusyboxLayer(source: string = recipe.busybox.source):
   return { tar, diffId: await sha256(tar), applets, version: busyboxVersion(bin) };
 }
 
+/**
+ * --dry-run of a `run busybox` before the builtin image exists: the image config it would get
+ * and the plan line, after the same check of the host's busybox a real build starts with.
+ */
+export function builtinPlan(): { config: { Env: string[]; Cmd: string[] }; line: string } {
+  const source = recipe.busybox.source;
+  readBusybox(source);
+  return {
+    config: { Env: [...recipe.config.Env], Cmd: [...recipe.config.Cmd] },
+    line: `# the image busybox:latest is not in the store yet: build it offline from the host's ${source} (${recipe.busybox.package}), one layer`,
+  };
+}
+
 /** Builds busybox:latest into the store (or returns it when another process just did). */
 export async function buildBuiltinBusybox(): Promise<ImageRecord> {
   const { withLock } = await import('../../state/lock.js');

@@ -239,22 +239,34 @@ function layersPresent(img: ImageRecord): boolean {
   return img.layerDirs.every((d) => existsSync(d));
 }
 
+/** Where `run` would get an image from: here already, the builtin recipe, or a registry. */
+export type ImageSource = { img: ImageRecord } | { build: NormalizedRef } | { pull: NormalizedRef };
+
 /**
- * Like resolveImage, but makes the image available: the builtin busybox is built offline
- * when missing (or damaged); any other missing image is pulled (issue 5; for now an error).
+ * Looks up what `run IMAGE` needs and changes nothing: ensureImage acts on the answer, and
+ * `run --dry-run` only reports it. Errors (a damaged image, an unknown id) are the same for both.
  */
-export async function ensureImage(ref: string): Promise<ImageRecord> {
+export function imageSource(ref: string): ImageSource {
   const found = resolveImageSync(ref);
   if (found) {
-    if (layersPresent(found)) return found;
-    if (found.repoTags.includes('busybox:latest')) return buildBuiltin();
+    if (layersPresent(found)) return { img: found };
+    if (found.repoTags.includes('busybox:latest')) return { build: normalizeRef(BUILTIN_BUSYBOX_KEY) };
     const missing = found.layerDirs.find((d) => !existsSync(d));
     throw new UserError(`image ${found.repoTags[0] ?? found.id} is damaged: layer directory ${missing} is missing; remove the image and pull it again`);
   }
   if (FULL_ID_RE.test(ref) || ref.startsWith('sha256:')) throw new UserError(`No such image: ${ref}`);
   const n = normalizeRef(ref);
-  if (n.key === BUILTIN_BUSYBOX_KEY) return buildBuiltin();
-  return pullImage(n);
+  return n.key === BUILTIN_BUSYBOX_KEY ? { build: n } : { pull: n };
+}
+
+/**
+ * Like resolveImage, but makes the image available: the builtin busybox is built offline
+ * when missing (or damaged); any other missing image is pulled.
+ */
+export async function ensureImage(ref: string): Promise<ImageRecord> {
+  const src = imageSource(ref);
+  if ('img' in src) return src.img;
+  return 'build' in src ? buildBuiltin() : pullImage(src.pull);
 }
 
 async function buildBuiltin(): Promise<ImageRecord> {

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
+import { dryRun } from '../../host/plan.js';
 import { shimPath } from '../../runtime/shim.js';
 import { UserError } from '../../cli/errors.js';
 import { parseIp } from './cidr.js';
@@ -186,6 +187,7 @@ export async function syncDns(explain?: (line: string) => void): Promise<void> {
   const { listEndpoints, listNetworkRecords } = await import('./networks.js');
   const text = buildDnsRecords(listEndpoints(), listNetworkRecords(), parseUpstreams(process.env.MINIDOCK_DNS_UPSTREAM, readHostResolv()));
   const n = servedCount(text);
+  if (dryRun.active) return explainDnsSync(n, explain);
   if (n === 0) {
     if (existsSync(recordsFile())) {
       writeFileAtomic(recordsFile(), text);
@@ -204,4 +206,22 @@ export async function syncDns(explain?: (line: string) => void): Promise<void> {
   explain?.(`# start the embedded DNS resolver: it answers at 127.0.0.11:53 inside each container on a user-defined network`);
   explain?.(`${dnsBinary()} ${recordsFile()} ${controlName()} &`);
   await startResolver();
+}
+
+/**
+ * --dry-run: what syncDns would do, said and not done. Whether a resolver runs is asked of the
+ * real one (its control socket in the real state root; "ping" changes nothing).
+ */
+async function explainDnsSync(n: number, explain?: (line: string) => void): Promise<void> {
+  const { realStateRoot } = await import('./dryrun.js');
+  const dir = join(realStateRoot(), 'networks', 'dns');
+  const running = await controlResolver('ping', join(dir, 'ctl.sock'));
+  if (n === 0) {
+    if (running) explain?.('# no container is on a user-defined network any more: stop the embedded DNS resolver (minidock-dns)');
+  } else if (running) {
+    explain?.(`# tell the embedded DNS resolver the new names (it serves ${n} container${n === 1 ? '' : 's'} at 127.0.0.11 inside their netns)`);
+  } else {
+    explain?.(`# start the embedded DNS resolver: it answers at 127.0.0.11:53 inside each container on a user-defined network`);
+    explain?.(`${dnsBinary()} ${join(dir, 'records')} ${join(dir, 'ctl.sock')} &`);
+  }
 }
