@@ -159,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
       .description('Remove one or more containers')
       .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
       .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+      .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
       .argument('<container...>')
       .action(async (refs, opts) => {
         process.exitCode = await (await import('./commands/container.js')).rm(refs, opts);

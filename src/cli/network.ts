@@ -84,6 +84,22 @@ export async function portCommand(ref: string, filter?: string): Promise<number>
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+// --dry-run: the plan (what --explain would print) on stdout; the real code runs under
+// withDryRun, so nothing on the host or in the state root changes.
+const DRY_RUN_NOTE = '(dry run: nothing was changed)\n';
+const plan = (line: string) => process.stdout.write(line + '\n');
+
+/**
+ * Runs fn under withDryRun. With ctr, that container is looked up in the real state root first
+ * and fn gets its full id (the sandbox holds only its records); unknown, fn gets undefined and
+ * reports it as without --dry-run.
+ */
+async function dryRun(fn: (id?: string) => Promise<unknown>, ctr?: string): Promise<void> {
+  const { withDryRun } = await import('../engine/network/dryrun.js');
+  const id = ctr === undefined ? undefined : (await import('../engine/container/record.js')).findContainer(ctr)?.Id;
+  await withDryRun(() => fn(id), { containers: id ? [id] : [] });
+}
 const explainer = (on?: boolean) => (on ? (line: string) => process.stderr.write(line + '\n') : undefined);
 
 /** Runs fn for each ref; Docker's per-item errors on stderr, exit code 1 if any failed. */
@@ -121,9 +137,8 @@ function registerUserNetworkCommands(net: Command): void {
       const spec = { driver: o.driver, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, opt: o.opt, label: o.label };
       if (o.dryRun) {
         // the real code runs with host changes explained, not applied, and state sandboxed
-        const { withDryRun } = await import('../engine/network/dryrun.js');
-        await withDryRun(() => createNetwork(name, spec, (line) => process.stdout.write(line + '\n')));
-        process.stderr.write('(dry run: nothing was changed)\n');
+        await dryRun(() => createNetwork(name, spec, plan));
+        process.stderr.write(DRY_RUN_NOTE);
         return;
       }
       const rec = await createNetwork(name, spec, explainer(o.explain));
@@ -135,15 +150,20 @@ function registerUserNetworkCommands(net: Command): void {
     .description('Remove one or more networks')
     .option('-f, --force', 'Do not error if the network does not exist')
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
     .argument('<network...>')
-    .action(async (refs: string[], o: { force?: boolean; explain?: boolean }) => {
+    .action(async (refs: string[], o: { force?: boolean; explain?: boolean; dryRun?: boolean }) => {
       const { removeNetwork } = await import('../engine/network/usernet.js');
       const { findNetworkSync } = await import('../engine/network/networks.js');
       process.exitCode = await each(refs, async (r) => {
         if (o.force && !findNetworkSync(r)) return;
-        await removeNetwork(r, explainer(o.explain));
-        process.stdout.write(r + '\n');
+        if (o.dryRun) await dryRun(() => removeNetwork(r, plan));
+        else {
+          await removeNetwork(r, explainer(o.explain));
+          process.stdout.write(r + '\n');
+        }
       });
+      if (o.dryRun && process.exitCode === 0) process.stderr.write(DRY_RUN_NOTE);
     });
   net
     .command('prune')
@@ -175,22 +195,28 @@ function registerUserNetworkCommands(net: Command): void {
     .option('--ip <address>', 'IPv4 address (e.g. 172.30.100.104)')
     .option('--alias <alias>', 'Add network-scoped alias for the container', collect, [] as string[])
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
     .argument('<network>')
     .argument('<container>')
-    .action(async (netRef: string, ctr: string, o: { ip?: string; alias: string[]; explain?: boolean }) => {
+    .action(async (netRef: string, ctr: string, o: { ip?: string; alias: string[]; explain?: boolean; dryRun?: boolean }) => {
       const { connectContainer } = await import('../engine/network/usernet.js');
-      await connectContainer(netRef, ctr, { ip: o.ip, aliases: o.alias, explain: explainer(o.explain) });
+      if (!o.dryRun) return connectContainer(netRef, ctr, { ip: o.ip, aliases: o.alias, explain: explainer(o.explain) });
+      await dryRun((id) => connectContainer(netRef, id ?? ctr, { ip: o.ip, aliases: o.alias, explain: plan }), ctr);
+      process.stderr.write(DRY_RUN_NOTE);
     });
   net
     .command('disconnect')
     .description('Disconnect a running container from a network')
     .option('-f, --force', 'Accepted for compatibility')
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
+    .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
     .argument('<network>')
     .argument('<container>')
-    .action(async (netRef: string, ctr: string, o: { explain?: boolean }) => {
+    .action(async (netRef: string, ctr: string, o: { explain?: boolean; dryRun?: boolean }) => {
       const { disconnectContainer } = await import('../engine/network/usernet.js');
-      await disconnectContainer(netRef, ctr, { explain: explainer(o.explain) });
+      if (!o.dryRun) return disconnectContainer(netRef, ctr, { explain: explainer(o.explain) });
+      await dryRun((id) => disconnectContainer(netRef, id ?? ctr, { explain: plan }), ctr);
+      process.stderr.write(DRY_RUN_NOTE);
     });
 }
 

@@ -105,7 +105,16 @@ export function wait(refs: string[]): Promise<number> {
   });
 }
 
-export function rm(refs: string[], o: { force?: boolean; explain?: boolean }): Promise<number> {
+export async function rm(refs: string[], o: { force?: boolean; explain?: boolean; dryRun?: boolean }): Promise<number> {
+  if (o.dryRun) {
+    // the plan on stdout, as run --dry-run; nothing is stopped, unwired or removed
+    const { explainRemoveContainer } = await import('../../engine/container/lifecycle.js');
+    const code = await each(refs, async (ref) => {
+      await explainRemoveContainer(ref, { force: !!o.force, explain: (line) => process.stdout.write(line + '\n') });
+    });
+    if (code === 0) process.stderr.write('(dry run: nothing was changed)\n');
+    return code;
+  }
   const explain = o.explain ? (line: string) => process.stderr.write(line + '\n') : undefined;
   return each(refs, async (ref) => {
     await removeContainer(ref, { force: !!o.force, explain });

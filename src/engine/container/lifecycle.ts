@@ -423,17 +423,39 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
   return rec;
 }
 
-export async function removeContainer(ref: string, opts: { force: boolean; explain?: (line: string) => void }): Promise<ContainerRecord | undefined> {
+/** The container `rm` would remove, or the error it gives (shared by rm and rm --dry-run). */
+function removable(ref: string, force: boolean): { rec: ContainerRecord; st: ReturnType<typeof stateOf> } {
   const rec = findContainer(ref);
   if (!rec) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
   const st = stateOf(rec);
+  if (st.Running && !force) {
+    throw new UserError(
+      `Error response from daemon: cannot remove container "/${rec.Name}": container is running: stop the container before removing or force remove`,
+      1,
+    );
+  }
+  return { rec, st };
+}
+
+/**
+ * `rm --dry-run`: what removeContainer would do, as --explain would print it, changing nothing
+ * (the network teardown runs under withDryRun, so its plan is the real one).
+ */
+export async function explainRemoveContainer(ref: string, opts: { force: boolean; explain: (line: string) => void }): Promise<ContainerRecord> {
+  const { rec, st } = removable(ref, opts.force);
+  const out = opts.explain;
+  if (st.Running) out(`# stop ${rec.Name}: its process ${st.Pid} gets SIGKILL\nkill -KILL ${st.Pid}`);
+  if (rec.Wired) {
+    const { withDryRun } = await import('../network/dryrun.js');
+    await withDryRun(() => teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { explain: out, netnsRemoved: readExit(rec.Id)?.netnsRemoved }), { containers: [rec.Id] });
+  }
+  out(`# remove the container's cgroup (if any) and its state: records, logs, upper layer\nrm -rf ${files.dir(rec.Id)}`);
+  return rec;
+}
+
+export async function removeContainer(ref: string, opts: { force: boolean; explain?: (line: string) => void }): Promise<ContainerRecord | undefined> {
+  const { rec, st } = removable(ref, opts.force);
   if (st.Running) {
-    if (!opts.force) {
-      throw new UserError(
-        `Error response from daemon: cannot remove container "/${rec.Name}": container is running: stop the container before removing or force remove`,
-        1,
-      );
-    }
     try {
       killPid(st.Pid, 'SIGKILL');
     } catch {

@@ -264,11 +264,14 @@ function readHostResolvConf(): string {
  * The container's /etc/resolv.conf is a bind mount of a file in its state directory: rewrite
  * it in place (same inode, so the container sees it) when it gains or loses the embedded DNS.
  */
-async function updateResolvConf(file: string, onUserNet: boolean): Promise<void> {
+async function updateResolvConf(file: string, onUserNet: boolean, explain?: (line: string) => void): Promise<void> {
   if (!existsSync(file)) return;
   const cur = readFileSync(file, 'utf8');
   const embedded = /^nameserver 127\.0\.0\.11$/m.test(cur);
   if (onUserNet === embedded) return;
+  explain?.(onUserNet
+    ? "# the container's /etc/resolv.conf now names the embedded DNS (nameserver 127.0.0.11), rewritten in place"
+    : "# the container's /etc/resolv.conf goes back to the host's nameservers (no user-defined network left), rewritten in place");
   const { embeddedResolvConf } = await import('./dns.js');
   const { containerResolvConf } = await import('./index.js');
   writeFileSync(file, onUserNet ? embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf()));
@@ -357,7 +360,10 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
     }
     return [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
   });
-  if (stopped) return;
+  if (stopped) {
+    o.explain?.(`# ${first.Name} is not running: only its configuration changes, it joins network ${n.Name} when it starts (nothing on the host now)`);
+    return;
+  }
   const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
   await withLock(`c-${first.Id}`, async () => {
     const rec = loadRecord(first.Id);
@@ -399,7 +405,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
       const { syncDns, hasEmbeddedDns } = await import('./dns.js');
       if (hasEmbeddedDns(n)) await syncDns(o.explain);
     });
-    await updateResolvConf(files.resolv(id), [...have.map((x) => x.ep.network), n.Name].some((x) => x !== DEFAULT_NETWORK));
+    await updateResolvConf(files.resolv(id), [...have.map((x) => x.ep.network), n.Name].some((x) => x !== DEFAULT_NETWORK), o.explain);
     rec.NetworkSettings.Networks[n.Name] = settingsOf(e);
     if (!o.restoring) {
       const extra = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
@@ -418,7 +424,10 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
     if (!extra.some((x) => x.Name === n.Name)) throw new UserError(`container ${first.Id} is not connected to network ${n.Name}`, 1);
     return extra.filter((x) => x.Name !== n.Name);
   });
-  if (stopped) return;
+  if (stopped) {
+    o.explain?.(`# ${first.Name} is not running: only its configuration changes, it no longer joins network ${n.Name} when it starts (nothing on the host now)`);
+    return;
+  }
   const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
   await withLock(`c-${first.Id}`, async () => {
     const rec = loadRecord(first.Id);
@@ -450,7 +459,7 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
       const { syncDns, hasEmbeddedDns } = await import('./dns.js');
       if (hasEmbeddedDns(n)) await syncDns(o.explain);
     });
-    await updateResolvConf(files.resolv(id), rest.some((x) => x.ep.network !== DEFAULT_NETWORK));
+    await updateResolvConf(files.resolv(id), rest.some((x) => x.ep.network !== DEFAULT_NETWORK), o.explain);
     if (rec.NetworkSettings) {
       delete rec.NetworkSettings.Networks[n.Name];
       if (ep.ports.length) rec.NetworkSettings.Ports = {};
