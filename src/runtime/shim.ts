@@ -7,17 +7,36 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../state/atomic.js';
 import { UserError } from '../cli/errors.js';
 
-export type ShimValue = string | number | boolean | undefined | null;
+/** A list is a record of TAB-separated fields (bind: SRC, DST, MODE; tmpfs: DST[, OPTIONS]). */
+export type ShimValue = string | number | boolean | undefined | null | readonly string[];
 export type ShimConfig = [key: string, value: ShimValue][];
 
-/** Serialises key=value records separated by NUL bytes; false/empty values are left out. */
+/**
+ * Keys whose values are free text (an environment entry, an argument): any character but NUL,
+ * the record separator, as in execve. Every other value — paths, ids, names, options — is
+ * refused if it holds any control character, so nothing a user or an image wrote can end a
+ * record or a field early and smuggle in a key, a field or a mount option.
+ */
+const TEXT_KEYS = new Set(['env', 'arg', 'exitcmd']);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * Serialises key=value records separated by NUL bytes; false/empty values are left out. The one
+ * place that decides what may reach the shim (docs/shim.md, "Invocation").
+ */
 export function encodeShimConfig(entries: ShimConfig): string {
   const out: string[] = [];
   for (const [key, value] of entries) {
     if (value === undefined || value === null || value === false) continue;
-    const v = value === true ? '1' : String(value);
-    if (v.includes('\0')) throw new UserError(`invalid value for ${key}: contains a NUL byte`);
-    out.push(`${key}=${v}\0`);
+    const fields = typeof value === 'object' ? value : [value === true ? '1' : String(value)];
+    const text = TEXT_KEYS.has(key) && fields.length === 1;
+    for (const f of fields) {
+      if (text ? f.includes('\0') : CONTROL.test(f)) {
+        throw new UserError(`invalid ${key} ${JSON.stringify(f)}: ${text ? 'it contains a NUL byte' : 'control characters (TAB, newline…) are not allowed there'}`);
+      }
+    }
+    out.push(`${key}=${fields.join('\t')}\0`);
   }
   return out.join('');
 }

@@ -1,6 +1,6 @@
 // Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
-import { UserError } from '../errors.js';
+import { UserError, checkReadableFile } from '../errors.js';
 import { columns, parseTemplate, printInspect, timeAgo } from '../template.js';
 import { humanSize } from '../units.js';
 import { listImages, resolveImage, type ImageRecord } from '../../engine/image/store.js';
@@ -201,6 +201,7 @@ export async function prune(o: { all?: boolean; force?: boolean }): Promise<numb
 
 export async function load(o: { input?: string; quiet?: boolean }): Promise<number> {
   if (!o.input && process.stdin.isTTY) throw new UserError('requested load from stdin, but stdin is empty (use -i FILE or redirect a file)');
+  if (o.input) checkReadableFile(o.input);
   const { loadImages } = await import('../../engine/image/archive.js');
   const r = await loadImages(o.input ?? process.stdin);
   if (!o.quiet) for (const l of r.lines) process.stdout.write(l + '\n');
@@ -217,10 +218,7 @@ export async function save(refs: string[], o: { output?: string }): Promise<numb
 export async function importImage(file: string, ref: string | undefined, o: { change?: string[]; message?: string }): Promise<number> {
   const { importRootfs } = await import('../../engine/image/archive.js');
   const src = file === '-' ? process.stdin : file;
-  if (file !== '-') {
-    const { existsSync } = await import('node:fs');
-    if (!existsSync(file)) throw new UserError(`open ${file}: no such file or directory`);
-  }
+  if (file !== '-') checkReadableFile(file);
   const img = await importRootfs(src, {
     ...(ref ? { ref } : {}),
     ...(o.message ? { message: o.message } : {}),

@@ -7,7 +7,7 @@ import { pausePoint } from '../../state/pause.js';
 import { ensureImage, type ImageRecord } from '../../engine/image/store.js';
 import { createContainer, removeContainer, startContainer } from '../../engine/container/lifecycle.js';
 import {
-  mergeEnv, parseEnv, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
+  checkBindSource, mergeEnv, parseEnv, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
 } from '../../engine/container/options.js';
 import { parsePortSpec, publishAllPorts, checkNetworkMode, checkPortsFree } from '../../engine/network/index.js';
 import type { PortBinding } from '../../engine/network/types.js';
@@ -89,6 +89,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   const userEnv = f.env.map((e) => parseEnv(e)).filter((e): e is string => e !== undefined);
   const fileEnv = f.envFile.flatMap(readEnvFile);
   const binds = f.volume.map(parseVolume);
+  for (const b of binds) checkBindSource(b.source);
   const tmpfs = Object.fromEntries(f.tmpfs.map(parseTmpfs));
   const workdir = f.workdir !== undefined ? parseWorkdir(f.workdir) : undefined;
   const hostnameFlag = f.hostname !== undefined ? parseHostname(f.hostname) : undefined;

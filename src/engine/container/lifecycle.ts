@@ -19,7 +19,7 @@ import {
   allRecords, files, findContainer, loadRecord, mustFind, readExit, saveRecord, stateOf,
   type ContainerRecord, type HostConfig,
 } from './record.js';
-import { generateName, mergeEnv, resolveUser, parseUser, validateName, type BindMount } from './options.js';
+import { checkBindSource, generateName, mergeEnv, resolveUser, parseUser, validateName, type BindMount } from './options.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -177,9 +177,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     rmSync(files.pid(id), { force: true });
     rmSync(files.exit(id), { force: true });
     pausePoint('start:locked');
-    for (const b of rec.HostConfig.Binds.map(parseBind)) {
-      if (!existsSync(b.source)) mkdirSync(b.source, { recursive: true }); // Docker creates a missing -v source
-    }
+    for (const b of rec.HostConfig.Binds.map(parseBind)) checkBindSource(b.source); // gone since create: refused, not made
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     const ownNetns = ownsNetns(mode);
     if (ownNetns) await clearStaleNetwork(id);
@@ -261,11 +259,11 @@ function processShimConfig(rec: ContainerRecord, user: ReturnType<typeof resolve
     ...user.groups.map((g): [string, number] => ['group', g]),
     ...rec.Config.Env.map((e): [string, string] => ['env', e]),
     ...[rec.Path, ...rec.Args].map((a): [string, string] => ['arg', a]),
-    ['bind', `${files.hosts(id)}\t/etc/hosts\trw`],
-    ['bind', `${files.hostname(id)}\t/etc/hostname\trw`],
-    ['bind', `${files.resolv(id)}\t/etc/resolv.conf\trw`],
-    ...rec.HostConfig.Binds.map(parseBind).map((b): [string, string] => ['bind', `${b.source}\t${b.target}\t${b.readonly ? 'ro' : 'rw'}`]),
-    ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): [string, string] => ['tmpfs', o ? `${p}\t${o}` : p]),
+    ['bind', [files.hosts(id), '/etc/hosts', 'rw']],
+    ['bind', [files.hostname(id), '/etc/hostname', 'rw']],
+    ['bind', [files.resolv(id), '/etc/resolv.conf', 'rw']],
+    ...rec.HostConfig.Binds.map(parseBind).map((b): [string, string[]] => ['bind', [b.source, b.target, b.readonly ? 'ro' : 'rw']]),
+    ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): [string, string[]] => ['tmpfs', o ? [p, o] : [p]]),
     ['tty', rec.Config.Tty],
     ['stdin', rec.Config.OpenStdin],
     ['detach', detach],

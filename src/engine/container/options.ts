@@ -1,16 +1,17 @@
 // Parsers for `run` options. Pure functions: each takes what the user typed and returns a
 // value or throws a UserError whose one line names the bad value (exit 125, like Docker).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError, fileError } from '../../cli/errors.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Docker sets no bound; minidock keeps names file- and DNS-friendly (as network names). */
+export const CONTAINER_NAME_MAX = 128;
 
 export function validateName(name: string): string {
   const n = name.startsWith('/') ? name.slice(1) : name;
-  if (!NAME_RE.test(n) || n.length > 128) {
-    throw new UserError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  }
+  if (!NAME_RE.test(n)) throw new UserError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (n.length > CONTAINER_NAME_MAX) throw new UserError(`Invalid container name (${name}): at most ${CONTAINER_NAME_MAX} characters`);
   return n;
 }
 
@@ -46,7 +47,7 @@ export function readEnvFile(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    throw fileError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', file, e);
   }
   return parseEnvFileText(text, file);
 }
@@ -59,6 +60,17 @@ export function mergeEnv(...lists: string[][]): string[] {
     map.set(eq < 0 ? e : e.slice(0, eq), e);
   }
   return [...map.values()];
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * Paths given to `-v`, `--tmpfs`, `-w`: no control characters (a TAB or newline would be read
+ * as a field or record separator on the way to the shim; src/runtime/shim.ts refuses them too).
+ */
+function checkPath(path: string, what: string, spec: string): void {
+  if (CONTROL.test(path)) throw new UserError(`invalid ${what}: '${spec}': the path ${JSON.stringify(path)} contains a control character`);
 }
 
 export interface BindMount {
@@ -78,11 +90,24 @@ export function parseVolume(spec: string): BindMount {
     throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, use an absolute host path`);
   }
   if (!target.startsWith('/')) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
+  checkPath(source, 'volume specification', spec);
+  checkPath(target, 'volume specification', spec);
   const modes = mode.split(',');
   for (const m of modes) if (!['ro', 'rw', 'z', 'Z'].includes(m)) throw new UserError(`invalid mode: ${mode}`);
   const t = posix.normalize(target);
   if (t === '/') throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
   return { source: posix.normalize(source), target: t, readonly: modes.includes('ro') };
+}
+
+/**
+ * A bind source must exist. `docker run -v` would create a missing one as an empty directory
+ * (`--mount type=bind` refuses); minidock refuses both ways, with --mount's message, so a typo
+ * never makes a directory on the host — and `run --dry-run` reports the same refusal.
+ */
+export function checkBindSource(source: string): void {
+  if (!existsSync(source)) {
+    throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source} (minidock does not create it, unlike docker run -v)`);
+  }
 }
 
 const TMPFS_FLAGS = new Set(['ro', 'rw', 'noexec', 'exec', 'nosuid', 'suid', 'nodev', 'dev', 'noatime', 'relatime']);
@@ -100,6 +125,7 @@ export function parseTmpfs(spec: string): [string, string] {
   const path = colon < 0 ? spec : spec.slice(0, colon);
   const opts = colon < 0 ? '' : spec.slice(colon + 1);
   if (!path.startsWith('/') || posix.normalize(path) === '/') throw new UserError(`invalid tmpfs mount: '${spec}': path must be absolute and not /`);
+  checkPath(path, 'tmpfs mount', spec);
   for (const o of opts ? opts.split(',') : []) {
     const eq = o.indexOf('=');
     const ok = eq < 0 ? TMPFS_FLAGS.has(o) : TMPFS_VALUES[o.slice(0, eq)]?.test(o.slice(eq + 1));
@@ -169,6 +195,7 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
 /** -w: must be absolute (Docker's rule). */
 export function parseWorkdir(dir: string): string {
   if (!dir.startsWith('/')) throw new UserError(`the working directory '${dir}' is invalid, it needs to be an absolute path`);
+  checkPath(dir, 'working directory', dir);
   return posix.normalize(dir);
 }
 

@@ -26,6 +26,7 @@ import {
   endpointFile,
   ensureDefaultNetworkRecord,
   findNetworkSync,
+  isNetworkName,
   listNetworkRecords,
   newEndpoint,
 } from './networks.js';
@@ -302,8 +303,6 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
 
 // ---------------------------------------------------------------- helpers for the CLI / engine
 
-const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
 /**
  * Validates --network and the options that depend on it, before anything is created
  * (Docker's messages). Throws UserError.
@@ -315,7 +314,7 @@ export function checkNetworkMode(network: string | undefined, o: { hostname?: st
     if (mode === 'container:') throw new UserError(`invalid network mode: ${mode}: missing container name or id`);
     if (o.hostname) throw new UserError('conflicting options: hostname and the network mode');
     if (o.publish && o.publish.length) throw new UserError('conflicting options: port publishing and the container type network mode');
-  } else if (mode !== 'host' && mode !== 'none' && !NETWORK_NAME_RE.test(mode)) {
+  } else if (mode !== 'host' && mode !== 'none' && !isNetworkName(mode)) {
     throw new UserError(`invalid network mode: ${JSON.stringify(mode)}`);
   } else if (mode !== 'host' && mode !== 'none' && mode !== DEFAULT_NETWORK) {
     // a user-defined network: it must exist (by name or id)

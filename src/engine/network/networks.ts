@@ -98,8 +98,18 @@ export function endpointFile(containerId: string): string {
   return join(endpointsDir(), `${containerId}.json`);
 }
 
+/**
+ * Network names: Docker's rule (^[a-zA-Z0-9][a-zA-Z0-9_.-]*$), and at most NETWORK_NAME_MAX
+ * characters — Docker sets no bound, but a name is a file name here (nets/NAME.json, within
+ * NAME_MAX) and shows in `network ls`; 128 is the bound minidock keeps for container names too.
+ */
+export const NETWORK_NAME_MAX = 128;
+export function isNetworkName(name: string): boolean {
+  return name.length <= NETWORK_NAME_MAX && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name);
+}
+
 export function readNetwork(name: string): NetworkRecord | undefined {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) return undefined;
+  if (!isNetworkName(name)) return undefined;
   return readJson<NetworkRecord>(netFile(name));
 }
 

@@ -21,7 +21,9 @@ import {
   ensureDefaultNetworkRecord,
   extraEndpointFile,
   findNetworkSync,
+  isNetworkName,
   listEndpoints,
+  NETWORK_NAME_MAX,
   listNetworkRecords,
   newId,
   readNetwork,
@@ -36,7 +38,6 @@ import type { EndpointSettings } from './types.js';
 import type { HostConfig } from '../container/record.js';
 
 const NETWORK_LOCK = 'network';
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const BRIDGE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const PREDEFINED = new Set([DEFAULT_NETWORK, 'host', 'none']);
@@ -77,7 +78,9 @@ function one(flag: string, v: string[] | undefined): string | undefined {
 
 /** Checks everything `network create` was given; nothing is looked up on the host. Pure. */
 export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
-  if (!NAME_RE.test(name)) throw new UserError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!isNetworkName(name)) {
+    throw new UserError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most ${NETWORK_NAME_MAX} characters`);
+  }
   if (PREDEFINED.has(name)) throw new UserError(`network with name ${name} already exists`);
   const driver = f.driver ?? 'bridge';
   if (driver !== 'bridge') throw new UserError(`plugin "${driver}" not found (minidock has the bridge driver only)`);
