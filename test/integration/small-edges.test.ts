@@ -11,7 +11,7 @@
 // resolvers serving this root.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Minidock, type Result } from '../helpers/cli.js';
@@ -263,6 +263,24 @@ describe('bad input at the edge: one line, exit 125, nothing changed', () => {
       }
     });
   }
+
+  it('start of a container whose -v source has gone since create: refused with the same line, nothing made', () => {
+    const src = join(scratch, 'gone');
+    mkdirSync(src);
+    const id = md.ok(['create', '-v', `${src}:/x`, 'busybox', 'true']);
+    rmSync(src, { recursive: true });
+    try {
+      const before = snapshot(md);
+      const r = md.run(['start', id]);
+      expect(r.code, r.stderr).toBe(1); // `start` reports per container and exits 1, as Docker's
+      expect(r.stderr).toMatch(/^minidock: invalid mount config for type "bind": bind source path does not exist: \S+\/gone \(minidock does not create it, unlike docker run -v\)\n$/);
+      expect(snapshot(md)).toEqual(before);
+      expect(existsSync(src)).toBe(false);
+    } finally {
+      md.run(['rm', '-f', id]);
+      rmSync(src, { recursive: true, force: true });
+    }
+  });
 
   it('the launcher itself (bin/minidock run … --env-file /missing): minidock reads the flag, not Node', () => {
     const before = snapshot(md);

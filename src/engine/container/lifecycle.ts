@@ -169,6 +169,8 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
   const id = rec.Id;
   const user = resolveUser(rec.Config.User ? parseUser(rec.Config.User) : undefined, readRootfsFile(rec, 'etc/passwd'), readRootfsFile(rec, 'etc/group'));
   let shim: ShimStart | undefined;
+  // A bind source gone since create: refused (not made), before anything, the lock included.
+  for (const b of rec.HostConfig.Binds.map(parseBind)) checkBindSource(b.source);
 
   await withLock(`c-${id}`, async () => {
     const st = stateOf(rec);
@@ -177,7 +179,6 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     rmSync(files.pid(id), { force: true });
     rmSync(files.exit(id), { force: true });
     pausePoint('start:locked');
-    for (const b of rec.HostConfig.Binds.map(parseBind)) checkBindSource(b.source); // gone since create: refused, not made
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     const ownNetns = ownsNetns(mode);
     if (ownNetns) await clearStaleNetwork(id);
