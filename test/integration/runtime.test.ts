@@ -1,6 +1,6 @@
 // The core runtime, for real: containers started as root with the builtin busybox image.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -94,6 +94,7 @@ describe('run', () => {
 
   it('bind-mounts volumes (rw and ro) and mounts tmpfs', () => {
     const dir = join(scratch, 'vol');
+    mkdirSync(dir); // minidock refuses a missing -v source (Docker would create it)
     const out = md.run(['run', '--rm', '-v', `${dir}:/data`, '-v', `${dir}:/ro:ro`, '--tmpfs', '/scratch', '--tmpfs', '/small:size=1m,noexec', 'busybox', 'sh', '-c',
       'echo written > /data/f; cat /ro/f; echo y > /ro/g 2>/dev/null || echo ro-refused; mount | grep " /scratch " | cut -d" " -f1,5; mount | grep " /small "']);
     expect(out.code).toBe(0);
