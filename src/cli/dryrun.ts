@@ -12,7 +12,7 @@ export async function dryRunContainer(o: CreateOptions, start: boolean, imagePla
   const { generateName, validateName } = await import('../engine/container/options.js');
   const argv = [...(o.entrypoint ?? []), ...(o.cmd ?? [])];
   // An image still to be pulled: its own command is known only once it is here.
-  if (argv.length === 0 && imagePlan && o.imageId.startsWith('<')) argv.push(`<the command of ${o.image}>`);
+  if (argv.length === 0 && imagePlan) argv.push(`<the command of ${o.image}>`);
   if (argv.length === 0) throw new UserError('No command specified');
   const recs = allRecords();
   let name: string;

@@ -100,6 +100,7 @@ async function dryRun(fn: (id?: string) => Promise<unknown>, ctr?: string): Prom
   const id = ctr === undefined ? undefined : (await import('../engine/container/record.js')).findContainer(ctr)?.Id;
   await withDryRun(() => fn(id), { containers: id ? [id] : [] });
 }
+
 const explainer = (on?: boolean) => (on ? (line: string) => process.stderr.write(line + '\n') : undefined);
 
 /** Runs fn for each ref; Docker's per-item errors on stderr, exit code 1 if any failed. */

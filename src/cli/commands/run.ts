@@ -59,13 +59,14 @@ function parseLabels(specs: string[]): Record<string, string> {
   return out;
 }
 
+/** What a run takes from its image. */
+type RunImage = { id: string; config: { config?: ImageRecord['config']['config'] }; layerDirs: string[] };
+
 /**
  * --dry-run: the local image, or — when a real run would first build or pull it — a stand-in
  * with what is known without doing so (the builtin's recipe config; nothing for a registry
- * image) and the plan line that says so.
+ * image: its `-u` user is then not checked either) and the plan line that says so.
  */
-type RunImage = { id: string; config: { config?: ImageRecord['config']['config'] }; layerDirs: string[] };
-
 async function dryRunImage(ref: string): Promise<{ img: RunImage; imagePlan?: string }> {
   const { imageSource } = await import('../../engine/image/store.js');
   const src = imageSource(ref);
