@@ -9,8 +9,8 @@ import { shimPath, writeShimConfig } from '../../runtime/shim.js';
 import { existingCgroupDirs } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
 import { files, mustFind, stateOf } from './record.js';
-import { mergeEnv, parseUser, resolveUser } from './options.js';
-import { readFileSync } from 'node:fs';
+import { mergeEnv, parseUser, resolveUserIn } from './options.js';
+import { readInProcRoot } from './rootfile.js';
 
 export interface ExecOptions {
   cmd: string[];
@@ -22,20 +22,13 @@ export interface ExecOptions {
   detach: boolean;
 }
 
-function readRootFile(pid: number, path: string): string {
-  try {
-    return readFileSync(`/proc/${pid}/root/${path}`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 export async function execInContainer(ref: string, o: ExecOptions): Promise<number> {
   const rec = mustFind(ref);
   const st = stateOf(rec);
   if (!st.Running) throw new UserError(`Error response from daemon: container ${rec.Id} is not running`, 1);
   const userSpec = o.user ?? rec.Config.User;
-  const user = resolveUser(userSpec ? parseUser(userSpec) : undefined, readRootFile(st.Pid, 'etc/passwd'), readRootFile(st.Pid, 'etc/group'));
+  // The container's own files, resolved inside its root (never through its symlinks on the host).
+  const user = resolveUserIn(userSpec ? parseUser(userSpec) : undefined, (p) => readInProcRoot(st.Pid, p), 126);
   const cfgFile = join(files.dir(rec.Id), `exec-${randomHex(6)}.config`);
   writeShimConfig(cfgFile, [
     ['pid', st.Pid],

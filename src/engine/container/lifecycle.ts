@@ -3,8 +3,7 @@
 // The CLI never holds a lock across a container's life: locks cover the short steps that
 // read-modify-write shared state (names, the record, network allocations).
 import { randomHex } from '../../state/random.js';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
@@ -19,7 +18,8 @@ import {
   allRecords, files, findContainer, loadRecord, mustFind, readExit, saveRecord, stateOf,
   type ContainerRecord, type HostConfig,
 } from './record.js';
-import { checkBindSource, generateName, mergeEnv, resolveUser, parseUser, validateName, type BindMount } from './options.js';
+import { checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { readInLayers } from './rootfile.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -126,16 +126,9 @@ function containerRef(nameOrId: string): ContainerRef | undefined {
   return { id: r.Id, name: r.Name, running: st.Running, netnsPath: r.NetworkSettings?.SandboxKey ?? '' };
 }
 
-/** Reads a file of the container's root from the host side: its upper dir, then layers top-down. */
-function readRootfsFile(rec: ContainerRecord, path: string): string {
-  for (const dir of [files.upper(rec.Id), ...[...rec.LayerDirs].reverse()]) {
-    try {
-      return readFileSync(join(dir, path), 'utf8');
-    } catch {
-      /* not in this layer */
-    }
-  }
-  return '';
+/** A file of the container's root before it is mounted: its upper dir, then layers top-down, resolved inside them. */
+function readRootfsFile(rec: ContainerRecord, path: string): string | undefined {
+  return readInLayers([files.upper(rec.Id), ...[...rec.LayerDirs].reverse()], path);
 }
 
 const HOSTS_HEADER = `127.0.0.1\tlocalhost
@@ -167,7 +160,7 @@ export interface StartOptions {
  */
 export async function startContainer(rec: ContainerRecord, opts: StartOptions): Promise<number> {
   const id = rec.Id;
-  const user = resolveUser(rec.Config.User ? parseUser(rec.Config.User) : undefined, readRootfsFile(rec, 'etc/passwd'), readRootfsFile(rec, 'etc/group'));
+  const user = resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, (p) => readRootfsFile(rec, p));
   let shim: ShimStart | undefined;
   // A bind source gone since create: refused (not made), before anything, the lock included.
   for (const b of rec.HostConfig.Binds.map(parseBind)) checkBindSource(b.source);
@@ -245,7 +238,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */
-function processShimConfig(rec: ContainerRecord, user: ReturnType<typeof resolveUser>, cgroups: string[], detach: boolean): ShimConfig {
+function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean): ShimConfig {
   const id = rec.Id;
   return [
     ['id', id],

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError, fileError } from '../../cli/errors.js';
+import { RootFileError } from './rootfile.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** Docker sets no bound; minidock keeps names file- and DNS-friendly (as network names). */
@@ -190,6 +191,22 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
     ? gr.filter((f) => (f[3] ?? '').split(',').includes(userName!)).map((f) => Number(f[2])).filter((g) => g !== gid)
     : [];
   return { uid, gid, groups };
+}
+
+/**
+ * Resolves a user spec against the container's own /etc/passwd and /etc/group, which `read`
+ * reads inside its root (rootfile.ts; undefined: absent). Not found or unreadable: UserError
+ * with `exitCode` (125 for run/start; exec's is 126, as Docker's).
+ */
+export function resolveUserIn(spec: UserSpec | undefined, read: (path: string) => string | undefined, exitCode = 125): ResolvedUser {
+  if (!spec) return { uid: 0, gid: 0, groups: [] }; // the files are not even opened
+  try {
+    return resolveUser(spec, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
+  } catch (e) {
+    if (e instanceof RootFileError) throw new UserError(`unable to find user ${spec.user}: ${e.message}`, exitCode);
+    if (e instanceof UserError && e.exitCode !== exitCode) throw new UserError(e.message, exitCode);
+    throw e;
+  }
 }
 
 /** -w: must be absolute (Docker's rule). */
