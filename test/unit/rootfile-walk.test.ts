@@ -1,8 +1,13 @@
 // The in-root path walk of src/engine/container/rootfile.ts, on an in-memory tree: `..` clamped
 // at the root, symlinks resolved inside it, the bounds on links and lookups, ENOTDIR/ENOENT as
-// "absent", and every directory handle the tree hands out closed exactly once.
-import { describe, expect, it } from 'vitest';
-import { MAX_LINK_HOPS, RootFileError, components, resolveIn, type Entry, type Tree } from '../../src/engine/container/rootfile.js';
+// "absent", and every directory handle the tree hands out closed exactly once. Then the overlay
+// merge of layer directories (plain temp dirs; opacity given by a stand-in for the xattr check;
+// whiteouts and real xattrs: test/integration/sec-container-files.test.ts).
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_LINK_HOPS, RootFileError, components, layerFiles, readInLayers, resolveIn, type Entry, type Tree } from '../../src/engine/container/rootfile.js';
 
 type N = { dir: Record<string, N> } | { link: string } | { file: string } | { fifo: true };
 interface H {
@@ -149,5 +154,48 @@ describe('rootfile walk', () => {
     // ".." costs no lookup (it only goes back), so it cannot be used to spend the budget.
     const t2 = tree();
     expect(resolve(t2, `${'/..'.repeat(500)}/etc/passwd`, { hops: 40, steps: 4 })).toBe('/etc/passwd');
+  });
+});
+
+describe('layer merge', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'mdtest-layers-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const layer = (name: string, files: Record<string, string | null>) => {
+    const root = join(tmp, name);
+    for (const [p, data] of Object.entries(files)) {
+      mkdirSync(join(root, data === null ? p : join(p, '..')), { recursive: true });
+      if (data !== null) writeFileSync(join(root, p), data);
+    }
+    return root;
+  };
+  const low = layer('low', { 'etc/passwd': 'low\n', 'etc/group': 'g\n' });
+  const mid = layer('mid', { etc: null, 'etc/motd': 'm\n' });
+
+  it('a directory in an upper layer merges with the lower one, unless it is opaque (checked once per directory)', () => {
+    let checks = 0;
+    const merged = layerFiles([mid, low], (fds) => (checks++, fds.map(() => false)));
+    expect([merged.read('/etc/passwd'), merged.read('/etc/group'), merged.read('/etc/motd')]).toEqual(['low\n', 'g\n', 'm\n']);
+    merged.close();
+    expect(checks).toBe(1);
+    const opaque = layerFiles([mid, low], (fds) => fds.map(() => true));
+    expect([opaque.read('/etc/passwd'), opaque.read('/etc/motd')]).toEqual([undefined, 'm\n']);
+    opaque.close();
+  });
+
+  it('the top-most entry wins; a non-directory under a directory ends the merge', () => {
+    const top = layer('top', { 'etc/passwd': 'top\n' });
+    const blocker = join(layer('blocker', { 'x/etc': 'a file\n' }), 'x');
+    const plain = (fds: number[]) => fds.map(() => false);
+    expect(readInLayers([top, mid, low], '/etc/passwd', undefined, plain)).toBe('top\n');
+    // /etc is a file in the middle layer: the bottom layer's /etc is not reached.
+    expect(readInLayers([mid, blocker, low], '/etc/passwd', undefined, plain)).toBeUndefined();
+    expect(readInLayers([blocker, low], '/etc/passwd', undefined, plain)).toBeUndefined();
+    expect(readInLayers([blocker, low], '/etc', undefined, plain)).toBe('a file\n');
+  });
+
+  it('opens nothing until a file is read', () => {
+    const f = layerFiles([join(tmp, 'does-not-exist')]);
+    f.close();
+    expect(() => layerFiles([join(tmp, 'does-not-exist')]).read('/etc/passwd')).toThrow(RootFileError);
   });
 });

@@ -19,7 +19,7 @@ import {
   type ContainerRecord, type HostConfig,
 } from './record.js';
 import { checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
-import { readInLayers } from './rootfile.js';
+import { layerFiles } from './rootfile.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -126,9 +126,14 @@ function containerRef(nameOrId: string): ContainerRef | undefined {
   return { id: r.Id, name: r.Name, running: st.Running, netnsPath: r.NetworkSettings?.SandboxKey ?? '' };
 }
 
-/** A file of the container's root before it is mounted: its upper dir, then layers top-down, resolved inside them. */
-function readRootfsFile(rec: ContainerRecord, path: string): string | undefined {
-  return readInLayers([files.upper(rec.Id), ...[...rec.LayerDirs].reverse()], path);
+/** -u against the container's root before it is mounted: its upper dir, then layers top-down, resolved inside them. */
+function containerUser(rec: ContainerRecord): ResolvedUser {
+  const root = layerFiles([files.upper(rec.Id), ...[...rec.LayerDirs].reverse()]);
+  try {
+    return resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, root.read);
+  } finally {
+    root.close();
+  }
 }
 
 const HOSTS_HEADER = `127.0.0.1\tlocalhost
@@ -160,7 +165,7 @@ export interface StartOptions {
  */
 export async function startContainer(rec: ContainerRecord, opts: StartOptions): Promise<number> {
   const id = rec.Id;
-  const user = resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, (p) => readRootfsFile(rec, p));
+  const user = containerUser(rec);
   let shim: ShimStart | undefined;
   // A bind source gone since create: refused (not made), before anything, the lock included.
   for (const b of rec.HostConfig.Binds.map(parseBind)) checkBindSource(b.source);

@@ -169,29 +169,34 @@ export type OpaqueCheck = (dirFds: number[]) => boolean[];
 
 /** The layers of a container not running: a merged directory is its layers' fds, top-most first. */
 class LayerTree implements Tree<number[], Node> {
-  private readonly roots: number[] = [];
+  private roots: number[] | undefined;
+  /** Opaque flags by directory (dev:ino), so /etc/passwd and /etc/group cost one check of /etc. */
+  private readonly opaqueSeen = new Map<string, boolean>();
   constructor(
-    dirs: string[],
+    private readonly dirs: string[],
     private readonly opaque: OpaqueCheck,
-  ) {
-    try {
-      for (const d of dirs) this.roots.push(openDir(d));
-    } catch (e) {
-      this.dispose();
-      throw e;
-    }
-  }
+  ) {}
   root(): number[] {
+    if (!this.roots) {
+      const fds: number[] = [];
+      try {
+        for (const d of this.dirs) fds.push(openDir(d));
+      } catch (e) {
+        for (const fd of fds) closeSync(fd);
+        throw e;
+      }
+      this.roots = fds;
+    }
     return this.roots;
   }
   lookup(dir: number[], name: string): Entry<number[], Node> {
-    const merged: number[] = [];
+    const merged: Node[] = [];
     try {
       for (const fd of dir) {
         const n = openAt(fd, name);
         if (!n) continue; // not in this layer: lower ones may have it
         if (merged.length > 0) {
-          if (n.st.isDirectory()) merged.push(n.fd);
+          if (n.st.isDirectory()) merged.push(n);
           else {
             closeSync(n.fd);
             break; // a non-directory under a directory ends the merge
@@ -203,7 +208,7 @@ class LayerTree implements Tree<number[], Node> {
           return { kind: 'absent' }; // whiteout
         }
         if (n.st.isDirectory()) {
-          merged.push(n.fd);
+          merged.push(n);
           continue;
         }
         if (n.st.isSymbolicLink()) {
@@ -212,16 +217,24 @@ class LayerTree implements Tree<number[], Node> {
         }
         return { kind: 'other', node: n };
       }
-      if (merged.length === 0) return { kind: 'absent' };
       if (merged.length > 1) {
-        const flags = this.opaque(merged.slice(0, -1));
-        const cut = flags.indexOf(true);
-        if (cut >= 0) for (const fd of merged.splice(cut + 1)) closeSync(fd);
+        const cut = this.opaqueFlags(merged.slice(0, -1)).indexOf(true);
+        if (cut >= 0) for (const n of merged.splice(cut + 1)) closeSync(n.fd);
       }
-      return { kind: 'dir', dir: merged.splice(0) };
+      if (merged.length === 0) return { kind: 'absent' };
+      return { kind: 'dir', dir: merged.splice(0).map((n) => n.fd) };
     } finally {
-      for (const fd of merged) closeSync(fd); // only on an error: a found dir was handed out
+      for (const n of merged) closeSync(n.fd); // only on an error: a found dir was handed out
     }
+  }
+  private opaqueFlags(dirs: Node[]): boolean[] {
+    const key = (n: Node) => `${n.st.dev}:${n.st.ino}`;
+    const unknown = dirs.filter((n) => !this.opaqueSeen.has(key(n)));
+    if (unknown.length > 0) {
+      const flags = this.opaque(unknown.map((n) => n.fd));
+      unknown.forEach((n, i) => this.opaqueSeen.set(key(n), flags[i]!));
+    }
+    return dirs.map((n) => this.opaqueSeen.get(key(n))!);
   }
   close(dir: number[]): void {
     if (dir !== this.roots) for (const fd of dir) closeSync(fd);
@@ -230,7 +243,8 @@ class LayerTree implements Tree<number[], Node> {
     closeSync(node.fd);
   }
   dispose(): void {
-    for (const fd of this.roots.splice(0)) closeSync(fd);
+    for (const fd of this.roots ?? []) closeSync(fd);
+    this.roots = undefined;
   }
 }
 
@@ -309,16 +323,26 @@ export function readInProcRoot(pid: number, path: string, max = MAX_FILE_BYTES):
   }
 }
 
-/**
- * A file of the overlay that `dirs` (top-most first: the upper dir, then the layers top-down)
- * would make, resolved inside it with overlayfs's lookup rules. Same results as readInProcRoot.
- */
-export function readInLayers(dirs: string[], path: string, max = MAX_FILE_BYTES, opaque: OpaqueCheck = opaqueByXattr): string | undefined {
+/** The files of the overlay that `dirs` would make (top-most first: the upper dir, then the layers top-down). */
+export interface LayerFiles {
+  /** A file resolved inside the overlay with overlayfs's lookup rules; same results as readInProcRoot. */
+  read(path: string, max?: number): string | undefined;
+  /** Closes the layers' descriptors (opened on the first read). */
+  close(): void;
+}
+
+export function layerFiles(dirs: string[], opaque: OpaqueCheck = opaqueByXattr): LayerFiles {
   const tree = new LayerTree(dirs, opaque);
+  return { read: (path, max = MAX_FILE_BYTES) => readResolved(tree, path, max), close: () => tree.dispose() };
+}
+
+/** One file of the overlay that `dirs` would make (see layerFiles). */
+export function readInLayers(dirs: string[], path: string, max = MAX_FILE_BYTES, opaque: OpaqueCheck = opaqueByXattr): string | undefined {
+  const files = layerFiles(dirs, opaque);
   try {
-    return readResolved(tree, path, max);
+    return files.read(path, max);
   } finally {
-    tree.dispose();
+    files.close();
   }
 }
 
