@@ -8,8 +8,8 @@ import { UserError } from '../../cli/errors.js';
 import { shimPath, writeShimConfig } from '../../runtime/shim.js';
 import { existingCgroupDirs } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
-import { files, mustFind, stateOf } from './record.js';
-import { mergeEnv, parseUser, resolveUserIn } from './options.js';
+import { files, livePid, mustFind, stateOf } from './record.js';
+import { mergeEnv, parseUser, resolveUserIn, type ResolvedUser } from './options.js';
 import { readInProcRoot } from './rootfile.js';
 
 export interface ExecOptions {
@@ -25,10 +25,23 @@ export interface ExecOptions {
 export async function execInContainer(ref: string, o: ExecOptions): Promise<number> {
   const rec = mustFind(ref);
   const st = stateOf(rec);
-  if (!st.Running) throw new UserError(`Error response from daemon: container ${rec.Id} is not running`, 1);
+  const notRunning = () => new UserError(`Error response from daemon: container ${rec.Id} is not running`, 1);
+  if (!st.Running) throw notRunning();
   const userSpec = o.user ?? rec.Config.User;
-  // The container's own files, resolved inside its root (never through its symlinks on the host).
-  const user = resolveUserIn(userSpec ? parseUser(userSpec) : undefined, (p) => readInProcRoot(st.Pid, p), 126);
+  const spec = userSpec ? parseUser(userSpec) : undefined;
+  // The container's own files, resolved inside its root (never through its symlinks on the
+  // host), read through /proc/PID/root of its PID 1 — which must be that very process before
+  // and after the read, so a PID reused meanwhile cannot lend its root.
+  const pid = spec ? livePid(rec.Id) : st.Pid;
+  if (!pid) throw notRunning();
+  const samePid = () => !spec || livePid(rec.Id) === pid;
+  let user: ResolvedUser;
+  try {
+    user = resolveUserIn(spec, (p) => readInProcRoot(pid, p), 126);
+  } catch (e) {
+    throw samePid() ? e : notRunning(); // the read failed because the container ended
+  }
+  if (!samePid()) throw notRunning();
   const cfgFile = join(files.dir(rec.Id), `exec-${randomHex(6)}.config`);
   writeShimConfig(cfgFile, [
     ['pid', st.Pid],
