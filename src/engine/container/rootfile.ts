@@ -280,7 +280,7 @@ function readBounded(fd: number, path: string, max: number): string {
     if (n === 0) break;
     chunks.push(buf.subarray(0, n));
     total += n;
-    if (total > max) throw new RootFileError(`${path} is larger than ${max >> 20} MiB`);
+    if (total > max) throw new RootFileError(`${path} is larger than ${max % (1 << 20) ? `${max} bytes` : `${max >> 20} MiB`}`);
   }
   return Buffer.concat(chunks, total).toString('utf8');
 }
