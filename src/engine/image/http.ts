@@ -132,9 +132,10 @@ function wrap(res: IncomingMessage): HttpResponse {
       return collect(max, () => undefined);
     },
     async cancel() {
+      // Complete (all of it parsed, maybe unread) or small: read it out, so the response ends
+      // and its connection goes back to the agent. Anything else: close the connection.
       const len = length();
-      if (res.complete) return;
-      if (len !== undefined && len <= DRAIN_MAX) res.resume();
+      if (res.complete || (len !== undefined && len <= DRAIN_MAX)) res.resume();
       else res.destroy();
     },
   };
