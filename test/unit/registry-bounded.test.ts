@@ -216,7 +216,7 @@ describe('the transport is bounded', () => {
       res.end();
     });
     const c = new RegistryClient(reg.host, { credentials: { username: 'u', password: 'p', source: 'flag' } });
-    expect((await c.getBlobBytes('x', `sha256:${createHash('sha256').update('blob!').digest('hex')}`, 5)).toString()).toBe('blob!');
+    expect((await c.getBlobBytes('x', `sha256:${createHash('sha256').update('blob!').digest('hex')}`, 100, 5)).toString()).toBe('blob!');
     expect(seen).toEqual([undefined]);
   });
 });

@@ -209,7 +209,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
     if (manifest.config.size > MAX_CONFIG) {
       throw new RegistryError(`manifest of ${ref.display}: its config ${cfgDigest} is ${manifest.config.size} bytes, more than the ${MAX_CONFIG} allowed; refused`);
     }
-    const configBytes = hasBlob(cfgDigest) ? readBlob(cfgDigest) : await client.getBlobBytes(ref.repository, cfgDigest, manifest.config.size);
+    const configBytes = hasBlob(cfgDigest) ? readBlob(cfgDigest) : await client.getBlobBytes(ref.repository, cfgDigest, MAX_CONFIG, manifest.config.size);
     const config = parseJson<OciImageConfig>(configBytes, `image config ${cfgDigest}`);
     trace('pull: config');
     const diffIds = config?.rootfs?.diff_ids;

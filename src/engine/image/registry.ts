@@ -438,16 +438,24 @@ export class RegistryClient {
     return { body: res.body, size: len };
   }
 
-  /** A small blob (an image config) of `size` bytes (its descriptor's), read whole and verified. */
-  async getBlobBytes(repository: string, digest: string, size: number): Promise<Buffer> {
+  /**
+   * A small blob (an image config), read whole and verified: at most `max` bytes, and exactly
+   * `size` when its descriptor's size is known.
+   */
+  async getBlobBytes(repository: string, digest: string, max: number, size?: number): Promise<Buffer> {
     const { body } = await this.openBlob(repository, digest, size);
+    const limit = size !== undefined ? Math.min(size, max) : max;
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of body) {
       n += (c as Buffer).length;
-      if (n > size) {
+      if (n > limit) {
         body.destroy();
-        throw new RegistryError(`blob ${digest} of ${this.registry}/${repository}: the registry sent more than the ${size} bytes the manifest declares; refused`);
+        throw new RegistryError(
+          size !== undefined && size <= max
+            ? `blob ${digest} of ${this.registry}/${repository}: the registry sent more than the ${size} bytes the manifest declares; refused`
+            : `blob ${digest} of ${this.registry}/${repository} is larger than ${max} bytes; refused`,
+        );
       }
       chunks.push(c as Buffer);
     }
