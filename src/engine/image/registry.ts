@@ -14,7 +14,7 @@
 // Transport: HTTPS, except for loopback registries (localhost, 127.0.0.0/8, ::1) and those
 // named insecure, which are tried over HTTPS first and fall back to plain HTTP when the
 // server does not speak TLS (as Docker does). docker.io is served by registry-1.docker.io.
-// A redirect or a token realm may lead to plain HTTP only for such a registry (allowedTarget).
+// A redirect or a token realm may lead to plain HTTP only for such a registry (refuseTarget).
 //
 // Bounded (./http.ts has the connect and idle timeouts): every body read whole has a cap —
 // manifests 4 MiB (Docker's and containerd's limit), token answers 1 MiB, error texts 16 KiB
