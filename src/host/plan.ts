@@ -8,7 +8,7 @@
 // everything the plan already did — so a failure half-way leaves the host as it was. Because the
 // explain text is rendered from the same objects that are applied, the two cannot drift apart.
 import { writeFileSync } from 'node:fs';
-import { run, start, CommandError, type Started } from './exec.js';
+import { run, start, CommandError, CommandTimeout, type Started } from './exec.js';
 import { pauseArmed, pausePoint } from '../state/pause.js';
 
 export type Table = 'raw' | 'mangle' | 'nat' | 'filter';
@@ -258,8 +258,20 @@ export async function coolIpBatch(): Promise<void> {
   await w?.finish('', { allowFail: true });
 }
 
-/** Runs a batch; returns how many of its ops were applied and the error if it stopped early. */
+/**
+ * Runs a batch; returns how many of its ops were applied and the error if it stopped early. A
+ * batch whose command ran out of time (CommandTimeout) counts as applying none of its ops.
+ */
 async function runBatch(b: Batch): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
+  try {
+    return await runBatchOnce(b);
+  } catch (e) {
+    if (e instanceof CommandTimeout) return { applied: 0, error: e };
+    throw e;
+  }
+}
+
+async function runBatchOnce(b: Batch): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
   const first = b.ops[0];
   if (b.key === 'shim') return { applied: b.ops.length }; // the shim's, see IpOp
   if (first.kind === 'ip') {
@@ -331,6 +343,9 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
     applied.push(...done);
     if (r.error === undefined) continue;
     const failed = b.ops[r.failedAt ?? r.applied];
+    const timedOut = r.error instanceof CommandTimeout;
+    // A tool that hangs would hang again for every op tried one at a time: stop here.
+    if (opts.tolerant && timedOut) throw new PlanError(`${failed ? commandOf(failed) : 'host change'} failed: ${(r.error as Error).message}`, failed, r.error);
     if (opts.tolerant) {
       // Go on with the rest of this batch one op at a time, skipping what fails (already gone).
       // For ip, ops before the failing line were applied; for iptables-restore, nothing of the
@@ -345,9 +360,15 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
       }
       continue;
     }
-    await undoOps(applied, { explain: opts.explain });
+    let undoFailed = '';
+    try {
+      await undoOps(applied, { explain: opts.explain });
+    } catch (e) {
+      if (!(e instanceof PlanError)) throw e;
+      undoFailed = `; rolling back failed too: ${e.message}`;
+    }
     const msg = r.error instanceof Error ? r.error.message : String(r.error);
-    throw new PlanError(`${failed ? commandOf(failed) : 'host change'} failed: ${msg.trim()}`, failed, r.error);
+    throw new PlanError(`${failed ? commandOf(failed) : 'host change'} failed: ${msg.trim()}${undoFailed}`, failed, r.error);
   }
   return applied;
 }

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../state/atomic.js';
 import { UserError } from '../cli/errors.js';
+import { childEnv } from '../host/env.js';
 
 /** A list is a record of TAB-separated fields (bind: SRC, DST, MODE; tmpfs: DST[, OPTIONS]). */
 export type ShimValue = string | number | boolean | undefined | null | readonly string[];
@@ -84,7 +85,8 @@ export class ShimStart {
   constructor(configFile: string, opts: { detach: boolean; waitgo: boolean }) {
     const fd3 = opts.detach || opts.waitgo ? 'pipe' : 'ignore';
     const io = opts.detach ? 'ignore' : 'inherit';
-    this.child = spawn(shimPath(), ['run', configFile], { detached: opts.detach, stdio: [io, io, io, fd3] });
+    // No credentials for the shim, nor for the internal-cleanup it runs when the container ends.
+    this.child = spawn(shimPath(), ['run', configFile], { detached: opts.detach, stdio: [io, io, io, fd3], env: childEnv() });
     const failed = (msg: string, code = 125) => new UserError(msg, code);
     this.exited = new Promise((resolve) => {
       this.child.on('error', (e) => {

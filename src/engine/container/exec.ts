@@ -5,6 +5,7 @@ import { randomHex } from '../../state/random.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
+import { childEnv } from '../../host/env.js';
 import { shimPath, writeShimConfig } from '../../runtime/shim.js';
 import { existingCgroupDirs } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
@@ -61,8 +62,8 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   try {
     return await new Promise<number>((resolve, reject) => {
       const child = o.detach
-        ? spawn(shimPath(), ['exec', cfgFile], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] })
-        : spawn(shimPath(), ['exec', cfgFile], { stdio: 'inherit' });
+        ? spawn(shimPath(), ['exec', cfgFile], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: childEnv() })
+        : spawn(shimPath(), ['exec', cfgFile], { stdio: 'inherit', env: childEnv() });
       const ignore = () => undefined;
       const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
       if (!o.detach) for (const s of sigs) process.on(s, ignore);

@@ -6,7 +6,8 @@
 //   <root>/config.json  {"insecure-registries": ["host:port", …]} (daemon.json's key)
 //
 // Environment: MINIDOCK_REGISTRY_USER / MINIDOCK_REGISTRY_PASSWORD are credentials for any
-// registry that has none in auth.json; MINIDOCK_INSECURE_REGISTRIES is a comma list.
+// registry that has none in auth.json (no child process inherits them: CREDENTIAL_ENV in
+// src/host/env.ts); MINIDOCK_INSECURE_REGISTRIES is a comma list.
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeFileAtomic } from '../../state/atomic.js';

@@ -14,6 +14,7 @@
 import type { Readable } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
+import { HttpTimeout } from './http.js';
 import { LayerError } from './layer.js';
 import { choosePlatform, formatPlatform, hostPlatform, parsePlatform, type OciPlatform } from './platform.js';
 import { PullProgress, type Output } from './progress.js';
@@ -45,7 +46,8 @@ import {
 
 /** Docker's default max-concurrent-downloads. */
 export const PULL_CONCURRENCY = 3;
-const MAX_CONFIG = 32 << 20;
+/** Image configs are read whole: larger ones are refused (their descriptor says the size first). */
+export const MAX_CONFIG = 32 << 20;
 
 const LAYER_TYPES = new Set<string>([
   MEDIA.dockerLayerGzip,
@@ -204,7 +206,10 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
 
     // The config: the image id is its digest.
     const cfgDigest = manifest.config.digest;
-    const configBytes = hasBlob(cfgDigest) ? readBlob(cfgDigest) : await client.getBlobBytes(ref.repository, cfgDigest, MAX_CONFIG);
+    if (manifest.config.size > MAX_CONFIG) {
+      throw new RegistryError(`manifest of ${ref.display}: its config ${cfgDigest} is ${manifest.config.size} bytes, more than the ${MAX_CONFIG} allowed; refused`);
+    }
+    const configBytes = hasBlob(cfgDigest) ? readBlob(cfgDigest) : await client.getBlobBytes(ref.repository, cfgDigest, MAX_CONFIG, manifest.config.size);
     const config = parseJson<OciImageConfig>(configBytes, `image config ${cfgDigest}`);
     trace('pull: config');
     const diffIds = config?.rootfs?.diff_ids;
@@ -216,14 +221,17 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
       throw new RegistryError(`image ${ref.display} is for ${formatPlatform(config)}, not ${formatPlatform(want)}`);
     }
 
-    const repoDigest = `${ref.name}@${top.digest}`;
+    // The digest pulled by: the reference's own when it pins one (sha512 too), else the top
+    // manifest's sha256 (an index's when the image came through one).
+    const pulledBy = ref.digest ?? top.digest;
+    const repoDigest = `${ref.name}@${pulledBy}`;
     const tags = ref.tag !== undefined && ref.digest === undefined ? [ref.display] : [];
     const existing = resolveImageSync(ref.display);
     if (existing && existing.id === cfgDigest && existing.layerDirs.every((_, i) => findLayer(existing.layers[i]!))) {
       const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
-      progress.line(`Digest: ${top.digest}`);
+      progress.line(`Digest: ${pulledBy}`);
       progress.line(`Status: Image is up to date for ${ref.display}`);
-      return { image, ref, digest: top.digest, upToDate: true };
+      return { image, ref, digest: pulledBy, upToDate: true };
     }
 
     // Worker threads to gunzip and unpack with (CPUs - 1, at least one); none when every layer is
@@ -249,9 +257,9 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
       await writeBlob(configBytes);
       const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
       progress.close();
-      progress.line(`Digest: ${top.digest}`);
+      progress.line(`Digest: ${pulledBy}`);
       progress.line(`Status: Downloaded newer image for ${ref.display}`);
-      return { image, ref, digest: top.digest, upToDate: false };
+      return { image, ref, digest: pulledBy, upToDate: false };
     } finally {
       progress.close();
       lease.release();
@@ -275,18 +283,22 @@ async function fetchLayer(
   }
   const what = `layer ${desc.digest} of ${ref.registry}/${ref.repository}`;
   trace(`pull: layer ${id} start`);
+  // A stalled download's own error (HttpTimeout): the unpacker then only sees a cut stream.
+  let bodyError: Error | undefined;
   try {
     if (hasBlob(desc.digest)) {
       progress.update(id, 'Extracting', desc.size, desc.size);
       await importLayer(blobPath(desc.digest), { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
     } else {
       progress.update(id, 'Downloading', 0, desc.size);
-      const { body } = await client.openBlob(ref.repository, desc.digest);
+      const { body } = await client.openBlob(ref.repository, desc.digest, desc.size);
+      body.once('error', (e) => (bodyError ??= e));
       const metered = await meter(body, desc.size, what, (n) => progress.update(id, 'Downloading', n, desc.size));
       await importLayer(metered, { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
     }
   } catch (e) {
     progress.update(id, 'Failed');
+    if (bodyError instanceof HttpTimeout) throw new RegistryError(`${what}: ${bodyError.message}`);
     if (e instanceof LayerError && /digest mismatch/.test(e.message)) {
       throw new RegistryError(`filesystem layer verification failed for digest ${desc.digest}: ${what}: the content does not match its digest (${e.message.replace(/^invalid layer: /, '')}); nothing was stored`);
     }

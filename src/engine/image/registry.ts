@@ -14,10 +14,16 @@
 // Transport: HTTPS, except for loopback registries (localhost, 127.0.0.0/8, ::1) and those
 // named insecure, which are tried over HTTPS first and fall back to plain HTTP when the
 // server does not speak TLS (as Docker does). docker.io is served by registry-1.docker.io.
+// A redirect or a token realm may lead to plain HTTP only for such a registry (refuseTarget).
+//
+// Bounded (./http.ts has the connect and idle timeouts): every body read whole has a cap —
+// manifests 4 MiB (Docker's and containerd's limit), token answers 1 MiB, error texts 16 KiB
+// (the rest is not read: the connection is closed), configs their descriptor's size (at most
+// 32 MiB, pull.ts); layer blobs stream, bounded by their descriptor's size (pull.ts).
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
-import { httpRequest, type HttpResponse } from './http.js';
+import { BodyTooLarge, HttpFailure, HttpTimeout, httpRequest, type HttpResponse } from './http.js';
 import { credentialsFor, hostOnly, isInsecure, type Credentials } from './credentials.js';
 import { DEFAULT_REGISTRY } from './reference.js';
 
@@ -42,6 +48,10 @@ export const MANIFEST_ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManif
 
 /** Manifests larger than this are refused (Docker: 4 MiB). */
 export const MAX_MANIFEST = 4 << 20;
+/** Token server answers larger than this are refused (a JWT is a few KiB). */
+export const MAX_TOKEN_ANSWER = 1 << 20;
+/** How much of an error body is read for its message; the rest is never read. */
+export const MAX_ERROR_BODY = 16 << 10;
 const MAX_REDIRECTS = 5;
 const USER_AGENT = 'minidock/0.1 (distribution client)';
 
@@ -114,11 +124,34 @@ export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Digest algorithms a reference may pin (reference.ts accepts the same three). */
+const DIGEST_ALGORITHMS = new Set(['sha256', 'sha384', 'sha512']);
+
+/** `alg:hex` of data with the algorithm of `like` ('sha512:…' -> sha512); undefined for another algorithm. */
+export function digestLike(like: string, data: Uint8Array): string | undefined {
+  const alg = like.slice(0, like.indexOf(':'));
+  if (!DIGEST_ALGORITHMS.has(alg)) return undefined;
+  return `${alg}:${createHash(alg).update(data).digest('hex')}`;
+}
+
+/**
+ * May the client go from the registry to `target` (a redirect, a token realm)? HTTPS always;
+ * plain HTTP only when the registry itself is loopback or named insecure (then its own traffic
+ * is plain too, by the user's choice) — never because of where the target points, so an HTTPS
+ * registry cannot send the client to http://127.0.0.1 or any other plain-text endpoint.
+ * Another scheme never. Returns why not, or undefined when allowed.
+ */
+export function refuseTarget(target: URL, registryInsecure: boolean): string | undefined {
+  if (target.protocol === 'https:') return undefined;
+  if (target.protocol === 'http:') return registryInsecure ? undefined : `${target.origin} is plain HTTP and the registry is neither loopback nor named insecure`;
+  return `${target.protocol} is not HTTP(S)`;
+}
+
 /** Reads a distribution-spec error body into one line ('manifest unknown: manifest unknown'). */
 async function errorText(res: HttpResponse): Promise<{ text: string; code?: string }> {
   let body = '';
   try {
-    body = (await res.text()).slice(0, 4096);
+    body = (await res.head(MAX_ERROR_BODY)).toString('utf8').slice(0, 4096);
   } catch {
     /* no body */
   }
@@ -134,7 +167,8 @@ async function errorText(res: HttpResponse): Promise<{ text: string; code?: stri
   } catch {
     /* not JSON */
   }
-  const line = body.split('\n')[0]!.trim();
+  let line = body.split('\n')[0]!.trim();
+  if (line.length > 300) line = `${line.slice(0, 300)}…`;
   return { text: line ? `${res.status} ${res.statusText}: ${line}` : `${res.status} ${res.statusText}` };
 }
 
@@ -197,6 +231,8 @@ export class RegistryClient {
         await res.cancel();
         return res;
       } catch (e) {
+        // A registry that accepts and says nothing does not get a second try over the other scheme.
+        if (e instanceof HttpFailure && e.cause instanceof HttpTimeout) throw new RegistryError(`registry ${this.registry}: ${e.cause.message}`);
         if (looksLikeNoTls(e) || base === http) return undefined;
         throw new RegistryError(`cannot reach registry ${this.registry} (${base}): ${networkMessage(e)}`);
       }
@@ -207,7 +243,10 @@ export class RegistryClient {
       if (res && res.status !== 400) return (this.base = http);
       return (this.base = https);
     }
-    return (this.base = (await probe(https).catch(() => undefined)) ? https : http);
+    return (this.base = (await probe(https).catch((e: unknown) => {
+      if (e instanceof RegistryError && /timed out/.test(e.message)) throw e;
+      return undefined;
+    })) ? https : http);
   }
 
   private authHeaderFor(scope: string | undefined): string | undefined {
@@ -226,6 +265,7 @@ export class RegistryClient {
       try {
         res = await httpRequest(current, { method, headers: hdrs });
       } catch (e) {
+        if (e instanceof HttpFailure && e.cause instanceof HttpTimeout) throw new RegistryError(`registry ${this.registry}: ${e.cause.message}`);
         throw new RegistryError(`cannot reach registry ${this.registry} (${new URL(current).origin}): ${networkMessage(e)}`);
       }
       if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
@@ -233,11 +273,16 @@ export class RegistryClient {
       await res.cancel();
       if (!loc) throw new RegistryError(`registry ${this.registry} answered ${res.status} without a Location`, res.status);
       if (i >= MAX_REDIRECTS) throw new RegistryError(`registry ${this.registry}: too many redirects`);
-      const next = new URL(loc, current);
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new RegistryError(`registry ${this.registry}: redirect to ${next.protocol} refused`);
-      if (next.protocol === 'http:' && !this.insecure && !isInsecure(next.host)) {
-        throw new RegistryError(`registry ${this.registry}: redirect from HTTPS to plain HTTP (${next.origin}) refused`);
+      let next: URL;
+      try {
+        next = new URL(loc, current);
+      } catch {
+        throw new RegistryError(`registry ${this.registry}: invalid redirect Location ${JSON.stringify(loc.slice(0, 200))}`);
       }
+      const why = refuseTarget(next, this.insecure);
+      if (why) throw new RegistryError(`registry ${this.registry}: redirect refused: ${why}`);
+      // Credentials belong to the origin they were made for: a redirect elsewhere (blob
+      // storage, a CDN) gets none, and none come back on a later hop to the first origin.
       if (next.origin !== new URL(current).origin) {
         const { Authorization: _drop, ...rest } = hdrs;
         hdrs = rest;
@@ -303,9 +348,8 @@ export class RegistryClient {
     } catch {
       throw new RegistryError(`registry ${this.registry}: invalid token realm ${JSON.stringify(realm)}`, 401);
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (this.insecure || isInsecure(url.host)))) {
-      throw new RegistryError(`registry ${this.registry}: token realm ${url.origin} is not HTTPS`, 401);
-    }
+    const why = refuseTarget(url, this.insecure);
+    if (why) throw new RegistryError(`registry ${this.registry}: token realm refused: ${why}`, 401);
     if (ch.params.service) url.searchParams.set('service', ch.params.service);
     if (scope) for (const s of scope.split(' ')) if (s) url.searchParams.append('scope', s);
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT };
@@ -322,8 +366,9 @@ export class RegistryClient {
       throw new RegistryError(`token server ${url.origin} for ${this.registry}: ${t.text}`, res.status);
     }
     let body: { token?: string; access_token?: string };
+    const bytes = await readCapped(res, MAX_TOKEN_ANSWER, `the answer of token server ${url.origin} for ${this.registry}`);
     try {
-      body = (await res.json()) as typeof body;
+      body = JSON.parse(bytes.toString('utf8')) as typeof body;
     } catch {
       throw new RegistryError(`token server ${url.origin} for ${this.registry}: answer is not JSON`);
     }
@@ -341,23 +386,25 @@ export class RegistryClient {
 
   /** Fetches a manifest or index; verifies its digest (against a digest reference, and the Docker-Content-Digest header). */
   async getManifest(repository: string, reference: string, accept: string[] = MANIFEST_ACCEPT): Promise<FetchedManifest> {
+    const what = reference.includes(':') ? `${repository}@${reference}` : `${repository}:${reference}`;
     const res = await this.request(`/v2/${repository}/manifests/${reference}`, { accept, scope: `repository:${repository}:pull` });
     if (!res.ok) {
       const t = await errorText(res);
-      const what = reference.includes(':') ? `${repository}@${reference}` : `${repository}:${reference}`;
       if (res.status === 404) throw new RegistryError(`manifest for ${this.registry}/${what} not found: ${t.text}`, 404, t.code);
       throw new RegistryError(`registry ${this.registry}: fetching manifest ${what}: ${t.text}`, res.status, t.code);
     }
-    const len = Number(res.headers.get('content-length') ?? '0');
-    if (len > MAX_MANIFEST) throw new RegistryError(`manifest ${repository}:${reference} is too large (${len} bytes)`);
-    const bytes = await readLimited(res, MAX_MANIFEST, `manifest ${repository}:${reference}`);
+    const bytes = await readCapped(res, MAX_MANIFEST, `manifest ${what} from ${this.registry}`);
     const digest = `sha256:${sha256Hex(bytes)}`;
-    if (reference.includes(':') && reference !== digest) {
-      throw new RegistryError(`manifest verification failed for ${this.registry}/${repository}@${reference}: the registry sent content whose digest is ${digest}`);
+    if (reference.includes(':')) {
+      // Pinned: verified with the reference's own algorithm (sha256, sha384 or sha512).
+      const got = digestLike(reference, bytes);
+      if (got === undefined) throw new RegistryError(`${this.registry}/${what}: unsupported digest algorithm (sha256, sha384 and sha512 are)`);
+      if (got !== reference) throw new RegistryError(`manifest verification failed for ${this.registry}/${what}: the registry sent content whose digest is ${got}`);
     }
     const header = res.headers.get('docker-content-digest');
-    if (header && header.startsWith('sha256:') && header !== digest) {
-      throw new RegistryError(`manifest verification failed for ${this.registry}/${repository}:${reference}: Docker-Content-Digest says ${header}, content is ${digest}`);
+    const headerGot = header ? digestLike(header, bytes) : undefined;
+    if (header && headerGot !== undefined && header !== headerGot) {
+      throw new RegistryError(`manifest verification failed for ${this.registry}/${what}: Docker-Content-Digest says ${header}, content is ${headerGot}`);
     }
     let mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
     try {
@@ -372,27 +419,43 @@ export class RegistryClient {
     return { bytes, digest, mediaType };
   }
 
-  /** Opens a blob for streaming (the caller verifies it). */
-  async openBlob(repository: string, digest: string): Promise<{ body: Readable; size: number | undefined }> {
+  /**
+   * Opens a blob for streaming (the caller verifies it and counts its bytes). `size`, the
+   * descriptor's: a Content-Length that disagrees is refused before a byte is read.
+   */
+  async openBlob(repository: string, digest: string, size?: number): Promise<{ body: Readable; size: number | undefined }> {
     const res = await this.request(`/v2/${repository}/blobs/${digest}`, { scope: `repository:${repository}:pull` });
     if (!res.ok || !res.body) {
       const t = await errorText(res);
       throw new RegistryError(`registry ${this.registry}: fetching blob ${digest} of ${repository}: ${t.text}`, res.status, t.code);
     }
-    const len = res.headers.get('content-length');
-    return { body: res.body, size: len !== null ? Number(len) : undefined };
+    const text = res.headers.get('content-length');
+    const len = text !== null && /^\d+$/.test(text) ? Number(text) : undefined;
+    if (size !== undefined && len !== undefined && len !== size) {
+      res.body.destroy();
+      throw new RegistryError(`blob ${digest} of ${this.registry}/${repository}: the registry announces ${len} bytes, the manifest declares ${size}; refused`);
+    }
+    return { body: res.body, size: len };
   }
 
-  /** A small blob (an image config), read whole and verified. */
-  async getBlobBytes(repository: string, digest: string, max: number): Promise<Buffer> {
-    const { body } = await this.openBlob(repository, digest);
+  /**
+   * A small blob (an image config), read whole and verified: at most `max` bytes, and exactly
+   * `size` when its descriptor's size is known.
+   */
+  async getBlobBytes(repository: string, digest: string, max: number, size?: number): Promise<Buffer> {
+    const { body } = await this.openBlob(repository, digest, size);
+    const limit = size !== undefined ? Math.min(size, max) : max;
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of body) {
       n += (c as Buffer).length;
-      if (n > max) {
+      if (n > limit) {
         body.destroy();
-        throw new RegistryError(`blob ${digest} of ${repository} is larger than ${max} bytes`);
+        throw new RegistryError(
+          size !== undefined && size <= max
+            ? `blob ${digest} of ${this.registry}/${repository}: the registry sent more than the ${size} bytes the manifest declares; refused`
+            : `blob ${digest} of ${this.registry}/${repository} is larger than ${max} bytes; refused`,
+        );
       }
       chunks.push(c as Buffer);
     }
@@ -407,17 +470,13 @@ function basicHeader(c: { username: string; password: string }): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')}`;
 }
 
-async function readLimited(res: HttpResponse, max: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const value of res.body) {
-    n += (value as Buffer).length;
-    if (n > max) {
-      res.body.destroy();
-      throw new RegistryError(`${what} is larger than ${max} bytes`);
-    }
-    chunks.push(value as Buffer);
+/** res.read(max) with its over-the-cap error as a RegistryError. */
+async function readCapped(res: HttpResponse, max: number, what: string): Promise<Buffer> {
+  try {
+    return await res.read(max, what);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) throw new RegistryError(e.message);
+    throw e;
   }
-  return Buffer.concat(chunks);
 }
 

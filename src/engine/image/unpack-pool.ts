@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../../cli/errors.js';
+import { childEnv } from '../../host/env.js';
 import { LayerError, type ExtractResult } from './layer.js';
 import type { WorkerError } from './unpack-worker.js';
 
@@ -94,7 +95,7 @@ export class UnpackPool {
   }
 
   private spawn(): void {
-    const worker = new this.WorkerCtor(this.script, { stdout: false, stderr: false });
+    const worker = new this.WorkerCtor(this.script, { stdout: false, stderr: false, env: childEnv() });
     const slot: Slot = { worker, load: 0 };
     worker.on('message', (m: { t: string; id: number; n?: number; error?: WorkerError } & Partial<UnpackOutcome>) => {
       const p = this.pending.get(m.id);

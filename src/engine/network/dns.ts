@@ -15,6 +15,7 @@ import { paths } from '../../state/paths.js';
 import { dryRun } from '../../host/plan.js';
 import { shimPath } from '../../runtime/shim.js';
 import { UserError } from '../../cli/errors.js';
+import { childEnv } from '../../host/env.js';
 import { parseIp } from './cidr.js';
 import { DEFAULT_NETWORK, type EndpointRecord, type NetworkRecord } from './networks.js';
 
@@ -157,7 +158,7 @@ export function controlResolver(cmd: 'reload' | 'quit' | 'ping', name = controlN
 
 function startResolver(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(dnsBinary(), [recordsFile(), controlName()], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    const child = spawn(dnsBinary(), [recordsFile(), controlName()], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: childEnv() });
     let report = '';
     const fd3 = child.stdio[3] as NodeJS.ReadableStream;
     fd3.setEncoding('utf8');
