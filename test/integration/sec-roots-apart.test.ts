@@ -37,11 +37,17 @@ function footprint(md: Minidock, name: string): Footprint {
   return { id, netns: `minidock-${id.slice(0, 12)}`, veth: `md${id.slice(0, 12)}` };
 }
 
-const wget = (port: number) => A.inHost('timeout', ['4', 'busybox', 'wget', '-q', '-O-', `http://127.0.0.1:${port}/`]).stdout.trim();
+const wget = (port: number) => A.inHost('timeout', ['2', 'busybox', 'wget', '-q', '-O-', `http://127.0.0.1:${port}/`]).stdout.trim();
 
+/** What 127.0.0.1:port answers in the shared host netns (retried for up to ~5 s). */
 async function answers(port: number, text: string): Promise<string> {
-  for (let i = 0; i < 40 && wget(port) !== text; i++) await sleep(100);
-  return wget(port);
+  const end = Date.now() + 5000;
+  let got = wget(port);
+  while (got !== text && Date.now() < end) {
+    await sleep(100);
+    got = wget(port);
+  }
+  return got;
 }
 
 /** Everything of every root's containers and networks is still there and working. */
@@ -59,10 +65,14 @@ async function allIntact(skip: string[] = []): Promise<void> {
     const rec = JSON.parse(readFileSync(join(md.root, 'networks', 'nets', `${net}.json`), 'utf8')) as { Bridge: string };
     expect(links, `bridge of ${net}`).toContain(rec.Bridge);
   }
-  if (!skip.includes('a')) expect(await answers(PORT.A, 'root-a')).toBe('root-a');
-  if (!skip.includes('b')) expect(await answers(PORT.B, 'root-b')).toBe('root-b');
-  if (!skip.includes('c')) expect(await answers(PORT.C, 'root-c')).toBe('root-c');
-  if (!skip.includes('anet')) expect(await answers(PORT.Anet, 'root-a-net')).toBe('root-a-net');
+  const got: Record<string, string> = {};
+  const want: Record<string, string> = {};
+  for (const [k, port, text] of [['a', PORT.A, 'root-a'], ['b', PORT.B, 'root-b'], ['c', PORT.C, 'root-c'], ['anet', PORT.Anet, 'root-a-net']] as const) {
+    if (skip.includes(k)) continue;
+    want[k] = text;
+    got[k] = await answers(port, text);
+  }
+  expect(got, 'published ports answer').toEqual(want);
 }
 
 beforeAll(async () => {
@@ -97,39 +107,6 @@ describe('two state roots side by side in one host netns', () => {
     expect(save).toMatch(new RegExp(`^-A MINIDOCK-POSTROUTING .*-o mdtb${rand} .*--src-type LOCAL .*-j MASQUERADE$`, 'm'));
   });
 
-  it('system prune -f in a fresh root touches nothing of theirs', async () => {
-    const F = new Minidock({ MINIDOCK_BRIDGE: `mdtf${rand}` }, { hostNs: A.hostNs });
-    extra.push(F);
-    const p = F.run(['system', 'prune', '-f']);
-    expect(p.code, p.stderr).toBe(0);
-    expect(p.stdout).not.toMatch(/removed (veth|network namespace|rule|bridge)/);
-    await allIntact();
-  });
-
-  it('system prune -f in one root (B) touches nothing of the others, and keeps its own running one', async () => {
-    const p = B.run(['system', 'prune', '-f']);
-    expect(p.code, p.stderr).toBe(0);
-    expect(p.stdout).not.toMatch(/removed (veth|network namespace|rule)/);
-    // B's own idle network is gone (Docker's prune), A's idle one is not
-    expect(B.run(['network', 'inspect', 'bidle']).code).not.toBe(0);
-    B.ok(['network', 'create', 'bidle']);
-    const c = C.run(['system', 'prune', '-f']);
-    expect(c.code, c.stderr).toBe(0);
-    expect(C.run(['network', 'ls', '-q']).code).toBe(0);
-    await allIntact();
-  });
-
-  it('network diagram and rules show only the root\'s own objects', () => {
-    const rules = B.ok(['network', 'rules']);
-    expect(rules).toContain(`mdtb${rand}`);
-    expect(rules).not.toContain('minidock0');
-    expect(rules).not.toContain(fp.a.id.slice(0, 12));
-    expect(rules).not.toContain(`MDT${rand.toUpperCase()}`);
-    const diagram = B.ok(['network', 'diagram']);
-    expect(diagram).not.toContain(fp.a.veth);
-    expect(diagram).not.toContain(fp.c.veth);
-    expect(diagram).not.toMatch(/belongs to no (running )?container/);
-  });
 });
 
 describe('a root still removes its own crash leftovers (and no other root does)', () => {
@@ -165,6 +142,42 @@ describe('a root still removes its own crash leftovers (and no other root does)'
     nets.splice(nets.findIndex(([, n]) => n === 'aidle'), 1);
     await allIntact();
   }, 120_000);
+});
+
+describe('prune in a fresh root and in one of them', () => {
+  it('system prune -f in a fresh root touches nothing of theirs', async () => {
+    const F = new Minidock({ MINIDOCK_BRIDGE: `mdtf${rand}` }, { hostNs: A.hostNs });
+    extra.push(F);
+    const p = F.run(['system', 'prune', '-f']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).not.toMatch(/removed (veth|network namespace|rule|bridge)/);
+    await allIntact();
+  });
+
+  it('system prune -f in one root (B) touches nothing of the others, and keeps its own running one', async () => {
+    const p = B.run(['system', 'prune', '-f']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).not.toMatch(/removed (veth|network namespace|rule)/);
+    // B's own idle network is gone (Docker's prune), A's idle one is not
+    expect(B.run(['network', 'inspect', 'bidle']).code).not.toBe(0);
+    B.ok(['network', 'create', 'bidle']);
+    const c = C.run(['system', 'prune', '-f']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(C.run(['network', 'ls', '-q']).code).toBe(0);
+    await allIntact();
+  });
+
+  it('network diagram and rules show only the root\'s own objects', () => {
+    const rules = B.ok(['network', 'rules']);
+    expect(rules).toContain(`mdtb${rand}`);
+    expect(rules).not.toContain('minidock0');
+    expect(rules).not.toContain(fp.a.id.slice(0, 12));
+    expect(rules).not.toContain(`MDT${rand.toUpperCase()}`);
+    const diagram = B.ok(['network', 'diagram']);
+    expect(diagram).not.toContain(fp.a.veth);
+    expect(diagram).not.toContain(fp.c.veth);
+    expect(diagram).not.toMatch(/belongs to no (running )?container/);
+  });
 });
 
 describe('teardown of one root leaves the others working', () => {
