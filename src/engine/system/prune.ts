@@ -11,14 +11,18 @@
 //   3. endpoint files, IPAM allocations and port reservations of no busy container are
 //      released, under the `network` lock, re-checking "busy" there;
 //   4. the kernel is scanned (in the current network namespace: veths md…, iptables rules in
-//      minidock's chains; globally: /run/netns/minidock-…, cgroups minidock/…) and what belongs
-//      to no busy container is removed with plan ops. A global object (netns, cgroup) is only
-//      touched when it can be tied to this state root or to this host namespace, so a second
-//      state root (another user, a test) never loses its containers' namespaces;
+//      this prefix's chains; globally: /run/netns/minidock-…, cgroups minidock/…) and what is
+//      positively this root's and belongs to no busy container is removed with plan ops. "This
+//      root's": named after one of its containers (owners.known: the ids are random), a rule
+//      carrying its root id (tags.ts), or a bridge its own note in networks/creating/ names.
+//      Anything else — another state root's, even when that root shares this network namespace
+//      and chain prefix, or one made before root marks that no record proves — is left alone and
+//      reported, so a prune in a fresh root touches nothing at all. Hooks are the prefix's,
+//      shared by every root using it, and never removed;
 //   5. lock directories of dead processes and temporary files of interrupted atomic writes go;
 //   6. dangling images and unreferenced layers (image store's own prune).
 // Nothing without a minidock name (md…, minidock-…, MINIDOCK… chains, `minidock` comments) is
-// ever looked at, let alone removed.
+// ever looked at, let alone removed; nothing of another state root is removed either.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyPlan, type IpOp, type Op } from '../../host/plan.js';
@@ -270,10 +274,9 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
     // The kernel. Re-read owners: teardowns above changed nothing busy, but time passed.
     owners = readOwners();
     const wiredIds = owners.all.filter((id) => owners.busy.has(id) || loadRecord(id)?.Wired);
-    // What this root can prove is its own: its containers (directories and endpoint files: the
-    // ids are random, so a veth, netns or rule named after one is that container's) and its
-    // networks. Everything else named like minidock's is another root's (or made by hand).
-    const ownIds = [...new Set([...owners.all, ...listDir(endpointsDir()).map((f) => /^([0-9a-f]{64})/.exec(f)?.[1]).filter((x): x is string => !!x)])];
+    // What this root can prove is its own: its containers (owners.known) and its networks.
+    // Everything else named like minidock's is another root's (or made by hand): left alone.
+    const ownIds = owners.known;
     const ops: Op[] = [];
     const why: string[] = [];
 
@@ -353,7 +356,7 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
         }
         if (!reason) continue;
         ops.unshift({ kind: 'iptables', table: x.table as 'nat', args: splitSaveLine(x.line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${x.cm}): ${reason}` });
-        why.unshift(`removed rule in ${x.table}/${x.chain} (${x.cm})`);
+        why.unshift(`removed rule in ${x.table}/${x.chain} (${x.cm})${x.tag.root ? '' : `: ${reason}`}`);
       }
     }
 
