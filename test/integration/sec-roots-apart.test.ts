@@ -167,6 +167,20 @@ describe('prune in a fresh root and in one of them', () => {
     await allIntact();
   });
 
+  it("a root is refused another root's default bridge (it would hand out the same addresses)", async () => {
+    const D = new Minidock({}, { hostNs: A.hostNs }); // MINIDOCK_BRIDGE unset: minidock0, A's
+    extra.push(D);
+    const save = iptablesSave(A);
+    const r = D.run(['run', '--rm', 'busybox', 'true']);
+    expect(r.code).toBe(125);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('bridge minidock0 is the network bridge of another minidock state root');
+    expect(r.stderr).toContain('MINIDOCK_BRIDGE');
+    expect(D.run(['network', 'create', 'dnet']).code).toBe(125);
+    expect(iptablesSave(A).replace(/^#.*$/gm, '').replace(/\[\d+:\d+\]/g, '')).toBe(save.replace(/^#.*$/gm, '').replace(/\[\d+:\d+\]/g, ''));
+    await allIntact();
+  });
+
   it('network diagram and rules show only the root\'s own objects', () => {
     const rules = B.ok(['network', 'rules']);
     expect(rules).toContain(`mdtb${rand}`);
