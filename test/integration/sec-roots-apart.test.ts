@@ -106,7 +106,6 @@ describe('two state roots side by side in one host netns', () => {
     // the same prefix: each root's network rules are its own (B's bridge has its masquerade)
     expect(save).toMatch(new RegExp(`^-A MINIDOCK-POSTROUTING .*-o mdtb${rand} .*--src-type LOCAL .*-j MASQUERADE$`, 'm'));
   });
-
 });
 
 describe('a root still removes its own crash leftovers (and no other root does)', () => {
