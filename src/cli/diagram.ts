@@ -55,7 +55,7 @@ async function rulesFrame(target: string | undefined, previous?: Map<string, { p
   }
   const save = await run('iptables-save', ['-c'], { allowFail: true });
   if (save.code !== 0) throw new UserError(`iptables-save failed: ${save.stderr.trim()}`);
-  const rules = filterRules(ownedRules(save.stdout, { prefix: state.chainPrefix, networks: state.networks, containers: state.containers }), filter);
+  const rules = filterRules(ownedRules(save.stdout, { prefix: state.chainPrefix, networks: state.networks, containers: state.containers, owner: state.owner }), filter);
   const text = renderRules(rules, { previous, color });
   return { text, counters: new Map(rules.map((r) => [ruleKey(r), { packets: r.packets, bytes: r.bytes }])) };
 }

@@ -20,19 +20,26 @@ export class Minidock {
   /** The throwaway network namespace that plays "the host" for this test file. */
   readonly hostNs: string;
   readonly prefix: string[];
+  /** The host netns was made by this helper (and is removed by cleanup), not shared with another. */
+  private readonly ownsNs: boolean;
 
   /**
    * Every minidock call runs with its network namespace switched to a fresh "host" netns
    * (nsenter --net, keeping the real mount namespace so /run/netns stays shared): the bridge,
    * the firewall rules and the sysctls minidock sets never touch the real host.
+   * `opts.hostNs`: share that helper's "host" netns instead (two state roots on one host); it
+   * stays until its own helper's cleanup.
    */
-  constructor(extraEnv: NodeJS.ProcessEnv = {}) {
+  constructor(extraEnv: NodeJS.ProcessEnv = {}, opts: { hostNs?: string } = {}) {
     this.root = mkdtempSync(join(tmpdir(), 'mdtest-'));
     this.env = { ...process.env, MINIDOCK_ROOT: this.root, ...extraEnv };
-    this.hostNs = `mdt-${Math.random().toString(16).slice(2, 10)}`;
-    const add = spawnSync('ip', ['netns', 'add', this.hostNs], { encoding: 'utf8' });
-    if (add.status !== 0) throw new Error(`ip netns add ${this.hostNs}: ${add.stderr}`);
-    spawnSync('ip', ['-n', this.hostNs, 'link', 'set', 'lo', 'up']);
+    this.ownsNs = !opts.hostNs;
+    this.hostNs = opts.hostNs ?? `mdt-${Math.random().toString(16).slice(2, 10)}`;
+    if (this.ownsNs) {
+      const add = spawnSync('ip', ['netns', 'add', this.hostNs], { encoding: 'utf8' });
+      if (add.status !== 0) throw new Error(`ip netns add ${this.hostNs}: ${add.stderr}`);
+      spawnSync('ip', ['-n', this.hostNs, 'link', 'set', 'lo', 'up']);
+    }
     this.prefix = ['nsenter', `--net=/run/netns/${this.hostNs}`, '--'];
   }
 
@@ -90,7 +97,7 @@ export class Minidock {
       /* none */
     }
     if (ids.length) this.run(['rm', '-f', ...ids]);
-    spawnSync('ip', ['netns', 'del', this.hostNs]);
+    if (this.ownsNs) spawnSync('ip', ['netns', 'del', this.hostNs]);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -11,6 +11,7 @@
 import { readdirSync } from 'node:fs';
 import { run } from '../../host/exec.js';
 import { splitSaveLine } from './firewall/iptables.js';
+import { ownershipOf, parseTag, vethOwnerPrefix, type OwnRecords } from './tags.js';
 import type { PortBinding, Proto } from './types.js';
 
 // ---------------------------------------------------------------- the snapshot (input)
@@ -73,6 +74,25 @@ export interface Snapshot {
   chainPrefix: string;
   networks: SnapNetwork[];
   containers: SnapContainer[];
+  /**
+   * This state root's id and the ids of all its containers: what is named like minidock's but
+   * is another root's (another root's veths, its rules in a shared prefix) is then not shown.
+   * Absent: everything minidock-named is taken as this root's.
+   */
+  owner?: { root?: string; ids: string[] };
+}
+
+/** Whose records the snapshot's state is (tags.ts), or undefined when not told. */
+export function ownRecordsOf(s: Pick<Snapshot, 'owner' | 'networks'>): OwnRecords | undefined {
+  if (!s.owner) return undefined;
+  return { root: s.owner.root, ids: s.owner.ids, nets: new Map(s.networks.map((n) => [n.name, n.bridge])) };
+}
+
+/** False for a rule that is positively another root's (or, unmarked, not provably this one's). */
+export function ruleShown(r: Pick<SavedRule, 'comment' | 'args'>, own: OwnRecords | undefined): boolean {
+  if (!own) return true;
+  const tag = parseTag(r.comment);
+  return !tag || ownershipOf(tag, r.args, own) !== 'foreign';
 }
 
 // ---------------------------------------------------------------- the graph (output)
@@ -258,7 +278,7 @@ export function dnatOf(r: SavedRule): (PortArrow & { id12?: string; tagName?: st
   if (!to || !dport) return undefined;
   const [cip, cport] = to.split(':');
   const d = argOf(r.args, '-d');
-  const m = r.comment ? /^minidock ([0-9a-f]{12})(?: (.*))?$/.exec(r.comment) : null;
+  const tag = parseTag(r.comment);
   return {
     hostIp: d ? d.replace(/\/32$/, '') : '0.0.0.0',
     hostPort: Number(dport),
@@ -268,8 +288,8 @@ export function dnatOf(r: SavedRule): (PortArrow & { id12?: string; tagName?: st
     inKernel: true,
     inState: false,
     packets: r.packets,
-    id12: m?.[1],
-    tagName: m?.[2],
+    id12: tag?.container,
+    tagName: tag?.container ? tag.name : undefined,
   };
 }
 
@@ -287,7 +307,8 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
   const saved = parseCountedSave(s.iptablesSave);
   const dnatChain = `${s.chainPrefix}-DNAT`;
   const postChain = `${s.chainPrefix}-POSTROUTING`;
-  const dnats = saved.rules.filter((r) => r.table === 'nat' && r.chain === dnatChain).map(dnatOf).filter((d): d is NonNullable<typeof d> => !!d);
+  const own = ownRecordsOf(s);
+  const dnats = saved.rules.filter((r) => r.table === 'nat' && r.chain === dnatChain && ruleShown(r, own)).map(dnatOf).filter((d): d is NonNullable<typeof d> => !!d);
   const usedDnat = new Set<number>();
 
   const byNetwork = new Map<string, SnapContainer[]>();
@@ -310,7 +331,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
     if (only && only.length && !only.includes(n.name)) continue;
     const br = links.get(n.bridge);
     const masq = saved.rules.find(
-      (r) => r.table === 'nat' && r.chain === postChain && argOf(r.args, '-j') === 'MASQUERADE' && argOf(r.args, '-s') === n.subnet && negated(r.args, '-o') && argOf(r.args, '-o') === n.bridge,
+      (r) => r.table === 'nat' && r.chain === postChain && ruleShown(r, own) && argOf(r.args, '-j') === 'MASQUERADE' && argOf(r.args, '-s') === n.subnet && negated(r.args, '-o') && argOf(r.args, '-o') === n.bridge,
     );
     const node: BridgeNode = {
       network: n.name,
@@ -411,6 +432,9 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       b.strays.push(v);
       drift.push({ subject: l.ifname, message: `veth ${l.ifname} on ${b.bridge} belongs to no container` });
     } else if (!filtered) {
+      // off this root's bridges: shown only when it is named after one of this root's containers
+      const p = vethOwnerPrefix(l.ifname);
+      if (s.owner && !(p && s.owner.ids.some((id) => id.startsWith(p)))) continue;
       strays.push(v);
       drift.push({ subject: l.ifname, message: `veth ${l.ifname} belongs to no container` });
     }
@@ -465,10 +489,11 @@ function existingNetns(): Set<string> {
 }
 
 /** Reads minidock's state: bridge networks and containers with their endpoints. */
-export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'containers' | 'chainPrefix'>> {
+export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'containers' | 'chainPrefix' | 'owner'>> {
   const { listNetworkRecords, listEndpoints } = await import('./networks.js');
-  const { allRecords, stateOf } = await import('../container/record.js');
+  const { allRecords, allIds, stateOf } = await import('../container/record.js');
   const { chainPrefix } = await import('./firewall/iptables.js');
+  const { rootIdIfAny } = await import('../../state/rootid.js');
   const networks: SnapNetwork[] = listNetworkRecords()
     .filter((n) => n.Driver === 'bridge' && n.Subnet && n.Gateway)
     .map((n) => ({ name: n.Name, id: n.Id, bridge: n.Bridge ?? 'minidock0', subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal }))
@@ -497,7 +522,8 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       endpoint: { network: e.network, ip: e.ip, prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
     });
   }
-  return { networks, containers, chainPrefix: chainPrefix() };
+  const ids = [...new Set([...allIds(), ...listEndpoints().map((e) => e.containerId)])];
+  return { networks, containers, chainPrefix: chainPrefix(), owner: { root: rootIdIfAny(), ids } };
 }
 
 /** Reads the kernel and minidock's state. Read-only: nothing on the host or on disk changes. */

@@ -11,6 +11,7 @@ import { applyPlan, byShim, coolIpBatch, type IptOp, type Op, Plan, undoOps, und
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
+import { rootId } from '../../state/rootid.js';
 import { trace } from '../../state/trace.js';
 import { UserError } from '../../cli/errors.js';
 import { isIp } from './cidr.js';
@@ -78,8 +79,9 @@ function emptySettings(sandbox: string): NetworkSettings {
   return { SandboxKey: sandbox, Ports: {}, Networks: {} };
 }
 
+/** A network record as the driver and the firewall see it; its rules carry this root's id. */
 export function bridgeNetOf(rec: NetworkRecord): BridgeNet {
-  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal };
+  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal, root: rootId() };
 }
 
 function validateRequest(req: NetworkRequest): void {

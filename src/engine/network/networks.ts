@@ -173,6 +173,7 @@ export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
   if (existing) return existing;
   const dev = bridgeName();
   const cur = await bridgeAddress(dev);
+  if (cur.exists) await refuseAnotherRootsBridge(dev);
   let subnet: string | undefined;
   let gateway: string | undefined;
   if (cur.addrs.length > 0) {
@@ -198,6 +199,30 @@ export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
   };
   writeJsonAtomic(netFile(DEFAULT_NETWORK), rec);
   return rec;
+}
+
+/**
+ * A bridge that another state root's rules name (`(root <id>)`, tags.ts) is that root's
+ * network: adopting it would hand out its addresses a second time. Once per root (its first
+ * default network record), so the iptables-save costs nothing on the common path.
+ */
+async function refuseAnotherRootsBridge(dev: string): Promise<void> {
+  const { iptablesSave, splitSaveLine } = await import('./firewall/iptables.js');
+  const { parseTag } = await import('./tags.js');
+  const { rootIdIfAny } = await import('../../state/rootid.js');
+  const saved = await iptablesSave().catch(() => undefined);
+  if (!saved) return;
+  const mine = rootIdIfAny();
+  for (const lines of saved.rules.values()) {
+    for (const line of lines) {
+      if (!line.includes(dev)) continue;
+      const args = splitSaveLine(line);
+      const tag = parseTag(args[args.indexOf('--comment') + 1]);
+      if (!tag?.net || !tag.root || tag.root === mine) continue;
+      if (args[args.indexOf('-o') + 1] !== dev && args[args.indexOf('-i') + 1] !== dev) continue;
+      throw new UserError(`bridge ${dev} is the network ${tag.net} of another minidock state root (root ${tag.root}): set MINIDOCK_BRIDGE to give this root a bridge of its own`);
+    }
+  }
 }
 
 function otherSubnets() {

@@ -1,12 +1,16 @@
 // `minidock network rules`: every firewall rule minidock owns, with its live counters and what
 // it is for in plain words. Pure parsing/describing/rendering here (fed by `iptables-save -c`);
 // the CLI (src/cli/diagram.ts) collects and refreshes.
-import { argOf, negated, parseCountedSave, type SavedRule, type SnapContainer, type SnapNetwork } from './diagram.js';
+import { argOf, negated, ownRecordsOf, parseCountedSave, ruleShown, type SavedRule, type Snapshot, type SnapContainer, type SnapNetwork } from './diagram.js';
+import { chainsOf } from './firewall/iptables.js';
+import { parseTag } from './tags.js';
 
 export interface RuleContext {
   prefix: string;
   networks: SnapNetwork[];
   containers: SnapContainer[];
+  /** This root's id and container ids: another root's rules in the same chains are not shown. */
+  owner?: Snapshot['owner'];
 }
 
 export interface OwnedRule extends SavedRule {
@@ -21,8 +25,12 @@ export interface OwnedRule extends SavedRule {
 
 const TABLE_ORDER = ['raw', 'mangle', 'nat', 'filter'];
 
+const chainSets = new Map<string, Set<string>>();
+/** One of the prefix's own chains (exactly: prefix MD must not claim MD-X's chains). */
 function ownChain(prefix: string, chain: string): boolean {
-  return chain.startsWith(`${prefix}-`);
+  let set = chainSets.get(prefix);
+  if (!set) chainSets.set(prefix, (set = new Set(Object.values(chainsOf(prefix)))));
+  return set.has(chain);
 }
 
 function inSubnet(ip: string, cidr: string): boolean {
@@ -34,14 +42,19 @@ function inSubnet(ip: string, cidr: string): boolean {
   return Math.floor(toN(ip) / size) === Math.floor(toN(base) / size);
 }
 
-/** The rules minidock owns: everything in its chains, and its hooks in the built-in chains. */
+/**
+ * The rules this root owns: everything in its prefix's chains that is not another root's (a
+ * shared prefix's chains hold every root's rules, tags.ts), and the prefix's hooks in the
+ * built-in chains. Other prefixes' chains and hooks are other minidocks'.
+ */
 export function ownedRules(saveText: string, ctx: RuleContext): OwnedRule[] {
   const { rules } = parseCountedSave(saveText);
+  const own = ownRecordsOf({ owner: ctx.owner, networks: ctx.networks });
   const out: OwnedRule[] = [];
   for (const r of rules) {
     const target = argOf(r.args, '-j') ?? '';
     const hook = !ownChain(ctx.prefix, r.chain) && ownChain(ctx.prefix, target);
-    const ours = ownChain(ctx.prefix, r.chain) || hook || (r.comment ?? '').startsWith('minidock');
+    const ours = (ownChain(ctx.prefix, r.chain) || hook) && ruleShown(r, own);
     if (!ours) continue;
     const { network, container } = ownerOf(r, ctx);
     out.push({ ...r, hook, network, container, words: describeRule(r, ctx) });
@@ -56,18 +69,17 @@ export function ownedRules(saveText: string, ctx: RuleContext): OwnedRule[] {
 }
 
 function ownerOf(r: SavedRule, ctx: RuleContext): { network?: string; container?: string } {
-  const cm = r.comment ?? '';
-  const byTag = /^minidock net (.+?): /.exec(cm);
-  if (byTag) return { network: byTag[1] };
-  const byId = /^minidock ([0-9a-f]{12})\b/.exec(cm);
-  if (byId) {
-    const c = ctx.containers.find((x) => x.id.startsWith(byId[1]));
+  const tag = parseTag(r.comment);
+  if (tag?.net) return { network: tag.net };
+  const id12 = tag?.container;
+  if (id12) {
+    const c = ctx.containers.find((x) => x.id.startsWith(id12));
     let network = c?.endpoint?.network;
     if (!network) {
       const to = argOf(r.args, '--to-destination')?.split(':')[0];
       network = to ? ctx.networks.find((n) => inSubnet(to, n.subnet))?.name : undefined;
     }
-    return { container: byId[1], network };
+    return { container: id12, network };
   }
   const dev = argOf(r.args, '-o') ?? argOf(r.args, '-i');
   const n = ctx.networks.find((x) => x.bridge === dev || argOf(r.args, '-s') === x.subnet || argOf(r.args, '-d') === x.subnet);
@@ -84,8 +96,8 @@ export function describeRule(r: SavedRule, ctx: RuleContext): string {
     if (!id12) return undefined;
     return ctx.containers.find((c) => c.id.startsWith(id12))?.name;
   };
-  const tag = /^minidock ([0-9a-f]{12})(?: (.*))?$/.exec(r.comment ?? '');
-  const cname = tag ? (name12(tag[1]) ?? tag[2] ?? tag[1]) : undefined;
+  const tag = parseTag(r.comment);
+  const cname = tag?.container ? (name12(tag.container) ?? tag.name ?? tag.container) : undefined;
   // hooks
   if (!ownChain(P, r.chain) && ownChain(P, target)) {
     if (r.table === 'raw') return `every packet arriving on this host goes through ${target} first (before conntrack)`;
@@ -141,7 +153,7 @@ export function describeRule(r: SavedRule, ctx: RuleContext): string {
     if (o && ct === 'DNAT') return `let connections to published ports of ${nn} through to the container`;
     if (i && !o) return `let traffic of ${nn}'s containers out (to the world and to each other)`;
   }
-  const cm = r.comment?.replace(/^minidock(?: net [^:]+)?:?\s*/, '');
+  const cm = r.comment?.replace(/^minidock(?: net [^:]+)?:?\s*/, '').replace(/ \(root [0-9a-f]{12}\)$/, '');
   return cm || `${target || 'rule'}`;
 }
 

@@ -32,7 +32,10 @@ import {
   newEndpoint,
 } from './networks.js';
 import { attachOps, bridgeOps, containerLinkOf, ensureBridgeNetwork, probeBridge } from './drivers/bridge.js';
-import { type BridgeNet, forgetFirewall, hookOps, iptablesSave, markFirewallGood, missingOps, networkRuleOps } from './firewall/iptables.js';
+import { type BridgeNet, type SavedRules, forgetFirewall, hookOps, iptablesSave, markFirewallGood, missingOps, networkRuleOps } from './firewall/iptables.js';
+import { rootId } from '../../state/rootid.js';
+import { paths } from '../../state/paths.js';
+import { join } from 'node:path';
 import { releasePorts } from './portalloc.js';
 import type { EndpointSettings } from './types.js';
 import type { HostConfig } from '../container/record.js';
@@ -195,19 +198,50 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
       Labels: spec.labels,
       Options: spec.options,
     };
-    const bn: BridgeNet = { name, bridge, subnet, gateway, internal: spec.internal };
+    const bn: BridgeNet = { name, bridge, subnet, gateway, internal: spec.internal, root: rootId() };
     explain?.(`# network ${name}: a bridge of its own (${bridge}), subnet ${subnet}, gateway ${gateway}${spec.internal ? ', internal (no way out)' : ''}`);
-    await applyPlan(await createOps(bn), { explain });
+    // The bridge and the rules exist before the record: until it is written, a note says this
+    // root is making them, so a prune after a crash knows the bridge is its own to remove.
+    const pending = pendingCreateFile(id);
+    writeJsonAtomic(pending, { Name: name, Id: id, Bridge: bridge } satisfies PendingCreate);
+    try {
+      await applyPlan(await createOps(bn), { explain });
+    } catch (e) {
+      // rolled back: nothing left to own (unless the rollback itself failed: then prune finishes it)
+      if (!(await bridgeAddress(bridge)).exists) rmSync(pending, { force: true });
+      throw e;
+    }
     writeNetworkRecord(rec);
+    rmSync(pending, { force: true });
     markFirewallGood(bn);
     return rec;
   });
 }
 
-/** The ops that remove a user network's rules and its bridge. */
-export function removeOps(n: NetworkRecord): Op[] {
-  const bn: BridgeNet = { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal };
-  const rules = networkRuleOps(bn).reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
+/** A `network create` in progress (or killed): networks/creating/<id>.json. */
+export interface PendingCreate {
+  Name: string;
+  Id: string;
+  Bridge: string;
+}
+
+export function pendingCreateFile(id: string): string {
+  return join(paths.networks(), 'creating', `${id}.json`);
+}
+
+/**
+ * The ops that remove a user network's rules (those of this root: `root`) and its bridge. With
+ * `saved` (what iptables-save shows), only the rules that are there, including those a network
+ * made before root marks has without one.
+ */
+export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
+  const bn: BridgeNet = { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root };
+  let wanted = networkRuleOps(bn);
+  if (saved) {
+    const unmarked = root ? networkRuleOps({ ...bn, root: undefined }) : [];
+    wanted = [...wanted, ...unmarked].filter((o) => missingOps(saved, [o]).length === 0);
+  }
+  const rules = wanted.reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
   return [...rules, { kind: 'ip', args: ['link', 'del', bn.bridge], why: `remove the bridge ${bn.bridge} of network ${n.Name}` }];
 }
 
@@ -221,7 +255,7 @@ export async function removeNetwork(ref: string, explain?: (line: string) => voi
     if (eps.length) {
       throw new UserError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints (${eps.map((e) => e.containerName).join(', ')})`, 1);
     }
-    const ops = removeOps(n);
+    const ops = removeOps(n, rootId(), await iptablesSave());
     if (!(await bridgeAddress(n.Bridge!)).exists) ops.pop();
     await applyPlan(ops, { explain, tolerant: true });
     removeIpam(n.Id);

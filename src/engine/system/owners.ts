@@ -58,6 +58,12 @@ export function liveShimIds(): Set<string> {
 export interface Owners {
   /** every container id with a directory in this root */
   all: string[];
+  /**
+   * every container id this root has a record of (a directory or an endpoint file): the ids are
+   * random, so a netns, veth, rule or cgroup named after one of them is this root's; one named
+   * after none of them is another root's (or made by hand) and is never touched.
+   */
+  known: string[];
   /** ids whose process runs */
   running: Set<string>;
   /** ids something is working on right now (running, live shim, lock held) */
@@ -73,7 +79,16 @@ export function readOwners(): Owners {
     if (livePid(id)) running.add(id);
     if (running.has(id) || shims.has(id) || lockHolder(`c-${id}`) !== undefined) busy.add(id);
   }
-  return { all, running, busy };
+  const eps = listDirSafe(join(paths.networks(), 'endpoints')).map((f) => /^([0-9a-f]{64})(?:-[0-9a-f]+)?\.json$/.exec(f)?.[1]).filter((x): x is string => !!x);
+  return { all, known: [...new Set([...all, ...eps])], running, busy };
+}
+
+function listDirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** True when container `id` (of this root) is busy right now (re-checked under a lock). */

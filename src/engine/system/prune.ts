@@ -11,14 +11,18 @@
 //   3. endpoint files, IPAM allocations and port reservations of no busy container are
 //      released, under the `network` lock, re-checking "busy" there;
 //   4. the kernel is scanned (in the current network namespace: veths md…, iptables rules in
-//      minidock's chains; globally: /run/netns/minidock-…, cgroups minidock/…) and what belongs
-//      to no busy container is removed with plan ops. A global object (netns, cgroup) is only
-//      touched when it can be tied to this state root or to this host namespace, so a second
-//      state root (another user, a test) never loses its containers' namespaces;
+//      this prefix's chains; globally: /run/netns/minidock-…, cgroups minidock/…) and what is
+//      positively this root's and belongs to no busy container is removed with plan ops. "This
+//      root's": named after one of its containers (owners.known: the ids are random), a rule
+//      carrying its root id (tags.ts), or a bridge its own note in networks/creating/ names.
+//      Anything else — another state root's, even when that root shares this network namespace
+//      and chain prefix, or one made before root marks that no record proves — is left alone and
+//      reported, so a prune in a fresh root touches nothing at all. Hooks are the prefix's,
+//      shared by every root using it, and never removed;
 //   5. lock directories of dead processes and temporary files of interrupted atomic writes go;
 //   6. dangling images and unreferenced layers (image store's own prune).
 // Nothing without a minidock name (md…, minidock-…, MINIDOCK… chains, `minidock` comments) is
-// ever looked at, let alone removed.
+// ever looked at, let alone removed; nothing of another state root is removed either.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyPlan, type IpOp, type Op } from '../../host/plan.js';
@@ -28,6 +32,7 @@ import { withLock } from '../../state/lock.js';
 import { files, loadRecord, saveRecord, stateOf } from '../container/record.js';
 import { ageMs, isBusy, lockHolder, ownerOf, pidAlive, readOwners } from './owners.js';
 import { listDir, readText } from '../../state/atomic.js';
+import { vethOwnerPrefix } from '../network/tags.js';
 
 export interface PruneOptions {
   /** Docker's part too (remove stopped containers, unused networks, dangling images). */
@@ -200,11 +205,7 @@ async function hostLinks(): Promise<LinkJson[]> {
   return JSON.parse(res.stdout || '[]') as LinkJson[];
 }
 
-/** The id prefix a minidock host veth name stands for (`md<12hex>` or `md<10hex>x<n>`). */
-export function vethOwnerPrefix(name: string): string | undefined {
-  const m = /^md([0-9a-f]{12})$/.exec(name) ?? /^md([0-9a-f]{10})x\d+$/.exec(name);
-  return m ? m[1] : undefined;
-}
+export { vethOwnerPrefix };
 
 /** The id prefix of a container netns name (`minidock-<12hex>`). */
 export function netnsOwnerPrefix(name: string): string | undefined {
@@ -220,7 +221,7 @@ export function ruleOwnerPrefix(comment: string): string | undefined {
 
 async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): Promise<void> {
   const net = await network();
-  const { listNetworkRecords, endpointsDir } = await import('../network/networks.js');
+  const { listNetworkRecords, endpointsDir, bridgeName } = await import('../network/networks.js');
   const { releaseAddresses, readIpam } = await import('../network/ipam.js');
   const { readHeldPorts, releasePorts } = await import('../network/portalloc.js');
   const { iptablesSave, chains } = await import('../network/firewall/iptables.js');
@@ -273,6 +274,9 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
     // The kernel. Re-read owners: teardowns above changed nothing busy, but time passed.
     owners = readOwners();
     const wiredIds = owners.all.filter((id) => owners.busy.has(id) || loadRecord(id)?.Wired);
+    // What this root can prove is its own: its containers (owners.known) and its networks.
+    // Everything else named like minidock's is another root's (or made by hand): left alone.
+    const ownIds = owners.known;
     const ops: Op[] = [];
     const why: string[] = [];
 
@@ -282,28 +286,33 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
     for (const l of links) {
       if (l.linkinfo?.info_kind !== 'veth') continue;
       const p = vethOwnerPrefix(l.ifname);
-      if (!p || ownerOf(p, wiredIds)) continue;
+      if (!p) continue;
+      if (!ownerOf(p, ownIds)) {
+        r.foreign.push(`veth ${l.ifname}: no container of this state root owns it; left alone`);
+        continue;
+      }
+      if (ownerOf(p, wiredIds)) continue;
       orphanVeth.add(p);
-      ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover veth pair ${l.ifname}: no container owns it` });
-      why.push(`removed veth ${l.ifname} (no container owns it)`);
+      ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover veth pair ${l.ifname}: its container holds no network any more` });
+      why.push(`removed veth ${l.ifname} (its container holds no network any more)`);
     }
 
-    // netns: only those tied to this root (a container directory or endpoint of ours), or whose
-    // veth was in this network namespace; others belong to another state root and are reported.
+    // netns: only those of this root's containers (or whose veth was one of this root's).
     for (const name of listDir('/run/netns')) {
       const p = netnsOwnerPrefix(name);
       if (!p) continue;
-      const owner = ownerOf(p, owners.all);
+      const owner = ownerOf(p, ownIds);
       if (owner && (owners.busy.has(owner) || loadRecord(owner)?.Wired)) continue;
       if (owner || orphanVeth.has(p)) {
-        ops.push({ kind: 'ip', args: ['netns', 'del', name], why: `remove the leftover network namespace ${name}: no container owns it` } satisfies IpOp);
-        why.push(`removed network namespace ${name} (no container owns it)`);
+        ops.push({ kind: 'ip', args: ['netns', 'del', name], why: `remove the leftover network namespace ${name}: its container holds no network any more` } satisfies IpOp);
+        why.push(`removed network namespace ${name} (its container holds no network any more)`);
       } else {
         r.foreign.push(`network namespace ${name}: no container of this state root (${paths.root()}) owns it; left alone`);
       }
     }
 
-    // iptables rules of containers (comment `minidock <id12> …`) in minidock's chains.
+    // iptables rules in this prefix's chains: those this root made (its root id in the comment,
+    // or, for rules made before root marks, its records prove it: tags.ts) and nothing owns now.
     let saved: Awaited<ReturnType<typeof iptablesSave>> | undefined;
     try {
       saved = await iptablesSave();
@@ -312,23 +321,42 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
     }
     if (saved) {
       const { splitSaveLine } = await import('../network/firewall/iptables.js');
+      const { parseTag, ownershipOf, specKey } = await import('../network/tags.js');
+      const { rootIdIfAny } = await import('../../state/rootid.js');
       const ours = new Set(Object.values(chains()) as string[]);
-      const netNames = new Set(listNetworkRecords().map((n) => n.Name));
+      const nets = new Map(listNetworkRecords().filter((n) => n.Bridge || n.Name === 'bridge').map((n) => [n.Name, n.Bridge ?? bridgeName()]));
+      const own = { root: rootIdIfAny(), ids: ownIds, nets };
+      const rules: { table: string; chain: string; args: string[]; cm: string; tag: NonNullable<ReturnType<typeof parseTag>>; line: string }[] = [];
       for (const [table, lines] of saved.rules) {
         for (const line of lines) {
           const chain = line.split(' ')[1];
-          if (!ours.has(chain)) continue;
           const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
           const cm = m ? (m[1] ?? m[2]).replace(/\\(.)/g, '$1') : '';
-          const p = ruleOwnerPrefix(cm);
-          const netOf = /^minidock net (\S+): /.exec(cm)?.[1];
-          let orphan = false;
-          if (p) orphan = !ownerOf(p, wiredIds);
-          else if (netOf) orphan = !netNames.has(netOf);
-          if (!orphan) continue;
-          ops.unshift({ kind: 'iptables', table: table as 'nat', args: splitSaveLine(line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${cm}): no container or network owns it` });
-          why.unshift(`removed rule in ${table}/${chain} (${cm})`);
+          const tag = parseTag(cm);
+          if (!tag) continue;
+          rules.push({ table, chain, args: splitSaveLine(line).slice(2), cm, tag, line });
         }
+      }
+      // Rules this root re-made with its root mark: an unmarked copy of its own is superseded.
+      const marked = new Set(rules.filter((x) => x.tag.root && x.tag.root === own.root && ours.has(x.chain)).map((x) => specKey(x.table, [x.chain, ...x.args])));
+      const opt = (args: string[], o: string) => (args.includes(o) ? args[args.indexOf(o) + 1] : undefined);
+      // Hooks (in the built-in chains) are the prefix's, shared by every root using it: never removed.
+      for (const x of rules) {
+        if (!ours.has(x.chain)) continue;
+        const whose = ownershipOf(x.tag, x.args, own);
+        if (whose !== 'mine') continue;
+        let reason: string | undefined;
+        if (x.tag.container) {
+          if (!ownerOf(x.tag.container, wiredIds)) reason = 'no container or network owns it';
+        } else if (x.tag.net) {
+          const br = nets.get(x.tag.net);
+          const onBridge = br !== undefined && (opt(x.args, '-i') === br || opt(x.args, '-o') === br);
+          if (!onBridge) reason = 'no container or network owns it';
+          else if (!x.tag.root && marked.has(specKey(x.table, [x.chain, ...x.args]))) reason = 'superseded by the same rule with its root mark';
+        }
+        if (!reason) continue;
+        ops.unshift({ kind: 'iptables', table: x.table as 'nat', args: splitSaveLine(x.line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${x.cm}): ${reason}` });
+        why.unshift(`removed rule in ${x.table}/${x.chain} (${x.cm})${x.tag.root ? '' : `: ${reason}`}`);
       }
     }
 
@@ -350,16 +378,11 @@ function reconcileCgroups(r: PruneReport): void {
   const owners = readOwners();
   for (const id of ids) {
     if (owners.busy.has(id)) continue;
-    const ours = owners.all.includes(id);
-    // Another state root's container may be starting: only an empty cgroup of nobody here that
-    // has been there a while is taken as a leftover.
-    if (!ours) {
-      const dirs = cgroupsMod.existingCgroupDirs(id);
-      const empty = dirs.every((d) => (readText(join(d, 'cgroup.procs')) ?? '').trim() === '');
-      if (!empty || Math.min(...dirs.map(ageMs)) < 60_000) {
-        r.foreign.push(`cgroup minidock/${id.slice(0, 12)}: no container of this state root owns it; left alone`);
-        continue;
-      }
+    // A cgroup is named after its container's (random) id: only this root's containers' are its
+    // own. Another root's, even empty and old, is that root's to remove.
+    if (!owners.all.includes(id)) {
+      r.foreign.push(`cgroup minidock/${id.slice(0, 12)}: no container of this state root owns it; left alone`);
+      continue;
     }
     if (removeCgroupOf(id)) r.repaired.push(`removed cgroup minidock/${id.slice(0, 12)} (no running container)`);
   }
@@ -376,23 +399,50 @@ export function isUserBridgeName(name: string): boolean {
   return /^mdbr-[0-9a-f]{10}$/.test(name);
 }
 
-/** Bridges minidock named (mdbr-…) that no network record names: a `network create` killed half-way. */
+/**
+ * Bridges of a `network create` of this root that was killed half-way: named by a note in
+ * networks/creating/ (written before the bridge, removed once the record is), with no record.
+ * Any other bridge, named like minidock's or not, is not known as this root's: left alone.
+ */
 async function reconcileBridges(r: PruneReport, explain?: (l: string) => void): Promise<void> {
   const { listNetworkRecords } = await import('../network/networks.js');
+  const { pendingCreateFile } = await import('../network/usernet.js');
   await withLock('network', async () => {
-    const named = new Set(listNetworkRecords().map((n) => n.Bridge).filter(Boolean));
+    const records = listNetworkRecords();
+    const named = new Set(records.map((n) => n.Bridge).filter(Boolean));
+    const ids = new Set(records.map((n) => n.Id));
     const links = await hostLinks();
     const ops: Op[] = [];
-    for (const l of links) {
-      if (l.linkinfo?.info_kind !== 'bridge' || !isUserBridgeName(l.ifname) || named.has(l.ifname)) continue;
-      if (links.some((x) => x.master === l.ifname)) {
-        r.foreign.push(`bridge ${l.ifname}: no network owns it, but interfaces are plugged into it; left alone`);
+    const done: string[] = [];
+    for (const f of listDir(join(paths.networks(), 'creating'))) {
+      const m = /^([0-9a-f]{64})\.json$/.exec(f);
+      if (!m) continue;
+      const file = pendingCreateFile(m[1]);
+      let note: { Name?: string; Bridge?: string } | undefined;
+      try {
+        note = JSON.parse(readFileSync(file, 'utf8')) as { Name?: string; Bridge?: string };
+      } catch {
+        note = undefined;
+      }
+      const bridge = note?.Bridge;
+      const l = bridge && !ids.has(m[1]) && !named.has(bridge) ? links.find((x) => x.ifname === bridge && x.linkinfo?.info_kind === 'bridge') : undefined;
+      if (l && links.some((x) => x.master === l.ifname)) {
+        r.foreign.push(`bridge ${l.ifname}: an interrupted network create of this root made it, but interfaces are plugged into it; left alone`);
         continue;
       }
-      ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover bridge ${l.ifname}: no network owns it (an interrupted network create)` });
-      r.repaired.push(`removed bridge ${l.ifname} (no network owns it)`);
+      if (l) {
+        ops.push({ kind: 'ip', args: ['link', 'del', l.ifname], why: `remove the leftover bridge ${l.ifname}: an interrupted network create of this root made it` });
+        r.repaired.push(`removed bridge ${l.ifname} (an interrupted network create${note?.Name ? ` of ${note.Name}` : ''})`);
+      }
+      done.push(file);
+    }
+    for (const l of links) {
+      if (l.linkinfo?.info_kind !== 'bridge' || !isUserBridgeName(l.ifname) || named.has(l.ifname)) continue;
+      if (ops.some((o) => o.kind === 'ip' && o.args[2] === l.ifname)) continue;
+      r.foreign.push(`bridge ${l.ifname}: no network of this state root owns it; left alone`);
     }
     if (ops.length) await applyPlan(ops, { explain, tolerant: true });
+    for (const f of done) rmSync(f, { force: true });
   });
 }
 

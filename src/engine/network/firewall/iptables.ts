@@ -13,7 +13,11 @@
 //   for every port at once. So the cost of starting a container does not grow with the number
 //   of containers already running (Docker's does, moby#53466).
 // - Every rule carries `-m comment --comment "minidock …"`; presence is checked by chain and
-//   comment, so the check does not depend on how iptables-save spells a rule.
+//   comment, so the check does not depend on how iptables-save spells a rule. A network's and a
+//   container's rules name the state root that made them (`(root <id>)`, tags.ts), so two roots
+//   sharing a network namespace and a prefix never take each other's rule for their own. A hook
+//   is found by its built-in chain and its target chain (which carries the prefix), so each
+//   prefix gets its own hooks.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../host/exec.js';
@@ -22,6 +26,7 @@ import { readJson, writeJsonAtomic } from '../../../state/atomic.js';
 import { paths } from '../../../state/paths.js';
 import { hostAddr } from '../ports.js';
 import type { PortBinding } from '../types.js';
+import { withRoot } from '../tags.js';
 
 export function chainPrefix(): string {
   const p = process.env.MINIDOCK_CHAIN_PREFIX || 'MINIDOCK';
@@ -30,7 +35,11 @@ export function chainPrefix(): string {
 }
 
 export function chains() {
-  const p = chainPrefix();
+  return chainsOf(chainPrefix());
+}
+
+/** The chain names of a prefix. */
+export function chainsOf(p: string) {
   return { raw: `${p}-RAW`, dnat: `${p}-DNAT`, post: `${p}-POSTROUTING`, forward: `${p}-FORWARD`, iso1: `${p}-ISOLATION-1`, iso2: `${p}-ISOLATION-2` };
 }
 
@@ -41,6 +50,8 @@ export interface BridgeNet {
   gateway: string;
   /** --internal: no masquerade, nothing forwarded in or out of the bridge. */
   internal?: boolean;
+  /** The state root whose network this is (rootid.ts): its rules carry it. */
+  root?: string;
 }
 
 function op(table: Table, args: string[], why: string, undo = true): IptOp {
@@ -76,7 +87,7 @@ export function hookOps(): { chain: IptOp[]; hook: IptOp[] } {
 /** The per-network rules of a bridge network (constant count, whatever the number of containers). */
 export function networkRuleOps(n: BridgeNet): IptOp[] {
   const ch = chains();
-  const tag = (what: string) => c(`minidock net ${n.name}: ${what}`);
+  const tag = (what: string) => c(withRoot(`minidock net ${n.name}: ${what}`, n.root));
   // Isolation, like Docker's DOCKER-ISOLATION-STAGE-1/2 (two rules per network, not one per
   // pair): stage 1 catches what leaves this bridge for another interface, stage 2 drops it when
   // that interface is another minidock bridge — except connections to a published port (DNAT),
@@ -123,16 +134,16 @@ export function networkRuleOps(n: BridgeNet): IptOp[] {
   ];
 }
 
-/** The comment a container's rules carry, so they can be found again. */
-export function containerTag(containerId: string, name: string): string {
+/** The comment a container's rules carry, so they can be found again (and whose they are). */
+export function containerTag(containerId: string, name: string, root?: string): string {
   const safe = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
-  return `minidock ${containerId.slice(0, 12)} ${safe}`.trim();
+  return withRoot(`minidock ${containerId.slice(0, 12)} ${safe}`.trim(), root);
 }
 
 /** The rules for published ports of one container: a DNAT each, plus a raw DROP for loopback-only ones. */
 export function portRuleOps(n: BridgeNet, containerId: string, name: string, ip: string, ports: PortBinding[]): IptOp[] {
   const ch = chains();
-  const tag = c(containerTag(containerId, name));
+  const tag = c(containerTag(containerId, name, n.root));
   const out: IptOp[] = [];
   for (const p of ports) {
     const dst = p.hostIp ? ['-d', `${p.hostIp}/32`] : [];
@@ -159,6 +170,8 @@ export interface SavedRules {
   comments: Set<string>;
   /** table → raw `-A …` lines */
   rules: Map<string, string[]>;
+  /** `table chain target` of every jump of minidock's (a rule with a minidock comment and -j) */
+  jumps: Set<string>;
 }
 
 /** Parses iptables-save output. */
@@ -166,6 +179,7 @@ export function parseSave(text: string): SavedRules {
   const chains = new Map<string, Set<string>>();
   const comments = new Set<string>();
   const rules = new Map<string, string[]>();
+  const jumps = new Set<string>();
   let table = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('*')) {
@@ -179,9 +193,11 @@ export function parseSave(text: string): SavedRules {
       const chain = line.split(' ')[1];
       const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
       if (m) comments.add(`${table} ${chain} ${(m[1] ?? m[2]).replace(/\\(.)/g, '$1')}`);
+      const j = / -j (\S+)/.exec(line);
+      if (m && j && (m[1] ?? m[2]).startsWith('minidock')) jumps.add(`${table} ${chain} ${j[1]}`);
     }
   }
-  return { chains, comments, rules };
+  return { chains, comments, rules, jumps };
 }
 
 function commentOf(o: IptOp): string | undefined {
@@ -189,12 +205,20 @@ function commentOf(o: IptOp): string | undefined {
   return i >= 0 ? o.args[i + 1] : undefined;
 }
 
-/** Which of the wanted ops are missing from what iptables-save shows. Pure. */
+/**
+ * Which of the wanted ops are missing from what iptables-save shows. Pure. A hook (`minidock: …`)
+ * is there when a minidock jump from its chain to its target is: the target names the prefix, so
+ * another prefix's hook in the same built-in chain does not count (its comment is the same).
+ */
 export function missingOps(saved: SavedRules, wanted: IptOp[]): IptOp[] {
   return wanted.filter((o) => {
     if (o.args[0] === '-N') return !saved.chains.get(o.table)?.has(o.args[1]);
     const cm = commentOf(o);
     const chain = o.args[1];
+    if (cm?.startsWith('minidock: ')) {
+      const target = o.args[o.args.indexOf('-j') + 1];
+      return !saved.jumps.has(`${o.table} ${chain} ${target}`);
+    }
     return cm === undefined || !saved.comments.has(`${o.table} ${chain} ${cm}`);
   });
 }
