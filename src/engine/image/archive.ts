@@ -26,6 +26,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -365,7 +366,8 @@ async function importLayers(ctx: LoadContext, layers: { file: string; digest?: s
   ctx.lease.add(layers.flatMap((l) => [l.diffId, ...(l.digest ? [l.digest] : [])]));
   for (const l of layers) {
     try {
-      await importLayer(l.file, { diffId: l.diffId, ...(l.digest ? { digest: l.digest } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) });
+      const blobSize = statSync(l.file).size; // bounds its expansion (as a pull's declared size)
+      await importLayer(l.file, { diffId: l.diffId, blobSize, ...(l.digest ? { digest: l.digest } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) });
     } catch (e) {
       throw new UserError(`image archive: layer ${l.digest ?? l.diffId}: ${(e as Error).message.replace(/^invalid layer: /, '')}`);
     }

@@ -278,12 +278,12 @@ async function fetchLayer(
   try {
     if (hasBlob(desc.digest)) {
       progress.update(id, 'Extracting', desc.size, desc.size);
-      await importLayer(blobPath(desc.digest), { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
+      await importLayer(blobPath(desc.digest), { digest: desc.digest, diffId, mediaType: desc.mediaType, pool, blobSize: desc.size });
     } else {
       progress.update(id, 'Downloading', 0, desc.size);
       const { body } = await client.openBlob(ref.repository, desc.digest);
       const metered = await meter(body, desc.size, what, (n) => progress.update(id, 'Downloading', n, desc.size));
-      await importLayer(metered, { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
+      await importLayer(metered, { digest: desc.digest, diffId, mediaType: desc.mediaType, pool, blobSize: desc.size });
     }
   } catch (e) {
     progress.update(id, 'Failed');

@@ -389,6 +389,12 @@ export interface ImportLayerOptions {
   mediaType?: string;
   /** Unpack in a worker thread of this pool (a pull); default in-process. */
   pool?: UnpackPool;
+  /**
+   * The blob's size as declared (a pull: the manifest's) or known (load: its file's): the
+   * uncompressed layer may be at most expansionLimit() of it. Unset: unbounded (import of the
+   * user's own rootfs tarball).
+   */
+  blobSize?: number;
 }
 
 type Source = string | Readable | Uint8Array;
@@ -464,7 +470,7 @@ function layerInfo(meta: LayerMeta, blob: LayerMeta['blobs'][number] | undefined
 }
 
 async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: boolean, locked: boolean): Promise<LayerInfo> {
-  const [{ hashAndUnpack, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
+  const [{ hashAndUnpack, expansionLimit, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
     import('./layer.js'),
     import('node:crypto'),
     import('node:stream'),
@@ -488,6 +494,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
   // The tree is already here (it came from another blob of the same diffID, e.g. after `load`):
   // the new blob is verified (digest and diffID) and kept, but not unpacked a second time.
   const verifyOnly = opts.diffId !== undefined && readLayerMeta(opts.diffId) !== undefined;
+  const limit = opts.blobSize !== undefined ? expansionLimit(opts.blobSize) : undefined;
   try {
     const blobHash = createHash('sha256');
     let blobSize = 0;
@@ -510,7 +517,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
       // A worker thread gunzips, hashes (diffID) and unpacks into the stage; the blob is hashed
       // and written here. Both are checked below, exactly as in-process.
       const input = typeof src === 'string' ? createReadStream(src) : src instanceof Uint8Array ? (await import('node:stream')).Readable.from([Buffer.from(src)]) : src;
-      const job = opts.pool.start(join(stage, 'diff'), verifyOnly);
+      const job = opts.pool.start(join(stage, 'diff'), verifyOnly, limit);
       const piped = new Promise<void>((res, rej) => pipeline(input, tapBlob, job.sink, (e) => (e ? rej(e) : res())));
       // A refused layer stops the download at once (as extractTar destroys its source in-process).
       job.outcome.catch((e: Error) => job.sink.destroy(e));
@@ -529,7 +536,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
     } else {
       const { head, stream } = await openSource(src);
       const blobBytes = pipeline(stream, tapBlob, () => undefined);
-      unpacked = await hashAndUnpack(blobBytes, head, verifyOnly ? undefined : join(stage, 'diff'));
+      unpacked = await hashAndUnpack(blobBytes, head, verifyOnly ? undefined : join(stage, 'diff'), limit);
     }
     const { result, diffSize } = unpacked;
     if (blobFd !== undefined) {
