@@ -14,7 +14,7 @@
 import type { Readable } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
-import { LayerError } from './layer.js';
+import { expansionLimit, LayerError } from './layer.js';
 import { choosePlatform, formatPlatform, hostPlatform, parsePlatform, type OciPlatform } from './platform.js';
 import { PullProgress, type Output } from './progress.js';
 import { normalizeRef, type NormalizedRef } from './reference.js';
@@ -186,6 +186,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  expansionLimit(0); // a bad MINIDOCK_LAYER_MAX_RATIO is said before anything is fetched
   const out = opts.out ?? process.stdout;
   const progress = new PullProgress(out, !!opts.quiet);
   const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [] });

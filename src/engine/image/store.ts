@@ -475,6 +475,13 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
     import('node:crypto'),
     import('node:stream'),
   ]);
+  let limit: ReturnType<typeof expansionLimit> | undefined; // before anything is made
+  try {
+    limit = opts.blobSize !== undefined ? expansionLimit(opts.blobSize) : undefined;
+  } catch (e) {
+    if (typeof src !== 'string' && !(src instanceof Uint8Array)) src.destroy(); // not left to hold a socket open
+    throw e;
+  }
   const layersDir = paths.layers();
   const blobsDir = paths.blobs();
   mkdirSync(layersDir, { recursive: true, mode: 0o700 });
@@ -494,7 +501,6 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
   // The tree is already here (it came from another blob of the same diffID, e.g. after `load`):
   // the new blob is verified (digest and diffID) and kept, but not unpacked a second time.
   const verifyOnly = opts.diffId !== undefined && readLayerMeta(opts.diffId) !== undefined;
-  const limit = opts.blobSize !== undefined ? expansionLimit(opts.blobSize) : undefined;
   try {
     const blobHash = createHash('sha256');
     let blobSize = 0;
