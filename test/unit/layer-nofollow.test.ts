@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { extractTar, LayerError } from '../../src/engine/image/layer.js';
 import { buildTar, type TarEntry } from '../../src/engine/image/tarwriter.js';
+import { END, entry, pax } from '../helpers/tar-cases.js';
 
 let tmp: string;
 let host: string;
@@ -66,6 +67,13 @@ describe('no metadata through a symlink planted by an earlier entry', () => {
   it('the layer keeps its own directory times (deepest first, the root too)', async () => {
     await unpack([dir('.', { mtime: 10 }), dir('a', { mtime: 20 }), dir('a/b', { mtime: 30 }), { path: 'a/b/f', type: 'file', data: 'x', mtime: 40 }]);
     expect([layer, 'a', 'a/b', 'a/b/f'].map((p) => lstatSync(p === layer ? p : join(layer, p)).mtimeMs)).toEqual([10_000, 20_000, 30_000, 40_000]);
+  });
+
+  it('keeps times before 1970 (pax and base-256 can say them; Node would otherwise set "now")', async () => {
+    const tar = Buffer.concat([pax([['mtime', '-1.5']]), entry({ name: 'old' }, 'x'), pax([['mtime', '-86400']]), entry({ name: 'olddir/', type: '5' }), END]);
+    await extractTar(Readable.from([tar]), layer);
+    expect(lstatSync(join(layer, 'old')).mtimeMs).toBe(-1500);
+    expect(lstatSync(join(layer, 'olddir')).mtimeMs).toBe(-86400_000);
   });
 
   it('a whiteout under a directory that became a symlink is refused, not looked up through it', async () => {

@@ -185,6 +185,9 @@ export interface ExtractResult {
 
 const isRoot = process.getuid?.() === 0;
 
+/** A time for utimes: Node takes a negative number for "now", a Date as it is (Go and Docker keep times before 1970). */
+const when = (t: number): number | Date => (t < 0 ? new Date(t * 1000) : t);
+
 /** A uid/gid chown can apply (base-256 fields and pax records can say anything; -1 would mean "unchanged"). */
 const validId = (n: number): boolean => Number.isInteger(n) && n >= 0 && n < 0xffffffff;
 
@@ -335,7 +338,7 @@ export class LayerWriter implements TarSink {
       const mode = h.mode & 0o7777;
       // Created with these bits already unless the umask took some, or they are beyond 0777.
       if (chown || (mode & ~0o777) !== 0 || (mode & umask()) !== 0) fchmodSync(fd, mode);
-      futimesSync(fd, h.atime ?? h.mtime, h.mtime);
+      futimesSync(fd, when(h.atime ?? h.mtime), when(h.mtime));
       this.closeFile();
     } catch (err) {
       this.closeFile();
@@ -387,7 +390,7 @@ export class LayerWriter implements TarSink {
         const p = this.abs(plan.rel);
         symlinkSync(plan.target, p);
         this.owner(p, h);
-        lutimesSync(p, h.atime ?? h.mtime, h.mtime);
+        lutimesSync(p, when(h.atime ?? h.mtime), when(h.mtime));
         return false;
       }
       case 'hardlink': {
@@ -448,7 +451,7 @@ export class LayerWriter implements TarSink {
       // Walked again (cheap: the known directories are cached) and set without following a
       // link, though forget() already dropped every directory a later entry replaced.
       this.ensureDirs(rel, true);
-      lutimesSync(this.abs(rel), t.atime, t.mtime);
+      lutimesSync(this.abs(rel), when(t.atime), when(t.mtime));
     }
     return this.result;
   }
