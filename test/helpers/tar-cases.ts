@@ -250,6 +250,12 @@ export function tarCases(): TarCase[] {
       END,
     ),
   });
+  c.push({
+    name: 'pax-sparse-empty-version',
+    why: 'empty GNU.sparse.major and a GNU.sparse.map: sparse 0.x for Go, refused',
+    refusedWhereGoReads: true,
+    tar: archive(pax([['GNU.sparse.major', ''], ['GNU.sparse.numblocks', '1'], ['GNU.sparse.map', '0,4'], ['GNU.sparse.size', '8']]), entry({ name: 'f' }, 'DATA'), END),
+  });
   add('pax-sparse-unknown', 'an unknown GNU.sparse version is a plain file (content as it is)', pax([['GNU.sparse.major', '7'], ['GNU.sparse.minor', '0']]), entry({ name: 'plain' }, 'DATA'), END);
 
   // Octal and base-256 numbers.

@@ -49,6 +49,7 @@ const GO: Record<string, Want> = {
   'gnu-sparse': 'sparse',
   'pax-sparse-1.0': 'sparse',
   'pax-sparse-0.1': 'sparse',
+  'pax-sparse-empty-version': 'sparse',
   'pax-sparse-unknown': [['plain', '0', 4, '', 0o644, 0, 0, 1700000000000]],
   'octal-8': 'refused',
   'octal-9': 'refused',

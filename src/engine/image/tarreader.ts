@@ -209,12 +209,12 @@ function parsePax(data: Buffer): Map<string, string> {
 
 /** Whether Go would read the entry as a pax-format GNU sparse file (readGNUSparsePAXHeaders). */
 function paxSparse(recs: Map<string, string>): boolean {
-  const major = recs.get('GNU.sparse.major');
-  const minor = recs.get('GNU.sparse.minor');
+  const major = recs.get('GNU.sparse.major') ?? ''; // a missing record reads as "" in Go's map
+  const minor = recs.get('GNU.sparse.minor') ?? '';
   if (major === '0' && (minor === '0' || minor === '1')) return true;
   if (major === '1' && minor === '0') return true;
-  if (major !== undefined || minor !== undefined) return major === '' && minor === '' && !!recs.get('GNU.sparse.map');
-  return !!recs.get('GNU.sparse.map');
+  if (major !== '' || minor !== '') return false; // an unknown version: a plain file for Go
+  return !!recs.get('GNU.sparse.map'); // 0.0 and 0.1 had no version records
 }
 
 interface Pending {
