@@ -30,7 +30,12 @@ function ensureGo(): string {
   let go = findGo();
   if (!go) {
     // Debian's package: from the configured mirror, as any other test dependency.
-    const r = spawnSync('apt-get', ['install', '-y', '-q', 'golang-go'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
+    const apt = (args: string[]) => spawnSync('apt-get', args, { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
+    let r = apt(['install', '-y', '-q', 'golang-go']);
+    if (r.status !== 0) {
+      apt(['update', '-q']); // stale package lists
+      r = apt(['install', '-y', '-q', 'golang-go']);
+    }
     go = findGo();
     if (!go) throw new Error(`golang-go is needed for this test and could not be installed: ${r.stderr}`);
   }
