@@ -387,3 +387,38 @@ export function readWithMinidock(tar: Buffer, step = 0): Reading {
     return { entries, error: (e as Error).message };
   }
 }
+
+/**
+ * Archives made from the crafted cases by changing 1-3 of their first 4096 bytes (mostly to
+ * bytes that matter in headers: NUL, space, '/', digits, 0x80, 0xff, type flags, '=', '\n'),
+ * their header checksums made right again most of the time so the change reaches the parser.
+ * Deterministic for a seed.
+ */
+export function mutants(seed: number, n: number): Buffer[] {
+  let s = seed;
+  const r = (): number => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+  const cases = tarCases().filter((c) => !c.refusedWhereGoReads);
+  const bytes = [0x00, 0x20, 0x2f, 0x30, 0x37, 0x38, 0x80, 0xff, 0x78, 0x67, 0x4c, 0x4b, 0x35, 0x0a, 0x3d, 0x2e, 0x2d, 0x2b];
+  const out: Buffer[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = Buffer.from(cases[Math.floor(r() * cases.length)]!.tar);
+    for (let j = 1 + Math.floor(r() * 3); j > 0; j--) {
+      const pos = Math.floor(r() * Math.min(t.length, 4096));
+      t[pos] = r() < 0.7 ? bytes[Math.floor(r() * bytes.length)]! : Math.floor(r() * 256);
+    }
+    for (let o = 0; o + 512 <= t.length; o += 512) {
+      if (r() < 0.9 && t.toString('latin1', o + 257, o + 262) === 'ustar') {
+        const h = t.subarray(o, o + 512);
+        h.fill(0x20, 148, 156);
+        let u = 0;
+        for (const c of h) u += c;
+        h.write(`${u.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+      }
+    }
+    out.push(t);
+  }
+  return out;
+}
