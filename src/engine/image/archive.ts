@@ -9,7 +9,7 @@
 //                                  digest survives a save/load round trip)
 // load reads docker save archives (old and new) and OCI image layouts, plain or gzipped: the
 // archive is first unpacked into a private temporary directory (regular files only, every path
-// checked), then every blob is verified (OCI: against its digest; docker: each layer against
+// checked; read by tarreader.ts, as Go's archive/tar reads it), then every blob is verified (OCI: against its digest; docker: each layer against
 // the config's diff_ids) while it is imported like a pulled layer.
 // import makes a one-layer image from a root filesystem tarball.
 import {
@@ -26,6 +26,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -275,54 +276,74 @@ async function inputStream(src: string | Readable): Promise<Readable> {
   return raw.pipe(decomp);
 }
 
-/** Unpacks an archive's regular files into dir; symlinks (old docker save) become aliases. */
+/**
+ * Unpacks an archive's regular files into dir; symlinks (old docker save) become aliases. Read
+ * with the layers' tar reader, so a `load` archive is read as Docker's (Go's archive/tar) too.
+ */
 async function unpackArchive(src: Readable, dir: string): Promise<Map<string, string>> {
-  const { Parser } = await import('tar');
+  const { TarReader, TarFormatError } = await import('./tarreader.js');
   const links = new Map<string, string>();
-  const parser = new Parser({});
-  let error: Error | undefined;
-  parser.on('entry', (e: { path: string; type: string; linkpath?: string; on: (ev: string, fn: (b?: Buffer) => void) => void; resume: () => void }) => {
-    if (error) return e.resume();
-    try {
-      const rel = cleanPath(e.path);
-      if (rel === null || (e.path.startsWith('/') && rel !== '')) throw new UserError(`archive entry ${JSON.stringify(e.path)} points outside the archive`);
-      if (rel === '') return e.resume();
+  let fd: number | undefined;
+  const close = (): void => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  const reader = new TarReader({
+    entry(h) {
+      const rel = cleanPath(h.path);
+      if (rel === null || (h.path.startsWith('/') && rel !== '')) throw new UserError(`archive entry ${JSON.stringify(h.path)} points outside the archive`);
+      if (rel === '') return false;
       const p = join(dir, rel);
-      if (e.type === 'Directory') {
+      if (h.type === 'Directory') {
         mkdirSync(p, { recursive: true, mode: 0o700 });
-        return e.resume();
+        return false;
       }
-      if (e.type === 'SymbolicLink' || e.type === 'Link') {
-        const target = e.type === 'Link' ? cleanPath(e.linkpath ?? '') : cleanPath(posix.join(posix.dirname(rel), e.linkpath ?? ''));
-        if (target === null || target === '' || (e.linkpath ?? '').startsWith('/') && e.type === 'SymbolicLink') {
-          throw new UserError(`archive entry ${JSON.stringify(e.path)} links outside the archive`);
+      if (h.type === 'SymbolicLink' || h.type === 'Link') {
+        const target = h.type === 'Link' ? cleanPath(h.linkpath) : cleanPath(posix.join(posix.dirname(rel), h.linkpath));
+        if (target === null || target === '' || (h.linkpath.startsWith('/') && h.type === 'SymbolicLink')) {
+          throw new UserError(`archive entry ${JSON.stringify(h.path)} links outside the archive`);
         }
         links.set(rel, target);
-        return e.resume();
+        return false;
       }
-      if (e.type !== 'File' && e.type !== 'OldFile' && e.type !== 'ContiguousFile') return e.resume();
+      if (h.type !== 'File' && h.type !== 'ContiguousFile') return false;
+      // Only regular files and directories are ever made here (links are only recorded), so
+      // nothing on the way can be a symlink.
       mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
-      const fd = openSync(p, FS.O_WRONLY | FS.O_CREAT | FS.O_TRUNC | FS.O_NOFOLLOW, 0o600);
-      e.on('data', (b) => {
+      fd = openSync(p, FS.O_WRONLY | FS.O_CREAT | FS.O_TRUNC | FS.O_NOFOLLOW, 0o600);
+      return true;
+    },
+    data(chunk) {
+      writeAll(fd!, chunk);
+    },
+    endEntry: close,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      src.on('data', (chunk: Buffer) => {
         try {
-          writeAll(fd, b!);
-        } catch (err) {
-          error ??= err as Error;
+          reader.write(chunk);
+        } catch (e) {
+          src.destroy();
+          reject(e);
         }
       });
-      e.on('end', () => closeSync(fd));
-    } catch (err) {
-      error ??= err as Error;
-      e.resume();
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    src.on('error', reject);
-    parser.on('error', (e: Error) => reject(new UserError(`not a valid image archive: ${e.message}`)));
-    parser.on('end', () => resolve());
-    src.pipe(parser as unknown as NodeJS.WritableStream);
-  });
-  if (error) throw error;
+      src.once('error', reject);
+      src.once('end', () => {
+        try {
+          reader.end();
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  } catch (e) {
+    if (e instanceof TarFormatError) throw new UserError(`not a valid image archive: ${e.message}`);
+    throw e;
+  } finally {
+    close();
+  }
   return links;
 }
 
@@ -365,7 +386,8 @@ async function importLayers(ctx: LoadContext, layers: { file: string; digest?: s
   ctx.lease.add(layers.flatMap((l) => [l.diffId, ...(l.digest ? [l.digest] : [])]));
   for (const l of layers) {
     try {
-      await importLayer(l.file, { diffId: l.diffId, ...(l.digest ? { digest: l.digest } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) });
+      const blobSize = statSync(l.file).size; // bounds its expansion (as a pull's declared size)
+      await importLayer(l.file, { diffId: l.diffId, blobSize, ...(l.digest ? { digest: l.digest } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) });
     } catch (e) {
       throw new UserError(`image archive: layer ${l.digest ?? l.diffId}: ${(e as Error).message.replace(/^invalid layer: /, '')}`);
     }

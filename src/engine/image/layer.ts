@@ -22,6 +22,13 @@
 //      "deleted"), opaque directories get trusted.overlay.opaque=y, directory times are set
 //      last. The markers themselves never appear in the tree.
 //
+// No step follows a symlink that an earlier entry planted: parents are walked with lstat
+// (ensureDirs) before every create, mknod, xattr and time change; the last component is
+// created with O_EXCL/mkdir/symlink/link (none follows a link there) or changed with l*
+// calls (lchown, lutimes, setfattr -h / lsetxattr) or through the fd it was opened as; a
+// directory's chmod comes right after lstat said it is one. Directory times, set at the end,
+// are dropped for directories a later entry removed, and each path is walked again first.
+//
 // The caller extracts into a fresh private directory and renames it into place only when
 // everything succeeded, so nothing half-unpacked is ever visible.
 import {
@@ -41,7 +48,6 @@ import {
   symlinkSync,
   chmodSync,
   unlinkSync,
-  utimesSync,
   writeSync,
   type Stats,
 } from 'node:fs';
@@ -179,6 +185,12 @@ export interface ExtractResult {
 
 const isRoot = process.getuid?.() === 0;
 
+/** A time for utimes: Node takes a negative number for "now", a Date as it is (Go and Docker keep times before 1970). */
+const when = (t: number): number | Date => (t < 0 ? new Date(t * 1000) : t);
+
+/** A uid/gid chown can apply (base-256 fields and pax records can say anything; -1 would mean "unchanged"). */
+const validId = (n: number): boolean => Number.isInteger(n) && n >= 0 && n < 0xffffffff;
+
 function lstatOrUndefined(p: string): Stats | undefined {
   // No exception for a missing path (most paths of a fresh layer): building the error and its
   // stack cost more than the lstat itself. Other errors still throw.
@@ -265,7 +277,11 @@ export class LayerWriter implements TarSink {
 
   /** A directory (and everything under it) was removed: it must be checked again. */
   private forget(rel: string): void {
-    for (const d of this.knownDirs) if (d === rel || d.startsWith(`${rel}/`)) this.knownDirs.delete(d);
+    const under = (d: string): boolean => d === rel || d.startsWith(`${rel}/`);
+    for (const d of this.knownDirs) if (under(d)) this.knownDirs.delete(d);
+    // Its time (and its children's) would otherwise be set, at the end, on whatever a later
+    // entry puts there: a symlink to a host path, say.
+    for (const d of this.dirTimes.keys()) if (under(d)) this.dirTimes.delete(d);
   }
 
   /**
@@ -322,7 +338,7 @@ export class LayerWriter implements TarSink {
       const mode = h.mode & 0o7777;
       // Created with these bits already unless the umask took some, or they are beyond 0777.
       if (chown || (mode & ~0o777) !== 0 || (mode & umask()) !== 0) fchmodSync(fd, mode);
-      if (h.mtime !== undefined) futimesSync(fd, h.atime ?? h.mtime, h.mtime);
+      futimesSync(fd, when(h.atime ?? h.mtime), when(h.mtime));
       this.closeFile();
     } catch (err) {
       this.closeFile();
@@ -344,6 +360,7 @@ export class LayerWriter implements TarSink {
 
   private apply(h: TarHeader): boolean {
     const plan = planEntry(h);
+    if (!validId(h.uid) || !validId(h.gid)) throw new LayerError(`entry ${JSON.stringify(h.path)} has an invalid owner ${h.uid}:${h.gid}`);
     this.result.entries++;
     switch (plan.op) {
       case 'skip':
@@ -364,7 +381,7 @@ export class LayerWriter implements TarSink {
         const mode = h.mode & 0o7777;
         if (mode & 0o2000) this.plainOwner = false; // new inodes below inherit its group
         chmodSync(p, mode);
-        if (h.mtime !== undefined) this.dirTimes.set(plan.rel, { atime: h.atime ?? h.mtime, mtime: h.mtime });
+        this.dirTimes.set(plan.rel, { atime: h.atime ?? h.mtime, mtime: h.mtime });
         return false;
       }
       case 'symlink': {
@@ -373,7 +390,7 @@ export class LayerWriter implements TarSink {
         const p = this.abs(plan.rel);
         symlinkSync(plan.target, p);
         this.owner(p, h);
-        if (h.mtime !== undefined) lutimesSync(p, h.atime ?? h.mtime, h.mtime);
+        lutimesSync(p, when(h.atime ?? h.mtime), when(h.mtime));
         return false;
       }
       case 'hardlink': {
@@ -414,9 +431,9 @@ export class LayerWriter implements TarSink {
     if (this.error) throw this.error;
     const whiteouts: string[] = [];
     for (const rel of [...this.whiteouts].sort()) {
+      this.ensureDirs(rel); // first: the lstat below must not look through a symlink
       // A file of the same name in the same layer wins over its whiteout (OCI image spec).
       if (lstatOrUndefined(this.abs(rel))) continue;
-      this.ensureDirs(rel);
       whiteouts.push(this.abs(rel));
     }
     const opaques: string[] = [];
@@ -430,7 +447,12 @@ export class LayerWriter implements TarSink {
     this.result.opaques = opaques.length;
     // Deepest first, so setting a child's time does not disturb its parent's afterwards.
     const dirs = [...this.dirTimes.entries()].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
-    for (const [rel, t] of dirs) utimesSync(this.abs(rel), t.atime, t.mtime);
+    for (const [rel, t] of dirs) {
+      // Walked again (cheap: the known directories are cached) and set without following a
+      // link, though forget() already dropped every directory a later entry replaced.
+      this.ensureDirs(rel, true);
+      lutimesSync(this.abs(rel), when(t.atime), when(t.mtime));
+    }
     return this.result;
   }
 }
@@ -449,22 +471,23 @@ export async function makeWhiteouts(absPaths: string[]): Promise<void> {
   }
 }
 
-// setxattr(2) syscall numbers, for the perl fallback when setfattr (package attr) is absent.
-const SETXATTR_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 188, arm64: 5, ia32: 226, arm: 226 };
+// lsetxattr(2) syscall numbers (never follows a symlink), for the perl fallback when setfattr
+// (package attr) is absent.
+const LSETXATTR_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 189, arm64: 6, ia32: 227, arm: 227 };
 
 /** Marks directories opaque for overlayfs: xattr trusted.overlay.opaque=y (needs root). */
 export async function makeOpaque(absDirs: string[], tool?: 'setfattr' | 'perl'): Promise<void> {
   if (absDirs.length === 0) return;
   const setfattr = tool === 'perl' ? undefined : ['/usr/bin/setfattr', '/bin/setfattr'].find((p) => existsSync(p));
-  const nr = SETXATTR_NR[process.arch];
+  const nr = LSETXATTR_NR[process.arch];
   for (let i = 0; i < absDirs.length; i += CHUNK) {
     const chunk = absDirs.slice(i, i + CHUNK);
     try {
       if (setfattr) {
-        await run(setfattr, ['-n', 'trusted.overlay.opaque', '-v', 'y', '--', ...chunk]);
+        await run(setfattr, ['-h', '-n', 'trusted.overlay.opaque', '-v', 'y', '--', ...chunk]);
       } else if (nr !== undefined && existsSync('/usr/bin/perl')) {
         // perl's syscall() needs writable scalars, hence the copies.
-        const script = `for my $a (@ARGV) { my ($p, $n, $v) = ($a, "trusted.overlay.opaque", "y"); syscall(${nr}, $p, $n, $v, 1, 0) == 0 or die "setxattr $a: $!\\n" }`;
+        const script = `for my $a (@ARGV) { my ($p, $n, $v) = ($a, "trusted.overlay.opaque", "y"); syscall(${nr}, $p, $n, $v, 1, 0) == 0 or die "lsetxattr $a: $!\\n" }`;
         await run('/usr/bin/perl', ['-e', script, ...chunk]);
       } else {
         throw new Error('setfattr not found: install the "attr" package');
@@ -476,21 +499,65 @@ export async function makeOpaque(absDirs: string[], tool?: 'setfattr' | 'perl'):
 }
 
 /**
+ * How far a layer may expand. A layer is unpacked while it streams, before its digests can be
+ * checked (they are known only at its end), so a hostile registry could otherwise make a small
+ * blob write without end (a 1 MiB gzip of zeros is a 1 GiB file), digest-pinned or not. The
+ * uncompressed tar may be at most RATIO times the blob's size (its declared size for a pull,
+ * its file's for `load`), and always at least the floor (small layers with a big sparse-ish
+ * file stay fine). Real layers compress 2-10x; MINIDOCK_LAYER_MAX_RATIO raises the ratio.
+ */
+export const EXPANSION_RATIO = 100;
+export const EXPANSION_FLOOR = 64 << 20;
+
+/** The bound for one blob (structured-cloneable: it goes to the unpack worker too). */
+export interface ExpansionLimit {
+  max: number;
+  blobSize: number;
+  ratio: number;
+}
+
+export function expansionLimit(blobSize: number, env: NodeJS.ProcessEnv = process.env): ExpansionLimit {
+  const text = env.MINIDOCK_LAYER_MAX_RATIO;
+  let ratio = EXPANSION_RATIO;
+  if (text !== undefined && text !== '') {
+    ratio = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(ratio >= 1)) {
+      throw new UserError(`MINIDOCK_LAYER_MAX_RATIO must be a number of at least 1 (how many times its compressed size a layer may expand to), not ${JSON.stringify(text)}`);
+    }
+  }
+  return { max: Math.max(EXPANSION_FLOOR, Math.ceil(blobSize * ratio)), blobSize, ratio };
+}
+
+const mib = (n: number): string => `${(n / (1 << 20)).toFixed(n < 10 << 20 ? 1 : 0)} MiB`;
+
+/**
  * What every layer import does with a layer's (possibly compressed) bytes: decompress, hash the
  * tar stream (its diffID), and unpack it into `root` — or only read it through when `root` is
  * undefined (the tree is already stored). The same code in-process and in the unpack worker.
+ * With a limit, the uncompressed bytes are counted as they stream and the layer is refused as
+ * soon as they pass it (nothing beyond is written).
  */
 export async function hashAndUnpack(
   input: Readable,
   head: Buffer,
   root: string | undefined,
+  limit?: ExpansionLimit,
 ): Promise<{ diffId: string; diffSize: number; result: ExtractResult }> {
   const diffHash = createHash('sha256');
   let diffSize = 0;
+  const max = limit?.max ?? Infinity;
   const tapDiff = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      diffHash.update(chunk);
       diffSize += chunk.length;
+      if (diffSize > max) {
+        const l = limit!;
+        return cb(
+          new LayerError(
+            `it expands to more than ${mib(l.max)} (${l.ratio}x its ${mib(l.blobSize)} compressed, at least ${mib(EXPANSION_FLOOR)}); refused before its digest could be checked (MINIDOCK_LAYER_MAX_RATIO raises the ratio)`,
+          ),
+        );
+      }
+      diffHash.update(chunk);
       cb(null, chunk);
     },
   });

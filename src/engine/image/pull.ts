@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
 import { HttpTimeout } from './http.js';
-import { LayerError } from './layer.js';
+import { expansionLimit, LayerError } from './layer.js';
 import { choosePlatform, formatPlatform, hostPlatform, parsePlatform, type OciPlatform } from './platform.js';
 import { PullProgress, type Output } from './progress.js';
 import { normalizeRef, type NormalizedRef } from './reference.js';
@@ -188,6 +188,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  expansionLimit(0); // a bad MINIDOCK_LAYER_MAX_RATIO is said before anything is fetched
   const out = opts.out ?? process.stdout;
   const progress = new PullProgress(out, !!opts.quiet);
   const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [] });
@@ -288,13 +289,13 @@ async function fetchLayer(
   try {
     if (hasBlob(desc.digest)) {
       progress.update(id, 'Extracting', desc.size, desc.size);
-      await importLayer(blobPath(desc.digest), { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
+      await importLayer(blobPath(desc.digest), { digest: desc.digest, diffId, mediaType: desc.mediaType, pool, blobSize: desc.size });
     } else {
       progress.update(id, 'Downloading', 0, desc.size);
       const { body } = await client.openBlob(ref.repository, desc.digest, desc.size);
       body.once('error', (e) => (bodyError ??= e));
       const metered = await meter(body, desc.size, what, (n) => progress.update(id, 'Downloading', n, desc.size));
-      await importLayer(metered, { digest: desc.digest, diffId, mediaType: desc.mediaType, pool });
+      await importLayer(metered, { digest: desc.digest, diffId, mediaType: desc.mediaType, pool, blobSize: desc.size });
     }
   } catch (e) {
     progress.update(id, 'Failed');

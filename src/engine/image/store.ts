@@ -389,6 +389,12 @@ export interface ImportLayerOptions {
   mediaType?: string;
   /** Unpack in a worker thread of this pool (a pull); default in-process. */
   pool?: UnpackPool;
+  /**
+   * The blob's size as declared (a pull: the manifest's) or known (load: its file's): the
+   * uncompressed layer may be at most expansionLimit() of it. Unset: unbounded (import of the
+   * user's own rootfs tarball).
+   */
+  blobSize?: number;
 }
 
 type Source = string | Readable | Uint8Array;
@@ -464,11 +470,18 @@ function layerInfo(meta: LayerMeta, blob: LayerMeta['blobs'][number] | undefined
 }
 
 async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: boolean, locked: boolean): Promise<LayerInfo> {
-  const [{ hashAndUnpack, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
+  const [{ hashAndUnpack, expansionLimit, LayerError }, { createHash }, { pipeline, Transform }] = await Promise.all([
     import('./layer.js'),
     import('node:crypto'),
     import('node:stream'),
   ]);
+  let limit: ReturnType<typeof expansionLimit> | undefined; // before anything is made
+  try {
+    limit = opts.blobSize !== undefined ? expansionLimit(opts.blobSize) : undefined;
+  } catch (e) {
+    if (typeof src !== 'string' && !(src instanceof Uint8Array)) src.destroy(); // not left to hold a socket open
+    throw e;
+  }
   const layersDir = paths.layers();
   const blobsDir = paths.blobs();
   mkdirSync(layersDir, { recursive: true, mode: 0o700 });
@@ -510,7 +523,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
       // A worker thread gunzips, hashes (diffID) and unpacks into the stage; the blob is hashed
       // and written here. Both are checked below, exactly as in-process.
       const input = typeof src === 'string' ? createReadStream(src) : src instanceof Uint8Array ? (await import('node:stream')).Readable.from([Buffer.from(src)]) : src;
-      const job = opts.pool.start(join(stage, 'diff'), verifyOnly);
+      const job = opts.pool.start(join(stage, 'diff'), verifyOnly, limit);
       const piped = new Promise<void>((res, rej) => pipeline(input, tapBlob, job.sink, (e) => (e ? rej(e) : res())));
       // A refused layer stops the download at once (as extractTar destroys its source in-process).
       job.outcome.catch((e: Error) => job.sink.destroy(e));
@@ -529,7 +542,7 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
     } else {
       const { head, stream } = await openSource(src);
       const blobBytes = pipeline(stream, tapBlob, () => undefined);
-      unpacked = await hashAndUnpack(blobBytes, head, verifyOnly ? undefined : join(stage, 'diff'));
+      unpacked = await hashAndUnpack(blobBytes, head, verifyOnly ? undefined : join(stage, 'diff'), limit);
     }
     const { result, diffSize } = unpacked;
     if (blobFd !== undefined) {

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../../cli/errors.js';
 import { childEnv } from '../../host/env.js';
-import { LayerError, type ExtractResult } from './layer.js';
+import { LayerError, type ExpansionLimit, type ExtractResult } from './layer.js';
 import type { WorkerError } from './unpack-worker.js';
 
 /** Bytes sent to a worker and not yet taken by it: beyond this the download waits. */
@@ -121,9 +121,10 @@ export class UnpackPool {
 
   /**
    * Starts unpacking one layer into `root` (a fresh private directory) on the least busy worker;
-   * with verifyOnly, only gunzips and hashes it (its tree is already in the store).
+   * with verifyOnly, only gunzips and hashes it (its tree is already in the store). The limit
+   * bounds its uncompressed size (see expansionLimit).
    */
-  start(root: string, verifyOnly = false): UnpackJob {
+  start(root: string, verifyOnly = false, limit?: ExpansionLimit): UnpackJob {
     const slot = this.slots.reduce((a, b) => (b.load < a.load ? b : a));
     const id = ++this.seq;
     let inFlight = 0;
@@ -154,7 +155,7 @@ export class UnpackPool {
         },
         worker: slot,
       });
-      slot.worker.postMessage({ t: 'start', id, root, verifyOnly });
+      slot.worker.postMessage({ t: 'start', id, root, verifyOnly, limit });
     }
     const post = (m: object, transfer?: ArrayBuffer[]): void => {
       if (!settled) slot.worker.postMessage(m, transfer);

@@ -4,14 +4,14 @@
 // once, and a slow create(2) (kernel time per new file) does not hold up the download.
 //
 // Protocol (one port, many jobs, ids chosen by the parent):
-//   parent -> worker  { t: 'start', id, root, verifyOnly } | { t: 'data', id, chunk } | { t: 'end', id } | { t: 'abort', id }
+//   parent -> worker  { t: 'start', id, root, verifyOnly, limit? } | { t: 'data', id, chunk } | { t: 'end', id } | { t: 'abort', id }
 //   worker -> parent  { t: 'ack', id, n }   (bytes taken; the parent's flow control)
 //                     { t: 'done', id, diffId, diffSize, result } | { t: 'error', id, error }
 // The parent still hashes the blob itself and decides; the worker only reports.
 import { PassThrough } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../../cli/errors.js';
-import { hashAndUnpack, LayerError } from './layer.js';
+import { hashAndUnpack, LayerError, type ExpansionLimit } from './layer.js';
 
 interface Job {
   input: PassThrough;
@@ -39,13 +39,13 @@ function describe(e: unknown): WorkerError {
   return out;
 }
 
-async function run(id: number, job: Job, root: string, verifyOnly: boolean, head: Buffer): Promise<void> {
-  const { diffId, diffSize, result } = await hashAndUnpack(job.input, head, verifyOnly ? undefined : root);
+async function run(id: number, job: Job, root: string, verifyOnly: boolean, head: Buffer, limit: ExpansionLimit | undefined): Promise<void> {
+  const { diffId, diffSize, result } = await hashAndUnpack(job.input, head, verifyOnly ? undefined : root, limit);
   if (job.aborted) throw new Error('aborted');
   port.postMessage({ t: 'done', id, diffId, diffSize, result });
 }
 
-port.on('message', (m: { t: string; id: number; root?: string; verifyOnly?: boolean; chunk?: Uint8Array }) => {
+port.on('message', (m: { t: string; id: number; root?: string; verifyOnly?: boolean; limit?: ExpansionLimit; chunk?: Uint8Array }) => {
   if (m.t === 'start') {
     const job: Job = { input: new PassThrough({ highWaterMark: 1 << 20 }), started: false, aborted: false };
     jobs.set(m.id, job);
@@ -53,7 +53,7 @@ port.on('message', (m: { t: string; id: number; root?: string; verifyOnly?: bool
     const root = m.root!;
     const begin = (head: Buffer): void => {
       job.started = true;
-      run(m.id, job, root, !!m.verifyOnly, head).then(
+      run(m.id, job, root, !!m.verifyOnly, head, m.limit).then(
         () => jobs.delete(m.id),
         (e) => {
           jobs.delete(m.id);
