@@ -20,6 +20,7 @@
 // merge. (The shim mounts overlayfs without redirect_dir or metacopy, so those xattrs never occur.)
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants as FS, existsSync, fstatSync, openSync, readSync, readlinkSync, type Stats } from 'node:fs';
+import { childEnv } from '../../host/env.js';
 
 /** The most bytes read from a container's file (/etc/passwd of a large directory is far less). */
 export const MAX_FILE_BYTES = 4 << 20;
@@ -361,7 +362,7 @@ export function opaqueByXattr(dirFds: number[], tool?: 'getfattr' | 'perl'): boo
   const stdio = ['ignore', 'pipe', 'pipe', ...dirFds] as const;
   const getfattr = tool === 'perl' ? undefined : ['/usr/bin/getfattr', '/bin/getfattr'].find((p) => existsSync(p));
   if (getfattr) {
-    const r = spawnSync(getfattr, ['--absolute-names', '-e', 'text', '-n', 'trusted.overlay.opaque', '--', ...paths], { stdio: [...stdio], encoding: 'utf8' });
+    const r = spawnSync(getfattr, ['--absolute-names', '-e', 'text', '-n', 'trusted.overlay.opaque', '--', ...paths], { stdio: [...stdio], encoding: 'utf8', env: childEnv() });
     if (r.error) throw new RootFileError(`cannot read overlay attributes: ${r.error.message}`);
     // "# file: /proc/self/fd/3\ntrusted.overlay.opaque="y"\n\n" for each directory that has it.
     const marked = new Set<string>();
@@ -375,7 +376,7 @@ export function opaqueByXattr(dirFds: number[], tool?: 'getfattr' | 'perl'): boo
   if (nr === undefined || !existsSync('/usr/bin/perl')) throw new RootFileError('cannot read overlay attributes: install the "attr" package (getfattr)');
   // perl's syscall() needs writable scalars, hence the copies; prints one 0/1 a directory.
   const script = `for my $a (@ARGV) { my ($p, $n, $v) = ($a, "trusted.overlay.opaque", "\\0" x 4); my $r = syscall(${nr}, $p, $n, $v, 4); print(($r == 1 && substr($v, 0, 1) eq "y") ? "1" : "0") }`;
-  const r = spawnSync('/usr/bin/perl', ['-e', script, ...paths], { stdio: [...stdio], encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/perl', ['-e', script, ...paths], { stdio: [...stdio], encoding: 'utf8', env: childEnv() });
   if (r.error || r.status !== 0) throw new RootFileError(`cannot read overlay attributes: ${r.error?.message ?? r.stderr.trim()}`);
   return paths.map((_, i) => r.stdout[i] === '1');
 }
