@@ -25,8 +25,12 @@ const U = `mdh-${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
 const host = (name: string) => `/tmp/${U}-${name}`;
 /** Far more ".." than any host directory the shim could hold open is deep. */
 const UP = '/..'.repeat(10);
-/** Through fd N of the shim's child (15 was the host's cgroup directory on v2), up to /, to /tmp. */
+/** Through fd N of the shim's child, up to /, to /tmp. */
 const viaFd = (n: number, name: string) => `/proc/self/fd/${n}${UP}/tmp/${U}-${name}`;
+/** Where the shim's child used to hold the host's cgroup directory open on v2 (14 for
+ * --network host, as here; it shifts with the configuration, hence a few around it). */
+const FD = 14;
+const FDS = [12, 13, 14, 15, 16];
 
 const tmp = mkdtempSync(join(tmpdir(), 'mdhostile-'));
 const cgMnt = mkdtempSync(join(tmpdir(), 'mdhostile-cg2-'));
@@ -39,11 +43,11 @@ function leaked(): string[] {
 
 /** Fails with one clear line and 125, and nothing of U on the host. */
 function expectRefused(r: Result, what: RegExp): void {
+  expect(leaked()).toEqual([]);
   expect(r.code, r.stderr + r.stdout).toBe(125);
   const lines = r.stderr.trim().split('\n');
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(what);
-  expect(leaked()).toEqual([]);
 }
 
 const base = (): TarEntry[] => [
@@ -67,12 +71,12 @@ const images: Record<string, TarEntry[]> = {
     link('vol', `/tmp/${U}-vol`), // a -v target
     link('tm', `${UP}/tmp/${U}-tm`), // a --tmpfs target
   ],
-  'hosts-fd': [...base(), link('etc/hosts', viaFd(15, 'hosts'))],
-  'hostname-fd': [...base(), link('etc/hostname', viaFd(15, 'hostname'))],
-  'resolv-fd': [...base(), link('etc/resolv.conf', viaFd(15, 'resolv'))],
+  ...Object.fromEntries(FDS.map((n) => [`hosts-fd${n}`, [...base(), link('etc/hosts', viaFd(n, `hosts${n}`))]])),
+  'hostname-fd': [...base(), link('etc/hostname', viaFd(FD, 'hostname'))],
+  'resolv-fd': [...base(), link('etc/resolv.conf', viaFd(FD, 'resolv'))],
   'hosts-cwd': [...base(), link('etc/hosts', `/proc/self/cwd${UP}/tmp/${U}-hosts-cwd`)],
-  'vol-fd': [...base(), link('data', viaFd(15, 'vol'))],
-  'tmpfs-fd': [...base(), link('tbad', viaFd(15, 'tmpfs'))],
+  'vol-fd': [...base(), link('data', viaFd(FD, 'vol'))],
+  'tmpfs-fd': [...base(), link('tbad', viaFd(FD, 'tmpfs'))],
   'tmpfs-root': [...base(), link('tbad', `/proc/self/root${UP}/tmp/${U}-tmpfs-root`)],
 };
 
@@ -82,7 +86,7 @@ function importImages(md: Minidock): void {
     if (!existsSync(file)) writeFileSync(file, buildTar(entries));
     md.ok(['import', '-c', 'CMD ["true"]', file, `hostile:${tag}`]);
   }
-  md.ok(['import', '-c', `WORKDIR ${viaFd(15, 'workdir')}`, '-c', 'CMD ["pwd"]', join(tmp, 'inside.tar'), 'hostile:workdir-fd']);
+  for (const n of FDS) md.ok(['import', '-c', `WORKDIR ${viaFd(n, `workdir${n}`)}`, '-c', 'CMD ["pwd"]', join(tmp, 'inside.tar'), `hostile:workdir-fd${n}`]);
   md.ok(['import', '-c', 'WORKDIR /app/sub', '-c', 'CMD ["pwd"]', join(tmp, 'inside.tar'), 'hostile:workdir-inside']);
 }
 
@@ -128,19 +132,20 @@ describe.each(variants)('$name', ({ v2, env }) => {
 
   it('WorkingDir through /proc/self/fd/N/..: refused, nothing made on the host; -w /proc/self/fd/N, /proc/self/cwd too', (ctx) => {
     if (!md) return ctx.skip();
-    expectRefused(run(['hostile:workdir-fd']), /create cwd \/proc\/self\/fd\/15\//);
+    for (const n of FDS) expectRefused(run([`hostile:workdir-fd${n}`]), new RegExp(`create cwd /proc/self/fd/${n}/`));
     // (-w is cleaned by the CLI, so its ".." never reach the shim.)
     for (let n = 3; n <= 20; n++) expectRefused(run(['-w', `/proc/self/fd/${n}`, 'busybox', 'pwd']), /cwd/);
     expectRefused(run(['-w', '/proc/self/cwd', 'busybox', 'pwd']), /cwd/);
   });
 
-  it('/etc/hosts, /etc/hostname, /etc/resolv.conf through /proc (fd/15, cwd): refused, nothing on the host', (ctx) => {
+  it('/etc/hosts, /etc/hostname, /etc/resolv.conf through /proc (fd/N, cwd): refused, nothing on the host', (ctx) => {
     if (!md) return ctx.skip();
-    for (const [tag, file] of [['hosts-fd', 'hosts'], ['hostname-fd', 'hostname'], ['resolv-fd', 'resolv.conf'], ['hosts-cwd', 'hosts']])
+    const cases = [...FDS.map((n) => [`hosts-fd${n}`, 'hosts']), ['hostname-fd', 'hostname'], ['resolv-fd', 'resolv.conf'], ['hosts-cwd', 'hosts']];
+    for (const [tag, file] of cases)
       expectRefused(run([`hostile:${tag}`]), new RegExp(`mount point /etc/${file.replace('.', '\\.')}: `));
   });
 
-  it('volume and tmpfs targets through /proc (fd/15, root): refused, nothing on the host', (ctx) => {
+  it('volume and tmpfs targets through /proc (fd/N, root): refused, nothing on the host', (ctx) => {
     if (!md) return ctx.skip();
     expectRefused(run(['-v', `${volSrc}:/data`, 'hostile:vol-fd']), /mount point \/data: /);
     expectRefused(run(['--tmpfs', '/tbad', 'hostile:tmpfs-fd']), /mount point \/tbad: /);
