@@ -11,9 +11,13 @@
  *
  * Rules kept throughout:
  *  - every fd we open is O_CLOEXEC, and the child closes all but 0/1/2 before execve,
- *    so nothing of the host leaks into the container (CVE-2024-21626);
- *  - the monitor is non-dumpable (CVE-2019-5736) and never enters the container's
- *    mount namespace, so the files it writes (log, pidfile, exitfile) are host paths;
+ *    so nothing of the host leaks into the container (CVE-2024-21626); it holds no host
+ *    directory at all while it works on the container's paths;
+ *  - every path in the container's tree is resolved inside its root (open_in_root), and
+ *    mounts go onto the fd so resolved (CVE-2021-30465);
+ *  - we run from a sealed in-memory copy of ourselves, and the monitor is non-dumpable
+ *    (CVE-2019-5736); it never enters the container's mount namespace, so the files it
+ *    writes (log, pidfile, exitfile) are host paths;
  *  - every syscall that can be interrupted or can be short is retried/continued.
  */
 #define _GNU_SOURCE
@@ -2797,7 +2801,7 @@ static void become_detached(void)
  * /proc/self/exe (or /proc/PID/exe, to a process with CAP_SYS_PTRACE) is the host's file,
  * writable to root. So, as runc does, we first re-exec from a sealed in-memory copy: what the
  * container can reach is then an anonymous file nobody can write to, and the host's binary is
- * not reachable from inside at all. About 1 ms (docs/shim.md). */
+ * not reachable from inside at all. Under 1 ms a start (docs/shim.md). */
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 static void run_from_sealed_copy(char **argv)
 {
