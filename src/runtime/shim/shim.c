@@ -2820,6 +2820,8 @@ static void run_from_sealed_copy(char **argv)
     if (m < 0 && errno == EINVAL)
         m = memfd_create("minidock-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     struct stat st;
+    if (m < 0 && errno == EACCES) /* fail closed rather than run from the host's file */
+        die(EXIT_SHIM, "copy the shim to memory: executable memfds are refused here (vm.memfd_noexec=2)");
     if (m < 0 || fstat(self, &st) < 0)
         die(EXIT_SHIM, "copy the shim to memory: %s", strerror(errno));
     for (off_t off = 0; off < st.st_size;) {
