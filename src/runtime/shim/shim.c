@@ -11,9 +11,13 @@
  *
  * Rules kept throughout:
  *  - every fd we open is O_CLOEXEC, and the child closes all but 0/1/2 before execve,
- *    so nothing of the host leaks into the container (CVE-2024-21626);
- *  - the monitor is non-dumpable (CVE-2019-5736) and never enters the container's
- *    mount namespace, so the files it writes (log, pidfile, exitfile) are host paths;
+ *    so nothing of the host leaks into the container (CVE-2024-21626); it holds no host
+ *    directory at all while it works on the container's paths;
+ *  - every path in the container's tree is resolved inside its root (open_in_root), and
+ *    mounts go onto the fd so resolved (CVE-2021-30465);
+ *  - we run from a sealed in-memory copy of ourselves, and the monitor is non-dumpable
+ *    (CVE-2019-5736); it never enters the container's mount namespace, so the files it
+ *    writes (log, pidfile, exitfile) are host paths;
  *  - every syscall that can be interrupted or can be short is retried/continued.
  */
 #define _GNU_SOURCE
@@ -37,6 +41,7 @@
 #include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
@@ -44,8 +49,10 @@
 #include <net/route.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -62,6 +69,12 @@
 #endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
 #endif
 
 #define EXIT_SHIM        125 /* minidock's own failure */
@@ -216,29 +229,6 @@ static void *xrealloc(void *p, size_t n)
         _exit(EXIT_SHIM);
     }
     return p;
-}
-
-/* mkdir -p. Returns -1 with errno set on failure. */
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char buf[PATH_MAX];
-    if (strlen(path) >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(buf, path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                return -1;
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    return 0;
 }
 
 /* Write a small file so that readers see either nothing or all of it. */
@@ -615,6 +605,7 @@ static void validate_config(void)
  * ---------------------------------------------------------------------------------- */
 
 static int g_errpipe = -1; /* child: write end; monitor: closed after the clone */
+static int g_errpipe_r = -1, g_sock_r = -1; /* monitor: read end; tty: its end of the pty socket */
 static pid_t g_child = -1;
 
 static void __attribute__((noreturn, format(printf, 2, 3))) cfail(int code, const char *fmt, ...)
@@ -687,11 +678,20 @@ static int send_fd(int sock, int fd)
 /* The pty comes from the container's own devpts instance (as with runc's console
  * socket), so ttyname(), tty and ps inside show /dev/pts/0. The master goes to the
  * monitor; the child makes the slave its controlling terminal and its stdio. */
+static int open_in_root(const char *path, int flags);
+static void __attribute__((noreturn)) cpath(const char *what, const char *path);
+
 static void child_tty(void)
 {
-    int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    /* In exec, the container's own /dev/ptmx: resolved inside its root, and opened
+     * non-blocking, then checked, so a FIFO or device planted there cannot hang us. */
+    struct stat st;
+    int m = open_in_root("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK);
     if (m < 0)
-        csys("open /dev/ptmx");
+        cpath("open", "/dev/ptmx");
+    if (fstat(m, &st) < 0 || !S_ISCHR(st.st_mode))
+        cfail(EXIT_SHIM, "container setup: /dev/ptmx is not a pty multiplexer");
+    fcntl(m, F_SETFL, fcntl(m, F_GETFL) & ~O_NONBLOCK);
     int unlock = 0;
     if (ioctl(m, TIOCSPTLCK, &unlock) < 0) /* also proves m is a pty master */
         csys("unlock the pty");
@@ -988,6 +988,278 @@ static void remount_ro(const char *path)
         csys("remount %s read-only", path);
 }
 
+/* ------------------------------------------------------------------------------------
+ * Paths inside the container's root (CVE-2024-21626, CVE-2021-30465)
+ *
+ * Every path the image or the container controls (WorkingDir, the mount points of /etc/hosts,
+ * /etc/hostname, /etc/resolv.conf, -v and --tmpfs targets, /dev/ptmx, exec -w) is resolved
+ * inside the container's root, "/" once pivot_root (run) or setns(mnt) (exec) is done:
+ * symlinks as if that were the root, ".." stopping at it, and /proc magic links refused
+ * (/proc/self/fd/N jumps to whatever fd N is, which may be a host directory). Mounts then go
+ * onto the fd so resolved, not onto the path again, so a symlink swapped in meanwhile cannot
+ * redirect them.
+ * ---------------------------------------------------------------------------------- */
+
+#define MAX_LINKS 40 /* symlinks followed in one resolution, as the kernel's own limit */
+
+/* MINIDOCK_SHIM_NO_OPENAT2=1 (tests), or a kernel without openat2 (before 5.6): walk. */
+static int g_no_openat2;
+
+/* The fallback: component by component, each opened O_NOFOLLOW from the directory before.
+ * A symlink's target is read and resolved in its place (an absolute one from the root),
+ * ".." at the root stays there, and any symlink on procfs is refused (ELOOP) — the walk
+ * cannot tell /proc's magic links from its plain ones, and no container path needs either. */
+static int walk_in_root(int root, const char *path, int flags)
+{
+    static char a[PATH_MAX], b[PATH_MAX];
+    char name[NAME_MAX + 1], lastname[NAME_MAX + 1] = "";
+    if (snprintf(a, sizeof a, "%s", path) >= (int)sizeof a) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    struct stat rst, st;
+    int cur = fcntl(root, F_DUPFD_CLOEXEC, 0), parent = -1, links = 0, e;
+    if (cur < 0 || fstat(root, &rst) < 0)
+        goto fail;
+    for (char *rest = a;;) {
+        while (*rest == '/')
+            rest++;
+        if (!*rest)
+            break;
+        char *end = strchrnul(rest, '/');
+        size_t len = (size_t)(end - rest);
+        if (len > NAME_MAX) {
+            errno = ENAMETOOLONG;
+            goto fail;
+        }
+        memcpy(name, rest, len);
+        name[len] = '\0';
+        rest = end;
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) {
+            lastname[0] = '\0';
+            if (fstat(cur, &st) < 0)
+                goto fail;
+            if (st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
+                continue; /* clamped at the root */
+            int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (up < 0)
+                goto fail;
+            close(cur);
+            cur = up;
+            continue;
+        }
+        int next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 || fstat(next, &st) < 0) {
+            e = errno;
+            if (next >= 0)
+                close(next);
+            errno = e;
+            goto fail;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            struct statfs sf;
+            char link[PATH_MAX];
+            ssize_t n = -1;
+            if (++links > MAX_LINKS || (fstatfs(next, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC))
+                errno = ELOOP;
+            else
+                n = readlinkat(next, "", link, sizeof link - 1);
+            close(next);
+            if (n < 0)
+                goto fail;
+            link[n] = '\0';
+            /* The target, then what was left after the link. */
+            if (snprintf(b, sizeof b, "%s/%s", link, rest) >= (int)sizeof b) {
+                errno = ENAMETOOLONG;
+                goto fail;
+            }
+            memcpy(a, b, strlen(b) + 1);
+            rest = a;
+            if (link[0] == '/') {
+                close(cur);
+                if ((cur = fcntl(root, F_DUPFD_CLOEXEC, 0)) < 0)
+                    goto fail;
+                lastname[0] = '\0';
+            }
+            continue;
+        }
+        if (parent >= 0)
+            close(parent);
+        parent = cur;
+        cur = next;
+        memcpy(lastname, name, len + 1);
+    }
+    if (flags & O_PATH) {
+        if ((flags & O_DIRECTORY) && (fstat(cur, &st) < 0 || !S_ISDIR(st.st_mode))) {
+            errno = ENOTDIR;
+            goto fail;
+        }
+        if (parent >= 0)
+            close(parent);
+        return cur;
+    }
+    /* A real open: of the last name in its directory, still O_NOFOLLOW (a symlink swapped in
+     * since is refused); "." when the path ended at a directory reached by "..". */
+    int fd = lastname[0] ? openat(parent, lastname, flags | O_NOFOLLOW | O_CLOEXEC)
+                         : openat(cur, ".", flags | O_CLOEXEC);
+    e = errno;
+    close(cur);
+    if (parent >= 0)
+        close(parent);
+    errno = e;
+    return fd;
+fail:
+    e = errno;
+    if (cur >= 0)
+        close(cur);
+    if (parent >= 0)
+        close(parent);
+    errno = e;
+    return -1;
+}
+
+/* Opens PATH (absolute or not, the same) inside the container's root. */
+static int open_in_root(const char *path, int flags)
+{
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -1;
+    int fd = -1;
+    if (!g_no_openat2) {
+        struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
+                                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        for (int tries = 0; tries < 8; tries++) { /* EAGAIN: a rename raced a ".." */
+            fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+            if (fd >= 0 || errno != EAGAIN)
+                break;
+        }
+        if (fd < 0 && errno == ENOSYS)
+            g_no_openat2 = 1;
+    }
+    if (g_no_openat2)
+        fd = walk_in_root(root, path, flags);
+    int e = errno;
+    close(root);
+    errno = e;
+    return fd;
+}
+
+/* PATH without trailing slashes, split at its last '/' into the directory ("/" when there is
+ * none) and the last name. */
+static int split_path(const char *path, char *dir, size_t dircap, char *base, size_t basecap)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    const char *slash = memrchr(path, '/', n);
+    size_t d = slash ? (size_t)(slash - path) : 0, bl = slash ? n - d - 1 : n;
+    if (d >= dircap || bl >= basecap) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (d == 0)
+        strcpy(dir, "/");
+    else
+        memcpy(dir, path, d), dir[d] = '\0';
+    memcpy(base, slash ? slash + 1 : path, bl);
+    base[bl] = '\0';
+    return 0;
+}
+
+/* Like Docker for mount points and WorkingDir: whatever of PATH is missing is created, the
+ * directories as mkdir -p does and, unless isdir, the last name as an empty file; every step
+ * resolved inside the root. A dangling symlink on the way is followed there too (its target
+ * is what gets created). Returns an O_PATH fd of PATH, or -1 with errno. */
+static int create_in_root_at(const char *path, int isdir, int depth)
+{
+    int fd = open_in_root(path, O_PATH);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    char dir[PATH_MAX], base[NAME_MAX + 1];
+    if (depth > MAX_LINKS) {
+        errno = ELOOP;
+        return -1;
+    }
+    if (split_path(path, dir, sizeof dir, base, sizeof base) < 0)
+        return -1;
+    int pfd = create_in_root_at(dir, 1, depth);
+    if (pfd < 0)
+        return -1;
+    int r = 0;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        ; /* nothing to create: its directory was what was missing */
+    else if (isdir)
+        r = mkdirat(pfd, base, 0755);
+    else if ((r = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644)) >= 0)
+        r = close(r);
+    if (r < 0 && errno == EEXIST) {
+        /* There, yet it did not resolve: a dangling symlink. Create its target instead. */
+        char link[PATH_MAX], target[PATH_MAX];
+        ssize_t n = readlinkat(pfd, base, link, sizeof link - 1);
+        if (n >= 0) {
+            link[n] = '\0';
+            if (snprintf(target, sizeof target, "%s/%s", link[0] == '/' ? "" : dir, link) >= (int)sizeof target) {
+                close(pfd);
+                errno = ENAMETOOLONG;
+                return -1;
+            }
+            fd = create_in_root_at(target, isdir, depth + 1);
+            if (fd < 0) {
+                int e = errno;
+                close(pfd);
+                errno = e;
+                return -1;
+            }
+            close(fd);
+        }
+        r = 0; /* not a symlink: made meanwhile by someone else; open it below */
+    }
+    int e = errno;
+    close(pfd);
+    if (r < 0) {
+        errno = e;
+        return -1;
+    }
+    return open_in_root(path, O_PATH);
+}
+
+static int create_in_root(const char *path, int isdir)
+{
+    return create_in_root_at(path, isdir, 0);
+}
+
+/* "/proc/self/fd/N": mount(2) follows it to exactly what fd N is, however it was reached
+ * (runc does the same). /proc is the container's own procfs by then. */
+static const char *fd_path(int fd, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "/proc/self/fd/%d", fd);
+    return buf;
+}
+
+/* A path error in the container's tree: ELOOP is most often a link through /proc. */
+static void __attribute__((noreturn)) cpath(const char *what, const char *path)
+{
+    if (errno == ELOOP)
+        cfail(EXIT_SHIM, "container setup: %s %s: too many levels of symbolic links, or a "
+              "/proc magic link (paths are resolved inside the container)", what, path);
+    csys("%s %s", what, path);
+}
+
+/* /proc, /dev and /sys get fresh mounts: each must be a real directory of the image (made if
+ * missing), never a symlink (as runc requires for /proc and /sys). */
+static void ensure_top_dir(const char *name, mode_t mode)
+{
+    struct stat st;
+    if (mkdir(name, mode) < 0 && errno != EEXIST)
+        csys("mkdir %s", name);
+    if (lstat(name, &st) < 0)
+        csys("stat %s", name);
+    if (!S_ISDIR(st.st_mode))
+        cfail(EXIT_SHIM, "container setup: %s in the image is not a directory (a symlink?): refused", name);
+}
+
 /* overlayfs splits its options on ',' and lowerdir on ':'; a '\' escapes them. */
 static int append_opt(char *buf, size_t cap, size_t *pos, const char *s, int escape)
 {
@@ -1103,7 +1375,7 @@ static void enter_rootfs(void)
 
 static void mount_proc(void)
 {
-    ensure_dir("/proc", 0555);
+    ensure_top_dir("/proc", 0555);
     xmount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
@@ -1118,7 +1390,7 @@ static void mount_dev(void)
         { "/proc/self/fd/0", "/dev/stdin" }, { "/proc/self/fd/1", "/dev/stdout" },
         { "/proc/self/fd/2", "/dev/stderr" },
     };
-    ensure_dir("/dev", 0755);
+    ensure_top_dir("/dev", 0755);
     xmount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
         if (mknod(nodes[i].path, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
@@ -1139,7 +1411,7 @@ static void mount_dev(void)
 
 static void mount_sys(void)
 {
-    ensure_dir("/sys", 0555);
+    ensure_top_dir("/sys", 0555);
     unsigned long ro = g_privileged ? 0 : MS_RDONLY; /* --privileged: /sys writable */
     if (mount("sysfs", "/sys", "sysfs", ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
         if (g_sys_backup < 0)
@@ -1150,38 +1422,24 @@ static void mount_sys(void)
     xclose(&g_sys_backup);
 }
 
-/* Like Docker: a missing mount point is created, as a directory or an empty file. */
-static void make_mount_point(const char *path, int isdir)
+/* Like Docker: a missing mount point is created, as a directory or an empty file, inside the
+ * container's root (see create_in_root). Returns its O_PATH fd, which the mount goes onto. */
+static int make_mount_point(const char *path, int isdir)
 {
-    struct stat st;
-    if (stat(path, &st) == 0)
-        return;
-    if (isdir) {
-        if (mkdir_p(path, 0755) < 0)
-            csys("create mount point %s", path);
-        return;
-    }
-    char parent[PATH_MAX];
-    snprintf(parent, sizeof parent, "%s", path);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir_p(parent, 0755) < 0)
-            csys("create directory %s", parent);
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    int fd = create_in_root(path, isdir);
     if (fd < 0)
-        csys("create mount point %s", path);
-    close(fd);
+        cpath("create mount point", path);
+    return fd;
 }
 
 static void attach_binds(void)
 {
     for (size_t i = 0; i < cfg.bind.n; i++) {
         struct bindspec *b = &g_binds[i];
-        make_mount_point(b->dst, b->isdir);
-        if (move_mount(b->fd, "", AT_FDCWD, b->dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        int t = make_mount_point(b->dst, b->isdir);
+        if (move_mount(b->fd, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
             csys("bind %s on %s", b->src, b->dst);
+        close(t);
         xclose(&b->fd);
     }
 }
@@ -1189,8 +1447,11 @@ static void attach_binds(void)
 static void mount_tmpfs(void)
 {
     for (size_t i = 0; i < cfg.tmpfs.n; i++) {
-        make_mount_point(g_tmpfs[i].dst, 1);
-        xmount("tmpfs", g_tmpfs[i].dst, "tmpfs", g_tmpfs[i].flags, g_tmpfs[i].data);
+        char p[32];
+        int t = make_mount_point(g_tmpfs[i].dst, 1);
+        if (mount("tmpfs", fd_path(t, p, sizeof p), "tmpfs", g_tmpfs[i].flags, g_tmpfs[i].data) < 0)
+            csys("mount tmpfs on %s", g_tmpfs[i].dst);
+        close(t);
     }
 }
 
@@ -1205,17 +1466,36 @@ static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
+/* The null device masks files: opened once, checked to be the real one (CVE-2025-31133: a
+ * /dev/null replaced by a symlink would bind whatever it points to over the masked path), and
+ * bound from that fd. */
+static int g_null = -1;
+
 static void mask_path(const char *p)
 {
-    if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
-        return;
-    if (errno != ENOTDIR) /* ENOTDIR: p is a directory; hide it under an empty tmpfs */
+    char src[32], dst[32];
+    struct stat st;
+    int t = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC); /* fixed paths in our own procfs/sysfs */
+    if (t < 0 && errno == ENOENT)
+        return; /* this kernel has no such file */
+    if (t < 0 || fstat(t, &st) < 0)
         csys("mask %s", p);
-    xmount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k,mode=755");
+    if (S_ISDIR(st.st_mode)) /* a directory: hidden under an empty tmpfs */
+        xmount("tmpfs", fd_path(t, dst, sizeof dst), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               "size=0k,mode=755");
+    else if (mount(fd_path(g_null, src, sizeof src), fd_path(t, dst, sizeof dst), NULL, MS_BIND, NULL) < 0)
+        csys("mask %s", p);
+    close(t);
 }
 
 static void mask_kernel_files(void)
 {
+    struct stat st;
+    g_null = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (g_null < 0 || fstat(g_null, &st) < 0)
+        csys("open /dev/null");
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        cfail(EXIT_SHIM, "container setup: /dev/null is not the null device: refused");
     for (size_t i = 0; i < sizeof masked_paths / sizeof masked_paths[0]; i++)
         mask_path(masked_paths[i]);
     /* Docker 28+ also hides each CPU's thermal_throttle counters (a side channel). */
@@ -1229,6 +1509,7 @@ static void mask_kernel_files(void)
     }
     if (d)
         closedir(d);
+    xclose(&g_null);
     for (size_t i = 0; i < sizeof readonly_paths / sizeof readonly_paths[0]; i++) {
         const char *p = readonly_paths[i];
         if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
@@ -1664,8 +1945,11 @@ static void __attribute__((noreturn)) child_exec(void)
     close_other_fds();
     /* Only now, with no stray fd left to point it outside, and checked to be inside the
      * container's root (getcwd fails with ENOENT for an unreachable cwd). */
-    if (chdir(cwd) < 0)
-        cfail(EXIT_SHIM, "chdir to cwd \"%s\": %s", cwd, strerror(errno));
+    int dfd = open_in_root(cwd, O_PATH | O_DIRECTORY);
+    if (dfd < 0 || fchdir(dfd) < 0)
+        cfail(EXIT_SHIM, "chdir to cwd \"%s\": %s", cwd,
+              errno == ELOOP ? "too many levels of symbolic links, or a /proc magic link" : strerror(errno));
+    close(dfd);
     char here[PATH_MAX];
     if (!getcwd(here, sizeof here) && errno == ENOENT)
         cfail(EXIT_SHIM, "cwd \"%s\" is outside the container", cwd);
@@ -1680,10 +1964,13 @@ static void __attribute__((noreturn)) child_exec(void)
     exec_failed(cfg.arg.v[0], exe, errno);
 }
 
+static void close_monitor_fds(void);
+
 /* run: PID 1 of the new namespaces. */
 static int run_child(void *unused)
 {
     (void)unused;
+    close_monitor_fds();
     umask(0); /* device nodes and directories get exactly the modes asked for */
     xclose(&g_cgpipe[1]); /* EOF, should the monitor die */
     if (setsid() < 0)
@@ -1715,8 +2002,12 @@ static int run_child(void *unused)
     mount_tmpfs();
     if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0)
         csys("sethostname %s", cfg.hostname);
-    if (cfg.cwd && mkdir_p(cfg.cwd, 0755) < 0) /* as root, before / may become read-only */
-        csys("create cwd %s", cfg.cwd);
+    if (cfg.cwd) { /* as root, before / may become read-only */
+        int fd = create_in_root(cfg.cwd, 1);
+        if (fd < 0)
+            cpath("create cwd", cfg.cwd);
+        close(fd);
+    }
     if (g_readonly)
         remount_ro("/");
     if (!g_privileged) /* --privileged: nothing masked, nothing read-only (as Docker) */
@@ -1738,9 +2029,11 @@ static const struct { const char *name; int type; } exec_ns[] = {
 };
 #define N_EXEC_NS (sizeof exec_ns / sizeof exec_ns[0])
 static int g_nsfd[N_EXEC_NS];
+static int g_pidns_fds[2] = { -1, -1 }; /* exec, monitor: the container's and its own PID namespace */
 
 static void __attribute__((noreturn)) exec_child(void)
 {
+    close_monitor_fds();
     if (setsid() < 0)
         csys("setsid");
     child_stdio();
@@ -1749,6 +2042,9 @@ static void __attribute__((noreturn)) exec_child(void)
     for (size_t i = 0; i < N_EXEC_NS; i++)
         if (g_nsfd[i] >= 0 && setns(g_nsfd[i], exec_ns[i].type) < 0)
             csys("join the container's %s namespace", exec_ns[i].name);
+    /* Inside now: nothing of the host stays open while the container's paths are used. */
+    for (size_t i = 0; i < N_EXEC_NS; i++)
+        xclose(&g_nsfd[i]);
     if (g_tty)
         child_tty();
     child_exec();
@@ -1988,6 +2284,9 @@ static pid_t clone_into_cgroup(unsigned long flags, int (*child)(void *))
     a.cgroup = (uint64_t)fd;
     pid_t p = (pid_t)syscall(SYS_clone3, &a, sizeof a);
     if (p == 0) {
+        /* The host's cgroup directory must not stay open in the child while it works on
+         * the container's paths (/proc/self/fd/N/.. would lead there: CVE-2024-21626). */
+        close(fd);
         g_cg_born_in = 1;
         _exit(child(NULL)); /* it never returns */
     }
@@ -2146,8 +2445,8 @@ static void start_exec_child(void)
                 strerror(errno));
     }
     snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)g_target);
-    int target_pidns = open(path, O_RDONLY | O_CLOEXEC);
-    int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    int target_pidns = g_pidns_fds[0] = open(path, O_RDONLY | O_CLOEXEC);
+    int own_pidns = g_pidns_fds[1] = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     if (target_pidns < 0 || own_pidns < 0)
         die(EXIT_SHIM, "container process %d is not running (%s: %s)", (int)g_target, path,
             strerror(errno));
@@ -2163,12 +2462,27 @@ static void start_exec_child(void)
     int e = errno;
     /* Back, so that exitcmd is born in the host's PID namespace. */
     setns(own_pidns, CLONE_NEWPID);
-    close(target_pidns);
-    close(own_pidns);
+    xclose(&g_pidns_fds[0]);
+    xclose(&g_pidns_fds[1]);
     for (size_t i = 0; i < N_EXEC_NS; i++)
         xclose(&g_nsfd[i]);
     if (g_child < 0)
         die(EXIT_SHIM, "fork into container process %d: %s", (int)g_target, strerror(e));
+}
+
+/* The child's first step: the monitor's own fds (log, signalfd, its pipe ends, the host's
+ * PID namespace in exec) are closed, so none is reachable while it sets the container up. */
+static void close_monitor_fds(void)
+{
+    xclose(&g_logfd);
+    xclose(&g_sigfd);
+    xclose(&g_out_r);
+    xclose(&g_err_r);
+    xclose(&g_in_w);
+    xclose(&g_sock_r);
+    xclose(&g_errpipe_r);
+    xclose(&g_pidns_fds[0]);
+    xclose(&g_pidns_fds[1]);
 }
 
 /* The monitor keeps only its ends; otherwise EOF would never come. */
@@ -2482,10 +2796,54 @@ static void become_detached(void)
         die(EXIT_SHIM, "chdir /: %s", strerror(errno));
 }
 
+/* CVE-2019-5736: until its execve the container's process is a copy of us, so an image whose
+ * entrypoint is "#!/proc/self/exe" would run this very binary inside the container, where
+ * /proc/self/exe (or /proc/PID/exe, to a process with CAP_SYS_PTRACE) is the host's file,
+ * writable to root. So, as runc does, we first re-exec from a sealed in-memory copy: what the
+ * container can reach is then an anonymous file nobody can write to, and the host's binary is
+ * not reachable from inside at all. Under 1 ms a start (docs/shim.md). */
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+static void run_from_sealed_copy(char **argv)
+{
+    extern char **environ;
+    int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (self < 0)
+        die(EXIT_SHIM, "open /proc/self/exe: %s", strerror(errno));
+    int seals = fcntl(self, F_GET_SEALS); /* EINVAL: not a memfd, i.e. the binary on disk */
+    if (seals >= 0 && (seals & SEALS) == SEALS) {
+        close(self);
+        return; /* this is the copy */
+    }
+    /* MFD_EXEC: executable even where vm.memfd_noexec says otherwise (6.3+; older kernels
+     * refuse the flag, and need none). */
+    int m = memfd_create("minidock-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (m < 0 && errno == EINVAL)
+        m = memfd_create("minidock-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    struct stat st;
+    if (m < 0 && errno == EACCES) /* fail closed rather than run from the host's file */
+        die(EXIT_SHIM, "copy the shim to memory: executable memfds are refused here (vm.memfd_noexec=2)");
+    if (m < 0 || fstat(self, &st) < 0)
+        die(EXIT_SHIM, "copy the shim to memory: %s", strerror(errno));
+    for (off_t off = 0; off < st.st_size;) {
+        ssize_t n = sendfile(m, self, &off, (size_t)(st.st_size - off));
+        if (n <= 0 && !(n < 0 && errno == EINTR))
+            die(EXIT_SHIM, "copy the shim to memory: %s", n < 0 ? strerror(errno) : "short read");
+    }
+    if (fcntl(m, F_ADD_SEALS, SEALS) < 0)
+        die(EXIT_SHIM, "seal the shim's copy: %s", strerror(errno));
+    close(self);
+    syscall(SYS_execveat, m, "", argv, environ, AT_EMPTY_PATH);
+    die(EXIT_SHIM, "run the shim's sealed copy: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
     /* Nothing in the container may read our memory or open /proc/PID/exe. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    run_from_sealed_copy(argv);
+    /* Tests force the fallback of open_in_root, as on kernels without openat2. */
+    const char *no2 = getenv("MINIDOCK_SHIM_NO_OPENAT2");
+    g_no_openat2 = no2 && strcmp(no2, "1") == 0;
     /* Nothing inherited may reach the container or the exit command. */
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     ensure_stdio_open();
@@ -2520,6 +2878,7 @@ int main(int argc, char **argv)
     prepare_child_io(&sock_r);
     xpipe(errpipe);
     g_errpipe = errpipe[1];
+    g_errpipe_r = errpipe[0], g_sock_r = sock_r; /* for close_monitor_fds */
     if (g_mode == MODE_RUN)
         start_run_child();
     else
