@@ -1,9 +1,48 @@
-// Is a process (a lock holder, a loader, a shim) still alive? EPERM means it exists.
+// Is a process (a lock holder, a loader, a shim) still alive, and is it still the same process?
+import { readFileSync, readlinkSync } from 'node:fs';
+
+// EPERM means it exists.
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const read = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * A live process's start time: field 22 of /proc/PID/stat (clock ticks since boot), as text.
+ * Undefined when there is no such process, or only its zombie (it can hold nothing any more).
+ * A pid number is reused; pid + start time (+ boot id) names one process for good.
+ */
+export function startTicks(pid: number): string | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // comm (field 2) may hold spaces and ")": the fields after it start after the last ")".
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
+  return rest[19];
+}
+
+/** This boot's id: changes at every boot, so a pid + start time from an earlier boot is no one. */
+export function bootId(): string {
+  return (read('/proc/sys/kernel/random/boot_id') ?? '').trim();
+}
+
+/** The inode of this process's pid namespace: pids of another namespace mean nothing here. */
+export function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '';
+  } catch {
+    return '';
   }
 }

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, readText, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
+import { startTicks } from '../../state/process.js';
 import { UserError } from '../../cli/errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
 
@@ -163,14 +164,9 @@ function bootTime(): number {
 
 /** Start time of a live process in ms since the epoch, or undefined when it is gone. */
 export function processStartMs(pid: number): number | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  // Field 22 (starttime, in clock ticks since boot) comes after the ")" that ends comm.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const state = rest[0];
-  if (state === 'Z' || state === 'X') return undefined;
-  const ticks = Number(rest[19]);
-  return bootTime() + (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  const ticks = startTicks(pid);
+  if (ticks === undefined) return undefined;
+  return bootTime() + (Number(ticks) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 /** The shim's pid file: "CONTAINER_PID SHIM_PID", and when it was written. */

@@ -13,18 +13,11 @@ import { join } from 'node:path';
 import { paths } from '../../state/paths.js';
 import { allIds, files, livePid } from '../container/record.js';
 import { pidAlive } from '../../state/process.js';
+import { lockHolder } from '../../state/lock.js';
 
 export { pidAlive };
-
-/** The live PID holding lock `name`, if any. */
-export function lockHolder(name: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(paths.locks(), `${name}.lock`, 'pid'), 'utf8'));
-    return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The live PID holding a lock (src/state/lock.ts judges holders: pid, start time, boot). */
+export { lockHolder };
 
 /** Ids of containers (of this root) whose shim monitor process is alive: scans /proc cmdlines. */
 export function liveShimIds(): Set<string> {

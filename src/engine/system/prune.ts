@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { applyPlan, type IpOp, type Op } from '../../host/plan.js';
 import { run } from '../../host/exec.js';
 import { paths } from '../../state/paths.js';
-import { withLock } from '../../state/lock.js';
+import { reapLocks, withLock } from '../../state/lock.js';
 import { files, loadRecord, saveRecord, stateOf } from '../container/record.js';
 import { ageMs, isBusy, lockHolder, ownerOf, pidAlive, readOwners } from './owners.js';
 import { listDir, readText } from '../../state/atomic.js';
@@ -447,16 +447,8 @@ async function reconcileBridges(r: PruneReport, explain?: (l: string) => void): 
 }
 
 function cleanLocks(r: PruneReport): void {
-  for (const d of listDir(paths.locks())) {
-    if (!d.endsWith('.lock')) continue;
-    const dir = join(paths.locks(), d);
-    const pidText = readText(join(dir, 'pid'));
-    const pid = Number(pidText);
-    const dead = pidText !== undefined ? Number.isInteger(pid) && pid > 0 && !pidAlive(pid) : ageMs(dir) > 15_000;
-    if (!dead) continue;
-    rmSync(dir, { recursive: true, force: true });
-    r.repaired.push(`removed lock ${d.replace(/\.lock$/, '')} of a dead process`);
-  }
+  // Freed the way a waiter takes a lock over (lock.ts), so a lock taken meanwhile is never removed.
+  for (const name of reapLocks()) r.repaired.push(`removed lock ${name} of a dead process`);
 }
 
 /** `<file>.tmp-<pid>-<n>` left by an atomic write whose process died before the rename. */
