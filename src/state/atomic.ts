@@ -1,26 +1,57 @@
 // Atomic file writes: write a temporary file beside the target, then rename over it, so a
 // reader (or a crash) only ever sees the old or the new content, never half of it.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync, rmSync, type Dirent } from 'node:fs';
+//
+// Durable writes also survive a power loss: the temporary file is fsynced before the rename
+// (else the rename can reach the disk before the data, leaving an empty file) and the directory
+// after it (else the new name itself can be lost). Which writes are durable is decided by each
+// caller: see docs/architecture.md, "Durability". Reads of state go through readState, so a
+// file that is empty or corrupt anyway (a disk error, a hand edit) is one clear line, not a
+// stack trace.
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync, rmSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
+// errors.ts has no imports of its own: the one error type main.ts prints as one line.
+import { UserError } from '../cli/errors.js';
+import { bootTimeMs } from './process.js';
+
+/** fsync(2) of a file or directory by name (a directory: the names in it reach the disk). */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 let seq = 0;
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(dirname(file), { recursive: true });
+/** Writes `file` atomically; with `durable`, so that it also survives a power loss. */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, durable = false): void {
+  const dir = dirname(file);
+  const made = mkdirSync(dir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${seq++}`;
   try {
-    writeFileSync(tmp, data, { mode });
+    const fd = openSync(tmp, 'w', mode);
+    try {
+      writeFileSync(fd, data);
+      if (durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+  if (!durable) return;
+  fsyncPath(dir);
+  // Directories made just now are new names in their parents: those must reach the disk too.
+  if (made) for (let d = dir; d !== dirname(made); d = dirname(d)) fsyncPath(dirname(d));
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+export function writeJsonAtomic(file: string, value: unknown, durable = false): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', 0o644, durable);
 }
 
-/** Reads JSON, or returns undefined when the file does not exist. */
 /** A file's text, or undefined when it cannot be read (absent, gone meanwhile, /proc entry missing). */
 export function readText(file: string): string | undefined {
   try {
@@ -30,15 +61,70 @@ export function readText(file: string): string | undefined {
   }
 }
 
-export function readJson<T>(file: string): T | undefined {
+/** A state file that exists but cannot be used: the message names it and how to recover. */
+export class CorruptStateError extends UserError {
+  constructor(
+    readonly file: string,
+    why: string,
+    recover: string,
+  ) {
+    super(`${file} is corrupt (${why}): ${recover}`);
+  }
+}
+
+export type Shape = 'object' | 'array';
+
+/**
+ * The one reader of minidock's JSON state: undefined when the file does not exist; a
+ * CorruptStateError when it is empty, not JSON or not of the expected shape. `recover` tells the
+ * user what to do ("remove it to start with no tags"); `'cache'` marks a file minidock rebuilds
+ * by itself, which then simply reads as absent. `perBoot` marks a file that describes only what
+ * runs now (not fsynced): damaged by a power loss, that is, last written before this boot, it
+ * reads as absent too, since nothing it described survived the power loss either.
+ */
+export function readState<T>(file: string, recover: string | 'cache', shape: Shape = 'object', perBoot = false): T | undefined {
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  return JSON.parse(text) as T;
+  let mtimeMs = Infinity;
+  try {
+    text = readFileSync(fd, 'utf8');
+    if (perBoot) mtimeMs = fstatSync(fd).mtimeMs;
+  } finally {
+    closeSync(fd);
+  }
+  let why: string | undefined;
+  let value: unknown;
+  if (text.trim() === '') why = text.length ? 'blank' : 'empty';
+  else {
+    try {
+      value = JSON.parse(text);
+      const ok = shape === 'array' ? Array.isArray(value) : typeof value === 'object' && value !== null && !Array.isArray(value);
+      if (!ok) why = `not a JSON ${shape}`;
+    } catch {
+      why = 'not valid JSON, truncated?';
+    }
+  }
+  if (why === undefined) return value as T;
+  if (recover === 'cache' || mtimeMs < bootTimeMs()) return undefined;
+  throw new CorruptStateError(file, why, recover);
+}
+
+/** Every `*.json` state file in a directory (tmp files of writes in progress are not `*.json`). */
+export function readStateDir<T>(dir: string, recover: (file: string) => string, perBoot = false): T[] {
+  const out: T[] = [];
+  for (const f of listDir(dir)) {
+    if (!f.endsWith('.json')) continue;
+    const file = join(dir, f);
+    const v = readState<T>(file, recover(file), 'object', perBoot);
+    if (v) out.push(v);
+  }
+  return out;
 }
 
 const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
@@ -81,19 +167,4 @@ export function listDir(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** Every `*.json` record in a directory (unreadable or half-written ones left out). */
-export function readJsonDir<T>(dir: string): T[] {
-  const out: T[] = [];
-  for (const f of listDir(dir)) {
-    if (!f.endsWith('.json')) continue;
-    try {
-      const v = readJson<T>(join(dir, f));
-      if (v) out.push(v);
-    } catch {
-      /* being written right now */
-    }
-  }
-  return out;
 }

@@ -33,6 +33,16 @@ export function startTicks(pid: number): string | undefined {
   return rest[19];
 }
 
+let bootMs: number | undefined;
+/** When this boot began, in ms since the epoch (btime of /proc/stat). */
+export function bootTimeMs(): number {
+  if (bootMs === undefined) {
+    const m = /^btime (\d+)$/m.exec(read('/proc/stat') ?? '');
+    bootMs = m ? Number(m[1]) * 1000 : 0;
+  }
+  return bootMs;
+}
+
 /** This boot's id: changes at every boot, so a pid + start time from an earlier boot is no one. */
 export function bootId(): string {
   return (read('/proc/sys/kernel/random/boot_id') ?? '').trim();

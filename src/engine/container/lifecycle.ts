@@ -114,7 +114,8 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
     mkdirSync(files.dir(id), { recursive: true, mode: 0o710 });
     for (const d of [files.upper(id), files.work(id), files.rootfs(id)]) mkdirSync(d, { mode: 0o755 });
     pausePoint('create:dir');
-    saveRecord(rec);
+    if (rec.HostConfig.AutoRemove) writeFileSync(files.autoRemove(id), '');
+    saveRecord(rec, 'create');
     return rec;
   });
 }
@@ -188,7 +189,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     delete rec.OOMKilled;
     rec.Wired = true;
     rec.StartedAt = new Date().toISOString();
-    saveRecord(rec);
+    saveRecord(rec, 'state');
     trace('record saved');
     const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach)]);
     try {
@@ -219,7 +220,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       writeFileSync(files.hostname(id), rec.Config.Hostname + '\n');
       writeFileSync(files.resolv(id), net.resolvConf);
       rec.NetworkSettings = net.settings;
-      saveRecord(rec);
+      saveRecord(rec, 'state');
       pausePoint('start:record-saved');
       opts.explain?.(explainProcess(rec, net.netnsPath));
       if (shim) {
@@ -329,7 +330,7 @@ async function runForeground(rec: ContainerRecord, shim: ShimStart): Promise<num
 async function unwire(rec: ContainerRecord): Promise<void> {
   await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { netnsRemoved: readExit(rec.Id)?.netnsRemoved });
   rec.Wired = false;
-  saveRecord(rec);
+  saveRecord(rec, 'state');
 }
 
 /**
@@ -354,7 +355,7 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
     trace('cgroup released');
     if (oom !== undefined) {
       rec.OOMKilled = oom;
-      saveRecord(rec);
+      saveRecord(rec, 'state');
     }
     if (rec.Wired) await unwire(rec);
     trace('network released');

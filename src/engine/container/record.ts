@@ -6,9 +6,9 @@
 // read, so `ps` tells the truth even when a CLI, the shim or the whole host died.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, readText, writeJsonAtomic } from '../../state/atomic.js';
+import { CorruptStateError, fsyncPath, readState, readText, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
-import { startTicks } from '../../state/process.js';
+import { bootTimeMs, startTicks } from '../../state/process.js';
 import { UserError } from '../../cli/errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
 
@@ -100,18 +100,35 @@ export const files = {
   hostname: (id: string) => join(paths.container(id), 'hostname'),
   resolv: (id: string) => join(paths.container(id), 'resolv.conf'),
   removing: (id: string) => join(paths.container(id), 'removing'),
+  /** Made (empty) at create for a --rm container, whose record is never fsynced. */
+  autoRemove: (id: string) => join(paths.container(id), 'autoremove'),
 };
 
 export function loadRecord(id: string): ContainerRecord | undefined {
+  // No container.json: a create killed half-way, not a container (system prune finishes it).
+  // Nor is a --rm container's record damaged by a power loss: it was never fsynced, and the
+  // container is gone with the boot (system prune removes the rest, as Docker removes it).
   try {
-    return readJson<ContainerRecord>(files.record(id));
-  } catch {
-    return undefined; // a half-created directory is not a container
+    return readState<ContainerRecord>(files.record(id), `remove the directory ${files.dir(id)} to drop that container`);
+  } catch (e) {
+    if (e instanceof CorruptStateError && existsSync(files.autoRemove(id)) && statSync(files.record(id)).mtimeMs < bootTimeMs()) return undefined;
+    throw e;
   }
 }
 
-export function saveRecord(rec: ContainerRecord): void {
-  writeJsonAtomic(files.record(rec.Id), rec);
+/**
+ * What a write of the record changes, which decides whether it must survive a power loss
+ * (docs/architecture.md, "Durability"): `create` and `config` (the container and what it was
+ * told: create, network connect/disconnect) are fsynced, except for a --rm container, which is
+ * removed when it exits anyway. `state` (StartedAt, Wired, NetworkSettings, OOMKilled: facts of
+ * one run, moot after a power loss, written four times on `run`'s clock) is not.
+ */
+export type RecordChange = 'create' | 'config' | 'state';
+
+export function saveRecord(rec: ContainerRecord, change: RecordChange): void {
+  const durable = change !== 'state' && !rec.HostConfig.AutoRemove;
+  writeJsonAtomic(files.record(rec.Id), rec, durable);
+  if (durable && change === 'create') fsyncPath(paths.containers()); // the new directory's name
 }
 
 export function allIds(): string[] {
@@ -153,20 +170,11 @@ export function mustFind(ref: string): ContainerRecord {
   return r;
 }
 
-let bootTimeMs: number | undefined;
-function bootTime(): number {
-  if (bootTimeMs === undefined) {
-    const m = /^btime (\d+)$/m.exec(readText('/proc/stat') ?? '');
-    bootTimeMs = m ? Number(m[1]) * 1000 : 0;
-  }
-  return bootTimeMs;
-}
-
 /** Start time of a live process in ms since the epoch, or undefined when it is gone. */
 export function processStartMs(pid: number): number | undefined {
   const ticks = startTicks(pid);
   if (ticks === undefined) return undefined;
-  return bootTime() + (Number(ticks) * 1000) / 100; // USER_HZ is 100 on Linux
+  return bootTimeMs() + (Number(ticks) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 /** The shim's pid file: "CONTAINER_PID SHIM_PID", and when it was written. */

@@ -51,6 +51,7 @@ import {
   type ImageRecord,
   type OciImageConfig,
 } from './store.js';
+import { readState } from '../../state/atomic.js';
 import { tarHeader } from './tarwriter.js';
 import { pidAlive } from '../../state/process.js';
 
@@ -88,13 +89,10 @@ function manifestFor(img: ImageRecord): { bytes: Buffer; digest: string; layerBl
     return blob.digest;
   });
   if (img.digest && hasBlob(img.digest)) {
-    try {
-      const m = JSON.parse(readBlob(img.digest).toString('utf8')) as ImageManifest;
-      if (m.config?.digest === img.id && m.layers?.length === layerBlobs.length && m.layers.every((l, i) => l.digest === layerBlobs[i])) {
-        return { bytes: readBlob(img.digest), digest: img.digest, layerBlobs };
-      }
-    } catch {
-      /* make one */
+    // The stored manifest, when it still fits; a damaged one is simply made again.
+    const m = readState<ImageManifest>(blobPath(img.digest), 'cache');
+    if (m && m.config?.digest === img.id && m.layers?.length === layerBlobs.length && m.layers.every((l, i) => l.digest === layerBlobs[i])) {
+      return { bytes: readBlob(img.digest), digest: img.digest, layerBlobs };
     }
   }
   const config = readBlob(img.id);

@@ -10,7 +10,7 @@
 // src/host/env.ts); MINIDOCK_INSECURE_REGISTRIES is a comma list.
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, writeFileAtomic } from '../../state/atomic.js';
+import { readState, writeFileAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { DEFAULT_REGISTRY } from './reference.js';
 
@@ -49,12 +49,8 @@ export function normalizeServer(server: string): string {
 }
 
 function readAuthFile(): AuthFile {
-  try {
-    const f = readJson<AuthFile>(authFile());
-    return f && typeof f === 'object' ? f : {};
-  } catch {
-    return {};
-  }
+  // Corrupt: one line, never read as "no credentials" (a login would then drop the others).
+  return readState<AuthFile>(authFile(), 'remove it and log in again') ?? {};
 }
 
 function decode(entry: { auth?: string; username?: string; password?: string }): { username: string; password: string } | undefined {
@@ -88,7 +84,7 @@ export function saveCredentials(registry: string, username: string, password: st
   const auths = { ...(f.auths ?? {}) };
   for (const k of Object.keys(auths)) if (authKey(k) === key) delete auths[k];
   auths[key] = { auth: Buffer.from(`${username}:${password}`, 'utf8').toString('base64') };
-  writeFileAtomic(authFile(), JSON.stringify({ ...f, auths }, null, 2) + '\n', 0o600);
+  writeFileAtomic(authFile(), JSON.stringify({ ...f, auths }, null, 2) + '\n', 0o600, true);
   chmodSync(authFile(), 0o600);
   return key;
 }
@@ -106,7 +102,7 @@ export function removeCredentials(registry: string): boolean {
       found = true;
     }
   }
-  if (found) writeFileAtomic(authFile(), JSON.stringify({ ...f, auths }, null, 2) + '\n', 0o600);
+  if (found) writeFileAtomic(authFile(), JSON.stringify({ ...f, auths }, null, 2) + '\n', 0o600, true);
   return found;
 }
 
@@ -115,13 +111,9 @@ export function insecureRegistries(extra: string[] = []): string[] {
   const out = [...extra];
   const env = process.env.MINIDOCK_INSECURE_REGISTRIES;
   if (env) out.push(...env.split(','));
-  try {
-    const cfg = readJson<{ 'insecure-registries'?: unknown }>(configFile());
-    const list = cfg?.['insecure-registries'];
-    if (Array.isArray(list)) out.push(...list.filter((x): x is string => typeof x === 'string'));
-  } catch {
-    /* an unreadable config.json names nothing */
-  }
+  const cfg = readState<{ 'insecure-registries'?: unknown }>(configFile(), 'fix it (a JSON object, e.g. {"insecure-registries": ["host:port"]}) or remove it');
+  const list = cfg?.['insecure-registries'];
+  if (Array.isArray(list)) out.push(...list.filter((x): x is string => typeof x === 'string'));
   return out
     .map((s) => s.trim())
     .filter(Boolean)

@@ -29,7 +29,7 @@ import {
 import { join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../../state/atomic.js';
+import { CorruptStateError, fsyncPath, readState, writeFileAtomic, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { displayKey, normalizeRef, type NormalizedRef } from './reference.js';
 import type { ExtractResult } from './layer.js';
@@ -149,6 +149,15 @@ async function sha256(data: Uint8Array | string): Promise<string> {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
+/**
+ * syncfs(2) of the filesystem that holds `path`. Node has no binding for it, so coreutils'
+ * `sync -f` (busybox has it too); best effort: without it a layer is as durable as before.
+ */
+async function syncFilesystem(path: string): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  spawnSync('sync', ['-f', path], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: 300_000 });
+}
+
 async function withStoreLock<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   const { withLock } = await import('../../state/lock.js');
   return withLock(name, fn);
@@ -158,8 +167,11 @@ async function withStoreLock<T>(name: string, fn: () => Promise<T> | T): Promise
 // Index
 
 export function readIndex(): RepoIndex {
-  const idx = readJson<RepoIndex>(indexFile());
-  if (!idx || typeof idx !== 'object' || !idx.refs || !idx.images) return { version: 1, refs: {}, images: {} };
+  // Corrupt: one line, never read as empty (the next update would write the loss down).
+  const recover = 'remove it to start with no images (pull or load them again: the layers on disk are reused)';
+  const idx = readState<RepoIndex>(indexFile(), recover);
+  if (!idx) return { version: 1, refs: {}, images: {} };
+  if (typeof idx.refs !== 'object' || !idx.refs || typeof idx.images !== 'object' || !idx.images) throw new CorruptStateError(indexFile(), 'not an image index', recover);
   return idx;
 }
 
@@ -167,7 +179,7 @@ export async function updateIndex<T>(fn: (idx: RepoIndex) => T): Promise<T> {
   return withStoreLock('images', () => {
     const idx = readIndex();
     const out = fn(idx);
-    writeJsonAtomic(indexFile(), idx);
+    writeJsonAtomic(indexFile(), idx, true);
     return out;
   });
 }
@@ -292,8 +304,17 @@ async function pullImage(ref: NormalizedRef): Promise<ImageRecord> {
 export async function writeBlob(data: Uint8Array | string): Promise<string> {
   const digest = await sha256(data);
   const file = blobPath(digest);
-  if (!existsSync(file)) writeFileAtomic(file, data, 0o644);
+  if (!existsSync(file)) writeFileAtomic(file, data, 0o644, true);
   return digest;
+}
+
+/** A stored JSON blob (an image config, a manifest); a damaged one is one line naming the way out. */
+export function readBlobJson<T>(digest: string, image: string): T {
+  const file = blobPath(digest);
+  const recover = `remove the image ${image.replace(/^sha256:/, '').slice(0, 12)} (minidock rmi -f) and pull or load it again`;
+  const v = readState<T>(file, recover);
+  if (v === undefined) throw new CorruptStateError(file, 'missing', recover);
+  return v;
 }
 
 export function readBlob(digest: string): Buffer {
@@ -309,7 +330,8 @@ export function hasBlob(digest: string): boolean {
 
 function readLayerMeta(diffId: string): LayerMeta | undefined {
   if (!existsSync(layerDir(diffId))) return undefined;
-  return readJson<LayerMeta>(join(layerPath(diffId), 'meta.json')) ?? { diffId, size: 0, blobs: [] };
+  const recover = `remove the directory ${layerPath(diffId)}, then pull or load again the images that use it`;
+  return readState<LayerMeta>(join(layerPath(diffId), 'meta.json'), recover) ?? { diffId, size: 0, blobs: [] };
 }
 
 /**
@@ -565,25 +587,32 @@ async function unpackAndCommit(src: Source, opts: ImportLayerOptions, keepBlob: 
       if (verifyOnly && !existing) throw new UserError(`layer ${diffId} was removed while its blob was being verified; try again`);
       if (writeTmp) {
         if (existsSync(blobPath(digest))) unlinkSync(blobTmp);
-        else renameSync(blobTmp, blobPath(digest));
+        else {
+          renameSync(blobTmp, blobPath(digest));
+          fsyncPath(paths.blobs());
+        }
       }
       if (existing) {
         // Someone else unpacked it first (or it came from another blob): keep theirs.
         rmSync(stage, { recursive: true, force: true });
         if (!existing.blobs.some((b) => b.digest === digest)) {
           existing.blobs.push(blob);
-          writeJsonAtomic(join(layerPath(diffId), 'meta.json'), existing);
+          writeJsonAtomic(join(layerPath(diffId), 'meta.json'), existing, true);
         }
         committed = true;
         return layerInfo(existing, blob);
       }
       const meta: LayerMeta = { diffId, size: result.size, diffSize, blobs: [blob], ...(result.skipped.length ? { skipped: result.skipped } : {}) };
-      writeJsonAtomic(join(stage, 'meta.json'), meta);
+      writeJsonAtomic(join(stage, 'meta.json'), meta, true);
       rmSync(layerPath(diffId), { recursive: true, force: true }); // a damaged remnant without diff/
       renameSync(stage, layerPath(diffId));
+      fsyncPath(paths.layers());
       committed = true;
       return layerInfo(meta, blob);
     };
+    // The unpacked tree (thousands of files) and the blob reach the disk before meta.json says
+    // the layer is whole: one syncfs(2) of the store's filesystem, not an fsync per file.
+    if (!verifyOnly || writeTmp) await syncFilesystem(paths.images());
     return locked ? commit() : await withStoreLock(`layer-${hexOf(diffId)}`, commit);
   } finally {
     if (blobFd !== undefined) closeSync(blobFd);
@@ -675,7 +704,7 @@ export async function tagImage(source: string, target: string): Promise<ImageRec
 
 /** The full config blob of an image (for `image inspect`). */
 export function readImageConfig(id: string): OciImageConfig {
-  return JSON.parse(readBlob(id).toString('utf8')) as OciImageConfig;
+  return readBlobJson<OciImageConfig>(id, id);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -695,6 +724,7 @@ export function holdLease(digests: string[] = []): Lease {
   mkdirSync(leaseDir(), { recursive: true, mode: 0o700 });
   const file = join(leaseDir(), `${process.pid}-${leaseSeq++}.json`);
   const held = new Set(digests);
+  // Only for the life of this process: not durable (a power loss ends that life anyway).
   const write = (): void => writeFileAtomic(file, JSON.stringify([...held]));
   write();
   return {
@@ -726,11 +756,7 @@ export function leasedDigests(): Set<string> {
       rmSync(join(leaseDir(), name), { force: true });
       continue;
     }
-    try {
-      for (const d of JSON.parse(readFileSync(join(leaseDir(), name), 'utf8')) as string[]) out.add(d);
-    } catch {
-      /* being written: its content shows up on the next look */
-    }
+    for (const d of readState<string[]>(join(leaseDir(), name), 'cache', 'array') ?? []) out.add(d);
   }
   return out;
 }

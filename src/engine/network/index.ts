@@ -8,7 +8,7 @@
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { applyPlan, byShim, coolIpBatch, type IptOp, type Op, Plan, undoOps, undoPlanOf, warmIpBatch } from '../../host/plan.js';
-import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
 import { rootId } from '../../state/rootid.js';
@@ -19,6 +19,7 @@ import { allocateAddress, releaseAddresses } from './ipam.js';
 import { reservePorts, releasePorts } from './portalloc.js';
 import { portsToSettings } from './ports.js';
 import {
+  RECOVER_ENDPOINT,
   DEFAULT_NETWORK,
   type EndpointRecord,
   type NetworkRecord,
@@ -281,7 +282,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   const ns = netnsName(containerId);
   // eth0's endpoint and those of `network connect` (eth1…)
   const epFiles = containerEndpointFiles(containerId);
-  const eps = epFiles.map((f) => readJson<EndpointRecord>(f)).filter((e): e is EndpointRecord => !!e);
+  const eps = epFiles.map((f) => readState<EndpointRecord>(f, RECOVER_ENDPOINT, 'object', true)).filter((e): e is EndpointRecord => !!e);
   const ops: Op[] = [];
   for (const ep of eps) ops.push(...undoPlanOf(ep.rules as IptOp[]));
   const nsExists = existsSync(netnsPathOf(containerId));

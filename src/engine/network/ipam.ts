@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { run } from '../../host/exec.js';
-import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { UserError } from '../../cli/errors.js';
 import {
@@ -139,7 +139,7 @@ function ipamFile(networkId: string): string {
 }
 
 export function readIpam(networkId: string): IpamState | undefined {
-  return readJson<IpamState>(ipamFile(networkId));
+  return readState<IpamState>(ipamFile(networkId), 'remove it once no container on that network runs: addresses are then handed out afresh', 'object', true);
 }
 
 /** Allocates an address for a container. Call with the `network` lock held. */

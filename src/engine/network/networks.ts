@@ -3,9 +3,9 @@
 // `none` are listed like Docker lists them. Also the Docker-shaped `network ls/inspect` data.
 import { randomHex } from '../../state/random.js';
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { run } from '../../host/exec.js';
-import { readJson, readJsonDir, writeJsonAtomic } from '../../state/atomic.js';
+import { readState, readStateDir, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { UserError } from '../../cli/errors.js';
 import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
@@ -108,13 +108,21 @@ export function isNetworkName(name: string): boolean {
   return name.length <= NETWORK_NAME_MAX && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name);
 }
 
+/** What to do about a corrupt network record: the built-in ones minidock makes again by itself. */
+function recoverNetwork(name: string): string {
+  return ['bridge', 'host', 'none'].includes(name) ? 'remove it: minidock creates it again' : `remove it and create the network ${name} again`;
+}
+
+/** What to do about a corrupt endpoint file (teardown also finds a container's objects by name). */
+export const RECOVER_ENDPOINT = 'remove it: the container\'s network objects are then found by name (minidock system prune removes them)';
+
 export function readNetwork(name: string): NetworkRecord | undefined {
   if (!isNetworkName(name)) return undefined;
-  return readJson<NetworkRecord>(netFile(name));
+  return readState<NetworkRecord>(netFile(name), recoverNetwork(name));
 }
 
 export function writeNetworkRecord(rec: NetworkRecord): void {
-  writeJsonAtomic(netFile(rec.Name), rec);
+  writeJsonAtomic(netFile(rec.Name), rec, true);
 }
 
 export function removeNetworkRecord(name: string): void {
@@ -197,7 +205,7 @@ export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
     Bridge: dev,
     Internal: false,
   };
-  writeJsonAtomic(netFile(DEFAULT_NETWORK), rec);
+  writeJsonAtomic(netFile(DEFAULT_NETWORK), rec, true);
   return rec;
 }
 
@@ -232,19 +240,19 @@ function otherSubnets() {
 }
 
 export function listNetworkRecords(): NetworkRecord[] {
-  return readJsonDir<NetworkRecord>(netsDir());
+  return readStateDir<NetworkRecord>(netsDir(), (f) => recoverNetwork(basename(f, '.json')));
 }
 
 /** host and none records (Docker lists them too); created once so their ids are stable. */
 export function ensureBuiltinRecords(): void {
   for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
     if (readNetwork(name)) continue;
-    writeJsonAtomic(netFile(name), { Name: name, Id: newId(), Created: new Date().toISOString(), Driver: driver } satisfies NetworkRecord);
+    writeJsonAtomic(netFile(name), { Name: name, Id: newId(), Created: new Date().toISOString(), Driver: driver } satisfies NetworkRecord, true);
   }
 }
 
 export function listEndpoints(): EndpointRecord[] {
-  return readJsonDir<EndpointRecord>(endpointsDir());
+  return readStateDir<EndpointRecord>(endpointsDir(), () => RECOVER_ENDPOINT, true);
 }
 
 // ---------------------------------------------------------------- Docker-shaped views

@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { UserError } from '../../cli/errors.js';
 import { bindingsClash, hostAddr } from './ports.js';
@@ -24,7 +24,7 @@ function file(): string {
 }
 
 export function readHeldPorts(): HeldPort[] {
-  return readJson<HeldPort[]>(file()) ?? [];
+  return readState<HeldPort[]>(file(), 'remove it once no container publishes ports: reservations are then taken afresh', 'array', true) ?? [];
 }
 
 /** Tries to bind the port on the host. Resolves to the bound port, or rejects with the errno code. */

@@ -6,12 +6,13 @@
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
-import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../cli/errors.js';
 import { type Cidr, broadcast, contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp } from './cidr.js';
 import { allocateAddress, candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
 import {
+  RECOVER_ENDPOINT,
   DEFAULT_NETWORK,
   type EndpointRecord,
   type NetworkRecord,
@@ -285,7 +286,7 @@ export async function pruneNetworks(explain?: (line: string) => void): Promise<s
 
 function containerEndpoints(id: string): { file: string; ep: EndpointRecord }[] {
   return containerEndpointFiles(id)
-    .map((file) => ({ file, ep: readJson<EndpointRecord>(file)! }))
+    .map((file) => ({ file, ep: readState<EndpointRecord>(file, RECOVER_ENDPOINT, 'object', true)! }))
     .filter((x) => !!x.ep);
 }
 
@@ -368,7 +369,7 @@ async function reconfigureStopped(
     if (stateOf(rec).Running) return false;
     if (n.Name === primary) throw new UserError(onPrimary, 1);
     rec.HostConfig.ExtraNetworks = change(rec.HostConfig.ExtraNetworks ?? []);
-    saveRecord(rec);
+    saveRecord(rec, 'config');
     return true;
   });
 }
@@ -448,7 +449,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
       const extra = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
       rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
     }
-    saveRecord(rec);
+    saveRecord(rec, o.restoring ? 'state' : 'config');
   });
 }
 
@@ -502,6 +503,6 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
       if (ep.ports.length) rec.NetworkSettings.Ports = {};
     }
     rec.HostConfig.ExtraNetworks = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
-    saveRecord(rec);
+    saveRecord(rec, 'config');
   });
 }

@@ -71,7 +71,7 @@ async function unwireIfIdle(id: string, r: PruneReport, explain?: (l: string) =>
     if (removeCgroupOf(id)) r.repaired.push(`removed the cgroup of ${rec ? rec.Name : id.slice(0, 12)}`);
     if (rec?.Wired) {
       rec.Wired = false;
-      saveRecord(rec);
+      saveRecord(rec, 'state');
     }
   });
 }

@@ -22,7 +22,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../host/exec.js';
 import { type IptOp, type Table, deleteRuleOf, restoreLine } from '../../../host/plan.js';
-import { readJson, writeJsonAtomic } from '../../../state/atomic.js';
+import { readState, writeJsonAtomic } from '../../../state/atomic.js';
 import { paths } from '../../../state/paths.js';
 import { hostAddr } from '../ports.js';
 import type { PortBinding } from '../types.js';
@@ -258,13 +258,17 @@ interface Marker {
   networks: Record<string, string>;
 }
 
+// A per-boot cache ("base rules checked"): not durable; a damaged one reads as absent, so the
+// rules are simply checked again.
+const readMarker = (): Marker | undefined => readState<Marker>(markerFile(), 'cache');
+
 export function firewallKnownGood(n: BridgeNet): boolean {
-  const m = readJson<Marker>(markerFile());
+  const m = readMarker();
   return !!m && m.key === hostKey() && m.networks[n.name] === JSON.stringify(n);
 }
 
 export function markFirewallGood(n: BridgeNet): void {
-  const m = readJson<Marker>(markerFile());
+  const m = readMarker();
   const key = hostKey();
   const next: Marker = m && m.key === key ? m : { key, networks: {} };
   next.networks[n.name] = JSON.stringify(n);
@@ -272,7 +276,7 @@ export function markFirewallGood(n: BridgeNet): void {
 }
 
 export function forgetFirewall(name?: string): void {
-  const m = readJson<Marker>(markerFile());
+  const m = readMarker();
   if (!m) return;
   if (name) delete m.networks[name];
   else m.networks = {};
