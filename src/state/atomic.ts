@@ -9,8 +9,6 @@
 // stack trace.
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync, rmSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
-// errors.ts has no imports of its own: the one error type main.ts prints as one line.
-import { UserError } from '../cli/errors.js';
 import { bootTimeMs } from './process.js';
 
 /** fsync(2) of a file or directory by name (a directory: the names in it reach the disk). */
@@ -61,14 +59,19 @@ export function readText(file: string): string | undefined {
   }
 }
 
-/** A state file that exists but cannot be used: the message names it and how to recover. */
-export class CorruptStateError extends UserError {
+/**
+ * A state file that exists but cannot be used: the message names it and how to recover. Not a
+ * UserError on purpose: commands that report a bad argument and go on with the next one
+ * (`inspect a b`) must stop here instead; main.ts prints it as one line, exit 125.
+ */
+export class CorruptStateError extends Error {
   constructor(
     readonly file: string,
     why: string,
     recover: string,
   ) {
-    super(`${file} is corrupt (${why}): ${recover}`);
+    // One line even if the path holds a newline (the root is the user's choice).
+    super(`${file} is corrupt (${why}): ${recover}`.replace(/[\n\r]/g, '?'));
   }
 }
 

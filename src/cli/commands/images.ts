@@ -1,5 +1,6 @@
 // Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
+import { CorruptStateError } from '../../state/atomic.js';
 import { UserError, checkReadableFile } from '../errors.js';
 import { columns, parseTemplate, printInspect, timeAgo } from '../template.js';
 import { humanSize } from '../units.js';
@@ -89,7 +90,8 @@ export async function inspectImage(ref: string): Promise<unknown> {
   let img: ImageRecord | undefined;
   try {
     img = await resolveImage(ref);
-  } catch {
+  } catch (e) {
+    if (e instanceof CorruptStateError) throw e;
     return undefined; // not an image reference at all
   }
   if (!img) return undefined;
