@@ -16,7 +16,7 @@
 // the lock: its holder is dead, other takers wait for `.take`, newcomers get EEXIST. The
 // replacement is a rename(2) of a fresh symlink over the dead one, so the taker holds the lock
 // from that instant and there is no moment in which a third process could slip in.
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { paths } from './paths.js';
 import { bootId, pidAlive, pidNamespace, startTicks } from './process.js';
@@ -54,7 +54,11 @@ function tokenAlive(token: string): boolean {
   // still freed by its holder; docs/architecture.md says so).
   if (pidns !== self().pidns) return true;
   if (start === '?') return pidAlive(Number(pid));
-  return startTicks(Number(pid)) === start;
+  const now = startTicks(Number(pid));
+  if (now !== undefined) return now === start;
+  // No start time: gone, or a zombie (both dead), or hidden from us by a /proc mounted with
+  // hidepid, where kill(0) still sees it: then it is taken as alive.
+  return !existsSync(`/proc/${pid}`) && pidAlive(Number(pid));
 }
 
 /**
