@@ -30,8 +30,8 @@ import { run } from '../../host/exec.js';
 import { paths } from '../../state/paths.js';
 import { reapLocks, withLock } from '../../state/lock.js';
 import { files, loadRecord, saveRecord, stateOf } from '../container/record.js';
-import { ageMs, isBusy, lockHolder, ownerOf, pidAlive, readOwners } from './owners.js';
-import { listDir, readText } from '../../state/atomic.js';
+import { isBusy, lockHolder, ownerOf, pidAlive, readOwners } from './owners.js';
+import { listDir, readState } from '../../state/atomic.js';
 import { vethOwnerPrefix } from '../network/tags.js';
 
 export interface PruneOptions {
@@ -418,12 +418,8 @@ async function reconcileBridges(r: PruneReport, explain?: (l: string) => void): 
       const m = /^([0-9a-f]{64})\.json$/.exec(f);
       if (!m) continue;
       const file = pendingCreateFile(m[1]);
-      let note: { Name?: string; Bridge?: string } | undefined;
-      try {
-        note = JSON.parse(readFileSync(file, 'utf8')) as { Name?: string; Bridge?: string };
-      } catch {
-        note = undefined;
-      }
+      // A damaged note reads as none: its bridge is then left alone (and the note removed).
+      const note = readState<{ Name?: string; Bridge?: string }>(file, 'cache');
       const bridge = note?.Bridge;
       const l = bridge && !ids.has(m[1]) && !named.has(bridge) ? links.find((x) => x.ifname === bridge && x.linkinfo?.info_kind === 'bridge') : undefined;
       if (l && links.some((x) => x.master === l.ifname)) {
