@@ -155,7 +155,8 @@ async function sha256(data: Uint8Array | string): Promise<string> {
  */
 async function syncFilesystem(path: string): Promise<void> {
   const { spawnSync } = await import('node:child_process');
-  spawnSync('sync', ['-f', path], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: 300_000 });
+  const { childEnv } = await import('../../host/env.js');
+  spawnSync('sync', ['-f', path], { stdio: 'ignore', env: childEnv(), timeout: 300_000 });
 }
 
 async function withStoreLock<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
