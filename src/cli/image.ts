@@ -78,7 +78,19 @@ function importCmd(cmd: Command): void {
     .action(async (file, ref, opts) => exit(await (await impl()).importImage(file, ref, opts)));
 }
 
+function history(cmd: Command): void {
+  cmd
+    .description('Show the history of an image')
+    .option('-H, --human [bool]', 'Print sizes and dates in human readable format (default true)', (v) => v !== 'false')
+    .option('--no-trunc', "Don't truncate output")
+    .option('-q, --quiet', 'Only show image IDs')
+    .option('--format <template>', 'Format output using a Go template')
+    .argument('<image>')
+    .action(async (ref, opts) => exit((await import('./commands/history.js')).history(ref, opts)));
+}
+
 export function registerImageCommands(program: Command): void {
+  history(program.command('history'));
   images(program.command('images'));
   pull(program.command('pull'));
   tag(program.command('tag'));
@@ -111,6 +123,7 @@ export function registerImageCommands(program: Command): void {
   load(image.command('load'));
   save(image.command('save'));
   importCmd(image.command('import'));
+  history(image.command('history'));
   image
     .command('inspect')
     .description('Display detailed information on one or more images')

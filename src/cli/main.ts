@@ -6,9 +6,11 @@ import { trace } from '../state/trace.js';
 import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';
 import { registerSystemCommands } from './system.js';
+import { registerContainerCommands, rewriteContainerAlias } from './container-commands.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+export { VERSION };
 
 // The commands this file declares. When the command line names one of them (`minidock run …`),
 // only that one is declared: building the whole tree of ~40 commands costs ~4 ms of every start.
@@ -26,6 +28,7 @@ for (const out of [process.stdout, process.stderr]) {
 
 async function main(argv: string[]): Promise<number> {
   trace('cli loaded');
+  argv = rewriteContainerAlias(argv);
   const only = OWN_COMMANDS.has(argv[2] ?? '') ? argv[2] : undefined;
   const wanted = (name: string) => !only || only === name;
   const program = new Command('minidock')
@@ -173,6 +176,9 @@ async function main(argv: string[]): Promise<number> {
       .option('-f, --follow', 'Follow log output')
       .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs', 'all')
       .option('-t, --timestamps', 'Show timestamps')
+      .option('--since <time>', 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
+      .option('--until <time>', 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
+      .option('--details', 'Show extra details provided to logs')
       .argument('<container>')
       .action(async (ref, opts) => {
         process.exitCode = await (await import('./commands/container.js')).logs(ref, opts);
@@ -242,6 +248,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (!only) {
+    registerContainerCommands(program);
     registerImageCommands(program);
     registerNetworkCommands(program);
     registerSystemCommands(program);

@@ -24,8 +24,27 @@ async function confirm(question: string): Promise<boolean> {
   return answer === 'y' || answer === 'yes';
 }
 
+const exit = (code: number): void => {
+  process.exitCode = code;
+};
+
+function infoCmd(cmd: Command): void {
+  cmd
+    .description('Display system-wide information')
+    .option('-f, --format <template>', "Format output using a Go template ('{{json .}}', '{{.CgroupVersion}}')")
+    .action(async (opts: { format?: string }) => exit((await import('./commands/info.js')).info(opts)));
+}
+
 export function registerSystemCommands(program: Command): void {
+  infoCmd(program.command('info'));
   const sys = program.command('system').description('Manage minidock');
+  infoCmd(sys.command('info'));
+  sys
+    .command('df')
+    .description('Show disk usage (images, containers, volumes, build cache)')
+    .option('-v, --verbose', 'Show detailed information on space usage')
+    .option('--format <template>', "Format output using a Go template ('table {{.Type}}\\t{{.Size}}')")
+    .action(async (opts: { verbose?: boolean; format?: string }) => exit((await import('./commands/df.js')).systemDf(opts)));
   sys
     .command('prune')
     .description('Remove stopped containers, unused networks and dangling images, and release every leftover of a crash (netns, veth, rules, addresses, ports, cgroups, locks)')

@@ -188,8 +188,8 @@ function neededControllers(writes: Write[]): string[] {
 // ---------------------------------------------------------------------------------------
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
-/** v1 controllers minidock puts containers in (cpuacct and blkio for `stats`). */
-const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices'];
+/** v1 controllers minidock puts containers in (cpuacct and blkio for `stats`, freezer for `pause`). */
+const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer'];
 
 export type Layout =
   | { version: 1; mounts: Map<string, string> } // controller → mount point
@@ -272,7 +272,7 @@ export function cgroupDirs(id: string): string[] {
   return [...new Set(V1_CONTROLLERS.filter((c) => l.mounts.has(c)).map((c) => join(l.mounts.get(c)!, 'minidock', id)))];
 }
 
-function dirOf(id: string, controller: string): string | undefined {
+export function dirOf(id: string, controller: string): string | undefined {
   const l = layout();
   if (l.version === 2) return join(l.root, 'minidock', id);
   const m = l.mounts.get(controller);

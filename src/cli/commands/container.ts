@@ -9,7 +9,7 @@ import { parseEnv, parseNonNegInt, parseSignal, parseWorkdir, parseUser } from '
 import { psRow, inspectContainer } from '../../engine/container/views.js';
 
 /** Runs fn for each ref like Docker: print what succeeded, one error line each, exit 1 if any failed. */
-async function each(refs: string[], fn: (ref: string) => Promise<string | void>): Promise<number> {
+export async function each(refs: string[], fn: (ref: string) => Promise<string | void>): Promise<number> {
   let failed = false;
   for (const ref of refs) {
     try {
@@ -30,7 +30,7 @@ export function ps(o: { all?: boolean; quiet?: boolean; trunc?: boolean; format?
   const rows = allRecords()
     .sort((a, b) => b.Created.localeCompare(a.Created))
     .map((r) => psRow(r, noTrunc, now))
-    .filter((r) => o.all || r.State === 'running');
+    .filter((r) => o.all || r.State === 'running' || r.State === 'paused');
   if (o.quiet) {
     for (const r of rows) process.stdout.write(r.ID + '\n');
     return;
@@ -122,16 +122,31 @@ export async function rm(refs: string[], o: { force?: boolean; explain?: boolean
   });
 }
 
-export async function logs(ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean }): Promise<number> {
+export async function logs(
+  ref: string,
+  o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string; details?: boolean },
+): Promise<number> {
   const tail = o.tail === 'all' ? undefined : parseNonNegInt(o.tail, 'tail');
+  const { parseTimestamp, logTimeNs } = await import('../../engine/container/logtime.js');
+  const now = Date.now();
+  // Docker's CLI parses both before asking for the logs: a bad value is one line, exit 1
+  const sinceNs = o.since ? parseTimestamp(o.since, 'since', now) : undefined;
+  const untilNs = o.until ? parseTimestamp(o.until, 'until', now) : undefined;
   const rec = mustFind(ref);
   const { streamLogs } = await import('../../engine/container/logs.js');
   await streamLogs(rec.Id, {
     follow: !!o.follow,
     tail,
     timestamps: !!o.timestamps,
+    untilNs,
     write: (e) => {
-      const line = o.timestamps ? `${e.time} ${e.log}` : e.log;
+      if (sinceNs !== undefined || untilNs !== undefined) {
+        const t = logTimeNs(e.time);
+        if (t !== undefined && ((sinceNs !== undefined && t < sinceNs) || (untilNs !== undefined && t > untilNs))) return;
+      }
+      // --details: the entry's attributes (none: minidock sets no --log-opt labels/env) and a space
+      const body = o.details ? ` ${e.log}` : e.log;
+      const line = o.timestamps ? `${e.time} ${body}` : body;
       (e.stream === 'stderr' ? process.stderr : process.stdout).write(line);
     },
   });

@@ -9,18 +9,25 @@ export { bytesSize, humanSize };
 import { allRecords, mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
 import { readUsage, type Usage } from '../../runtime/cgroups.js';
 
-/** Go's %.Ng: N significant digits, no trailing zeros. */
+/** A row of `stats`: Docker's fields, in the order its `{{json .}}` prints them (alphabetical). */
 export interface StatsRow {
-  ID: string;
-  Container: string;
-  Name: string;
-  CPUPerc: string;
-  MemUsage: string;
-  MemPerc: string;
-  NetIO: string;
   BlockIO: string;
+  CPUPerc: string;
+  /** The name or id as the user typed it; the short id when none was given (docker/cli). */
+  Container: string;
+  ID: string;
+  MemPerc: string;
+  MemUsage: string;
+  Name: string;
+  NetIO: string;
   PIDs: string;
 }
+
+/** The column titles of a `table` format: the template rendered with these (docker/cli's header context). */
+const HEADER: StatsRow = {
+  BlockIO: 'BLOCK I/O', CPUPerc: 'CPU %', Container: 'CONTAINER', ID: 'CONTAINER ID', MemPerc: 'MEM %',
+  MemUsage: 'MEM USAGE / LIMIT', Name: 'NAME', NetIO: 'NET I/O', PIDs: 'PIDS',
+};
 
 /** Bytes received and sent by the container's interfaces (not lo), from its netns. */
 function netIO(pid: number): [number, number] {
@@ -47,14 +54,14 @@ export function statsRow(rec: ContainerRecord, a: Usage | undefined, b: Usage | 
   const limit = b?.memLimit ?? 0;
   const [rx, tx] = running ? netIO(pid) : [0, 0];
   return {
-    ID: rec.Id.slice(0, 12),
-    Container: rec.Id.slice(0, 12),
-    Name: rec.Name,
-    CPUPerc: `${Math.max(0, cpu).toFixed(2)}%`,
-    MemUsage: `${bytesSize(mem)} / ${bytesSize(limit)}`,
-    MemPerc: `${(limit > 0 ? (mem / limit) * 100 : 0).toFixed(2)}%`,
-    NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
     BlockIO: `${humanSize(b?.blkRead ?? 0)} / ${humanSize(b?.blkWrite ?? 0)}`,
+    CPUPerc: `${Math.max(0, cpu).toFixed(2)}%`,
+    Container: rec.Id.slice(0, 12),
+    ID: rec.Id.slice(0, 12),
+    MemPerc: `${(limit > 0 ? (mem / limit) * 100 : 0).toFixed(2)}%`,
+    MemUsage: `${bytesSize(mem)} / ${bytesSize(limit)}`,
+    Name: rec.Name,
+    NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
     PIDs: String(b?.pids ?? 0),
   };
 }
@@ -88,10 +95,11 @@ export async function stats(refs: string[], o: { all?: boolean; stream?: boolean
   const ns = Number(process.hrtime.bigint() - t0);
   const rows = recs.map((r, i) => statsRow(r, first[i], second[i], ns, pids[i]));
   if (o.trunc === false) rows.forEach((row, i) => (row.ID = row.Container = recs[i].Id));
+  if (refs.length) rows.forEach((row, i) => (row.Container = refs[i]));
   if (o.format) {
     const t = parseTemplate(o.format);
     const lines = rows.map((r) => t.render(r as unknown as Parameters<typeof t.render>[0]));
-    if (t.table) process.stdout.write(columns([t.header(), ...lines].map((l) => l.split('\t'))) + '\n');
+    if (t.table) process.stdout.write(columns([t.render(HEADER as unknown as Parameters<typeof t.render>[0]), ...lines].map((l) => l.split('\t'))) + '\n');
     else for (const l of lines) process.stdout.write(l + '\n');
     return 0;
   }

@@ -28,6 +28,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   const st = stateOf(rec);
   const notRunning = () => new UserError(`Error response from daemon: container ${rec.Id} is not running`, 1);
   if (!st.Running) throw notRunning();
+  if (st.Paused) throw new UserError(`Error response from daemon: Container ${ref} is paused, unpause the container before exec`, 1);
   const userSpec = o.user ?? rec.Config.User;
   const spec = userSpec ? parseUser(userSpec) : undefined;
   // The container's own files, resolved inside its root (never through its symlinks on the

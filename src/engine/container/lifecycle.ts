@@ -20,6 +20,7 @@ import {
 } from './record.js';
 import { checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
+import { thawAfterSignal } from './pause.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -177,6 +178,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     if (rec.Wired) await unwire(rec); // left over from a crash
     rmSync(files.pid(id), { force: true });
     rmSync(files.exit(id), { force: true });
+    rmSync(files.paused(id), { force: true });
     pausePoint('start:locked');
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     const ownNetns = ownsNetns(mode);
@@ -374,6 +376,7 @@ export async function killContainer(ref: string, signal: number): Promise<Contai
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
+  if (st.Paused) thawAfterSignal(rec.Id); // Docker: the signal is delivered once thawed
   return rec;
 }
 
@@ -408,6 +411,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
     } catch {
       /* already gone */
     }
+    if (st.Paused) thawAfterSignal(rec.Id);
     if ((await waitExit(rec.Id, timeoutSec * 1000)) === undefined && stateOf(rec).Running) {
       try {
         killPid(st.Pid, 'SIGKILL');
@@ -459,6 +463,7 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
     } catch {
       /* gone */
     }
+    if (st.Paused) thawAfterSignal(rec.Id);
     await waitExit(rec.Id, 10_000);
     pausePoint('rm:killed');
   }

@@ -25,6 +25,8 @@ export interface LogOptions {
   follow: boolean;
   tail?: number;
   timestamps: boolean;
+  /** --until with --follow: following ends once this instant (ns since the epoch) has passed. */
+  untilNs?: bigint;
   write: (e: LogEntry) => void;
 }
 
@@ -88,6 +90,7 @@ export async function streamLogs(id: string, opts: LogOptions): Promise<void> {
       drain(file, next, opts.write); // what was written between the check and the read
       return;
     }
+    if (opts.untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > opts.untilNs) return;
     await new Promise((res) => setTimeout(res, 100));
   }
 }

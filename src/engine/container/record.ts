@@ -12,7 +12,7 @@ import { bootTimeMs, startTicks } from '../../state/process.js';
 import { UserError } from '../../cli/errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
 
-export type Status = 'created' | 'running' | 'exited' | 'removing';
+export type Status = 'created' | 'running' | 'paused' | 'exited' | 'removing';
 
 export interface ContainerConfig {
   Hostname: string;
@@ -77,6 +77,8 @@ export interface ContainerRecord {
 export interface ContainerState {
   Status: Status;
   Running: boolean;
+  /** Frozen by `pause` (Status "paused"; Running stays true, as in Docker). */
+  Paused: boolean;
   Pid: number;
   ExitCode: number;
   StartedAt: string;
@@ -102,6 +104,8 @@ export const files = {
   removing: (id: string) => join(paths.container(id), 'removing'),
   /** Made (empty) at create for a --rm container, whose record is never fsynced. */
   autoRemove: (id: string) => join(paths.container(id), 'autoremove'),
+  /** Written by `pause` once the freezer says frozen, removed by `unpause`, kill, stop and start. */
+  paused: (id: string) => join(paths.container(id), 'paused'),
 };
 
 export function loadRecord(id: string): ContainerRecord | undefined {
@@ -239,6 +243,7 @@ export function stateOf(rec: ContainerRecord): ContainerState {
   const base: ContainerState = {
     Status: 'created',
     Running: false,
+    Paused: false,
     Pid: 0,
     ExitCode: 0,
     StartedAt: rec.StartedAt || ZERO_TIME,
@@ -251,7 +256,11 @@ export function stateOf(rec: ContainerRecord): ContainerState {
   if (exit) return { ...base, Status: 'exited', ExitCode: exit.code, FinishedAt: exit.finishedAt };
   const pf = readPidFile(rec.Id);
   const pid = liveOf(pf);
-  if (pid) return { ...base, Status: 'running', Running: true, Pid: pid };
+  if (pid) {
+    // Only a live process can be paused; the marker of one that ended meanwhile means nothing.
+    if (existsSync(files.paused(rec.Id))) return { ...base, Status: 'paused', Running: true, Paused: true, Pid: pid };
+    return { ...base, Status: 'running', Running: true, Pid: pid };
+  }
   // No pid file at all: it never got as far as running (Docker leaves such a one "created").
   if (!pf) return base;
   // The process is gone but its watcher still lives: the exit is being recorded right now.

@@ -26,6 +26,8 @@ export function statusText(st: ContainerState, now = Date.now()): string {
   switch (st.Status) {
     case 'running':
       return `Up ${humanDuration(now - Date.parse(st.StartedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(st.StartedAt))} (Paused)`;
     case 'exited':
       return `Exited (${st.ExitCode}) ${timeAgo(st.FinishedAt, now)}`;
     case 'removing':
@@ -88,7 +90,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
     State: {
       Status: st.Status,
       Running: st.Running,
-      Paused: false,
+      Paused: st.Paused,
       Restarting: false,
       OOMKilled: rec.OOMKilled ?? (st.Status === 'exited' && oomKilled(rec.Id)),
       Dead: false,

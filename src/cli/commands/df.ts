@@ -1,0 +1,92 @@
+// `system df [-v] [--format]`: Docker's disk usage table (TYPE TOTAL ACTIVE SIZE RECLAIMABLE) and
+// its verbose form, with docker/cli's formulas: images' size is that of their unique layers, what
+// no container uses is reclaimable; containers' size is their writable layers, the stopped ones'
+// reclaimable. minidock has no volumes nor build cache: those rows are 0, as they truly are.
+import { UserError } from '../errors.js';
+import { parseTemplate, timeAgo } from '../template.js';
+import { tabwrite } from '../tabwriter.js';
+import { humanSize } from '../units.js';
+import { listImages, layerMeta } from '../../engine/image/store.js';
+import { allRecords, stateOf } from '../../engine/container/record.js';
+import { psRow, statusText } from '../../engine/container/views.js';
+import { sizeRw } from '../../engine/container/size.js';
+
+interface DfRow {
+  Type: string;
+  TotalCount: string;
+  Active: string;
+  Size: string;
+  Reclaimable: string;
+}
+
+const HEADER: DfRow = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
+
+/** "1.2MB (50%)" when there is a total, as docker/cli prints it (integer percent). */
+const withPercent = (part: number, total: number) => (total > 0 ? `${humanSize(part)} (${Math.floor((part * 100) / total)}%)` : humanSize(part));
+
+export function systemDf(o: { verbose?: boolean; format?: string }): number {
+  if (o.verbose && o.format) throw new UserError('the --verbose and --format flags cannot be used together', 1);
+  const images = listImages();
+  const containers = allRecords().sort((a, b) => b.Created.localeCompare(a.Created));
+  const layerSize = new Map<string, number>();
+  const layerUsers = new Map<string, number>();
+  for (const img of images) {
+    for (const l of new Set(img.layers)) {
+      if (!layerSize.has(l)) layerSize.set(l, layerMeta(l)?.size ?? 0);
+      layerUsers.set(l, (layerUsers.get(l) ?? 0) + 1);
+    }
+  }
+  const layersTotal = [...layerSize.values()].reduce((a, b) => a + b, 0);
+  const imgInfo = images.map((img) => {
+    const size = [...new Set(img.layers)].reduce((a, l) => a + (layerSize.get(l) ?? 0), 0);
+    const shared = [...new Set(img.layers)].filter((l) => (layerUsers.get(l) ?? 0) > 1).reduce((a, l) => a + (layerSize.get(l) ?? 0), 0);
+    return { img, size, shared, users: containers.filter((c) => c.Image === img.id).length };
+  });
+  const used = imgInfo.filter((i) => i.users > 0).reduce((a, i) => a + i.size - i.shared, 0);
+  const cInfo = containers.map((rec) => ({ rec, st: stateOf(rec), size: sizeRw(rec.Id) }));
+  const cTotal = cInfo.reduce((a, c) => a + c.size, 0);
+  const cReclaim = cInfo.filter((c) => !c.st.Running).reduce((a, c) => a + c.size, 0);
+  const rows: DfRow[] = [
+    { Type: 'Images', TotalCount: String(images.length), Active: String(imgInfo.filter((i) => i.users > 0).length), Size: humanSize(layersTotal), Reclaimable: withPercent(layersTotal - used, layersTotal) },
+    { Type: 'Containers', TotalCount: String(containers.length), Active: String(cInfo.filter((c) => c.st.Running).length), Size: humanSize(cTotal), Reclaimable: withPercent(cReclaim, cTotal) },
+    { Type: 'Local Volumes', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+    { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+  ];
+  if (!o.verbose) {
+    const t = parseTemplate(o.format ?? 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}');
+    const lines = rows.map((r) => t.render(r));
+    if (t.table) process.stdout.write(tabwrite([t.render(HEADER), ...lines].map((l) => l.split('\t')), 10, 3) + '\n');
+    else for (const l of lines) process.stdout.write(l + '\n');
+    return 0;
+  }
+  const now = Date.now();
+  const imgRows = imgInfo.flatMap((i) => {
+    const id = i.img.id.replace(/^sha256:/, '').slice(0, 12);
+    const cells = (repo: string, tag: string) => [repo, tag, id, timeAgo(i.img.created, now), humanSize(i.size), humanSize(i.shared), humanSize(i.size - i.shared), String(i.users)];
+    if (!i.img.repoTags.length) return [cells('<none>', '<none>')];
+    return i.img.repoTags.map((t) => cells(t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)));
+  });
+  const cRows = cInfo.map((c) => {
+    const p = psRow(c.rec, false, now);
+    return [p.ID, p.Image, p.Command, '0', humanSize(c.size), p.RunningFor, statusText(c.st, now), p.Names];
+  });
+  const out = [
+    'Images space usage:',
+    '',
+    tabwrite([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], ...imgRows], 10, 3),
+    '',
+    'Containers space usage:',
+    '',
+    tabwrite([['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'], ...cRows], 10, 3),
+    '',
+    'Local Volumes space usage:',
+    '',
+    tabwrite([['VOLUME NAME', 'LINKS', 'SIZE']], 10, 3),
+    '',
+    'Build cache usage: 0B',
+    '',
+    tabwrite([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']], 10, 3),
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}

@@ -1,0 +1,231 @@
+// `export`: a tar stream of the container's filesystem as its processes see it (without the
+// bind mounts), from its upper dir and its image's layers merged with overlayfs's rules — a
+// whiteout (character device 0/0) hides an entry of the layers below, a directory marked
+// trusted.overlay.opaque=y hides the same directory below, a non-directory ends the merge —
+// read from the host through descriptors (fsat.ts), never following a symlink of the container.
+// No mount is needed, so it works the same on a running, paused or stopped container.
+//
+// Entries in Go's filepath.Walk order (names sorted, parents first), paths relative ("bin/sh",
+// directories with a trailing "/"), uid/gid/mode/mtime as on disk, hard links within a layer as
+// hard links; sockets are left out (as Docker does). Names or values a ustar header cannot hold
+// get a PAX extended header, as Go's archive/tar writes them.
+import { type BigIntStats } from 'node:fs';
+import { tarHeader, type TarEntry } from '../image/tarwriter.js';
+import { closeSync, isWhiteout, listAt, lstatAt, openDirAt, openFileAt, openRootDir, readlinkAt, readSync } from './fsat.js';
+import { opaqueByXattr } from './rootfile.js';
+
+export type Sink = (chunk: Buffer) => Promise<void> | void;
+
+const USTAR_MAX_ID = 0o7777777;
+const USTAR_MAX_SIZE = 0o77777777777;
+/** getfattr is asked about at most this many directories (held open) at once. */
+const OPAQUE_BATCH = 128;
+
+function paxRecord(key: string, value: string): string {
+  // "%d %s=%s\n", the length counting itself
+  const body = ` ${key}=${value}\n`;
+  let n = Buffer.byteLength(body) + 1;
+  while (String(n).length + Buffer.byteLength(body) !== n) n = String(n).length + Buffer.byteLength(body);
+  return `${n}${body}`;
+}
+
+function fitsUstarName(path: string): boolean {
+  if (Buffer.byteLength(path) <= 100) return true;
+  for (let i = path.length - 1; i > 0; i--) {
+    if (path[i] === '/' && Buffer.byteLength(path.slice(0, i)) <= 155 && Buffer.byteLength(path.slice(i + 1)) <= 100 && i + 1 < path.length) return true;
+  }
+  return false;
+}
+
+/** The header block(s) of one entry: a PAX 'x' header first when the ustar fields cannot hold it. */
+export function entryHeader(e: TarEntry, size: number): Buffer {
+  const pax: string[] = [];
+  const full = e.type === 'dir' && !e.path.endsWith('/') ? `${e.path}/` : e.path;
+  const h: TarEntry = { ...e };
+  if (!fitsUstarName(full) || /[^\x20-\x7e]/.test(full)) {
+    pax.push(paxRecord('path', full));
+    if (!fitsUstarName(full)) h.path = Buffer.from(full).subarray(0, 99).toString('latin1').replace(/[^\x20-\x7e]/g, '_');
+  }
+  if (e.linkname !== undefined && Buffer.byteLength(e.linkname) > 100) {
+    pax.push(paxRecord('linkpath', e.linkname));
+    h.linkname = '';
+  }
+  if ((e.uid ?? 0) > USTAR_MAX_ID) (pax.push(paxRecord('uid', String(e.uid))), (h.uid = 0));
+  if ((e.gid ?? 0) > USTAR_MAX_ID) (pax.push(paxRecord('gid', String(e.gid))), (h.gid = 0));
+  let ustarSize = size;
+  if (size > USTAR_MAX_SIZE) (pax.push(paxRecord('size', String(size))), (ustarSize = 0));
+  const main = tarHeader(h, ustarSize);
+  if (!pax.length) return main;
+  const data = Buffer.from(pax.join(''), 'utf8');
+  const x = tarHeader({ path: 'PaxHeaders.0/' + h.path.slice(0, 80).replace(/\/$/, ''), type: 'file', mode: 0o644 }, data.length);
+  x.write('x', 156, 'latin1');
+  // the checksum again, with the 'x' type flag
+  x.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of x) sum += b;
+  x.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([x, data, pad, main]);
+}
+
+interface Found {
+  /** descriptors of the parent directories that hold the entry, top-most first (several: a merged directory) */
+  holders: number[];
+  st: BigIntStats;
+}
+
+/** What the merged directory `dirs` (top-most first) holds under `name`; undefined: nothing (or a whiteout). */
+function lookupMerged(dirs: number[], name: string): Found | undefined {
+  let found: Found | undefined;
+  for (const fd of dirs) {
+    const st = lstatAt(fd, name);
+    if (!st) continue;
+    if (!found) {
+      if (isWhiteout(st)) return undefined;
+      found = { holders: [fd], st };
+      if (!st.isDirectory()) return found;
+      continue;
+    }
+    if (!st.isDirectory()) break; // a whiteout or a non-directory below a directory ends the merge
+    found.holders.push(fd);
+  }
+  return found;
+}
+
+/** Cuts each merged directory after its first opaque part (one getfattr per batch of directories). */
+function applyOpaque(found: Map<string, Found>): void {
+  const asks: { name: string; index: number }[] = [];
+  for (const [name, f] of found) if (f.st.isDirectory()) for (let i = 0; i < f.holders.length - 1; i++) asks.push({ name, index: i });
+  for (let start = 0; start < asks.length; start += OPAQUE_BATCH) {
+    const batch = asks.slice(start, start + OPAQUE_BATCH);
+    const fds: (number | undefined)[] = batch.map((a) => openDirAt(found.get(a.name)!.holders[a.index], a.name));
+    try {
+      const open = fds.filter((d): d is number => d !== undefined);
+      const flags = opaqueByXattr(open);
+      let k = 0;
+      batch.forEach((a, i) => {
+        if (fds[i] === undefined) return;
+        if (flags[k++]) {
+          const f = found.get(a.name)!;
+          if (f.holders.length > a.index + 1) f.holders = f.holders.slice(0, a.index + 1);
+        }
+      });
+    } finally {
+      for (const d of fds) if (d !== undefined) closeSync(d);
+    }
+  }
+}
+
+const TYPE_OF = (st: BigIntStats): TarEntry['type'] | undefined => {
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return undefined; // a socket
+};
+
+const CHUNK = 1 << 20;
+
+/** Streams the merged tree of `dirs` (top-most first: the upper dir, then the layers top-down) as a tar. */
+export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
+  const links = new Map<string, string>();
+  const buf = Buffer.alloc(CHUNK);
+  const emitFile = async (fd: number, size: number) => {
+    let left = size;
+    while (left > 0) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, left), null);
+      if (n === 0) {
+        // shrunk while being read (a running container): the header's size is kept, zeros fill it
+        await sink(Buffer.alloc(left));
+        left = 0;
+        break;
+      }
+      await sink(Buffer.from(buf.subarray(0, n)));
+      left -= n;
+    }
+    const pad = (512 - (size % 512)) % 512;
+    if (pad) await sink(Buffer.alloc(pad));
+  };
+  const walk = async (merged: number[], rel: string): Promise<void> => {
+    const names = [...new Set(merged.flatMap((fd) => listAt(fd)))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const found = new Map<string, Found>();
+    for (const name of names) {
+      const f = lookupMerged(merged, name);
+      if (f) found.set(name, f);
+    }
+    applyOpaque(found);
+    for (const [name, f] of found) {
+      const path = rel ? `${rel}/${name}` : name;
+      const st = f.st;
+      const type = TYPE_OF(st);
+      if (!type) continue;
+      const base: TarEntry = {
+        path,
+        type,
+        mode: Number(st.mode) & 0o7777,
+        uid: Number(st.uid),
+        gid: Number(st.gid),
+        mtime: Number(st.mtimeNs / 1_000_000_000n),
+      };
+      if (type === 'dir') {
+        await sink(entryHeader(base, 0));
+        const subs: number[] = [];
+        try {
+          for (const h of f.holders) {
+            const d = openDirAt(h, name);
+            if (d !== undefined) subs.push(d);
+          }
+          if (subs.length) await walk(subs, path);
+        } finally {
+          for (const d of subs) closeSync(d);
+        }
+        continue;
+      }
+      if (type === 'symlink') {
+        await sink(entryHeader({ ...base, linkname: readlinkAt(f.holders[0], name) }, 0));
+        continue;
+      }
+      if (type === 'char' || type === 'block') {
+        const rdev = Number(st.rdev);
+        // Linux's dev_t: major in bits 8-19 (and 32+), minor in bits 0-7 and 20-31
+        await sink(entryHeader({ ...base, devmajor: (rdev >>> 8) & 0xfff, devminor: (rdev & 0xff) | ((rdev >>> 12) & 0xfff00) }, 0));
+        continue;
+      }
+      if (type === 'fifo') {
+        await sink(entryHeader(base, 0));
+        continue;
+      }
+      const key = `${st.dev}:${st.ino}`;
+      if (st.nlink > 1n) {
+        const first = links.get(key);
+        if (first !== undefined) {
+          await sink(entryHeader({ ...base, type: 'hardlink', linkname: first }, 0));
+          continue;
+        }
+        links.set(key, path);
+      }
+      const fd = openFileAt(f.holders[0], name, st);
+      if (fd === undefined) {
+        links.delete(key);
+        continue; // replaced meanwhile by something else: left out, never followed
+      }
+      try {
+        const size = Number(st.size);
+        await sink(entryHeader(base, size));
+        await emitFile(fd, size);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  };
+  const roots: number[] = [];
+  try {
+    for (const d of dirs) roots.push(openRootDir(d));
+    await walk(roots, '');
+  } finally {
+    for (const fd of roots) closeSync(fd);
+  }
+  await sink(Buffer.alloc(1024));
+}

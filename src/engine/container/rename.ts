@@ -1,0 +1,44 @@
+// `rename OLD NEW` (moby daemon/rename.go): the record's name under the `containers` lock (the
+// one `create` checks names under), then the name in its network endpoints, and the embedded DNS
+// records of user-defined networks, where Docker's resolver answers the new name too.
+import { UserError } from '../../cli/errors.js';
+import { withLock } from '../../state/lock.js';
+import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { allRecords, mustFind, saveRecord, type ContainerRecord } from './record.js';
+import { validateName } from './options.js';
+
+export async function renameContainer(oldRef: string, newName: string): Promise<ContainerRecord> {
+  const rec = await withLock('containers', async () => {
+    const cur = mustFind(oldRef);
+    const name = validateName(newName);
+    if (cur.Name === name) throw new UserError('Error response from daemon: Renaming a container with the same name as its current name', 1);
+    const other = allRecords().find((r) => r.Name === name);
+    if (other) {
+      throw new UserError(
+        `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        1,
+      );
+    }
+    cur.Name = name;
+    saveRecord(cur);
+    return cur;
+  });
+  await renameEndpoints(rec.Id, rec.Name);
+  return rec;
+}
+
+async function renameEndpoints(id: string, name: string): Promise<void> {
+  const { containerEndpointFiles } = await import('../network/networks.js');
+  if (containerEndpointFiles(id).length === 0) return; // not wired: the next start uses the new name
+  await withLock('network', async () => {
+    let changed = false;
+    for (const f of containerEndpointFiles(id)) {
+      const ep = readJson<{ containerName: string }>(f);
+      if (!ep || ep.containerName === name) continue;
+      ep.containerName = name;
+      writeJsonAtomic(f, ep);
+      changed = true;
+    }
+    if (changed) await (await import('../network/dns.js')).syncDns();
+  });
+}
