@@ -48,8 +48,14 @@ async function pausedBehaviour(md: Minidock, frozenFile: () => string) {
   expect(md.ok(['wait', 'tk'])).toBe('137');
   md.ok(['start', 'tk']);
   expect(md.ok(['inspect', '-f', '{{.State.Status}}', 'tk'])).toBe('running');
-  // rm -f of a paused one
+  // start and rm (without -f) of a paused one are refused; rm -f removes it
   md.ok(['pause', 'tk']);
+  const start = md.run(['start', 'tk']);
+  expect(start.code).toBe(1);
+  expect(start.stderr.trim()).toBe('minidock: Error response from daemon: cannot start a paused container, try unpause instead');
+  const rm = md.run(['rm', 'tk']);
+  expect(rm.code).toBe(1);
+  expect(rm.stderr.trim()).toBe('minidock: Error response from daemon: cannot remove container "/tk": container is paused and must be unpaused first');
   md.ok(['rm', '-f', 'tk']);
   expect(md.ok(['ps', '-aq'])).toBe('');
   const missing = md.run(['pause', 'nosuch']);

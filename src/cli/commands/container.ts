@@ -52,7 +52,9 @@ export function ps(o: { all?: boolean; quiet?: boolean; trunc?: boolean; format?
 export function start(refs: string[]): Promise<number> {
   return each(refs, async (ref) => {
     const rec = mustFind(ref);
-    if (stateOf(rec).Running) return ref; // Docker: starting a running container is a no-op
+    const st = stateOf(rec);
+    if (st.Paused) throw new UserError('Error response from daemon: cannot start a paused container, try unpause instead', 1);
+    if (st.Running) return ref; // Docker: starting a running container is a no-op
     await startContainer(rec, { detach: true });
     await reconnectExtraNetworks(rec.Id);
     return ref;

@@ -430,6 +430,9 @@ function removable(ref: string, force: boolean): { rec: ContainerRecord; st: Ret
   const rec = findContainer(ref);
   if (!rec) throw new UserError(`Error response from daemon: No such container: ${ref}`, 1);
   const st = stateOf(rec);
+  if (st.Paused && !force) {
+    throw new UserError(`Error response from daemon: cannot remove container "/${rec.Name}": container is paused and must be unpaused first`, 1);
+  }
   if (st.Running && !force) {
     throw new UserError(
       `Error response from daemon: cannot remove container "/${rec.Name}": container is running: stop the container before removing or force remove`,
