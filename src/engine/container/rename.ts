@@ -3,7 +3,7 @@
 // records of user-defined networks, where Docker's resolver answers the new name too.
 import { UserError } from '../../cli/errors.js';
 import { withLock } from '../../state/lock.js';
-import { readJson, writeJsonAtomic } from '../../state/atomic.js';
+import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { allRecords, mustFind, saveRecord, type ContainerRecord } from './record.js';
 import { validateName } from './options.js';
 
@@ -20,7 +20,7 @@ export async function renameContainer(oldRef: string, newName: string): Promise<
       );
     }
     cur.Name = name;
-    saveRecord(cur);
+    saveRecord(cur, 'config');
     return cur;
   });
   await renameEndpoints(rec.Id, rec.Name);
@@ -28,12 +28,12 @@ export async function renameContainer(oldRef: string, newName: string): Promise<
 }
 
 async function renameEndpoints(id: string, name: string): Promise<void> {
-  const { containerEndpointFiles } = await import('../network/networks.js');
+  const { containerEndpointFiles, RECOVER_ENDPOINT } = await import('../network/networks.js');
   if (containerEndpointFiles(id).length === 0) return; // not wired: the next start uses the new name
   await withLock('network', async () => {
     let changed = false;
     for (const f of containerEndpointFiles(id)) {
-      const ep = readJson<{ containerName: string }>(f);
+      const ep = readState<{ containerName: string }>(f, RECOVER_ENDPOINT, 'object', true); // per boot, as endpoints are
       if (!ep || ep.containerName === name) continue;
       ep.containerName = name;
       writeJsonAtomic(f, ep);
