@@ -173,6 +173,7 @@ describe('the container group, image history, stats --format', () => {
     expect(md.ok(['container', 'inspect', '-f', '{{.Name}}', 'r2'])).toBe('/r2');
     const notC = md.run(['container', 'inspect', 'busybox']);
     expect(notC.code).toBe(1);
+    expect(notC.stderr.trim()).toBe('minidock: Error: No such container: busybox');
     md.ok(['container', 'start', 'r2']);
     md.ok(['container', 'rm', 'r3']);
     md.ok(['container', 'run', '-d', '--network', 'none', '--name', 'keep', 'busybox', 'sleep', '60']);

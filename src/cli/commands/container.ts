@@ -176,7 +176,9 @@ export async function exec(
 }
 
 export function inspect(refs: string[], o: { format?: string; type?: string }): Promise<number> {
-  return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type), (ref) => `minidock: Error: No such object: ${ref}`);
+  // Docker names the kind it looked for when --type (or `container inspect`) said which
+  const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' ? o.type : 'object';
+  return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type), (ref) => `minidock: Error: No such ${kind}: ${ref}`);
 }
 
 async function inspectAny(ref: string, type: string | undefined): Promise<unknown> {
