@@ -122,6 +122,17 @@ describe('export', () => {
     }
   });
 
+  it('an opaque directory hides everything the image had in it', () => {
+    md.ok(['run', '--network', 'none', '--name', 'op', 'busybox', 'sh', '-c', 'cp -a /bin /keep && rm -rf /bin && /keep/mkdir /bin && /keep/cp /keep/sh /bin/sh']);
+    const r = exportList('op');
+    expect(r.list.filter((p) => p.startsWith('bin/'))).toEqual(['bin/', 'bin/sh']);
+    expect(r.list).toContain('keep/ls');
+    // moby's rule: the opaque directory is D, what is in it again C (it exists in the image)
+    const d = md.ok(['diff', 'op']).split('\n');
+    expect(d.slice(0, 2)).toEqual(['D /bin', 'C /bin/sh']);
+    expect(d).toContain('A /keep/ls');
+  });
+
   it('-o FILE writes the same archive (no temporary file left); a terminal is refused; a missing container is exit 1', () => {
     const out = join(scratch, 'd1.tar');
     md.ok(['export', '-o', out, 'd1']);
