@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
       .option('-i, --interactive', 'Keep STDIN open')
       .option('-t, --tty', 'Allocate a pseudo-TTY')
       .option('-u, --user <user[:group]>', 'Username or UID (format: <name|uid>[:<group|gid>])')
-      .addOption(new Option('--network <mode>', 'Connect a container to a network: bridge, host, none, container:<name|id>, or a network name').default('bridge'))
+      .addOption(new Option('--network <mode>', 'Connect a container to a network: bridge (the default), host, none, container:<name|id>, or a network name'))
       .addOption(new Option('--net <mode>').hideHelp())
       .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', "Publish a container's port(s) to the host", collect, [])
       .option('-P, --publish-all', 'Publish all exposed ports to random ports')
@@ -98,8 +98,14 @@ async function main(argv: string[]): Promise<number> {
       .option('-a, --all', 'Show all containers (default shows just running)')
       .option('-q, --quiet', 'Only display container IDs')
       .option('--no-trunc', "Don't truncate output")
-      .option('--format <template>', "Format output using a Go template ('{{json .}}', '{{.Names}}', 'table …')")
-      .action(async (opts) => (await import('./commands/container.js')).ps(opts));
+      .option('-s, --size', 'Display total file sizes')
+      .option('-l, --latest', 'Show the latest created container (includes all states)')
+      .option('-n, --last <int>', 'Show n last created containers (includes all states)')
+      .option('-f, --filter <key=value>', 'Filter output based on conditions provided (name, id, label, status, exited, ancestor, network, volume, before, since, health, publish, expose, is-task, isolation)', collect, [])
+      .option('--format <template>', "Format output using a Go template ('json', '{{json .}}', '{{.Names}}', 'table {{.ID}}\\t{{.Label \"k\"}}')")
+      .action(async (opts) => {
+        process.exitCode = await (await import('./commands/container.js')).ps(opts);
+      });
   }
 
   if (wanted('start')) {
@@ -209,6 +215,7 @@ async function main(argv: string[]): Promise<number> {
       .description('Return low-level information on containers, images or networks')
       .option('-f, --format <template>', 'Format output using a Go template')
       .option('--type <type>', 'Return JSON for specified type (container, image, network)')
+      .option('-s, --size', 'Display total file sizes if the type is container')
       .argument('<name...>')
       .action(async (refs, opts) => {
         process.exitCode = await (await import('./commands/container.js')).inspect(refs, opts);
@@ -258,6 +265,8 @@ async function main(argv: string[]): Promise<number> {
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
+const ARG_ERRORS = new Set(['commander.unknownCommand', 'commander.missingArgument', 'commander.excessArguments']);
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
@@ -265,7 +274,9 @@ main(process.argv).then(
   (e: unknown) => {
     if (e instanceof CommanderError) {
       const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
-      process.exitCode = ok ? 0 : 125;
+      // Docker: a bad flag is the CLI's own error (125), but an unknown command or a wrong
+      // number of arguments is a plain error (exit 1: docker/cli cli/required.go, cmd/docker).
+      process.exitCode = ok ? 0 : ARG_ERRORS.has(e.code) ? 1 : 125;
       return;
     }
     if (e instanceof UserError) {

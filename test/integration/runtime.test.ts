@@ -229,7 +229,7 @@ describe('detached containers and the other commands', () => {
     expect(l[3].trim()).toBe('sleep 60');
     expect(Number(l[4])).toBeLessThan(5);
     expect(md.run(['exec', 'ex', 'sh', '-c', 'exit 4']).code).toBe(4);
-    expect(md.run(['exec', 'ex', 'nope']).code).toBe(127);
+    expect(md.run(['exec', 'ex', 'nope']).code).toBe(126); // Docker: a failed exec start is 126
     expect(md.ok(['exec', '-u', 'nobody', 'ex', 'id', '-un'])).toBe('nobody');
     expect(md.ok(['exec', '-i', 'ex', 'cat'], { input: 'piped\n' })).toBe('piped');
     const tty = sh('script', ['-qec', md.commandLine(`exec -it ex sh -c 'tty'`), '/dev/null']);

@@ -1,12 +1,12 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
 import { UserError } from '../errors.js';
-import { columns, parseTemplate, printInspect } from '../template.js';
+import { parseTemplate, printInspect } from '../template.js';
+import { tabwrite } from '../tabwriter.js';
 import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';
 import {
   killContainer, reconnectExtraNetworks, removeContainer, startContainer, stopContainer, waitExit,
 } from '../../engine/container/lifecycle.js';
 import { parseEnv, parseNonNegInt, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
-import { psRow, inspectContainer } from '../../engine/container/views.js';
 
 /** Runs fn for each ref like Docker: print what succeeded, one error line each, exit 1 if any failed. */
 export async function each(refs: string[], fn: (ref: string) => Promise<string | void>): Promise<number> {
@@ -24,29 +24,104 @@ export async function each(refs: string[], fn: (ref: string) => Promise<string |
   return failed ? 1 : 0;
 }
 
-export function ps(o: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string }): void {
-  const noTrunc = o.trunc === false;
+export interface PsOptions {
+  all?: boolean;
+  quiet?: boolean;
+  trunc?: boolean;
+  format?: string;
+  size?: boolean;
+  latest?: boolean;
+  last?: string;
+  filter?: string[];
+}
+
+/** Docker's table format for ps (docker/cli formatter.defaultContainerTableFormat: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}`, `\t{{.Size}}` with -s). */
+const PS_COLUMNS = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names'] as const;
+type PsRowT = import('../../engine/container/views.js').PsRow;
+
+/**
+ * Docker requests sizes when the template uses .Size — including through `{{json .}}`, whose
+ * MarshalJSON calls every field (docker/cli buildContainerListOptions' FieldsUsed probe).
+ */
+function formatWantsSize(format: string): boolean {
+  return format === 'json' || /\.Size\b/.test(format) || /\bjson\s+\.\s*(\}\}|\|)/.test(format);
+}
+
+export async function ps(o: PsOptions): Promise<number> {
+  const { psRow, containerSize, PS_HEADERS, labelHeader } = await import('../../engine/container/views.js');
+  let limit = -1;
+  if (o.last !== undefined) {
+    if (!/^[+-]?\d+$/.test(o.last.trim())) throw new UserError(`invalid argument "${o.last}" for "-n, --last" flag: strconv.ParseInt: parsing ${JSON.stringify(o.last)}: invalid syntax`);
+    limit = Number(o.last);
+  }
+  if (o.latest && limit === -1) limit = 1;
   const now = Date.now();
-  const rows = allRecords()
-    .sort((a, b) => b.Created.localeCompare(a.Created))
-    .map((r) => psRow(r, noTrunc, now))
-    .filter((r) => o.all || r.State === 'running' || r.State === 'paused');
+  const recs = allRecords().sort((a, b) => b.Created.localeCompare(a.Created));
+  const states = new Map(recs.map((r) => [r.Id, stateOf(r)]));
+  const wantSize = !!o.size || formatWantsSize(o.format ?? '');
+  const filters = (o.filter ?? []).filter((f) => f !== '');
+  // the image store only when a filter or the sizes need it (ps stays cheap)
+  const store = wantSize || filters.some((f) => /^\s*ancestor\s*=/i.test(f)) ? await import('../../engine/image/store.js') : undefined;
+  const resolveImageSync = (ref: string) => store!.resolveImageSync(ref);
+  let shown: { id: string }[];
+  if (!filters.length) {
+    // no filter: Docker's rule alone (running ones, or all with -a, or the N newest of every state)
+    const keep = recs.filter((r) => limit > 0 || o.all || states.get(r.Id)!.Running).map((r) => ({ id: r.Id }));
+    shown = limit > 0 ? keep.slice(0, limit) : keep;
+  } else {
+    const { parseFilterFlags, foldFilters, selectContainers } = await import('../../engine/container/psfilter.js');
+    const { psSnapshot } = await import('../../engine/container/views.js');
+    const args = parseFilterFlags(filters);
+    const snaps = recs.map((r) => psSnapshot(r, states.get(r.Id)!));
+    const folded = foldFilters(args, {
+      container: (ref) => {
+        const rec = findContainer(ref);
+        return rec && snaps.find((s) => s.id === rec.Id);
+      },
+      imageId: (ref) => {
+        try {
+          return resolveImageSync(ref)?.id;
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    shown = selectContainers(snaps, folded, { all: !!o.all, limit });
+  }
+  const byId = new Map(recs.map((r) => [r.Id, r]));
   if (o.quiet) {
-    for (const r of rows) process.stdout.write(r.ID + '\n');
-    return;
+    if (o.format) process.stderr.write('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
+    for (const s of shown) process.stdout.write((o.trunc === false ? s.id : s.id.slice(0, 12)) + '\n');
+    return 0;
   }
-  if (o.format) {
-    const t = parseTemplate(o.format);
-    const lines = rows.map((r) => t.render(r));
-    if (t.table) process.stdout.write(columns([t.header(), ...lines].map((l) => l.split('\t'))) + '\n');
-    else for (const l of lines) process.stdout.write(l + '\n');
-    return;
+  const imageSize = (id: string) => {
+    try {
+      return resolveImageSync(id)?.size;
+    } catch {
+      return undefined;
+    }
+  };
+  const rows = shown.map((s) => {
+    const rec = byId.get(s.id)!;
+    return psRow(rec, states.get(s.id)!, { noTrunc: o.trunc === false, now, size: wantSize ? containerSize(rec, imageSize) : undefined });
+  });
+  if (!o.format || o.format === 'table') {
+    // Docker's default table (PS_TABLE), its cells taken straight from the rows: the same
+    // output as running the template, without a template per cell (ps stays cheap)
+    const head = PS_COLUMNS.map((k) => PS_HEADERS[k]);
+    const cells = (r: PsRowT) => PS_COLUMNS.map((k) => r[k]);
+    const withSize = (l: string[], s: string) => (o.size ? [...l, s] : l);
+    process.stdout.write(tabwrite([withSize(head, PS_HEADERS.Size), ...rows.map((r) => withSize(cells(r), r.Size))], 10, 3) + '\n');
+    return 0;
   }
-  const table = [
-    ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-    ...rows.map((r) => [r.ID, r.Image, r.Command, r.RunningFor, r.Status, r.Ports, r.Names]),
-  ];
-  process.stdout.write(columns(table) + '\n');
+  const t = parseTemplate(o.format === 'json' ? '{{json .}}' : o.format);
+  const lines = rows.map((r) => t.render(r));
+  if (t.table) {
+    // Docker renders the header by running the same template over its header context
+    const header = { ...PS_HEADERS, Label: labelHeader };
+    process.stdout.write(tabwrite([t.render(header), ...lines].map((l) => l.split('\t')), 10, 3) + '\n');
+  } else for (const l of lines) process.stdout.write(l + '\n');
+  return 0;
 }
 
 export function start(refs: string[]): Promise<number> {
@@ -119,6 +194,9 @@ export async function rm(refs: string[], o: { force?: boolean; explain?: boolean
   }
   const explain = o.explain ? (line: string) => process.stderr.write(line + '\n') : undefined;
   return each(refs, async (ref) => {
+    // Docker's CLI (since 23.0, cli/command/container/rm.go): with -f a container that is not
+    // there is no error and prints nothing, so `rm -f x || true` is never needed.
+    if (o.force && !findContainer(ref)) return;
     await removeContainer(ref, { force: !!o.force, explain });
     return ref;
   });
@@ -175,17 +253,31 @@ export async function exec(
   });
 }
 
-export function inspect(refs: string[], o: { format?: string; type?: string }): Promise<number> {
+export function inspect(refs: string[], o: { format?: string; type?: string; size?: boolean }): Promise<number> {
   // Docker names the kind it looked for when --type (or `container inspect`) said which
   const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' ? o.type : 'object';
-  return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type), (ref) => `minidock: Error: No such ${kind}: ${ref}`);
+  return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type, !!o.size), (ref) => `minidock: Error: No such ${kind}: ${ref}`);
 }
 
-async function inspectAny(ref: string, type: string | undefined): Promise<unknown> {
+async function inspectAny(ref: string, type: string | undefined, size: boolean): Promise<unknown> {
   if (type && !['container', 'image', 'network'].includes(type)) throw new UserError(`"${type}" is not a valid value for --type`);
   if (!type || type === 'container') {
     const rec = findContainer(ref);
-    if (rec) return inspectContainer(rec);
+    if (rec) {
+      const { inspectContainer } = await import('../../engine/container/inspect-view.js');
+      const { containerSize } = await import('../../engine/container/views.js');
+      if (!size) return inspectContainer(rec);
+      // -s: SizeRw and SizeRootFs, as Docker's (only asked for, since it walks the upper dir)
+      const { resolveImageSync } = await import('../../engine/image/store.js');
+      const imageSize = (id: string) => {
+        try {
+          return resolveImageSync(id)?.size;
+        } catch {
+          return undefined;
+        }
+      };
+      return inspectContainer(rec, { size: containerSize(rec, imageSize) });
+    }
   }
   if (!type || type === 'image') {
     const { inspectImage } = await import('./images.js');

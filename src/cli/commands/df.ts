@@ -67,7 +67,7 @@ export function systemDf(o: { verbose?: boolean; format?: string }): number {
     return i.img.repoTags.map((t) => cells(t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)));
   });
   const cRows = cInfo.map((c) => {
-    const p = psRow(c.rec, false, now);
+    const p = psRow(c.rec, c.st, { noTrunc: false, now });
     return [p.ID, p.Image, p.Command, '0', humanSize(c.size), p.RunningFor, statusText(c.st, now), p.Names];
   });
   const out = [

@@ -113,6 +113,7 @@ export async function inspectImage(ref: string): Promise<unknown> {
     ...(cfg.variant ? { Variant: cfg.variant } : {}),
     Os: cfg.os,
     Size: img.size,
+    VirtualSize: img.size, // Docker 20.10: the same as Size (one storage driver, shared layers counted)
     GraphDriver: {
       Name: 'overlay2',
       Data: { LowerDir: [...img.layerDirs].reverse().join(':') },

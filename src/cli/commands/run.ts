@@ -27,7 +27,7 @@ export interface RunFlags {
   interactive?: boolean;
   tty?: boolean;
   user?: string;
-  network: string;
+  network?: string;
   net?: string;
   publish: string[];
   publishAll?: boolean;
@@ -84,6 +84,14 @@ async function dryRunImage(ref: string): Promise<{ img: RunImage; imagePlan?: st
   };
 }
 
+/** Docker's Config.ExposedPorts: the image's EXPOSE, and every -p's container port (nat.ParsePortSpecs). */
+function exposedPortsOf(image: Record<string, object> | undefined, ports: PortBinding[]): Record<string, Record<string, never>> {
+  const out: Record<string, Record<string, never>> = {};
+  for (const k of Object.keys(image ?? {})) out[k.includes('/') ? k : `${k}/tcp`] = {};
+  for (const p of ports) out[`${p.containerPort}/${p.proto}`] = {};
+  return out;
+}
+
 export async function runCommand(image: string, command: string[], f: RunFlags, mode: { start: boolean }): Promise<number> {
   // 1. Everything the user typed, checked before anything is touched.
   const name = f.name !== undefined ? validateName(f.name) : undefined;
@@ -95,7 +103,8 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   const workdir = f.workdir !== undefined ? parseWorkdir(f.workdir) : undefined;
   const hostnameFlag = f.hostname !== undefined ? parseHostname(f.hostname) : undefined;
   if (f.user !== undefined) parseUser(f.user);
-  const network = f.net ?? f.network;
+  // No --network: Docker's NetworkMode "default", which is the default bridge.
+  const network = f.net ?? f.network ?? 'bridge';
   checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip, aliases: f.networkAlias });
   let ports: PortBinding[] = f.publish.flatMap(parsePortSpec);
   const labels = parseLabels(f.label);
@@ -140,7 +149,8 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     cmd,
     entrypoint,
     env,
-    workdir: workdir ?? (cfg.WorkingDir || '/'),
+    // Docker's Config.WorkingDir: -w, else the image's, else "" (the process then starts in /)
+    workdir: workdir ?? cfg.WorkingDir ?? '',
     hostname,
     user: f.user ?? cfg.User ?? '',
     tty: !!f.tty,
@@ -154,7 +164,9 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     aliases: f.networkAlias,
     readonly: !!f.readOnly,
     labels,
-    hostConfig: limits,
+    detach: mode.start && !!f.detach,
+    exposedPorts: exposedPortsOf(cfg.ExposedPorts, ports),
+    hostConfig: { ...limits, ...(f.publishAll ? { PublishAllPorts: true } : {}), ...(f.net ?? f.network ? {} : { DefaultNetwork: true }) },
   };
   if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start, got.imagePlan);
   const rec = await createContainer(createOpts);

@@ -9,7 +9,7 @@ import { childEnv } from '../../host/env.js';
 import { shimPath, writeShimConfig } from '../../runtime/shim.js';
 import { existingCgroupDirs } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
-import { files, livePid, mustFind, stateOf } from './record.js';
+import { files, livePid, mustFind, processEnv, stateOf } from './record.js';
 import { mergeEnv, parseUser, resolveUserIn, type ResolvedUser } from './options.js';
 import { readInProcRoot } from './rootfile.js';
 
@@ -51,7 +51,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     ['uid', user.uid],
     ['gid', user.gid],
     ...user.groups.map((g): [string, number] => ['group', g]),
-    ...mergeEnv(rec.Config.Env, o.env).map((e): [string, string] => ['env', e]),
+    ...mergeEnv(processEnv(rec), o.env).map((e): [string, string] => ['env', e]),
     ...o.cmd.map((a): [string, string] => ['arg', a]),
     ['tty', o.tty],
     ['stdin', o.interactive],

@@ -15,10 +15,10 @@ import { securityShimConfig } from '../../runtime/security.js';
 import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
 import {
-  allRecords, files, findContainer, loadRecord, mustFind, readExit, saveRecord, stateOf,
+  allRecords, files, findContainer, loadRecord, mustFind, processEnv, readExit, saveRecord, stateOf,
   type ContainerRecord, type HostConfig,
 } from './record.js';
-import { checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { checkBindSource, generateName, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 
@@ -45,6 +45,9 @@ export interface CreateOptions {
   aliases?: string[];
   readonly: boolean;
   labels: Record<string, string>;
+  /** `run -d` (create: false): Docker then attaches nothing (Config.Attach*). */
+  detach?: boolean;
+  exposedPorts?: Record<string, Record<string, never>>;
   /** Limits and privileges (HostConfig fields), validated by the CLI. */
   hostConfig?: Partial<HostConfig>;
 }
@@ -83,16 +86,21 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         Hostname: hostname,
         Domainname: '',
         User: o.user,
-        // Docker sets HOSTNAME to the container's host name (the user's -e may override it)
-        Env: mergeEnv(o.env.filter((e) => e.startsWith('PATH=')), [`HOSTNAME=${hostname}`], o.env),
+        // HOSTNAME is added when the process starts (processEnv), as Docker: not in Config.Env
+        Env: o.env,
         Cmd: o.cmd,
         Entrypoint: o.entrypoint,
         Image: o.imageDisplay,
         WorkingDir: o.workdir,
         Tty: o.tty,
         OpenStdin: o.interactive,
-        AttachStdin: o.interactive,
+        // Docker's CLI: stdout/stderr attached unless -d; stdin with -i; StdinOnce = -i attached
+        AttachStdin: o.interactive && !o.detach,
+        AttachStdout: !o.detach,
+        AttachStderr: !o.detach,
+        StdinOnce: o.interactive && !o.detach,
         Labels: o.labels,
+        ...(o.exposedPorts && Object.keys(o.exposedPorts).length ? { ExposedPorts: o.exposedPorts } : {}),
       },
       HostConfig: {
         AutoRemove: o.autoRemove,
@@ -259,7 +267,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['uid', user.uid],
     ['gid', user.gid],
     ...user.groups.map((g): [string, number] => ['group', g]),
-    ...rec.Config.Env.map((e): [string, string] => ['env', e]),
+    ...processEnv(rec).map((e): [string, string] => ['env', e]),
     ...[rec.Path, ...rec.Args].map((a): [string, string] => ['arg', a]),
     ['bind', [files.hosts(id), '/etc/hosts', 'rw']],
     ['bind', [files.hostname(id), '/etc/hostname', 'rw']],

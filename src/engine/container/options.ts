@@ -238,7 +238,8 @@ export function parseSignal(s: string): number {
     const name = s.toUpperCase().replace(/^SIG/, '');
     if (name in SIGNALS) return SIGNALS[name];
   }
-  throw new UserError(`invalid signal: ${s}`);
+  // Docker's daemon refuses it (moby pkg/signal ParseSignal): "Invalid signal: X", exit 1
+  throw new UserError(`Error response from daemon: Invalid signal: ${s}`, 1);
 }
 
 /** Non-negative integer option (like --tail, -t). */

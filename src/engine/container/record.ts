@@ -27,6 +27,12 @@ export interface ContainerConfig {
   OpenStdin: boolean;
   AttachStdin: boolean;
   Labels: Record<string, string>;
+  /** Docker's attach fields (absent in records written before them: shown false). */
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  StdinOnce?: boolean;
+  /** The image's EXPOSE ports and -p's container ports, Docker's "80/tcp" keys. */
+  ExposedPorts?: Record<string, Record<string, never>>;
 }
 
 export interface HostConfig {
@@ -49,6 +55,10 @@ export interface HostConfig {
   Privileged?: boolean;
   SecurityOpt?: string[] | null;
   Aliases?: string[];
+  /** -P was given (older records: absent = false). */
+  PublishAllPorts?: boolean;
+  /** No --network was given: Docker shows NetworkMode "default" (the default bridge). */
+  DefaultNetwork?: boolean;
   /** Networks joined with `network connect`, joined again on every start (Docker keeps them too). */
   ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string }[];
 }
@@ -237,6 +247,21 @@ export function readExit(id: string): ExitInfo | undefined {
   const [code, nanos, flag] = text.trim().split(/\s+/);
   const ms = Number(BigInt(nanos ?? '0') / 1_000_000n);
   return { code: Number(code), finishedAt: new Date(ms).toISOString(), netnsRemoved: flag === 'netns-removed' };
+}
+
+/**
+ * The process's environment, as Docker's CreateDaemonEnvironment: PATH, then HOSTNAME (which
+ * Config.Env does not hold), then Config.Env over them. Records written before this kept
+ * HOSTNAME in Config.Env: the merge gives the same result for them.
+ */
+export function processEnv(rec: ContainerRecord): string[] {
+  const env = rec.Config.Env;
+  const out = new Map<string, string>();
+  for (const e of [...env.filter((x) => x.startsWith('PATH=')), `HOSTNAME=${rec.Config.Hostname}`, ...env]) {
+    const eq = e.indexOf('=');
+    out.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  return [...out.values()];
 }
 
 export function stateOf(rec: ContainerRecord): ContainerState {

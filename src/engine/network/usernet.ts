@@ -85,7 +85,7 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
   if (!isNetworkName(name)) {
     throw new UserError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most ${NETWORK_NAME_MAX} characters`);
   }
-  if (PREDEFINED.has(name)) throw new UserError(`network with name ${name} already exists`);
+  if (PREDEFINED.has(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
   const driver = f.driver ?? 'bridge';
   if (driver !== 'bridge') throw new UserError(`plugin "${driver}" not found (minidock has the bridge driver only)`);
   const subnetS = one('--subnet', f.subnet);
@@ -165,7 +165,8 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     // the default records first, so `bridge` keeps the first pool (172.17/16) like docker0
     await ensureDefaultNetworkRecord();
     ensureBuiltinRecords();
-    if (readNetwork(name)) throw new UserError(`network with name ${name} already exists`);
+    // a daemon error in Docker: exit 1, not the CLI's own 125
+    if (readNetwork(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
     const nets = listNetworkRecords();
     const id = newId();
     const bridge = spec.bridge ?? userBridgeName(id);

@@ -1598,6 +1598,11 @@ static const char *env_get(const char *name)
     return v;
 }
 
+/* What a missing command exits with: 127 for run (Docker sets it for the container's own
+ * command), 126 for exec (Docker's daemon marks every failed exec start 126, moby
+ * daemon/exec.go, so `docker exec c nosuch` exits 126). */
+#define EXIT_MISSING (g_mode == MODE_EXEC ? EXIT_CANNOT_EXEC : EXIT_NOT_FOUND)
+
 /* Like Go's exec.LookPath, which runc uses: the first PATH entry holding a non-directory
  * with an execute bit. PATH comes from the container's environment. */
 static const char *find_executable(const char *name, char *buf, size_t cap)
@@ -1620,21 +1625,21 @@ static const char *find_executable(const char *name, char *buf, size_t cap)
             break;
         p = colon + 1;
     }
-    cfail(EXIT_NOT_FOUND, "exec: \"%s\": executable file not found in $PATH", name);
+    cfail(EXIT_MISSING, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-/* Docker's codes: 127 when there is nothing to run, 126 when it cannot be run. */
+/* Docker's codes: 127 when there is nothing to run (126 in exec, as above), 126 when it cannot be run. */
 static void __attribute__((noreturn)) exec_failed(const char *name, const char *path, int err)
 {
     struct stat st;
     switch (err) {
     case ENOENT:
-        cfail(EXIT_NOT_FOUND, "exec: \"%s\": no such file or directory", name);
+        cfail(EXIT_MISSING, "exec: \"%s\": no such file or directory", name);
     case ENOTDIR:
-        cfail(EXIT_NOT_FOUND, "exec: \"%s\": not a directory", name);
+        cfail(EXIT_MISSING, "exec: \"%s\": not a directory", name);
     case ELOOP:
     case ENAMETOOLONG:
-        cfail(EXIT_NOT_FOUND, "exec: \"%s\": %s", name, strerror(err));
+        cfail(EXIT_MISSING, "exec: \"%s\": %s", name, strerror(err));
     case EACCES:
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
             cfail(EXIT_CANNOT_EXEC, "exec: \"%s\": is a directory", name);

@@ -1,0 +1,218 @@
+// What `inspect` shows for a container: Docker 20.10's keys in its order (apart from views.ts,
+// so `ps` does not load or compile any of it).
+import type { EndpointSettings } from '../network/types.js';
+import { files, stateOf, type ContainerRecord } from './record.js';
+import { oomKilled, resourcesOf } from '../../runtime/cgroups.js';
+import { exposedPorts, networkPorts, networksOf, portKey, type ContainerSize, type PortMap } from './views.js';
+
+/** HostConfig.PortBindings as Docker prints them: the host IP and port as typed ("" when not given). */
+function portBindings(rec: ContainerRecord): PortMap {
+  const out: PortMap = {};
+  for (const p of rec.HostConfig.PortBindings) {
+    const port = p.hostPort === 0 ? '' : p.hostPortEnd !== undefined && p.hostPortEnd !== p.hostPort ? `${p.hostPort}-${p.hostPortEnd}` : String(p.hostPort);
+    (out[portKey(p)] ??= []).push({ HostIp: p.hostIp, HostPort: port });
+  }
+  return out;
+}
+
+/** Docker's EndpointSettings keys (api/types/network), minidock's own (HostInterface, Interface) after them. */
+function endpoint(ep: Partial<EndpointSettings>, running: boolean): Record<string, unknown> {
+  const live = running;
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: ep.Aliases ?? null,
+    NetworkID: ep.NetworkID ?? '',
+    EndpointID: live ? (ep.EndpointID ?? '') : '',
+    Gateway: live ? (ep.Gateway ?? '') : '',
+    IPAddress: live ? (ep.IPAddress ?? '') : '',
+    IPPrefixLen: live ? (ep.IPPrefixLen ?? 0) : 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: live ? (ep.MacAddress ?? '') : '',
+    DriverOpts: null,
+    ...(live && ep.HostInterface !== undefined ? { HostInterface: ep.HostInterface } : {}),
+    ...(live && ep.Interface !== undefined ? { Interface: ep.Interface } : {}),
+  };
+}
+
+/**
+ * minidock has no libnetwork sandbox: its "id" is 64 hex digits derived from the netns path
+ * (FNV-1a, four seeds), stable while the container runs. Not node:crypto: loading it costs ~2 ms.
+ */
+function sandboxId(key: string): string {
+  let out = '';
+  for (let seed = 0; seed < 4; seed++) {
+    let h = 0xcbf29ce484222325n ^ BigInt(seed);
+    for (const c of key) h = ((h ^ BigInt(c.codePointAt(0)!)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    out += h.toString(16).padStart(16, '0');
+  }
+  return out;
+}
+
+/** Docker's 18 NetworkSettings keys (api/types v20.10 NetworkSettingsBase + DefaultNetworkSettings + Networks). */
+function networkSettings(rec: ContainerRecord, running: boolean): Record<string, unknown> {
+  const net = rec.NetworkSettings;
+  const networks: Record<string, unknown> = {};
+  for (const name of Object.keys(networksOf(rec))) networks[name] = endpoint(net?.Networks[name] ?? {}, running && !!net?.Networks[name]);
+  // The top-level address fields are the default bridge's only, as Docker's (empty on a user network)
+  const bridge = running ? net?.Networks.bridge : undefined;
+  const sandboxKey = running ? (net?.SandboxKey ?? '') : '';
+  return {
+    Bridge: '',
+    SandboxID: sandboxKey ? sandboxId(sandboxKey) : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: networkPorts(rec, running),
+    SandboxKey: sandboxKey,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.EndpointID ?? '',
+    Gateway: bridge?.Gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? '',
+    IPPrefixLen: bridge?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    MacAddress: bridge?.MacAddress ?? '',
+    Networks: networks,
+  };
+}
+
+/** Docker's HostConfig (api/types/container v20.10), in its key order; what minidock does not set has Docker's default. */
+function hostConfig(rec: ContainerRecord): Record<string, unknown> {
+  const hc = rec.HostConfig;
+  const r = resourcesOf(hc);
+  return {
+    Binds: hc.Binds.length ? hc.Binds : null,
+    ContainerIDFile: '',
+    LogConfig: { Type: 'json-file', Config: {} },
+    NetworkMode: hc.DefaultNetwork ? 'default' : hc.NetworkMode,
+    PortBindings: portBindings(rec),
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    AutoRemove: hc.AutoRemove,
+    VolumeDriver: '',
+    VolumesFrom: null,
+    CapAdd: hc.CapAdd ?? null,
+    CapDrop: hc.CapDrop ?? null,
+    Dns: [],
+    DnsOptions: [],
+    DnsSearch: [],
+    ExtraHosts: null,
+    GroupAdd: null,
+    Links: null,
+    OomScoreAdj: 0,
+    PidMode: '',
+    Privileged: !!hc.Privileged,
+    PublishAllPorts: !!hc.PublishAllPorts,
+    ReadonlyRootfs: hc.ReadonlyRootfs,
+    SecurityOpt: hc.SecurityOpt ?? null,
+    ...(Object.keys(hc.Tmpfs).length ? { Tmpfs: hc.Tmpfs } : {}),
+    UTSMode: '',
+    UsernsMode: '',
+    ConsoleSize: [0, 0],
+    Isolation: '',
+    CpuShares: r.CpuShares,
+    Memory: r.Memory,
+    NanoCpus: r.NanoCpus,
+    CgroupParent: '',
+    BlkioWeight: 0,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: null,
+    BlkioDeviceWriteBps: null,
+    BlkioDeviceReadIOps: null,
+    BlkioDeviceWriteIOps: null,
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    CpusetCpus: '',
+    CpusetMems: '',
+    Devices: [],
+    DeviceCgroupRules: null,
+    DeviceRequests: null,
+    MemoryReservation: 0,
+    // Docker's daemon stores twice the memory when only -m is given (adaptContainerSettings)
+    MemorySwap: r.Memory > 0 && r.MemorySwap === 0 ? 2 * r.Memory : r.MemorySwap,
+    MemorySwappiness: null,
+    OomKillDisable: false,
+    PidsLimit: r.PidsLimit,
+    Ulimits: null,
+  };
+}
+
+export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize } = {}): Record<string, unknown> {
+  const st = stateOf(rec);
+  const c = rec.Config;
+  const exposed = exposedPorts(rec);
+  return {
+    Id: rec.Id,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: {
+      Status: st.Status,
+      Running: st.Running,
+      Paused: st.Paused,
+      Restarting: false,
+      OOMKilled: rec.OOMKilled ?? (st.Status === 'exited' && oomKilled(rec.Id)),
+      Dead: false,
+      Pid: st.Pid,
+      ExitCode: st.ExitCode,
+      Error: st.Error,
+      StartedAt: st.StartedAt,
+      FinishedAt: st.FinishedAt,
+    },
+    Image: rec.Image,
+    ResolvConfPath: files.resolv(rec.Id),
+    HostnamePath: files.hostname(rec.Id),
+    HostsPath: files.hosts(rec.Id),
+    LogPath: files.log(rec.Id),
+    Name: `/${rec.Name}`,
+    RestartCount: rec.RestartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: hostConfig(rec),
+    GraphDriver: {
+      Name: 'overlay2',
+      Data: {
+        LowerDir: [...rec.LayerDirs].reverse().join(':'),
+        UpperDir: files.upper(rec.Id),
+        WorkDir: files.work(rec.Id),
+        MergedDir: files.rootfs(rec.Id),
+      },
+    },
+    ...(o.size ? { SizeRw: o.size.rw, SizeRootFs: o.size.rootFs } : {}),
+    Mounts: rec.HostConfig.Binds.map((b) => {
+      const [src, dst, mode] = b.split(':');
+      return { Type: 'bind', Source: src, Destination: dst, Mode: mode ?? '', RW: mode !== 'ro', Propagation: 'rprivate' };
+    }),
+    Config: {
+      Hostname: c.Hostname,
+      Domainname: c.Domainname,
+      User: c.User,
+      AttachStdin: c.AttachStdin,
+      AttachStdout: c.AttachStdout ?? false,
+      AttachStderr: c.AttachStderr ?? false,
+      ...(Object.keys(exposed).length ? { ExposedPorts: exposed } : {}),
+      Tty: c.Tty,
+      OpenStdin: c.OpenStdin,
+      StdinOnce: c.StdinOnce ?? false,
+      Env: c.Env,
+      Cmd: c.Cmd,
+      Image: c.Image,
+      Volumes: null,
+      WorkingDir: c.WorkingDir,
+      Entrypoint: c.Entrypoint,
+      OnBuild: null,
+      Labels: c.Labels,
+    },
+    NetworkSettings: networkSettings(rec, st.Running),
+  };
+}
