@@ -15,6 +15,7 @@ import { closeSync, createReadStream, existsSync, fstatSync, mkdtempSync, openSy
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { paths } from '../../state/paths.js';
+import { pausePoint } from '../../state/pause.js';
 import { readText } from '../../state/atomic.js';
 import { cgroupDirs, layout } from '../../runtime/cgroups.js';
 import { applyChange } from '../image/archive.js';
@@ -287,6 +288,7 @@ export async function commitContainer(ref: string, o: CommitOptions): Promise<Im
     let thaw: (() => void) | undefined;
     try {
       if (o.pause && stateOf(rec).Running) thaw = await freezeContainer(rec);
+      pausePoint('commit:reading');
       writeUpperTar(files.upper(rec.Id), new TarOut(fd));
     } finally {
       closeSync(fd);
