@@ -51,8 +51,13 @@ describe('events', () => {
     expect(kill).toEqual(['15', '9', '10', '9']); // stop's two, then kill -s USR1, kill
   });
 
-  it('exec, network and image events', async () => {
+  it('exec, pause, rename, network and image events', async () => {
     md.ok(['run', '-d', '--network', 'none', '--name', 'ex', 'busybox', 'sleep', '1000']);
+    md.ok(['pause', 'ex']);
+    md.ok(['unpause', 'ex']);
+    md.ok(['rename', 'ex', 'ex2']);
+    md.ok(['rename', 'ex2', 'ex']);
+    expect(past(['-f', 'container=ex', '-f', 'event=pause', '-f', 'event=unpause', '-f', 'event=rename', '--format', '{{.Action}} {{.Actor.Attributes.name}}'])).toEqual(['pause ex', 'unpause ex', 'rename ex2', 'rename ex']); // container= matches name prefixes too (Docker's FuzzyMatch)
     md.ok(['exec', 'ex', 'true']);
     const ex = past(['-f', 'container=ex', '-f', 'event=exec_start', '--format', '{{.Action}}']);
     expect(ex).toEqual(['exec_start: true']);

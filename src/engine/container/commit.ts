@@ -9,15 +9,15 @@
 //
 // The upper dir is read with inroot.ts (one component at a time, O_NOFOLLOW, regular files
 // reopened through their descriptors): a running container's symlinks and FIFOs are data here,
-// never followed or opened. `--pause` (the default) freezes the container's processes (cgroup
-// freezer) while the layer is read, so the layer is one moment of the container.
-import { closeSync, createReadStream, existsSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+// never followed or opened. `--pause` (the default) freezes the container's processes (the
+// cgroup freezer, as `pause`) while the layer is read, so the layer is one moment of the container.
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { paths } from '../../state/paths.js';
 import { pausePoint } from '../../state/pause.js';
-import { readText } from '../../state/atomic.js';
-import { cgroupDirs, layout } from '../../runtime/cgroups.js';
+import { FreezerError, freeze, thaw } from '../../runtime/freezer.js';
+import { withLock } from '../../state/lock.js';
 import { applyChange } from '../image/archive.js';
 import { addImage, hasBlob, holdLease, importLayer, readImageConfig, type ImageConfig, type ImageRecord, type OciImageConfig } from '../image/store.js';
 import { hostPlatform } from '../image/platform.js';
@@ -40,89 +40,6 @@ export interface CommitOptions {
 const COMMIT_CHANGES = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
 const EMPTY_TAR_DIFFID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
-
-// ---- the freezer ---------------------------------------------------------------------------------
-
-/**
- * Freezes the container's processes; returns how to thaw them. cgroup v2: cgroup.freeze of its
- * cgroup. v1: its freezer cgroup (minidock/<id>), made now when the container was started
- * without one, its processes moved in until none is left outside (a fork meanwhile lands in
- * its parent's freezer cgroup, so a second pass catches it), and removed again on thaw.
- */
-async function freezeContainer(rec: ContainerRecord): Promise<() => void> {
-  const l = layout();
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  if (l.version === 2) {
-    const d = cgroupDirs(rec.Id)[0]!;
-    if (!existsSync(join(d, 'cgroup.freeze'))) throw new UserError(`cannot pause ${rec.Name}: its cgroup ${d} has no freezer (use --pause=false)`);
-    if (/^frozen 1$/m.test(readText(join(d, 'cgroup.events')) ?? '')) return () => undefined; // paused already: stays so
-    writeFileSync(join(d, 'cgroup.freeze'), '1');
-    for (let i = 0; !/^frozen 1$/m.test(readText(join(d, 'cgroup.events')) ?? ''); i++) {
-      if (i > 200) {
-        writeFileSync(join(d, 'cgroup.freeze'), '0');
-        throw new UserError(`cannot pause ${rec.Name}: its processes did not freeze in time`);
-      }
-      await sleep(10);
-    }
-    return () => writeFileSync(join(d, 'cgroup.freeze'), '0');
-  }
-  const root = l.mounts.get('freezer');
-  if (!root) throw new UserError(`cannot pause ${rec.Name}: the cgroup v1 freezer controller is not mounted on this host (use --pause=false)`);
-  const d = join(root, 'minidock', rec.Id);
-  const state = () => (readText(join(d, 'freezer.state')) ?? '').trim();
-  let made = false;
-  if (!existsSync(d)) {
-    mkdirSync(d, { recursive: true });
-    made = true;
-  } else if (state() === 'FROZEN') return () => undefined;
-  const procsOf = (dir: string) => (readText(join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean);
-  const other = cgroupDirs(rec.Id).find((x) => x !== d && existsSync(join(x, 'cgroup.procs')));
-  const thaw = () => {
-    try {
-      writeFileSync(join(d, 'freezer.state'), 'THAWED');
-    } finally {
-      if (made) {
-        for (const p of procsOf(d)) {
-          try {
-            writeFileSync(join(root, 'cgroup.procs'), p);
-          } catch {
-            /* gone */
-          }
-        }
-        try {
-          rmSync(d, { recursive: false, force: true });
-        } catch {
-          /* busy: left for the container's own cleanup (removeCgroup) */
-        }
-      }
-    }
-  };
-  try {
-    if (made && other) {
-      for (let pass = 0; pass < 50; pass++) {
-        const inside = new Set(procsOf(d));
-        const outside = procsOf(other).filter((p) => !inside.has(p));
-        if (outside.length === 0) break;
-        for (const p of outside) {
-          try {
-            writeFileSync(join(d, 'cgroup.procs'), p);
-          } catch {
-            /* exited meanwhile */
-          }
-        }
-      }
-    }
-    for (let i = 0; state() !== 'FROZEN'; i++) {
-      if (i > 200) throw new UserError(`cannot pause ${rec.Name}: its processes did not freeze in time`);
-      writeFileSync(join(d, 'freezer.state'), 'FROZEN'); // runc writes it again while FREEZING
-      await sleep(i === 0 ? 1 : 10);
-    }
-  } catch (e) {
-    thaw();
-    throw e;
-  }
-  return thaw;
-}
 
 // ---- the layer -----------------------------------------------------------------------------------
 
@@ -285,14 +202,29 @@ export async function commitContainer(ref: string, o: CommitOptions): Promise<Im
   try {
     const tarFile = join(tmp, 'layer.tar');
     const fd = openSync(tarFile, 'wx', 0o600);
-    let thaw: (() => void) | undefined;
     try {
-      if (o.pause && stateOf(rec).Running) thaw = await freezeContainer(rec);
-      pausePoint('commit:reading');
-      writeUpperTar(files.upper(rec.Id), new TarOut(fd));
+      // Frozen (runtime/freezer.ts, as `pause`) under the container's lock, so a `pause` or
+      // `unpause` meanwhile cannot leave it in the other state; one paused already stays so.
+      await withLock(`c-${rec.Id}`, async () => {
+        const st = stateOf(rec);
+        const freezeIt = o.pause && st.Running && !st.Paused;
+        if (freezeIt) {
+          try {
+            await freeze(rec.Id);
+          } catch (e) {
+            if (!(e instanceof FreezerError)) throw e;
+            throw new UserError(`Error response from daemon: Cannot pause container ${rec.Id}: ${e.message} (commit --pause=false reads it without)`, 1);
+          }
+        }
+        try {
+          pausePoint('commit:reading');
+          writeUpperTar(files.upper(rec.Id), new TarOut(fd));
+        } finally {
+          if (freezeIt) thaw(rec.Id);
+        }
+      });
     } finally {
       closeSync(fd);
-      thaw?.();
     }
     const diffId = await sha256File(tarFile);
     const empty = diffId === EMPTY_TAR_DIFFID;
