@@ -4,7 +4,7 @@
 // is read (--pause, the default), and its symlinks are data, never followed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Minidock, sleep } from '../helpers/cli.js';
@@ -137,6 +137,8 @@ describe('commit', () => {
     }
     md.ok(['commit', 'src', 'committed:paused']);
     expect(readFileSync(state, 'utf8').trim()).toBe('THAWED');
+    // the killed commits' scratch directories were swept by the next one
+    expect(readdirSync(md.root).filter((n) => n.startsWith('.commit-'))).toEqual([]);
     expect(md.ok(['inspect', '-f', '{{.State.Status}}', 'src'])).toBe('running');
     expect(inside('src', 'echo alive')).toBe('alive');
     md.ok(['commit', '--pause=false', 'src', 'committed:nopause']);

@@ -11,7 +11,8 @@
 // reopened through their descriptors): a running container's symlinks and FIFOs are data here,
 // never followed or opened. `--pause` (the default) freezes the container's processes (the
 // cgroup freezer, as `pause`) while the layer is read, so the layer is one moment of the container.
-import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { pidAlive } from '../../state/process.js';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { paths } from '../../state/paths.js';
@@ -186,6 +187,20 @@ function imageConfigOf(rec: ContainerRecord, base: OciImageConfig | undefined, c
   return cfg;
 }
 
+/** Removes the scratch directories of commits whose process died (killed mid-way). */
+function sweepStaleCommits(): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(paths.root());
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.commit-(\d+)-/.exec(n);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(paths.root(), n), { recursive: true, force: true });
+  }
+}
+
 /** `commit CONTAINER [REPO[:TAG]]`: returns the new image. */
 export async function commitContainer(ref: string, o: CommitOptions): Promise<ImageRecord> {
   const rec = mustFind(ref);
@@ -197,7 +212,8 @@ export async function commitContainer(ref: string, o: CommitOptions): Promise<Im
   const runtime = imageConfigOf(rec, base, o.changes); // bad changes are refused before anything is made
   const baseDiffIds = rec.LayerDirs.map(diffIdOfDir);
 
-  const tmp = mkdtempSync(join(paths.root(), '.commit-'));
+  sweepStaleCommits();
+  const tmp = mkdtempSync(join(paths.root(), `.commit-${process.pid}-`));
   const lease = holdLease();
   try {
     const tarFile = join(tmp, 'layer.tar');
