@@ -89,6 +89,7 @@ export function registerContainerCommands(program: Command): void {
     ['exec', 'Execute a command in a running container'], ['stats', 'Display resource usage statistics'], ['top', 'Display the running processes of a container'],
     ['rename', 'Rename a container'], ['pause', 'Pause all processes within one or more containers'], ['unpause', 'Unpause all processes within one or more containers'],
     ['diff', "Inspect changes on a container's filesystem"], ['export', "Export a container's filesystem as a tar archive"], ['port', 'List port mappings'],
+    ['cp', 'Copy files/folders between a container and the local filesystem'], ['commit', "Create a new image from a container's changes"],
   ]) alias(n, d);
   group
     .command('prune')

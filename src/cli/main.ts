@@ -7,6 +7,7 @@ import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';
 import { registerSystemCommands } from './system.js';
 import { registerContainerCommands, rewriteContainerAlias } from './container-commands.js';
+import { registerCpCommitEvents, registerSystemEvents } from './cpcommit.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 import { VERSION } from './version.js';
@@ -259,6 +260,8 @@ async function main(argv: string[]): Promise<number> {
     registerImageCommands(program);
     registerNetworkCommands(program);
     registerSystemCommands(program);
+    registerCpCommitEvents(program);
+    registerSystemEvents(program.commands.find((c) => c.name() === 'system'));
   }
 
   await program.parseAsync(argv);

@@ -60,7 +60,12 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     ...existingCgroupDirs(rec.Id).map((d): [string, string] => ['cgroup', d]),
     ...securityShimConfig(rec.HostConfig, 'exec'),
   ]);
+  const { journal, containerAttrs } = await import('../events.js');
+  const execId = randomHex(32);
+  const action = `${o.cmd.join(' ')}`;
+  journal({ Type: 'container', Action: `exec_create: ${action}`, ID: rec.Id, Attributes: containerAttrs(rec, { execID: execId }) });
   try {
+    journal({ Type: 'container', Action: `exec_start: ${action}`, ID: rec.Id, Attributes: containerAttrs(rec, { execID: execId }) });
     return await new Promise<number>((resolve, reject) => {
       const child = o.detach
         ? spawn(shimPath(), ['exec', cfgFile], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: childEnv() })

@@ -21,6 +21,7 @@ import {
 import { checkBindSource, generateName, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
+import { containerAttrs, journal } from '../events.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -125,6 +126,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
     pausePoint('create:dir');
     if (rec.HostConfig.AutoRemove) writeFileSync(files.autoRemove(id), '');
     saveRecord(rec, 'create');
+    journal({ Type: 'container', Action: 'create', ID: id, Attributes: containerAttrs(rec) });
     return rec;
   });
 }
@@ -231,6 +233,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       writeFileSync(files.resolv(id), net.resolvConf);
       rec.NetworkSettings = net.settings;
       saveRecord(rec, 'state');
+      journalNetworks(rec, 'connect');
       pausePoint('start:record-saved');
       opts.explain?.(explainProcess(rec, net.netnsPath));
       if (shim) {
@@ -250,7 +253,21 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     }
   });
 
-  return opts.detach ? startedDetached(rec, shim!) : runForeground(rec, shim!);
+  if (!opts.detach) {
+    journal({ Type: 'container', Action: 'attach', ID: id, Attributes: containerAttrs(rec) });
+    journal({ Type: 'container', Action: 'start', ID: id, Attributes: containerAttrs(rec) });
+    return runForeground(rec, shim!);
+  }
+  const code = await startedDetached(rec, shim!);
+  journal({ Type: 'container', Action: 'start', ID: id, Attributes: containerAttrs(rec) });
+  return code;
+}
+
+/** network connect/disconnect events for the networks a container is wired to (Docker's Actor is the network). */
+function journalNetworks(rec: ContainerRecord, action: 'connect' | 'disconnect'): void {
+  for (const [name, ep] of Object.entries(rec.NetworkSettings?.Networks ?? {})) {
+    journal({ Type: 'network', Action: action, ID: ep.NetworkID, Attributes: { container: rec.Id, name, type: 'bridge' } });
+  }
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */
@@ -341,6 +358,7 @@ async function unwire(rec: ContainerRecord): Promise<void> {
   await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { netnsRemoved: readExit(rec.Id)?.netnsRemoved });
   rec.Wired = false;
   saveRecord(rec, 'state');
+  journalNetworks(rec, 'disconnect');
 }
 
 /**
@@ -367,7 +385,11 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
       rec.OOMKilled = oom;
       saveRecord(rec, 'state');
     }
-    if (rec.Wired) await unwire(rec);
+    if (rec.Wired) {
+      // The one cleanup that unwires a start is the one that records its end (cleanups race).
+      journal({ Type: 'container', Action: 'die', ID: id, Attributes: containerAttrs(rec, { exitCode: readExit(id)?.code ?? st.ExitCode }) });
+      await unwire(rec);
+    }
     trace('network released');
     pausePoint('cleanup:unwired');
     remove = rec.HostConfig.AutoRemove;
@@ -385,6 +407,7 @@ export async function killContainer(ref: string, signal: number): Promise<Contai
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
   if (st.Paused) thawAfterSignal(rec.Id); // Docker: the signal is delivered once thawed
+  journal({ Type: 'container', Action: 'kill', ID: rec.Id, Attributes: containerAttrs(rec, { signal }) });
   return rec;
 }
 
@@ -416,6 +439,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
   if (st.Running) {
     try {
       killPid(st.Pid, signal);
+      journal({ Type: 'container', Action: 'kill', ID: rec.Id, Attributes: containerAttrs(rec, { signal }) });
     } catch {
       /* already gone */
     }
@@ -423,6 +447,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
     if ((await waitExit(rec.Id, timeoutSec * 1000)) === undefined && stateOf(rec).Running) {
       try {
         killPid(st.Pid, 'SIGKILL');
+        journal({ Type: 'container', Action: 'kill', ID: rec.Id, Attributes: containerAttrs(rec, { signal: 9 }) });
       } catch {
         /* already gone */
       }
@@ -430,6 +455,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
     }
   }
   await cleanupContainer(rec.Id);
+  if (st.Running) journal({ Type: 'container', Action: 'stop', ID: rec.Id, Attributes: containerAttrs(rec) });
   return rec;
 }
 
@@ -489,6 +515,7 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
     trace('removing files');
     removeTree(files.dir(rec.Id));
     trace('files removed');
+    journal({ Type: 'container', Action: 'destroy', ID: cur.Id, Attributes: containerAttrs(cur) });
   });
   return rec;
 }

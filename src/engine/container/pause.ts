@@ -6,6 +6,7 @@ import { UserError } from '../../cli/errors.js';
 import { withLock } from '../../state/lock.js';
 import { FreezerError, freeze, thaw } from '../../runtime/freezer.js';
 import { files, mustFind, stateOf, type ContainerRecord } from './record.js';
+import { containerAttrs, journal } from '../events.js';
 
 export async function pauseContainer(ref: string): Promise<ContainerRecord> {
   const rec = mustFind(ref);
@@ -20,6 +21,7 @@ export async function pauseContainer(ref: string): Promise<ContainerRecord> {
       throw new UserError(`Error response from daemon: Cannot pause container ${rec.Id}: ${e.message}`, 1);
     }
     writeFileSync(files.paused(rec.Id), '');
+    journal({ Type: 'container', Action: 'pause', ID: rec.Id, Attributes: containerAttrs(rec) });
   });
   return rec;
 }
@@ -36,6 +38,7 @@ export async function unpauseContainer(ref: string): Promise<ContainerRecord> {
       throw new UserError(`Error response from daemon: Cannot unpause container ${rec.Id}: ${e.message}`, 1);
     }
     rmSync(files.paused(rec.Id), { force: true });
+    journal({ Type: 'container', Action: 'unpause', ID: rec.Id, Attributes: containerAttrs(rec) });
   });
   return rec;
 }

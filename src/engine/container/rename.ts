@@ -6,6 +6,7 @@ import { withLock } from '../../state/lock.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { allRecords, mustFind, saveRecord, type ContainerRecord } from './record.js';
 import { validateName } from './options.js';
+import { containerAttrs, journal } from '../events.js';
 
 export async function renameContainer(oldRef: string, newName: string): Promise<ContainerRecord> {
   const rec = await withLock('containers', async () => {
@@ -19,8 +20,10 @@ export async function renameContainer(oldRef: string, newName: string): Promise<
         1,
       );
     }
+    const oldName = cur.Name;
     cur.Name = name;
     saveRecord(cur, 'config');
+    journal({ Type: 'container', Action: 'rename', ID: cur.Id, Attributes: containerAttrs(cur, { oldName: `/${oldName}` }) });
     return cur;
   });
   await renameEndpoints(rec.Id, rec.Name);

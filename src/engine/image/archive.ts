@@ -510,7 +510,7 @@ export async function loadImages(src: string | Readable): Promise<LoadResult> {
 // ---------------------------------------------------------------------------------------
 // import
 
-/** Dockerfile-like changes for `import -c` (CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL, VOLUME, STOPSIGNAL). */
+/** Dockerfile-like changes for `import -c` and `commit -c` (CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL, ONBUILD, VOLUME, STOPSIGNAL). */
 export function applyChange(cfg: ImageConfig, change: string): void {
   const m = /^\s*([A-Za-z]+)\s+([\s\S]*)$/.exec(change);
   if (!m) throw new UserError(`invalid change ${JSON.stringify(change)}`);
@@ -560,6 +560,13 @@ export function applyChange(cfg: ImageConfig, change: string): void {
     case 'STOPSIGNAL':
       cfg.StopSignal = rest;
       return;
+    case 'ONBUILD': {
+      // Docker keeps the trigger as written (its instruction upper-cased); ONBUILD ONBUILD is refused.
+      const t = /^([A-Za-z]+)([\s\S]*)$/.exec(rest);
+      if (!t || ['ONBUILD', 'FROM', 'MAINTAINER'].includes(t[1]!.toUpperCase())) throw new UserError(`invalid ONBUILD trigger ${JSON.stringify(rest)}`);
+      cfg.OnBuild = [...((cfg.OnBuild as string[] | undefined) ?? []), `${t[1]!.toUpperCase()}${t[2]}`];
+      return;
+    }
     case 'EXPOSE':
       for (const p of rest.split(/\s+/).filter(Boolean)) cfg.ExposedPorts = { ...(cfg.ExposedPorts ?? {}), [p.includes('/') ? p : `${p}/tcp`]: {} };
       return;
@@ -567,7 +574,7 @@ export function applyChange(cfg: ImageConfig, change: string): void {
       for (const v of rest.startsWith('[') ? (JSON.parse(rest) as string[]) : rest.split(/\s+/)) cfg.Volumes = { ...(cfg.Volumes ?? {}), [v]: {} };
       return;
     default:
-      throw new UserError(`${instr} is not supported by import --change (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)`);
+      throw new UserError(`${instr} is not supported by import --change (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)`);
   }
 }
 

@@ -11,6 +11,7 @@
 //      not fetched again ("Already exists"); a blob already stored is only unpacked.
 //   4. the image is recorded (repositories.json) only after every layer is in place: an
 //      interrupted pull leaves no image, only whole layers that the next pull reuses.
+import { journal } from '../events.js';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
@@ -232,6 +233,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
       const image = await addImage({ config: configBytes, manifest: manifestBytes, tags, repoDigests: [repoDigest] });
       progress.line(`Digest: ${pulledBy}`);
       progress.line(`Status: Image is up to date for ${ref.display}`);
+      journal({ Type: 'image', Action: 'pull', ID: ref.display, Attributes: { name: ref.familiarName } });
       return { image, ref, digest: pulledBy, upToDate: true };
     }
 
@@ -260,6 +262,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
       progress.close();
       progress.line(`Digest: ${pulledBy}`);
       progress.line(`Status: Downloaded newer image for ${ref.display}`);
+      journal({ Type: 'image', Action: 'pull', ID: ref.display, Attributes: { name: ref.familiarName } });
       return { image, ref, digest: pulledBy, upToDate: false };
     } finally {
       progress.close();

@@ -9,6 +9,7 @@
 //     container (unless -f), and always while a running container uses it.
 // Layers are shared: a layer directory is removed only when no image lists it, no container's
 // LayerDirs names it and no pull/load/import in progress holds it (leases).
+import { journal, type JournalEvent } from '../events.js';
 import { lstatSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
@@ -67,6 +68,7 @@ export class ConflictError extends UserError {}
 export async function removeImage(ref: string, force = false): Promise<string[]> {
   const users = await containersByImage();
   const lines: string[] = [];
+  const events: JournalEvent[] = [];
   const removed = await updateIndex((idx) => {
     // Resolve as resolveImage does: a name wins over an id prefix.
     let key: string | undefined;
@@ -97,6 +99,7 @@ export async function removeImage(ref: string, force = false): Promise<string[]>
     const untag = (k: string): void => {
       delete idx.refs[k];
       lines.push(`Untagged: ${displayKey(k)}`);
+      events.push({ Type: 'image', Action: 'untag', ID: id!, Attributes: { name: displayKey(k) } });
     };
 
     let quiet = false;
@@ -138,8 +141,10 @@ export async function removeImage(ref: string, force = false): Promise<string[]>
     for (const k of refsOf(idx, id)) untag(k);
     delete idx.images[id];
     lines.push(`Deleted: ${id}`);
+    events.push({ Type: 'image', Action: 'delete', ID: id, Attributes: {} });
     return id;
   });
+  for (const e of events) journal(e);
   if (removed) {
     const gc = await collectGarbage();
     for (const l of gc.layers) lines.push(`Deleted: ${l}`);

@@ -35,6 +35,7 @@ import { displayKey, normalizeRef, type NormalizedRef } from './reference.js';
 import type { ExtractResult } from './layer.js';
 import type { UnpackPool } from './unpack-pool.js';
 import { pidAlive } from '../../state/process.js';
+import { journal } from '../events.js';
 
 export { normalizeRef, type NormalizedRef } from './reference.js';
 
@@ -695,12 +696,14 @@ export async function tagImage(source: string, target: string): Promise<ImageRec
   if (!img) throw new UserError(`No such image: ${source}`);
   const k = normalizeRef(target);
   if (k.digest) throw new UserError(`cannot tag with a digest reference: ${k.display}`);
-  return updateIndex((idx) => {
+  const out = await updateIndex((idx) => {
     if (!idx.images[img.id]) throw new UserError(`No such image: ${source}`);
     idx.refs[k.key] = img.id;
     idx.images[img.id]!.tagged = new Date().toISOString();
     return toRecord(idx, img.id)!;
   });
+  journal({ Type: 'image', Action: 'tag', ID: img.id, Attributes: { name: k.display } });
+  return out;
 }
 
 /** The full config blob of an image (for `image inspect`). */

@@ -4,6 +4,7 @@
 // created at `network create` (like Docker) through one plan: all-or-nothing, shown by
 // --explain. Containers join it with `run --network NAME` (index.ts) or, running, with
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
+import { journal } from '../events.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
@@ -216,6 +217,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     writeNetworkRecord(rec);
     rmSync(pending, { force: true });
     markFirewallGood(bn);
+    journal({ Type: 'network', Action: 'create', ID: rec.Id, Attributes: { name: rec.Name, type: 'bridge' } });
     return rec;
   });
 }
@@ -263,6 +265,7 @@ export async function removeNetwork(ref: string, explain?: (line: string) => voi
     removeIpam(n.Id);
     forgetFirewall(n.Name);
     removeNetworkRecord(n.Name);
+    journal({ Type: 'network', Action: 'destroy', ID: n.Id, Attributes: { name: n.Name, type: 'bridge' } });
     return n;
   });
 }
@@ -451,6 +454,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
       rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
     }
     saveRecord(rec, o.restoring ? 'state' : 'config');
+    journal({ Type: 'network', Action: 'connect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: 'bridge' } });
   });
 }
 
@@ -505,5 +509,6 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
     }
     rec.HostConfig.ExtraNetworks = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
     saveRecord(rec, 'config');
+    journal({ Type: 'network', Action: 'disconnect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: 'bridge' } });
   });
 }
