@@ -16,7 +16,7 @@ import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teard
 import type { ContainerRef, PortBinding } from '../network/types.js';
 import {
   allRecords, files, findContainer, loadRecord, mustFind, readExit, saveRecord, stateOf,
-  type ContainerRecord, type HostConfig,
+  type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
 import { checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
@@ -47,6 +47,8 @@ export interface CreateOptions {
   labels: Record<string, string>;
   /** Limits and privileges (HostConfig fields), validated by the CLI. */
   hostConfig?: Partial<HostConfig>;
+  /** Config fields of the issue-13 run flags (runflags.ts). */
+  config?: Partial<ContainerConfig>;
 }
 
 export function newId(): string {
@@ -93,6 +95,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         OpenStdin: o.interactive,
         AttachStdin: o.interactive,
         Labels: o.labels,
+        ...o.config,
       },
       HostConfig: {
         AutoRemove: o.autoRemove,
@@ -211,6 +214,8 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
         ip: rec.HostConfig.IPAddress,
         aliases: rec.HostConfig.Aliases,
         ports: rec.HostConfig.PortBindings,
+        mac: rec.Config.MacAddress,
+        dns: rec.HostConfig.Dns?.length ? rec.HostConfig.Dns : undefined,
         lookup: containerRef,
         explain: opts.explain,
         netnsReady: shim?.netnsReady,
@@ -218,9 +223,10 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
       pausePoint('start:network-ready');
       // In place: the shim has bound these very files into the container already.
-      writeFileSync(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
+      const etc = needsEtcFlags(rec.HostConfig) ? await (await import('./runflags.js')).etcFiles(rec.HostConfig, net) : net;
+      writeFileSync(files.hosts(id), HOSTS_HEADER + etc.hosts.map((l) => l + '\n').join(''));
       writeFileSync(files.hostname(id), rec.Config.Hostname + '\n');
-      writeFileSync(files.resolv(id), net.resolvConf);
+      writeFileSync(files.resolv(id), etc.resolvConf);
       rec.NetworkSettings = net.settings;
       saveRecord(rec, 'state');
       pausePoint('start:record-saved');
@@ -243,6 +249,11 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
   });
 
   return opts.detach ? startedDetached(rec, shim!) : runForeground(rec, shim!);
+}
+
+/** --add-host / --dns… given: /etc/hosts and resolv.conf are made by runflags.ts. */
+function needsEtcFlags(hc: HostConfig): boolean {
+  return !!(hc.ExtraHosts?.length || hc.Dns || hc.DnsSearch || hc.DnsOptions);
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */

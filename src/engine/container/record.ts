@@ -27,6 +27,11 @@ export interface ContainerConfig {
   OpenStdin: boolean;
   AttachStdin: boolean;
   Labels: Record<string, string>;
+  /** Issue 13 run flags (runflags.ts); absent = not given. */
+  MacAddress?: string;
+  StopSignal?: string;
+  StopTimeout?: number;
+  ExposedPorts?: Record<string, Record<string, never>>;
 }
 
 export interface HostConfig {
@@ -51,6 +56,14 @@ export interface HostConfig {
   Aliases?: string[];
   /** Networks joined with `network connect`, joined again on every start (Docker keeps them too). */
   ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string }[];
+  /** Issue 13 run flags (runflags.ts); absent = not given. */
+  ExtraHosts?: string[];
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  Sysctls?: Record<string, string>;
+  Ulimits?: { Name: string; Hard: number; Soft: number }[];
+  ContainerIDFile?: string;
 }
 
 export interface ContainerRecord {
