@@ -19,6 +19,11 @@ export function addRunFlagOptions(cmd: Command): Command {
     .option('--sysctl <key=value>', 'Sysctl options (namespaced ones: net.*, kernel.msg*/sem/shm*, fs.mqueue.*)', collect)
     .option('--ulimit <name=soft[:hard]>', 'Ulimit options', collect)
     .option('--label-file <file>', 'Read in a line delimited file of labels', collect)
+    .option('--cpuset-cpus <list>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--cpuset-mems <list>', 'MEMs in which to allow execution (0-3, 0,1)')
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--shm-size <bytes>', 'Size of /dev/shm')
+    .option('--group-add <group>', 'Add additional groups to join', collect)
     .option('--userns <mode>', 'User namespace to use (refused: minidock has none)')
     .option('--runtime <name>', 'Runtime to use for this container (refused: minidock has one)');
 }

@@ -44,6 +44,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     throw samePid() ? e : notRunning(); // the read failed because the container ended
   }
   if (!samePid()) throw notRunning();
+  if (rec.HostConfig.GroupAdd?.length) user = { ...user, groups: await execGroupAdd(rec.HostConfig.GroupAdd, rec.Id, user.groups, notRunning) };
   const cfgFile = join(files.dir(rec.Id), `exec-${randomHex(6)}.config`);
   writeShimConfig(cfgFile, [
     ['pid', st.Pid],
@@ -89,4 +90,15 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   } finally {
     rmSync(cfgFile, { force: true });
   }
+}
+
+/** --group-add holds for execs too (as Docker's): names read from the running container's /etc/group. */
+async function execGroupAdd(groups: string[], id: string, have: number[], notRunning: () => Error): Promise<number[]> {
+  const { resolveGroupAdd } = await import('./runflags.js');
+  const byName = groups.some((g) => !/^\d+$/.test(g));
+  const pid = byName ? livePid(id) : undefined;
+  if (byName && !pid) throw notRunning();
+  const extra = resolveGroupAdd(groups, byName ? (readInProcRoot(pid!, '/etc/group') ?? '') : '');
+  if (byName && livePid(id) !== pid) throw notRunning();
+  return [...new Set([...have, ...extra])];
 }

@@ -21,6 +21,7 @@ import {
 import { checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
+import { resolveGroupAdd, runFlagsShimConfig } from './runflags.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -135,7 +136,12 @@ function containerRef(nameOrId: string): ContainerRef | undefined {
 function containerUser(rec: ContainerRecord): ResolvedUser {
   const root = layerFiles([files.upper(rec.Id), ...[...rec.LayerDirs].reverse()]);
   try {
-    return resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, root.read);
+    const u = resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, root.read);
+    if (rec.HostConfig.GroupAdd?.length) {
+      const extra = resolveGroupAdd(rec.HostConfig.GroupAdd, root.read('/etc/group') ?? '');
+      u.groups = [...new Set([...u.groups, ...extra])].filter((g) => g !== u.gid || extra.includes(g));
+    }
+    return u;
   } finally {
     root.close();
   }
@@ -284,6 +290,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
     ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged) : []).map((r): [string, string] => ['devallow', r]),
     ...securityShimConfig(rec.HostConfig),
+    ...(rec.HostConfig.Sysctls || rec.HostConfig.Ulimits || rec.HostConfig.ShmSize ? runFlagsShimConfig(rec.HostConfig) : []),
     ['log', files.log(id)],
     ['pidfile', files.pid(id)],
     ['exitfile', files.exit(id)],

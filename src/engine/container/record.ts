@@ -64,6 +64,11 @@ export interface HostConfig {
   Sysctls?: Record<string, string>;
   Ulimits?: { Name: string; Hard: number; Soft: number }[];
   ContainerIDFile?: string;
+  ShmSize?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  MemoryReservation?: number;
+  GroupAdd?: string[];
 }
 
 export interface ContainerRecord {

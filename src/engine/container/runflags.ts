@@ -24,10 +24,16 @@ export interface RunFlagValues {
   labelFile?: string[];
   userns?: string;
   runtime?: string;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  memoryReservation?: string;
+  shmSize?: string;
+  groupAdd?: string[];
+  memory?: string;
 }
 
-const LIST_FLAGS = ['addHost', 'dns', 'dnsSearch', 'dnsOption', 'expose', 'sysctl', 'ulimit', 'labelFile'] as const;
-const ONE_FLAGS = ['macAddress', 'cidfile', 'stopSignal', 'stopTimeout', 'userns', 'runtime'] as const;
+const LIST_FLAGS = ['addHost', 'dns', 'dnsSearch', 'dnsOption', 'expose', 'sysctl', 'ulimit', 'labelFile', 'groupAdd'] as const;
+const ONE_FLAGS = ['macAddress', 'cidfile', 'stopSignal', 'stopTimeout', 'userns', 'runtime', 'cpusetCpus', 'cpusetMems', 'memoryReservation', 'shmSize'] as const;
 
 /** Whether any flag of this module was given (cheap: the common path stops here). */
 export function hasRunFlags(f: RunFlagValues): boolean {
@@ -268,6 +274,11 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
       Object.assign(out.fileLabels, parseLabelFileText(text, file));
     }
   }
+  await parseResourceFlags(f, hc);
+  if (f.groupAdd?.length) {
+    for (const g of f.groupAdd) if (!/^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/.test(g) || (/^\d+$/.test(g) && Number(g) > 2 ** 31 - 1)) throw new UserError(`invalid --group-add ${JSON.stringify(g)}: a group name or id`);
+    hc.GroupAdd = [...f.groupAdd];
+  }
   if (f.cidfile !== undefined) {
     if (f.cidfile === '' || CONTROL.test(f.cidfile)) throw new UserError(`invalid --cidfile ${JSON.stringify(f.cidfile)}`);
     if (existsSync(f.cidfile)) throw new UserError(`Container ID file found, make sure the other container isn't running or delete ${f.cidfile}`);
@@ -275,6 +286,73 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
     out.cidfile = f.cidfile;
   }
   return out;
+}
+
+/** Docker's parsers.ParseUintList: "0-2,4"; refused when malformed. */
+export function parseUintList(val: string): number[] {
+  if (val === '') return [];
+  const out = new Set<number>();
+  for (const part of val.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`invalid format: ${val}`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a || b - a > 65536) throw new Error(`invalid range: ${part}`);
+    for (let i = a; i <= b; i++) out.add(i);
+  }
+  return [...out];
+}
+
+function onlineList(file: string): Set<number> {
+  try {
+    return new Set(parseUintList(readFileSync(file, 'utf8').trim()));
+  } catch {
+    return new Set([0]);
+  }
+}
+
+/** --cpuset-cpus, --cpuset-mems, --memory-reservation, --shm-size (the daemon's checks, with its messages). */
+async function parseResourceFlags(f: RunFlagValues, hc: Partial<HostConfig>): Promise<void> {
+  if (f.cpusetCpus === undefined && f.cpusetMems === undefined && f.memoryReservation === undefined && f.shmSize === undefined) return;
+  const { parseMemorySize, MIN_MEMORY, checkResourcesSupported, resourcesOf } = await import('../../runtime/cgroups.js');
+  for (const [flag, val, what, file, key] of [
+    ['cpuset-cpus', f.cpusetCpus, 'CPUs', '/sys/devices/system/cpu/online', 'CpusetCpus'],
+    ['cpuset-mems', f.cpusetMems, 'memory nodes', '/sys/devices/system/node/online', 'CpusetMems'],
+  ] as const) {
+    if (val === undefined || val === '') continue;
+    let list: number[];
+    try {
+      list = parseUintList(val);
+    } catch {
+      throw new UserError(`Invalid value ${val} for cpuset ${flag === 'cpuset-cpus' ? 'cpus' : 'mems'}`);
+    }
+    const avail = onlineList(file);
+    if (list.some((n) => !avail.has(n))) throw new UserError(`Requested ${what} are not available - requested ${val}, available: ${readFileSync(file, 'utf8').trim()}`);
+    hc[key] = val;
+  }
+  if (f.memoryReservation !== undefined) {
+    const n = parseMemorySize(f.memoryReservation, '--memory-reservation');
+    if (n > 0 && n < MIN_MEMORY) throw new UserError('Minimum memory reservation allowed is 6MB');
+    const mem = f.memory !== undefined ? parseMemorySize(f.memory) : 0;
+    if (mem > 0 && n > mem) throw new UserError('Minimum memory limit can not be less than memory reservation limit, see usage');
+    if (n > 0) hc.MemoryReservation = n;
+  }
+  if (f.shmSize !== undefined) {
+    const n = parseMemorySize(f.shmSize, '--shm-size');
+    if (n > 0) hc.ShmSize = n; // 0: Docker's default (64 MiB)
+  }
+  checkResourcesSupported(resourcesOf(hc)); // e.g. no cpuset controller: refused, not dropped
+}
+
+/** --group-add: ids as they are, names from the container's /etc/group (runc's rule and message). */
+export function resolveGroupAdd(groups: string[], groupFile: string): number[] {
+  const gr = groupFile.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 3);
+  return groups.map((g) => {
+    if (/^\d+$/.test(g)) return Number(g);
+    const e = gr.find((f) => f[0] === g);
+    if (!e || !/^\d+$/.test(e[2])) throw new UserError(`Unable to find group ${g}: no matching entries in group file`);
+    return Number(e[2]);
+  });
 }
 
 // ------------------------------------------------------------------ /etc/hosts, resolv.conf
@@ -352,4 +430,13 @@ export function claimCidfile(file: string): { write: (id: string) => void; relea
       rmSync(file, { force: true });
     },
   };
+}
+
+/** The shim's keys for these flags (none when no flag was given: the common path adds nothing). */
+export function runFlagsShimConfig(hc: HostConfig): [string, string | number | string[]][] {
+  const out: [string, string | number | string[]][] = [];
+  for (const [k, v] of Object.entries(hc.Sysctls ?? {})) out.push(['sysctl', [sysctlPath(k)!, v]]);
+  for (const r of rlimitShimRecords(hc.Ulimits)) out.push(['rlimit', r]);
+  if (hc.ShmSize) out.push(['shmsize', hc.ShmSize]);
+  return out;
 }

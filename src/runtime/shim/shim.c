@@ -51,6 +51,7 @@
 #include <arpa/inet.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
@@ -103,6 +104,8 @@ static struct config {
     const char *uid, *gid, *pid, *tty, *stdin_open, *detach, *readonly, *winsize;
     const char *log, *pidfile, *exitfile;
     const char *caps, *privileged, *seccomp, *nonewprivs;
+    const char *shmsize;            /* issue 13: --shm-size (bytes) */
+    struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow;
 } cfg;
 
@@ -149,6 +152,9 @@ static const struct keydef {
     { "privileged", F_RUN,                &cfg.privileged, NULL },
     { "seccomp",  F_RUN | F_EXEC,         &cfg.seccomp,    NULL },
     { "nonewprivs", F_RUN | F_EXEC,       &cfg.nonewprivs, NULL },
+    { "shmsize",  F_RUN,                  &cfg.shmsize,    NULL },
+    { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
+    { "rlimit",   F_RUN,                  NULL,            &cfg.rlimit },
 };
 
 /* Parsed forms of the values above. */
@@ -1399,7 +1405,10 @@ static void mount_dev(void)
     xmount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
            "newinstance,ptmxmode=0666,mode=0620,gid=5");
     ensure_dir("/dev/shm", 01777);
-    xmount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    char shmopts[64] = "mode=1777,size=65536k"; /* Docker's default, 64 MiB */
+    if (cfg.shmsize)
+        snprintf(shmopts, sizeof shmopts, "mode=1777,size=%lu", parse_num("shmsize", cfg.shmsize, ~0UL));
+    xmount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shmopts);
     ensure_dir("/dev/mqueue", 0755);
     if (mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
         errno != ENODEV)
@@ -1930,6 +1939,107 @@ static void install_seccomp(void)
 #endif
 }
 
+/* --sysctl (issue 13): /proc/sys of the container's own fresh procfs, opened before
+ * mask_kernel_files makes it read-only (the fd keeps the writable mount), written once the
+ * network is up (so net.ipv4.conf.eth0.* exist) and before anything of the container runs. */
+static int g_procsys = -1;
+
+static void open_proc_sys(void)
+{
+    if (cfg.sysctl.n == 0)
+        return;
+    g_procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (g_procsys < 0)
+        csys("open /proc/sys");
+}
+
+static void apply_sysctls(void)
+{
+    for (size_t i = 0; i < cfg.sysctl.n; i++) {
+        char *key = cfg.sysctl.v[i];
+        char *tab = strchr(key, '\t');
+        if (!tab || key[0] == '/' || strstr(key, ".."))
+            cfail(EXIT_SHIM, "malformed sysctl record \"%.64s\"", key);
+        *tab = '\0';
+        const char *val = tab + 1;
+        int fd = openat(g_procsys, key, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, val, strlen(val)) < 0) {
+            for (char *c = key; *c; c++)
+                if (*c == '/')
+                    *c = '.';
+            cfail(EXIT_SHIM, "sysctl %s=%s: %s", key, val,
+                  errno == ENOENT ? "no such sysctl in the container's namespaces" : strerror(errno));
+        }
+        close(fd);
+    }
+    xclose(&g_procsys);
+}
+
+/* --ulimit (issue 13): "RESOURCE\tSOFT\tHARD", -1 = unlimited; as root, before the
+ * capabilities go (raising a hard limit needs CAP_SYS_RESOURCE), right before execve so
+ * the shim's own setup is not bound by them. */
+static void apply_rlimits(void)
+{
+    for (size_t i = 0; i < cfg.rlimit.n; i++) {
+        long long res, soft, hard;
+        if (sscanf(cfg.rlimit.v[i], "%lld\t%lld\t%lld", &res, &soft, &hard) != 3 || res < 0 || res >= RLIM_NLIMITS)
+            cfail(EXIT_SHIM, "malformed rlimit record \"%.64s\"", cfg.rlimit.v[i]);
+        struct rlimit rl = { soft < 0 ? RLIM_INFINITY : (rlim_t)soft, hard < 0 ? RLIM_INFINITY : (rlim_t)hard };
+        if (setrlimit((int)res, &rl) < 0)
+            csys("setrlimit %lld to %lld:%lld", res, soft, hard);
+    }
+}
+
+/* HOME as runc sets it when the environment has none: the home directory of the user's
+ * passwd entry (by uid) in the container's /etc/passwd, else "/". Read inside the root,
+ * a regular file only, never blocking, at most 1 MiB. */
+static void set_home(void)
+{
+    if (env_get("HOME"))
+        return;
+    static char home[PATH_MAX + 6];
+    snprintf(home, sizeof home, "HOME=/");
+    int fd = open_in_root("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (1 << 20)) {
+        size_t cap = (size_t)st.st_size + 1, n = 0;
+        char *buf = xrealloc(NULL, cap);
+        for (ssize_t r; n + 1 < cap && (r = read_retry(fd, buf + n, cap - 1 - n)) > 0;)
+            n += (size_t)r;
+        buf[n] = '\0';
+        for (char *line = buf, *next; line && *line; line = next) {
+            next = strchr(line, '\n');
+            if (next)
+                *next++ = '\0';
+            /* name:pw:uid:gid:gecos:home:shell */
+            char *f[7] = { 0 };
+            int nf = 0;
+            for (char *c = line; nf < 7; nf++) {
+                f[nf] = c;
+                c = strchr(c, ':');
+                if (!c) {
+                    nf++;
+                    break;
+                }
+                *c++ = '\0';
+            }
+            char *end;
+            if (nf < 6 || !*f[2])
+                continue;
+            unsigned long uid = strtoul(f[2], &end, 10);
+            if (*end || uid != g_uid)
+                continue;
+            if (*f[5])
+                snprintf(home, sizeof home, "HOME=%s", f[5]);
+            break;
+        }
+        free(buf);
+    }
+    if (fd >= 0)
+        close(fd);
+    list_push(&cfg.env, home);
+}
+
 /* The last steps, shared by run and exec. */
 static void __attribute__((noreturn)) child_exec(void)
 {
@@ -1937,6 +2047,8 @@ static void __attribute__((noreturn)) child_exec(void)
     /* Like runc: without no_new_privs installing a filter needs CAP_SYS_ADMIN, so it goes
      * in just before the capabilities are dropped (nothing after it is a denied call);
      * with no_new_privs, as late as possible, right before execve. */
+    set_home();
+    apply_rlimits();
     if (g_seccomp && !g_nonewprivs)
         install_seccomp();
     drop_privileges();
@@ -1994,6 +2106,7 @@ static int run_child(void *unused)
     clone_host_mounts();
     enter_rootfs();
     mount_proc();
+    open_proc_sys();
     mount_dev();
     mount_sys();
     if (g_tty)
@@ -2018,6 +2131,8 @@ static int run_child(void *unused)
             child_net_up(sock, inside);
         close(sock);
     }
+    if (cfg.sysctl.n)
+        apply_sysctls();
     child_exec();
 }
 
