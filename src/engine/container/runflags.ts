@@ -440,3 +440,35 @@ export function runFlagsShimConfig(hc: HostConfig): [string, string | number | s
   if (hc.ShmSize) out.push(['shmsize', hc.ShmSize]);
   return out;
 }
+
+/**
+ * inspect: the HostConfig and Config keys of these flags, with Docker's values when unset
+ * (HostConfig's are always there; Config's StopSignal/StopTimeout/ExposedPorts/MacAddress only
+ * when set, as Docker's omitempty).
+ */
+export function inspectRunFlags(rec: { HostConfig: HostConfig; Config: ContainerConfig }): { hostConfig: Record<string, unknown>; config: Record<string, unknown> } {
+  const h = rec.HostConfig;
+  const c = rec.Config;
+  const config: Record<string, unknown> = {};
+  if (c.ExposedPorts && Object.keys(c.ExposedPorts).length) config.ExposedPorts = c.ExposedPorts;
+  if (c.MacAddress) config.MacAddress = c.MacAddress;
+  if (c.StopSignal) config.StopSignal = c.StopSignal;
+  if (c.StopTimeout !== undefined) config.StopTimeout = c.StopTimeout;
+  return {
+    hostConfig: {
+      ContainerIDFile: h.ContainerIDFile ?? '',
+      Dns: h.Dns ?? [],
+      DnsOptions: h.DnsOptions ?? [],
+      DnsSearch: h.DnsSearch ?? [],
+      ExtraHosts: h.ExtraHosts ?? null,
+      GroupAdd: h.GroupAdd ?? null,
+      ShmSize: h.ShmSize ?? 64 * 1024 * 1024,
+      Sysctls: h.Sysctls,
+      Ulimits: h.Ulimits ?? [],
+      CpusetCpus: h.CpusetCpus ?? '',
+      CpusetMems: h.CpusetMems ?? '',
+      MemoryReservation: h.MemoryReservation ?? 0,
+    },
+    config,
+  };
+}

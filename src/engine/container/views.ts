@@ -3,6 +3,7 @@ import type { PortBinding } from '../network/types.js';
 import { humanDuration, timeAgo } from '../../cli/template.js';
 import { files, stateOf, type ContainerRecord, type ContainerState, type HostConfig } from './record.js';
 import { oomKilled, resourcesOf } from '../../runtime/cgroups.js';
+import { inspectRunFlags } from './runflags.js';
 
 /** Docker's HostConfig fields for limits and privileges (defaults for older records). */
 function inspectLimits(hc: HostConfig): Record<string, unknown> {
@@ -82,6 +83,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
   for (const p of rec.HostConfig.PortBindings) (portBindings[portKey(p)] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
   const net = rec.NetworkSettings;
   const primary = net ? Object.values(net.Networks)[0] : undefined;
+  const flags = inspectRunFlags(rec); // issue 13's run flags (runflags.ts)
   return {
     Id: rec.Id,
     Created: rec.Created,
@@ -117,6 +119,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       ReadonlyRootfs: rec.HostConfig.ReadonlyRootfs,
       Tmpfs: Object.keys(rec.HostConfig.Tmpfs).length ? rec.HostConfig.Tmpfs : null,
       ...inspectLimits(rec.HostConfig),
+      ...flags.hostConfig,
     },
     GraphDriver: {
       Name: 'overlay2',
@@ -144,6 +147,7 @@ export function inspectContainer(rec: ContainerRecord): Record<string, unknown> 
       WorkingDir: rec.Config.WorkingDir,
       Entrypoint: rec.Config.Entrypoint,
       Labels: rec.Config.Labels,
+      ...flags.config,
     },
     NetworkSettings: {
       SandboxKey: st.Running ? (net?.SandboxKey ?? '') : '',

@@ -1,0 +1,300 @@
+// The run/create flags of issue 13 against real containers: each is enforced (the file, the
+// kernel value, the behaviour inside), not only recorded; bad values exit 125 and create nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Minidock, sh, sleep } from '../helpers/cli.js';
+
+let md: Minidock;
+let tmp: string;
+const V1 = '/sys/fs/cgroup';
+const isV1 = existsSync(join(V1, 'memory', 'memory.limit_in_bytes'));
+
+beforeAll(() => {
+  md = new Minidock();
+  tmp = mkdtempSync(join(tmpdir(), 'mdrf-'));
+});
+
+afterAll(() => {
+  md?.cleanup();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Refused with one line, exit 125, and no container left behind. */
+function expectRefused(args: string[], message: string): void {
+  const before = md.ok(['ps', '-aq']);
+  const r = md.run(args);
+  expect(r.code, r.stderr).toBe(125);
+  expect(r.stderr).toContain(message);
+  expect(md.ok(['ps', '-aq'])).toBe(before);
+}
+
+describe('/etc/hosts and resolv.conf', () => {
+  it('--add-host adds entries (host-gateway is the bridge gateway) and is in HostConfig.ExtraHosts', () => {
+    const id = md.ok(['create', '--add-host', 'db:10.1.2.3', '--add-host', 'v6=[::1]', '--add-host', 'host.docker.internal:host-gateway', 'busybox', 'cat', '/etc/hosts']);
+    md.ok(['start', id]);
+    md.ok(['wait', id]);
+    const hosts = md.ok(['logs', id]);
+    expect(hosts).toMatch(/^10\.1\.2\.3\tdb$/m);
+    expect(hosts).toMatch(/^::1\tv6$/m);
+    const gw = JSON.parse(md.ok(['network', 'inspect', 'bridge']))[0].IPAM.Config[0].Gateway;
+    expect(gw).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(hosts).toContain(`${gw}\thost.docker.internal`);
+    expect(JSON.parse(md.ok(['inspect', '-f', '{{json .HostConfig.ExtraHosts}}', id]))).toEqual(['db:10.1.2.3', 'v6:::1', 'host.docker.internal:host-gateway']);
+    md.ok(['rm', id]);
+    expectRefused(['run', '--rm', '--add-host', 'nocolon', 'busybox', 'true'], 'bad format for add-host: "nocolon"');
+    expectRefused(['run', '--rm', '--add-host', 'h:1.2.3', 'busybox', 'true'], 'invalid IP address in add-host: "1.2.3"');
+  });
+
+  it('--dns, --dns-search, --dns-option replace those parts of resolv.conf (default bridge)', () => {
+    const out = md.ok(['run', '--rm', '--dns', '10.0.0.53', '--dns', '10.0.0.54', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', '--dns-option', 'rotate', 'busybox', 'cat', '/etc/resolv.conf']);
+    expect(out).toBe('nameserver 10.0.0.53\nnameserver 10.0.0.54\nsearch corp.example\noptions ndots:2 rotate');
+    const none = md.ok(['run', '--rm', '--dns-search', '.', '--dns', '10.0.0.53', 'busybox', 'cat', '/etc/resolv.conf']);
+    expect(none).not.toContain('search');
+    expectRefused(['run', '--rm', '--dns', 'not-an-ip', 'busybox', 'true'], 'IP address is not correctly formatted: not-an-ip');
+    expectRefused(['run', '--rm', '--dns-search', 'bad_domain!', 'busybox', 'true'], 'bad_domain! is not a valid domain');
+  });
+
+  describe('on a user network', () => {
+    let fake: ChildProcess | undefined;
+    beforeAll(async () => {
+      md.ok(['network', 'create', 'rfnet']);
+      // A DNS server on the test host's own loopback (its throwaway netns): A 10.9.8.7 for every name.
+      const script = `
+        const s = require('dgram').createSocket('udp4');
+        s.on('message', (q, r) => {
+          let o = 12; while (q[o]) o += q[o] + 1; const qend = o + 5;
+          const isA = q.readUInt16BE(o + 1) === 1;
+          const h = Buffer.from(q.subarray(0, qend)); h.writeUInt16BE(0x8180, 2); h.writeUInt16BE(isA ? 1 : 0, 6); h.writeUInt32BE(0, 8);
+          const a = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 9, 8, 7]);
+          s.send(isA ? Buffer.concat([h, a]) : h, r.port, r.address);
+        });
+        s.bind(53, '127.0.0.1', () => console.log('ready'));`;
+      fake = spawn('nsenter', [`--net=/run/netns/${md.hostNs}`, '--', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((res) => fake!.stdout!.once('data', () => res()));
+    });
+    afterAll(() => {
+      fake?.kill();
+      md.run(['network', 'rm', 'rfnet']);
+    });
+
+    it('resolv.conf points at the embedded DNS, which forwards to the --dns servers', () => {
+      const conf = md.ok(['run', '--rm', '--network', 'rfnet', '--dns', '127.0.0.1', '--dns-search', 'corp.example', '--dns-option', 'timeout:2', 'busybox', 'cat', '/etc/resolv.conf']);
+      expect(conf).toBe('nameserver 127.0.0.11\nsearch corp.example\noptions timeout:2 ndots:0');
+      const r = md.run(['run', '--rm', '--network', 'rfnet', '--dns', '127.0.0.1', 'busybox', 'nslookup', '-type=a', 'anything.example']);
+      expect(r.stdout).toContain('10.9.8.7');
+    });
+  });
+
+  it('--mac-address sets eth0\'s address (and the endpoint\'s MacAddress)', () => {
+    const id = md.ok(['run', '-d', '--mac-address', '02:42:AC:11:00:99', 'busybox', 'sleep', '30']);
+    try {
+      expect(md.ok(['exec', id, 'cat', '/sys/class/net/eth0/address'])).toBe('02:42:ac:11:00:99');
+      expect(md.ok(['inspect', '-f', '{{.NetworkSettings.Networks.bridge.MacAddress}}', id])).toBe('02:42:ac:11:00:99');
+      expect(md.ok(['inspect', '-f', '{{.Config.MacAddress}}', id])).toBe('02:42:ac:11:00:99');
+    } finally {
+      md.ok(['rm', '-f', id]);
+    }
+    expectRefused(['run', '--rm', '--mac-address', 'zz:00:00:00:00:00', 'busybox', 'true'], 'zz:00:00:00:00:00 is not a valid mac address');
+    expectRefused(['run', '--rm', '--network', 'host', '--mac-address', '02:00:00:00:00:01', 'busybox', 'true'], 'conflicting options: mac-address and the network mode');
+  });
+});
+
+describe('create and stop', () => {
+  it('--cidfile gets the id after create; an existing file is refused', () => {
+    const f = join(tmp, 'cid');
+    const id = md.ok(['create', '--cidfile', f, 'busybox', 'true']);
+    expect(readFileSync(f, 'utf8')).toBe(id);
+    expect(md.ok(['inspect', '-f', '{{.HostConfig.ContainerIDFile}}', id])).toBe(f);
+    expectRefused(['create', '--cidfile', f, 'busybox', 'true'], `Container ID file found, make sure the other container isn't running or delete ${f}`);
+    md.ok(['rm', id]);
+  });
+
+  it('--stop-signal is what stop sends; --stop-timeout how long it waits', async () => {
+    const id = md.ok(['run', '-d', '--stop-signal', 'SIGUSR1', 'busybox', 'sh', '-c', 'trap "echo got-usr1; exit 3" USR1; while true; do sleep 0.1; done']);
+    await sleep(300);
+    expect(md.ok(['inspect', '-f', '{{.Config.StopSignal}}', id])).toBe('SIGUSR1');
+    md.ok(['stop', id]);
+    expect(md.ok(['inspect', '-f', '{{.State.ExitCode}}', id])).toBe('3');
+    expect(md.ok(['logs', id])).toContain('got-usr1');
+    md.ok(['rm', id]);
+    // PID 1 without a TERM handler ignores it: stop waits --stop-timeout (1 s), not 10 s, then kills.
+    const slow = md.ok(['run', '-d', '--stop-timeout', '1', 'busybox', 'sleep', '60']);
+    expect(md.ok(['inspect', '-f', '{{.Config.StopTimeout}}', slow])).toBe('1');
+    const t0 = Date.now();
+    md.ok(['stop', slow]);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(6000);
+    expect(md.ok(['inspect', '-f', '{{.State.ExitCode}}', slow])).toBe('137');
+    md.ok(['rm', slow]);
+    expectRefused(['run', '--rm', '--stop-signal', 'NOSUCH', 'busybox', 'true'], 'invalid signal: NOSUCH');
+    expectRefused(['run', '--rm', '--stop-timeout', 'x', 'busybox', 'true'], 'invalid argument "x" for "--stop-timeout" flag');
+  });
+
+  it('--expose goes into Config.ExposedPorts and -P publishes it', () => {
+    const id = md.ok(['run', '-d', '-P', '--expose', '8080', '--expose', '7000-7001/udp', 'busybox', 'sleep', '30']);
+    try {
+      const exposed = JSON.parse(md.ok(['inspect', '-f', '{{json .Config.ExposedPorts}}', id]));
+      expect(Object.keys(exposed).sort()).toEqual(['7000/udp', '7001/udp', '8080/tcp']);
+      const ports = md.ok(['port', id]);
+      expect(ports).toMatch(/^8080\/tcp -> 0\.0\.0\.0:\d+$/m);
+      expect(ports).toMatch(/^7000\/udp -> /m);
+    } finally {
+      md.ok(['rm', '-f', id]);
+    }
+    expectRefused(['run', '--rm', '--expose', '80:80', 'busybox', 'true'], 'invalid port format for --expose: 80:80');
+    expectRefused(['run', '--rm', '--expose', 'http', 'busybox', 'true'], 'invalid range format for --expose: http');
+  });
+
+  it('--label-file: labels from the file, -l overrides', () => {
+    const f = join(tmp, 'labels');
+    writeFileSync(f, '# comment\na=1\n\nb\nc=from-file\n');
+    const id = md.ok(['create', '--label-file', f, '-l', 'c=flag', 'busybox', 'true']);
+    expect(JSON.parse(md.ok(['inspect', '-f', '{{json .Config.Labels}}', id]))).toEqual({ a: '1', b: '', c: 'flag' });
+    md.ok(['rm', id]);
+    expectRefused(['create', '--label-file', join(tmp, 'nosuch'), 'busybox', 'true'], 'nosuch');
+  });
+
+  it('--userns and --runtime are refused with one line', () => {
+    expectRefused(['run', '--rm', '--userns', 'host', 'busybox', 'true'], '--userns: minidock has no user namespaces');
+    expectRefused(['run', '--rm', '--runtime', 'runc', 'busybox', 'true'], '--runtime: minidock has one runtime');
+  });
+});
+
+describe('inside the process', () => {
+  it('--sysctl sets namespaced sysctls in the container only; others are refused', () => {
+    const before = readFileSync('/proc/sys/kernel/shmmax', 'utf8');
+    const out = md.ok(['run', '--rm', '--sysctl', 'net.ipv4.ip_unprivileged_port_start=99', '--sysctl', 'net.ipv4.conf.eth0.rp_filter=2', '--sysctl', 'kernel.shmmax=123456',
+      'busybox', 'cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start', '/proc/sys/net/ipv4/conf/eth0/rp_filter', '/proc/sys/kernel/shmmax']);
+    expect(out.split('\n')).toEqual(['99', '2', '123456']);
+    expect(readFileSync('/proc/sys/kernel/shmmax', 'utf8')).toBe(before);
+    expect(md.inHost('cat', ['/proc/sys/net/ipv4/ip_unprivileged_port_start']).stdout.trim()).not.toBe('99');
+    expectRefused(['run', '--rm', '--sysctl', 'kernel.hostname=x', 'busybox', 'true'], `sysctl 'kernel.hostname=x' is not allowed`);
+    expectRefused(['run', '--rm', '--sysctl', 'vm.swappiness=1', 'busybox', 'true'], `sysctl 'vm.swappiness=1' is not allowed`);
+    expectRefused(['run', '--rm', '--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'true'], 'sysctl "net.ipv4.ip_forward" not allowed in host network namespace');
+    const r = md.run(['run', '--rm', '--sysctl', 'net.ipv4.nosuch=1', 'busybox', 'true']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain('sysctl net.ipv4.nosuch=1: no such sysctl');
+  });
+
+  it('--ulimit sets soft and hard limits; bad ones are refused with go-units messages', () => {
+    const out = md.ok(['run', '--rm', '--ulimit', 'nofile=100:200', '--ulimit', 'nproc=50', '--ulimit', 'core=-1', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn; ulimit -u; ulimit -c']);
+    expect(out.split('\n')).toEqual(['100', '200', '50', 'unlimited']);
+    expectRefused(['run', '--rm', '--ulimit', 'nofile=200:100', 'busybox', 'true'], 'ulimit soft limit must be less than or equal to hard limit: 200 > 100');
+    expectRefused(['run', '--rm', '--ulimit', 'as=1', 'busybox', 'true'], 'invalid ulimit type: as');
+  });
+
+  it('HOME comes from the user\'s passwd entry, else /; -e HOME wins', () => {
+    expect(md.ok(['run', '--rm', 'busybox', 'sh', '-c', 'echo $HOME'])).toBe('/root');
+    const nobodyHome = md.ok(['run', '--rm', 'busybox', 'sh', '-c', 'grep ^nobody: /etc/passwd | cut -d: -f6']);
+    expect(md.ok(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'echo $HOME'])).toBe(nobodyHome);
+    expect(md.ok(['run', '--rm', '-u', '4242', 'busybox', 'sh', '-c', 'echo $HOME'])).toBe('/');
+    expect(md.ok(['run', '--rm', '-e', 'HOME=/x', 'busybox', 'sh', '-c', 'echo $HOME'])).toBe('/x');
+    // Not in Config.Env (Docker's inspect does not show it either), but there for exec too.
+    const id = md.ok(['run', '-d', 'busybox', 'sleep', '30']);
+    try {
+      expect(md.ok(['exec', id, 'sh', '-c', 'echo $HOME'])).toBe('/root');
+      expect(md.ok(['inspect', '-f', '{{json .Config.Env}}', id])).not.toContain('HOME=');
+    } finally {
+      md.ok(['rm', '-f', id]);
+    }
+  });
+
+  it('--shm-size sizes /dev/shm', () => {
+    const df = md.ok(['run', '--rm', '--shm-size', '8m', 'busybox', 'df', '-k', '/dev/shm']);
+    expect(df).toMatch(/^shm\s+8192\s/m);
+    const dflt = md.ok(['run', '--rm', 'busybox', 'df', '-k', '/dev/shm']);
+    expect(dflt).toMatch(/^shm\s+65536\s/m);
+    expectRefused(['run', '--rm', '--shm-size', 'lots', 'busybox', 'true'], "invalid --shm-size: invalid size: 'lots'");
+  });
+
+  it('--group-add adds supplementary groups (ids or names from the container), for exec too', () => {
+    const id = md.ok(['run', '-d', '--network', 'none', '--group-add', '1234', '--group-add', 'daemon', 'busybox', 'sleep', '30']);
+    try {
+      const daemonGid = md.ok(['exec', id, 'sh', '-c', 'grep ^daemon: /etc/group | cut -d: -f3']);
+      const pid = md.ok(['inspect', '-f', '{{.State.Pid}}', id]);
+      const groups = /^Groups:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1].trim().split(/\s+/);
+      expect(groups).toEqual(expect.arrayContaining(['1234', daemonGid]));
+      expect(md.ok(['exec', id, 'id', '-G']).split(' ')).toEqual(expect.arrayContaining(['1234', daemonGid]));
+    } finally {
+      md.ok(['rm', '-f', id]);
+    }
+    const r = md.run(['run', '--rm', '--group-add', 'nosuchgroup', 'busybox', 'true']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain('Unable to find group nosuchgroup');
+  });
+});
+
+describe.runIf(isV1)('cgroup limits (v1, this machine)', () => {
+  it('--cpuset-cpus, --cpuset-mems, --memory-reservation are written and enforced', () => {
+    const id = md.ok(['run', '-d', '--network', 'none', '--cpuset-cpus', '0', '--cpuset-mems', '0', '--memory-reservation', '20m', 'busybox', 'sleep', '30']);
+    try {
+      const cs = join(V1, 'cpuset', 'minidock', id);
+      expect(readFileSync(join(cs, 'cpuset.cpus'), 'utf8').trim()).toBe('0');
+      expect(readFileSync(join(cs, 'cpuset.mems'), 'utf8').trim()).toBe('0');
+      expect(readFileSync(join(V1, 'memory', 'minidock', id, 'memory.soft_limit_in_bytes'), 'utf8').trim()).toBe(String(20 * 1024 * 1024));
+      const pid = md.ok(['inspect', '-f', '{{.State.Pid}}', id]);
+      expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Cpus_allowed_list:\s+0$/m);
+      expect(md.ok(['exec', id, 'grep', 'Cpus_allowed_list', '/proc/self/status'])).toMatch(/\s0$/);
+      const hc = JSON.parse(md.ok(['inspect', '-f', '{{json .HostConfig}}', id]));
+      expect(hc).toMatchObject({ CpusetCpus: '0', CpusetMems: '0', MemoryReservation: 20971520 });
+    } finally {
+      md.ok(['rm', '-f', id]);
+    }
+    expect(existsSync(join(V1, 'cpuset', 'minidock', id))).toBe(false);
+    expectRefused(['run', '--rm', '--cpuset-cpus', '999', 'busybox', 'true'], 'Requested CPUs are not available - requested 999');
+    expectRefused(['run', '--rm', '--cpuset-cpus', 'x', 'busybox', 'true'], 'Invalid value x for cpuset cpus');
+    expectRefused(['run', '--rm', '-m', '10m', '--memory-reservation', '20m', 'busybox', 'true'], 'Minimum memory limit can not be less than memory reservation limit');
+  });
+});
+
+describe('cgroup limits (v2, in a cgroup2 mount of this test)', () => {
+  let mnt = '';
+  let v2: Minidock | undefined;
+  beforeAll(() => {
+    mnt = mkdtempSync(join(tmpdir(), 'mdrfcg2-'));
+    if (sh('mount', ['-t', 'cgroup2', 'none', mnt]).code !== 0 || statfsSync(mnt).type !== 0x63677270) {
+      rmdirSync(mnt);
+      mnt = '';
+      return;
+    }
+    v2 = new Minidock({ MINIDOCK_CGROUP_ROOT: mnt });
+  });
+  afterAll(() => {
+    v2?.cleanup();
+    if (mnt) {
+      try {
+        rmdirSync(join(mnt, 'minidock'));
+      } catch {
+        /* not created */
+      }
+      sh('umount', [mnt]);
+      rmSync(mnt, { recursive: true, force: true });
+    }
+  });
+
+  it('cpuset and memory.low where the controller is offered, else refused (never dropped)', (ctx) => {
+    if (!v2) return ctx.skip();
+    const avail = readFileSync(join(mnt, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    if (avail.includes('cpuset')) {
+      const id = v2.ok(['run', '-d', '--network', 'none', '--cpuset-cpus', '0', 'busybox', 'sleep', '30']);
+      try {
+        expect(readFileSync(join(mnt, 'minidock', id, 'cpuset.cpus'), 'utf8').trim()).toBe('0');
+      } finally {
+        v2.ok(['rm', '-f', id]);
+      }
+    } else {
+      const r = v2.run(['run', '--rm', '--cpuset-cpus', '0', 'busybox', 'true']);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain('--cpuset-cpus/--cpuset-mems: the cgroup v2 cpuset controller is not available');
+    }
+    if (!avail.includes('memory')) {
+      const r = v2.run(['run', '--rm', '--memory-reservation', '20m', 'busybox', 'true']);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain('the cgroup v2 memory controller is not available');
+    }
+  });
+});
