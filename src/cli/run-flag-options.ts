@@ -24,6 +24,8 @@ export function addRunFlagOptions(cmd: Command): Command {
     .option('--memory-reservation <bytes>', 'Memory soft limit')
     .option('--shm-size <bytes>', 'Size of /dev/shm')
     .option('--group-add <group>', 'Add additional groups to join', collect)
+    .option('--pull <policy>', 'Pull image before running ("always", "missing", "never")')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable (os/arch[/variant])')
     .option('--userns <mode>', 'User namespace to use (refused: minidock has none)')
     .option('--runtime <name>', 'Runtime to use for this container (refused: minidock has one)');
 }

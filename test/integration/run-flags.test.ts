@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statfsSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock, sh, sleep } from '../helpers/cli.js';
+import { buildLayout, haveRegistry, mdIn, push, startRegistry, type BuiltLayout, type Registry } from '../helpers/registry.js';
 
 let md: Minidock;
 let tmp: string;
@@ -296,5 +297,58 @@ describe('cgroup limits (v2, in a cgroup2 mount of this test)', () => {
       expect(r.code).toBe(125);
       expect(r.stderr).toContain('the cgroup v2 memory controller is not available');
     }
+  });
+});
+
+describe.runIf(haveRegistry)('--pull and --platform (a real registry on loopback)', () => {
+  let reg: Registry;
+  let root: string;
+  let layout: BuiltLayout | undefined;
+  const md0 = (args: string[]) => mdIn(root, args);
+  beforeAll(async () => {
+    reg = await startRegistry();
+    root = mkdtempSync(join(tmpdir(), 'mdrf-pull-'));
+    layout = buildLayout('1', [
+      { architecture: 'amd64', layers: [{ entries: [{ path: 'arch', type: 'file', data: 'amd64\n' }] }] },
+      { architecture: 'arm64', variant: 'v8', layers: [{ entries: [{ path: 'arch', type: 'file', data: 'arm64\n' }] }] },
+    ]);
+    push(layout, '1', `${reg.host}/plat:1`);
+  });
+  afterAll(async () => {
+    if (root) mdIn(root, ['rm', '-f', ...(mdIn(root, ['ps', '-aq']).stdout.split('\n').filter(Boolean))]);
+    await reg?.stop();
+    if (layout) rmSync(layout.dir, { recursive: true, force: true });
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('--platform picks the platform when pulling, and a local image of another platform is refused', () => {
+    const ref = `${reg.host}/plat:1`;
+    const a = md0(['create', '--platform', 'linux/arm64', ref, 'true']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(md0(['image', 'inspect', '-f', '{{.Architecture}}', ref]).stdout.trim()).toBe('arm64');
+    const b = md0(['create', '--platform', 'linux/amd64', ref, 'true']);
+    expect(b.code).toBe(125);
+    expect(b.stderr).toContain(`image with reference ${ref} was found but does not match the specified platform: wanted linux/amd64, actual: linux/arm64/v8`);
+    // --pull always fetches again, for the host's platform unless --platform says otherwise
+    const c = md0(['create', '--pull', 'always', ref, 'true']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(md0(['image', 'inspect', '-f', '{{.Architecture}}', ref]).stdout.trim()).toBe('amd64');
+    const bad = md0(['create', '--platform', 'windows/amd64', ref, 'true']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain('only linux images can run here');
+  });
+
+  it('--pull never uses only local images; bad values and the builtin with always are refused', () => {
+    const r = md0(['create', '--pull', 'never', `${reg.host}/nothere:1`, 'true']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(`No such image: ${reg.host}/nothere:1`);
+    expect(md0(['ps', '-aq']).stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    const v = md0(['create', '--pull', 'sometimes', 'busybox', 'true']);
+    expect(v.stderr).toContain(`invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`);
+    const n = md0(['create', '--pull', 'never', 'busybox', 'true']);
+    expect(n.code, n.stderr).toBe(0);
+    const w = md0(['create', '--pull', 'always', 'busybox', 'true']);
+    expect(w.code).toBe(125);
+    expect(w.stderr).toContain("--pull always: busybox is minidock's builtin busybox image");
   });
 });

@@ -85,6 +85,13 @@ async function dryRunImage(ref: string): Promise<{ img: RunImage; imagePlan?: st
   };
 }
 
+/** The image: ensureImage, or under --pull/--platform (image/pull-policy.ts). */
+async function runImage(image: string, how: RunFlagsConfig['image']): Promise<ImageRecord> {
+  if (!how) return ensureImage(image);
+  const { ensureImageWith } = await import('../../engine/image/pull-policy.js');
+  return ensureImageWith(image, how.pull, how.platform);
+}
+
 /**
  * Config fields of the issue-13 flags, merged with the image's as Docker does: --expose adds to
  * its ExposedPorts, its STOPSIGNAL holds unless --stop-signal is given. Undefined when neither.
@@ -120,7 +127,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   pausePoint('run:parsed');
   // 2. The image (the builtin busybox is made on first use; others are pulled). A dry run
   // only says which it would do (imagePlan): it builds, pulls and writes nothing.
-  const got: { img: RunImage; imagePlan?: string } = f.dryRun ? await dryRunImage(image) : { img: await ensureImage(image) };
+  const got: { img: RunImage; imagePlan?: string } = f.dryRun ? await dryRunImage(image) : { img: await runImage(image, extra?.image) };
   const img = got.img;
   const cfg = img.config.config ?? {};
   if (f.publishAll) ports = [...ports, ...publishAllPorts([...Object.keys(cfg.ExposedPorts ?? {}), ...Object.keys(extra?.config.ExposedPorts ?? {})], ports)];

@@ -30,10 +30,12 @@ export interface RunFlagValues {
   shmSize?: string;
   groupAdd?: string[];
   memory?: string;
+  pull?: string;
+  platform?: string;
 }
 
 const LIST_FLAGS = ['addHost', 'dns', 'dnsSearch', 'dnsOption', 'expose', 'sysctl', 'ulimit', 'labelFile', 'groupAdd'] as const;
-const ONE_FLAGS = ['macAddress', 'cidfile', 'stopSignal', 'stopTimeout', 'userns', 'runtime', 'cpusetCpus', 'cpusetMems', 'memoryReservation', 'shmSize'] as const;
+const ONE_FLAGS = ['macAddress', 'cidfile', 'stopSignal', 'stopTimeout', 'userns', 'runtime', 'cpusetCpus', 'cpusetMems', 'memoryReservation', 'shmSize', 'pull', 'platform'] as const;
 
 /** Whether any flag of this module was given (cheap: the common path stops here). */
 export function hasRunFlags(f: RunFlagValues): boolean {
@@ -204,6 +206,8 @@ export interface RunFlagsConfig {
   fileLabels?: Record<string, string>;
   /** --cidfile: where to write the id after create. */
   cidfile?: string;
+  /** --pull / --platform: how the image is got (image/pull-policy.ts). */
+  image?: { pull?: 'always' | 'missing' | 'never'; platform?: import('../image/platform.js').OciPlatform };
 }
 
 /** Docker's ReadKVStrings for --label-file: like --env-file, without taking values from the environment. */
@@ -275,6 +279,10 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
     }
   }
   await parseResourceFlags(f, hc);
+  if (f.pull !== undefined || f.platform !== undefined) {
+    const { parsePullPolicy, parsePlatformFlag } = await import('../image/pull-policy.js');
+    out.image = { pull: f.pull !== undefined ? parsePullPolicy(f.pull) : undefined, platform: f.platform !== undefined && f.platform !== '' ? parsePlatformFlag(f.platform) : undefined };
+  }
   if (f.groupAdd?.length) {
     for (const g of f.groupAdd) if (!/^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/.test(g) || (/^\d+$/.test(g) && Number(g) > 2 ** 31 - 1)) throw new UserError(`invalid --group-add ${JSON.stringify(g)}: a group name or id`);
     hc.GroupAdd = [...f.groupAdd];
