@@ -352,3 +352,45 @@ describe.runIf(haveRegistry)('--pull and --platform (a real registry on loopback
     expect(w.stderr).toContain("--pull always: busybox is minidock's builtin busybox image");
   });
 });
+
+describe('namespaces: --pid host, --uts host, --ipc', () => {
+  const ns = (kind: string, pid: number | 'self') => sh('readlink', [`/proc/${pid}/ns/${kind}`]).stdout.trim();
+
+  it('--pid host and --uts host share the host\'s namespaces; -h conflicts with --uts host', () => {
+    const id = md.ok(['run', '-d', '--network', 'none', '--pid', 'host', '--uts', 'host', 'busybox', 'sleep', '30']);
+    try {
+      const pid = Number(md.ok(['inspect', '-f', '{{.State.Pid}}', id]));
+      expect(ns('pid', pid)).toBe(ns('pid', 'self'));
+      expect(ns('uts', pid)).toBe(ns('uts', 'self'));
+      expect(ns('ipc', pid)).not.toBe(ns('ipc', 'self'));
+      // the host's processes are visible, this test's own among them
+      expect(md.ok(['exec', id, 'ls', '/proc']).split('\n')).toContain(String(process.pid));
+      expect(md.ok(['exec', id, 'hostname'])).toBe(sh('hostname', []).stdout.trim());
+      expect(md.ok(['inspect', '-f', '{{.HostConfig.PidMode}} {{.HostConfig.UTSMode}}', id])).toBe('host host');
+    } finally {
+      md.ok(['rm', '-f', id]);
+    }
+    expectRefused(['run', '--rm', '--uts', 'host', '-h', 'x', 'busybox', 'true'], 'Conflicting options: hostname and the UTS mode');
+    expectRefused(['run', '--rm', '--pid', 'bogus', 'busybox', 'true'], '--pid: invalid PID mode');
+    expectRefused(['run', '--rm', '--uts', 'bogus', 'busybox', 'true'], '--uts: invalid UTS mode');
+  });
+
+  it('--ipc host|none|shareable|container:NAME', () => {
+    expect(md.ok(['run', '--rm', '--network', 'none', '--ipc', 'host', 'busybox', 'readlink', '/proc/self/ns/ipc'])).toBe(ns('ipc', 'self'));
+    expect(md.ok(['run', '--rm', '--network', 'none', '--ipc', 'none', 'busybox', 'sh', '-c', 'grep -c " /dev/shm " /proc/mounts || true'])).toBe('0');
+    const donor = md.ok(['run', '-d', '--network', 'none', '--ipc', 'shareable', 'busybox', 'sh', '-c', 'echo from-donor > /dev/shm/x; sleep 30']);
+    const other = md.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '30']);
+    try {
+      const dpid = Number(md.ok(['inspect', '-f', '{{.State.Pid}}', donor]));
+      const out = md.ok(['run', '--rm', '--network', 'none', '--ipc', `container:${donor}`, 'busybox', 'sh', '-c', 'readlink /proc/self/ns/ipc; cat /dev/shm/x; echo joiner > /dev/shm/y']);
+      expect(out.split('\n')).toEqual([ns('ipc', dpid), 'from-donor']);
+      expect(md.ok(['exec', donor, 'cat', '/dev/shm/y'])).toBe('joiner');
+      expectRefused(['run', '--rm', '--ipc', `container:${other}`, 'busybox', 'true'], 'non-shareable IPC (hint: use IpcMode:shareable for the donor container)');
+    } finally {
+      md.ok(['rm', '-f', donor, other]);
+    }
+    expectRefused(['run', '--rm', '--ipc', 'container:nosuch', 'busybox', 'true'], 'No such container: nosuch');
+    expectRefused(['run', '--rm', '--ipc', 'bogus', 'busybox', 'true'], 'invalid IPC mode: bogus');
+    expectRefused(['run', '--rm', '--ipc', 'host', '--sysctl', 'kernel.shmmax=1', 'busybox', 'true'], 'is not allowed in a shared IPC namespace');
+  });
+});

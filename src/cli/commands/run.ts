@@ -142,7 +142,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   }
   if (command.length) cmd = command;
   const isHostNet = network === 'host';
-  const hostname = hostnameFlag ?? (isHostNet ? osHostname() : undefined);
+  const hostname = hostnameFlag ?? (isHostNet || f.uts === 'host' ? osHostname() : undefined);
   const env = mergeEnv(
     ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
     cfg.Env ?? [],

@@ -262,6 +262,18 @@ function needsEtcFlags(hc: HostConfig): boolean {
   return !!(hc.ExtraHosts?.length || hc.Dns || hc.DnsSearch || hc.DnsOptions);
 }
 
+function needsShimFlags(hc: HostConfig): boolean {
+  return !!(hc.Sysctls || hc.Ulimits || hc.ShmSize || hc.PidMode || hc.IpcMode || hc.UTSMode);
+}
+
+/** --ipc container:NAME: the donor, if it runs (its PID checked alive by stateOf). */
+function ipcDonor(ref: string): { name: string; pid: number; ipcMode?: string } | undefined {
+  const r = findContainer(ref);
+  if (!r) return undefined;
+  const st = stateOf(r);
+  return { name: r.Name, pid: st.Running ? st.Pid : 0, ipcMode: r.HostConfig.IpcMode };
+}
+
 /** The shim's config for the process itself (everything but the network namespace keys). */
 function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean): ShimConfig {
   const id = rec.Id;
@@ -290,7 +302,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
     ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged) : []).map((r): [string, string] => ['devallow', r]),
     ...securityShimConfig(rec.HostConfig),
-    ...(rec.HostConfig.Sysctls || rec.HostConfig.Ulimits || rec.HostConfig.ShmSize ? runFlagsShimConfig(rec.HostConfig) : []),
+    ...(needsShimFlags(rec.HostConfig) ? runFlagsShimConfig(rec.HostConfig, ipcDonor) : []),
     ['log', files.log(id)],
     ['pidfile', files.pid(id)],
     ['exitfile', files.exit(id)],

@@ -69,6 +69,9 @@ export interface HostConfig {
   CpusetMems?: string;
   MemoryReservation?: number;
   GroupAdd?: string[];
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
 }
 
 export interface ContainerRecord {

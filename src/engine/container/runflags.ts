@@ -32,10 +32,14 @@ export interface RunFlagValues {
   memory?: string;
   pull?: string;
   platform?: string;
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  hostname?: string;
 }
 
 const LIST_FLAGS = ['addHost', 'dns', 'dnsSearch', 'dnsOption', 'expose', 'sysctl', 'ulimit', 'labelFile', 'groupAdd'] as const;
-const ONE_FLAGS = ['macAddress', 'cidfile', 'stopSignal', 'stopTimeout', 'userns', 'runtime', 'cpusetCpus', 'cpusetMems', 'memoryReservation', 'shmSize', 'pull', 'platform'] as const;
+const ONE_FLAGS = ['macAddress', 'cidfile', 'stopSignal', 'stopTimeout', 'userns', 'runtime', 'cpusetCpus', 'cpusetMems', 'memoryReservation', 'shmSize', 'pull', 'platform', 'pid', 'ipc', 'uts'] as const;
 
 /** Whether any flag of this module was given (cheap: the common path stops here). */
 export function hasRunFlags(f: RunFlagValues): boolean {
@@ -254,9 +258,11 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
   if (f.expose?.length) out.config.ExposedPorts = Object.fromEntries(f.expose.flatMap(parseExpose).map((p) => [p, {}]));
   if (f.sysctl?.length) {
     const s: Record<string, string> = {};
+    const ipcShared = f.ipc === 'host' || f.ipc?.startsWith('container:');
     for (const spec of f.sysctl) {
       const [k, v] = parseSysctl(spec);
       if (isHost && sysctlKind(k) === 'net') throw new UserError(`sysctl ${JSON.stringify(k)} not allowed in host network namespace`);
+      if (ipcShared && sysctlKind(k) === 'ipc') throw new UserError(`sysctl ${JSON.stringify(k)} is not allowed in a shared IPC namespace (--ipc ${f.ipc})`);
       s[k] = v;
     }
     hc.Sysctls = s;
@@ -278,6 +284,7 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
       Object.assign(out.fileLabels, parseLabelFileText(text, file));
     }
   }
+  parseNamespaceModes(f, hc);
   await parseResourceFlags(f, hc);
   if (f.pull !== undefined || f.platform !== undefined) {
     const { parsePullPolicy, parsePlatformFlag } = await import('../image/pull-policy.js');
@@ -294,6 +301,25 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
     out.cidfile = f.cidfile;
   }
   return out;
+}
+
+/** --pid host, --uts host, --ipc host|private|shareable|none|container:NAME (Docker's checks). */
+function parseNamespaceModes(f: RunFlagValues, hc: Partial<HostConfig>): void {
+  if (f.pid !== undefined && f.pid !== '') {
+    if (f.pid.startsWith('container:')) throw new UserError(`--pid ${f.pid}: minidock supports --pid host only (not joining another container's PID namespace)`);
+    if (f.pid !== 'host') throw new UserError('--pid: invalid PID mode');
+    hc.PidMode = 'host';
+  }
+  if (f.uts !== undefined && f.uts !== '') {
+    if (f.uts !== 'host') throw new UserError('--uts: invalid UTS mode');
+    if (f.hostname !== undefined) throw new UserError('Conflicting options: hostname and the UTS mode');
+    hc.UTSMode = 'host';
+  }
+  if (f.ipc !== undefined && f.ipc !== '') {
+    const ok = ['host', 'private', 'shareable', 'none'].includes(f.ipc) || (f.ipc.startsWith('container:') && f.ipc.length > 'container:'.length);
+    if (!ok) throw new UserError(`invalid IPC mode: ${f.ipc}`);
+    hc.IpcMode = f.ipc;
+  }
 }
 
 /** Docker's parsers.ParseUintList: "0-2,4"; refused when malformed. */
@@ -440,9 +466,25 @@ export function claimCidfile(file: string): { write: (id: string) => void; relea
   };
 }
 
+/** A running container's PID and its own IpcMode, for --ipc container:NAME. */
+export type IpcDonor = (ref: string) => { name: string; pid: number; ipcMode?: string } | undefined;
+
 /** The shim's keys for these flags (none when no flag was given: the common path adds nothing). */
-export function runFlagsShimConfig(hc: HostConfig): [string, string | number | string[]][] {
-  const out: [string, string | number | string[]][] = [];
+export function runFlagsShimConfig(hc: HostConfig, donor?: IpcDonor): [string, string | number | boolean | string[]][] {
+  const out: [string, string | number | boolean | string[]][] = [];
+  if (hc.PidMode === 'host') out.push(['pidhost', true]);
+  if (hc.UTSMode === 'host') out.push(['utshost', true]);
+  if (hc.IpcMode === 'none') out.push(['noshm', true]);
+  if (hc.IpcMode === 'host') out.push(['ipchost', true], ['bind', ['/dev/shm', '/dev/shm', 'rw']]);
+  if (hc.IpcMode?.startsWith('container:')) {
+    const ref = hc.IpcMode.slice('container:'.length);
+    const d = donor?.(ref);
+    if (!d) throw new UserError(`Error response from daemon: No such container: ${ref}`);
+    if (!d.pid) throw new UserError(`cannot join IPC of a non running container: ${d.name}`);
+    if (d.ipcMode === 'host') out.push(['ipchost', true], ['bind', ['/dev/shm', '/dev/shm', 'rw']]);
+    else if (d.ipcMode !== 'shareable') throw new UserError(`Error response from daemon: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+    else out.push(['ipcns', `/proc/${d.pid}/ns/ipc`], ['ipcmnt', `/proc/${d.pid}/ns/mnt`], ['noshm', true]);
+  }
   for (const [k, v] of Object.entries(hc.Sysctls ?? {})) out.push(['sysctl', [sysctlPath(k)!, v]]);
   for (const r of rlimitShimRecords(hc.Ulimits)) out.push(['rlimit', r]);
   if (hc.ShmSize) out.push(['shmsize', hc.ShmSize]);
@@ -473,6 +515,9 @@ export function inspectRunFlags(rec: { HostConfig: HostConfig; Config: Container
       ShmSize: h.ShmSize ?? 64 * 1024 * 1024,
       Sysctls: h.Sysctls,
       Ulimits: h.Ulimits ?? [],
+      PidMode: h.PidMode ?? '',
+      IpcMode: h.IpcMode ?? 'private',
+      UTSMode: h.UTSMode ?? '',
       CpusetCpus: h.CpusetCpus ?? '',
       CpusetMems: h.CpusetMems ?? '',
       MemoryReservation: h.MemoryReservation ?? 0,

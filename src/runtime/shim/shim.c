@@ -105,6 +105,7 @@ static struct config {
     const char *log, *pidfile, *exitfile;
     const char *caps, *privileged, *seccomp, *nonewprivs;
     const char *shmsize;            /* issue 13: --shm-size (bytes) */
+    const char *pidhost, *utshost, *ipchost, *ipcns, *ipcmnt, *noshm; /* issue 13: --pid/--uts/--ipc */
     struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow;
 } cfg;
@@ -153,6 +154,12 @@ static const struct keydef {
     { "seccomp",  F_RUN | F_EXEC,         &cfg.seccomp,    NULL },
     { "nonewprivs", F_RUN | F_EXEC,       &cfg.nonewprivs, NULL },
     { "shmsize",  F_RUN,                  &cfg.shmsize,    NULL },
+    { "pidhost",  F_RUN,                  &cfg.pidhost,    NULL },
+    { "utshost",  F_RUN,                  &cfg.utshost,    NULL },
+    { "ipchost",  F_RUN,                  &cfg.ipchost,    NULL },
+    { "ipcns",    F_RUN | F_ABS,          &cfg.ipcns,      NULL },
+    { "noshm",    F_RUN,                  &cfg.noshm,      NULL },
+    { "ipcmnt",   F_RUN | F_ABS,          &cfg.ipcmnt,     NULL },
     { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
     { "rlimit",   F_RUN,                  NULL,            &cfg.rlimit },
 };
@@ -1405,10 +1412,12 @@ static void mount_dev(void)
     xmount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
            "newinstance,ptmxmode=0666,mode=0620,gid=5");
     ensure_dir("/dev/shm", 01777);
-    char shmopts[64] = "mode=1777,size=65536k"; /* Docker's default, 64 MiB */
-    if (cfg.shmsize)
-        snprintf(shmopts, sizeof shmopts, "mode=1777,size=%lu", parse_num("shmsize", cfg.shmsize, ~0UL));
-    xmount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shmopts);
+    if (!parse_bool("noshm", cfg.noshm)) { /* --ipc none: no /dev/shm at all (Docker's) */
+        char shmopts[64] = "mode=1777,size=65536k"; /* Docker's default, 64 MiB */
+        if (cfg.shmsize)
+            snprintf(shmopts, sizeof shmopts, "mode=1777,size=%lu", parse_num("shmsize", cfg.shmsize, ~0UL));
+        xmount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shmopts);
+    }
     ensure_dir("/dev/mqueue", 0755);
     if (mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
         errno != ENODEV)
@@ -2078,6 +2087,37 @@ static void __attribute__((noreturn)) child_exec(void)
 
 static void close_monitor_fds(void);
 
+/* --ipc container:NAME shares the donor's /dev/shm too (Docker binds the same directory).
+ * Its tmpfs lives only in the donor's mount namespace, so the child steps in there (still
+ * before anything of its own is mounted: its root and cwd are the host's again on return),
+ * takes a detached copy of that one mount (no symlink followed) and comes back. */
+static int g_donor_shm = -1;
+
+static void take_donor_shm(void)
+{
+    int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    int other = open(cfg.ipcmnt, O_RDONLY | O_CLOEXEC);
+    if (self < 0 || other < 0 || setns(other, CLONE_NEWNS) < 0)
+        csys("enter the IPC donor's mount namespace %s", cfg.ipcmnt);
+    g_donor_shm = open_tree(AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+    int e = errno;
+    if (setns(self, CLONE_NEWNS) < 0)
+        csys("return to the container's mount namespace");
+    close(self);
+    close(other);
+    if (g_donor_shm < 0)
+        cfail(EXIT_SHIM, "container setup: the IPC donor's /dev/shm: %s", strerror(e));
+}
+
+static void attach_donor_shm(void)
+{
+    int t = open("/dev/shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (t < 0 || move_mount(g_donor_shm, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        csys("mount the IPC donor's /dev/shm");
+    close(t);
+    xclose(&g_donor_shm);
+}
+
 /* run: PID 1 of the new namespaces. */
 static int run_child(void *unused)
 {
@@ -2094,6 +2134,14 @@ static int run_child(void *unused)
             csys("join network namespace %s", cfg.netns);
         close(fd);
     }
+    if (cfg.ipcns) { /* --ipc container:NAME, before /dev/mqueue is mounted */
+        int fd = open(cfg.ipcns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWIPC) < 0)
+            csys("join IPC namespace %s", cfg.ipcns);
+        close(fd);
+    }
+    if (cfg.ipcmnt) /* ... and its /dev/shm: a detached copy, taken in the donor's mount namespace */
+        take_donor_shm();
     int sock = -1;
     if (cfg.netnsnew) {
         sock = child_inet_socket();
@@ -2108,12 +2156,14 @@ static int run_child(void *unused)
     mount_proc();
     open_proc_sys();
     mount_dev();
+    if (g_donor_shm >= 0)
+        attach_donor_shm();
     mount_sys();
     if (g_tty)
         child_tty();
     attach_binds();
     mount_tmpfs();
-    if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0)
+    if (cfg.hostname && !parse_bool("utshost", cfg.utshost) && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0)
         csys("sethostname %s", cfg.hostname);
     if (cfg.cwd) { /* as root, before / may become read-only */
         int fd = create_in_root(cfg.cwd, 1);
@@ -2521,6 +2571,14 @@ static void start_run_child(void)
     attach_device_program();
     xpipe(g_cgpipe);
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+    /* --pid host, --uts host, --ipc host|container: (issue 13): the host's (or the other
+     * container's, joined in the child) namespace instead of a new one. */
+    if (parse_bool("pidhost", cfg.pidhost))
+        flags &= ~(unsigned long)CLONE_NEWPID;
+    if (parse_bool("utshost", cfg.utshost))
+        flags &= ~(unsigned long)CLONE_NEWUTS;
+    if (parse_bool("ipchost", cfg.ipchost) || cfg.ipcns)
+        flags &= ~(unsigned long)CLONE_NEWIPC;
     if (cfg.netnsnew)
         flags |= CLONE_NEWNET;
     g_child = clone_into_cgroup(flags, run_child);
