@@ -26,6 +26,7 @@ export function addRunFlagOptions(cmd: Command): Command {
     .option('--group-add <group>', 'Add additional groups to join', collect)
     .option('--pull <policy>', 'Pull image before running ("always", "missing", "never")')
     .option('--platform <platform>', 'Set platform if server is multi-platform capable (os/arch[/variant])')
+    .option('--device <host[:ctr][:perms]>', 'Add a host device to the container', collect)
     .option('--pid <mode>', 'PID namespace to use (host)')
     .option('--ipc <mode>', 'IPC mode to use (host, private, shareable, none, container:<name|id>)')
     .option('--uts <mode>', 'UTS namespace to use (host)')

@@ -75,6 +75,8 @@ export interface Resources {
   CpusetCpus?: string;
   CpusetMems?: string;
   MemoryReservation?: number;
+  /** --device: extra devices-cgroup rules ("c 1:11 rw"), computed at start. */
+  DeviceRules?: string[];
 }
 
 export const NO_LIMITS: Resources = { Memory: 0, MemorySwap: 0, NanoCpus: 0, CpuShares: 0, PidsLimit: null };
@@ -137,8 +139,8 @@ export const DEVICE_ALLOW = [
  * cgroup v2 has no devices controller file: there the shim attaches these rules to the
  * container's cgroup as a BPF device program (docs/shim.md, `devallow`). None for --privileged.
  */
-export function v2DeviceRules(privileged: boolean): string[] {
-  return layout().version === 2 && !privileged ? DEVICE_ALLOW : [];
+export function v2DeviceRules(privileged: boolean, extra: string[] = []): string[] {
+  return layout().version === 2 && !privileged ? [...DEVICE_ALLOW, ...extra] : [];
 }
 
 export type Write = [controller: string, file: string, value: string];
@@ -163,7 +165,7 @@ export function v1Writes(r: Resources, privileged = false): Write[] {
   if (r.CpusetCpus) w.push(['cpuset', 'cpuset.cpus', r.CpusetCpus]);
   if (!privileged) {
     w.push(['devices', 'devices.deny', 'a']);
-    for (const d of DEVICE_ALLOW) w.push(['devices', 'devices.allow', d]);
+    for (const d of [...DEVICE_ALLOW, ...(r.DeviceRules ?? [])]) w.push(['devices', 'devices.allow', d]);
   }
   return w;
 }

@@ -21,7 +21,7 @@ import {
 import { checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
-import { resolveGroupAdd, runFlagsShimConfig } from './runflags.js';
+import { deviceSetup, resolveGroupAdd, runFlagsShimConfig } from './runflags.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -192,7 +192,9 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     const ownNetns = ownsNetns(mode);
     if (ownNetns) await clearStaleNetwork(id);
-    const cgroups = createCgroup(id, resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
+    // --device: the host node's numbers, read now (runflags.ts); the cgroup lets it be used.
+    const devices = rec.HostConfig.Devices?.length ? deviceSetup(rec.HostConfig.Devices) : undefined;
+    const cgroups = createCgroup(id, devices ? { ...resourcesOf(rec.HostConfig), DeviceRules: devices.rules } : resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
     // From here on, everything made is found and undone by cleanupContainer (Wired), even
     // after a crash of this process.
     const etcFiles = [files.hosts(id), files.hostname(id), files.resolv(id)];
@@ -202,7 +204,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     rec.StartedAt = new Date().toISOString();
     saveRecord(rec, 'state');
     trace('record saved');
-    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach)]);
+    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, devices)]);
     try {
       if (ownNetns) {
         shimConfig([['netnsnew', netnsPathOf(id)], ['waitgo', true]]);
@@ -275,7 +277,7 @@ function ipcDonor(ref: string): { name: string; pid: number; ipcMode?: string } 
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */
-function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean): ShimConfig {
+function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean, devices?: { records: string[][]; rules: string[] }): ShimConfig {
   const id = rec.Id;
   return [
     ['id', id],
@@ -300,7 +302,8 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['detach', detach],
     ['readonly', rec.HostConfig.ReadonlyRootfs],
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
-    ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged) : []).map((r): [string, string] => ['devallow', r]),
+    ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged, devices?.rules) : []).map((r): [string, string] => ['devallow', r]),
+    ...(devices?.records ?? []).map((d): [string, string[]] => ['device', d]),
     ...securityShimConfig(rec.HostConfig),
     ...(needsShimFlags(rec.HostConfig) ? runFlagsShimConfig(rec.HostConfig, ipcDonor) : []),
     ['log', files.log(id)],

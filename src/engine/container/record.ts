@@ -72,6 +72,7 @@ export interface HostConfig {
   PidMode?: string;
   IpcMode?: string;
   UTSMode?: string;
+  Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
 }
 
 export interface ContainerRecord {

@@ -3,7 +3,8 @@
 // parseRunFlags only when one of these flags was given (hasRunFlags), so the common path pays
 // nothing. Each value becomes a Config or HostConfig field under Docker's key; where it is
 // enforced: lifecycle.ts (hosts, resolv.conf, the shim's keys), commands/container.ts (stop).
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { posix } from 'node:path';
 import { isIP } from 'node:net';
 import { UserError, fileError } from '../../cli/errors.js';
 import { parseEnvFileText, parseSignal } from './options.js';
@@ -36,9 +37,10 @@ export interface RunFlagValues {
   ipc?: string;
   uts?: string;
   hostname?: string;
+  device?: string[];
 }
 
-const LIST_FLAGS = ['addHost', 'dns', 'dnsSearch', 'dnsOption', 'expose', 'sysctl', 'ulimit', 'labelFile', 'groupAdd'] as const;
+const LIST_FLAGS = ['addHost', 'dns', 'dnsSearch', 'dnsOption', 'expose', 'sysctl', 'ulimit', 'labelFile', 'groupAdd', 'device'] as const;
 const ONE_FLAGS = ['macAddress', 'cidfile', 'stopSignal', 'stopTimeout', 'userns', 'runtime', 'cpusetCpus', 'cpusetMems', 'memoryReservation', 'shmSize', 'pull', 'platform', 'pid', 'ipc', 'uts'] as const;
 
 /** Whether any flag of this module was given (cheap: the common path stops here). */
@@ -285,6 +287,10 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
     }
   }
   parseNamespaceModes(f, hc);
+  if (f.device?.length) {
+    hc.Devices = f.device.map(parseDevice);
+    for (const d of hc.Devices) hostDevice(d.PathOnHost); // refused now if it is not a device
+  }
   await parseResourceFlags(f, hc);
   if (f.pull !== undefined || f.platform !== undefined) {
     const { parsePullPolicy, parsePlatformFlag } = await import('../image/pull-policy.js');
@@ -301,6 +307,62 @@ export async function parseRunFlags(f: RunFlagValues, network: string): Promise<
     out.cidfile = f.cidfile;
   }
   return out;
+}
+
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+}
+
+const isPerms = (s: string) => s !== '' && /^[rwm]+$/.test(s) && new Set(s).size === s.length;
+
+/** --device HOST[:CONTAINER][:PERMS] (Docker's validateLinuxPath + parseDevice; perms default rwm). */
+export function parseDevice(val: string): DeviceMapping {
+  const parts = val.split(':');
+  if (parts.length > 3 || parts[0] === '' || CONTROL.test(val)) throw bad('device', val, `bad format for path: ${val}`);
+  let [src, dst, perms] = [parts[0], parts[0], 'rwm'];
+  if (parts.length === 2) {
+    if (isPerms(parts[1])) perms = parts[1];
+    else dst = parts[1];
+  } else if (parts.length === 3) {
+    dst = parts[1];
+    perms = parts[2];
+    if (!isPerms(perms)) throw bad('device', val, `bad mode specified: ${perms}`);
+  }
+  if (!dst.startsWith('/')) throw bad('device', val, `${dst} is not an absolute path`);
+  if (!src.startsWith('/')) throw bad('device', val, `${src} is not an absolute path`);
+  dst = posix.normalize(dst);
+  if (dst === '/' || dst.split('/').includes('..')) throw bad('device', val, `${dst} is not a valid device path in the container`);
+  return { PathOnHost: src, PathInContainer: dst, CgroupPermissions: perms };
+}
+
+/** The host device behind a --device (followed if a symlink, like Docker). */
+export function hostDevice(path: string): { type: 'c' | 'b'; major: number; minor: number; mode: number; uid: number; gid: number } {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new UserError(`error gathering device information while adding custom device ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  if (!st.isCharacterDevice() && !st.isBlockDevice()) throw new UserError(`error gathering device information while adding custom device ${JSON.stringify(path)}: not a device node`);
+  const rdev = st.rdev;
+  // Linux's dev_t: major in bits 8-19 (and 32-43), minor in bits 0-7 and 20-31.
+  const major = ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
+  return { type: st.isCharacterDevice() ? 'c' : 'b', major, minor, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}
+
+/** At start: the shim's `device` records and the cgroup rules that let them be used. */
+export function deviceSetup(devices: DeviceMapping[] | undefined): { records: string[][]; rules: string[] } {
+  const records: string[][] = [];
+  const rules: string[] = [];
+  for (const d of devices ?? []) {
+    const h = hostDevice(d.PathOnHost);
+    records.push([d.PathInContainer, h.type, String(h.major), String(h.minor), h.mode.toString(8), String(h.uid), String(h.gid)]);
+    rules.push(`${h.type} ${h.major}:${h.minor} ${d.CgroupPermissions}`);
+  }
+  return { records, rules };
 }
 
 /** --pid host, --uts host, --ipc host|private|shareable|none|container:NAME (Docker's checks). */
@@ -515,6 +577,7 @@ export function inspectRunFlags(rec: { HostConfig: HostConfig; Config: Container
       ShmSize: h.ShmSize ?? 64 * 1024 * 1024,
       Sysctls: h.Sysctls,
       Ulimits: h.Ulimits ?? [],
+      Devices: h.Devices ?? [],
       PidMode: h.PidMode ?? '',
       IpcMode: h.IpcMode ?? 'private',
       UTSMode: h.UTSMode ?? '',

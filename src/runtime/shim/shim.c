@@ -107,6 +107,7 @@ static struct config {
     const char *shmsize;            /* issue 13: --shm-size (bytes) */
     const char *pidhost, *utshost, *ipchost, *ipcns, *ipcmnt, *noshm; /* issue 13: --pid/--uts/--ipc */
     struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
+    struct list device;             /* issue 13: --device "PATH\tc|b\tMAJOR\tMINOR\tMODE\tUID\tGID" */
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow;
 } cfg;
 
@@ -162,6 +163,7 @@ static const struct keydef {
     { "ipcmnt",   F_RUN | F_ABS,          &cfg.ipcmnt,     NULL },
     { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
     { "rlimit",   F_RUN,                  NULL,            &cfg.rlimit },
+    { "device",   F_RUN,                  NULL,            &cfg.device },
 };
 
 /* Parsed forms of the values above. */
@@ -1427,6 +1429,36 @@ static void mount_dev(void)
             csys("symlink %s", links[i][1]);
 }
 
+/* --device (issue 13): the node, made inside the root (parents created there, nothing
+ * followed out of it) with the host device's type, numbers, mode and owner. Whether it can
+ * be opened is the devices cgroup's / BPF program's business (devallow). */
+static void make_devices(void)
+{
+    for (size_t i = 0; i < cfg.device.n; i++) {
+        char path[PATH_MAX], type;
+        unsigned maj, min, mode, uid, gid;
+        if (sscanf(cfg.device.v[i], "%4095[^\t]\t%c\t%u\t%u\t%o\t%u\t%u", path, &type, &maj, &min, &mode, &uid, &gid) != 7 ||
+            path[0] != '/' || (type != 'c' && type != 'b'))
+            cfail(EXIT_SHIM, "malformed device record \"%.64s\"", cfg.device.v[i]);
+        char dir[PATH_MAX], base[NAME_MAX + 1];
+        if (split_path(path, dir, sizeof dir, base, sizeof base) < 0 || !*base || !strcmp(base, "..") || !strcmp(base, "."))
+            cfail(EXIT_SHIM, "device path %s: invalid", path);
+        int dfd = create_in_root(dir, 1);
+        if (dfd < 0)
+            cpath("create the directory of device", path);
+        char p[32];
+        int at = open(fd_path(dfd, p, sizeof p), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        close(dfd);
+        if (at < 0)
+            csys("open the directory of device %s", path);
+        unlinkat(at, base, 0); /* as runc: the device replaces what the image has there */
+        if (mknodat(at, base, (type == 'c' ? S_IFCHR : S_IFBLK) | (mode & 07777), makedev(maj, min)) < 0 ||
+            fchownat(at, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            csys("mknod device %s", path);
+        close(at);
+    }
+}
+
 static void mount_sys(void)
 {
     ensure_top_dir("/sys", 0555);
@@ -2158,6 +2190,8 @@ static int run_child(void *unused)
     mount_dev();
     if (g_donor_shm >= 0)
         attach_donor_shm();
+    if (cfg.device.n)
+        make_devices();
     mount_sys();
     if (g_tty)
         child_tty();
