@@ -230,6 +230,17 @@ describe('inside the process', () => {
 });
 
 describe.runIf(isV1)('cgroup limits (v1, this machine)', () => {
+  it('/sys/fs/cgroup inside: each hierarchy shows the container\'s own cgroup, read-only (writable with --privileged)', () => {
+    const out = md.ok(['run', '--rm', '--network', 'none', '-m', '32m', '--pids-limit', '7', 'busybox', 'sh', '-c',
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; grep -c " /sys/fs/cgroup/[a-z,]* cgroup ro," /proc/mounts; echo 8 > /sys/fs/cgroup/pids/pids.max || echo refused']);
+    const lines = out.split('\n');
+    expect(lines.slice(0, 2)).toEqual([String(32 * 1024 * 1024), '7']);
+    expect(Number(lines[2])).toBeGreaterThanOrEqual(4);
+    expect(lines[3]).toBe('refused');
+    const p = md.ok(['run', '--rm', '--network', 'none', '--privileged', '--pids-limit', '7', 'busybox', 'sh', '-c', 'echo 9 > /sys/fs/cgroup/pids/pids.max && cat /sys/fs/cgroup/pids/pids.max']);
+    expect(p).toBe('9');
+  });
+
   it('--cpuset-cpus, --cpuset-mems, --memory-reservation are written and enforced', () => {
     const id = md.ok(['run', '-d', '--network', 'none', '--cpuset-cpus', '0', '--cpuset-mems', '0', '--memory-reservation', '20m', 'busybox', 'sleep', '30']);
     try {
@@ -274,6 +285,20 @@ describe('cgroup limits (v2, in a cgroup2 mount of this test)', () => {
       }
       sh('umount', [mnt]);
       rmSync(mnt, { recursive: true, force: true });
+    }
+  });
+
+  it('/sys/fs/cgroup inside is the container\'s own cgroup, read-only', (ctx) => {
+    if (!v2) return ctx.skip();
+    const id = v2.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '30']);
+    try {
+      const pid = v2.ok(['inspect', '-f', '{{.State.Pid}}', id]);
+      expect(v2.ok(['exec', id, 'cat', '/sys/fs/cgroup/cgroup.procs']).split('\n')).toContain('1');
+      expect(readFileSync(join(mnt, 'minidock', id, 'cgroup.procs'), 'utf8').split('\n')).toContain(pid);
+      const w = v2.run(['exec', id, 'sh', '-c', 'echo 1 > /sys/fs/cgroup/cgroup.max.depth']);
+      expect(w.stderr).toContain('Read-only file system');
+    } finally {
+      v2.ok(['rm', '-f', id]);
     }
   });
 

@@ -4,13 +4,14 @@
 // read-modify-write shared state (names, the record, network allocations).
 import { randomHex } from '../../state/random.js';
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
 import { removeTree } from '../../state/atomic.js';
 import { ShimStart, exitCommand, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
-import { createCgroup, releaseCgroup, removeCgroup, resourcesOf, v2DeviceRules } from '../../runtime/cgroups.js';
+import { createCgroup, layout as cgroupLayout, releaseCgroup, removeCgroup, resourcesOf, v2DeviceRules } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
 import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
@@ -259,6 +260,8 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
   return opts.detach ? startedDetached(rec, shim!) : runForeground(rec, shim!);
 }
 
+const cgroupVersion = () => cgroupLayout().version;
+
 /** --add-host / --dns… given: /etc/hosts and resolv.conf are made by runflags.ts. */
 function needsEtcFlags(hc: HostConfig): boolean {
   return !!(hc.ExtraHosts?.length || hc.Dns || hc.DnsSearch || hc.DnsOptions);
@@ -304,6 +307,8 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
     ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged, devices?.rules) : []).map((r): [string, string] => ['devallow', r]),
     ...(devices?.records ?? []).map((d): [string, string[]] => ['device', d]),
+    // /sys/fs/cgroup inside: the container's own cgroup, read-only (as Docker's)
+    ...cgroups.map((d): [string, string | string[]] => ['cgroupfs', cgroupVersion() === 2 ? d : [d, basename(dirname(dirname(d)))]]),
     ...securityShimConfig(rec.HostConfig),
     ...(needsShimFlags(rec.HostConfig) ? runFlagsShimConfig(rec.HostConfig, ipcDonor) : []),
     ['log', files.log(id)],

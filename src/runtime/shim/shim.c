@@ -108,6 +108,7 @@ static struct config {
     const char *pidhost, *utshost, *ipchost, *ipcns, *ipcmnt, *noshm; /* issue 13: --pid/--uts/--ipc */
     struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
     struct list device;             /* issue 13: --device "PATH\tc|b\tMAJOR\tMINOR\tMODE\tUID\tGID" */
+    struct list cgroupfs;           /* issue 13: /sys/fs/cgroup inside: "HOSTDIR[\tNAME]" (v1: NAME) */
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow;
 } cfg;
 
@@ -164,6 +165,7 @@ static const struct keydef {
     { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
     { "rlimit",   F_RUN,                  NULL,            &cfg.rlimit },
     { "device",   F_RUN,                  NULL,            &cfg.device },
+    { "cgroupfs", F_RUN,                  NULL,            &cfg.cgroupfs },
 };
 
 /* Parsed forms of the values above. */
@@ -1345,6 +1347,72 @@ static int g_sys_backup = -1; /* detached read-only copy of the host's /sys */
  * what the container gets from the host. They are attached after pivot_root, where the
  * targets resolve inside the container's root: a symlink in the image can then neither
  * redirect a mount nor make us create a mount point on the host. */
+/* /sys/fs/cgroup inside (issue 13), as Docker has it: the container's own cgroup, read-only
+ * (unless --privileged). v2: its cgroup directory on /sys/fs/cgroup. v1: a tmpfs there with
+ * each hierarchy's container directory bound at the hierarchy's name (memory, cpu,cpuacct…,
+ * with the cpu -> cpu,cpuacct links the host has). Clones are taken here, before pivot_root. */
+static int *g_cgfs_fd;
+
+static void clone_cgroup_dirs(void)
+{
+    if (cfg.cgroupfs.n == 0)
+        return;
+    g_cgfs_fd = xrealloc(NULL, cfg.cgroupfs.n * sizeof *g_cgfs_fd);
+    for (size_t i = 0; i < cfg.cgroupfs.n; i++) {
+        char *tab = strchr(cfg.cgroupfs.v[i], '\t');
+        if (tab)
+            *tab = '\0';
+        g_cgfs_fd[i] = open_tree(AT_FDCWD, cfg.cgroupfs.v[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (g_cgfs_fd[i] < 0)
+            csys("clone cgroup directory %s", cfg.cgroupfs.v[i]);
+        if (tab)
+            *tab = '\t';
+        if (!g_privileged) {
+            struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+            if (mount_setattr(g_cgfs_fd[i], "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+                csys("make cgroup directory %s read-only", cfg.cgroupfs.v[i]);
+        }
+    }
+}
+
+static void mount_cgroup_dirs(void)
+{
+    if (cfg.cgroupfs.n == 0)
+        return;
+    int v1 = strchr(cfg.cgroupfs.v[0], '\t') != NULL;
+    if (v1)
+        xmount("tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k");
+    for (size_t i = 0; i < cfg.cgroupfs.n; i++) {
+        char target[PATH_MAX] = "/sys/fs/cgroup";
+        char *name = strchr(cfg.cgroupfs.v[i], '\t');
+        if (name) {
+            name++;
+            if (!*name || strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
+                cfail(EXIT_SHIM, "malformed cgroupfs record");
+            snprintf(target, sizeof target, "/sys/fs/cgroup/%s", name);
+            ensure_dir(target, 0755);
+            /* cpu,cpuacct: the host's links cpu -> cpu,cpuacct and cpuacct -> cpu,cpuacct */
+            if (strchr(name, ',')) {
+                char parts[NAME_MAX + 1];
+                snprintf(parts, sizeof parts, "%s", name);
+                for (char *save = NULL, *c = strtok_r(parts, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+                    char link[PATH_MAX];
+                    snprintf(link, sizeof link, "/sys/fs/cgroup/%s", c);
+                    if (symlink(name, link) < 0 && errno != EEXIST)
+                        csys("symlink %s", link);
+                }
+            }
+        }
+        if (move_mount(g_cgfs_fd[i], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            csys("mount the container's cgroup on %s", target);
+        xclose(&g_cgfs_fd[i]);
+    }
+    if (v1 && !g_privileged)
+        remount_ro("/sys/fs/cgroup");
+    free(g_cgfs_fd);
+    g_cgfs_fd = NULL;
+}
+
 static void clone_host_mounts(void)
 {
     for (size_t i = 0; i < cfg.bind.n; i++) {
@@ -1363,6 +1431,7 @@ static void clone_host_mounts(void)
                 csys("make bind %s read-only", b->src);
         }
     }
+    clone_cgroup_dirs();
     /* Only used if the kernel refuses a fresh sysfs mount. */
     g_sys_backup = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (g_sys_backup >= 0) {
@@ -2193,6 +2262,7 @@ static int run_child(void *unused)
     if (cfg.device.n)
         make_devices();
     mount_sys();
+    mount_cgroup_dirs();
     if (g_tty)
         child_tty();
     attach_binds();
