@@ -159,6 +159,13 @@ describe('create and stop', () => {
     expectRefused(['create', '--label-file', join(tmp, 'nosuch'), 'busybox', 'true'], 'nosuch');
   });
 
+  it('--dry-run says what --pull/--platform would refuse, changing nothing', () => {
+    md.ok(['run', '--rm', '--network', 'none', 'busybox', 'true']); // the builtin image is here
+    expectRefused(['run', '--dry-run', '--platform', 'linux/arm64', 'busybox', 'true'], 'image with reference busybox was found but does not match the specified platform: wanted linux/arm64, actual: linux/amd64');
+    expectRefused(['run', '--dry-run', '--pull', 'never', 'nosuchimage', 'true'], 'No such image: nosuchimage:latest');
+    expect(md.run(['run', '--dry-run', '--platform', 'linux/amd64', 'busybox', 'true']).code).toBe(0);
+  });
+
   it('--userns and --runtime are refused with one line', () => {
     expectRefused(['run', '--rm', '--userns', 'host', 'busybox', 'true'], '--userns: minidock has no user namespaces');
     expectRefused(['run', '--rm', '--runtime', 'runc', 'busybox', 'true'], '--runtime: minidock has one runtime');
@@ -184,6 +191,12 @@ describe('inside the process', () => {
   it('--ulimit sets soft and hard limits; bad ones are refused with go-units messages', () => {
     const out = md.ok(['run', '--rm', '--ulimit', 'nofile=100:200', '--ulimit', 'nproc=50', '--ulimit', 'core=-1', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn; ulimit -u; ulimit -c']);
     expect(out.split('\n')).toEqual(['100', '200', '50', 'unlimited']);
+    const id = md.ok(['run', '-d', '--network', 'none', '--ulimit', 'nofile=123:456', 'busybox', 'sleep', '30']);
+    try {
+      expect(md.ok(['exec', id, 'sh', '-c', 'ulimit -n; ulimit -Hn'])).toBe('123\n456'); // execs get them too (runc's rule)
+    } finally {
+      md.ok(['rm', '-f', id]);
+    }
     expectRefused(['run', '--rm', '--ulimit', 'nofile=200:100', 'busybox', 'true'], 'ulimit soft limit must be less than or equal to hard limit: 200 > 100');
     expectRefused(['run', '--rm', '--ulimit', 'as=1', 'busybox', 'true'], 'invalid ulimit type: as');
   });

@@ -127,7 +127,9 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   pausePoint('run:parsed');
   // 2. The image (the builtin busybox is made on first use; others are pulled). A dry run
   // only says which it would do (imagePlan): it builds, pulls and writes nothing.
+  const pullPlan = f.dryRun && extra?.image ? (await import('../../engine/image/pull-policy.js')).dryRunPullCheck(image, extra.image.pull, extra.image.platform) : undefined;
   const got: { img: RunImage; imagePlan?: string } = f.dryRun ? await dryRunImage(image) : { img: await runImage(image, extra?.image) };
+  if (pullPlan) got.imagePlan = pullPlan;
   const img = got.img;
   const cfg = img.config.config ?? {};
   if (f.publishAll) ports = [...ports, ...publishAllPorts([...Object.keys(cfg.ExposedPorts ?? {}), ...Object.keys(extra?.config.ExposedPorts ?? {})], ports)];

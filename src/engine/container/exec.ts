@@ -60,6 +60,8 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     // Like Docker's exec: the container's cgroups, capabilities, seccomp and no_new_privs.
     ...existingCgroupDirs(rec.Id).map((d): [string, string] => ['cgroup', d]),
     ...securityShimConfig(rec.HostConfig, 'exec'),
+    // --ulimit holds for execs too (runc gives them the container's rlimits)
+    ...(rec.HostConfig.Ulimits?.length ? (await import('./runflags.js')).rlimitShimRecords(rec.HostConfig.Ulimits).map((r): [string, string[]] => ['rlimit', r]) : []),
   ]);
   try {
     return await new Promise<number>((resolve, reject) => {

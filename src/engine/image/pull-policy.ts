@@ -62,3 +62,19 @@ export async function ensureImageWith(ref: string, pull: PullPolicy = 'missing',
   const res = await pullImage(src.pull.display, { out: process.stderr, platform: platform ? formatPlatform(platform) : undefined });
   return checkPlatform(ref, res.image, platform);
 }
+
+/**
+ * --dry-run: what ensureImageWith would refuse, said now (nothing is pulled or built); the
+ * plan line when it would pull. Undefined: the normal dry-run report holds.
+ */
+export function dryRunPullCheck(ref: string, pull: PullPolicy = 'missing', platform?: OciPlatform): string | undefined {
+  const builtin = normalizeRef(ref).key === BUILTIN_BUSYBOX_KEY;
+  if (pull === 'always') {
+    if (builtin) throw new UserError(`--pull always: ${ref} is minidock's builtin busybox image, made offline; there is no registry to pull it from`);
+    return `# --pull always: pull ${ref}${platform ? ` (${formatPlatform(platform)})` : ''} from its registry first (as \`minidock pull\`)`;
+  }
+  const src = imageSource(ref);
+  if ('img' in src) checkPlatform(ref, src.img, platform);
+  else if ('pull' in src && pull === 'never') throw new UserError(`Error response from daemon: No such image: ${src.pull.display}`);
+  return undefined;
+}

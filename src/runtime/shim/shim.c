@@ -163,7 +163,7 @@ static const struct keydef {
     { "noshm",    F_RUN,                  &cfg.noshm,      NULL },
     { "ipcmnt",   F_RUN | F_ABS,          &cfg.ipcmnt,     NULL },
     { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
-    { "rlimit",   F_RUN,                  NULL,            &cfg.rlimit },
+    { "rlimit",   F_RUN | F_EXEC,         NULL,            &cfg.rlimit },
     { "device",   F_RUN,                  NULL,            &cfg.device },
     { "cgroupfs", F_RUN,                  NULL,            &cfg.cgroupfs },
 };
