@@ -232,7 +232,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
       pausePoint('start:network-ready');
       // In place: the shim has bound these very files into the container already.
-      const etc = needsEtcFlags(rec.HostConfig) ? await (await import('./runflags.js')).etcFiles(rec.HostConfig, net) : net;
+      const etc = needsEtcFlags(rec.HostConfig) ? await (await import('./runflags.js')).etcFiles(rec.HostConfig, net, usesEmbeddedDns(mode)) : net;
       writeFileSync(files.hosts(id), HOSTS_HEADER + etc.hosts.map((l) => l + '\n').join(''));
       writeFileSync(files.hostname(id), rec.Config.Hostname + '\n');
       writeFileSync(files.resolv(id), etc.resolvConf);
@@ -261,6 +261,11 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
 }
 
 const cgroupVersion = () => cgroupLayout().version;
+
+/** A user-defined network: its resolv.conf names the embedded DNS (127.0.0.11). */
+function usesEmbeddedDns(mode: string): boolean {
+  return !['bridge', 'host', 'none', 'default'].includes(mode) && !mode.startsWith('container:');
+}
 
 /** --add-host / --dns… given: /etc/hosts and resolv.conf are made by runflags.ts. */
 function needsEtcFlags(hc: HostConfig): boolean {

@@ -491,7 +491,7 @@ export function applyDnsFlags(base: string, hc: Pick<HostConfig, 'Dns' | 'DnsSea
 }
 
 /** /etc/hosts lines and resolv.conf of a started container, with its flags applied. */
-export async function etcFiles(hc: HostConfig, net: { hosts: string[]; resolvConf: string; settings: { Networks: Record<string, { Gateway?: string }> } }): Promise<{ hosts: string[]; resolvConf: string }> {
+export async function etcFiles(hc: HostConfig, net: { hosts: string[]; resolvConf: string; settings: { Networks: Record<string, { Gateway?: string }> } }, embedded: boolean): Promise<{ hosts: string[]; resolvConf: string }> {
   let gateway = Object.values(net.settings.Networks)[0]?.Gateway;
   if (!gateway && hc.ExtraHosts?.some((e) => e.endsWith(':host-gateway'))) {
     // host, none: Docker's host-gateway is the default bridge's address (docker0's).
@@ -499,7 +499,6 @@ export async function etcFiles(hc: HostConfig, net: { hosts: string[]; resolvCon
     gateway = findNetworkSync(DEFAULT_NETWORK)?.Gateway;
   }
   const hosts = [...extraHostLines(hc.ExtraHosts, gateway), ...net.hosts];
-  const embedded = /^nameserver 127\.0\.0\.11$/m.test(net.resolvConf);
   const resolvConf = hc.Dns || hc.DnsSearch || hc.DnsOptions ? applyDnsFlags(net.resolvConf, hc, embedded) : net.resolvConf;
   return { hosts, resolvConf };
 }
