@@ -8,6 +8,7 @@ import { registerImageCommands } from './image.js';
 import { registerSystemCommands } from './system.js';
 import { registerContainerCommands, rewriteContainerAlias } from './container-commands.js';
 import { registerCpCommitEvents, registerSystemEvents } from './cpcommit.js';
+import { addRunFlagOptions } from './run-flag-options.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 import { VERSION } from './version.js';
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `minidock: ${s.slice(7)}` : s) });
 
   const runLike = (cmd: Command) =>
-    cmd
+    addRunFlagOptions(cmd)
       .helpOption('--help', 'Print usage')
       .option('-d, --detach', 'Run container in background and print container ID')
       .option('--rm', 'Automatically remove the container when it exits')
@@ -123,8 +124,8 @@ async function main(argv: string[]): Promise<number> {
     program
       .command('stop')
       .description('Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)')
-      .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
-      .option('-s, --signal <signal>', 'Signal to send to the container', 'SIGTERM')
+      .option('-t, --time <seconds>', "Seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
+      .option('-s, --signal <signal>', "Signal to send to the container (default: the container's --stop-signal, else SIGTERM)")
       .argument('<container...>')
       .action(async (refs, opts) => {
         process.exitCode = await (await import('./commands/container.js')).stop(refs, opts);
@@ -135,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
     program
       .command('restart')
       .description('Restart one or more containers')
-      .option('-t, --time <seconds>', 'Seconds to wait before killing the container', '10')
+      .option('-t, --time <seconds>', "Seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
       .argument('<container...>')
       .action(async (refs, opts) => {
         process.exitCode = await (await import('./commands/container.js')).restart(refs, opts);

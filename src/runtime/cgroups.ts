@@ -71,6 +71,12 @@ export interface Resources {
   NanoCpus: number;
   CpuShares: number;
   PidsLimit: number | null;
+  /** Issue 13 (runflags.ts): absent = not set. */
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  MemoryReservation?: number;
+  /** --device: extra devices-cgroup rules ("c 1:11 rw"), computed at start. */
+  DeviceRules?: string[];
 }
 
 export const NO_LIMITS: Resources = { Memory: 0, MemorySwap: 0, NanoCpus: 0, CpuShares: 0, PidsLimit: null };
@@ -109,6 +115,9 @@ export function resourcesOf(hc: Partial<Resources>): Resources {
     NanoCpus: hc.NanoCpus ?? 0,
     CpuShares: hc.CpuShares ?? 0,
     PidsLimit: hc.PidsLimit ?? null,
+    ...(hc.CpusetCpus ? { CpusetCpus: hc.CpusetCpus } : {}),
+    ...(hc.CpusetMems ? { CpusetMems: hc.CpusetMems } : {}),
+    ...(hc.MemoryReservation ? { MemoryReservation: hc.MemoryReservation } : {}),
   };
 }
 
@@ -130,8 +139,8 @@ export const DEVICE_ALLOW = [
  * cgroup v2 has no devices controller file: there the shim attaches these rules to the
  * container's cgroup as a BPF device program (docs/shim.md, `devallow`). None for --privileged.
  */
-export function v2DeviceRules(privileged: boolean): string[] {
-  return layout().version === 2 && !privileged ? DEVICE_ALLOW : [];
+export function v2DeviceRules(privileged: boolean, extra: string[] = []): string[] {
+  return layout().version === 2 && !privileged ? [...DEVICE_ALLOW, ...extra] : [];
 }
 
 export type Write = [controller: string, file: string, value: string];
@@ -151,9 +160,12 @@ export function v1Writes(r: Resources, privileged = false): Write[] {
   }
   if (r.CpuShares > 0) w.push(['cpu', 'cpu.shares', String(r.CpuShares)]);
   if (r.PidsLimit !== null) w.push(['pids', 'pids.max', String(r.PidsLimit)]);
+  if (r.MemoryReservation) w.push(['memory', 'memory.soft_limit_in_bytes', String(r.MemoryReservation)]);
+  if (r.CpusetMems) w.push(['cpuset', 'cpuset.mems', r.CpusetMems]);
+  if (r.CpusetCpus) w.push(['cpuset', 'cpuset.cpus', r.CpusetCpus]);
   if (!privileged) {
     w.push(['devices', 'devices.deny', 'a']);
-    for (const d of DEVICE_ALLOW) w.push(['devices', 'devices.allow', d]);
+    for (const d of [...DEVICE_ALLOW, ...(r.DeviceRules ?? [])]) w.push(['devices', 'devices.allow', d]);
   }
   return w;
 }
@@ -175,6 +187,9 @@ export function v2Writes(r: Resources): Write[] {
   if (r.NanoCpus > 0) w.push(['cpu', 'cpu.max', `${Math.round((r.NanoCpus * CFS_PERIOD_US) / 1e9)} ${CFS_PERIOD_US}`]);
   if (r.CpuShares > 0) w.push(['cpu', 'cpu.weight', String(sharesToWeight(r.CpuShares))]);
   if (r.PidsLimit !== null) w.push(['pids', 'pids.max', String(r.PidsLimit)]);
+  if (r.MemoryReservation) w.push(['memory', 'memory.low', String(r.MemoryReservation)]);
+  if (r.CpusetMems) w.push(['cpuset', 'cpuset.mems', r.CpusetMems]);
+  if (r.CpusetCpus) w.push(['cpuset', 'cpuset.cpus', r.CpusetCpus]);
   return w;
 }
 
@@ -204,7 +219,7 @@ export function v1Mounts(mountinfo: string): Map<string, string> {
     const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
     if (fstype !== 'cgroup') continue;
     const mountPoint = line.split(' ')[4].replace(/\\040/g, ' ');
-    for (const opt of superOpts.split(',')) if (V1_CONTROLLERS.includes(opt) && !out.has(opt)) out.set(opt, mountPoint);
+    for (const opt of superOpts.split(',')) if ((V1_CONTROLLERS.includes(opt) || opt === 'cpuset') && !out.has(opt)) out.set(opt, mountPoint);
   }
   return out;
 }
@@ -245,7 +260,7 @@ function v2Available(root: string): Set<string> {
   return new Set((readText(join(root, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean));
 }
 
-const FLAG_OF: Record<string, string> = { memory: '--memory', cpu: '--cpus/--cpu-shares', pids: '--pids-limit' };
+const FLAG_OF: Record<string, string> = { memory: '--memory/--memory-reservation', cpu: '--cpus/--cpu-shares', pids: '--pids-limit', cpuset: '--cpuset-cpus/--cpuset-mems' };
 
 /** Refuses limits this host cannot enforce (before anything is created): a limit never silently lapses. */
 export function checkResourcesSupported(r: Resources): void {
@@ -269,7 +284,11 @@ export function checkResourcesSupported(r: Resources): void {
 export function cgroupDirs(id: string): string[] {
   const l = layout();
   if (l.version === 2) return [join(l.root, 'minidock', id)];
-  return [...new Set(V1_CONTROLLERS.filter((c) => l.mounts.has(c)).map((c) => join(l.mounts.get(c)!, 'minidock', id)))];
+  const dirs = V1_CONTROLLERS.filter((c) => l.mounts.has(c)).map((c) => join(l.mounts.get(c)!, 'minidock', id));
+  // cpuset only for --cpuset-cpus/--cpuset-mems (a v1 cpuset cgroup starts empty: nothing can join it)
+  const cs = l.mounts.get('cpuset');
+  if (cs && existsSync(join(cs, 'minidock', id))) dirs.push(join(cs, 'minidock', id));
+  return [...new Set(dirs)];
 }
 
 export function dirOf(id: string, controller: string): string | undefined {
@@ -297,7 +316,8 @@ export function createCgroup(id: string, r: Resources, privileged = false): stri
   try {
     if (l.version === 2) {
       // Controllers must be enabled top-down: the root's and minidock/'s subtree_control.
-      const want = [...v2Available(l.root)].filter((c) => ['memory', 'cpu', 'pids', 'io'].includes(c));
+      const wanted = ['memory', 'cpu', 'pids', 'io', ...(r.CpusetCpus || r.CpusetMems ? ['cpuset'] : [])];
+      const want = [...v2Available(l.root)].filter((c) => wanted.includes(c));
       mkdirSync(join(l.root, 'minidock'), { recursive: true });
       for (const parent of [l.root, join(l.root, 'minidock')]) {
         const enabled = new Set((readText(join(parent, 'cgroup.subtree_control')) ?? '').split(/\s+/));
@@ -308,6 +328,7 @@ export function createCgroup(id: string, r: Resources, privileged = false): stri
       for (const [, file, value] of v2Writes(r)) write(join(dirs[0], file), value);
     } else {
       for (const d of dirs) mkdirSync(d, { recursive: true });
+      if (r.CpusetCpus || r.CpusetMems) dirs.push(v1CpusetDir(l.mounts.get('cpuset')!, id));
       for (const [c, file, value] of v1Writes(r, privileged)) {
         const d = dirOf(id, c);
         if (!d) continue; // checked by checkResourcesSupported for limits; devices is best effort
@@ -321,6 +342,23 @@ export function createCgroup(id: string, r: Resources, privileged = false): stri
     throw e;
   }
   return dirs;
+}
+
+/**
+ * v1: the container's cpuset cgroup, with cpus and mems first copied from its parent (a new v1
+ * cpuset cgroup has none, and minidock/ gets the root's), so a flag that sets one leaves the
+ * other as the host's.
+ */
+function v1CpusetDir(mount: string, id: string): string {
+  const parent = join(mount, 'minidock');
+  const dir = join(parent, id);
+  mkdirSync(dir, { recursive: true });
+  for (const [from, to] of [[mount, parent], [parent, dir]]) {
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if ((readText(join(to, f)) ?? '').trim() === '') write(join(to, f), (readText(join(from, f)) ?? '').trim() || '0');
+    }
+  }
+  return dir;
 }
 
 /** The existing directories (for `exec`, which joins the container's cgroups). */

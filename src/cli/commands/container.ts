@@ -141,19 +141,32 @@ function timeoutOf(t: string): number {
   return parseNonNegInt(t, 'time');
 }
 
-export function stop(refs: string[], o: { time: string; signal: string }): Promise<number> {
-  const t = timeoutOf(o.time);
-  const sig = parseSignal(o.signal);
+/**
+ * How a container is stopped: -t/-s when given, else its --stop-timeout/--stop-signal (or the
+ * image's STOPSIGNAL), else Docker's 10 s and SIGTERM.
+ */
+function stopPlan(ref: string, o: { time?: string; signal?: string }): { t: number; sig: number } {
+  const c = o.time === undefined || o.signal === undefined ? findContainer(ref)?.Config : undefined;
+  const t = o.time !== undefined ? timeoutOf(o.time) : c?.StopTimeout !== undefined ? (c.StopTimeout < 0 ? 1e9 : c.StopTimeout) : 10;
+  const sig = parseSignal(o.signal ?? c?.StopSignal ?? 'SIGTERM');
+  return { t, sig };
+}
+
+export function stop(refs: string[], o: { time?: string; signal?: string }): Promise<number> {
+  if (o.time !== undefined) timeoutOf(o.time);
+  if (o.signal !== undefined) parseSignal(o.signal);
   return each(refs, async (ref) => {
+    const { t, sig } = stopPlan(ref, o);
     await stopContainer(ref, t, sig);
     return ref;
   });
 }
 
-export function restart(refs: string[], o: { time: string }): Promise<number> {
-  const t = timeoutOf(o.time);
+export function restart(refs: string[], o: { time?: string }): Promise<number> {
+  if (o.time !== undefined) timeoutOf(o.time);
   return each(refs, async (ref) => {
-    const rec = await stopContainer(ref, t);
+    const { t, sig } = stopPlan(ref, o);
+    const rec = await stopContainer(ref, t, sig);
     const fresh = mustFind(rec.Id);
     fresh.RestartCount = 0;
     await startContainer(fresh, { detach: true });

@@ -12,8 +12,9 @@ import {
 import { parsePortSpec, publishAllPorts, checkNetworkMode, checkPortsFree } from '../../engine/network/index.js';
 import type { PortBinding } from '../../engine/network/types.js';
 import { limitsHostConfig } from '../../runtime/limits-flags.js';
+import { hasRunFlags, type RunFlagValues, type RunFlagsConfig } from '../../engine/container/runflags.js';
 
-export interface RunFlags {
+export interface RunFlags extends RunFlagValues {
   detach?: boolean;
   rm?: boolean;
   name?: string;
@@ -92,6 +93,25 @@ function exposedPortsOf(image: Record<string, object> | undefined, ports: PortBi
   return out;
 }
 
+/** The image: ensureImage, or under --pull/--platform (image/pull-policy.ts). */
+async function runImage(image: string, how: RunFlagsConfig['image']): Promise<ImageRecord> {
+  if (!how) return ensureImage(image);
+  const { ensureImageWith } = await import('../../engine/image/pull-policy.js');
+  return ensureImageWith(image, how.pull, how.platform);
+}
+
+/**
+ * Config fields of the issue-13 flags, merged with the image's as Docker does: --expose adds to
+ * its ExposedPorts, its STOPSIGNAL holds unless --stop-signal is given. Undefined when neither.
+ */
+function imageConfigExtras(c: RunFlagsConfig['config'] | undefined, img: { ExposedPorts?: Record<string, unknown>; StopSignal?: string }): RunFlagsConfig['config'] | undefined {
+  if (!c && !img.StopSignal) return undefined;
+  const out = { ...c };
+  if (img.StopSignal && out.StopSignal === undefined) out.StopSignal = img.StopSignal;
+  if (c?.ExposedPorts) out.ExposedPorts = { ...(img.ExposedPorts as Record<string, Record<string, never>>), ...c.ExposedPorts };
+  return out;
+}
+
 export async function runCommand(image: string, command: string[], f: RunFlags, mode: { start: boolean }): Promise<number> {
   // 1. Everything the user typed, checked before anything is touched.
   const name = f.name !== undefined ? validateName(f.name) : undefined;
@@ -107,17 +127,21 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   const network = f.net ?? f.network ?? 'bridge';
   checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip, aliases: f.networkAlias });
   let ports: PortBinding[] = f.publish.flatMap(parsePortSpec);
-  const labels = parseLabels(f.label);
   const limits = limitsHostConfig(f);
+  // Issue 13's flags (runflags.ts): parsed only when one is given.
+  const extra: RunFlagsConfig | undefined = hasRunFlags(f) ? await (await import('../../engine/container/runflags.js')).parseRunFlags(f, network) : undefined;
+  const labels = { ...extra?.fileLabels, ...parseLabels(f.label) };
 
   trace('options parsed');
   pausePoint('run:parsed');
   // 2. The image (the builtin busybox is made on first use; others are pulled). A dry run
   // only says which it would do (imagePlan): it builds, pulls and writes nothing.
-  const got: { img: RunImage; imagePlan?: string } = f.dryRun ? await dryRunImage(image) : { img: await ensureImage(image) };
+  const pullPlan = f.dryRun && extra?.image ? (await import('../../engine/image/pull-policy.js')).dryRunPullCheck(image, extra.image.pull, extra.image.platform) : undefined;
+  const got: { img: RunImage; imagePlan?: string } = f.dryRun ? await dryRunImage(image) : { img: await runImage(image, extra?.image) };
+  if (pullPlan) got.imagePlan = pullPlan;
   const img = got.img;
   const cfg = img.config.config ?? {};
-  if (f.publishAll) ports = [...ports, ...publishAllPorts(Object.keys(cfg.ExposedPorts ?? {}), ports)];
+  if (f.publishAll) ports = [...ports, ...publishAllPorts([...Object.keys(cfg.ExposedPorts ?? {}), ...Object.keys(extra?.config.ExposedPorts ?? {})], ports)];
   if (mode.start) await checkPortsFree(ports);
   if (f.user && !got.imagePlan) (await import('../../engine/system/validate.js')).checkUserInImage(f.user, img.layerDirs);
 
@@ -129,7 +153,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   }
   if (command.length) cmd = command;
   const isHostNet = network === 'host';
-  const hostname = hostnameFlag ?? (isHostNet ? osHostname() : undefined);
+  const hostname = hostnameFlag ?? (isHostNet || f.uts === 'host' ? osHostname() : undefined);
   const env = mergeEnv(
     ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
     cfg.Env ?? [],
@@ -166,10 +190,19 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     labels,
     detach: mode.start && !!f.detach,
     exposedPorts: exposedPortsOf(cfg.ExposedPorts, ports),
-    hostConfig: { ...limits, ...(f.publishAll ? { PublishAllPorts: true } : {}), ...(f.net ?? f.network ? {} : { DefaultNetwork: true }) },
+    hostConfig: { ...limits, ...extra?.hostConfig, ...(f.publishAll ? { PublishAllPorts: true } : {}), ...(f.net ?? f.network ? {} : { DefaultNetwork: true }) },
+    config: imageConfigExtras(extra?.config, cfg),
   };
   if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start, got.imagePlan);
-  const rec = await createContainer(createOpts);
+  const cid = extra?.cidfile !== undefined ? (await import('../../engine/container/runflags.js')).claimCidfile(extra.cidfile) : undefined;
+  let rec;
+  try {
+    rec = await createContainer(createOpts);
+    cid?.write(rec.Id);
+  } catch (e) {
+    cid?.release();
+    throw e;
+  }
 
   trace('container created');
   pausePoint('run:created');

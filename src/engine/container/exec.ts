@@ -44,6 +44,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     throw samePid() ? e : notRunning(); // the read failed because the container ended
   }
   if (!samePid()) throw notRunning();
+  if (rec.HostConfig.GroupAdd?.length) user = { ...user, groups: await execGroupAdd(rec.HostConfig.GroupAdd, rec.Id, user.groups, notRunning) };
   const cfgFile = join(files.dir(rec.Id), `exec-${randomHex(6)}.config`);
   writeShimConfig(cfgFile, [
     ['pid', st.Pid],
@@ -59,6 +60,8 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     // Like Docker's exec: the container's cgroups, capabilities, seccomp and no_new_privs.
     ...existingCgroupDirs(rec.Id).map((d): [string, string] => ['cgroup', d]),
     ...securityShimConfig(rec.HostConfig, 'exec'),
+    // --ulimit holds for execs too (runc gives them the container's rlimits)
+    ...(rec.HostConfig.Ulimits?.length ? (await import('./runflags.js')).rlimitShimRecords(rec.HostConfig.Ulimits).map((r): [string, string[]] => ['rlimit', r]) : []),
   ]);
   const { journal, containerAttrs } = await import('../events.js');
   const execId = randomHex(32);
@@ -94,4 +97,15 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   } finally {
     rmSync(cfgFile, { force: true });
   }
+}
+
+/** --group-add holds for execs too (as Docker's): names read from the running container's /etc/group. */
+async function execGroupAdd(groups: string[], id: string, have: number[], notRunning: () => Error): Promise<number[]> {
+  const { resolveGroupAdd } = await import('./runflags.js');
+  const byName = groups.some((g) => !/^\d+$/.test(g));
+  const pid = byName ? livePid(id) : undefined;
+  if (byName && !pid) throw notRunning();
+  const extra = resolveGroupAdd(groups, byName ? (readInProcRoot(pid!, '/etc/group') ?? '') : '');
+  if (byName && livePid(id) !== pid) throw notRunning();
+  return [...new Set([...have, ...extra])];
 }

@@ -3,6 +3,7 @@
 import type { EndpointSettings } from '../network/types.js';
 import { files, stateOf, type ContainerRecord } from './record.js';
 import { oomKilled, resourcesOf } from '../../runtime/cgroups.js';
+import { inspectRunFlags } from './runflags.js';
 import { exposedPorts, networkPorts, networksOf, portKey, type ContainerSize, type PortMap } from './views.js';
 
 /** HostConfig.PortBindings as Docker prints them: the host IP and port as typed ("" when not given). */
@@ -85,9 +86,10 @@ function networkSettings(rec: ContainerRecord, running: boolean): Record<string,
 function hostConfig(rec: ContainerRecord): Record<string, unknown> {
   const hc = rec.HostConfig;
   const r = resourcesOf(hc);
+  const f = inspectRunFlags(rec).hostConfig; // the issue-13 run flags, Docker's defaults when unset
   return {
     Binds: hc.Binds.length ? hc.Binds : null,
-    ContainerIDFile: '',
+    ContainerIDFile: f.ContainerIDFile,
     LogConfig: { Type: 'json-file', Config: {} },
     NetworkMode: hc.DefaultNetwork ? 'default' : hc.NetworkMode,
     PortBindings: portBindings(rec),
@@ -97,21 +99,23 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     VolumesFrom: null,
     CapAdd: hc.CapAdd ?? null,
     CapDrop: hc.CapDrop ?? null,
-    Dns: [],
-    DnsOptions: [],
-    DnsSearch: [],
-    ExtraHosts: null,
-    GroupAdd: null,
+    Dns: f.Dns,
+    DnsOptions: f.DnsOptions,
+    DnsSearch: f.DnsSearch,
+    ExtraHosts: f.ExtraHosts,
+    GroupAdd: f.GroupAdd,
+    IpcMode: f.IpcMode,
     Links: null,
     OomScoreAdj: 0,
-    PidMode: '',
+    PidMode: f.PidMode,
     Privileged: !!hc.Privileged,
     PublishAllPorts: !!hc.PublishAllPorts,
     ReadonlyRootfs: hc.ReadonlyRootfs,
     SecurityOpt: hc.SecurityOpt ?? null,
     ...(Object.keys(hc.Tmpfs).length ? { Tmpfs: hc.Tmpfs } : {}),
-    UTSMode: '',
+    UTSMode: f.UTSMode,
     UsernsMode: '',
+    ShmSize: f.ShmSize,
     ConsoleSize: [0, 0],
     Isolation: '',
     CpuShares: r.CpuShares,
@@ -128,18 +132,19 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     CpuQuota: 0,
     CpuRealtimePeriod: 0,
     CpuRealtimeRuntime: 0,
-    CpusetCpus: '',
-    CpusetMems: '',
-    Devices: [],
+    CpusetCpus: f.CpusetCpus,
+    CpusetMems: f.CpusetMems,
+    Devices: f.Devices,
     DeviceCgroupRules: null,
     DeviceRequests: null,
-    MemoryReservation: 0,
+    MemoryReservation: f.MemoryReservation,
     // Docker's daemon stores twice the memory when only -m is given (adaptContainerSettings)
     MemorySwap: r.Memory > 0 && r.MemorySwap === 0 ? 2 * r.Memory : r.MemorySwap,
     MemorySwappiness: null,
     OomKillDisable: false,
     PidsLimit: r.PidsLimit,
-    Ulimits: null,
+    Ulimits: hc.Ulimits ?? null,
+    Sysctls: f.Sysctls,
   };
 }
 
@@ -147,6 +152,7 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
   const st = stateOf(rec);
   const c = rec.Config;
   const exposed = exposedPorts(rec);
+  const { ExposedPorts: _exposed, ...flagsConfig } = inspectRunFlags(rec).config; // MacAddress, StopSignal, StopTimeout
   return {
     Id: rec.Id,
     Created: rec.Created,
@@ -212,6 +218,7 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
       Entrypoint: c.Entrypoint,
       OnBuild: null,
       Labels: c.Labels,
+      ...flagsConfig,
     },
     NetworkSettings: networkSettings(rec, st.Running),
   };

@@ -4,24 +4,26 @@
 // read-modify-write shared state (names, the record, network allocations).
 import { randomHex } from '../../state/random.js';
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
 import { removeTree } from '../../state/atomic.js';
 import { ShimStart, exitCommand, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
-import { createCgroup, releaseCgroup, removeCgroup, resourcesOf, v2DeviceRules } from '../../runtime/cgroups.js';
+import { createCgroup, layout as cgroupLayout, releaseCgroup, removeCgroup, resourcesOf, v2DeviceRules } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
 import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
 import {
   allRecords, files, findContainer, loadRecord, mustFind, processEnv, readExit, saveRecord, stateOf,
-  type ContainerRecord, type HostConfig,
+  type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
 import { checkBindSource, generateName, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { containerAttrs, journal } from '../events.js';
+import { deviceSetup, resolveGroupAdd, runFlagsShimConfig } from './runflags.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -51,6 +53,12 @@ export interface CreateOptions {
   exposedPorts?: Record<string, Record<string, never>>;
   /** Limits and privileges (HostConfig fields), validated by the CLI. */
   hostConfig?: Partial<HostConfig>;
+  /** Config fields of the issue-13 run flags (runflags.ts). */
+  config?: Partial<ContainerConfig>;
+}
+
+function exposedField(ports: Record<string, Record<string, never>>): { ExposedPorts?: Record<string, Record<string, never>> } {
+  return Object.keys(ports).length ? { ExposedPorts: ports } : {};
 }
 
 export function newId(): string {
@@ -101,7 +109,9 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         AttachStderr: !o.detach,
         StdinOnce: o.interactive && !o.detach,
         Labels: o.labels,
-        ...(o.exposedPorts && Object.keys(o.exposedPorts).length ? { ExposedPorts: o.exposedPorts } : {}),
+        ...o.config,
+        // the image's EXPOSE, -p's ports (o.exposedPorts) and --expose's (o.config)
+        ...exposedField({ ...o.config?.ExposedPorts, ...o.exposedPorts }),
       },
       HostConfig: {
         AutoRemove: o.autoRemove,
@@ -142,7 +152,12 @@ function containerRef(nameOrId: string): ContainerRef | undefined {
 function containerUser(rec: ContainerRecord): ResolvedUser {
   const root = layerFiles([files.upper(rec.Id), ...[...rec.LayerDirs].reverse()]);
   try {
-    return resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, root.read);
+    const u = resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, root.read);
+    if (rec.HostConfig.GroupAdd?.length) {
+      const extra = resolveGroupAdd(rec.HostConfig.GroupAdd, root.read('/etc/group') ?? '');
+      u.groups = [...new Set([...u.groups, ...extra])].filter((g) => g !== u.gid || extra.includes(g));
+    }
+    return u;
   } finally {
     root.close();
   }
@@ -193,7 +208,9 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     const ownNetns = ownsNetns(mode);
     if (ownNetns) await clearStaleNetwork(id);
-    const cgroups = createCgroup(id, resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
+    // --device: the host node's numbers, read now (runflags.ts); the cgroup lets it be used.
+    const devices = rec.HostConfig.Devices?.length ? deviceSetup(rec.HostConfig.Devices) : undefined;
+    const cgroups = createCgroup(id, devices ? { ...resourcesOf(rec.HostConfig), DeviceRules: devices.rules } : resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
     // From here on, everything made is found and undone by cleanupContainer (Wired), even
     // after a crash of this process.
     const etcFiles = [files.hosts(id), files.hostname(id), files.resolv(id)];
@@ -203,7 +220,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     rec.StartedAt = new Date().toISOString();
     saveRecord(rec, 'state');
     trace('record saved');
-    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach)]);
+    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, devices)]);
     try {
       if (ownNetns) {
         shimConfig([['netnsnew', netnsPathOf(id)], ['waitgo', true]]);
@@ -221,6 +238,8 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
         ip: rec.HostConfig.IPAddress,
         aliases: rec.HostConfig.Aliases,
         ports: rec.HostConfig.PortBindings,
+        mac: rec.Config.MacAddress,
+        dns: rec.HostConfig.Dns?.length ? rec.HostConfig.Dns : undefined,
         lookup: containerRef,
         explain: opts.explain,
         netnsReady: shim?.netnsReady,
@@ -228,9 +247,10 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
       pausePoint('start:network-ready');
       // In place: the shim has bound these very files into the container already.
-      writeFileSync(files.hosts(id), HOSTS_HEADER + net.hosts.map((l) => l + '\n').join(''));
+      const etc = needsEtcFlags(rec.HostConfig) ? await (await import('./runflags.js')).etcFiles(rec.HostConfig, net, usesEmbeddedDns(mode)) : net;
+      writeFileSync(files.hosts(id), HOSTS_HEADER + etc.hosts.map((l) => l + '\n').join(''));
       writeFileSync(files.hostname(id), rec.Config.Hostname + '\n');
-      writeFileSync(files.resolv(id), net.resolvConf);
+      writeFileSync(files.resolv(id), etc.resolvConf);
       rec.NetworkSettings = net.settings;
       saveRecord(rec, 'state');
       journalNetworks(rec, 'connect');
@@ -270,8 +290,32 @@ function journalNetworks(rec: ContainerRecord, action: 'connect' | 'disconnect')
   }
 }
 
+const cgroupVersion = () => cgroupLayout().version;
+
+/** A user-defined network: its resolv.conf names the embedded DNS (127.0.0.11). */
+function usesEmbeddedDns(mode: string): boolean {
+  return !['bridge', 'host', 'none', 'default'].includes(mode) && !mode.startsWith('container:');
+}
+
+/** --add-host / --dns… given: /etc/hosts and resolv.conf are made by runflags.ts. */
+function needsEtcFlags(hc: HostConfig): boolean {
+  return !!(hc.ExtraHosts?.length || hc.Dns || hc.DnsSearch || hc.DnsOptions);
+}
+
+function needsShimFlags(hc: HostConfig): boolean {
+  return !!(hc.Sysctls || hc.Ulimits || hc.ShmSize || hc.PidMode || hc.IpcMode || hc.UTSMode);
+}
+
+/** --ipc container:NAME: the donor, if it runs (its PID checked alive by stateOf). */
+function ipcDonor(ref: string): { name: string; pid: number; ipcMode?: string } | undefined {
+  const r = findContainer(ref);
+  if (!r) return undefined;
+  const st = stateOf(r);
+  return { name: r.Name, pid: st.Running ? st.Pid : 0, ipcMode: r.HostConfig.IpcMode };
+}
+
 /** The shim's config for the process itself (everything but the network namespace keys). */
-function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean): ShimConfig {
+function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean, devices?: { records: string[][]; rules: string[] }): ShimConfig {
   const id = rec.Id;
   return [
     ['id', id],
@@ -296,8 +340,12 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['detach', detach],
     ['readonly', rec.HostConfig.ReadonlyRootfs],
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
-    ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged) : []).map((r): [string, string] => ['devallow', r]),
+    ...(cgroups.length ? v2DeviceRules(!!rec.HostConfig.Privileged, devices?.rules) : []).map((r): [string, string] => ['devallow', r]),
+    ...(devices?.records ?? []).map((d): [string, string[]] => ['device', d]),
+    // /sys/fs/cgroup inside: the container's own cgroup, read-only (as Docker's)
+    ...cgroups.map((d): [string, string | string[]] => ['cgroupfs', cgroupVersion() === 2 ? d : [d, basename(dirname(dirname(d)))]]),
     ...securityShimConfig(rec.HostConfig),
+    ...(needsShimFlags(rec.HostConfig) ? runFlagsShimConfig(rec.HostConfig, ipcDonor) : []),
     ['log', files.log(id)],
     ['pidfile', files.pid(id)],
     ['exitfile', files.exit(id)],

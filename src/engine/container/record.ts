@@ -31,7 +31,11 @@ export interface ContainerConfig {
   AttachStdout?: boolean;
   AttachStderr?: boolean;
   StdinOnce?: boolean;
-  /** The image's EXPOSE ports and -p's container ports, Docker's "80/tcp" keys. */
+  /** Issue 13 run flags (runflags.ts); absent = not given. */
+  MacAddress?: string;
+  StopSignal?: string;
+  StopTimeout?: number;
+  /** The image's EXPOSE ports, -p's and --expose's container ports, Docker's "80/tcp" keys. */
   ExposedPorts?: Record<string, Record<string, never>>;
 }
 
@@ -61,6 +65,23 @@ export interface HostConfig {
   DefaultNetwork?: boolean;
   /** Networks joined with `network connect`, joined again on every start (Docker keeps them too). */
   ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string }[];
+  /** Issue 13 run flags (runflags.ts); absent = not given. */
+  ExtraHosts?: string[];
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  Sysctls?: Record<string, string>;
+  Ulimits?: { Name: string; Hard: number; Soft: number }[];
+  ContainerIDFile?: string;
+  ShmSize?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  MemoryReservation?: number;
+  GroupAdd?: string[];
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
 }
 
 export interface ContainerRecord {

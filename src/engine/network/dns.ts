@@ -43,27 +43,32 @@ export function hasEmbeddedDns(n: Pick<NetworkRecord, 'Name' | 'Driver'>): boole
 
 /**
  * The records file: `u IP PORT` per upstream, `c NETNS_PATH NETKEY…` per container on at least
- * one user network, `n NETKEY IP NAME…` per endpoint on a user network (its container's name,
+ * one user network (followed by `s IP PORT` per --dns server of that container), `n NETKEY IP NAME…` per endpoint on a user network (its container's name,
  * its aliases on that network, its 12-hex short id). Pure.
  */
 export function buildDnsRecords(endpoints: EndpointRecord[], networks: NetworkRecord[], upstreams: Upstream[]): string {
   const userNets = new Map(networks.filter(hasEmbeddedDns).map((n) => [n.Id, n]));
   const lines: string[] = ['# minidock-dns records: u IP PORT | c NETNS NETKEY… | n NETKEY IP NAME…'];
   for (const u of upstreams) lines.push(`u ${u.ip} ${u.port}`);
-  const byContainer = new Map<string, { netns: string; nets: string[] }>();
+  const byContainer = new Map<string, { netns: string; nets: string[]; dns: string[] }>();
   const names: string[] = [];
   const sorted = [...endpoints].sort((a, b) => a.containerId.localeCompare(b.containerId) || (a.ifname ?? 'eth0').localeCompare(b.ifname ?? 'eth0'));
   for (const e of sorted) {
     if (!userNets.has(e.networkId)) continue;
     if (!/^[A-Za-z0-9_.-]+$/.test(e.netns) || parseIp(e.ip) === undefined) continue;
-    const c = byContainer.get(e.containerId) ?? { netns: `/run/netns/${e.netns}`, nets: [] };
+    const c = byContainer.get(e.containerId) ?? { netns: `/run/netns/${e.netns}`, nets: [], dns: [] as string[] };
     c.nets.push(netKey(e.networkId));
+    for (const d of e.dns ?? []) if (parseIp(d) !== undefined && !c.dns.includes(d)) c.dns.push(d);
     byContainer.set(e.containerId, c);
     const own = [e.containerName, ...(e.aliases ?? []), e.containerId.slice(0, 12)].filter((n) => n && isDnsName(n));
     const uniq = [...new Set(own.map((n) => n.toLowerCase()))];
     names.push(`n ${netKey(e.networkId)} ${e.ip} ${uniq.join(' ')}`);
   }
-  for (const c of byContainer.values()) lines.push(`c ${c.netns} ${c.nets.join(' ')}`);
+  for (const c of byContainer.values()) {
+    lines.push(`c ${c.netns} ${c.nets.join(' ')}`);
+    // --dns: this container's own upstreams (they replace the host's for its queries, as Docker's)
+    for (const d of c.dns.slice(0, 3)) lines.push(`s ${d} 53`);
+  }
   lines.push(...names);
   return lines.join('\n') + '\n';
 }

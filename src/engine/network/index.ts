@@ -161,6 +161,9 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
   } else if (req.aliases && req.aliases.length) {
     throw new UserError('network-scoped alias is supported only for containers in user defined networks');
   }
+  // The embedded DNS speaks IPv4 to its upstreams.
+  const v6 = netName !== DEFAULT_NETWORK ? req.dns?.find((d) => !isIp(d)) : undefined;
+  if (v6) throw new UserError(`--dns ${v6}: on a user-defined network the embedded DNS forwards to IPv4 servers only`);
   return setupBridge(req, netName, explain);
 }
 
@@ -199,12 +202,14 @@ async function wireBridge(req: NetworkRequest, netName: string, explain?: (line:
       else await ensureBridgeNetwork(net, explain);
       const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined, rec.IPRange);
       const link = containerLinkOf(net, id, ns, ip);
+      if (req.mac) link.mac = req.mac; // --mac-address
       ep = newEndpoint(rec, link, id, req.containerName, {
         ports,
         rules: portRuleOps(net, id, req.containerName, ip, ports),
         aliases: req.aliases,
         defaultRoute: !net.internal,
       });
+      if (req.dns && netName !== DEFAULT_NETWORK) ep.dns = req.dns; // the embedded DNS forwards to them
       writeJsonAtomic(endpointFile(id), ep);
       pausePoint('net:endpoint-written');
     } catch (e) {

@@ -49,6 +49,8 @@ export interface EndpointRecord {
   aliases?: string[];
   /** The container's default route goes through this endpoint's gateway. */
   defaultRoute?: boolean;
+  /** --dns on a user network: the embedded DNS forwards this container's queries there. */
+  dns?: string[];
 }
 
 /** A new endpoint of a container on network `n`, from the link the bridge driver planned. */

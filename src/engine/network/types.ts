@@ -50,6 +50,10 @@ export interface NetworkRequest {
   ip?: string;
   aliases?: string[];
   ports: PortBinding[];
+  /** --mac-address: eth0's MAC instead of the one derived from its IP. */
+  mac?: string;
+  /** --dns: on a user network, the servers the embedded DNS forwards this container's queries to. */
+  dns?: string[];
   /** Looks up another container (for container:<name|id>). */
   lookup: (nameOrId: string) => ContainerRef | undefined;
   /** Receives each host change as the command a person would type, with a comment. */

@@ -12,6 +12,8 @@
 // RECORDS_FILE (rewritten atomically by minidock) has one record per line:
 //   u IP PORT                       an upstream resolver (in this process's netns)
 //   c NETNS_PATH NETKEY…            a container to serve, and the networks it is on
+//   s IP PORT                       after a c line: that container's own upstream (--dns);
+//                                   a container with any uses only its own, else the u ones
 //   n NETKEY IP NAME…               names of one address on one network
 // CONTROL_SOCKET: the path of a unix socket it listens on; a client sends
 // "reload\n" (re-read the records, open/close sockets) or "quit\n" and gets "ok N\n" back once it
@@ -56,6 +58,8 @@ struct ctr {
   int nnets;
   char *nets[MAXNETS];
   int ufd, tfd;
+  int nups; // its own upstreams (--dns), 0 = the shared ones
+  struct sockaddr_in ups[MAXUP];
 };
 
 struct rec {
@@ -72,6 +76,8 @@ struct pend {
   int tcpi;  // TCP connection index, or -1
   struct sockaddr_in client;
   int up;    // upstream index in use
+  int nups;  // the upstreams this query goes to (its container's, or the shared ones)
+  struct sockaddr_in ups[MAXUP];
   int64_t deadline;
   size_t qlen;
   unsigned char q[BUF];
@@ -207,6 +213,10 @@ static int reload(void) {
       c->ufd = c->tfd = -1;
       c->netns = strdup(tok[1]);
       for (int i = 2; i < nt && c->nnets < MAXNETS; i++) c->nets[c->nnets++] = strdup(tok[i]);
+    } else if (!strcmp(tok[0], "s") && nt >= 3 && nnext > 0 && next[nnext - 1].nups < MAXUP) {
+      struct ctr *c = &next[nnext - 1];
+      struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(tok[2]))};
+      if (inet_pton(AF_INET, tok[1], &a.sin_addr) == 1) c->ups[c->nups++] = a;
     } else if (!strcmp(tok[0], "n") && nt >= 4) {
       struct in_addr ip;
       if (inet_pton(AF_INET, tok[2], &ip) != 1) continue;
@@ -389,7 +399,7 @@ static void send_up(struct pend *p) {
   unsigned char m[BUF];
   memcpy(m, p->q, p->qlen);
   put16(m, p->newid);
-  sendto(upfd, m, p->qlen, 0, (struct sockaddr *)&ups[p->up], sizeof ups[p->up]);
+  sendto(upfd, m, p->qlen, 0, (struct sockaddr *)&p->ups[p->up], sizeof p->ups[p->up]);
   p->deadline = now_ms() + 1000;
 }
 
@@ -399,9 +409,10 @@ static void finish(struct pend *p, const unsigned char *msg, size_t len) {
   p->used = 0;
 }
 
-static void forward(int cfd, int tcpi, const struct sockaddr_in *client, const unsigned char *q, size_t qlen) {
+static void forward(const struct ctr *c, int cfd, int tcpi, const struct sockaddr_in *client, const unsigned char *q, size_t qlen) {
   unsigned char out[BUF];
-  if (nups == 0 || qlen > BUF) {
+  int n_up = c && c->nups ? c->nups : nups;
+  if (n_up == 0 || qlen > BUF) {
     size_t n = servfail(q, qlen, out);
     if (tcpi >= 0) tcp_reply(tcpi, out, n);
     else sendto(cfd, out, n, 0, (const struct sockaddr *)client, sizeof *client);
@@ -427,6 +438,8 @@ static void forward(int cfd, int tcpi, const struct sockaddr_in *client, const u
   p->tcpi = tcpi;
   if (client) p->client = *client;
   p->up = 0;
+  p->nups = n_up;
+  memcpy(p->ups, c && c->nups ? c->ups : ups, sizeof p->ups);
   p->qlen = qlen;
   memcpy(p->q, q, qlen);
   send_up(p);
@@ -442,7 +455,7 @@ static void on_upstream(void) {
   for (int i = 0; i < MAXPEND; i++) {
     struct pend *p = &pend[i];
     if (!p->used || p->newid != id) continue;
-    if (from.sin_addr.s_addr != ups[p->up].sin_addr.s_addr || from.sin_port != ups[p->up].sin_port) return;
+    if (from.sin_addr.s_addr != p->ups[p->up].sin_addr.s_addr || from.sin_port != p->ups[p->up].sin_port) return;
     put16(m, p->oldid);
     finish(p, m, (size_t)n);
     return;
@@ -453,7 +466,7 @@ static void on_timeouts(int64_t now) {
   for (int i = 0; i < MAXPEND; i++) {
     struct pend *p = &pend[i];
     if (!p->used || p->deadline > now) continue;
-    if (++p->up < nups) {
+    if (++p->up < p->nups) {
       send_up(p);
       continue;
     }
@@ -477,7 +490,7 @@ static void on_udp(struct ctr *c) {
     if (n < 12) continue;
     size_t a = answer(c, q, (size_t)n, out);
     if (a) sendto(c->ufd, out, a, 0, (struct sockaddr *)&from, fl);
-    else forward(c->ufd, -1, &from, q, (size_t)n);
+    else forward(c, c->ufd, -1, &from, q, (size_t)n);
   }
 }
 
@@ -519,7 +532,7 @@ static void on_tcp_data(int ti) {
   if (a) tcp_reply(ti, out, a);
   else {
     t->waiting = 1;
-    forward(-1, ti, NULL, t->buf + 2, len);
+    forward(t->owner, -1, ti, NULL, t->buf + 2, len);
   }
 }
 

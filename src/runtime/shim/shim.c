@@ -51,6 +51,7 @@
 #include <arpa/inet.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
@@ -103,6 +104,11 @@ static struct config {
     const char *uid, *gid, *pid, *tty, *stdin_open, *detach, *readonly, *winsize;
     const char *log, *pidfile, *exitfile;
     const char *caps, *privileged, *seccomp, *nonewprivs;
+    const char *shmsize;            /* issue 13: --shm-size (bytes) */
+    const char *pidhost, *utshost, *ipchost, *ipcns, *ipcmnt, *noshm; /* issue 13: --pid/--uts/--ipc */
+    struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
+    struct list device;             /* issue 13: --device "PATH\tc|b\tMAJOR\tMINOR\tMODE\tUID\tGID" */
+    struct list cgroupfs;           /* issue 13: /sys/fs/cgroup inside: "HOSTDIR[\tNAME]" (v1: NAME) */
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow;
 } cfg;
 
@@ -149,6 +155,17 @@ static const struct keydef {
     { "privileged", F_RUN,                &cfg.privileged, NULL },
     { "seccomp",  F_RUN | F_EXEC,         &cfg.seccomp,    NULL },
     { "nonewprivs", F_RUN | F_EXEC,       &cfg.nonewprivs, NULL },
+    { "shmsize",  F_RUN,                  &cfg.shmsize,    NULL },
+    { "pidhost",  F_RUN,                  &cfg.pidhost,    NULL },
+    { "utshost",  F_RUN,                  &cfg.utshost,    NULL },
+    { "ipchost",  F_RUN,                  &cfg.ipchost,    NULL },
+    { "ipcns",    F_RUN | F_ABS,          &cfg.ipcns,      NULL },
+    { "noshm",    F_RUN,                  &cfg.noshm,      NULL },
+    { "ipcmnt",   F_RUN | F_ABS,          &cfg.ipcmnt,     NULL },
+    { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
+    { "rlimit",   F_RUN | F_EXEC,         NULL,            &cfg.rlimit },
+    { "device",   F_RUN,                  NULL,            &cfg.device },
+    { "cgroupfs", F_RUN,                  NULL,            &cfg.cgroupfs },
 };
 
 /* Parsed forms of the values above. */
@@ -1330,6 +1347,72 @@ static int g_sys_backup = -1; /* detached read-only copy of the host's /sys */
  * what the container gets from the host. They are attached after pivot_root, where the
  * targets resolve inside the container's root: a symlink in the image can then neither
  * redirect a mount nor make us create a mount point on the host. */
+/* /sys/fs/cgroup inside (issue 13), as Docker has it: the container's own cgroup, read-only
+ * (unless --privileged). v2: its cgroup directory on /sys/fs/cgroup. v1: a tmpfs there with
+ * each hierarchy's container directory bound at the hierarchy's name (memory, cpu,cpuacct…,
+ * with the cpu -> cpu,cpuacct links the host has). Clones are taken here, before pivot_root. */
+static int *g_cgfs_fd;
+
+static void clone_cgroup_dirs(void)
+{
+    if (cfg.cgroupfs.n == 0)
+        return;
+    g_cgfs_fd = xrealloc(NULL, cfg.cgroupfs.n * sizeof *g_cgfs_fd);
+    for (size_t i = 0; i < cfg.cgroupfs.n; i++) {
+        char *tab = strchr(cfg.cgroupfs.v[i], '\t');
+        if (tab)
+            *tab = '\0';
+        g_cgfs_fd[i] = open_tree(AT_FDCWD, cfg.cgroupfs.v[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (g_cgfs_fd[i] < 0)
+            csys("clone cgroup directory %s", cfg.cgroupfs.v[i]);
+        if (tab)
+            *tab = '\t';
+        if (!g_privileged) {
+            struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+            if (mount_setattr(g_cgfs_fd[i], "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+                csys("make cgroup directory %s read-only", cfg.cgroupfs.v[i]);
+        }
+    }
+}
+
+static void mount_cgroup_dirs(void)
+{
+    if (cfg.cgroupfs.n == 0)
+        return;
+    int v1 = strchr(cfg.cgroupfs.v[0], '\t') != NULL;
+    if (v1)
+        xmount("tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k");
+    for (size_t i = 0; i < cfg.cgroupfs.n; i++) {
+        char target[PATH_MAX] = "/sys/fs/cgroup";
+        char *name = strchr(cfg.cgroupfs.v[i], '\t');
+        if (name) {
+            name++;
+            if (!*name || strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
+                cfail(EXIT_SHIM, "malformed cgroupfs record");
+            snprintf(target, sizeof target, "/sys/fs/cgroup/%s", name);
+            ensure_dir(target, 0755);
+            /* cpu,cpuacct: the host's links cpu -> cpu,cpuacct and cpuacct -> cpu,cpuacct */
+            if (strchr(name, ',')) {
+                char parts[NAME_MAX + 1];
+                snprintf(parts, sizeof parts, "%s", name);
+                for (char *save = NULL, *c = strtok_r(parts, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+                    char link[PATH_MAX];
+                    snprintf(link, sizeof link, "/sys/fs/cgroup/%s", c);
+                    if (symlink(name, link) < 0 && errno != EEXIST)
+                        csys("symlink %s", link);
+                }
+            }
+        }
+        if (move_mount(g_cgfs_fd[i], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            csys("mount the container's cgroup on %s", target);
+        xclose(&g_cgfs_fd[i]);
+    }
+    if (v1 && !g_privileged)
+        remount_ro("/sys/fs/cgroup");
+    free(g_cgfs_fd);
+    g_cgfs_fd = NULL;
+}
+
 static void clone_host_mounts(void)
 {
     for (size_t i = 0; i < cfg.bind.n; i++) {
@@ -1348,6 +1431,7 @@ static void clone_host_mounts(void)
                 csys("make bind %s read-only", b->src);
         }
     }
+    clone_cgroup_dirs();
     /* Only used if the kernel refuses a fresh sysfs mount. */
     g_sys_backup = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (g_sys_backup >= 0) {
@@ -1399,7 +1483,12 @@ static void mount_dev(void)
     xmount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
            "newinstance,ptmxmode=0666,mode=0620,gid=5");
     ensure_dir("/dev/shm", 01777);
-    xmount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    if (!parse_bool("noshm", cfg.noshm)) { /* --ipc none: no /dev/shm at all (Docker's) */
+        char shmopts[64] = "mode=1777,size=65536k"; /* Docker's default, 64 MiB */
+        if (cfg.shmsize)
+            snprintf(shmopts, sizeof shmopts, "mode=1777,size=%lu", parse_num("shmsize", cfg.shmsize, ~0UL));
+        xmount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shmopts);
+    }
     ensure_dir("/dev/mqueue", 0755);
     if (mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
         errno != ENODEV)
@@ -1407,6 +1496,36 @@ static void mount_dev(void)
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
         if (symlink(links[i][0], links[i][1]) < 0)
             csys("symlink %s", links[i][1]);
+}
+
+/* --device (issue 13): the node, made inside the root (parents created there, nothing
+ * followed out of it) with the host device's type, numbers, mode and owner. Whether it can
+ * be opened is the devices cgroup's / BPF program's business (devallow). */
+static void make_devices(void)
+{
+    for (size_t i = 0; i < cfg.device.n; i++) {
+        char path[PATH_MAX], type;
+        unsigned maj, min, mode, uid, gid;
+        if (sscanf(cfg.device.v[i], "%4095[^\t]\t%c\t%u\t%u\t%o\t%u\t%u", path, &type, &maj, &min, &mode, &uid, &gid) != 7 ||
+            path[0] != '/' || (type != 'c' && type != 'b'))
+            cfail(EXIT_SHIM, "malformed device record \"%.64s\"", cfg.device.v[i]);
+        char dir[PATH_MAX], base[NAME_MAX + 1];
+        if (split_path(path, dir, sizeof dir, base, sizeof base) < 0 || !*base || !strcmp(base, "..") || !strcmp(base, "."))
+            cfail(EXIT_SHIM, "device path %s: invalid", path);
+        int dfd = create_in_root(dir, 1);
+        if (dfd < 0)
+            cpath("create the directory of device", path);
+        char p[32];
+        int at = open(fd_path(dfd, p, sizeof p), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        close(dfd);
+        if (at < 0)
+            csys("open the directory of device %s", path);
+        unlinkat(at, base, 0); /* as runc: the device replaces what the image has there */
+        if (mknodat(at, base, (type == 'c' ? S_IFCHR : S_IFBLK) | (mode & 07777), makedev(maj, min)) < 0 ||
+            fchownat(at, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            csys("mknod device %s", path);
+        close(at);
+    }
 }
 
 static void mount_sys(void)
@@ -1935,6 +2054,107 @@ static void install_seccomp(void)
 #endif
 }
 
+/* --sysctl (issue 13): /proc/sys of the container's own fresh procfs, opened before
+ * mask_kernel_files makes it read-only (the fd keeps the writable mount), written once the
+ * network is up (so net.ipv4.conf.eth0.* exist) and before anything of the container runs. */
+static int g_procsys = -1;
+
+static void open_proc_sys(void)
+{
+    if (cfg.sysctl.n == 0)
+        return;
+    g_procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (g_procsys < 0)
+        csys("open /proc/sys");
+}
+
+static void apply_sysctls(void)
+{
+    for (size_t i = 0; i < cfg.sysctl.n; i++) {
+        char *key = cfg.sysctl.v[i];
+        char *tab = strchr(key, '\t');
+        if (!tab || key[0] == '/' || strstr(key, ".."))
+            cfail(EXIT_SHIM, "malformed sysctl record \"%.64s\"", key);
+        *tab = '\0';
+        const char *val = tab + 1;
+        int fd = openat(g_procsys, key, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, val, strlen(val)) < 0) {
+            for (char *c = key; *c; c++)
+                if (*c == '/')
+                    *c = '.';
+            cfail(EXIT_SHIM, "sysctl %s=%s: %s", key, val,
+                  errno == ENOENT ? "no such sysctl in the container's namespaces" : strerror(errno));
+        }
+        close(fd);
+    }
+    xclose(&g_procsys);
+}
+
+/* --ulimit (issue 13): "RESOURCE\tSOFT\tHARD", -1 = unlimited; as root, before the
+ * capabilities go (raising a hard limit needs CAP_SYS_RESOURCE), right before execve so
+ * the shim's own setup is not bound by them. */
+static void apply_rlimits(void)
+{
+    for (size_t i = 0; i < cfg.rlimit.n; i++) {
+        long long res, soft, hard;
+        if (sscanf(cfg.rlimit.v[i], "%lld\t%lld\t%lld", &res, &soft, &hard) != 3 || res < 0 || res >= RLIM_NLIMITS)
+            cfail(EXIT_SHIM, "malformed rlimit record \"%.64s\"", cfg.rlimit.v[i]);
+        struct rlimit rl = { soft < 0 ? RLIM_INFINITY : (rlim_t)soft, hard < 0 ? RLIM_INFINITY : (rlim_t)hard };
+        if (setrlimit((int)res, &rl) < 0)
+            csys("setrlimit %lld to %lld:%lld", res, soft, hard);
+    }
+}
+
+/* HOME as runc sets it when the environment has none: the home directory of the user's
+ * passwd entry (by uid) in the container's /etc/passwd, else "/". Read inside the root,
+ * a regular file only, never blocking, at most 1 MiB. */
+static void set_home(void)
+{
+    if (env_get("HOME"))
+        return;
+    static char home[PATH_MAX + 6];
+    snprintf(home, sizeof home, "HOME=/");
+    int fd = open_in_root("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (1 << 20)) {
+        size_t cap = (size_t)st.st_size + 1, n = 0;
+        char *buf = xrealloc(NULL, cap);
+        for (ssize_t r; n + 1 < cap && (r = read_retry(fd, buf + n, cap - 1 - n)) > 0;)
+            n += (size_t)r;
+        buf[n] = '\0';
+        for (char *line = buf, *next; line && *line; line = next) {
+            next = strchr(line, '\n');
+            if (next)
+                *next++ = '\0';
+            /* name:pw:uid:gid:gecos:home:shell */
+            char *f[7] = { 0 };
+            int nf = 0;
+            for (char *c = line; nf < 7; nf++) {
+                f[nf] = c;
+                c = strchr(c, ':');
+                if (!c) {
+                    nf++;
+                    break;
+                }
+                *c++ = '\0';
+            }
+            char *end;
+            if (nf < 6 || !*f[2])
+                continue;
+            unsigned long uid = strtoul(f[2], &end, 10);
+            if (*end || uid != g_uid)
+                continue;
+            if (*f[5])
+                snprintf(home, sizeof home, "HOME=%s", f[5]);
+            break;
+        }
+        free(buf);
+    }
+    if (fd >= 0)
+        close(fd);
+    list_push(&cfg.env, home);
+}
+
 /* The last steps, shared by run and exec. */
 static void __attribute__((noreturn)) child_exec(void)
 {
@@ -1942,6 +2162,8 @@ static void __attribute__((noreturn)) child_exec(void)
     /* Like runc: without no_new_privs installing a filter needs CAP_SYS_ADMIN, so it goes
      * in just before the capabilities are dropped (nothing after it is a denied call);
      * with no_new_privs, as late as possible, right before execve. */
+    set_home();
+    apply_rlimits();
     if (g_seccomp && !g_nonewprivs)
         install_seccomp();
     drop_privileges();
@@ -1971,6 +2193,37 @@ static void __attribute__((noreturn)) child_exec(void)
 
 static void close_monitor_fds(void);
 
+/* --ipc container:NAME shares the donor's /dev/shm too (Docker binds the same directory).
+ * Its tmpfs lives only in the donor's mount namespace, so the child steps in there (still
+ * before anything of its own is mounted: its root and cwd are the host's again on return),
+ * takes a detached copy of that one mount (no symlink followed) and comes back. */
+static int g_donor_shm = -1;
+
+static void take_donor_shm(void)
+{
+    int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    int other = open(cfg.ipcmnt, O_RDONLY | O_CLOEXEC);
+    if (self < 0 || other < 0 || setns(other, CLONE_NEWNS) < 0)
+        csys("enter the IPC donor's mount namespace %s", cfg.ipcmnt);
+    g_donor_shm = open_tree(AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+    int e = errno;
+    if (setns(self, CLONE_NEWNS) < 0)
+        csys("return to the container's mount namespace");
+    close(self);
+    close(other);
+    if (g_donor_shm < 0)
+        cfail(EXIT_SHIM, "container setup: the IPC donor's /dev/shm: %s", strerror(e));
+}
+
+static void attach_donor_shm(void)
+{
+    int t = open("/dev/shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (t < 0 || move_mount(g_donor_shm, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        csys("mount the IPC donor's /dev/shm");
+    close(t);
+    xclose(&g_donor_shm);
+}
+
 /* run: PID 1 of the new namespaces. */
 static int run_child(void *unused)
 {
@@ -1987,6 +2240,14 @@ static int run_child(void *unused)
             csys("join network namespace %s", cfg.netns);
         close(fd);
     }
+    if (cfg.ipcns) { /* --ipc container:NAME, before /dev/mqueue is mounted */
+        int fd = open(cfg.ipcns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWIPC) < 0)
+            csys("join IPC namespace %s", cfg.ipcns);
+        close(fd);
+    }
+    if (cfg.ipcmnt) /* ... and its /dev/shm: a detached copy, taken in the donor's mount namespace */
+        take_donor_shm();
     int sock = -1;
     if (cfg.netnsnew) {
         sock = child_inet_socket();
@@ -1999,13 +2260,19 @@ static int run_child(void *unused)
     clone_host_mounts();
     enter_rootfs();
     mount_proc();
+    open_proc_sys();
     mount_dev();
+    if (g_donor_shm >= 0)
+        attach_donor_shm();
+    if (cfg.device.n)
+        make_devices();
     mount_sys();
+    mount_cgroup_dirs();
     if (g_tty)
         child_tty();
     attach_binds();
     mount_tmpfs();
-    if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0)
+    if (cfg.hostname && !parse_bool("utshost", cfg.utshost) && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0)
         csys("sethostname %s", cfg.hostname);
     if (cfg.cwd) { /* as root, before / may become read-only */
         int fd = create_in_root(cfg.cwd, 1);
@@ -2023,6 +2290,8 @@ static int run_child(void *unused)
             child_net_up(sock, inside);
         close(sock);
     }
+    if (cfg.sysctl.n)
+        apply_sysctls();
     child_exec();
 }
 
@@ -2411,6 +2680,14 @@ static void start_run_child(void)
     attach_device_program();
     xpipe(g_cgpipe);
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+    /* --pid host, --uts host, --ipc host|container: (issue 13): the host's (or the other
+     * container's, joined in the child) namespace instead of a new one. */
+    if (parse_bool("pidhost", cfg.pidhost))
+        flags &= ~(unsigned long)CLONE_NEWPID;
+    if (parse_bool("utshost", cfg.utshost))
+        flags &= ~(unsigned long)CLONE_NEWUTS;
+    if (parse_bool("ipchost", cfg.ipchost) || cfg.ipcns)
+        flags &= ~(unsigned long)CLONE_NEWIPC;
     if (cfg.netnsnew)
         flags |= CLONE_NEWNET;
     g_child = clone_into_cgroup(flags, run_child);
