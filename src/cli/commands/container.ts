@@ -148,13 +148,13 @@ function timeoutOf(t: string): number {
 function stopPlan(ref: string, o: { time?: string; signal?: string }): { t: number; sig: number } {
   const c = o.time === undefined || o.signal === undefined ? findContainer(ref)?.Config : undefined;
   const t = o.time !== undefined ? timeoutOf(o.time) : c?.StopTimeout !== undefined ? (c.StopTimeout < 0 ? 1e9 : c.StopTimeout) : 10;
-  const sig = parseSignal(o.signal ?? c?.StopSignal ?? 'SIGTERM');
+  const sig = parseSignal(o.signal ?? c?.StopSignal ?? 'SIGTERM', 1);
   return { t, sig };
 }
 
 export function stop(refs: string[], o: { time?: string; signal?: string }): Promise<number> {
   if (o.time !== undefined) timeoutOf(o.time);
-  if (o.signal !== undefined) parseSignal(o.signal);
+  if (o.signal !== undefined) parseSignal(o.signal, 1);
   return each(refs, async (ref) => {
     const { t, sig } = stopPlan(ref, o);
     await stopContainer(ref, t, sig);
@@ -176,7 +176,7 @@ export function restart(refs: string[], o: { time?: string }): Promise<number> {
 }
 
 export function kill(refs: string[], o: { signal: string }): Promise<number> {
-  const sig = parseSignal(o.signal);
+  const sig = parseSignal(o.signal, 1);
   return each(refs, async (ref) => {
     await killContainer(ref, sig);
     return ref;

@@ -230,7 +230,8 @@ export const SIGNALS: Record<string, number> = {
   TTIN: 21, TTOU: 22, URG: 23, XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
 };
 
-export function parseSignal(s: string): number {
+/** A signal by name or number; Docker's daemon refuses others: exit 1 for kill/stop, 125 for run/create (its CLI's code for a refused create). */
+export function parseSignal(s: string, exitCode = 125): number {
   if (/^\d+$/.test(s)) {
     const n = Number(s);
     if (n >= 1 && n <= 64) return n;
@@ -238,8 +239,8 @@ export function parseSignal(s: string): number {
     const name = s.toUpperCase().replace(/^SIG/, '');
     if (name in SIGNALS) return SIGNALS[name];
   }
-  // Docker's daemon refuses it (moby pkg/signal ParseSignal): "Invalid signal: X", exit 1
-  throw new UserError(`Error response from daemon: Invalid signal: ${s}`, 1);
+  // Docker's daemon refuses it (moby pkg/signal ParseSignal): "Invalid signal: X"
+  throw new UserError(`Error response from daemon: Invalid signal: ${s}`, exitCode);
 }
 
 /** Non-negative integer option (like --tail, -t). */
