@@ -65,6 +65,8 @@ describe('health checks', () => {
     await until(() => health('hc-flip').Status === 'healthy');
     expect(health('hc-flip').FailingStreak).toBe(0);
     expect(status('hc-flip')).toMatch(/^Up .* \(healthy\)$/);
+    expect(md.ok(['ps', '--filter', 'health=healthy', '--format', '{{.Names}}']).trim().split('\n')).toContain('hc-flip');
+    expect(md.ok(['ps', '--filter', 'health=starting', '--format', '{{.Names}}']).trim().split('\n')).toEqual(['hc-slow']);
     await until(() => health('hc-flip').Log.length === 5 && health('hc-flip').Log.every((l: { ExitCode: number }) => l.ExitCode === 0));
     await sleep(500);
     expect(health('hc-flip').Log).toHaveLength(5);

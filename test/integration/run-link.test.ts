@@ -27,7 +27,6 @@ describe('run --link', () => {
     expect(lines[6]).toBe(`${ip}\tdatabase ${host} lk-db`);
     expect(lines[7]).toMatch(/^\d+\.\d+\.\d+\.\d+\t[0-9a-f]{12} lk-web$/);
     expect(env.trim().split('\n')).toEqual([
-      `DATABASE_ENV_HOSTNAME=${host}`,
       'DATABASE_ENV_SECRET=x',
       'DATABASE_NAME=/lk-web/database',
       `DATABASE_PORT=tcp://${ip}:5432`,

@@ -212,7 +212,12 @@ export function psSnapshot(rec: ContainerRecord, st: ContainerState): PsSnapshot
     started: !!rec.StartedAt,
     labels: rec.Config.Labels ?? {},
     imageId: rec.Image,
-    health: 'none', // minidock has no healthchecks: Docker's "none"
+    // Docker's Health.Status(); "none" without a health check
+    get health() {
+      const t = rec.Config.Healthcheck?.Test;
+      if (!t?.length || t[0] === 'NONE') return 'none';
+      return healthOf(rec)?.Status ?? 'starting';
+    },
     get mounts() {
       return rec.HostConfig.Binds.map((b) => {
         const [source, destination] = b.split(':');
