@@ -18,7 +18,7 @@ export { VERSION };
 // only that one is declared: building the whole tree of ~40 commands costs ~4 ms of every start.
 // Anything else (help, a group such as `network`, an unknown word) gets the whole tree, so help
 // and errors read as always.
-const OWN_COMMANDS = new Set(['run', 'create', 'ps', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'logs', 'exec', 'inspect', 'stats', 'version', 'internal-cleanup']);
+const OWN_COMMANDS = new Set(['run', 'create', 'ps', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'logs', 'exec', 'inspect', 'stats', 'version', 'internal-cleanup', 'internal-restart']);
 
 // A reader that goes away (`minidock ps | head -1`, a closed terminal) must not kill minidock
 // half-way through wiring or tearing down a container: writes to a broken pipe are dropped.
@@ -74,6 +74,19 @@ async function main(argv: string[]): Promise<number> {
       .option('--privileged', 'Give extended privileges to this container (all capabilities, no seccomp, nothing masked)')
       .option('--security-opt <opt>', 'Security options: no-new-privileges, seccomp=unconfined', collect, [])
       .option('-l, --label <key=value>', 'Set meta data on a container', collect, [])
+      .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
+      .option('--sig-proxy [bool]', 'Proxy received signals to the process (default true)')
+      .option('--link <name[:alias]>', 'Add link to another container', collect, [])
+      .option('--health-cmd <command>', 'Command to run to check health')
+      .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)')
+      .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)')
+      .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
+      .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
+      .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
+      .option('--log-driver <driver>', 'Logging driver for the container: json-file (default) or none')
+      .option('--log-opt <key=value>', 'Log driver options: max-size=SIZE, max-file=N (json-file)', collect, [])
+      .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
+      .option('--restart <policy>', 'Restart policy to apply when a container exits: no, always, unless-stopped, on-failure[:max-retries]')
       .option('--explain', 'Print every host change as the command a person would type (to stderr)')
       .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
       .argument('<image>', 'image to run')
@@ -254,6 +267,15 @@ async function main(argv: string[]): Promise<number> {
       .argument('<id>')
       .argument('[startedAt]', 'the start this cleanup belongs to (a later start owns the container)')
       .action(async (id, startedAt) => (await import('../engine/container/lifecycle.js')).cleanupContainer(id, startedAt));
+  }
+
+  if (wanted('internal-restart')) {
+    program
+      .command('internal-restart', { hidden: true })
+      .description("Run by the shim's restarter after the backoff: start the container again (--restart)")
+      .argument('<id>')
+      .argument('<startedAt>', 'the start whose end asked for this restart')
+      .action(async (id, startedAt) => (await import('../engine/container/restart.js')).restartByPolicy(id, startedAt));
   }
 
   if (!only) {

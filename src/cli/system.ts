@@ -69,4 +69,11 @@ export function registerSystemCommands(program: Command): void {
       out.push(`Total reclaimed space: ${human(r.reclaimed)}`);
       process.stdout.write(out.join('\n') + '\n');
     });
+  sys
+    .command('restart-policies')
+    .description("Start the stopped containers whose restart policy asks for it, as Docker's daemon does when it starts (for a boot-time unit: docs/shim.md)")
+    .action(async () => {
+      const { startByPolicies } = await import('../engine/container/restart.js');
+      process.exitCode = await startByPolicies((name) => process.stdout.write(name + '\n'));
+    });
 }

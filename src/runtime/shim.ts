@@ -18,7 +18,7 @@ export type ShimConfig = [key: string, value: ShimValue][];
  * refused if it holds any control character, so nothing a user or an image wrote can end a
  * record or a field early and smuggle in a key, a field or a mount option.
  */
-const TEXT_KEYS = new Set(['env', 'arg', 'exitcmd']);
+const TEXT_KEYS = new Set(['env', 'arg', 'exitcmd', 'restartcmd']);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
 
@@ -58,10 +58,21 @@ export function shimPath(): string {
   throw new UserError('minidock-shim not found: run `npm run build`');
 }
 
+/** dist/minidock-init (--init), next to the shim. */
+export function initPath(): string {
+  return join(dirname(shimPath()), 'minidock-init');
+}
+
 /** The command the shim runs after a container it watches has ended (like conmon's --exit-command). */
 export function exitCommand(id: string, startedAt: string): string[] {
   const entry = resolve(process.argv[1] ?? 'bin/minidock');
   return [process.execPath, '--', entry, 'internal-cleanup', id, startedAt];
+}
+
+/** What the shim's restarter execs after the backoff of a restart policy (--restart). */
+export function restartCommand(id: string, startedAt: string): string[] {
+  const entry = resolve(process.argv[1] ?? 'bin/minidock');
+  return [process.execPath, '--', entry, 'internal-restart', id, startedAt];
 }
 
 /**

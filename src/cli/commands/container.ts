@@ -226,6 +226,7 @@ export async function logs(
   const sinceNs = o.since ? parseTimestamp(o.since, 'since', now) : undefined;
   const untilNs = o.until ? parseTimestamp(o.until, 'until', now) : undefined;
   const rec = mustFind(ref);
+  if (rec.HostConfig.LogConfig?.Type === 'none') throw new UserError('Error response from daemon: configured logging driver does not support reading', 1);
   const { streamLogs } = await import('../../engine/container/logs.js');
   await streamLogs(rec.Id, {
     follow: !!o.follow,

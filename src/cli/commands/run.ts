@@ -7,12 +7,14 @@ import { pausePoint } from '../../state/pause.js';
 import { ensureImage, type ImageRecord } from '../../engine/image/store.js';
 import { createContainer, removeContainer, startContainer } from '../../engine/container/lifecycle.js';
 import {
-  checkBindSource, mergeEnv, parseEnv, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
+  checkBindSource, mergeEnv, parseEnv, parseLogConfig, parseRestartPolicy, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
 } from '../../engine/container/options.js';
 import { parsePortSpec, publishAllPorts, checkNetworkMode, checkPortsFree } from '../../engine/network/index.js';
 import type { PortBinding } from '../../engine/network/types.js';
 import { limitsHostConfig } from '../../runtime/limits-flags.js';
 import { hasRunFlags, type RunFlagValues, type RunFlagsConfig } from '../../engine/container/runflags.js';
+import type { HostConfig } from '../../engine/container/record.js';
+import type { HealthConfig } from '../../engine/container/health.js';
 
 export interface RunFlags extends RunFlagValues {
   detach?: boolean;
@@ -47,6 +49,67 @@ export interface RunFlags extends RunFlagValues {
   capDrop?: string[];
   privileged?: boolean;
   securityOpt?: string[];
+  restart?: string;
+  init?: boolean;
+  logDriver?: string;
+  logOpt?: string[];
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthStartPeriod?: string;
+  healthRetries?: string;
+  healthcheck?: boolean;
+  link?: string[];
+  attach?: string[];
+  sigProxy?: string | boolean;
+}
+
+/** -a (docker/cli's validateAttach) and --sig-proxy (Go's ParseBool); foreground runs only. */
+function attachFlags(f: RunFlags): { attach?: { stdin: boolean; stdout: boolean; stderr: boolean }; sigProxy: boolean } {
+  const streams = (f.attach ?? []).map((a) => {
+    const s = a.toLowerCase();
+    if (s !== 'stdin' && s !== 'stdout' && s !== 'stderr') throw new UserError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+    return s;
+  });
+  let sigProxy = true;
+  if (f.sigProxy !== undefined && f.sigProxy !== true) {
+    const v = String(f.sigProxy);
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) sigProxy = true;
+    else if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) sigProxy = false;
+    else throw new UserError(`invalid argument "${v}" for "--sig-proxy" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+  }
+  if (streams.length && f.detach) throw new UserError('Conflicting options: -a and -d');
+  if (!streams.length) return { sigProxy };
+  return { attach: { stdin: streams.includes('stdin'), stdout: streams.includes('stdout'), stderr: streams.includes('stderr') }, sigProxy };
+}
+
+/** --link: parsed here, resolved at each start (links.ts). */
+async function linkHostConfig(specs: string[], network: string): Promise<Partial<HostConfig>> {
+  const { checkLinkNetwork, parseLink } = await import('../../engine/container/links.js');
+  const links = specs.map(parseLink);
+  checkLinkNetwork(links, network || 'bridge');
+  return { Links: links };
+}
+
+/** Loaded only when a --health-* flag is given (the common path does not pay for it). */
+function healthFlagsGiven(f: RunFlags): boolean {
+  return f.healthCmd !== undefined || f.healthInterval !== undefined || f.healthTimeout !== undefined ||
+    f.healthStartPeriod !== undefined || f.healthRetries !== undefined || f.healthcheck === false;
+}
+
+/** The image's HEALTHCHECK as it is, when no flag changes it. */
+function imageHealth(h: unknown): HealthConfig | undefined {
+  const hc = h as HealthConfig | undefined;
+  return hc && Array.isArray(hc.Test) && hc.Test.length ? { ...hc } : undefined;
+}
+
+/** --restart, and Docker's refusal to combine it with --rm. */
+function restartHostConfig(f: RunFlags): Partial<HostConfig> {
+  if (f.restart === undefined) return {};
+  const policy = parseRestartPolicy(f.restart);
+  if (policy.Name === 'no') return {};
+  if (f.rm) throw new UserError('conflicting options: cannot specify both --restart and --rm');
+  return { RestartPolicy: policy };
 }
 
 function parseLabels(specs: string[]): Record<string, string> {
@@ -131,6 +194,12 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   // Issue 13's flags (runflags.ts): parsed only when one is given.
   const extra: RunFlagsConfig | undefined = hasRunFlags(f) ? await (await import('../../engine/container/runflags.js')).parseRunFlags(f, network) : undefined;
   const labels = { ...extra?.fileLabels, ...parseLabels(f.label) };
+  const restart = restartHostConfig(f);
+  const logConfig = parseLogConfig(f.logDriver, f.logOpt ?? []);
+  const health = healthFlagsGiven(f) ? await import('../../engine/container/health.js') : undefined;
+  const userHealth = health?.parseHealthFlags(f);
+  const links = f.link?.length ? await linkHostConfig(f.link, network) : {};
+  const attach = attachFlags(f);
 
   trace('options parsed');
   pausePoint('run:parsed');
@@ -190,7 +259,13 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     labels,
     detach: mode.start && !!f.detach,
     exposedPorts: exposedPortsOf(cfg.ExposedPorts, ports),
-    hostConfig: { ...limits, ...extra?.hostConfig, ...(f.publishAll ? { PublishAllPorts: true } : {}), ...(f.net ?? f.network ? {} : { DefaultNetwork: true }) },
+    // -a: only the streams named (-i attaches stdin whatever -a says); -d conflicts with it
+    attachStreams: attach.attach && { ...attach.attach, stdin: attach.attach.stdin || !!f.interactive },
+    healthcheck: health ? health.mergeHealth(userHealth, cfg.Healthcheck as HealthConfig | undefined) : imageHealth(cfg.Healthcheck),
+    hostConfig: {
+      ...limits, ...extra?.hostConfig, ...(f.publishAll ? { PublishAllPorts: true } : {}), ...(f.net ?? f.network ? {} : { DefaultNetwork: true }),
+      ...restart, ...(f.init ? { Init: true } : {}), ...(logConfig ? { LogConfig: logConfig } : {}), ...links,
+    },
     config: imageConfigExtras(extra?.config, cfg),
   };
   if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start, got.imagePlan);
@@ -217,7 +292,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
       process.stdout.write(rec.Id + '\n');
       return 0;
     }
-    return await startContainer(rec, { detach: false, explain });
+    return await startContainer(rec, { detach: false, explain, attach: attach.attach, sigProxy: attach.sigProxy });
   } catch (e) {
     if (f.rm) await removeContainer(rec.Id, { force: true }).catch(() => undefined);
     throw e;

@@ -4,7 +4,7 @@ import type { EndpointSettings } from '../network/types.js';
 import { files, stateOf, type ContainerRecord } from './record.js';
 import { oomKilled, resourcesOf } from '../../runtime/cgroups.js';
 import { inspectRunFlags } from './runflags.js';
-import { exposedPorts, networkPorts, networksOf, portKey, type ContainerSize, type PortMap } from './views.js';
+import { exposedPorts, inspectHealth, networkPorts, networksOf, portKey, restartCountOf, type ContainerSize, type PortMap } from './views.js';
 
 /** HostConfig.PortBindings as Docker prints them: the host IP and port as typed ("" when not given). */
 function portBindings(rec: ContainerRecord): PortMap {
@@ -90,10 +90,10 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
   return {
     Binds: hc.Binds.length ? hc.Binds : null,
     ContainerIDFile: f.ContainerIDFile,
-    LogConfig: { Type: 'json-file', Config: {} },
+    LogConfig: hc.LogConfig ?? { Type: 'json-file', Config: {} },
     NetworkMode: hc.DefaultNetwork ? 'default' : hc.NetworkMode,
     PortBindings: portBindings(rec),
-    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    RestartPolicy: hc.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: hc.AutoRemove,
     VolumeDriver: '',
     VolumesFrom: null,
@@ -105,7 +105,7 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     ExtraHosts: f.ExtraHosts,
     GroupAdd: f.GroupAdd,
     IpcMode: f.IpcMode,
-    Links: null,
+    Links: hc.Links?.length ? hc.Links.map((l) => { const [n, a] = l.split(':'); return `/${n}:/${rec.Name}/${a}`; }) : null,
     OomScoreAdj: 0,
     PidMode: f.PidMode,
     Privileged: !!hc.Privileged,
@@ -145,6 +145,7 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     PidsLimit: r.PidsLimit,
     Ulimits: hc.Ulimits ?? null,
     Sysctls: f.Sysctls,
+    ...(hc.Init ? { Init: true } : {}), // (Docker: omitted unless --init)
   };
 }
 
@@ -162,7 +163,7 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
       Status: st.Status,
       Running: st.Running,
       Paused: st.Paused,
-      Restarting: false,
+      Restarting: !!st.Restarting,
       OOMKilled: rec.OOMKilled ?? (st.Status === 'exited' && oomKilled(rec.Id)),
       Dead: false,
       Pid: st.Pid,
@@ -170,14 +171,15 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
       Error: st.Error,
       StartedAt: st.StartedAt,
       FinishedAt: st.FinishedAt,
+      ...inspectHealth(rec),
     },
     Image: rec.Image,
     ResolvConfPath: files.resolv(rec.Id),
     HostnamePath: files.hostname(rec.Id),
     HostsPath: files.hosts(rec.Id),
-    LogPath: files.log(rec.Id),
+    LogPath: rec.HostConfig.LogConfig?.Type === 'none' ? '' : files.log(rec.Id),
     Name: `/${rec.Name}`,
-    RestartCount: rec.RestartCount,
+    RestartCount: restartCountOf(rec),
     Driver: 'overlay2',
     Platform: 'linux',
     MountLabel: '',
@@ -212,6 +214,7 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
       StdinOnce: c.StdinOnce ?? false,
       Env: c.Env,
       Cmd: c.Cmd,
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
       Image: c.Image,
       Volumes: null,
       WorkingDir: c.WorkingDir,

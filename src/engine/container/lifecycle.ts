@@ -10,16 +10,16 @@ import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
 import { removeTree } from '../../state/atomic.js';
-import { ShimStart, exitCommand, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
+import { ShimStart, exitCommand, initPath, restartCommand, writeShimConfig, type ShimConfig } from '../../runtime/shim.js';
 import { createCgroup, layout as cgroupLayout, releaseCgroup, removeCgroup, resourcesOf, v2DeviceRules } from '../../runtime/cgroups.js';
 import { securityShimConfig } from '../../runtime/security.js';
 import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
 import {
-  allRecords, files, findContainer, loadRecord, mustFind, processEnv, readExit, saveRecord, stateOf,
+  allRecords, files, findContainer, loadRecord, mustFind, processEnv, readExit, readRestarting, restarterSleeping, saveRecord, stateOf,
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
-import { checkBindSource, generateName, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { SIGNALS, logRotation, checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { containerAttrs, journal } from '../events.js';
@@ -53,6 +53,10 @@ export interface CreateOptions {
   exposedPorts?: Record<string, Record<string, never>>;
   /** Limits and privileges (HostConfig fields), validated by the CLI. */
   hostConfig?: Partial<HostConfig>;
+  /** --health-* merged with the image's HEALTHCHECK. */
+  healthcheck?: import('./health.js').HealthConfig;
+  /** -a, or -d (nothing attached); absent: stdout and stderr, as Docker's default. */
+  attachStreams?: { stdin: boolean; stdout: boolean; stderr: boolean };
   /** Config fields of the issue-13 run flags (runflags.ts). */
   config?: Partial<ContainerConfig>;
 }
@@ -103,15 +107,16 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         WorkingDir: o.workdir,
         Tty: o.tty,
         OpenStdin: o.interactive,
-        // Docker's CLI: stdout/stderr attached unless -d; stdin with -i; StdinOnce = -i attached
-        AttachStdin: o.interactive && !o.detach,
-        AttachStdout: !o.detach,
-        AttachStderr: !o.detach,
+        // Docker's CLI: stdout/stderr attached unless -d (or not named by -a); stdin with -i; StdinOnce = -i attached
+        AttachStdin: o.attachStreams ? o.attachStreams.stdin : o.interactive && !o.detach,
+        AttachStdout: o.attachStreams ? o.attachStreams.stdout : !o.detach,
+        AttachStderr: o.attachStreams ? o.attachStreams.stderr : !o.detach,
         StdinOnce: o.interactive && !o.detach,
         Labels: o.labels,
         ...o.config,
         // the image's EXPOSE, -p's ports (o.exposedPorts) and --expose's (o.config)
         ...exposedField({ ...o.config?.ExposedPorts, ...o.exposedPorts }),
+        ...(o.healthcheck ? { Healthcheck: o.healthcheck } : {}),
       },
       HostConfig: {
         AutoRemove: o.autoRemove,
@@ -180,7 +185,15 @@ function parseBind(b: string): BindMount {
 export interface StartOptions {
   detach: boolean;
   explain?: (line: string) => void;
+  /** The start a restart policy asked for (restart.ts), not a user's. */
+  byPolicy?: boolean;
+  /** Foreground only: -a (which of stdout/stderr the CLI shows; default both) and --sig-proxy. */
+  attach?: { stdout: boolean; stderr: boolean };
+  sigProxy?: boolean;
 }
+
+/** A restart policy's start found the container stopped meanwhile (stop, kill, rm). */
+export class RestartCanceled extends Error {}
 
 /**
  * Wires the container (network, /etc files) and starts its process through the shim.
@@ -199,8 +212,17 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
 
   await withLock(`c-${id}`, async () => {
     const st = stateOf(rec);
-    if (st.Running) throw new UserError(`container ${rec.Name} is already running`);
-    if (rec.Wired) await unwire(rec); // left over from a crash
+    if (st.Running && !(opts.byPolicy && st.Restarting)) throw new UserError(`container ${rec.Name} is already running`);
+    if (opts.byPolicy) {
+      if (existsSync(files.stopped(id)) || !existsSync(files.restarting(id))) throw new RestartCanceled();
+    } else {
+      // Docker: a user's start forgets the manual stop and resets the restart count and backoff.
+      rmSync(files.stopped(id), { force: true });
+      rmSync(files.restarting(id), { force: true });
+      rec.RestartCount = 0;
+      delete rec.RestartTimeoutMs;
+    }
+    if (rec.Wired) await unwire(rec); // left over from a crash, or a run a restart policy ends
     rmSync(files.pid(id), { force: true });
     rmSync(files.exit(id), { force: true });
     rmSync(files.paused(id), { force: true });
@@ -208,6 +230,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     const ownNetns = ownsNetns(mode);
     if (ownNetns) await clearStaleNetwork(id);
+    const links = await linksOf(rec); // before anything is made: a link to a stopped container is refused
     // --device: the host node's numbers, read now (runflags.ts); the cgroup lets it be used.
     const devices = rec.HostConfig.Devices?.length ? deviceSetup(rec.HostConfig.Devices) : undefined;
     const cgroups = createCgroup(id, devices ? { ...resourcesOf(rec.HostConfig), DeviceRules: devices.rules } : resourcesOf(rec.HostConfig), !!rec.HostConfig.Privileged);
@@ -220,8 +243,11 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     rec.StartedAt = new Date().toISOString();
     saveRecord(rec, 'state');
     trace('record saved');
-    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, devices)]);
+    let health: ShimConfig = [];
+    const attached: ShimConfig = opts.detach ? [] : attachShimConfig(opts);
+    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, devices, links.env), ...health, ...attached]);
     try {
+      health = await healthShimConfig(rec, user, cgroups);
       if (ownNetns) {
         shimConfig([['netnsnew', netnsPathOf(id)], ['waitgo', true]]);
         pausePoint('start:shim-config');
@@ -247,8 +273,9 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
       for (const w of net.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
       pausePoint('start:network-ready');
       // In place: the shim has bound these very files into the container already.
+      // the links' lines (Docker: after the standard ones, before the container's own)
       const etc = needsEtcFlags(rec.HostConfig) ? await (await import('./runflags.js')).etcFiles(rec.HostConfig, net, usesEmbeddedDns(mode)) : net;
-      writeFileSync(files.hosts(id), HOSTS_HEADER + etc.hosts.map((l) => l + '\n').join(''));
+      writeFileSync(files.hosts(id), HOSTS_HEADER + [...links.hosts, ...etc.hosts].map((l) => l + '\n').join(''));
       writeFileSync(files.hostname(id), rec.Config.Hostname + '\n');
       writeFileSync(files.resolv(id), etc.resolvConf);
       rec.NetworkSettings = net.settings;
@@ -276,7 +303,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
   if (!opts.detach) {
     journal({ Type: 'container', Action: 'attach', ID: id, Attributes: containerAttrs(rec) });
     journal({ Type: 'container', Action: 'start', ID: id, Attributes: containerAttrs(rec) });
-    return runForeground(rec, shim!);
+    return runForeground(rec, shim!, opts.sigProxy ?? true);
   }
   const code = await startedDetached(rec, shim!);
   journal({ Type: 'container', Action: 'start', ID: id, Attributes: containerAttrs(rec) });
@@ -315,7 +342,7 @@ function ipcDonor(ref: string): { name: string; pid: number; ipcMode?: string } 
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */
-function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean, devices?: { records: string[][]; rules: string[] }): ShimConfig {
+function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean, devices?: { records: string[][]; rules: string[] }, linkEnv: string[] = []): ShimConfig {
   const id = rec.Id;
   return [
     ['id', id],
@@ -328,7 +355,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['uid', user.uid],
     ['gid', user.gid],
     ...user.groups.map((g): [string, number] => ['group', g]),
-    ...processEnv(rec).map((e): [string, string] => ['env', e]),
+    ...(linkEnv.length ? mergeEnv(linkEnv, processEnv(rec)) : processEnv(rec)).map((e): [string, string] => ['env', e]),
     ...[rec.Path, ...rec.Args].map((a): [string, string] => ['arg', a]),
     ['bind', [files.hosts(id), '/etc/hosts', 'rw']],
     ['bind', [files.hostname(id), '/etc/hostname', 'rw']],
@@ -346,10 +373,80 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ...cgroups.map((d): [string, string | string[]] => ['cgroupfs', cgroupVersion() === 2 ? d : [d, basename(dirname(dirname(d)))]]),
     ...securityShimConfig(rec.HostConfig),
     ...(needsShimFlags(rec.HostConfig) ? runFlagsShimConfig(rec.HostConfig, ipcDonor) : []),
-    ['log', files.log(id)],
+    ...logShimConfig(rec),
     ['pidfile', files.pid(id)],
     ['exitfile', files.exit(id)],
     ...exitCommand(id, rec.StartedAt).map((a): [string, string] => ['exitcmd', a]),
+    ['init', rec.HostConfig.Init ? initPath() : undefined],
+    ...restartShimConfig(rec),
+  ];
+}
+
+/** A foreground run's -a and --sig-proxy=false (nothing for the defaults). */
+function attachShimConfig(opts: StartOptions): ShimConfig {
+  const a = opts.attach;
+  const streams = a && !(a.stdout && a.stderr) ? [a.stdout ? 'out' : '', a.stderr ? 'err' : ''].filter(Boolean).join(',') || ',' : undefined;
+  return [['attach', streams], ['sigproxy', opts.sigProxy === false ? '0' : undefined]];
+}
+
+/** --link: hosts lines and variables, checked against the linked containers now (links.ts). */
+async function linksOf(rec: ContainerRecord): Promise<{ hosts: string[]; env: string[] }> {
+  if (!rec.HostConfig.Links?.length) return { hosts: [], env: [] };
+  return (await import('./links.js')).resolveLinks(rec);
+}
+
+/**
+ * Health checks: the probes' exec config (exactly what `exec` would run: the container's user,
+ * env, cwd, cgroups and restrictions) and the watcher's timing keys. Nothing without a check.
+ */
+async function healthShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[]): Promise<ShimConfig> {
+  rmSync(files.health(rec.Id), { force: true }); // a new run starts "starting"
+  if (!rec.Config.Healthcheck) return [];
+  const { probeArgv, probeTiming } = await import('./health.js');
+  const argv = probeArgv(rec.Config.Healthcheck);
+  if (!argv) return [];
+  writeShimConfig(files.healthConfig(rec.Id), [
+    ['id', rec.Id],
+    ['cwd', rec.Config.WorkingDir || '/'],
+    ['uid', user.uid],
+    ['gid', user.gid],
+    ...user.groups.map((g): [string, number] => ['group', g]),
+    ...processEnv(rec).map((e): [string, string] => ['env', e]),
+    ...argv.map((a): [string, string] => ['arg', a]),
+    ...cgroups.map((d): [string, string] => ['cgroup', d]),
+    ...securityShimConfig(rec.HostConfig, 'exec'),
+  ]);
+  const t = probeTiming(rec.Config.Healthcheck);
+  return [
+    ['healthconfig', files.healthConfig(rec.Id)],
+    ['healthfile', files.health(rec.Id)],
+    ['healthinterval', t.interval],
+    ['healthtimeout', t.timeout],
+    ['healthstart', t.start],
+    ['healthretries', t.retries],
+  ];
+}
+
+/** The json-file log (none: no log at all), rotated by the shim with --log-opt max-size/max-file. */
+function logShimConfig(rec: ContainerRecord): ShimConfig {
+  const c = rec.HostConfig.LogConfig;
+  if (c?.Type === 'none') return [];
+  const r = logRotation(c);
+  return [['log', files.log(rec.Id)], ['logmaxsize', r.maxSize], ['logmaxfile', r.maxFile]];
+}
+
+/** --restart: the shim decides and waits out the backoff, then runs `internal-restart` (restart.ts). */
+function restartShimConfig(rec: ContainerRecord): ShimConfig {
+  const p = rec.HostConfig.RestartPolicy;
+  if (!p || p.Name === 'no') return [];
+  return [
+    ['restart', p.Name],
+    ['restartmax', p.MaximumRetryCount],
+    ['restartcount', rec.RestartCount],
+    ['restarttimeout', rec.RestartTimeoutMs ?? 0],
+    ['restartfile', files.restarting(rec.Id)],
+    ['norestartfile', files.stopped(rec.Id)],
+    ...restartCommand(rec.Id, rec.StartedAt).map((a): [string, string] => ['restartcmd', a]),
   ];
 }
 
@@ -383,10 +480,18 @@ async function startedDetached(rec: ContainerRecord, shim: ShimStart): Promise<n
   return 0;
 }
 
-async function runForeground(rec: ContainerRecord, shim: ShimStart): Promise<number> {
-  // The shim forwards signals to the container (Docker's sig-proxy); the CLI only waits.
-  const ignore = () => undefined;
-  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+async function runForeground(rec: ContainerRecord, shim: ShimStart, sigProxy = true): Promise<number> {
+  // The shim forwards signals to the container (Docker's sig-proxy), the CLI's too.
+  // --sig-proxy=false: a signal detaches: the shim stops showing output (it goes on watching
+  // and cleans up at the end), and the CLI dies of the signal, as Docker's does.
+  const ignore = sigProxy
+    ? (sig: NodeJS.Signals) => void shim.child.kill(sig) // the shim forwards it (once: see shim.c)
+    : (sig: NodeJS.Signals) => {
+        shim.child.kill('SIGHUP'); // (with sigproxy=0 the shim takes any such signal as "detach")
+        for (const s of sigs) process.removeAllListeners(s);
+        process.kill(process.pid, sig);
+      };
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']; // (a USR1 listener also keeps Node's inspector off)
   for (const s of sigs) process.on(s, ignore);
   const code = await shim.exited;
   trace('shim exited');
@@ -425,7 +530,7 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
     // restart), what is wired now belongs to that start, not to the one that ended.
     if (startedAt !== undefined && rec.StartedAt !== startedAt) return;
     const st = stateOf(rec);
-    if (st.Running) return;
+    if (st.Running && !st.Restarting) return; // (restarting: the run that ended is released, as Docker's Cleanup)
     trace('cleanup locked');
     const oom = releaseCgroup(id);
     trace('cgroup released');
@@ -447,8 +552,14 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
 
 export async function killContainer(ref: string, signal: number): Promise<ContainerRecord> {
   const rec = mustFind(ref);
-  const st = stateOf(rec);
+  let st = stateOf(rec);
   if (!st.Running) throw new UserError(`Error response from daemon: cannot kill container: ${ref}: container ${rec.Id} is not running`, 1);
+  if (rec.HostConfig.RestartPolicy && killEndsRestarts(rec, signal)) {
+    // Docker's ExitOnNext: no restart after this; a restarting one just stays stopped.
+    await cancelRestarts(rec);
+    st = stateOf(rec);
+    if (!st.Running || st.Restarting) return rec;
+  }
   try {
     killPid(st.Pid, signal);
   } catch (e) {
@@ -460,6 +571,37 @@ export async function killContainer(ref: string, signal: number): Promise<Contai
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** moby's killWithSignal: any signal without a --stop-signal; with one, that signal or SIGKILL. */
+function killEndsRestarts(rec: ContainerRecord, signal: number): boolean {
+  const stopSignal = (rec.Config as { StopSignal?: string }).StopSignal;
+  if (!stopSignal || signal === 9) return true;
+  const name = stopSignal.toUpperCase().replace(/^SIG/, '');
+  return /^\d+$/.test(name) ? Number(name) === signal : SIGNALS[name] === signal;
+}
+
+/**
+ * stop, kill, rm -f: the container is not to be restarted by its policy (the `stopped` marker,
+ * Docker's HasBeenManuallyStopped, which the shim reads when the process ends), and a restart
+ * waiting out its backoff is ended. A restart already in minidock's start path sees the marker
+ * under the container's lock, or has started the process by then (the caller stops it).
+ */
+async function cancelRestarts(rec: ContainerRecord): Promise<void> {
+  if (!rec.HostConfig.RestartPolicy || !existsSync(files.dir(rec.Id))) return;
+  writeFileSync(files.stopped(rec.Id), '');
+  for (let i = 0; i < 400; i++) {
+    const r = readRestarting(rec.Id);
+    if (!r) return;
+    if (restarterSleeping(r.holder)) {
+      try {
+        process.kill(r.holder, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    await sleep(25);
+  }
+}
 
 /** process.kill for a container's PID; 0 or 1 would mean our own process group or init. */
 function killPid(pid: number, signal: number | NodeJS.Signals): void {
@@ -474,7 +616,8 @@ export async function waitExit(id: string, timeoutMs = Infinity): Promise<number
     const rec = loadRecord(id);
     if (!rec) return undefined;
     const st = stateOf(rec);
-    if (!st.Running && st.Status !== 'created') return st.ExitCode;
+    // Restarting: this run has ended (Docker's SetRestarting wakes its waiters too).
+    if ((!st.Running || st.Restarting) && st.Status !== 'created') return st.ExitCode;
     if (st.Status === 'created' && !rec.StartedAt) return undefined;
     if (Date.now() >= deadline) return undefined;
     await sleep(delay);
@@ -483,6 +626,7 @@ export async function waitExit(id: string, timeoutMs = Infinity): Promise<number
 
 export async function stopContainer(ref: string, timeoutSec: number, signal = 15): Promise<ContainerRecord> {
   const rec = mustFind(ref);
+  await cancelRestarts(rec);
   const st = stateOf(rec);
   if (st.Running) {
     try {
@@ -517,7 +661,7 @@ function removable(ref: string, force: boolean): { rec: ContainerRecord; st: Ret
   }
   if (st.Running && !force) {
     throw new UserError(
-      `Error response from daemon: cannot remove container "/${rec.Name}": container is running: stop the container before removing or force remove`,
+      `Error response from daemon: cannot remove container "/${rec.Name}": container is ${st.Restarting ? 'restarting' : 'running'}: stop the container before removing or force remove`,
       1,
     );
   }
@@ -541,7 +685,9 @@ export async function explainRemoveContainer(ref: string, opts: { force: boolean
 }
 
 export async function removeContainer(ref: string, opts: { force: boolean; explain?: (line: string) => void }): Promise<ContainerRecord | undefined> {
-  const { rec, st } = removable(ref, opts.force);
+  const { rec } = removable(ref, opts.force);
+  await cancelRestarts(rec);
+  const st = stateOf(rec);
   if (st.Running) {
     try {
       killPid(st.Pid, 'SIGKILL');

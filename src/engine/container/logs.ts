@@ -1,5 +1,5 @@
 // `logs`: reads the json-file log the shim writes (Docker's format, one JSON object a line).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { files, loadRecord, stateOf } from './record.js';
 
 export interface LogEntry {
@@ -36,12 +36,15 @@ export interface LogOptions {
 const CHUNK = 1 << 20;
 
 /** Complete lines from `offset` on, at most CHUNK bytes of them; `more`: the chunk was full. */
-function readFrom(file: string, offset: number): { text: string; next: number; more: boolean } {
+function readFrom(file: string | number, offset: number): { text: string; next: number; more: boolean } {
   let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return { text: '', next: offset, more: false };
+  if (typeof file === 'number') fd = file;
+  else {
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return { text: '', next: offset, more: false };
+    }
   }
   try {
     const size = fstatSync(fd).size;
@@ -52,12 +55,12 @@ function readFrom(file: string, offset: number): { text: string; next: number; m
     const end = buf.subarray(0, n).lastIndexOf(0x0a) + 1;
     return { text: buf.subarray(0, end).toString('utf8'), next: offset + end, more: n === CHUNK && end > 0 };
   } finally {
-    closeSync(fd);
+    if (typeof file !== 'number') closeSync(fd);
   }
 }
 
 /** Every complete entry from `offset` to the end as it is now, chunk by chunk; returns the new offset. */
-function drain(file: string, offset: number, each: (e: LogEntry) => void): number {
+function drain(file: string | number, offset: number, each: (e: LogEntry) => void): number {
   for (;;) {
     const r = readFrom(file, offset);
     parseLogLines(r.text).forEach(each);
@@ -66,15 +69,34 @@ function drain(file: string, offset: number, each: (e: LogEntry) => void): numbe
   }
 }
 
+/** The rotated files (--log-opt max-size/max-file: json.log.N … .1), oldest first, then json.log. */
+function logFiles(file: string): string[] {
+  const older: string[] = [];
+  for (let i = 1; existsSync(`${file}.${i}`); i++) older.unshift(`${file}.${i}`);
+  return [...older, file];
+}
+
+function openLog(file: string): number | undefined {
+  try {
+    return openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function streamLogs(id: string, opts: LogOptions): Promise<void> {
   const file = files.log(id);
-  let next: number;
-  if (opts.tail === undefined) next = drain(file, 0, opts.write);
+  const all = logFiles(file);
+  let next = 0;
+  const readAll = (each: (e: LogEntry) => void) => {
+    for (const f of all) next = drain(f, 0, each); // next: the offset in the last, json.log
+  };
+  if (opts.tail === undefined) readAll(opts.write);
   else {
     // --tail N: only the last N entries are kept while reading.
     const n = opts.tail;
     let last: LogEntry[] = [];
-    next = drain(file, 0, (e) => {
+    readAll((e) => {
       if (n === 0) return;
       last.push(e);
       if (last.length >= 2 * n) last = last.slice(-n);
@@ -82,15 +104,46 @@ export async function streamLogs(id: string, opts: LogOptions): Promise<void> {
     if (n > 0) last.slice(-n).forEach(opts.write);
   }
   if (!opts.follow) return;
-  for (;;) {
-    const rec = loadRecord(id);
-    const running = rec ? stateOf(rec).Running : false;
-    next = drain(file, next, opts.write);
-    if (!running) {
-      drain(file, next, opts.write); // what was written between the check and the read
-      return;
+  // Followed through an fd: a rotation renames the file we read (json.log.1 now), so the fd
+  // reads its rest before the new json.log is opened; max-file 1 truncates it in place.
+  let fd = openLog(file);
+  try {
+    for (;;) {
+      const rec = loadRecord(id);
+      const running = rec ? stateOf(rec).Running : false;
+      if (fd === undefined) fd = openLog(file);
+      if (fd !== undefined) {
+        if (fstatSync(fd).size < next) next = 0;
+        next = drain(fd, next, opts.write);
+        const now = inodeOf(file);
+        if (now !== undefined && now !== fstatSync(fd).ino) {
+          // Rotated, maybe more than once: ours is json.log.K now; .K-1 … .1 came after it.
+          const ours = fstatSync(fd).ino;
+          drain(fd, next, opts.write); // what was written before the rename
+          closeSync(fd);
+          const older = logFiles(file).slice(0, -1);
+          const k = older.findIndex((f) => inodeOf(f) === ours);
+          if (k >= 0) for (const f of older.slice(k + 1)) drain(f, 0, opts.write);
+          fd = openLog(file);
+          next = fd === undefined ? 0 : drain(fd, 0, opts.write);
+        }
+      }
+      if (!running) {
+        if (fd !== undefined) drain(fd, next, opts.write); // what was written between the check and the read
+        return;
+      }
+      if (opts.untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > opts.untilNs) return;
+      await new Promise((res) => setTimeout(res, 100));
     }
-    if (opts.untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > opts.untilNs) return;
-    await new Promise((res) => setTimeout(res, 100));
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function inodeOf(file: string): number | undefined {
+  try {
+    return statSync(file).ino;
+  } catch {
+    return undefined;
   }
 }

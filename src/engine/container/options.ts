@@ -265,3 +265,90 @@ export function generateName(taken: (n: string) => boolean): string {
     if (!taken(name)) return name;
   }
 }
+
+/**
+ * --restart no|always|unless-stopped|on-failure[:N]: docker/cli's ParseRestartPolicy, then the
+ * daemon's ValidateRestartPolicy (same messages).
+ */
+export function parseRestartPolicy(spec: string): import('./record.js').RestartPolicy {
+  const colon = spec.indexOf(':');
+  const name = colon < 0 ? spec : spec.slice(0, colon);
+  const count = colon < 0 ? '' : spec.slice(colon + 1);
+  if (colon >= 0 && name === '') throw new UserError('invalid restart policy format: no policy provided before colon');
+  let max = 0;
+  if (count !== '') {
+    if (!/^[+-]?\d+$/.test(count) || !Number.isSafeInteger(Number(count))) throw new UserError('invalid restart policy format: maximum retry count must be an integer');
+    max = Number(count);
+  }
+  const daemon = 'Error response from daemon: invalid restart policy: ';
+  switch (name) {
+    case '':
+    case 'no':
+    case 'always':
+    case 'unless-stopped':
+      if (max !== 0) throw new UserError(`${daemon}maximum retry count can only be used with 'on-failure'${max < 0 ? ' and cannot be negative' : ''}`);
+      return { Name: name || 'no', MaximumRetryCount: 0 };
+    case 'on-failure':
+      if (max < 0) throw new UserError(`${daemon}maximum retry count cannot be negative`);
+      return { Name: 'on-failure', MaximumRetryCount: max };
+    default:
+      throw new UserError(`${daemon}unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  }
+}
+
+export interface LogConfig {
+  Type: 'json-file' | 'none';
+  Config: Record<string, string>;
+}
+
+/** Docker's units.FromHumanSize: decimal units (10k = 10000), an optional i and b. */
+function fromHumanSize(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(v);
+  if (!m) return undefined;
+  const unit = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 }[(m[2] ?? '').toLowerCase() as 'k'] ?? 1;
+  return Math.floor(Number(m[1]) * unit);
+}
+
+const DOCKER_LOG_DRIVERS = ['local', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+const JSON_FILE_OPTS_UNSUPPORTED = ['compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
+
+/**
+ * --log-driver json-file|none and --log-opt max-size=…/max-file=… (docker/cli's
+ * parseLoggingOpts, moby's json-file ValidateLogOpt and New). What minidock cannot do is
+ * refused, never ignored.
+ */
+export function parseLogConfig(driver: string | undefined, opts: string[]): LogConfig | undefined {
+  if (driver === undefined && opts.length === 0) return undefined;
+  const type = driver ?? 'json-file';
+  if (type === 'none' && opts.length) throw new UserError('invalid logging opts for driver none');
+  if (DOCKER_LOG_DRIVERS.includes(type)) throw new UserError(`log driver '${type}' is not supported by minidock (json-file and none are)`);
+  if (type !== 'json-file' && type !== 'none') throw new UserError(`Error response from daemon: logger: no log driver named '${type}' is registered`);
+  const config: Record<string, string> = {};
+  for (const o of opts) {
+    const eq = o.indexOf('=');
+    const key = eq < 0 ? o : o.slice(0, eq);
+    const value = eq < 0 ? '' : o.slice(eq + 1);
+    if (key === 'max-size') {
+      const n = fromHumanSize(value);
+      if (n === undefined) throw new UserError(`Error response from daemon: invalid max-size: ${JSON.stringify(value)}`);
+      if (n <= 0) throw new UserError('Error response from daemon: max-size must be a positive number');
+    } else if (key === 'max-file') {
+      if (!/^[+-]?\d+$/.test(value)) throw new UserError(`Error response from daemon: strconv.Atoi: parsing ${JSON.stringify(value)}: invalid syntax`);
+      if (Number(value) < 1) throw new UserError('Error response from daemon: max-file cannot be less than 1');
+    } else if (JSON_FILE_OPTS_UNSUPPORTED.includes(key)) {
+      throw new UserError(`log opt '${key}' is not supported by minidock's json-file driver (max-size and max-file are)`);
+    } else {
+      throw new UserError(`Error response from daemon: unknown log opt '${key}' for json-file log driver`);
+    }
+    config[key] = value;
+  }
+  // Go prints a map's keys sorted (inspect's Config)
+  return { Type: type, Config: Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1))) };
+}
+
+/** The shim's rotation keys for a log config: bytes and file count (absent = no rotation). */
+export function logRotation(c: LogConfig | undefined): { maxSize?: number; maxFile?: number } {
+  const size = c?.Config['max-size'];
+  if (!size) return {};
+  return { maxSize: fromHumanSize(size), maxFile: Number(c!.Config['max-file'] ?? '1') };
+}

@@ -12,7 +12,7 @@ import { bootTimeMs, startTicks } from '../../state/process.js';
 import { UserError } from '../../cli/errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
 
-export type Status = 'created' | 'running' | 'paused' | 'exited' | 'removing';
+export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing';
 
 export interface ContainerConfig {
   Hostname: string;
@@ -37,6 +37,8 @@ export interface ContainerConfig {
   StopTimeout?: number;
   /** The image's EXPOSE ports, -p's and --expose's container ports, Docker's "80/tcp" keys. */
   ExposedPorts?: Record<string, Record<string, never>>;
+  /** --health-* merged with the image's HEALTHCHECK (Docker's field); absent: none. */
+  Healthcheck?: import('./health.js').HealthConfig;
 }
 
 export interface HostConfig {
@@ -63,6 +65,14 @@ export interface HostConfig {
   PublishAllPorts?: boolean;
   /** No --network was given: Docker shows NetworkMode "default" (the default bridge). */
   DefaultNetwork?: boolean;
+  /** --log-driver/--log-opt (Docker's field); absent = json-file, no rotation. */
+  LogConfig?: { Type: 'json-file' | 'none'; Config: Record<string, string> };
+  /** --link, as "name:alias" (resolved at each start: links.ts). */
+  Links?: string[];
+  /** --init: a tiny init as PID 1 (the shim's, as Docker's tini). */
+  Init?: boolean;
+  /** --restart (Docker's field); absent = "no". */
+  RestartPolicy?: RestartPolicy;
   /** Networks joined with `network connect`, joined again on every start (Docker keeps them too). */
   ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string }[];
   /** Issue 13 run flags (runflags.ts); absent = not given. */
@@ -84,6 +94,11 @@ export interface HostConfig {
   Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
 }
 
+export interface RestartPolicy {
+  Name: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  MaximumRetryCount: number;
+}
+
 export interface ContainerRecord {
   Id: string;
   Name: string;
@@ -101,6 +116,8 @@ export interface ContainerRecord {
   /** True while network/mounts set up for a run are still held (teardown pending). */
   Wired: boolean;
   RestartCount: number;
+  /** minidock's own: the restart backoff reached so far (moby's restartmanager timeout), in ms. */
+  RestartTimeoutMs?: number;
   /** Read from the cgroup when the process ended (runtime/cgroups.ts); unset while it runs. */
   OOMKilled?: boolean;
 }
@@ -110,6 +127,8 @@ export interface ContainerState {
   Running: boolean;
   /** Frozen by `pause` (Status "paused"; Running stays true, as in Docker). */
   Paused: boolean;
+  /** Between a run that ended and the restart its policy asked for (Running stays true, as in Docker). */
+  Restarting?: boolean;
   Pid: number;
   ExitCode: number;
   StartedAt: string;
@@ -137,6 +156,14 @@ export const files = {
   autoRemove: (id: string) => join(paths.container(id), 'autoremove'),
   /** Written by `pause` once the freezer says frozen, removed by `unpause`, kill, stop and start. */
   paused: (id: string) => join(paths.container(id), 'paused'),
+  /** Written by the shim when a restart policy restarts the container (readRestarting). */
+  restarting: (id: string) => join(paths.container(id), 'restarting'),
+  /** Docker's HasBeenManuallyStopped: stop/kill made it; the shim then does not restart. */
+  stopped: (id: string) => join(paths.container(id), 'stopped'),
+  /** State.Health as the watcher writes it after each probe (--health-*). */
+  health: (id: string) => join(paths.container(id), 'health'),
+  /** The exec config of the health probes (the PID is given apart). */
+  healthConfig: (id: string) => join(paths.container(id), 'health.config'),
 };
 
 export function loadRecord(id: string): ContainerRecord | undefined {
@@ -285,7 +312,41 @@ export function processEnv(rec: ContainerRecord): string[] {
   return [...out.values()];
 }
 
+export interface RestartingInfo {
+  /** The shim's restarter (sleeping its backoff), then the `minidock internal-restart` it became. */
+  holder: number;
+  count: number;
+  timeoutMs: number;
+  code: number;
+  finishedAt: string;
+}
+
+/** The restart the shim planned, while its restarter still lives. */
+export function readRestarting(id: string): RestartingInfo | undefined {
+  const text = readText(files.restarting(id));
+  if (!text) return undefined;
+  const [holder, count, timeoutMs, code, nanos] = text.trim().split(/\s+/);
+  const pid = Number(holder);
+  if (!(pid > 1) || !/minidock/.test(readText(`/proc/${pid}/cmdline`) ?? '')) return undefined;
+  const ms = Number(BigInt(nanos ?? '0') / 1_000_000n);
+  return { holder: pid, count: Number(count), timeoutMs: Number(timeoutMs), code: Number(code), finishedAt: new Date(ms).toISOString() };
+}
+
+/** The restarter is still the shim's sleeping child (not yet minidock's start). */
+export function restarterSleeping(pid: number): boolean {
+  return (readText(`/proc/${pid}/cmdline`) ?? '').includes('minidock-shim');
+}
+
 export function stateOf(rec: ContainerRecord): ContainerState {
+  const st = processStateOf(rec);
+  if (st.Running || st.Status === 'removing' || !rec.HostConfig.RestartPolicy) return st;
+  const r = readRestarting(rec.Id);
+  if (!r) return st;
+  // Docker's SetRestarting: Running and Restarting, no PID, the last run's exit code and end.
+  return { ...st, Status: 'restarting', Running: true, Restarting: true, Pid: 0, ExitCode: r.code, FinishedAt: r.finishedAt };
+}
+
+function processStateOf(rec: ContainerRecord): ContainerState {
   const base: ContainerState = {
     Status: 'created',
     Running: false,

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { PortBinding } from '../network/types.js';
 import { humanDuration, timeAgo } from '../../cli/template.js';
 import { humanSize } from '../../cli/units.js';
-import { files, type ContainerRecord, type ContainerState } from './record.js';
+import { files, readRestarting, type ContainerRecord, type ContainerState } from './record.js';
 import type { PsSnapshot } from './psfilter.js';
+import { readHealth, type HealthState } from './health.js';
 
 export function portKey(p: PortBinding): string {
   return `${p.containerPort}/${p.proto}`;
@@ -30,14 +31,41 @@ export function networkPorts(rec: ContainerRecord, running: boolean): PortMap {
   return out;
 }
 
-export function statusText(st: ContainerState, now = Date.now()): string {
+/** Docker counts a restart when it decides on it: a restart waiting its backoff is counted. */
+export function restartCountOf(rec: ContainerRecord): number {
+  const r = rec.HostConfig.RestartPolicy ? readRestarting(rec.Id) : undefined;
+  return Math.max(rec.RestartCount, r?.count ?? 0);
+}
+
+/** State.Health while a health check is configured (Docker shows it for stopped ones too). */
+export function healthOf(rec: ContainerRecord): HealthState | undefined {
+  const t = rec.Config.Healthcheck?.Test;
+  if (!t?.length || t[0] === 'NONE') return undefined;
+  return readHealth(files.health(rec.Id));
+}
+
+export function inspectHealth(rec: ContainerRecord): { Health?: HealthState } {
+  const t = rec.Config.Healthcheck?.Test;
+  if (!t?.length || t[0] === 'NONE') return {};
+  return { Health: readHealth(files.health(rec.Id)) ?? { Status: 'starting', FailingStreak: 0, Log: [] } };
+}
+
+/** Docker's ps suffix: (healthy), (unhealthy), (health: starting). */
+function healthSuffix(h: HealthState | undefined): string {
+  if (!h) return '';
+  return h.Status === 'starting' ? ' (health: starting)' : ` (${h.Status})`;
+}
+
+export function statusText(st: ContainerState, now = Date.now(), health?: HealthState): string {
   switch (st.Status) {
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(st.StartedAt))}`;
+      return `Up ${humanDuration(now - Date.parse(st.StartedAt))}${healthSuffix(health)}`;
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(st.StartedAt))} (Paused)`;
     case 'exited':
       return `Exited (${st.ExitCode}) ${timeAgo(st.FinishedAt, now)}`;
+    case 'restarting':
+      return `Restarting (${st.ExitCode}) ${timeAgo(st.FinishedAt, now)}`;
     case 'removing':
       return 'Removal In Progress';
     default:
@@ -184,7 +212,12 @@ export function psSnapshot(rec: ContainerRecord, st: ContainerState): PsSnapshot
     started: !!rec.StartedAt,
     labels: rec.Config.Labels ?? {},
     imageId: rec.Image,
-    health: 'none', // minidock has no healthchecks: Docker's "none"
+    // Docker's Health.Status(); "none" without a health check
+    get health() {
+      const t = rec.Config.Healthcheck?.Test;
+      if (!t?.length || t[0] === 'NONE') return 'none';
+      return healthOf(rec)?.Status ?? 'starting';
+    },
     get mounts() {
       return rec.HostConfig.Binds.map((b) => {
         const [source, destination] = b.split(':');
@@ -314,7 +347,7 @@ export function psRow(rec: ContainerRecord, st: ContainerState, o: { noTrunc: bo
     RunningFor: timeAgo(new Date(created).toISOString(), now),
     Size: size.rootFs > 0 ? `${humanSize(size.rw)} (virtual ${humanSize(size.rootFs)})` : humanSize(size.rw),
     State: st.Status,
-    Status: statusText(st, now),
+    Status: statusText(st, now, st.Status === 'running' ? healthOf(rec) : undefined),
   };
   // a method: a template calls it with its argument; JSON encoders leave functions out
   return { ...row, Label: (name: string) => labels[name] ?? '' };

@@ -62,6 +62,8 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 #include <sys/uio.h>
 #include <sys/wait.h>
 
@@ -109,7 +111,10 @@ static struct config {
     struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
     struct list device;             /* issue 13: --device "PATH\tc|b\tMAJOR\tMINOR\tMODE\tUID\tGID" */
     struct list cgroupfs;           /* issue 13: /sys/fs/cgroup inside: "HOSTDIR[\tNAME]" (v1: NAME) */
-    struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow;
+    const char *init, *logmaxsize, *logmaxfile, *sigproxy, *attach;
+    const char *healthconfig, *healthfile, *healthinterval, *healthtimeout, *healthstart, *healthretries;
+    const char *restart, *restartmax, *restartcount, *restarttimeout, *restartfile, *norestartfile;
+    struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow, restartcmd;
 } cfg;
 
 #define F_RUN  1
@@ -166,6 +171,26 @@ static const struct keydef {
     { "rlimit",   F_RUN | F_EXEC,         NULL,            &cfg.rlimit },
     { "device",   F_RUN,                  NULL,            &cfg.device },
     { "cgroupfs", F_RUN,                  NULL,            &cfg.cgroupfs },
+    { "sigproxy", F_RUN,                  &cfg.sigproxy,   NULL }, /* --sig-proxy=false: 0 */
+    { "attach",   F_RUN,                  &cfg.attach,     NULL }, /* -a: out, err, or out,err */
+    /* --health-*: see "Health checks" in docs/shim.md */
+    { "healthconfig",   F_RUN | F_ABS,    &cfg.healthconfig,   NULL },
+    { "healthfile",     F_RUN | F_ABS,    &cfg.healthfile,     NULL },
+    { "healthinterval", F_RUN,            &cfg.healthinterval, NULL },
+    { "healthtimeout",  F_RUN,            &cfg.healthtimeout,  NULL },
+    { "healthstart",    F_RUN,            &cfg.healthstart,    NULL },
+    { "healthretries",  F_RUN,            &cfg.healthretries,  NULL },
+    { "logmaxsize", F_RUN,                &cfg.logmaxsize, NULL }, /* --log-opt: see "Log format" */
+    { "logmaxfile", F_RUN,                &cfg.logmaxfile, NULL },
+    { "init",     F_RUN | F_ABS,          &cfg.init,       NULL }, /* --init: see "The init" */
+    /* --restart: see "Restart policies" in docs/shim.md */
+    { "restart",        F_RUN,            &cfg.restart,        NULL },
+    { "restartmax",     F_RUN,            &cfg.restartmax,     NULL },
+    { "restartcount",   F_RUN,            &cfg.restartcount,   NULL },
+    { "restarttimeout", F_RUN,            &cfg.restarttimeout, NULL },
+    { "restartfile",    F_RUN | F_ABS,    &cfg.restartfile,    NULL },
+    { "norestartfile",  F_RUN | F_ABS,    &cfg.norestartfile,  NULL },
+    { "restartcmd",     F_RUN,            NULL,                &cfg.restartcmd },
 };
 
 /* Parsed forms of the values above. */
@@ -175,7 +200,17 @@ static gid_t g_gid;
 static gid_t *g_groups;
 static pid_t g_target; /* exec: host PID of the container's PID 1 */
 static int g_tty, g_stdin, g_detach, g_readonly, g_waitgo;
-static int g_privileged, g_seccomp = 1, g_nonewprivs;
+static int g_privileged, g_seccomp = 1, g_nonewprivs, g_init;
+static int64_t g_started_ns; /* when the container's execve had succeeded */
+static int64_t mono_ms(void);
+static void go_duration(char *buf, size_t cap, int64_t ms);
+static int g_sigproxy = 1;                /* foreground: forward signals to the container */
+static int g_attach_out = 1, g_attach_err = 1; /* foreground: copy the stream to ours (-a) */
+static int g_unattached;                  /* --sig-proxy=false and a signal came: output no more */
+static int g_initfd = -1; /* --init: sealed memfd copy of minidock-init (monitor, then child) */
+enum restart_policy { RESTART_NO, RESTART_ALWAYS, RESTART_UNLESS_STOPPED, RESTART_ON_FAILURE };
+static enum restart_policy g_restart;
+static unsigned long g_restart_max, g_restart_count, g_restart_timeout_ms;
 static uint64_t g_caps; /* the final capability set (bounding, permitted, effective) */
 static struct winsize g_winsize; /* from the winsize key; rows 0 = not given */
 
@@ -573,6 +608,57 @@ static void parse_caps(void)
     free(copy);
 }
 
+static unsigned long long g_log_max;  /* --log-opt max-size: rotate at this size (0: never) */
+static unsigned long g_log_files = 1; /* --log-opt max-file: json.log and json.log.1 … .N-1 */
+
+static void validate_log_rotation(void)
+{
+    if (cfg.logmaxsize)
+        g_log_max = parse_num("logmaxsize", cfg.logmaxsize, ULONG_MAX);
+    if (cfg.logmaxfile)
+        g_log_files = parse_num("logmaxfile", cfg.logmaxfile, 1000);
+    if ((cfg.logmaxsize || cfg.logmaxfile) && (!cfg.log || g_log_max == 0 || g_log_files == 0))
+        die(EXIT_SHIM, "config keys logmaxsize and logmaxfile need log, a size and a count above 0");
+}
+
+static int g_health; /* --health-*: probes run by the monitor (see health_*) */
+static int64_t g_health_interval_ms, g_health_timeout_ms, g_health_start_ms;
+static unsigned long g_health_retries;
+
+static void validate_health(void)
+{
+    if (!cfg.healthconfig && !cfg.healthfile)
+        return;
+    if (!cfg.healthconfig || !cfg.healthfile || !cfg.healthinterval || !cfg.healthtimeout || !cfg.healthretries)
+        die(EXIT_SHIM, "config keys healthconfig, healthfile, healthinterval, healthtimeout, healthretries go together");
+    g_health = 1;
+    g_health_interval_ms = (int64_t)parse_num("healthinterval", cfg.healthinterval, 1UL << 40);
+    g_health_timeout_ms = (int64_t)parse_num("healthtimeout", cfg.healthtimeout, 1UL << 40);
+    g_health_start_ms = cfg.healthstart ? (int64_t)parse_num("healthstart", cfg.healthstart, 1UL << 40) : 0;
+    g_health_retries = parse_num("healthretries", cfg.healthretries, INT_MAX);
+    if (g_health_interval_ms < 1 || g_health_timeout_ms < 1 || g_health_retries < 1)
+        die(EXIT_SHIM, "health interval, timeout and retries must be positive");
+}
+
+static void validate_restart(void)
+{
+    if (!cfg.restart)
+        return;
+    if (strcmp(cfg.restart, "always") == 0)
+        g_restart = RESTART_ALWAYS;
+    else if (strcmp(cfg.restart, "unless-stopped") == 0)
+        g_restart = RESTART_UNLESS_STOPPED;
+    else if (strcmp(cfg.restart, "on-failure") == 0)
+        g_restart = RESTART_ON_FAILURE;
+    else if (strcmp(cfg.restart, "no") != 0)
+        die(EXIT_SHIM, "config key restart must be no, always, unless-stopped or on-failure");
+    g_restart_max = cfg.restartmax ? parse_num("restartmax", cfg.restartmax, INT_MAX) : 0;
+    g_restart_count = cfg.restartcount ? parse_num("restartcount", cfg.restartcount, INT_MAX) : 0;
+    g_restart_timeout_ms = cfg.restarttimeout ? parse_num("restarttimeout", cfg.restarttimeout, 3600000) : 0;
+    if (g_restart != RESTART_NO && (!cfg.restartfile || !cfg.norestartfile || cfg.restartcmd.n == 0))
+        die(EXIT_SHIM, "config key restart needs restartfile, norestartfile and restartcmd");
+}
+
 static void validate_config(void)
 {
     g_tty = parse_bool("tty", cfg.tty);
@@ -583,6 +669,16 @@ static void validate_config(void)
     g_seccomp = cfg.seccomp ? parse_bool("seccomp", cfg.seccomp) : 1;
     g_nonewprivs = parse_bool("nonewprivs", cfg.nonewprivs);
     g_waitgo = parse_bool("waitgo", cfg.waitgo);
+    g_init = cfg.init != NULL;
+    g_sigproxy = cfg.sigproxy ? parse_bool("sigproxy", cfg.sigproxy) : 1;
+    if (cfg.attach) {
+        g_attach_out = strstr(cfg.attach, "out") != NULL;
+        g_attach_err = strstr(cfg.attach, "err") != NULL;
+        if (strspn(cfg.attach, "outer,") != strlen(cfg.attach))
+            die(EXIT_SHIM, "config key attach must list out and/or err");
+    }
+    validate_log_rotation();
+    validate_health();
     if (cfg.netns && cfg.netnsnew)
         die(EXIT_SHIM, "config keys netns and netnsnew exclude each other");
     if (cfg.netnsnew && (strlen(cfg.netnsnew) < 3 || strrchr(cfg.netnsnew, '/') == cfg.netnsnew))
@@ -614,6 +710,7 @@ static void validate_config(void)
     }
     parse_binds();
     parse_tmpfs();
+    validate_restart();
 }
 
 /* ------------------------------------------------------------------------------------
@@ -1693,7 +1790,13 @@ static void close_other_fds(void)
             csys("move the error pipe");
         g_errpipe = 3;
     }
-    if (close_range(4, ~0U, 0) == 0)
+    int keep = 3;
+    if (g_initfd >= 0) { /* --init: fd 4, close-on-exec (PID 1 execs it by fd) */
+        if (dup3(g_initfd, 4, O_CLOEXEC) < 0)
+            csys("move the init's fd");
+        g_initfd = keep = 4;
+    }
+    if (close_range((unsigned)keep + 1, ~0U, 0) == 0)
         return;
     DIR *d = opendir("/proc/self/fd");
     if (!d)
@@ -1701,7 +1804,7 @@ static void close_other_fds(void)
     int dfd = dirfd(d);
     for (struct dirent *e; (e = readdir(d));) {
         int fd = atoi(e->d_name);
-        if (fd > 3 && fd != dfd)
+        if (fd > keep && fd != dfd)
             close(fd);
     }
     closedir(d);
@@ -2156,6 +2259,96 @@ static void set_home(void)
 }
 
 /* The last steps, shared by run and exec. */
+/* ------------------------------------------------------------------------------------
+ * The init (--init): like Docker's tini at /sbin/docker-init. PID 1 forks the command
+ * (PID 2, which goes on to its execve right below, reporting on the error pipe as always)
+ * and becomes the init: it execs minidock-init (init.c, static) from the sealed memfd the
+ * monitor made (g_initfd) as "/sbin/docker-init -- CMD…", so `ps` inside shows what Docker
+ * shows. It runs with the container's ids, capabilities and seccomp filter.
+ * ---------------------------------------------------------------------------------- */
+
+
+/* Monitor: the init binary (config key init = its absolute path) copied into a sealed memfd
+ * above fd 10, so the child can exec it without any host path or host fd in the container. */
+static void prepare_init(void)
+{
+    int src = open(cfg.init, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (src < 0 || fstat(src, &st) < 0)
+        die(EXIT_SHIM, "open init %s: %s", cfg.init, strerror(errno));
+    int m = memfd_create("docker-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (m < 0 && errno == EINVAL)
+        m = memfd_create("docker-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (m < 0)
+        die(EXIT_SHIM, "copy the init to memory: %s", strerror(errno));
+    for (off_t off = 0; off < st.st_size;) {
+        ssize_t n = sendfile(m, src, &off, (size_t)(st.st_size - off));
+        if (n <= 0 && !(n < 0 && errno == EINTR))
+            die(EXIT_SHIM, "copy the init to memory: %s", n < 0 ? strerror(errno) : "short read");
+    }
+    close(src);
+    if (fcntl(m, F_ADD_SEALS, SEALS) < 0)
+        die(EXIT_SHIM, "seal the init's copy: %s", strerror(errno));
+    g_initfd = fcntl(m, F_DUPFD_CLOEXEC, 10);
+    close(m);
+    if (g_initfd < 0)
+        die(EXIT_SHIM, "init: %s", strerror(errno));
+}
+
+#define INIT_ARGV0 "/sbin/docker-init"
+
+/* Signals the init leaves alone: the synchronous ones (its own faults) and terminal stops. */
+static void init_sigset(sigset_t *set)
+{
+    sigfillset(set);
+    static const int keep[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        sigdelset(set, keep[i]);
+}
+
+static void fork_init(void)
+{
+    sigset_t set, old;
+    init_sigset(&set);
+    /* Blocked before the fork: nothing sent meanwhile is lost (the mask survives execve). */
+    sigprocmask(SIG_SETMASK, &set, &old);
+    pid_t c = fork();
+    if (c < 0)
+        cfail(EXIT_SHIM, "init: fork: %s", strerror(errno));
+    if (c == 0) {
+        /* The command: its own process group, in the terminal's foreground (as tini). */
+        setpgid(0, 0);
+        if (g_tty) {
+            sigset_t ttou;
+            sigemptyset(&ttou);
+            sigaddset(&ttou, SIGTTOU); /* a background group's tcsetpgrp would get SIGTTOU */
+            sigprocmask(SIG_BLOCK, &ttou, NULL);
+            tcsetpgrp(0, getpid());
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return;
+    }
+    /* PID 1. The command's pidfd on fd 3 (replacing our end of the error pipe: the command
+     * holds its own until its execve) tells the init which child is the command. */
+    int pfd = (int)syscall(SYS_pidfd_open, c, 0);
+    if (pfd < 0 || dup2(pfd, 3) < 0) {
+        dprintf(2, "minidock-shim: init: %s: %s\n", pfd < 0 ? "pidfd_open" : "dup2", strerror(errno));
+        kill(c, SIGKILL);
+        _exit(EXIT_SHIM);
+    }
+    if (pfd != 3)
+        close(pfd);
+    size_t n = cfg.arg.n;
+    char **argv = xrealloc(NULL, (n + 3) * sizeof *argv);
+    argv[0] = INIT_ARGV0, argv[1] = "--";
+    memcpy(argv + 2, cfg.arg.v, (n + 1) * sizeof *argv);
+    static char *no_env[] = { NULL };
+    syscall(SYS_execveat, g_initfd, "", argv, cfg.env.v ? cfg.env.v : no_env, AT_EMPTY_PATH);
+    dprintf(2, "minidock-shim: init: exec: %s\n", strerror(errno));
+    kill(c, SIGKILL);
+    _exit(EXIT_SHIM);
+}
+
 static void __attribute__((noreturn)) child_exec(void)
 {
     const char *cwd = cfg.cwd ? cfg.cwd : "/";
@@ -2187,6 +2380,8 @@ static void __attribute__((noreturn)) child_exec(void)
     umask(022);
     if (g_seccomp && g_nonewprivs)
         install_seccomp();
+    if (g_init)
+        fork_init();
     execve(exe, cfg.arg.v, cfg.env.v ? cfg.env.v : no_env);
     exec_failed(cfg.arg.v[0], exe, errno);
 }
@@ -2408,6 +2603,38 @@ static size_t json_escape(char *out, const unsigned char *s, size_t n)
     return o;
 }
 
+static off_t g_log_size; /* of the current json.log, for rotation */
+
+/* Docker's json-file rotation (moby's loggerutils): once the file has reached max-size, the
+ * next entry goes to a new file; json.log.1 … .N-1 are the older ones (max-file N), the oldest
+ * dropped; max-file 1 truncates. The fd number stays the same (dup2). */
+static void log_rotate_if_full(void)
+{
+    if (g_log_max == 0 || g_logfd < 0 || (unsigned long long)g_log_size < g_log_max)
+        return;
+    if (g_log_files < 2) {
+        if (ftruncate(g_logfd, 0) == 0)
+            g_log_size = 0;
+        return;
+    }
+    char from[PATH_MAX], to[PATH_MAX];
+    for (unsigned long i = g_log_files - 1; i >= 1; i--) {
+        if (i == 1)
+            snprintf(from, sizeof from, "%s", cfg.log);
+        else
+            snprintf(from, sizeof from, "%s.%lu", cfg.log, i - 1);
+        snprintf(to, sizeof to, "%s.%lu", cfg.log, i);
+        if (rename(from, to) < 0 && errno != ENOENT)
+            return; /* keep writing where we were */
+    }
+    int fd = open(cfg.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (fd < 0)
+        return;
+    dup3(fd, g_logfd, O_CLOEXEC);
+    close(fd);
+    g_log_size = 0;
+}
+
 static void log_emit(const char *stream, const char *data, size_t n)
 {
     static char line[LOG_LINE_MAX * 6 + 160];
@@ -2422,7 +2649,9 @@ static void log_emit(const char *stream, const char *data, size_t n)
                           "\",\"stream\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ\"}\n",
                           stream, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                           tm.tm_min, tm.tm_sec, ts.tv_nsec);
-    write_all(g_logfd, line, k); /* one write per entry; a full disk only loses log */
+    log_rotate_if_full();
+    if (write_all(g_logfd, line, k) == 0) /* one write per entry; a full disk only loses log */
+        g_log_size += (off_t)k;
 }
 
 /* Where to cut a full buffer without splitting a UTF-8 sequence. */
@@ -2862,7 +3091,7 @@ static int pump(struct source *src)
         return 0;
     }
     /* If the CLI stopped reading (EPIPE), keep the container going and keep logging. */
-    if (src->dst >= 0 && write_all(src->dst, buf, (size_t)r) < 0)
+    if (src->dst >= 0 && !g_unattached && write_all(src->dst, buf, (size_t)r) < 0)
         src->dst = -1;
     log_feed(src->lb, buf, (size_t)r);
     return 1;
@@ -2917,6 +3146,22 @@ static void follow_window_size(void)
         ioctl(g_master, TIOCSWINSZ, &ws);
 }
 
+/* The foreground CLI passes on every signal it gets (the sig-proxy of a `kill CLI_PID`); but
+ * a terminal's ^C, or a kill of the process group, reaches both of us: the CLI's copy, coming
+ * from our parent right after the one we got directly, is the same signal. */
+static int duplicate_of_terminal(const struct signalfd_siginfo *si)
+{
+    static int64_t direct[65];
+    int sig = (int)si->ssi_signo;
+    if (sig <= 0 || sig > 64 || g_detach)
+        return 0;
+    if ((pid_t)si->ssi_pid != g_ppid0) {
+        direct[sig] = mono_ms();
+        return 0;
+    }
+    return direct[sig] && mono_ms() - direct[sig] < 500;
+}
+
 /* 1 when the child has been reaped (status filled in). */
 static int handle_signals(int *status)
 {
@@ -2929,7 +3174,13 @@ static int handle_signals(int *status)
             follow_window_size();
         else if (sig == SIGHUP && g_detach)
             continue; /* detached: there is no terminal to hang up */
-        else
+        else if (!g_sigproxy && !g_detach) {
+            /* --sig-proxy=false: the CLI detaches (it dies of the signal, as Docker's); the
+             * container goes on, watched by us, its output only logged. */
+            g_unattached = 1;
+            g_in_fd = -1;
+            restore_terminal();
+        } else if (!duplicate_of_terminal(&si))
             kill(g_child, sig); /* Docker's sig-proxy. Not yet reaped, so the PID is ours. */
     }
     pid_t r;
@@ -2950,20 +3201,241 @@ static void enter_raw_mode(void)
         g_tio_saved = 1;
 }
 
+/* ------------------------------------------------------------------------------------
+ * Health checks (--health-*, the image's HEALTHCHECK): moby's daemon/health.go, in the
+ * monitor. Every interval after the last probe ended, it runs `minidock-shim exec
+ * healthconfig PID` (this very sealed copy), whose output (stdout and stderr, first 4 KiB)
+ * and exit code make one result; healthfile holds State.Health as Docker's JSON.
+ * ---------------------------------------------------------------------------------- */
+
+
+#define HEALTH_LOG_MAX 5      /* moby's maxLogEntries */
+#define HEALTH_OUTPUT_MAX 4096 /* moby's maxOutputLen */
+
+enum health_status { H_STARTING, H_HEALTHY, H_UNHEALTHY };
+static const char *const health_names[] = { "starting", "healthy", "unhealthy" };
+static struct health_result {
+    int64_t start_ns, end_ns;
+    int code;
+    size_t len;
+    char out[HEALTH_OUTPUT_MAX];
+} g_hlog[HEALTH_LOG_MAX];
+static size_t g_hlog_n;
+static enum health_status g_hstatus;
+static unsigned long g_hstreak;
+static pid_t g_probe = -1, g_probe_stale = -1; /* running probe; one given up on (timeout) */
+static int g_probe_out = -1;
+static int64_t g_probe_next_ms, g_probe_deadline_ms; /* monotonic */
+static struct health_result g_probe_res;
+static int g_probe_done; /* reaped; the pipe may still have output */
+
+/* Go's time.RFC3339Nano in UTC: trailing zeros of the fraction dropped. */
+static size_t rfc3339(char *buf, size_t cap, int64_t ns)
+{
+    time_t sec = (time_t)(ns / 1000000000);
+    long frac = (long)(ns % 1000000000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t k = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (frac) {
+        char f[16];
+        snprintf(f, sizeof f, ".%09ld", frac);
+        size_t l = strlen(f);
+        while (f[l - 1] == '0')
+            f[--l] = '\0';
+        k += (size_t)snprintf(buf + k, cap - k, "%s", f);
+    }
+    k += (size_t)snprintf(buf + k, cap - k, "Z");
+    return k;
+}
+
+static void health_write(void)
+{
+    static char json[HEALTH_LOG_MAX * (HEALTH_OUTPUT_MAX * 6 + 160) + 128];
+    size_t k = (size_t)snprintf(json, sizeof json, "{\"Status\":\"%s\",\"FailingStreak\":%lu,\"Log\":[",
+                                health_names[g_hstatus], g_hstreak);
+    for (size_t i = 0; i < g_hlog_n; i++) {
+        struct health_result *r = &g_hlog[i];
+        k += (size_t)snprintf(json + k, sizeof json - k, "%s{\"Start\":\"", i ? "," : "");
+        k += rfc3339(json + k, sizeof json - k, r->start_ns);
+        k += (size_t)snprintf(json + k, sizeof json - k, "\",\"End\":\"");
+        k += rfc3339(json + k, sizeof json - k, r->end_ns);
+        k += (size_t)snprintf(json + k, sizeof json - k, "\",\"ExitCode\":%d,\"Output\":\"", r->code);
+        k += json_escape(json + k, (const unsigned char *)r->out, r->len);
+        k += (size_t)snprintf(json + k, sizeof json - k, "\"}");
+    }
+    snprintf(json + k, sizeof json - k, "]}\n");
+    write_file_atomic(cfg.healthfile, json);
+}
+
+/* moby's handleProbeResult. */
+static void health_result(struct health_result *r)
+{
+    if (g_hlog_n == HEALTH_LOG_MAX)
+        memmove(g_hlog, g_hlog + 1, (HEALTH_LOG_MAX - 1) * sizeof *g_hlog), g_hlog_n--;
+    g_hlog[g_hlog_n++] = *r;
+    if (r->code == 0) {
+        g_hstreak = 0;
+        g_hstatus = H_HEALTHY;
+    } else if (!(g_hstatus == H_STARTING && (r->start_ns - g_started_ns) / 1000000 < g_health_start_ms)) {
+        /* (while starting, a failure within the start period does not count) */
+        if (++g_hstreak >= g_health_retries)
+            g_hstatus = H_UNHEALTHY;
+    }
+    health_write();
+}
+
+static void health_start(void)
+{
+    if (!g_health)
+        return;
+    g_probe_next_ms = mono_ms() + g_health_interval_ms;
+    health_write(); /* "starting", no log yet */
+}
+
+static void health_spawn(void)
+{
+    if (g_probe_stale > 0) { /* the one that timed out is still there: no more patience */
+        kill(g_probe_stale, SIGKILL);
+        waitpid(g_probe_stale, NULL, 0);
+        g_probe_stale = -1;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return;
+    memset(&g_probe_res, 0, sizeof g_probe_res);
+    g_probe_res.start_ns = now_ns();
+    g_probe_done = 0;
+    pid_t c = fork();
+    if (c == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+            _exit(EXIT_SHIM);
+        close_range(3, ~0U, 0);
+        reset_signals();
+        char pid[16];
+        snprintf(pid, sizeof pid, "%d", (int)g_child);
+        execl("/proc/self/exe", "minidock-shim", "exec", cfg.healthconfig, pid, (char *)NULL);
+        _exit(EXIT_SHIM);
+    }
+    close(p[1]);
+    if (c < 0) {
+        close(p[0]);
+        return;
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    g_probe = c, g_probe_out = p[0];
+    g_probe_deadline_ms = mono_ms() + g_health_timeout_ms;
+}
+
+/* Reads what the probe printed; EOF or nothing more once it was reaped: the result. */
+static void health_read(void)
+{
+    char buf[4096];
+    for (;;) {
+        ssize_t r = read(g_probe_out, buf, sizeof buf);
+        if (r > 0) {
+            size_t room = HEALTH_OUTPUT_MAX - g_probe_res.len, n = (size_t)r < room ? (size_t)r : room;
+            memcpy(g_probe_res.out + g_probe_res.len, buf, n);
+            g_probe_res.len += n;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN && !g_probe_done)
+            return;
+        break; /* EOF, or drained after the probe ended */
+    }
+    if (!g_probe_done)
+        return; /* EOF first: the exit status comes with SIGCHLD */
+    xclose(&g_probe_out);
+    g_probe = -1;
+    g_probe_res.end_ns = now_ns();
+    health_result(&g_probe_res);
+    g_probe_next_ms = mono_ms() + g_health_interval_ms;
+}
+
+static void health_reap(void)
+{
+    int status;
+    if (g_probe_stale > 0 && waitpid(g_probe_stale, &status, WNOHANG) == g_probe_stale)
+        g_probe_stale = -1;
+    if (g_probe > 0 && !g_probe_done && waitpid(g_probe, &status, WNOHANG) == g_probe) {
+        g_probe_done = 1;
+        g_probe_res.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        health_read();
+    }
+}
+
+/* Timers: start a probe when due; give up on one past its timeout (moby: exit code -1). */
+static void health_tick(void)
+{
+    int64_t now = mono_ms();
+    if (g_probe > 0 && now >= g_probe_deadline_ms) {
+        kill(g_probe, SIGTERM); /* the exec monitor passes it to the probe's process */
+        g_probe_stale = g_probe_done ? -1 : g_probe;
+        xclose(&g_probe_out);
+        g_probe = -1;
+        g_probe_res.end_ns = now_ns();
+        g_probe_res.code = -1;
+        char msg[96], d[48];
+        go_duration(d, sizeof d, g_health_timeout_ms);
+        g_probe_res.len = (size_t)snprintf(msg, sizeof msg, "Health check exceeded timeout (%s)", d);
+        memcpy(g_probe_res.out, msg, g_probe_res.len);
+        health_result(&g_probe_res);
+        g_probe_next_ms = now + g_health_interval_ms;
+    } else if (g_probe < 0 && now >= g_probe_next_ms) {
+        health_spawn();
+    }
+}
+
+/* Go's time.Duration.String for whole milliseconds: 100ms, 1.5s, 1m30s, 2h0m0s. */
+static void go_duration(char *buf, size_t cap, int64_t ms)
+{
+    if (ms < 1000) {
+        snprintf(buf, cap, "%lldms", (long long)ms);
+        return;
+    }
+    int64_t h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
+    char sec[24];
+    if (frac) {
+        snprintf(sec, sizeof sec, "%lld.%03lld", (long long)s, (long long)frac);
+        size_t l = strlen(sec);
+        while (sec[l - 1] == '0')
+            sec[--l] = '\0';
+    } else
+        snprintf(sec, sizeof sec, "%lld", (long long)s);
+    if (h)
+        snprintf(buf, cap, "%lldh%lldm%ss", (long long)h, (long long)m, sec);
+    else if (m)
+        snprintf(buf, cap, "%lldm%ss", (long long)m, sec);
+    else
+        snprintf(buf, cap, "%ss", sec);
+}
+
+/* poll's timeout until the next health timer, or -1. */
+static int health_wait_ms(void)
+{
+    if (!g_health)
+        return -1;
+    int64_t left = (g_probe > 0 ? g_probe_deadline_ms : g_probe_next_ms) - mono_ms();
+    return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
 /* Relay until the child ends; returns its exit code (128+signal if killed). */
 static int relay(void)
 {
     struct source src[2] = { { -1, -1, &g_lb_out }, { -1, -1, &g_lb_err } };
     if (g_tty) {
-        src[0].fd = g_master, src[0].dst = g_detach ? -1 : 1;
+        src[0].fd = g_master, src[0].dst = g_detach || !g_attach_out ? -1 : 1; /* a tty is "stdout" */
         g_in_fd = g_stdin && !g_detach ? 0 : -1;
     } else {
-        src[0].fd = g_out_r, src[0].dst = g_detach ? -1 : 1;
-        src[1].fd = g_err_r, src[1].dst = g_detach ? -1 : 2;
+        src[0].fd = g_out_r, src[0].dst = g_detach || !g_attach_out ? -1 : 1;
+        src[1].fd = g_err_r, src[1].dst = g_detach || !g_attach_err ? -1 : 2;
     }
     int status = 0, reaped = 0;
     while (!reaped) {
-        struct pollfd pfd[5];
+        struct pollfd pfd[6];
         int n = 0, i_src[2] = { -1, -1 }, i_in = -1, i_mw = -1;
         pfd[n++] = (struct pollfd){ .fd = g_sigfd, .events = POLLIN };
         for (int i = 0; i < 2; i++)
@@ -2973,7 +3445,10 @@ static int relay(void)
             i_in = n, pfd[n++] = (struct pollfd){ .fd = g_in_fd, .events = POLLIN };
         if (g_in_len > 0 && g_master >= 0)
             i_mw = n, pfd[n++] = (struct pollfd){ .fd = g_master, .events = POLLOUT };
-        if (poll(pfd, (nfds_t)n, -1) < 0) {
+        int i_probe = -1;
+        if (g_probe_out >= 0)
+            i_probe = n, pfd[n++] = (struct pollfd){ .fd = g_probe_out, .events = POLLIN };
+        if (poll(pfd, (nfds_t)n, health_wait_ms()) < 0) {
             if (errno == EINTR || errno == ENOMEM)
                 continue;
             break;
@@ -2987,6 +3462,12 @@ static int relay(void)
             write_master();
         if (pfd[0].revents & POLLIN)
             reaped = handle_signals(&status);
+        if (g_health && !reaped) {
+            if (i_probe >= 0 && pfd[i_probe].revents && g_probe_out >= 0)
+                health_read();
+            health_reap();
+            health_tick();
+        }
     }
     if (!reaped)
         while (waitpid(g_child, &status, 0) < 0 && errno == EINTR)
@@ -3020,6 +3501,128 @@ static void spawn_exitcmd(void)
     _exit(127);
 }
 
+/* ------------------------------------------------------------------------------------
+ * Restart policies (--restart): moby's restartmanager, without a daemon. The decision and
+ * the backoff are made here; the restart itself is minidock's whole start path again
+ * (restartcmd), as Docker's daemon calls containerStart again. docs/shim.md.
+ * ---------------------------------------------------------------------------------- */
+
+
+#define BACKOFF_FIRST_MS 100UL
+#define BACKOFF_MAX_MS   60000UL
+
+/* 1 when the container is to be restarted; *timeout_ms is the backoff before it. */
+static int should_restart(int code, unsigned long *timeout_ms)
+{
+    if (g_restart == RESTART_NO)
+        return 0;
+    /* stop, or kill with the stop signal (Docker's ExitOnNext / HasBeenManuallyStopped) */
+    if (access(cfg.norestartfile, F_OK) == 0)
+        return 0;
+    unsigned long t = g_restart_timeout_ms;
+    if (g_finished_ns - g_started_ns >= 10LL * 1000000000LL)
+        t = 0; /* it ran for 10 s or more: the backoff starts again */
+    if (t == 0)
+        t = BACKOFF_FIRST_MS;
+    else if (t < BACKOFF_MAX_MS)
+        t *= 2;
+    if (t > BACKOFF_MAX_MS)
+        t = BACKOFF_MAX_MS;
+    *timeout_ms = t;
+    if (g_restart == RESTART_ON_FAILURE)
+        return code != 0 && (g_restart_max == 0 || g_restart_count < g_restart_max);
+    return 1; /* always, unless-stopped (a manual stop is the norestartfile, above) */
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The restarter: a child in its own session that outlives us, waits until the monitor has
+ * written the restart and exit files (EOF on *go_w), sleeps the backoff, and execs
+ * restartcmd. A signal (stop, rm -f) or the norestartfile ends it without a restart.
+ * Returns its PID, or -1. */
+static pid_t spawn_restarter(unsigned long timeout_ms, int *go_w)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(p[0]);
+        if (pid < 0)
+            close(p[1]);
+        else
+            *go_w = p[1];
+        return pid;
+    }
+    setsid();
+    int a = fcntl(p[0], F_DUPFD, 10), b = fcntl(g_sigfd, F_DUPFD, 10); /* out of 3 and 4's way */
+    if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
+        _exit(EXIT_SHIM);
+    close_range(5, ~0U, 0);
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
+        if (fd > 2)
+            close(fd);
+    }
+    char c;
+    while (read(3, &c, 1) < 0 && errno == EINTR)
+        ;
+    close(3);
+    int64_t deadline = mono_ms() + (int64_t)timeout_ms;
+    for (int64_t left; (left = deadline - mono_ms()) > 0;) {
+        struct pollfd pfd = { .fd = 4, .events = POLLIN };
+        if (poll(&pfd, 1, (int)left) > 0) {
+            struct signalfd_siginfo si;
+            while (read(4, &si, sizeof si) == (ssize_t)sizeof si)
+                if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH && si.ssi_signo != SIGHUP) {
+                    unlink(cfg.restartfile);
+                    _exit(0);
+                }
+        }
+    }
+    if (access(cfg.norestartfile, F_OK) == 0) {
+        unlink(cfg.restartfile);
+        _exit(0);
+    }
+    close(4);
+    reset_signals();
+    execvp(cfg.restartcmd.v[0], cfg.restartcmd.v);
+    unlink(cfg.restartfile);
+    _exit(127);
+}
+
+/* Decides on a restart and, if so, starts the restarter and records it in restartfile:
+ * "RESTARTER_PID RESTART_COUNT TIMEOUT_MS CODE FINISHED_AT_UNIX_NANOS". Returns the fd that
+ * lets the restarter go on once closed, or -1. */
+static int plan_restart(int code)
+{
+    unsigned long timeout = 0;
+    int go_w = -1;
+    if (!should_restart(code, &timeout))
+        return -1;
+    pid_t r = spawn_restarter(timeout, &go_w);
+    if (r < 0) {
+        dprintf(2, "minidock-shim: cannot restart: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    char text[128];
+    snprintf(text, sizeof text, "%d %lu %lu %d %lld\n", (int)r, g_restart_count + 1, timeout, code,
+             (long long)g_finished_ns);
+    if (write_file_atomic(cfg.restartfile, text) < 0) {
+        dprintf(2, "minidock-shim: write %s: %s\n", cfg.restartfile, strerror(errno));
+        kill(r, SIGKILL);
+        xclose(&go_w);
+        return -1;
+    }
+    return go_w;
+}
+
 static void __attribute__((noreturn)) finish(int code, int started)
 {
     restore_terminal();
@@ -3027,6 +3630,8 @@ static void __attribute__((noreturn)) finish(int code, int started)
      * the exit file finds it gone (the kernel then removes the veths in it, in the
      * background) and is told so, so as not to delete them one by one. */
     remove_netns();
+    /* Before the exit file: whoever reads that finds the restart already planned. */
+    int restart_go = started ? plan_restart(code) : -1;
     if (cfg.exitfile) {
         char text[64];
         snprintf(text, sizeof text, "%d %lld%s\n", code, (long long)g_finished_ns,
@@ -3038,6 +3643,7 @@ static void __attribute__((noreturn)) finish(int code, int started)
      * ran, or when the foreground CLI died meanwhile (we were re-parented). */
     if (cfg.exitcmd.n > 0 && ((g_detach && started) || getppid() != g_ppid0))
         spawn_exitcmd();
+    xclose(&restart_go); /* the restarter may go on */
     exit(code);
 }
 
@@ -3084,7 +3690,6 @@ static void become_detached(void)
  * writable to root. So, as runc does, we first re-exec from a sealed in-memory copy: what the
  * container can reach is then an anonymous file nobody can write to, and the host's binary is
  * not reachable from inside at all. Under 1 ms a start (docs/shim.md). */
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 static void run_from_sealed_copy(char **argv)
 {
     extern char **environ;
@@ -3135,7 +3740,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);            /* a dead CLI must not kill the monitor */
     g_ppid0 = getppid();
 
-    if (argc != 3 || (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0)) {
+    /* exec CONFIG PID: the PID given apart (the health probes' config is written before the
+     * container has one) */
+    if (!(argc == 3 || (argc == 4 && strcmp(argv[1], "exec") == 0)) ||
+        (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0)) {
         dprintf(2, "usage: minidock-shim run|exec CONFIG  (see docs/shim.md)\n");
         return EXIT_SHIM;
     }
@@ -3144,6 +3752,11 @@ int main(int argc, char **argv)
     char *conf = read_config(argv[2], &len);
     char err[320];
     parse_config(conf, len, err, sizeof err);
+    if (argc == 4 && !*err) {
+        if (cfg.pid)
+            snprintf(err, sizeof err, "config key pid given twice (file and argument)");
+        cfg.pid = argv[3];
+    }
     if (cfg.detach && strcmp(cfg.detach, "1") == 0) {
         g_detach = 1;
         become_detached();
@@ -3154,6 +3767,9 @@ int main(int argc, char **argv)
 
     if (cfg.log && (g_logfd = open(cfg.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640)) < 0)
         die(EXIT_SHIM, "open log %s: %s", cfg.log, strerror(errno));
+    struct stat logst;
+    if (g_logfd >= 0 && fstat(g_logfd, &logst) == 0)
+        g_log_size = logst.st_size; /* a restart appends to the same log */
     if ((g_sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
         die(EXIT_SHIM, "signalfd: %s", strerror(errno));
     int sock_r = -1, errpipe[2];
@@ -3161,6 +3777,8 @@ int main(int argc, char **argv)
     xpipe(errpipe);
     g_errpipe = errpipe[1];
     g_errpipe_r = errpipe[0], g_sock_r = sock_r; /* for close_monitor_fds */
+    if (g_mode == MODE_RUN && g_init)
+        prepare_init();
     if (g_mode == MODE_RUN)
         start_run_child();
     else
@@ -3184,7 +3802,9 @@ int main(int argc, char **argv)
             start_failed(EXIT_SHIM, msg);
         }
     }
+    g_started_ns = now_ns();
     report("ok %d\n", (int)g_child);
+    health_start();
     enter_raw_mode();
     follow_window_size();
     finish(relay(), 1);

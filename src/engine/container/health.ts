@@ -1,0 +1,113 @@
+// Health checks (--health-*, the image's HEALTHCHECK), as Docker's: the options are parsed and
+// merged here; the probes run in the container's watcher (minidock-shim, "Health checks" in
+// docs/shim.md), which keeps State.Health in the container's `health` file.
+import { UserError } from '../../cli/errors.js';
+import { readText } from '../../state/atomic.js';
+
+/** Docker's HealthConfig (durations in nanoseconds; 0 = the default). */
+export interface HealthConfig {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
+export interface HealthFlags {
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthStartPeriod?: string;
+  healthRetries?: string;
+  healthcheck?: boolean; // commander's --no-healthcheck: false when given
+}
+
+const UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration, in nanoseconds. */
+export function parseGoDuration(v: string): number | undefined {
+  if (v === '0') return 0;
+  const m = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(v);
+  if (!m) return undefined;
+  let total = 0;
+  for (const part of v.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * UNITS[part[2]];
+  return Math.round(m[1] === '-' ? -total : total);
+}
+
+function duration(flag: string, v: string | undefined): number {
+  if (v === undefined) return 0;
+  const d = parseGoDuration(v);
+  if (d === undefined) throw new UserError(`invalid argument ${JSON.stringify(v)} for "--${flag}" flag: time: invalid duration ${JSON.stringify(v)}`);
+  return d;
+}
+
+/** docker/cli's parse of the --health-* flags, then the daemon's checks; undefined: none given. */
+export function parseHealthFlags(f: HealthFlags): HealthConfig | undefined {
+  const interval = duration('health-interval', f.healthInterval);
+  const timeout = duration('health-timeout', f.healthTimeout);
+  const start = duration('health-start-period', f.healthStartPeriod);
+  let retries = 0;
+  if (f.healthRetries !== undefined) {
+    if (!/^[-+]?\d+$/.test(f.healthRetries)) throw new UserError(`invalid argument ${JSON.stringify(f.healthRetries)} for "--health-retries" flag: strconv.ParseInt: parsing ${JSON.stringify(f.healthRetries)}: invalid syntax`);
+    retries = Number(f.healthRetries);
+  }
+  const have = !!f.healthCmd || interval !== 0 || timeout !== 0 || start !== 0 || retries !== 0;
+  if (f.healthcheck === false) {
+    if (have) throw new UserError('--no-healthcheck conflicts with --health-* options');
+    return { Test: ['NONE'] };
+  }
+  if (!have) return undefined;
+  if (interval < 0) throw new UserError('--health-interval cannot be negative');
+  if (timeout < 0) throw new UserError('--health-timeout cannot be negative');
+  if (retries < 0) throw new UserError('--health-retries cannot be negative');
+  if (start < 0) throw new UserError('--health-start-period cannot be negative');
+  const daemon = 'Error response from daemon: ';
+  for (const [name, v] of [['Interval', interval], ['Timeout', timeout], ['StartPeriod', start]] as const) {
+    if (v !== 0 && v < 1e6) throw new UserError(`${daemon}${name} in Healthcheck cannot be less than 1ms`);
+  }
+  return { ...(f.healthCmd ? { Test: ['CMD-SHELL', f.healthCmd] } : {}), Interval: interval, Timeout: timeout, StartPeriod: start, Retries: retries };
+}
+
+/** The daemon's merge: what the user left unset comes from the image's HEALTHCHECK. */
+export function mergeHealth(user: HealthConfig | undefined, image: HealthConfig | undefined): HealthConfig | undefined {
+  if (!user) return image && image.Test?.length ? { ...image } : undefined;
+  if (!image) return user;
+  return {
+    Test: user.Test?.length ? user.Test : image.Test,
+    Interval: user.Interval || image.Interval || 0,
+    Timeout: user.Timeout || image.Timeout || 0,
+    StartPeriod: user.StartPeriod || image.StartPeriod || 0,
+    Retries: user.Retries || image.Retries || 0,
+  };
+}
+
+/** The probe's argv, or undefined when there is none to run (NONE, or nothing). */
+export function probeArgv(h: HealthConfig | undefined): string[] | undefined {
+  const t = h?.Test;
+  if (!t?.length || t[0] === 'NONE') return undefined;
+  if (t[0] === 'CMD') return t.length > 1 ? t.slice(1) : undefined;
+  if (t[0] === 'CMD-SHELL') return ['/bin/sh', '-c', t.slice(1).join(' ')];
+  return undefined;
+}
+
+/** moby's defaults: 30 s, 30 s, 0, 3 retries. In ms for the shim. */
+export function probeTiming(h: HealthConfig): { interval: number; timeout: number; start: number; retries: number } {
+  const ms = (ns: number | undefined, def: number) => (ns ? Math.max(1, Math.round(ns / 1e6)) : def);
+  return { interval: ms(h.Interval, 30_000), timeout: ms(h.Timeout, 30_000), start: ms(h.StartPeriod, 0), retries: h.Retries || 3 };
+}
+
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: { Start: string; End: string; ExitCode: number; Output: string }[];
+}
+
+export function readHealth(file: string): HealthState | undefined {
+  const t = readText(file);
+  if (!t) return undefined;
+  try {
+    return JSON.parse(t) as HealthState;
+  } catch {
+    return undefined;
+  }
+}
