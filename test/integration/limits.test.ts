@@ -162,7 +162,7 @@ describe('cgroup v2 (in a cgroup2 mount of this test)', () => {
   });
 
   it('creates minidock/<id>, puts the container in it, removes it; limits need their controller', (ctx) => {
-    if (!v2) return ctx.skip();
+    if (!v2) return ctx.skip('cannot run here: mount -t cgroup2 fails on this kernel');
     const id = v2.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60']);
     const dir = join(mnt, 'minidock', id);
     try {
@@ -173,13 +173,17 @@ describe('cgroup v2 (in a cgroup2 mount of this test)', () => {
       v2.ok(['rm', '-f', id]);
     }
     expect(existsSync(dir)).toBe(false);
-    // Which limits work depends on the controllers the kernel offers to cgroup v2 here.
-    const avail = readFileSync(join(mnt, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    // Which limits work depends on the controllers the kernel offers to cgroup v2 here: those no
+    // v1 hierarchy holds (hierarchy 0 in /proc/cgroups). That is asserted first, then each
+    // controller's outcome, enforced or refused: neither branch can pass by not running.
+    const avail = readFileSync(join(mnt, 'cgroup.controllers'), 'utf8').split(/\s+/).filter(Boolean);
+    const freeForV2 = (c: string): boolean => readFileSync('/proc/cgroups', 'utf8').split('\n').some((l) => /^(\S+)\s+0\s+\d+\s+1$/.exec(l)?.[1] === c);
+    for (const c of ['memory', 'pids']) expect(avail.includes(c), `cgroup v2 offers ${c}`).toBe(freeForV2(c));
     if (!avail.includes('memory')) {
       const before = v2.ok(['ps', '-aq']);
       const r = v2.run(['run', '--rm', '--memory', '16m', 'busybox', 'true']);
       expect(r.code).toBe(125);
-      expect(r.stderr).toContain('the cgroup v2 memory controller is not available');
+      expect(r.stderr.trim()).toBe(`minidock: --memory: the cgroup v2 memory controller is not available in ${mnt}`);
       expect(v2.ok(['ps', '-aq'])).toBe(before);
     } else {
       const r = v2.run(['run', '--rm', '--network', 'none', '--memory', '16m', 'busybox', 'dd', 'bs=64M', 'count=1', 'if=/dev/zero', 'of=/dev/null']);
@@ -188,11 +192,17 @@ describe('cgroup v2 (in a cgroup2 mount of this test)', () => {
     if (avail.includes('pids')) {
       const r = v2.run(['run', '--rm', '--network', 'none', '--pids-limit', '10', 'busybox', 'sh', '-c', 'for i in $(seq 20); do sleep 30 & done; echo all-started']);
       expect(r.stdout).not.toContain('all-started');
+    } else {
+      const before = v2.ok(['ps', '-aq']);
+      const r = v2.run(['run', '--rm', '--pids-limit', '10', 'busybox', 'true']);
+      expect(r.code).toBe(125);
+      expect(r.stderr.trim()).toBe(`minidock: --pids-limit: the cgroup v2 pids controller is not available in ${mnt}`);
+      expect(v2.ok(['ps', '-aq'])).toBe(before);
     }
   });
 
   it('devices: a BPF device program on the cgroup opens only the allowlisted devices, also for exec (unless --privileged)', (ctx) => {
-    if (!v2) return ctx.skip();
+    if (!v2) return ctx.skip('cannot run here: mount -t cgroup2 fails on this kernel');
     // cgroup v2 has no devices.allow; on this host the v1 devices cgroup is the host's own (all
     // allowed), so what is refused here is refused by minidock's program alone.
     const r = v2.run(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', DEVICE_SCRIPT]);
