@@ -94,10 +94,7 @@ describe('builtin busybox', () => {
     const blob = join(root, 'images', 'blobs', 'sha256', img.layers[0]!.slice(7));
     const list = execFileSync('tar', ['-tvf', blob], { encoding: 'utf8' });
     expect(list).toMatch(/^hrwxr-xr-x 0\/0 +0 2024-01-01 00:00 bin\/sh link to bin\/busybox$/m);
-
-    // and the binary runs in it
-    const out = execFileSync('chroot', [d, '/bin/sh', '-c', 'echo hello from $(basename $0)'], { encoding: 'utf8' });
-    expect(out).toBe('hello from sh\n');
+    // (that the binary runs in it needs root: test/integration/image-layer-root.test.ts)
   });
 
   it('is rebuilt when its layer directory has gone', async () => {
@@ -214,6 +211,7 @@ describe('missing images', () => {
     const dyn = await rejection(buildBusyboxLayer('/bin/ls'));
     expect(dyn.message).toMatch(/dynamically linked.*busybox-static/);
     expect(elfIsDynamic(readFileSync('/bin/ls'))).toBe(true);
-    if (haveBusybox) expect(elfIsDynamic(readFileSync('/bin/busybox'))).toBe(false);
+    expect(haveBusybox, '/bin/busybox (busybox-static, which the builtin image is made of) is installed').toBe(true);
+    expect(elfIsDynamic(readFileSync('/bin/busybox'))).toBe(false);
   });
 });
