@@ -1,6 +1,6 @@
 // Runs the real minidock CLI against a state root of the test's own.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,3 +108,31 @@ export function sh(cmd: string, args: string[], input = ''): Result {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The minidock-* network namespaces mounted in this test's mount namespace. /run/netns is a
+ * directory other runs (other mount namespaces) also create names in; a name is this run's
+ * only when its nsfs mount is in our /proc/self/mountinfo. A leak check built on this sees a
+ * namespace a bad command or a --rm container left behind, whatever its id.
+ */
+export function minidockNetns(): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    const m = /^\/run\/netns\/(minidock-[^/]+)$/.exec(f[4] ?? '');
+    if (m && line.includes(' - nsfs ')) out.push(m[1]!);
+  }
+  return [...new Set(out)].sort();
+}
+
+/** The cgroup mount points of this host (every v1 hierarchy and any cgroup2 mount), from mountinfo. */
+export function cgroupMounts(): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const fstype = line.slice(sep + 3).split(' ')[0];
+    if (fstype === 'cgroup' || fstype === 'cgroup2') out.push(line.split(' ')[4]!.replace(/\\040/g, ' '));
+  }
+  return [...new Set(out)];
+}

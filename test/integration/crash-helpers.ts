@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Minidock, sleep } from '../helpers/cli.js';
+import { BIN, Minidock, cgroupMounts, sleep } from '../helpers/cli.js';
 
 export interface Held {
   netns: string[];
@@ -32,7 +32,15 @@ function readJson<T>(f: string): T | undefined {
   }
 }
 
-const CGROUP_V1 = ['memory', 'cpu,cpuacct', 'pids', 'blkio', 'devices', 'cpu', 'cpuacct'];
+/**
+ * Where a container's cgroup can be: minidock/<id> under every cgroup mount of the host, v1
+ * (one per hierarchy) and v2 (/sys/fs/cgroup on most hosts), and under MINIDOCK_CGROUP_ROOT
+ * when the test points minidock at a cgroup2 mount of its own.
+ */
+export function cgroupsOf(md: Minidock, id: string): string[] {
+  const roots = [...cgroupMounts(), ...(md.env.MINIDOCK_CGROUP_ROOT ? [md.env.MINIDOCK_CGROUP_ROOT] : [])];
+  return [...new Set(roots.map((r) => join(r, 'minidock', id)))].filter((d) => existsSync(d));
+}
 
 /** Everything the host and the state hold for container `id`, by name. */
 export function heldBy(md: Minidock, id: string, links: string[], save: string): Held {
@@ -51,7 +59,7 @@ export function heldBy(md: Minidock, id: string, links: string[], save: string):
     addresses,
     ports,
     endpoints: safeReaddir(join(net, 'endpoints')).filter((f) => f.startsWith(id)),
-    cgroups: CGROUP_V1.map((c) => `/sys/fs/cgroup/${c}/minidock/${id}`).filter((d) => existsSync(d)),
+    cgroups: cgroupsOf(md, id),
     dirs: existsSync(join(md.root, 'containers', id)) ? [id] : [],
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Minidock } from '../helpers/cli.js';
+import { Minidock, minidockNetns } from '../helpers/cli.js';
 
 const md = new Minidock();
 const scratch = mkdtempSync(join(tmpdir(), 'mdtest-bad-'));
@@ -36,12 +36,13 @@ function snapshot(): Record<string, string[]> {
     addrs: h('ip', ['-o', '-4', 'addr', 'show']),
     routes: h('ip', ['-4', 'route', 'show', 'table', 'all']),
     rules: h('iptables-save', []).filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/, '')),
-    netns: readdirSync('/run/netns').filter((n) => md.root && n.startsWith('minidock-') && owned(n)),
+    // every minidock netns mounted in this run's mount namespace: a new one left by a bad
+    // command shows, whatever container id it was made for
+    netns: minidockNetns(),
   };
 }
 
 let ids: string[] = [];
-const owned = (ns: string) => ids.some((id) => ns === `minidock-${id.slice(0, 12)}`);
 
 beforeAll(() => {
   writeFileSync(badEnvFile, 'GOOD=1\nBAD NAME=2\n');
@@ -137,6 +138,12 @@ const EXIT_1 = new Set(['run', 'rm', 'exec up', 'kill -s NOPE up', 'stop -s SIGF
 
 describe('malformed input: exit 125 (1 where Docker says 1), one line naming the value, nothing changed', () => {
   it('has at least 40 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(40));
+  it('the snapshot sees what a container holds (positive control): its netns, its host veth', () => {
+    const id12 = ids.find((i) => md.ok(['inspect', '-f', '{{.Name}}', i]) === '/up')!.slice(0, 12);
+    expect(before.netns).toContain(`minidock-${id12}`);
+    expect(before.links.some((l) => l.includes(`md${id12}`))).toBe(true);
+    expect(before.rules.some((l) => l.includes('18080'))).toBe(true);
+  });
 
   let before: Record<string, string[]>;
   beforeAll(() => {

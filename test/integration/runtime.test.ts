@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { BIN, Minidock, sh, sleep } from '../helpers/cli.js';
+import { BIN, Minidock, cgroupMounts, minidockNetns, sh, sleep } from '../helpers/cli.js';
 
 const md = new Minidock();
 const scratch = mkdtempSync(join(tmpdir(), 'mdtest-vol-'));
@@ -192,8 +192,15 @@ describe('detached containers and the other commands', () => {
     }
     await sleep(500); // let the exit commands of the ended runs come and go
     expect(md.ok(['inspect', '-f', '{{.State.Status}}', 'again'])).toBe('running');
-    expect(md.ok(['exec', 'again', 'sh', '-c', 'ip -o -4 addr show eth0 | wc -l; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || echo v2'])).toMatch(/^1\n/);
+    expect(md.ok(['exec', 'again', 'sh', '-c', 'ip -o -4 addr show eth0 | wc -l'])).toBe('1');
     const id = md.ok(['inspect', '-f', '{{.Id}}', 'again']);
+    // The -m 64m of the last start is in force: read from the container's cgroup (v1 memory
+    // hierarchy or v2), which holds the container's process.
+    const pid = md.ok(['inspect', '-f', '{{.State.Pid}}', 'again']);
+    const limits = cgroupMounts().flatMap((m) => ['memory.limit_in_bytes', 'memory.max'].map((f) => join(m, 'minidock', id, f))).filter((f) => existsSync(f));
+    expect(limits).toHaveLength(1);
+    expect(readFileSync(limits[0]!, 'utf8').trim()).toBe(String(64 * 1024 * 1024));
+    expect(readFileSync(join(limits[0]!, '..', 'cgroup.procs'), 'utf8').split('\n')).toContain(pid);
     expect(md.inHost('ip', ['-o', 'link', 'show', `md${id.slice(0, 12)}`]).code).toBe(0);
     md.ok(['rm', '-f', 'again']);
   });
@@ -201,8 +208,13 @@ describe('detached containers and the other commands', () => {
   it('a reader that goes away does not stop minidock half-way (no netns, no container left)', async () => {
     const containers = () => readdirSync(join(md.root, 'containers'));
     const before = containers();
+    const netnsBefore = minidockNetns();
+    // The container tells its id (its hostname) and that it had its own eth0 through a bind
+    // mount, so the check below looks for its netns by name.
+    const out = join(scratch, 'reader-gone');
+    rmSync(out, { force: true });
     const [cmd, ...pre] = md.prefix;
-    const c = spawn(cmd, [...pre, process.execPath, '--', BIN, 'run', '--rm', '--explain', 'busybox', 'sh', '-c', 'echo a; echo b >&2'], {
+    const c = spawn(cmd, [...pre, process.execPath, '--', BIN, 'run', '--rm', '--explain', '-v', `${scratch}:/out`, 'busybox', 'sh', '-c', 'echo a; echo b >&2; echo $(hostname) $(cat /sys/class/net/eth0/operstate) > /out/reader-gone'], {
       env: md.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -211,7 +223,11 @@ describe('detached containers and the other commands', () => {
     const code = await new Promise<number | null>((r) => c.on('exit', r));
     expect(code).toBe(0);
     expect(containers()).toEqual(before);
-    expect(sh('ip', ['netns', 'list']).stdout).not.toMatch(new RegExp(`minidock-(${containers().map((i) => i.slice(0, 12)).join('|') || 'x'})`));
+    const [id12, eth0] = readFileSync(out, 'utf8').trim().split(' ');
+    expect(id12).toMatch(/^[0-9a-f]{12}$/);
+    expect(eth0).toBe('up'); // it had a network namespace of its own...
+    expect(minidockNetns()).not.toContain(`minidock-${id12}`); // ...which is gone
+    expect(minidockNetns()).toEqual(netnsBefore);
   });
 
   it('logs -f follows until the container ends', async () => {
@@ -252,7 +268,15 @@ describe('detached containers and the other commands', () => {
     expect(Date.parse(c.State.StartedAt)).toBeGreaterThan(0);
     expect(c.Config).toMatchObject({ Hostname: c.Id.slice(0, 12), Cmd: ['sleep', '30'], Image: 'busybox' });
     expect(c.Config.Env).toContain('K=v');
-    expect(c.NetworkSettings).toBeDefined();
+    // The default bridge's first subnet in this test's fresh host netns, and what the kernel has.
+    const ns = c.NetworkSettings;
+    expect(ns).toMatchObject({ Gateway: '172.17.0.1', IPPrefixLen: 16, Ports: {}, SandboxKey: `/run/netns/minidock-${c.Id.slice(0, 12)}` });
+    expect(ns.IPAddress).toMatch(/^172\.17\.0\.(\d+)$/);
+    expect(ns.MacAddress).toBe(`02:42:${ns.IPAddress.split('.').map((b: string) => Number(b).toString(16).padStart(2, '0')).join(':')}`);
+    expect(Object.keys(ns.Networks)).toEqual(['bridge']);
+    expect(ns.Networks.bridge).toMatchObject({ IPAddress: ns.IPAddress, Gateway: '172.17.0.1', IPPrefixLen: 16, MacAddress: ns.MacAddress });
+    expect(md.ok(['exec', 'insp', 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).toContain(`inet ${ns.IPAddress}/16`);
+    expect(md.ok(['exec', 'insp', 'cat', '/sys/class/net/eth0/address'])).toBe(ns.MacAddress);
     expect(md.ok(['inspect', '-f', '{{.Name}} {{json .Config.Cmd}}', 'insp'])).toBe('/insp ["sleep","30"]');
     md.ok(['rm', '-f', 'insp']);
   });
