@@ -2,7 +2,7 @@
 // resolv.conf, isolation and --internal rules, the extra-interface ops, --ip-range allocation.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { commandOf, deleteRuleOf, type IptOp } from '../../src/host/plan.js';
+import { commandOf, type IptOp } from '../../src/host/plan.js';
 import { parseCreateFlags, overlappingNetwork, removeOps, userBridgeName } from '../../src/engine/network/usernet.js';
 import { buildDnsRecords, embeddedResolvConf, isDnsName, parseUpstreams, servedCount } from '../../src/engine/network/dns.js';
 import { networkRuleOps } from '../../src/engine/network/firewall/iptables.js';
@@ -149,7 +149,22 @@ describe('isolation and --internal rules', () => {
   it('network rm deletes exactly the rules create added, then the bridge', () => {
     const rec = net('front', ID, { Bridge: 'mdbr-1', Subnet: '10.1.0.0/24', Gateway: '10.1.0.1' });
     const ops = removeOps(rec);
-    expect(ops.map((o) => commandOf(o))).toEqual([...networkRuleOps(n).reverse().map((o) => commandOf(deleteRuleOf(o))), 'ip link del mdbr-1']);
+    // Written out, not computed with the code under test: each rule create added, deleted
+    // with -D in reverse order, then the bridge.
+    expect(ops.map((o) => commandOf(o))).toEqual([
+      "iptables -D MINIDOCK-ISOLATION-2 -o mdbr-1 -m conntrack ! --ctstate DNAT -m comment --comment 'minidock net front: isolation 2' -j DROP",
+      "iptables -D MINIDOCK-ISOLATION-1 -i mdbr-1 ! -o mdbr-1 -m comment --comment 'minidock net front: isolation 1' -j MINIDOCK-ISOLATION-2",
+      "iptables -D MINIDOCK-FORWARD -i mdbr-1 -m comment --comment 'minidock net front: from containers' -j ACCEPT",
+      "iptables -D MINIDOCK-FORWARD -o mdbr-1 -m conntrack --ctstate DNAT -m comment --comment 'minidock net front: published ports' -j ACCEPT",
+      "iptables -D MINIDOCK-FORWARD -o mdbr-1 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment 'minidock net front: replies' -j ACCEPT",
+      "iptables -t nat -D MINIDOCK-POSTROUTING -s 10.1.0.0/24 -o mdbr-1 -m conntrack --ctstate DNAT -m comment --comment 'minidock net front: hairpin' -j MASQUERADE",
+      "iptables -t nat -D MINIDOCK-POSTROUTING -o mdbr-1 -m addrtype --src-type LOCAL -m comment --comment 'minidock net front: from the host' -j MASQUERADE",
+      "iptables -t nat -D MINIDOCK-POSTROUTING -s 10.1.0.0/24 ! -o mdbr-1 -m comment --comment 'minidock net front: outbound' -j MASQUERADE",
+      "iptables -t raw -D MINIDOCK-RAW -d 10.1.0.0/24 ! -i mdbr-1 -m addrtype ! --dst-type LOCAL -m comment --comment 'minidock net front: no direct access from outside' -j DROP",
+      'ip link del mdbr-1',
+    ]);
+    // ...and they are exactly the rules create adds (same text but -A → -D).
+    expect(ops.slice(0, -1).map((o) => commandOf(o).replace(' -D ', ' -A ')).reverse()).toEqual(networkRuleOps(n).map(commandOf));
     for (const o of ops.slice(0, -1)) expect((o as IptOp).args[0]).toBe('-D');
   });
 });
