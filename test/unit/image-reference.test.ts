@@ -29,39 +29,55 @@ const valid: [string, string, string, string | undefined, string | undefined, st
   [`busybox@${D}`, 'docker.io', 'library/busybox', undefined, D, `busybox@${D}`, `docker.io/library/busybox@${D}`],
   [`busybox:1@${D}`, 'docker.io', 'library/busybox', '1', D, `busybox:1@${D}`, `docker.io/library/busybox@${D}`],
   [`localhost:5000/x@${D}`, 'localhost:5000', 'x', undefined, D, `localhost:5000/x@${D}`, `localhost:5000/x@${D}`],
+  // the longest name: 255 characters with the registry (localhost/ + 245)
+  ['a'.repeat(237), 'docker.io', `library/${'a'.repeat(237)}`, 'latest', undefined, `${'a'.repeat(237)}:latest`, `docker.io/library/${'a'.repeat(237)}:latest`],
+  [`localhost/${'a'.repeat(245)}`, 'localhost', 'a'.repeat(245), 'latest', undefined, `localhost/${'a'.repeat(245)}:latest`, `localhost/${'a'.repeat(245)}:latest`],
+  [`busybox@sha512:${'b'.repeat(128)}`, 'docker.io', 'library/busybox', undefined, `sha512:${'b'.repeat(128)}`, `busybox@sha512:${'b'.repeat(128)}`, `docker.io/library/busybox@sha512:${'b'.repeat(128)}`],
+  [`busybox@sha384:${'c'.repeat(96)}`, 'docker.io', 'library/busybox', undefined, `sha384:${'c'.repeat(96)}`, `busybox@sha384:${'c'.repeat(96)}`, `docker.io/library/busybox@sha384:${'c'.repeat(96)}`],
 ];
 
-const invalid: [string, RegExp?][] = [
-  ['', /at least one component/],
-  ['Foo', /must be lowercase/],
-  ['BUSYBOX:latest', /must be lowercase/],
-  ['docker.io/Foo', /must be lowercase/],
-  ['busybox:'],
-  [':tag'],
-  ['busybox::tag'],
-  ['a//b'],
-  ['/busybox'],
-  ['busybox/'],
-  ['-busybox'],
-  ['busybox-'],
-  ['a..b'],
-  ['a___b'],
-  ['busybox:-tag'],
-  ['busybox:.tag'],
-  [`busybox:${'t'.repeat(129)}`],
-  ['busybox@sha256:abc'],
-  [`busybox@sha256:${'a'.repeat(63)}`, /digest/],
-  [`busybox@md5:${'a'.repeat(32)}`, /unsupported digest/],
-  [`busybox@sha256:${'A'.repeat(64)}`, /digest/],
-  [HEX64, /64-character/],
-  ['a b'],
-  ['busybox@'],
-  ['localhost:port/x', /registry/],
-  ['-bad.com/x', /registry/],
-  [`${'a'.repeat(250)}/${'b'.repeat(10)}`, /255/],
-  ['busybox:tag:tag'],
-  ['busy$box'],
-  ['busybox\n'],
+// [input, the reason in the message ('' = Docker's bare "invalid reference format": the
+// grammar matches nothing)]. Every message is checked in full, so a reference refused for
+// another reason than the one named (or by another rule) fails.
+const NO_COMPONENT = 'repository name must have at least one component';
+const LOWER = 'repository name must be lowercase';
+const invalid: [string, string][] = [
+  ['', NO_COMPONENT],
+  ['/busybox', NO_COMPONENT],
+  ['Foo', LOWER],
+  ['BUSYBOX:latest', LOWER],
+  ['docker.io/Foo', LOWER],
+  ['busybox:', ''],
+  [':tag', ''],
+  ['busybox::tag', ''],
+  ['a//b', ''],
+  ['busybox/', ''],
+  ['-busybox', ''],
+  ['busybox-', ''],
+  ['a..b', ''],
+  ['a___b', ''],
+  ['busybox:-tag', ''],
+  ['busybox:.tag', ''],
+  [`busybox:${'t'.repeat(129)}`, ''], // 128 is the longest tag (valid above)
+  ['busybox@sha256:abc', ''], // under 32 hex digits: not a digest at all
+  [`busybox@sha256:${'a'.repeat(63)}`, 'invalid sha256 digest'],
+  [`busybox@sha256:${'a'.repeat(65)}`, 'invalid sha256 digest'],
+  [`busybox@sha512:${'a'.repeat(127)}`, 'invalid sha512 digest'],
+  [`busybox@sha512:${'a'.repeat(129)}`, 'invalid sha512 digest'],
+  [`busybox@md5:${'a'.repeat(32)}`, 'unsupported digest algorithm md5'],
+  [`busybox@sha256:${'A'.repeat(64)}`, 'invalid sha256 digest'],
+  [HEX64, 'cannot use a 64-character hexadecimal string as a repository name'],
+  ['a b', ''],
+  ['busybox@', ''],
+  ['localhost:port/x', 'invalid registry name "localhost:port"'],
+  ['-bad.com/x', 'invalid registry name "-bad.com"'],
+  ['bad-.com/x', 'invalid registry name "bad-.com"'],
+  [`${'a'.repeat(250)}/${'b'.repeat(10)}`, 'repository name must not be more than 255 characters'],
+  [`localhost/${'a'.repeat(246)}`, 'repository name must not be more than 255 characters'], // 256 (255 is valid above)
+  [`${'a'.repeat(238)}`, 'repository name must not be more than 255 characters'], // docker.io/library/ counts: 18 + 238 = 256
+  ['busybox:tag:tag', ''],
+  ['busy$box', ''],
+  ['busybox\n', ''],
 ];
 
 describe('normalizeRef', () => {
@@ -79,7 +95,7 @@ describe('normalizeRef', () => {
     expect(normalizeRef(r.display).key).toBe(key);
   });
 
-  it.each(invalid)('rejects %j', (input, why) => {
+  it.each(invalid)('rejects %j: %s', (input, why) => {
     let err: unknown;
     try {
       normalizeRef(input);
@@ -89,9 +105,7 @@ describe('normalizeRef', () => {
     expect(err).toBeInstanceOf(UserError);
     const e = err as UserError;
     expect(e.exitCode).toBe(125);
-    expect(e.message).toMatch(/^invalid reference format: /);
-    expect(e.message).toContain(JSON.stringify(input));
+    expect(e.message).toBe(`invalid reference format: ${JSON.stringify(input)}${why ? ` (${why})` : ''}`);
     expect(e.message.split('\n')).toHaveLength(1);
-    if (why) expect(e.message).toMatch(why);
   });
 });
