@@ -2,6 +2,8 @@
 // namespace (minidock is run with `nsenter --net`, so its bridge, iptables rules and sysctls live
 // only there) and a "remote LAN host" netns joined to it by a veth pair. All addresses are inside
 // these namespaces; all traffic stays on this machine. Everything is removed in afterAll.
+// The inside of the container is set up here by net-fixture.ts (standing in for the shim); the
+// same inside as the real shim makes it is checked in net-e2e.test.ts (real `minidock run`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -11,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const isRoot = process.getuid?.() === 0;
 const rand = randomBytes(3).toString('hex');
 const HOST = `mdt-host-${rand}`;
 const LAN = `mdt-lan-${rand}`;
@@ -103,12 +104,14 @@ function hold(where: { host: true }, spec: string): void {
   children.push(c);
   void where;
 }
-/** Connects from a namespace (or the test host) and returns what the server said ('' = nothing). */
-function call(from: { ns?: string; host?: boolean }, proto: 'tcp' | 'udp', addr: string, port: number): string {
+/** Connects from a namespace (or the test host): what the server said ('' = nothing), and how socat ended. */
+function dial(from: { ns?: string; host?: boolean }, proto: 'tcp' | 'udp', addr: string, port: number): R {
   const target = proto === 'tcp' ? `TCP:${addr}:${port},connect-timeout=2` : `UDP:${addr}:${port}`;
   const args = ['-T', '2', '-', target];
-  const r = from.host ? inHost('socat', args, proto === 'udp' ? 'ping\n' : '', 8000) : inNs(from.ns!, 'socat', args, proto === 'udp' ? 'ping\n' : '', 8000);
-  return r.stdout.trim();
+  return from.host ? inHost('socat', args, proto === 'udp' ? 'ping\n' : '', 8000) : inNs(from.ns!, 'socat', args, proto === 'udp' ? 'ping\n' : '', 8000);
+}
+function call(from: { ns?: string; host?: boolean }, proto: 'tcp' | 'udp', addr: string, port: number): string {
+  return dial(from, proto, addr, port).stdout.trim();
 }
 async function waitFor(fn: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -264,10 +267,23 @@ describe('bridge networking in a throwaway host netns', () => {
     must('ip', ['-n', LAN, 'rule', 'add', 'lookup', 'local', 'pref', '20']);
     must('ip', ['-n', LAN, 'rule', 'del', 'pref', '0']);
     const before = counter('raw', '--dport 8082');
-    expect(call({ ns: LAN }, 'tcp', '127.0.0.1', 8082)).toBe('');
-    expect(counter('raw', '--dport 8082')).toBeGreaterThan(before);
-    // and of course not on the host's LAN address either
-    expect(call({ ns: LAN }, 'tcp', HOST_IP, 8082)).toBe('');
+    const dropped = dial({ ns: LAN }, 'tcp', '127.0.0.1', 8082);
+    expect(dropped.stdout).toBe('');
+    expect(dropped.stderr).toMatch(/Connection timed out|Operation now in progress/); // dropped: no answer at all
+    expect(counter('raw', '--dport 8082')).toBeGreaterThan(before); // ...by minidock's rule
+    // Positive control on the same path (LAN → 127.0.0.1 routed to the host): a port published
+    // on all addresses answers, so the drop above is the rule's, not the path's.
+    must('ip', ['-n', LAN, 'rule', 'add', 'to', '127.0.0.1/32', 'ipproto', 'tcp', 'dport', '8080', 'lookup', '100', 'pref', '11']);
+    expect(call({ ns: LAN }, 'tcp', '127.0.0.1', 8080)).toBe(`tcp80-${LAN_IP}`);
+    // Not on the host's LAN address either: no DNAT for 8082 there (its counter stays), the
+    // host itself refuses (nothing listens); the same address's 8080 answers.
+    const dnat = counter('nat', '--dport 8082');
+    expect(dnat).toBeGreaterThanOrEqual(0);
+    const refused = dial({ ns: LAN }, 'tcp', HOST_IP, 8082);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/Connection refused/);
+    expect(counter('nat', '--dport 8082')).toBe(dnat);
+    expect(call({ ns: LAN }, 'tcp', HOST_IP, 8080)).toBe(`tcp80-${LAN_IP}`);
   });
 
   it('refuses a host port held by a host service (TCP and UDP) before creating anything', async () => {

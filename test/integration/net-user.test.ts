@@ -5,12 +5,10 @@
 // upstream DNS server runs in a second netns this file creates, joined to it by a veth pair.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Minidock, sh } from '../helpers/cli.js';
 
-const isRoot = process.getuid?.() === 0;
-const haveBin = ['minidock.cjs', 'minidock-shim', 'minidock-dns'].every((f) => existsSync(new URL(`../../dist/${f}`, import.meta.url)));
 const HOST_IP = '198.18.79.1';
 const DNS_IP = '198.18.79.2';
 const UPSTREAM_ANSWER = '198.18.79.53';
