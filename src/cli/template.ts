@@ -20,7 +20,8 @@ function goString(v: Value): string {
   if (v === null || v === undefined) return '<nil>';
   if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
   if (typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, Value>).sort(([a], [b]) => a.localeCompare(b));
+    // Go's fmt prints map keys sorted bytewise ("B" < "_" < "a"), not in locale order.
+    const entries = Object.entries(v as Record<string, Value>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `map[${entries.map(([k, x]) => `${k}:${goString(x)}`).join(' ')}]`;
   }
   return String(v);

@@ -1,0 +1,141 @@
+// The Go template subset at its edges (issue 18): map keys in Go's order (bytewise, as
+// fmt's sorted map printing), lookups through non-objects, each error message in full,
+// parse-time function checks, table headers, columns, and Docker's HumanDuration boundaries.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { columns, humanDuration, parseTemplate, printInspect, timeAgo } from '../../src/cli/template.js';
+
+const data = { Name: 'WeB', State: { Status: 'running', Pid: 42 }, Cmd: ['sh', '-c'], Labels: { b: '2', a: '1', B: '3', _z: '4' }, Nil: null, Empty: {} };
+const render = (t: string, d: unknown = data) => parseTemplate(t).render(d);
+function message(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('values', () => {
+  it('maps print with their keys in Go order: bytewise, upper case before lower case', () => {
+    expect(render('{{.Labels}}')).toBe('map[B:3 _z:4 a:1 b:2]');
+    expect(render('{{.}}', { m: { y: [1, { q: null, p: 'x' }] } })).toBe('map[m:map[y:[1 map[p:x q:<nil>]]]]');
+    expect(render('{{.Empty}}')).toBe('map[]');
+  });
+
+  it('a path through a string, a number, null or a missing key is <nil>', () => {
+    expect(render('{{.Name.X}}')).toBe('<nil>');
+    expect(render('{{.State.Pid.X}}')).toBe('<nil>');
+    expect(render('{{.Nil.X}}')).toBe('<nil>');
+    expect(render('{{.Nope.X.Y}}')).toBe('<nil>');
+    expect(render('{{.}}', 'plain')).toBe('plain');
+  });
+
+  it('functions: json, index, upper, lower, len, join; actions trimmed; literals', () => {
+    expect(render('{{ .Name }}')).toBe('WeB');
+    expect(render('{{"lit\\"q"}}')).toBe('lit"q');
+    expect(render('{{json .Missing}}')).toBe('null');
+    expect(render('{{json .State}}')).toBe('{"Status":"running","Pid":42}');
+    expect(render('{{index .Labels "B"}}')).toBe('3');
+    expect(render('{{index .Nil "a"}}')).toBe('<nil>');
+    expect(render('{{index .Labels "none"}}')).toBe('<nil>');
+    expect(render('{{upper .Name}}')).toBe('WEB');
+    expect(render('{{lower .Name}}')).toBe('web');
+    expect(render('{{len .Cmd}}')).toBe('2');
+    expect(render('{{len .Name}}')).toBe('3');
+    expect(render('{{len .Labels}}')).toBe('4');
+    expect(render('{{len .State.Pid}}')).toBe('0');
+    expect(render('{{len .Nil}}')).toBe('0');
+    expect(render('{{join .Cmd "+"}}')).toBe('sh+-c');
+    expect(render('{{join .Missing "+"}}')).toBe('');
+    expect(render('{{}}')).toBe('');
+    expect(render('a\\nb\\tc')).toBe('a\nb\tc');
+    expect(render('plain')).toBe('plain');
+    expect(render('x}}y')).toBe('x}}y');
+    expect(render('[{{.Name}}]({{.Name}})')).toBe('[WeB](WeB)');
+  });
+
+  it('every error in full; unknown functions fail when parsed, before any data', () => {
+    expect(message(() => parseTemplate('{{nope .X}}'))).toBe('template parsing error: function "nope" not defined');
+    expect(message(() => parseTemplate('ok {{.A}} {{bad}}'))).toBe('template parsing error: function "bad" not defined');
+    for (const f of ['json', 'index', 'upper', 'lower', 'len', 'join']) expect(() => parseTemplate(`{{${f} .X "y"}}`), f).not.toThrow();
+    expect(message(() => parseTemplate('{{.X'))).toBe('template parsing error: unclosed action in "{{.X"');
+    expect(message(() => parseTemplate('a {{.X}} {{.Y'))).toBe('template parsing error: unclosed action in "a {{.X}} {{.Y"');
+    expect(message(() => render('{{json}}'))).toBe('template: missing argument in {{json}}');
+    expect(message(() => render('{{upper foo}}'))).toBe('template: function "foo" not defined');
+    expect(message(() => render('{{.Name "x"}}'))).toBe("template: can't give argument to non-function .Name");
+    expect(message(() => render('{{"a" "b"}}'))).toBe("template: can't give argument to non-function a");
+  });
+});
+
+describe('table headers and columns', () => {
+  it('a header names the last field of each path, split at case changes; other actions upper-cased', () => {
+    const t = parseTemplate('table {{.State.Status}}\\t{{.RunningFor}}\\t{{upper "x"}}');
+    expect(t.table).toBe(true);
+    expect(t.header()).toBe('STATUS\tRUNNING FOR\tUPPER "X"');
+    expect(parseTemplate('{{.ID}}').table).toBe(false);
+    expect(parseTemplate('tablex {{.ID}}').render({ ID: 1 })).toBe('tablex 1');
+  });
+
+  it('columns: 3 spaces after the widest cell, the last cell of a row unpadded, no trailing space', () => {
+    expect(columns([['A', 'BB', 'C'], ['ccc', 'd']])).toBe('A     BB   C\nccc   d');
+    expect(columns([['x', '']])).toBe('x');
+    expect(columns([])).toBe('');
+  });
+});
+
+describe('HumanDuration boundaries (Docker units)', () => {
+  it.each([
+    [999, 'Less than a second'],
+    [1000, '1 second'],
+    [1999, '1 second'],
+    [2000, '2 seconds'],
+    [59_999, '59 seconds'],
+    [60_000, 'About a minute'],
+    [119_999, 'About a minute'],
+    [120_000, '2 minutes'],
+    [3_599_999, '59 minutes'],
+    [3_600_000, 'About an hour'],
+    [5_399_000, 'About an hour'],
+    [5_400_000, '2 hours'],
+    [47 * 3600_000, '47 hours'],
+    [48 * 3600_000, '2 days'],
+    [13 * 86400_000, '13 days'],
+    [14 * 86400_000, '2 weeks'],
+    [59 * 86400_000, '8 weeks'],
+    [60 * 86400_000, '2 months'],
+    [729 * 86400_000, '24 months'],
+    [730 * 86400_000, '2 years'],
+    [1100 * 86400_000, '3 years'],
+  ])('%d ms → %s', (ms, want) => expect(humanDuration(ms)).toBe(want));
+
+  it('timeAgo', () => {
+    expect(timeAgo('2024-01-01T00:00:00Z', Date.parse('2024-01-01T00:00:03Z'))).toBe('3 seconds ago');
+  });
+});
+
+describe('printInspect', () => {
+  afterEach(() => vi.restoreAllMocks());
+  function capture(): { out: string[]; err: string[] } {
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    return { out, err };
+  }
+  const find = async (r: string) => (r === 'a' ? { Name: 'A' } : r === 'n' ? null : undefined);
+  const notFound = (r: string) => `Error: No such object: ${r}`;
+
+  it('a JSON array of what was found (4-space indent); one line per missing ref; exit 1', async () => {
+    const c = capture();
+    expect(await printInspect(['a', 'x', 'n'], undefined, find, notFound)).toBe(1);
+    expect(c.err).toEqual(['Error: No such object: x\n', 'Error: No such object: n\n']);
+    expect(c.out).toEqual([`${JSON.stringify([{ Name: 'A' }], null, 4)}\n`]);
+  });
+
+  it('-f renders each found object; all found: exit 0', async () => {
+    const c = capture();
+    expect(await printInspect(['a', 'a'], '{{.Name}}', find, notFound)).toBe(0);
+    expect(c.out).toEqual(['A\n', 'A\n']);
+    expect(c.err).toEqual([]);
+  });
+});
