@@ -36,7 +36,8 @@ export function parseEnvFileText(text: string, file: string, from: NodeJS.Proces
     const line = raw.replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) return;
     const name = line.split('=')[0];
-    if (/\s/.test(name) || name === '') throw new UserError(`invalid env file ${file} line ${i + 1}: variable '${name}' contains whitespaces`);
+    if (name === '') throw new UserError(`invalid env file ${file} line ${i + 1}: no variable name on line '${line}'`); // as Docker words it
+    if (/\s/.test(name)) throw new UserError(`invalid env file ${file} line ${i + 1}: variable '${name}' contains whitespaces`);
     const v = parseEnv(line, from);
     if (v !== undefined) out.push(v);
   });
