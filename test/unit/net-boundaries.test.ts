@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { createSocket, type Socket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { broadcast, contains, formatCidr, formatIp, macForIp, maskOf, nth, overlaps, parseCidr, parseIp, size, split } from '../../src/engine/network/cidr.js';
@@ -124,6 +125,7 @@ describe('ipam edges', () => {
     expect(candidateSubnets(' 10.99.0.0/16/24 , ').map(formatCidr).slice(0, 2)).toEqual(['10.99.0.0/24', '10.99.1.0/24']);
     expect(candidateSubnets('10.99.0.0/16/24')).toHaveLength(256);
     expect(candidateSubnets('10.99.0.0/24').map(formatCidr)).toEqual(['10.99.0.0/24']);
+    expect(candidateSubnets('10.99.100.0/24,10.99.0.128/25').map(formatCidr)).toEqual(['10.99.100.0/24', '10.99.0.128/25']);
     expect(candidateSubnets('10.99.0.0/16/30')).toHaveLength(16384);
     expect(candidateSubnets('   ').map(formatCidr)[0]).toBe('172.17.0.0/16'); // blank: Docker's pools
     expect(candidateSubnets(',10.99.0.0/24,').map(formatCidr)).toEqual(['10.99.0.0/24']);
@@ -179,6 +181,8 @@ describe('persisted state in a throwaway root', () => {
     expect(existsSync(f)).toBe(true);
     removeIpam('n1');
     expect(existsSync(f)).toBe(false);
+    removeIpam('n1'); // already gone: not an error
+    removeIpam('never-existed');
   });
 });
 
@@ -208,6 +212,8 @@ describe('ports edges', () => {
     bad('8000-65536:80', 'host port must be between 1 and 65535');
     bad('0-8000:80', 'host port must be between 1 and 65535');
     bad('90-80:80', 'invalid host port range 90-80');
+    bad('70000-80', 'container port must be between 1 and 65535'); // out of range is said before the order
+    bad('5-0', 'container port must be between 1 and 65535');
     bad('80:90-80', 'invalid container port range 90-80');
     bad('8000-8001:80-82', 'host port range 8000-8001 and container port range 80-82 differ in length');
     bad('8000:80-81', 'host port range 8000 and container port range 80-81 differ in length');
@@ -289,6 +295,28 @@ describe('host port reservation (binds on 127.0.0.1 only)', () => {
     await expect(probeBind('tcp', '127.0.0.1', t)).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await expect(probeBind('tcp', '192.0.2.1', 0)).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
     await expect(probeBind('udp', '192.0.2.1', 0)).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
+  });
+
+  it('UDP is probed as UDP: a port a UDP socket holds (even one with SO_REUSEADDR) is in use, its TCP twin is free', async () => {
+    for (const reuseAddr of [false, true]) {
+      const u: Socket = createSocket({ type: 'udp4', reuseAddr });
+      await new Promise<void>((r) => u.bind({ address: '127.0.0.1', port: 0 }, () => r()));
+      const port = u.address().port;
+      try {
+        await expect(probeBind('udp', '127.0.0.1', port), `reuseAddr ${reuseAddr}`).rejects.toMatchObject({ code: 'EADDRINUSE' });
+        expect(await probeBind('tcp', '127.0.0.1', port).catch(() => -1)).toBe(port);
+      } finally {
+        await new Promise<void>((r) => u.close(() => r()));
+      }
+    }
+  });
+
+  it('nothing to reserve or release writes nothing; any other bind error is reported with its reason', async () => {
+    expect(await reservePorts(A, [])).toEqual([]);
+    releasePorts(A);
+    expect(existsSync(join(root, 'networks', 'ports.json'))).toBe(false);
+    // a port no socket can have (the parser refuses it; the error path still says what failed)
+    expect(await rejection(reservePorts(A, [lo(70000)]))).toMatch(/^Bind for 127\.0\.0\.1:70000 failed: .*65536/);
   });
 
   it('reserves, records, refuses what another container or the host holds, releases', async () => {
