@@ -3,8 +3,9 @@
 // cgroup writes when a limit is unset, the v1 devices allowlist written out, mountinfo
 // oddities, and --security-opt spellings that must be refused.
 import { describe, expect, it } from 'vitest';
+import { statfsSync } from 'node:fs';
 import {
-  DEVICE_ALLOW, MIN_MEMORY, NO_LIMITS, parseCpuShares, parseCpus, parseMemorySize, parsePidsLimit, parseResources, resourcesOf, v1Mounts, v1Writes, v2Writes,
+  DEVICE_ALLOW, MIN_MEMORY, v2DeviceRules, NO_LIMITS, parseCpuShares, parseCpus, parseMemorySize, parsePidsLimit, parseResources, resourcesOf, v1Mounts, v1Writes, v2Writes,
 } from '../../src/runtime/cgroups.js';
 import { capMask, computeCaps, normalizeCap, parseSecurityOpts, securityHostConfig, securityShimConfig } from '../../src/runtime/security.js';
 
@@ -94,6 +95,18 @@ describe('cgroup writes', () => {
     expect(v1Writes(NO_LIMITS)).toEqual([['devices', 'devices.deny', 'a'], ...want.map((d) => ['devices', 'devices.allow', d])]);
   });
 
+  it('v2 device rules: the allowlist on a cgroup2 host unless privileged (this host\'s kind told by statfs)', () => {
+    expect(process.env.MINIDOCK_CGROUP_ROOT).toBeUndefined();
+    let v2 = false;
+    try {
+      v2 = statfsSync('/sys/fs/cgroup').type === 0x63677270;
+    } catch {
+      /* no /sys/fs/cgroup: no cgroups, v1 layout with no mounts */
+    }
+    expect(v2DeviceRules(false)).toEqual(v2 ? DEVICE_ALLOW : []);
+    expect(v2DeviceRules(true)).toEqual([]);
+  });
+
   it('mountinfo: every v1 controller minidock uses; lines without a separator, other types, escaped spaces', () => {
     const info = [
       'garbage line without the separator cgroup',
@@ -101,6 +114,7 @@ describe('cgroup writes', () => {
       ...['memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer'].map((c, i) => `${40 + i} 25 0:${40 + i} / /cg/${c} rw shared:1 - cgroup cgroup rw,${c}`),
       '50 25 0:50 / /cg/with\\040space rw - cgroup cgroup rw,memory', // a second memory mount: the first wins
       '51 25 0:51 / /cg/x rw - cgroup cgroup',
+      'xxcgroup a rw,pids', // no separator: not a mount line, however it reads
     ].join('\n');
     expect(Object.fromEntries(v1Mounts(info))).toEqual({ memory: '/cg/memory', cpu: '/cg/cpu', cpuacct: '/cg/cpuacct', pids: '/cg/pids', blkio: '/cg/blkio', devices: '/cg/devices' });
     expect(Object.fromEntries(v1Mounts('9 1 0:9 / /cg/my\\040mem rw - cgroup cgroup rw,memory'))).toEqual({ memory: '/cg/my mem' });
@@ -142,6 +156,7 @@ describe('capabilities and --security-opt', () => {
       CapAdd: ['CAP_NET_ADMIN'], CapDrop: ['CAP_CHOWN'], Privileged: true, SecurityOpt: ['no-new-privileges'],
     });
     expect(message(() => securityHostConfig({ capDrop: ['nope'] }))).toBe('invalid --cap-drop: unknown capability: "nope"');
+    expect(message(() => securityHostConfig({ capAdd: ['nope'] }))).toBe('invalid --cap-add: unknown capability: "nope"');
     expect(message(() => securityHostConfig({ securityOpt: ['x'] }))).toMatch(/^invalid --security-opt: "x"/);
     const exec = securityShimConfig({ CapAdd: null, CapDrop: ['ALL'], Privileged: false, SecurityOpt: null }, 'exec');
     expect(exec).toEqual([['caps', ''], ['seccomp', '1'], ['nonewprivs', false]]);

@@ -45,6 +45,8 @@ describe('names', () => {
     let n = 0;
     expect(generateName(() => n++ < 9)).toMatch(/^[a-z]+_[a-z]+$/); // the 10th try: still no number
     n = 0;
+    expect(generateName(() => n++ < 10)).toMatch(/^[a-z]+_[a-z]+10$/); // the 11th: numbered
+    n = 0;
     expect(generateName(() => n++ < 12)).toMatch(/^[a-z]+_[a-z]+12$/);
   });
 });

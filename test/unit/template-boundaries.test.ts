@@ -24,6 +24,7 @@ describe('values', () => {
 
   it('a path through a string, a number, null or a missing key is <nil>', () => {
     expect(render('{{.Name.X}}')).toBe('<nil>');
+    expect(render('{{.Name.length}}')).toBe('<nil>'); // a string has no fields, not even JS ones
     expect(render('{{.State.Pid.X}}')).toBe('<nil>');
     expect(render('{{.Nil.X}}')).toBe('<nil>');
     expect(render('{{.Nope.X.Y}}')).toBe('<nil>');
@@ -57,6 +58,7 @@ describe('values', () => {
   it('every error in full; unknown functions fail when parsed, before any data', () => {
     expect(message(() => parseTemplate('{{nope .X}}'))).toBe('template parsing error: function "nope" not defined');
     expect(message(() => parseTemplate('ok {{.A}} {{bad}}'))).toBe('template parsing error: function "bad" not defined');
+    expect(message(() => parseTemplate('{{  nope .X }}'))).toBe('template parsing error: function "nope" not defined');
     for (const f of ['json', 'index', 'upper', 'lower', 'len', 'join']) expect(() => parseTemplate(`{{${f} .X "y"}}`), f).not.toThrow();
     expect(message(() => parseTemplate('{{.X'))).toBe('template parsing error: unclosed action in "{{.X"');
     expect(message(() => parseTemplate('a {{.X}} {{.Y'))).toBe('template parsing error: unclosed action in "a {{.X}} {{.Y"');
