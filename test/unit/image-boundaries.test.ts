@@ -28,6 +28,7 @@ describe('references', () => {
     expect(normalizeRef('a.b/x').registry).toBe('a.b');
     expect(normalizeRef('a:1/x').registry).toBe('a:1');
     expect(normalizeRef('Ab/x').registry).toBe('Ab');
+    expect(normalizeRef('A/x').registry).toBe('A'); // a one-letter first component too
     expect(normalizeRef('ab/x')).toMatchObject({ registry: 'docker.io', repository: 'ab/x', familiarName: 'ab/x' });
     expect(normalizeRef('docker.io/ab')).toMatchObject({ repository: 'library/ab', familiarName: 'ab' });
     expect(normalizeRef('quay.io/ab')).toMatchObject({ repository: 'ab', familiarName: 'quay.io/ab' });
@@ -35,6 +36,7 @@ describe('references', () => {
 
   it('a name that starts with @ or / has no component; the digest must be lower-case hex of its exact length', () => {
     expect(message(() => normalizeRef(`@${D}`))).toBe(`invalid reference format: "@${D}"`); // on docker.io it is library/@…: no rule names it
+    expect(message(() => normalizeRef('docker.io/'))).toBe('invalid reference format: "docker.io/" (repository name must have at least one component)');
     expect(message(() => normalizeRef('localhost/'))).toBe('invalid reference format: "localhost/" (repository name must have at least one component)');
     expect(message(() => normalizeRef('localhost//x'))).toBe('invalid reference format: "localhost//x" (repository name must have at least one component)');
     expect(message(() => normalizeRef('localhost/:t'))).toBe('invalid reference format: "localhost/:t" (repository name must have at least one component)');
@@ -67,7 +69,12 @@ describe('platforms', () => {
 
   it('host platform and its printed form', () => {
     expect(hostPlatform('arm64')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
-    expect(hostPlatform('ppc64')).toEqual({ os: 'linux', architecture: 'ppc64le' });
+    // Node's process.arch → OCI, every one written out (GOARCH names)
+    const oci: [NodeJS.Architecture, string, string?][] = [
+      ['x64', 'amd64'], ['arm64', 'arm64', 'v8'], ['arm', 'arm', 'v7'], ['ia32', '386'], ['ppc64', 'ppc64le'], ['s390x', 's390x'],
+      ['riscv64', 'riscv64'], ['loong64', 'loong64'], ['mips', 'mips'], ['mipsel', 'mipsle'],
+    ];
+    for (const [arch, architecture, variant] of oci) expect(hostPlatform(arch), arch).toEqual({ os: 'linux', architecture, ...(variant ? { variant } : {}) });
     expect(hostPlatform('made-up' as NodeJS.Architecture)).toEqual({ os: 'linux', architecture: 'made-up' });
     expect(formatPlatform({ os: 'linux', architecture: 'arm', variant: 'v7' })).toBe('linux/arm/v7');
     expect(formatPlatform({ os: 'linux', architecture: 'amd64' })).toBe('linux/amd64');
@@ -88,6 +95,10 @@ describe('platforms', () => {
     expect(choosePlatform([e('linux', 'arm', 'v7'), e('linux', 'arm', 'v7')], { os: 'linux', architecture: 'arm', variant: 'v7' })).toBe(0);
     // an entry with a variant when none is wanted or implied still matches
     expect(choosePlatform([e('linux', 'amd64', 'v3')], { os: 'linux', architecture: 'amd64' })).toBe(0);
+    // nothing wanted or implied: an entry with a variant is as good as one without (the first wins)
+    expect(choosePlatform([e('linux', 'amd64', 'v3'), e('linux', 'amd64')], { os: 'linux', architecture: 'amd64' })).toBe(0);
+    // arm/v7 wanted: an arm entry without a variant is taken (nothing to compare)
+    expect(choosePlatform([e('linux', 'arm')], { os: 'linux', architecture: 'arm', variant: 'v7' })).toBe(0);
     // no platform, another os, another arch
     expect(choosePlatform([{}, e('windows', 'amd64'), e('linux', 'arm64'), e(undefined, 'amd64')], { os: 'linux', architecture: 'amd64' })).toBe(-1);
   });

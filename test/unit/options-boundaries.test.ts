@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RootFileError } from '../../src/engine/container/rootfile.js';
+import { UserError } from '../../src/cli/errors.js';
 import {
-  commandLine, generateName, mergeEnv, parseEnv, parseEnvFileText, parseHostname, parseNonNegInt, parseSignal, parseTmpfs, parseUser,
+  checkBindSource, commandLine, generateName, resolveUserIn, mergeEnv, parseEnv, parseEnvFileText, parseHostname, parseNonNegInt, parseSignal, parseTmpfs, parseUser,
   parseVolume, parseWorkdir, readEnvFile, resolveUser, validateName,
 } from '../../src/engine/container/options.js';
 
@@ -144,6 +146,59 @@ describe('users', () => {
     expect(resolveUser({ user: 'app', group: 'g3' }, passwd, group)).toMatchObject({ gid: 7 });
     expect(message(() => resolveUser({ user: 'app', group: 'thin' }, passwd, group))).toBe('unable to find group thin: no matching entries in group file');
     expect(resolveUser({ user: '4242', group: '9' }, passwd, group)).toEqual({ uid: 4242, gid: 9, groups: [] });
+  });
+});
+
+describe('control characters in paths, bind sources', () => {
+  it('-v, --tmpfs, -w: a control character in a path is refused, naming the path (shown escaped, on one line)', () => {
+    expect(message(() => parseVolume('/a\tb:/c'))).toBe(String.raw`invalid volume specification: '/a\tb:/c': the path "/a\tb" contains a control character`);
+    expect(message(() => parseVolume('/a:/c\nd'))).toBe(String.raw`invalid volume specification: '/a:/c\nd': the path "/c\nd" contains a control character`);
+    expect(message(() => parseTmpfs('/t\x7f'))).toBe(String.raw`invalid tmpfs mount: '/t\x7f': the path "/t\x7f" contains a control character`);
+    expect(message(() => parseWorkdir('/w\x01'))).toBe(String.raw`invalid working directory: '/w\x01': the path "/w\u0001" contains a control character`);
+  });
+
+  it('a bind source must exist', () => {
+    expect(() => checkBindSource('/')).not.toThrow();
+    expect(message(() => checkBindSource('/nonexistent-minidock-src'))).toBe('invalid mount config for type "bind": bind source path does not exist: /nonexistent-minidock-src (minidock does not create it, unlike docker run -v)');
+  });
+});
+
+describe('resolveUserIn (the container\'s own files)', () => {
+  const files: Record<string, string> = { '/etc/passwd': 'app:x:1000:1000::/:/bin/sh\n', '/etc/group': 'g:x:5:app\n' };
+  it('no user: root, and the files are not even read', () => {
+    expect(resolveUserIn(undefined, () => { throw new Error('read'); })).toEqual({ uid: 0, gid: 0, groups: [] });
+  });
+  it('reads passwd and group through the given reader; absent files are empty', () => {
+    const read: string[] = [];
+    expect(resolveUserIn({ user: 'app' }, (p) => (read.push(p), files[p]))).toEqual({ uid: 1000, gid: 1000, groups: [5] });
+    expect(read).toEqual(['/etc/passwd', '/etc/group']);
+    expect(resolveUserIn({ user: '7' }, () => undefined)).toEqual({ uid: 7, gid: 0, groups: [] });
+  });
+  it('errors carry the caller\'s exit code (exec: 126); an unreadable file says why', () => {
+    let e: unknown;
+    try {
+      resolveUserIn({ user: 'ghost' }, (p) => files[p], 126);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).exitCode).toBe(126);
+    expect((e as UserError).message).toBe('unable to find user ghost: no matching entries in passwd file');
+    try {
+      resolveUserIn({ user: 'ghost' }, (p) => files[p]);
+    } catch (x) {
+      e = x;
+    }
+    expect((e as UserError).exitCode).toBe(125);
+    try {
+      resolveUserIn({ user: 'app' }, () => { throw new RootFileError('/etc/passwd is not a regular file'); }, 126);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).exitCode).toBe(126);
+    expect((e as UserError).message).toBe('unable to find user app: /etc/passwd is not a regular file');
+    expect(() => resolveUserIn({ user: 'app' }, () => { throw new TypeError('other'); })).toThrow(TypeError);
   });
 });
 
