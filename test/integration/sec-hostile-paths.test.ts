@@ -36,6 +36,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'mdhostile-'));
 const cgMnt = mkdtempSync(join(tmpdir(), 'mdhostile-cg2-'));
 let cgMounted = false;
 const isV1 = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+/** Why a variant cannot run on this host (said by name in the skip, never silently). */
+const cannotRun = (v2: boolean): string => (v2 ? 'cannot run here: mount -t cgroup2 fails on this kernel' : 'cannot run here: this host has no cgroup v1 memory hierarchy');
 
 function leaked(): string[] {
   return readdirSync('/tmp').filter((n) => n.startsWith(U));
@@ -131,7 +133,7 @@ describe.each(variants)('$name', ({ v2, env }) => {
   afterAll(() => md?.cleanup());
 
   it('WorkingDir through /proc/self/fd/N/..: refused, nothing made on the host; -w /proc/self/fd/N, /proc/self/cwd too', (ctx) => {
-    if (!md) return ctx.skip();
+    if (!md) return ctx.skip(cannotRun(v2));
     for (const n of FDS) expectRefused(run([`hostile:workdir-fd${n}`]), new RegExp(`create cwd /proc/self/fd/${n}/`));
     // (-w is cleaned by the CLI, so its ".." never reach the shim.)
     for (let n = 3; n <= 20; n++) expectRefused(run(['-w', `/proc/self/fd/${n}`, 'busybox', 'pwd']), /cwd/);
@@ -139,14 +141,14 @@ describe.each(variants)('$name', ({ v2, env }) => {
   });
 
   it('/etc/hosts, /etc/hostname, /etc/resolv.conf through /proc (fd/N, cwd): refused, nothing on the host', (ctx) => {
-    if (!md) return ctx.skip();
+    if (!md) return ctx.skip(cannotRun(v2));
     const cases = [...FDS.map((n) => [`hosts-fd${n}`, 'hosts']), ['hostname-fd', 'hostname'], ['resolv-fd', 'resolv.conf'], ['hosts-cwd', 'hosts']];
     for (const [tag, file] of cases)
       expectRefused(run([`hostile:${tag}`]), new RegExp(`mount point /etc/${file.replace('.', '\\.')}: `));
   });
 
   it('volume and tmpfs targets through /proc (fd/N, root): refused, nothing on the host', (ctx) => {
-    if (!md) return ctx.skip();
+    if (!md) return ctx.skip(cannotRun(v2));
     expectRefused(run(['-v', `${volSrc}:/data`, 'hostile:vol-fd']), /mount point \/data: /);
     expectRefused(run(['--tmpfs', '/tbad', 'hostile:tmpfs-fd']), /mount point \/tbad: /);
     expectRefused(run(['--tmpfs', '/tbad', 'hostile:tmpfs-root']), /mount point \/tbad: /);
@@ -154,7 +156,7 @@ describe.each(variants)('$name', ({ v2, env }) => {
   });
 
   it('symlinks that resolve inside the root (absolute, relative, "..", dangling) work, and land inside', (ctx) => {
-    if (!md) return ctx.skip();
+    if (!md) return ctx.skip(cannotRun(v2));
     const script = [
       'pwd',
       `grep -q localhost /tmp/${U}-hosts-up && echo hosts-inside`,
@@ -179,7 +181,7 @@ describe.each(variants)('$name', ({ v2, env }) => {
   });
 
   it('exec: -w and -t\'s /dev/ptmx through /proc are refused, and so is a FIFO planted as /dev/ptmx', (ctx) => {
-    if (!md) return ctx.skip();
+    if (!md) return ctx.skip(cannotRun(v2));
     const name = `hp-${Math.random().toString(16).slice(2, 8)}`;
     md.ok(['run', '-d', '--name', name, '--network', 'none', 'busybox', 'sleep', '60']);
     try {
@@ -277,14 +279,14 @@ __attribute__((constructor)) static void evil(void)
   }
 
   it('run: the process is the sealed copy; writes fail; the host binary is unchanged', (ctx) => {
-    if (!md) return ctx.skip();
+    if (!md) return ctx.skip(cannotRun(v2));
     const r = md.run(['run', '--rm', '--network', 'none', 'hostile:exe']);
     expect(r.code, r.stderr).toBe(0);
     expectSealed(r.stdout);
   });
 
   it('exec: the same for a process started by exec', (ctx) => {
-    if (!md) return ctx.skip();
+    if (!md) return ctx.skip(cannotRun(v2));
     const name = `hp-exe-${Math.random().toString(16).slice(2, 8)}`;
     md.ok(['run', '-d', '--name', name, '--network', 'none', 'hostile:exe', 'sleep', '60']);
     try {
