@@ -107,16 +107,16 @@ describe('cgroup writes', () => {
     expect(v2DeviceRules(true)).toEqual([]);
   });
 
-  it('mountinfo: every v1 controller minidock uses; lines without a separator, other types, escaped spaces', () => {
+  it('mountinfo: every v1 controller minidock uses (not net_cls); lines without a separator, other types, escaped spaces', () => {
     const info = [
       'garbage line without the separator cgroup',
       '1 0 0:1 / /a rw - tmpfs tmpfs rw,memory',
-      ...['memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer', 'cpuset'].map((c, i) => `${40 + i} 25 0:${40 + i} / /cg/${c} rw shared:1 - cgroup cgroup rw,${c}`),
+      ...['memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'devices', 'freezer', 'cpuset', 'net_cls'].map((c, i) => `${40 + i} 25 0:${40 + i} / /cg/${c} rw shared:1 - cgroup cgroup rw,${c}`),
       '50 25 0:50 / /cg/with\\040space rw - cgroup cgroup rw,memory', // a second memory mount: the first wins
       '51 25 0:51 / /cg/x rw - cgroup cgroup',
       'xxcgroup a rw,pids', // no separator: not a mount line, however it reads
     ].join('\n');
-    expect(Object.fromEntries(v1Mounts(info))).toEqual({ memory: '/cg/memory', cpu: '/cg/cpu', cpuacct: '/cg/cpuacct', pids: '/cg/pids', blkio: '/cg/blkio', devices: '/cg/devices', freezer: '/cg/freezer' });
+    expect(Object.fromEntries(v1Mounts(info))).toEqual({ memory: '/cg/memory', cpu: '/cg/cpu', cpuacct: '/cg/cpuacct', pids: '/cg/pids', blkio: '/cg/blkio', devices: '/cg/devices', freezer: '/cg/freezer', cpuset: '/cg/cpuset' });
     expect(Object.fromEntries(v1Mounts('9 1 0:9 / /cg/my\\040mem rw - cgroup cgroup rw,memory'))).toEqual({ memory: '/cg/my mem' });
   });
 });

@@ -224,7 +224,7 @@ describe('other options', () => {
     expect(parseSignal('64')).toBe(64);
     expect(parseSignal('SigHup')).toBe(1);
     expect(parseSignal('SYS')).toBe(31);
-    for (const s of ['0', '65', 'HUPSIG', 'XSIGHUP', 'SIG', '']) expect(message(() => parseSignal(s)), s).toBe(`invalid signal: ${s}`);
+    for (const s of ['0', '65', 'HUPSIG', 'XSIGHUP', 'SIG', '']) expect(message(() => parseSignal(s)), s).toBe(`Error response from daemon: Invalid signal: ${s}`);
   });
 
   it('non-negative integers: up to 2^53-1; no sign, no fraction, nothing around the digits', () => {
