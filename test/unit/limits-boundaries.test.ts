@@ -79,6 +79,8 @@ describe('limit flags', () => {
     expect(resourcesOf({})).toEqual(NO_LIMITS);
     const r = { Memory: 1, MemorySwap: 2, NanoCpus: 3, CpuShares: 4, PidsLimit: 5 };
     expect(resourcesOf(r)).toEqual(r);
+    const all = { ...r, CpusetCpus: '0-1', CpusetMems: '0', MemoryReservation: 6 };
+    expect(resourcesOf(all)).toEqual(all);
   });
 });
 
