@@ -150,6 +150,11 @@ describe('named and anonymous volumes in containers', () => {
     expect(c.HostConfig.Mounts).toEqual([{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } }, { Type: 'bind', Source: src, Target: '/mb' }]);
     expect(c.Config.Volumes).toEqual({ '/data': {}, '/linked': {}, '/anon': {} });
     expect(vol(byDest['/anon'].Name).Labels).toEqual({ 'com.docker.volume.anonymous': '' });
+    // ps: Docker's .Mounts (a volume's name, else the source), .LocalVolumes, --filter volume=
+    const ps = md.ok(['ps', '-a', '--no-trunc', '--filter', 'volume=named', '--format', '{{.ID}} {{.LocalVolumes}} {{.Mounts}}']);
+    expect(ps.split(' ').slice(0, 2)).toEqual([id, '4']); // named, /anon and the image's two
+    expect(ps.split(' ')[2]!.split(',')).toEqual(expect.arrayContaining(['named', src, byDest['/anon'].Name]));
+    expect(md.ok(['ps', '-a', '-q', '--filter', 'volume=nosuchvol'])).toBe('');
     md.ok(['rm', '-v', id]);
     expect(existsSync(byDest['/anon'].Source)).toBe(false); // rm -v: anonymous ones gone
     expect(existsSync(byDest['/data'].Source)).toBe(false);
