@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
-import { readState, removeTree, writeJsonAtomic } from '../../state/atomic.js';
+import { fsyncPath, readState, removeTree, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { randomHex } from '../../state/random.js';
 import { parseTmpfs } from '../container/options.js';
@@ -151,6 +151,7 @@ export function createVolume(name: string | undefined, opts: { labels?: Record<s
   writeJsonAtomic(join(tmp, 'opts.json'), rec, true);
   try {
     renameSync(tmp, volumeDir(n));
+    fsyncPath(top); // the rename survives a power loss too (a container's record will name the volume)
   } catch (e) {
     removeTree(tmp);
     const again = loadVolume(n); // made meanwhile by another command
