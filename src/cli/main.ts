@@ -9,6 +9,7 @@ import { registerSystemCommands } from './system.js';
 import { registerContainerCommands, rewriteContainerAlias } from './container-commands.js';
 import { registerCpCommitEvents, registerSystemEvents } from './cpcommit.js';
 import { addRunFlagOptions } from './run-flag-options.js';
+import { registerVolumeCommands } from './volume.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 import { VERSION } from './version.js';
@@ -52,7 +53,9 @@ async function main(argv: string[]): Promise<number> {
       .option('-w, --workdir <dir>', 'Working directory inside the container')
       .option('-h, --hostname <name>', 'Container host name')
       .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
-      .option('-v, --volume <host:ctr[:ro]>', 'Bind mount a host directory or file', collect, [])
+      .option('-v, --volume <host:ctr[:ro]>', 'Bind mount a host path (/host:/ctr), a named volume (name:/ctr) or an anonymous one (/ctr)', collect, [])
+      .option('--mount <spec>', 'Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly]', collect, [])
+      .option('--volumes-from <container[:ro|rw]>', 'Mount volumes from the specified container(s)', collect, [])
       .option('--tmpfs <path>', 'Mount a tmpfs directory', collect, [])
       .option('-i, --interactive', 'Keep STDIN open')
       .option('-t, --tty', 'Allocate a pseudo-TTY')
@@ -182,6 +185,7 @@ async function main(argv: string[]): Promise<number> {
       .command('rm')
       .description('Remove one or more containers')
       .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
+      .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
       .option('--explain', 'Print every host change as the command a person would type (to stderr)')
       .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
       .argument('<container...>')
@@ -227,9 +231,9 @@ async function main(argv: string[]): Promise<number> {
   if (wanted('inspect')) {
     program
       .command('inspect')
-      .description('Return low-level information on containers, images or networks')
+      .description('Return low-level information on containers, images, networks or volumes')
       .option('-f, --format <template>', 'Format output using a Go template')
-      .option('--type <type>', 'Return JSON for specified type (container, image, network)')
+      .option('--type <type>', 'Return JSON for specified type (container, image, network, volume)')
       .option('-s, --size', 'Display total file sizes if the type is container')
       .argument('<name...>')
       .action(async (refs, opts) => {
@@ -285,6 +289,7 @@ async function main(argv: string[]): Promise<number> {
     registerSystemCommands(program);
     registerCpCommitEvents(program);
     registerSystemEvents(program.commands.find((c) => c.name() === 'system'));
+    registerVolumeCommands(program);
   }
 
   await program.parseAsync(argv);

@@ -49,20 +49,26 @@ export function registerSystemCommands(program: Command): void {
     .command('prune')
     .description('Remove stopped containers, unused networks and dangling images, and release every leftover of a crash (netns, veth, rules, addresses, ports, cgroups, locks)')
     .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--volumes', 'Prune anonymous volumes')
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
-    .action(async (opts: { force?: boolean; explain?: boolean }) => {
+    .action(async (opts: { force?: boolean; volumes?: boolean; explain?: boolean }) => {
       if (!opts.force) {
         const ok = await confirm(
-          'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n  - every host object minidock created that no container owns any more\n\nAre you sure you want to continue? [y/N] ',
+          'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n' +
+            (opts.volumes ? '  - all anonymous volumes not used by at least one container\n' : '') +
+            '  - all dangling images\n  - every host object minidock created that no container owns any more\n\nAre you sure you want to continue? [y/N] ',
         );
         if (!ok) return;
       }
       const { systemPrune } = await import('../engine/system/prune.js');
       const explain = opts.explain ? (l: string) => process.stderr.write(l + '\n') : undefined;
       const r = await systemPrune({ docker: true, explain });
+      // As Docker 23+: --volumes removes the anonymous volumes no container uses (after the containers went).
+      const vols = opts.volumes ? await (await import('../engine/volume/use.js')).pruneVolumes({ all: false }) : [];
       const out: string[] = [];
       if (r.containers.length) out.push('Deleted Containers:', ...r.containers, '');
       if (r.networks.length) out.push('Deleted Networks:', ...r.networks, '');
+      if (vols.length) out.push('Deleted Volumes:', ...vols.map((v) => v.Name), '');
       if (r.images.length) out.push('Deleted Images:', ...r.images, '');
       if (r.repaired.length) out.push('Released leftovers:', ...r.repaired, '');
       if (r.foreign.length) out.push('Left alone (named like minidock\'s, but no container or network of this state root owns them):', ...r.foreign, '');

@@ -105,10 +105,13 @@ const CASES: [string[], string][] = [
   [['run', 'a//b', 'true'], 'a//b'],
   [['run', 'busybox:-tag', 'true'], 'busybox:-tag'],
   // volumes, tmpfs, workdir
-  [['run', '-v', 'rel:/x', 'busybox', 'true'], 'rel:/x'],
+  [['run', '-v', 'a/b:/x', 'busybox', 'true'], 'a/b'], // `rel:/x` is a named volume (issue 13), `a/b` no volume name
   [['run', '-v', '/a:rel', 'busybox', 'true'], '/a:rel'],
   [['run', '-v', '/a:/b:xx', 'busybox', 'true'], 'xx'],
-  [['run', '-v', '/a', 'busybox', 'true'], '/a'],
+  [['run', '-v', 'rel', 'busybox', 'true'], 'rel'], // `/a` is an anonymous volume (issue 13)
+  [['run', '--mount', 'type=bind,source=/nonexistent-md,target=/x', 'busybox', 'true'], '/nonexistent-md'],
+  [['run', '--mount', 'type=volume,target=/x,nope=1', 'busybox', 'true'], 'nope'],
+  [['run', '--volumes-from', 'nosuch', 'busybox', 'true'], 'nosuch'],
   [['run', '-v', '/a:/', 'busybox', 'true'], '/a:/'],
   [['run', '--tmpfs', 'rel', 'busybox', 'true'], 'rel'],
   [['run', '-w', 'rel', 'busybox', 'true'], 'rel'],

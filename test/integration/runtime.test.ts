@@ -35,7 +35,7 @@ describe('run', () => {
     expect(md.run(['run', '--rm', 'busybox', '/etc']).code).toBe(126);
     expect(md.run(['run', '--rm', '--no-such-flag', 'busybox', 'true']).code).toBe(125);
     expect(md.run(['run', '--rm', 'Bad:Image:Ref', 'true']).code).toBe(125);
-    expect(md.run(['run', '--rm', '-v', 'relative:/x', 'busybox', 'true']).code).toBe(125);
+    expect(md.run(['run', '--rm', '-v', 'bad/name:/x', 'busybox', 'true']).code).toBe(125); // `relative:/x` is a named volume now
     expect(md.run(['run', '--rm', '--name', 'bad name', 'busybox', 'true']).code).toBe(125);
   });
 

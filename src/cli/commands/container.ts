@@ -195,7 +195,7 @@ export function wait(refs: string[]): Promise<number> {
   });
 }
 
-export async function rm(refs: string[], o: { force?: boolean; explain?: boolean; dryRun?: boolean }): Promise<number> {
+export async function rm(refs: string[], o: { force?: boolean; volumes?: boolean; explain?: boolean; dryRun?: boolean }): Promise<number> {
   if (o.dryRun) {
     // the plan on stdout, as run --dry-run; nothing is stopped, unwired or removed
     const { explainRemoveContainer } = await import('../../engine/container/lifecycle.js');
@@ -210,7 +210,7 @@ export async function rm(refs: string[], o: { force?: boolean; explain?: boolean
     // Docker's CLI (since 23.0, cli/command/container/rm.go): with -f a container that is not
     // there is no error and prints nothing, so `rm -f x || true` is never needed.
     if (o.force && !findContainer(ref)) return;
-    await removeContainer(ref, { force: !!o.force, explain });
+    await removeContainer(ref, { force: !!o.force, volumes: !!o.volumes, explain });
     return ref;
   });
 }
@@ -269,12 +269,12 @@ export async function exec(
 
 export function inspect(refs: string[], o: { format?: string; type?: string; size?: boolean }): Promise<number> {
   // Docker names the kind it looked for when --type (or `container inspect`) said which
-  const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' ? o.type : 'object';
+  const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' || o.type === 'volume' ? o.type : 'object';
   return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type, !!o.size), (ref) => `minidock: Error: No such ${kind}: ${ref}`);
 }
 
 async function inspectAny(ref: string, type: string | undefined, size: boolean): Promise<unknown> {
-  if (type && !['container', 'image', 'network'].includes(type)) throw new UserError(`"${type}" is not a valid value for --type`);
+  if (type && !['container', 'image', 'network', 'volume'].includes(type)) throw new UserError(`"${type}" is not a valid value for --type`);
   if (!type || type === 'container') {
     const rec = findContainer(ref);
     if (rec) {
@@ -302,6 +302,11 @@ async function inspectAny(ref: string, type: string | undefined, size: boolean):
     const { inspectNetworkByName } = await import('../../engine/network/index.js');
     const net = await inspectNetworkByName(ref);
     if (net) return net;
+  }
+  if (!type || type === 'volume') {
+    const { loadVolume, inspectVolume } = await import('../../engine/volume/store.js');
+    const v = loadVolume(ref);
+    if (v) return inspectVolume(v);
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
 // `system df [-v] [--format]`: Docker's disk usage table (TYPE TOTAL ACTIVE SIZE RECLAIMABLE) and
 // its verbose form, with docker/cli's formulas: images' size is that of their unique layers, what
 // no container uses is reclaimable; containers' size is their writable layers, the stopped ones'
-// reclaimable. minidock has no volumes nor build cache: those rows are 0, as they truly are.
+// reclaimable; volumes' size is their _data trees, the unused ones' reclaimable. minidock has no
+// build cache: that row is 0, as it truly is.
 import { UserError } from '../errors.js';
 import { parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
@@ -9,7 +10,10 @@ import { humanSize } from '../units.js';
 import { listImages, layerMeta } from '../../engine/image/store.js';
 import { allRecords, stateOf } from '../../engine/container/record.js';
 import { psRow, statusText } from '../../engine/container/views.js';
-import { sizeRw } from '../../engine/container/size.js';
+import { sizeRw, treeSize } from '../../engine/container/size.js';
+import { allVolumes, volumeData } from '../../engine/volume/store.js';
+import { volumeUsers } from '../../engine/volume/use.js';
+import { pointsOfRecord } from '../../engine/volume/mounts.js';
 
 interface DfRow {
   Type: string;
@@ -46,10 +50,15 @@ export function systemDf(o: { verbose?: boolean; format?: string }): number {
   const cInfo = containers.map((rec) => ({ rec, st: stateOf(rec), size: sizeRw(rec.Id) }));
   const cTotal = cInfo.reduce((a, c) => a + c.size, 0);
   const cReclaim = cInfo.filter((c) => !c.st.Running).reduce((a, c) => a + c.size, 0);
+  // Volumes: LINKS is how many containers use one (Docker's RefCount); the unused ones are reclaimable.
+  const users = volumeUsers(containers);
+  const vInfo = allVolumes().map((v) => ({ v, links: users.get(v.Name)?.length ?? 0, size: treeSize(volumeData(v.Name)) }));
+  const vTotal = vInfo.reduce((a, x) => a + x.size, 0);
+  const vReclaim = vInfo.filter((x) => x.links === 0).reduce((a, x) => a + x.size, 0);
   const rows: DfRow[] = [
     { Type: 'Images', TotalCount: String(images.length), Active: String(imgInfo.filter((i) => i.users > 0).length), Size: humanSize(layersTotal), Reclaimable: withPercent(layersTotal - used, layersTotal) },
     { Type: 'Containers', TotalCount: String(containers.length), Active: String(cInfo.filter((c) => c.st.Running).length), Size: humanSize(cTotal), Reclaimable: withPercent(cReclaim, cTotal) },
-    { Type: 'Local Volumes', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+    { Type: 'Local Volumes', TotalCount: String(vInfo.length), Active: String(vInfo.filter((x) => x.links > 0).length), Size: humanSize(vTotal), Reclaimable: withPercent(vReclaim, vTotal) },
     { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
   ];
   if (!o.verbose) {
@@ -68,7 +77,8 @@ export function systemDf(o: { verbose?: boolean; format?: string }): number {
   });
   const cRows = cInfo.map((c) => {
     const p = psRow(c.rec, c.st, { noTrunc: false, now });
-    return [p.ID, p.Image, p.Command, '0', humanSize(c.size), p.RunningFor, statusText(c.st, now), p.Names];
+    const vols = pointsOfRecord(c.rec).filter((m) => m.Type === 'volume').length;
+    return [p.ID, p.Image, p.Command, String(vols), humanSize(c.size), p.RunningFor, statusText(c.st, now), p.Names];
   });
   const out = [
     'Images space usage:',
@@ -81,7 +91,7 @@ export function systemDf(o: { verbose?: boolean; format?: string }): number {
     '',
     'Local Volumes space usage:',
     '',
-    tabwrite([['VOLUME NAME', 'LINKS', 'SIZE']], 10, 3),
+    tabwrite([['VOLUME NAME', 'LINKS', 'SIZE'], ...vInfo.map((x) => [x.v.Name, String(x.links), humanSize(x.size)])], 10, 3),
     '',
     'Build cache usage: 0B',
     '',

@@ -26,6 +26,9 @@ export interface RunFlags extends RunFlagValues {
   hostname?: string;
   entrypoint?: string;
   volume: string[];
+  /** --mount, --volumes-from (src/engine/volume/mounts.ts) */
+  mount?: string[];
+  volumesFrom?: string[];
   tmpfs: string[];
   interactive?: boolean;
   tty?: boolean;
@@ -175,13 +178,28 @@ function imageConfigExtras(c: RunFlagsConfig['config'] | undefined, img: { Expos
   return out;
 }
 
+async function planRunMounts(f: RunFlags, imageVolumes: string[]) {
+  const { planMounts, pointsOfRecord } = await import('../../engine/volume/mounts.js');
+  const { findContainer } = await import('../../engine/container/record.js');
+  return planMounts({
+    volume: f.volume, mount: f.mount ?? [], volumesFrom: f.volumesFrom ?? [], imageVolumes, tmpfs: f.tmpfs,
+    pointsOf: (ref) => {
+      const r = findContainer(ref);
+      return r && pointsOfRecord(r);
+    },
+  });
+}
+
 export async function runCommand(image: string, command: string[], f: RunFlags, mode: { start: boolean }): Promise<number> {
   // 1. Everything the user typed, checked before anything is touched.
   const name = f.name !== undefined ? validateName(f.name) : undefined;
   const userEnv = f.env.map((e) => parseEnv(e)).filter((e): e is string => e !== undefined);
   const fileEnv = f.envFile.flatMap(readEnvFile);
-  const binds = f.volume.map(parseVolume);
+  // Volumes, --mount, --volumes-from: their own module, loaded only when used (or the image has VOLUMEs).
+  const mountFlags = !!(f.mount?.length || f.volumesFrom?.length || f.volume.some((v) => !v.startsWith('/') || !v.includes(':')));
+  const binds = mountFlags ? [] : f.volume.map(parseVolume);
   for (const b of binds) checkBindSource(b.source);
+  if (mountFlags) await planRunMounts(f, []); // checked before the image is made or pulled; planned again with its VOLUMEs below
   const tmpfs = Object.fromEntries(f.tmpfs.map(parseTmpfs));
   const workdir = f.workdir !== undefined ? parseWorkdir(f.workdir) : undefined;
   const hostnameFlag = f.hostname !== undefined ? parseHostname(f.hostname) : undefined;
@@ -212,6 +230,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
   const cfg = img.config.config ?? {};
   if (f.publishAll) ports = [...ports, ...publishAllPorts([...Object.keys(cfg.ExposedPorts ?? {}), ...Object.keys(extra?.config.ExposedPorts ?? {})], ports)];
   if (mode.start) await checkPortsFree(ports);
+  const mountPlan = mountFlags || cfg.Volumes ? await planRunMounts(f, Object.keys(cfg.Volumes ?? {})) : undefined;
   if (f.user && !got.imagePlan) (await import('../../engine/system/validate.js')).checkUserInImage(f.user, img.layerDirs);
 
   let entrypoint: string[] | null = cfg.Entrypoint ?? null;
@@ -267,6 +286,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
       ...restart, ...(f.init ? { Init: true } : {}), ...(logConfig ? { LogConfig: logConfig } : {}), ...links,
     },
     config: imageConfigExtras(extra?.config, cfg),
+    mountPlan,
   };
   if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(createOpts, mode.start, got.imagePlan);
   const cid = extra?.cidfile !== undefined ? (await import('../../engine/container/runflags.js')).claimCidfile(extra.cidfile) : undefined;
@@ -294,7 +314,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
     }
     return await startContainer(rec, { detach: false, explain, attach: attach.attach, sigProxy: attach.sigProxy });
   } catch (e) {
-    if (f.rm) await removeContainer(rec.Id, { force: true }).catch(() => undefined);
+    if (f.rm) await removeContainer(rec.Id, { force: true, volumes: true }).catch(() => undefined);
     throw e;
   }
 }

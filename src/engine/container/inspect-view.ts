@@ -5,6 +5,7 @@ import { files, stateOf, type ContainerRecord } from './record.js';
 import { oomKilled, resourcesOf } from '../../runtime/cgroups.js';
 import { inspectRunFlags } from './runflags.js';
 import { exposedPorts, inspectHealth, networkPorts, networksOf, portKey, restartCountOf, type ContainerSize, type PortMap } from './views.js';
+import { inspectMount, pointsOfRecord } from '../volume/mounts.js';
 
 /** HostConfig.PortBindings as Docker prints them: the host IP and port as typed ("" when not given). */
 function portBindings(rec: ContainerRecord): PortMap {
@@ -96,7 +97,7 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     RestartPolicy: hc.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: hc.AutoRemove,
     VolumeDriver: '',
-    VolumesFrom: null,
+    VolumesFrom: hc.VolumesFrom ?? null,
     CapAdd: hc.CapAdd ?? null,
     CapDrop: hc.CapDrop ?? null,
     Dns: f.Dns,
@@ -145,6 +146,8 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     PidsLimit: r.PidsLimit,
     Ulimits: hc.Ulimits ?? null,
     Sysctls: f.Sysctls,
+    // --mount's specs, after the resources as in Docker's HostConfig (omitted when none)
+    ...(hc.Mounts?.length ? { Mounts: hc.Mounts } : {}),
     ...(hc.Init ? { Init: true } : {}), // (Docker: omitted unless --init)
   };
 }
@@ -197,10 +200,7 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
       },
     },
     ...(o.size ? { SizeRw: o.size.rw, SizeRootFs: o.size.rootFs } : {}),
-    Mounts: rec.HostConfig.Binds.map((b) => {
-      const [src, dst, mode] = b.split(':');
-      return { Type: 'bind', Source: src, Destination: dst, Mode: mode ?? '', RW: mode !== 'ro', Propagation: 'rprivate' };
-    }),
+    Mounts: pointsOfRecord(rec).map(inspectMount),
     Config: {
       Hostname: c.Hostname,
       Domainname: c.Domainname,
@@ -216,7 +216,7 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
       Cmd: c.Cmd,
       ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
       Image: c.Image,
-      Volumes: null,
+      Volumes: c.Volumes ?? null,
       WorkingDir: c.WorkingDir,
       Entrypoint: c.Entrypoint,
       OnBuild: null,

@@ -19,11 +19,12 @@ import {
   allRecords, files, findContainer, loadRecord, mustFind, processEnv, readExit, readRestarting, restarterSleeping, saveRecord, stateOf,
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
-import { SIGNALS, logRotation, checkBindSource, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { SIGNALS, logRotation, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { containerAttrs, journal } from '../events.js';
 import { deviceSetup, resolveGroupAdd, runFlagsShimConfig } from './runflags.js';
+import { materialize, mountOrder, pointsOfRecord, shimMounts, type MountPlan, type ShimMount } from '../volume/mounts.js';
 
 export interface CreateOptions {
   image: string; // image reference as typed
@@ -57,6 +58,8 @@ export interface CreateOptions {
   healthcheck?: import('./health.js').HealthConfig;
   /** -a, or -d (nothing attached); absent: stdout and stderr, as Docker's default. */
   attachStreams?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** Volumes and --mount (src/engine/volume/mounts.ts); absent: the binds only. */
+  mountPlan?: MountPlan;
   /** Config fields of the issue-13 run flags (runflags.ts). */
   config?: Partial<ContainerConfig>;
 }
@@ -86,6 +89,8 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
       }
     } else name = generateName((n) => taken.has(n));
     const hostname = o.hostname ?? id.slice(0, 12);
+    const mp = o.mountPlan;
+    if (mp) materialize(mp.points); // under the containers lock: `volume rm` cannot race it
     const rec: ContainerRecord = {
       Id: id,
       Name: name,
@@ -117,10 +122,11 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         // the image's EXPOSE, -p's ports (o.exposedPorts) and --expose's (o.config)
         ...exposedField({ ...o.config?.ExposedPorts, ...o.exposedPorts }),
         ...(o.healthcheck ? { Healthcheck: o.healthcheck } : {}),
+        ...(mp && Object.keys(mp.configVolumes).length ? { Volumes: mp.configVolumes } : {}),
       },
       HostConfig: {
         AutoRemove: o.autoRemove,
-        Binds: o.binds.map((b) => `${b.source}:${b.target}${b.readonly ? ':ro' : ''}`),
+        Binds: mp ? mp.binds : o.binds.map((b) => `${b.source}:${b.target}${b.readonly ? ':ro' : ''}`),
         Tmpfs: o.tmpfs,
         NetworkMode: o.network,
         PortBindings: o.ports,
@@ -128,11 +134,14 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         IPAddress: o.ip,
         Aliases: o.aliases,
         ...o.hostConfig,
+        ...(mp?.mounts.length ? { Mounts: mp.mounts } : {}),
+        ...(mp?.volumesFrom.length ? { VolumesFrom: mp.volumesFrom } : {}),
       },
       NetworkSettings: null,
       StartedAt: '',
       Wired: false,
       RestartCount: 0,
+      ...(mp ? { MountPoints: mp.points } : {}),
     };
     // The upper dir's mode becomes the mode of the container's "/": 0755, or non-root users
     // could not even traverse it.
@@ -176,12 +185,6 @@ ff02::1\tip6-allnodes
 ff02::2\tip6-allrouters
 `;
 
-function parseBind(b: string): BindMount {
-  const ro = b.endsWith(':ro');
-  const [source, target] = (ro ? b.slice(0, -3) : b).split(':');
-  return { source, target, readonly: ro };
-}
-
 export interface StartOptions {
   detach: boolean;
   explain?: (line: string) => void;
@@ -207,8 +210,10 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
   const id = rec.Id;
   const user = containerUser(rec);
   let shim: ShimStart | undefined;
-  // A bind source gone since create: refused (not made), before anything, the lock included.
-  for (const b of rec.HostConfig.Binds.map(parseBind)) checkBindSource(b.source);
+  // A bind source gone since create (or a volume): refused (not made), before anything, the
+  // lock included. The first start copies the image's content into empty volumes (Docker
+  // does it at create; minidock's root is mounted only in the shim).
+  const mounts = shimMounts(pointsOfRecord(rec), !rec.StartedAt);
 
   await withLock(`c-${id}`, async () => {
     const st = stateOf(rec);
@@ -245,7 +250,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     trace('record saved');
     let health: ShimConfig = [];
     const attached: ShimConfig = opts.detach ? [] : attachShimConfig(opts);
-    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, devices, links.env), ...health, ...attached]);
+    const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, mounts, devices, links.env), ...health, ...attached]);
     try {
       health = await healthShimConfig(rec, user, cgroups);
       if (ownNetns) {
@@ -342,7 +347,7 @@ function ipcDonor(ref: string): { name: string; pid: number; ipcMode?: string } 
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */
-function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean, devices?: { records: string[][]; rules: string[] }, linkEnv: string[] = []): ShimConfig {
+function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: string[], detach: boolean, mounts: ShimMount[], devices?: { records: string[][]; rules: string[] }, linkEnv: string[] = []): ShimConfig {
   const id = rec.Id;
   return [
     ['id', id],
@@ -360,8 +365,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['bind', [files.hosts(id), '/etc/hosts', 'rw']],
     ['bind', [files.hostname(id), '/etc/hostname', 'rw']],
     ['bind', [files.resolv(id), '/etc/resolv.conf', 'rw']],
-    ...rec.HostConfig.Binds.map(parseBind).map((b): [string, string[]] => ['bind', [b.source, b.target, b.readonly ? 'ro' : 'rw']]),
-    ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): [string, string[]] => ['tmpfs', o ? [p, o] : [p]]),
+    ...mountOrder([...mounts, ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): ShimMount => ['tmpfs', o ? [p, o] : [p]])]),
     ['tty', rec.Config.Tty],
     ['stdin', rec.Config.OpenStdin],
     ['detach', detach],
@@ -547,7 +551,7 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
     pausePoint('cleanup:unwired');
     remove = rec.HostConfig.AutoRemove;
   });
-  if (remove) await removeContainer(id, { force: false });
+  if (remove) await removeContainer(id, { force: false, volumes: true }); // --rm: anonymous volumes too, as Docker
 }
 
 export async function killContainer(ref: string, signal: number): Promise<ContainerRecord> {
@@ -684,7 +688,7 @@ export async function explainRemoveContainer(ref: string, opts: { force: boolean
   return rec;
 }
 
-export async function removeContainer(ref: string, opts: { force: boolean; explain?: (line: string) => void }): Promise<ContainerRecord | undefined> {
+export async function removeContainer(ref: string, opts: { force: boolean; volumes?: boolean; explain?: (line: string) => void }): Promise<ContainerRecord | undefined> {
   const { rec } = removable(ref, opts.force);
   await cancelRestarts(rec);
   const st = stateOf(rec);
@@ -711,6 +715,8 @@ export async function removeContainer(ref: string, opts: { force: boolean; expla
     trace('files removed');
     journal({ Type: 'container', Action: 'destroy', ID: cur.Id, Attributes: containerAttrs(cur) });
   });
+  // rm -v (and --rm): the container's anonymous volumes, unless another container uses one.
+  if (opts.volumes && rec.MountPoints?.some((p) => p.Anonymous)) await (await import('../volume/use.js')).removeAnonymousVolumes(rec);
   return rec;
 }
 

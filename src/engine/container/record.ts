@@ -11,6 +11,7 @@ import { paths } from '../../state/paths.js';
 import { bootTimeMs, startTicks } from '../../state/process.js';
 import { UserError } from '../../cli/errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
+import type { MountPoint, MountSpec } from '../volume/mounts.js';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing';
 
@@ -39,6 +40,8 @@ export interface ContainerConfig {
   ExposedPorts?: Record<string, Record<string, never>>;
   /** --health-* merged with the image's HEALTHCHECK (Docker's field); absent: none. */
   Healthcheck?: import('./health.js').HealthConfig;
+  /** The image's VOLUMEs and -v /path (anonymous volumes), as Docker's Config.Volumes. */
+  Volumes?: Record<string, Record<string, never>>;
 }
 
 export interface HostConfig {
@@ -92,6 +95,9 @@ export interface HostConfig {
   IpcMode?: string;
   UTSMode?: string;
   Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
+  /** --mount specs as given (Docker's HostConfig.Mounts) and --volumes-from. */
+  Mounts?: MountSpec[];
+  VolumesFrom?: string[];
 }
 
 export interface RestartPolicy {
@@ -120,6 +126,8 @@ export interface ContainerRecord {
   RestartTimeoutMs?: number;
   /** Read from the cgroup when the process ended (runtime/cgroups.ts); unset while it runs. */
   OOMKilled?: boolean;
+  /** Every mount of the container, resolved at create (Docker's MountPoints); absent in older records (binds only). */
+  MountPoints?: MountPoint[];
 }
 
 export interface ContainerState {

@@ -7,6 +7,7 @@ import { humanSize } from '../../cli/units.js';
 import { files, readRestarting, type ContainerRecord, type ContainerState } from './record.js';
 import type { PsSnapshot } from './psfilter.js';
 import { readHealth, type HealthState } from './health.js';
+import { pointsOfRecord } from '../volume/mounts.js';
 
 export function portKey(p: PortBinding): string {
   return `${p.containerPort}/${p.proto}`;
@@ -219,10 +220,7 @@ export function psSnapshot(rec: ContainerRecord, st: ContainerState): PsSnapshot
       return healthOf(rec)?.Status ?? 'starting';
     },
     get mounts() {
-      return rec.HostConfig.Binds.map((b) => {
-        const [source, destination] = b.split(':');
-        return { source: source ?? '', destination: destination ?? '' };
-      });
+      return pointsOfRecord(rec).map((m) => ({ source: m.Source, destination: m.Destination, ...(m.Name ? { name: m.Name } : {}) }));
     },
     get networks() {
       return networksOf(rec);
@@ -332,6 +330,7 @@ export function psRow(rec: ContainerRecord, st: ContainerState, o: { noTrunc: bo
   const labels = rec.Config.Labels ?? {};
   const created = Math.floor(Date.parse(rec.Created) / 1000) * 1000;
   const size = o.size ?? { rw: 0, rootFs: 0 };
+  const points = pointsOfRecord(rec);
   const row = {
     Command: goQuote(trunc ? ellipsis(cmd, 20) : cmd),
     // Go's time.Time.String() of the Unix seconds: "2026-12-01 09:28:43 +0000 UTC"
@@ -339,8 +338,9 @@ export function psRow(rec: ContainerRecord, st: ContainerState, o: { noTrunc: bo
     ID: trunc ? rec.Id.slice(0, 12) : rec.Id,
     Image: rec.ImageRef,
     Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).sort().join(','),
-    LocalVolumes: '0', // bind mounts only: no "local" volume driver mounts
-    Mounts: rec.HostConfig.Binds.map((b) => (trunc ? ellipsis(b.split(':')[0]!, 15) : b.split(':')[0]!)).join(','),
+    LocalVolumes: String(points.filter((m) => m.Type === 'volume').length), // the mounts of the local volume driver
+    // Docker's: a volume's name, else the source (a tmpfs has neither)
+    Mounts: points.map((m) => (trunc ? ellipsis(m.Name || m.Source, 15) : m.Name || m.Source)).join(','),
     Names: rec.Name,
     Networks: Object.keys(networksOf(rec)).join(','),
     Ports: displayablePorts(portEntries(rec, st.Running)),

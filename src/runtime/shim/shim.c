@@ -116,6 +116,10 @@ static struct config {
     const char *restart, *restartmax, *restartcount, *restarttimeout, *restartfile, *norestartfile;
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow, restartcmd;
 } cfg;
+/* The order of the bind and tmpfs records ('b', 't'), in which they are mounted: minidock
+ * writes parents before children (/a before /a/b), whatever their kinds, as Docker sorts them. */
+static char *g_mount_order;
+static size_t g_mount_n;
 
 #define F_RUN  1
 #define F_EXEC 2
@@ -217,6 +221,7 @@ static struct winsize g_winsize; /* from the winsize key; rows 0 = not given */
 struct bindspec {
     char *src, *dst;
     int ro;
+    int copy;  /* a volume: gets the image's content at dst when empty (mode "rw,copy") */
     int isdir; /* child: whether src is a directory, so the target matches */
     int fd;    /* child: detached clone of src (open_tree), attached after pivot_root */
 };
@@ -476,9 +481,13 @@ static void parse_config(char *buf, size_t len, char *err, size_t errsz)
             snprintf(err, errsz, "config key %s must be an absolute path, not \"%.64s\"", rec, val);
         if (!k || !(k->flags & g_mode) || (k->str && *k->str))
             continue;
-        if (k->list)
+        if (k->list) {
             list_push(k->list, val);
-        else
+            if (k->list == &cfg.bind || k->list == &cfg.tmpfs) {
+                g_mount_order = xrealloc(g_mount_order, g_mount_n + 1);
+                g_mount_order[g_mount_n++] = k->list == &cfg.bind ? 'b' : 't';
+            }
+        } else
             *k->str = val;
     }
 }
@@ -502,7 +511,7 @@ static unsigned long parse_num(const char *name, const char *v, unsigned long ma
     return x;
 }
 
-/* "SRC\tDST\tro|rw" */
+/* "SRC\tDST\tro|rw[,copy]" */
 static void parse_binds(void)
 {
     g_binds = xrealloc(NULL, (cfg.bind.n + 1) * sizeof *g_binds);
@@ -515,6 +524,11 @@ static void parse_binds(void)
         *t1 = *t2 = '\0';
         struct bindspec *b = &g_binds[i];
         *b = (struct bindspec){ .src = s, .dst = t1 + 1, .fd = -1 };
+        size_t ml = strlen(t2 + 1);
+        if (ml > 5 && strcmp(t2 + 1 + ml - 5, ",copy") == 0) {
+            b->copy = 1;
+            t2[1 + ml - 5] = '\0';
+        }
         if (strcmp(t2 + 1, "ro") == 0)
             b->ro = 1;
         else if (strcmp(t2 + 1, "rw") != 0)
@@ -1521,7 +1535,7 @@ static void clone_host_mounts(void)
         b->fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (b->fd < 0)
             csys("clone bind source %s", b->src);
-        if (b->ro) {
+        if (b->ro && !b->copy) { /* a volume to fill: made read-only once filled (copy_up_volumes) */
             /* Recursively read-only, like Docker 25+. */
             struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
             if (mount_setattr(b->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
@@ -1648,26 +1662,189 @@ static int make_mount_point(const char *path, int isdir)
     return fd;
 }
 
-static void attach_binds(void)
+/* ------------------------------------------------------------------------------------
+ * Volume copy-up (Docker copies the image's content at a volume's path into the volume the
+ * first time a container uses it, when the volume is empty).
+ *
+ * Done here, after pivot_root: the host's tree is gone from this mount namespace, the source
+ * is the container's own root resolved inside it (open_in_root) and the destination is the
+ * volume's detached clone (open_tree fd). Below both, every name is opened relative to its
+ * directory's fd with O_NOFOLLOW (directories O_DIRECTORY, files checked regular on the fd
+ * and opened O_NONBLOCK, created O_EXCL): a symlink is copied as a symlink, never followed,
+ * on either side, and a name swapped meanwhile cannot redirect a write. Regular files,
+ * directories and symlinks are copied with owner, mode and times; FIFOs, sockets and device
+ * nodes are not (minidock's layer unpacker never makes them either; docs/volumes.md).
+ * ---------------------------------------------------------------------------------- */
+
+#define COPY_MAX_DEPTH 128
+
+static void copy_meta(int fd, const char *name, const struct stat *st)
+{
+    struct timespec ts[2] = { st->st_atim, st->st_mtim };
+    /* chown first: it clears set-id bits, which the chmod then sets as they were */
+    if (fchown(fd, st->st_uid, st->st_gid) < 0 || fchmod(fd, st->st_mode & 07777) < 0 ||
+        futimens(fd, ts) < 0)
+        csys("volume copy: set owner, mode, times of %s", name);
+}
+
+static void copy_tree(int src, int dst, const char *what, int depth)
+{
+    if (depth > COPY_MAX_DEPTH)
+        cfail(EXIT_SHIM, "container setup: volume copy of %s: more than %d directory levels", what, COPY_MAX_DEPTH);
+    int sd = fcntl(src, F_DUPFD_CLOEXEC, 0);
+    DIR *d = sd < 0 ? NULL : fdopendir(sd);
+    if (!d)
+        csys("volume copy: read directory in %s", what);
+    struct dirent *e;
+    /* static: the child runs on a 256 KiB stack (CHILD_STACK) and this recurses; each is used
+     * only between two recursive calls */
+    static char buf[65536], target[PATH_MAX];
+    while ((errno = 0, e = readdir(d))) {
+        const char *n = e->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            csys("volume copy: stat %s in %s", n, what);
+        if (S_ISDIR(st.st_mode)) {
+            if (mkdirat(dst, n, 0700) < 0)
+                csys("volume copy: mkdir %s in %s", n, what);
+            int s2 = openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int d2 = openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (s2 < 0 || d2 < 0)
+                csys("volume copy: open directory %s in %s", n, what);
+            copy_tree(s2, d2, what, depth + 1);
+            copy_meta(d2, n, &st);
+            close(s2);
+            close(d2);
+        } else if (S_ISREG(st.st_mode)) {
+            int sf = openat(src, n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+            struct stat fst;
+            if (sf < 0 || fstat(sf, &fst) < 0)
+                csys("volume copy: open %s in %s", n, what);
+            if (!S_ISREG(fst.st_mode)) { /* changed since the stat: left out */
+                close(sf);
+                continue;
+            }
+            int df = openat(dst, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (df < 0)
+                csys("volume copy: create %s in %s", n, what);
+            for (;;) {
+                ssize_t r = read_retry(sf, buf, sizeof buf);
+                if (r < 0)
+                    csys("volume copy: read %s in %s", n, what);
+                if (r == 0)
+                    break;
+                if (write_all(df, buf, (size_t)r) < 0)
+                    csys("volume copy: write %s in %s", n, what);
+            }
+            copy_meta(df, n, &fst);
+            close(sf);
+            close(df);
+        } else if (S_ISLNK(st.st_mode)) {
+            ssize_t k = readlinkat(src, n, target, sizeof target - 1);
+            if (k < 0)
+                csys("volume copy: readlink %s in %s", n, what);
+            target[k] = '\0';
+            if (symlinkat(target, dst, n) < 0)
+                csys("volume copy: symlink %s in %s", n, what);
+            struct timespec ts[2] = { st.st_atim, st.st_mtim };
+            if (fchownat(dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                utimensat(dst, n, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                csys("volume copy: set owner, times of symlink %s in %s", n, what);
+        } /* FIFOs, sockets, device nodes: not copied (minidock's layers hold none) */
+    }
+    if (errno)
+        csys("volume copy: read directory in %s", what);
+    closedir(d);
+}
+
+/* Whether a directory holds nothing but . and .. */
+static int dir_is_empty(int dfd)
+{
+    int sd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+    DIR *d = sd < 0 ? NULL : fdopendir(sd);
+    if (!d)
+        csys("volume: read its directory");
+    struct dirent *e;
+    int empty = 1;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            empty = 0;
+            break;
+        }
+    closedir(d);
+    return empty;
+}
+
+static void volume_copy_up(struct bindspec *b)
+{
+    int src = open_in_root(b->dst, O_RDONLY | O_DIRECTORY);
+    if (src < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return; /* nothing in the image there: the volume stays as it is */
+        cpath("read the image's content at", b->dst);
+    }
+    int dst = openat(b->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dst < 0)
+        csys("open volume %s", b->src);
+    if (dir_is_empty(dst)) {
+        struct stat st;
+        copy_tree(src, dst, b->dst, 0);
+        if (fstat(src, &st) < 0)
+            csys("stat %s", b->dst);
+        copy_meta(dst, b->dst, &st); /* and the directory's own owner and mode, as Docker */
+    }
+    close(dst);
+    close(src);
+}
+
+/* Right after pivot_root, before /proc, /dev, /sys or any bind is mounted: the source is the
+ * container's own root (its image and upper dir) and nothing else, as Docker copies from the
+ * container's rootfs at create — never from a kernel filesystem or another mount. */
+static void copy_up_volumes(void)
 {
     for (size_t i = 0; i < cfg.bind.n; i++) {
         struct bindspec *b = &g_binds[i];
-        int t = make_mount_point(b->dst, b->isdir);
-        if (move_mount(b->fd, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-            csys("bind %s on %s", b->src, b->dst);
-        close(t);
-        xclose(&b->fd);
+        if (!b->copy)
+            continue;
+        volume_copy_up(b);
+        if (b->ro) {
+            struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+            if (mount_setattr(b->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+                csys("make volume %s read-only", b->src);
+        }
     }
 }
 
-static void mount_tmpfs(void)
+static void attach_bind(size_t i)
 {
-    for (size_t i = 0; i < cfg.tmpfs.n; i++) {
-        char p[32];
-        int t = make_mount_point(g_tmpfs[i].dst, 1);
-        if (mount("tmpfs", fd_path(t, p, sizeof p), "tmpfs", g_tmpfs[i].flags, g_tmpfs[i].data) < 0)
-            csys("mount tmpfs on %s", g_tmpfs[i].dst);
-        close(t);
+    struct bindspec *b = &g_binds[i];
+    int t = make_mount_point(b->dst, b->isdir);
+    if (move_mount(b->fd, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        csys("bind %s on %s", b->src, b->dst);
+    close(t);
+    xclose(&b->fd);
+}
+
+static void mount_tmpfs(size_t i)
+{
+    char p[32];
+    int t = make_mount_point(g_tmpfs[i].dst, 1);
+    if (mount("tmpfs", fd_path(t, p, sizeof p), "tmpfs", g_tmpfs[i].flags, g_tmpfs[i].data) < 0)
+        csys("mount tmpfs on %s", g_tmpfs[i].dst);
+    close(t);
+}
+
+/* The binds and tmpfs mounts, in the order of their records (g_mount_order). */
+static void attach_mounts(void)
+{
+    size_t bi = 0, ti = 0;
+    for (size_t k = 0; k < g_mount_n; k++) {
+        if (g_mount_order[k] == 'b')
+            attach_bind(bi++);
+        else
+            mount_tmpfs(ti++);
     }
 }
 
@@ -2454,6 +2631,7 @@ static int run_child(void *unused)
     mount_overlay();
     clone_host_mounts();
     enter_rootfs();
+    copy_up_volumes();
     mount_proc();
     open_proc_sys();
     mount_dev();
@@ -2465,8 +2643,7 @@ static int run_child(void *unused)
     mount_cgroup_dirs();
     if (g_tty)
         child_tty();
-    attach_binds();
-    mount_tmpfs();
+    attach_mounts();
     if (cfg.hostname && !parse_bool("utshost", cfg.utshost) && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0)
         csys("sethostname %s", cfg.hostname);
     if (cfg.cwd) { /* as root, before / may become read-only */

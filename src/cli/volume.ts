@@ -1,0 +1,168 @@
+// `minidock volume create|ls|inspect|rm|prune` (the local driver; src/engine/volume/). Only the
+// declarations live here; each action loads the engine when it runs.
+import type { Command } from 'commander';
+import { UserError } from './errors.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function keyValues(specs: string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UserError(`invalid argument "${s}" for "${what}" flag: must be key=value`);
+    out[s.slice(0, eq)] = s.slice(eq + 1);
+  }
+  return out;
+}
+
+function labels(specs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    if (eq === 0) throw new UserError(`invalid label: ${JSON.stringify(s)}`);
+    out[eq < 0 ? s : s.slice(0, eq)] = eq < 0 ? '' : s.slice(eq + 1);
+  }
+  return out;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  process.stdout.write(question);
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    if (Buffer.concat(chunks).includes(10)) break;
+  }
+  const answer = Buffer.concat(chunks).toString('utf8').split('\n')[0].trim().toLowerCase();
+  return answer === 'y' || answer === 'yes';
+}
+
+/** Docker's `volume ls` table: DRIVER and VOLUME NAME (Go's tabwriter: min width 10, padding 3). */
+function table(rows: { Driver: string; Name: string }[]): string {
+  const w = Math.max(10, 'DRIVER'.length + 3, ...rows.map((r) => r.Driver.length + 3));
+  return [['DRIVER', 'VOLUME NAME'], ...rows.map((r) => [r.Driver, r.Name])].map(([d, n]) => d.padEnd(w) + n + '\n').join('');
+}
+
+export function registerVolumeCommands(program: Command): void {
+  const vol = program.command('volume').description('Manage volumes');
+
+  vol
+    .command('create')
+    .description('Create a volume')
+    .argument('[name]')
+    .option('-d, --driver <driver>', 'Specify volume driver name', 'local')
+    .option('-o, --opt <key=value>', 'Set driver specific options (type=tmpfs|none, device=…, o=…)', collect, [])
+    .option('--label <key=value>', 'Set metadata for a volume', collect, [])
+    .option('--name <name>', 'Specify volume name')
+    .action(async (name: string | undefined, o: { driver: string; opt: string[]; label: string[]; name?: string }) => {
+      if (name !== undefined && o.name !== undefined && name !== o.name) throw new UserError(`conflicting options: either specify --name or provide positional arg, not both`, 1);
+      if (o.driver !== 'local') throw new UserError(`Error response from daemon: create ${name ?? o.name ?? ''}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`, 1);
+      const { createVolumeLocked } = await import('../engine/volume/store.js');
+      const v = await createVolumeLocked(name ?? o.name, { options: keyValues(o.opt, '--opt'), labels: labels(o.label) });
+      process.stdout.write(v.Name + '\n');
+    });
+
+  vol
+    .command('ls')
+    .alias('list')
+    .description('List volumes')
+    .option('-q, --quiet', 'Only display volume names')
+    .option('-f, --filter <filter>', 'Provide filter values (e.g. "dangling=true", "name=…", "label=k[=v]", "driver=local")', collect, [])
+    .option('--format <template>', "Format output using a Go template ('{{.Name}}', 'table {{.Name}}\\t{{.Driver}}', json)")
+    .action(async (o: { quiet?: boolean; filter: string[]; format?: string }) => {
+      const { allVolumes, inspectVolume } = await import('../engine/volume/store.js');
+      const { volumeUsers, matchLabelFilter } = await import('../engine/volume/use.js');
+      let vols = allVolumes();
+      let users: Map<string, string[]> | undefined;
+      for (const f of o.filter) {
+        const eq = f.indexOf('=');
+        const k = eq < 0 ? f : f.slice(0, eq);
+        const v = eq < 0 ? '' : f.slice(eq + 1);
+        if (k === 'name') vols = vols.filter((x) => x.Name.includes(v));
+        else if (k === 'driver') vols = vols.filter((x) => x.Driver === v);
+        else if (k === 'label' || k === 'label!') vols = vols.filter((x) => matchLabelFilter(x, f));
+        else if (k === 'dangling') {
+          if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new UserError(`invalid filter 'dangling=${v}'`, 1);
+          users ??= volumeUsers();
+          const want = v === 'true' || v === '1';
+          vols = vols.filter((x) => !users!.get(x.Name)?.length === want);
+        } else throw new UserError(`invalid filter '${k}'`, 1);
+      }
+      if (o.quiet) {
+        process.stdout.write(vols.map((v) => v.Name + '\n').join(''));
+        return;
+      }
+      if (o.format !== undefined && o.format !== 'table') {
+        const rows = vols.map((v) => {
+          const i = inspectVolume(v);
+          return { ...i, Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(','), Links: 'N/A', Size: 'N/A' };
+        });
+        if (o.format === 'json') {
+          process.stdout.write(rows.map((r) => JSON.stringify(r) + '\n').join(''));
+          return;
+        }
+        const { parseTemplate, columns } = await import('./template.js');
+        const t = parseTemplate(o.format);
+        const lines = rows.map((r) => t.render(r as Parameters<typeof t.render>[0]));
+        // Docker's header of the name column is VOLUME NAME
+        const header = t.header().replace(/(^|\t)NAME(?=\t|$)/g, '$1VOLUME NAME');
+        if (t.table) process.stdout.write(columns([header, ...lines].map((l) => l.split('\t'))) + '\n');
+        else process.stdout.write(lines.map((l) => l + '\n').join(''));
+        return;
+      }
+      process.stdout.write(table(vols));
+    });
+
+  vol
+    .command('inspect')
+    .description('Display detailed information on one or more volumes')
+    .option('-f, --format <template>', 'Format output using a Go template')
+    .argument('<volume...>')
+    .action(async (names: string[], o: { format?: string }) => {
+      const { loadVolume, inspectVolume } = await import('../engine/volume/store.js');
+      const { printInspect } = await import('./template.js');
+      process.exitCode = await printInspect(names, o.format, async (n) => {
+        const v = loadVolume(n);
+        return v && inspectVolume(v);
+      }, (n) => `Error response from daemon: get ${n}: no such volume`);
+    });
+
+  vol
+    .command('rm')
+    .alias('remove')
+    .description('Remove one or more volumes. You cannot remove a volume that is in use by a container.')
+    .option('-f, --force', 'Force the removal of one or more volumes (a missing one is no error)')
+    .argument('<volume...>')
+    .action(async (names: string[], o: { force?: boolean }) => {
+      const { removeVolume } = await import('../engine/volume/use.js');
+      let code = 0;
+      for (const n of names) {
+        try {
+          await removeVolume(n, !!o.force);
+          process.stdout.write(n + '\n');
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          process.stderr.write(e.message + '\n');
+          code = 1;
+        }
+      }
+      process.exitCode = code;
+    });
+
+  vol
+    .command('prune')
+    .description('Remove unused local volumes (anonymous ones only, unless -a: as Docker 23+)')
+    .option('-a, --all', 'Remove all unused volumes, not just anonymous ones')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--filter <filter>', 'Provide filter values (e.g. "label=<label>")', collect, [])
+    .action(async (o: { all?: boolean; force?: boolean; filter: string[] }) => {
+      if (!o.force) {
+        const what = o.all ? 'all local volumes' : 'anonymous local volumes';
+        if (!(await confirm(`WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue? [y/N] `))) return;
+      }
+      const { pruneVolumes } = await import('../engine/volume/use.js');
+      const gone = await pruneVolumes({ all: !!o.all, filters: o.filter });
+      const out = gone.length ? ['Deleted Volumes:', ...gone.map((v) => v.Name), ''] : [];
+      out.push('Total reclaimed space: 0B');
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}
