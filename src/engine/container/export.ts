@@ -2,7 +2,7 @@
 // bind mounts), from its upper dir and its image's layers merged with overlayfs's rules — a
 // whiteout (character device 0/0) hides an entry of the layers below, a directory marked
 // trusted.overlay.opaque=y hides the same directory below, a non-directory ends the merge —
-// read from the host through descriptors (fsat.ts), never following a symlink of the container.
+// read from the host through descriptors (inroot.ts), never following a symlink of the container.
 // No mount is needed, so it works the same on a running, paused or stopped container.
 //
 // Entries in Go's filepath.Walk order (names sorted, parents first), paths relative ("bin/sh",
@@ -11,8 +11,8 @@
 // get a PAX extended header, as Go's archive/tar writes them.
 import { type BigIntStats } from 'node:fs';
 import { tarHeader, type TarEntry } from '../image/tarwriter.js';
-import { closeSync, isWhiteout, listAt, lstatAt, openDirAt, openFileAt, openRootDir, readlinkAt, readSync } from './fsat.js';
-import { opaqueByXattr } from './rootfile.js';
+import { closeSync, listAt, lstatAt, openDirAt, openFileAt, openStateDir, readlinkAt, readSync } from './inroot.js';
+import { isWhiteout, opaqueByXattr } from './rootfile.js';
 
 export type Sink = (chunk: Buffer) => Promise<void> | void;
 
@@ -222,7 +222,7 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
   };
   const roots: number[] = [];
   try {
-    for (const d of dirs) roots.push(openRootDir(d));
+    for (const d of dirs) roots.push(openStateDir(d));
     await walk(roots, '');
   } finally {
     for (const fd of roots) closeSync(fd);
