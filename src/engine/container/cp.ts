@@ -28,7 +28,7 @@ import { childEnv } from '../../host/env.js';
 import { withLock } from '../../state/lock.js';
 import { files, livePid, readExit, stateOf, type ContainerRecord } from './record.js';
 import { InRootError, Root, openRootDir, type Node } from './inroot.js';
-import { tarHeader, type TarEntryType } from '../image/tarwriter.js';
+import { entryHeader, type TarEntryType } from '../image/tarwriter.js';
 
 // ---- entries: what flows from a source to a sink -------------------------------------------
 
@@ -185,74 +185,6 @@ export function writeAll(fd: number, buf: Buffer): void {
   }
 }
 
-/** A pax extended header ('x') carrying what a ustar header cannot hold (long names, big numbers). */
-function paxRecords(recs: [string, string][]): Buffer {
-  let body = '';
-  for (const [k, v] of recs) {
-    const rest = ` ${k}=${v}\n`;
-    let len = Buffer.byteLength(rest) + 1;
-    while (String(len).length + Buffer.byteLength(rest) !== len) len = String(len).length + Buffer.byteLength(rest);
-    body += `${len}${rest}`;
-  }
-  return Buffer.from(body, 'utf8');
-}
-
-function withTypeflag(h: Buffer, flag: string): Buffer {
-  h.write(flag, 156, 'latin1');
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-  return h;
-}
-
-const fits = (n: number, digits: number) => n >= 0 && n < 8 ** digits;
-
-/** The header blocks of one entry: ustar, preceded by a pax header when needed (as Go's writer does). */
-export function entryHeaders(e: Entry, name: string): Buffer[] {
-  const type = e.type as TarEntryType;
-  const link = e.linkname ?? '';
-  const recs: [string, string][] = [];
-  let hname = name;
-  let hlink = link;
-  const plain = { path: name, type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, linkname: link, devmajor: e.devmajor, devminor: e.devminor };
-  try {
-    if (!fits(e.uid, 7) || !fits(e.gid, 7) || !fits(e.size, 11) || !fits(e.mtime, 11) || Buffer.byteLength(link) > 100) throw new RangeError('pax');
-    return [tarHeader(plain, e.size)];
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
-  }
-  const nameOk = (() => {
-    try {
-      tarHeader({ ...plain, linkname: '', uid: 0, gid: 0, mtime: 0 }, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (!nameOk) {
-    recs.push(['path', name]);
-    hname = Buffer.from(name).subarray(0, 99).toString('utf8').replace(/\uFFFD+$/, '').replace(/\/$/, '') || 'x';
-  }
-  if (Buffer.byteLength(link) > 100) {
-    recs.push(['linkpath', link]);
-    hlink = '';
-  }
-  const clamp = (v: number, d: number, key: string) => {
-    if (fits(v, d)) return v;
-    recs.push([key, String(v)]);
-    return 0;
-  };
-  const uid = clamp(e.uid, 7, 'uid');
-  const gid = clamp(e.gid, 7, 'gid');
-  const size = clamp(e.size, 11, 'size');
-  const mtime = clamp(e.mtime, 11, 'mtime');
-  const body = paxRecords(recs);
-  const ph = withTypeflag(tarHeader({ path: `PaxHeaders.0/${hname.split('/').pop()}`.slice(0, 100), type: 'file', mode: 0o644 }, body.length), 'x');
-  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
-  return [ph, body, pad, tarHeader({ ...plain, path: hname, linkname: hlink, uid, gid, mtime }, size)];
-}
-
 /** `cp … -`: Docker's archive of the source on stdout. */
 export class TarOut implements Sink {
   bytes = 0;
@@ -267,7 +199,8 @@ export class TarOut implements Sink {
     let name = e.path.length === 0 ? '.' : e.path.join('/');
     if (e.type === 'dir') name += '/';
     this.size = e.type === 'file' ? e.size : 0;
-    for (const b of entryHeaders(e, name)) if (b.length) this.put(b);
+    const { type, mode, uid, gid, mtime, linkname, devmajor, devminor } = e;
+    this.put(entryHeader({ path: name, type: type as TarEntryType, mode, uid, gid, mtime, linkname, devmajor, devminor }, this.size));
   }
   data(chunk: Buffer): void {
     this.put(chunk);
