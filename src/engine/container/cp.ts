@@ -28,7 +28,8 @@ import { childEnv } from '../../host/env.js';
 import { withLock } from '../../state/lock.js';
 import { files, livePid, readExit, stateOf, type ContainerRecord } from './record.js';
 import { InRootError, Root, openRootDir, type Node } from './inroot.js';
-import { entryHeader, type TarEntryType } from '../image/tarwriter.js';
+import { type TarEntryType } from '../image/tarwriter.js';
+import { TarStream } from '../image/tarstream.js';
 
 // ---- entries: what flows from a source to a sink -------------------------------------------
 
@@ -170,48 +171,30 @@ export function sendFromHost(path: string, base: string[], sink: Sink, warn: (m:
 
 // ---- the tar stream of `-` ---------------------------------------------------------------------
 
-const ZERO = Buffer.alloc(1024);
-
-/** Blocking writes to fd 1 (a pipe may be non-blocking: EAGAIN waits). */
-export function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, buf.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-    }
-  }
-}
-
 /** `cp … -`: Docker's archive of the source on stdout. */
 export class TarOut implements Sink {
-  bytes = 0;
-  private size = 0;
-  constructor(private readonly fd: number) {}
-  private put(b: Buffer): void {
-    writeAll(this.fd, b);
-    this.bytes += b.length;
+  private readonly out: TarStream;
+  constructor(fd: number) {
+    this.out = new TarStream(fd);
+  }
+  get bytes(): number {
+    return this.out.bytes;
   }
   entry(e: Entry): void {
     if (e.type === 'socket') return;
     let name = e.path.length === 0 ? '.' : e.path.join('/');
     if (e.type === 'dir') name += '/';
-    this.size = e.type === 'file' ? e.size : 0;
     const { type, mode, uid, gid, mtime, linkname, devmajor, devminor } = e;
-    this.put(entryHeader({ path: name, type: type as TarEntryType, mode, uid, gid, mtime, linkname, devmajor, devminor }, this.size));
+    this.out.entry({ path: name, type, mode, uid, gid, mtime, linkname, devmajor, devminor }, e.type === 'file' ? e.size : 0);
   }
   data(chunk: Buffer): void {
-    this.put(chunk);
+    this.out.data(chunk);
   }
   endEntry(): void {
-    const pad = (512 - (this.size % 512)) % 512;
-    if (pad) this.put(ZERO.subarray(0, pad));
-    this.size = 0;
+    this.out.endEntry();
   }
   end(): void {
-    this.put(ZERO);
+    this.out.end();
   }
 }
 
