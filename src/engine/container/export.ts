@@ -11,7 +11,7 @@
 // get a PAX extended header, as Go's archive/tar writes them (tarwriter.ts's entryHeader).
 import { type BigIntStats } from 'node:fs';
 import { entryHeader, type TarEntry } from '../image/tarwriter.js';
-import { closeSync, listAt, lstatAt, openDirAt, openFileAt, openStateDir, readlinkAt, readSync } from './inroot.js';
+import { closeSync, listAt, lstatAt, openDirAt, linkTarget, openFileAt, openStateDir, readSync } from './inroot.js';
 import { isWhiteout, opaqueByXattr } from './rootfile.js';
 
 export type Sink = (chunk: Buffer) => Promise<void> | void;
@@ -135,7 +135,9 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
         continue;
       }
       if (type === 'symlink') {
-        await sink(entryHeader({ ...base, linkname: readlinkAt(f.holders[0], name) }, 0));
+        const target = linkTarget(f.holders[0], name);
+        if (target === '') continue; // gone meanwhile (no link has an empty target): left out, as a file is
+        await sink(entryHeader({ ...base, linkname: target }, 0));
         continue;
       }
       if (type === 'char' || type === 'block') {
