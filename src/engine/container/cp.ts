@@ -28,7 +28,7 @@ import { childEnv } from '../../host/env.js';
 import { withLock } from '../../state/lock.js';
 import { files, livePid, readExit, stateOf, type ContainerRecord } from './record.js';
 import { InRootError, Root, openRootDir, type Node } from './inroot.js';
-import { type TarEntryType } from '../image/tarwriter.js';
+import { entryTypeOf, type TarEntryType } from '../image/tarwriter.js';
 import { TarStream } from '../image/tarstream.js';
 
 // ---- entries: what flows from a source to a sink -------------------------------------------
@@ -55,18 +55,8 @@ export interface Sink {
   end(): void;
 }
 
-function typeOf(st: Stats): Entry['type'] {
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isSocket()) return 'socket';
-  return 'file';
-}
-
 function metaOf(st: Stats, path: string[]): Entry {
-  const t = typeOf(st);
+  const t = entryTypeOf(st);
   const e: Entry = { path, type: t, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000), size: t === 'file' ? st.size : 0 };
   if (t === 'char' || t === 'block') {
     e.devmajor = Math.floor(st.rdev / 256) & 0xfff;
@@ -333,7 +323,7 @@ export class DirSink implements Sink {
         }
         this.root.mknod(dir, name, e.type, e.devmajor, e.devminor);
         const n = this.root.lookup(dir, name);
-        if (!n || typeOf(n.st) !== e.type) {
+        if (!n || entryTypeOf(n.st) !== e.type) {
           if (n) closeSync(n.fd);
           throw new UserError(`${this.where(e.path)} was replaced while it was being made`, 1);
         }

@@ -10,7 +10,7 @@
 // hard links; sockets are left out (as Docker does). Names or values a ustar header cannot hold
 // get a PAX extended header, as Go's archive/tar writes them (tarwriter.ts's entryHeader).
 import { type BigIntStats } from 'node:fs';
-import { entryHeader, type TarEntry } from '../image/tarwriter.js';
+import { entryHeader, entryTypeOf, type TarEntry } from '../image/tarwriter.js';
 import { closeSync, listAt, lstatAt, openDirAt, linkTarget, openFileAt, openStateDir, readSync } from './inroot.js';
 import { isWhiteout, opaqueByXattr } from './rootfile.js';
 
@@ -67,16 +67,6 @@ function applyOpaque(found: Map<string, Found>): void {
   }
 }
 
-const TYPE_OF = (st: BigIntStats): TarEntry['type'] | undefined => {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return undefined; // a socket
-};
-
 const CHUNK = 1 << 20;
 
 /** Streams the merged tree of `dirs` (top-most first: the upper dir, then the layers top-down) as a tar. */
@@ -110,8 +100,8 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
     for (const [name, f] of found) {
       const path = rel ? `${rel}/${name}` : name;
       const st = f.st;
-      const type = TYPE_OF(st);
-      if (!type) continue;
+      const type = entryTypeOf(st);
+      if (type === 'socket') continue;
       const base: TarEntry = {
         path,
         type,

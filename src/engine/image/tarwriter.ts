@@ -24,6 +24,17 @@ export interface TarEntry {
   devminor?: number;
 }
 
+/** The entry type of a file from its stat (a socket has none in a tar). */
+export function entryTypeOf(st: { isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): TarEntryType | 'socket' {
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isSocket()) return 'socket';
+  return 'file';
+}
+
 const TYPEFLAG: Record<TarEntryType, string> = {
   file: '0',
   hardlink: '1',
