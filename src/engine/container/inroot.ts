@@ -24,6 +24,7 @@ import {
   openSync, readdirSync, readlinkSync, readSync, statfsSync, symlinkSync, unlinkSync, type BigIntStats, type Stats, chmodSync, chownSync, utimesSync,
 } from 'node:fs';
 import { childEnv } from '../../host/env.js';
+import { entryTypeOf } from '../image/tarwriter.js';
 
 // O_PATH is not in fs.constants; libuv passes open flags through. Its value on every
 // architecture Node runs on (asm-generic, x86, arm, powerpc, s390, riscv, mips, loongarch).
@@ -275,14 +276,8 @@ export function openFileAt(dirFd: number, name: string, st: BigIntStats): number
 
 export { closeSync, readSync };
 
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
-}
+const KIND: Partial<Record<string, string>> = { dir: 'a directory', fifo: 'a FIFO', socket: 'a socket', char: 'a character device', block: 'a block device' };
+const kindOf = (st: Stats): string => KIND[entryTypeOf(st)] ?? 'not a regular file';
 
 /** Opens a regular file found by a walk for reading (see reopenFile); InRootError otherwise. */
 export function openFile(n: Node, what: string): number {
