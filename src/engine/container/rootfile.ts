@@ -18,6 +18,9 @@ import {
   InRootError, MAX_FILE_BYTES, Root, linkTarget, lookupAt, openRootDir, readBounded, resolveIn, type Entry, type Node, type Tree,
 } from './inroot.js';
 
+/** `-u`'s name for inroot.ts's error (the same class). */
+export { InRootError as RootFileError };
+
 /** A whiteout of overlayfs: a character device 0/0. */
 export const isWhiteout = (st: Stats | BigIntStats): boolean => st.isCharacterDevice() && Number(st.rdev) === 0;
 
