@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { logTimeNs, parseGoDuration, parseTimestamp } from '../../src/engine/container/logtime.js';
 import { parsePsOutput, validatePsArgs } from '../../src/engine/container/top.js';
 import { tabwrite } from '../../src/cli/tabwriter.js';
-import { entryHeader } from '../../src/engine/container/export.js';
+import { entryHeader } from '../../src/engine/image/tarwriter.js';
 
 const S = 1_000_000_000n;
 

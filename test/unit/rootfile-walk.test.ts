@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_LINK_HOPS, RootFileError, components, layerFiles, readInLayers, resolveIn, type Entry, type Tree } from '../../src/engine/container/rootfile.js';
+import { InRootError as RootFileError, MAX_LINK_HOPS, components, resolveIn, type Entry, type Tree } from '../../src/engine/container/inroot.js';
+import { layerFiles, readInLayers } from '../../src/engine/container/rootfile.js';
 
 type N = { dir: Record<string, N> } | { link: string } | { file: string } | { fifo: true };
 interface H {

@@ -28,7 +28,8 @@ import { childEnv } from '../../host/env.js';
 import { withLock } from '../../state/lock.js';
 import { files, livePid, readExit, stateOf, type ContainerRecord } from './record.js';
 import { InRootError, Root, openRootDir, type Node } from './inroot.js';
-import { tarHeader, type TarEntryType } from '../image/tarwriter.js';
+import { entryTypeOf, type TarEntryType } from '../image/tarwriter.js';
+import { TarStream } from '../image/tarstream.js';
 
 // ---- entries: what flows from a source to a sink -------------------------------------------
 
@@ -54,18 +55,8 @@ export interface Sink {
   end(): void;
 }
 
-function typeOf(st: Stats): Entry['type'] {
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isSocket()) return 'socket';
-  return 'file';
-}
-
 function metaOf(st: Stats, path: string[]): Entry {
-  const t = typeOf(st);
+  const t = entryTypeOf(st);
   const e: Entry = { path, type: t, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000), size: t === 'file' ? st.size : 0 };
   if (t === 'char' || t === 'block') {
     e.devmajor = Math.floor(st.rdev / 256) & 0xfff;
@@ -170,115 +161,30 @@ export function sendFromHost(path: string, base: string[], sink: Sink, warn: (m:
 
 // ---- the tar stream of `-` ---------------------------------------------------------------------
 
-const ZERO = Buffer.alloc(1024);
-
-/** Blocking writes to fd 1 (a pipe may be non-blocking: EAGAIN waits). */
-export function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, buf.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-    }
-  }
-}
-
-/** A pax extended header ('x') carrying what a ustar header cannot hold (long names, big numbers). */
-function paxRecords(recs: [string, string][]): Buffer {
-  let body = '';
-  for (const [k, v] of recs) {
-    const rest = ` ${k}=${v}\n`;
-    let len = Buffer.byteLength(rest) + 1;
-    while (String(len).length + Buffer.byteLength(rest) !== len) len = String(len).length + Buffer.byteLength(rest);
-    body += `${len}${rest}`;
-  }
-  return Buffer.from(body, 'utf8');
-}
-
-function withTypeflag(h: Buffer, flag: string): Buffer {
-  h.write(flag, 156, 'latin1');
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-  return h;
-}
-
-const fits = (n: number, digits: number) => n >= 0 && n < 8 ** digits;
-
-/** The header blocks of one entry: ustar, preceded by a pax header when needed (as Go's writer does). */
-export function entryHeaders(e: Entry, name: string): Buffer[] {
-  const type = e.type as TarEntryType;
-  const link = e.linkname ?? '';
-  const recs: [string, string][] = [];
-  let hname = name;
-  let hlink = link;
-  const plain = { path: name, type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, linkname: link, devmajor: e.devmajor, devminor: e.devminor };
-  try {
-    if (!fits(e.uid, 7) || !fits(e.gid, 7) || !fits(e.size, 11) || !fits(e.mtime, 11) || Buffer.byteLength(link) > 100) throw new RangeError('pax');
-    return [tarHeader(plain, e.size)];
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
-  }
-  const nameOk = (() => {
-    try {
-      tarHeader({ ...plain, linkname: '', uid: 0, gid: 0, mtime: 0 }, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (!nameOk) {
-    recs.push(['path', name]);
-    hname = Buffer.from(name).subarray(0, 99).toString('utf8').replace(/\uFFFD+$/, '').replace(/\/$/, '') || 'x';
-  }
-  if (Buffer.byteLength(link) > 100) {
-    recs.push(['linkpath', link]);
-    hlink = '';
-  }
-  const clamp = (v: number, d: number, key: string) => {
-    if (fits(v, d)) return v;
-    recs.push([key, String(v)]);
-    return 0;
-  };
-  const uid = clamp(e.uid, 7, 'uid');
-  const gid = clamp(e.gid, 7, 'gid');
-  const size = clamp(e.size, 11, 'size');
-  const mtime = clamp(e.mtime, 11, 'mtime');
-  const body = paxRecords(recs);
-  const ph = withTypeflag(tarHeader({ path: `PaxHeaders.0/${hname.split('/').pop()}`.slice(0, 100), type: 'file', mode: 0o644 }, body.length), 'x');
-  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
-  return [ph, body, pad, tarHeader({ ...plain, path: hname, linkname: hlink, uid, gid, mtime }, size)];
-}
-
 /** `cp … -`: Docker's archive of the source on stdout. */
 export class TarOut implements Sink {
-  bytes = 0;
-  private size = 0;
-  constructor(private readonly fd: number) {}
-  private put(b: Buffer): void {
-    writeAll(this.fd, b);
-    this.bytes += b.length;
+  private readonly out: TarStream;
+  constructor(fd: number) {
+    this.out = new TarStream(fd);
+  }
+  get bytes(): number {
+    return this.out.bytes;
   }
   entry(e: Entry): void {
     if (e.type === 'socket') return;
     let name = e.path.length === 0 ? '.' : e.path.join('/');
     if (e.type === 'dir') name += '/';
-    this.size = e.type === 'file' ? e.size : 0;
-    for (const b of entryHeaders(e, name)) if (b.length) this.put(b);
+    const { type, mode, uid, gid, mtime, linkname, devmajor, devminor } = e;
+    this.out.entry({ path: name, type, mode, uid, gid, mtime, linkname, devmajor, devminor }, e.type === 'file' ? e.size : 0);
   }
   data(chunk: Buffer): void {
-    this.put(chunk);
+    this.out.data(chunk);
   }
   endEntry(): void {
-    const pad = (512 - (this.size % 512)) % 512;
-    if (pad) this.put(ZERO.subarray(0, pad));
-    this.size = 0;
+    this.out.endEntry();
   }
   end(): void {
-    this.put(ZERO);
+    this.out.end();
   }
 }
 
@@ -417,7 +323,7 @@ export class DirSink implements Sink {
         }
         this.root.mknod(dir, name, e.type, e.devmajor, e.devminor);
         const n = this.root.lookup(dir, name);
-        if (!n || typeOf(n.st) !== e.type) {
+        if (!n || entryTypeOf(n.st) !== e.type) {
           if (n) closeSync(n.fd);
           throw new UserError(`${this.where(e.path)} was replaced while it was being made`, 1);
         }

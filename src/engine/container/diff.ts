@@ -3,11 +3,11 @@
 // layer is C, except a directory only copied up on the way to a change below it; anything else
 // is A; the directory holding an A or D is C. Walk order is Go's filepath.Walk (names sorted).
 //
-// The upper dir and the layers are walked through descriptors (fsat.ts), never following a
+// The upper dir and the layers are walked through descriptors (inroot.ts), never following a
 // symlink of the container's; the lower counterpart of each upper directory is opened alongside.
 import { type BigIntStats } from 'node:fs';
-import { closeSync, isWhiteout, listAt, lstatAt, openDirAt, openRootDir } from './fsat.js';
-import { opaqueByXattr } from './rootfile.js';
+import { closeSync, listAt, lstatAt, openDirAt, openStateDir } from './inroot.js';
+import { isWhiteout, opaqueByXattr } from './rootfile.js';
 import { files, mustFind } from './record.js';
 
 export type ChangeKind = 'A' | 'C' | 'D';
@@ -93,10 +93,10 @@ export function containerChanges(upperDir: string, layerDirs: string[]): Change[
       for (const l of next) if (l !== undefined) closeSync(l);
     }
   };
-  const root = openRootDir(upperDir);
+  const root = openStateDir(upperDir);
   const lowerRoots: number[] = [];
   try {
-    for (const d of [...layerDirs].reverse()) lowerRoots.push(openRootDir(d));
+    for (const d of [...layerDirs].reverse()) lowerRoots.push(openStateDir(d));
     return walk(root, '', lowerRoots);
   } finally {
     closeSync(root);

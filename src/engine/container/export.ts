@@ -2,71 +2,22 @@
 // bind mounts), from its upper dir and its image's layers merged with overlayfs's rules — a
 // whiteout (character device 0/0) hides an entry of the layers below, a directory marked
 // trusted.overlay.opaque=y hides the same directory below, a non-directory ends the merge —
-// read from the host through descriptors (fsat.ts), never following a symlink of the container.
+// read from the host through descriptors (inroot.ts), never following a symlink of the container.
 // No mount is needed, so it works the same on a running, paused or stopped container.
 //
 // Entries in Go's filepath.Walk order (names sorted, parents first), paths relative ("bin/sh",
 // directories with a trailing "/"), uid/gid/mode/mtime as on disk, hard links within a layer as
 // hard links; sockets are left out (as Docker does). Names or values a ustar header cannot hold
-// get a PAX extended header, as Go's archive/tar writes them.
+// get a PAX extended header, as Go's archive/tar writes them (tarwriter.ts's entryHeader).
 import { type BigIntStats } from 'node:fs';
-import { tarHeader, type TarEntry } from '../image/tarwriter.js';
-import { closeSync, isWhiteout, listAt, lstatAt, openDirAt, openFileAt, openRootDir, readlinkAt, readSync } from './fsat.js';
-import { opaqueByXattr } from './rootfile.js';
+import { entryHeader, entryTypeOf, type TarEntry } from '../image/tarwriter.js';
+import { closeSync, listAt, lstatAt, openDirAt, linkTarget, openFileAt, openStateDir, readSync } from './inroot.js';
+import { isWhiteout, opaqueByXattr } from './rootfile.js';
 
 export type Sink = (chunk: Buffer) => Promise<void> | void;
 
-const USTAR_MAX_ID = 0o7777777;
-const USTAR_MAX_SIZE = 0o77777777777;
 /** getfattr is asked about at most this many directories (held open) at once. */
 const OPAQUE_BATCH = 128;
-
-function paxRecord(key: string, value: string): string {
-  // "%d %s=%s\n", the length counting itself
-  const body = ` ${key}=${value}\n`;
-  let n = Buffer.byteLength(body) + 1;
-  while (String(n).length + Buffer.byteLength(body) !== n) n = String(n).length + Buffer.byteLength(body);
-  return `${n}${body}`;
-}
-
-function fitsUstarName(path: string): boolean {
-  if (Buffer.byteLength(path) <= 100) return true;
-  for (let i = path.length - 1; i > 0; i--) {
-    if (path[i] === '/' && Buffer.byteLength(path.slice(0, i)) <= 155 && Buffer.byteLength(path.slice(i + 1)) <= 100 && i + 1 < path.length) return true;
-  }
-  return false;
-}
-
-/** The header block(s) of one entry: a PAX 'x' header first when the ustar fields cannot hold it. */
-export function entryHeader(e: TarEntry, size: number): Buffer {
-  const pax: string[] = [];
-  const full = e.type === 'dir' && !e.path.endsWith('/') ? `${e.path}/` : e.path;
-  const h: TarEntry = { ...e };
-  if (!fitsUstarName(full) || /[^\x20-\x7e]/.test(full)) {
-    pax.push(paxRecord('path', full));
-    if (!fitsUstarName(full)) h.path = Buffer.from(full).subarray(0, 99).toString('latin1').replace(/[^\x20-\x7e]/g, '_');
-  }
-  if (e.linkname !== undefined && Buffer.byteLength(e.linkname) > 100) {
-    pax.push(paxRecord('linkpath', e.linkname));
-    h.linkname = '';
-  }
-  if ((e.uid ?? 0) > USTAR_MAX_ID) (pax.push(paxRecord('uid', String(e.uid))), (h.uid = 0));
-  if ((e.gid ?? 0) > USTAR_MAX_ID) (pax.push(paxRecord('gid', String(e.gid))), (h.gid = 0));
-  let ustarSize = size;
-  if (size > USTAR_MAX_SIZE) (pax.push(paxRecord('size', String(size))), (ustarSize = 0));
-  const main = tarHeader(h, ustarSize);
-  if (!pax.length) return main;
-  const data = Buffer.from(pax.join(''), 'utf8');
-  const x = tarHeader({ path: 'PaxHeaders.0/' + h.path.slice(0, 80).replace(/\/$/, ''), type: 'file', mode: 0o644 }, data.length);
-  x.write('x', 156, 'latin1');
-  // the checksum again, with the 'x' type flag
-  x.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of x) sum += b;
-  x.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
-  return Buffer.concat([x, data, pad, main]);
-}
 
 interface Found {
   /** descriptors of the parent directories that hold the entry, top-most first (several: a merged directory) */
@@ -116,16 +67,6 @@ function applyOpaque(found: Map<string, Found>): void {
   }
 }
 
-const TYPE_OF = (st: BigIntStats): TarEntry['type'] | undefined => {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return undefined; // a socket
-};
-
 const CHUNK = 1 << 20;
 
 /** Streams the merged tree of `dirs` (top-most first: the upper dir, then the layers top-down) as a tar. */
@@ -159,8 +100,8 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
     for (const [name, f] of found) {
       const path = rel ? `${rel}/${name}` : name;
       const st = f.st;
-      const type = TYPE_OF(st);
-      if (!type) continue;
+      const type = entryTypeOf(st);
+      if (type === 'socket') continue;
       const base: TarEntry = {
         path,
         type,
@@ -184,7 +125,9 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
         continue;
       }
       if (type === 'symlink') {
-        await sink(entryHeader({ ...base, linkname: readlinkAt(f.holders[0], name) }, 0));
+        const target = linkTarget(f.holders[0], name);
+        if (target === '') continue; // gone meanwhile (no link has an empty target): left out, as a file is
+        await sink(entryHeader({ ...base, linkname: target }, 0));
         continue;
       }
       if (type === 'char' || type === 'block') {
@@ -222,7 +165,7 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
   };
   const roots: number[] = [];
   try {
-    for (const d of dirs) roots.push(openRootDir(d));
+    for (const d of dirs) roots.push(openStateDir(d));
     await walk(roots, '');
   } finally {
     for (const fd of roots) closeSync(fd);

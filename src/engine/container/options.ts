@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError, fileError } from '../../cli/errors.js';
-import { RootFileError } from './rootfile.js';
+import { InRootError } from './inroot.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** Docker sets no bound; minidock keeps names file- and DNS-friendly (as network names). */
@@ -204,7 +204,7 @@ export function resolveUserIn(spec: UserSpec | undefined, read: (path: string) =
   try {
     return resolveUser(spec, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
   } catch (e) {
-    if (e instanceof RootFileError) throw new UserError(`unable to find user ${spec.user}: ${e.message}`, exitCode);
+    if (e instanceof InRootError) throw new UserError(`unable to find user ${spec.user}: ${e.message}`, exitCode);
     if (e instanceof UserError && e.exitCode !== exitCode) throw new UserError(e.message, exitCode);
     throw e;
   }

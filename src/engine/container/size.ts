@@ -1,6 +1,6 @@
 // The size of a container's writable layer (Docker's SizeRw: moby pkg/directory.Size): the sizes
-// of everything but directories, each inode once. Walked through descriptors (fsat.ts).
-import { closeSync, listAt, lstatAt, openDirAt, openRootDir } from './fsat.js';
+// of everything but directories, each inode once. Walked through descriptors (inroot.ts).
+import { closeSync, listAt, lstatAt, openDirAt, openStateDir } from './inroot.js';
 import { files } from './record.js';
 
 export function treeSize(dir: string): number {
@@ -27,7 +27,7 @@ export function treeSize(dir: string): number {
   };
   let root: number;
   try {
-    root = openRootDir(dir);
+    root = openStateDir(dir);
   } catch {
     return 0;
   }

@@ -27,7 +27,6 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, posix } from 'node:path';
@@ -52,7 +51,7 @@ import {
   type OciImageConfig,
 } from './store.js';
 import { readState } from '../../state/atomic.js';
-import { tarHeader } from './tarwriter.js';
+import { TarStream, writeAll } from './tarstream.js';
 import { pidAlive } from '../../state/process.js';
 
 const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -118,58 +117,44 @@ function fstatSyncPath(file: string): number {
   }
 }
 
-/** Blocking write of a whole buffer (retries EAGAIN on a non-blocking pipe). */
-function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, buf.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    }
-  }
-}
-
+/** `save`'s archive: directories and files of the image layout, written as they come. */
 class TarOut {
-  constructor(private readonly fd: number) {}
+  private readonly out: TarStream;
+  constructor(fd: number) {
+    this.out = new TarStream(fd);
+  }
 
   dir(path: string): void {
-    writeAll(this.fd, tarHeader({ path, type: 'dir', mode: 0o755 }, 0));
+    this.out.entry({ path, type: 'dir', mode: 0o755 }, 0);
   }
 
   bytes(path: string, data: Buffer): void {
-    writeAll(this.fd, tarHeader({ path, type: 'file', mode: 0o644 }, data.length));
-    writeAll(this.fd, data);
-    this.pad(data.length);
+    this.out.entry({ path, type: 'file', mode: 0o644 }, data.length);
+    this.out.data(data);
+    this.out.endEntry();
   }
 
   file(path: string, src: string): void {
     const fd = openSync(src, 'r');
     try {
       const size = fstatSync(fd).size;
-      writeAll(this.fd, tarHeader({ path, type: 'file', mode: 0o644 }, size));
+      this.out.entry({ path, type: 'file', mode: 0o644 }, size);
       const buf = Buffer.allocUnsafe(1 << 20);
       let left = size;
       while (left > 0) {
         const n = readSync(fd, buf, 0, Math.min(buf.length, left), null);
         if (n <= 0) throw new UserError(`${src} changed while it was being saved`);
-        writeAll(this.fd, buf.subarray(0, n));
+        this.out.data(buf.subarray(0, n));
         left -= n;
       }
-      this.pad(size);
+      this.out.endEntry();
     } finally {
       closeSync(fd);
     }
   }
 
-  private pad(size: number): void {
-    const pad = (512 - (size % 512)) % 512;
-    if (pad) writeAll(this.fd, Buffer.alloc(pad));
-  }
-
   end(): void {
-    writeAll(this.fd, Buffer.alloc(1024));
+    this.out.end();
   }
 }
 

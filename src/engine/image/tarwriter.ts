@@ -24,6 +24,17 @@ export interface TarEntry {
   devminor?: number;
 }
 
+/** The entry type of a file from its stat (a socket has none in a tar). */
+export function entryTypeOf(st: { isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): TarEntryType | 'socket' {
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isSocket()) return 'socket';
+  return 'file';
+}
+
 const TYPEFLAG: Record<TarEntryType, string> = {
   file: '0',
   hardlink: '1',
@@ -101,4 +112,67 @@ export function buildTar(entries: Iterable<TarEntry>): Buffer {
   }
   parts.push(Buffer.alloc(1024, 0)); // end of archive: two zero blocks
   return Buffer.concat(parts);
+}
+
+// ---- PAX: entries a ustar header cannot hold (docker cp's and export's streams) ----------------
+
+function paxRecord(key: string, value: string): string {
+  // "%d %s=%s\n", the length counting itself
+  const body = ` ${key}=${value}\n`;
+  let n = Buffer.byteLength(body) + 1;
+  while (String(n).length + Buffer.byteLength(body) !== n) n = String(n).length + Buffer.byteLength(body);
+  return `${n}${body}`;
+}
+
+function fitsUstarName(path: string): boolean {
+  if (Buffer.byteLength(path) <= 100) return true;
+  for (let i = path.length - 1; i > 0; i--) {
+    if (path[i] === '/' && Buffer.byteLength(path.slice(0, i)) <= 155 && Buffer.byteLength(path.slice(i + 1)) <= 100 && i + 1 < path.length) return true;
+  }
+  return false;
+}
+
+/** Does `n` fit a ustar octal field of `digits` digits (a negative time does not)? */
+const fits = (n: number, digits: number): boolean => n >= 0 && n < 8 ** digits;
+
+/**
+ * The header block(s) of one entry, as Go's archive/tar (Docker's) writes them: a PAX 'x'
+ * header first when a ustar field cannot hold the path (too long, not printable ASCII), the
+ * link target (too long), the ids, the size or the time.
+ */
+export function entryHeader(e: TarEntry, size: number): Buffer {
+  const pax: string[] = [];
+  const full = e.type === 'dir' && !e.path.endsWith('/') ? `${e.path}/` : e.path;
+  const h: TarEntry = { ...e };
+  if (!fitsUstarName(full) || /[^\x20-\x7e]/.test(full)) {
+    pax.push(paxRecord('path', full));
+    if (!fitsUstarName(full)) h.path = Buffer.from(full).subarray(0, 99).toString('latin1').replace(/[^\x20-\x7e]/g, '_');
+  }
+  if (e.linkname !== undefined && Buffer.byteLength(e.linkname) > 100) {
+    pax.push(paxRecord('linkpath', e.linkname));
+    h.linkname = '';
+  }
+  const field = (key: 'uid' | 'gid' | 'mtime', digits: number) => {
+    const v = e[key] ?? 0;
+    if (!fits(v, digits)) (pax.push(paxRecord(key, String(v))), (h[key] = 0));
+  };
+  field('uid', 7);
+  field('gid', 7);
+  field('mtime', 11);
+  let ustarSize = size;
+  if (!fits(size, 11)) (pax.push(paxRecord('size', String(size))), (ustarSize = 0));
+  const main = tarHeader(h, ustarSize);
+  if (!pax.length) return main;
+  const data = Buffer.from(pax.join(''), 'utf8');
+  // The 'x' header's own name is informative only; kept ASCII so it always fits.
+  const base = (h.path.replace(/\/$/, '').split('/').pop() ?? '').replace(/[^\x20-\x7e]/g, '_');
+  const x = tarHeader({ path: `PaxHeaders.0/${base}`.slice(0, 100), type: 'file', mode: 0o644 }, data.length);
+  x.write('x', 156, 'latin1');
+  // the checksum again, with the 'x' type flag
+  x.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of x) sum += b;
+  x.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([x, data, pad, main]);
 }
