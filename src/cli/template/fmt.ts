@@ -1,0 +1,399 @@
+// Go's fmt for the values a template sees: Sprint, Sprintln and Sprintf with the verbs, flags,
+// widths and precisions Docker users write (%s %v %d %q %x %t %f %e %g %c %T, -+#0 and space,
+// %[n] indexes, * widths), and Go's error forms (%!d(string=x), %!s(MISSING), %!(EXTRA …)).
+import { goQuote } from './lex.js';
+import { GoFloat, GoStruct, STRUCT, kindOf, num, sortedKeys, typeName } from './value.js';
+
+interface Flags {
+  plus: boolean;
+  minus: boolean;
+  sharp: boolean;
+  space: boolean;
+  zero: boolean;
+  plusV: boolean;
+  sharpV: boolean;
+  wid?: number;
+  prec?: number;
+}
+
+const noFlags = (): Flags => ({ plus: false, minus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false });
+const runeLen = (s: string): number => [...s].length;
+
+function pad(s: string, f: Flags): string {
+  if (f.wid === undefined) return s;
+  const n = f.wid - runeLen(s);
+  if (n <= 0) return s;
+  if (f.minus) return s + ' '.repeat(n);
+  return (f.zero ? '0' : ' ').repeat(n) + s;
+}
+
+/** Pads a number: zeros go after the sign. */
+function padNumber(s: string, f: Flags): string {
+  if (f.wid === undefined || !f.zero || f.minus) return pad(s, { ...f, zero: false });
+  const sign = /^[+\- ]/.test(s) ? s[0] : '';
+  const body = s.slice(sign.length);
+  const n = f.wid - runeLen(s);
+  return n > 0 ? sign + '0'.repeat(n) + body : s;
+}
+
+// ---- floats (strconv.FormatFloat) ----
+
+/** Decimal digits (no trailing zeros) and the decimal point's position, shortest or to `sig` digits. */
+function digits(x: number, sig?: number): { d: string; dp: number } {
+  if (x === 0) return { d: '', dp: 0 };
+  const e = sig === undefined ? Math.abs(x).toExponential() : Math.abs(x).toExponential(Math.max(sig, 1) - 1);
+  const [m, ex] = e.split('e');
+  const d = m.replace('.', '').replace(/0+$/, '');
+  return { d, dp: Number(ex) + 1 };
+}
+
+function fmtE(neg: boolean, d: string, dp: number, prec: number, upper: boolean): string {
+  let s = neg ? '-' : '';
+  const first = d[0] ?? '0';
+  s += first;
+  if (prec > 0) {
+    s += '.';
+    s += (d.slice(1) + '0'.repeat(prec)).slice(0, prec);
+  }
+  const exp = d === '' ? 0 : dp - 1;
+  const es = Math.abs(exp) < 10 ? '0' + Math.abs(exp) : String(Math.abs(exp));
+  return s + (upper ? 'E' : 'e') + (exp < 0 ? '-' : '+') + es;
+}
+
+function fmtF(neg: boolean, d: string, dp: number, prec: number): string {
+  let s = neg ? '-' : '';
+  if (dp > 0) s += (d.slice(0, dp) + '0'.repeat(Math.max(0, dp - d.length))) || '0';
+  else s += '0';
+  if (prec > 0) {
+    s += '.';
+    for (let i = 0; i < prec; i++) {
+      const j = dp + i;
+      s += j < 0 || j >= d.length ? '0' : d[j];
+    }
+  }
+  return s;
+}
+
+export function formatFloat(x: number, verb: string, prec: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const neg = x < 0 || Object.is(x, -0);
+  const shortest = prec < 0;
+  switch (verb) {
+    case 'e':
+    case 'E': {
+      if (shortest) {
+        const { d, dp } = digits(x);
+        return fmtE(neg, d, dp, Math.max(d.length - 1, 0), verb === 'E');
+      }
+      const { d, dp } = digits(x, prec + 1);
+      return fmtE(neg, d, dp, prec, verb === 'E');
+    }
+    case 'f':
+    case 'F': {
+      if (shortest) {
+        const { d, dp } = digits(x);
+        return fmtF(neg, d, dp, Math.max(d.length - dp, 0));
+      }
+      const s = Math.abs(x).toFixed(prec);
+      return (neg ? '-' : '') + s;
+    }
+    default: {
+      // g, G
+      let p = prec;
+      const { d, dp } = shortest ? digits(x) : digits(x, p === 0 ? 1 : p);
+      if (shortest) p = d.length;
+      else if (p === 0) p = 1;
+      let eprec = p;
+      if (eprec > d.length && d.length >= dp) eprec = d.length;
+      if (shortest) eprec = 6;
+      const exp = dp - 1;
+      if (d !== '' && (exp < -4 || exp >= eprec)) {
+        if (p > d.length) p = d.length;
+        return fmtE(neg, d, dp, p - 1, verb === 'G');
+      }
+      if (p > dp) p = d.length;
+      return fmtF(neg, d, dp, Math.max(p - dp, 0));
+    }
+  }
+}
+
+function fmtFloatVerb(x: number, verb: string, f: Flags): string {
+  const v = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
+  let prec = f.prec ?? -1;
+  if (prec < 0 && (v === 'e' || v === 'E' || v === 'f')) prec = 6;
+  let s = formatFloat(x, v, prec);
+  if (f.sharp && v !== 'b') {
+    // %#g keeps trailing zeros and always has a point
+    if (!s.includes('.') && !/[eE]/.test(s) && /^[+-]?\d/.test(s)) s += '.';
+    else if (!s.includes('.') && /[eE]/.test(s)) s = s.replace(/[eE]/, (m) => '.' + m);
+    if ((v === 'g' || v === 'G') && /^[+-]?\d/.test(s)) {
+      const want = f.prec === undefined || f.prec < 0 ? 6 : f.prec === 0 ? 1 : f.prec;
+      const [mant, exp = ''] = s.split(/(?=[eE])/);
+      const nd = mant.replace(/^[+-]?0*\.?0*/, '').replace('.', '').length || 1;
+      s = mant + '0'.repeat(Math.max(0, want - nd)) + exp;
+    }
+  }
+  if (f.plus && !s.startsWith('-') && s !== 'NaN') s = s.startsWith('+') ? s : '+' + s;
+  else if (f.space && !s.startsWith('-') && !s.startsWith('+')) s = ' ' + s;
+  else if (s === '+Inf' && !f.plus) s = f.space ? ' Inf' : 'Inf';
+  if (!Number.isFinite(x)) return pad(s, { ...f, zero: false });
+  return padNumber(s, f);
+}
+
+// ---- integers ----
+
+function fmtInteger(n: number | bigint, verb: string, f: Flags): string {
+  const neg = n < 0;
+  const abs = neg ? -BigInt(n) : BigInt(n);
+  const base = { d: 10, v: 10, b: 2, o: 8, O: 8, x: 16, X: 16 }[verb as 'd'] ?? 10;
+  let digs = abs.toString(base);
+  if (verb === 'X') digs = digs.toUpperCase();
+  if (f.prec !== undefined) {
+    if (f.prec === 0 && abs === 0n) digs = '';
+    digs = digs.padStart(f.prec, '0');
+  } else if (f.zero && f.wid !== undefined && !f.minus) {
+    let w = f.wid;
+    if (neg || f.plus || f.space) w--;
+    if (f.sharp && (verb === 'x' || verb === 'X' || verb === 'b')) w -= 2;
+    else if (f.sharp && verb === 'o' && !digs.startsWith('0')) w -= 1;
+    if (verb === 'O') w -= 2;
+    digs = digs.padStart(w, '0');
+  }
+  if (f.sharp) {
+    if (verb === 'b') digs = '0b' + digs;
+    else if (verb === 'o' && !digs.startsWith('0')) digs = '0' + digs;
+    else if (verb === 'x') digs = '0x' + digs;
+    else if (verb === 'X') digs = '0X' + digs;
+  }
+  if (verb === 'O') digs = '0o' + digs;
+  if (neg) digs = '-' + digs;
+  else if (f.plus) digs = '+' + digs;
+  else if (f.space) digs = ' ' + digs;
+  return pad(digs, { ...f, zero: false });
+}
+
+function quoteRune(c: number, ascii: boolean): string {
+  const ch = c > 0x10ffff || (c >= 0xd800 && c < 0xe000) ? '\ufffd' : String.fromCodePoint(c);
+  if (ch === "'") return "'\\''";
+  if (ch === '"') return `'"'`;
+  return "'" + goQuote(ch, ascii).slice(1, -1) + "'";
+}
+
+// ---- strings ----
+
+function fmtString(s: string, verb: string, f: Flags): string {
+  let str = s;
+  switch (verb) {
+    case 'v':
+      if (f.sharpV) return pad(goQuote(s), f);
+    // falls through
+    case 's':
+      if (f.prec !== undefined) str = [...str].slice(0, f.prec).join('');
+      return pad(str, f);
+    case 'q': {
+      if (f.prec !== undefined) str = [...str].slice(0, f.prec).join('');
+      if (f.sharp && !/[`\x00-\x08\x0a-\x1f\x7f\ufeff]/.test(str)) return pad('`' + str + '`', f);
+      return pad(goQuote(str, f.plus), f);
+    }
+    case 'x':
+    case 'X': {
+      let b = Buffer.from(str);
+      if (f.prec !== undefined) b = b.subarray(0, f.prec);
+      const parts = [...b].map((x) => x.toString(16).padStart(2, '0'));
+      const pre = verb === 'x' ? '0x' : '0X';
+      let out: string;
+      if (f.space) out = parts.map((p) => (f.sharp ? pre + p : p)).join(' ');
+      else out = (f.sharp && parts.length ? pre : '') + parts.join('');
+      if (verb === 'X') out = out.toUpperCase();
+      return pad(out, f);
+    }
+  }
+  return badVerb(s, verb);
+}
+
+// ---- any value ----
+
+function badVerb(v: unknown, verb: string): string {
+  if (v === null || v === undefined) return `%!${verb}(<nil>)`;
+  return `%!${verb}(${typeName(v)}=${printArg(v, 'v', noFlags(), 0)})`;
+}
+
+export function printArg(v: unknown, verb: string, f: Flags, depth: number): string {
+  const k = kindOf(v);
+  if (k === 'invalid' || k === 'nil') {
+    if (depth > 0 || verb === 'v' || verb === 'T') return pad('<nil>', f);
+    return badVerb(v, verb);
+  }
+  if (verb === 'T') return pad(typeName(v), f);
+  switch (k) {
+    case 'bool':
+      return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb);
+    case 'float':
+      return 'vbgGxXfFeE'.includes(verb) && verb !== 'b' && verb !== 'x' && verb !== 'X' ? fmtFloatVerb(num(v), verb, f) : badVerb(v, verb);
+    case 'int': {
+      const n = v as number;
+      switch (verb) {
+        case 'v':
+        case 'd':
+        case 'b':
+        case 'o':
+        case 'O':
+        case 'x':
+        case 'X':
+          return fmtInteger(n, verb, f);
+        case 'c':
+          return pad(n > 0x10ffff || n < 0 || (n >= 0xd800 && n < 0xe000) ? '\ufffd' : String.fromCodePoint(n), f);
+        case 'q':
+          return pad(quoteRune(n, f.plus), f);
+        case 'U': {
+          let s = 'U+' + n.toString(16).toUpperCase().padStart(4, '0');
+          if (f.sharp && n >= 0 && n <= 0x10ffff) s += ` '${String.fromCodePoint(n)}'`;
+          return pad(s, f);
+        }
+      }
+      return badVerb(v, verb);
+    }
+    case 'string':
+      return fmtString(v as string, verb, f);
+    case 'slice': {
+      const a = v as unknown[];
+      return '[' + a.map((x) => printArg(x, verb, f, depth + 1)).join(' ') + ']';
+    }
+    case 'map': {
+      const m = v as Record<string, unknown>;
+      return 'map[' + sortedKeys(m).map((key) => printArg(key, verb, f, depth + 1) + ':' + printArg(m[key], verb, f, depth + 1)).join(' ') + ']';
+    }
+    case 'struct': {
+      const s = v as GoStruct;
+      const fields = Object.keys(s).filter((key) => typeof s[key] !== 'function');
+      return '&{' + fields.map((key) => (f.plusV ? key + ':' : '') + printArg(s[key], verb, f, depth + 1)).join(' ') + '}';
+    }
+    case 'func':
+      return pad('0x' + '0'.repeat(6), f);
+  }
+  return '';
+}
+
+const isStr = (v: unknown): boolean => typeof v === 'string';
+
+/** fmt.Sprint: operands printed with %v, a space between two that are not strings. */
+export function sprint(args: unknown[]): string {
+  let out = '';
+  args.forEach((a, i) => {
+    if (i > 0 && !isStr(a) && !isStr(args[i - 1])) out += ' ';
+    out += printArg(a, 'v', noFlags(), 0);
+  });
+  return out;
+}
+
+export function sprintln(args: unknown[]): string {
+  return args.map((a) => printArg(a, 'v', noFlags(), 0)).join(' ') + '\n';
+}
+
+export function sprintf(format: string, args: unknown[]): string {
+  let out = '';
+  let argNum = 0;
+  let reordered = false;
+  let goodArgNum = true;
+  const argIndex = (i: number): number => {
+    // %[n] parses an argument index
+    if (format[i] !== '[') return i;
+    reordered = true;
+    const close = format.indexOf(']', i);
+    const n = close < 0 ? NaN : Number(format.slice(i + 1, close));
+    if (close < 0 || !/^\d+$/.test(format.slice(i + 1, close)) || n < 1 || n > args.length) {
+      goodArgNum = false;
+      return close < 0 ? format.length : close + 1;
+    }
+    argNum = n - 1;
+    return close + 1;
+  };
+  for (let i = 0; i < format.length; ) {
+    const pct = format.indexOf('%', i);
+    if (pct < 0) {
+      out += format.slice(i);
+      break;
+    }
+    out += format.slice(i, pct);
+    i = pct + 1;
+    const f = noFlags();
+    for (; i < format.length; i++) {
+      const c = format[i];
+      if (c === '#') f.sharp = true;
+      else if (c === '0') f.zero = !f.minus;
+      else if (c === '+') f.plus = true;
+      else if (c === '-') (f.minus = true), (f.zero = false);
+      else if (c === ' ') f.space = true;
+      else break;
+    }
+    goodArgNum = true;
+    i = argIndex(i);
+    let badWidth = false;
+    let badPrec = false;
+    if (format[i] === '*') {
+      i++;
+      const w = args[argNum++];
+      if (kindOf(w) === 'int') {
+        f.wid = w as number;
+        if (f.wid < 0) (f.minus = true), (f.zero = false), (f.wid = -f.wid);
+        if (f.wid > 1e6) (badWidth = true), (f.wid = undefined);
+      } else badWidth = true;
+      reordered = false;
+    } else {
+      const m = /^\d+/.exec(format.slice(i));
+      if (m) {
+        f.wid = Number(m[0]);
+        i += m[0].length;
+      }
+    }
+    if (format[i] === '.') {
+      i++;
+      i = argIndex(i);
+      if (format[i] === '*') {
+        i++;
+        const p = args[argNum++];
+        if (kindOf(p) === 'int' && (p as number) >= 0) f.prec = p as number;
+        else badPrec = true;
+        reordered = false;
+      } else {
+        const m = /^\d+/.exec(format.slice(i));
+        f.prec = m ? Number(m[0]) : 0;
+        if (m) i += m[0].length;
+      }
+    }
+    if (!reordered || true) i = argIndex(i);
+    if (badWidth) out += '%!(BADWIDTH)';
+    if (badPrec) out += '%!(BADPREC)';
+    if (i >= format.length) {
+      out += '%!(NOVERB)';
+      break;
+    }
+    const verb = String.fromCodePoint(format.codePointAt(i)!);
+    i += verb.length;
+    if (verb === '%') {
+      out += '%';
+      continue;
+    }
+    if (!goodArgNum) {
+      out += `%!${verb}(BADINDEX)`;
+      continue;
+    }
+    if (argNum >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    if (verb === 'v') {
+      if (f.sharp) (f.sharp = false), (f.sharpV = true);
+      if (f.plus) (f.plus = false), (f.plusV = true);
+    }
+    const a = args[argNum++];
+    out += verb === 'w' ? badVerb(a, verb) : printArg(a, verb, f, 0);
+  }
+  if (!reordered && argNum < args.length) {
+    out += '%!(EXTRA ' + args.slice(argNum).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${printArg(a, 'v', noFlags(), 0)}`)).join(', ') + ')';
+  }
+  return out;
+}
+
+export { GoFloat, STRUCT };

@@ -1,0 +1,15 @@
+// encoding/json as Docker's `json` function calls it (SetEscapeHTML(false)): keys in the
+// document's order (Docker encodes typed structs, whose field order the inspect data keep),
+// U+2028/U+2029 escaped as Go does, a float constant such as 1.0 as 1.
+import { GoFloat, STRUCT } from './value.js';
+
+export function jsonEncode(v: unknown): string {
+  const s = JSON.stringify(v, (_k, x: unknown) => {
+    if (x instanceof GoFloat) return x.f;
+    if (typeof x === 'function') return undefined;
+    if (x && typeof x === 'object' && STRUCT in x) return { ...(x as object) };
+    if (typeof x === 'number' && !Number.isInteger(x)) return x;
+    return x;
+  });
+  return (s ?? 'null').replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+}

@@ -1,0 +1,137 @@
+// Differential test of minidock's template engine against Go's own text/template: a Go oracle
+// (template-oracle/main.go: the standard library plus Docker's functions as docker/cli defines
+// them) and src/cli/template.ts run the same corpus on the same data and must print the same
+// thing or fail with the same message. Then `minidock inspect -f` end to end.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GoTemplate } from '../../src/cli/template.js';
+import { CONTAINER, CORPUS, DEFAULT_MODE } from '../template-corpus.js';
+import { Minidock } from '../helpers/cli.js';
+
+const ORACLE_SRC = fileURLToPath(new URL('./template-oracle/main.go', import.meta.url));
+let work: string;
+let oracle: string;
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+type Outcome = { out?: string; err?: string };
+
+function runOracle(data: unknown, cases: { tpl: string; mk: string }[]): Outcome[] {
+  const r = spawnSync(oracle, [], { input: JSON.stringify({ data, cases }), encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`oracle: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Outcome[];
+}
+
+function runOurs(data: unknown, tpl: string, mk: 'error' | 'default'): Outcome {
+  let t: GoTemplate;
+  try {
+    t = GoTemplate.parse(tpl, mk);
+  } catch (e) {
+    return { err: (e as Error).message };
+  }
+  try {
+    return { out: t.run(JSON.parse(JSON.stringify(data))) };
+  } catch (e) {
+    return { err: (e as Error).message };
+  }
+}
+
+beforeAll(() => {
+  if (spawnSync('go', ['version']).status !== 0) {
+    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'golang-go'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status !== 0) throw new Error(`apt-get install golang-go: ${r.stderr}`);
+  }
+  work = mkdtempSync(join(tmpdir(), 'tpl-oracle-'));
+  oracle = join(work, 'oracle');
+  const env = { ...process.env, GOCACHE: join(work, 'cache'), GOPATH: join(work, 'gopath'), GOFLAGS: '', GO111MODULE: 'off', CGO_ENABLED: '0' };
+  const b = spawnSync('go', ['build', '-o', oracle, ORACLE_SRC], { env, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`go build oracle: ${b.stderr}`);
+}, 300_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('template engine = Go text/template (+ Docker funcs)', () => {
+  const data = sortKeys(CONTAINER);
+
+  it(`corpus of ${CORPUS.length} templates, missingkey=error (inspect -f)`, () => {
+    expect(CORPUS.length).toBeGreaterThanOrEqual(150);
+    const want = runOracle(data, CORPUS.map((tpl) => ({ tpl, mk: 'error' })));
+    const diffs = CORPUS.map((tpl, i) => ({ tpl, go: want[i], ours: runOurs(data, tpl, 'error') })).filter((d) => JSON.stringify(d.go) !== JSON.stringify(d.ours));
+    expect(diffs).toEqual([]);
+  });
+
+  it('missingkey=default (the --format commands)', () => {
+    const tpls = [...DEFAULT_MODE, ...CORPUS.slice(0, 60)];
+    const want = runOracle(data, tpls.map((tpl) => ({ tpl, mk: '' })));
+    const diffs = tpls.map((tpl, i) => ({ tpl, go: want[i], ours: runOurs(data, tpl, 'default') })).filter((d) => JSON.stringify(d.go) !== JSON.stringify(d.ours));
+    expect(diffs).toEqual([]);
+  });
+
+  it('other shapes of data: a list, a string, numbers, null', () => {
+    const datas: unknown[] = [[1, 'a', null], 'just a string', 3, 2.5, null, { a: [[1, 2], [3]], b: { c: { d: 'e' } } }];
+    const tpls = ['{{.}}', '{{len .}}', '{{range .}}<{{.}}>{{end}}', '{{.a}}', '{{index . 0}}', '{{json .}}', '{{printf "%v|%T" . .}}', '{{if .}}t{{else}}f{{end}}', '{{with .}}w{{.}}{{end}}', '{{.b.c.d}}'];
+    for (const d of datas) {
+      const want = runOracle(d, tpls.map((tpl) => ({ tpl, mk: 'error' })));
+      const diffs = tpls.map((tpl, i) => ({ tpl, go: want[i], ours: runOurs(d, tpl, 'error') })).filter((x) => JSON.stringify(x.go) !== JSON.stringify(x.ours));
+      expect({ data: d, diffs }).toEqual({ data: d, diffs: [] });
+    }
+  });
+});
+
+describe('minidock inspect -f, end to end', () => {
+  let md: Minidock;
+  beforeAll(() => {
+    md = new Minidock();
+    md.ok(['create', '--name', 'tpl', '--label', 'k=v', '-e', 'A=1', 'busybox', 'sh', '-c', 'true']);
+  });
+  afterAll(() => md?.cleanup());
+
+  it('renders the tutorial templates', () => {
+    expect(md.ok(['inspect', '-f', '{{.Name}} {{.State.Status}}', 'tpl'])).toBe('/tpl created');
+    expect(md.ok(['inspect', '-f', '{{index .Config.Labels "k"}}|{{range .Config.Env}}{{if eq . "A=1"}}{{.}}{{end}}{{end}}', 'tpl'])).toBe('v|A=1');
+    expect(md.ok(['inspect', '-f', '{{json .Config.Labels}}', 'tpl'])).toBe('{"k":"v"}');
+    expect(md.ok(['inspect', '-f', '{{join .Config.Cmd " "}}', 'tpl'])).toBe('sh -c true');
+    expect(md.ok(['inspect', '-f', '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}}', 'tpl'])).toBe('k=v');
+  });
+
+  it('a missing field exits 1 with Go\'s message; a parse error exits 64', () => {
+    const r = md.run(['inspect', '-f', '{{.Nosuch}}', 'tpl']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('template parsing error: template: :1:2: executing "" at <.Nosuch>: map has no entry for key "Nosuch"');
+    const p = md.run(['inspect', '-f', '{{nope .X}}', 'tpl']);
+    expect(p.code).toBe(64);
+    expect(p.stderr).toContain('template parsing error: template: :1: function "nope" not defined');
+    expect(p.stdout).toBe('');
+  });
+
+  it('-f json prints a compact array', () => {
+    const out = md.ok(['inspect', '-f', 'json', 'tpl']);
+    expect(out.startsWith('[{')).toBe(true);
+    expect(out.includes('\n')).toBe(false);
+  });
+
+  it('ps --format: {{.Label "k"}}, table headers, errors exit 1', () => {
+    expect(md.ok(['ps', '-a', '--format', '{{.Names}} {{.Label "k"}}'])).toBe('tpl v');
+    const t = md.ok(['ps', '-a', '--format', 'table {{.ID}}\\t{{.Names}}']);
+    expect(t.split('\n')[0]).toMatch(/^CONTAINER ID\s+NAMES$/);
+    const e = md.run(['ps', '-a', '--format', '{{.Nosuch}}']);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain("can't evaluate field Nosuch in type *formatter.ContainerContext");
+  });
+});
