@@ -12,7 +12,10 @@ import { Node, TemplateError, Tree, parse } from './template/parse.js';
 
 type Value = unknown;
 
-export { goStruct } from './template/value.js';
+import { STRUCT, goStruct } from './template/value.js';
+import { tabwriteText } from './tabwriter.js';
+
+export { goStruct };
 
 /** A parsed template; `run` throws TemplateError with Go's message. */
 export class GoTemplate {
@@ -30,6 +33,17 @@ export class GoTemplate {
   run(data: Value, funcs = FUNCS): string {
     const opt: ExecOptions = { missingKey: this.missingKey, funcs };
     return execute(this.trees, '', data, opt);
+  }
+
+  /** Runs and returns what was written before any error (Go's Execute into a buffer). */
+  runPartial(data: Value, funcs = FUNCS): string {
+    const out: string[] = [];
+    try {
+      execute(this.trees, '', data, { missingKey: this.missingKey, funcs }, out);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+    }
+    return out.join('');
   }
 
   /** The field names the template reads from dot, for a default header. */
@@ -51,7 +65,7 @@ export interface Template {
   table: boolean;
   render: (data: Value) => string;
   /** The header row: the template run on {field: column name} with Docker's HeaderFunctions. */
-  header: (names?: Record<string, string>) => string;
+  header: (names?: FormatContext['headers']) => string;
 }
 
 /** Docker's default column name for a field: RunningFor → RUNNING FOR. */
@@ -81,18 +95,58 @@ export function parseTemplate(src: string): Template {
         throw asUserError(e, 1);
       }
     },
-    header: (names = {}) => {
-      const ctx: Record<string, string> = {};
-      for (const f of t.fields()) ctx[f] = names[f] ?? columnName(f);
-      // Docker ignores a failure here (the rows have run already) and keeps what was written.
-      try {
-        return t.run(ctx, HEADER_FUNCS);
-      } catch {
-        return '';
+    header: (names) => {
+      // Docker's header context is the command's map of column names (a field it lacks prints
+      // <no value>); without one, each field read is named after itself.
+      let ctx: FormatContext['headers'] | undefined = names;
+      if (!ctx) {
+        ctx = {};
+        for (const f of t.fields()) ctx[f] = columnName(f);
       }
+      // Docker ignores a failure here (the rows have run already) and keeps what was written.
+      return t.runPartial(ctx, HEADER_FUNCS);
     },
   };
 }
+
+/** How a --format command names its rows' type and columns (docker/cli's SubHeaderContext). */
+export interface FormatContext {
+  /** The Go type errors name: "can't evaluate field X in type *formatter.ContainerContext". */
+  type: string;
+  /** Docker's SubHeaderContext: column names, and methods such as ps's Label(name). */
+  headers: Record<string, string | ((...args: string[]) => string)>;
+}
+
+/**
+ * Prints rows with a --format template as Docker's formatter.Context.Write does: each row's line,
+ * or with "table" the header row and the rows through Go's tabwriter. Nothing is printed when a
+ * row fails (Docker's buffered output). Rows that are not yet Go structs become one of `ctx.type`.
+ */
+export function writeFormatted(format: string, rows: object[], ctx: FormatContext): void {
+  const t = parseTemplate(format);
+  const structs = rows.map((r) => (STRUCT in r ? r : goStruct(ctx.type, r)));
+  let body = '';
+  for (const r of structs) body += t.render(r) + '\n';
+  if (!t.table) {
+    process.stdout.write(body);
+    return;
+  }
+  process.stdout.write(tabwriteText(t.header(ctx.headers) + '\n' + body));
+}
+
+// The column names of docker/cli's image and network formatters (image.go,
+// network/formatter.go); ps's and stats's are with their commands.
+export const IMAGES_FORMAT: FormatContext = {
+  type: 'formatter.ImageContext',
+  headers: {
+    ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE',
+    Containers: 'CONTAINERS', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE',
+  },
+};
+export const NETWORK_FORMAT: FormatContext = {
+  type: 'network.networkContext',
+  headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED' },
+};
 
 function asUserError(e: unknown, code: number): unknown {
   return e instanceof TemplateError ? new UserError(`template parsing error: ${e.message}`, code) : e;

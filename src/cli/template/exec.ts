@@ -4,7 +4,7 @@
 import { FUNCS, FuncError, Func, Param, RV, isTrue } from './funcs.js';
 import { printArg, sprint } from './fmt.js';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString } from './parse.js';
-import { GoFloat, GoStruct, STRUCT, isStringMap, isStringSlice, kindOf, sortedKeys, typeName } from './value.js';
+import { GoFloat, GoStruct, isStringMap, isStringSlice, kindOf, sortedKeys, typeName } from './value.js';
 
 export type MissingKey = 'default' | 'zero' | 'error';
 
@@ -280,11 +280,18 @@ class State {
         if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
         return { v: f };
       }
-      this.errorf(`can't evaluate field ${name} in type *${s[STRUCT]}`);
+      this.errorf(`can't evaluate field ${name} in type ${typeName(s)}`);
     }
     if (k === 'map') {
-      if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
       const m = v as Record<string, unknown>;
+      // a map type with methods (Docker's SubHeaderContext.Label): methods come first, as in Go
+      const f = m[name];
+      if (typeof f === 'function' && Object.hasOwn(m, name)) {
+        const fn = f as (...a: unknown[]) => unknown;
+        const method: Func = { params: Array<Param>(fn.length).fill('string'), fn: (...a) => fn(...a) };
+        return this.evalCall(dot, method, false, node, name, args, final);
+      }
+      if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
       const str = isStringMap(m);
       if (Object.hasOwn(m, name)) return { v: m[name], iface: !str };
       switch (this.opt.missingKey) {
@@ -409,11 +416,12 @@ class State {
 }
 
 /** Runs the tree named `name` on `data`; throws TemplateError with Go's message. */
-export function execute(trees: Map<string, Tree>, name: string, data: unknown, opt: ExecOptions): string {
+export function execute(trees: Map<string, Tree>, name: string, data: unknown, opt: ExecOptions, out: string[] = []): string {
   const tree = trees.get(name);
   if (!tree) throw new TemplateError(`template: no template ${JSON.stringify(name)} associated with template ${JSON.stringify(name)}`);
   const root: RV = { v: data === null ? undefined : data };
   const s = new State(tree, trees, opt, root);
+  s.out = out;
   s.walk(root, tree.root);
   return s.out.join('');
 }

@@ -62,7 +62,7 @@ export function typeName(v: unknown): string {
     case 'slice':
       return isStringSlice(v as unknown[]) ? '[]string' : '[]interface {}';
     case 'struct':
-      return (v as GoStruct)[STRUCT];
+      return '*' + (v as GoStruct)[STRUCT]; // Docker's contexts are pointers
     case 'map':
       return isStringMap(v as object) ? 'map[string]string' : 'map[string]interface {}';
   }
