@@ -16,7 +16,7 @@ interface Flags {
   prec?: number;
 }
 
-const noFlags = (): Flags => ({ plus: false, minus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false });
+export const noFlags = (): Flags => ({ plus: false, minus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false });
 const runeLen = (s: string): number => [...s].length;
 
 function pad(s: string, f: Flags): string {
@@ -38,13 +38,116 @@ function padNumber(s: string, f: Flags): string {
 
 // ---- floats (strconv.FormatFloat) ----
 
+/** The exact decimal value of a double: digits (no leading/trailing zeros) and point position. */
+function exactDecimal(x: number): { d: string; dp: number } {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, Math.abs(x));
+  const bits = buf.getBigUint64(0);
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let e: number;
+  if (expBits === 0) e = -1074;
+  else {
+    mant |= 1n << 52n;
+    e = expBits - 1075;
+  }
+  if (mant === 0n) return { d: '', dp: 0 };
+  let digs: string;
+  let dp: number;
+  if (e >= 0) {
+    digs = (mant << BigInt(e)).toString();
+    dp = digs.length;
+  } else {
+    digs = (mant * 5n ** BigInt(-e)).toString();
+    dp = digs.length + e;
+  }
+  const lead = /^0*/.exec(digs)![0].length;
+  digs = digs.slice(lead);
+  return { d: digs.replace(/0+$/, ''), dp };
+}
+
+/** Rounds decimal digits to n digits, half to even on the exact value, as strconv does. */
+function roundDigits(d: string, dp: number, n: number): { d: string; dp: number } {
+  if (n < 0) return { d: '', dp };
+  if (d.length <= n) return { d, dp };
+  const rest = d.slice(n);
+  let up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || (n > 0 && Number(d[n - 1]) % 2 === 1)));
+  if (n === 0 && rest[0] === '5' && !/[1-9]/.test(rest.slice(1))) up = false;
+  let kept = d.slice(0, n);
+  if (up) {
+    let i = kept.length - 1;
+    while (i >= 0 && kept[i] === '9') i--;
+    if (i < 0) return { d: '1', dp: dp + 1 };
+    kept = kept.slice(0, i) + String(Number(kept[i]) + 1);
+  }
+  return { d: kept.replace(/0+$/, ''), dp };
+}
+
 /** Decimal digits (no trailing zeros) and the decimal point's position, shortest or to `sig` digits. */
 function digits(x: number, sig?: number): { d: string; dp: number } {
   if (x === 0) return { d: '', dp: 0 };
-  const e = sig === undefined ? Math.abs(x).toExponential() : Math.abs(x).toExponential(Math.max(sig, 1) - 1);
-  const [m, ex] = e.split('e');
-  const d = m.replace('.', '').replace(/0+$/, '');
-  return { d, dp: Number(ex) + 1 };
+  if (sig === undefined) {
+    const [m, ex] = Math.abs(x).toExponential().split('e');
+    return { d: m.replace('.', '').replace(/0+$/, ''), dp: Number(ex) + 1 };
+  }
+  const ex = exactDecimal(x);
+  return roundDigits(ex.d, ex.dp, Math.max(sig, 1));
+}
+
+/** Digits rounded to `prec` places after the point (for %f). */
+function fixedDigits(x: number, prec: number): { d: string; dp: number } {
+  if (x === 0) return { d: '', dp: 0 };
+  const ex = exactDecimal(x);
+  return roundDigits(ex.d, ex.dp, ex.dp + prec);
+}
+
+/** %x of a float: strconv's 'x' format (-1: the shortest exact form). */
+function hexFloat(x: number, prec: number, upper: boolean): string {
+  const neg = x < 0 || Object.is(x, -0);
+  let out: string;
+  if (x === 0) out = '0x0' + (prec > 0 ? '.' + '0'.repeat(prec) : '') + 'p+00';
+  else {
+    const buf = new DataView(new ArrayBuffer(8));
+    buf.setFloat64(0, Math.abs(x));
+    const bits = buf.getBigUint64(0);
+    let exp = Number((bits >> 52n) & 0x7ffn);
+    let mant = bits & ((1n << 52n) - 1n);
+    if (exp === 0) {
+      // subnormal: normalise so that the leading digit is 1
+      exp = -1022;
+      while (!(mant & (1n << 52n))) {
+        mant <<= 1n;
+        exp--;
+      }
+      mant &= (1n << 52n) - 1n;
+    } else exp -= 1023;
+    let lead = 1n;
+    let frac = mant; // 52 bits = 13 hex digits
+    if (prec >= 0 && prec < 13) {
+      const shift = BigInt((13 - prec) * 4);
+      const full = (lead << 52n) | frac;
+      const half = 1n << (shift - 1n);
+      const rem = full & ((1n << shift) - 1n);
+      let q = full >> shift;
+      if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
+      if (q >> BigInt(prec * 4) >= 2n) {
+        q >>= 1n;
+        exp++;
+      }
+      lead = q >> BigInt(prec * 4);
+      frac = q & ((1n << BigInt(prec * 4)) - 1n);
+      const hx = prec > 0 ? frac.toString(16).padStart(prec, '0') : '';
+      out = `0x${lead}${hx ? '.' + hx : ''}`;
+    } else {
+      let hx = frac.toString(16).padStart(13, '0');
+      if (prec < 0) hx = hx.replace(/0+$/, '');
+      else hx = hx + '0'.repeat(prec - 13);
+      out = `0x1${hx ? '.' + hx : ''}`;
+    }
+    out += 'p' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
+  }
+  if (upper) out = out.toUpperCase();
+  return (neg ? '-' : '') + out;
 }
 
 function fmtE(neg: boolean, d: string, dp: number, prec: number, upper: boolean): string {
@@ -95,8 +198,8 @@ export function formatFloat(x: number, verb: string, prec: number): string {
         const { d, dp } = digits(x);
         return fmtF(neg, d, dp, Math.max(d.length - dp, 0));
       }
-      const s = Math.abs(x).toFixed(prec);
-      return (neg ? '-' : '') + s;
+      const { d, dp } = fixedDigits(x, prec);
+      return fmtF(neg, d, dp, prec);
     }
     default: {
       // g, G
@@ -122,7 +225,7 @@ function fmtFloatVerb(x: number, verb: string, f: Flags): string {
   const v = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
   let prec = f.prec ?? -1;
   if (prec < 0 && (v === 'e' || v === 'E' || v === 'f')) prec = 6;
-  let s = formatFloat(x, v, prec);
+  let s = v === 'x' || v === 'X' ? hexFloat(x, prec, v === 'X') : formatFloat(x, v, prec);
   if (f.sharp && v !== 'b') {
     // %#g keeps trailing zeros and always has a point
     if (!s.includes('.') && !/[eE]/.test(s) && /^[+-]?\d/.test(s)) s += '.';
@@ -230,9 +333,9 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
     case 'bool':
       return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb);
     case 'float':
-      return 'vbgGxXfFeE'.includes(verb) && verb !== 'b' && verb !== 'x' && verb !== 'X' ? fmtFloatVerb(num(v), verb, f) : badVerb(v, verb);
+      return 'vgGxXfFeE'.includes(verb) ? fmtFloatVerb(num(v), verb, f) : badVerb(v, verb);
     case 'int': {
-      const n = v as number;
+      const n = num(v);
       switch (verb) {
         case 'v':
         case 'd':

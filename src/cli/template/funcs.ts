@@ -1,8 +1,8 @@
 // The functions a template can call: Go's builtins (text/template/funcs.go) and Docker's
 // (docker/cli templates/templates.go), each with its Go signature, which exec.ts checks the way
 // Go's reflection does ("wrong type for value; expected string; got int").
-import { sprint, sprintf, sprintln } from './fmt.js';
-import { GoFloat, kindOf, num, typeName, zeroElem } from './value.js';
+import { noFlags, printArg, sprint, sprintf, sprintln } from './fmt.js';
+import { GoByte, GoFloat, kindOf, num, typeName, zeroElem } from './value.js';
 import { jsonEncode } from './json.js';
 
 /** A Go parameter type: `value` is reflect.Value (anything, unchecked), `any` is interface{}. */
@@ -77,7 +77,7 @@ function eq(a1: unknown, ...rest: unknown[]): boolean {
       const ky = kindOf(y);
       if (kx !== ky && kx !== 'invalid' && ky !== 'invalid') throw new FuncError(`non-comparable types ${typeName(x)}, ${typeName(y)}`);
       if (x === undefined || y === undefined) truth = x === undefined && y === undefined;
-      else throw new FuncError(`non-comparable type ${sprint([y])}: ${typeName(y)}`);
+      else throw new FuncError(`non-comparable type ${printArg(y, 's', noFlags(), 0)}: ${typeName(y)}`);
     } else truth = k1 === 'int' || k1 === 'float' ? num(x) === num(y) : x === y;
     if (truth) return true;
   }
@@ -102,7 +102,7 @@ function indexArg(v: unknown, cap: number): number {
   const k = kindOf(v);
   if (k === 'invalid') throw new FuncError('cannot index slice/array with nil');
   if (k !== 'int') throw new FuncError(`cannot index slice/array with type ${typeName(v)}`);
-  const x = v as number;
+  const x = num(v);
   if (x < 0 || x > cap) throw new FuncError(`index out of range: ${x}`);
   return x;
 }
@@ -118,7 +118,7 @@ function index(item: unknown, ...indexes: unknown[]): RV {
       const len = k === 'string' ? Buffer.byteLength(cur.v as string) : (cur.v as unknown[]).length;
       const x = indexArg(ix, len);
       if (x >= len) throw new FuncError(`reflect: ${k === 'string' ? 'string' : 'slice'} index out of range`);
-      if (k === 'string') cur = { v: Buffer.from(cur.v as string)[x] };
+      if (k === 'string') cur = { v: new GoByte(Buffer.from(cur.v as string)[x]) };
       else {
         const a = cur.v as unknown[];
         cur = { v: a[x], iface: typeName(a) !== '[]string' };
@@ -221,12 +221,33 @@ function title(s: string): string {
   let out = '';
   for (const c of s) {
     const sep = /[A-Za-z0-9_]/.test(prev) ? false : prev.codePointAt(0)! < 0x80 ? true : /^[\p{L}\p{Nd}]$/u.test(prev) ? false : /^\s$/u.test(prev);
-    out += sep ? c.toUpperCase().length === 1 || c === 'ß' ? toTitle(c) : c : c;
+    out += sep ? toUpperRune(c) : c;
     prev = c;
   }
   return out;
 }
-const toTitle = (c: string): string => (c === 'ß' ? c : c.toUpperCase());
+
+/** strings.Repeat: a negative count panics, which Go's call reports as the error. */
+function repeat(s: string, n: number): string {
+  if (n < 0) throw new FuncError('strings: negative Repeat count');
+  return s.repeat(n);
+}
+
+// Go maps case rune by rune (unicode.ToUpper): no "ß" → "SS" as JS's special casing does.
+const toUpperRune = (c: string): string => {
+  const u = c.toUpperCase();
+  return [...u].length === 1 ? u : c;
+};
+const toLowerRune = (c: string): string => {
+  if (c === '\u0130') return 'i';
+  const l = c.toLowerCase();
+  return [...l].length === 1 ? l : c;
+};
+const mapRunes = (s: string, f: (c: string) => string): string => {
+  let out = '';
+  for (const c of s) out += f(c);
+  return out;
+};
 
 /** strings.Split. */
 function split(s: string, sep: string): string[] {
@@ -269,9 +290,9 @@ export const FUNCS: Record<string, Func> = {
   split: { params: ['string', 'string'], fn: (s, sep) => split(s as string, sep as string) },
   join: { params: ['[]string', 'string'], fn: (a, sep) => ((a as string[] | null) ?? []).join(sep as string) },
   title: { params: ['string'], fn: (s) => title(s as string) },
-  lower: { params: ['string'], fn: (s) => (s as string).toLowerCase() },
-  upper: { params: ['string'], fn: (s) => (s as string).toUpperCase() },
-  pad: { params: ['string', 'int', 'int'], fn: (s, p, q) => (s === '' ? '' : ' '.repeat(Math.max(0, p as number)) + (s as string) + ' '.repeat(Math.max(0, q as number))) },
+  lower: { params: ['string'], fn: (s) => mapRunes(s as string, toLowerRune) },
+  upper: { params: ['string'], fn: (s) => mapRunes(s as string, toUpperRune) },
+  pad: { params: ['string', 'int', 'int'], fn: (s, p, q) => (s === '' ? '' : repeat(' ', p as number) + (s as string) + repeat(' ', q as number)) },
   truncate: {
     params: ['string', 'int'],
     fn: (s, n) => {

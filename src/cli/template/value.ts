@@ -9,6 +9,11 @@ export class GoFloat {
   constructor(readonly f: number) {}
 }
 
+/** A byte (uint8), which `index` and `slice`-free indexing of a string give. */
+export class GoByte {
+  constructor(readonly b: number) {}
+}
+
 /** A Go struct (pointer) value: a missing field is "can't evaluate field X in type T". */
 export const STRUCT = Symbol('go struct type');
 export type GoStruct = Record<string, unknown> & { [STRUCT]: string };
@@ -35,6 +40,7 @@ export function kindOf(v: unknown): Kind {
       return 'func';
   }
   if (v instanceof GoFloat) return 'float';
+  if (v instanceof GoByte) return 'int';
   if (Array.isArray(v)) return 'slice';
   if (STRUCT in (v as object)) return 'struct';
   return 'map';
@@ -52,7 +58,7 @@ export function typeName(v: unknown): string {
     case 'bool':
       return 'bool';
     case 'int':
-      return 'int';
+      return v instanceof GoByte ? 'uint8' : 'int';
     case 'float':
       return 'float64';
     case 'string':
@@ -73,7 +79,7 @@ export function zeroElem(v: unknown[] | object): unknown {
   return (Array.isArray(v) ? isStringSlice(v) : isStringMap(v)) ? '' : null;
 }
 
-export const num = (v: unknown): number => (v instanceof GoFloat ? v.f : (v as number));
+export const num = (v: unknown): number => (v instanceof GoFloat ? v.f : v instanceof GoByte ? v.b : (v as number));
 
 /** Map keys in Go's order (fmt and range sort string keys bytewise). */
 export function sortedKeys(m: object): string[] {
