@@ -83,6 +83,26 @@ describe('template engine = Go text/template (+ Docker funcs)', () => {
     expect(diffs).toEqual([]);
   });
 
+  it('every function with every kind of argument (generated)', () => {
+    const fns = ['len', 'index', 'slice', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'not', 'print', 'println', 'html', 'js', 'urlquery', 'json', 'split', 'join', 'title', 'lower', 'upper', 'pad', 'truncate', 'printf', 'call'];
+    const args = ['.Name', '.State.Pid', '.Ratio', '.Config.Cmd', '.Mixed', '.Config.Labels', '.NetworkSettings.Networks', '.Config.Entrypoint', '1', '1.5', '"s"', '""', 'true', 'nil', '.EmptyList', '-1', '0', '2', '(index .Mixed 4)', '.State'];
+    const tpls: string[] = [];
+    for (const f of fns) {
+      tpls.push(`{{${f}}}`);
+      for (const a of args) {
+        tpls.push(`{{${f} ${a}}}`, `{{${a} | ${f}}}`);
+        for (const b of args) tpls.push(`{{${f} ${a} ${b}}}`);
+      }
+      tpls.push(`{{${f} .Name 1 2}}`, `{{${f} .Config.Cmd 0 1}}`, `{{${f} "a-b" "-"}}`);
+    }
+    for (const verb of ['%v', '%+v', '%d', '%s', '%q', '%x', '%X', '%t', '%f', '%.1f', '%8.2f', '%-6v|', '%06d', '%e', '%g', '%c', '%U', '%T', '%5s|', '%.1s', '%#v', '%o', '%b'])
+      for (const a of args) tpls.push(`{{printf "${verb}" ${a}}}`);
+    const want = runOracle(data, tpls.map((tpl) => ({ tpl, mk: 'error' })));
+    const diffs = tpls.map((tpl, i) => ({ tpl, go: want[i], ours: runOurs(data, tpl, 'error') })).filter((d) => JSON.stringify(d.go) !== JSON.stringify(d.ours));
+    expect(tpls.length).toBeGreaterThan(10000);
+    expect(diffs.slice(0, 40)).toEqual([]);
+  });
+
   it('other shapes of data: a list, a string, numbers, null', () => {
     const datas: unknown[] = [[1, 'a', null], 'just a string', 3, 2.5, null, { a: [[1, 2], [3]], b: { c: { d: 'e' } } }];
     const tpls = ['{{.}}', '{{len .}}', '{{range .}}<{{.}}>{{end}}', '{{.a}}', '{{index . 0}}', '{{json .}}', '{{printf "%v|%T" . .}}', '{{if .}}t{{else}}f{{end}}', '{{with .}}w{{.}}{{end}}', '{{.b.c.d}}'];

@@ -2,7 +2,7 @@
 // widths and precisions Docker users write (%s %v %d %q %x %t %f %e %g %c %T, -+#0 and space,
 // %[n] indexes, * widths), and Go's error forms (%!d(string=x), %!s(MISSING), %!(EXTRA …)).
 import { goQuote } from './lex.js';
-import { GoFloat, GoStruct, STRUCT, kindOf, num, sortedKeys, typeName } from './value.js';
+import { GoByte, GoFloat, GoStruct, STRUCT, kindOf, num, sortedKeys, typeName } from './value.js';
 
 interface Flags {
   plus: boolean;
@@ -99,6 +99,22 @@ function fixedDigits(x: number, prec: number): { d: string; dp: number } {
   if (x === 0) return { d: '', dp: 0 };
   const ex = exactDecimal(x);
   return roundDigits(ex.d, ex.dp, ex.dp + prec);
+}
+
+/** %b of a float: the binary exponent form, mantissa in decimal (strconv's 'b'). */
+function binaryFloat(x: number): string {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const bits = buf.getBigUint64(0);
+  const neg = bits >> 63n === 1n;
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let exp = -1074;
+  if (expBits !== 0) {
+    mant |= 1n << 52n;
+    exp = expBits - 1075;
+  }
+  return `${neg ? '-' : ''}${mant}p${exp >= 0 ? '+' : ''}${exp}`;
 }
 
 /** %x of a float: strconv's 'x' format (-1: the shortest exact form). */
@@ -225,7 +241,7 @@ function fmtFloatVerb(x: number, verb: string, f: Flags): string {
   const v = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
   let prec = f.prec ?? -1;
   if (prec < 0 && (v === 'e' || v === 'E' || v === 'f')) prec = 6;
-  let s = v === 'x' || v === 'X' ? hexFloat(x, prec, v === 'X') : formatFloat(x, v, prec);
+  let s = v === 'x' || v === 'X' ? hexFloat(x, prec, v === 'X') : v === 'b' ? binaryFloat(x) : formatFloat(x, v, prec);
   if (f.sharp && v !== 'b') {
     // %#g keeps trailing zeros and always has a point
     if (!s.includes('.') && !/[eE]/.test(s) && /^[+-]?\d/.test(s)) s += '.';
@@ -312,28 +328,57 @@ function fmtString(s: string, verb: string, f: Flags): string {
       return pad(out, f);
     }
   }
-  return badVerb(s, verb);
+  return badVerb(s, verb, f);
 }
 
 // ---- any value ----
 
-function badVerb(v: unknown, verb: string): string {
+/** %!verb(type=value): the value printed with %v and the same flags, as Go's badVerb does. */
+function badVerb(v: unknown, verb: string, f: Flags = noFlags()): string {
   if (v === null || v === undefined) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${typeName(v)}=${printArg(v, 'v', noFlags(), 0)})`;
+  return `%!${verb}(${typeName(v)}=${printArg(v, 'v', f, 0)})`;
+}
+
+/** %#v: Go syntax. */
+function goSyntax(v: unknown, f: Flags, depth: number, iface: boolean): string {
+  switch (kindOf(v)) {
+    case 'invalid':
+    case 'nil':
+      return depth > 0 && iface ? 'interface {}(nil)' : '<nil>';
+    case 'string':
+      return goQuote(v as string);
+    case 'int':
+      return v instanceof GoByte ? '0x' + v.b.toString(16) : String(num(v));
+    case 'slice': {
+      const a = v as unknown[];
+      const t = typeName(a);
+      return `${t}{${a.map((x) => goSyntax(x, f, depth + 1, t === '[]interface {}')).join(', ')}}`;
+    }
+    case 'map': {
+      const m = v as Record<string, unknown>;
+      const t = typeName(m);
+      return `${t}{${sortedKeys(m).map((k) => `${goQuote(k)}:${goSyntax(m[k], f, depth + 1, t !== 'map[string]string')}`).join(', ')}}`;
+    }
+    default:
+      return printArg(v, 'v', { ...f, sharpV: false }, depth);
+  }
 }
 
 export function printArg(v: unknown, verb: string, f: Flags, depth: number): string {
   const k = kindOf(v);
   if (k === 'invalid' || k === 'nil') {
-    if (depth > 0 || verb === 'v' || verb === 'T') return pad('<nil>', f);
-    return badVerb(v, verb);
+    // inside a slice or map, Go writes a nil interface as it is, unpadded
+    if (depth > 0) return '<nil>';
+    if (verb === 'v' || verb === 'T') return pad('<nil>', f);
+    return badVerb(v, verb, f);
   }
   if (verb === 'T') return pad(typeName(v), f);
+  if (verb === 'v' && f.sharpV && k !== 'float' && k !== 'bool') return pad(goSyntax(v, f, depth, false), f);
   switch (k) {
     case 'bool':
-      return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb);
+      return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb, f);
     case 'float':
-      return 'vgGxXfFeE'.includes(verb) ? fmtFloatVerb(num(v), verb, f) : badVerb(v, verb);
+      return 'vbgGxXfFeE'.includes(verb) ? fmtFloatVerb(num(v), verb, f) : badVerb(v, verb, f);
     case 'int': {
       const n = num(v);
       switch (verb) {
@@ -348,14 +393,14 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
         case 'c':
           return pad(n > 0x10ffff || n < 0 || (n >= 0xd800 && n < 0xe000) ? '\ufffd' : String.fromCodePoint(n), f);
         case 'q':
-          return pad(quoteRune(n, f.plus), f);
+          return pad(quoteRune(n < 0 ? 0x110000 : n, f.plus), f);
         case 'U': {
-          let s = 'U+' + n.toString(16).toUpperCase().padStart(4, '0');
+          let s = 'U+' + (n < 0 ? (2n ** 64n + BigInt(n)).toString(16) : n.toString(16)).toUpperCase().padStart(4, '0');
           if (f.sharp && n >= 0 && n <= 0x10ffff) s += ` '${String.fromCodePoint(n)}'`;
           return pad(s, f);
         }
       }
-      return badVerb(v, verb);
+      return badVerb(v, verb, f);
     }
     case 'string':
       return fmtString(v as string, verb, f);

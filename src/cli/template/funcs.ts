@@ -75,7 +75,7 @@ function eq(a1: unknown, ...rest: unknown[]): boolean {
     } else if (k1 === 'invalid') {
       const kx = kindOf(x);
       const ky = kindOf(y);
-      if (kx !== ky && kx !== 'invalid' && ky !== 'invalid') throw new FuncError(`non-comparable types ${typeName(x)}, ${typeName(y)}`);
+      if (kx !== ky && kx !== 'invalid' && ky !== 'invalid') throw new FuncError(`non-comparable types ${printArg(x, 's', noFlags(), 0)}: ${typeName(x)}, ${typeName(y)}: ${printArg(y, 'v', noFlags(), 0)}`);
       if (x === undefined || y === undefined) truth = x === undefined && y === undefined;
       else throw new FuncError(`non-comparable type ${printArg(y, 's', noFlags(), 0)}: ${typeName(y)}`);
     } else truth = k1 === 'int' || k1 === 'float' ? num(x) === num(y) : x === y;
@@ -178,7 +178,8 @@ function length(item: unknown): number {
 /** evalArgs: the one string as it is, else fmt.Sprint of them all. */
 function evalArgs(args: unknown[]): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(args);
+  // printableValue: a nil argument is the string "<no value>"
+  return sprint(args.map((a) => (a === null || a === undefined ? '<no value>' : a)));
 }
 
 function htmlEscape(s: string): string {
