@@ -496,3 +496,35 @@ export const DEFAULT_MODE: string[] = [
   '{{join .Nosuch ","}}',
   '{{upper .Nosuch}}',
 ];
+
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+export const DATA: Record<string, unknown> = {
+  container: sortKeys(CONTAINER),
+  list: [1, 'a', null, [2.5, 'b']],
+  string: 'just a string',
+  number: 3,
+  nil: null,
+  nested: { a: [[1, 2], [3]], b: { c: { d: 'e' } } },
+};
+
+const SHAPES = ['{{.}}', '{{len .}}', '{{range .}}<{{.}}>{{end}}', '{{.a}}', '{{index . 0}}', '{{json .}}', '{{printf "%v|%T" . .}}', '{{if .}}t{{else}}f{{end}}', '{{with .}}w{{.}}{{end}}', '{{.b.c.d}}'];
+
+/** The cases whose Go outcomes test/unit/template-golden.json records. */
+export function GOLDEN_CASES(): { dataName: string; data: unknown; tpl: string; mk: 'error' | 'default' }[] {
+  const out: { dataName: string; data: unknown; tpl: string; mk: 'error' | 'default' }[] = [];
+  for (const tpl of CORPUS) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'error' });
+  for (const tpl of DEFAULT_MODE) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'default' });
+  for (const name of ['list', 'string', 'number', 'nil', 'nested']) for (const tpl of SHAPES) out.push({ dataName: name, data: DATA[name], tpl, mk: 'error' });
+  return out;
+}

@@ -4,29 +4,18 @@
 // thing or fail with the same message. Then `minidock inspect -f` end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GoTemplate } from '../../src/cli/template.js';
-import { CONTAINER, CORPUS, DEFAULT_MODE } from '../template-corpus.js';
+import { tabwrite } from '../../src/cli/tabwriter.js';
+import { CONTAINER, CORPUS, DEFAULT_MODE, GOLDEN_CASES, sortKeys } from '../template-corpus.js';
 import { Minidock } from '../helpers/cli.js';
 
 const ORACLE_SRC = fileURLToPath(new URL('./template-oracle/main.go', import.meta.url));
 let work: string;
 let oracle: string;
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-    );
-  }
-  return v;
-}
 
 type Outcome = { out?: string; err?: string };
 
@@ -103,6 +92,16 @@ describe('template engine = Go text/template (+ Docker funcs)', () => {
     expect(diffs.slice(0, 40)).toEqual([]);
   });
 
+  it('the recorded outcomes the unit tests use (test/unit/template-golden.json) are Go\'s', () => {
+    const file = fileURLToPath(new URL('../unit/template-golden.json', import.meta.url));
+    const cases = GOLDEN_CASES();
+    const want = cases.map((c) => runOracle(c.data, [{ tpl: c.tpl, mk: c.mk === 'error' ? 'error' : '' }])[0]);
+    const golden = cases.map((c, i) => ({ data: c.dataName, tpl: c.tpl, mk: c.mk, ...want[i] }));
+    // MINIDOCK_RECORD_TEMPLATES=1 rewrites the file from the oracle
+    if (process.env.MINIDOCK_RECORD_TEMPLATES === '1') writeFileSync(file, JSON.stringify(golden, null, 1) + '\n');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(golden);
+  });
+
   it('other shapes of data: a list, a string, numbers, null', () => {
     const datas: unknown[] = [[1, 'a', null], 'just a string', 3, 2.5, null, { a: [[1, 2], [3]], b: { c: { d: 'e' } } }];
     const tpls = ['{{.}}', '{{len .}}', '{{range .}}<{{.}}>{{end}}', '{{.a}}', '{{index . 0}}', '{{json .}}', '{{printf "%v|%T" . .}}', '{{if .}}t{{else}}f{{end}}', '{{with .}}w{{.}}{{end}}', '{{.b.c.d}}'];
@@ -111,6 +110,30 @@ describe('template engine = Go text/template (+ Docker funcs)', () => {
       const diffs = tpls.map((tpl, i) => ({ tpl, go: want[i], ours: runOurs(d, tpl, 'error') })).filter((x) => JSON.stringify(x.go) !== JSON.stringify(x.ours));
       expect({ data: d, diffs }).toEqual({ data: d, diffs: [] });
     }
+  });
+});
+
+describe("table output = Go's text/tabwriter as Docker sets it up", () => {
+  it('column blocks, widths, minimum 10, unicode, ragged rows', () => {
+    const texts = [
+      'CONTAINER ID\tNAMES\nabc\tweb\n',
+      'A\tB\tC\nxx\tyy\tzz\n',
+      'NAME\n',
+      '\n',
+      '',
+      'a\tb\n\nc\td\n',
+      'a\tb\tc\nd\te\ne\n',
+      'one\ttwo\tthree\n1\t2\n1\t2\t3\t4\n',
+      'héllo wörld\t✓\nx\ty\n',
+      'tab at end\t\nx\t\n',
+      'averyveryverylongcellindeed\tb\nc\td\n',
+      'no newline\tat end',
+      '\t\t\n\t\t\n',
+    ];
+    const r = spawnSync(oracle, [], { input: JSON.stringify({ tab: texts }), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const want = JSON.parse(r.stdout) as string[];
+    expect(texts.map((t) => tabwrite(t))).toEqual(want);
   });
 });
 

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"text/template"
 )
 
@@ -102,9 +103,22 @@ func main() {
 	var in struct {
 		Data  json.RawMessage `json:"data"`
 		Cases []tcase         `json:"cases"`
+		Tab   []string        `json:"tab"` // texts to put through Docker's tabwriter instead
 	}
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		panic(err)
+	}
+	if in.Tab != nil {
+		outs := make([]string, len(in.Tab))
+		for i, text := range in.Tab {
+			var buf bytes.Buffer
+			t := tabwriter.NewWriter(&buf, 10, 1, 3, ' ', 0) // docker/cli formatter.go
+			t.Write([]byte(text))
+			t.Flush()
+			outs[i] = buf.String()
+		}
+		json.NewEncoder(os.Stdout).Encode(outs)
+		return
 	}
 	res := make([]result, len(in.Cases))
 	for i, c := range in.Cases {
