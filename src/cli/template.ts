@@ -9,6 +9,7 @@ import { UserError } from './errors.js';
 import { execute, ExecOptions, MissingKey } from './template/exec.js';
 import { FUNCS, HEADER_FUNCS } from './template/funcs.js';
 import { Node, TemplateError, Tree, parse } from './template/parse.js';
+import { typedView } from './template/docker-types.js';
 
 type Value = unknown;
 
@@ -33,6 +34,20 @@ export class GoTemplate {
   run(data: Value, funcs = FUNCS): string {
     const opt: ExecOptions = { missingKey: this.missingKey, funcs };
     return execute(this.trees, '', data, opt);
+  }
+
+  /**
+   * docker inspect's two passes: on the typed document (docker-types.ts; missingkey=default,
+   * so a Go map's missing key is <no value>), and if that fails, on the raw JSON (this
+   * template's missingkey=error), whose error is the one reported.
+   */
+  runInspect(doc: Value): string {
+    try {
+      return execute(this.trees, '', typedView(doc), { missingKey: 'default', funcs: FUNCS, typed: true });
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      return this.run(doc);
+    }
   }
 
   /** Runs and returns what was written before any error (Go's Execute into a buffer). */
@@ -214,7 +229,7 @@ export async function printInspect(
     found.push(obj);
     if (!t) continue;
     try {
-      out += t.run(obj) + '\n';
+      out += t.runInspect(obj) + '\n';
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       errors.push(`minidock: template parsing error: ${e.message}`);

@@ -113,6 +113,41 @@ describe('template engine = Go text/template (+ Docker funcs)', () => {
   });
 });
 
+describe("inspect's typed pass = Go on Docker's typed structs, then the raw JSON", () => {
+  it('maps, nil slices and maps, struct{} members', () => {
+    const doc = sortKeys({
+      Name: '/web',
+      Args: null,
+      Config: { Cmd: ['sh'], Entrypoint: null, Env: ['A=1'], Labels: { k: 'v' }, ExposedPorts: { '80/tcp': {} }, Image: 'busybox', User: '', Tty: false },
+      HostConfig: { Binds: null, Tmpfs: null, NetworkMode: 'bridge', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] }, Memory: 0 },
+      NetworkSettings: { IPAddress: '', Ports: { '443/tcp': null, '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] }, Networks: { bridge: { Aliases: null, Gateway: 'g', IPAddress: '172.17.0.2', IPPrefixLen: 16 } } },
+      State: { Status: 'running', Running: true, Pid: 7, ExitCode: 0 },
+      Mounts: [],
+    });
+    const tpls = [
+      '{{.Config.Labels.nosuch}}', '{{.Config.Labels.nosuch.deeper}}', '{{index .Config.Labels "nosuch"}}', '{{.Config.Labels.k}}',
+      '{{.HostConfig.Binds}}', '{{json .HostConfig.Binds}}', '{{len .HostConfig.Binds}}', '{{range .HostConfig.Binds}}x{{else}}none{{end}}',
+      '{{if .HostConfig.Binds}}y{{else}}n{{end}}', '{{join .HostConfig.Binds ","}}|', '{{.HostConfig.Tmpfs}}', '{{json .HostConfig.Tmpfs}}',
+      '{{index .HostConfig.Tmpfs "x"}}|', '{{.Config.Entrypoint}}', '{{.Args}}', '{{.Mounts}}', '{{.Config.ExposedPorts}}', '{{json .Config.ExposedPorts}}',
+      '{{range $p, $v := .Config.ExposedPorts}}{{$p}}{{end}}', '{{index .NetworkSettings.Ports "443/tcp"}}', '{{range $k, $v := .NetworkSettings.Ports}}{{$k}}={{len $v}};{{end}}',
+      '{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}}', '{{.NetworkSettings.Networks.nosuch}}', '{{range .NetworkSettings.Networks}}{{.Aliases}} {{.IPAddress}}{{end}}',
+      '{{(index .NetworkSettings.Networks "bridge").IPPrefixLen}}', '{{len (index .HostConfig.PortBindings "80/tcp")}}', '{{.Nosuch}}', '{{.Config.Nosuch}}',
+      '{{.State.Pid}} {{eq .State.ExitCode 0}} {{.State.Running}}', '{{range .Mounts}}m{{else}}no mounts{{end}}', '{{.NetworkSettings.Ports.nosuch}}',
+      '{{printf "%v|%d" .HostConfig.Binds (len .Config.Labels)}}', '{{.HostConfig.Memory}}', '{{with .HostConfig.Binds}}b{{else}}no binds{{end}}',
+    ];
+    const want = runOracle(doc, tpls.map((tpl) => ({ tpl, mk: 'inspect' })));
+    const ours = tpls.map((tpl) => {
+      try {
+        return { out: GoTemplate.parse(tpl, 'error').runInspect(JSON.parse(JSON.stringify(doc))) };
+      } catch (e) {
+        return { err: (e as Error).message };
+      }
+    });
+    const diffs = tpls.map((tpl, i) => ({ tpl, go: want[i], ours: ours[i] })).filter((d) => JSON.stringify(d.go) !== JSON.stringify(d.ours));
+    expect(diffs).toEqual([]);
+  });
+});
+
 describe("table output = Go's text/tabwriter as Docker sets it up", () => {
   it('column blocks, widths, minimum 10, unicode, ragged rows', () => {
     const texts = [
@@ -151,6 +186,8 @@ describe('minidock inspect -f, end to end', () => {
     expect(md.ok(['inspect', '-f', '{{json .Config.Labels}}', 'tpl'])).toBe('{"k":"v"}');
     expect(md.ok(['inspect', '-f', '{{join .Config.Cmd " "}}', 'tpl'])).toBe('sh -c true');
     expect(md.ok(['inspect', '-f', '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}}', 'tpl'])).toBe('k=v');
+    // Docker's typed pass: a label that is not there is <no value>, no binds print []
+    expect(md.ok(['inspect', '-f', '{{.Config.Labels.nosuch}} {{.HostConfig.Binds}} {{json .HostConfig.Binds}}', 'tpl'])).toBe('<no value> [] null');
   });
 
   it('a missing field exits 1 with Go\'s message; a parse error exits 64', () => {

@@ -115,6 +115,17 @@ describe('inspect -f (TemplateInspector)', () => {
     expect(c.out()).toBe('[{"Name":"A","Labels":{"k":"v"}},{"Name":"B"}]\n\n');
   });
 
+  it("Docker's typed pass first: a Go map's missing key is <no value>, nil slices and maps print empty", async () => {
+    const c = capture();
+    const doc = { Config: { Labels: { k: 'v' }, Entrypoint: null, ExposedPorts: { '80/tcp': {} } }, HostConfig: { Binds: null, Tmpfs: null } };
+    const tpl = '{{.Config.Labels.nope}}|{{.Config.Entrypoint}}|{{len .HostConfig.Binds}}|{{.HostConfig.Tmpfs}}|{{.Config.ExposedPorts}}|{{json .HostConfig.Binds}}';
+    expect(await printInspect(['d'], tpl, async () => doc, notFound)).toBe(0);
+    // a field that no struct has fails both passes: the raw pass's error is reported
+    expect(await printInspect(['d'], '{{.Config.Nope}}', async () => doc, notFound)).toBe(1);
+    expect(c.out()).toBe('<no value>|[]|0|map[]|map[80/tcp:{}]|null\n\n');
+    expect(c.err()).toBe('minidock: template parsing error: template: :1:9: executing "" at <.Config.Nope>: map has no entry for key "Nope"\n');
+  });
+
   it('the data are JSON: integers are Go ints, so eq with a literal works as in Docker', async () => {
     const c = capture();
     await printInspect(['n'], '{{if eq .State.ExitCode 0}}ok{{end}} {{printf "%.1f" .Ratio}} {{index .Args 1}}', async () => ({ State: { ExitCode: 0 }, Ratio: 0.25, Args: ['-c', 'x'] }), notFound);

@@ -4,12 +4,15 @@
 import { FUNCS, FuncError, Func, Param, RV, isTrue } from './funcs.js';
 import { printArg, sprint } from './fmt.js';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString } from './parse.js';
+import { GO_MAP } from './docker-types.js';
 import { GoFloat, GoStruct, isStringMap, isStringSlice, kindOf, sortedKeys, typeName } from './value.js';
 
 export type MissingKey = 'default' | 'zero' | 'error';
 
 export interface ExecOptions {
   missingKey: MissingKey;
+  /** Docker's typed pass (docker-types.ts): only objects marked GO_MAP are maps, others structs. */
+  typed?: boolean;
   funcs: Record<string, Func>;
 }
 
@@ -294,6 +297,7 @@ class State {
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
       const str = isStringMap(m);
       if (Object.hasOwn(m, name)) return { v: m[name], iface: !str };
+      if (this.opt.typed && !(GO_MAP in m)) this.errorf(`can't evaluate field ${name} in type struct`);
       switch (this.opt.missingKey) {
         case 'error':
           this.errorf(`map has no entry for key ${JSON.stringify(name)}`);

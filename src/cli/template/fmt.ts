@@ -2,6 +2,7 @@
 // widths and precisions Docker users write (%s %v %d %q %x %t %f %e %g %c %T, -+#0 and space,
 // %[n] indexes, * widths), and Go's error forms (%!d(string=x), %!s(MISSING), %!(EXTRA …)).
 import { goQuote } from './lex.js';
+import { GO_EMPTY_STRUCT } from './docker-types.js';
 import { GoByte, GoFloat, GoStruct, STRUCT, kindOf, num, sortedKeys, typeName } from './value.js';
 
 interface Flags {
@@ -413,6 +414,7 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
       return 'map[' + sortedKeys(m).map((key) => printArg(key, verb, f, depth + 1) + ':' + printArg(m[key], verb, f, depth + 1)).join(' ') + ']';
     }
     case 'struct': {
+      if (GO_EMPTY_STRUCT in (v as object)) return f.sharpV ? 'struct {}{}' : '{}';
       const s = v as GoStruct;
       const fields = Object.keys(s).filter((key) => typeof s[key] !== 'function');
       return '&{' + fields.map((key) => (f.plusV ? key + ':' : '') + printArg(s[key], verb, f, depth + 1)).join(' ') + '}';

@@ -2,11 +2,13 @@
 // document's order (Docker encodes typed structs, whose field order the inspect data keep),
 // U+2028/U+2029 escaped as Go does, a float constant such as 1.0 as 1.
 import { GoFloat, STRUCT } from './value.js';
+import { GO_NIL } from './docker-types.js';
 
 export function jsonEncode(v: unknown): string {
   const s = JSON.stringify(v, (_k, x: unknown) => {
     if (x instanceof GoFloat) return x.f;
     if (typeof x === 'function') return undefined;
+    if (x && typeof x === 'object' && GO_NIL in x) return null; // a nil slice or map
     if (x && typeof x === 'object' && STRUCT in x) return { ...(x as object) };
     if (typeof x === 'number' && !Number.isInteger(x)) return x;
     return x;

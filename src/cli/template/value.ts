@@ -21,6 +21,8 @@ export function goStruct<T extends object>(typeName: string, fields: T): T & { [
   return Object.assign(Object.create(null) as object, fields, { [STRUCT]: typeName }) as T & { [STRUCT]: string };
 }
 
+import { GO_EMPTY_STRUCT } from './docker-types.js';
+
 export type Kind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'func' | 'struct';
 
 export function kindOf(v: unknown): Kind {
@@ -42,7 +44,7 @@ export function kindOf(v: unknown): Kind {
   if (v instanceof GoFloat) return 'float';
   if (v instanceof GoByte) return 'int';
   if (Array.isArray(v)) return 'slice';
-  if (STRUCT in (v as object)) return 'struct';
+  if (STRUCT in (v as object) || GO_EMPTY_STRUCT in (v as object)) return 'struct';
   return 'map';
 }
 
@@ -68,6 +70,7 @@ export function typeName(v: unknown): string {
     case 'slice':
       return isStringSlice(v as unknown[]) ? '[]string' : '[]interface {}';
     case 'struct':
+      if (GO_EMPTY_STRUCT in (v as object)) return 'struct {}';
       return '*' + (v as GoStruct)[STRUCT]; // Docker's contexts are pointers
     case 'map':
       return isStringMap(v as object) ? 'map[string]string' : 'map[string]interface {}';

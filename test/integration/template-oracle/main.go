@@ -89,6 +89,80 @@ func convert(v interface{}) interface{} {
 	return v
 }
 
+// A few of Docker's inspect types (api/types, abridged), for the "inspect" mode: docker inspect
+// runs the template on these first, and on the raw JSON with missingkey=error only if that fails.
+type Doc struct {
+	Name            string
+	Args            []string
+	Config          *Config
+	HostConfig      *HostConfig
+	NetworkSettings *NetworkSettings
+	State           *State
+	Mounts          []Mount
+}
+type Config struct {
+	Cmd, Entrypoint, Env []string
+	Labels               map[string]string
+	ExposedPorts         map[string]struct{}
+	Image, User          string
+	Tty                  bool
+}
+type PortBinding struct{ HostIp, HostPort string }
+type HostConfig struct {
+	Binds        []string
+	Tmpfs        map[string]string
+	NetworkMode  string
+	PortBindings map[string][]PortBinding
+	Memory       int64
+}
+type EndpointSettings struct {
+	Aliases              []string
+	Gateway, IPAddress   string
+	IPPrefixLen          int
+}
+type NetworkSettings struct {
+	IPAddress string
+	Ports     map[string][]PortBinding
+	Networks  map[string]*EndpointSettings
+}
+type State struct {
+	Status            string
+	Running           bool
+	Pid, ExitCode     int
+}
+type Mount struct {
+	Type, Source, Destination string
+	RW                        bool
+}
+
+func inspect(data json.RawMessage, tpl string) result {
+	tmpl, err := template.New("").Funcs(basicFunctions).Parse(tpl)
+	if err != nil {
+		s := err.Error()
+		return result{Err: &s}
+	}
+	var doc Doc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		panic(err)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, &doc); err == nil {
+		s := buf.String()
+		return result{Out: &s}
+	}
+	var raw interface{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.Decode(&raw)
+	buf.Reset()
+	if err := tmpl.Option("missingkey=error").Execute(&buf, convert(raw)); err != nil {
+		s := err.Error()
+		return result{Err: &s}
+	}
+	s := buf.String()
+	return result{Out: &s}
+}
+
 type tcase struct {
 	Tpl string `json:"tpl"`
 	Mk  string `json:"mk"`
@@ -122,6 +196,10 @@ func main() {
 	}
 	res := make([]result, len(in.Cases))
 	for i, c := range in.Cases {
+		if c.Mk == "inspect" {
+			res[i] = inspect(in.Data, c.Tpl)
+			continue
+		}
 		// each case gets a fresh copy: convert mutates
 		var raw interface{}
 		dec := json.NewDecoder(bytes.NewReader(in.Data))
