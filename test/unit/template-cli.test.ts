@@ -78,12 +78,13 @@ describe('--format (formatter.Context)', () => {
     const c = capture();
     const row = goStruct('formatter.ContainerContext', { Names: 'web', Label: (k: string) => ({ a: '1' })[k] ?? '' });
     writeFormatted('{{.Names}} {{.Label "a"}}[{{.Label "b"}}]', [row], PS_FORMAT);
-    expect(c.out()).toBe('web 1[]\n');
+    writeFormatted('json', [goStruct('formatter.ContainerContext', { Names: 'web', ID: 'abc', Label: () => '' })], PS_FORMAT);
+    expect(c.out()).toBe('web 1[]\n{"ID":"abc","Names":"web"}\n'); // docker/cli marshals a row through a map: sorted keys
     const e = thrown(() => writeFormatted('{{.Names}}{{.Nosuch}}', [row], PS_FORMAT));
     expect(e.message).toBe('template parsing error: template: :1:12: executing "" at <.Nosuch>: can\'t evaluate field Nosuch in type *formatter.ContainerContext');
     expect(thrown(() => writeFormatted('{{.Label}}', [row], PS_FORMAT)).message).toContain('wrong number of args for Label: want 1 got 0');
     expect(thrown(() => writeFormatted('{{.Names "x"}}', [row], PS_FORMAT)).message).toContain('Names has arguments but cannot be invoked as function');
-    expect(c.out()).toBe('web 1[]\n');
+    expect(c.out()).toBe('web 1[]\n{"ID":"abc","Names":"web"}\n');
   });
 });
 
