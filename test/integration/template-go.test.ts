@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GoTemplate } from '../../src/cli/template.js';
 import { tabwrite } from '../../src/cli/tabwriter.js';
+import { randomTemplates } from '../template-fuzz.js';
 import { CONTAINER, CORPUS, DEFAULT_MODE, GOLDEN_CASES, sortKeys } from '../template-corpus.js';
 import { Minidock } from '../helpers/cli.js';
 
@@ -90,6 +91,17 @@ describe('template engine = Go text/template (+ Docker funcs)', () => {
     const diffs = tpls.map((tpl, i) => ({ tpl, go: want[i], ours: runOurs(data, tpl, 'error') })).filter((d) => JSON.stringify(d.go) !== JSON.stringify(d.ours));
     expect(tpls.length).toBeGreaterThan(10000);
     expect(diffs.slice(0, 40)).toEqual([]);
+  });
+
+  it.each([
+    [1, 'error'],
+    [2, 'default'],
+  ] as const)('3000 random templates (seed %d, missingkey=%s)', (seed, mk) => {
+    const tpls = randomTemplates(seed, 3000);
+    const want = runOracle(data, tpls.map((tpl) => ({ tpl, mk: mk === 'error' ? 'error' : '' })));
+    const diffs = tpls.map((tpl, i) => ({ tpl, go: want[i], ours: runOurs(data, tpl, mk) })).filter((d) => JSON.stringify(d.go) !== JSON.stringify(d.ours));
+    expect(want.filter((w) => w.out !== undefined).length).toBeGreaterThan(300);
+    expect(diffs.slice(0, 20)).toEqual([]);
   });
 
   it('the recorded outcomes the unit tests use (test/unit/template-golden.json) are Go\'s', () => {
