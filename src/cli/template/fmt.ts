@@ -441,109 +441,176 @@ export function sprintln(args: unknown[]): string {
   return args.map((a) => printArg(a, 'v', noFlags(), 0)).join(' ') + '\n';
 }
 
+/** fmt.Sprintf, following fmt/print.go's doPrintf. */
 export function sprintf(format: string, args: unknown[]): string {
   let out = '';
   let argNum = 0;
   let reordered = false;
   let goodArgNum = true;
-  const argIndex = (i: number): number => {
-    // %[n] parses an argument index
-    if (format[i] !== '[') return i;
-    reordered = true;
-    const close = format.indexOf(']', i);
-    const n = close < 0 ? NaN : Number(format.slice(i + 1, close));
-    if (close < 0 || !/^\d+$/.test(format.slice(i + 1, close)) || n < 1 || n > args.length) {
-      goodArgNum = false;
-      return close < 0 ? format.length : close + 1;
+  const end = format.length;
+  /** parsenum: a decimal number at i (at most 1e6), or none */
+  const parsenum = (i: number, stop: number): { num: number; ok: boolean; i: number } => {
+    let num = 0;
+    let ok = false;
+    let j = i;
+    for (; j < stop && format[j] >= '0' && format[j] <= '9'; j++) {
+      if (num > 1e6) return { num: 0, ok: false, i: stop };
+      num = num * 10 + Number(format[j]);
+      ok = true;
     }
-    argNum = n - 1;
-    return close + 1;
+    return { num, ok, i: j };
   };
-  for (let i = 0; i < format.length; ) {
-    const pct = format.indexOf('%', i);
-    if (pct < 0) {
-      out += format.slice(i);
-      break;
+  /** argNumber: an explicit [n] index at i */
+  const argNumber = (i: number): { found: boolean; i: number } => {
+    if (i >= end || format[i] !== '[') return { found: false, i };
+    reordered = true;
+    let index = 0;
+    let wid = 1;
+    let ok = false;
+    if (end - i >= 3) {
+      for (let j = i + 1; j < end; j++) {
+        if (format[j] === ']') {
+          const n = parsenum(i + 1, j);
+          if (!n.ok || n.i !== j) {
+            wid = j - i + 1;
+            ok = false;
+          } else {
+            index = n.num - 1;
+            wid = j - i + 1;
+            ok = true;
+          }
+          break;
+        }
+      }
     }
-    out += format.slice(i, pct);
-    i = pct + 1;
-    const f = noFlags();
-    for (; i < format.length; i++) {
-      const c = format[i];
-      if (c === '#') f.sharp = true;
-      else if (c === '0') f.zero = !f.minus;
-      else if (c === '+') f.plus = true;
-      else if (c === '-') (f.minus = true), (f.zero = false);
-      else if (c === ' ') f.space = true;
-      else break;
+    if (ok && index >= 0 && index < args.length) {
+      argNum = index;
+      return { found: true, i: i + wid };
     }
+    goodArgNum = false;
+    return { found: ok, i: i + wid };
+  };
+  /** intFromArg: a * width or precision */
+  const intFromArg = (): { num: number; isInt: boolean } => {
+    let num = 0;
+    let isInt = false;
+    if (argNum < args.length) {
+      const a = args[argNum];
+      if (kindOf(a) === 'int') {
+        num = num_(a);
+        isInt = true;
+        if (num > 1e6 || num < -1e6) (num = 0), (isInt = false);
+      }
+      argNum++;
+    }
+    return { num, isInt };
+  };
+  let i = 0;
+  while (i < end) {
     goodArgNum = true;
-    i = argIndex(i);
-    let badWidth = false;
-    let badPrec = false;
-    if (format[i] === '*') {
+    const lasti = i;
+    while (i < end && format[i] !== '%') i++;
+    if (i > lasti) out += format.slice(lasti, i);
+    if (i >= end) break;
+    i++; // the %
+    const f = noFlags();
+    flags: for (; i < end; i++) {
+      switch (format[i]) {
+        case '#':
+          f.sharp = true;
+          break;
+        case '0':
+          f.zero = !f.minus;
+          break;
+        case '+':
+          f.plus = true;
+          break;
+        case '-':
+          f.minus = true;
+          f.zero = false;
+          break;
+        case ' ':
+          f.space = true;
+          break;
+        default:
+          break flags;
+      }
+    }
+    let r = argNumber(i);
+    i = r.i;
+    let afterIndex = r.found;
+    if (i < end && format[i] === '*') {
       i++;
-      const w = args[argNum++];
-      if (kindOf(w) === 'int') {
-        f.wid = w as number;
-        if (f.wid < 0) (f.minus = true), (f.zero = false), (f.wid = -f.wid);
-        if (f.wid > 1e6) (badWidth = true), (f.wid = undefined);
-      } else badWidth = true;
-      reordered = false;
+      const w = intFromArg();
+      if (!w.isInt) out += '%!(BADWIDTH)';
+      else {
+        f.wid = w.num;
+        if (f.wid < 0) {
+          f.wid = -f.wid;
+          f.minus = true;
+          f.zero = false;
+        }
+      }
+      afterIndex = false;
     } else {
-      const m = /^\d+/.exec(format.slice(i));
-      if (m) {
-        f.wid = Number(m[0]);
-        i += m[0].length;
-      }
+      const n = parsenum(i, end);
+      if (n.ok) f.wid = n.num;
+      i = n.i;
+      if (afterIndex && n.ok) goodArgNum = false; // "%[3]2d"
     }
-    if (format[i] === '.') {
+    if (i + 1 < end && format[i] === '.') {
       i++;
-      i = argIndex(i);
-      if (format[i] === '*') {
+      if (afterIndex) goodArgNum = false; // "%[3].2d"
+      r = argNumber(i);
+      i = r.i;
+      afterIndex = r.found;
+      if (i < end && format[i] === '*') {
         i++;
-        const p = args[argNum++];
-        if (kindOf(p) === 'int' && (p as number) >= 0) f.prec = p as number;
-        else badPrec = true;
-        reordered = false;
+        const p = intFromArg();
+        // a negative precision is none, and as bad as a missing one
+        if (p.isInt && p.num >= 0) f.prec = p.num;
+        else {
+          out += '%!(BADPREC)';
+          f.prec = undefined;
+        }
+        afterIndex = false;
       } else {
-        const m = /^\d+/.exec(format.slice(i));
-        f.prec = m ? Number(m[0]) : 0;
-        if (m) i += m[0].length;
+        const n = parsenum(i, end);
+        f.prec = n.ok ? n.num : 0;
+        i = n.i;
       }
     }
-    if (!reordered || true) i = argIndex(i);
-    if (badWidth) out += '%!(BADWIDTH)';
-    if (badPrec) out += '%!(BADPREC)';
-    if (i >= format.length) {
+    if (!afterIndex) {
+      r = argNumber(i);
+      i = r.i;
+      afterIndex = r.found;
+    }
+    if (i >= end) {
       out += '%!(NOVERB)';
       break;
     }
     const verb = String.fromCodePoint(format.codePointAt(i)!);
     i += verb.length;
-    if (verb === '%') {
-      out += '%';
-      continue;
+    if (verb === '%') out += '%';
+    else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
+    else if (argNum >= args.length) out += `%!${verb}(MISSING)`;
+    else {
+      if (verb === 'v') {
+        f.sharpV = f.sharp;
+        f.sharp = false;
+        f.plusV = f.plus;
+        f.plus = false;
+      }
+      const a = args[argNum++];
+      out += verb === 'w' ? badVerb(a, verb, f) : printArg(a, verb, f, 0);
     }
-    if (!goodArgNum) {
-      out += `%!${verb}(BADINDEX)`;
-      continue;
-    }
-    if (argNum >= args.length) {
-      out += `%!${verb}(MISSING)`;
-      continue;
-    }
-    if (verb === 'v') {
-      if (f.sharp) (f.sharp = false), (f.sharpV = true);
-      if (f.plus) (f.plus = false), (f.plusV = true);
-    }
-    const a = args[argNum++];
-    out += verb === 'w' ? badVerb(a, verb) : printArg(a, verb, f, 0);
   }
   if (!reordered && argNum < args.length) {
     out += '%!(EXTRA ' + args.slice(argNum).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${printArg(a, 'v', noFlags(), 0)}`)).join(', ') + ')';
   }
   return out;
 }
+
+const num_ = num;
 
 export { GoFloat, STRUCT };
