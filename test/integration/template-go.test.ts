@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GoTemplate } from '../../src/cli/template.js';
-import { tabwrite } from '../../src/cli/tabwriter.js';
+import { tabwriteText } from '../../src/cli/tabwriter.js';
 import { randomTemplates } from '../template-fuzz.js';
 import { CONTAINER, CORPUS, DEFAULT_MODE, GOLDEN_CASES, sortKeys } from '../template-corpus.js';
 import { Minidock } from '../helpers/cli.js';
@@ -180,7 +180,7 @@ describe("table output = Go's text/tabwriter as Docker sets it up", () => {
     const r = spawnSync(oracle, [], { input: JSON.stringify({ tab: texts }), encoding: 'utf8' });
     expect(r.status).toBe(0);
     const want = JSON.parse(r.stdout) as string[];
-    expect(texts.map((t) => tabwrite(t))).toEqual(want);
+    expect(texts.map((t) => tabwriteText(t))).toEqual(want);
   });
 });
 

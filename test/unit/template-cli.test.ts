@@ -4,7 +4,8 @@
 // execution errors after the objects that rendered, -f json). Go's semantics themselves are in
 // template-golden.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IMAGES_FORMAT, PS_FORMAT, goStruct, parseTemplate, printInspect, writeFormatted } from '../../src/cli/template.js';
+import { IMAGES_FORMAT, goStruct, parseTemplate, printInspect, writeFormatted } from '../../src/cli/template.js';
+import type { FormatContext } from '../../src/cli/template.js';
 import { UserError } from '../../src/cli/errors.js';
 
 function capture(): { out: () => string; err: () => string } {
@@ -24,6 +25,12 @@ function thrown(f: () => unknown): UserError {
   throw new Error('expected a UserError');
 }
 afterEach(() => vi.restoreAllMocks());
+
+// as ps passes it (views.ts PS_HEADERS and labelHeader, abridged)
+const PS_FORMAT: FormatContext = {
+  type: 'formatter.ContainerContext',
+  headers: { ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Command: 'COMMAND', Labels: 'LABELS', Label: (name: string) => name.split('.').pop()! },
+};
 
 describe('--format (formatter.Context)', () => {
   it('"table" prefix (any text after it), "json", outer spaces trimmed, \\t and \\n', () => {
@@ -53,7 +60,9 @@ describe('--format (formatter.Context)', () => {
     expect(t.header(PS_FORMAT.headers)).toBe('CONTAINER ID\tNAMES\tLABELS\t IMAGE \tCOMMAND');
     // a field the command does not name prints <no value>; a failure keeps what was written
     expect(parseTemplate('table {{.Nosuch}}').header(PS_FORMAT.headers)).toBe('<no value>');
-    expect(parseTemplate('table {{.Names}}\\t{{.Label "k"}}\\t{{.ID}}').header(PS_FORMAT.headers)).toBe('NAMES\t');
+    // SubHeaderContext's method: {{.Label "com.example.vendor"}} is headed "vendor"
+    expect(parseTemplate('table {{.Names}}\\t{{.Label "com.example.vendor"}}\\t{{.ID}}').header(PS_FORMAT.headers)).toBe('NAMES\tvendor\tCONTAINER ID');
+    expect(parseTemplate('table {{.Names}}\\t{{.Labels.x}}\\t{{.ID}}').header(PS_FORMAT.headers)).toBe('NAMES\t');
     // without a command's names, each field names itself
     expect(parseTemplate('table {{.RunningFor}}\\t{{.State.Status}}').header()).toBe('RUNNING FOR\t');
   });
