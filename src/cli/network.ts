@@ -15,12 +15,6 @@ export function formatNetworkTable(rows: { Id: string; Name: string; Driver: str
   return cells.map((c) => c.slice(0, 3).map((v, i) => pad(v, width[i])).join('') + c[3]).join('\n') + '\n';
 }
 
-async function render(template: string, value: unknown): Promise<string> {
-  const { parseTemplate } = await import('./template.js');
-  const t = parseTemplate(template);
-  return t.render(value as Parameters<typeof t.render>[0]);
-}
-
 export async function networkLs(opts: { quiet?: boolean; format?: string; noTrunc?: boolean; filter?: string[] }): Promise<void> {
   const { listNetworks } = await import('../engine/network/networks.js');
   let nets = await listNetworks();
@@ -36,12 +30,9 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
     return;
   }
   if (opts.format) {
-    const out: string[] = [];
-    for (const n of nets) {
-      const row = { ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: 'local', IPv6: 'false', Internal: String(!!n.Internal), CreatedAt: n.Created };
-      out.push(await render(opts.format, row));
-    }
-    process.stdout.write(out.map((l) => l + '\n').join(''));
+    const { writeFormatted, NETWORK_FORMAT } = await import('./template.js');
+    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: 'local', IPv6: 'false', Internal: String(!!n.Internal), CreatedAt: n.Created }));
+    writeFormatted(opts.format, rows, NETWORK_FORMAT);
     return;
   }
   process.stdout.write(formatNetworkTable(nets, opts.noTrunc));
@@ -49,21 +40,18 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
 
 export async function networkInspect(refs: string[], opts: { format?: string }): Promise<number> {
   const { inspectNetwork } = await import('../engine/network/networks.js');
-  const found: unknown[] = [];
-  let code = 0;
-  for (const r of refs) {
+  const { printInspect } = await import('./template.js');
+  const why = new Map<string, string>();
+  const find = async (r: string): Promise<unknown> => {
     try {
-      found.push(await inspectNetwork(r));
+      return await inspectNetwork(r);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`Error response from daemon: ${e.message}\n`);
-      code = 1;
+      why.set(r, e.message);
+      return undefined;
     }
-  }
-  if (opts.format) {
-    for (const v of found) process.stdout.write((await render(opts.format, v)) + '\n');
-  } else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
-  return code;
+  };
+  return printInspect(refs, opts.format, find, (r) => `Error response from daemon: ${why.get(r)}`);
 }
 
 /** `minidock port CONTAINER [PRIVATE_PORT[/PROTO]]`. */

@@ -1,7 +1,46 @@
-// Go's text/tabwriter as the Docker CLI configures it per command: each column as wide as its
-// widest cell plus `padding`, and at least `minWidth`; the last cell of a row is not padded.
+// Go's text/tabwriter as the Docker CLI configures it (NewWriter(out, minwidth, 1, padding, ' ',
+// 0); the formatters' tables use 10 and 3): tab-terminated cells, aligned per column block (a run
+// of lines that have that column), each column as wide as its widest cell plus `padding`, and at
+// least `minwidth`; the text after a line's last tab is not a cell and is written as it is.
+
+/** Rows of cells: the last cell of a row is not padded. */
 export function tabwrite(rows: string[][], minWidth: number, padding: number): string {
+  return tabwriteText(rows.map((r) => r.join('\t')).join('\n'), minWidth, padding);
+}
+
+/** Text with tab-terminated cells and newline-terminated lines, as written to Go's tabwriter. */
+export function tabwriteText(text: string, minwidth = 10, padding = 3): string {
+  const lines = text.split('\n').map((l) => l.split('\t'));
+  const width = (s: string): number => [...s].length;
   const widths: number[] = [];
-  for (const r of rows) r.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length + padding, minWidth)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('')).join('\n');
+  let out = '';
+  const writeLines = (line0: number, line1: number): void => {
+    for (let i = line0; i < line1; i++) {
+      const line = lines[i];
+      line.forEach((c, j) => {
+        out += c;
+        if (j < line.length - 1) out += j < widths.length ? ' '.repeat(Math.max(0, widths[j] - width(c))) : '';
+      });
+      if (i < lines.length - 1) out += '\n';
+    }
+  };
+  const format = (line0: number, line1: number): void => {
+    const column = widths.length;
+    let start = line0;
+    for (let i = line0; i < line1; i++) {
+      if (column >= lines[i].length - 1) continue;
+      writeLines(start, i);
+      start = i;
+      let w = minwidth;
+      for (; i < line1 && column < lines[i].length - 1; i++) w = Math.max(w, width(lines[i][column]) + padding);
+      widths.push(w);
+      format(start, i);
+      widths.pop();
+      start = i;
+      i--; // the for loop's i++ resumes at the line that ended the block
+    }
+    writeLines(start, line1);
+  };
+  format(0, lines.length);
+  return out;
 }

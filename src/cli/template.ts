@@ -1,120 +1,170 @@
-// A subset of Go's text/template, enough for Docker's --format and inspect -f:
-// {{.Field.Sub}}, {{json .}}, {{json .Field}}, {{index .Map "key"}}, {{upper .X}}/{{lower .X}},
-// {{len .X}}, {{join .List ","}}, and the "table " prefix that prints a header row.
+// Go's text/template as Docker's CLI uses it (the engine is src/cli/template/: lex, parse, exec,
+// funcs, fmt; docs/templates.md). Two ways in, as in docker/cli:
+// - parseTemplate: the --format of ps, images, stats, network ls (formatter.Context): a "table"
+//   prefix prints a header row, "json" is {{json .}}, \t and \n are tab and newline, every error
+//   is "template parsing error: …" and exits 1;
+// - printInspect: inspect -f (inspect.TemplateInspector's raw-JSON pass: missingkey=error), a parse
+//   error exits 64, an execution error 1 after the objects that did render.
 import { UserError } from './errors.js';
+import { execute, ExecOptions, MissingKey } from './template/exec.js';
+import { FUNCS, HEADER_FUNCS } from './template/funcs.js';
+import { Node, TemplateError, Tree, parse } from './template/parse.js';
+import { typedView } from './template/docker-types.js';
 
 type Value = unknown;
 
-function lookup(root: Value, path: string): Value {
-  if (path === '.') return root;
-  let cur: Value = root;
-  for (const key of path.slice(1).split('.')) {
-    if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, Value>)[key];
-  }
-  return cur;
-}
+import { STRUCT, goStruct } from './template/value.js';
+import { tabwriteText } from './tabwriter.js';
 
-/** How Go prints a value with {{.X}}: maps and slices in Go syntax, nil as <nil>. */
-function goString(v: Value): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  if (typeof v === 'object') {
-    // Go's fmt prints map keys sorted bytewise ("B" < "_" < "a"), not in locale order.
-    const entries = Object.entries(v as Record<string, Value>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `map[${entries.map(([k, x]) => `${k}:${goString(x)}`).join(' ')}]`;
-  }
-  return String(v);
-}
+export { goStruct };
 
-const ARG = /"((?:[^"\\]|\\.)*)"|(\.[\w.]*|\.)|(\S+)/g;
+/** A parsed template; `run` throws TemplateError with Go's message. */
+export class GoTemplate {
+  private constructor(
+    readonly trees: Map<string, Tree>,
+    private readonly missingKey: MissingKey,
+  ) {}
 
-function evalAction(action: string, data: Value): string {
-  const args: { lit?: string; path?: string; word?: string }[] = [];
-  for (const m of action.matchAll(ARG)) {
-    if (m[1] !== undefined) args.push({ lit: JSON.parse(`"${m[1]}"`) as string });
-    else if (m[2] !== undefined) args.push({ path: m[2] });
-    else args.push({ word: m[3] });
+  /** Parses as Go's template.New("").Funcs(docker's).Parse(src); throws TemplateError. */
+  static parse(src: string, missingKey: MissingKey = 'default'): GoTemplate {
+    const hasFunc = (n: string): boolean => Object.hasOwn(FUNCS, n);
+    return new GoTemplate(parse('', src, hasFunc), missingKey);
   }
-  const val = (a: (typeof args)[number] | undefined): Value => {
-    if (!a) throw new UserError(`template: missing argument in {{${action}}}`);
-    if (a.lit !== undefined) return a.lit;
-    if (a.path !== undefined) return lookup(data, a.path);
-    throw new UserError(`template: function "${a.word}" not defined`);
-  };
-  const [head, ...rest] = args;
-  if (!head) return '';
-  if (head.path !== undefined || head.lit !== undefined) {
-    if (rest.length) throw new UserError(`template: can't give argument to non-function ${head.path ?? head.lit}`);
-    return goString(val(head));
+
+  run(data: Value, funcs = FUNCS): string {
+    const opt: ExecOptions = { missingKey: this.missingKey, funcs };
+    return execute(this.trees, '', data, opt);
   }
-  switch (head.word) {
-    case 'json':
-      return JSON.stringify(val(rest[0]) ?? null);
-    case 'index': {
-      const v = val(rest[0]) as Record<string, Value> | undefined;
-      return goString(v?.[String(val(rest[1]))]);
+
+  /**
+   * docker inspect's two passes: on the typed document (docker-types.ts; missingkey=default,
+   * so a Go map's missing key is <no value>), and if that fails, on the raw JSON (this
+   * template's missingkey=error), whose error is the one reported.
+   */
+  runInspect(doc: Value): string {
+    try {
+      return execute(this.trees, '', typedView(doc), { missingKey: 'default', funcs: FUNCS, typed: true });
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      return this.run(doc);
     }
-    case 'upper':
-      return goString(val(rest[0])).toUpperCase();
-    case 'lower':
-      return goString(val(rest[0])).toLowerCase();
-    case 'len': {
-      const v = val(rest[0]);
-      return String(Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0);
+  }
+
+  /** Runs and returns what was written before any error (Go's Execute into a buffer). */
+  runPartial(data: Value, funcs = FUNCS): string {
+    const out: string[] = [];
+    try {
+      execute(this.trees, '', data, { missingKey: this.missingKey, funcs }, out);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
     }
-    case 'join':
-      return ((val(rest[0]) as Value[] | undefined) ?? []).map(goString).join(String(val(rest[1])));
-    default:
-      throw new UserError(`template: function "${head.word}" not defined`);
+    return out.join('');
+  }
+
+  /** The field names the template reads from dot, for a default header. */
+  fields(): string[] {
+    const out: string[] = [];
+    const visit = (n: unknown): void => {
+      if (!n || typeof n !== 'object') return;
+      const node = n as Node;
+      if (node.k === 'field' && !out.includes(node.ident[0])) out.push(node.ident[0]);
+      for (const v of Object.values(node)) if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object') visit(v);
+    };
+    for (const t of this.trees.values()) visit(t.root);
+    return out;
   }
 }
-
-const KNOWN_FUNCS = new Set(['json', 'index', 'upper', 'lower', 'len', 'join']);
 
 export interface Template {
   table: boolean;
   render: (data: Value) => string;
-  header: () => string;
+  /** The header row: the template run on {field: column name} with Docker's HeaderFunctions. */
+  header: (names?: FormatContext['headers']) => string;
 }
 
+/** Docker's default column name for a field: RunningFor → RUNNING FOR. */
+function columnName(field: string): string {
+  return field.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
+/** A --format template of ps, images, stats, network ls (Docker's formatter.Context). */
 export function parseTemplate(src: string): Template {
   let text = src;
-  const table = text.startsWith('table ');
-  if (table) text = text.slice(6);
-  text = text.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  const parts: { lit?: string; action?: string }[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const open = text.indexOf('{{', i);
-    if (open < 0) {
-      parts.push({ lit: text.slice(i) });
-      break;
-    }
-    if (open > i) parts.push({ lit: text.slice(i, open) });
-    const close = text.indexOf('}}', open);
-    if (close < 0) throw new UserError(`template parsing error: unclosed action in "${src}"`);
-    parts.push({ action: text.slice(open + 2, close).trim() });
-    i = close + 2;
-  }
-  // Go checks function names when it parses, so a bad one fails even when there is nothing to print.
-  for (const p of parts) {
-    const word = p.action !== undefined ? /^([A-Za-z_]\w*)/.exec(p.action)?.[1] : undefined;
-    if (word && !KNOWN_FUNCS.has(word)) throw new UserError(`template parsing error: function "${word}" not defined`);
+  const table = text.startsWith('table');
+  if (table) text = text.slice('table'.length);
+  else if (text === 'json') text = '{{json .}}';
+  text = text.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  let t: GoTemplate;
+  try {
+    t = GoTemplate.parse(text);
+  } catch (e) {
+    throw asUserError(e, 1);
   }
   return {
     table,
-    render: (data) => parts.map((p) => (p.lit !== undefined ? p.lit : evalAction(p.action!, data))).join(''),
-    // The header of a table format names each field in upper case, as Docker does.
-    header: () =>
-      parts
-        .map((p) => {
-          if (p.lit !== undefined) return p.lit;
-          const m = /\.(\w+)$/.exec(p.action!);
-          return m ? m[1].replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase() : p.action!.toUpperCase();
-        })
-        .join(''),
+    render: (data) => {
+      try {
+        return t.run(data);
+      } catch (e) {
+        throw asUserError(e, 1);
+      }
+    },
+    header: (names) => {
+      // Docker's header context is the command's map of column names (a field it lacks prints
+      // <no value>); without one, each field read is named after itself.
+      let ctx: FormatContext['headers'] | undefined = names;
+      if (!ctx) {
+        ctx = {};
+        for (const f of t.fields()) ctx[f] = columnName(f);
+      }
+      // Docker ignores a failure here (the rows have run already) and keeps what was written.
+      return t.runPartial(ctx, HEADER_FUNCS);
+    },
   };
+}
+
+/** How a --format command names its rows' type and columns (docker/cli's SubHeaderContext). */
+export interface FormatContext {
+  /** The Go type errors name: "can't evaluate field X in type *formatter.ContainerContext". */
+  type: string;
+  /** Docker's SubHeaderContext: column names, and methods such as ps's Label(name). */
+  headers: Record<string, string | ((...args: string[]) => string)>;
+}
+
+/**
+ * Prints rows with a --format template as Docker's formatter.Context.Write does: each row's line,
+ * or with "table" the header row and the rows through Go's tabwriter. Nothing is printed when a
+ * row fails (Docker's buffered output). Rows that are not yet Go structs become one of `ctx.type`.
+ */
+export function writeFormatted(format: string, rows: object[], ctx: FormatContext): void {
+  const t = parseTemplate(format);
+  const structs = rows.map((r) => (STRUCT in r ? r : goStruct(ctx.type, r)));
+  let body = '';
+  for (const r of structs) body += t.render(r) + '\n';
+  if (!t.table) {
+    process.stdout.write(body);
+    return;
+  }
+  process.stdout.write(tabwriteText(t.header(ctx.headers) + '\n' + body));
+}
+
+// The column names of docker/cli's image and network formatters (image.go,
+// network/formatter.go); ps's and stats's are with their commands.
+export const IMAGES_FORMAT: FormatContext = {
+  type: 'formatter.ImageContext',
+  headers: {
+    ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE',
+    Containers: 'CONTAINERS', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE',
+  },
+};
+export const NETWORK_FORMAT: FormatContext = {
+  type: 'network.networkContext',
+  headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED' },
+};
+
+function asUserError(e: unknown, code: number): unknown {
+  return e instanceof TemplateError ? new UserError(`template parsing error: ${e.message}`, code) : e;
 }
 
 /** Pads tab-separated rows into aligned columns, like Go's tabwriter with 3 spaces of padding. */
@@ -149,8 +199,9 @@ export function humanDuration(ms: number): string {
 }
 
 /**
- * Prints objects the way `docker inspect` does: a JSON array, or one rendered template per
- * object with -f. Refs that find nothing get one error line each; returns the exit code.
+ * Prints objects the way `docker inspect` does: a JSON array, a compact one with `-f json`, or
+ * one rendered template per object. Refs that find nothing and objects the template fails on get
+ * one error line each after the output, and exit 1; a template that does not parse exits 64.
  */
 export async function printInspect(
   refs: string[],
@@ -158,17 +209,35 @@ export async function printInspect(
   find: (ref: string) => Promise<unknown>,
   notFound: (ref: string) => string,
 ): Promise<number> {
-  const t = format ? parseTemplate(format) : undefined;
+  let t: GoTemplate | undefined;
+  if (format && format !== 'json') {
+    try {
+      t = GoTemplate.parse(format, 'error');
+    } catch (e) {
+      throw asUserError(e, 64);
+    }
+  }
   const found: unknown[] = [];
-  let failed = false;
+  const errors: string[] = [];
+  let out = '';
   for (const ref of refs) {
     const obj = await find(ref);
     if (obj === undefined || obj === null) {
-      process.stderr.write(notFound(ref) + '\n');
-      failed = true;
-    } else found.push(obj);
+      errors.push(notFound(ref));
+      continue;
+    }
+    found.push(obj);
+    if (!t) continue;
+    try {
+      out += t.runInspect(obj) + '\n';
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      errors.push(`minidock: template parsing error: ${e.message}`);
+    }
   }
-  if (t) for (const obj of found) process.stdout.write(t.render(obj) + '\n');
+  if (t) process.stdout.write(out || '\n');
+  else if (format === 'json') process.stdout.write(JSON.stringify(found) + '\n');
   else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
-  return failed ? 1 : 0;
+  for (const line of errors) process.stderr.write(line + '\n');
+  return errors.length ? 1 : 0;
 }

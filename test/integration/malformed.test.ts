@@ -130,16 +130,21 @@ const CASES: [string[], string][] = [
   [['stop', '-s', 'SIGFOO', 'up'], 'SIGFOO'],
   [['stop', '-t', 'abc', 'up'], 'abc'],
   [['logs', '--tail', 'abc', 'up'], 'abc'],
-  [['ps', '--format', '{{.Nope'], '{{.Nope'],
-  [['ps', '--format', '{{nope .X}}'], 'nope'],
-  [['inspect', '-f', '{{', 'up'], '{{'],
+];
+
+// Templates that do not parse fail as Docker's do: ps/images/stats --format exit 1, inspect -f
+// exits 64, with Go's message (which names the line, not the template).
+const TEMPLATE_CASES: [string[], number, string][] = [
+  [['ps', '--format', '{{.Nope'], 1, 'template parsing error: template: :1: unclosed action'],
+  [['ps', '--format', '{{nope .X}}'], 1, 'template parsing error: template: :1: function "nope" not defined'],
+  [['inspect', '-f', '{{', 'up'], 64, 'template parsing error: template: :1: unclosed action'],
 ];
 
 // Docker exits 1, not 125, for a missing argument (docker/cli cli/required.go: a plain error),
 // for a signal its daemon refuses ("Invalid signal: X") and for a network name in use.
 const EXIT_1 = new Set(['run', 'rm', 'exec up', 'kill -s NOPE up', 'stop -s SIGFOO up', 'network create usernet']);
 
-describe('malformed input: exit 125 (1 where Docker says 1), one line naming the value, nothing changed', () => {
+describe('malformed input: exit 125 (1 where Docker says 1; templates: Docker\'s codes), one line naming the value, nothing changed', () => {
   it('has at least 40 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(40));
   it('the snapshot sees what a container holds (positive control): its netns, its host veth', () => {
     const id12 = ids.find((i) => md.ok(['inspect', '-f', '{{.Name}}', i]) === '/up')!.slice(0, 12);
@@ -152,6 +157,16 @@ describe('malformed input: exit 125 (1 where Docker says 1), one line naming the
   beforeAll(() => {
     before = snapshot();
   });
+
+  for (const [args, code, message] of TEMPLATE_CASES) {
+    it(args.join(' '), () => {
+      const r = md.run(args);
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr).toBe(`minidock: ${message}\n`);
+      expect(r.stdout).toBe('');
+      expect(snapshot()).toEqual(before);
+    });
+  }
 
   for (const [args, needle] of CASES) {
     it(args.map((a) => (a === '' ? "''" : a)).join(' '), () => {

@@ -3,7 +3,7 @@ import { columns, humanDuration, parseTemplate } from '../../src/cli/template.js
 
 const data = { Name: 'web', State: { Status: 'running', Pid: 42 }, Cmd: ['sh', '-c'], Labels: { a: '1' }, Nil: null };
 
-describe('Go template subset', () => {
+describe('Go templates', () => {
   it.each([
     ['{{.Name}}', 'web'],
     ['{{.State.Status}}/{{.State.Pid}}', 'running/42'],
@@ -11,13 +11,13 @@ describe('Go template subset', () => {
     ['{{json .}}', JSON.stringify(data)],
     ['{{.Cmd}}', '[sh -c]'],
     ['{{.Labels}}', 'map[a:1]'],
-    ['{{.Nil}}', '<nil>'],
+    ['{{.Nil}}', '<no value>'], // Go: a nil interface{} at the end of a pipeline is no value
     ['{{index .Labels "a"}}', '1'],
     ['{{upper .Name}}', 'WEB'],
     ['{{len .Cmd}}', '2'],
     ['{{join .Cmd ","}}', 'sh,-c'],
     ['{{.Name}}\\t{{.State.Pid}}', 'web\t42'],
-    ['{{.Missing.Deep}}', '<nil>'],
+    ['{{.Missing.Deep}}', '<no value>'], // Go, missingkey=default (the --format commands)
   ])('%s', (tpl, out) => expect(parseTemplate(tpl).render(data)).toBe(out));
 
   it('table prefix gives a header', () => {

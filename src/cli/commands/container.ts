@@ -1,6 +1,6 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
 import { UserError } from '../errors.js';
-import { parseTemplate, printInspect } from '../template.js';
+import { goStruct, printInspect, writeFormatted } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';
 import {
@@ -114,13 +114,10 @@ export async function ps(o: PsOptions): Promise<number> {
     process.stdout.write(tabwrite([withSize(head, PS_HEADERS.Size), ...rows.map((r) => withSize(cells(r), r.Size))], 10, 3) + '\n');
     return 0;
   }
-  const t = parseTemplate(o.format === 'json' ? '{{json .}}' : o.format);
-  const lines = rows.map((r) => t.render(r));
-  if (t.table) {
-    // Docker renders the header by running the same template over its header context
-    const header = { ...PS_HEADERS, Label: labelHeader };
-    process.stdout.write(tabwrite([t.render(header), ...lines].map((l) => l.split('\t')), 10, 3) + '\n');
-  } else for (const l of lines) process.stdout.write(l + '\n');
+  // Docker's ContainerContext (its method Label(name) included), and its SubHeaderContext for
+  // a table's header (whose Label(name) names the column)
+  const ctxs = rows.map((r) => goStruct('formatter.ContainerContext', r));
+  writeFormatted(o.format, ctxs, { type: 'formatter.ContainerContext', headers: { ...PS_HEADERS, Label: labelHeader } });
   return 0;
 }
 

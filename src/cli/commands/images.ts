@@ -2,7 +2,7 @@
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
 import { CorruptStateError } from '../../state/atomic.js';
 import { UserError, checkReadableFile } from '../errors.js';
-import { columns, parseTemplate, printInspect, timeAgo } from '../template.js';
+import { IMAGES_FORMAT, columns, printInspect, timeAgo, writeFormatted } from '../template.js';
 import { humanSize } from '../units.js';
 import { listImages, resolveImage, type ImageRecord } from '../../engine/image/store.js';
 import { normalizeRef } from '../../engine/image/reference.js';
@@ -73,10 +73,7 @@ export async function images(o: {
     return 0;
   }
   if (o.format) {
-    const t = parseTemplate(o.format);
-    const lines = rows.map((r) => t.render(r));
-    if (t.table) process.stdout.write(columns([t.header(), ...lines].map((l) => l.split('\t'))) + '\n');
-    else for (const l of lines) process.stdout.write(l + '\n');
+    writeFormatted(o.format, rows, IMAGES_FORMAT);
     return 0;
   }
   const head = ['REPOSITORY', 'TAG', ...(o.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];

@@ -3,7 +3,7 @@
 // `docker stats --no-stream`, the usage over one interval (1 s).
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { columns, parseTemplate } from '../template.js';
+import { columns, writeFormatted } from '../template.js';
 import { bytesSize, humanSize } from '../units.js';
 export { bytesSize, humanSize };
 import { allRecords, mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
@@ -97,10 +97,7 @@ export async function stats(refs: string[], o: { all?: boolean; stream?: boolean
   if (o.trunc === false) rows.forEach((row, i) => (row.ID = row.Container = recs[i].Id));
   if (refs.length) rows.forEach((row, i) => (row.Container = refs[i]));
   if (o.format) {
-    const t = parseTemplate(o.format);
-    const lines = rows.map((r) => t.render(r as unknown as Parameters<typeof t.render>[0]));
-    if (t.table) process.stdout.write(columns([t.render(HEADER as unknown as Parameters<typeof t.render>[0]), ...lines].map((l) => l.split('\t'))) + '\n');
-    else for (const l of lines) process.stdout.write(l + '\n');
+    writeFormatted(o.format, rows, { type: 'container.statsContext', headers: { ...HEADER } });
     return 0;
   }
   const table = [

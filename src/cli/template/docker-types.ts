@@ -1,0 +1,85 @@
+// What Docker's typed inspect structs (api/types) make of some JSON members, for the first of
+// the two passes `docker inspect -f` runs (cli/command/inspect/inspector.go): the template runs
+// on the typed struct, and only if that fails again on the raw JSON with missingkey=error. On the
+// typed struct a Go map's missing key is <no value> (not an error), a nil slice prints [] and a
+// nil map map[], and an empty struct{} (a member of ExposedPorts or Volumes) prints {}. typedView
+// marks those members by their path; a path not listed here behaves as in the raw pass.
+// ('*' is any key of a map, or any element of a slice.)
+
+const MAPS = [
+  'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes', 'ContainerConfig.Labels', 'ContainerConfig.ExposedPorts', 'ContainerConfig.Volumes',
+  'HostConfig.PortBindings', 'HostConfig.LogConfig.Config', 'HostConfig.Sysctls', 'HostConfig.StorageOpt', 'HostConfig.Tmpfs', 'HostConfig.Annotations',
+  'NetworkSettings.Ports', 'NetworkSettings.Networks', 'NetworkSettings.Networks.*.DriverOpts', 'GraphDriver.Data',
+  // networks and volumes
+  'Labels', 'Options', 'Containers', 'IPAM.Options', 'Status',
+];
+
+const SLICES = [
+  'Args', 'ExecIDs', 'Mounts', 'RepoTags', 'RepoDigests', 'RootFS.Layers', 'IPAM.Config',
+  'Config.Cmd', 'Config.Entrypoint', 'Config.Env', 'Config.Shell', 'Config.OnBuild', 'Config.Healthcheck.Test',
+  'ContainerConfig.Cmd', 'ContainerConfig.Entrypoint', 'ContainerConfig.Env', 'ContainerConfig.Shell', 'ContainerConfig.OnBuild',
+  'HostConfig.Binds', 'HostConfig.Links', 'HostConfig.Dns', 'HostConfig.DnsOptions', 'HostConfig.DnsSearch', 'HostConfig.ExtraHosts',
+  'HostConfig.CapAdd', 'HostConfig.CapDrop', 'HostConfig.GroupAdd', 'HostConfig.SecurityOpt', 'HostConfig.VolumesFrom', 'HostConfig.Devices',
+  'HostConfig.DeviceRequests', 'HostConfig.DeviceCgroupRules', 'HostConfig.Ulimits', 'HostConfig.Mounts', 'HostConfig.MaskedPaths', 'HostConfig.ReadonlyPaths',
+  'HostConfig.BlkioWeightDevice', 'HostConfig.BlkioDeviceReadBps', 'HostConfig.BlkioDeviceWriteBps', 'HostConfig.BlkioDeviceReadIOps', 'HostConfig.BlkioDeviceWriteIOps',
+  'HostConfig.ConsoleSize', 'State.Health.Log',
+  'NetworkSettings.Ports.*', 'NetworkSettings.Networks.*.Aliases', 'NetworkSettings.Networks.*.Links', 'NetworkSettings.Networks.*.DNSNames',
+  'HostConfig.PortBindings.*',
+];
+
+const EMPTY_STRUCTS = ['Config.ExposedPorts.*', 'Config.Volumes.*', 'ContainerConfig.ExposedPorts.*', 'ContainerConfig.Volumes.*'];
+
+/** Marks an object as a Go map (a missing key is <no value> in the typed pass). */
+export const GO_MAP = Symbol('go map');
+/** Marks an empty array or object that stands for a nil slice or map (json: null). */
+export const GO_NIL = Symbol('go nil');
+/** Marks an object as a Go struct{} value: prints {}. */
+export const GO_EMPTY_STRUCT = Symbol('go struct{}');
+
+type Trie = { kind?: 'map' | 'slice' | 'struct'; next: Map<string, Trie> };
+
+function trie(): Trie {
+  const root: Trie = { next: new Map() };
+  const add = (path: string, kind: Trie['kind']): void => {
+    let t = root;
+    for (const part of path.split('.')) {
+      let n = t.next.get(part);
+      if (!n) t.next.set(part, (n = { next: new Map() }));
+      t = n;
+    }
+    t.kind = kind;
+  };
+  MAPS.forEach((p) => add(p, 'map'));
+  SLICES.forEach((p) => add(p, 'slice'));
+  EMPTY_STRUCTS.forEach((p) => add(p, 'struct'));
+  return root;
+}
+
+let TRIE: Trie | undefined;
+
+/** A copy of an inspect document with Docker's typed members marked (see the top of this file). */
+export function typedView(doc: unknown): unknown {
+  TRIE ??= trie();
+  return view(doc, TRIE);
+}
+
+function view(v: unknown, t: Trie | undefined): unknown {
+  const kind = t?.kind;
+  if (v === null) {
+    if (kind === 'slice') return Object.assign([], { [GO_NIL]: true });
+    if (kind === 'map') return Object.assign({}, { [GO_NIL]: true, [GO_MAP]: true });
+    return v;
+  }
+  if (Array.isArray(v)) {
+    const star = t?.next.get('*');
+    return v.map((x) => view(x, star));
+  }
+  if (typeof v === 'object') {
+    const out: Record<string | symbol, unknown> = {};
+    for (const [k, x] of Object.entries(v as object)) out[k] = view(x, t?.next.get(kind === 'map' ? '*' : k));
+    if (kind === 'map') out[GO_MAP] = true;
+    if (kind === 'struct' && Object.keys(out).length === 0) out[GO_EMPTY_STRUCT] = true;
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,616 @@
+// Go's fmt for the values a template sees: Sprint, Sprintln and Sprintf with the verbs, flags,
+// widths and precisions Docker users write (%s %v %d %q %x %t %f %e %g %c %T, -+#0 and space,
+// %[n] indexes, * widths), and Go's error forms (%!d(string=x), %!s(MISSING), %!(EXTRA …)).
+import { goQuote } from './lex.js';
+import { GO_EMPTY_STRUCT } from './docker-types.js';
+import { GoByte, GoFloat, GoStruct, STRUCT, kindOf, num, sortedKeys, typeName } from './value.js';
+
+interface Flags {
+  plus: boolean;
+  minus: boolean;
+  sharp: boolean;
+  space: boolean;
+  zero: boolean;
+  plusV: boolean;
+  sharpV: boolean;
+  wid?: number;
+  prec?: number;
+}
+
+export const noFlags = (): Flags => ({ plus: false, minus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false });
+const runeLen = (s: string): number => [...s].length;
+
+function pad(s: string, f: Flags): string {
+  if (f.wid === undefined) return s;
+  const n = f.wid - runeLen(s);
+  if (n <= 0) return s;
+  if (f.minus) return s + ' '.repeat(n);
+  return (f.zero ? '0' : ' ').repeat(n) + s;
+}
+
+/** Pads a number: zeros go after the sign. */
+function padNumber(s: string, f: Flags): string {
+  if (f.wid === undefined || !f.zero || f.minus) return pad(s, { ...f, zero: false });
+  const sign = /^[+\- ]/.test(s) ? s[0] : '';
+  const body = s.slice(sign.length);
+  const n = f.wid - runeLen(s);
+  return n > 0 ? sign + '0'.repeat(n) + body : s;
+}
+
+// ---- floats (strconv.FormatFloat) ----
+
+/** The exact decimal value of a double: digits (no leading/trailing zeros) and point position. */
+function exactDecimal(x: number): { d: string; dp: number } {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, Math.abs(x));
+  const bits = buf.getBigUint64(0);
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let e: number;
+  if (expBits === 0) e = -1074;
+  else {
+    mant |= 1n << 52n;
+    e = expBits - 1075;
+  }
+  if (mant === 0n) return { d: '', dp: 0 };
+  let digs: string;
+  let dp: number;
+  if (e >= 0) {
+    digs = (mant << BigInt(e)).toString();
+    dp = digs.length;
+  } else {
+    digs = (mant * 5n ** BigInt(-e)).toString();
+    dp = digs.length + e;
+  }
+  const lead = /^0*/.exec(digs)![0].length;
+  digs = digs.slice(lead);
+  return { d: digs.replace(/0+$/, ''), dp };
+}
+
+/** Rounds decimal digits to n digits, half to even on the exact value, as strconv does. */
+function roundDigits(d: string, dp: number, n: number): { d: string; dp: number } {
+  if (n < 0) return { d: '', dp };
+  if (d.length <= n) return { d, dp };
+  const rest = d.slice(n);
+  let up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || (n > 0 && Number(d[n - 1]) % 2 === 1)));
+  if (n === 0 && rest[0] === '5' && !/[1-9]/.test(rest.slice(1))) up = false;
+  let kept = d.slice(0, n);
+  if (up) {
+    let i = kept.length - 1;
+    while (i >= 0 && kept[i] === '9') i--;
+    if (i < 0) return { d: '1', dp: dp + 1 };
+    kept = kept.slice(0, i) + String(Number(kept[i]) + 1);
+  }
+  return { d: kept.replace(/0+$/, ''), dp };
+}
+
+/** Decimal digits (no trailing zeros) and the decimal point's position, shortest or to `sig` digits. */
+function digits(x: number, sig?: number): { d: string; dp: number } {
+  if (x === 0) return { d: '', dp: 0 };
+  if (sig === undefined) {
+    const [m, ex] = Math.abs(x).toExponential().split('e');
+    return { d: m.replace('.', '').replace(/0+$/, ''), dp: Number(ex) + 1 };
+  }
+  const ex = exactDecimal(x);
+  return roundDigits(ex.d, ex.dp, Math.max(sig, 1));
+}
+
+/** Digits rounded to `prec` places after the point (for %f). */
+function fixedDigits(x: number, prec: number): { d: string; dp: number } {
+  if (x === 0) return { d: '', dp: 0 };
+  const ex = exactDecimal(x);
+  return roundDigits(ex.d, ex.dp, ex.dp + prec);
+}
+
+/** %b of a float: the binary exponent form, mantissa in decimal (strconv's 'b'). */
+function binaryFloat(x: number): string {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const bits = buf.getBigUint64(0);
+  const neg = bits >> 63n === 1n;
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let exp = -1074;
+  if (expBits !== 0) {
+    mant |= 1n << 52n;
+    exp = expBits - 1075;
+  }
+  return `${neg ? '-' : ''}${mant}p${exp >= 0 ? '+' : ''}${exp}`;
+}
+
+/** %x of a float: strconv's 'x' format (-1: the shortest exact form). */
+function hexFloat(x: number, prec: number, upper: boolean): string {
+  const neg = x < 0 || Object.is(x, -0);
+  let out: string;
+  if (x === 0) out = '0x0' + (prec > 0 ? '.' + '0'.repeat(prec) : '') + 'p+00';
+  else {
+    const buf = new DataView(new ArrayBuffer(8));
+    buf.setFloat64(0, Math.abs(x));
+    const bits = buf.getBigUint64(0);
+    let exp = Number((bits >> 52n) & 0x7ffn);
+    let mant = bits & ((1n << 52n) - 1n);
+    if (exp === 0) {
+      // subnormal: normalise so that the leading digit is 1
+      exp = -1022;
+      while (!(mant & (1n << 52n))) {
+        mant <<= 1n;
+        exp--;
+      }
+      mant &= (1n << 52n) - 1n;
+    } else exp -= 1023;
+    let lead = 1n;
+    let frac = mant; // 52 bits = 13 hex digits
+    if (prec >= 0 && prec < 13) {
+      const shift = BigInt((13 - prec) * 4);
+      const full = (lead << 52n) | frac;
+      const half = 1n << (shift - 1n);
+      const rem = full & ((1n << shift) - 1n);
+      let q = full >> shift;
+      if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
+      if (q >> BigInt(prec * 4) >= 2n) {
+        q >>= 1n;
+        exp++;
+      }
+      lead = q >> BigInt(prec * 4);
+      frac = q & ((1n << BigInt(prec * 4)) - 1n);
+      const hx = prec > 0 ? frac.toString(16).padStart(prec, '0') : '';
+      out = `0x${lead}${hx ? '.' + hx : ''}`;
+    } else {
+      let hx = frac.toString(16).padStart(13, '0');
+      if (prec < 0) hx = hx.replace(/0+$/, '');
+      else hx = hx + '0'.repeat(prec - 13);
+      out = `0x1${hx ? '.' + hx : ''}`;
+    }
+    out += 'p' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
+  }
+  if (upper) out = out.toUpperCase();
+  return (neg ? '-' : '') + out;
+}
+
+function fmtE(neg: boolean, d: string, dp: number, prec: number, upper: boolean): string {
+  let s = neg ? '-' : '';
+  const first = d[0] ?? '0';
+  s += first;
+  if (prec > 0) {
+    s += '.';
+    s += (d.slice(1) + '0'.repeat(prec)).slice(0, prec);
+  }
+  const exp = d === '' ? 0 : dp - 1;
+  const es = Math.abs(exp) < 10 ? '0' + Math.abs(exp) : String(Math.abs(exp));
+  return s + (upper ? 'E' : 'e') + (exp < 0 ? '-' : '+') + es;
+}
+
+function fmtF(neg: boolean, d: string, dp: number, prec: number): string {
+  let s = neg ? '-' : '';
+  if (dp > 0) s += (d.slice(0, dp) + '0'.repeat(Math.max(0, dp - d.length))) || '0';
+  else s += '0';
+  if (prec > 0) {
+    s += '.';
+    for (let i = 0; i < prec; i++) {
+      const j = dp + i;
+      s += j < 0 || j >= d.length ? '0' : d[j];
+    }
+  }
+  return s;
+}
+
+export function formatFloat(x: number, verb: string, prec: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const neg = x < 0 || Object.is(x, -0);
+  const shortest = prec < 0;
+  switch (verb) {
+    case 'e':
+    case 'E': {
+      if (shortest) {
+        const { d, dp } = digits(x);
+        return fmtE(neg, d, dp, Math.max(d.length - 1, 0), verb === 'E');
+      }
+      const { d, dp } = digits(x, prec + 1);
+      return fmtE(neg, d, dp, prec, verb === 'E');
+    }
+    case 'f':
+    case 'F': {
+      if (shortest) {
+        const { d, dp } = digits(x);
+        return fmtF(neg, d, dp, Math.max(d.length - dp, 0));
+      }
+      const { d, dp } = fixedDigits(x, prec);
+      return fmtF(neg, d, dp, prec);
+    }
+    default: {
+      // g, G
+      let p = prec;
+      const { d, dp } = shortest ? digits(x) : digits(x, p === 0 ? 1 : p);
+      if (shortest) p = d.length;
+      else if (p === 0) p = 1;
+      let eprec = p;
+      if (eprec > d.length && d.length >= dp) eprec = d.length;
+      if (shortest) eprec = 6;
+      const exp = dp - 1;
+      if (d !== '' && (exp < -4 || exp >= eprec)) {
+        if (p > d.length) p = d.length;
+        return fmtE(neg, d, dp, p - 1, verb === 'G');
+      }
+      if (p > dp) p = d.length;
+      return fmtF(neg, d, dp, Math.max(p - dp, 0));
+    }
+  }
+}
+
+function fmtFloatVerb(x: number, verb: string, f: Flags): string {
+  const v = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
+  let prec = f.prec ?? -1;
+  if (prec < 0 && (v === 'e' || v === 'E' || v === 'f')) prec = 6;
+  let s = v === 'x' || v === 'X' ? hexFloat(x, prec, v === 'X') : v === 'b' ? binaryFloat(x) : formatFloat(x, v, prec);
+  if (f.sharp && v !== 'b') {
+    // %#g keeps trailing zeros and always has a point
+    if (!s.includes('.') && !/[eE]/.test(s) && /^[+-]?\d/.test(s)) s += '.';
+    else if (!s.includes('.') && /[eE]/.test(s)) s = s.replace(/[eE]/, (m) => '.' + m);
+    if ((v === 'g' || v === 'G') && /^[+-]?\d/.test(s)) {
+      const want = f.prec === undefined || f.prec < 0 ? 6 : f.prec === 0 ? 1 : f.prec;
+      const [mant, exp = ''] = s.split(/(?=[eE])/);
+      const nd = mant.replace(/^[+-]?0*\.?0*/, '').replace('.', '').length || 1;
+      s = mant + '0'.repeat(Math.max(0, want - nd)) + exp;
+    }
+  }
+  if (f.plus && !s.startsWith('-') && s !== 'NaN') s = s.startsWith('+') ? s : '+' + s;
+  else if (f.space && !s.startsWith('-') && !s.startsWith('+')) s = ' ' + s;
+  else if (s === '+Inf' && !f.plus) s = f.space ? ' Inf' : 'Inf';
+  if (!Number.isFinite(x)) return pad(s, { ...f, zero: false });
+  return padNumber(s, f);
+}
+
+// ---- integers ----
+
+function fmtInteger(n: number | bigint, verb: string, f: Flags): string {
+  const neg = n < 0;
+  const abs = neg ? -BigInt(n) : BigInt(n);
+  const base = { d: 10, v: 10, b: 2, o: 8, O: 8, x: 16, X: 16 }[verb as 'd'] ?? 10;
+  let digs = abs.toString(base);
+  if (verb === 'X') digs = digs.toUpperCase();
+  if (f.prec !== undefined) {
+    if (f.prec === 0 && abs === 0n) digs = '';
+    digs = digs.padStart(f.prec, '0');
+  } else if (f.zero && f.wid !== undefined && !f.minus) {
+    let w = f.wid;
+    if (neg || f.plus || f.space) w--;
+    if (f.sharp && (verb === 'x' || verb === 'X' || verb === 'b')) w -= 2;
+    else if (f.sharp && verb === 'o' && !digs.startsWith('0')) w -= 1;
+    if (verb === 'O') w -= 2;
+    digs = digs.padStart(w, '0');
+  }
+  if (f.sharp) {
+    if (verb === 'b') digs = '0b' + digs;
+    else if (verb === 'o' && !digs.startsWith('0')) digs = '0' + digs;
+    else if (verb === 'x') digs = '0x' + digs;
+    else if (verb === 'X') digs = '0X' + digs;
+  }
+  if (verb === 'O') digs = '0o' + digs;
+  if (neg) digs = '-' + digs;
+  else if (f.plus) digs = '+' + digs;
+  else if (f.space) digs = ' ' + digs;
+  return pad(digs, { ...f, zero: false });
+}
+
+function quoteRune(c: number, ascii: boolean): string {
+  const ch = c > 0x10ffff || (c >= 0xd800 && c < 0xe000) ? '\ufffd' : String.fromCodePoint(c);
+  if (ch === "'") return "'\\''";
+  if (ch === '"') return `'"'`;
+  return "'" + goQuote(ch, ascii).slice(1, -1) + "'";
+}
+
+// ---- strings ----
+
+function fmtString(s: string, verb: string, f: Flags): string {
+  let str = s;
+  switch (verb) {
+    case 'v':
+      if (f.sharpV) return pad(goQuote(s), f);
+    // falls through
+    case 's':
+      if (f.prec !== undefined) str = [...str].slice(0, f.prec).join('');
+      return pad(str, f);
+    case 'q': {
+      if (f.prec !== undefined) str = [...str].slice(0, f.prec).join('');
+      if (f.sharp && !/[`\x00-\x08\x0a-\x1f\x7f\ufeff]/.test(str)) return pad('`' + str + '`', f);
+      return pad(goQuote(str, f.plus), f);
+    }
+    case 'x':
+    case 'X': {
+      let b = Buffer.from(str);
+      if (f.prec !== undefined) b = b.subarray(0, f.prec);
+      const parts = [...b].map((x) => x.toString(16).padStart(2, '0'));
+      const pre = verb === 'x' ? '0x' : '0X';
+      let out: string;
+      if (f.space) out = parts.map((p) => (f.sharp ? pre + p : p)).join(' ');
+      else out = (f.sharp && parts.length ? pre : '') + parts.join('');
+      if (verb === 'X') out = out.toUpperCase();
+      return pad(out, f);
+    }
+  }
+  return badVerb(s, verb, f);
+}
+
+// ---- any value ----
+
+/** %!verb(type=value): the value printed with %v and the same flags, as Go's badVerb does. */
+function badVerb(v: unknown, verb: string, f: Flags = noFlags()): string {
+  if (v === null || v === undefined) return `%!${verb}(<nil>)`;
+  return `%!${verb}(${typeName(v)}=${printArg(v, 'v', f, 0)})`;
+}
+
+/** %#v: Go syntax. */
+function goSyntax(v: unknown, f: Flags, depth: number, iface: boolean): string {
+  switch (kindOf(v)) {
+    case 'invalid':
+    case 'nil':
+      return depth > 0 && iface ? 'interface {}(nil)' : '<nil>';
+    case 'string':
+      return goQuote(v as string);
+    case 'int':
+      return v instanceof GoByte ? '0x' + v.b.toString(16) : String(num(v));
+    case 'slice': {
+      const a = v as unknown[];
+      const t = typeName(a);
+      return `${t}{${a.map((x) => goSyntax(x, f, depth + 1, t === '[]interface {}')).join(', ')}}`;
+    }
+    case 'map': {
+      const m = v as Record<string, unknown>;
+      const t = typeName(m);
+      return `${t}{${sortedKeys(m).map((k) => `${goQuote(k)}:${goSyntax(m[k], f, depth + 1, t !== 'map[string]string')}`).join(', ')}}`;
+    }
+    default:
+      return printArg(v, 'v', { ...f, sharpV: false }, depth);
+  }
+}
+
+export function printArg(v: unknown, verb: string, f: Flags, depth: number): string {
+  const k = kindOf(v);
+  if (k === 'invalid' || k === 'nil') {
+    // inside a slice or map, Go writes a nil interface as it is, unpadded
+    if (depth > 0) return '<nil>';
+    if (verb === 'v' || verb === 'T') return pad('<nil>', f);
+    return badVerb(v, verb, f);
+  }
+  if (verb === 'T') return pad(typeName(v), f);
+  if (verb === 'v' && f.sharpV && k !== 'float' && k !== 'bool') return pad(goSyntax(v, f, depth, false), f);
+  switch (k) {
+    case 'bool':
+      return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb, f);
+    case 'float':
+      return 'vbgGxXfFeE'.includes(verb) ? fmtFloatVerb(num(v), verb, f) : badVerb(v, verb, f);
+    case 'int': {
+      const n = num(v);
+      switch (verb) {
+        case 'v':
+        case 'd':
+        case 'b':
+        case 'o':
+        case 'O':
+        case 'x':
+        case 'X':
+          return fmtInteger(n, verb, f);
+        case 'c':
+          return pad(n > 0x10ffff || n < 0 || (n >= 0xd800 && n < 0xe000) ? '\ufffd' : String.fromCodePoint(n), f);
+        case 'q':
+          return pad(quoteRune(n < 0 ? 0x110000 : n, f.plus), f);
+        case 'U': {
+          let s = 'U+' + (n < 0 ? (2n ** 64n + BigInt(n)).toString(16) : n.toString(16)).toUpperCase().padStart(4, '0');
+          if (f.sharp && n >= 0 && n <= 0x10ffff) s += ` '${String.fromCodePoint(n)}'`;
+          return pad(s, f);
+        }
+      }
+      return badVerb(v, verb, f);
+    }
+    case 'string':
+      return fmtString(v as string, verb, f);
+    case 'slice': {
+      const a = v as unknown[];
+      return '[' + a.map((x) => printArg(x, verb, f, depth + 1)).join(' ') + ']';
+    }
+    case 'map': {
+      const m = v as Record<string, unknown>;
+      return 'map[' + sortedKeys(m).map((key) => printArg(key, verb, f, depth + 1) + ':' + printArg(m[key], verb, f, depth + 1)).join(' ') + ']';
+    }
+    case 'struct': {
+      if (GO_EMPTY_STRUCT in (v as object)) return f.sharpV ? 'struct {}{}' : '{}';
+      const s = v as GoStruct;
+      const fields = Object.keys(s).filter((key) => typeof s[key] !== 'function');
+      return '&{' + fields.map((key) => (f.plusV ? key + ':' : '') + printArg(s[key], verb, f, depth + 1)).join(' ') + '}';
+    }
+    case 'func':
+      return pad('0x' + '0'.repeat(6), f);
+  }
+  return '';
+}
+
+const isStr = (v: unknown): boolean => typeof v === 'string';
+
+/** fmt.Sprint: operands printed with %v, a space between two that are not strings. */
+export function sprint(args: unknown[]): string {
+  let out = '';
+  args.forEach((a, i) => {
+    if (i > 0 && !isStr(a) && !isStr(args[i - 1])) out += ' ';
+    out += printArg(a, 'v', noFlags(), 0);
+  });
+  return out;
+}
+
+export function sprintln(args: unknown[]): string {
+  return args.map((a) => printArg(a, 'v', noFlags(), 0)).join(' ') + '\n';
+}
+
+/** fmt.Sprintf, following fmt/print.go's doPrintf. */
+export function sprintf(format: string, args: unknown[]): string {
+  let out = '';
+  let argNum = 0;
+  let reordered = false;
+  let goodArgNum = true;
+  const end = format.length;
+  /** parsenum: a decimal number at i (at most 1e6), or none */
+  const parsenum = (i: number, stop: number): { num: number; ok: boolean; i: number } => {
+    let num = 0;
+    let ok = false;
+    let j = i;
+    for (; j < stop && format[j] >= '0' && format[j] <= '9'; j++) {
+      if (num > 1e6) return { num: 0, ok: false, i: stop };
+      num = num * 10 + Number(format[j]);
+      ok = true;
+    }
+    return { num, ok, i: j };
+  };
+  /** argNumber: an explicit [n] index at i */
+  const argNumber = (i: number): { found: boolean; i: number } => {
+    if (i >= end || format[i] !== '[') return { found: false, i };
+    reordered = true;
+    let index = 0;
+    let wid = 1;
+    let ok = false;
+    if (end - i >= 3) {
+      for (let j = i + 1; j < end; j++) {
+        if (format[j] === ']') {
+          const n = parsenum(i + 1, j);
+          if (!n.ok || n.i !== j) {
+            wid = j - i + 1;
+            ok = false;
+          } else {
+            index = n.num - 1;
+            wid = j - i + 1;
+            ok = true;
+          }
+          break;
+        }
+      }
+    }
+    if (ok && index >= 0 && index < args.length) {
+      argNum = index;
+      return { found: true, i: i + wid };
+    }
+    goodArgNum = false;
+    return { found: ok, i: i + wid };
+  };
+  /** intFromArg: a * width or precision */
+  const intFromArg = (): { num: number; isInt: boolean } => {
+    let num = 0;
+    let isInt = false;
+    if (argNum < args.length) {
+      const a = args[argNum];
+      if (kindOf(a) === 'int') {
+        num = num_(a);
+        isInt = true;
+        if (num > 1e6 || num < -1e6) (num = 0), (isInt = false);
+      }
+      argNum++;
+    }
+    return { num, isInt };
+  };
+  let i = 0;
+  while (i < end) {
+    goodArgNum = true;
+    const lasti = i;
+    while (i < end && format[i] !== '%') i++;
+    if (i > lasti) out += format.slice(lasti, i);
+    if (i >= end) break;
+    i++; // the %
+    const f = noFlags();
+    flags: for (; i < end; i++) {
+      switch (format[i]) {
+        case '#':
+          f.sharp = true;
+          break;
+        case '0':
+          f.zero = !f.minus;
+          break;
+        case '+':
+          f.plus = true;
+          break;
+        case '-':
+          f.minus = true;
+          f.zero = false;
+          break;
+        case ' ':
+          f.space = true;
+          break;
+        default:
+          break flags;
+      }
+    }
+    let r = argNumber(i);
+    i = r.i;
+    let afterIndex = r.found;
+    if (i < end && format[i] === '*') {
+      i++;
+      const w = intFromArg();
+      if (!w.isInt) out += '%!(BADWIDTH)';
+      else {
+        f.wid = w.num;
+        if (f.wid < 0) {
+          f.wid = -f.wid;
+          f.minus = true;
+          f.zero = false;
+        }
+      }
+      afterIndex = false;
+    } else {
+      const n = parsenum(i, end);
+      if (n.ok) f.wid = n.num;
+      i = n.i;
+      if (afterIndex && n.ok) goodArgNum = false; // "%[3]2d"
+    }
+    if (i + 1 < end && format[i] === '.') {
+      i++;
+      if (afterIndex) goodArgNum = false; // "%[3].2d"
+      r = argNumber(i);
+      i = r.i;
+      afterIndex = r.found;
+      if (i < end && format[i] === '*') {
+        i++;
+        const p = intFromArg();
+        // a negative precision is none, and as bad as a missing one
+        if (p.isInt && p.num >= 0) f.prec = p.num;
+        else {
+          out += '%!(BADPREC)';
+          f.prec = undefined;
+        }
+        afterIndex = false;
+      } else {
+        const n = parsenum(i, end);
+        f.prec = n.ok ? n.num : 0;
+        i = n.i;
+      }
+    }
+    if (!afterIndex) {
+      r = argNumber(i);
+      i = r.i;
+      afterIndex = r.found;
+    }
+    if (i >= end) {
+      out += '%!(NOVERB)';
+      break;
+    }
+    const verb = String.fromCodePoint(format.codePointAt(i)!);
+    i += verb.length;
+    if (verb === '%') out += '%';
+    else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
+    else if (argNum >= args.length) out += `%!${verb}(MISSING)`;
+    else {
+      if (verb === 'v') {
+        f.sharpV = f.sharp;
+        f.sharp = false;
+        f.plusV = f.plus;
+        f.plus = false;
+      }
+      const a = args[argNum++];
+      out += verb === 'w' ? badVerb(a, verb, f) : printArg(a, verb, f, 0);
+    }
+  }
+  if (!reordered && argNum < args.length) {
+    out += '%!(EXTRA ' + args.slice(argNum).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${printArg(a, 'v', noFlags(), 0)}`)).join(', ') + ')';
+  }
+  return out;
+}
+
+const num_ = num;
+
+export { GoFloat, STRUCT };
