@@ -2,6 +2,8 @@
 // Pull benchmark (issue 5; not a test): a multi-layer image from a local docker-registry.
 //   1. wall time of `minidock pull` (fresh store each time: download, verify, unpack) beside
 //      `skopeo copy docker://… dir:…` of the same image (download and verify only); target ≤ 1.0×
+//      and, where bench/run.mjs started its own dockerd (--docker), `docker pull` of the same
+//      image from the same registry (download, verify, unpack: like work), image removed between
 //   2. disk used by 10 containers of one image: one copy of the layers plus their changes
 // Prints medians. Needs root, docker-registry and skopeo (scripts/install.sh installs them).
 //   node bench/pull.mjs            BENCH_PULL_RUNS=5 by default
@@ -111,7 +113,14 @@ try {
   const skopeo = [];
   const skopeoTar = [];
   const pull = [];
+  const dpull = [];
+  const docker = process.env.BENCH_DOCKER === '1';
   for (let i = 0; i < RUNS + 1; i++) {
+    if (docker) {
+      spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' }); // fresh each time, as minidock's store
+      const d = time('docker', ['pull', '-q', ref]);
+      if (i > 0) dpull.push(d);
+    }
     const dest = join(work, `skopeo-${i}`);
     const s = time('skopeo', ['--insecure-policy', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `dir:${dest}`]);
     rmSync(dest, { recursive: true, force: true });
@@ -135,6 +144,13 @@ try {
   console.log(`skopeo copy docker://… dir:… (download + verify)       ${ms.toFixed(0).padStart(6)} ms  (median of ${RUNS})`);
   console.log(`skopeo copy + tar -xzf of each layer (… + unpack)      ${median(skopeoTar).toFixed(0).padStart(6)} ms  (median of ${RUNS})`);
   console.log(`minidock pull, fresh store (download + verify + unpack) ${mp.toFixed(0).padStart(6)} ms  (median of ${RUNS})  ratio ${(mp / ms).toFixed(2)}x skopeo (target <= 1.0x), ${(mp / median(skopeoTar)).toFixed(2)}x skopeo+tar`);
+  if (docker) {
+    const md = median(dpull);
+    console.log(`docker pull, image removed first (… + unpack)         ${md.toFixed(0).padStart(6)} ms  (median of ${RUNS})  minidock/docker ${(mp / md).toFixed(2)}x`);
+    spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
+  } else {
+    console.log('docker pull: not compared (npm run bench -- --docker)');
+  }
   const root = join(work, 'root-disk');
   const env = { ...process.env, MINIDOCK_ROOT: root };
   cleanups.push(() => {

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // minidock benchmarks (not tests): medians over repeated runs, printed beside their floors.
 //   npm run bench            all
-//   npm run bench -- start   only the container start figures
+//   npm run bench -- start   only the container start figures (also: pull, net, everyday)
+//   npm run bench -- --docker          the same beside Docker: a dockerd of the bench's own, in
+//                                      its throwaway netns (bench/docker.mjs), stopped at the end
 // Runs as root with its own MINIDOCK_ROOT and bridge, and cleans up after itself.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDocker } from './docker.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = join(here, '..', 'bin', 'minidock');
@@ -19,7 +22,9 @@ execFileSync('ip', ['netns', 'add', hostNs]);
 execFileSync('ip', ['-n', hostNs, 'link', 'set', 'lo', 'up']);
 const inHost = ['nsenter', `--net=/run/netns/${hostNs}`, '--'];
 const RUNS = Number(process.env.BENCH_RUNS || 15);
-const only = process.argv[2];
+const args = process.argv.slice(2);
+const compareDocker = args.includes('--docker');
+const only = args.find((a) => !a.startsWith('--'));
 
 function timeOnce(cmd, args, opts = {}) {
   const t0 = process.hrtime.bigint();
@@ -35,25 +40,29 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function bench(label, cmd, args, runs = RUNS) {
-  timeOnce(cmd, args); // warm caches
-  const xs = Array.from({ length: runs }, () => timeOnce(cmd, args));
-  const m = median(xs);
-  console.log(`${label.padEnd(52)} ${m.toFixed(1).padStart(8)} ms  (median of ${runs}, min ${Math.min(...xs).toFixed(1)})`);
-  return m;
-}
-
 const md = (...a) => [inHost[0], [...inHost.slice(1), process.execPath, '--', BIN, ...a]];
 const mdSync = (...a) => execFileSync(inHost[0], [...inHost.slice(1), process.execPath, '--', BIN, ...a], { env }).toString().trim();
 const results = {};
+let docker; // { env, stop } once the bench's own dockerd answers (--docker)
 
-function hasDocker() {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
+/**
+ * Times the rows round-robin in one loop (a busy shared machine then slows them all alike, and
+ * their ratios hold), prints each median with its ratio to the first row (the floor).
+ */
+function interleaved(rows, runs = RUNS) {
+  const xs = rows.map(() => []);
+  for (let i = 0; i <= runs; i++) {
+    rows.forEach(([, cmd, a, opts], k) => {
+      const ms = timeOnce(cmd, a, opts);
+      if (i > 0) xs[k].push(ms); // the first round warms caches
+    });
   }
+  const ms = xs.map(median);
+  rows.forEach(([label], k) => {
+    const ratio = k === 0 ? '' : `  ${(ms[k] / ms[0]).toFixed(2)}x floor`;
+    console.log(`${label.padEnd(52)} ${ms[k].toFixed(1).padStart(8)} ms  (median of ${runs}, min ${Math.min(...xs[k]).toFixed(1)})${ratio}`);
+  });
+  return ms;
 }
 
 function rssKb(pid) {
@@ -63,15 +72,27 @@ function rssKb(pid) {
 
 try {
   console.log(`minidock bench — ${new Date().toISOString()} — ${process.version}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'cpu?'}`);
+  if (compareDocker) {
+    docker = await startDocker(hostNs);
+    if (docker.skipped) console.log(`Docker: not compared: ${docker.skipped}`);
+    else console.log(`Docker: a dockerd of the bench's own (${docker.env.DOCKER_HOST}), busybox imported from /bin/busybox`);
+  } else {
+    console.log('Docker: not compared (npm run bench -- --docker starts a dockerd of the bench\'s own)');
+  }
+  const dockerEnv = docker?.env;
   if (!only || only === 'start') {
     console.log('\n# container start (issue 2)');
-    results.nodeFloor = bench('floor: node -e 0', process.execPath, ['-e', '0']);
-    results.unshareFloor = bench('floor: unshare --pid --mount --uts --ipc --net --fork true', 'unshare', ['--pid', '--mount', '--uts', '--ipc', '--net', '--fork', 'true']);
-    results.runNone = bench('minidock run --rm --network none busybox true', ...md('run', '--rm', '--network', 'none', 'busybox', 'true'));
-    results.run = bench('minidock run --rm busybox true (bridge)', ...md('run', '--rm', 'busybox', 'true'));
-    if (hasDocker()) results.docker = bench('docker run --rm busybox true', 'docker', ['run', '--rm', 'busybox', 'true']);
-    else console.log('docker run --rm busybox true                          (Docker not running here: skipped)');
+    const rows = [
+      ['floor: node -e 0', process.execPath, ['-e', '0']],
+      ['floor: unshare --pid --mount --uts --ipc --net --fork true', 'unshare', ['--pid', '--mount', '--uts', '--ipc', '--net', '--fork', 'true']],
+      ['minidock run --rm --network none busybox true', ...md('run', '--rm', '--network', 'none', 'busybox', 'true')],
+      ['minidock run --rm busybox true (bridge)', ...md('run', '--rm', 'busybox', 'true')],
+    ];
+    // The bench's dockerd has no bridge (--bridge none): its containers have no network.
+    if (dockerEnv) rows.push(['docker run --rm --network none busybox true', 'docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], { env: dockerEnv }]);
+    [results.nodeFloor, results.unshareFloor, results.runNone, results.run, results.docker] = interleaved(rows);
     console.log(`network cost (bridge - none): ${(results.run - results.runNone).toFixed(1)} ms`);
+    if (dockerEnv) console.log(`minidock / docker, run --rm --network none busybox true: ${(results.runNone / results.docker).toFixed(2)}x`);
     // On a cgroup v1 host, the same with cgroup v2 (a cgroup2 mount of the bench's own): there the
     // shim creates the process right in its cgroup (clone3 CLONE_INTO_CGROUP), without a migration.
     const v1 = spawnSync('stat', ['-f', '-c', '%T', '/sys/fs/cgroup']).stdout?.toString().trim() !== 'cgroup2fs';
@@ -100,7 +121,19 @@ try {
   }
   if (!only || only === 'pull') {
     // image pull vs skopeo, and disk use of 10 containers (issue 5); needs docker-registry + skopeo
-    const r = spawnSync(process.execPath, [join(here, 'pull.mjs')], { env: process.env, stdio: 'inherit' });
+    // in the bench's netns, where its dockerd is: both pull from the same registry on its loopback
+    const r = spawnSync(inHost[0], [...inHost.slice(1), process.execPath, join(here, 'pull.mjs')], {
+      env: { ...process.env, ...(dockerEnv ? { DOCKER_HOST: dockerEnv.DOCKER_HOST, BENCH_DOCKER: '1' } : {}) },
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exitCode = 1;
+  }
+  if (!only || only === 'everyday') {
+    // ps, inspect, logs, exec, stop, rm with 30 and 100 containers (issue 13)
+    const r = spawnSync(process.execPath, [join(here, 'everyday.mjs')], {
+      env: { ...env, ...(dockerEnv ? { DOCKER_HOST: dockerEnv.DOCKER_HOST, BENCH_DOCKER: '1' } : {}) },
+      stdio: 'inherit',
+    });
     if (r.status !== 0) process.exitCode = 1;
   }
   if (!only || only === 'net') {
@@ -115,4 +148,5 @@ try {
   if (ids.length) spawnSync(md('rm', '-f', ...ids)[0], md('rm', '-f', ...ids)[1], { env, stdio: 'ignore' });
   spawnSync('ip', ['netns', 'del', hostNs], { stdio: 'ignore' });
   rmSync(root, { recursive: true, force: true });
+  if (docker?.stop) await docker.stop();
 }
