@@ -4,6 +4,8 @@
 // daemon answers (DOCKER_HOST, see bench/docker.mjs), Docker's, so a busy shared machine slows
 // all of them alike and the ratios hold. Run by bench/run.mjs, or alone:
 //   MINIDOCK_ROOT=/tmp/x node bench/everyday.mjs          BENCH_EVERYDAY_N="30 100" BENCH_RUNS=11
+// BENCH_BASE=/path/to/other/minidock/checkout adds its rows to the same loop (before/after a
+// change), with a state root of its own.
 // Containers use --network none on both sides (the bench's Docker has no bridge).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -19,25 +21,28 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-function sh(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function sh(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
-function time(cmd, args) {
+function time(cmd, args, env = process.env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return ms;
 }
 const md = (...a) => [process.execPath, ['--', BIN, ...a]];
 const dk = (...a) => ['docker', a];
+const base = process.env.BENCH_BASE;
+const baseEnv = base && { ...process.env, MINIDOCK_ROOT: `${process.env.MINIDOCK_ROOT}-base` };
+const bs = (...a) => [process.execPath, ['--', join(base, 'bin', 'minidock'), ...a], baseEnv];
 // A container that ends on SIGTERM (PID 1 ignores signals it has no handler for), so `stop`
 // measures the stop, not the 10 s grace period.
-const TERMABLE = ['sh', '-c', 'trap "exit 0" TERM; sleep 600 & wait'];
+const TERMABLE = ['sh', '-c', 'echo started; trap "exit 0" TERM; sleep 600 & wait'];
 
-const sides = [['minidock', md], ...(docker ? [['docker', dk]] : [])];
+const sides = [['minidock', md], ...(base ? [['base', bs]] : []), ...(docker ? [['docker', dk]] : [])];
 const line = (label, ms, floor, extra = '') =>
   console.log(`${label.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms  ${(ms / floor).toFixed(2)}x node -e 0${extra}`);
 
@@ -47,7 +52,6 @@ for (const n of COUNTS) {
   for (const [name, f] of sides) {
     ids[name] = [];
     for (let i = 0; i < n; i++) ids[name].push(sh(...f('run', '-d', '--network', 'none', 'busybox', ...TERMABLE)));
-    sh(...f('exec', ids[name][0], 'sh', '-c', 'echo hello; echo to-stderr >&2')); // (logs of the first stay empty)
   }
   const rows = ['ps', 'ps -a', 'inspect', 'logs', 'exec true', 'stop', 'rm'];
   const t = { floor: [] };
@@ -78,7 +82,15 @@ for (const n of COUNTS) {
   for (const r of rows) {
     const m = median(t[`minidock ${r}`]);
     const d = docker ? median(t[`docker ${r}`]) : undefined;
-    line(`minidock ${r}`, m, floor, d === undefined ? '' : `   docker ${d.toFixed(1)} ms (${(d / floor).toFixed(2)}x), minidock/docker ${(m / d).toFixed(2)}x`);
+    const b = base ? median(t[`base ${r}`]) : undefined;
+    line(
+      `minidock ${r}`, m, floor,
+      (b === undefined ? '' : `   base ${b.toFixed(1)} ms (${(b / floor).toFixed(2)}x)`) +
+        (d === undefined ? '' : `   docker ${d.toFixed(1)} ms (${(d / floor).toFixed(2)}x), minidock/docker ${(m / d).toFixed(2)}x`),
+    );
   }
-  for (const [name, f] of sides) spawnSync(...f('rm', '-f', ...ids[name]), { stdio: 'ignore' });
+  for (const [name, f] of sides) {
+    const [c, a, env] = f('rm', '-f', ...ids[name]);
+    spawnSync(c, a, { stdio: 'ignore', env: env ?? process.env });
+  }
 }

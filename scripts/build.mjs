@@ -10,6 +10,29 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+// Builtins loaded on first use, not when a module that imports them is initialised: child_process
+// (with the net, dgram and stream modules it pulls in) costs ~3 ms of every start, and commander
+// requires it at its top for executable subcommands minidock never uses; `ps`, `inspect` or
+// `logs` spawn nothing. Each becomes a module of getters that require the real one when a
+// property is first read (esbuild reads named imports as properties at the call site).
+const LAZY_BUILTINS = ['child_process', 'net', 'dgram'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (a) => (a.namespace === 'lazy-builtin' ? { path: a.path, external: true } : { path: a.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => {
+      const names = Object.keys(createRequire(import.meta.url)(a.path));
+      const getters = names.map((n) => `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`);
+      return {
+        contents: `let m; const load = () => (m ??= require(${JSON.stringify(`node:${a.path}`)}));\n${getters.join('\n')}\n`,
+        loader: 'js',
+      };
+    });
+  },
+};
 
 for (const old of ['dist/chunks', 'dist/minidock.mjs', 'dist/cache']) rmSync(old, { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
@@ -23,6 +46,7 @@ await build({
   target: 'node20',
   format: 'cjs',
   external: ['tar'],
+  plugins: [lazyBuiltins],
   // import() of external modules becomes require(): the launcher runs the bundle as a plain
   // script, which has no ES module loader behind it.
   supported: { 'dynamic-import': false },

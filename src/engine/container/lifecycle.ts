@@ -511,8 +511,11 @@ async function runForeground(rec: ContainerRecord, shim: ShimStart, sigProxy = t
   return code;
 }
 
+/** --network none and never connected elsewhere: its start made only a netns (TeardownOptions). */
+const netnsOnly = (rec: ContainerRecord) => rec.HostConfig.NetworkMode === 'none' && !rec.HostConfig.ExtraNetworks?.length;
+
 async function unwire(rec: ContainerRecord): Promise<void> {
-  await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { netnsRemoved: readExit(rec.Id)?.netnsRemoved });
+  await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { netnsRemoved: readExit(rec.Id)?.netnsRemoved, netnsOnly: netnsOnly(rec) });
   rec.Wired = false;
   saveRecord(rec, 'state');
   journalNetworks(rec, 'disconnect');
@@ -616,7 +619,9 @@ function killPid(pid: number, signal: number | NodeJS.Signals): void {
 /** Waits until the container is no longer running; returns its exit code. */
 export async function waitExit(id: string, timeoutMs = Infinity): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+  // A container that ends on the signal is recorded by its shim within a few ms: look again
+  // after 1, 2, 4 … ms (a look is a few file reads), not after 5 + 10 + 20.
+  for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
     const rec = loadRecord(id);
     if (!rec) return undefined;
     const st = stateOf(rec);
@@ -632,6 +637,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
   const rec = mustFind(ref);
   await cancelRestarts(rec);
   const st = stateOf(rec);
+  trace('stop: signalling');
   if (st.Running) {
     try {
       killPid(st.Pid, signal);
@@ -649,6 +655,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
       }
       await waitExit(rec.Id, 10_000);
     }
+    trace('stop: exited');
   }
   await cleanupContainer(rec.Id);
   if (st.Running) journal({ Type: 'container', Action: 'stop', ID: rec.Id, Attributes: containerAttrs(rec) });
@@ -682,7 +689,7 @@ export async function explainRemoveContainer(ref: string, opts: { force: boolean
   if (st.Running) out(`# stop ${rec.Name}: its process ${st.Pid} gets SIGKILL\nkill -KILL ${st.Pid}`);
   if (rec.Wired) {
     const { withDryRun } = await import('../network/dryrun.js');
-    await withDryRun(() => teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { explain: out, netnsRemoved: readExit(rec.Id)?.netnsRemoved }), { containers: [rec.Id] });
+    await withDryRun(() => teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { explain: out, netnsRemoved: readExit(rec.Id)?.netnsRemoved, netnsOnly: netnsOnly(rec) }), { containers: [rec.Id] });
   }
   out(`# remove the container's cgroup (if any) and its state: records, logs, upper layer\nrm -rf ${files.dir(rec.Id)}`);
   return rec;
@@ -707,7 +714,7 @@ export async function removeContainer(ref: string, opts: { force: boolean; volum
     if (!cur) return; // removed by someone else meanwhile
     writeFileSync(files.removing(rec.Id), '');
     pausePoint('rm:marked');
-    if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain, netnsRemoved: readExit(cur.Id)?.netnsRemoved });
+    if (cur.Wired) await teardownContainerNetwork(cur.Id, cur.NetworkSettings ?? undefined, { explain: opts.explain, netnsRemoved: readExit(cur.Id)?.netnsRemoved, netnsOnly: netnsOnly(cur) });
     removeCgroup(cur.Id);
     pausePoint('rm:unwired');
     trace('removing files');

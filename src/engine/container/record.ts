@@ -220,6 +220,12 @@ export function allRecords(): ContainerRecord[] {
 
 /** Docker's lookup order: full id, exact name, then unique id prefix. */
 export function findContainer(ref: string): ContainerRecord | undefined {
+  // A full id comes first in Docker's order: read that one record, not all of them (scripts
+  // pass the id `run -d` printed; with 100 containers the scan is most of the command's time).
+  if (/^[0-9a-f]{64}$/.test(ref)) {
+    const rec = loadRecord(ref);
+    if (rec) return rec;
+  }
   const name = ref.startsWith('/') ? ref.slice(1) : ref;
   const recs = allRecords();
   const byId = recs.find((r) => r.Id === ref);

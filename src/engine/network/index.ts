@@ -296,6 +296,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
   pausePoint('net:teardown-applied');
   trace('teardown applied');
+  if (opts.netnsOnly && eps.length === 0) return; // nothing was allocated (see TeardownOptions)
   const userNets = new Set(listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
   await withLock(NETWORK_LOCK, async () => {
     releasePorts(containerId);

@@ -81,4 +81,10 @@ export interface TeardownOptions {
   explain?: (line: string) => void;
   /** minidock-shim removed the netns as the container ended: its veths are going with it. */
   netnsRemoved?: boolean;
+  /**
+   * The container's network mode is none: its start made a netns with only loopback, and no
+   * endpoint, address or port. Without endpoint files (none joined with `network connect`)
+   * there is nothing to release under the network lock.
+   */
+  netnsOnly?: boolean;
 }
