@@ -865,12 +865,26 @@ static int write_cgroup_procs(const char *pid, size_t *failed)
     return 0;
 }
 
-/* exec: the child joins the container's cgroups itself, before anything else. */
+/* exec: the child joins the container's cgroups itself, before anything else.
+ * On a cgroup v1 hierarchy it writes "0" to the directory's `tasks`, not cgroup.procs: the
+ * kernel moves the writing thread alone without taking the global threadgroup rwsem
+ * (cgroup_procs_write_start: pid 0 and not the whole group), whose write side waits for an
+ * RCU grace period, ~10 ms of every exec. The child is single-threaded (the shim has no
+ * threads), so its one thread is the whole process. cgroup v2 has no `tasks`: cgroup.procs. */
 static void join_cgroups(void)
 {
-    size_t i;
-    if (write_cgroup_procs("0", &i) < 0)
-        csys("join cgroup %s", cfg.cgroup.v[i]);
+    for (size_t i = 0; i < cfg.cgroup.n; i++) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/tasks", cfg.cgroup.v[i]);
+        int fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            snprintf(p, sizeof p, "%s/cgroup.procs", cfg.cgroup.v[i]);
+            fd = open(p, O_WRONLY | O_CLOEXEC);
+        }
+        if (fd < 0 || write_all(fd, "0", 1) < 0)
+            csys("join cgroup %s", cfg.cgroup.v[i]);
+        close(fd);
+    }
 }
 
 /* run: the monitor moves the child into its cgroups while the child sets up its mounts
