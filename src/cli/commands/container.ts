@@ -56,7 +56,8 @@ export async function ps(o: PsOptions): Promise<number> {
   }
   if (o.latest && limit === -1) limit = 1;
   const now = Date.now();
-  const recs = allRecords().sort((a, b) => b.Created.localeCompare(a.Created));
+  // newest first; ISO times compare as strings (localeCompare would load ICU's collator: ~5 ms)
+  const recs = allRecords().sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0));
   const states = new Map(recs.map((r) => [r.Id, stateOf(r)]));
   const wantSize = !!o.size || formatWantsSize(o.format ?? '');
   const filters = (o.filter ?? []).filter((f) => f !== '');
