@@ -44,6 +44,9 @@ const md = (...a) => [inHost[0], [...inHost.slice(1), process.execPath, '--', BI
 const mdSync = (...a) => execFileSync(inHost[0], [...inHost.slice(1), process.execPath, '--', BIN, ...a], { env }).toString().trim();
 const results = {};
 let docker; // { env, stop } once the bench's own dockerd answers (--docker)
+// Ctrl-C reaches the timed child too (one process group): it fails, and the `finally` below
+// then removes the containers, the netns and the bench's dockerd instead of leaving them.
+process.on('SIGINT', () => console.log('\ninterrupted: cleaning up'));
 
 /**
  * Times the rows round-robin in one loop (a busy shared machine then slows them all alike, and
