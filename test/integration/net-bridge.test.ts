@@ -107,11 +107,18 @@ function hold(where: { host: true }, spec: string): void {
 /** Connects from a namespace (or the test host): what the server said ('' = nothing), and how socat ended. */
 function dial(from: { ns?: string; host?: boolean }, proto: 'tcp' | 'udp', addr: string, port: number): R {
   const target = proto === 'tcp' ? `TCP:${addr}:${port},connect-timeout=2` : `UDP:${addr}:${port}`;
-  const args = ['-T', '2', '-', target];
+  // UDP: socat ends 0.5 s after its stdin's EOF by default (-t), too soon for a reply from a forked
+  // server on a loaded machine; wait up to 2 s as for TCP
+  const args = ['-T', '2', ...(proto === 'udp' ? ['-t', '2'] : []), '-', target];
   return from.host ? inHost('socat', args, proto === 'udp' ? 'ping\n' : '', 8000) : inNs(from.ns!, 'socat', args, proto === 'udp' ? 'ping\n' : '', 8000);
 }
 function call(from: { ns?: string; host?: boolean }, proto: 'tcp' | 'udp', addr: string, port: number): string {
-  return dial(from, proto, addr, port).stdout.trim();
+  // A datagram has no retransmission (a SYN does): the forking UDP server re-binds its port after
+  // each datagram, and one sent in that window is lost on a loaded machine. Up to 3 datagrams.
+  for (let i = 0; ; i++) {
+    const out = dial(from, proto, addr, port).stdout.trim();
+    if (out || proto === 'tcp' || i === 2) return out;
+  }
 }
 async function waitFor(fn: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
