@@ -260,14 +260,23 @@ function v2Available(root: string): Set<string> {
   return new Set((readText(join(root, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean));
 }
 
-const FLAG_OF: Record<string, string> = { memory: '--memory/--memory-reservation', cpu: '--cpus/--cpu-shares', pids: '--pids-limit', cpuset: '--cpuset-cpus/--cpuset-mems' };
+/** The flags the user gave that need controller c (named in a refusal). */
+function flagsOf(c: string, r: Resources): string {
+  const given: [boolean, string][] =
+    c === 'memory' ? [[r.Memory > 0, '--memory'], [(r.MemoryReservation ?? 0) > 0, '--memory-reservation']]
+    : c === 'cpu' ? [[r.NanoCpus > 0, '--cpus'], [r.CpuShares > 0, '--cpu-shares']]
+    : c === 'pids' ? [[true, '--pids-limit']]
+    : c === 'cpuset' ? [[!!r.CpusetCpus, '--cpuset-cpus'], [!!r.CpusetMems, '--cpuset-mems']]
+    : [];
+  return given.filter(([on]) => on).map(([, f]) => f).join('/') || c;
+}
 
 /** Refuses limits this host cannot enforce (before anything is created): a limit never silently lapses. */
 export function checkResourcesSupported(r: Resources): void {
   const l = layout();
   if (l.version === 1) {
     for (const c of neededControllers(v1Writes(r, true))) {
-      if (!l.mounts.has(c)) throw new UserError(`${FLAG_OF[c] ?? c}: the cgroup v1 ${c} controller is not mounted on this host`);
+      if (!l.mounts.has(c)) throw new UserError(`${flagsOf(c, r)}: the cgroup v1 ${c} controller is not mounted on this host`);
     }
     if (r.Memory > 0 && !existsSync(join(l.mounts.get('memory')!, 'memory.memsw.limit_in_bytes')) && r.MemorySwap !== 0 && r.MemorySwap !== -1) {
       throw new UserError('--memory-swap: this kernel does not account swap (boot with swapaccount=1)');
@@ -276,7 +285,7 @@ export function checkResourcesSupported(r: Resources): void {
   }
   const avail = v2Available(l.root);
   for (const c of neededControllers(v2Writes(r))) {
-    if (!avail.has(c)) throw new UserError(`${FLAG_OF[c] ?? c}: the cgroup v2 ${c} controller is not available in ${l.root}`);
+    if (!avail.has(c)) throw new UserError(`${flagsOf(c, r)}: the cgroup v2 ${c} controller is not available in ${l.root}`);
   }
 }
 

@@ -131,7 +131,7 @@ describe('create and stop', () => {
     expect(took).toBeLessThan(6000);
     expect(md.ok(['inspect', '-f', '{{.State.ExitCode}}', slow])).toBe('137');
     md.ok(['rm', slow]);
-    expectRefused(['run', '--rm', '--stop-signal', 'NOSUCH', 'busybox', 'true'], 'invalid signal: NOSUCH');
+    expectRefused(['run', '--rm', '--stop-signal', 'NOSUCH', 'busybox', 'true'], 'Error response from daemon: Invalid signal: NOSUCH');
     expectRefused(['run', '--rm', '--stop-timeout', 'x', 'busybox', 'true'], 'invalid argument "x" for "--stop-timeout" flag');
   });
 
@@ -337,7 +337,7 @@ describe('cgroup limits (v2, in a cgroup2 mount of this test)', () => {
     } else {
       const r = v2.run(['run', '--rm', '--cpuset-cpus', '0', 'busybox', 'true']);
       expect(r.code).toBe(125);
-      expect(r.stderr).toContain('--cpuset-cpus/--cpuset-mems: the cgroup v2 cpuset controller is not available');
+      expect(r.stderr).toContain('minidock: --cpuset-cpus: the cgroup v2 cpuset controller is not available');
     }
     if (!avail.includes('memory')) {
       const r = v2.run(['run', '--rm', '--memory-reservation', '20m', 'busybox', 'true']);
