@@ -275,3 +275,79 @@ describe('tar reader: header fields', () => {
     expect(refusal(archive(f1({ uid: '000000/\0' }), END))).toBe('invalid uid field');
   });
 });
+
+describe('tar reader: pax and GNU long names', () => {
+  it('every pax key lands in its field; an empty value keeps the header value; only for the next entry', () => {
+    const hs = headers(
+      archive(
+        pax([['path', 'P'], ['linkpath', 'L'], ['uid', '11'], ['gid', '22'], ['mtime', '33.5'], ['atime', '44'], ['ctime', '55'], ['size', '2']]),
+        entry({ name: 'h', type: '2', linkname: 'hl', size: 0 }),
+        f1({ name: 'after', uid: oct(3, 8), gid: oct(4, 8), linkname: 'own' }),
+        pax([['linkpath', ''], ['gid', ''], ['mtime', ''], ['size', '']]),
+        f1({ name: 'kept', linkname: 'kl', gid: oct(6, 8) }, 'abc'),
+        END,
+      ),
+    );
+    expect(hs.map((h) => [h.path, h.linkpath, h.uid, h.gid, h.mtime, h.atime, h.size])).toEqual([
+      ['P', 'L', 11, 22, 33.5, 44, 0],
+      ['after', 'own', 3, 4, 1700000000, undefined, 1],
+      ['kept', 'kl', 0, 6, 1700000000, undefined, 3],
+    ]);
+  });
+
+  it("GNU 'K' sets the link target of the next entry only; an 'L' with no NUL is taken whole", () => {
+    const noNul = Buffer.concat([header({ name: '././@LongLink', type: 'L', format: 'gnu', size: 5 }), padded('whole')]);
+    const hs = headers(archive(gnuLong('K', 'target'), entry({ name: 'l', type: '2', linkname: 'x' }), entry({ name: 'm', type: '2', linkname: 'y' }), noNul, f1(), END));
+    expect(hs.map((h) => [h.path, h.linkpath])).toEqual([['l', 'target'], ['m', 'y'], ['whole', '']]);
+    // a long name cut at its first NUL
+    expect(headers(archive(gnuLong('L', 'ab\0cd'), f1(), END))[0]!.path).toBe('ab');
+  });
+
+  it("a 'g' header drops a pending GNU long name too; a later 'x' replaces an earlier one", () => {
+    expect(headers(archive(gnuLong('L', 'lost'), pax([['comment', 'c']], 'g'), f1({ name: 'real' }), END))[0]!.path).toBe('real');
+    expect(headers(archive(gnuLong('K', 'lost'), pax([['comment', 'c']], 'g'), f1({ name: 'real', type: '2', linkname: 'own' }, ''), END))[0]!.linkpath).toBe('own');
+    expect(headers(archive(pax([['path', 'one']]), pax([['uid', '1']]), f1({ name: 'own' }), END)).map((h) => [h.path, h.uid])).toEqual([['own', 1]]);
+  });
+
+  it('metadata of size 0, and metadata split across many writes', () => {
+    expect(headers(archive(header({ name: 'PaxHeaders/x', type: 'x', size: 0 }), f1({ name: 'z' }), END)).map((h) => h.path)).toEqual(['z']);
+    expect(headers(archive(header({ name: '././@LongLink', type: 'L', format: 'gnu', size: 0 }), f1({ name: 'z' }), END)).map((h) => h.path)).toEqual(['z']);
+    const long = 'seg/'.repeat(300);
+    expect(headers(archive(pax([['path', long]]), f1(), END))[0]!.path).toBe(long); // 1200 bytes: three blocks
+    expect(headers(archive(gnuLong('L', long), f1(), END))[0]!.path).toBe(long);
+  });
+
+  it('the metadata cap is 1 MiB exactly', () => {
+    const body = (n: number): string => {
+      // one comment record of exactly n bytes
+      const rest = (k: number): string => ` comment=${'c'.repeat(k)}\n`;
+      let k = n - 20;
+      while (Buffer.byteLength(`${n}${rest(k)}`) < n) k++;
+      while (Buffer.byteLength(`${n}${rest(k)}`) > n) k--;
+      return `${n}${rest(k)}`;
+    };
+    expect(Buffer.byteLength(body(1 << 20))).toBe(1 << 20);
+    expect(headers(archive(pax(body(1 << 20)), f1({ name: 'ok' }), END)).map((h) => h.path)).toEqual(['ok']);
+    expect(refusal(archive(pax(`${body(1 << 20)}5 a=\n`), f1(), END))).toBe(`extended header of ${(1 << 20) + 5} bytes refused`);
+  });
+
+  it('pax sparse versions as Go reads them', () => {
+    const sparse = (recs: [string, string][]): boolean => /not supported/.test(refusal(archive(pax(recs), f1({ name: 'n' }, 'DATA'), END)));
+    expect(sparse([['GNU.sparse.major', '0'], ['GNU.sparse.minor', '0']])).toBe(true);
+    expect(sparse([['GNU.sparse.major', '0'], ['GNU.sparse.minor', '1']])).toBe(true);
+    expect(sparse([['GNU.sparse.major', '1'], ['GNU.sparse.minor', '0']])).toBe(true);
+    expect(sparse([['GNU.sparse.major', '0'], ['GNU.sparse.minor', '2']])).toBe(false);
+    expect(sparse([['GNU.sparse.major', '1'], ['GNU.sparse.minor', '1']])).toBe(false);
+    expect(sparse([['GNU.sparse.major', '2'], ['GNU.sparse.minor', '0']])).toBe(false);
+    expect(sparse([['GNU.sparse.major', '1']])).toBe(false);
+    expect(sparse([['GNU.sparse.minor', '0']])).toBe(false);
+    expect(sparse([['GNU.sparse.minor', '0'], ['GNU.sparse.map', '0,4']])).toBe(false);
+    expect(sparse([['GNU.sparse.map', '0,4']])).toBe(true);
+    expect(sparse([['GNU.sparse.map', '']])).toBe(false);
+    expect(sparse([['GNU.sparse.offset', '0'], ['GNU.sparse.numbytes', '4']])).toBe(true); // 0.0: a map from pairs
+    expect(sparse([['GNU.sparse.size', '8']])).toBe(false);
+    expect(refusal(archive(pax([['GNU.sparse.map', '0,4'], ['GNU.sparse.name', 'real']]), f1({ name: 'n' }, 'DATA'), END))).toBe('sparse file "real" (pax GNU.sparse) is not supported');
+    expect(refusal(archive(pax([['GNU.sparse.map', '0,4'], ['path', 'pp']]), f1({ name: 'n' }, 'DATA'), END))).toBe('sparse file "pp" (pax GNU.sparse) is not supported');
+    expect(refusal(archive(pax([['GNU.sparse.offset', '0'], ['GNU.sparse.numbytes', '4'], ['GNU.sparse.offset', '9'], ['GNU.sparse.offset', '9']]), f1(), END))).toBe('invalid pax header');
+  });
+});
