@@ -351,3 +351,71 @@ describe('tar reader: pax and GNU long names', () => {
     expect(refusal(archive(pax([['GNU.sparse.offset', '0'], ['GNU.sparse.numbytes', '4'], ['GNU.sparse.offset', '9'], ['GNU.sparse.offset', '9']]), f1(), END))).toBe('invalid pax header');
   });
 });
+
+describe('tar reader: the edges the first mutation run found', () => {
+  it('a NUL in a path, linkpath, uname or gname value is refused; in other values it is not', () => {
+    for (const k of ['path', 'linkpath', 'uname', 'gname']) expect(refusal(archive(pax([[k, 'a\0b']]), f1(), END)), k).toBe('invalid pax header');
+    expect(headers(archive(pax([['uname', 'root'], ['gname', 'wheel'], ['mtime', '1'], ['SCHILY.xattr.user.x', 'v\0w']]), f1(), END)).map((h) => h.mtime)).toEqual([1]);
+  });
+
+  it('the signed checksum counts 0x7f as 127 (only bytes above it are negative)', () => {
+    expect(headers(archive(entry({ name: '\u007fx\u00ff', checksum: 'signed' }, 'c'), END)).map((h) => h.path)).toEqual(['\u007fx\u00ff']);
+  });
+
+  it("a buggy GNU header's prefix: 155 bytes at most, 0x80 is not ASCII", () => {
+    const h = header({ name: 'n', format: 'gnu', size: 0, at345: 'x'.repeat(155) });
+    h[500] = 0x80; // just past the prefix field
+    expect(headers(archive(resum(h), END))[0]!.path).toBe(`${'x'.repeat(155)}/n`);
+    expect(headers(archive(f1({ name: 'n', format: 'gnu', at345: Buffer.from([0x78, 0x80]) }), END))[0]!.path).toBe('n');
+    expect(headers(archive(f1({ name: 'n', format: 'gnu', at345: Buffer.from([0x78, 0x7f]) }), END))[0]!.path).toBe('x\u007f/n');
+  });
+
+  it('the format is the magic and version together; the star trailer counts only with the ustar magic', () => {
+    // GNU header with 'tar\0' at 508: still GNU (atime, no prefix)
+    const g = header({ name: 'n', format: 'gnu', size: 0, at345: oct(1700000001, 12) });
+    g.write('tar\0', 508, 'latin1');
+    expect(headers(archive(resum(g), END)).map((h) => [h.path, h.atime])).toEqual([['n', 1700000001]]);
+    // v7 with 'tar\0' at 508: no prefix
+    const v = header({ name: 'n', format: 'v7', size: 0, at345: 'notprefix' });
+    v.write('tar\0', 508, 'latin1');
+    expect(headers(archive(resum(v), END)).map((h) => h.path)).toEqual(['n']);
+    // "ustar " with version "0\0" or " 0": v7 (no prefix, devmajor not parsed)
+    for (const version of ['0\0', ' 0']) {
+      const b = header({ name: 'n', format: 'gnu', size: 0, at345: 'pre', devmajor: '0000009\0' });
+      b.write(version, 263, 'latin1');
+      expect(headers(archive(resum(b), END)).map((h) => h.path), JSON.stringify(version)).toEqual(['n']);
+    }
+    // no magic but " \0" where GNU has its version: v7
+    const w = header({ name: 'n', format: 'v7', size: 0, at345: 'pre' });
+    w.write(' \0', 263, 'latin1');
+    w.write('0000009\0', 329, 'latin1');
+    expect(headers(archive(resum(w), END)).map((h) => h.path)).toEqual(['n']);
+  });
+
+  it('a metadata header with a negative size is refused', () => {
+    const neg = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfb]);
+    for (const type of ['x', 'g', 'L', 'K']) expect(refusal(archive(header({ name: 'm', type, size: neg }), f1(), END)), type).toBe('negative size');
+  });
+
+  it('after an empty metadata header the next entry is an entry like any other (its end reported)', () => {
+    for (const type of ['x', 'L']) {
+      const ev = events(archive(header({ name: 'm', type, size: 0 }), f1({ name: 'z' }, 'q'), END));
+      expect(ev.map((e) => (e[0] === 'entry' ? e[1].path : e[0] === 'data' ? e[1] : 'end'))).toEqual(['z', 'q', 'end']);
+    }
+  });
+
+  it('a pax time with nothing before the dot names the empty seconds', () => {
+    expect(refusal(archive(pax([['mtime', '.5']]), f1(), END))).toBe('invalid pax mtime: ""');
+    expect(refusal(archive(pax([['mtime', `1.${'9'.repeat(45)}x`]]), f1(), END))).toBe(`invalid pax mtime: ${JSON.stringify(`1.${'9'.repeat(38)}`)}`);
+  });
+
+  it('pax sparse: an unknown major with a map is still a plain file', () => {
+    expect(headers(archive(pax([['GNU.sparse.major', '2'], ['GNU.sparse.map', '0,4']]), f1({ name: 'n' }, 'DATA'), END)).map((h) => h.path)).toEqual(['n']);
+    expect(headers(archive(pax([['GNU.sparse.major', '1'], ['GNU.sparse.map', '0,4']]), f1({ name: 'n' }, 'DATA'), END)).map((h) => h.path)).toEqual(['n']);
+  });
+
+  it('records after the first at their own offset: a length past the end is refused', () => {
+    expect(refusal(archive(pax('5 a=\n99 b=c\n'), f1(), END))).toBe('invalid pax header');
+    expect(refusal(archive(pax('5 a=\n0 b=c\n'), f1(), END))).toBe('invalid pax header');
+  });
+});
