@@ -1,0 +1,84 @@
+// Layer import of entries that only long-name headers (pax, GNU 'L'/'K') can carry, where the
+// import needs root: a whiteout is a 0/0 character device (mknod) and an opaque directory a
+// trusted.* xattr. Moved from test/unit/image-tarreader.test.ts (test/unit runs as any user).
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTar, tarHeader, type TarEntry } from '../../src/engine/image/tarwriter.js';
+import { importLayer } from '../../src/engine/image/store.js';
+
+/** A header of any type flag (buildTar knows only the filesystem ones). */
+function rawHeader(flag: string, name: string, size: number): Buffer {
+  const h = tarHeader({ path: name, type: 'file', mode: 0o644, mtime: 1700000000 }, size);
+  h[156] = flag.charCodeAt(0);
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  return h;
+}
+
+function padded(data: Buffer): Buffer {
+  return Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
+function pax(records: Record<string, string>): Buffer {
+  let body = '';
+  for (const [k, v] of Object.entries(records)) {
+    const rest = ` ${k}=${v}\n`;
+    let len = Buffer.byteLength(rest) + 1;
+    while (String(len).length + Buffer.byteLength(rest) !== len) len = String(len).length + Buffer.byteLength(rest);
+    body += `${len}${rest}`;
+  }
+  const data = Buffer.from(body);
+  return Buffer.concat([rawHeader('x', 'PaxHeader', data.length), padded(data)]);
+}
+
+function gnuLong(flag: 'L' | 'K', value: string): Buffer {
+  const data = Buffer.from(`${value}\0`);
+  return Buffer.concat([rawHeader(flag, '././@LongLink', data.length), padded(data)]);
+}
+
+/** Entries (from buildTar, without its end blocks) plus raw pieces, then the end of archive. */
+function archive(...parts: (Buffer | TarEntry)[]): Buffer {
+  return Buffer.concat([...parts.map((p) => (Buffer.isBuffer(p) ? p : buildTar([p]).subarray(0, -1024))), Buffer.alloc(1024)]);
+}
+
+const file = (path: string, data = path): TarEntry => ({ path, type: 'file', mode: 0o644, mtime: 1700000000, data });
+
+describe('long names through layer import (as root)', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'minidock-tarreader-root-'));
+    process.env.MINIDOCK_ROOT = root;
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+    delete process.env.MINIDOCK_ROOT;
+  });
+
+  it('takes long absolute paths inside the layer, skips devices, and makes whiteouts of long names', async () => {
+    const deep = `${'dir/'.repeat(40)}f`;
+    const info = await importLayer(
+      archive(
+        gnuLong('L', `/${deep}`),
+        file('x', 'inside'),
+        pax({ path: `${'dir/'.repeat(40)}.wh.gone` }),
+        file('y', ''),
+        pax({ path: `${'dir/'.repeat(39)}dir/.wh..wh..opq` }),
+        file('z', ''),
+        pax({ path: 'dev/sda' }),
+        { path: 'blk', type: 'block', devmajor: 8, devminor: 0 },
+        pax({ path: 'ln', linkpath: `/${'abs/'.repeat(40)}target` }),
+        { path: 'l', type: 'symlink', linkname: 'x' },
+      ),
+    );
+    expect(readFileSync(join(info.dir, deep), 'utf8')).toBe('inside');
+    expect(lstatSync(join(info.dir, `${'dir/'.repeat(40)}gone`)).isCharacterDevice()).toBe(true);
+    expect(existsSync(join(info.dir, 'dev/sda'))).toBe(false);
+    expect(info.skipped).toEqual(['dev/sda (device node)']);
+    expect(readlinkSync(join(info.dir, 'ln'))).toBe(`/${'abs/'.repeat(40)}target`);
+    expect(statSync(join(info.dir, deep)).mtimeMs).toBe(1700000000 * 1000);
+  });
+});
