@@ -15,6 +15,8 @@ export default {
     'src/engine/image/tarreader.ts',
     'src/engine/image/platform.ts',
     'src/cli/template.ts',
+    'src/cli/template/*.ts',
+    'src/cli/tabwriter.ts',
     'src/engine/container/options.ts',
     'src/runtime/security.ts',
     // cgroups.ts: only the pure part (flag parsing, what to write per version, mountinfo);
