@@ -289,7 +289,9 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
   const pipeline = (context: string, end: T): Pipe => {
     const token = peekNonSpace();
     const pipe: Pipe = { k: 'pipe', pos: token.pos, line: token.line, isAssign: false, decl: [], cmds: [] };
-    decls: for (;;) {
+    // No label on this loop: StrykerJS's instrumentation puts a labelled loop inside an if/else,
+    // after which `continue label` is a SyntaxError (the plain `continue` below means the same).
+    for (;;) {
       const v = peekNonSpace();
       if (v.typ === T.Variable) {
         next();
@@ -306,7 +308,7 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
           vars.push(v.val);
           if (context === 'range' && pipe.decl.length < 2) {
             const p = peekNonSpace().typ;
-            if (p === T.Variable || p === T.RightDelim || p === T.RightParen) continue decls;
+            if (p === T.Variable || p === T.RightDelim || p === T.RightParen) continue;
             errorf('range can only initialize variables');
           }
           errorf(`too many declarations in ${context}`);
