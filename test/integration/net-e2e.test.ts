@@ -105,7 +105,9 @@ describe('bridge networking end to end (real containers)', () => {
   });
 
   it('outbound traffic leaves with the host address; /etc/hosts knows the container name', () => {
-    expect(md.ok(['run', '--rm', 'busybox', 'sh', '-c', `echo | nc ${LAN_IP} 7000`])).toBe(`lan-${HOST_IP}`);
+    // busybox nc may end at its stdin's EOF before the reply is read (a loaded machine): the
+    // reply is kept waiting for by holding stdin open until the server has answered and closed
+    expect(md.ok(['run', '--rm', 'busybox', 'sh', '-c', `sleep 2 | nc ${LAN_IP} 7000`])).toBe(`lan-${HOST_IP}`);
     expect(md.ok(['run', '--rm', '--name', 'named', 'busybox', 'cat', '/etc/hosts'])).toMatch(/^172\.17\.\d+\.\d+\s.*\bnamed\b/m);
   });
 

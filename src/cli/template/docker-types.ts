@@ -29,6 +29,13 @@ const SLICES = [
 
 const EMPTY_STRUCTS = ['Config.ExposedPorts.*', 'Config.Volumes.*', 'ContainerConfig.ExposedPorts.*', 'ContainerConfig.Volumes.*'];
 
+/**
+ * Pointer members with `json:",omitempty"` (moby api/types): absent from the JSON when unset, but
+ * present on the typed struct as nil, so `{{.HostConfig.Init}}` prints <nil> and
+ * `{{json .State.Health}}` null there instead of "map has no entry for key".
+ */
+const NIL_POINTERS = ['HostConfig.Init', 'State.Health', 'Config.Healthcheck', 'Config.StopTimeout', 'HostConfig.OomKillDisable', 'HostConfig.PidsLimit', 'HostConfig.MemorySwappiness'];
+
 /** Marks an object as a Go map (a missing key is <no value> in the typed pass). */
 export const GO_MAP = Symbol('go map');
 /** Marks an empty array or object that stands for a nil slice or map (json: null). */
@@ -36,7 +43,7 @@ export const GO_NIL = Symbol('go nil');
 /** Marks an object as a Go struct{} value: prints {}. */
 export const GO_EMPTY_STRUCT = Symbol('go struct{}');
 
-type Trie = { kind?: 'map' | 'slice' | 'struct'; next: Map<string, Trie> };
+type Trie = { kind?: 'map' | 'slice' | 'struct' | 'nilptr'; next: Map<string, Trie> };
 
 function trie(): Trie {
   const root: Trie = { next: new Map() };
@@ -52,6 +59,7 @@ function trie(): Trie {
   MAPS.forEach((p) => add(p, 'map'));
   SLICES.forEach((p) => add(p, 'slice'));
   EMPTY_STRUCTS.forEach((p) => add(p, 'struct'));
+  NIL_POINTERS.forEach((p) => add(p, 'nilptr'));
   return root;
 }
 
@@ -77,6 +85,7 @@ function view(v: unknown, t: Trie | undefined): unknown {
   if (typeof v === 'object') {
     const out: Record<string | symbol, unknown> = {};
     for (const [k, x] of Object.entries(v as object)) out[k] = view(x, t?.next.get(kind === 'map' ? '*' : k));
+    if (kind !== 'map') for (const [k, n] of t?.next ?? []) if (n.kind === 'nilptr' && !(k in out)) out[k] = null;
     if (kind === 'map') out[GO_MAP] = true;
     if (kind === 'struct' && Object.keys(out).length === 0) out[GO_EMPTY_STRUCT] = true;
     return out;

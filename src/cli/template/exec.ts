@@ -296,7 +296,8 @@ class State {
       }
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
       const str = isStringMap(m);
-      if (Object.hasOwn(m, name)) return { v: m[name], iface: !str };
+      // a field of a typed struct (not a Go map) is a concrete type: a nil one prints <nil>
+      if (Object.hasOwn(m, name)) return { v: m[name], iface: !str && !(this.opt.typed && !(GO_MAP in m)) };
       if (this.opt.typed && !(GO_MAP in m)) this.errorf(`can't evaluate field ${name} in type struct`);
       switch (this.opt.missingKey) {
         case 'error':
