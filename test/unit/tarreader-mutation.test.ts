@@ -419,3 +419,37 @@ describe('tar reader: the edges the first mutation run found', () => {
     expect(refusal(archive(pax('5 a=\n0 b=c\n'), f1(), END))).toBe('invalid pax header');
   });
 });
+
+describe('tar reader: the survivors of the second mutation run', () => {
+  it('pax numbers: the int64 ends themselves are in range, and 19 digits with leading zeros are a small number', () => {
+    // strconv.ParseInt(v, 10, 64) takes exactly -2^63 … 2^63-1 (mergePAX parses uid/gid with
+    // bit size 0, i.e. 64 on Go's 64-bit targets) and leading zeros; the value comes back as
+    // the nearest double, as every number here does.
+    const hs = headers(
+      archive(
+        pax([['uid', '9223372036854775807'], ['gid', '-9223372036854775808'], ['mtime', '0000000000000000001']]),
+        f1(),
+        pax([['uid', '+9223372036854775807'], ['mtime', '-9223372036854775808'], ['atime', '0009223372036854775807']]),
+        f1(),
+        END,
+      ),
+    );
+    expect(hs.map((h) => [h.uid, h.gid, h.mtime, h.atime])).toEqual([
+      [2 ** 63, -(2 ** 63), 1, undefined],
+      [2 ** 63, 0, -(2 ** 63), 2 ** 63],
+    ]);
+  });
+
+  it('pax sparse pairs: a second offset/numbytes pair is in order (an unknown version keeps it a plain file)', () => {
+    // Go's parsePAX checks the order by len(sparseMap)%2: offset, numbytes, offset, numbytes.
+    const pairs: [string, string][] = [['GNU.sparse.major', '2'], ['GNU.sparse.offset', '0'], ['GNU.sparse.numbytes', '1'], ['GNU.sparse.offset', '2'], ['GNU.sparse.numbytes', '3']];
+    expect(headers(archive(pax(pairs), f1({ name: 'n' }, 'DATA'), END)).map((h) => h.path)).toEqual(['n']);
+  });
+
+  it('pax sparse pairs with empty values join to "," — a map Go sees (and then refuses), not an empty one', () => {
+    // strings.Join(["", ""], ",") is ",", which is != "" in readGNUSparsePAXHeaders: a 0.0 sparse
+    // file for Go (whose 0.1 map reader then returns ErrHeader). Refused here too, as sparse.
+    const recs: [string, string][] = [['GNU.sparse.offset', ''], ['GNU.sparse.numbytes', '']];
+    expect(refusal(archive(pax(recs), f1({ name: 'n' }, 'DATA'), END))).toBe('sparse file "n" (pax GNU.sparse) is not supported');
+  });
+});
