@@ -30,7 +30,8 @@ function snapshot() {
   walk(md.root);
   return {
     link: md.inHost('ip', ['-j', 'link']).stdout,
-    addr: md.inHost('ip', ['-j', 'addr']).stdout,
+    // IPv4 addresses only: an IPv6 link-local address settles by itself (DAD's "tentative" ends)
+    addr: md.inHost('ip', ['-j', '-4', 'addr']).stdout,
     iptables: md.inHost('iptables-save', []).stdout.replace(/^#.*$/gm, ''),
     netns: sh('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean),
     state: files.sort(),
