@@ -2,7 +2,7 @@
 // export, and the `container` group (Docker's `container ls|inspect|prune|rm|start|…`).
 // Declarations only; each action loads its implementation with import().
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const exit = (code: number): void => {

@@ -3,7 +3,7 @@
 // implementation module is loaded lazily inside the action.
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 type Format = 'ascii' | 'svg' | 'dot';
 

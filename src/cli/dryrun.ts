@@ -2,7 +2,7 @@
 // container — the network plan and the process — and change nothing: no container record, no
 // netns, no rule, no address or port held. Called from src/cli/commands/run.ts once every option
 // has been validated (so bad input fails exactly as without --dry-run).
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import type { CreateOptions } from '../engine/container/lifecycle.js';
 
 /** imagePlan: the line saying the image would first be built or pulled (it is not here yet). */

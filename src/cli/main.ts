@@ -1,7 +1,7 @@
 // minidock's command line: Docker's commands and flags. This file only declares them; each
 // action loads its implementation lazily, so `minidock run` does not pay for `images`' code.
 import { Command, Option, CommanderError } from 'commander';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { trace } from '../state/trace.js';
 import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';

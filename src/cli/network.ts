@@ -1,7 +1,7 @@
 // `minidock network ls|inspect|create|rm|prune|connect|disconnect` and `minidock port`.
 // Parsing and printing only; the work is in src/engine/network/ (usernet.ts for user networks).
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { registerDiagramCommands } from './diagram.js';
 
 function pad(s: string, n: number): string {

@@ -5,7 +5,7 @@
 //   is "template parsing error: …" and exits 1;
 // - printInspect: inspect -f (inspect.TemplateInspector's raw-JSON pass: missingkey=error), a parse
 //   error exits 64, an execution error 1 after the objects that did render.
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { execute, ExecOptions, MissingKey } from './template/exec.js';
 import { FUNCS, HEADER_FUNCS } from './template/funcs.js';
 import { Node, TemplateError, Tree, parse } from './template/parse.js';
@@ -17,6 +17,8 @@ import { STRUCT, goStruct } from './template/value.js';
 import { tabwriteText } from './tabwriter.js';
 
 export { goStruct };
+// Docker's time formats live with the size formats (units.ts: the engine uses them too)
+export { humanDuration, timeAgo } from '../units.js';
 
 /** A parsed template; `run` throws TemplateError with Go's message. */
 export class GoTemplate {
@@ -174,28 +176,6 @@ export function columns(rows: string[][]): string {
   return rows
     .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('').trimEnd())
     .join('\n');
-}
-
-export function timeAgo(iso: string, now = Date.now()): string {
-  return `${humanDuration(now - Date.parse(iso))} ago`;
-}
-
-/** Docker's units.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
-  return `${Math.floor(h / 24 / 365)} years`;
 }
 
 /**

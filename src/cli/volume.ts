@@ -1,7 +1,7 @@
 // `minidock volume create|ls|inspect|rm|prune` (the local driver; src/engine/volume/). Only the
 // declarations live here; each action loads the engine when it runs.
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

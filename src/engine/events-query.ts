@@ -2,7 +2,7 @@
 // Docker's filters (daemon/events/filter.go), --since/--until as Docker parses them
 // (api/types/time GetTimestamp), and following the journal as it grows (across a rotation).
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { journalFile, type EventMessage } from './events.js';
 
 export interface JournalRecord {

@@ -7,7 +7,7 @@
 // CommandTimeout naming it, whatever allowFail says: a killed command did not "fail", nobody
 // knows what it did. Children get childEnv() (./env.ts): no credentials.
 import { spawn } from 'node:child_process';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { trace } from '../state/trace.js';
 import { childEnv } from './env.js';
 

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync
 import { readText } from '../state/atomic.js';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 // ---------------------------------------------------------------------------------------
 // Parsing what the user typed (Docker's rules and messages)

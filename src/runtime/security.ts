@@ -1,7 +1,7 @@
 // The container process's privileges: capabilities (--cap-add, --cap-drop, --privileged) and
 // --security-opt (no-new-privileges, seccomp=unconfined). Pure functions that validate what
 // the user typed and compute the shim's config keys (docs/shim.md); the shim only applies them.
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { ShimConfig } from './shim.js';
 
 /** Every capability by number (linux/capability.h), as the shim knows them. */

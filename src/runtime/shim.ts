@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../state/atomic.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { childEnv } from '../host/env.js';
 
 /** A list is a record of TAB-separated fields (bind: SRC, DST, MODE; tmpfs: DST[, OPTIONS]). */

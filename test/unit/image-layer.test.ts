@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { importLayer, hasLayer } from '../../src/engine/image/store.js';
 import { planEntry, cleanPath, LayerError } from '../../src/engine/image/layer.js';
 import { buildTar, type TarEntry } from '../../src/engine/image/tarwriter.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const sha = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { normalizeRef } from '../../src/engine/image/reference.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const HEX64 = 'a'.repeat(64);
 const D = `sha256:${HEX64}`;

@@ -14,7 +14,7 @@ import {
   type ImageRecord,
 } from '../../src/engine/image/store.js';
 import { buildBusyboxLayer, elfIsDynamic } from '../../src/engine/image/builtin.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const haveBusybox = existsSync('/bin/busybox');
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { TarFormatError, TarReader, type TarHeader } from '../../src/engine/image/tarreader.js';
 import { buildTar, tarHeader, type TarEntry } from '../../src/engine/image/tarwriter.js';
 import { importLayer } from '../../src/engine/image/store.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 interface Seen {
   h: TarHeader;

@@ -10,7 +10,7 @@ import { constants, createGzip, gzipSync } from 'node:zlib';
 import { EXPANSION_FLOOR, EXPANSION_RATIO, expansionLimit, LayerError } from '../../src/engine/image/layer.js';
 import { importLayer } from '../../src/engine/image/store.js';
 import { tarHeader } from '../../src/engine/image/tarwriter.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 let root: string;
 beforeEach(() => {

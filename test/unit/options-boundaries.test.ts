@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RootFileError } from '../../src/engine/container/rootfile.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 import {
   checkBindSource, commandLine, generateName, resolveUserIn, mergeEnv, parseEnv, parseEnvFileText, parseHostname, parseNonNegInt, parseSignal, parseTmpfs, parseUser,
   parseVolume, parseWorkdir, readEnvFile, resolveUser, validateName,

@@ -3,7 +3,7 @@ import {
   mergeEnv, parseEnv, parseEnvFileText, parseHostname, parseSignal, parseTmpfs, parseUser, parseVolume, parseWorkdir,
   resolveUser, validateName, generateName,
 } from '../../src/engine/container/options.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const bad = (f: () => unknown) => {
   try {

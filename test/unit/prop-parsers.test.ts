@@ -2,7 +2,7 @@
 // either returns or throws a UserError whose message is one line; and values round-trip.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 import { parsePortSpec } from '../../src/engine/network/ports.js';
 import { formatCidr, formatIp, parseCidr, parseIp } from '../../src/engine/network/cidr.js';
 import {

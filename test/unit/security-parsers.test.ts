@@ -7,7 +7,7 @@ import {
 } from '../../src/runtime/cgroups.js';
 import { ALL_CAPS, DEFAULT_CAPS, capMask, computeCaps, normalizeCap, parseSecurityOpts, securityShimConfig } from '../../src/runtime/security.js';
 import { bytesSize, humanSize } from '../../src/cli/commands/stats.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const MULT: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 

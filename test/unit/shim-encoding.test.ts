@@ -4,7 +4,7 @@
 // where only NUL (the record separator) is.
 import { describe, expect, it } from 'vitest';
 import { encodeShimConfig } from '../../src/runtime/shim.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const refused = (f: () => unknown, msg: RegExp) => {
   let err: unknown;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IMAGES_FORMAT, goStruct, parseTemplate, printInspect, writeFormatted } from '../../src/cli/template.js';
 import type { FormatContext } from '../../src/cli/template.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 function capture(): { out: () => string; err: () => string } {
   const out: string[] = [];

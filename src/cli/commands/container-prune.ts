@@ -1,8 +1,8 @@
 // `container prune [-f] [--filter until=…|label=…|label!=…]`: removes every stopped container
 // (Docker's: created and exited ones), printing their ids and the space their layers held.
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { confirm } from '../confirm.js';
-import { humanSize } from '../units.js';
+import { humanSize } from '../../units.js';
 import { allRecords, stateOf, type ContainerRecord } from '../../engine/container/record.js';
 
 type Filter = (r: ContainerRecord) => boolean;

@@ -1,5 +1,5 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { goStruct, printInspect, writeFormatted } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';

@@ -1,5 +1,5 @@
 // `cp` and `commit`: parse, call the engine, print as Docker prints.
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 
 /** go-units' HumanSizeWithPrecision(n, 3): decimal units, three significant digits. */
 export function humanSize(n: number): string {

@@ -3,10 +3,10 @@
 // no container uses is reclaimable; containers' size is their writable layers, the stopped ones'
 // reclaimable; volumes' size is their _data trees, the unused ones' reclaimable. minidock has no
 // build cache: that row is 0, as it truly is.
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
-import { humanSize } from '../units.js';
+import { humanSize } from '../../units.js';
 import { listImages, layerMeta } from '../../engine/image/store.js';
 import { allRecords, stateOf } from '../../engine/container/record.js';
 import { psRow, statusText } from '../../engine/container/views.js';

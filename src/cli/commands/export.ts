@@ -4,7 +4,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
-import { UserError, fileError } from '../errors.js';
+import { UserError, fileError } from '../../errors.js';
 import { randomHex } from '../../state/random.js';
 import { files, mustFind } from '../../engine/container/record.js';
 import { exportTree } from '../../engine/container/export.js';

@@ -1,10 +1,10 @@
 // `history IMAGE` / `image history`: the image config's history, newest first, Docker's columns
 // (IMAGE CREATED CREATED BY SIZE COMMENT). Each entry that is not an empty layer owns the next
 // layer, bottom-up; the top row carries the image id, the others <missing> (no intermediate images).
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
-import { humanSize } from '../units.js';
+import { humanSize } from '../../units.js';
 import { layerMeta, resolveImageSync } from '../../engine/image/store.js';
 import { normalizeRef } from '../../engine/image/reference.js';
 

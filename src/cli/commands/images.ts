@@ -1,9 +1,9 @@
 // Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
 import { CorruptStateError } from '../../state/atomic.js';
-import { UserError, checkReadableFile } from '../errors.js';
+import { UserError, checkReadableFile } from '../../errors.js';
 import { IMAGES_FORMAT, columns, printInspect, timeAgo, writeFormatted } from '../template.js';
-import { humanSize } from '../units.js';
+import { humanSize } from '../../units.js';
 import { listImages, resolveImage, type ImageRecord } from '../../engine/image/store.js';
 import { normalizeRef } from '../../engine/image/reference.js';
 

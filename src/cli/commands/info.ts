@@ -4,7 +4,7 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { parseTemplate } from '../template.js';
-import { bytesSize } from '../units.js';
+import { bytesSize } from '../../units.js';
 import { paths } from '../../state/paths.js';
 import { allRecords, stateOf } from '../../engine/container/record.js';
 import { listImages } from '../../engine/image/store.js';

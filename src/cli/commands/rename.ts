@@ -1,5 +1,5 @@
 // `rename CONTAINER NEW_NAME`: Docker's CLI prints the daemon's error, then its own line (exit 1).
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { renameContainer } from '../../engine/container/rename.js';
 
 export async function rename(oldName: string, newName: string): Promise<number> {

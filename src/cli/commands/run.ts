@@ -1,7 +1,7 @@
 // `run` and `create`: validate every option first (a bad one changes nothing), then create
 // the container, then (run) start it detached or in the foreground.
 import { hostname as osHostname } from 'node:os';
-import { UserError } from '../errors.js';
+import { UserError } from '../../errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { ensureImage, type ImageRecord } from '../../engine/image/store.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { columns, writeFormatted } from '../template.js';
-import { bytesSize, humanSize } from '../units.js';
+import { bytesSize, humanSize } from '../../units.js';
 export { bytesSize, humanSize };
 import { allRecords, mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
 import { readUsage, type Usage } from '../../runtime/cgroups.js';

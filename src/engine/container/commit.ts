@@ -14,7 +14,7 @@
 import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { pidAlive } from '../../state/process.js';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { paths } from '../../state/paths.js';
 import { pausePoint } from '../../state/pause.js';
 import { FreezerError, freeze, thaw } from '../../runtime/freezer.js';

@@ -4,7 +4,7 @@
 // and who owns what is written. The bytes move in cp.ts, inside the container's root.
 import { closeSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { posix, resolve as resolveHost } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { TarReader, TarFormatError, type TarHeader } from '../image/tarreader.js';
 import { mustFind, type ContainerRecord } from './record.js';
 import { DirSink, TarOut, cleanArchivePath, sendFromHost, sendFromRoot, withContainerTree, type Entry, type Owners, type Sink } from './cp.js';

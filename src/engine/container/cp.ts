@@ -23,7 +23,7 @@ import {
   closeSync, constants as FS, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync, writeSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { childEnv } from '../../host/env.js';
 import { withLock } from '../../state/lock.js';
 import { files, livePid, readExit, stateOf, type ContainerRecord } from './record.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomHex } from '../../state/random.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { childEnv } from '../../host/env.js';
 import { shimPath, writeShimConfig } from '../../runtime/shim.js';
 import { existingCgroupDirs } from '../../runtime/cgroups.js';

@@ -1,7 +1,7 @@
 // Health checks (--health-*, the image's HEALTHCHECK), as Docker's: the options are parsed and
 // merged here; the probes run in the container's watcher (minidock-shim, "Health checks" in
 // docs/shim.md), which keeps State.Health in the container's `health` file.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { readText } from '../../state/atomic.js';
 
 /** Docker's HealthConfig (durations in nanoseconds; 0 = the default). */

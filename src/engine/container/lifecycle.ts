@@ -5,7 +5,7 @@
 import { randomHex } from '../../state/random.js';
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';

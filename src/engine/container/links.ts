@@ -2,7 +2,7 @@
 // daemon/links: an /etc/hosts line "IP alias hostname [name]" and the ALIAS_PORT_…, ALIAS_NAME,
 // ALIAS_ENV_… variables); on a user-defined network, only a name the linking container resolves
 // (Docker's scoped DNS alias; here a line of its own /etc/hosts, which it alone reads).
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { findContainer, stateOf, type ContainerRecord } from './record.js';
 
 /** -link's value: "name" or "name:alias" (Docker's ParseLink), kept as "name:alias". */

@@ -2,7 +2,7 @@
 // value or throws a UserError whose one line names the bad value (exit 125, like Docker).
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { UserError, fileError } from '../../cli/errors.js';
+import { UserError, fileError } from '../../errors.js';
 import { InRootError } from './inroot.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

@@ -2,7 +2,7 @@
 // The record of it is the `paused` marker in the container's directory, written once the kernel
 // says the cgroup is frozen; stateOf reads it (only for a live process), so `ps` costs no cgroup read.
 import { rmSync, writeFileSync } from 'node:fs';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { withLock } from '../../state/lock.js';
 import { FreezerError, freeze, thaw } from '../../runtime/freezer.js';
 import { files, mustFind, stateOf, type ContainerRecord } from './record.js';

@@ -6,7 +6,7 @@
 // - different keys AND; values of one key OR — except `label`, where every value must match;
 // - name, id and status values are (unanchored) regular expressions, as Go's regexp.MatchString;
 // - before/since cut the list at a container (newest first), the limit counts what is shown.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 
 export interface PsSnapshot {
   id: string;

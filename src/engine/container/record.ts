@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CorruptStateError, fsyncPath, readState, readText, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { bootTimeMs, startTicks } from '../../state/process.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
 import type { MountPoint, MountSpec } from '../volume/mounts.js';
 

@@ -1,7 +1,7 @@
 // `rename OLD NEW` (moby daemon/rename.go): the record's name under the `containers` lock (the
 // one `create` checks names under), then the name in its network endpoints, and the embedded DNS
 // records of user-defined networks, where Docker's resolver answers the new name too.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { withLock } from '../../state/lock.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { allRecords, mustFind, saveRecord, type ContainerRecord } from './record.js';

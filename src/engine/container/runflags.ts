@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { isIP } from 'node:net';
-import { UserError, fileError } from '../../cli/errors.js';
+import { UserError, fileError } from '../../errors.js';
 import { parseEnvFileText, parseSignal } from './options.js';
 import type { ContainerConfig, HostConfig } from './record.js';
 

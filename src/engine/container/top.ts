@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { readText } from '../../state/atomic.js';
 import { existingCgroupDirs } from '../../runtime/cgroups.js';
 import { childEnv } from '../../host/env.js';

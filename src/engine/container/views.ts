@@ -2,8 +2,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PortBinding } from '../network/types.js';
-import { humanDuration, timeAgo } from '../../cli/template.js';
-import { humanSize } from '../../cli/units.js';
+import { humanDuration, humanSize, timeAgo } from '../../units.js';
 import { files, readRestarting, type ContainerRecord, type ContainerState } from './record.js';
 import type { PsSnapshot } from './psfilter.js';
 import { readHealth, type HealthState } from './health.js';

@@ -31,7 +31,7 @@ import {
 import { createHash } from 'node:crypto';
 import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { paths } from '../../state/paths.js';
 import { cleanPath } from './layer.js';
 import { choosePlatform, hostPlatform } from './platform.js';

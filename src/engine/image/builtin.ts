@@ -6,7 +6,7 @@
 // recipe, uid/gid 0, no user/group names), no compression, configs serialised with a fixed
 // key order — so the same busybox binary always gives the same layer digest and image id.
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { run } from '../../host/exec.js';
 import recipe from '../../../rootfs/busybox.json' with { type: 'json' };
 import { hostPlatform } from './platform.js';

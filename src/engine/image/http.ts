@@ -18,7 +18,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 
 export interface HttpResponse {
   status: number;

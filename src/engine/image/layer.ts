@@ -55,7 +55,7 @@ import { posix } from 'node:path';
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable, Transform, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { run } from '../../host/exec.js';
 import { TarFormatError, TarReader, type TarHeader, type TarSink } from './tarreader.js';
 

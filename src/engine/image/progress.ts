@@ -29,7 +29,7 @@ export interface Output {
   columns?: number;
 }
 
-import { humanSize } from '../../cli/units.js';
+import { humanSize } from '../../units.js';
 
 /** Docker's units.HumanSize (4 significant digits): 1.201MB, 345kB. */
 export const humanBytes = (n: number): string => humanSize(n, 4);

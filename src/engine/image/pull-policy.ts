@@ -1,6 +1,6 @@
 // `run`/`create --pull always|missing|never` and `--platform` (issue 13): which image a run
 // gets, as Docker decides it. Only loaded when one of the two flags is given.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { BUILTIN_BUSYBOX_KEY, imageSource, normalizeRef, type ImageRecord } from './store.js';
 import { formatPlatform, parsePlatform, type OciPlatform } from './platform.js';
 

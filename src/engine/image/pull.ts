@@ -13,7 +13,7 @@
 //      interrupted pull leaves no image, only whole layers that the next pull reuses.
 import { journal } from '../events.js';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { trace } from '../../state/trace.js';
 import { HttpTimeout } from './http.js';
 import { expansionLimit, LayerError } from './layer.js';

@@ -16,7 +16,7 @@
 // The first component is a domain only when it contains '.' or ':', is 'localhost', or has
 // upper case letters; otherwise the name is on docker.io (and gets 'library/' when it has
 // a single component). The full name is at most 255 characters.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 
 export const DEFAULT_REGISTRY = 'docker.io';
 const LEGACY_DEFAULT_REGISTRY = 'index.docker.io';

@@ -22,7 +22,7 @@
 // 32 MiB, pull.ts); layer blobs stream, bounded by their descriptor's size (pull.ts).
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { BodyTooLarge, HttpFailure, HttpTimeout, httpRequest, type HttpResponse } from './http.js';
 import { credentialsFor, hostOnly, isInsecure, type Credentials } from './credentials.js';
 import { DEFAULT_REGISTRY } from './reference.js';

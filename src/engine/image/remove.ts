@@ -12,7 +12,7 @@
 import { journal, type JournalEvent } from '../events.js';
 import { lstatSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { paths } from '../../state/paths.js';
 import { displayKey, normalizeRef } from './reference.js';
 import { blobPath, layerMeta, leasedDigests, readIndex, toRecord, updateIndex, type RepoIndex } from './store.js';

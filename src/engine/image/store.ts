@@ -28,7 +28,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { CorruptStateError, fsyncPath, readState, writeFileAtomic, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { displayKey, normalizeRef, type NormalizedRef } from './reference.js';

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { childEnv } from '../../host/env.js';
 import { LayerError, type ExpansionLimit, type ExtractResult } from './layer.js';
 import type { WorkerError } from './unpack-worker.js';

@@ -10,7 +10,7 @@
 // The parent still hashes the blob itself and decides; the worker only reports.
 import { PassThrough } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { hashAndUnpack, LayerError, type ExpansionLimit } from './layer.js';
 
 interface Job {

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { dryRun } from '../../host/plan.js';
 import { shimPath } from '../../runtime/shim.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { childEnv } from '../../host/env.js';
 import { parseIp } from './cidr.js';
 import { DEFAULT_NETWORK, type EndpointRecord, type NetworkRecord } from './networks.js';

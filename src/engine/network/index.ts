@@ -13,7 +13,7 @@ import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
 import { rootId } from '../../state/rootid.js';
 import { trace } from '../../state/trace.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { isIp } from './cidr.js';
 import { allocateAddress, releaseAddresses } from './ipam.js';
 import { reservePorts, releasePorts } from './portalloc.js';

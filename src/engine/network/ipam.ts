@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { run } from '../../host/exec.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import {
   type Cidr,
   broadcast,

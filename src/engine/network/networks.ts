@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { run } from '../../host/exec.js';
 import { readState, readStateDir, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
 import { candidateSubnets, chooseSubnet, hostUsedSubnets } from './ipam.js';
 

@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { bindingsClash, hostAddr } from './ports.js';
 import type { PortBinding, Proto } from './types.js';
 

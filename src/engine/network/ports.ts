@@ -8,7 +8,7 @@
 //   8000-8001:80-81         ranges of equal length, mapped one to one
 //   8000-8010:80            the first free host port of the range → container port 80
 //   80-81                   a range of container ports on random host ports
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { isIp } from './cidr.js';
 import type { PortBinding, Proto } from './types.js';
 

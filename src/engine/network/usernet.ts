@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { type Cidr, broadcast, contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp } from './cidr.js';
 import { allocateAddress, candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
 import {

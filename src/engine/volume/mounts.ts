@@ -3,7 +3,7 @@
 // (as Docker's own record keeps them), and turned into the shim's bind/tmpfs keys at start.
 // Parsers are pure; the volumes themselves are made by materialize(), inside create's lock.
 import { posix } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { checkBindSource, parseTmpfs, parseVolume } from '../container/options.js';
 import { createVolume, isVolumeName, loadVolume, validateOptions, validateVolumeName, volumeData } from './store.js';
 

@@ -4,7 +4,7 @@
 // container's mount namespace when a container uses it.
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { fsyncPath, readState, removeTree, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { randomHex } from '../../state/random.js';

@@ -1,7 +1,7 @@
 // Which containers use which volumes, and the removals that depend on it (`volume rm`,
 // `volume prune`, `rm -v`). Each runs under the `containers` lock, which create holds while it
 // makes a container's volumes and writes its record: a volume is never removed between the two.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { withLock } from '../../state/lock.js';
 import { allRecords, type ContainerRecord } from '../container/record.js';
 import { pointsOfRecord } from './mounts.js';
