@@ -4,10 +4,10 @@
 // work on a paused container (the signal is delivered once thawed, as Docker does); errors
 // are Docker's, exit 1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Minidock, sh, sleep } from '../helpers/cli.js';
+import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
 
 const TICKER = ['sh', '-c', 'trap "exit 7" TERM; while true; do echo tick; sleep 0.05; done'];
 
@@ -82,27 +82,12 @@ describe('pause/unpause on cgroup v1 (the freezer hierarchy)', () => {
 describe('pause/unpause on cgroup v2 (cgroup.freeze, in a cgroup2 mount of this test)', () => {
   let mnt = '';
   let md: Minidock | undefined;
+  let cg: Cgroup2 | undefined;
   beforeAll(() => {
-    mnt = mkdtempSync(join(tmpdir(), 'mdcg2-'));
-    if (sh('mount', ['-t', 'cgroup2', 'none', mnt]).code !== 0 || statfsSync(mnt).type !== 0x63677270) {
-      rmdirSync(mnt);
-      mnt = '';
-      return;
-    }
-    md = new Minidock({ MINIDOCK_CGROUP_ROOT: mnt });
+    cg = mountCgroup2('mdcg2-');
+    ({ mnt, md: md } = cg);
   });
-  afterAll(() => {
-    md?.cleanup();
-    if (mnt) {
-      try {
-        rmdirSync(join(mnt, 'minidock'));
-      } catch {
-        /* someone else's container still in it */
-      }
-      sh('umount', [mnt]);
-      rmSync(mnt, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => unmountCgroup2(cg));
 
   it('freezes and thaws; ps, inspect, exec, stop, kill, rm as Docker', async (ctx) => {
     if (!md) return ctx.skip();

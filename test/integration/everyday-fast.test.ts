@@ -4,10 +4,11 @@
 // - a full id reads that one record: another container's damaged record does not get in the way;
 // - stop of a container that ends on SIGTERM returns as soon as it ended, and leaves no netns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Minidock, sh } from '../helpers/cli.js';
+import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
 
 let md: Minidock;
 let work: string;
@@ -109,27 +110,12 @@ describe('exec joins the container cgroups', () => {
   describe('cgroup v2 (a cgroup2 mount of this test: no `tasks` file there)', () => {
     let mnt = '';
     let v2: Minidock | undefined;
+    let cg: Cgroup2 | undefined;
     beforeAll(() => {
-      mnt = mkdtempSync(join(tmpdir(), 'mdcg2-'));
-      if (sh('mount', ['-t', 'cgroup2', 'none', mnt]).code !== 0 || statfsSync(mnt).type !== 0x63677270) {
-        rmdirSync(mnt);
-        mnt = '';
-        return;
-      }
-      v2 = new Minidock({ MINIDOCK_CGROUP_ROOT: mnt });
+      cg = mountCgroup2('mdcg2-');
+      ({ mnt, md: v2 } = cg);
     });
-    afterAll(() => {
-      v2?.cleanup();
-      if (mnt) {
-        try {
-          rmdirSync(join(mnt, 'minidock'));
-        } catch {
-          /* not created, or someone else's container still in it */
-        }
-        sh('umount', [mnt]);
-        rmSync(mnt, { recursive: true, force: true });
-      }
-    });
+    afterAll(() => unmountCgroup2(cg));
 
     it('the exec process is in the container cgroup (cgroup.procs)', (ctx) => {
       if (!v2) return ctx.skip();

@@ -3,10 +3,9 @@
 // endpoint, cgroup, state directory), on the host's cgroups (v1 here) and on a cgroup2 mount
 // (as on a v2 host); after `rm -f`, none. A check that cannot see a held object passes on a leak.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock, minidockNetns, sh } from '../helpers/cli.js';
+import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
 import { emptyHeld, heldBy, hostLinks, iptablesSave } from './crash-helpers.js';
 
 function heldWhileRunning(md: Minidock): void {
@@ -41,27 +40,12 @@ describe('leak checks see what a running container holds', () => {
 describe('leak checks on cgroup v2 (a cgroup2 mount of this test)', () => {
   let mnt = '';
   let v2: Minidock | undefined;
+  let cg: Cgroup2 | undefined;
   beforeAll(() => {
-    mnt = mkdtempSync(join(tmpdir(), 'mdcg2-leak-'));
-    if (sh('mount', ['-t', 'cgroup2', 'none', mnt]).code !== 0 || statfsSync(mnt).type !== 0x63677270) {
-      rmdirSync(mnt);
-      mnt = '';
-      return;
-    }
-    v2 = new Minidock({ MINIDOCK_CGROUP_ROOT: mnt });
+    cg = mountCgroup2('mdcg2-leak-');
+    ({ mnt, md: v2 } = cg);
   });
-  afterAll(() => {
-    v2?.cleanup();
-    if (mnt) {
-      try {
-        rmdirSync(join(mnt, 'minidock'));
-      } catch {
-        /* not created, or someone else's container still in it */
-      }
-      sh('umount', [mnt]);
-      rmSync(mnt, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => unmountCgroup2(cg));
 
   it('finds the container cgroup under minidock/<id> of the v2 root', (ctx) => {
     if (!v2) return ctx.skip('cannot run here: mount -t cgroup2 fails on this kernel');

@@ -3,10 +3,10 @@
 // allowlist), that the cgroup is joined and removed, `stats`, and the cgroup v2 path in a
 // cgroup2 mount this test makes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Minidock, sh } from '../helpers/cli.js';
+import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
 
 let md: Minidock;
 const V1 = '/sys/fs/cgroup';
@@ -138,28 +138,12 @@ describe('cgroup v2 (in a cgroup2 mount of this test)', () => {
   let mnt = '';
   let v2: Minidock | undefined;
 
+  let cg: Cgroup2 | undefined;
   beforeAll(() => {
-    mnt = mkdtempSync(join(tmpdir(), 'mdcg2-'));
-    if (sh('mount', ['-t', 'cgroup2', 'none', mnt]).code !== 0 || statfsSync(mnt).type !== 0x63677270) {
-      rmdirSync(mnt);
-      mnt = '';
-      return;
-    }
-    v2 = new Minidock({ MINIDOCK_CGROUP_ROOT: mnt });
+    cg = mountCgroup2('mdcg2-');
+    ({ mnt, md: v2 } = cg);
   });
-
-  afterAll(() => {
-    v2?.cleanup();
-    if (mnt) {
-      try {
-        rmdirSync(join(mnt, 'minidock'));
-      } catch {
-        /* not created, or someone else's container still in it */
-      }
-      sh('umount', [mnt]);
-      rmSync(mnt, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => unmountCgroup2(cg));
 
   it('creates minidock/<id>, puts the container in it, removes it; limits need their controller', (ctx) => {
     if (!v2) return ctx.skip('cannot run here: mount -t cgroup2 fails on this kernel');

@@ -2,10 +2,11 @@
 // kernel value, the behaviour inside), not only recorded; bad values exit 125 and create nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock, sh, sleep } from '../helpers/cli.js';
+import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
 import { buildLayout, haveRegistry, mdIn, push, startRegistry, type BuiltLayout, type Registry } from '../helpers/registry.js';
 
 let md: Minidock;
@@ -279,27 +280,12 @@ describe.runIf(isV1)('cgroup limits (v1, this machine)', () => {
 describe('cgroup limits (v2, in a cgroup2 mount of this test)', () => {
   let mnt = '';
   let v2: Minidock | undefined;
+  let cg: Cgroup2 | undefined;
   beforeAll(() => {
-    mnt = mkdtempSync(join(tmpdir(), 'mdrfcg2-'));
-    if (sh('mount', ['-t', 'cgroup2', 'none', mnt]).code !== 0 || statfsSync(mnt).type !== 0x63677270) {
-      rmdirSync(mnt);
-      mnt = '';
-      return;
-    }
-    v2 = new Minidock({ MINIDOCK_CGROUP_ROOT: mnt });
+    cg = mountCgroup2('mdrfcg2-');
+    ({ mnt, md: v2 } = cg);
   });
-  afterAll(() => {
-    v2?.cleanup();
-    if (mnt) {
-      try {
-        rmdirSync(join(mnt, 'minidock'));
-      } catch {
-        /* not created */
-      }
-      sh('umount', [mnt]);
-      rmSync(mnt, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => unmountCgroup2(cg));
 
   it('/sys/fs/cgroup inside is the container\'s own cgroup, read-only', (ctx) => {
     if (!v2) return ctx.skip();
