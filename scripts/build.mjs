@@ -4,9 +4,8 @@
 // ~70), so the CLI is ONE file: every extra ES module costs the loader a resolution, a read and
 // a URL parse. Code a command does not need still costs little: esbuild wraps each lazily
 // imported module so its top-level code runs only when first imported. It is CommonJS so that
-// bin/minidock can compile it through V8's code cache (see there). `tar` stays external (loaded
-// from node_modules only by `load`, for image archives; layers have their own reader,
-// src/engine/image/tarreader.ts), so its stream/zlib imports are not paid for on every start.
+// bin/minidock can compile it through V8's code cache (see there). Archives (layers, `load`,
+// `cp`) are read by minidock's own reader, src/engine/image/tarreader.ts: no tar dependency.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -45,7 +44,6 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['tar'],
   plugins: [lazyBuiltins],
   // import() of external modules becomes require(): the launcher runs the bundle as a plain
   // script, which has no ES module loader behind it.
