@@ -1,49 +1,17 @@
 // Layer import as root (moved from test/unit, which runs as any user): owners, modes that only
 // root can write through (a 0555 directory's contents), whiteout device nodes, trusted.*
 // xattrs, and the overlayfs mount that shows what the layers mean.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureImage, importLayer, layerDir } from '../../src/engine/image/store.js';
 import { makeOpaque } from '../../src/engine/image/layer.js';
-import { buildTar, type TarEntry } from '../../src/engine/image/tarwriter.js';
+import { buildTar } from '../../src/engine/image/tarwriter.js';
+import { dir, file, leftovers, sha, useTempStore, walk } from '../helpers/layer-store.js';
 
-const sha = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-let root: string;
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'minidock-layer-'));
-  process.env.MINIDOCK_ROOT = root;
-});
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
-  delete process.env.MINIDOCK_ROOT;
-});
-
-const dir = (path: string, extra: Partial<TarEntry> = {}): TarEntry => ({ path, type: 'dir', mode: 0o755, mtime: 1700000000, ...extra });
-const file = (path: string, data = path, extra: Partial<TarEntry> = {}): TarEntry => ({ path, type: 'file', mode: 0o644, mtime: 1700000000, data, ...extra });
-
-/** Every path under dir (relative) that can be looked up, not following symlinks. */
-function walk(d: string, pre = ''): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(d)) {
-    const rel = pre ? `${pre}/${name}` : name;
-    const st = lstatSync(join(d, name), { throwIfNoEntry: false });
-    if (!st) continue; // listed but not there: an overlayfs whiteout in a directory that is not merged
-    out.push(rel);
-    if (st.isDirectory()) out.push(...walk(join(d, name), rel));
-  }
-  return out;
-}
-
-/** What the store holds besides committed layers: stages and temp blobs must never be left. */
-function leftovers(): string[] {
-  const dirs = [join(root, 'images', 'layers'), join(root, 'images', 'blobs', 'sha256')];
-  return dirs.flatMap((d) => (existsSync(d) ? readdirSync(d).filter((n) => n.startsWith('.tmp-')) : []));
-}
+let root = '';
+useTempStore((r) => (root = r));
 
 describe('importLayer (root)', () => {
   it('unpacks files, modes, owners, symlinks and hard links; digests the blob and the tar', async () => {
