@@ -5,15 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { displayKey, normalizeRef } from '../../src/engine/image/reference.js';
 import { choosePlatform, formatPlatform, hostPlatform, parsePlatform } from '../../src/engine/image/platform.js';
+import { message } from '../helpers/thrown.js';
 
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-}
 const D = `sha256:${'a'.repeat(64)}`;
 
 describe('references', () => {

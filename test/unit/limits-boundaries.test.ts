@@ -8,15 +8,8 @@ import {
   DEVICE_ALLOW, MIN_MEMORY, v2DeviceRules, NO_LIMITS, parseCpuShares, parseCpus, parseMemorySize, parsePidsLimit, parseResources, resourcesOf, v1Mounts, v1Writes, v2Writes,
 } from '../../src/runtime/cgroups.js';
 import { capMask, computeCaps, normalizeCap, parseSecurityOpts, securityHostConfig, securityShimConfig } from '../../src/runtime/security.js';
+import { message } from '../helpers/thrown.js';
 
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-}
 const MiB = 1024 ** 2;
 
 describe('limit flags', () => {

@@ -13,26 +13,10 @@ import { allocateAddress, candidateSubnets, pickAddress, readIpam, releaseAddres
 import { bindingsClash, formatPortLines, parsePortSpec, parsePortSpecs, portsToSettings } from '../../src/engine/network/ports.js';
 import { probeBind, readHeldPorts, releasePorts, reservePorts } from '../../src/engine/network/portalloc.js';
 import type { PortBinding } from '../../src/engine/network/types.js';
+import { message, rejection } from '../helpers/thrown.js';
 
 const c = (s: string) => parseCidr(s)!;
 const ip = (s: string) => parseIp(s)!;
-
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-}
-async function rejection(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('cidr edges', () => {
   it('parseIp: trims, refuses leading zeros and octets over 255', () => {

@@ -11,15 +11,7 @@ import {
   checkBindSource, commandLine, generateName, resolveUserIn, mergeEnv, parseEnv, parseEnvFileText, parseHostname, parseNonNegInt, parseSignal, parseTmpfs, parseUser,
   parseVolume, parseWorkdir, readEnvFile, resolveUser, validateName,
 } from '../../src/engine/container/options.js';
-
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-}
+import { message } from '../helpers/thrown.js';
 
 describe('names', () => {
   it('128 characters at most, 2 at least; the leading / of a Docker name is dropped', () => {

@@ -4,17 +4,10 @@
 // text/template's, as the differential test test/integration/template-go.test.ts checks.)
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { columns, humanDuration, parseTemplate, printInspect, timeAgo } from '../../src/cli/template.js';
+import { message } from '../helpers/thrown.js';
 
 const data = { Name: 'WeB', State: { Status: 'running', Pid: 42 }, Cmd: ['sh', '-c'], Labels: { b: '2', a: '1', B: '3', _z: '4' }, Nil: null, Empty: {} };
 const render = (t: string, d: unknown = data) => parseTemplate(t).render(d);
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('values', () => {
   it('maps print with their keys in Go order: bytewise, upper case before lower case', () => {
