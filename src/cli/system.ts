@@ -1,6 +1,7 @@
 // `minidock system …`: prune (Docker's, plus minidock's reconciliation of the host with its
 // state), df. The work lives in src/engine/system/.
 import type { Command } from 'commander';
+import { confirm } from './confirm.js';
 
 function human(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -11,17 +12,6 @@ function human(n: number): string {
     i++;
   }
   return `${i === 0 ? v : v.toFixed(3).replace(/\.?0+$/, '')}${u[i]}`;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  process.stdout.write(question);
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    if (Buffer.concat(chunks).includes(10)) break;
-  }
-  const answer = Buffer.concat(chunks).toString('utf8').split('\n')[0].trim().toLowerCase();
-  return answer === 'y' || answer === 'yes';
 }
 
 const exit = (code: number): void => {

@@ -2,6 +2,7 @@
 // declarations live here; each action loads the engine when it runs.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { confirm } from './confirm.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -23,17 +24,6 @@ function labels(specs: string[]): Record<string, string> {
     out[eq < 0 ? s : s.slice(0, eq)] = eq < 0 ? '' : s.slice(eq + 1);
   }
   return out;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  process.stdout.write(question);
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    if (Buffer.concat(chunks).includes(10)) break;
-  }
-  const answer = Buffer.concat(chunks).toString('utf8').split('\n')[0].trim().toLowerCase();
-  return answer === 'y' || answer === 'yes';
 }
 
 /** Docker's `volume ls` table: DRIVER and VOLUME NAME (Go's tabwriter: min width 10, padding 3). */
