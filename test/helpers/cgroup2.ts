@@ -1,5 +1,6 @@
 // A cgroup2 mount of the test's own (the test machine's controllers are bound to v1) and a Minidock
 // whose cgroups live in it (MINIDOCK_CGROUP_ROOT): how the v2 paths are tested on a v1 host.
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,4 +34,14 @@ export function unmountCgroup2(cg: Cgroup2 | undefined): void {
   }
   sh('umount', [cg.mnt]);
   rmSync(cg.mnt, { recursive: true, force: true });
+}
+
+/** mountCgroup2 before the calling describe's tests (told to `set`), unmountCgroup2 after them. */
+export function useCgroup2(prefix: string, set: (cg: Cgroup2) => void): void {
+  let cg: Cgroup2 | undefined;
+  beforeAll(() => {
+    cg = mountCgroup2(prefix);
+    set(cg);
+  });
+  afterAll(() => unmountCgroup2(cg));
 }

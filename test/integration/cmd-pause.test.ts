@@ -3,11 +3,11 @@
 // inspect State.Paused/Status "paused"; exec is refused with Docker's message; kill and stop
 // work on a paused container (the signal is delivered once thawed, as Docker does); errors
 // are Docker's, exit 1.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Minidock, sh, sleep } from '../helpers/cli.js';
-import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
+import { Minidock, sleep } from '../helpers/cli.js';
+import { useCgroup2 } from '../helpers/cgroup2.js';
 
 const TICKER = ['sh', '-c', 'trap "exit 7" TERM; while true; do echo tick; sleep 0.05; done'];
 
@@ -82,12 +82,7 @@ describe('pause/unpause on cgroup v1 (the freezer hierarchy)', () => {
 describe('pause/unpause on cgroup v2 (cgroup.freeze, in a cgroup2 mount of this test)', () => {
   let mnt = '';
   let md: Minidock | undefined;
-  let cg: Cgroup2 | undefined;
-  beforeAll(() => {
-    cg = mountCgroup2('mdcg2-');
-    ({ mnt, md: md } = cg);
-  });
-  afterAll(() => unmountCgroup2(cg));
+  useCgroup2('mdcg2-', (cg) => ({ mnt, md } = cg));
 
   it('freezes and thaws; ps, inspect, exec, stop, kill, rm as Docker', async (ctx) => {
     if (!md) return ctx.skip();

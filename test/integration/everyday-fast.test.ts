@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, Minidock, sh } from '../helpers/cli.js';
-import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
+import { useCgroup2 } from '../helpers/cgroup2.js';
 
 let md: Minidock;
 let work: string;
@@ -110,12 +110,7 @@ describe('exec joins the container cgroups', () => {
   describe('cgroup v2 (a cgroup2 mount of this test: no `tasks` file there)', () => {
     let mnt = '';
     let v2: Minidock | undefined;
-    let cg: Cgroup2 | undefined;
-    beforeAll(() => {
-      cg = mountCgroup2('mdcg2-');
-      ({ mnt, md: v2 } = cg);
-    });
-    afterAll(() => unmountCgroup2(cg));
+    useCgroup2('mdcg2-', (cg) => ({ mnt, md: v2 } = cg));
 
     it('the exec process is in the container cgroup (cgroup.procs)', (ctx) => {
       if (!v2) return ctx.skip();

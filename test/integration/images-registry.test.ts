@@ -12,7 +12,6 @@ import { BIN, Minidock } from '../helpers/cli.js';
 import {
   buildLayout,
   busyboxEntries,
-  haveRegistry,
   mdAsync,
   mdIn,
   push,

@@ -11,7 +11,6 @@ import { buildTar, type TarEntry } from '../../src/engine/image/tarwriter.js';
 import {
   buildLayout,
   busyboxEntries,
-  haveRegistry,
   mdIn,
   push,
   sha256,

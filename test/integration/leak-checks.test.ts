@@ -2,10 +2,10 @@
 // heldBy() must see each thing it holds (netns, host veth, firewall rules, address, port,
 // endpoint, cgroup, state directory), on the host's cgroups (v1 here) and on a cgroup2 mount
 // (as on a v2 host); after `rm -f`, none. A check that cannot see a held object passes on a leak.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { Minidock, minidockNetns, sh } from '../helpers/cli.js';
-import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
+import { Minidock, minidockNetns } from '../helpers/cli.js';
+import { useCgroup2 } from '../helpers/cgroup2.js';
 import { emptyHeld, heldBy, hostLinks, iptablesSave } from './crash-helpers.js';
 
 function heldWhileRunning(md: Minidock): void {
@@ -40,12 +40,7 @@ describe('leak checks see what a running container holds', () => {
 describe('leak checks on cgroup v2 (a cgroup2 mount of this test)', () => {
   let mnt = '';
   let v2: Minidock | undefined;
-  let cg: Cgroup2 | undefined;
-  beforeAll(() => {
-    cg = mountCgroup2('mdcg2-leak-');
-    ({ mnt, md: v2 } = cg);
-  });
-  afterAll(() => unmountCgroup2(cg));
+  useCgroup2('mdcg2-leak-', (cg) => ({ mnt, md: v2 } = cg));
 
   it('finds the container cgroup under minidock/<id> of the v2 root', (ctx) => {
     if (!v2) return ctx.skip('cannot run here: mount -t cgroup2 fails on this kernel');

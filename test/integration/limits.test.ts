@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Minidock, sh } from '../helpers/cli.js';
-import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
+import { Minidock } from '../helpers/cli.js';
+import { useCgroup2 } from '../helpers/cgroup2.js';
 
 let md: Minidock;
 const V1 = '/sys/fs/cgroup';
@@ -137,13 +137,7 @@ describe.runIf(isV1)('cgroup v1 (this machine)', () => {
 describe('cgroup v2 (in a cgroup2 mount of this test)', () => {
   let mnt = '';
   let v2: Minidock | undefined;
-
-  let cg: Cgroup2 | undefined;
-  beforeAll(() => {
-    cg = mountCgroup2('mdcg2-');
-    ({ mnt, md: v2 } = cg);
-  });
-  afterAll(() => unmountCgroup2(cg));
+  useCgroup2('mdcg2-', (cg) => ({ mnt, md: v2 } = cg));
 
   it('creates minidock/<id>, puts the container in it, removes it; limits need their controller', (ctx) => {
     if (!v2) return ctx.skip('cannot run here: mount -t cgroup2 fails on this kernel');

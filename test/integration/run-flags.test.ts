@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock, sh, sleep } from '../helpers/cli.js';
-import { mountCgroup2, unmountCgroup2, type Cgroup2 } from '../helpers/cgroup2.js';
+import { useCgroup2 } from '../helpers/cgroup2.js';
 import { buildLayout, haveRegistry, mdIn, push, startRegistry, type BuiltLayout, type Registry } from '../helpers/registry.js';
 
 let md: Minidock;
@@ -280,12 +280,7 @@ describe.runIf(isV1)('cgroup limits (v1, this machine)', () => {
 describe('cgroup limits (v2, in a cgroup2 mount of this test)', () => {
   let mnt = '';
   let v2: Minidock | undefined;
-  let cg: Cgroup2 | undefined;
-  beforeAll(() => {
-    cg = mountCgroup2('mdrfcg2-');
-    ({ mnt, md: v2 } = cg);
-  });
-  afterAll(() => unmountCgroup2(cg));
+  useCgroup2('mdrfcg2-', (cg) => ({ mnt, md: v2 } = cg));
 
   it('/sys/fs/cgroup inside is the container\'s own cgroup, read-only', (ctx) => {
     if (!v2) return ctx.skip();

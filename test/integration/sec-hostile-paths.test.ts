@@ -22,7 +22,6 @@ import { buildTar, type TarEntry } from '../../src/engine/image/tarwriter.js';
 const SHIM = fileURLToPath(new URL('../../dist/minidock-shim', import.meta.url));
 /** Every host path a hostile image aims at starts with this (all under /tmp). */
 const U = `mdh-${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
-const host = (name: string) => `/tmp/${U}-${name}`;
 /** Far more ".." than any host directory the shim could hold open is deep. */
 const UP = '/..'.repeat(10);
 /** Through fd N of the shim's child, up to /, to /tmp. */

@@ -20,7 +20,7 @@
 // is held meanwhile, so it cannot start on the same upper dir.
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  closeSync, constants as FS, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync, writeSync, type Stats,
+  closeSync, constants as FS, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, writeSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../../errors.js';

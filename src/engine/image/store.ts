@@ -27,7 +27,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { UserError } from '../../errors.js';
 import { CorruptStateError, fsyncPath, readState, writeFileAtomic, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';

@@ -23,7 +23,7 @@
 //   6. dangling images and unreferenced layers (image store's own prune).
 // Nothing without a minidock name (md…, minidock-…, MINIDOCK… chains, `minidock` comments) is
 // ever looked at, let alone removed; nothing of another state root is removed either.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyPlan, type IpOp, type Op } from '../../host/plan.js';
 import { run } from '../../host/exec.js';
