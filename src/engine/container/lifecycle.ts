@@ -15,6 +15,7 @@ import { createCgroup, layout as cgroupLayout, releaseCgroup, removeCgroup, reso
 import { securityShimConfig } from '../../runtime/security.js';
 import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teardownContainerNetwork } from '../network/index.js';
 import type { ContainerRef, PortBinding } from '../network/types.js';
+import { readNetwork } from '../network/networks.js';
 import {
   allRecords, files, findContainer, loadRecord, mustFind, processEnv, readExit, readRestarting, restarterSleeping, saveRecord, stateOf,
   type ContainerConfig, type ContainerRecord, type HostConfig,
@@ -318,7 +319,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
 /** network connect/disconnect events for the networks a container is wired to (Docker's Actor is the network). */
 function journalNetworks(rec: ContainerRecord, action: 'connect' | 'disconnect'): void {
   for (const [name, ep] of Object.entries(rec.NetworkSettings?.Networks ?? {})) {
-    journal({ Type: 'network', Action: action, ID: ep.NetworkID, Attributes: { container: rec.Id, name, type: 'bridge' } });
+    journal({ Type: 'network', Action: action, ID: ep.NetworkID, Attributes: { container: rec.Id, name, type: readNetwork(name)?.Driver ?? 'bridge' } });
   }
 }
 

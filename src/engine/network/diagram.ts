@@ -493,9 +493,10 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
   const { listNetworkRecords, listEndpoints } = await import('./networks.js');
   const { allRecords, allIds, stateOf } = await import('../container/record.js');
   const { chainPrefix } = await import('./firewall/iptables.js');
+  const { driverOf } = await import('./drivers/index.js');
   const { rootIdIfAny } = await import('../../state/rootid.js');
   const networks: SnapNetwork[] = listNetworkRecords()
-    .filter((n) => n.Driver === 'bridge' && n.Subnet && n.Gateway)
+    .filter((n) => driverOf(n)?.diagramOf(n).lowerOf === false && n.Subnet && n.Gateway)
     .map((n) => ({ name: n.Name, id: n.Id, bridge: n.Bridge ?? 'minidock0', subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal }))
     .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
   const eps = new Map(listEndpoints().map((e) => [e.containerId, e]));

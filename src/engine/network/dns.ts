@@ -18,6 +18,7 @@ import { UserError } from '../../errors.js';
 import { childEnv } from '../../host/env.js';
 import { parseIp } from './cidr.js';
 import { DEFAULT_NETWORK, type EndpointRecord, type NetworkRecord } from './networks.js';
+import { driverOf } from './drivers/index.js';
 
 export interface Upstream {
   ip: string;
@@ -36,9 +37,9 @@ export function netKey(networkId: string): string {
   return networkId.slice(0, 12);
 }
 
-/** Whether a network gets the embedded DNS (user-defined bridge networks; not the default one). */
+/** Whether a network gets the embedded DNS (user-defined networks whose driver has it; not the default one). */
 export function hasEmbeddedDns(n: Pick<NetworkRecord, 'Name' | 'Driver'>): boolean {
-  return n.Driver === 'bridge' && n.Name !== DEFAULT_NETWORK;
+  return !!driverOf(n)?.caps.embeddedDns && n.Name !== DEFAULT_NETWORK;
 }
 
 /**

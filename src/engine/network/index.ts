@@ -11,7 +11,6 @@ import { applyPlan, byShim, coolIpBatch, type IptOp, type Op, Plan, undoOps, und
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
-import { rootId } from '../../state/rootid.js';
 import { trace } from '../../state/trace.js';
 import { UserError } from '../../errors.js';
 import { isIp } from './cidr.js';
@@ -23,7 +22,6 @@ import {
   DEFAULT_NETWORK,
   type EndpointRecord,
   type NetworkRecord,
-  bridgeName,
   containerEndpointFiles,
   endpointFile,
   ensureDefaultNetworkRecord,
@@ -32,10 +30,9 @@ import {
   listNetworkRecords,
   newEndpoint,
 } from './networks.js';
-import {
-  bridgeLooksReady, containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName, repairFirewall, shimInsideOf, staleLinkOps,
-} from './drivers/bridge.js';
-import { type BridgeNet, firewallIntact, firewallKnownGood, portRuleOps } from './firewall/iptables.js';
+import { containerTeardownOps, hostIfName, staleLinkOps } from './drivers/bridge.js';
+import { containerOpsOf, shimInsideOf } from './drivers/driver.js';
+import { driverOf } from './drivers/index.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
 
 export type * from './types.js';
@@ -80,9 +77,13 @@ function emptySettings(sandbox: string): NetworkSettings {
   return { SandboxKey: sandbox, Ports: {}, Networks: {} };
 }
 
-/** A network record as the driver and the firewall see it; its rules carry this root's id. */
-export function bridgeNetOf(rec: NetworkRecord): BridgeNet {
-  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal, root: rootId() };
+export { bridgeNetOf } from './drivers/bridge.js';
+
+/** A user network (by name or id) that containers can join: one with a driver. */
+function joinableNetwork(ref: string): NetworkRecord {
+  const rec = findNetworkSync(ref);
+  if (!rec || !driverOf(rec)) throw new UserError(`network ${ref} not found`);
+  return rec;
 }
 
 function validateRequest(req: NetworkRequest): void {
@@ -155,8 +156,9 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
   let netName = DEFAULT_NETWORK;
   if (mode !== DEFAULT_NETWORK) {
     // A user-defined network (network create): by name or id.
-    const rec = findNetworkSync(mode);
-    if (!rec || rec.Driver !== 'bridge') throw new UserError(`network ${mode} not found`);
+    const rec = joinableNetwork(mode);
+    const d = driverOf(rec)!;
+    if (!d.caps.publish && req.ports.length) throw new UserError(d.publishRefusal!);
     netName = rec.Name;
   } else if (req.aliases && req.aliases.length) {
     throw new UserError('network-scoped alias is supported only for containers in user defined networks');
@@ -164,50 +166,50 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
   // The embedded DNS speaks IPv4 to its upstreams.
   const v6 = netName !== DEFAULT_NETWORK ? req.dns?.find((d) => !isIp(d)) : undefined;
   if (v6) throw new UserError(`--dns ${v6}: on a user-defined network the embedded DNS forwards to IPv4 servers only`);
-  return setupBridge(req, netName, explain);
+  return setupOnNetwork(req, netName, explain);
 }
 
-async function setupBridge(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
+async function setupOnNetwork(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
   // The `ip` that will plug the veth in starts now, while the shim makes the netns.
   warmIpBatch();
   try {
-    return await wireBridge(req, netName, explain);
+    return await wire(req, netName, explain);
   } finally {
     await coolIpBatch();
   }
 }
 
-async function wireBridge(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
+async function wire(req: NetworkRequest, netName: string, explain?: (line: string) => void): Promise<NetworkResult> {
   const id = req.containerId;
   const ns = netnsName(id);
   let ep: EndpointRecord;
-  let net: BridgeNet;
-  let firewallCheck: Promise<boolean> | undefined;
+  let rec: NetworkRecord;
+  let afterWired: (() => Promise<void>) | undefined;
   const warnings: string[] = [];
   // Phase 1, under the lock: check and reserve ports, make sure the bridge is there, take an
   // address, and write down what will be created (so teardown can always find it).
   await withLock(NETWORK_LOCK, async () => {
-    const rec = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : findNetworkSync(netName);
-    if (!rec) throw new UserError(`network ${netName} not found`);
-    net = bridgeNetOf(rec);
+    const found = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : findNetworkSync(netName);
+    if (!found) throw new UserError(`network ${netName} not found`);
+    rec = found;
+    const driver = driverOf(rec)!;
     // --internal: nothing reaches it from outside, so ports are not published (Docker ignores them too).
     if (rec.Internal && req.ports.length) warnings.push(`Published ports are discarded on the internal network ${rec.Name}`);
     const ports: PortBinding[] = await reservePorts(id, rec.Internal ? [] : req.ports);
     pausePoint('net:ports-reserved');
     try {
-      // The usual case, known from /proc alone: the bridge is complete and the firewall was
-      // good. The firewall is then checked (`iptables-restore -C`, a process) while the
-      // container is wired, and repaired before its own rules go in if another tool flushed it.
-      if (firewallKnownGood(net) && bridgeLooksReady(net)) firewallCheck = firewallIntact(net).catch(() => false);
-      else await ensureBridgeNetwork(net, explain);
-      const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined, rec.IPRange);
-      const link = containerLinkOf(net, id, ns, ip);
+      // The driver makes sure the network's host objects are there (the bridge: from /proc
+      // alone in the usual case, with a firewall check to await once the container is wired).
+      afterWired = await driver.ensure(rec, explain);
+      const ip = allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, id, req.ip || undefined, rec.IPRange);
+      const link = driver.link(rec, id, ns, ip);
+      if (req.mac && !link.mac) throw new UserError(`--mac-address is not available on ${rec.Driver} network ${rec.Name}: its interfaces have the parent's MAC`);
       if (req.mac) link.mac = req.mac; // --mac-address
       ep = newEndpoint(rec, link, id, req.containerName, {
         ports,
-        rules: portRuleOps(net, id, req.containerName, ip, ports),
+        rules: ports.length ? driver.portRules(rec, id, req.containerName, ip, ports) : [],
         aliases: req.aliases,
-        defaultRoute: !net.internal,
+        defaultRoute: link.defaultRoute,
       });
       if (req.dns && netName !== DEFAULT_NETWORK) ep.dns = req.dns; // the embedded DNS forwards to them
       writeJsonAtomic(endpointFile(id), ep);
@@ -221,14 +223,14 @@ async function wireBridge(req: NetworkRequest, netName: string, explain?: (line:
   // Phase 2, without the lock: wire the container. applyPlan rolls back on failure.
   const e = ep!;
   const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac, ifname: 'eth0', defaultRoute: e.defaultRoute };
-  const ops: Op[] = [...(await staleLinkOps(e.hostIf)), ...containerOps(net!, link)];
+  const ops: Op[] = [...(e.hostIf ? await staleLinkOps(e.hostIf) : []), ...containerOpsOf(ns, driverOf(rec!)!.attachOps(rec!, link))];
   let applied: Op[] = [];
   try {
     await req.netnsReady;
     trace('netns ready');
     applied = await applyPlan(ops, { explain });
-    if (firewallCheck && !(await firewallCheck)) await withLock(NETWORK_LOCK, () => repairFirewall(net, explain));
-    await applyPlan(e.rules as IptOp[], { explain });
+    await afterWired?.();
+    if (e.rules.length) await applyPlan(e.rules as IptOp[], { explain });
     pausePoint('net:wired');
   } catch (err) {
     await undoOps(applied, { explain }); // each applyPlan already undid its own part
@@ -240,7 +242,8 @@ async function wireBridge(req: NetworkRequest, netName: string, explain?: (line:
     throw err;
   }
   // User-defined network: the embedded DNS learns the name before the process runs.
-  const userNet = netName !== DEFAULT_NETWORK;
+  const { hasEmbeddedDns } = await import('./dns.js');
+  const userNet = hasEmbeddedDns(rec!);
   if (userNet) {
     try {
       const { syncDns } = await import('./dns.js');
@@ -291,7 +294,8 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   const ops: Op[] = [];
   for (const ep of eps) ops.push(...undoPlanOf(ep.rules as IptOp[]));
   const nsExists = existsSync(netnsPathOf(containerId));
-  const hostIfs = eps.length ? eps.map((ep) => ep.hostIf || hostIfName(containerId)) : [hostIfName(containerId)];
+  // hostIf '' = an interface with no host end (macvlan, ipvlan): it goes with the netns
+  const hostIfs = eps.length ? eps.filter((ep) => ep.hostIf !== '').map((ep) => ep.hostIf || hostIfName(containerId)) : [hostIfName(containerId)];
   ops.push(...containerTeardownOps(hostIfs, ns, nsExists, !!opts.netnsRemoved));
   if (ops.length) await applyPlan(ops, { explain: opts.explain, tolerant: true });
   pausePoint('net:teardown-applied');
@@ -327,8 +331,9 @@ export function checkNetworkMode(network: string | undefined, o: { hostname?: st
     throw new UserError(`invalid network mode: ${JSON.stringify(mode)}`);
   } else if (mode !== 'host' && mode !== 'none' && mode !== DEFAULT_NETWORK) {
     // a user-defined network: it must exist (by name or id)
-    const rec = findNetworkSync(mode);
-    if (!rec || rec.Driver !== 'bridge') throw new UserError(`network ${mode} not found`);
+    const rec = joinableNetwork(mode);
+    const d = driverOf(rec)!;
+    if (!d.caps.publish && o.publish?.length) throw new UserError(d.publishRefusal!);
   }
   if (o.aliases && o.aliases.length) {
     if (mode === DEFAULT_NETWORK || mode === 'host' || mode === 'none' || isContainer) {
@@ -384,7 +389,6 @@ export async function checkPortsFree(ports: PortBinding[]): Promise<void> {
 
 /** Docker-shaped `network inspect` data, or undefined when there is no such network. */
 export async function inspectNetworkByName(ref: string): Promise<unknown | undefined> {
-  const { findNetwork, inspectView, listEndpoints } = await import('./networks.js');
-  const n = await findNetwork(ref);
-  return n ? inspectView(n, listEndpoints()) : undefined;
+  const { findNetwork, inspectNetwork } = await import('./networks.js');
+  return (await findNetwork(ref)) ? inspectNetwork(ref) : undefined;
 }

@@ -15,11 +15,19 @@ export interface NetworkRecord {
   Name: string;
   Id: string;
   Created: string;
-  Driver: 'bridge' | 'host' | 'null';
-  /** bridge only */
+  /** bridge | macvlan | ipvlan (drivers/index.ts) | host | null (modes) */
+  Driver: string;
+  /** networks of a driver */
   Subnet?: string;
   Gateway?: string;
+  /** bridge: the bridge device */
   Bridge?: string;
+  /** macvlan/ipvlan: the parent link containers' interfaces are made on (eth1, eth1.60, a stand-in). */
+  Parent?: string;
+  /** macvlan/ipvlan: host links minidock made for this network (an 802.1Q sub-interface, the stand-in parent, the host link), removed with it. */
+  Made?: { ifname: string; kind: string }[];
+  /** macvlan -o minidock.host_link=true: the host link's address (reserved in the network's pool). */
+  HostLinkAddress?: string;
   Internal?: boolean;
   /** user networks: --ip-range, --label, -o as given */
   IPRange?: string;
@@ -53,7 +61,7 @@ export interface EndpointRecord {
   dns?: string[];
 }
 
-/** A new endpoint of a container on network `n`, from the link the bridge driver planned. */
+/** A new endpoint of a container on network `n`, from the link its driver planned. */
 export function newEndpoint(
   n: NetworkRecord,
   link: { ip: string; prefixLen: number; gateway: string; mac: string; netns: string; hostIf: string; ifname?: string },
@@ -277,7 +285,8 @@ export interface NetworkInspect {
   Labels: Record<string, string>;
 }
 
-export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[]): NetworkInspect {
+/** `driverOptions`: the driver's part of Options (drivers/driver.ts inspectOptions). */
+export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], driverOptions: Record<string, string> = {}): NetworkInspect {
   const containers: NetworkInspect['Containers'] = {};
   for (const e of endpoints.filter((e) => e.networkId === n.Id)) {
     containers[e.containerId] = {
@@ -288,13 +297,7 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[]): Netw
       IPv6Address: '',
     };
   }
-  const options: Record<string, string> = { ...(n.Options ?? {}) };
-  if (n.Driver === 'bridge' && n.Bridge && n.Name === DEFAULT_NETWORK) {
-    options['com.docker.network.bridge.name'] = n.Bridge;
-    options['com.docker.network.bridge.enable_ip_masquerade'] = 'true';
-    options['com.docker.network.bridge.host_binding_ipv4'] = '0.0.0.0';
-    if (n.Name === DEFAULT_NETWORK) options['com.docker.network.bridge.default_bridge'] = 'true';
-  }
+  const options: Record<string, string> = { ...(n.Options ?? {}), ...driverOptions };
   return {
     Name: n.Name,
     Id: n.Id,
@@ -347,5 +350,6 @@ export async function findNetwork(ref: string): Promise<NetworkRecord | undefine
 export async function inspectNetwork(ref: string): Promise<NetworkInspect> {
   const n = await findNetwork(ref);
   if (!n) throw new UserError(`network ${ref} not found`, 1);
-  return inspectView(n, listEndpoints());
+  const { driverOf } = await import('./drivers/index.js');
+  return inspectView(n, listEndpoints(), driverOf(n)?.inspectOptions(n));
 }

@@ -6,18 +6,19 @@
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
 import { journal } from '../events.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
+import { type IptOp, type Op, applyPlan, undoPlanOf } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
 import { type Cidr, broadcast, contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp } from './cidr.js';
+import type { CreateSpec } from './drivers/driver.js';
+import { driverNamed, driverOf } from './drivers/index.js';
 import { allocateAddress, candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
 import {
   RECOVER_ENDPOINT,
   DEFAULT_NETWORK,
   type EndpointRecord,
   type NetworkRecord,
-  bridgeAddress,
   containerEndpointFiles,
   ensureBuiltinRecords,
   ensureDefaultNetworkRecord,
@@ -33,9 +34,8 @@ import {
   writeNetworkRecord,
   newEndpoint,
 } from './networks.js';
-import { attachOps, bridgeOps, containerLinkOf, ensureBridgeNetwork, probeBridge } from './drivers/bridge.js';
-import { type BridgeNet, type SavedRules, forgetFirewall, hookOps, iptablesSave, markFirewallGood, missingOps, networkRuleOps } from './firewall/iptables.js';
-import { rootId } from '../../state/rootid.js';
+export { removeOps, userBridgeName } from './drivers/bridge.js';
+export type { CreateSpec } from './drivers/driver.js';
 import { paths } from '../../state/paths.js';
 import { join } from 'node:path';
 import { releasePorts } from './portalloc.js';
@@ -43,7 +43,6 @@ import type { EndpointSettings } from './types.js';
 import type { HostConfig } from '../container/record.js';
 
 const NETWORK_LOCK = 'network';
-const BRIDGE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const PREDEFINED = new Set([DEFAULT_NETWORK, 'host', 'none']);
 
@@ -55,17 +54,6 @@ export interface CreateFlags {
   internal?: boolean;
   opt?: string[];
   label?: string[];
-}
-
-export interface CreateSpec {
-  name: string;
-  subnet?: string;
-  gateway?: string;
-  ipRange?: string;
-  internal: boolean;
-  bridge?: string;
-  options: Record<string, string>;
-  labels: Record<string, string>;
 }
 
 function kv(what: string, s: string, needValue: boolean): [string, string] {
@@ -87,8 +75,7 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
     throw new UserError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most ${NETWORK_NAME_MAX} characters`);
   }
   if (PREDEFINED.has(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
-  const driver = f.driver ?? 'bridge';
-  if (driver !== 'bridge') throw new UserError(`plugin "${driver}" not found (minidock has the bridge driver only)`);
+  const driver = driverNamed(f.driver ?? 'bridge');
   const subnetS = one('--subnet', f.subnet);
   const gatewayS = one('--gateway', f.gateway);
   const rangeS = one('--ip-range', f.ipRange);
@@ -124,23 +111,18 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
     const [k, v] = kv('label', l, false);
     labels[k] = v;
   }
-  const bridge = options[BRIDGE_NAME_OPT];
-  if (bridge !== undefined && !BRIDGE_RE.test(bridge)) throw new UserError(`invalid bridge name ${JSON.stringify(bridge)}: 1-15 characters of [A-Za-z0-9_.-]`);
-  return {
+  const spec: CreateSpec = {
     name,
     subnet: subnet ? formatCidr(subnet) : undefined,
     gateway: gatewayS,
     ipRange: rangeS,
     internal: !!f.internal,
-    bridge,
+    bridge: options[BRIDGE_NAME_OPT],
     options,
     labels,
   };
-}
-
-/** minidock's own bridge name for a user network: `mdbr-` + 10 hex of its id (15 chars). */
-export function userBridgeName(networkId: string): string {
-  return `mdbr-${networkId.slice(0, 10)}`;
+  driver.check(spec);
+  return spec;
 }
 
 /** Which existing network a subnet overlaps, if any. Pure. */
@@ -149,19 +131,9 @@ export function overlappingNetwork(subnet: string, nets: NetworkRecord[]): Netwo
   return nets.find((n) => n.Subnet && overlaps(c, parseCidr(n.Subnet)!));
 }
 
-/** The ops that create a user network's bridge and rules (rules with their undo, so a failure rolls back). */
-async function createOps(n: BridgeNet): Promise<Op[]> {
-  const ops: Op[] = [...bridgeOps(n, await probeBridge(n))];
-  const saved = await iptablesSave();
-  const { chain, hook } = hookOps();
-  // chains and hooks stay once made (shared by every network); the network's own rules are undone on failure
-  ops.push(...[...missingOps(saved, chain), ...missingOps(saved, hook)].map((o) => ({ ...o, undo: undefined })));
-  ops.push(...missingOps(saved, networkRuleOps(n)));
-  return ops;
-}
-
 export async function createNetwork(name: string, flags: CreateFlags, explain?: (line: string) => void): Promise<NetworkRecord> {
   const spec = parseCreateFlags(name, flags);
+  const driver = driverNamed(flags.driver ?? 'bridge');
   return withLock(NETWORK_LOCK, async () => {
     // the default records first, so `bridge` keeps the first pool (172.17/16) like docker0
     await ensureDefaultNetworkRecord();
@@ -170,10 +142,6 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     if (readNetwork(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
     const nets = listNetworkRecords();
     const id = newId();
-    const bridge = spec.bridge ?? userBridgeName(id);
-    const owner = nets.find((n) => n.Bridge === bridge);
-    if (owner) throw new UserError(`bridge name ${bridge} is already in use by network ${owner.Name}`);
-    if ((await bridgeAddress(bridge)).exists) throw new UserError(`bridge name ${bridge} is already in use: a device of that name exists on the host`);
     let subnet: string;
     let gateway: string;
     if (spec.subnet) {
@@ -188,36 +156,45 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
       subnet = formatCidr(c);
       gateway = formatIp(nth(c, 1));
     }
+    let fields: Partial<NetworkRecord>;
+    try {
+      fields = await driver.prepare({ ...spec, subnet, gateway }, id, nets);
+    } catch (e) {
+      removeIpam(id); // an address the driver reserved
+      throw e;
+    }
     const rec: NetworkRecord = {
       Name: name,
       Id: id,
       Created: new Date().toISOString(),
-      Driver: 'bridge',
+      Driver: driver.name,
       Subnet: subnet,
       Gateway: gateway,
-      Bridge: bridge,
       Internal: spec.internal,
       IPRange: spec.ipRange,
       Labels: spec.labels,
       Options: spec.options,
+      ...fields,
     };
-    const bn: BridgeNet = { name, bridge, subnet, gateway, internal: spec.internal, root: rootId() };
-    explain?.(`# network ${name}: a bridge of its own (${bridge}), subnet ${subnet}, gateway ${gateway}${spec.internal ? ', internal (no way out)' : ''}`);
-    // The bridge and the rules exist before the record: until it is written, a note says this
-    // root is making them, so a prune after a crash knows the bridge is its own to remove.
+    for (const line of driver.describe(rec).split('\n')) explain?.(line);
+    // The host objects exist before the record: until it is written, a note says this root is
+    // making them, so a prune after a crash knows they are its own to remove.
     const pending = pendingCreateFile(id);
-    writeJsonAtomic(pending, { Name: name, Id: id, Bridge: bridge } satisfies PendingCreate);
+    const made = driver.owned(rec).filter((o) => o.made).map(({ ifname, kind }) => ({ ifname, kind }));
+    writeJsonAtomic(pending, { Name: name, Id: id, Bridge: rec.Bridge, Links: made } satisfies PendingCreate);
     try {
-      await applyPlan(await createOps(bn), { explain });
+      await applyPlan(await driver.createOps(rec), { explain });
     } catch (e) {
       // rolled back: nothing left to own (unless the rollback itself failed: then prune finishes it)
-      if (!(await bridgeAddress(bridge)).exists) rmSync(pending, { force: true });
+      const { linkExists } = await import('./drivers/bridge.js');
+      if (!made.some((l) => linkExists(l.ifname))) rmSync(pending, { force: true });
+      removeIpam(id);
       throw e;
     }
     writeNetworkRecord(rec);
     rmSync(pending, { force: true });
-    markFirewallGood(bn);
-    journal({ Type: 'network', Action: 'create', ID: rec.Id, Attributes: { name: rec.Name, type: 'bridge' } });
+    driver.created?.(rec);
+    journal({ Type: 'network', Action: 'create', ID: rec.Id, Attributes: { name: rec.Name, type: rec.Driver } });
     return rec;
   });
 }
@@ -226,27 +203,14 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
 export interface PendingCreate {
   Name: string;
   Id: string;
-  Bridge: string;
+  /** bridge networks (notes of before drivers have only this) */
+  Bridge?: string;
+  /** Every host link the create makes (drivers/driver.ts owned, made). */
+  Links?: { ifname: string; kind: string }[];
 }
 
 export function pendingCreateFile(id: string): string {
   return join(paths.networks(), 'creating', `${id}.json`);
-}
-
-/**
- * The ops that remove a user network's rules (those of this root: `root`) and its bridge. With
- * `saved` (what iptables-save shows), only the rules that are there, including those a network
- * made before root marks has without one.
- */
-export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
-  const bn: BridgeNet = { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root };
-  let wanted = networkRuleOps(bn);
-  if (saved) {
-    const unmarked = root ? networkRuleOps({ ...bn, root: undefined }) : [];
-    wanted = [...wanted, ...unmarked].filter((o) => missingOps(saved, [o]).length === 0);
-  }
-  const rules = wanted.reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
-  return [...rules, { kind: 'ip', args: ['link', 'del', bn.bridge], why: `remove the bridge ${bn.bridge} of network ${n.Name}` }];
 }
 
 /** Removes one user network: refused while containers use it. */
@@ -259,13 +223,14 @@ export async function removeNetwork(ref: string, explain?: (line: string) => voi
     if (eps.length) {
       throw new UserError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints (${eps.map((e) => e.containerName).join(', ')})`, 1);
     }
-    const ops = removeOps(n, rootId(), await iptablesSave());
-    if (!(await bridgeAddress(n.Bridge!)).exists) ops.pop();
-    await applyPlan(ops, { explain, tolerant: true });
+    const driver = driverOf(n);
+    if (driver) {
+      const ops = await driver.removeOps(n, listNetworkRecords().filter((x) => x.Id !== n.Id));
+      await applyPlan(ops, { explain, tolerant: true });
+    }
     removeIpam(n.Id);
-    forgetFirewall(n.Name);
     removeNetworkRecord(n.Name);
-    journal({ Type: 'network', Action: 'destroy', ID: n.Id, Attributes: { name: n.Name, type: 'bridge' } });
+    journal({ Type: 'network', Action: 'destroy', ID: n.Id, Attributes: { name: n.Name, type: n.Driver } });
     return n;
   });
 }
@@ -378,11 +343,11 @@ async function reconfigureStopped(
   });
 }
 
-async function findBridgeNetwork(ref: string): Promise<NetworkRecord> {
+async function findConnectable(ref: string): Promise<NetworkRecord> {
   const { findNetwork } = await import('./networks.js');
   const n = await findNetwork(ref);
   if (!n) throw new UserError(`network ${ref} not found`, 1);
-  if (n.Driver !== 'bridge') throw new UserError(`container cannot be connected to or disconnected from network ${n.Name} (driver ${n.Driver})`, 1);
+  if (!driverOf(n)) throw new UserError(`container cannot be connected to or disconnected from network ${n.Name} (driver ${n.Driver})`, 1);
   return n;
 }
 
@@ -390,7 +355,7 @@ async function findBridgeNetwork(ref: string): Promise<NetworkRecord> {
 export async function connectContainer(netRef: string, ctrRef: string, o: ConnectOptions = {}): Promise<void> {
   if (o.ip !== undefined && parseIp(o.ip) === undefined) throw new UserError(`invalid IPv4 address: ${o.ip}`);
   for (const a of o.aliases ?? []) if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(a)) throw new UserError(`invalid network alias ${JSON.stringify(a)}`);
-  const n = await findBridgeNetwork(netRef);
+  const n = await findConnectable(netRef);
   if (n.Name === DEFAULT_NETWORK && o.aliases?.length) throw new UserError('network-scoped alias is supported only for containers in user defined networks');
   const { rec: first, primary } = await connectableContainer(ctrRef);
   const exists = `endpoint with name ${first.Name} already exists in network ${n.Name}`;
@@ -420,22 +385,23 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
     const hasDefault = have.some((x) => x.ep.defaultRoute ?? true);
     const ns = have[0]?.ep.netns ?? `minidock-${id.slice(0, 12)}`;
     if (!existsSync(`/run/netns/${ns}`)) throw new UserError(`container ${rec.Name} has no network namespace of its own`, 1);
-    const { bridgeNetOf } = await import('./index.js');
-    const bn = bridgeNetOf(n);
+    const driver = driverOf(n)!;
     let ep: EndpointRecord;
     const file = extraEndpointFile(id, n.Id);
+    let afterWired: (() => Promise<void>) | undefined;
     await withLock(NETWORK_LOCK, async () => {
-      await ensureBridgeNetwork(bn, o.explain);
-      const ip = allocateAddress(n.Id, bn.subnet, bn.gateway, id, o.ip, n.IPRange);
-      const link = containerLinkOf(bn, id, ns, ip, ifname);
-      ep = newEndpoint(n, link, id, rec.Name, { ports: [], rules: [], aliases: o.aliases, defaultRoute: !hasDefault && !bn.internal });
+      afterWired = await driver.ensure(n, o.explain);
+      const ip = allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
+      const link = driver.link(n, id, ns, ip, ifname);
+      ep = newEndpoint(n, link, id, rec.Name, { ports: [], rules: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
       writeJsonAtomic(file, ep);
     });
     const e = ep!;
-    const link = { ...containerLinkOf(bn, id, ns, e.ip, ifname), defaultRoute: e.defaultRoute };
+    const link = { ...driver.link(n, id, ns, e.ip, ifname), defaultRoute: e.defaultRoute };
     o.explain?.(`# connect ${rec.Name} to network ${n.Name}: a new interface ${ifname} inside the container`);
     try {
-      await applyPlan(attachOps(bn, link), { explain: o.explain });
+      await afterWired?.();
+      await applyPlan(driver.attachOps(n, link), { explain: o.explain });
     } catch (err) {
       await withLock(NETWORK_LOCK, () => {
         releaseAddresses(n.Id, id);
@@ -454,13 +420,13 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
       rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
     }
     saveRecord(rec, o.restoring ? 'state' : 'config');
-    journal({ Type: 'network', Action: 'connect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: 'bridge' } });
+    journal({ Type: 'network', Action: 'connect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: n.Driver } });
   });
 }
 
 /** `network disconnect`: the container's interface on that network goes away. */
 export async function disconnectContainer(netRef: string, ctrRef: string, o: { explain?: (line: string) => void } = {}): Promise<void> {
-  const n = await findBridgeNetwork(netRef);
+  const n = await findConnectable(netRef);
   const { rec: first, primary } = await connectableContainer(ctrRef);
   const own = `container ${first.Name} is not running: it can leave its own network ${n.Name} only while it runs`;
   const stopped = await reconfigureStopped(first.Id, n, primary, own, (extra) => {
@@ -482,14 +448,15 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
     const ep = mine.ep;
     const rest = have.filter((x) => x !== mine);
     const ops: Op[] = [...undoPlanOf(ep.rules as IptOp[])];
-    ops.push({ kind: 'ip', args: ['link', 'del', ep.hostIf], why: `remove ${ep.ifname ?? 'eth0'} of ${rec.Name} from network ${n.Name}: deleting the host end ${ep.hostIf} deletes both ends` });
+    ops.push(...driverOf(n)!.detachOps(n, ep, rec.Name));
     // The default route went with the interface: take it through another network, if any may.
     let newDefault: { file: string; ep: EndpointRecord } | undefined;
     if (ep.defaultRoute ?? true) {
       const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
       newDefault = rest.find((x) => !nets.get(x.ep.networkId)?.Internal);
       if (newDefault) {
-        ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', 'via', newDefault.ep.gateway], why: `the default route now goes through network ${newDefault.ep.network} (gateway ${newDefault.ep.gateway})` });
+        const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
+        ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
       }
     }
     o.explain?.(`# disconnect ${rec.Name} from network ${n.Name}`);
@@ -509,6 +476,6 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
     }
     rec.HostConfig.ExtraNetworks = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
     saveRecord(rec, 'config');
-    journal({ Type: 'network', Action: 'disconnect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: 'bridge' } });
+    journal({ Type: 'network', Action: 'disconnect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: n.Driver } });
   });
 }

@@ -410,6 +410,8 @@ async function reconcileBridges(r: PruneReport, explain?: (l: string) => void): 
   await withLock('network', async () => {
     const records = listNetworkRecords();
     const named = new Set(records.map((n) => n.Bridge).filter(Boolean));
+    // links a network of this root uses or made (a parent, a sub-interface, a stand-in, a host link)
+    const used = new Set(records.flatMap((n) => [n.Parent, ...(n.Made ?? []).map((m) => m.ifname)]).filter(Boolean));
     const ids = new Set(records.map((n) => n.Id));
     const links = await hostLinks();
     const ops: Op[] = [];
@@ -419,8 +421,17 @@ async function reconcileBridges(r: PruneReport, explain?: (l: string) => void): 
       if (!m) continue;
       const file = pendingCreateFile(m[1]);
       // A damaged note reads as none: its bridge is then left alone (and the note removed).
-      const note = readState<{ Name?: string; Bridge?: string }>(file, 'cache');
+      const note = readState<{ Name?: string; Bridge?: string; Links?: { ifname: string; kind: string }[] }>(file, 'cache');
       const bridge = note?.Bridge;
+      // the links a macvlan/ipvlan create makes (never one another network uses: it predates this create)
+      for (const want of note?.Links ?? []) {
+        if (want.kind === 'bridge' || ids.has(m[1]) || used.has(want.ifname)) continue;
+        const kind = want.kind === 'hostlink' ? 'macvlan' : want.kind;
+        const have = links.find((x) => x.ifname === want.ifname && x.linkinfo?.info_kind === kind);
+        if (!have) continue;
+        ops.push({ kind: 'ip', args: ['link', 'del', have.ifname], why: `remove the leftover ${kind} link ${have.ifname}: an interrupted network create of this root made it` });
+        r.repaired.push(`removed ${kind} link ${have.ifname} (an interrupted network create${note?.Name ? ` of ${note.Name}` : ''})`);
+      }
       const l = bridge && !ids.has(m[1]) && !named.has(bridge) ? links.find((x) => x.ifname === bridge && x.linkinfo?.info_kind === 'bridge') : undefined;
       if (l && links.some((x) => x.master === l.ifname)) {
         r.foreign.push(`bridge ${l.ifname}: an interrupted network create of this root made it, but interfaces are plugged into it; left alone`);

@@ -4,16 +4,30 @@
 import { endianness } from 'node:os';
 import { readText } from '../../../state/atomic.js';
 import { run } from '../../../host/exec.js';
-import { type Op, type IpOp, Plan, applyPlan, byShim } from '../../../host/plan.js';
+import { type Op, type IpOp, type IptOp, Plan, applyPlan, byShim, deleteRuleOf } from '../../../host/plan.js';
+import { UserError } from '../../../errors.js';
+import { rootId } from '../../../state/rootid.js';
+import { withLock } from '../../../state/lock.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
-import { bridgeAddress } from '../networks.js';
+import { DEFAULT_NETWORK, type NetworkRecord, bridgeAddress, bridgeName } from '../networks.js';
 import {
   type BridgeNet,
+  type SavedRules,
   ensureFirewallOps,
   firewallIntact,
   firewallKnownGood,
+  forgetFirewall,
+  hookOps,
+  iptablesSave,
   markFirewallGood,
+  missingOps,
+  networkRuleOps,
+  portRuleOps,
 } from '../firewall/iptables.js';
+import { type ContainerLink, type NetworkDriver, containerOpsOf, insideOps, shimInsideOf } from './driver.js';
+
+export type { ContainerLink };
+export { shimInsideOf };
 
 /** Host end of a container's veth pair: `md` + 12 hex of the id (14 chars ≤ IFNAMSIZ-1). */
 export function hostIfName(containerId: string): string {
@@ -131,20 +145,6 @@ export async function repairFirewall(n: BridgeNet, explain?: (line: string) => v
   markFirewallGood(n);
 }
 
-export interface ContainerLink {
-  containerId: string;
-  netns: string;
-  hostIf: string;
-  ip: string;
-  prefixLen: number;
-  gateway: string;
-  mac: string;
-  /** The interface inside the container (default eth0). */
-  ifname?: string;
-  /** Add the default route via this network's gateway (default: unless the network is internal). */
-  defaultRoute?: boolean;
-}
-
 export function containerLinkOf(n: BridgeNet, containerId: string, netns: string, ip: string, ifname = 'eth0'): ContainerLink {
   return {
     containerId,
@@ -164,39 +164,7 @@ export function containerLinkOf(n: BridgeNet, containerId: string, netns: string
  * inside it are minidock-shim's (`by: 'shim'`, see shimInsideOf); the host end is the plan's. Pure.
  */
 export function containerOps(n: BridgeNet, l: ContainerLink): Op[] {
-  const plan = new Plan();
-  const delNs: IpOp = { kind: 'ip', args: ['netns', 'del', l.netns], why: `remove the container's network namespace` };
-  plan.ip(['netns', 'add', l.netns], `create the container's network namespace: its own interfaces, routes and firewall`, [delNs]);
-  const attach = attachOps(n, l);
-  plan.add(...attach.slice(0, 4));
-  plan.ipIn(l.netns, ['link', 'set', 'lo', 'up'], `bring up loopback inside the container`);
-  plan.add(...attach.slice(4));
-  return plan.ops.map((op) => (op.kind === 'ip' && (op.netns || op.args[0] === 'netns') ? byShim(op) : op));
-}
-
-/**
- * What minidock-shim sets up inside a netns it creates, from the shim's ops of a plan: the
- * "go" line `IF A.B.C.D/N GATEWAY|-` ('' = only loopback, which the shim always brings up).
- * Throws on an op the shim cannot do, so the explained plan never says more than happens.
- */
-export function shimInsideOf(ops: Op[]): string {
-  let dev = '';
-  let cidr = '';
-  let gw = '-';
-  let up = false;
-  for (const op of ops) {
-    if (op.kind !== 'ip' || op.by !== 'shim') continue;
-    const a = op.args.join(' ');
-    let m: RegExpExecArray | null;
-    if (a.startsWith('netns add ') || a === 'link set lo up') continue;
-    if ((m = /^addr add (\S+) dev (\S+)$/.exec(a))) [cidr, dev] = [m[1], m[2]];
-    else if ((m = /^link set (\S+) up$/.exec(a)) && m[1] === dev) up = true;
-    else if ((m = /^route add default via (\S+)$/.exec(a))) gw = m[1];
-    else throw new Error(`minidock-shim cannot do: ip ${a}`);
-  }
-  if (!dev) return '';
-  if (!up) throw new Error(`minidock-shim brings ${dev} up with its address`);
-  return `${dev} ${cidr} ${gw}`;
+  return containerOpsOf(l.netns, attachOps(n, l));
 }
 
 /**
@@ -216,11 +184,8 @@ export function attachOps(n: BridgeNet, l: ContainerLink): Op[] {
   plan.ip(['link', 'set', l.hostIf, 'master', n.bridge], `plug the host end into the bridge ${n.bridge}`);
   plan.ip(['link', 'set', l.hostIf, 'type', 'bridge_slave', 'hairpin', 'on'], `hairpin: let the bridge send frames back out the port they came from, so the container reaches its own published ports`);
   plan.ip(['link', 'set', l.hostIf, 'up'], `bring the host end up`);
-  plan.ipIn(l.netns, ['addr', 'add', `${l.ip}/${l.prefixLen}`, 'dev', dev], `give the container its address ${l.ip} on the network ${n.subnet}`);
-  plan.ipIn(l.netns, ['link', 'set', dev, 'up'], `bring the container's ${dev} up`);
-  if (l.defaultRoute ?? !n.internal) {
-    plan.ipIn(l.netns, ['route', 'add', 'default', 'via', l.gateway], `default route via the gateway ${l.gateway} (the bridge's address on the host)`);
-  }
+  const route = (l.defaultRoute ?? !n.internal) ? { via: l.gateway, why: `default route via the gateway ${l.gateway} (the bridge's address on the host)` } : undefined;
+  plan.add(...insideOps(l, n.subnet, route));
   return plan.ops;
 }
 
@@ -235,7 +200,9 @@ export function attachOps(n: BridgeNet, l: ContainerLink): Op[] {
  */
 export function containerTeardownOps(hostIfs: string[], netns: string, nsExists: boolean, removedByShim = false): Op[] {
   if (nsExists || removedByShim) {
-    const why = `remove the container's network namespace ${netns}; its veth pair${hostIfs.length > 1 ? 's' : ''} (${hostIfs.join(', ')}) go${hostIfs.length > 1 ? '' : 'es'} with it`;
+    const why = hostIfs.length
+      ? `remove the container's network namespace ${netns}; its veth pair${hostIfs.length > 1 ? 's' : ''} (${hostIfs.join(', ')}) go${hostIfs.length > 1 ? '' : 'es'} with it`
+      : `remove the container's network namespace ${netns}; its interfaces go with it`;
     // Already done when the shim that made the netns saw the container end (the exit file says so).
     const op: Op = { kind: 'ip', args: ['netns', 'del', netns], why };
     return [nsExists ? op : byShim(op)];
@@ -243,7 +210,7 @@ export function containerTeardownOps(hostIfs: string[], netns: string, nsExists:
   return hostIfs.map((h): Op => ({ kind: 'ip', args: ['link', 'del', h], why: `remove the veth pair ${h} (deleting one end deletes both)` }));
 }
 
-function linkExists(name: string): boolean {
+export function linkExists(name: string): boolean {
   // /proc/net/dev lists the interfaces of this process's network namespace, one a line as
   // "%6s:" (so a long name starts the line, a short one is padded with spaces)
   return (readText('/proc/net/dev') ?? '').split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
@@ -271,3 +238,101 @@ export async function staleLinkOps(hostIf: string): Promise<Op[]> {
 }
 
 export { formatIp };
+
+// ---------------------------------------------------------------- the driver
+
+const BRIDGE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
+
+/** A network record as the bridge driver and the firewall see it; its rules carry this root's id. */
+export function bridgeNetOf(rec: NetworkRecord): BridgeNet {
+  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal, root: rootId() };
+}
+
+/** minidock's own bridge name for a user network: `mdbr-` + 10 hex of its id (15 chars). */
+export function userBridgeName(networkId: string): string {
+  return `mdbr-${networkId.slice(0, 10)}`;
+}
+
+/** The ops that create a user network's bridge and rules (rules with their undo, so a failure rolls back). */
+async function createBridgeOps(n: BridgeNet): Promise<Op[]> {
+  const ops: Op[] = [...bridgeOps(n, await probeBridge(n))];
+  const saved = await iptablesSave();
+  const { chain, hook } = hookOps();
+  // chains and hooks stay once made (shared by every network); the network's own rules are undone on failure
+  ops.push(...[...missingOps(saved, chain), ...missingOps(saved, hook)].map((o) => ({ ...o, undo: undefined })));
+  ops.push(...missingOps(saved, networkRuleOps(n)));
+  return ops;
+}
+
+/**
+ * The ops that remove a user network's rules (those of this root: `root`) and its bridge. With
+ * `saved` (what iptables-save shows), only the rules that are there, including those a network
+ * made before root marks has without one.
+ */
+export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
+  const bn: BridgeNet = { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root };
+  let wanted = networkRuleOps(bn);
+  if (saved) {
+    const unmarked = root ? networkRuleOps({ ...bn, root: undefined }) : [];
+    wanted = [...wanted, ...unmarked].filter((o) => missingOps(saved, [o]).length === 0);
+  }
+  const rules = wanted.reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
+  return [...rules, { kind: 'ip', args: ['link', 'del', bn.bridge], why: `remove the bridge ${bn.bridge} of network ${n.Name}` }];
+}
+
+export const bridgeDriver: NetworkDriver = {
+  name: 'bridge',
+  caps: { publish: true, embeddedDns: true, hostEnd: true },
+  check(spec) {
+    const bridge = spec.options[BRIDGE_NAME_OPT];
+    if (bridge !== undefined && !BRIDGE_RE.test(bridge)) throw new UserError(`invalid bridge name ${JSON.stringify(bridge)}: 1-15 characters of [A-Za-z0-9_.-]`);
+  },
+  async prepare(spec, id, nets) {
+    const bridge = spec.bridge ?? userBridgeName(id);
+    const owner = nets.find((n) => n.Bridge === bridge);
+    if (owner) throw new UserError(`bridge name ${bridge} is already in use by network ${owner.Name}`);
+    if ((await bridgeAddress(bridge)).exists) throw new UserError(`bridge name ${bridge} is already in use: a device of that name exists on the host`);
+    return { Bridge: bridge };
+  },
+  describe: (rec) => `# network ${rec.Name}: a bridge of its own (${rec.Bridge}), subnet ${rec.Subnet}, gateway ${rec.Gateway}${rec.Internal ? ', internal (no way out)' : ''}`,
+  createOps: (rec) => createBridgeOps(bridgeNetOf(rec)),
+  created: (rec) => markFirewallGood(bridgeNetOf(rec)),
+  async removeOps(rec) {
+    const ops = removeOps(rec, rootId(), await iptablesSave());
+    if (!(await bridgeAddress(rec.Bridge!)).exists) ops.pop();
+    forgetFirewall(rec.Name);
+    return ops;
+  },
+  async ensure(rec, explain) {
+    const net = bridgeNetOf(rec);
+    // The usual case, known from /proc alone: the bridge is complete and the firewall was
+    // good. The firewall is then checked (`iptables-restore -C`, a process) while the
+    // container is wired, and repaired before its own rules go in if another tool flushed it.
+    if (firewallKnownGood(net) && bridgeLooksReady(net)) {
+      const check = firewallIntact(net).catch(() => false);
+      return async () => {
+        if (!(await check)) await withLock('network', () => repairFirewall(net, explain));
+      };
+    }
+    await ensureBridgeNetwork(net, explain);
+    return undefined;
+  },
+  link: (rec, containerId, netns, ip, ifname) => containerLinkOf(bridgeNetOf(rec), containerId, netns, ip, ifname),
+  attachOps: (rec, l) => attachOps(bridgeNetOf(rec), l),
+  detachOps: (rec, ep, containerName) => [
+    { kind: 'ip', args: ['link', 'del', ep.hostIf], why: `remove ${ep.ifname ?? 'eth0'} of ${containerName} from network ${rec.Name}: deleting the host end ${ep.hostIf} deletes both ends` },
+  ],
+  portRules: (rec, containerId, containerName, ip, ports): IptOp[] => portRuleOps(bridgeNetOf(rec), containerId, containerName, ip, ports),
+  inspectOptions(rec): Record<string, string> {
+    if (!rec.Bridge || rec.Name !== DEFAULT_NETWORK) return {};
+    return {
+      'com.docker.network.bridge.name': rec.Bridge,
+      'com.docker.network.bridge.enable_ip_masquerade': 'true',
+      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+      'com.docker.network.bridge.default_bridge': 'true',
+    };
+  },
+  diagramOf: (rec) => ({ device: rec.Bridge ?? bridgeName(), lowerOf: false }),
+  owned: (rec) => [{ ifname: rec.Bridge ?? bridgeName(), kind: 'bridge', made: true }],
+};

@@ -1,0 +1,23 @@
+// The one place that picks a network's driver. A new driver is one file and one line here.
+// (host, none and container: are modes of the engine, not drivers: see ../index.ts.)
+import { UserError } from '../../../errors.js';
+import type { NetworkDriver } from './driver.js';
+import { bridgeDriver } from './bridge.js';
+
+const DRIVERS: Record<string, NetworkDriver> = {
+  bridge: bridgeDriver,
+};
+
+/** The driver `network create -d NAME` names, or Docker's error for an unknown one. */
+export function driverNamed(name: string): NetworkDriver {
+  const d = Object.hasOwn(DRIVERS, name) ? DRIVERS[name] : undefined;
+  if (!d) throw new UserError(`plugin "${name}" not found (minidock has the ${Object.keys(DRIVERS).join(', ')} drivers)`);
+  return d;
+}
+
+/** The driver of a network record; undefined for host and none (modes, not drivers). */
+export function driverOf(rec: { Driver: string }): NetworkDriver | undefined {
+  return Object.hasOwn(DRIVERS, rec.Driver) ? DRIVERS[rec.Driver] : undefined;
+}
+
+export type { NetworkDriver } from './driver.js';
