@@ -3,9 +3,13 @@
 import { UserError } from '../../../errors.js';
 import type { NetworkDriver } from './driver.js';
 import { bridgeDriver } from './bridge.js';
+import { ipvlanDriver } from './ipvlan.js';
+import { macvlanDriver } from './macvlan.js';
 
 const DRIVERS: Record<string, NetworkDriver> = {
   bridge: bridgeDriver,
+  macvlan: macvlanDriver,
+  ipvlan: ipvlanDriver,
 };
 
 /** The driver `network create -d NAME` names, or Docker's error for an unknown one. */
