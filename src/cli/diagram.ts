@@ -56,7 +56,11 @@ async function rulesFrame(target: string | undefined, previous?: Map<string, { p
   const save = await run('iptables-save', ['-c'], { allowFail: true });
   if (save.code !== 0) throw new UserError(`iptables-save failed: ${save.stderr.trim()}`);
   const rules = filterRules(ownedRules(save.stdout, { prefix: state.chainPrefix, networks: state.networks, containers: state.containers, owner: state.owner }), filter);
-  const text = renderRules(rules, { previous, color });
+  // macvlan/ipvlan networks have no rules of minidock's: say so rather than show nothing
+  const lower = state.networks.filter((n) => n.lower && (!filter?.network || filter.network === n.name));
+  const none = lower.map((n) => `network ${n.name} (${n.lower!.label}): no firewall rules — no NAT, no published ports; its containers have addresses of their own on ${n.bridge}'s LAN\n`).join('');
+  // (the shared hooks are not this network's: for a macvlan/ipvlan network the line is all there is)
+  const text = filter?.network && !filter.container && lower.length ? none : renderRules(rules, { previous, color }) + (none ? `\n${none}` : '');
   return { text, counters: new Map(rules.map((r) => [ruleKey(r), { packets: r.packets, bytes: r.bytes }])) };
 }
 

@@ -212,6 +212,22 @@ describe('macvlan networks (real containers, a veth pair as the LAN)', () => {
     expect(md.run(['network', 'inspect', 'killed']).code).toBe(1);
   });
 
+  it('diagram and rules show the macvlan network truthfully, and mark drift', () => {
+    const lanIndex = (JSON.parse(md.inHost('ip', ['-j', 'link', 'show', 'dev', 'lan0']).stdout) as { ifindex: number }[])[0].ifindex;
+    const d = md.ok(['network', 'diagram', 'mv']);
+    expect(d).toContain(`┌ network "mv"   macvlan mode bridge on lan0   parent ${lanIndex}: lan0   gateway 10.77.0.1   subnet 10.77.0.0/24`);
+    expect(d).toMatch(new RegExp(`lan0 ═══macvlan═══ \\d+: eth0@if${lanIndex}  ma  10\\.77\\.0\\.2/24  netns minidock-`));
+    expect(d).toContain('(mv is macvlan: no NAT, its containers have addresses of their own on lan0\'s LAN)');
+    expect(d).not.toContain('✗');
+    expect(md.ok(['network', 'diagram', '--format', 'dot', 'mv'])).toContain('label="macvlan"');
+    expect(md.ok(['network', 'diagram', '--format', 'svg', 'mv'])).toContain('macvlan mode bridge on lan0 · parent');
+    expect(md.ok(['network', 'rules', 'mv'])).toBe("network mv (macvlan mode bridge on lan0): no firewall rules — no NAT, no published ports; its containers have addresses of their own on lan0's LAN");
+    // drift: eth0 deleted behind minidock's back
+    md.inHost('ip', ['-n', nsOf('mb'), 'link', 'del', 'eth0']);
+    const d2 = md.ok(['network', 'diagram', 'mv']);
+    expect(d2).toMatch(/✗ eth0 is gone from minidock-[0-9a-f]{12}/);
+  });
+
   it('rm of the containers leaves no netns; network rm of the last one leaves the parent', () => {
     md.ok(['rm', '-f', 'ma', 'mb', 'mc', 'p1', 'p2', 't1']);
     for (const n of ['mv', 'mvp', 'pt']) md.ok(['network', 'rm', n]);

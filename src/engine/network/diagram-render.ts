@@ -32,7 +32,9 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
   if (d.bridges.length) {
     out.push('  ▲');
     for (const b of d.bridges) {
-      const line = b.internal && !b.masquerade
+      const line = b.lower
+        ? `  ╎ (${b.network} is ${b.lower.kind}: no NAT, its containers have addresses of their own on ${b.bridge}'s LAN${b.internal ? '; internal: no way out' : ''})`
+        : b.internal && !b.masquerade
         ? `  ╎ (${b.network} is --internal: no way out, no MASQUERADE)`
         : b.masquerade
         ? `  ╎ MASQUERADE (SNAT): traffic from ${b.subnet} leaving by any interface but ${b.bridge} takes ${out_}'s address${b.masqueradePackets !== undefined ? dim(`  [${pk(b.masqueradePackets)}]`) : ''}`
@@ -42,19 +44,20 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
     out.push('  ╎');
   }
   for (const b of d.bridges) {
-    const head = `┌ network ${bold(JSON.stringify(b.network))}   bridge ${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}   gateway ${b.gateway}   subnet ${b.subnet}`;
+    const dev = `${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}`;
+    const head = `┌ network ${bold(JSON.stringify(b.network))}   ${b.lower ? `${b.lower.label}   parent ${dev}` : `bridge ${dev}`}   gateway ${b.gateway}   subnet ${b.subnet}`;
     out.push(b.drift.length && !b.exists ? red(head) : head);
     for (const m of b.drift) out.push(red(`│ ✗ ${m}`));
-    const rows: { left: string; right: string; extra: string[]; bad: boolean }[] = [];
+    const rows: { left: string; right: string; extra: string[]; bad: boolean; link?: string }[] = [];
     for (const c of b.containers) {
-      const left = c.hostEnd ? vethName(c.hostEnd) : `✗ (gone)`;
+      const left = b.lower ? b.bridge : c.hostEnd ? vethName(c.hostEnd) : `✗ (gone)`;
       const ctr = c.ctrEnd ? vethName(c.ctrEnd) : `✗ eth0 (gone)`;
       const extra: string[] = [];
       for (const p of c.ports) {
         extra.push(`⇨ ${portFrom(p)} ──DNAT──▶ ${portTo(p)}${p.packets !== undefined ? dim(`  [${pk(p.packets)}]`) : ''}${p.inKernel ? '' : red('  ✗ no DNAT rule')}`);
       }
       for (const m of c.drift) extra.push(red(`✗ ${m}`));
-      rows.push({ left, right: `${ctr}  ${bold(c.name)}  ${c.ip}/${c.prefixLen}  netns ${c.netns}`, extra, bad: c.drift.length > 0 });
+      rows.push({ left, right: `${ctr}  ${bold(c.name)}  ${c.ip}/${c.prefixLen}  netns ${c.netns}`, extra, bad: c.drift.length > 0, link: b.lower?.kind });
     }
     for (const s of b.strays) rows.push({ left: vethName(s), right: '', extra: [red('✗ veth with no container (its peer is gone or not minidock\'s)')], bad: true });
     const w = Math.max(0, ...rows.map((r) => [...r.left].length));
@@ -62,7 +65,7 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
     else out.push('│');
     rows.forEach((r, i) => {
       const last = i === rows.length - 1;
-      const veth = r.right ? ` ═══veth═══ ${r.right}` : '';
+      const veth = r.right ? ` ═══${r.link ?? 'veth'}═══ ${r.right}` : '';
       out.push(`${last ? '└' : '├'}── ${padEnd(r.left, w)}${veth}`);
       for (const e of r.extra) out.push(`${last ? ' ' : '│'}      ${e}`);
     });
@@ -179,7 +182,7 @@ function cardsOf(b: BridgeNode): Card[] {
     if (c.ports.length) lines.push({ text: 'published (DNAT on the host):', cls: 'small', size: 11 });
     for (const p of c.ports) lines.push({ text: '', cls: 'port', size: 12, port: p });
     for (const m of c.drift) lines.push({ text: `✗ ${m}`, cls: 'drift', size: 11 });
-    cards.push({ kind: 'container', c, lines, bad: c.drift.length > 0, hostLabel: c.hostEnd ? vethName(c.hostEnd) : '✗ host end gone' });
+    cards.push({ kind: 'container', c, lines, bad: c.drift.length > 0, hostLabel: b.lower ? `${b.lower.kind} of ${b.bridge}` : c.hostEnd ? vethName(c.hostEnd) : '✗ host end gone' });
   }
   for (const s of b.strays) {
     cards.push({
@@ -242,17 +245,19 @@ export function layoutSvg(d: Diagram): SvgLayout {
     const lane = M + 8 + k * LANE;
     // MASQUERADE path: from the bar's left end up its own lane to the uplink.
     const barX = left - 14;
-    shapes.push(`<path d="M ${barX} ${barY + barH / 2} H ${lane} V ${upY + upH + 2}" class="${b.masquerade ? 'masq' : 'masq bad'}"${b.internal && !b.masquerade ? ' visibility="hidden"' : ''} marker-end="url(#arrow)"/>`);
+    shapes.push(`<path d="M ${barX} ${barY + barH / 2} H ${lane} V ${upY + upH + 2}" class="${b.masquerade ? 'masq' : 'masq bad'}"${(b.internal && !b.masquerade) || b.lower ? ' visibility="hidden"' : ''} marker-end="url(#arrow)"/>`);
     rect(barX, barY, innerW + 14, barH, b.drift.length ? 'bridge bad' : 'bridge');
-    T(left + PAD, barY + 19, fit(`bridge ${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge} · network ${b.network}`, 14, innerW / 2 - 2 * PAD), 14, 'bold');
+    T(left + PAD, barY + 19, fit(`${b.lower ? `${b.lower.label} · parent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge} · network ${b.network}`, 14, innerW / 2 - 2 * PAD), 14, 'bold');
     T(left + PAD, barY + 37, fit(`gateway ${b.gateway} · subnet ${b.subnet}`, 12, innerW / 2 - 2 * PAD), 12, 'mono');
-    const masqText = b.internal && !b.masquerade
+    const masqText = b.lower
+      ? `no NAT: addresses of their own on ${b.bridge}'s LAN${b.internal ? ' (internal)' : ''}`
+      : b.internal && !b.masquerade
       ? `internal network: no way out`
       : b.masquerade
       ? `MASQUERADE → uplink: ${b.subnet} ! -o ${b.bridge}${b.masqueradePackets !== undefined ? `  [${pk(b.masqueradePackets)}]` : ''}`
       : `✗ no MASQUERADE for ${b.subnet}`;
     const masqFit = fit(masqText, 11, innerW / 2 - 2 * PAD);
-    T(left + innerW - PAD - textWidth(masqFit, 11), barY + 19, masqFit, 11, b.masquerade ? 'masqtext' : b.internal ? 'small' : 'drift');
+    T(left + innerW - PAD - textWidth(masqFit, 11), barY + 19, masqFit, 11, b.masquerade ? 'masqtext' : b.internal || b.lower ? 'small' : 'drift');
     let by = barY + barH;
     if (b.drift.length) {
       for (const m of b.drift) {
@@ -397,25 +402,26 @@ export function renderDot(d: Diagram): string {
     const bid = `bridge:${b.bridge}`;
     o.push(`  subgraph ${q(`cluster_net_${b.network}`)} {`);
     o.push(`    label=${q(`network ${b.network}`)}; style=rounded; color="#2e7d32";`);
-    o.push(`    ${q(bid)} [label=${q(`bridge ${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}\ngateway ${b.gateway}\nsubnet ${b.subnet}`)}, fillcolor="#e8f5e9"${b.drift.length ? ', color=red, style="rounded,filled,dashed"' : ''}];`);
-    for (const c of b.containers) {
+    o.push(`    ${q(bid)} [label=${q(`${b.lower ? `${b.lower.label}\nparent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}\ngateway ${b.gateway}\nsubnet ${b.subnet}`)}, fillcolor="#e8f5e9"${b.drift.length ? ', color=red, style="rounded,filled,dashed"' : ''}];`);
+    for (const c of b.lower ? [] : b.containers) {
       const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
       o.push(`    ${q(hid)} [label=${q(c.hostEnd ? vethName(c.hostEnd) : '✗ host veth gone')}${c.hostEnd ? '' : ', color=red, style="rounded,dashed"'}];`);
     }
     for (const s of b.strays) o.push(`    ${q(`veth:${s.ifname}`)} [label=${q(`${vethName(s)}\n✗ no container`)}, color=red, style="rounded,dashed"];`);
     o.push('  }');
-    if (!b.internal || b.masquerade) o.push(`  ${q(bid)} -> uplink [label=${q(b.masquerade ? `MASQUERADE ${b.subnet}${b.masqueradePackets !== undefined ? ` [${pk(b.masqueradePackets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${b.masquerade ? '' : ', fontcolor=red'}];`);
+    if ((!b.internal || b.masquerade) && !b.lower) o.push(`  ${q(bid)} -> uplink [label=${q(b.masquerade ? `MASQUERADE ${b.subnet}${b.masqueradePackets !== undefined ? ` [${pk(b.masqueradePackets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${b.masquerade ? '' : ', fontcolor=red'}];`);
     for (const s of b.strays) o.push(`  ${q(bid)} -> ${q(`veth:${s.ifname}`)} [dir=none, color=red];`);
     for (const c of b.containers) {
       const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
       const eid = `eth0:${c.netns}`;
       const bad = c.drift.length > 0;
-      o.push(`  ${q(bid)} -> ${q(hid)} [dir=none, color="#2e7d32"];`);
+      if (!b.lower) o.push(`  ${q(bid)} -> ${q(hid)} [dir=none, color="#2e7d32"];`);
       o.push(`  subgraph ${q(`cluster_ns_${c.netns}`)} {`);
       o.push(`    label=${q(`netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`)}; style=${bad ? 'dashed' : 'rounded'}; color=${bad ? 'red' : '"#8d6e63"'};`);
       o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : '✗ eth0 gone'}\n${c.ip}/${c.prefixLen}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
       o.push('  }');
-      o.push(`  ${q(hid)} -> ${q(eid)} [dir=both, label="veth", color="#6d4c41"${c.hostEnd && c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
+      if (b.lower) o.push(`  ${q(bid)} -> ${q(eid)} [dir=both, label=${q(b.lower.kind)}, color="#6d4c41"${c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
+      else o.push(`  ${q(hid)} -> ${q(eid)} [dir=both, label="veth", color="#6d4c41"${c.hostEnd && c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
       for (const p of c.ports) {
         const pid = `port:${portFrom(p)}`;
         o.push(`  ${q(pid)} [shape=cds, label=${q(portFrom(p))}, fillcolor="#fff3e0"${p.inKernel ? '' : ', color=red'}];`);

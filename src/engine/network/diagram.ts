@@ -41,6 +41,11 @@ export interface SnapNetwork {
   gateway: string;
   /** --internal: no way out, so no MASQUERADE is expected. */
   internal?: boolean;
+  /**
+   * A driver whose containers' interfaces are links of a parent (macvlan, ipvlan): `bridge` is
+   * then the parent, and there is no NAT and no host end. From the driver's diagramOf.
+   */
+  lower?: { kind: string; label: string };
 }
 
 export interface SnapContainer {
@@ -158,6 +163,8 @@ export interface BridgeNode {
   masquerade: boolean;
   /** --internal network: no way out by design. */
   internal?: boolean;
+  /** macvlan/ipvlan: `bridge` is the parent link (see SnapNetwork.lower). */
+  lower?: { kind: string; label: string };
   masqueradePackets?: number;
   containers: ContainerNode[];
   /** md… veths plugged into this bridge that belong to no container. */
@@ -298,6 +305,40 @@ export function dnatOf(r: SavedRule): (PortArrow & { id12?: string; tagName?: st
 const hostAddrOf = (ip: string) => (ip === '' ? '0.0.0.0' : ip);
 
 /**
+ * A macvlan/ipvlan network: the parent link on the host, and each container's eth0 a link of
+ * it (eth0@ifN, N the parent's index, in the host's netns). Drift: the parent gone or down,
+ * eth0 gone, of another kind, on another link, or without its address. Pure.
+ */
+function buildLowerNode(node: BridgeNode, kind: string, parent: KLink | undefined, ctrs: SnapContainer[], s: Snapshot, claimed: Set<string>): void {
+  if (!parent) node.drift.push(`parent ${node.bridge} is missing from the kernel`);
+  else if (!parent.up) node.drift.push(`parent ${node.bridge} is down`);
+  if (parent) claimed.add(parent.ifname);
+  for (const c of [...ctrs].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
+    const ep = c.endpoint!;
+    const cn: ContainerNode = {
+      id: c.id, name: c.name, status: c.status, network: node.network, netns: ep.netns,
+      netnsExists: s.netns[ep.netns] !== null && s.netns[ep.netns] !== undefined,
+      ip: ep.ip, prefixLen: ep.prefixLen, ctrAddrs: [], ports: [], drift: [],
+    };
+    const nsLinks = s.netns[ep.netns];
+    if (!nsLinks) cn.drift.push(`netns ${ep.netns} is gone`);
+    else {
+      const eth0 = nsLinks.find((l) => l.ifname === 'eth0');
+      if (!eth0) cn.drift.push(`eth0 is gone from ${ep.netns}`);
+      else {
+        cn.ctrEnd = { ifname: 'eth0', ifindex: eth0.ifindex, peerIndex: eth0.linkIndex };
+        cn.ctrAddrs = eth0.addrs;
+        if (eth0.kind && eth0.kind !== kind) cn.drift.push(`eth0 in ${ep.netns} is a ${eth0.kind}, not a ${kind} link`);
+        else if (parent && eth0.linkIndex !== parent.ifindex) cn.drift.push(`eth0 in ${ep.netns} is not a link of ${node.bridge}`);
+        if (!eth0.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`eth0 lacks ${ep.ip}/${ep.prefixLen}${eth0.addrs.length ? ` (has ${eth0.addrs.join(', ')})` : ''}`);
+      }
+    }
+    if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
+    node.containers.push(cn);
+  }
+}
+
+/**
  * Kernel + state → the diagram. `only` restricts it to some networks (by name); the uplink,
  * strays and host-wide drift are kept only when no filter is given.
  */
@@ -349,13 +390,21 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       drift: [],
     };
     const prefix = n.subnet.split('/')[1];
+    node.internal = !!n.internal;
+    if (n.lower) {
+      node.lower = n.lower;
+      buildLowerNode(node, n.lower.kind, br, byNetwork.get(n.name) ?? [], s, claimed);
+      for (const c of node.containers) for (const m of c.drift) drift.push({ subject: c.id, message: `${c.name}: ${m}` });
+      for (const m of node.drift) drift.push({ subject: n.bridge, message: `network ${n.name}: ${m}` });
+      bridges.push(node);
+      continue;
+    }
     if (!br) node.drift.push(`bridge ${n.bridge} is missing from the kernel`);
     else {
       if (br.kind && br.kind !== 'bridge') node.drift.push(`${n.bridge} is a ${br.kind}, not a bridge`);
       if (!br.up) node.drift.push(`bridge ${n.bridge} is down`);
       if (!br.addrs.includes(`${n.gateway}/${prefix}`)) node.drift.push(`bridge ${n.bridge} lacks the gateway address ${n.gateway}/${prefix}`);
     }
-    node.internal = !!n.internal;
     if (!masq && !n.internal) node.drift.push(`no MASQUERADE rule for ${n.subnet} (containers cannot reach the outside)`);
 
     for (const c of (byNetwork.get(n.name) ?? []).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
@@ -496,8 +545,12 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
   const { driverOf } = await import('./drivers/index.js');
   const { rootIdIfAny } = await import('../../state/rootid.js');
   const networks: SnapNetwork[] = listNetworkRecords()
-    .filter((n) => driverOf(n)?.diagramOf(n).lowerOf === false && n.Subnet && n.Gateway)
-    .map((n) => ({ name: n.Name, id: n.Id, bridge: n.Bridge ?? 'minidock0', subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal }))
+    .filter((n) => driverOf(n) && n.Subnet && n.Gateway)
+    .map((n) => {
+      const part = driverOf(n)!.diagramOf(n);
+      const lower = part.lowerOf ? { kind: n.Driver, label: part.label ?? n.Driver } : undefined;
+      return { name: n.Name, id: n.Id, bridge: part.device, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, ...(lower ? { lower } : {}) };
+    })
     .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
   const eps = new Map(listEndpoints().map((e) => [e.containerId, e]));
   const containers: SnapContainer[] = [];
