@@ -10,42 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIN, Minidock } from '../helpers/cli.js';
+import { matchLoosely, stepsOf } from '../helpers/docsteps.js';
 
 const DOC = fileURLToPath(new URL('../../docs/bridge-mode.md', import.meta.url));
 const isRoot = process.getuid?.() === 0;
-
-interface Step {
-  line: number;
-  script: string;
-  expect?: string[];
-}
-
-/** The ```sh blocks of a markdown page, each with the ```text block that follows it (if any). */
-export function stepsOf(md: string): Step[] {
-  const steps: Step[] = [];
-  const re = /^```(\w*)[^\n]*\n([\s\S]*?)^```\s*$/gm;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(md))) {
-    const line = md.slice(0, m.index).split('\n').length;
-    if (m[1] === 'sh') steps.push({ line, script: m[2] });
-    else if (m[1] === 'text' && steps.length && !steps[steps.length - 1].expect) steps[steps.length - 1].expect = m[2].split('\n').filter((l) => l.trim());
-  }
-  return steps;
-}
-
-/** Each expected line, in order, somewhere in the output (whitespace runs are one space, … is anything). */
-export function matchLoosely(output: string, expected: string[]): string | undefined {
-  const lines = output.split('\n').map((l) => l.replace(/\s+/g, ' ').trim());
-  let k = 0;
-  for (const e of expected) {
-    const parts = e.replace(/\s+/g, ' ').trim().split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const re = new RegExp(parts.join('.*'));
-    while (k < lines.length && !re.test(lines[k])) k++;
-    if (k === lines.length) return e;
-    k++;
-  }
-  return undefined;
-}
 
 const md = isRoot ? new Minidock() : (undefined as unknown as Minidock);
 const lab = mkdtempSync(join(tmpdir(), 'mdt-doc-'));
