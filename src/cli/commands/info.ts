@@ -120,7 +120,7 @@ export function info(o: { format?: string }): number {
     ` Cgroup Driver: ${i.CgroupDriver}`,
     ` Cgroup Version: ${i.CgroupVersion}`,
     ' Plugins:',
-    '  Network: bridge host none',
+    '  Network: bridge host ipvlan macvlan null', // Docker's names (null = --network none); drivers/index.ts
     '  Log: json-file',
     ' Security Options:',
     '  seccomp',

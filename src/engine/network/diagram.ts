@@ -304,6 +304,42 @@ export function dnatOf(r: SavedRule): (PortArrow & { id12?: string; tagName?: st
 
 const hostAddrOf = (ip: string) => (ip === '' ? '0.0.0.0' : ip);
 
+/** A container on a network, before its ends are looked at. Pure. */
+function containerNodeOf(c: SnapContainer, network: string, s: Snapshot): ContainerNode {
+  const ep = c.endpoint!;
+  return {
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    network,
+    netns: ep.netns,
+    netnsExists: s.netns[ep.netns] !== null && s.netns[ep.netns] !== undefined,
+    ip: ep.ip,
+    prefixLen: ep.prefixLen,
+    ctrAddrs: [],
+    ports: [],
+    drift: [],
+  };
+}
+
+/** eth0 inside the container's netns (its end, its addresses, their drift), or undefined when gone. Pure. */
+function insideEnd(cn: ContainerNode, ep: NonNullable<SnapContainer['endpoint']>, s: Snapshot): KLink | undefined {
+  const nsLinks = s.netns[ep.netns];
+  if (!nsLinks) {
+    cn.drift.push(`netns ${ep.netns} is gone`);
+    return undefined;
+  }
+  const eth0 = nsLinks.find((l) => l.ifname === 'eth0');
+  if (!eth0) {
+    cn.drift.push(`eth0 is gone from ${ep.netns}`);
+    return undefined;
+  }
+  cn.ctrEnd = { ifname: 'eth0', ifindex: eth0.ifindex, peerIndex: eth0.linkIndex };
+  cn.ctrAddrs = eth0.addrs;
+  if (!eth0.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`eth0 lacks ${ep.ip}/${ep.prefixLen}${eth0.addrs.length ? ` (has ${eth0.addrs.join(', ')})` : ''}`);
+  return eth0;
+}
+
 /**
  * A macvlan/ipvlan network: the parent link on the host, and each container's eth0 a link of
  * it (eth0@ifN, N the parent's index, in the host's netns). Drift: the parent gone or down,
@@ -315,24 +351,10 @@ function buildLowerNode(node: BridgeNode, kind: string, parent: KLink | undefine
   if (parent) claimed.add(parent.ifname);
   for (const c of [...ctrs].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
     const ep = c.endpoint!;
-    const cn: ContainerNode = {
-      id: c.id, name: c.name, status: c.status, network: node.network, netns: ep.netns,
-      netnsExists: s.netns[ep.netns] !== null && s.netns[ep.netns] !== undefined,
-      ip: ep.ip, prefixLen: ep.prefixLen, ctrAddrs: [], ports: [], drift: [],
-    };
-    const nsLinks = s.netns[ep.netns];
-    if (!nsLinks) cn.drift.push(`netns ${ep.netns} is gone`);
-    else {
-      const eth0 = nsLinks.find((l) => l.ifname === 'eth0');
-      if (!eth0) cn.drift.push(`eth0 is gone from ${ep.netns}`);
-      else {
-        cn.ctrEnd = { ifname: 'eth0', ifindex: eth0.ifindex, peerIndex: eth0.linkIndex };
-        cn.ctrAddrs = eth0.addrs;
-        if (eth0.kind && eth0.kind !== kind) cn.drift.push(`eth0 in ${ep.netns} is a ${eth0.kind}, not a ${kind} link`);
-        else if (parent && eth0.linkIndex !== parent.ifindex) cn.drift.push(`eth0 in ${ep.netns} is not a link of ${node.bridge}`);
-        if (!eth0.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`eth0 lacks ${ep.ip}/${ep.prefixLen}${eth0.addrs.length ? ` (has ${eth0.addrs.join(', ')})` : ''}`);
-      }
-    }
+    const cn = containerNodeOf(c, node.network, s);
+    const eth0 = insideEnd(cn, ep, s);
+    if (eth0 && eth0.kind && eth0.kind !== kind) cn.drift.push(`eth0 in ${ep.netns} is a ${eth0.kind}, not a ${kind} link`);
+    else if (eth0 && parent && eth0.linkIndex !== parent.ifindex) cn.drift.push(`eth0 in ${ep.netns} is not a link of ${node.bridge}`);
     if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
     node.containers.push(cn);
   }
@@ -409,19 +431,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
 
     for (const c of (byNetwork.get(n.name) ?? []).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
       const ep = c.endpoint!;
-      const cn: ContainerNode = {
-        id: c.id,
-        name: c.name,
-        status: c.status,
-        network: n.name,
-        netns: ep.netns,
-        netnsExists: s.netns[ep.netns] !== null && s.netns[ep.netns] !== undefined,
-        ip: ep.ip,
-        prefixLen: ep.prefixLen,
-        ctrAddrs: [],
-        ports: [],
-        drift: [],
-      };
+      const cn = containerNodeOf(c, n.name, s);
       const host = links.get(ep.hostIf);
       if (host) {
         claimed.add(host.ifname);
@@ -429,18 +439,8 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
         if (host.master !== n.bridge) cn.drift.push(`${host.ifname} is not plugged into ${n.bridge}${host.master ? ` (it is on ${host.master})` : ''}`);
         if (!host.up) cn.drift.push(`${host.ifname} is down`);
       } else cn.drift.push(`veth ${ep.hostIf} is gone from the host`);
-      const nsLinks = s.netns[ep.netns];
-      if (!nsLinks) cn.drift.push(`netns ${ep.netns} is gone`);
-      else {
-        const eth0 = nsLinks.find((l) => l.ifname === 'eth0');
-        if (!eth0) cn.drift.push(`eth0 is gone from ${ep.netns}`);
-        else {
-          cn.ctrEnd = { ifname: 'eth0', ifindex: eth0.ifindex, peerIndex: eth0.linkIndex };
-          cn.ctrAddrs = eth0.addrs;
-          if (!eth0.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`eth0 lacks ${ep.ip}/${ep.prefixLen}${eth0.addrs.length ? ` (has ${eth0.addrs.join(', ')})` : ''}`);
-          if (host && (host.linkIndex !== eth0.ifindex || eth0.linkIndex !== host.ifindex)) cn.drift.push(`${host.ifname} and eth0 in ${ep.netns} are not peers`);
-        }
-      }
+      const eth0 = insideEnd(cn, ep, s);
+      if (eth0 && host && (host.linkIndex !== eth0.ifindex || eth0.linkIndex !== host.ifindex)) cn.drift.push(`${host.ifname} and eth0 in ${ep.netns} are not peers`);
       if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
       for (const p of ep.ports) {
         const hostIp = hostAddrOf(p.hostIp);
