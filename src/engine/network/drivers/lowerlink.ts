@@ -6,7 +6,7 @@
 // using it, never one that existed before; no parent means an internal network on a link of
 // minidock's own (Docker: a dummy link; where the kernel has none, a veth pair stands in).
 import { run } from '../../../host/exec.js';
-import { type Op, Plan } from '../../../host/plan.js';
+import { type Op, Plan, applyPlan } from '../../../host/plan.js';
 import { UserError } from '../../../errors.js';
 import { macForIp, parseCidr, parseIp } from '../cidr.js';
 import { allocateAddress } from '../ipam.js';
@@ -55,11 +55,8 @@ export function missingKernel(kind: keyof typeof KCONFIG, what: string): UserErr
   return new UserError(`this kernel has no ${name} links (${KCONFIG[kind]}): ${what}`);
 }
 
-interface HostLinkInfo {
-  kind?: string;
-}
-
-async function hostLink(name: string): Promise<HostLinkInfo | undefined> {
+/** A link on the host and its kind (`ip -d link`), or undefined when there is none of that name. */
+async function linkInfo(name: string): Promise<{ kind?: string } | undefined> {
   const r = await run('ip', ['-j', '-d', 'link', 'show', 'dev', name], { allowFail: true });
   if (r.code !== 0) return undefined;
   try {
@@ -103,10 +100,6 @@ const HOST_LINK_OWNER = 'host-link';
 /** The network's parent as containers use it. */
 function parentOf(rec: NetworkRecord): string {
   return rec.Parent!;
-}
-
-function madeOf(rec: NetworkRecord, kind: string): string | undefined {
-  return rec.Made?.find((m) => m.kind === kind)?.ifname;
 }
 
 /** The ops that make the network's own links that are missing now (the stand-in, the sub-interface, the host link). */
@@ -179,15 +172,14 @@ export function lowerLinkDriver(k: LowerKind): NetworkDriver {
         fields.Internal = true;
         made.push({ ifname: parent, kind: (await kernelHasLink('dummy')) ? 'dummy' : 'veth' });
       } else {
-        const have = await hostLink(parent);
+        const have = await linkInfo(parent);
         const v = vlanOf(parent);
         if (have) {
-          if (have.kind === k.kind) throw new UserError(`parent ${parent} is itself a ${k.kind} link: give the link it is on`);
           // made by minidock for another network: removed with the last network using it
           const inherited = nets.find((n) => n.Parent === parent && n.Made?.some((m) => m.ifname === parent));
           if (inherited) made.push(...inherited.Made!.filter((m) => m.ifname === parent));
         } else if (v) {
-          if (!(await hostLink(v.base))) throw new UserError(`-o parent interface was not found on the host: ${v.base}`);
+          if (!(await linkInfo(v.base))) throw new UserError(`-o parent interface was not found on the host: ${v.base}`);
           if (!(await kernelHasLink('vlan'))) throw missingKernel('vlan', `cannot create the sub-interface ${parent}`);
           made.push({ ifname: parent, kind: 'vlan' });
         } else {
@@ -238,10 +230,7 @@ export function lowerLinkDriver(k: LowerKind): NetworkDriver {
       const mine = rec.Made?.some((m) => m.ifname === parent);
       if (!mine && !linkExists(parent)) throw new UserError(`the parent interface ${parent} of network ${rec.Name} is gone from the host`);
       const ops = madeOps(k, rec, linkExists);
-      if (ops.length) {
-        const { applyPlan } = await import('../../../host/plan.js');
-        await applyPlan(ops, { explain });
-      }
+      if (ops.length) await applyPlan(ops, { explain });
       return undefined;
     },
     link(rec, containerId, netns, ip, ifname = 'eth0'): ContainerLink {
