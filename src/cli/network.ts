@@ -188,7 +188,7 @@ function registerUserNetworkCommands(net: Command): void {
     .argument('<network>')
     .argument('<container>')
     .action(async (netRef: string, ctr: string, o: { ip?: string; alias: string[]; explain?: boolean; dryRun?: boolean }) => {
-      const { connectContainer } = await import('../engine/network/usernet.js');
+      const { connectContainer } = await import('../engine/container/connect.js');
       if (!o.dryRun) return connectContainer(netRef, ctr, { ip: o.ip, aliases: o.alias, explain: explainer(o.explain) });
       await dryRun((id) => connectContainer(netRef, id ?? ctr, { ip: o.ip, aliases: o.alias, explain: plan }), ctr);
       process.stderr.write(DRY_RUN_NOTE);
@@ -202,7 +202,7 @@ function registerUserNetworkCommands(net: Command): void {
     .argument('<network>')
     .argument('<container>')
     .action(async (netRef: string, ctr: string, o: { explain?: boolean; dryRun?: boolean }) => {
-      const { disconnectContainer } = await import('../engine/network/usernet.js');
+      const { disconnectContainer } = await import('../engine/container/connect.js');
       if (!o.dryRun) return disconnectContainer(netRef, ctr, { explain: explainer(o.explain) });
       await dryRun((id) => disconnectContainer(netRef, id ?? ctr, { explain: plan }), ctr);
       process.stderr.write(DRY_RUN_NOTE);

@@ -737,7 +737,7 @@ export async function reconnectExtraNetworks(id: string): Promise<void> {
   const rec = loadRecord(id);
   const extra = rec?.HostConfig.ExtraNetworks ?? [];
   if (!extra.length) return;
-  const { connectContainer } = await import('../network/usernet.js');
+  const { connectContainer } = await import('./connect.js');
   for (const x of extra) {
     try {
       await connectContainer(x.Name, id, { aliases: x.Aliases, ip: x.IPAddress, restoring: true });

@@ -48,7 +48,8 @@ export function netnsPathOf(containerId: string): string {
 
 const NETWORK_LOCK = 'network';
 
-function readHostResolvConf(): string {
+/** The host's /etc/resolv.conf ('' when unreadable). */
+export function readHostResolvConf(): string {
   try {
     return readFileSync('/etc/resolv.conf', 'utf8');
   } catch {

@@ -5,7 +5,7 @@
 // --explain. Containers join it with `run --network NAME` (index.ts) or, running, with
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
 import { journal } from '../events.js';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { type IptOp, type Op, applyPlan, undoPlanOf } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
@@ -40,7 +40,6 @@ import { paths } from '../../state/paths.js';
 import { join } from 'node:path';
 import { releasePorts } from './portalloc.js';
 import type { EndpointSettings } from './types.js';
-import type { HostConfig } from '../container/record.js';
 
 const NETWORK_LOCK = 'network';
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
@@ -253,46 +252,15 @@ export async function pruneNetworks(explain?: (line: string) => void): Promise<s
 
 // ---------------------------------------------------------------- connect / disconnect
 
-function containerEndpoints(id: string): { file: string; ep: EndpointRecord }[] {
+/** A container's endpoint files and records (eth0's and those of network connect). */
+export function containerEndpoints(id: string): { file: string; ep: EndpointRecord }[] {
   return containerEndpointFiles(id)
     .map((file) => ({ file, ep: readState<EndpointRecord>(file, RECOVER_ENDPOINT, 'object', true)! }))
     .filter((x) => !!x.ep);
 }
 
-function readHostResolvConf(): string {
-  try {
-    return readFileSync('/etc/resolv.conf', 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/**
- * The container's /etc/resolv.conf is a bind mount of a file in its state directory: rewrite
- * it in place (same inode, so the container sees it) when it gains or loses the embedded DNS.
- */
-async function updateResolvConf(file: string, onUserNet: boolean, explain?: (line: string) => void): Promise<void> {
-  if (!existsSync(file)) return;
-  const cur = readFileSync(file, 'utf8');
-  const embedded = /^nameserver 127\.0\.0\.11$/m.test(cur);
-  if (onUserNet === embedded) return;
-  explain?.(onUserNet
-    ? "# the container's /etc/resolv.conf now names the embedded DNS (nameserver 127.0.0.11), rewritten in place"
-    : "# the container's /etc/resolv.conf goes back to the host's nameservers (no user-defined network left), rewritten in place");
-  const { embeddedResolvConf } = await import('./dns.js');
-  const { containerResolvConf } = await import('./index.js');
-  writeFileSync(file, onUserNet ? embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf()));
-}
-
-export interface ConnectOptions {
-  ip?: string;
-  aliases?: string[];
-  explain?: (line: string) => void;
-  /** Joining again on start a network the container was connected to (already recorded). */
-  restoring?: boolean;
-}
-
-function settingsOf(ep: EndpointRecord): EndpointSettings {
+/** An endpoint as inspect shows it under NetworkSettings.Networks. */
+export function settingsOf(ep: EndpointRecord): EndpointSettings {
   return {
     NetworkID: ep.networkId,
     EndpointID: ep.endpointId,
@@ -306,44 +274,8 @@ function settingsOf(ep: EndpointRecord): EndpointSettings {
   };
 }
 
-/** The container for connect/disconnect (running or not), and its primary network's name. */
-async function connectableContainer(ref: string) {
-  const { findContainer } = await import('../container/record.js');
-  const rec = findContainer(ref);
-  if (!rec) throw new UserError(`No such container: ${ref}`, 1);
-  const mode = rec.HostConfig.NetworkMode || DEFAULT_NETWORK;
-  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
-    throw new UserError(`container ${rec.Name} uses network mode ${mode}: it cannot be connected to or disconnected from other networks`, 1);
-  }
-  const primary = mode === DEFAULT_NETWORK ? DEFAULT_NETWORK : (await import('./networks.js')).findNetworkSync(mode)?.Name ?? mode;
-  return { rec, primary };
-}
-
-/**
- * connect/disconnect of a container that is not running (Docker's behaviour): only its
- * configuration changes — the networks in HostConfig.ExtraNetworks are joined when it starts
- * (reconnectExtraNetworks), so nothing is made in the kernel now. False when it runs.
- */
-async function reconfigureStopped(
-  id: string,
-  n: NetworkRecord,
-  primary: string,
-  onPrimary: string,
-  change: (extra: NonNullable<HostConfig['ExtraNetworks']>) => typeof extra,
-): Promise<boolean> {
-  const { loadRecord, saveRecord, stateOf } = await import('../container/record.js');
-  return withLock(`c-${id}`, () => {
-    const rec = loadRecord(id);
-    if (!rec) throw new UserError(`No such container: ${id}`, 1);
-    if (stateOf(rec).Running) return false;
-    if (n.Name === primary) throw new UserError(onPrimary, 1);
-    rec.HostConfig.ExtraNetworks = change(rec.HostConfig.ExtraNetworks ?? []);
-    saveRecord(rec, 'config');
-    return true;
-  });
-}
-
-async function findConnectable(ref: string): Promise<NetworkRecord> {
+/** The network of `network connect/disconnect`: one with a driver. */
+export async function findConnectable(ref: string): Promise<NetworkRecord> {
   const { findNetwork } = await import('./networks.js');
   const n = await findNetwork(ref);
   if (!n) throw new UserError(`network ${ref} not found`, 1);
@@ -351,131 +283,82 @@ async function findConnectable(ref: string): Promise<NetworkRecord> {
   return n;
 }
 
-/** `network connect`: a new interface (eth1, eth2…) in a running container. */
-export async function connectContainer(netRef: string, ctrRef: string, o: ConnectOptions = {}): Promise<void> {
-  if (o.ip !== undefined && parseIp(o.ip) === undefined) throw new UserError(`invalid IPv4 address: ${o.ip}`);
-  for (const a of o.aliases ?? []) if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(a)) throw new UserError(`invalid network alias ${JSON.stringify(a)}`);
-  const n = await findConnectable(netRef);
-  if (n.Name === DEFAULT_NETWORK && o.aliases?.length) throw new UserError('network-scoped alias is supported only for containers in user defined networks');
-  const { rec: first, primary } = await connectableContainer(ctrRef);
-  const exists = `endpoint with name ${first.Name} already exists in network ${n.Name}`;
-  const stopped = !o.restoring && await reconfigureStopped(first.Id, n, primary, exists, (extra) => {
-    if (extra.some((x) => x.Name === n.Name)) throw new UserError(exists, 1);
-    // checked now, as Docker does; the address itself is taken when the container starts
-    if (o.ip !== undefined && (n.Name === DEFAULT_NETWORK || !contains(parseCidr(n.Subnet!)!, parseIp(o.ip)!))) {
-      throw new UserError(n.Name === DEFAULT_NETWORK ? 'user specified IP address is supported on user defined networks only' : `invalid address ${o.ip}: it does not belong to network ${n.Name} (${n.Subnet})`, 1);
-    }
-    return [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
+/**
+ * A running container joins one more network (`network connect`): the next free ethN, an
+ * address, its endpoint file, the driver's attach ops, the embedded DNS. Call with the
+ * container's lock held; `have` are its endpoints now. Returns the new endpoint.
+ */
+export async function joinRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { ip?: string; aliases?: string[]; explain?: (line: string) => void }): Promise<EndpointRecord> {
+  if (have.some((x) => x.ep.networkId === n.Id)) throw new UserError(`endpoint with name ${name} already exists in network ${n.Name}`, 1);
+  const used = new Set(have.map((x) => x.ep.ifname ?? 'eth0'));
+  let k = 0;
+  while (used.has(`eth${k}`)) k++;
+  const ifname = `eth${k}`;
+  const hasDefault = have.some((x) => x.ep.defaultRoute ?? true);
+  const ns = have[0]?.ep.netns ?? `minidock-${id.slice(0, 12)}`;
+  if (!existsSync(`/run/netns/${ns}`)) throw new UserError(`container ${name} has no network namespace of its own`, 1);
+  const driver = driverOf(n)!;
+  let ep: EndpointRecord;
+  const file = extraEndpointFile(id, n.Id);
+  let afterWired: (() => Promise<void>) | undefined;
+  await withLock(NETWORK_LOCK, async () => {
+    afterWired = await driver.ensure(n, o.explain);
+    const ip = allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
+    const link = driver.link(n, id, ns, ip, ifname);
+    ep = newEndpoint(n, link, id, name, { ports: [], rules: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
+    writeJsonAtomic(file, ep);
   });
-  if (stopped) {
-    o.explain?.(`# ${first.Name} is not running: only its configuration changes, it joins network ${n.Name} when it starts (nothing on the host now)`);
-    return;
+  const e = ep!;
+  const link = { ...driver.link(n, id, ns, e.ip, ifname), defaultRoute: e.defaultRoute };
+  o.explain?.(`# connect ${name} to network ${n.Name}: a new interface ${ifname} inside the container`);
+  try {
+    await afterWired?.();
+    await applyPlan(driver.attachOps(n, link), { explain: o.explain });
+  } catch (err) {
+    await withLock(NETWORK_LOCK, () => {
+      releaseAddresses(n.Id, id);
+      rmSync(file, { force: true });
+    });
+    throw err;
   }
-  const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
-  await withLock(`c-${first.Id}`, async () => {
-    const rec = loadRecord(first.Id);
-    if (!rec || !stateOf(rec).Running || !rec.NetworkSettings) throw new UserError(`container ${first.Name} is not running`, 1);
-    const id = rec.Id;
-    const have = containerEndpoints(id);
-    if (have.some((x) => x.ep.networkId === n.Id)) throw new UserError(`endpoint with name ${rec.Name} already exists in network ${n.Name}`, 1);
-    const used = new Set(have.map((x) => x.ep.ifname ?? 'eth0'));
-    let k = 0;
-    while (used.has(`eth${k}`)) k++;
-    const ifname = `eth${k}`;
-    const hasDefault = have.some((x) => x.ep.defaultRoute ?? true);
-    const ns = have[0]?.ep.netns ?? `minidock-${id.slice(0, 12)}`;
-    if (!existsSync(`/run/netns/${ns}`)) throw new UserError(`container ${rec.Name} has no network namespace of its own`, 1);
-    const driver = driverOf(n)!;
-    let ep: EndpointRecord;
-    const file = extraEndpointFile(id, n.Id);
-    let afterWired: (() => Promise<void>) | undefined;
-    await withLock(NETWORK_LOCK, async () => {
-      afterWired = await driver.ensure(n, o.explain);
-      const ip = allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
-      const link = driver.link(n, id, ns, ip, ifname);
-      ep = newEndpoint(n, link, id, rec.Name, { ports: [], rules: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
-      writeJsonAtomic(file, ep);
-    });
-    const e = ep!;
-    const link = { ...driver.link(n, id, ns, e.ip, ifname), defaultRoute: e.defaultRoute };
-    o.explain?.(`# connect ${rec.Name} to network ${n.Name}: a new interface ${ifname} inside the container`);
-    try {
-      await afterWired?.();
-      await applyPlan(driver.attachOps(n, link), { explain: o.explain });
-    } catch (err) {
-      await withLock(NETWORK_LOCK, () => {
-        releaseAddresses(n.Id, id);
-        rmSync(file, { force: true });
-      });
-      throw err;
-    }
-    await withLock(NETWORK_LOCK, async () => {
-      const { syncDns, hasEmbeddedDns } = await import('./dns.js');
-      if (hasEmbeddedDns(n)) await syncDns(o.explain);
-    });
-    await updateResolvConf(files.resolv(id), [...have.map((x) => x.ep.network), n.Name].some((x) => x !== DEFAULT_NETWORK), o.explain);
-    rec.NetworkSettings.Networks[n.Name] = settingsOf(e);
-    if (!o.restoring) {
-      const extra = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
-      rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
-    }
-    saveRecord(rec, o.restoring ? 'state' : 'config');
-    journal({ Type: 'network', Action: 'connect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: n.Driver } });
+  await withLock(NETWORK_LOCK, async () => {
+    const { syncDns, hasEmbeddedDns } = await import('./dns.js');
+    if (hasEmbeddedDns(n)) await syncDns(o.explain);
   });
+  return e;
 }
 
-/** `network disconnect`: the container's interface on that network goes away. */
-export async function disconnectContainer(netRef: string, ctrRef: string, o: { explain?: (line: string) => void } = {}): Promise<void> {
-  const n = await findConnectable(netRef);
-  const { rec: first, primary } = await connectableContainer(ctrRef);
-  const own = `container ${first.Name} is not running: it can leave its own network ${n.Name} only while it runs`;
-  const stopped = await reconfigureStopped(first.Id, n, primary, own, (extra) => {
-    if (!extra.some((x) => x.Name === n.Name)) throw new UserError(`container ${first.Id} is not connected to network ${n.Name}`, 1);
-    return extra.filter((x) => x.Name !== n.Name);
-  });
-  if (stopped) {
-    o.explain?.(`# ${first.Name} is not running: only its configuration changes, it no longer joins network ${n.Name} when it starts (nothing on the host now)`);
-    return;
+/**
+ * A running container leaves one network (`network disconnect`): the driver's detach ops, the
+ * default route through another network if it went, the address, the endpoint file, the DNS.
+ * Call with the container's lock held. Returns the endpoints left, and the one removed.
+ */
+export async function leaveRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { explain?: (line: string) => void }): Promise<{ ep: EndpointRecord; rest: { file: string; ep: EndpointRecord }[] }> {
+  const mine = have.find((x) => x.ep.networkId === n.Id);
+  if (!mine) throw new UserError(`container ${id} is not connected to network ${n.Name}`, 1);
+  const ep = mine.ep;
+  const rest = have.filter((x) => x !== mine);
+  const ops: Op[] = [...undoPlanOf(ep.rules as IptOp[])];
+  ops.push(...driverOf(n)!.detachOps(n, ep, name));
+  // The default route went with the interface: take it through another network, if any may.
+  let newDefault: { file: string; ep: EndpointRecord } | undefined;
+  if (ep.defaultRoute ?? true) {
+    const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
+    newDefault = rest.find((x) => !nets.get(x.ep.networkId)?.Internal);
+    if (newDefault) {
+      const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
+      ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
+    }
   }
-  const { loadRecord, saveRecord, stateOf, files } = await import('../container/record.js');
-  await withLock(`c-${first.Id}`, async () => {
-    const rec = loadRecord(first.Id);
-    if (!rec || !stateOf(rec).Running) throw new UserError(`container ${first.Name} is not running`, 1);
-    const id = rec.Id;
-    const have = containerEndpoints(id);
-    const mine = have.find((x) => x.ep.networkId === n.Id);
-    if (!mine) throw new UserError(`container ${id} is not connected to network ${n.Name}`, 1);
-    const ep = mine.ep;
-    const rest = have.filter((x) => x !== mine);
-    const ops: Op[] = [...undoPlanOf(ep.rules as IptOp[])];
-    ops.push(...driverOf(n)!.detachOps(n, ep, rec.Name));
-    // The default route went with the interface: take it through another network, if any may.
-    let newDefault: { file: string; ep: EndpointRecord } | undefined;
-    if (ep.defaultRoute ?? true) {
-      const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
-      newDefault = rest.find((x) => !nets.get(x.ep.networkId)?.Internal);
-      if (newDefault) {
-        const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
-        ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
-      }
-    }
-    o.explain?.(`# disconnect ${rec.Name} from network ${n.Name}`);
-    await applyPlan(ops, { explain: o.explain, tolerant: true });
-    await withLock(NETWORK_LOCK, async () => {
-      releaseAddresses(n.Id, id);
-      if (ep.ports.length) releasePorts(id);
-      rmSync(mine.file, { force: true });
-      if (newDefault) writeJsonAtomic(newDefault.file, { ...newDefault.ep, defaultRoute: true });
-      const { syncDns, hasEmbeddedDns } = await import('./dns.js');
-      if (hasEmbeddedDns(n)) await syncDns(o.explain);
-    });
-    await updateResolvConf(files.resolv(id), rest.some((x) => x.ep.network !== DEFAULT_NETWORK), o.explain);
-    if (rec.NetworkSettings) {
-      delete rec.NetworkSettings.Networks[n.Name];
-      if (ep.ports.length) rec.NetworkSettings.Ports = {};
-    }
-    rec.HostConfig.ExtraNetworks = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
-    saveRecord(rec, 'config');
-    journal({ Type: 'network', Action: 'disconnect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: n.Driver } });
+  o.explain?.(`# disconnect ${name} from network ${n.Name}`);
+  await applyPlan(ops, { explain: o.explain, tolerant: true });
+  await withLock(NETWORK_LOCK, async () => {
+    releaseAddresses(n.Id, id);
+    if (ep.ports.length) releasePorts(id);
+    rmSync(mine.file, { force: true });
+    if (newDefault) writeJsonAtomic(newDefault.file, { ...newDefault.ep, defaultRoute: true });
+    const { syncDns, hasEmbeddedDns } = await import('./dns.js');
+    if (hasEmbeddedDns(n)) await syncDns(o.explain);
   });
+  return { ep, rest };
 }
