@@ -212,6 +212,21 @@ describe('macvlan networks (real containers, a veth pair as the LAN)', () => {
     expect(md.run(['network', 'inspect', 'killed']).code).toBe(1);
   });
 
+  it('a run killed right after its macvlan link was made: prune leaves no netns and no macvlan link', async () => {
+    const marker = `/tmp/mdt-mvrun-${tag}`;
+    const before = md.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+    const r = await killAt(md, 'op:link-add-macvlan', ['run', '-d', '--network', 'mv', 'busybox', 'sleep', '600'], marker);
+    rmSync(marker, { force: true });
+    expect(r.reached).toBe(true);
+    const id = md.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean).find((x) => !before.includes(x))!;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    md.ok(['system', 'prune', '-f']);
+    md.run(['rm', '-f', id]);
+    expect(existsSync(`/run/netns/minidock-${id.slice(0, 12)}`)).toBe(false);
+    expect(md.inHost('ip', ['-o', 'link', 'show', 'type', 'macvlan']).stdout.trim()).toBe('');
+    expect(ping('ma', 'mb')).toBe(true); // the network's other containers are untouched
+  });
+
   it('diagram and rules show the macvlan network truthfully, and mark drift', () => {
     const lanIndex = (JSON.parse(md.inHost('ip', ['-j', 'link', 'show', 'dev', 'lan0']).stdout) as { ifindex: number }[])[0].ifindex;
     const d = md.ok(['network', 'diagram', 'mv']);
