@@ -7,7 +7,7 @@
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { applyPlan, byShim, coolIpBatch, type IptOp, type Op, Plan, undoOps, undoPlanOf, warmIpBatch } from '../../host/plan.js';
+import { applyPlan, byShim, coolIpBatch, type Op, Plan, undoOps, warmIpBatch } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
@@ -29,13 +29,15 @@ import {
   ensureDefaultNetworkRecord,
   findNetworkSync,
   isNetworkName,
+  listEndpoints,
   listNetworkRecords,
   newEndpoint,
 } from './networks.js';
 import {
   bridgeLooksReady, containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName, repairFirewall, shimInsideOf, staleLinkOps,
 } from './drivers/bridge.js';
-import { type BridgeNet, firewallIntact, firewallKnownGood, portRuleOps } from './firewall/iptables.js';
+import type { BridgeNet } from './firewall/iptables.js';
+import { endpointOps, endpointUndoOps, firewall, firewallKnownGood, firewallRecord, settleBackend } from './firewall/index.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
 
 export type * from './types.js';
@@ -83,6 +85,18 @@ function emptySettings(sandbox: string): NetworkSettings {
 /** A network record as the driver and the firewall see it; its rules carry this root's id. */
 export function bridgeNetOf(rec: NetworkRecord): BridgeNet {
   return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal, root: rootId() };
+}
+
+/**
+ * Under the `network` lock, before rules are made: the chosen firewall backend is the one this
+ * root's rules are in (or they move to it now, or the start is refused: firewall/index.ts).
+ */
+export async function settleFirewall(explain?: (line: string) => void): Promise<void> {
+  await settleBackend(
+    () => listNetworkRecords().filter((n) => n.Driver === 'bridge' && n.Subnet && n.Gateway).map(bridgeNetOf),
+    () => listEndpoints(),
+    explain,
+  );
 }
 
 function validateRequest(req: NetworkRequest): void {
@@ -189,6 +203,7 @@ async function wireBridge(req: NetworkRequest, netName: string, explain?: (line:
   await withLock(NETWORK_LOCK, async () => {
     const rec = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : findNetworkSync(netName);
     if (!rec) throw new UserError(`network ${netName} not found`);
+    await settleFirewall(explain);
     net = bridgeNetOf(rec);
     // --internal: nothing reaches it from outside, so ports are not published (Docker ignores them too).
     if (rec.Internal && req.ports.length) warnings.push(`Published ports are discarded on the internal network ${rec.Name}`);
@@ -196,16 +211,18 @@ async function wireBridge(req: NetworkRequest, netName: string, explain?: (line:
     pausePoint('net:ports-reserved');
     try {
       // The usual case, known from /proc alone: the bridge is complete and the firewall was
-      // good. The firewall is then checked (`iptables-restore -C`, a process) while the
-      // container is wired, and repaired before its own rules go in if another tool flushed it.
-      if (firewallKnownGood(net) && bridgeLooksReady(net)) firewallCheck = firewallIntact(net).catch(() => false);
+      // good. The firewall is then checked (one process: `iptables-restore -C` or `nft list`)
+      // while the container is wired, and repaired before its own rules go in if another tool
+      // flushed it.
+      const fw = await firewall();
+      if (firewallKnownGood(net) && bridgeLooksReady(net)) firewallCheck = fw.intact(net).catch(() => false);
       else await ensureBridgeNetwork(net, explain);
       const ip = allocateAddress(rec.Id, net.subnet, net.gateway, id, req.ip || undefined, rec.IPRange);
       const link = containerLinkOf(net, id, ns, ip);
       if (req.mac) link.mac = req.mac; // --mac-address
       ep = newEndpoint(rec, link, id, req.containerName, {
         ports,
-        rules: portRuleOps(net, id, req.containerName, ip, ports),
+        firewall: firewallRecord({ containerId: id, name: req.containerName, ip, ports, root: net.root }),
         aliases: req.aliases,
         defaultRoute: !net.internal,
       });
@@ -228,7 +245,7 @@ async function wireBridge(req: NetworkRequest, netName: string, explain?: (line:
     trace('netns ready');
     applied = await applyPlan(ops, { explain });
     if (firewallCheck && !(await firewallCheck)) await withLock(NETWORK_LOCK, () => repairFirewall(net, explain));
-    await applyPlan(e.rules as IptOp[], { explain });
+    await applyPlan(await endpointOps(e), { explain });
     pausePoint('net:wired');
   } catch (err) {
     await undoOps(applied, { explain }); // each applyPlan already undid its own part
@@ -289,7 +306,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   const epFiles = containerEndpointFiles(containerId);
   const eps = epFiles.map((f) => readState<EndpointRecord>(f, RECOVER_ENDPOINT, 'object', true)).filter((e): e is EndpointRecord => !!e);
   const ops: Op[] = [];
-  for (const ep of eps) ops.push(...undoPlanOf(ep.rules as IptOp[]));
+  for (const ep of eps) ops.push(...(await endpointUndoOps(ep)));
   const nsExists = existsSync(netnsPathOf(containerId));
   const hostIfs = eps.length ? eps.map((ep) => ep.hostIf || hostIfName(containerId)) : [hostIfName(containerId)];
   ops.push(...containerTeardownOps(hostIfs, ns, nsExists, !!opts.netnsRemoved));

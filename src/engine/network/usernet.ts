@@ -6,7 +6,7 @@
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
 import { journal } from '../events.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type IptOp, type Op, applyPlan, deleteRuleOf, undoPlanOf } from '../../host/plan.js';
+import { type Op, applyPlan } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
@@ -34,7 +34,8 @@ import {
   newEndpoint,
 } from './networks.js';
 import { attachOps, bridgeOps, containerLinkOf, ensureBridgeNetwork, probeBridge } from './drivers/bridge.js';
-import { type BridgeNet, type SavedRules, forgetFirewall, hookOps, iptablesSave, markFirewallGood, missingOps, networkRuleOps } from './firewall/iptables.js';
+import { type BridgeNet, type SavedRules, removeRuleOps } from './firewall/iptables.js';
+import { endpointUndoOps, firewall, forgetFirewall, markFirewallGood } from './firewall/index.js';
 import { rootId } from '../../state/rootid.js';
 import { paths } from '../../state/paths.js';
 import { join } from 'node:path';
@@ -151,13 +152,8 @@ export function overlappingNetwork(subnet: string, nets: NetworkRecord[]): Netwo
 
 /** The ops that create a user network's bridge and rules (rules with their undo, so a failure rolls back). */
 async function createOps(n: BridgeNet): Promise<Op[]> {
-  const ops: Op[] = [...bridgeOps(n, await probeBridge(n))];
-  const saved = await iptablesSave();
-  const { chain, hook } = hookOps();
-  // chains and hooks stay once made (shared by every network); the network's own rules are undone on failure
-  ops.push(...[...missingOps(saved, chain), ...missingOps(saved, hook)].map((o) => ({ ...o, undo: undefined })));
-  ops.push(...missingOps(saved, networkRuleOps(n)));
-  return ops;
+  const [probe, fw] = await Promise.all([probeBridge(n), firewall()]);
+  return [...bridgeOps(n, probe), ...(await fw.createOps(n))];
 }
 
 export async function createNetwork(name: string, flags: CreateFlags, explain?: (line: string) => void): Promise<NetworkRecord> {
@@ -168,6 +164,8 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     ensureBuiltinRecords();
     // a daemon error in Docker: exit 1, not the CLI's own 125
     if (readNetwork(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
+    const { settleFirewall } = await import('./index.js');
+    await settleFirewall(explain);
     const nets = listNetworkRecords();
     const id = newId();
     const bridge = spec.bridge ?? userBridgeName(id);
@@ -234,19 +232,20 @@ export function pendingCreateFile(id: string): string {
 }
 
 /**
- * The ops that remove a user network's rules (those of this root: `root`) and its bridge. With
- * `saved` (what iptables-save shows), only the rules that are there, including those a network
- * made before root marks has without one.
+ * The iptables ops that remove a user network's rules (those of this root: `root`) and its
+ * bridge. With `saved` (what iptables-save shows), only the rules that are there, including
+ * those a network made before root marks has without one.
  */
 export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
-  const bn: BridgeNet = { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root };
-  let wanted = networkRuleOps(bn);
-  if (saved) {
-    const unmarked = root ? networkRuleOps({ ...bn, root: undefined }) : [];
-    wanted = [...wanted, ...unmarked].filter((o) => missingOps(saved, [o]).length === 0);
-  }
-  const rules = wanted.reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
-  return [...rules, { kind: 'ip', args: ['link', 'del', bn.bridge], why: `remove the bridge ${bn.bridge} of network ${n.Name}` }];
+  return [...removeRuleOps(netOfRecord(n, root), saved), bridgeDelOp(n)];
+}
+
+function netOfRecord(n: NetworkRecord, root?: string): BridgeNet {
+  return { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root };
+}
+
+function bridgeDelOp(n: NetworkRecord): Op {
+  return { kind: 'ip', args: ['link', 'del', n.Bridge!], why: `remove the bridge ${n.Bridge} of network ${n.Name}` };
 }
 
 /** Removes one user network: refused while containers use it. */
@@ -259,8 +258,8 @@ export async function removeNetwork(ref: string, explain?: (line: string) => voi
     if (eps.length) {
       throw new UserError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints (${eps.map((e) => e.containerName).join(', ')})`, 1);
     }
-    const ops = removeOps(n, rootId(), await iptablesSave());
-    if (!(await bridgeAddress(n.Bridge!)).exists) ops.pop();
+    const ops = [...(await (await firewall()).removeOps(netOfRecord(n, rootId())))];
+    if ((await bridgeAddress(n.Bridge!)).exists) ops.push(bridgeDelOp(n));
     await applyPlan(ops, { explain, tolerant: true });
     removeIpam(n.Id);
     forgetFirewall(n.Name);
@@ -425,10 +424,12 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
     let ep: EndpointRecord;
     const file = extraEndpointFile(id, n.Id);
     await withLock(NETWORK_LOCK, async () => {
+      const { settleFirewall } = await import('./index.js');
+      await settleFirewall(o.explain);
       await ensureBridgeNetwork(bn, o.explain);
       const ip = allocateAddress(n.Id, bn.subnet, bn.gateway, id, o.ip, n.IPRange);
       const link = containerLinkOf(bn, id, ns, ip, ifname);
-      ep = newEndpoint(n, link, id, rec.Name, { ports: [], rules: [], aliases: o.aliases, defaultRoute: !hasDefault && !bn.internal });
+      ep = newEndpoint(n, link, id, rec.Name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !bn.internal });
       writeJsonAtomic(file, ep);
     });
     const e = ep!;
@@ -481,7 +482,7 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
     if (!mine) throw new UserError(`container ${id} is not connected to network ${n.Name}`, 1);
     const ep = mine.ep;
     const rest = have.filter((x) => x !== mine);
-    const ops: Op[] = [...undoPlanOf(ep.rules as IptOp[])];
+    const ops: Op[] = [...(await endpointUndoOps(ep))];
     ops.push({ kind: 'ip', args: ['link', 'del', ep.hostIf], why: `remove ${ep.ifname ?? 'eth0'} of ${rec.Name} from network ${n.Name}: deleting the host end ${ep.hostIf} deletes both ends` });
     // The default route went with the interface: take it through another network, if any may.
     let newDefault: { file: string; ep: EndpointRecord } | undefined;

@@ -7,13 +7,8 @@ import { run } from '../../../host/exec.js';
 import { type Op, type IpOp, Plan, applyPlan, byShim } from '../../../host/plan.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
 import { bridgeAddress } from '../networks.js';
-import {
-  type BridgeNet,
-  ensureFirewallOps,
-  firewallIntact,
-  firewallKnownGood,
-  markFirewallGood,
-} from '../firewall/iptables.js';
+import type { BridgeNet } from '../firewall/iptables.js';
+import { firewall, firewallKnownGood, markFirewallGood } from '../firewall/index.js';
 
 /** Host end of a container's veth pair: `md` + 12 hex of the id (14 chars ≤ IFNAMSIZ-1). */
 export function hostIfName(containerId: string): string {
@@ -107,18 +102,20 @@ export function bridgeLooksReady(n: BridgeNet): boolean {
  * like docker0, the bridge outlives its containers.
  */
 export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string) => void): Promise<void> {
-  // The bridge probe (`ip addr`) and the firewall check (`iptables-restore` with -C lines) only
-  // read, and do not depend on each other: both commands run at once. (When the bridge needs
-  // repairing, the check's answer is not used: the firewall is then read and completed anyway.)
+  // The bridge probe (`ip addr`) and the firewall check (iptables: `iptables-restore` with -C
+  // lines; nftables: `nft list` of the network's chains) only read, and do not depend on each
+  // other: both commands run at once. (When the bridge needs repairing, the check's answer is
+  // not used: the firewall is then read and completed anyway.)
   const known = firewallKnownGood(n);
-  const [probe, intact] = await Promise.all([probeBridge(n), known ? firewallIntact(n) : false]);
+  const fw = await firewall();
+  const [probe, intact] = await Promise.all([probeBridge(n), known ? fw.intact(n) : false]);
   const ops = bridgeOps(n, probe);
   const repaired = ops.length > 0;
   // Only the base (hooks and this network's rules) is checked and repaired here. Other
   // containers' port rules are not: one being set up or torn down right now would get a rule
   // back that its own plan then adds twice or just removed. A container whose DNAT rule was
   // flushed by another tool gets it back with `minidock restart`.
-  if (repaired || !known || !intact) ops.push(...(await ensureFirewallOps(n)));
+  if (repaired || !known || !intact) ops.push(...(await fw.ensureOps(n)));
   if (ops.length === 0) return;
   await applyPlan(ops, { explain });
   markFirewallGood(n);
@@ -126,7 +123,7 @@ export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string)
 
 /** Puts back what is missing of the firewall base (hooks, this network's rules). Under the lock. */
 export async function repairFirewall(n: BridgeNet, explain?: (line: string) => void): Promise<void> {
-  const ops = await ensureFirewallOps(n);
+  const ops = await (await firewall()).ensureOps(n);
   if (ops.length) await applyPlan(ops, { explain });
   markFirewallGood(n);
 }
