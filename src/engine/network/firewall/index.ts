@@ -151,7 +151,9 @@ export async function settleBackend(
   const want = firewallName();
   const have = activeBackendName();
   if (want === have) return;
-  const holding = endpoints().filter((e) => (e.firewall?.backend ?? 'iptables') !== want);
+  // Any wired container: its connections would break while the rules move (and its port rules
+  // are the old backend's): refused, as one line.
+  const holding = endpoints();
   if (holding.length) {
     const names = holding.map((e) => e.containerName).filter(Boolean);
     throw new UserError(

@@ -217,7 +217,7 @@ async function presentForwardAccepts(n: NetIntent): Promise<IptOp[]> {
 
 // ---------------------------------------------------------------- reading the table
 
-interface Listing {
+export interface Listing {
   /** chain → comments of its rules */
   chains: Map<string, string[]>;
   /** set/map → element keys */
@@ -339,7 +339,7 @@ function baseComplete(have: Listing | undefined): boolean {
  * element that is there changes nothing). Chains before maps: nft 1.0.6 wants the chain a new
  * map's element jumps to made first in a transaction.
  */
-function buildOps(n: NetIntent, have: Listing | undefined, netUndo?: Op[]): Op[] {
+export function buildOps(n: NetIntent, have: Listing | undefined, netUndo?: Op[]): Op[] {
   const b = baseOps();
   const net = netOps(n);
   const withBase = !baseComplete(have);
