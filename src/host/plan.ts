@@ -188,7 +188,8 @@ function batchKey(op: Op): string {
 
 /**
  * Groups consecutive operations of the same kind (and, for `ip`, the same netns) into batches.
- * Inside an iptables batch, operations are regrouped per table (stable), because
+ * Inside an nft batch, table and chain declarations go first (see below). Inside an iptables
+ * batch, operations are regrouped per table (stable), because
  * iptables-restore commits one table at a time; rules of different tables never depend on
  * each other, and the explain output shows the order actually applied.
  */
@@ -201,6 +202,12 @@ export function toBatches(ops: Op[]): Batch[] {
     else out.push({ key, ops: [op] });
   }
   for (const b of out) {
+    // nft 1.0.6 fails an element that jumps to a chain made later in the same transaction than
+    // its map: the transaction's table and chain declarations go first (stable otherwise).
+    if (b.key === 'nft') {
+      const decl = (o: Op) => /^add (?:table|chain) /.test((o as NftOp).line);
+      b.ops = [...b.ops.filter(decl), ...b.ops.filter((o) => !decl(o))];
+    }
     if (b.key !== 'iptables') continue;
     const order: Table[] = [];
     for (const op of b.ops as IptOp[]) if (!order.includes(op.table)) order.push(op.table);

@@ -37,7 +37,7 @@ import {
   bridgeLooksReady, containerLinkOf, containerOps, containerTeardownOps, ensureBridgeNetwork, hostIfName, repairFirewall, shimInsideOf, staleLinkOps,
 } from './drivers/bridge.js';
 import type { BridgeNet } from './firewall/iptables.js';
-import { endpointOps, endpointUndoOps, firewall, firewallKnownGood, firewallRecord, settleBackend } from './firewall/index.js';
+import { checkBackendSwitch, endpointOps, endpointUndoOps, firewall, firewallKnownGood, firewallRecord, settleBackend } from './firewall/index.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
 
 export type * from './types.js';
@@ -335,6 +335,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
  */
 export function checkNetworkMode(network: string | undefined, o: { hostname?: string; publish?: string[]; ip?: string; aliases?: string[] } = {}): void {
   const mode = network || DEFAULT_NETWORK;
+  if (ownsNetns(mode) && mode !== 'none') checkBackendSwitch(listEndpoints);
   const isContainer = mode.startsWith('container:');
   if (isContainer) {
     if (mode === 'container:') throw new UserError(`invalid network mode: ${mode}: missing container name or id`);

@@ -151,15 +151,7 @@ export async function settleBackend(
   const want = firewallName();
   const have = activeBackendName();
   if (want === have) return;
-  // Any wired container: its connections would break while the rules move (and its port rules
-  // are the old backend's): refused, as one line.
-  const holding = endpoints();
-  if (holding.length) {
-    const names = holding.map((e) => e.containerName).filter(Boolean);
-    throw new UserError(
-      `firewall backend ${want} was chosen, but ${holding.length} container${holding.length > 1 ? 's' : ''} of this state root (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}) hold ${have} rules: stop them first, or keep the ${have} backend`,
-    );
-  }
+  refuseSwitchWhileWired(want, have, endpoints());
   const { applyPlan } = await import('../../../host/plan.js');
   const from = await backendOf(have);
   const to = await backendOf(want);
@@ -173,6 +165,25 @@ export async function settleBackend(
   forgetFirewall();
   for (const n of nets()) markFirewallGood(n);
   writeJsonAtomic(activeFile(), { backend: want });
+}
+
+/**
+ * Any wired container refuses a switch, as one line: its connections would break while the
+ * rules move, and its port rules are the old backend's.
+ */
+function refuseSwitchWhileWired(want: FirewallName, have: FirewallName, holding: { containerName: string }[]): void {
+  if (!holding.length) return;
+  const names = holding.map((e) => e.containerName).filter(Boolean);
+  throw new UserError(
+    `firewall backend ${want} was chosen, but ${holding.length} container${holding.length > 1 ? 's' : ''} of this state root (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}) hold ${have} rules: stop them first, or keep the ${have} backend`,
+  );
+}
+
+/** The early check (before a container is created): the same refusal as settleBackend's. */
+export function checkBackendSwitch(endpoints: () => { containerName: string }[]): void {
+  const want = firewallName();
+  const have = activeBackendName();
+  if (want !== have) refuseSwitchWhileWired(want, have, endpoints());
 }
 
 /** This root's leftovers in every backend (prune). */
