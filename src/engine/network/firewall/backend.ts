@@ -4,6 +4,7 @@
 // and finds leftovers. firewall/index.ts picks the backend. Pure types and intent; no I/O.
 import type { Op } from '../../../host/plan.js';
 import type { PortBinding, Proto } from '../types.js';
+import type { OwnedRule } from '../rules.js';
 
 export const FIREWALL_BACKENDS = ['iptables', 'nftables'] as const;
 export type FirewallName = (typeof FIREWALL_BACKENDS)[number];
@@ -80,25 +81,12 @@ export interface FirewallRecord {
   ports: PortsIntent;
 }
 
-/** One rule (or map/set element) a backend owns, with its counters, for `network rules`. */
-export interface ListedRule {
-  /** iptables: raw/nat/filter; nftables: the table (`ip minidock`). */
-  table: string;
-  chain: string;
-  packets: number;
-  bytes: number;
-  /** iptables: the arguments after `-A CHAIN`; nftables: empty. */
-  args: string[];
-  comment?: string;
-  /** A stable text of the rule (its identity between two frames of --watch). */
-  spec: string;
-  /** A jump from a built-in/base hook into minidock's own chains. */
-  hook: boolean;
-  network?: string;
-  container?: string;
-  /** The rule in plain words. */
-  words: string;
-  /** The rule as a person would type it. */
+/**
+ * One rule (or map/set element) a backend owns, with its counters, for `network rules`: the
+ * fields of rules.ts's OwnedRule (for nftables: table `ip minidock`, chain or `map NAME`, no
+ * args) and the command a person would type for it.
+ */
+export interface ListedRule extends OwnedRule {
   command: string;
 }
 
