@@ -79,6 +79,15 @@ describe('nftables backend (real kernel)', () => {
     md.ok(['rm', '-f', 'web2']); // its teardown tolerates the missing element
   });
 
+  it("drift repair: a chain of minidock's emptied behind its back is written again by the next start", () => {
+    expect(md.inHost('nft', ['flush', 'chain', 'ip', 'minidock', 'fo_minidock0']).code).toBe(0);
+    const r = md.run(['run', '--rm', '--explain', 'busybox', 'true']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^add rule ip minidock fo_minidock0 counter accept comment "minidock net bridge: from containers/m);
+    expect(nftTable(md)).toMatch(/chain fo_minidock0 \{\n\t\tcounter packets \d+ bytes \d+ accept comment "minidock net bridge: from containers/);
+    expect(nftTable(md)).toContain('tcp . 8080 counter'); // the port elements were not touched
+  });
+
   it('a failed change is one failed transaction: the previous ruleset stays, nothing is half-made', () => {
     // Something else already holds the network's subnet in minidock's map: the transaction fails.
     expect(md.inHost('nft', ['add', 'element', 'ip', 'minidock', 'raw_dst', '{ 10.77.0.0/24 : drop }']).code).toBe(0);

@@ -131,8 +131,6 @@ export interface Orphan {
 
 export interface FirewallBackend {
   readonly name: FirewallName;
-  /** A one-line description for `info` (what it writes to, e.g. "ip minidock" or "MINIDOCK-* chains"). */
-  where(): string;
   /** What is missing of the base and of this network's rules (reads the kernel); no undo: they outlive containers. */
   ensureOps(n: NetIntent): Promise<Op[]>;
   /** `network create`: the missing base (no undo) and the network's rules (undone if the create fails). */
@@ -153,6 +151,4 @@ export interface FirewallBackend {
   orphans(own: OwnContext): Promise<Orphan[]>;
   /** The network of another state root whose rules name this bridge, if any. */
   bridgeOwner(dev: string): Promise<{ net: string; root: string } | undefined>;
-  /** Whether this backend holds any rule of this root (a switch of backend must not leave a mix). */
-  holdsRules(own: OwnContext): Promise<boolean>;
 }

@@ -416,7 +416,6 @@ function ruleContext(own: OwnContext) {
 
 export const iptablesBackend: FirewallBackend = {
   name: 'iptables',
-  where: () => `iptables chains ${chainPrefix()}-*`,
   ensureOps: (n) => ensureFirewallOps(n),
   createOps,
   removeOps: async (n) => removeRuleOps(n, await iptablesSave()),
@@ -434,10 +433,4 @@ export const iptablesBackend: FirewallBackend = {
   },
   orphans,
   bridgeOwner,
-  async holdsRules(own) {
-    const saved = await iptablesSave().catch(() => undefined);
-    if (!saved) return false;
-    const ours = new Set(Object.values(chains()) as string[]);
-    return (await taggedLines(saved)).some((x) => ours.has(x.chain) && !x.tag.shared && (x.tag.root ? x.tag.root === own.root : false));
-  },
 };

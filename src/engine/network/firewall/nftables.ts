@@ -657,7 +657,6 @@ async function bridgeOwner(dev: string): Promise<{ net: string; root: string } |
 
 export const nftablesBackend: FirewallBackend = {
   name: 'nftables',
-  where: () => `nftables table ${T()}`,
   ensureOps,
   createOps,
   removeOps,
@@ -668,10 +667,4 @@ export const nftablesBackend: FirewallBackend = {
   view,
   orphans,
   bridgeOwner,
-  async holdsRules(own) {
-    const all = await readAll();
-    if (!all) return false;
-    const tagged = [...all.rules.map((r) => r.comment), ...[...all.elements.values()].flat().map((e) => e.comment)];
-    return tagged.some((c) => !parseTag(c)?.shared && !!parseTag(c)?.root && mine(c, own));
-  },
 };
