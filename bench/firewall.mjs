@@ -59,7 +59,14 @@ function bench(backend) {
       tx = median(Array.from({ length: 15 }, () => timed(() => inHost('iptables-restore', ['-w', '--noflush'], add)) + timed(() => inHost('iptables-restore', ['-w', '--noflush'], del))) ) / 2;
     } else {
       const text = inHost('nft', ['list', 'table', 'ip', 'minidock']).stdout;
-      rules = text.split('\n').filter((l) => /^\t\t/.test(l) && / counter packets \d+ bytes \d+ /.test(l) && !/^\t\telements|^\t\t\t/.test(l) && / comment "minidock/.test(l) && !/ : \d+\.\d+/.test(l)).length;
+      // rules: the lines inside `chain … { }` blocks, but their `type … hook …` line
+      let inChain = false;
+      rules = 0;
+      for (const l of text.split('\n')) {
+        if (/^\tchain /.test(l)) inChain = true;
+        else if (l === '\t}') inChain = false;
+        else if (inChain && /^\t\t\S/.test(l) && !/^\t\ttype /.test(l)) rules++;
+      }
       elements = (text.match(/comment "minidock [0-9a-f]{12} /g) ?? []).length;
       const add = 'add element ip minidock pub { tcp . 29999 comment "minidock bench" : 172.17.0.250 . 80 }\n';
       const del = 'delete element ip minidock pub { tcp . 29999 }\n';

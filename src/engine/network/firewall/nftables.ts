@@ -225,24 +225,13 @@ export interface Listing {
 }
 
 /**
- * What of the base and of a network is there: one `nft -f -` of `list` commands, for the base
- * chains and this network's chains, and the network-level maps (not the port maps: their size
- * grows with containers). Undefined when the table is missing.
+ * What of the base and of the networks is there: one `nft list table` (nft 1.0.6 cannot list
+ * several objects in one `nft -f` script: its cache loses chains). The port maps' elements come
+ * with it: a short line each, which parseListing reads past. Undefined when the table is missing.
  */
-async function listFor(n?: NetIntent): Promise<Listing | undefined> {
-  const t = T();
-  const chains = [...BASE_CHAINS.map((b) => b[0]), 'published', ...(n ? [...netObjects(n).chains.keys()] : [])];
-  const maps = ['set bridges', 'map fwd_in', 'map fwd_out', 'map post_out', 'map post_src', 'map raw_dst'];
-  // one list per object: a missing one fails only its own line, so ask for the table first
-  const tab = await run('nft', ['list', 'tables', 'ip'], { allowFail: true });
-  if (tab.code !== 0 || !new RegExp(`^table ip ${tableName()}$`, 'm').test(tab.stdout)) return undefined;
-  const lines = [...chains.map((c) => `list chain ${t} ${c}`), ...maps.map((m) => `list ${m.replace(' ', ` ${t} `)}`)];
-  const out: Listing = { chains: new Map(), elements: new Map() };
-  // nft stops a script at the first missing object: list them one at a time when that happens
-  const r = await run('nft', ['-f', '-'], { input: lines.join('\n') + '\n', allowFail: true });
-  const texts = r.code === 0 ? [r.stdout] : await Promise.all(lines.map(async (l) => (await run('nft', l.split(' '), { allowFail: true })).stdout));
-  for (const text of texts) parseListing(text, out);
-  return out;
+async function listFor(): Promise<Listing | undefined> {
+  const r = await run('nft', ['list', 'table', ...T().split(' ')], { allowFail: true });
+  return r.code === 0 ? parseListing(r.stdout) : undefined;
 }
 
 /** Parses `nft list` text: chains with their rules' comments, sets/maps with their element keys. Pure. */
@@ -356,25 +345,25 @@ export function buildOps(n: NetIntent, have: Listing | undefined, netUndo?: Op[]
 }
 
 async function ensureOps(n: NetIntent): Promise<Op[]> {
-  const [have, accepts] = await Promise.all([listFor(n), missingForwardAccepts(n)]);
+  const [have, accepts] = await Promise.all([listFor(), missingForwardAccepts(n)]);
   if (have && listingComplete(have, n)) return accepts;
   return [...buildOps(n, have), ...accepts];
 }
 
 /** Like ensureOps, but the network's part is undone if the create fails later (its first op carries that undo). */
 async function createOps(n: NetIntent): Promise<Op[]> {
-  const [have, accepts] = await Promise.all([listFor(n), missingForwardAccepts(n)]);
+  const [have, accepts] = await Promise.all([listFor(), missingForwardAccepts(n)]);
   const undoAccepts = accepts.map((o): IptOp => ({ ...o, args: ['-D', 'FORWARD', ...o.args.slice(3)], why: `remove: ${o.why}` }));
   return [...buildOps(n, have, [...undoAccepts, ...netRemoveOps(n)]), ...accepts];
 }
 
 async function removeOps(n: NetIntent): Promise<Op[]> {
-  const [have, accepts] = await Promise.all([listFor(n), presentForwardAccepts(n)]);
+  const [have, accepts] = await Promise.all([listFor(), presentForwardAccepts(n)]);
   return [...accepts, ...(have ? netRemoveOps(n, have) : [])];
 }
 
 async function intact(n: NetIntent): Promise<boolean> {
-  const have = await listFor(n);
+  const have = await listFor();
   return !!have && listingComplete(have, n);
 }
 
