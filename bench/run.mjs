@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // minidock benchmarks (not tests): medians over repeated runs, printed beside their floors.
 //   npm run bench            all
-//   npm run bench -- start   only the container start figures (also: pull, net, everyday)
+//   npm run bench -- start   only the container start figures (also: pull, net, everyday, firewall)
 //   npm run bench -- --docker          the same beside Docker: a dockerd of the bench's own, in
 //                                      its throwaway netns (bench/docker.mjs), stopped at the end
 // Runs as root with its own MINIDOCK_ROOT and bridge, and cleans up after itself.
@@ -145,6 +145,11 @@ try {
       const r = spawnSync(process.execPath, [netBench], { env: { ...env, MINIDOCK_BENCH_HOSTNS: hostNs }, stdio: 'inherit' });
       if (r.status !== 0) process.exitCode = 1;
     }
+  }
+  if (!only || only === 'firewall') {
+    // each backend in a throwaway netns and state root of its own (bench/firewall.mjs)
+    const r = spawnSync(process.execPath, [join(here, 'firewall.mjs')], { env, stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
   }
 } finally {
   const ids = spawnSync(md('ps', '-aq', '--no-trunc')[0], md('ps', '-aq', '--no-trunc')[1], { env }).stdout?.toString().split('\n').filter(Boolean) ?? [];

@@ -37,9 +37,9 @@ export async function diagramCommand(networks: string[], opts: { format?: string
 }
 
 async function rulesFrame(target: string | undefined, previous?: Map<string, { packets: number; bytes: number }>, color = false) {
-  const { run } = await import('../host/exec.js');
-  const { collectState } = await import('../engine/network/diagram.js');
-  const { ownedRules, filterRules, renderRules, ruleKey } = await import('../engine/network/rules.js');
+  const { collectState, ownContextOf } = await import('../engine/network/diagram.js');
+  const { filterRules, renderRules, ruleKey } = await import('../engine/network/rules.js');
+  const { firewall } = await import('../engine/network/firewall/index.js');
   const state = await collectState();
   let filter: { network?: string; container?: string } | undefined;
   if (target !== undefined) {
@@ -53,9 +53,13 @@ async function rulesFrame(target: string | undefined, previous?: Map<string, { p
       filter = { container: c.Id, network: ep?.network };
     }
   }
-  const save = await run('iptables-save', ['-c'], { allowFail: true });
-  if (save.code !== 0) throw new UserError(`iptables-save failed: ${save.stderr.trim()}`);
-  const rules = filterRules(ownedRules(save.stdout, { prefix: state.chainPrefix, networks: state.networks, containers: state.containers, owner: state.owner }), filter);
+  let listed;
+  try {
+    listed = await (await firewall()).listRules(ownContextOf(state));
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const rules = filterRules(listed, filter);
   // macvlan/ipvlan networks have no rules of minidock's: say so rather than show nothing
   const lower = state.networks.filter((n) => n.lower && (!filter?.network || filter.network === n.name));
   const none = lower.map((n) => `network ${n.name} (${n.lower!.label}): no firewall rules — no NAT, no published ports; its containers have addresses of their own on ${n.bridge}'s LAN\n`).join('');

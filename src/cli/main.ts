@@ -259,8 +259,10 @@ async function main(argv: string[]): Promise<number> {
     program
       .command('version')
       .description('Show the minidock version information')
-      .action(() => {
-        process.stdout.write(`minidock version ${VERSION}\nNode.js ${process.version}\nOS/Arch linux/${process.arch === 'x64' ? 'amd64' : process.arch}\n`);
+      .action(async () => {
+        const { firewallChoice } = await import('../engine/network/firewall/index.js');
+        const fw = firewallChoice();
+        process.stdout.write(`minidock version ${VERSION}\nNode.js ${process.version}\nOS/Arch linux/${process.arch === 'x64' ? 'amd64' : process.arch}\nFirewall backend ${fw.name}${fw.from === 'default' ? '' : ` (${fw.from})`}\n`);
       });
   }
 

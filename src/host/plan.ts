@@ -49,7 +49,18 @@ export interface SysctlOp {
   undo?: Op[];
 }
 
-export type Op = IpOp | IptOp | SysctlOp;
+/**
+ * One line of an `nft -f` script (`add element ip minidock pub { tcp . 8080 : 172.17.0.2 . 80 }`).
+ * Consecutive nft ops are one batch, applied as one `nft -f -` transaction: all or nothing.
+ */
+export interface NftOp {
+  kind: 'nft';
+  line: string;
+  why: string;
+  undo?: Op[];
+}
+
+export type Op = IpOp | IptOp | SysctlOp | NftOp;
 
 // ---------------------------------------------------------------- building
 
@@ -128,6 +139,8 @@ export function commandOf(op: Op): string {
     }
     case 'sysctl':
       return `sysctl -w ${shellQuote(`${op.key}=${op.value}`)}`;
+    case 'nft':
+      return `nft ${shellQuote(op.line)}`;
   }
 }
 
@@ -137,8 +150,27 @@ export function explainOp(op: Op): string[] {
   return [`# ${op.why}${by}`, commandOf(op)];
 }
 
+/**
+ * An nft batch is one `nft -f -` transaction: it is explained as that script (a here-document a
+ * person can paste), each line after its `# why` comment (nft reads `#` as a comment too).
+ */
+export function explainNftScript(ops: NftOp[]): string[] {
+  return [`nft -f - <<'EOF'`, ...ops.flatMap((o) => [`# ${o.why}`, o.line]), 'EOF'];
+}
+
+/** The explain lines of ops in the order given: consecutive nft ops as one script. */
 export function explainOps(ops: Op[]): string[] {
-  return ops.flatMap(explainOp);
+  const out: string[] = [];
+  for (let i = 0; i < ops.length; ) {
+    if (ops[i].kind !== 'nft') {
+      out.push(...explainOp(ops[i++]));
+      continue;
+    }
+    const run: NftOp[] = [];
+    while (i < ops.length && ops[i].kind === 'nft') run.push(ops[i++] as NftOp);
+    out.push(...explainNftScript(run));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- batches
@@ -156,7 +188,8 @@ function batchKey(op: Op): string {
 
 /**
  * Groups consecutive operations of the same kind (and, for `ip`, the same netns) into batches.
- * Inside an iptables batch, operations are regrouped per table (stable), because
+ * Inside an nft batch, table and chain declarations go first (see below). Inside an iptables
+ * batch, operations are regrouped per table (stable), because
  * iptables-restore commits one table at a time; rules of different tables never depend on
  * each other, and the explain output shows the order actually applied.
  */
@@ -169,6 +202,12 @@ export function toBatches(ops: Op[]): Batch[] {
     else out.push({ key, ops: [op] });
   }
   for (const b of out) {
+    // nft 1.0.6 fails an element that jumps to a chain made later in the same transaction than
+    // its map: the transaction's table and chain declarations go first (stable otherwise).
+    if (b.key === 'nft') {
+      const decl = (o: Op) => /^add (?:table|chain) /.test((o as NftOp).line);
+      b.ops = [...b.ops.filter(decl), ...b.ops.filter((o) => !decl(o))];
+    }
     if (b.key !== 'iptables') continue;
     const order: Table[] = [];
     for (const op of b.ops as IptOp[]) if (!order.includes(op.table)) order.push(op.table);
@@ -303,6 +342,17 @@ async function runBatchOnce(b: Batch): Promise<{ applied: number; failedAt?: num
       error: new CommandError(['iptables-restore', '--noflush', `<<< ${lines[bad - 1] ?? ''}`], r.code, r.stderr),
     };
   }
+  if (first.kind === 'nft') {
+    // One transaction: on any error the kernel keeps the previous ruleset, nothing is applied.
+    const lines = (b.ops as NftOp[]).map((o) => o.line);
+    for (const l of lines) if (/[\n\r]/.test(l)) throw new Error(`unsafe nft line ${JSON.stringify(l)}`);
+    const r = await run('nft', ['-f', '-'], { input: lines.join('\n') + '\n', allowFail: true });
+    if (r.code === 0) return { applied: b.ops.length };
+    const m = /(?:stdin|-):(\d+):/.exec(r.stderr);
+    const failedAt = m ? Math.min(lines.length - 1, Math.max(0, Number(m[1]) - 1)) : 0;
+    const msg = r.stderr.split('\n').find((l) => /Error:/.test(l)) ?? r.stderr;
+    return { applied: 0, failedAt, error: new CommandError(['nft', '-f', '-', `<<< ${lines[failedAt] ?? ''}`], r.code, msg) };
+  }
   let applied = 0;
   for (const op of b.ops as SysctlOp[]) {
     try {
@@ -329,7 +379,7 @@ export const dryRun = { active: false };
 export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Promise<Op[]> {
   const list = ops instanceof Plan ? ops.ops : ops;
   if (dryRun.active) {
-    for (const b of toBatches(list)) for (const op of b.ops) opts.explain && explainOp(op).forEach((l) => opts.explain!(l));
+    for (const b of toBatches(list)) opts.explain && explainOps(b.ops).forEach((l) => opts.explain!(l));
     return [...list];
   }
   const applied: Op[] = [];
@@ -339,7 +389,7 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
     const r = await runBatch(b);
     if (pauseArmed() && r.applied) pausePoint(`op:${opStep(b.ops[0])}`);
     const done = b.ops.slice(0, r.applied);
-    for (const op of done) opts.explain && explainOp(op).forEach((l) => opts.explain!(l));
+    if (done.length) opts.explain && explainOps(done).forEach((l) => opts.explain!(l));
     applied.push(...done);
     if (r.error === undefined) continue;
     const failed = b.ops[r.failedAt ?? r.applied];
@@ -350,11 +400,12 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
       // Go on with the rest of this batch one op at a time, skipping what fails (already gone).
       // For ip, ops before the failing line were applied; for iptables-restore, nothing of the
       // failing table was, so those ops are retried too.
-      const rest = b.ops.slice(b.key === 'iptables' ? r.applied : r.applied + 1);
+      // An nft transaction applied nothing: all its ops are retried one by one too.
+      const rest = b.ops.slice(b.key === 'iptables' || b.key === 'nft' ? r.applied : r.applied + 1);
       for (const op of rest) {
         const one = await runBatch({ key: b.key, ops: [op] });
         if (one.applied === 1) {
-          opts.explain && explainOp(op).forEach((l) => opts.explain!(l));
+          opts.explain && explainOps([op]).forEach((l) => opts.explain!(l));
           applied.push(op);
         }
       }
@@ -377,6 +428,7 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
 export function opStep(op: Op): string {
   if (op.kind === 'sysctl') return 'sysctl';
   if (op.kind === 'iptables') return `iptables-${op.table}-${op.args[0].replace(/^-/, '')}`;
+  if (op.kind === 'nft') return `nft-${op.line.split(' ')[0]}`;
   const t = op.args[0] === 'link' && op.args[1] === 'add' ? op.args[op.args.indexOf('type') + 1] : undefined;
   return [op.netns ? 'ns' : '', op.args[0], op.args[1], t].filter(Boolean).join('-');
 }

@@ -10,6 +10,7 @@ import { allRecords, stateOf } from '../../engine/container/record.js';
 import { listImages } from '../../engine/image/store.js';
 import { layout } from '../../runtime/cgroups.js';
 import { VERSION } from '../version.js';
+import { firewallName } from '../../engine/network/firewall/index.js';
 
 const FS_NAMES: Record<number, string> = { 0xef53: 'extfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs', 0xf2f52010: 'f2fs' };
 
@@ -91,7 +92,7 @@ export function gatherInfo(): Info {
     Name: hostname(),
     ServerVersion: VERSION,
     SecurityOptions: ['name=seccomp,profile=builtin'],
-    FirewallBackend: { Driver: 'iptables' },
+    FirewallBackend: { Driver: firewallName() },
   };
 }
 

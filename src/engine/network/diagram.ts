@@ -13,6 +13,7 @@ import { run } from '../../host/exec.js';
 import { splitSaveLine } from './firewall/iptables.js';
 import { ownershipOf, parseTag, vethOwnerPrefix, type OwnRecords } from './tags.js';
 import type { PortBinding, Proto } from './types.js';
+import type { FirewallView, KernelPort, OwnContext } from './firewall/backend.js';
 
 // ---------------------------------------------------------------- the snapshot (input)
 
@@ -75,6 +76,8 @@ export interface Snapshot {
   netns: Record<string, KLink[] | null>;
   /** iptables-save -c output (the whole text; minidock's lines are picked out). */
   iptablesSave: string;
+  /** What the firewall backend in use has (when absent: read from iptablesSave). */
+  firewall?: FirewallView;
   /** minidock's chain prefix (MINIDOCK). */
   chainPrefix: string;
   networks: SnapNetwork[];
@@ -277,6 +280,23 @@ export function negated(args: string[], opt: string): boolean {
   return i > 0 && args[i - 1] === '!';
 }
 
+/**
+ * The iptables backend's view for the diagram, from `iptables-save -c`: the DNAT rules of the
+ * prefix's DNAT chain and the outbound MASQUERADE of each network (this root's only). Pure.
+ */
+export function iptablesView(saveText: string, prefix: string, own: OwnRecords | undefined): FirewallView {
+  const saved = parseCountedSave(saveText);
+  const ports = saved.rules
+    .filter((r) => r.table === 'nat' && r.chain === `${prefix}-DNAT` && ruleShown(r, own))
+    .map(dnatOf)
+    .filter((d): d is NonNullable<typeof d> => !!d)
+    .map(({ inKernel: _k, inState: _s, ...p }): KernelPort => p);
+  const masquerade = saved.rules
+    .filter((r) => r.table === 'nat' && r.chain === `${prefix}-POSTROUTING` && ruleShown(r, own) && argOf(r.args, '-j') === 'MASQUERADE' && negated(r.args, '-o') && argOf(r.args, '-s') && argOf(r.args, '-o'))
+    .map((r) => ({ subnet: argOf(r.args, '-s')!, bridge: argOf(r.args, '-o')!, packets: r.packets }));
+  return { backend: 'iptables', ports, masquerade };
+}
+
 /** A DNAT rule of minidock's DNAT chain, as a port arrow. */
 export function dnatOf(r: SavedRule): (PortArrow & { id12?: string; tagName?: string }) | undefined {
   if (argOf(r.args, '-j') !== 'DNAT') return undefined;
@@ -367,11 +387,8 @@ function buildLowerNode(node: BridgeNode, kind: string, parent: KLink | undefine
 export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
   const drift: Drift[] = [];
   const links = new Map(s.host.links.map((l) => [l.ifname, l]));
-  const saved = parseCountedSave(s.iptablesSave);
-  const dnatChain = `${s.chainPrefix}-DNAT`;
-  const postChain = `${s.chainPrefix}-POSTROUTING`;
-  const own = ownRecordsOf(s);
-  const dnats = saved.rules.filter((r) => r.table === 'nat' && r.chain === dnatChain && ruleShown(r, own)).map(dnatOf).filter((d): d is NonNullable<typeof d> => !!d);
+  const fw = s.firewall ?? iptablesView(s.iptablesSave, s.chainPrefix, ownRecordsOf(s));
+  const dnats = fw.ports;
   const usedDnat = new Set<number>();
 
   const byNetwork = new Map<string, SnapContainer[]>();
@@ -393,9 +410,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
   for (const n of s.networks) {
     if (only && only.length && !only.includes(n.name)) continue;
     const br = links.get(n.bridge);
-    const masq = saved.rules.find(
-      (r) => r.table === 'nat' && r.chain === postChain && ruleShown(r, own) && argOf(r.args, '-j') === 'MASQUERADE' && argOf(r.args, '-s') === n.subnet && negated(r.args, '-o') && argOf(r.args, '-o') === n.bridge,
-    );
+    const masq = fw.masquerade.find((m) => m.subnet === n.subnet && m.bridge === n.bridge);
     const node: BridgeNode = {
       network: n.name,
       bridge: n.bridge,
@@ -494,7 +509,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
     dnats.forEach((d, i) => {
       if (usedDnat.has(i)) return;
       const { id12, tagName, ...arrow } = d;
-      strayPorts.push({ ...arrow, containerName: tagName });
+      strayPorts.push({ ...arrow, inKernel: true, inState: false, containerName: tagName });
       drift.push({ subject: id12 ?? 'dnat', message: `DNAT ${d.hostIp}:${d.hostPort}/${d.proto} → ${d.containerIp}:${d.containerPort} belongs to no running container${tagName ? ` (was ${tagName})` : ''}` });
     });
   }
@@ -580,15 +595,28 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
   return { networks, containers, chainPrefix: chainPrefix(), owner: { root: rootIdIfAny(), ids } };
 }
 
+/** What the firewall backends need to know of this root (backend.ts OwnContext). */
+export function ownContextOf(state: Pick<Snapshot, 'networks' | 'containers' | 'owner'>): OwnContext {
+  return {
+    root: state.owner?.root,
+    ids: state.owner?.ids ?? [],
+    // macvlan/ipvlan networks have no rules: their parent is not a bridge of minidock's
+    networks: state.networks.filter((n) => !n.lower).map((n) => ({ name: n.name, bridge: n.bridge, subnet: n.subnet, internal: n.internal })),
+    containers: state.containers.map((c) => ({ id: c.id, name: c.name, network: c.endpoint?.network })),
+  };
+}
+
 /** Reads the kernel and minidock's state. Read-only: nothing on the host or on disk changes. */
 export async function collectSnapshot(): Promise<Snapshot> {
   const state = await collectState();
+  const { firewall } = await import('./firewall/index.js');
+  const fw = await firewall();
   const have = existingNetns();
   const wanted = [...new Set(state.containers.map((c) => c.endpoint?.netns).filter((n): n is string => !!n))];
   const [links, route, save, nsLinks] = await Promise.all([
     ipJson(['addr']),
     run('ip', ['-j', 'route', 'show', 'default'], { allowFail: true }),
-    run('iptables-save', ['-c'], { allowFail: true }),
+    fw.name === 'iptables' ? run('iptables-save', ['-c'], { allowFail: true }) : Promise.resolve({ code: 1, stdout: '' }),
     pool(wanted, 8, (ns) => (have.has(ns) ? ipJson(['-n', ns, 'addr']) : Promise.resolve(null))),
   ]);
   const routes = JSON.parse(route.stdout.trim() || '[]') as { dst?: string; dev?: string; gateway?: string }[];
@@ -599,6 +627,7 @@ export async function collectSnapshot(): Promise<Snapshot> {
     host: { links: links ?? [], defaultRoute: def ? { dev: def.dev!, gateway: def.gateway } : undefined },
     netns,
     iptablesSave: save.code === 0 ? save.stdout : '',
+    ...(fw.name === 'iptables' ? {} : { firewall: await fw.view(ownContextOf(state)) }),
     ...state,
   };
 }

@@ -7,7 +7,7 @@
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { applyPlan, byShim, coolIpBatch, type IptOp, type Op, Plan, undoOps, undoPlanOf, warmIpBatch } from '../../host/plan.js';
+import { applyPlan, byShim, coolIpBatch, type Op, Plan, undoOps, warmIpBatch } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
@@ -27,12 +27,14 @@ import {
   ensureDefaultNetworkRecord,
   findNetworkSync,
   isNetworkName,
+  listEndpoints,
   listNetworkRecords,
   newEndpoint,
 } from './networks.js';
 import { containerTeardownOps, hostIfName, staleLinkOps } from './drivers/bridge.js';
 import { containerOpsOf, shimInsideOf } from './drivers/driver.js';
 import { driverOf } from './drivers/index.js';
+import { type NetIntent, checkBackendSwitch, endpointOps, endpointUndoOps, firewallRecord, settleBackend } from './firewall/index.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
 
 export type * from './types.js';
@@ -85,6 +87,35 @@ function joinableNetwork(ref: string): NetworkRecord {
   const rec = findNetworkSync(ref);
   if (!rec || !driverOf(rec)) throw new UserError(`network ${ref} not found`);
   return rec;
+}
+
+/** The networks with firewall rules of their own (a driver's caps.firewall), as their drivers describe them. */
+function firewallNets(): NetIntent[] {
+  const out: NetIntent[] = [];
+  for (const n of listNetworkRecords()) {
+    const d = driverOf(n);
+    if (d?.caps.firewall && n.Subnet && n.Gateway) out.push(d.netIntent(n)!);
+  }
+  return out;
+}
+
+/** The endpoints on those networks: the containers a backend switch would cut off. */
+function firewallEndpoints(): EndpointRecord[] {
+  const ids = new Set(listNetworkRecords().filter((n) => driverOf(n)?.caps.firewall).map((n) => n.Id));
+  return listEndpoints().filter((e) => ids.has(e.networkId));
+}
+
+function driverOfNetwork(ref: string) {
+  const rec = findNetworkSync(ref);
+  return rec && driverOf(rec);
+}
+
+/**
+ * Under the `network` lock, before rules are made: the chosen firewall backend is the one this
+ * root's rules are in (or they move to it now, or the start is refused: firewall/index.ts).
+ */
+export async function settleFirewall(explain?: (line: string) => void): Promise<void> {
+  await settleBackend(firewallNets, firewallEndpoints, explain);
 }
 
 function validateRequest(req: NetworkRequest): void {
@@ -194,6 +225,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     if (!found) throw new UserError(`network ${netName} not found`);
     rec = found;
     const driver = driverOf(rec)!;
+    if (driver.caps.firewall) await settleFirewall(explain);
     // --internal: nothing reaches it from outside, so ports are not published (Docker ignores them too).
     if (rec.Internal && req.ports.length) warnings.push(`Published ports are discarded on the internal network ${rec.Name}`);
     const ports: PortBinding[] = await reservePorts(id, rec.Internal ? [] : req.ports);
@@ -208,7 +240,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
       if (req.mac) link.mac = req.mac; // --mac-address
       ep = newEndpoint(rec, link, id, req.containerName, {
         ports,
-        rules: ports.length ? driver.portRules(rec, id, req.containerName, ip, ports) : [],
+        firewall: driver.caps.publish ? firewallRecord(driver.portsIntent(rec, id, req.containerName, ip, ports)!) : undefined,
         aliases: req.aliases,
         defaultRoute: link.defaultRoute,
       });
@@ -231,7 +263,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     trace('netns ready');
     applied = await applyPlan(ops, { explain });
     await afterWired?.();
-    if (e.rules.length) await applyPlan(e.rules as IptOp[], { explain });
+    await applyPlan(await endpointOps(e), { explain });
     pausePoint('net:wired');
   } catch (err) {
     await undoOps(applied, { explain }); // each applyPlan already undid its own part
@@ -293,7 +325,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   const epFiles = containerEndpointFiles(containerId);
   const eps = epFiles.map((f) => readState<EndpointRecord>(f, RECOVER_ENDPOINT, 'object', true)).filter((e): e is EndpointRecord => !!e);
   const ops: Op[] = [];
-  for (const ep of eps) ops.push(...undoPlanOf(ep.rules as IptOp[]));
+  for (const ep of eps) ops.push(...(await endpointUndoOps(ep)));
   const nsExists = existsSync(netnsPathOf(containerId));
   // hostIf '' = an interface with no host end (macvlan, ipvlan): it goes with the netns
   const hostIfs = eps.length ? eps.filter((ep) => ep.hostIf !== '').map((ep) => ep.hostIf || hostIfName(containerId)) : [hostIfName(containerId)];
@@ -323,6 +355,9 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
  */
 export function checkNetworkMode(network: string | undefined, o: { hostname?: string; publish?: string[]; ip?: string; aliases?: string[] } = {}): void {
   const mode = network || DEFAULT_NETWORK;
+  // only networks with firewall rules wait for the backend switch (macvlan, ipvlan have none)
+  const fwNet = mode === DEFAULT_NETWORK || (ownsNetns(mode) && mode !== 'none' && !!driverOfNetwork(mode)?.caps.firewall);
+  if (fwNet) checkBackendSwitch(firewallEndpoints);
   const isContainer = mode.startsWith('container:');
   if (isContainer) {
     if (mode === 'container:') throw new UserError(`invalid network mode: ${mode}: missing container name or id`);

@@ -49,8 +49,10 @@ export interface EndpointRecord {
   hostIf: string;
   /** Resolved published ports (random host ports chosen). */
   ports: import('./types.js').PortBinding[];
-  /** The per-container iptables ops that setup applies; teardown deletes exactly these. */
-  rules: import('../../host/plan.js').IptOp[];
+  /** The published ports' firewall intent and the backend that made them; teardown undoes them through that backend. */
+  firewall?: import('./firewall/backend.js').FirewallRecord;
+  /** Records of older minidocks: the per-container iptables ops setup applied (teardown deletes exactly these). */
+  rules?: import('../../host/plan.js').IptOp[];
   /** The interface inside the container (eth0 when absent: records of issue 3). */
   ifname?: string;
   /** --network-alias / network connect --alias: extra DNS names on this network. */
@@ -67,7 +69,7 @@ export function newEndpoint(
   link: { ip: string; prefixLen: number; gateway: string; mac: string; netns: string; hostIf: string; ifname?: string },
   containerId: string,
   containerName: string,
-  rest: Pick<EndpointRecord, 'ports' | 'rules' | 'aliases' | 'defaultRoute'>,
+  rest: Pick<EndpointRecord, 'ports' | 'firewall' | 'aliases' | 'defaultRoute'>,
 ): EndpointRecord {
   return {
     containerId,
@@ -225,21 +227,11 @@ export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
  * default network record), so the iptables-save costs nothing on the common path.
  */
 async function refuseAnotherRootsBridge(dev: string): Promise<void> {
-  const { iptablesSave, splitSaveLine } = await import('./firewall/iptables.js');
-  const { parseTag } = await import('./tags.js');
-  const { rootIdIfAny } = await import('../../state/rootid.js');
-  const saved = await iptablesSave().catch(() => undefined);
-  if (!saved) return;
-  const mine = rootIdIfAny();
-  for (const lines of saved.rules.values()) {
-    for (const line of lines) {
-      if (!line.includes(dev)) continue;
-      const args = splitSaveLine(line);
-      const tag = parseTag(args[args.indexOf('--comment') + 1]);
-      if (!tag?.net || !tag.root || tag.root === mine) continue;
-      if (args[args.indexOf('-o') + 1] !== dev && args[args.indexOf('-i') + 1] !== dev) continue;
-      throw new UserError(`bridge ${dev} is the network ${tag.net} of another minidock state root (root ${tag.root}): set MINIDOCK_BRIDGE to give this root a bridge of its own`);
-    }
+  const { backendOf } = await import('./firewall/index.js');
+  const { FIREWALL_BACKENDS } = await import('./firewall/backend.js');
+  for (const name of FIREWALL_BACKENDS) {
+    const o = await (await backendOf(name)).bridgeOwner(dev).catch(() => undefined);
+    if (o) throw new UserError(`bridge ${dev} is the network ${o.net} of another minidock state root (root ${o.root}): set MINIDOCK_BRIDGE to give this root a bridge of its own`);
   }
 }
 

@@ -1,5 +1,6 @@
 // `minidock network rules`: every firewall rule minidock owns, with its live counters and what
-// it is for in plain words. Pure parsing/describing/rendering here (fed by `iptables-save -c`);
+// it is for in plain words. Pure parsing/describing/rendering here; the rules come from the
+// firewall backend in use (iptables: `iptables-save -c` through ownedRules; nftables: its table);
 // the CLI (src/cli/diagram.ts) collects and refreshes.
 import { argOf, negated, ownRecordsOf, parseCountedSave, ruleShown, type SavedRule, type Snapshot, type SnapContainer, type SnapNetwork } from './diagram.js';
 import { chainsOf } from './firewall/iptables.js';
@@ -21,6 +22,8 @@ export interface OwnedRule extends SavedRule {
   /** 12-hex id of the container this rule belongs to, if any. */
   container?: string;
   words: string;
+  /** The rule as a person would type it, when the backend says (else the iptables command). */
+  command?: string;
 }
 
 const TABLE_ORDER = ['raw', 'mangle', 'nat', 'filter'];
@@ -218,7 +221,8 @@ export function renderRules(rules: OwnedRule[], o: RenderRulesOptions = {}): str
     }
     if (r.chain !== chain) {
       chain = r.chain;
-      out.push(`  chain ${chain}${r.hook ? ' (built-in: minidock\'s hook)' : ''}`);
+      const what = /^(?:map|set) /.test(chain) ? chain : `chain ${chain}`;
+      out.push(`  ${what}${r.hook ? ' (built-in: minidock\'s hook)' : ''}`);
       out.push(dim(`    ${'pkts'.padStart(8)} ${'bytes'.padStart(8)}  rule`));
     }
     const prev = o.previous?.get(ruleKey(r));
@@ -226,7 +230,7 @@ export function renderRules(rules: OwnedRule[], o: RenderRulesOptions = {}): str
     const counters = `${human(r.packets).padStart(8)} ${human(r.bytes).padStart(8)}`;
     const delta = dp > 0 ? hi(` +${dp}`) : '';
     out.push(`    ${dp > 0 ? hi(counters) : counters}  ${r.words}${delta}`);
-    out.push(dim(`    ${' '.repeat(17)}  ${ruleCommand(r)}`));
+    out.push(dim(`    ${' '.repeat(17)}  ${r.command ?? ruleCommand(r)}`));
   }
   return out.join('\n') + '\n';
 }

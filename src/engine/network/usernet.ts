@@ -6,7 +6,8 @@
 // `network connect` (an extra veth: eth1, eth2…), and get the embedded DNS (dns.ts).
 import { journal } from '../events.js';
 import { existsSync, rmSync } from 'node:fs';
-import { type IptOp, type Op, applyPlan, undoPlanOf } from '../../host/plan.js';
+import { type Op, applyPlan } from '../../host/plan.js';
+import { endpointUndoOps } from './firewall/index.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
@@ -139,6 +140,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     ensureBuiltinRecords();
     // a daemon error in Docker: exit 1, not the CLI's own 125
     if (readNetwork(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
+    if (driver.caps.firewall) await (await import('./index.js')).settleFirewall(explain);
     const nets = listNetworkRecords();
     const id = newId();
     let subnet: string;
@@ -302,10 +304,11 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
   const file = extraEndpointFile(id, n.Id);
   let afterWired: (() => Promise<void>) | undefined;
   await withLock(NETWORK_LOCK, async () => {
+    if (driver.caps.firewall) await (await import('./index.js')).settleFirewall(o.explain);
     afterWired = await driver.ensure(n, o.explain);
     const ip = allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
     const link = driver.link(n, id, ns, ip, ifname);
-    ep = newEndpoint(n, link, id, name, { ports: [], rules: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
+    ep = newEndpoint(n, link, id, name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
     writeJsonAtomic(file, ep);
   });
   const e = ep!;
@@ -338,7 +341,7 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
   if (!mine) throw new UserError(`container ${id} is not connected to network ${n.Name}`, 1);
   const ep = mine.ep;
   const rest = have.filter((x) => x !== mine);
-  const ops: Op[] = [...undoPlanOf(ep.rules as IptOp[])];
+  const ops: Op[] = [...(await endpointUndoOps(ep))];
   ops.push(...driverOf(n)!.detachOps(n, ep, name));
   // The default route went with the interface: take it through another network, if any may.
   let newDefault: { file: string; ep: EndpointRecord } | undefined;

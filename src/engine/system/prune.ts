@@ -224,7 +224,6 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
   const { listNetworkRecords, endpointsDir, bridgeName } = await import('../network/networks.js');
   const { releaseAddresses, readIpam } = await import('../network/ipam.js');
   const { readHeldPorts, releasePorts } = await import('../network/portalloc.js');
-  const { iptablesSave, chains } = await import('../network/firewall/iptables.js');
 
   // Endpoints of containers that are not busy (or not of this root any more): full teardown.
   let owners = readOwners();
@@ -311,54 +310,17 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
       }
     }
 
-    // iptables rules in this prefix's chains: those this root made (its root id in the comment,
-    // or, for rules made before root marks, its records prove it: tags.ts) and nothing owns now.
-    let saved: Awaited<ReturnType<typeof iptablesSave>> | undefined;
-    try {
-      saved = await iptablesSave();
-    } catch {
-      saved = undefined;
-    }
-    if (saved) {
-      const { splitSaveLine } = await import('../network/firewall/iptables.js');
-      const { parseTag, ownershipOf, specKey } = await import('../network/tags.js');
-      const { rootIdIfAny } = await import('../../state/rootid.js');
-      const ours = new Set(Object.values(chains()) as string[]);
-      const nets = new Map(listNetworkRecords().filter((n) => n.Bridge || n.Name === 'bridge').map((n) => [n.Name, n.Bridge ?? bridgeName()]));
-      const own = { root: rootIdIfAny(), ids: ownIds, nets };
-      const rules: { table: string; chain: string; args: string[]; cm: string; tag: NonNullable<ReturnType<typeof parseTag>>; line: string }[] = [];
-      for (const [table, lines] of saved.rules) {
-        for (const line of lines) {
-          const chain = line.split(' ')[1];
-          const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
-          const cm = m ? (m[1] ?? m[2]).replace(/\\(.)/g, '$1') : '';
-          const tag = parseTag(cm);
-          if (!tag) continue;
-          rules.push({ table, chain, args: splitSaveLine(line).slice(2), cm, tag, line });
-        }
-      }
-      // Rules this root re-made with its root mark: an unmarked copy of its own is superseded.
-      const marked = new Set(rules.filter((x) => x.tag.root && x.tag.root === own.root && ours.has(x.chain)).map((x) => specKey(x.table, [x.chain, ...x.args])));
-      const opt = (args: string[], o: string) => (args.includes(o) ? args[args.indexOf(o) + 1] : undefined);
-      // Hooks (in the built-in chains) are the prefix's, shared by every root using it: never removed.
-      for (const x of rules) {
-        if (!ours.has(x.chain)) continue;
-        const whose = ownershipOf(x.tag, x.args, own);
-        if (whose !== 'mine') continue;
-        let reason: string | undefined;
-        if (x.tag.container) {
-          if (!ownerOf(x.tag.container, wiredIds)) reason = 'no container or network owns it';
-        } else if (x.tag.net) {
-          const br = nets.get(x.tag.net);
-          const onBridge = br !== undefined && (opt(x.args, '-i') === br || opt(x.args, '-o') === br);
-          if (!onBridge) reason = 'no container or network owns it';
-          else if (!x.tag.root && marked.has(specKey(x.table, [x.chain, ...x.args]))) reason = 'superseded by the same rule with its root mark';
-        }
-        if (!reason) continue;
-        ops.unshift({ kind: 'iptables', table: x.table as 'nat', args: splitSaveLine(x.line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${x.cm}): ${reason}` });
-        why.unshift(`removed rule in ${x.table}/${x.chain} (${x.cm})${x.tag.root ? '' : `: ${reason}`}`);
-      }
-    }
+    // Firewall rules this root made that nothing owns now, in every backend (firewall/*.ts:
+    // the root id in their comment, or, for rules made before root marks, its records prove it).
+    const { allOrphans } = await import('../network/firewall/index.js');
+    const { rootIdIfAny } = await import('../../state/rootid.js');
+    const { driverOf } = await import('../network/drivers/index.js');
+    const networks = listNetworkRecords()
+      .filter((n) => driverOf(n)?.caps.firewall)
+      .map((n) => ({ name: n.Name, bridge: n.Bridge ?? bridgeName(), subnet: n.Subnet ?? '', internal: !!n.Internal }));
+    const orphans = await allOrphans({ root: rootIdIfAny(), ids: ownIds, wiredIds, networks, containers: [] });
+    ops.unshift(...orphans.map((o) => o.op));
+    why.unshift(...orphans.map((o) => o.why));
 
     if (ops.length) {
       await applyPlan(ops, { explain, tolerant: true });

@@ -4,26 +4,14 @@
 import { endianness } from 'node:os';
 import { readText } from '../../../state/atomic.js';
 import { run } from '../../../host/exec.js';
-import { type Op, type IpOp, type IptOp, Plan, applyPlan, byShim, deleteRuleOf } from '../../../host/plan.js';
+import { type Op, type IpOp, Plan, applyPlan, byShim } from '../../../host/plan.js';
 import { UserError } from '../../../errors.js';
 import { rootId } from '../../../state/rootid.js';
 import { withLock } from '../../../state/lock.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
 import { DEFAULT_NETWORK, type NetworkRecord, bridgeAddress, bridgeName } from '../networks.js';
-import {
-  type BridgeNet,
-  type SavedRules,
-  ensureFirewallOps,
-  firewallIntact,
-  firewallKnownGood,
-  forgetFirewall,
-  hookOps,
-  iptablesSave,
-  markFirewallGood,
-  missingOps,
-  networkRuleOps,
-  portRuleOps,
-} from '../firewall/iptables.js';
+import { type BridgeNet, type SavedRules, removeRuleOps } from '../firewall/iptables.js';
+import { firewall, firewallKnownGood, forgetFirewall, markFirewallGood } from '../firewall/index.js';
 import { type ContainerLink, type NetworkDriver, containerOpsOf, insideOps, shimInsideOf } from './driver.js';
 
 export type { ContainerLink };
@@ -121,18 +109,20 @@ export function bridgeLooksReady(n: BridgeNet): boolean {
  * like docker0, the bridge outlives its containers.
  */
 export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string) => void): Promise<void> {
-  // The bridge probe (`ip addr`) and the firewall check (`iptables-restore` with -C lines) only
-  // read, and do not depend on each other: both commands run at once. (When the bridge needs
-  // repairing, the check's answer is not used: the firewall is then read and completed anyway.)
+  // The bridge probe (`ip addr`) and the firewall check (iptables: `iptables-restore` with -C
+  // lines; nftables: `nft list` of the network's chains) only read, and do not depend on each
+  // other: both commands run at once. (When the bridge needs repairing, the check's answer is
+  // not used: the firewall is then read and completed anyway.)
   const known = firewallKnownGood(n);
-  const [probe, intact] = await Promise.all([probeBridge(n), known ? firewallIntact(n) : false]);
+  const fw = await firewall();
+  const [probe, intact] = await Promise.all([probeBridge(n), known ? fw.intact(n) : false]);
   const ops = bridgeOps(n, probe);
   const repaired = ops.length > 0;
   // Only the base (hooks and this network's rules) is checked and repaired here. Other
   // containers' port rules are not: one being set up or torn down right now would get a rule
   // back that its own plan then adds twice or just removed. A container whose DNAT rule was
   // flushed by another tool gets it back with `minidock restart`.
-  if (repaired || !known || !intact) ops.push(...(await ensureFirewallOps(n)));
+  if (repaired || !known || !intact) ops.push(...(await fw.ensureOps(n)));
   if (ops.length === 0) return;
   await applyPlan(ops, { explain });
   markFirewallGood(n);
@@ -140,7 +130,7 @@ export async function ensureBridgeNetwork(n: BridgeNet, explain?: (line: string)
 
 /** Puts back what is missing of the firewall base (hooks, this network's rules). Under the lock. */
 export async function repairFirewall(n: BridgeNet, explain?: (line: string) => void): Promise<void> {
-  const ops = await ensureFirewallOps(n);
+  const ops = await (await firewall()).ensureOps(n);
   if (ops.length) await applyPlan(ops, { explain });
   markFirewallGood(n);
 }
@@ -256,34 +246,26 @@ export function userBridgeName(networkId: string): string {
 
 /** The ops that create a user network's bridge and rules (rules with their undo, so a failure rolls back). */
 async function createBridgeOps(n: BridgeNet): Promise<Op[]> {
-  const ops: Op[] = [...bridgeOps(n, await probeBridge(n))];
-  const saved = await iptablesSave();
-  const { chain, hook } = hookOps();
-  // chains and hooks stay once made (shared by every network); the network's own rules are undone on failure
-  ops.push(...[...missingOps(saved, chain), ...missingOps(saved, hook)].map((o) => ({ ...o, undo: undefined })));
-  ops.push(...missingOps(saved, networkRuleOps(n)));
-  return ops;
+  const [probe, fw] = await Promise.all([probeBridge(n), firewall()]);
+  return [...bridgeOps(n, probe), ...(await fw.createOps(n))];
+}
+
+function bridgeDelOp(n: NetworkRecord): Op {
+  return { kind: 'ip', args: ['link', 'del', n.Bridge!], why: `remove the bridge ${n.Bridge} of network ${n.Name}` };
 }
 
 /**
- * The ops that remove a user network's rules (those of this root: `root`) and its bridge. With
- * `saved` (what iptables-save shows), only the rules that are there, including those a network
- * made before root marks has without one.
+ * The iptables ops that remove a user network's rules (those of this root: `root`) and its
+ * bridge. With `saved` (what iptables-save shows), only the rules that are there, including
+ * those a network made before root marks has without one.
  */
 export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
-  const bn: BridgeNet = { name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root };
-  let wanted = networkRuleOps(bn);
-  if (saved) {
-    const unmarked = root ? networkRuleOps({ ...bn, root: undefined }) : [];
-    wanted = [...wanted, ...unmarked].filter((o) => missingOps(saved, [o]).length === 0);
-  }
-  const rules = wanted.reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
-  return [...rules, { kind: 'ip', args: ['link', 'del', bn.bridge], why: `remove the bridge ${bn.bridge} of network ${n.Name}` }];
+  return [...removeRuleOps({ name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root }, saved), bridgeDelOp(n)];
 }
 
 export const bridgeDriver: NetworkDriver = {
   name: 'bridge',
-  caps: { publish: true, embeddedDns: true, hostEnd: true },
+  caps: { publish: true, embeddedDns: true, hostEnd: true, firewall: true },
   check(spec) {
     const bridge = spec.options[BRIDGE_NAME_OPT];
     if (bridge !== undefined && !BRIDGE_RE.test(bridge)) throw new UserError(`invalid bridge name ${JSON.stringify(bridge)}: 1-15 characters of [A-Za-z0-9_.-]`);
@@ -299,18 +281,20 @@ export const bridgeDriver: NetworkDriver = {
   createOps: (rec) => createBridgeOps(bridgeNetOf(rec)),
   created: (rec) => markFirewallGood(bridgeNetOf(rec)),
   async removeOps(rec) {
-    const ops = removeOps(rec, rootId(), await iptablesSave());
-    if (!(await bridgeAddress(rec.Bridge!)).exists) ops.pop();
+    // through the backend in use (the backend switch moved every network's rules to it)
+    const ops = [...(await (await firewall()).removeOps(bridgeNetOf(rec)))];
+    if ((await bridgeAddress(rec.Bridge!)).exists) ops.push(bridgeDelOp(rec));
     forgetFirewall(rec.Name);
     return ops;
   },
   async ensure(rec, explain) {
     const net = bridgeNetOf(rec);
     // The usual case, known from /proc alone: the bridge is complete and the firewall was
-    // good. The firewall is then checked (`iptables-restore -C`, a process) while the
-    // container is wired, and repaired before its own rules go in if another tool flushed it.
+    // good. The firewall is then checked (one process: `iptables-restore -C` or `nft list`)
+    // while the container is wired, and repaired before its own rules go in if another tool
+    // flushed it.
     if (firewallKnownGood(net) && bridgeLooksReady(net)) {
-      const check = firewallIntact(net).catch(() => false);
+      const check = (await firewall()).intact(net).catch(() => false);
       return async () => {
         if (!(await check)) await withLock('network', () => repairFirewall(net, explain));
       };
@@ -323,7 +307,8 @@ export const bridgeDriver: NetworkDriver = {
   detachOps: (rec, ep, containerName) => [
     { kind: 'ip', args: ['link', 'del', ep.hostIf], why: `remove ${ep.ifname ?? 'eth0'} of ${containerName} from network ${rec.Name}: deleting the host end ${ep.hostIf} deletes both ends` },
   ],
-  portRules: (rec, containerId, containerName, ip, ports): IptOp[] => portRuleOps(bridgeNetOf(rec), containerId, containerName, ip, ports),
+  netIntent: bridgeNetOf,
+  portsIntent: (rec, containerId, name, ip, ports) => ({ containerId, name, ip, ports, root: rootId() }),
   inspectOptions(rec): Record<string, string> {
     if (!rec.Bridge || rec.Name !== DEFAULT_NETWORK) return {};
     return {

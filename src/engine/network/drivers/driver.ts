@@ -7,11 +7,14 @@
 //   removeOps     and their removal (network rm/prune)
 //   ensure        before a container joins: the host objects are there (repaired if not)
 //   link/attachOps/detachOps   one container's interface on the network
-//   portRules     what a published port needs (drivers with caps.publish)
+//   netIntent / portsIntent   what the network and a container's published ports need of the
+//                 firewall, as intent (firewall/backend.ts); the backend in use makes the rules.
+//                 Drivers never make firewall ops themselves.
 //   inspectOptions / diagramOf / owned   its part of inspect, of the diagram, of prune
 //
 // bridge, macvlan and ipvlan are drivers; host, none and container: are modes (index.ts).
-import { type IpOp, type IptOp, type Op, Plan, byShim } from '../../../host/plan.js';
+import { type IpOp, type Op, Plan, byShim } from '../../../host/plan.js';
+import type { NetIntent, PortsIntent } from '../firewall/backend.js';
 import type { EndpointRecord, NetworkRecord } from '../networks.js';
 import type { PortBinding } from '../types.js';
 
@@ -69,6 +72,8 @@ export interface DriverCaps {
   embeddedDns: boolean;
   /** The container interface has a host end (a veth peer the host deletes or waits for). */
   hostEnd: boolean;
+  /** Its networks have firewall rules of their own (netIntent): the engine settles the backend before making them. */
+  firewall: boolean;
 }
 
 export interface NetworkDriver {
@@ -102,8 +107,10 @@ export interface NetworkDriver {
   attachOps(rec: NetworkRecord, l: ContainerLink): Op[];
   /** The ops that take it away again from a running container (network disconnect). Pure. */
   detachOps(rec: NetworkRecord, ep: EndpointRecord, containerName: string): Op[];
-  /** The rules a container's published ports need (only drivers with caps.publish). */
-  portRules(rec: NetworkRecord, containerId: string, containerName: string, ip: string, ports: PortBinding[]): IptOp[];
+  /** What the network needs of the firewall (drivers with caps.firewall; others: undefined). */
+  netIntent(rec: NetworkRecord): NetIntent | undefined;
+  /** What a container's published ports need of the firewall (drivers with caps.publish; others: undefined). */
+  portsIntent(rec: NetworkRecord, containerId: string, containerName: string, ip: string, ports: PortBinding[]): PortsIntent | undefined;
   /** The driver's part of `network inspect` Options (beyond the -o given). */
   inspectOptions(rec: NetworkRecord): Record<string, string>;
   diagramOf(rec: NetworkRecord): DiagramPart;

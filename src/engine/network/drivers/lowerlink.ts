@@ -141,7 +141,7 @@ function describeParent(rec: NetworkRecord): string {
 export function lowerLinkDriver(k: LowerKind): NetworkDriver {
   return {
     name: k.kind,
-    caps: { publish: false, embeddedDns: true, hostEnd: false },
+    caps: { publish: false, embeddedDns: true, hostEnd: false, firewall: false },
     publishRefusal: `port publishing (-p) is not available on ${k.kind} networks: the container has its own address on the parent's LAN, reach it there`,
     check(spec: CreateSpec) {
       const o = spec.options;
@@ -267,7 +267,9 @@ export function lowerLinkDriver(k: LowerKind): NetworkDriver {
       const dev = ep.ifname ?? 'eth0';
       return [{ kind: 'ip', netns: ep.netns, args: ['link', 'del', dev], why: `remove ${dev} of ${containerName} from network ${rec.Name} (the ${k.kind} link of ${rec.Parent})` }];
     },
-    portRules: () => [],
+    // no firewall: the interface is on the parent's LAN, nothing of the host's is in its path
+    netIntent: () => undefined,
+    portsIntent: () => undefined,
     inspectOptions(rec): Record<string, string> {
       return rec.Options?.parent ? {} : { parent: rec.Parent! };
     },

@@ -18,15 +18,12 @@
 //   sharing a network namespace and a prefix never take each other's rule for their own. A hook
 //   is found by its built-in chain and its target chain (which carries the prefix), so each
 //   prefix gets its own hooks.
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { run } from '../../../host/exec.js';
-import { type IptOp, type Table, deleteRuleOf, restoreLine } from '../../../host/plan.js';
-import { readState, writeJsonAtomic } from '../../../state/atomic.js';
-import { paths } from '../../../state/paths.js';
+import { type IptOp, type Op, type Table, deleteRuleOf, restoreLine, undoPlanOf } from '../../../host/plan.js';
 import { hostAddr } from '../ports.js';
 import type { PortBinding } from '../types.js';
 import { withRoot } from '../tags.js';
+import { type FirewallBackend, type NetIntent, type NetRule, type OwnContext, type Orphan, type PortsIntent, networkIntent, portIntent } from './backend.js';
 
 export function chainPrefix(): string {
   const p = process.env.MINIDOCK_CHAIN_PREFIX || 'MINIDOCK';
@@ -43,16 +40,8 @@ export function chainsOf(p: string) {
   return { raw: `${p}-RAW`, dnat: `${p}-DNAT`, post: `${p}-POSTROUTING`, forward: `${p}-FORWARD`, iso1: `${p}-ISOLATION-1`, iso2: `${p}-ISOLATION-2` };
 }
 
-export interface BridgeNet {
-  name: string;
-  bridge: string;
-  subnet: string; // CIDR
-  gateway: string;
-  /** --internal: no masquerade, nothing forwarded in or out of the bridge. */
-  internal?: boolean;
-  /** The state root whose network this is (rootid.ts): its rules carry it. */
-  root?: string;
-}
+/** A bridge network as the firewall sees it (backend.ts). */
+export type BridgeNet = NetIntent;
 
 function op(table: Table, args: string[], why: string, undo = true): IptOp {
   const o: IptOp = { kind: 'iptables', table, args, why };
@@ -86,52 +75,59 @@ export function hookOps(): { chain: IptOp[]; hook: IptOp[] } {
 
 /** The per-network rules of a bridge network (constant count, whatever the number of containers). */
 export function networkRuleOps(n: BridgeNet): IptOp[] {
+  return networkIntent(n).flatMap((r) => netRuleOps(n, r));
+}
+
+/** One item of a network's intent as iptables rules (the order within is the evaluation order). */
+function netRuleOps(n: BridgeNet, r: NetRule): IptOp[] {
   const ch = chains();
   const tag = (what: string) => c(withRoot(`minidock net ${n.name}: ${what}`, n.root));
-  // Isolation, like Docker's DOCKER-ISOLATION-STAGE-1/2 (two rules per network, not one per
-  // pair): stage 1 catches what leaves this bridge for another interface, stage 2 drops it when
-  // that interface is another minidock bridge — except connections to a published port (DNAT),
-  // which reach a container of another network through the host's address, as with Docker.
-  // An --internal network instead drops everything between its bridge and any other interface.
-  const isolation: IptOp[] = n.internal
-    ? [
+  switch (r.kind) {
+    case 'no-direct-access':
+      return [
+        op('raw', ['-A', ch.raw, '-d', n.subnet, '!', '-i', n.bridge, '-m', 'addrtype', '!', '--dst-type', 'LOCAL', ...tag('no direct access from outside'), '-j', 'DROP'],
+          `hosts on the LAN cannot reach container addresses in ${n.subnet} directly${n.internal ? '' : ', only published ports'}`),
+      ];
+    case 'internal':
+      // An --internal network drops everything between its bridge and any other interface.
+      return [
+        op('filter', ['-A', ch.forward, '-i', n.bridge, '-o', n.bridge, ...tag('between containers'), '-j', 'ACCEPT'],
+          `containers of the internal network reach each other (bridged traffic may pass FORWARD with br_netfilter)`),
         op('filter', ['-A', ch.iso1, '-i', n.bridge, '!', '-o', n.bridge, ...tag('internal, nothing out'), '-j', 'DROP'],
           `--internal: nothing from ${n.bridge} is forwarded to any other interface (no way out)`),
         op('filter', ['-A', ch.iso1, '!', '-i', n.bridge, '-o', n.bridge, ...tag('internal, nothing in'), '-j', 'DROP'],
           `--internal: nothing from any other interface is forwarded into ${n.bridge}`),
-      ]
-    : [
+      ];
+    case 'masquerade':
+      return [
+        op('nat', ['-A', ch.post, '-s', n.subnet, '!', '-o', n.bridge, ...tag('outbound'), '-j', 'MASQUERADE'],
+          `traffic from containers leaving through any other interface gets the host's address (SNAT)`),
+        op('nat', ['-A', ch.post, '-o', n.bridge, '-m', 'addrtype', '--src-type', 'LOCAL', ...tag('from the host'), '-j', 'MASQUERADE'],
+          `connections from the host (127.0.0.1 included) to a published port reach the container from the gateway address`),
+        op('nat', ['-A', ch.post, '-s', n.subnet, '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag('hairpin'), '-j', 'MASQUERADE'],
+          `a container reaching a published port (its own: hairpin, or a neighbour's) is masqueraded so replies come back the same way`),
+      ];
+    case 'forward':
+      return [
+        op('filter', ['-A', ch.forward, '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag('replies'), '-j', 'ACCEPT'],
+          `let replies to containers' own connections back in`),
+        op('filter', ['-A', ch.forward, '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag('published ports'), '-j', 'ACCEPT'],
+          `let connections to published ports (DNATed by ${ch.dnat}) through to the container`),
+        op('filter', ['-A', ch.forward, '-i', n.bridge, ...tag('from containers'), '-j', 'ACCEPT'],
+          `let containers' own traffic out (to the world and to each other)`),
+      ];
+    case 'isolate':
+      // Like Docker's DOCKER-ISOLATION-STAGE-1/2 (two rules per network, not one per pair):
+      // stage 1 catches what leaves this bridge for another interface, stage 2 drops it when
+      // that interface is another minidock bridge — except connections to a published port
+      // (DNAT), which reach a container of another network through the host's address.
+      return [
         op('filter', ['-A', ch.iso1, '-i', n.bridge, '!', '-o', n.bridge, ...tag('isolation 1'), '-j', ch.iso2],
           `traffic from ${n.bridge} to another interface goes through the second stage`),
         op('filter', ['-A', ch.iso2, '-o', n.bridge, '-m', 'conntrack', '!', '--ctstate', 'DNAT', ...tag('isolation 2'), '-j', 'DROP'],
           `…and is dropped if it would enter ${n.bridge} from another minidock bridge (published ports excepted)`),
       ];
-  if (n.internal) {
-    return [
-      op('raw', ['-A', ch.raw, '-d', n.subnet, '!', '-i', n.bridge, '-m', 'addrtype', '!', '--dst-type', 'LOCAL', ...tag('no direct access from outside'), '-j', 'DROP'],
-        `hosts on the LAN cannot reach container addresses in ${n.subnet} directly`),
-      op('filter', ['-A', ch.forward, '-i', n.bridge, '-o', n.bridge, ...tag('between containers'), '-j', 'ACCEPT'],
-        `containers of the internal network reach each other (bridged traffic may pass FORWARD with br_netfilter)`),
-      ...isolation,
-    ];
   }
-  return [
-    op('raw', ['-A', ch.raw, '-d', n.subnet, '!', '-i', n.bridge, '-m', 'addrtype', '!', '--dst-type', 'LOCAL', ...tag('no direct access from outside'), '-j', 'DROP'],
-      `hosts on the LAN cannot reach container addresses in ${n.subnet} directly, only published ports`),
-    op('nat', ['-A', ch.post, '-s', n.subnet, '!', '-o', n.bridge, ...tag('outbound'), '-j', 'MASQUERADE'],
-      `traffic from containers leaving through any other interface gets the host's address (SNAT)`),
-    op('nat', ['-A', ch.post, '-o', n.bridge, '-m', 'addrtype', '--src-type', 'LOCAL', ...tag('from the host'), '-j', 'MASQUERADE'],
-      `connections from the host (127.0.0.1 included) to a published port reach the container from the gateway address`),
-    op('nat', ['-A', ch.post, '-s', n.subnet, '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag('hairpin'), '-j', 'MASQUERADE'],
-      `a container reaching a published port (its own: hairpin, or a neighbour's) is masqueraded so replies come back the same way`),
-    op('filter', ['-A', ch.forward, '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag('replies'), '-j', 'ACCEPT'],
-      `let replies to containers' own connections back in`),
-    op('filter', ['-A', ch.forward, '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag('published ports'), '-j', 'ACCEPT'],
-      `let connections to published ports (DNATed by ${ch.dnat}) through to the container`),
-    op('filter', ['-A', ch.forward, '-i', n.bridge, ...tag('from containers'), '-j', 'ACCEPT'],
-      `let containers' own traffic out (to the world and to each other)`),
-    ...isolation,
-  ];
 }
 
 /** The comment a container's rules carry, so they can be found again (and whose they are). */
@@ -142,23 +138,22 @@ export function containerTag(containerId: string, name: string, root?: string): 
 
 /** The rules for published ports of one container: a DNAT each, plus a raw DROP for loopback-only ones. */
 export function portRuleOps(n: BridgeNet, containerId: string, name: string, ip: string, ports: PortBinding[]): IptOp[] {
+  return portOpsOf({ containerId, name, ip, ports, root: n.root });
+}
+
+function portOpsOf(p: PortsIntent): IptOp[] {
   const ch = chains();
-  const tag = c(containerTag(containerId, name, n.root));
-  const out: IptOp[] = [];
-  for (const p of ports) {
-    const dst = p.hostIp ? ['-d', `${p.hostIp}/32`] : [];
-    out.push(
-      op('nat', ['-A', ch.dnat, ...dst, '-p', p.proto, '-m', p.proto, '--dport', String(p.hostPort), ...tag, '-j', 'DNAT', '--to-destination', `${ip}:${p.containerPort}`],
-        `publish ${hostAddr(p)}:${p.hostPort}/${p.proto} → container ${ip}:${p.containerPort}`),
-    );
-    if (p.hostIp.startsWith('127.')) {
-      out.push(
-        op('raw', ['-A', ch.raw, '-d', `${p.hostIp}/32`, '!', '-i', 'lo', '-p', p.proto, '-m', p.proto, '--dport', String(p.hostPort), ...tag, '-j', 'DROP'],
-          `${p.hostIp}:${p.hostPort} is for this host only: drop packets for it arriving from any other interface`),
-      );
+  const tag = c(containerTag(p.containerId, p.name, p.root));
+  return portIntent(p).map((r) => {
+    const dport = ['-p', r.proto, '-m', r.proto, '--dport', String(r.hostPort)];
+    if (r.kind === 'dnat') {
+      const dst = r.hostIp ? ['-d', `${r.hostIp}/32`] : [];
+      return op('nat', ['-A', ch.dnat, ...dst, ...dport, ...tag, '-j', 'DNAT', '--to-destination', `${r.toIp}:${r.toPort}`],
+        `publish ${hostAddr(r)}:${r.hostPort}/${r.proto} → container ${r.toIp}:${r.toPort}`);
     }
-  }
-  return out;
+    return op('raw', ['-A', ch.raw, '-d', `${r.hostIp}/32`, '!', '-i', 'lo', ...dport, ...tag, '-j', 'DROP'],
+      `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface`);
+  });
 }
 
 // ---------------------------------------------------------------- what is already there
@@ -226,61 +221,6 @@ export function missingOps(saved: SavedRules, wanted: IptOp[]): IptOp[] {
 export async function iptablesSave(): Promise<SavedRules> {
   const r = await run('iptables-save', []);
   return parseSave(r.stdout);
-}
-
-// ---------------------------------------------------------------- "already done" marker
-
-// Checking the rules costs an iptables-save, whose time grows with the host's rule count. It is
-// done once per boot and network namespace (and whenever the bridge had to be repaired), then
-// remembered here, so starting a container does not pay for it.
-function markerFile(): string {
-  return join(paths.networks(), 'firewall.json');
-}
-
-export function hostKey(): string {
-  let boot = '';
-  try {
-    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    /* not Linux? */
-  }
-  let ns = 0;
-  try {
-    ns = statSync('/proc/self/ns/net').ino;
-  } catch {
-    /* ignore */
-  }
-  return `${boot}:${ns}:${chainPrefix()}`;
-}
-
-interface Marker {
-  key: string;
-  networks: Record<string, string>;
-}
-
-// A per-boot cache ("base rules checked"): not durable; a damaged one reads as absent, so the
-// rules are simply checked again.
-const readMarker = (): Marker | undefined => readState<Marker>(markerFile(), 'cache');
-
-export function firewallKnownGood(n: BridgeNet): boolean {
-  const m = readMarker();
-  return !!m && m.key === hostKey() && m.networks[n.name] === JSON.stringify(n);
-}
-
-export function markFirewallGood(n: BridgeNet): void {
-  const m = readMarker();
-  const key = hostKey();
-  const next: Marker = m && m.key === key ? m : { key, networks: {} };
-  next.networks[n.name] = JSON.stringify(n);
-  writeJsonAtomic(markerFile(), next);
-}
-
-export function forgetFirewall(name?: string): void {
-  const m = readMarker();
-  if (!m) return;
-  if (name) delete m.networks[name];
-  else m.networks = {};
-  writeJsonAtomic(markerFile(), m);
 }
 
 /**
@@ -351,3 +291,146 @@ export function splitSaveLine(line: string): string[] {
   while ((m = re.exec(line))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]);
   return out;
 }
+
+// ---------------------------------------------------------------- the backend
+
+/** The ops that create a network's rules (with their undo, so a failed create rolls back); the missing base without. */
+async function createOps(n: BridgeNet): Promise<Op[]> {
+  const saved = await iptablesSave();
+  const { chain, hook } = hookOps();
+  // chains and hooks stay once made (shared by every network); the network's own rules are undone on failure
+  return [...[...missingOps(saved, chain), ...missingOps(saved, hook)].map((o) => ({ ...o, undo: undefined })), ...missingOps(saved, networkRuleOps(n))];
+}
+
+/**
+ * The ops that remove a network's rules (those of root `n.root`). With `saved` (what
+ * iptables-save shows), only the rules that are there, including those a network made before
+ * root marks has without one.
+ */
+export function removeRuleOps(n: BridgeNet, saved?: SavedRules): IptOp[] {
+  let wanted = networkRuleOps(n);
+  if (saved) {
+    const unmarked = n.root ? networkRuleOps({ ...n, root: undefined }) : [];
+    wanted = [...wanted, ...unmarked].filter((o) => missingOps(saved, [o]).length === 0);
+  }
+  return wanted.reverse().map((o) => deleteRuleOf(o, `remove: ${o.why}`));
+}
+
+interface TaggedLine {
+  table: string;
+  chain: string;
+  args: string[];
+  cm: string;
+  tag: NonNullable<ReturnType<typeof import('../tags.js').parseTag>>;
+  line: string;
+}
+
+async function taggedLines(saved: SavedRules): Promise<TaggedLine[]> {
+  const { parseTag } = await import('../tags.js');
+  const rules: TaggedLine[] = [];
+  for (const [table, lines] of saved.rules) {
+    for (const line of lines) {
+      const chain = line.split(' ')[1];
+      const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
+      const cm = m ? (m[1] ?? m[2]).replace(/\\(.)/g, '$1') : '';
+      const tag = parseTag(cm);
+      if (!tag) continue;
+      rules.push({ table, chain, args: splitSaveLine(line).slice(2), cm, tag, line });
+    }
+  }
+  return rules;
+}
+
+/**
+ * Rules in this prefix's chains that this root made (its root id in the comment, or, for rules
+ * made before root marks, its records prove it: tags.ts) and nothing owns now. Hooks (in the
+ * built-in chains) are the prefix's, shared by every root using it: never removed.
+ */
+async function orphans(own: OwnContext): Promise<Orphan[]> {
+  let saved: SavedRules;
+  try {
+    saved = await iptablesSave();
+  } catch {
+    return [];
+  }
+  const { ownershipOf, specKey } = await import('../tags.js');
+  const ours = new Set(Object.values(chains()) as string[]);
+  const nets = new Map(own.networks.map((n) => [n.name, n.bridge]));
+  const o = { root: own.root, ids: own.ids, nets };
+  const wired = own.wiredIds ?? [];
+  const rules = await taggedLines(saved);
+  // Rules this root re-made with its root mark: an unmarked copy of its own is superseded.
+  const marked = new Set(rules.filter((x) => x.tag.root && x.tag.root === own.root && ours.has(x.chain)).map((x) => specKey(x.table, [x.chain, ...x.args])));
+  const opt = (args: string[], k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
+  const out: Orphan[] = [];
+  for (const x of rules) {
+    if (!ours.has(x.chain)) continue;
+    if (ownershipOf(x.tag, x.args, o) !== 'mine') continue;
+    let reason: string | undefined;
+    if (x.tag.container) {
+      if (!wired.some((id) => id.startsWith(x.tag.container!))) reason = 'no container or network owns it';
+    } else if (x.tag.net) {
+      const br = nets.get(x.tag.net);
+      const onBridge = br !== undefined && (opt(x.args, '-i') === br || opt(x.args, '-o') === br);
+      if (!onBridge) reason = 'no container or network owns it';
+      else if (!x.tag.root && marked.has(specKey(x.table, [x.chain, ...x.args]))) reason = 'superseded by the same rule with its root mark';
+    }
+    if (!reason) continue;
+    out.unshift({
+      op: { kind: 'iptables', table: x.table as Table, args: splitSaveLine(x.line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${x.cm}): ${reason}` },
+      why: `removed rule in ${x.table}/${x.chain} (${x.cm})${x.tag.root ? '' : `: ${reason}`}`,
+    });
+  }
+  return out;
+}
+
+/** The network of another root whose rules name this bridge (`-i`/`-o`), if any. */
+async function bridgeOwner(dev: string): Promise<{ net: string; root: string } | undefined> {
+  const saved = await iptablesSave().catch(() => undefined);
+  if (!saved) return undefined;
+  const { rootIdIfAny } = await import('../../../state/rootid.js');
+  const mine = rootIdIfAny();
+  for (const x of await taggedLines(saved)) {
+    if (!x.line.includes(dev) || !x.tag.net || !x.tag.root || x.tag.root === mine) continue;
+    const a = splitSaveLine(x.line);
+    if (a[a.indexOf('-o') + 1] !== dev && a[a.indexOf('-i') + 1] !== dev) continue;
+    return { net: x.tag.net, root: x.tag.root };
+  }
+  return undefined;
+}
+
+async function countedSave(): Promise<string> {
+  const r = await run('iptables-save', ['-c'], { allowFail: true });
+  if (r.code !== 0) throw new Error(`iptables-save failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+function ruleContext(own: OwnContext) {
+  return {
+    prefix: chainPrefix(),
+    networks: own.networks.map((n) => ({ ...n, id: '', gateway: '' })),
+    containers: own.containers.map((c) => ({ id: c.id, name: c.name, status: '', mode: '', endpoint: c.network ? { network: c.network, ip: '', prefixLen: 0, netns: '', hostIf: '', ports: [] } : undefined })),
+    owner: { root: own.root, ids: own.ids },
+  };
+}
+
+export const iptablesBackend: FirewallBackend = {
+  name: 'iptables',
+  ensureOps: (n) => ensureFirewallOps(n),
+  createOps,
+  removeOps: async (n) => removeRuleOps(n, await iptablesSave()),
+  intact: (n) => firewallIntact(n),
+  portOps: portOpsOf,
+  portUndoOps: (p) => undoPlanOf(portOpsOf(p)),
+  async listRules(own) {
+    const { ownedRules, ruleCommand } = await import('../rules.js');
+    return ownedRules(await countedSave(), ruleContext(own)).map((r) => ({ ...r, command: ruleCommand(r) }));
+  },
+  async view(own) {
+    const { iptablesView } = await import('../diagram.js');
+    const r = await run('iptables-save', ['-c'], { allowFail: true });
+    return iptablesView(r.code === 0 ? r.stdout : '', chainPrefix(), { root: own.root, ids: own.ids, nets: new Map(own.networks.map((n) => [n.name, n.bridge])) });
+  },
+  orphans,
+  bridgeOwner,
+};

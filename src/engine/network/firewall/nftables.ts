@@ -1,0 +1,659 @@
+// The nftables backend: minidock's rules in one table of its own, `ip minidock` (the chain prefix
+// in lower case, so a test with its own MINIDOCK_CHAIN_PREFIX gets its own table), changed only
+// by `nft -f -` transactions (one per plan batch: all or nothing, the previous ruleset stays when
+// one fails). Shape (docs/nftables.md):
+//
+//   base chains (one per hook, constant rules)      per network (chains named after the bridge)
+//   raw_pre   ip daddr vmap @raw_dst ─────────────→ rd_BR  drop direct access from outside
+//             loopback-only ports: @lo_only drop
+//   nat_pre / nat_out  fib daddr type local → published: dnat via @pub_addr, then @pub
+//   nat_post  oifname vmap @post_out ─────────────→ po_BR  masquerade from the host, hairpin
+//             ip saddr vmap @post_src ────────────→ ps_BR  masquerade outbound
+//   forward   oifname vmap @fwd_in ───────────────→ fi_BR  isolation, replies, published ports
+//             iifname vmap @fwd_out ──────────────→ fo_BR  the containers' own traffic
+//
+// A published port is one element of @pub (or @pub_addr, and @lo_only for 127.x), with its own
+// counter and comment: the rule count does not grow with containers. A network is a handful of
+// chains and one element in each verdict map. Every rule has a counter and a comment.
+//
+// An nftables accept is not final: a packet accepted here still goes through every other base
+// chain of the hook, and the iptables FORWARD chain (of iptables-nft or legacy) with policy DROP,
+// as on a host where Docker runs, drops it. As Docker 29's docs advise, the backend then adds
+// ACCEPT rules for its bridges to that chain (iptables -I FORWARD, with its comment), owned and
+// removed with the network; drops in this table stay final, so isolation holds.
+import { run } from '../../../host/exec.js';
+import type { IptOp, NftOp, Op } from '../../../host/plan.js';
+import { iptablesSave, chainPrefix, containerTag, missingOps, splitSaveLine } from './iptables.js';
+import { type FirewallBackend, type ListedRule, type NetIntent, type OwnContext, type Orphan, type PortsIntent, networkIntent as networkIntentOf, portIntent } from './backend.js';
+import { parseTag, withRoot } from '../tags.js';
+
+export function tableName(): string {
+  return chainPrefix().toLowerCase();
+}
+const T = () => `ip ${tableName()}`;
+
+const nft = (line: string, why: string, undo?: Op[]): NftOp => ({ kind: 'nft', line, why, ...(undo ? { undo } : {}) });
+const q = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
+/** nft comments are at most 128 bytes. */
+const cm = (s: string) => `comment ${q(s.length > 127 ? s.slice(0, 127) : s)}`;
+
+// ---------------------------------------------------------------- the base (shared by every network)
+
+const BASE_CHAINS: [string, string, string][] = [
+  ['raw_pre', 'type filter hook prerouting priority raw; policy accept;', `drops traffic from outside to container addresses, before conntrack sees it`],
+  ['nat_pre', 'type nat hook prerouting priority dstnat; policy accept;', `published ports, for packets from other hosts and containers`],
+  ['nat_out', 'type nat hook output priority -100; policy accept;', `published ports, for the host's own connections (127.0.0.1 too): no userland proxy`],
+  ['nat_post', 'type nat hook postrouting priority srcnat; policy accept;', `masquerading`],
+  ['forward', 'type filter hook forward priority filter; policy accept;', `forwarding to and from the networks`],
+];
+
+const MAPS: [string, string, string][] = [
+  ['set bridges', 'type ifname;', `every minidock bridge (isolation: traffic from one to another is dropped)`],
+  ['map fwd_in', 'type ifname : verdict;', `bridge → the chain for traffic forwarded into that network`],
+  ['map fwd_out', 'type ifname : verdict;', `bridge → the chain for traffic forwarded out of that network`],
+  ['map post_out', 'type ifname : verdict;', `bridge → the chain masquerading what enters that network from the host or a published port`],
+  ['map post_src', 'type ipv4_addr : verdict; flags interval;', `subnet → the chain masquerading that network's traffic out`],
+  ['map raw_dst', 'type ipv4_addr : verdict; flags interval;', `subnet → the chain dropping direct access to that network from outside`],
+  ['map pub', 'type inet_proto . inet_service : ipv4_addr . inet_service; counter;', `published ports on every host address: proto . port → container address . port (one element each)`],
+  ['map pub_addr', 'type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; counter;', `published ports on one host address: address . proto . port → container address . port`],
+  ['set lo_only', 'type ipv4_addr . inet_proto . inet_service; counter;', `ports published on a loopback address: only lo may reach them`],
+];
+
+/** The base chains' rules: [chain, rule, why]. */
+function baseRules(): [string, string, string][] {
+  return [
+    ['raw_pre', `counter ip daddr vmap @raw_dst ${cm('minidock: no direct access')}`, `packets to a container network's addresses go through that network's raw chain`],
+    ['raw_pre', `iifname != "lo" ip daddr . meta l4proto . th dport @lo_only counter drop ${cm('minidock: loopback-only ports')}`, `a port published on 127.x is for this host only: drop it arriving from any other interface`],
+    ['nat_pre', `fib daddr type local counter jump published ${cm('minidock: published ports')}`, `packets from other hosts or containers to one of this host's addresses may be for a published port`],
+    ['nat_out', `fib daddr type local counter jump published ${cm('minidock: published ports from the host')}`, `the host's own connections to its addresses (127.0.0.1 too) may be for a published port`],
+    ['published', `counter dnat ip to ip daddr . meta l4proto . th dport map @pub_addr ${cm('minidock: ports on one address')}`, `DNAT a port published on one host address (one element of @pub_addr each)`],
+    ['published', `counter dnat ip to meta l4proto . th dport map @pub ${cm('minidock: ports on every address')}`, `DNAT a port published on every host address (one element of @pub each)`],
+    ['nat_post', `counter oifname vmap @post_out ${cm('minidock: into a network')}`, `packets entering a network's bridge go through its masquerade chain`],
+    ['nat_post', `counter ip saddr vmap @post_src ${cm('minidock: out of a network')}`, `packets from a network's subnet go through its outbound masquerade chain`],
+    ['forward', `counter oifname vmap @fwd_in ${cm('minidock: into a network')}`, `forwarded packets entering a network's bridge go through its chain (isolation first)`],
+    ['forward', `counter iifname vmap @fwd_out ${cm('minidock: out of a network')}`, `forwarded packets leaving a network's bridge go through its chain`],
+  ];
+}
+
+function baseOps(): { chains: NftOp[]; maps: NftOp[]; rules: NftOp[] } {
+  const t = T();
+  const chains = [
+    nft(`add table ${t}`, `minidock's own table: nothing else is changed in any other table`),
+    ...BASE_CHAINS.map(([name, spec, why]) => nft(`add chain ${t} ${name} { ${spec} }`, `base chain ${name}: ${why}`)),
+    nft(`add chain ${t} published`, `the published ports: two map lookups, whatever their number`),
+  ];
+  const maps = MAPS.map(([name, spec, why]) => nft(`add ${name.split(' ')[0]} ${t} ${name.split(' ')[1]} { ${spec} }`, why));
+  const rules = [
+    ...[...BASE_CHAINS.map((b) => b[0]), 'published'].map((c) => nft(`flush chain ${t} ${c}`, `(re)write the rules of ${c} (its elements stay)`)),
+    ...baseRules().map(([c, r, why]) => nft(`add rule ${t} ${c} ${r}`, why)),
+  ];
+  return { chains, maps, rules };
+}
+
+// ---------------------------------------------------------------- a network
+
+const NET_CHAINS = ['rd', 'ps', 'po', 'fi', 'fo'] as const;
+const chainOf = (kind: (typeof NET_CHAINS)[number], bridge: string) => `${kind}_${bridge}`;
+
+interface NetObjects {
+  /** chain → its rules [rule, why] */
+  chains: Map<string, [string, string][]>;
+  /** [map, element, why] */
+  elements: [string, string, string][];
+}
+
+/** The network's chains and elements, from its intent. Pure. */
+export function netObjects(n: NetIntent): NetObjects {
+  const tag = (what: string) => cm(withRoot(`minidock net ${n.name}: ${what}`, n.root));
+  const br = q(n.bridge);
+  const chains = new Map<string, [string, string][]>();
+  const elements: [string, string, string][] = [];
+  const add = (c: string, rule: string, why: string) => chains.set(c, [...(chains.get(c) ?? []), [rule, why]]);
+  const rd = chainOf('rd', n.bridge);
+  const fi = chainOf('fi', n.bridge);
+  const fo = chainOf('fo', n.bridge);
+  // isolation first in fi (a drop is final; the accepts after it are not)
+  const intent = [...networkIntentOf(n)].sort((a, b) => (a.kind === 'isolate' ? -1 : b.kind === 'isolate' ? 1 : 0));
+  for (const r of intent) {
+    switch (r.kind) {
+      case 'no-direct-access':
+        add(rd, `iifname != ${br} fib daddr type != local counter drop ${tag('no direct access from outside')}`, `hosts on the LAN cannot reach container addresses in ${n.subnet} directly${n.internal ? '' : ', only published ports'}`);
+        elements.push(['raw_dst', `${n.subnet} : jump ${rd}`, `packets to ${n.subnet} go through ${rd}`]);
+        break;
+      case 'masquerade': {
+        const ps = chainOf('ps', n.bridge);
+        const po = chainOf('po', n.bridge);
+        add(ps, `ip saddr ${n.subnet} oifname != ${br} counter masquerade ${tag('outbound')}`, `traffic from containers leaving through any other interface gets the host's address (SNAT)`);
+        add(po, `fib saddr type local counter masquerade ${tag('from the host')}`, `connections from the host (127.0.0.1 included) to a published port reach the container from the gateway address`);
+        add(po, `ip saddr ${n.subnet} ct status dnat counter masquerade ${tag('hairpin')}`, `a container reaching a published port (its own: hairpin, or a neighbour's) is masqueraded so replies come back the same way`);
+        elements.push(['post_src', `${n.subnet} : jump ${ps}`, `packets from ${n.subnet} go through ${ps}`], ['post_out', `${br} : jump ${po}`, `packets into ${n.bridge} go through ${po}`]);
+        break;
+      }
+      case 'isolate':
+        add(fi, `iifname != ${br} iifname @bridges ct status & dnat == 0 counter drop ${tag('isolation')}`, `traffic entering ${n.bridge} from another minidock bridge is dropped (published ports excepted)`);
+        elements.push(['bridges', br, `${n.bridge} is a minidock bridge`]);
+        break;
+      case 'forward':
+        add(fi, `ct state established,related counter accept ${tag('replies')}`, `let replies to containers' own connections back in`);
+        add(fi, `ct status dnat counter accept ${tag('published ports')}`, `let connections to published ports through to the container`);
+        add(fo, `counter accept ${tag('from containers')}`, `let containers' own traffic out (to the world and to each other)`);
+        break;
+      case 'internal':
+        add(fi, `iifname != ${br} counter drop ${tag('internal, nothing in')}`, `--internal: nothing from any other interface is forwarded into ${n.bridge}`);
+        add(fi, `counter accept ${tag('between containers')}`, `containers of the internal network reach each other (bridged traffic may pass FORWARD with br_netfilter)`);
+        add(fo, `oifname != ${br} counter drop ${tag('internal, nothing out')}`, `--internal: nothing from ${n.bridge} is forwarded to any other interface (no way out)`);
+        break;
+    }
+  }
+  elements.push(['fwd_in', `${br} : jump ${fi}`, `traffic into ${n.bridge} goes through ${fi}`], ['fwd_out', `${br} : jump ${fo}`, `traffic out of ${n.bridge} goes through ${fo}`]);
+  return { chains, elements };
+}
+
+/** The ops that (re)make a network's objects; chains before maps (nft 1.0.6 wants a chain a new map's element jumps to made first). */
+function netOps(n: NetIntent): { chains: NftOp[]; rules: NftOp[]; elements: NftOp[] } {
+  const t = T();
+  const o = netObjects(n);
+  const chains = [...o.chains.keys()].map((c) => nft(`add chain ${t} ${c}`, `network ${n.name}: its chain ${c}`));
+  const rules = [...o.chains].flatMap(([c, rs]) => [nft(`flush chain ${t} ${c}`, `(re)write the rules of ${c}`), ...rs.map(([r, why]) => nft(`add rule ${t} ${c} ${r}`, why))]);
+  const elements = o.elements.map(([m, e, why]) => nft(`add element ${t} ${m} { ${e} }`, why));
+  return { chains, rules, elements };
+}
+
+/** Removing a network's objects that `have` lists (all of them when not given). */
+function netRemoveOps(n: NetIntent, have?: Listing): NftOp[] {
+  const t = T();
+  const o = netObjects(n);
+  const els = o.elements.filter(([m, e]) => !have || have.elements.get(m)?.has(keyOf(e)));
+  const chs = [...o.chains.keys()].filter((c) => !have || have.chains.has(c));
+  return [
+    ...els.map(([m, e]) => nft(`delete element ${t} ${m} { ${keyOf(e)} }`, `remove network ${n.name} from @${m}`)),
+    ...chs.flatMap((c) => [nft(`flush chain ${t} ${c}`, `empty ${c}`), nft(`delete chain ${t} ${c}`, `remove ${c} of network ${n.name}`)]),
+  ];
+}
+
+/** The key part of an element (`"br0" : jump fi_br0` → `"br0"`). */
+const keyOf = (e: string) => e.split(' : ')[0].replace(/ comment ".*"$/, '');
+
+// ---------------------------------------------------------------- FORWARD policy DROP (iptables)
+
+const acceptTag = (n: NetIntent, dir: 'in' | 'out') => withRoot(`minidock net ${n.name}: FORWARD policy is DROP, ${dir === 'in' ? 'into' : 'out of'} the bridge: ${T()} decides`, n.root);
+
+function forwardAcceptOps(n: NetIntent): IptOp[] {
+  const mk = (dir: 'in' | 'out'): IptOp => {
+    const o: IptOp = {
+      kind: 'iptables',
+      table: 'filter',
+      args: ['-I', 'FORWARD', '1', dir === 'in' ? '-o' : '-i', n.bridge, '-m', 'comment', '--comment', acceptTag(n, dir), '-j', 'ACCEPT'],
+      why: `the iptables FORWARD policy is DROP and an nftables accept is not final: accept ${dir === 'in' ? 'into' : 'out of'} ${n.bridge} there too (the drops in ${T()} still apply)`,
+    };
+    return o;
+  };
+  return [mk('in'), mk('out')];
+}
+
+async function forwardPolicyDrop(): Promise<boolean> {
+  const r = await run('iptables', ['-w', '-S', 'FORWARD'], { allowFail: true });
+  return r.code === 0 && /^-P FORWARD DROP$/m.test(r.stdout);
+}
+
+/** The FORWARD accepts of a network that are missing (none when the policy is not DROP). */
+async function missingForwardAccepts(n: NetIntent): Promise<IptOp[]> {
+  if (!(await forwardPolicyDrop())) return [];
+  return missingOps(await iptablesSave(), forwardAcceptOps(n));
+}
+
+/** The deletes of a network's FORWARD accepts that are there. */
+async function presentForwardAccepts(n: NetIntent): Promise<IptOp[]> {
+  const saved = await iptablesSave().catch(() => undefined);
+  if (!saved) return [];
+  const out: IptOp[] = [];
+  for (const o of forwardAcceptOps(n)) {
+    if (missingOps(saved, [o]).length) continue;
+    const [, chain, , ...rest] = o.args;
+    out.push({ kind: 'iptables', table: 'filter', args: ['-D', chain, ...rest], why: `remove: ${o.why}` });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- reading the table
+
+export interface Listing {
+  /** chain → comments of its rules */
+  chains: Map<string, string[]>;
+  /** set/map → element keys */
+  elements: Map<string, Set<string>>;
+}
+
+/**
+ * What of the base and of the networks is there: one `nft list table` (nft 1.0.6 cannot list
+ * several objects in one `nft -f` script: its cache loses chains). The port maps' elements come
+ * with it: a short line each, which parseListing reads past. Undefined when the table is missing.
+ */
+async function listFor(): Promise<Listing | undefined> {
+  const r = await run('nft', ['list', 'table', ...T().split(' ')], { allowFail: true });
+  return r.code === 0 ? parseListing(r.stdout) : undefined;
+}
+
+/** Parses `nft list` text: chains with their rules' comments, sets/maps with their element keys. Pure. */
+export function parseListing(text: string, out: Listing = { chains: new Map(), elements: new Map() }): Listing {
+  let chain: string | undefined;
+  let set: string | undefined;
+  let inElements = false;
+  let buf = '';
+  const flush = () => {
+    if (!set) return;
+    const keys = out.elements.get(set) ?? new Set<string>();
+    for (const e of splitElements(buf)) keys.add(keyOf(e.replace(/ counter packets \d+ bytes \d+/, '')));
+    out.elements.set(set, keys);
+    buf = '';
+  };
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    let m: RegExpExecArray | null;
+    if ((m = /^chain (\S+) \{$/.exec(line))) {
+      chain = m[1];
+      if (!out.chains.has(chain)) out.chains.set(chain, []);
+      continue;
+    }
+    if ((m = /^(?:set|map) (\S+) \{$/.exec(line))) {
+      set = m[1];
+      if (!out.elements.has(set)) out.elements.set(set, new Set());
+      chain = undefined;
+      continue;
+    }
+    if (set && /^elements = \{/.test(line)) {
+      inElements = true;
+      buf = line.replace(/^elements = \{\s*/, '');
+    } else if (set && inElements) buf += ' ' + line;
+    if (set && inElements && /\}$/.test(buf.trim())) {
+      buf = buf.trim().replace(/\s*\}$/, '');
+      flush();
+      inElements = false;
+      continue;
+    }
+    if (line === '}') {
+      chain = undefined;
+      if (!inElements) set = undefined;
+      continue;
+    }
+    if (chain && !/^type |^policy /.test(line)) {
+      const c = /comment "((?:[^"\\]|\\.)*)"/.exec(line);
+      out.chains.get(chain)!.push(c ? c[1] : '');
+    }
+  }
+  return out;
+}
+
+/** Splits `a : b, c : d` at the top-level commas. */
+function splitElements(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inQ = false;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '"') inQ = !inQ;
+    if (!inQ && (ch === '{' || ch === '(')) depth++;
+    if (!inQ && (ch === '}' || ch === ')')) depth--;
+    if (!inQ && depth === 0 && ch === ',') {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+const commentOfRule = (r: string) => /comment "((?:[^"\\]|\\.)*)"/.exec(r)?.[1] ?? '';
+
+/** Whether `have` holds the base and this network (rules by their comment, elements by key). Pure. */
+export function listingComplete(have: Listing, n: NetIntent): boolean {
+  for (const [c, r] of baseRules()) if (!have.chains.get(c)?.includes(commentOfRule(r))) return false;
+  const o = netObjects(n);
+  for (const [c, rs] of o.chains) {
+    const got = have.chains.get(c);
+    if (!got || rs.some(([r]) => !got.includes(commentOfRule(r)))) return false;
+  }
+  return o.elements.every(([m, e]) => have.elements.get(m)?.has(keyOf(e)));
+}
+
+// ---------------------------------------------------------------- the backend
+
+function baseComplete(have: Listing | undefined): boolean {
+  return !!have && baseRules().every(([c, r]) => have.chains.get(c)?.includes(commentOfRule(r)));
+}
+
+/**
+ * One transaction that makes the base (when incomplete: its chains are rewritten, their
+ * counters start again) and the network: its chains rewritten, its elements added (adding an
+ * element that is there changes nothing). Chains before maps: nft 1.0.6 wants the chain a new
+ * map's element jumps to made first in a transaction.
+ */
+export function buildOps(n: NetIntent, have: Listing | undefined, netUndo?: Op[]): Op[] {
+  const b = baseOps();
+  const net = netOps(n);
+  const withBase = !baseComplete(have);
+  const [first, ...rest] = net.chains;
+  return [
+    ...b.chains,
+    netUndo ? { ...first, undo: netUndo } : first,
+    ...rest,
+    ...b.maps,
+    ...(withBase ? b.rules : []),
+    ...net.rules,
+    ...net.elements,
+  ];
+}
+
+async function ensureOps(n: NetIntent): Promise<Op[]> {
+  const [have, accepts] = await Promise.all([listFor(), missingForwardAccepts(n)]);
+  if (have && listingComplete(have, n)) return accepts;
+  return [...buildOps(n, have), ...accepts];
+}
+
+/** Like ensureOps, but the network's part is undone if the create fails later (its first op carries that undo). */
+async function createOps(n: NetIntent): Promise<Op[]> {
+  const [have, accepts] = await Promise.all([listFor(), missingForwardAccepts(n)]);
+  const undoAccepts = accepts.map((o): IptOp => ({ ...o, args: ['-D', 'FORWARD', ...o.args.slice(3)], why: `remove: ${o.why}` }));
+  return [...buildOps(n, have, [...undoAccepts, ...netRemoveOps(n)]), ...accepts];
+}
+
+async function removeOps(n: NetIntent): Promise<Op[]> {
+  const [have, accepts] = await Promise.all([listFor(), presentForwardAccepts(n)]);
+  return [...accepts, ...(have ? netRemoveOps(n, have) : [])];
+}
+
+async function intact(n: NetIntent): Promise<boolean> {
+  const have = await listFor();
+  return !!have && listingComplete(have, n);
+}
+
+function portElements(p: PortsIntent): { map: string; key: string; value?: string; why: string }[] {
+  return portIntent(p).map((r) => {
+    if (r.kind === 'dnat') {
+      const any = r.hostIp === '';
+      return {
+        map: any ? 'pub' : 'pub_addr',
+        key: any ? `${r.proto} . ${r.hostPort}` : `${r.hostIp} . ${r.proto} . ${r.hostPort}`,
+        value: `${r.toIp} . ${r.toPort}`,
+        why: `publish ${any ? '0.0.0.0' : r.hostIp}:${r.hostPort}/${r.proto} → container ${r.toIp}:${r.toPort}`,
+      };
+    }
+    return { map: 'lo_only', key: `${r.hostIp} . ${r.proto} . ${r.hostPort}`, why: `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface` };
+  });
+}
+
+function portOps(p: PortsIntent): Op[] {
+  const t = T();
+  const tag = cm(containerTag(p.containerId, p.name, p.root));
+  return portElements(p).map((e) => {
+    const undo = nft(`delete element ${t} ${e.map} { ${e.key} }`, `remove: ${e.why}`);
+    return nft(`add element ${t} ${e.map} { ${e.key} ${tag}${e.value ? ` : ${e.value}` : ''} }`, e.why, [undo]);
+  });
+}
+
+function portUndoOps(p: PortsIntent): Op[] {
+  const t = T();
+  return portElements(p).reverse().map((e) => nft(`delete element ${t} ${e.map} { ${e.key} }`, `remove: ${e.why}`));
+}
+
+// ---------------------------------------------------------------- listing everything (rules, diagram, prune)
+
+interface JsonElem {
+  key: string;
+  value?: string;
+  comment?: string;
+  packets: number;
+  bytes: number;
+}
+
+type JVal = string | number | { concat?: JVal[]; prefix?: { addr: string; len: number }; jump?: { target: string }; goto?: { target: string }; elem?: { val: JVal; comment?: string; counter?: { packets: number; bytes: number } } };
+
+function jtext(v: JVal | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return /^[a-z_]+$|^\d/.test(v) ? v : `"${v}"`;
+  if (typeof v === 'number') return String(v);
+  if (v.concat) return v.concat.map(jtext).join(' . ');
+  if (v.prefix) return `${v.prefix.addr}/${v.prefix.len}`;
+  if (v.jump) return `jump ${v.jump.target}`;
+  if (v.goto) return `goto ${v.goto.target}`;
+  if (v.elem) return jtext(v.elem.val);
+  return JSON.stringify(v);
+}
+
+/** Sets and maps with their elements, from `nft -j list table`. Pure. */
+export function parseJsonElements(text: string): Map<string, JsonElem[]> {
+  const out = new Map<string, JsonElem[]>();
+  let doc: { nftables?: Record<string, { name: string; elem?: (JVal | [JVal, JVal])[] }>[] };
+  try {
+    doc = JSON.parse(text || '{}');
+  } catch {
+    return out;
+  }
+  for (const o of doc.nftables ?? []) {
+    const s = o.set ?? o.map;
+    if (!s) continue;
+    const list: JsonElem[] = [];
+    for (const e of s.elem ?? []) {
+      const [k, v] = Array.isArray(e) ? e : [e, undefined];
+      const meta = typeof k === 'object' && k !== null && 'elem' in k ? k.elem : undefined;
+      list.push({ key: jtext(k), value: v === undefined ? undefined : jtext(v), comment: meta?.comment, packets: meta?.counter?.packets ?? 0, bytes: meta?.counter?.bytes ?? 0 });
+    }
+    out.set(s.name, list);
+  }
+  return out;
+}
+
+interface TextRule {
+  chain: string;
+  text: string;
+  comment: string;
+  packets: number;
+  bytes: number;
+}
+
+/** Rules per chain from `nft list table` text. Pure. */
+export function parseTextRules(text: string): TextRule[] {
+  const out: TextRule[] = [];
+  let chain: string | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const m = /^chain (\S+) \{$/.exec(line);
+    if (m) {
+      chain = m[1];
+      continue;
+    }
+    if (line === '}' || /^(?:set|map) /.test(line)) {
+      chain = undefined;
+      continue;
+    }
+    if (!chain || !line || /^type |^policy /.test(line)) continue;
+    const c = /counter packets (\d+) bytes (\d+)/.exec(line);
+    out.push({ chain, text: line.replace(/counter packets \d+ bytes \d+/, 'counter'), comment: commentOfRule(line), packets: c ? Number(c[1]) : 0, bytes: c ? Number(c[2]) : 0 });
+  }
+  return out;
+}
+
+async function readAll(): Promise<{ rules: TextRule[]; elements: Map<string, JsonElem[]> } | undefined> {
+  const t = T().split(' ');
+  const [text, json] = await Promise.all([run('nft', ['list', 'table', ...t], { allowFail: true }), run('nft', ['-j', 'list', 'table', ...t], { allowFail: true })]);
+  if (text.code !== 0 || json.code !== 0) return undefined;
+  return { rules: parseTextRules(text.stdout), elements: parseJsonElements(json.stdout) };
+}
+
+const BASE = new Set([...BASE_CHAINS.map((b) => b[0])]);
+const bridgeOfChain = (c: string) => /^(?:rd|ps|po|fi|fo)_(.+)$/.exec(c)?.[1];
+
+/** Whose is it: this root's, shared (the base), or another's. */
+function mine(comment: string | undefined, own: OwnContext): boolean {
+  const tag = parseTag(comment);
+  if (!tag) return false;
+  if (tag.shared) return true;
+  if (tag.root) return tag.root === own.root;
+  return false;
+}
+
+const WORDS: Record<string, (n: string, br: string, subnet: string) => string> = {
+  'no direct access from outside': (n, br, s) => `drop packets from outside ${br} addressed to containers of ${n} (${s}): only published ports reach them`,
+  outbound: (n, br, s) => `SNAT: containers of ${n} (${s}) going out by any interface but ${br} take that interface's address`,
+  'from the host': (n) => `connections from the host (127.0.0.1 included) into ${n} come from the gateway address, so replies come back`,
+  hairpin: (n) => `hairpin: a container of ${n} reaching a published port (its own or a neighbour's) is masqueraded so replies come back the same way`,
+  isolation: (n) => `drop traffic entering ${n} from another minidock network (published ports excepted)`,
+  replies: (n) => `let replies to the own connections of ${n}'s containers back in`,
+  'published ports': (n) => `let connections to published ports of ${n} through to the container`,
+  'from containers': (n) => `let traffic of ${n}'s containers out (to the world and to each other)`,
+  'internal, nothing in': (n, br) => `--internal ${n}: nothing from elsewhere is forwarded into ${br}`,
+  'internal, nothing out': (n, br) => `--internal ${n}: nothing from ${br} is forwarded anywhere else`,
+  'between containers': (n) => `containers of ${n} reach each other`,
+};
+
+async function listRules(own: OwnContext): Promise<ListedRule[]> {
+  const all = await readAll();
+  if (!all) return [];
+  const t = T();
+  const out: ListedRule[] = [];
+  for (const r of all.rules) {
+    if (!mine(r.comment, own)) continue;
+    const br = bridgeOfChain(r.chain);
+    const net = own.networks.find((n) => n.bridge === br);
+    const what = r.comment.replace(/^minidock(?: net [^:]+)?:\s*/, '').replace(/ \(root [0-9a-f]{12}\)$/, '');
+    const hook = BASE.has(r.chain);
+    const words = net && WORDS[what] ? WORDS[what](net.name, net.bridge, net.subnet) : (baseRules().find(([c, x]) => c === r.chain && commentOfRule(x) === r.comment)?.[2] ?? what);
+    const rule = r.text.replace(/ comment "(?:[^"\\]|\\.)*"$/, '');
+    out.push({ table: t, chain: r.chain, packets: r.packets, bytes: r.bytes, args: [], comment: r.comment, spec: r.text, hook, network: net?.name, words, command: `nft add rule ${t} ${r.chain} '${rule}'` });
+  }
+  for (const [set, els] of all.elements) {
+    if (set !== 'pub' && set !== 'pub_addr' && set !== 'lo_only') continue;
+    for (const e of els) {
+      if (!mine(e.comment, own)) continue;
+      const tag = parseTag(e.comment);
+      const c = own.containers.find((x) => tag?.container && x.id.startsWith(tag.container));
+      const who = c?.name ?? tag?.name ?? tag?.container ?? '?';
+      const k = e.key.split(' . ');
+      const words = set === 'lo_only'
+        ? `drop packets for ${k[0]}:${k[2]} arriving from anywhere but lo (loopback-only port of ${who})`
+        : `DNAT host ${set === 'pub' ? `port ${k[1]}` : `${k[0]} port ${k[2]}`}${(set === 'pub' ? k[0] : k[1]) !== 'tcp' ? `/${set === 'pub' ? k[0] : k[1]}` : ''} → ${who}:${e.value?.split(' . ')[1]} (${e.value?.replace(' . ', ':')})`;
+      out.push({
+        table: t,
+        chain: `${set === 'lo_only' ? 'set' : 'map'} ${set}`,
+        packets: e.packets,
+        bytes: e.bytes,
+        args: [],
+        comment: e.comment,
+        spec: `${set} ${e.key}`,
+        hook: false,
+        network: c?.network,
+        container: tag?.container,
+        words,
+        command: `nft add element ${t} ${set} '{ ${e.key}${e.value ? ` : ${e.value}` : ''} }'`,
+      });
+    }
+  }
+  return out;
+}
+
+async function view(own: OwnContext) {
+  const all = await readAll();
+  const ports = [];
+  const masquerade = [];
+  if (all) {
+    for (const set of ['pub_addr', 'pub']) {
+      for (const e of all.elements.get(set) ?? []) {
+        if (!mine(e.comment, own)) continue;
+        const k = e.key.split(' . ');
+        const [ip, port] = (e.value ?? '').split(' . ');
+        const tag = parseTag(e.comment);
+        ports.push({
+          hostIp: set === 'pub' ? '0.0.0.0' : k[0],
+          hostPort: Number(set === 'pub' ? k[1] : k[2]),
+          proto: (set === 'pub' ? k[0] : k[1]) as 'tcp' | 'udp',
+          containerIp: ip,
+          containerPort: Number(port),
+          packets: e.packets,
+          id12: tag?.container,
+          tagName: tag?.container ? tag.name : undefined,
+        });
+      }
+    }
+    const src = all.elements.get('post_src') ?? [];
+    for (const n of own.networks) {
+      const ps = chainOf('ps', n.bridge);
+      const rule = all.rules.find((r) => r.chain === ps && / masquerade /.test(r.text) && mine(r.comment, own));
+      if (rule && src.some((e) => e.key === n.subnet && e.value === `jump ${ps}`)) masquerade.push({ bridge: n.bridge, subnet: n.subnet, packets: rule.packets });
+    }
+  }
+  return { backend: 'nftables' as const, ports, masquerade };
+}
+
+async function orphans(own: OwnContext): Promise<Orphan[]> {
+  const all = await readAll();
+  if (!all) return [];
+  const t = T();
+  const out: Orphan[] = [];
+  const wired = own.wiredIds ?? [];
+  for (const set of ['pub', 'pub_addr', 'lo_only']) {
+    for (const e of all.elements.get(set) ?? []) {
+      const tag = parseTag(e.comment);
+      if (!tag?.container || !mine(e.comment, own) || wired.some((id) => id.startsWith(tag.container!))) continue;
+      out.push({ op: nft(`delete element ${t} ${set} { ${e.key} }`, `remove a leftover element (${e.comment}): no container owns it`), why: `removed element ${e.key} of ${t} @${set} (${e.comment})` });
+    }
+  }
+  // networks' chains of this root whose network is gone: their elements first, then the chains
+  const gone = new Set<string>();
+  for (const r of all.rules) {
+    const br = bridgeOfChain(r.chain);
+    if (br && mine(r.comment, own) && !own.networks.some((n) => n.bridge === br)) gone.add(br);
+  }
+  for (const br of gone) {
+    for (const [set, els] of all.elements) {
+      for (const e of els) {
+        if (e.key === q(br) || (e.value && bridgeOfChain(e.value.replace(/^(?:jump|goto) /, '')) === br)) {
+          out.push({ op: nft(`delete element ${t} ${set} { ${e.key} }`, `remove a leftover element of bridge ${br}: no network owns it`), why: `removed element ${e.key} of ${t} @${set}` });
+        }
+      }
+    }
+    for (const k of NET_CHAINS) {
+      const c = chainOf(k, br);
+      if (!all.rules.some((r) => r.chain === c)) continue;
+      out.push({ op: nft(`flush chain ${t} ${c}`, `empty the leftover chain ${c}`), why: `emptied chain ${c}` });
+      out.push({ op: nft(`delete chain ${t} ${c}`, `remove the leftover chain ${c}: no network owns it`), why: `removed chain ${c} of ${t} (no network owns it)` });
+    }
+  }
+  // FORWARD accepts made for this root's networks that are gone
+  const saved = await iptablesSave().catch(() => undefined);
+  for (const [table, lines] of saved?.rules ?? []) {
+    if (table !== 'filter') continue;
+    for (const line of lines) {
+      const a = splitSaveLine(line);
+      const c = a[a.indexOf('--comment') + 1];
+      const tag = parseTag(c);
+      if (a[1] !== 'FORWARD' || !tag?.net || !c.includes(`: ${T()} decides`) || !mine(c, own) || own.networks.some((n) => n.name === tag.net)) continue;
+      out.push({ op: { kind: 'iptables', table: 'filter', args: ['-D', ...a.slice(1)], why: `remove a leftover FORWARD accept (${c})` }, why: `removed FORWARD accept (${c})` });
+    }
+  }
+  return out;
+}
+
+async function bridgeOwner(dev: string): Promise<{ net: string; root: string } | undefined> {
+  const r = await run('nft', ['list', 'chain', ...T().split(' '), chainOf('fi', dev)], { allowFail: true });
+  if (r.code !== 0) return undefined;
+  const { rootIdIfAny } = await import('../../../state/rootid.js');
+  for (const x of parseTextRules(r.stdout)) {
+    const tag = parseTag(x.comment);
+    if (tag?.net && tag.root && tag.root !== rootIdIfAny()) return { net: tag.net, root: tag.root };
+  }
+  return undefined;
+}
+
+export const nftablesBackend: FirewallBackend = {
+  name: 'nftables',
+  ensureOps,
+  createOps,
+  removeOps,
+  intact,
+  portOps,
+  portUndoOps,
+  listRules,
+  view,
+  orphans,
+  bridgeOwner,
+};
