@@ -8,6 +8,8 @@ import { journal } from '../events.js';
 import { existsSync, rmSync } from 'node:fs';
 import { type Op, applyPlan } from '../../host/plan.js';
 import { endpointUndoOps } from './firewall/index.js';
+import { type SavedRules, removeRuleOps } from './firewall/iptables.js';
+import { bridgeDelOp } from './drivers/bridge.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
@@ -35,7 +37,7 @@ import {
   writeNetworkRecord,
   newEndpoint,
 } from './networks.js';
-export { removeOps, userBridgeName } from './drivers/bridge.js';
+export { userBridgeName } from './drivers/bridge.js';
 export type { CreateSpec } from './drivers/driver.js';
 import { paths } from '../../state/paths.js';
 import { join } from 'node:path';
@@ -212,6 +214,16 @@ export interface PendingCreate {
 
 export function pendingCreateFile(id: string): string {
   return join(paths.networks(), 'creating', `${id}.json`);
+}
+
+/**
+ * The iptables ops that remove a user network's rules (those of this root: `root`) and its
+ * bridge. With `saved` (what iptables-save shows), only the rules that are there, including
+ * those a network made before root marks has without one. (`network rm` goes through the
+ * backend in use: the bridge driver's removeOps.)
+ */
+export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
+  return [...removeRuleOps({ name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root }, saved), bridgeDelOp(n)];
 }
 
 /** Removes one user network: refused while containers use it. */

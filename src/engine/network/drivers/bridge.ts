@@ -10,7 +10,7 @@ import { rootId } from '../../../state/rootid.js';
 import { withLock } from '../../../state/lock.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
 import { DEFAULT_NETWORK, type NetworkRecord, bridgeAddress, bridgeName } from '../networks.js';
-import { type BridgeNet, type SavedRules, removeRuleOps } from '../firewall/iptables.js';
+import type { NetIntent as BridgeNet } from '../firewall/backend.js';
 import { firewall, firewallKnownGood, forgetFirewall, markFirewallGood } from '../firewall/index.js';
 import { type ContainerLink, type NetworkDriver, containerOpsOf, insideOps, shimInsideOf } from './driver.js';
 
@@ -250,17 +250,8 @@ async function createBridgeOps(n: BridgeNet): Promise<Op[]> {
   return [...bridgeOps(n, probe), ...(await fw.createOps(n))];
 }
 
-function bridgeDelOp(n: NetworkRecord): Op {
+export function bridgeDelOp(n: NetworkRecord): Op {
   return { kind: 'ip', args: ['link', 'del', n.Bridge!], why: `remove the bridge ${n.Bridge} of network ${n.Name}` };
-}
-
-/**
- * The iptables ops that remove a user network's rules (those of this root: `root`) and its
- * bridge. With `saved` (what iptables-save shows), only the rules that are there, including
- * those a network made before root marks has without one.
- */
-export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
-  return [...removeRuleOps({ name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root }, saved), bridgeDelOp(n)];
 }
 
 export const bridgeDriver: NetworkDriver = {
