@@ -1,10 +1,12 @@
 // Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
-import { CorruptStateError } from '../../state/atomic.js';
 import { UserError, checkReadableFile } from '../../errors.js';
 import { IMAGES_FORMAT, columns, printInspect, timeAgo, writeFormatted } from '../template.js';
 import { humanSize } from '../../units.js';
-import { listImages, resolveImage, type ImageRecord } from '../../engine/image/store.js';
+import { listImages, type ImageRecord } from '../../engine/image/store.js';
+import { inspectImage } from '../../engine/image/inspect.js';
+
+export { inspectImage };
 import { normalizeRef } from '../../engine/image/reference.js';
 
 interface ImageRow {
@@ -80,45 +82,6 @@ export async function images(o: {
   const body = rows.map((r) => [r.Repository, r.Tag, ...(o.digests ? [r.Digest] : []), r.ID, r.CreatedSince, r.Size]);
   process.stdout.write(columns([head, ...body]) + '\n');
   return 0;
-}
-
-/** Docker's `image inspect` shape (the parts minidock has). */
-export async function inspectImage(ref: string): Promise<unknown> {
-  let img: ImageRecord | undefined;
-  try {
-    img = await resolveImage(ref);
-  } catch (e) {
-    if (e instanceof CorruptStateError) throw e;
-    return undefined; // not an image reference at all
-  }
-  if (!img) return undefined;
-  const { readIndex } = await import('../../engine/image/store.js');
-  const tagged = readIndex().images[img.id]?.tagged;
-  const cfg = img.config;
-  const history = cfg.history ?? [];
-  return {
-    Id: img.id,
-    RepoTags: img.repoTags,
-    RepoDigests: img.repoDigests,
-    Parent: '',
-    Comment: history.length ? (history[history.length - 1]!.comment ?? '') : '',
-    Created: img.created,
-    DockerVersion: '',
-    Author: cfg.author ?? '',
-    Config: cfg.config ?? {},
-    Architecture: cfg.architecture,
-    ...(cfg.variant ? { Variant: cfg.variant } : {}),
-    Os: cfg.os,
-    Size: img.size,
-    VirtualSize: img.size, // Docker 20.10: the same as Size (one storage driver, shared layers counted)
-    GraphDriver: {
-      Name: 'overlay2',
-      Data: { LowerDir: [...img.layerDirs].reverse().join(':') },
-    },
-    RootFS: { Type: 'layers', Layers: img.layers },
-    Metadata: { LastTagTime: tagged ?? '0001-01-01T00:00:00Z' },
-    ...(img.digest ? { Descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.digest } } : {}),
-  };
 }
 
 export function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
