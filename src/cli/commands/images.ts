@@ -5,6 +5,7 @@ import { IMAGES_FORMAT, columns, printInspect, timeAgo, writeFormatted } from '.
 import { humanSize } from '../../units.js';
 import { listImages, type ImageRecord } from '../../engine/image/store.js';
 import { inspectImage } from '../../engine/image/inspect.js';
+import { selectImages } from '../../engine/image/select.js';
 
 export { inspectImage };
 import { normalizeRef } from '../../engine/image/reference.js';
@@ -42,11 +43,6 @@ function rowsOf(img: ImageRecord, noTrunc: boolean): ImageRow[] {
   });
 }
 
-function matches(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
-  return re.test(value);
-}
-
 export async function images(o: {
   quiet?: boolean;
   digests?: boolean;
@@ -56,14 +52,7 @@ export async function images(o: {
   repository?: string;
 }): Promise<number> {
   const noTrunc = o.trunc === false;
-  let list = listImages();
-  for (const f of o.filter ?? []) {
-    const eq = f.indexOf('=');
-    const [k, v] = [f.slice(0, eq < 0 ? f.length : eq), eq < 0 ? '' : f.slice(eq + 1)];
-    if (k === 'dangling') list = list.filter((i) => (i.repoTags.length === 0) === (v === 'true' || v === '1'));
-    else if (k === 'reference') list = list.filter((i) => i.repoTags.some((t) => matches(v, t) || matches(v, repoOf(t))));
-    else throw new UserError(`invalid filter '${k}'`);
-  }
+  const list = selectImages(listImages(), o.filter ?? []);
   let rows = list.flatMap((i) => rowsOf(i, noTrunc));
   if (o.repository) {
     const hasTag = /:[\w][\w.-]*$/.test(o.repository.slice(o.repository.lastIndexOf('/') + 1));

@@ -28,6 +28,8 @@ export interface LogOptions {
   /** --until with --follow: following ends once this instant (ns since the epoch) has passed. */
   untilNs?: bigint;
   write: (e: LogEntry) => void;
+  /** Following ends when this says so (the Engine API's client went away). */
+  stopped?: () => boolean;
 }
 
 // The log grows with whatever the container prints, so it is read a bounded chunk at a time
@@ -133,6 +135,7 @@ export async function streamLogs(id: string, opts: LogOptions): Promise<void> {
         return;
       }
       if (opts.untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > opts.untilNs) return;
+      if (opts.stopped?.()) return;
       await new Promise((res) => setTimeout(res, 100));
     }
   } finally {

@@ -26,6 +26,8 @@ export interface RunFlags extends RunFlagValues {
   workdir?: string;
   hostname?: string;
   entrypoint?: string;
+  /** The Engine API's Entrypoint (a list; [] clears the image's): as --entrypoint, not combined with it */
+  entrypointList?: string[];
   volume: string[];
   /** --mount, --volumes-from (src/engine/volume/mounts.ts) */
   mount?: string[];
@@ -254,6 +256,10 @@ export async function planRun(image: string, command: string[], f: RunFlags, mod
   if (f.entrypoint !== undefined) {
     entrypoint = f.entrypoint === '' ? null : [f.entrypoint];
     cmd = null; // Docker: --entrypoint clears the image's CMD
+  }
+  if (f.entrypointList !== undefined) {
+    entrypoint = f.entrypointList.length ? f.entrypointList : null;
+    cmd = null;
   }
   if (command.length) cmd = command;
   const isHostNet = network === 'host';
