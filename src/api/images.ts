@@ -68,7 +68,9 @@ export const pull: Handler = async (c) => {
         }
         const m: Record<string, unknown> = { status: e.status };
         if (e.id) m.id = e.id;
-        if (e.id) m.progressDetail = e.current !== undefined && e.total ? { current: e.current, total: e.total } : {};
+        // a byte count only while bytes move (a client draws a bar for any message that has one)
+        const moving = e.status === 'Downloading' || e.status === 'Extracting';
+        if (e.id) m.progressDetail = moving && e.current !== undefined && e.total ? { current: e.current, total: e.total } : {};
         send(m);
       },
     });

@@ -1,0 +1,185 @@
+// The real `docker` CLI (28.x) driving `minidock system service` through DOCKER_HOST: the
+// everyday commands as a new user would type them, against the test's own state root, socket and
+// "host" netns. Docker's daemon is not involved (nor started).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Minidock } from '../helpers/cli.js';
+import { haveDocker, startService, type Service } from '../helpers/api-service.js';
+import { buildLayout, busyboxEntries, haveRegistry, push, startRegistry, type Registry } from '../helpers/registry.js';
+
+const d = describe.runIf(haveDocker);
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+d('the docker CLI through minidock system service', () => {
+  let md: Minidock;
+  let svc: Service;
+
+  beforeAll(async () => {
+    md = new Minidock();
+    svc = await startService(md);
+  });
+
+  afterAll(async () => {
+    await svc?.stop();
+    md?.cleanup();
+  });
+
+  const ok = (args: string[]) => {
+    const r = svc.docker(args);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${svc.log()}`);
+    return r.stdout.trim();
+  };
+
+  it('version and info: the server is minidock, API 1.44 negotiated down from the client', async () => {
+    const v = ok(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}']);
+    expect(v).toBe('0.1.0 1.44 1.24 1.44');
+    const info = ok(['info', '--format', '{{.ServerVersion}} {{.OSType}} {{.Driver}} {{.DockerRootDir}} {{.Containers}}']);
+    expect(info).toBe(`0.1.0 linux overlay2 ${md.root} 0`);
+    // and the service logged one line per call (written once the answer went out)
+    await until(() => /GET \/v1\.44\/info 200 \d+ms/.test(svc.log()));
+  });
+
+  it('run -d -p: the published port answers over HTTP inside the netns; ps, logs, inspect', async () => {
+    const id = ok(['run', '-d', '--name', 'web', '-p', '8080:80', '-e', 'GREETING=hi', 'busybox', 'sh', '-c', 'echo "out $GREETING"; echo err >&2; exec httpd -f -p 80 -h /etc']);
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    // the page: /etc/hostname of the container, served by its httpd through the DNAT
+    let body = '';
+    for (let i = 0; i < 50 && !body; i++) {
+      const r = md.inHost('wget', ['-qO-', 'http://127.0.0.1:8080/hostname']);
+      body = r.code === 0 ? r.stdout.trim() : '';
+      if (!body) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(body).toBe(id.slice(0, 12));
+    const ps = ok(['ps', '--format', '{{.Names}}|{{.Image}}|{{.Ports}}|{{.Status}}']);
+    expect(ps).toMatch(/^web\|busybox\|0\.0\.0\.0:8080->80\/tcp\|Up /);
+    // both streams, kept apart (Docker's 8-byte framing decoded by the CLI)
+    const logs = svc.docker(['logs', 'web']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toBe('out hi\n');
+    expect(logs.stderr).toBe('err\n');
+    const ip = ok(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'web']);
+    expect(ip).toMatch(/^172\.17\.0\.\d+$/);
+    // the same record the CLI sees
+    expect(md.ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'web'])).toBe(ip);
+    expect(ok(['ps', '-q', '--filter', 'name=web', '--no-trunc'])).toBe(id);
+    expect(ok(['ps', '-q', '--filter', 'name=nothing'])).toBe('');
+  });
+
+  it('network create / connect / inspect / disconnect / rm', () => {
+    const nid = ok(['network', 'create', '--subnet', '10.77.0.0/24', 'backend']);
+    expect(nid).toMatch(/^[0-9a-f]{64}$/);
+    expect(ok(['network', 'ls', '--format', '{{.Name}}'])).toContain('backend');
+    ok(['network', 'connect', '--alias', 'www', 'backend', 'web']);
+    const nets = ok(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', 'web']);
+    expect(nets).toMatch(/backend=10\.77\.0\.\d+ bridge=172\.17\.0\.\d+/);
+    const members = ok(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}}{{end}}', 'backend']);
+    expect(members).toBe('web');
+    // a second container on the network reaches the first one by its alias (the network's DNS)
+    const probe = ok(['run', '-d', '--network', 'backend', 'busybox', 'sh', '-c', 'wget -qO- http://www/hostname']);
+    expect(ok(['wait', probe])).toBe('0');
+    expect(ok(['logs', probe])).toBe(ok(['inspect', '-f', '{{.Config.Hostname}}', 'web']));
+    ok(['rm', probe]);
+    ok(['network', 'disconnect', 'backend', 'web']);
+    ok(['network', 'rm', 'backend']);
+    const gone = svc.docker(['network', 'inspect', 'backend']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('network backend not found');
+  });
+
+  it('stop, rm; errors as Docker prints them', () => {
+    expect(ok(['stop', '-t', '1', 'web'])).toBe('web');
+    expect(ok(['ps', '-a', '--format', '{{.Names}} {{.State}}'])).toContain('web exited');
+    const conflict = svc.docker(['run', '-d', '--name', 'web', 'busybox', 'true']);
+    expect(conflict.code).toBe(125);
+    expect(conflict.stderr).toContain('Conflict. The container name "/web" is already in use by container');
+    expect(ok(['rm', 'web'])).toBe('web');
+    const missing = svc.docker(['rm', 'web']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('Error response from daemon: No such container: web');
+    expect(svc.docker(['stop', 'web']).stderr.trim()).toBe('Error response from daemon: No such container: web');
+    const noImage = svc.docker(['create', '--pull', 'never', 'no-such-image:1']);
+    expect(noImage.stderr).toContain('No such image: no-such-image:1');
+  });
+
+  it('events: a live stream of what other clients do', async () => {
+    const ev = svc.dockerAsync(['events', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', '--filter', 'type=container', '--until', String(Math.floor(Date.now() / 1000) + 6)]);
+    await new Promise((r) => setTimeout(r, 700));
+    ok(['run', '-d', '--name', 'evt', 'busybox', 'true']);
+    ok(['wait', 'evt']);
+    // `die` is journaled by the container's cleanup, which runs just after the exit
+    await until(() => readFileSync(join(md.root, 'events.log'), 'utf8').split('\n').some((l) => l.includes('"Action":"die"') && l.includes('"name":"evt"')));
+    ok(['rm', 'evt']);
+    const r = await ev;
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toEqual(expect.arrayContaining(['container create evt', 'container start evt', 'container die evt', 'container destroy evt']));
+  });
+
+  it('10 concurrent docker run -d: distinct names and addresses', async () => {
+    const runs = await Promise.all(Array.from({ length: 10 }, () => svc.dockerAsync(['run', '-d', 'busybox', 'sleep', '60'])));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const ids = runs.map((r) => r.stdout.trim());
+    expect(new Set(ids).size).toBe(10);
+    const rows = ok(['ps', '--format', '{{.Names}}']).split('\n');
+    expect(new Set(rows).size).toBe(10);
+    const ips = ids.map((id) => ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', id]));
+    expect(new Set(ips).size).toBe(10);
+    for (const ip of ips) expect(ip).toMatch(/^172\.17\.0\.\d+$/);
+    expect(ok(['rm', '-f', ...ids]).split('\n')).toHaveLength(10);
+  }, 120_000);
+});
+
+const dr = describe.runIf(haveDocker && haveRegistry);
+
+dr('docker pull through minidock system service, from a local registry', () => {
+  let md: Minidock;
+  let svc: Service;
+  let reg: Registry;
+
+  beforeAll(async () => {
+    reg = await startRegistry();
+    const layout = buildLayout('1', { layers: [{ entries: busyboxEntries() }, { entries: [{ path: 'hello.txt', type: 'file', data: 'hello from the registry\n' }] }] });
+    push(layout, '1', `${reg.host}/api/hello:1`);
+    md = new Minidock();
+    // the registry listens on this netns's loopback: the service pulls from here (a pull
+    // changes nothing in the kernel); the container runs with --network none
+    svc = await startService(md, ['--time', '0'], { realNs: true });
+  });
+
+  afterAll(async () => {
+    await svc?.stop();
+    md?.cleanup();
+    await reg?.stop();
+  });
+
+  it("pull shows Docker's progress, then images, image inspect and a run of the pulled image", () => {
+    const ref = `${reg.host}/api/hello:1`;
+    const r = svc.docker(['pull', ref]);
+    expect(r.code, r.stderr + svc.log()).toBe(0);
+    expect(r.stdout).toContain('1: Pulling from api/hello');
+    expect(r.stdout).toMatch(/[0-9a-f]{12}: Pull complete/);
+    expect(r.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
+    expect(r.stdout.trim().split('\n').pop()).toBe(ref);
+    const again = svc.docker(['pull', ref]);
+    expect(again.stdout).toContain(`Status: Image is up to date for ${ref}`);
+    const images = svc.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout;
+    expect(images).toContain(`${reg.host}/api/hello:1`);
+    const layers = svc.docker(['image', 'inspect', '-f', '{{len .RootFS.Layers}}', ref]).stdout.trim();
+    expect(layers).toBe('2');
+    const id = svc.docker(['run', '-d', '--network', 'none', ref, 'cat', '/hello.txt']).stdout.trim();
+    svc.docker(['wait', id]);
+    expect(svc.docker(['logs', id]).stdout).toBe('hello from the registry\n');
+    // a missing image: Docker's words
+    const missing = svc.docker(['pull', `${reg.host}/api/nothing:1`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Error response from daemon: .*(not found|unknown)/i);
+  }, 120_000);
+});
