@@ -70,7 +70,8 @@ function refuseUnknown(obj: Json, known: Set<string>, where: string): void {
 
 /** "80/tcp" → [{HostIp, HostPort}] → `-p` specs. */
 function publishSpecs(pb: unknown): string[] {
-  if (isEmpty(pb)) return [];
+  if (pb === undefined || pb === null) return [];
+  // (not isEmpty: `-p 80` is {"80/tcp":[{"HostIp":"","HostPort":""}]}, all empty strings)
   if (typeof pb !== 'object' || Array.isArray(pb)) throw new ApiError(400, 'HostConfig.PortBindings: expected an object');
   const out: string[] = [];
   for (const [port, bindings] of Object.entries(pb as Json)) {
@@ -78,7 +79,8 @@ function publishSpecs(pb: unknown): string[] {
     if (!Array.isArray(list)) throw new ApiError(400, `HostConfig.PortBindings[${port}]: expected a list`);
     for (const b of list.length ? list : [{}]) {
       const ip = b.HostIp ? (b.HostIp.includes(':') ? `[${b.HostIp}]:` : `${b.HostIp}:`) : '';
-      out.push(`${ip}${b.HostPort ?? ''}:${port}`);
+      // `-p` syntax: PORT (a free host port), HOSTPORT:PORT, IP:HOSTPORT:PORT, IP::PORT
+      out.push(!ip && !b.HostPort ? port : `${ip}${b.HostPort ?? ''}:${port}`);
     }
   }
   return out;

@@ -27,11 +27,11 @@ export interface Service {
  * `realNs`: in this process's own network namespace (for a pull from the registry on
  * 127.0.0.1, which the test's "host" netns cannot reach; a pull changes nothing in the kernel).
  */
-export async function startService(md: Minidock, extra: string[] = ['--time', '0'], o: { realNs?: boolean } = {}): Promise<Service> {
+export async function startService(md: Minidock, extra: string[] = ['--time', '0'], o: { realNs?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Service> {
   const dir = mkdtempSync(join(tmpdir(), 'mdtest-api-'));
   const sock = join(dir, 'api.sock');
   const [cmd, ...pre] = o.realNs ? [process.execPath] : [...md.prefix, process.execPath];
-  const child = spawn(cmd, [...pre, '--', BIN, 'system', 'service', '--socket', `unix://${sock}`, ...extra], { env: md.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(cmd, [...pre, '--', BIN, 'system', 'service', '--socket', `unix://${sock}`, ...extra], { env: { ...md.env, ...o.env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d) => (log += d));
   const deadline = Date.now() + 15_000;
