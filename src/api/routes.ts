@@ -27,6 +27,7 @@ const sys = () => import('./system.js');
 const ctr = () => import('./containers.js');
 const img = () => import('./images.js');
 const net = () => import('./networks.js');
+const exe = () => import('./exec.js');
 
 const ID = '([^/]+)';
 const ROUTES: Route[] = [
@@ -45,6 +46,9 @@ const ROUTES: Route[] = [
   ['POST', new RegExp(`^/containers/${ID}/wait$`), async () => (await ctr()).wait],
   ['DELETE', new RegExp(`^/containers/${ID}$`), async () => (await ctr()).remove],
   ['GET', new RegExp(`^/containers/${ID}/logs$`), async () => (await ctr()).logs],
+  ['POST', new RegExp(`^/containers/${ID}/exec$`), async () => (await exe()).create],
+  ['POST', new RegExp(`^/exec/${ID}/start$`), async () => (await exe()).start],
+  ['GET', new RegExp(`^/exec/${ID}/json$`), async () => (await exe()).inspect],
   ['GET', /^\/images\/json$/, async () => (await img()).list],
   ['POST', /^\/images\/create$/, async () => (await img()).pull],
   ['GET', /^\/images\/(.+)\/json$/, async () => (await img()).inspect],

@@ -1,7 +1,7 @@
 // `minidock system service` on a socket of the test's own, in the test's "host" netns and state
 // root, and the clients that drive it: the real `docker` CLI (DOCKER_HOST) and raw HTTP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,4 +97,20 @@ export function http(sock: string, method: string, path: string, body?: unknown,
     req.on('error', rej);
     req.end(data);
   });
+}
+
+/** Every container id this state root ever created (its events journal), for leak checks. */
+export function createdIds(root: string): string[] {
+  let text = '';
+  try {
+    text = readFileSync(join(root, 'events.log'), 'utf8');
+  } catch {
+    return [];
+  }
+  const ids = new Set<string>();
+  for (const l of text.split('\n')) {
+    const m = /"Action":"create".*"ID":"([0-9a-f]{64})"/.exec(l) ?? /"ID":"([0-9a-f]{64})".*"Action":"create"/.exec(l);
+    if (m && l.includes('"Type":"container"')) ids.add(m[1]!);
+  }
+  return [...ids];
 }

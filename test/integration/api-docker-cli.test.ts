@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Minidock } from '../helpers/cli.js';
-import { haveDocker, startService, type Service } from '../helpers/api-service.js';
+import { Minidock, minidockNetns } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { DOCKER, createdIds, haveDocker, startService, type Service } from '../helpers/api-service.js';
 import { buildLayout, busyboxEntries, haveRegistry, push, startRegistry, type Registry } from '../helpers/registry.js';
 
 const d = describe.runIf(haveDocker);
@@ -29,7 +30,11 @@ d('the docker CLI through minidock system service', () => {
 
   afterAll(async () => {
     await svc?.stop();
+    const ids = md ? createdIds(md.root) : [];
     md?.cleanup();
+    // no container of this file left a network namespace behind
+    const left = new Set(minidockNetns());
+    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
   });
 
   const ok = (args: string[]) => {
@@ -71,6 +76,27 @@ d('the docker CLI through minidock system service', () => {
     expect(md.ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'web'])).toBe(ip);
     expect(ok(['ps', '-q', '--filter', 'name=web', '--no-trunc'])).toBe(id);
     expect(ok(['ps', '-q', '--filter', 'name=nothing'])).toBe('');
+  });
+
+  it('exec: streams apart and the exit code; -i stdin; -t and -it through a pty of the client\'s size; -d', () => {
+    const r = svc.docker(['exec', 'web', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([3, 'out\n', 'err\n']);
+    expect(svc.docker(['exec', '-i', 'web', 'cat'], { input: 'through stdin\n' }).stdout).toBe('through stdin\n');
+    expect(svc.docker(['exec', '-t', 'web', 'tty']).stdout).toMatch(/^\/dev\/pts\/\d+\r\n$/);
+    // -it from a terminal: `script` gives the client one, 33 rows by 101 columns
+    const env = Object.entries(svc.dockerEnv).filter(([k]) => k.startsWith('DOCKER_')).map(([k, v]) => `${k}=${v}`).join(' ');
+    // (script's stdin stays open meanwhile: at its end script would type EOF into the terminal)
+    const it = spawnSync('sh', ['-c', `sleep 3 | script -qec "stty rows 33 cols 101; env ${env} ${DOCKER} exec -it web sh -c 'tty; stty size'" /dev/null`], { encoding: 'utf8', timeout: 20_000 });
+    expect(it.stdout).toMatch(/\/dev\/pts\/\d+\r\n33 101\r\n/);
+    ok(['exec', '-d', 'web', 'touch', '/tmp/detached']);
+    let seen = 1;
+    for (let i = 0; i < 50 && seen !== 0; i++) seen = svc.docker(['exec', 'web', 'test', '-e', '/tmp/detached']).code;
+    expect(seen).toBe(0);
+    const missing = svc.docker(['exec', 'web', 'no-such-command']);
+    expect(missing.code).toBe(126);
+    expect(missing.stderr).toContain('executable file not found');
+    const stopped = svc.docker(['exec', 'nosuch', 'true']);
+    expect(stopped.stderr.trim()).toBe('Error response from daemon: No such container: nosuch');
   });
 
   it('network create / connect / inspect / disconnect / rm', () => {
@@ -156,8 +182,11 @@ dr('docker pull through minidock system service, from a local registry', () => {
 
   afterAll(async () => {
     await svc?.stop();
+    const ids = md ? createdIds(md.root) : [];
     md?.cleanup();
     await reg?.stop();
+    const left = new Set(minidockNetns());
+    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
   });
 
   it("pull shows Docker's progress, then images, image inspect and a run of the pulled image", () => {

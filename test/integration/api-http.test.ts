@@ -4,9 +4,10 @@
 // middle of a run: containers keep running, the state stays consistent, the next request works.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { Minidock, minidockNetns } from '../helpers/cli.js';
 import { settle } from './crash-helpers.js';
-import { http, startService, type Service } from '../helpers/api-service.js';
+import { createdIds, http, startService, type Service } from '../helpers/api-service.js';
 import { unframe } from '../../src/api/framing.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +32,10 @@ describe('the Engine API over HTTP', () => {
 
   afterAll(async () => {
     await svc?.stop();
+    const ids = md ? createdIds(md.root) : [];
     md?.cleanup();
+    const left = new Set(minidockNetns());
+    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
   });
 
   it('/_ping GET and HEAD carry the headers clients negotiate from', async () => {
@@ -134,6 +138,38 @@ describe('the Engine API over HTTP', () => {
     await http(svc.sock, 'DELETE', `/v1.44/containers/${id}?force=true`);
   });
 
+  it('exec start hijacks the connection: 101 UPGRADED, stdin in, framed output out, the exit code after', async () => {
+    const id = await runDetached(svc, { Image: 'busybox', Cmd: ['sleep', '30'] });
+    const ex = await http(svc.sock, 'POST', `/v1.44/containers/${id}/exec`, { AttachStdin: true, AttachStdout: true, AttachStderr: true, Cmd: ['sh', '-c', 'cat; echo bye >&2; exit 7'] });
+    expect(ex.status).toBe(201);
+    const execId = ex.json<{ Id: string }>().Id;
+    const body = JSON.stringify({ Detach: false, Tty: false });
+    const sock = connect(svc.sock);
+    await new Promise((r) => sock.once('connect', r));
+    // the request and the first stdin bytes in one write, as a hurried client may send them
+    sock.write(`POST /v1.44/exec/${execId}/start HTTP/1.1\r\nHost: api\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}early `);
+    const chunks: Buffer[] = [];
+    sock.on('data', (d: Buffer) => chunks.push(d));
+    await sleep(300);
+    sock.end('late\n'); // and the half-close ends the process's stdin
+    await new Promise((r) => sock.once('close', r));
+    const all = Buffer.concat(chunks);
+    const headEnd = all.indexOf('\r\n\r\n');
+    const head = all.subarray(0, headEnd).toString();
+    expect(head).toMatch(/^HTTP\/1\.1 101 UPGRADED\r\n/);
+    expect(head).toContain('Content-Type: application/vnd.docker.multiplexed-stream');
+    const { frames } = unframe(all.subarray(headEnd + 4));
+    const text = (n: number) => frames.filter((f) => f.stream === n).map((f) => f.data.toString()).join('');
+    expect([text(1), text(2)]).toEqual(['early late\n', 'bye\n']);
+    expect(frames.every((f) => f.stream === 1 || f.stream === 2)).toBe(true);
+    const info = (await http(svc.sock, 'GET', `/v1.44/exec/${execId}/json`)).json<{ ExitCode: number; Running: boolean; ContainerID: string }>();
+    expect(info).toMatchObject({ ExitCode: 7, Running: false, ContainerID: id });
+    expect((await http(svc.sock, 'POST', `/v1.44/exec/${execId}/start`, { Detach: false })).status).toBe(409);
+    expect((await http(svc.sock, 'GET', '/v1.44/exec/nope/json')).status).toBe(404);
+    await http(svc.sock, 'DELETE', `/v1.44/containers/${id}?force=1`);
+    expect((await http(svc.sock, 'POST', `/v1.44/containers/${id}/exec`, { Cmd: ['true'] })).status).toBe(404);
+  });
+
   it('the socket is owned by root, mode 0660', () => {
     const st = statSync(svc.sock);
     expect(st.isSocket()).toBe(true);
@@ -151,7 +187,10 @@ describe('the service comes and goes; containers stay', () => {
 
   afterAll(async () => {
     for (const s of services) await s.stop('SIGKILL');
+    const ids = md ? createdIds(md.root) : [];
     md?.cleanup();
+    const left = new Set(minidockNetns());
+    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
   });
 
   it('SIGKILL in the middle of a run: the running container keeps running, the state is consistent, the next request works', async () => {
@@ -190,7 +229,9 @@ describe('the service comes and goes; containers stay', () => {
     expect(md.ok(['inspect', '-f', '{{.State.Status}}', next])).toBe('running');
     expect((await http(again.sock, 'DELETE', `/v1.44/containers/${next}?force=1`)).status).toBe(204);
     expect((await http(again.sock, 'DELETE', `/v1.44/containers/${keeper}?force=1`)).status).toBe(204);
-    expect(minidockNetns()).toEqual([]);
+    // (only these three: other test files may run containers in this mount namespace meanwhile)
+    const ours = new Set([keeper, half, next].map((id) => `minidock-${id.slice(0, 12)}`));
+    expect(minidockNetns().filter((n) => ours.has(n))).toEqual([]);
   }, 60_000);
 
   it('exits by itself after --time seconds without requests; a container it started keeps running', async () => {
