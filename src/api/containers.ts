@@ -9,7 +9,7 @@ const control = () => import('../engine/container/control.js');
 const lifecycle = () => import('../engine/container/lifecycle.js');
 
 /** Docker's ContainerSummary (GET /containers/json), from the same view `inspect` shows. */
-async function summary(rec: ContainerRecord, now: number): Promise<Record<string, unknown>> {
+export async function summary(rec: ContainerRecord, now: number): Promise<Record<string, unknown>> {
   const { inspectContainer } = await import('../engine/container/inspect-view.js');
   const { statusText, healthOf } = await import('../engine/container/views.js');
   const st = stateOf(rec);

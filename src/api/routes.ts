@@ -28,6 +28,7 @@ const ctr = () => import('./containers.js');
 const img = () => import('./images.js');
 const net = () => import('./networks.js');
 const exe = () => import('./exec.js');
+const vol = () => import('./volumes.js');
 
 const ID = '([^/]+)';
 const ROUTES: Route[] = [
@@ -52,6 +53,12 @@ const ROUTES: Route[] = [
   ['GET', /^\/images\/json$/, async () => (await img()).list],
   ['POST', /^\/images\/create$/, async () => (await img()).pull],
   ['GET', /^\/images\/(.+)\/json$/, async () => (await img()).inspect],
+  ['GET', /^\/volumes$/, async () => (await vol()).list],
+  ['POST', /^\/volumes\/create$/, async () => (await vol()).create],
+  ['POST', /^\/volumes\/prune$/, async () => (await vol()).prune],
+  ['GET', new RegExp(`^/volumes/${ID}$`), async () => (await vol()).inspect],
+  ['DELETE', new RegExp(`^/volumes/${ID}$`), async () => (await vol()).remove],
+  ['GET', /^\/system\/df$/, async () => (await vol()).df],
   ['GET', /^\/networks$/, async () => (await net()).list],
   ['POST', /^\/networks\/create$/, async () => (await net()).create],
   ['GET', new RegExp(`^/networks/${ID}$`), async () => (await net()).inspect],

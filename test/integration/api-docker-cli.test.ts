@@ -149,6 +149,25 @@ d('the docker CLI through minidock system service', () => {
     expect(lines).toEqual(expect.arrayContaining(['container create evt', 'container start evt', 'container die evt', 'container destroy evt']));
   });
 
+  it('volumes and system df', () => {
+    expect(ok(['volume', 'create', '--label', 'k=v', 'vol1'])).toBe('vol1');
+    expect(ok(['volume', 'ls', '--format', '{{.Name}} {{.Driver}}'])).toBe('vol1 local');
+    expect(ok(['volume', 'ls', '-q', '--filter', 'label=k=v'])).toBe('vol1');
+    const user = ok(['run', '-d', '-v', 'vol1:/data', 'busybox', 'sh', '-c', 'echo hello > /data/f; sleep 60']);
+    const inUse = svc.docker(['volume', 'rm', 'vol1']);
+    expect(inUse.code).toBe(1);
+    expect(inUse.stderr).toContain('Error response from daemon: remove vol1: volume is in use');
+    expect(ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'vol1'])).toBe(`${md.root}/volumes/vol1/_data`);
+    expect(svc.docker(['volume', 'inspect', 'nope']).stderr).toContain('get nope: no such volume');
+    let df = '';
+    for (let i = 0; i < 50 && !/Local Volumes\s+1\s+1\s+6B/.test(df); i++) df = ok(['system', 'df']);
+    expect(df).toMatch(/^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/m);
+    expect(df).toMatch(/Local Volumes\s+1\s+1\s+6B/);
+    expect(ok(['system', 'df', '-v'])).toMatch(/vol1\s+1\s+6B/);
+    ok(['rm', '-f', user]);
+    expect(ok(['volume', 'rm', 'vol1'])).toBe('vol1');
+  });
+
   it('10 concurrent docker run -d: distinct names and addresses', async () => {
     const runs = await Promise.all(Array.from({ length: 10 }, () => svc.dockerAsync(['run', '-d', 'busybox', 'sleep', '60'])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
