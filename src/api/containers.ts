@@ -95,7 +95,7 @@ export const start: Handler = async (c, [ref]) => {
   const rec = mustFind(ref);
   // Docker: 304 when it runs already
   if (stateOf(rec).Running) return notModified(c.res!);
-  await (await control()).startRef(rec.Id);
+  await (await control()).startRef(rec.Id, c.explain);
   sendNoContent(c.res!);
   return 204;
 };

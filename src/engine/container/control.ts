@@ -7,13 +7,13 @@ import { parseNonNegInt, parseSignal } from './options.js';
 const lifecycle = () => import('./lifecycle.js');
 
 /** Starts a stopped container (a running one is left as it is, as Docker does). */
-export async function startRef(ref: string): Promise<void> {
+export async function startRef(ref: string, explain?: (line: string) => void): Promise<void> {
   const rec = mustFind(ref);
   const st = stateOf(rec);
   if (st.Paused) throw new UserError('Error response from daemon: cannot start a paused container, try unpause instead', 1);
   if (st.Running) return;
   const { startContainer, reconnectExtraNetworks } = await lifecycle();
-  await startContainer(rec, { detach: true });
+  await startContainer(rec, { detach: true, explain });
   await reconnectExtraNetworks(rec.Id);
 }
 
