@@ -29,6 +29,7 @@ const img = () => import('./images.js');
 const net = () => import('./networks.js');
 const exe = () => import('./exec.js');
 const vol = () => import('./volumes.js');
+const arc = () => import('./archive.js');
 
 const ID = '([^/]+)';
 const ROUTES: Route[] = [
@@ -50,6 +51,9 @@ const ROUTES: Route[] = [
   ['POST', new RegExp(`^/containers/${ID}/exec$`), async () => (await exe()).create],
   ['POST', new RegExp(`^/exec/${ID}/start$`), async () => (await exe()).start],
   ['GET', new RegExp(`^/exec/${ID}/json$`), async () => (await exe()).inspect],
+  ['HEAD', new RegExp(`^/containers/${ID}/archive$`), async () => (await arc()).head],
+  ['GET', new RegExp(`^/containers/${ID}/archive$`), async () => (await arc()).get],
+  ['PUT', new RegExp(`^/containers/${ID}/archive$`), async () => (await arc()).put],
   ['GET', /^\/images\/json$/, async () => (await img()).list],
   ['POST', /^\/images\/create$/, async () => (await img()).pull],
   ['GET', /^\/images\/(.+)\/json$/, async () => (await img()).inspect],

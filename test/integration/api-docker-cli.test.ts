@@ -2,7 +2,8 @@
 // everyday commands as a new user would type them, against the test's own state root, socket and
 // "host" netns. Docker's daemon is not involved (nor started).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock, minidockNetns } from '../helpers/cli.js';
 import { spawnSync } from 'node:child_process';
@@ -147,6 +148,34 @@ d('the docker CLI through minidock system service', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toEqual(expect.arrayContaining(['container create evt', 'container start evt', 'container die evt', 'container destroy evt']));
+  });
+
+  it('cp both ways, Docker\'s path rules, symlinks with and without -L', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mdtest-api-cp-'));
+    try {
+      const id = ok(['run', '-d', 'busybox', 'sh', '-c', 'echo inside > /f; mkdir -p /d/sub; echo deep > /d/sub/x; ln -s /f /lnk; sleep 60']);
+      for (let i = 0; i < 50 && svc.docker(['exec', id, 'test', '-L', '/lnk']).code !== 0; i++);
+      ok(['cp', `${id}:/f`, join(dir, 'f')]);
+      expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('inside\n');
+      ok(['cp', `${id}:/d`, join(dir, 'd')]);
+      expect(readFileSync(join(dir, 'd', 'sub', 'x'), 'utf8')).toBe('deep\n');
+      ok(['cp', `${id}:/lnk`, join(dir, 'lnk')]);
+      expect(readlinkSync(join(dir, 'lnk'))).toBe('/f');
+      ok(['cp', '-L', `${id}:/lnk`, join(dir, 'followed')]);
+      expect(readFileSync(join(dir, 'followed'), 'utf8')).toBe('inside\n');
+      writeFileSync(join(dir, 'up.txt'), 'from the host\n');
+      ok(['cp', join(dir, 'up.txt'), `${id}:/tmp/`]);
+      ok(['cp', join(dir, 'up.txt'), `${id}:/tmp/renamed.txt`]);
+      expect(ok(['exec', id, 'cat', '/tmp/up.txt', '/tmp/renamed.txt'])).toBe('from the host\nfrom the host');
+      ok(['cp', join(dir, 'd'), `${id}:/tmp/dd`]);
+      expect(ok(['exec', id, 'cat', '/tmp/dd/sub/x'])).toBe('deep');
+      const missing = svc.docker(['cp', `${id}:/nope`, dir]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('Could not find the file /nope in container');
+      ok(['rm', '-f', id]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('volumes and system df', () => {
