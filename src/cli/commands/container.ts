@@ -2,7 +2,7 @@
 import { UserError } from '../../errors.js';
 import { goStruct, printInspect, writeFormatted } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
-import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';
+import { mustFind, findContainer } from '../../engine/container/record.js';
 // lifecycle.ts (and the network code behind it) only for the commands that change a container:
 // `ps`, `inspect`, `logs` and `exec` never initialise those modules (~10 ms of their start).
 const lifecycle = () => import('../../engine/container/lifecycle.js');
