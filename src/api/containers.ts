@@ -184,7 +184,7 @@ export const logs: Handler = async (c, [ref]) => {
   const tailText = q.get('tail') ?? 'all';
   const tail = tailText === 'all' || tailText === '' ? undefined : Number(tailText);
   if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0)) throw new ApiError(400, `invalid tail: ${tailText}`);
-  const { parseTimestamp, logTimeNs } = await import('../engine/container/logtime.js');
+  const { parseTimestamp } = await import('../engine/container/logtime.js');
   const now = Date.now();
   const since = q.get('since');
   const until = q.get('until');
@@ -202,15 +202,12 @@ export const logs: Handler = async (c, [ref]) => {
     follow: boolParam(q, 'follow'),
     tail,
     timestamps,
+    sinceNs,
     untilNs,
     stopped: () => gone,
     write: (e) => {
       if (gone) return;
       if (e.stream === 'stderr' ? !wantErr : !wantOut) return;
-      if (sinceNs !== undefined || untilNs !== undefined) {
-        const t = logTimeNs(e.time);
-        if (t !== undefined && ((sinceNs !== undefined && t < sinceNs) || (untilNs !== undefined && t > untilNs))) return;
-      }
       const line = timestamps ? `${e.time} ${e.log}` : e.log;
       res.write(tty ? line : frame(e.stream === 'stderr' ? STDERR : STDOUT, line));
     },

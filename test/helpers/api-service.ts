@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, type Minidock, type Result } from './cli.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { BIN, Minidock, minidockNetns, type Result } from './cli.js';
 
 export const DOCKER = '/usr/local/bin/docker';
 export const haveDocker = existsSync(DOCKER);
@@ -113,4 +114,29 @@ export function createdIds(root: string): string[] {
     if (m && l.includes('"Type":"container"')) ids.add(m[1]!);
   }
   return [...ids];
+}
+
+/** Removes the state root's containers and the root, then checks none of them left a netns. */
+export function cleanupChecked(md: Minidock): void {
+  const ids = createdIds(md.root);
+  md.cleanup();
+  const left = new Set(minidockNetns());
+  expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
+}
+
+/**
+ * A state root and a service on it for one describe (beforeAll/afterAll registered here); the
+ * cleanup checks that no container of the root left a network namespace behind.
+ */
+export function useService(o: { extra?: string[]; realNs?: boolean } = {}): { readonly md: Minidock; readonly svc: Service } {
+  const ctx = {} as { md: Minidock; svc: Service };
+  beforeAll(async () => {
+    ctx.md = new Minidock();
+    ctx.svc = await startService(ctx.md, o.extra, { realNs: o.realNs });
+  });
+  afterAll(async () => {
+    await ctx.svc?.stop();
+    if (ctx.md) cleanupChecked(ctx.md);
+  });
+  return ctx;
 }

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Minidock, minidockNetns } from '../helpers/cli.js';
+import { Minidock } from '../helpers/cli.js';
 import { spawnSync } from 'node:child_process';
-import { DOCKER, createdIds, haveDocker, startService, type Service } from '../helpers/api-service.js';
+import { DOCKER, cleanupChecked, haveDocker, startService, useService, type Service } from '../helpers/api-service.js';
 import { buildLayout, busyboxEntries, haveRegistry, push, startRegistry, type Registry } from '../helpers/registry.js';
 
 const d = describe.runIf(haveDocker);
@@ -21,26 +21,11 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 d('the docker CLI through minidock system service', () => {
-  let md: Minidock;
-  let svc: Service;
-
-  beforeAll(async () => {
-    md = new Minidock();
-    svc = await startService(md);
-  });
-
-  afterAll(async () => {
-    await svc?.stop();
-    const ids = md ? createdIds(md.root) : [];
-    md?.cleanup();
-    // no container of this file left a network namespace behind
-    const left = new Set(minidockNetns());
-    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
-  });
+  const ctx = useService();
 
   const ok = (args: string[]) => {
-    const r = svc.docker(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${svc.log()}`);
+    const r = ctx.svc.docker(args);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${ctx.svc.log()}`);
     return r.stdout.trim();
   };
 
@@ -48,9 +33,9 @@ d('the docker CLI through minidock system service', () => {
     const v = ok(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}']);
     expect(v).toBe('0.1.0 1.44 1.24 1.44');
     const info = ok(['info', '--format', '{{.ServerVersion}} {{.OSType}} {{.Driver}} {{.DockerRootDir}} {{.Containers}}']);
-    expect(info).toBe(`0.1.0 linux overlay2 ${md.root} 0`);
+    expect(info).toBe(`0.1.0 linux overlay2 ${ctx.md.root} 0`);
     // and the service logged one line per call (written once the answer went out)
-    await until(() => /GET \/v1\.44\/info 200 \d+ms/.test(svc.log()));
+    await until(() => /GET \/v1\.44\/info 200 \d+ms/.test(ctx.svc.log()));
   });
 
   it('run -d -p: the published port answers over HTTP inside the netns; ps, logs, inspect', async () => {
@@ -59,7 +44,7 @@ d('the docker CLI through minidock system service', () => {
     // the page: /etc/hostname of the container, served by its httpd through the DNAT
     let body = '';
     for (let i = 0; i < 50 && !body; i++) {
-      const r = md.inHost('wget', ['-qO-', 'http://127.0.0.1:8080/hostname']);
+      const r = ctx.md.inHost('wget', ['-qO-', 'http://127.0.0.1:8080/hostname']);
       body = r.code === 0 ? r.stdout.trim() : '';
       if (!body) await new Promise((r) => setTimeout(r, 100));
     }
@@ -67,36 +52,36 @@ d('the docker CLI through minidock system service', () => {
     const ps = ok(['ps', '--format', '{{.Names}}|{{.Image}}|{{.Ports}}|{{.Status}}']);
     expect(ps).toMatch(/^web\|busybox\|0\.0\.0\.0:8080->80\/tcp\|Up /);
     // both streams, kept apart (Docker's 8-byte framing decoded by the CLI)
-    const logs = svc.docker(['logs', 'web']);
+    const logs = ctx.svc.docker(['logs', 'web']);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toBe('out hi\n');
     expect(logs.stderr).toBe('err\n');
     const ip = ok(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'web']);
     expect(ip).toMatch(/^172\.17\.0\.\d+$/);
     // the same record the CLI sees
-    expect(md.ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'web'])).toBe(ip);
+    expect(ctx.md.ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'web'])).toBe(ip);
     expect(ok(['ps', '-q', '--filter', 'name=web', '--no-trunc'])).toBe(id);
     expect(ok(['ps', '-q', '--filter', 'name=nothing'])).toBe('');
   });
 
   it('exec: streams apart and the exit code; -i stdin; -t and -it through a pty of the client\'s size; -d', () => {
-    const r = svc.docker(['exec', 'web', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    const r = ctx.svc.docker(['exec', 'web', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect([r.code, r.stdout, r.stderr]).toEqual([3, 'out\n', 'err\n']);
-    expect(svc.docker(['exec', '-i', 'web', 'cat'], { input: 'through stdin\n' }).stdout).toBe('through stdin\n');
-    expect(svc.docker(['exec', '-t', 'web', 'tty']).stdout).toMatch(/^\/dev\/pts\/\d+\r\n$/);
+    expect(ctx.svc.docker(['exec', '-i', 'web', 'cat'], { input: 'through stdin\n' }).stdout).toBe('through stdin\n');
+    expect(ctx.svc.docker(['exec', '-t', 'web', 'tty']).stdout).toMatch(/^\/dev\/pts\/\d+\r\n$/);
     // -it from a terminal: `script` gives the client one, 33 rows by 101 columns
-    const env = Object.entries(svc.dockerEnv).filter(([k]) => k.startsWith('DOCKER_')).map(([k, v]) => `${k}=${v}`).join(' ');
+    const env = Object.entries(ctx.svc.dockerEnv).filter(([k]) => k.startsWith('DOCKER_')).map(([k, v]) => `${k}=${v}`).join(' ');
     // (script's stdin stays open meanwhile: at its end script would type EOF into the terminal)
     const it = spawnSync('sh', ['-c', `sleep 3 | script -qec "stty rows 33 cols 101; env ${env} ${DOCKER} exec -it web sh -c 'tty; stty size'" /dev/null`], { encoding: 'utf8', timeout: 20_000 });
     expect(it.stdout).toMatch(/\/dev\/pts\/\d+\r\n33 101\r\n/);
     ok(['exec', '-d', 'web', 'touch', '/tmp/detached']);
     let seen = 1;
-    for (let i = 0; i < 50 && seen !== 0; i++) seen = svc.docker(['exec', 'web', 'test', '-e', '/tmp/detached']).code;
+    for (let i = 0; i < 50 && seen !== 0; i++) seen = ctx.svc.docker(['exec', 'web', 'test', '-e', '/tmp/detached']).code;
     expect(seen).toBe(0);
-    const missing = svc.docker(['exec', 'web', 'no-such-command']);
+    const missing = ctx.svc.docker(['exec', 'web', 'no-such-command']);
     expect(missing.code).toBe(126);
     expect(missing.stderr).toContain('executable file not found');
-    const stopped = svc.docker(['exec', 'nosuch', 'true']);
+    const stopped = ctx.svc.docker(['exec', 'nosuch', 'true']);
     expect(stopped.stderr.trim()).toBe('Error response from daemon: No such container: nosuch');
   });
 
@@ -116,7 +101,7 @@ d('the docker CLI through minidock system service', () => {
     ok(['rm', probe]);
     ok(['network', 'disconnect', 'backend', 'web']);
     ok(['network', 'rm', 'backend']);
-    const gone = svc.docker(['network', 'inspect', 'backend']);
+    const gone = ctx.svc.docker(['network', 'inspect', 'backend']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('network backend not found');
   });
@@ -124,25 +109,25 @@ d('the docker CLI through minidock system service', () => {
   it('stop, rm; errors as Docker prints them', () => {
     expect(ok(['stop', '-t', '1', 'web'])).toBe('web');
     expect(ok(['ps', '-a', '--format', '{{.Names}} {{.State}}'])).toContain('web exited');
-    const conflict = svc.docker(['run', '-d', '--name', 'web', 'busybox', 'true']);
+    const conflict = ctx.svc.docker(['run', '-d', '--name', 'web', 'busybox', 'true']);
     expect(conflict.code).toBe(125);
     expect(conflict.stderr).toContain('Conflict. The container name "/web" is already in use by container');
     expect(ok(['rm', 'web'])).toBe('web');
-    const missing = svc.docker(['rm', 'web']);
+    const missing = ctx.svc.docker(['rm', 'web']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('Error response from daemon: No such container: web');
-    expect(svc.docker(['stop', 'web']).stderr.trim()).toBe('Error response from daemon: No such container: web');
-    const noImage = svc.docker(['create', '--pull', 'never', 'no-such-image:1']);
+    expect(ctx.svc.docker(['stop', 'web']).stderr.trim()).toBe('Error response from daemon: No such container: web');
+    const noImage = ctx.svc.docker(['create', '--pull', 'never', 'no-such-image:1']);
     expect(noImage.stderr).toContain('No such image: no-such-image:1');
   });
 
   it('events: a live stream of what other clients do', async () => {
-    const ev = svc.dockerAsync(['events', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', '--filter', 'type=container', '--until', String(Math.floor(Date.now() / 1000) + 6)]);
+    const ev = ctx.svc.dockerAsync(['events', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', '--filter', 'type=container', '--until', String(Math.floor(Date.now() / 1000) + 6)]);
     await new Promise((r) => setTimeout(r, 700));
     ok(['run', '-d', '--name', 'evt', 'busybox', 'true']);
     ok(['wait', 'evt']);
     // `die` is journaled by the container's cleanup, which runs just after the exit
-    await until(() => readFileSync(join(md.root, 'events.log'), 'utf8').split('\n').some((l) => l.includes('"Action":"die"') && l.includes('"name":"evt"')));
+    await until(() => readFileSync(join(ctx.md.root, 'events.log'), 'utf8').split('\n').some((l) => l.includes('"Action":"die"') && l.includes('"name":"evt"')));
     ok(['rm', 'evt']);
     const r = await ev;
     expect(r.code, r.stderr).toBe(0);
@@ -154,7 +139,7 @@ d('the docker CLI through minidock system service', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mdtest-api-cp-'));
     try {
       const id = ok(['run', '-d', 'busybox', 'sh', '-c', 'echo inside > /f; mkdir -p /d/sub; echo deep > /d/sub/x; ln -s /f /lnk; sleep 60']);
-      for (let i = 0; i < 50 && svc.docker(['exec', id, 'test', '-L', '/lnk']).code !== 0; i++);
+      for (let i = 0; i < 50 && ctx.svc.docker(['exec', id, 'test', '-L', '/lnk']).code !== 0; i++);
       ok(['cp', `${id}:/f`, join(dir, 'f')]);
       expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('inside\n');
       ok(['cp', `${id}:/d`, join(dir, 'd')]);
@@ -169,7 +154,7 @@ d('the docker CLI through minidock system service', () => {
       expect(ok(['exec', id, 'cat', '/tmp/up.txt', '/tmp/renamed.txt'])).toBe('from the host\nfrom the host');
       ok(['cp', join(dir, 'd'), `${id}:/tmp/dd`]);
       expect(ok(['exec', id, 'cat', '/tmp/dd/sub/x'])).toBe('deep');
-      const missing = svc.docker(['cp', `${id}:/nope`, dir]);
+      const missing = ctx.svc.docker(['cp', `${id}:/nope`, dir]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('Could not find the file /nope in container');
       ok(['rm', '-f', id]);
@@ -183,11 +168,11 @@ d('the docker CLI through minidock system service', () => {
     expect(ok(['volume', 'ls', '--format', '{{.Name}} {{.Driver}}'])).toBe('vol1 local');
     expect(ok(['volume', 'ls', '-q', '--filter', 'label=k=v'])).toBe('vol1');
     const user = ok(['run', '-d', '-v', 'vol1:/data', 'busybox', 'sh', '-c', 'echo hello > /data/f; sleep 60']);
-    const inUse = svc.docker(['volume', 'rm', 'vol1']);
+    const inUse = ctx.svc.docker(['volume', 'rm', 'vol1']);
     expect(inUse.code).toBe(1);
     expect(inUse.stderr).toContain('Error response from daemon: remove vol1: volume is in use');
-    expect(ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'vol1'])).toBe(`${md.root}/volumes/vol1/_data`);
-    expect(svc.docker(['volume', 'inspect', 'nope']).stderr).toContain('get nope: no such volume');
+    expect(ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'vol1'])).toBe(`${ctx.md.root}/volumes/vol1/_data`);
+    expect(ctx.svc.docker(['volume', 'inspect', 'nope']).stderr).toContain('get nope: no such volume');
     let df = '';
     for (let i = 0; i < 50 && !/Local Volumes\s+1\s+1\s+6B/.test(df); i++) df = ok(['system', 'df']);
     expect(df).toMatch(/^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/m);
@@ -198,7 +183,7 @@ d('the docker CLI through minidock system service', () => {
   });
 
   it('10 concurrent docker run -d: distinct names and addresses', async () => {
-    const runs = await Promise.all(Array.from({ length: 10 }, () => svc.dockerAsync(['run', '-d', 'busybox', 'sleep', '60'])));
+    const runs = await Promise.all(Array.from({ length: 10 }, () => ctx.svc.dockerAsync(['run', '-d', 'busybox', 'sleep', '60'])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const ids = runs.map((r) => r.stdout.trim());
     expect(new Set(ids).size).toBe(10);
@@ -230,11 +215,8 @@ dr('docker pull through minidock system service, from a local registry', () => {
 
   afterAll(async () => {
     await svc?.stop();
-    const ids = md ? createdIds(md.root) : [];
-    md?.cleanup();
+    if (md) cleanupChecked(md);
     await reg?.stop();
-    const left = new Set(minidockNetns());
-    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
   });
 
   it("pull shows Docker's progress, then images, image inspect and a run of the pulled image", () => {

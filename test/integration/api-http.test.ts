@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Minidock, minidockNetns } from '../helpers/cli.js';
 import { settle } from './crash-helpers.js';
-import { createdIds, http, startService, type Service } from '../helpers/api-service.js';
+import { cleanupChecked, http, startService, useService, type Service } from '../helpers/api-service.js';
 import { unframe } from '../../src/api/framing.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,25 +22,11 @@ async function runDetached(svc: Service, body: Record<string, unknown>, name?: s
 }
 
 describe('the Engine API over HTTP', () => {
-  let md: Minidock;
-  let svc: Service;
-
-  beforeAll(async () => {
-    md = new Minidock();
-    svc = await startService(md);
-  });
-
-  afterAll(async () => {
-    await svc?.stop();
-    const ids = md ? createdIds(md.root) : [];
-    md?.cleanup();
-    const left = new Set(minidockNetns());
-    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
-  });
+  const ctx = useService();
 
   it('/_ping GET and HEAD carry the headers clients negotiate from', async () => {
     for (const method of ['GET', 'HEAD']) {
-      const r = await http(svc.sock, method, '/_ping');
+      const r = await http(ctx.svc.sock, method, '/_ping');
       expect(r.status).toBe(200);
       expect(r.headers['api-version']).toBe('1.44');
       expect(r.headers['ostype']).toBe('linux');
@@ -51,100 +37,100 @@ describe('the Engine API over HTTP', () => {
 
   it('versioned paths down to 1.24 and unversioned ones; others refused with 400', async () => {
     for (const p of ['/v1.24/version', '/v1.41/version', '/v1.44/version', '/version']) {
-      const r = await http(svc.sock, 'GET', p);
+      const r = await http(ctx.svc.sock, 'GET', p);
       expect(r.status, p).toBe(200);
       expect(r.json<{ ApiVersion: string; MinAPIVersion: string }>()).toMatchObject({ ApiVersion: '1.44', MinAPIVersion: '1.24' });
     }
-    const tooNew = await http(svc.sock, 'GET', '/v1.50/info');
+    const tooNew = await http(ctx.svc.sock, 'GET', '/v1.50/info');
     expect([tooNew.status, tooNew.json()]).toEqual([400, { message: 'client version 1.50 is too new. Maximum supported API version is 1.44' }]);
-    const tooOld = await http(svc.sock, 'GET', '/v1.12/info');
+    const tooOld = await http(ctx.svc.sock, 'GET', '/v1.12/info');
     expect(tooOld.status).toBe(400);
     expect(tooOld.json<{ message: string }>().message).toContain('too old. Minimum supported API version is 1.24');
-    const info = await http(svc.sock, 'GET', '/info');
-    expect(info.json<{ DockerRootDir: string }>().DockerRootDir).toBe(md.root);
+    const info = await http(ctx.svc.sock, 'GET', '/info');
+    expect(info.json<{ DockerRootDir: string }>().DockerRootDir).toBe(ctx.md.root);
   });
 
   it("errors: Docker's {message} with 404, 409, 400, 405", async () => {
-    const nf = await http(svc.sock, 'GET', '/v1.44/containers/nope/json');
+    const nf = await http(ctx.svc.sock, 'GET', '/v1.44/containers/nope/json');
     expect([nf.status, nf.json()]).toEqual([404, { message: 'No such container: nope' }]);
     expect(nf.headers['content-type']).toBe('application/json');
-    const page = await http(svc.sock, 'GET', '/v1.44/plugins');
+    const page = await http(ctx.svc.sock, 'GET', '/v1.44/plugins');
     expect(page.status).toBe(404);
     expect(page.json<{ message: string }>().message).toContain('not served');
-    expect((await http(svc.sock, 'PUT', '/v1.44/containers/json')).status).toBe(405);
-    const badJson = await http(svc.sock, 'POST', '/v1.44/containers/create', '{"Image":');
+    expect((await http(ctx.svc.sock, 'PUT', '/v1.44/containers/json')).status).toBe(405);
+    const badJson = await http(ctx.svc.sock, 'POST', '/v1.44/containers/create', '{"Image":');
     expect(badJson.status).toBe(400);
-    const badPort = await http(svc.sock, 'POST', '/v1.44/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '99999/tcp': [{ HostPort: '1' }] } } });
+    const badPort = await http(ctx.svc.sock, 'POST', '/v1.44/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '99999/tcp': [{ HostPort: '1' }] } } });
     expect(badPort.status).toBe(400);
-    const unsupported = await http(svc.sock, 'POST', '/v1.44/containers/create', { Image: 'busybox', HostConfig: { BlkioWeight: 500 } });
+    const unsupported = await http(ctx.svc.sock, 'POST', '/v1.44/containers/create', { Image: 'busybox', HostConfig: { BlkioWeight: 500 } });
     expect([unsupported.status, unsupported.json<{ message: string }>().message]).toEqual([400, "HostConfig.BlkioWeight: not supported by minidock's Engine API"]);
-    const noImage = await http(svc.sock, 'POST', '/v1.44/containers/create', { Image: 'nothing-here:1' });
+    const noImage = await http(ctx.svc.sock, 'POST', '/v1.44/containers/create', { Image: 'nothing-here:1' });
     expect([noImage.status, noImage.json()]).toEqual([404, { message: 'No such image: nothing-here:1' }]);
     // nothing of the refused creates was left
-    expect(md.ok(['ps', '-aq'])).toBe('');
-    const id = await runDetached(svc, { Image: 'busybox', Cmd: ['sleep', '30'] }, 'busy');
-    const dup = await http(svc.sock, 'POST', '/v1.44/containers/create?name=busy', { Image: 'busybox' });
+    expect(ctx.md.ok(['ps', '-aq'])).toBe('');
+    const id = await runDetached(ctx.svc, { Image: 'busybox', Cmd: ['sleep', '30'] }, 'busy');
+    const dup = await http(ctx.svc.sock, 'POST', '/v1.44/containers/create?name=busy', { Image: 'busybox' });
     expect(dup.status).toBe(409);
     expect(dup.json<{ message: string }>().message).toContain('Conflict. The container name "/busy" is already in use');
-    const rmRunning = await http(svc.sock, 'DELETE', `/v1.44/containers/${id}`);
+    const rmRunning = await http(ctx.svc.sock, 'DELETE', `/v1.44/containers/${id}`);
     expect(rmRunning.status).toBe(409);
-    expect((await http(svc.sock, 'POST', `/v1.44/containers/${id}/start`)).status).toBe(304);
-    expect((await http(svc.sock, 'POST', `/v1.44/containers/${id}/kill?signal=NOPE`)).status).toBe(400);
-    expect((await http(svc.sock, 'DELETE', `/v1.44/containers/${id}?force=1`)).status).toBe(204);
-    expect((await http(svc.sock, 'POST', `/v1.44/containers/${id}/stop`)).status).toBe(404);
+    expect((await http(ctx.svc.sock, 'POST', `/v1.44/containers/${id}/start`)).status).toBe(304);
+    expect((await http(ctx.svc.sock, 'POST', `/v1.44/containers/${id}/kill?signal=NOPE`)).status).toBe(400);
+    expect((await http(ctx.svc.sock, 'DELETE', `/v1.44/containers/${id}?force=1`)).status).toBe(204);
+    expect((await http(ctx.svc.sock, 'POST', `/v1.44/containers/${id}/stop`)).status).toBe(404);
   });
 
   it('logs without a TTY: 8-byte frames, stdout and stderr apart; with a TTY: raw', async () => {
-    const id = await runDetached(svc, { Image: 'busybox', Cmd: ['sh', '-c', 'echo one; echo two >&2; echo three'] });
-    const w = await http(svc.sock, 'POST', `/v1.44/containers/${id}/wait`);
+    const id = await runDetached(ctx.svc, { Image: 'busybox', Cmd: ['sh', '-c', 'echo one; echo two >&2; echo three'] });
+    const w = await http(ctx.svc.sock, 'POST', `/v1.44/containers/${id}/wait`);
     expect(w.json()).toEqual({ StatusCode: 0, Error: null });
-    const r = await http(svc.sock, 'GET', `/v1.44/containers/${id}/logs?stdout=1&stderr=1`);
+    const r = await http(ctx.svc.sock, 'GET', `/v1.44/containers/${id}/logs?stdout=1&stderr=1`);
     expect(r.headers['content-type']).toBe('application/vnd.docker.multiplexed-stream');
     const { frames, rest } = unframe(r.body);
     expect(rest.length).toBe(0);
     // (the two pipes' order is the kernel's: each stream is checked on its own)
     expect(frames.filter((f) => f.stream === 1).map((f) => f.data.toString())).toEqual(['one\n', 'three\n']);
     expect(frames.filter((f) => f.stream === 2).map((f) => f.data.toString())).toEqual(['two\n']);
-    const errOnly = unframe((await http(svc.sock, 'GET', `/v1.44/containers/${id}/logs?stderr=1`)).body).frames;
+    const errOnly = unframe((await http(ctx.svc.sock, 'GET', `/v1.44/containers/${id}/logs?stderr=1`)).body).frames;
     expect(errOnly.map((f) => f.data.toString())).toEqual(['two\n']);
     // tail counts the log's lines, both streams (as Docker's json-file reader)
-    const tail = unframe((await http(svc.sock, 'GET', `/v1.44/containers/${id}/logs?stdout=1&stderr=1&tail=1`)).body).frames;
+    const tail = unframe((await http(ctx.svc.sock, 'GET', `/v1.44/containers/${id}/logs?stdout=1&stderr=1&tail=1`)).body).frames;
     expect(tail.map((f) => f.data.toString())).toEqual([frames[2]!.data.toString()]);
-    expect((await http(svc.sock, 'GET', `/v1.44/containers/${id}/logs`)).status).toBe(400);
+    expect((await http(ctx.svc.sock, 'GET', `/v1.44/containers/${id}/logs`)).status).toBe(400);
 
-    const tty = await runDetached(svc, { Image: 'busybox', Tty: true, Cmd: ['sh', '-c', 'echo on-a-tty'] });
-    await http(svc.sock, 'POST', `/v1.44/containers/${tty}/wait`);
-    const raw = await http(svc.sock, 'GET', `/v1.44/containers/${tty}/logs?stdout=1&stderr=1`);
+    const tty = await runDetached(ctx.svc, { Image: 'busybox', Tty: true, Cmd: ['sh', '-c', 'echo on-a-tty'] });
+    await http(ctx.svc.sock, 'POST', `/v1.44/containers/${tty}/wait`);
+    const raw = await http(ctx.svc.sock, 'GET', `/v1.44/containers/${tty}/logs?stdout=1&stderr=1`);
     expect(raw.headers['content-type']).toBe('application/vnd.docker.raw-stream');
     expect(raw.body.toString()).toBe('on-a-tty\r\n');
   });
 
   it('logs follow: streams while the container runs, ends when it exits', async () => {
-    const id = await runDetached(svc, { Image: 'busybox', Cmd: ['sh', '-c', 'for i in 1 2 3; do echo tick $i; sleep 0.4; done'] });
+    const id = await runDetached(ctx.svc, { Image: 'busybox', Cmd: ['sh', '-c', 'for i in 1 2 3; do echo tick $i; sleep 0.4; done'] });
     const t0 = Date.now();
-    const r = await http(svc.sock, 'GET', `/v1.44/containers/${id}/logs?stdout=1&follow=1`);
+    const r = await http(ctx.svc.sock, 'GET', `/v1.44/containers/${id}/logs?stdout=1&follow=1`);
     expect(Date.now() - t0).toBeGreaterThan(600); // it waited for the later lines
     expect(unframe(r.body).frames.map((f) => f.data.toString())).toEqual(['tick 1\n', 'tick 2\n', 'tick 3\n']);
   });
 
   it('list with filters, inspect, and the same state the CLI sees', async () => {
-    const id = await runDetached(svc, { Image: 'busybox', Cmd: ['sleep', '30'], Labels: { tier: 'api' } }, 'labelled');
+    const id = await runDetached(ctx.svc, { Image: 'busybox', Cmd: ['sleep', '30'], Labels: { tier: 'api' } }, 'labelled');
     const q = encodeURIComponent(JSON.stringify({ label: { 'tier=api': true } }));
-    const l = (await http(svc.sock, 'GET', `/v1.44/containers/json?filters=${q}`)).json<{ Id: string; Names: string[]; State: string }[]>();
+    const l = (await http(ctx.svc.sock, 'GET', `/v1.44/containers/json?filters=${q}`)).json<{ Id: string; Names: string[]; State: string }[]>();
     expect(l.map((c) => [c.Id, c.Names, c.State])).toEqual([[id, ['/labelled'], 'running']]);
-    expect(md.ok(['ps', '-q', '--no-trunc', '--filter', 'label=tier=api'])).toBe(id);
-    const i = (await http(svc.sock, 'GET', `/v1.44/containers/labelled/json`)).json<{ Id: string; State: { Running: boolean } }>();
+    expect(ctx.md.ok(['ps', '-q', '--no-trunc', '--filter', 'label=tier=api'])).toBe(id);
+    const i = (await http(ctx.svc.sock, 'GET', `/v1.44/containers/labelled/json`)).json<{ Id: string; State: { Running: boolean } }>();
     expect([i.Id, i.State.Running]).toEqual([id, true]);
-    await http(svc.sock, 'DELETE', `/v1.44/containers/${id}?force=true`);
+    await http(ctx.svc.sock, 'DELETE', `/v1.44/containers/${id}?force=true`);
   });
 
   it('exec start hijacks the connection: 101 UPGRADED, stdin in, framed output out, the exit code after', async () => {
-    const id = await runDetached(svc, { Image: 'busybox', Cmd: ['sleep', '30'] });
-    const ex = await http(svc.sock, 'POST', `/v1.44/containers/${id}/exec`, { AttachStdin: true, AttachStdout: true, AttachStderr: true, Cmd: ['sh', '-c', 'cat; echo bye >&2; exit 7'] });
+    const id = await runDetached(ctx.svc, { Image: 'busybox', Cmd: ['sleep', '30'] });
+    const ex = await http(ctx.svc.sock, 'POST', `/v1.44/containers/${id}/exec`, { AttachStdin: true, AttachStdout: true, AttachStderr: true, Cmd: ['sh', '-c', 'cat; echo bye >&2; exit 7'] });
     expect(ex.status).toBe(201);
     const execId = ex.json<{ Id: string }>().Id;
     const body = JSON.stringify({ Detach: false, Tty: false });
-    const sock = connect(svc.sock);
+    const sock = connect(ctx.svc.sock);
     await new Promise((r) => sock.once('connect', r));
     // the request and the first stdin bytes in one write, as a hurried client may send them
     sock.write(`POST /v1.44/exec/${execId}/start HTTP/1.1\r\nHost: api\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}early `);
@@ -162,16 +148,16 @@ describe('the Engine API over HTTP', () => {
     const text = (n: number) => frames.filter((f) => f.stream === n).map((f) => f.data.toString()).join('');
     expect([text(1), text(2)]).toEqual(['early late\n', 'bye\n']);
     expect(frames.every((f) => f.stream === 1 || f.stream === 2)).toBe(true);
-    const info = (await http(svc.sock, 'GET', `/v1.44/exec/${execId}/json`)).json<{ ExitCode: number; Running: boolean; ContainerID: string }>();
+    const info = (await http(ctx.svc.sock, 'GET', `/v1.44/exec/${execId}/json`)).json<{ ExitCode: number; Running: boolean; ContainerID: string }>();
     expect(info).toMatchObject({ ExitCode: 7, Running: false, ContainerID: id });
-    expect((await http(svc.sock, 'POST', `/v1.44/exec/${execId}/start`, { Detach: false })).status).toBe(409);
-    expect((await http(svc.sock, 'GET', '/v1.44/exec/nope/json')).status).toBe(404);
-    await http(svc.sock, 'DELETE', `/v1.44/containers/${id}?force=1`);
-    expect((await http(svc.sock, 'POST', `/v1.44/containers/${id}/exec`, { Cmd: ['true'] })).status).toBe(404);
+    expect((await http(ctx.svc.sock, 'POST', `/v1.44/exec/${execId}/start`, { Detach: false })).status).toBe(409);
+    expect((await http(ctx.svc.sock, 'GET', '/v1.44/exec/nope/json')).status).toBe(404);
+    await http(ctx.svc.sock, 'DELETE', `/v1.44/containers/${id}?force=1`);
+    expect((await http(ctx.svc.sock, 'POST', `/v1.44/containers/${id}/exec`, { Cmd: ['true'] })).status).toBe(404);
   });
 
   it('the socket is owned by root, mode 0660', () => {
-    const st = statSync(svc.sock);
+    const st = statSync(ctx.svc.sock);
     expect(st.isSocket()).toBe(true);
     expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, 0, 0o660]);
   });
@@ -187,10 +173,7 @@ describe('the service comes and goes; containers stay', () => {
 
   afterAll(async () => {
     for (const s of services) await s.stop('SIGKILL');
-    const ids = md ? createdIds(md.root) : [];
-    md?.cleanup();
-    const left = new Set(minidockNetns());
-    expect(ids.filter((id) => left.has(`minidock-${id.slice(0, 12)}`))).toEqual([]);
+    if (md) cleanupChecked(md);
   });
 
   it('SIGKILL in the middle of a run: the running container keeps running, the state is consistent, the next request works', async () => {

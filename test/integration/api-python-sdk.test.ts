@@ -1,26 +1,14 @@
 // Python's Docker SDK (Debian's python3-docker, installed by scripts/test.sh) against
 // `minidock system service`: version negotiation, a detached run, wait, logs by stream, list,
 // remove, and a foreground run (the SDK's: create, start, wait, then logs).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { Minidock } from '../helpers/cli.js';
-import { startService, type Service } from '../helpers/api-service.js';
+import { useService } from '../helpers/api-service.js';
 
 const havePythonDocker = spawnSync('python3', ['-c', 'import docker']).status === 0;
 
 describe.runIf(havePythonDocker)("Python's Docker SDK through minidock system service", () => {
-  let md: Minidock;
-  let svc: Service;
-
-  beforeAll(async () => {
-    md = new Minidock();
-    svc = await startService(md);
-  });
-
-  afterAll(async () => {
-    await svc?.stop();
-    md?.cleanup();
-  });
+  const ctx = useService();
 
   it('runs a container and reads its logs', () => {
     const script = `
@@ -42,8 +30,8 @@ except docker.errors.NotFound as e:
     out['gone'] = e.explanation
 print(json.dumps(out))
 `;
-    const r = spawnSync('python3', ['-c', script], { env: svc.dockerEnv, encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr + svc.log()).toBe(0);
+    const r = spawnSync('python3', ['-c', script], { env: ctx.svc.dockerEnv, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr + ctx.svc.log()).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.api).toBe('1.44');
     expect(out.wait).toEqual({ StatusCode: 4, Error: null });
@@ -53,6 +41,6 @@ print(json.dumps(out))
     expect(out.status).toBe('exited');
     expect(out.fg).toBe('foreground\n');
     expect(out.gone).toBe('No such container: pyct');
-    expect(md.ok(['ps', '-aq'])).toBe('');
+    expect(ctx.md.ok(['ps', '-aq'])).toBe('');
   });
 });

@@ -154,7 +154,7 @@ export async function logs(
   o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string; details?: boolean },
 ): Promise<number> {
   const tail = o.tail === 'all' ? undefined : parseNonNegInt(o.tail, 'tail');
-  const { parseTimestamp, logTimeNs } = await import('../../engine/container/logtime.js');
+  const { parseTimestamp } = await import('../../engine/container/logtime.js');
   const now = Date.now();
   // Docker's CLI parses both before asking for the logs: a bad value is one line, exit 1
   const sinceNs = o.since ? parseTimestamp(o.since, 'since', now) : undefined;
@@ -166,12 +166,9 @@ export async function logs(
     follow: !!o.follow,
     tail,
     timestamps: !!o.timestamps,
+    sinceNs,
     untilNs,
     write: (e) => {
-      if (sinceNs !== undefined || untilNs !== undefined) {
-        const t = logTimeNs(e.time);
-        if (t !== undefined && ((sinceNs !== undefined && t < sinceNs) || (untilNs !== undefined && t > untilNs))) return;
-      }
       // --details: the entry's attributes (none: minidock sets no --log-opt labels/env) and a space
       const body = o.details ? ` ${e.log}` : e.log;
       const line = o.timestamps ? `${e.time} ${body}` : body;

@@ -25,7 +25,8 @@ export interface LogOptions {
   follow: boolean;
   tail?: number;
   timestamps: boolean;
-  /** --until with --follow: following ends once this instant (ns since the epoch) has passed. */
+  /** --since/--until (ns since the epoch): only entries in between; with --follow, following ends once --until has passed. */
+  sinceNs?: bigint;
   untilNs?: bigint;
   write: (e: LogEntry) => void;
   /** Following ends when this says so (the Engine API's client went away). */
@@ -87,6 +88,19 @@ function openLog(file: string): number | undefined {
 }
 
 export async function streamLogs(id: string, opts: LogOptions): Promise<void> {
+  if (opts.sinceNs !== undefined || opts.untilNs !== undefined) {
+    // --tail first, then the time window, as Docker
+    const { logTimeNs } = await import('./logtime.js');
+    const { sinceNs, untilNs, write } = opts;
+    opts = {
+      ...opts,
+      write: (e) => {
+        const t = logTimeNs(e.time);
+        if (t !== undefined && ((sinceNs !== undefined && t < sinceNs) || (untilNs !== undefined && t > untilNs))) return;
+        write(e);
+      },
+    };
+  }
   const file = files.log(id);
   const all = logFiles(file);
   let next = 0;
