@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { Minidock, minidockNetns } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, Minidock, minidockNetns } from '../helpers/cli.js';
 import { settle } from './crash-helpers.js';
 import { cleanupChecked, http, startService, useService, type Service } from '../helpers/api-service.js';
 import { unframe } from '../../src/api/framing.js';
@@ -229,9 +230,23 @@ describe('the service comes and goes; containers stay', () => {
     md.ok(['rm', '-f', id]);
   }, 30_000);
 
-  it('TCP only on loopback', () => {
+  it('TCP only when asked, only on loopback', async () => {
     const r = md.run(['system', 'service', '--socket', 'tcp://0.0.0.0:2375']);
     expect(r.code).toBe(125);
     expect(r.stderr).toContain('TCP is served only on a loopback address');
+    expect(md.run(['system', 'service', '--socket', 'tcp://10.1.2.3:2375']).code).toBe(125);
+    // on 127.0.0.1 of the test's netns it answers
+    const [cmd, ...pre] = md.prefix;
+    const child = spawn(cmd, [...pre, process.execPath, '--', BIN, 'system', 'service', '--socket', 'tcp://127.0.0.1:23750', '--time', '0'], { env: md.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      let log = '';
+      child.stderr!.on('data', (d) => (log += d));
+      for (let i = 0; i < 200 && !log.includes('serving'); i++) await sleep(25);
+      expect(log).toContain('serving the Docker Engine API on tcp://127.0.0.1:23750');
+      const ping = md.inHost('wget', ['-qO-', 'http://127.0.0.1:23750/_ping']);
+      expect(ping.stdout).toBe('OK');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
