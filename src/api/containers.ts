@@ -215,3 +215,32 @@ export const logs: Handler = async (c, [ref]) => {
   res.end();
   return 200;
 };
+
+export const top: Handler = async (c, [ref]) => {
+  const { topContainer } = await import('../engine/container/top.js');
+  // moby splits ps_args on spaces
+  const args = (c.query.get('ps_args') || '').split(' ').filter(Boolean);
+  sendJson(c.res!, 200, topContainer(ref, args));
+  return 200;
+};
+
+export const rename: Handler = async (c, [ref]) => {
+  const name = (c.query.get('name') ?? '').trim();
+  if (!name) throw new ApiError(400, 'Neither old nor new names may be empty');
+  const { renameContainer } = await import('../engine/container/rename.js');
+  await renameContainer(ref, name);
+  sendNoContent(c.res!);
+  return 204;
+};
+
+export const pause: Handler = async (c, [ref]) => {
+  await (await import('../engine/container/pause.js')).pauseContainer(ref);
+  sendNoContent(c.res!);
+  return 204;
+};
+
+export const unpause: Handler = async (c, [ref]) => {
+  await (await import('../engine/container/pause.js')).unpauseContainer(ref);
+  sendNoContent(c.res!);
+  return 204;
+};

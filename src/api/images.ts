@@ -83,3 +83,31 @@ export const pull: Handler = async (c) => {
   res.end();
   return 200;
 };
+
+/** POST /images/{name}/tag?repo=&tag= (`minidock tag`). */
+export const tag: Handler = async (c, [ref]) => {
+  const repo = c.query.get('repo');
+  if (!repo) throw new ApiError(400, 'repository name must have at least one component');
+  const t = c.query.get('tag');
+  const { tagImage } = await import('../engine/image/store.js');
+  await tagImage(ref, t ? `${repo}:${t}` : repo);
+  c.res!.writeHead(201, { 'Content-Length': 0 });
+  c.res!.end();
+  return 201;
+};
+
+/** DELETE /images/{name}?force= (`minidock rmi`): Docker's list of what was untagged and deleted. */
+export const remove: Handler = async (c, [ref]) => {
+  const { removeImage } = await import('../engine/image/remove.js');
+  // (a refusal says "conflict: …": Docker's 409, as apiErrorOf maps it)
+  const lines = await removeImage(ref, boolParam(c.query, 'force'));
+  sendJson(
+    c.res!,
+    200,
+    lines.map((l) => {
+      const m = /^(Untagged|Deleted): (.*)$/.exec(l);
+      return m ? { [m[1]!]: m[2] } : { Deleted: l };
+    }),
+  );
+  return 200;
+};

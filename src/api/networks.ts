@@ -95,3 +95,10 @@ export const disconnect: Handler = async (c, [ref]) => {
   sendJson(c.res!, 200, {});
   return 200;
 };
+
+export const prune: Handler = async (c) => {
+  if (filterFlags(c.query).length) throw new ApiError(400, "network prune filters are not supported by minidock's Engine API");
+  const gone = await (await usernet()).pruneNetworks(c.explain);
+  sendJson(c.res!, 200, { NetworksDeleted: gone });
+  return 200;
+};

@@ -163,6 +163,30 @@ d('the docker CLI through minidock system service', () => {
     }
   });
 
+  it('rename, pause/unpause, top; tag and rmi; network prune', () => {
+    const id = ok(['run', '-d', '--name', 'before', 'busybox', 'sleep', '60']);
+    ok(['rename', 'before', 'after']);
+    expect(ok(['inspect', '-f', '{{.Name}}', id])).toBe('/after');
+    expect(ok(['pause', 'after'])).toBe('after');
+    expect(ok(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=after'])).toMatch(/^after Up .* \(Paused\)$/);
+    expect(ctx.svc.docker(['exec', 'after', 'true']).stderr).toContain('is paused, unpause the container before exec');
+    expect(ok(['unpause', 'after'])).toBe('after');
+    const top = ok(['top', 'after']).split('\n');
+    expect(top[0]).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+    expect(top.some((l) => l.endsWith('sleep 60'))).toBe(true);
+    expect(ok(['top', 'after', '-o', 'pid,comm']).split('\n')[0]).toMatch(/^PID\s+COMMAND$/);
+    ok(['tag', 'busybox', 'mine/box:v1']);
+    expect(ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain('mine/box:v1');
+    expect(ok(['rmi', 'mine/box:v1'])).toBe('Untagged: mine/box:v1');
+    const used = ctx.svc.docker(['rmi', 'busybox']);
+    expect(used.code).toBe(1);
+    expect(used.stderr).toContain('conflict: unable to remove repository reference "busybox"');
+    ok(['rm', '-f', id]);
+    ok(['network', 'create', 'unused1']);
+    expect(ok(['network', 'prune', '-f'])).toContain('unused1');
+    expect(ok(['network', 'ls', '--format', '{{.Name}}'])).not.toContain('unused1');
+  });
+
   it('volumes and system df', () => {
     expect(ok(['volume', 'create', '--label', 'k=v', 'vol1'])).toBe('vol1');
     expect(ok(['volume', 'ls', '--format', '{{.Name}} {{.Driver}}'])).toBe('vol1 local');
