@@ -3,6 +3,7 @@ import { ApiError, filterFlags, readJson, sendJson, sendNoContent } from './http
 import type { Handler } from './routes.js';
 
 const usernet = () => import('../engine/network/usernet.js');
+const connectMod = () => import('../engine/container/connect.js');
 
 export const list: Handler = async (c) => {
   const { listNetworks, inspectNetwork } = await import('../engine/network/networks.js');
@@ -83,7 +84,7 @@ export const connect: Handler = async (c, [ref]) => {
   const ep = b.EndpointConfig ?? {};
   if (ep.IPAMConfig?.IPv6Address) throw new ApiError(400, 'IPv6 addresses are not supported by minidock');
   if (ep.Links?.length || ep.MacAddress) throw new ApiError(400, "EndpointConfig Links and MacAddress on connect are not supported by minidock's Engine API");
-  await (await usernet()).connectContainer(ref, b.Container, { ip: ep.IPAMConfig?.IPv4Address || undefined, aliases: ep.Aliases ?? [], explain: c.explain });
+  await (await connectMod()).connectContainer(ref, b.Container, { ip: ep.IPAMConfig?.IPv4Address || undefined, aliases: ep.Aliases ?? [], explain: c.explain });
   sendJson(c.res!, 200, {});
   return 200;
 };
@@ -91,7 +92,7 @@ export const connect: Handler = async (c, [ref]) => {
 export const disconnect: Handler = async (c, [ref]) => {
   const b = (await readJson<ConnectBody>(c.req)) ?? {};
   if (!b.Container) throw new ApiError(400, 'Container is required');
-  await (await usernet()).disconnectContainer(ref, b.Container, { explain: c.explain });
+  await (await connectMod()).disconnectContainer(ref, b.Container, { explain: c.explain });
   sendJson(c.res!, 200, {});
   return 200;
 };

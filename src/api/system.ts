@@ -42,10 +42,9 @@ export const info: Handler = async (c) => {
   const { gatherInfo } = await import('../engine/system/info.js');
   const i = gatherInfo();
   // Docker's SystemInfo: the fields minidock knows, and the empty shapes clients expect
-  // (`docker info` reads Plugins, Swarm, Runtimes, Warnings without checking them).
+  // (`docker info` reads Swarm, Runtimes, Warnings without checking them).
   sendJson(c.res!, 200, {
     ...i,
-    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file', 'none'] },
     MemoryLimit: true,
     SwapLimit: true,
     CpuCfsPeriod: true,

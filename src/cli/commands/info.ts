@@ -34,8 +34,8 @@ export function info(o: { format?: string }): number {
     ` Cgroup Driver: ${i.CgroupDriver}`,
     ` Cgroup Version: ${i.CgroupVersion}`,
     ' Plugins:',
-    '  Network: bridge host ipvlan macvlan null', // Docker's names (null = --network none); drivers/index.ts
-    '  Log: json-file',
+    `  Network: ${i.Plugins.Network.join(' ')}`,
+    `  Log: ${i.Plugins.Log.join(' ')}`,
     ' Security Options:',
     '  seccomp',
     '   Profile: builtin',

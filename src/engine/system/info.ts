@@ -53,6 +53,8 @@ export interface Info {
   ServerVersion: string;
   SecurityOptions: string[];
   FirewallBackend: { Driver: string };
+  /** Docker's plugin names for what minidock has (null = --network none; drivers/index.ts) */
+  Plugins: { Volume: string[]; Network: string[]; Authorization: null; Log: string[] };
 }
 
 export function gatherInfo(): Info {
@@ -88,6 +90,7 @@ export function gatherInfo(): Info {
     ServerVersion: VERSION,
     SecurityOptions: ['name=seccomp,profile=builtin'],
     FirewallBackend: { Driver: 'iptables' },
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null'], Authorization: null, Log: ['json-file'] },
   };
 }
 
