@@ -19,64 +19,72 @@ export interface Ctx {
 /** A handler answers the request and returns the status it sent (for the service's log). */
 export type Handler = (c: Ctx, params: string[]) => Promise<number>;
 
+type Module = () => Promise<Record<string, unknown>>;
 type Route = [method: string, path: RegExp, load: () => Promise<Handler>];
 
 // The handlers' modules are loaded on first use (a service answering only `ps` never loads the
 // network or image code).
-const sys = () => import('./system.js');
-const ctr = () => import('./containers.js');
-const img = () => import('./images.js');
-const net = () => import('./networks.js');
-const exe = () => import('./exec.js');
-const vol = () => import('./volumes.js');
-const arc = () => import('./archive.js');
+const sys: Module = () => import('./system.js');
+const ctr: Module = () => import('./containers.js');
+const img: Module = () => import('./images.js');
+const net: Module = () => import('./networks.js');
+const exe: Module = () => import('./exec.js');
+const vol: Module = () => import('./volumes.js');
+const arc: Module = () => import('./archive.js');
 
-const ID = '([^/]+)';
-const ROUTES: Route[] = [
-  ['GET', /^\/_ping$/, async () => (await sys()).ping],
-  ['HEAD', /^\/_ping$/, async () => (await sys()).ping],
-  ['GET', /^\/version$/, async () => (await sys()).version],
-  ['GET', /^\/info$/, async () => (await sys()).info],
-  ['GET', /^\/events$/, async () => (await sys()).events],
-  ['GET', /^\/containers\/json$/, async () => (await ctr()).list],
-  ['POST', /^\/containers\/create$/, async () => (await ctr()).create],
-  ['GET', new RegExp(`^/containers/${ID}/json$`), async () => (await ctr()).inspect],
-  ['POST', new RegExp(`^/containers/${ID}/start$`), async () => (await ctr()).start],
-  ['POST', new RegExp(`^/containers/${ID}/stop$`), async () => (await ctr()).stop],
-  ['POST', new RegExp(`^/containers/${ID}/restart$`), async () => (await ctr()).restart],
-  ['POST', new RegExp(`^/containers/${ID}/kill$`), async () => (await ctr()).kill],
-  ['POST', new RegExp(`^/containers/${ID}/wait$`), async () => (await ctr()).wait],
-  ['DELETE', new RegExp(`^/containers/${ID}$`), async () => (await ctr()).remove],
-  ['GET', new RegExp(`^/containers/${ID}/logs$`), async () => (await ctr()).logs],
-  ['GET', new RegExp(`^/containers/${ID}/top$`), async () => (await ctr()).top],
-  ['POST', new RegExp(`^/containers/${ID}/rename$`), async () => (await ctr()).rename],
-  ['POST', new RegExp(`^/containers/${ID}/pause$`), async () => (await ctr()).pause],
-  ['POST', new RegExp(`^/containers/${ID}/unpause$`), async () => (await ctr()).unpause],
-  ['POST', new RegExp(`^/containers/${ID}/exec$`), async () => (await exe()).create],
-  ['POST', new RegExp(`^/exec/${ID}/start$`), async () => (await exe()).start],
-  ['GET', new RegExp(`^/exec/${ID}/json$`), async () => (await exe()).inspect],
-  ['HEAD', new RegExp(`^/containers/${ID}/archive$`), async () => (await arc()).head],
-  ['GET', new RegExp(`^/containers/${ID}/archive$`), async () => (await arc()).get],
-  ['PUT', new RegExp(`^/containers/${ID}/archive$`), async () => (await arc()).put],
-  ['GET', /^\/images\/json$/, async () => (await img()).list],
-  ['POST', /^\/images\/create$/, async () => (await img()).pull],
-  ['GET', /^\/images\/(.+)\/json$/, async () => (await img()).inspect],
-  ['POST', /^\/images\/(.+)\/tag$/, async () => (await img()).tag],
-  ['DELETE', /^\/images\/(.+)$/, async () => (await img()).remove],
-  ['GET', /^\/volumes$/, async () => (await vol()).list],
-  ['POST', /^\/volumes\/create$/, async () => (await vol()).create],
-  ['POST', /^\/volumes\/prune$/, async () => (await vol()).prune],
-  ['GET', new RegExp(`^/volumes/${ID}$`), async () => (await vol()).inspect],
-  ['DELETE', new RegExp(`^/volumes/${ID}$`), async () => (await vol()).remove],
-  ['GET', /^\/system\/df$/, async () => (await vol()).df],
-  ['GET', /^\/networks$/, async () => (await net()).list],
-  ['POST', /^\/networks\/create$/, async () => (await net()).create],
-  ['POST', /^\/networks\/prune$/, async () => (await net()).prune],
-  ['GET', new RegExp(`^/networks/${ID}$`), async () => (await net()).inspect],
-  ['DELETE', new RegExp(`^/networks/${ID}$`), async () => (await net()).remove],
-  ['POST', new RegExp(`^/networks/${ID}/connect$`), async () => (await net()).connect],
-  ['POST', new RegExp(`^/networks/${ID}/disconnect$`), async () => (await net()).disconnect],
+/** `/containers/{id}/json`: {id} is one path segment, {name*} the rest (an image name has slashes). */
+function entry(method: string, path: string, mod: Module, name: string): Route {
+  const re = new RegExp(`^${path.replace(/\{id\}/g, '([^/]+)').replace(/\{name\*\}/g, '(.+)')}$`);
+  return [method, re, async () => (await mod())[name] as Handler];
+}
+
+/** method, path, the handler's module and its export (test/unit/api-http.test.ts checks each is there) */
+export const TABLE: [string, string, Module, string][] = [
+  ['GET', '/_ping', sys, 'ping'],
+  ['HEAD', '/_ping', sys, 'ping'],
+  ['GET', '/version', sys, 'version'],
+  ['GET', '/info', sys, 'info'],
+  ['GET', '/events', sys, 'events'],
+  ['GET', '/containers/json', ctr, 'list'],
+  ['POST', '/containers/create', ctr, 'create'],
+  ['GET', '/containers/{id}/json', ctr, 'inspect'],
+  ['POST', '/containers/{id}/start', ctr, 'start'],
+  ['POST', '/containers/{id}/stop', ctr, 'stop'],
+  ['POST', '/containers/{id}/restart', ctr, 'restart'],
+  ['POST', '/containers/{id}/kill', ctr, 'kill'],
+  ['POST', '/containers/{id}/wait', ctr, 'wait'],
+  ['DELETE', '/containers/{id}', ctr, 'remove'],
+  ['GET', '/containers/{id}/logs', ctr, 'logs'],
+  ['GET', '/containers/{id}/top', ctr, 'top'],
+  ['POST', '/containers/{id}/rename', ctr, 'rename'],
+  ['POST', '/containers/{id}/pause', ctr, 'pause'],
+  ['POST', '/containers/{id}/unpause', ctr, 'unpause'],
+  ['POST', '/containers/{id}/exec', exe, 'create'],
+  ['POST', '/exec/{id}/start', exe, 'start'],
+  ['GET', '/exec/{id}/json', exe, 'inspect'],
+  ['HEAD', '/containers/{id}/archive', arc, 'head'],
+  ['GET', '/containers/{id}/archive', arc, 'get'],
+  ['PUT', '/containers/{id}/archive', arc, 'put'],
+  ['GET', '/images/json', img, 'list'],
+  ['POST', '/images/create', img, 'pull'],
+  ['GET', '/images/{name*}/json', img, 'inspect'],
+  ['POST', '/images/{name*}/tag', img, 'tag'],
+  ['DELETE', '/images/{name*}', img, 'remove'],
+  ['GET', '/volumes', vol, 'list'],
+  ['POST', '/volumes/create', vol, 'create'],
+  ['POST', '/volumes/prune', vol, 'prune'],
+  ['GET', '/volumes/{id}', vol, 'inspect'],
+  ['DELETE', '/volumes/{id}', vol, 'remove'],
+  ['GET', '/system/df', vol, 'df'],
+  ['GET', '/networks', net, 'list'],
+  ['POST', '/networks/create', net, 'create'],
+  ['POST', '/networks/prune', net, 'prune'],
+  ['GET', '/networks/{id}', net, 'inspect'],
+  ['DELETE', '/networks/{id}', net, 'remove'],
+  ['POST', '/networks/{id}/connect', net, 'connect'],
+  ['POST', '/networks/{id}/disconnect', net, 'disconnect'],
 ];
+const ROUTES: Route[] = TABLE.map(([m, p, mod, name]) => entry(m, p, mod, name));
 
 /** Which route answers: a path known under another method is Docker's 405, an unknown one 404. */
 export function match(method: string, path: string): { load: () => Promise<Handler>; params: string[] } {

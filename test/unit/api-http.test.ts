@@ -6,6 +6,7 @@ import { frame, unframe } from '../../src/api/framing.js';
 import { parseIdle, parseSocket } from '../../src/api/service.js';
 import { createRequestOf } from '../../src/api/create-body.js';
 import { UserError } from '../../src/errors.js';
+import { TABLE, match } from '../../src/api/routes.js';
 
 const status = (f: () => unknown): number => {
   try {
@@ -155,5 +156,19 @@ describe('ContainerCreate body → run flags', () => {
     expect(() => createRequestOf({ Image: 'x', HostConfig: { NetworkMode: 'a' }, NetworkingConfig: { EndpointsConfig: { b: {} } } }, undefined)).toThrow('not the container');
     // zero values of unknown keys are "not set": accepted
     expect(createRequestOf({ Image: 'x', HostConfig: { BlkioWeight: 0, DeviceRequests: null, Ulimits: [] } }, undefined).image).toBe('x');
+  });
+});
+
+describe('the route table', () => {
+  it('every route names a handler its module exports', async () => {
+    for (const [method, path, mod, name] of TABLE) expect(typeof (await mod())[name], `${method} ${path} → ${name}`).toBe('function');
+  });
+  it('{id} is one segment, {name*} the rest; 405 and 404 as Docker', () => {
+    expect(match('GET', '/containers/abc/json').params).toEqual(['abc']);
+    expect(match('GET', '/images/localhost:5000/a/b:1/json').params).toEqual(['localhost:5000/a/b:1']);
+    expect(match('DELETE', '/images/a%2Fb').params).toEqual(['a/b']);
+    expect(status(() => match('PUT', '/containers/json'))).toBe(405);
+    expect(status(() => match('GET', '/containers/a/b/json'))).toBe(404);
+    expect(status(() => match('GET', '/swarm'))).toBe(404);
   });
 });
