@@ -230,6 +230,29 @@ describe('the service comes and goes; containers stay', () => {
     md.ok(['rm', '-f', id]);
   }, 30_000);
 
+  it('--group: the socket is root:GROUP 0660; a stale socket of a killed service is replaced, a live one refused', async () => {
+    const svc = await startService(md, ['--time', '0', '--group', '4242']);
+    services.push(svc);
+    const st = statSync(svc.sock);
+    expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, 4242, 0o660]);
+    const busy = md.run(['system', 'service', '--socket', `unix://${svc.sock}`]);
+    expect(busy.code).toBe(125);
+    expect(busy.stderr).toContain('another service is listening there');
+    svc.child.kill('SIGKILL');
+    await new Promise((r) => svc.child.once('exit', r));
+    const [cmd, ...pre] = md.prefix;
+    const again = spawn(cmd, [...pre, process.execPath, '--', BIN, 'system', 'service', '--socket', `unix://${svc.sock}`, '--time', '0'], { env: md.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      let log = '';
+      again.stderr!.on('data', (d) => (log += d));
+      for (let i = 0; i < 200 && !log.includes('serving'); i++) await sleep(25);
+      expect((await http(svc.sock, 'GET', '/_ping')).body.toString()).toBe('OK');
+    } finally {
+      again.kill('SIGKILL');
+    }
+    expect(md.run(['system', 'service', '--group', 'no-such-group-here', '--socket', `unix://${svc.sock}.2`]).stderr).toContain('--group no-such-group-here: no such group');
+  });
+
   it('TCP only when asked, only on loopback', async () => {
     const r = md.run(['system', 'service', '--socket', 'tcp://0.0.0.0:2375']);
     expect(r.code).toBe(125);
