@@ -21,5 +21,14 @@ if ! dpkg -s "${pkgs[@]}" >/dev/null 2>&1; then
     systemctl disable --now docker-registry >/dev/null 2>&1 || true
   fi
 fi
+# The Engine API tests drive minidock with the real docker CLI (never its daemon). Where the
+# machine has no docker CLI, take Debian's from the docker.io package without installing it
+# (installing would enable and start dockerd, which changes the host's firewall).
+if ! command -v docker >/dev/null && [ ! -x .cache/docker-cli/docker ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && { apt-get download docker.io >/dev/null 2>&1 || { apt-get update -qq && apt-get download docker.io >/dev/null; }; } && dpkg-deb -x docker.io_*.deb x)
+  mkdir -p .cache/docker-cli && cp "$tmp/x/usr/bin/docker" .cache/docker-cli/docker
+  rm -rf "$tmp"
+fi
 [ -x dist/minidock-shim ] || npm run build --silent
 npm test

@@ -5,10 +5,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { BIN, Minidock, minidockNetns, type Result } from './cli.js';
 
-export const DOCKER = '/usr/local/bin/docker';
+// The docker CLI the tests drive the service with (the daemon is never started): MINIDOCK_TEST_DOCKER,
+// else a newer CLI in /usr/local/bin, Debian's docker.io, or the one scripts/test.sh extracts from
+// Debian's docker.io package (without installing it, so no daemon) when the machine has none.
+const DOCKER_CANDIDATES = [process.env.MINIDOCK_TEST_DOCKER, '/usr/local/bin/docker', '/usr/bin/docker', fileURLToPath(new URL('../../.cache/docker-cli/docker', import.meta.url))];
+export const DOCKER = DOCKER_CANDIDATES.find((p): p is string => !!p && existsSync(p)) ?? 'docker';
 export const haveDocker = existsSync(DOCKER);
 
 export interface Service {
