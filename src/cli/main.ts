@@ -130,9 +130,14 @@ async function main(argv: string[]): Promise<number> {
     program
       .command('start')
       .description('Start one or more stopped containers')
+      .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
+      .option('-i, --interactive', "Attach container's STDIN")
+      .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
       .argument('<container...>')
-      .action(async (refs) => {
-        process.exitCode = await (await import('./commands/container.js')).start(refs);
+      .action(async (refs, opts) => {
+        process.exitCode = opts.attach || opts.interactive
+          ? await (await import('./commands/attach.js')).startAttached(refs, opts)
+          : await (await import('./commands/container.js')).start(refs);
       });
   }
 

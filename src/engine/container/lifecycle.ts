@@ -194,6 +194,11 @@ export interface StartOptions {
   /** Foreground only: -a (which of stdout/stderr the CLI shows; default both) and --sig-proxy. */
   attach?: { stdout: boolean; stderr: boolean };
   sigProxy?: boolean;
+  /**
+   * Detached only: the shim relays nothing until a client has attached (attach.ts) — `start -a`
+   * and the Engine API's attach-then-start see the first byte. Gives up after this many ms.
+   */
+  attachWaitMs?: number;
 }
 
 /** A restart policy's start found the container stopped meanwhile (stop, kill, rm). */
@@ -250,7 +255,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     saveRecord(rec, 'state');
     trace('record saved');
     let health: ShimConfig = [];
-    const attached: ShimConfig = opts.detach ? [] : attachShimConfig(opts);
+    const attached: ShimConfig = opts.detach ? [['attachwait', opts.attachWaitMs]] : attachShimConfig(opts);
     const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, mounts, devices, links.env), ...health, ...attached]);
     try {
       health = await healthShimConfig(rec, user, cgroups);
@@ -369,6 +374,8 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ...mountOrder([...mounts, ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): ShimMount => ['tmpfs', o ? [p, o] : [p]])]),
     ['tty', rec.Config.Tty],
     ['stdin', rec.Config.OpenStdin],
+    ['attachsock', files.attachSock(id)],
+    ['stdinonce', !!rec.Config.StdinOnce && rec.Config.OpenStdin],
     ['detach', detach],
     ['readonly', rec.HostConfig.ReadonlyRootfs],
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
