@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)')
       .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)')
       .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
+      .option('--health-start-interval <duration>', 'Time between running the check during the start period (ms|s|m|h) (default 0s)')
       .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
       .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
       .option('--log-driver <driver>', 'Logging driver for the container: json-file (default) or none')

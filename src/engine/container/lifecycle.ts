@@ -344,12 +344,12 @@ function needsShimFlags(hc: HostConfig): boolean {
   return !!(hc.Sysctls || hc.Ulimits || hc.ShmSize || hc.PidMode || hc.IpcMode || hc.UTSMode);
 }
 
-/** --ipc container:NAME: the donor, if it runs (its PID checked alive by stateOf). */
-function ipcDonor(ref: string): { name: string; pid: number; ipcMode?: string } | undefined {
+/** --ipc/--pid container:NAME: the donor, if it runs (its PID checked alive by stateOf). */
+function ipcDonor(ref: string): { id: string; name: string; pid: number; ipcMode?: string } | undefined {
   const r = findContainer(ref);
   if (!r) return undefined;
   const st = stateOf(r);
-  return { name: r.Name, pid: st.Running ? st.Pid : 0, ipcMode: r.HostConfig.IpcMode };
+  return { id: r.Id, name: r.Name, pid: st.Running && !st.Restarting ? st.Pid : 0, ipcMode: r.HostConfig.IpcMode };
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */
@@ -435,6 +435,7 @@ async function healthShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroup
     ['healthinterval', t.interval],
     ['healthtimeout', t.timeout],
     ['healthstart', t.start],
+    ['healthstartinterval', t.startInterval || undefined],
     ['healthretries', t.retries],
   ];
 }

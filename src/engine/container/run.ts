@@ -63,6 +63,7 @@ export interface RunFlags extends RunFlagValues {
   healthInterval?: string;
   healthTimeout?: string;
   healthStartPeriod?: string;
+  healthStartInterval?: string;
   healthRetries?: string;
   healthcheck?: boolean;
   link?: string[];
@@ -100,7 +101,7 @@ async function linkHostConfig(specs: string[], network: string): Promise<Partial
 /** Loaded only when a --health-* flag is given (the common path does not pay for it). */
 function healthFlagsGiven(f: RunFlags): boolean {
   return f.healthCmd !== undefined || f.healthInterval !== undefined || f.healthTimeout !== undefined ||
-    f.healthStartPeriod !== undefined || f.healthRetries !== undefined || f.healthcheck === false;
+    f.healthStartPeriod !== undefined || f.healthStartInterval !== undefined || f.healthRetries !== undefined || f.healthcheck === false;
 }
 
 /** The image's HEALTHCHECK as it is, when no flag changes it. */

@@ -109,12 +109,14 @@ static struct config {
     const char *caps, *privileged, *seccomp, *nonewprivs;
     const char *shmsize;            /* issue 13: --shm-size (bytes) */
     const char *pidhost, *utshost, *ipchost, *ipcns, *ipcmnt, *noshm; /* issue 13: --pid/--uts/--ipc */
+    const char *pidns;              /* --pid container:NAME: that container's /proc/PID/ns/pid */
     struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
     struct list device;             /* issue 13: --device "PATH\tc|b\tMAJOR\tMINOR\tMODE\tUID\tGID" */
     struct list cgroupfs;           /* issue 13: /sys/fs/cgroup inside: "HOSTDIR[\tNAME]" (v1: NAME) */
     const char *init, *logmaxsize, *logmaxfile, *sigproxy, *attach;
     const char *attachsock, *attachwait, *stdinonce; /* `minidock attach`: see "Attaching" */
     const char *healthconfig, *healthfile, *healthinterval, *healthtimeout, *healthstart, *healthretries;
+    const char *healthstartinterval;
     const char *restart, *restartmax, *restartcount, *restarttimeout, *restartfile, *norestartfile;
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow, restartcmd;
 } cfg;
@@ -171,6 +173,7 @@ static const struct keydef {
     { "utshost",  F_RUN,                  &cfg.utshost,    NULL },
     { "ipchost",  F_RUN,                  &cfg.ipchost,    NULL },
     { "ipcns",    F_RUN | F_ABS,          &cfg.ipcns,      NULL },
+    { "pidns",    F_RUN | F_ABS,          &cfg.pidns,      NULL },
     { "noshm",    F_RUN,                  &cfg.noshm,      NULL },
     { "ipcmnt",   F_RUN | F_ABS,          &cfg.ipcmnt,     NULL },
     { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
@@ -188,6 +191,7 @@ static const struct keydef {
     { "healthinterval", F_RUN,            &cfg.healthinterval, NULL },
     { "healthtimeout",  F_RUN,            &cfg.healthtimeout,  NULL },
     { "healthstart",    F_RUN,            &cfg.healthstart,    NULL },
+    { "healthstartinterval", F_RUN,       &cfg.healthstartinterval, NULL },
     { "healthretries",  F_RUN,            &cfg.healthretries,  NULL },
     { "logmaxsize", F_RUN,                &cfg.logmaxsize, NULL }, /* --log-opt: see "Log format" */
     { "logmaxfile", F_RUN,                &cfg.logmaxfile, NULL },
@@ -643,7 +647,7 @@ static void validate_log_rotation(void)
 }
 
 static int g_health; /* --health-*: probes run by the monitor (see health_*) */
-static int64_t g_health_interval_ms, g_health_timeout_ms, g_health_start_ms;
+static int64_t g_health_interval_ms, g_health_timeout_ms, g_health_start_ms, g_health_start_interval_ms;
 static unsigned long g_health_retries;
 
 static void validate_health(void)
@@ -656,6 +660,7 @@ static void validate_health(void)
     g_health_interval_ms = (int64_t)parse_num("healthinterval", cfg.healthinterval, 1UL << 40);
     g_health_timeout_ms = (int64_t)parse_num("healthtimeout", cfg.healthtimeout, 1UL << 40);
     g_health_start_ms = cfg.healthstart ? (int64_t)parse_num("healthstart", cfg.healthstart, 1UL << 40) : 0;
+    g_health_start_interval_ms = cfg.healthstartinterval ? (int64_t)parse_num("healthstartinterval", cfg.healthstartinterval, 1UL << 40) : 0;
     g_health_retries = parse_num("healthretries", cfg.healthretries, INT_MAX);
     if (g_health_interval_ms < 1 || g_health_timeout_ms < 1 || g_health_retries < 1)
         die(EXIT_SHIM, "health interval, timeout and retries must be positive");
@@ -3116,6 +3121,16 @@ static void start_run_child(void)
      * container's, joined in the child) namespace instead of a new one. */
     if (parse_bool("pidhost", cfg.pidhost))
         flags &= ~(unsigned long)CLONE_NEWPID;
+    if (cfg.pidns) {
+        /* --pid container:NAME: the child is born in that PID namespace (setns decides where
+         * our next child is born); we switch back right after, as exec does. The fds are
+         * g_pidns_fds, which the child closes first (close_monitor_fds). */
+        g_pidns_fds[0] = open(cfg.pidns, O_RDONLY | O_CLOEXEC);
+        g_pidns_fds[1] = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        if (g_pidns_fds[0] < 0 || g_pidns_fds[1] < 0 || setns(g_pidns_fds[0], CLONE_NEWPID) < 0)
+            die(EXIT_SHIM, "join PID namespace %s: %s", cfg.pidns, strerror(errno));
+        flags &= ~(unsigned long)CLONE_NEWPID;
+    }
     if (parse_bool("utshost", cfg.utshost))
         flags &= ~(unsigned long)CLONE_NEWUTS;
     if (parse_bool("ipchost", cfg.ipchost) || cfg.ipcns)
@@ -3132,6 +3147,11 @@ static void start_run_child(void)
         free(stack);
         if (g_child < 0)
             die(EXIT_SHIM, "clone: %s", strerror(e));
+    }
+    if (cfg.pidns) { /* back, so that exitcmd and the probes are born on the host */
+        setns(g_pidns_fds[1], CLONE_NEWPID);
+        xclose(&g_pidns_fds[0]);
+        xclose(&g_pidns_fds[1]);
     }
     xclose(&g_cgpipe[0]);
     if (cfg.netnsnew)
@@ -3501,11 +3521,21 @@ static void health_result(struct health_result *r)
     health_write();
 }
 
+/* moby's getInterval (Docker 25): StartInterval while still starting within the start period,
+ * else Interval. healthstartinterval absent: Interval throughout (Docker before 25). */
+static int64_t health_next_interval(void)
+{
+    if (g_health_start_interval_ms > 0 && g_hstatus == H_STARTING &&
+        (now_ns() - g_started_ns) / 1000000 < g_health_start_ms)
+        return g_health_start_interval_ms;
+    return g_health_interval_ms;
+}
+
 static void health_start(void)
 {
     if (!g_health)
         return;
-    g_probe_next_ms = mono_ms() + g_health_interval_ms;
+    g_probe_next_ms = mono_ms() + health_next_interval();
     health_write(); /* "starting", no log yet */
 }
 
@@ -3568,7 +3598,7 @@ static void health_read(void)
     g_probe = -1;
     g_probe_res.end_ns = now_ns();
     health_result(&g_probe_res);
-    g_probe_next_ms = mono_ms() + g_health_interval_ms;
+    g_probe_next_ms = mono_ms() + health_next_interval();
 }
 
 static void health_reap(void)
@@ -3599,7 +3629,7 @@ static void health_tick(void)
         g_probe_res.len = (size_t)snprintf(msg, sizeof msg, "Health check exceeded timeout (%s)", d);
         memcpy(g_probe_res.out, msg, g_probe_res.len);
         health_result(&g_probe_res);
-        g_probe_next_ms = now + g_health_interval_ms;
+        g_probe_next_ms = now + health_next_interval();
     } else if (g_probe < 0 && now >= g_probe_next_ms) {
         health_spawn();
     }
