@@ -85,7 +85,8 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
       const other = allRecords().find((r) => r.Name === name);
       if (other) {
         throw new UserError(
-          `Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+          `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+          1, // `create`'s code; run.ts makes it 125, as Docker's run
         );
       }
     } else name = generateName((n) => taken.has(n));

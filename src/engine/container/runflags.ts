@@ -533,7 +533,7 @@ export type IpcDonor = (ref: string) => { id: string; name: string; pid: number;
 /** --pid container:NAME: that container's PID namespace, if it runs (moby's getPidContainer). */
 function pidDonorShimConfig(ref: string, donor?: IpcDonor): [string, string] {
   const d = donor?.(ref);
-  if (!d) throw new UserError(`Error response from daemon: cannot join PID of a non running container: ${ref}: No such container: ${ref}`);
+  if (!d) throw new UserError(`Error response from daemon: No such container: ${ref}`);
   if (!d.pid) throw new UserError(`Error response from daemon: container ${d.id} is not running`);
   return ['pidns', `/proc/${d.pid}/ns/pid`];
 }
