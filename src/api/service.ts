@@ -12,6 +12,7 @@ import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { UserError } from '../errors.js';
+import { childEnv } from '../host/env.js';
 import { ApiError, apiErrorOf, sendError, splitVersion } from './http.js';
 import { route, type Ctx } from './routes.js';
 
@@ -59,7 +60,7 @@ export function parseIdle(t: string | undefined): number {
 function groupId(name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   try {
-    return Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2]);
+    return Number(execFileSync('getent', ['group', name], { encoding: 'utf8', env: childEnv() }).split(':')[2]);
   } catch {
     throw new UserError(`--group ${name}: no such group`);
   }

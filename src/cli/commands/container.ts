@@ -89,11 +89,20 @@ export async function ps(o: PsOptions): Promise<number> {
 
 const control = () => import('../../engine/container/control.js');
 
-export function start(refs: string[]): Promise<number> {
-  return each(refs, async (ref) => {
-    await (await control()).startRef(ref);
+export async function start(refs: string[]): Promise<number> {
+  const failed: string[] = [];
+  const code = await each(refs, async (ref) => {
+    try {
+      await (await control()).startRef(ref);
+    } catch (e) {
+      failed.push(ref);
+      throw e;
+    }
     return ref;
   });
+  // docker/cli's RunStart: one more line naming every container that did not start
+  if (code) process.stderr.write(`Error: failed to start containers: ${failed.join(', ')}\n`);
+  return code;
 }
 
 export async function stop(refs: string[], o: { time?: string; signal?: string }): Promise<number> {

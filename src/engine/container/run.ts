@@ -8,7 +8,7 @@ import { pausePoint } from '../../state/pause.js';
 import { ensureImage, type ImageRecord } from '../image/store.js';
 import { createContainer, type CreateOptions } from './lifecycle.js';
 import {
-  checkBindSource, mergeEnv, parseEnv, parseLogConfig, parseRestartPolicy, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
+  checkBindSource, parseBoolFlag, mergeEnv, parseEnv, parseLogConfig, parseRestartPolicy, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
 } from './options.js';
 import { parsePortSpec, publishAllPorts, checkNetworkMode, checkPortsFree } from '../network/index.js';
 import type { PortBinding } from '../network/types.js';
@@ -63,6 +63,7 @@ export interface RunFlags extends RunFlagValues {
   healthInterval?: string;
   healthTimeout?: string;
   healthStartPeriod?: string;
+  healthStartInterval?: string;
   healthRetries?: string;
   healthcheck?: boolean;
   link?: string[];
@@ -77,13 +78,7 @@ function attachFlags(f: RunFlags): { attach?: { stdin: boolean; stdout: boolean;
     if (s !== 'stdin' && s !== 'stdout' && s !== 'stderr') throw new UserError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
     return s;
   });
-  let sigProxy = true;
-  if (f.sigProxy !== undefined && f.sigProxy !== true) {
-    const v = String(f.sigProxy);
-    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) sigProxy = true;
-    else if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) sigProxy = false;
-    else throw new UserError(`invalid argument "${v}" for "--sig-proxy" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
-  }
+  const sigProxy = parseBoolFlag('--sig-proxy', f.sigProxy === undefined || f.sigProxy === true ? f.sigProxy : String(f.sigProxy), true);
   if (streams.length && f.detach) throw new UserError('Conflicting options: -a and -d');
   if (!streams.length) return { sigProxy };
   return { attach: { stdin: streams.includes('stdin'), stdout: streams.includes('stdout'), stderr: streams.includes('stderr') }, sigProxy };
@@ -100,7 +95,7 @@ async function linkHostConfig(specs: string[], network: string): Promise<Partial
 /** Loaded only when a --health-* flag is given (the common path does not pay for it). */
 function healthFlagsGiven(f: RunFlags): boolean {
   return f.healthCmd !== undefined || f.healthInterval !== undefined || f.healthTimeout !== undefined ||
-    f.healthStartPeriod !== undefined || f.healthRetries !== undefined || f.healthcheck === false;
+    f.healthStartPeriod !== undefined || f.healthStartInterval !== undefined || f.healthRetries !== undefined || f.healthcheck === false;
 }
 
 /** The image's HEALTHCHECK as it is, when no flag changes it. */
