@@ -19,8 +19,12 @@ export const DOCKER_HOST = `unix://${SOCK}`;
 const onPath = (bin) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { stdio: 'ignore' }).status === 0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the daemon in netns `hostNs`; resolves to { env, stop } or { skipped: reason }. */
-export async function startDocker(hostNs) {
+/**
+ * Starts the daemon in netns `hostNs`; resolves to { env, stop } or { skipped: reason }.
+ * `opts.ownBridge`: let dockerd make its default bridge (docker0, inside `hostNs` only, still
+ * without iptables rules), for outputs that show the `bridge` network (the differential corpus).
+ */
+export async function startDocker(hostNs, opts = {}) {
   for (const bin of ['dockerd', 'containerd', 'runc', 'docker']) {
     if (!onPath(bin)) return { skipped: `${bin} not found (apt-get install docker.io)` };
   }
@@ -31,7 +35,7 @@ export async function startDocker(hostNs) {
     'sh',
     ['-c', 'ns=$1; shift; exec nsenter --net=/run/netns/"$ns" -- unshare -m --propagation private "$@" >"$0" 2>&1', log, hostNs,
       'dockerd', '--host', DOCKER_HOST, '--data-root', DATA, '--exec-root', EXEC, '--pidfile', PIDFILE,
-      '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--storage-driver', 'overlay2'],
+      ...(opts.ownBridge ? [] : ['--bridge', 'none']), '--iptables=false', '--ip6tables=false', '--storage-driver', 'overlay2'],
     { stdio: 'ignore' },
   );
   const stop = async () => {

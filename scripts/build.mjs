@@ -33,18 +33,28 @@ const lazyBuiltins = {
   },
 };
 
+// The Engine API service (`minidock system service`, src/api/) is a bundle of its own,
+// dist/api.cjs: the CLI's bundle only require()s it when that command runs, so no other command
+// reads or compiles a byte of it.
+const apiApart = {
+  name: 'api-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/api\/service\.js$/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: './api.cjs', external: true }));
+  },
+};
+
 for (const old of ['dist/chunks', 'dist/minidock.mjs', 'dist/cache']) rmSync(old, { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 await build({
   // The layer-unpacking worker of `pull` (src/engine/image/unpack-worker.ts) is a second entry.
-  entryPoints: { minidock: 'src/cli/main.ts', 'unpack-worker': 'src/engine/image/unpack-worker.ts' },
+  entryPoints: { minidock: 'src/cli/main.ts', 'unpack-worker': 'src/engine/image/unpack-worker.ts', api: 'src/api/service.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, apiApart],
   // import() of external modules becomes require(): the launcher runs the bundle as a plain
   // script, which has no ES module loader behind it.
   supported: { 'dynamic-import': false },

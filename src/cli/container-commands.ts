@@ -73,6 +73,15 @@ export function registerContainerCommands(program: Command): void {
     .argument('<container>')
     .action(async (ref, opts) => exit(await (await import('./commands/export.js')).exportContainer(ref, opts)));
 
+  program
+    .command('attach')
+    .description('Attach local standard input, output, and error streams to a running container')
+    .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
+    .option('--no-stdin', 'Do not attach STDIN')
+    .option('--sig-proxy [bool]', 'Proxy all received signals to the process (default true)')
+    .argument('<container>')
+    .action(async (ref, opts) => exit(await (await import('./commands/attach.js')).attach(ref, opts)));
+
   // `container …`: help lists what the aliases reach; only prune is the group's own action.
   const group = program.command('container').description('Manage containers');
   const alias = (name: string, what: string) =>
@@ -89,7 +98,7 @@ export function registerContainerCommands(program: Command): void {
     ['exec', 'Execute a command in a running container'], ['stats', 'Display resource usage statistics'], ['top', 'Display the running processes of a container'],
     ['rename', 'Rename a container'], ['pause', 'Pause all processes within one or more containers'], ['unpause', 'Unpause all processes within one or more containers'],
     ['diff', "Inspect changes on a container's filesystem"], ['export', "Export a container's filesystem as a tar archive"], ['port', 'List port mappings'],
-    ['cp', 'Copy files/folders between a container and the local filesystem'], ['commit', "Create a new image from a container's changes"],
+    ['cp', 'Copy files/folders between a container and the local filesystem'], ['attach', 'Attach to a running container'], ['commit', "Create a new image from a container's changes"],
   ]) alias(n, d);
   group
     .command('prune')

@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)')
       .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)')
       .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
+      .option('--health-start-interval <duration>', 'Time between running the check during the start period (ms|s|m|h) (default 0s)')
       .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
       .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
       .option('--log-driver <driver>', 'Logging driver for the container: json-file (default) or none')
@@ -130,9 +131,14 @@ async function main(argv: string[]): Promise<number> {
     program
       .command('start')
       .description('Start one or more stopped containers')
+      .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
+      .option('-i, --interactive', "Attach container's STDIN")
+      .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
       .argument('<container...>')
-      .action(async (refs) => {
-        process.exitCode = await (await import('./commands/container.js')).start(refs);
+      .action(async (refs, opts) => {
+        process.exitCode = opts.attach || opts.interactive
+          ? await (await import('./commands/attach.js')).startAttached(refs, opts)
+          : await (await import('./commands/container.js')).start(refs);
       });
   }
 

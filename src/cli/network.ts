@@ -17,14 +17,8 @@ export function formatNetworkTable(rows: { Id: string; Name: string; Driver: str
 
 export async function networkLs(opts: { quiet?: boolean; format?: string; noTrunc?: boolean; filter?: string[] }): Promise<void> {
   const { listNetworks } = await import('../engine/network/networks.js');
-  let nets = await listNetworks();
-  for (const f of opts.filter ?? []) {
-    const [k, v = ''] = f.split('=');
-    if (k === 'name') nets = nets.filter((n) => n.Name.includes(v));
-    else if (k === 'id') nets = nets.filter((n) => n.Id.startsWith(v));
-    else if (k === 'driver') nets = nets.filter((n) => n.Driver === v);
-    else throw new UserError(`invalid filter '${k}'`);
-  }
+  const { selectNetworks } = await import('../engine/network/select.js');
+  const nets = selectNetworks(await listNetworks(), opts.filter ?? []);
   if (opts.quiet) {
     process.stdout.write(nets.map((n) => (opts.noTrunc ? n.Id : n.Id.slice(0, 12)) + '\n').join(''));
     return;

@@ -66,6 +66,17 @@ export function registerSystemCommands(program: Command): void {
       process.stdout.write(out.join('\n') + '\n');
     });
   sys
+    .command('service')
+    .description("Serve the Docker Engine API (docker, docker-compose, Docker SDKs) on a socket; containers never depend on it (docs/engine-api.md)")
+    .option('--socket <url>', 'Where to listen: unix:///PATH, or tcp://127.0.0.1:PORT (loopback only)', 'unix:///run/minidock.sock')
+    .option('-t, --time <seconds>', 'Exit after this many seconds without a request (0: run until stopped)', '5')
+    .option('--group <name>', 'The group that may use the unix socket (owner root, mode 0660; default group root)')
+    .option('--explain', 'Print every host change a request makes as the command a person would type (to stderr)')
+    .action(async (opts: { socket: string; time: string; group?: string; explain?: boolean }) => {
+      const { runService } = await import('../api/service.js');
+      exit(await runService(opts));
+    });
+  sys
     .command('restart-policies')
     .description("Start the stopped containers whose restart policy asks for it, as Docker's daemon does when it starts (for a boot-time unit: docs/shim.md)")
     .action(async () => {

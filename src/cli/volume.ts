@@ -60,23 +60,8 @@ export function registerVolumeCommands(program: Command): void {
     .option('--format <template>', "Format output using a Go template ('{{.Name}}', 'table {{.Name}}\\t{{.Driver}}', json)")
     .action(async (o: { quiet?: boolean; filter: string[]; format?: string }) => {
       const { allVolumes, inspectVolume } = await import('../engine/volume/store.js');
-      const { volumeUsers, matchLabelFilter } = await import('../engine/volume/use.js');
-      let vols = allVolumes();
-      let users: Map<string, string[]> | undefined;
-      for (const f of o.filter) {
-        const eq = f.indexOf('=');
-        const k = eq < 0 ? f : f.slice(0, eq);
-        const v = eq < 0 ? '' : f.slice(eq + 1);
-        if (k === 'name') vols = vols.filter((x) => x.Name.includes(v));
-        else if (k === 'driver') vols = vols.filter((x) => x.Driver === v);
-        else if (k === 'label' || k === 'label!') vols = vols.filter((x) => matchLabelFilter(x, f));
-        else if (k === 'dangling') {
-          if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new UserError(`invalid filter 'dangling=${v}'`, 1);
-          users ??= volumeUsers();
-          const want = v === 'true' || v === '1';
-          vols = vols.filter((x) => !users!.get(x.Name)?.length === want);
-        } else throw new UserError(`invalid filter '${k}'`, 1);
-      }
+      const { selectVolumes } = await import('../engine/volume/select.js');
+      const vols = selectVolumes(allVolumes(), o.filter);
       if (o.quiet) {
         process.stdout.write(vols.map((v) => v.Name + '\n').join(''));
         return;

@@ -2,7 +2,7 @@
 import { UserError } from '../../errors.js';
 import { goStruct, printInspect, writeFormatted } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
-import { allRecords, mustFind, stateOf, findContainer } from '../../engine/container/record.js';
+import { mustFind, findContainer } from '../../engine/container/record.js';
 // lifecycle.ts (and the network code behind it) only for the commands that change a container:
 // `ps`, `inspect`, `logs` and `exec` never initialise those modules (~10 ms of their start).
 const lifecycle = () => import('../../engine/container/lifecycle.js');
@@ -56,52 +56,17 @@ export async function ps(o: PsOptions): Promise<number> {
   }
   if (o.latest && limit === -1) limit = 1;
   const now = Date.now();
-  // newest first; ISO times compare as strings (localeCompare would load ICU's collator: ~5 ms)
-  const recs = allRecords().sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0));
-  const states = new Map(recs.map((r) => [r.Id, stateOf(r)]));
   const wantSize = !!o.size || formatWantsSize(o.format ?? '');
-  const filters = (o.filter ?? []).filter((f) => f !== '');
-  // the image store only when a filter or the sizes need it (ps stays cheap)
-  const store = wantSize || filters.some((f) => /^\s*ancestor\s*=/i.test(f)) ? await import('../../engine/image/store.js') : undefined;
-  const resolveImageSync = (ref: string) => store!.resolveImageSync(ref);
-  let shown: { id: string }[];
-  if (!filters.length) {
-    // no filter: Docker's rule alone (running ones, or all with -a, or the N newest of every state)
-    const keep = recs.filter((r) => limit > 0 || o.all || states.get(r.Id)!.Running).map((r) => ({ id: r.Id }));
-    shown = limit > 0 ? keep.slice(0, limit) : keep;
-  } else {
-    const { parseFilterFlags, foldFilters, selectContainers } = await import('../../engine/container/psfilter.js');
-    const { psSnapshot } = await import('../../engine/container/views.js');
-    const args = parseFilterFlags(filters);
-    const snaps = recs.map((r) => psSnapshot(r, states.get(r.Id)!));
-    const folded = foldFilters(args, {
-      container: (ref) => {
-        const rec = findContainer(ref);
-        return rec && snaps.find((s) => s.id === rec.Id);
-      },
-      imageId: (ref) => {
-        try {
-          return resolveImageSync(ref)?.id;
-        } catch {
-          return undefined;
-        }
-      },
-    });
-    shown = selectContainers(snaps, folded, { all: !!o.all, limit });
-  }
+  const { listContainers } = await import('../../engine/container/list.js');
+  const { recs, states, shown: ids, resolveImage } = await listContainers({ all: o.all, limit, filters: o.filter ?? [], wantStore: wantSize });
+  const shown = ids.map((id) => ({ id }));
   const byId = new Map(recs.map((r) => [r.Id, r]));
   if (o.quiet) {
     if (o.format) process.stderr.write('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
     for (const s of shown) process.stdout.write((o.trunc === false ? s.id : s.id.slice(0, 12)) + '\n');
     return 0;
   }
-  const imageSize = (id: string) => {
-    try {
-      return resolveImageSync(id)?.size;
-    } catch {
-      return undefined;
-    }
-  };
+  const imageSize = (id: string) => resolveImage?.(id)?.size;
   const rows = shown.map((s) => {
     const rec = byId.get(s.id)!;
     return psRow(rec, states.get(s.id)!, { noTrunc: o.trunc === false, now, size: wantSize ? containerSize(rec, imageSize) : undefined });
@@ -122,56 +87,39 @@ export async function ps(o: PsOptions): Promise<number> {
   return 0;
 }
 
-export function start(refs: string[]): Promise<number> {
-  return each(refs, async (ref) => {
-    const rec = mustFind(ref);
-    const st = stateOf(rec);
-    if (st.Paused) throw new UserError('Error response from daemon: cannot start a paused container, try unpause instead', 1);
-    if (st.Running) return ref; // Docker: starting a running container is a no-op
-    const { startContainer, reconnectExtraNetworks } = await lifecycle();
-    await startContainer(rec, { detach: true });
-    await reconnectExtraNetworks(rec.Id);
+const control = () => import('../../engine/container/control.js');
+
+export async function start(refs: string[]): Promise<number> {
+  const failed: string[] = [];
+  const code = await each(refs, async (ref) => {
+    try {
+      await (await control()).startRef(ref);
+    } catch (e) {
+      failed.push(ref);
+      throw e;
+    }
     return ref;
   });
+  // docker/cli's RunStart: one more line naming every container that did not start
+  if (code) process.stderr.write(`Error: failed to start containers: ${failed.join(', ')}\n`);
+  return code;
 }
 
-function timeoutOf(t: string): number {
-  if (t === '-1') return 1e9;
-  return parseNonNegInt(t, 'time');
-}
-
-/**
- * How a container is stopped: -t/-s when given, else its --stop-timeout/--stop-signal (or the
- * image's STOPSIGNAL), else Docker's 10 s and SIGTERM.
- */
-function stopPlan(ref: string, o: { time?: string; signal?: string }): { t: number; sig: number } {
-  const c = o.time === undefined || o.signal === undefined ? findContainer(ref)?.Config : undefined;
-  const t = o.time !== undefined ? timeoutOf(o.time) : c?.StopTimeout !== undefined ? (c.StopTimeout < 0 ? 1e9 : c.StopTimeout) : 10;
-  const sig = parseSignal(o.signal ?? c?.StopSignal ?? 'SIGTERM', 1);
-  return { t, sig };
-}
-
-export function stop(refs: string[], o: { time?: string; signal?: string }): Promise<number> {
-  if (o.time !== undefined) timeoutOf(o.time);
+export async function stop(refs: string[], o: { time?: string; signal?: string }): Promise<number> {
+  const { stopRef, stopTimeout } = await control();
+  if (o.time !== undefined) stopTimeout(o.time);
   if (o.signal !== undefined) parseSignal(o.signal, 1);
   return each(refs, async (ref) => {
-    const { t, sig } = stopPlan(ref, o);
-    const { stopContainer } = await lifecycle();
-    await stopContainer(ref, t, sig);
+    await stopRef(ref, o);
     return ref;
   });
 }
 
-export function restart(refs: string[], o: { time?: string }): Promise<number> {
-  if (o.time !== undefined) timeoutOf(o.time);
+export async function restart(refs: string[], o: { time?: string }): Promise<number> {
+  const { restartRef, stopTimeout } = await control();
+  if (o.time !== undefined) stopTimeout(o.time);
   return each(refs, async (ref) => {
-    const { t, sig } = stopPlan(ref, o);
-    const { stopContainer, startContainer, reconnectExtraNetworks } = await lifecycle();
-    const rec = await stopContainer(ref, t, sig);
-    const fresh = mustFind(rec.Id);
-    fresh.RestartCount = 0;
-    await startContainer(fresh, { detach: true });
-    await reconnectExtraNetworks(fresh.Id);
+    await restartRef(ref, o);
     return ref;
   });
 }
@@ -186,16 +134,7 @@ export function kill(refs: string[], o: { signal: string }): Promise<number> {
 }
 
 export function wait(refs: string[]): Promise<number> {
-  return each(refs, async (ref) => {
-    const rec = mustFind(ref);
-    const { waitExit } = await lifecycle();
-    const code = await waitExit(rec.Id);
-    if (code === undefined) {
-      // removed while we waited (--rm): the exit code was in the exit file we no longer see
-      return '0';
-    }
-    return String(code);
-  });
+  return each(refs, async (ref) => String(await (await control()).waitRef(ref)));
 }
 
 export async function rm(refs: string[], o: { force?: boolean; volumes?: boolean; explain?: boolean; dryRun?: boolean }): Promise<number> {
@@ -224,7 +163,7 @@ export async function logs(
   o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string; details?: boolean },
 ): Promise<number> {
   const tail = o.tail === 'all' ? undefined : parseNonNegInt(o.tail, 'tail');
-  const { parseTimestamp, logTimeNs } = await import('../../engine/container/logtime.js');
+  const { parseTimestamp } = await import('../../engine/container/logtime.js');
   const now = Date.now();
   // Docker's CLI parses both before asking for the logs: a bad value is one line, exit 1
   const sinceNs = o.since ? parseTimestamp(o.since, 'since', now) : undefined;
@@ -236,12 +175,9 @@ export async function logs(
     follow: !!o.follow,
     tail,
     timestamps: !!o.timestamps,
+    sinceNs,
     untilNs,
     write: (e) => {
-      if (sinceNs !== undefined || untilNs !== undefined) {
-        const t = logTimeNs(e.time);
-        if (t !== undefined && ((sinceNs !== undefined && t < sinceNs) || (untilNs !== undefined && t > untilNs))) return;
-      }
       // --details: the entry's attributes (none: minidock sets no --log-opt labels/env) and a space
       const body = o.details ? ` ${e.log}` : e.log;
       const line = o.timestamps ? `${e.time} ${body}` : body;

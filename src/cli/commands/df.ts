@@ -7,13 +7,9 @@ import { UserError } from '../../errors.js';
 import { parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { humanSize } from '../../units.js';
-import { listImages, layerMeta } from '../../engine/image/store.js';
-import { allRecords, stateOf } from '../../engine/container/record.js';
 import { psRow, statusText } from '../../engine/container/views.js';
-import { sizeRw, treeSize } from '../../engine/container/size.js';
-import { allVolumes, volumeData } from '../../engine/volume/store.js';
-import { volumeUsers } from '../../engine/volume/use.js';
 import { pointsOfRecord } from '../../engine/volume/mounts.js';
+import { diskUsage } from '../../engine/system/df.js';
 
 interface DfRow {
   Type: string;
@@ -30,31 +26,7 @@ const withPercent = (part: number, total: number) => (total > 0 ? `${humanSize(p
 
 export function systemDf(o: { verbose?: boolean; format?: string }): number {
   if (o.verbose && o.format) throw new UserError('the --verbose and --format flags cannot be used together', 1);
-  const images = listImages();
-  const containers = allRecords().sort((a, b) => b.Created.localeCompare(a.Created));
-  const layerSize = new Map<string, number>();
-  const layerUsers = new Map<string, number>();
-  for (const img of images) {
-    for (const l of new Set(img.layers)) {
-      if (!layerSize.has(l)) layerSize.set(l, layerMeta(l)?.size ?? 0);
-      layerUsers.set(l, (layerUsers.get(l) ?? 0) + 1);
-    }
-  }
-  const layersTotal = [...layerSize.values()].reduce((a, b) => a + b, 0);
-  const imgInfo = images.map((img) => {
-    const size = [...new Set(img.layers)].reduce((a, l) => a + (layerSize.get(l) ?? 0), 0);
-    const shared = [...new Set(img.layers)].filter((l) => (layerUsers.get(l) ?? 0) > 1).reduce((a, l) => a + (layerSize.get(l) ?? 0), 0);
-    return { img, size, shared, users: containers.filter((c) => c.Image === img.id).length };
-  });
-  const used = imgInfo.filter((i) => i.users > 0).reduce((a, i) => a + i.size - i.shared, 0);
-  const cInfo = containers.map((rec) => ({ rec, st: stateOf(rec), size: sizeRw(rec.Id) }));
-  const cTotal = cInfo.reduce((a, c) => a + c.size, 0);
-  const cReclaim = cInfo.filter((c) => !c.st.Running).reduce((a, c) => a + c.size, 0);
-  // Volumes: LINKS is how many containers use one (Docker's RefCount); the unused ones are reclaimable.
-  const users = volumeUsers(containers);
-  const vInfo = allVolumes().map((v) => ({ v, links: users.get(v.Name)?.length ?? 0, size: treeSize(volumeData(v.Name)) }));
-  const vTotal = vInfo.reduce((a, x) => a + x.size, 0);
-  const vReclaim = vInfo.filter((x) => x.links === 0).reduce((a, x) => a + x.size, 0);
+  const { images, containers, layersTotal, imgInfo, used, cInfo, cTotal, cReclaim, vInfo, vTotal, vReclaim } = diskUsage();
   const rows: DfRow[] = [
     { Type: 'Images', TotalCount: String(images.length), Active: String(imgInfo.filter((i) => i.users > 0).length), Size: humanSize(layersTotal), Reclaimable: withPercent(layersTotal - used, layersTotal) },
     { Type: 'Containers', TotalCount: String(containers.length), Active: String(cInfo.filter((c) => c.st.Running).length), Size: humanSize(cTotal), Reclaimable: withPercent(cReclaim, cTotal) },

@@ -22,35 +22,19 @@ export function eventText(m: EventMessage, nano: bigint): string {
 }
 
 export async function events(o: { filter: string[]; format?: string; since?: string; until?: string }): Promise<number> {
-  const q = await import('../../engine/events-query.js');
-  const filters = q.parseFilters(o.filter);
-  const now = Date.now();
-  const since = o.since !== undefined ? q.parseTimestamp(o.since, 'since', now) : undefined;
-  const until = o.until !== undefined ? q.parseTimestamp(o.until, 'until', now) : undefined;
+  const { watchEvents } = await import('../../engine/events-watch.js');
   const json = o.format === 'json' || o.format === '{{json .}}';
   const tmpl = o.format && !json ? parseTemplate(o.format) : undefined;
-  const print = (r: { raw: string; msg: EventMessage; nano: bigint }): void => {
-    if (!q.matches(filters, r.msg)) return;
-    if (since !== undefined && r.nano < since) return;
-    if (until !== undefined && r.nano > until) return;
-    const line = json ? r.raw : tmpl ? tmpl.render(r.msg) : eventText(r.msg, r.nano);
-    process.stdout.write(line + '\n');
-  };
-  const past = q.readJournal();
-  // Past events only when asked for with --since (or --until): `docker events` alone streams from now.
-  if (since !== undefined || until !== undefined) for (const r of past.records) print(r);
-  const nowNano = BigInt(Date.now()) * 1_000_000n;
-  if (until !== undefined && until <= nowNano) return 0;
   // Follow, as `logs -f` does, until interrupted or until --until passes.
   let stop = false;
   const onSig = () => (stop = true);
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);
   process.stdout.on('error', onSig);
-  await q.followJournal(
-    print,
-    () => stop || (until !== undefined && BigInt(Date.now()) * 1_000_000n > until),
-    past.end,
+  await watchEvents(
+    o,
+    (r) => process.stdout.write((json ? r.raw : tmpl ? tmpl.render(r.msg) : eventText(r.msg, r.nano)) + '\n'),
+    () => stop,
   );
   return 0;
 }

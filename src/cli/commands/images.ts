@@ -1,10 +1,13 @@
 // Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
-import { CorruptStateError } from '../../state/atomic.js';
 import { UserError, checkReadableFile } from '../../errors.js';
 import { IMAGES_FORMAT, columns, printInspect, timeAgo, writeFormatted } from '../template.js';
 import { humanSize } from '../../units.js';
-import { listImages, resolveImage, type ImageRecord } from '../../engine/image/store.js';
+import { listImages, type ImageRecord } from '../../engine/image/store.js';
+import { inspectImage } from '../../engine/image/inspect.js';
+import { selectImages } from '../../engine/image/select.js';
+
+export { inspectImage };
 import { normalizeRef } from '../../engine/image/reference.js';
 
 interface ImageRow {
@@ -40,11 +43,6 @@ function rowsOf(img: ImageRecord, noTrunc: boolean): ImageRow[] {
   });
 }
 
-function matches(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
-  return re.test(value);
-}
-
 export async function images(o: {
   quiet?: boolean;
   digests?: boolean;
@@ -54,14 +52,7 @@ export async function images(o: {
   repository?: string;
 }): Promise<number> {
   const noTrunc = o.trunc === false;
-  let list = listImages();
-  for (const f of o.filter ?? []) {
-    const eq = f.indexOf('=');
-    const [k, v] = [f.slice(0, eq < 0 ? f.length : eq), eq < 0 ? '' : f.slice(eq + 1)];
-    if (k === 'dangling') list = list.filter((i) => (i.repoTags.length === 0) === (v === 'true' || v === '1'));
-    else if (k === 'reference') list = list.filter((i) => i.repoTags.some((t) => matches(v, t) || matches(v, repoOf(t))));
-    else throw new UserError(`invalid filter '${k}'`);
-  }
+  const list = selectImages(listImages(), o.filter ?? []);
   let rows = list.flatMap((i) => rowsOf(i, noTrunc));
   if (o.repository) {
     const hasTag = /:[\w][\w.-]*$/.test(o.repository.slice(o.repository.lastIndexOf('/') + 1));
@@ -80,45 +71,6 @@ export async function images(o: {
   const body = rows.map((r) => [r.Repository, r.Tag, ...(o.digests ? [r.Digest] : []), r.ID, r.CreatedSince, r.Size]);
   process.stdout.write(columns([head, ...body]) + '\n');
   return 0;
-}
-
-/** Docker's `image inspect` shape (the parts minidock has). */
-export async function inspectImage(ref: string): Promise<unknown> {
-  let img: ImageRecord | undefined;
-  try {
-    img = await resolveImage(ref);
-  } catch (e) {
-    if (e instanceof CorruptStateError) throw e;
-    return undefined; // not an image reference at all
-  }
-  if (!img) return undefined;
-  const { readIndex } = await import('../../engine/image/store.js');
-  const tagged = readIndex().images[img.id]?.tagged;
-  const cfg = img.config;
-  const history = cfg.history ?? [];
-  return {
-    Id: img.id,
-    RepoTags: img.repoTags,
-    RepoDigests: img.repoDigests,
-    Parent: '',
-    Comment: history.length ? (history[history.length - 1]!.comment ?? '') : '',
-    Created: img.created,
-    DockerVersion: '',
-    Author: cfg.author ?? '',
-    Config: cfg.config ?? {},
-    Architecture: cfg.architecture,
-    ...(cfg.variant ? { Variant: cfg.variant } : {}),
-    Os: cfg.os,
-    Size: img.size,
-    VirtualSize: img.size, // Docker 20.10: the same as Size (one storage driver, shared layers counted)
-    GraphDriver: {
-      Name: 'overlay2',
-      Data: { LowerDir: [...img.layerDirs].reverse().join(':') },
-    },
-    RootFS: { Type: 'layers', Layers: img.layers },
-    Metadata: { LastTagTime: tagged ?? '0001-01-01T00:00:00Z' },
-    ...(img.digest ? { Descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.digest } } : {}),
-  };
 }
 
 export function inspectImages(refs: string[], o: { format?: string }): Promise<number> {

@@ -437,3 +437,46 @@ async function toContainer(srcPath: string, ref: string, dstPath: string, o: Cop
 }
 
 export { Root };
+
+/** Go's os.FileMode of a file: its permission bits and Go's own type bits (not Unix's S_IF*). */
+export function goFileMode(mode: number): number {
+  const type = mode & 0o170000;
+  const GO: Record<number, number> = { 0o040000: 2 ** 31, 0o120000: 2 ** 27, 0o010000: 2 ** 25, 0o140000: 2 ** 24, 0o060000: 2 ** 26, 0o020000: 2 ** 26 + 2 ** 21 };
+  let m = (mode & 0o777) + (GO[type] ?? 0);
+  if (mode & 0o4000) m += 2 ** 23;
+  if (mode & 0o2000) m += 2 ** 22;
+  if (mode & 0o1000) m += 2 ** 20;
+  return m;
+}
+
+/**
+ * moby's ContainerStatPath (what `docker cp` asks first, the Engine API's HEAD/GET archive
+ * header): the path resolved inside the container, its last element not followed.
+ */
+export async function statContainerPath(ref: string, path: string): Promise<{ name: string; size: number; mode: number; mtime: string; linkTarget: string }> {
+  const rec = mustFind(ref);
+  const abs = containerAbs(path);
+  return withContainerTree(rec, false, ({ root }) => {
+    const l = root.locate(abs, false);
+    if (!l || !l.node) {
+      if (l) root.dispose(l);
+      throw notFound(ref, path);
+    }
+    try {
+      const st = l.node.st;
+      const name = l.name || '/';
+      // a symlink's target as the container sees it, resolved inside its root (as moby's)
+      let linkTarget = '';
+      if (st.isSymbolicLink()) {
+        const t = root.locate(abs, true);
+        if (t) {
+          linkTarget = '/' + [...t.parentPath, t.name].filter(Boolean).join('/');
+          root.dispose(t);
+        }
+      }
+      return { name, size: st.size, mode: goFileMode(st.mode), mtime: st.mtime.toISOString(), linkTarget };
+    } finally {
+      root.dispose(l);
+    }
+  });
+}

@@ -1,6 +1,6 @@
 // `exec`: one more process inside a running container, through the shim's exec mode, which
 // joins every namespace of the container's PID 1 and applies the same user and restrictions.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomHex } from '../../state/random.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,13 @@ export interface ExecOptions {
   tty: boolean;
   interactive: boolean;
   detach: boolean;
+  /**
+   * The process's stdio as pipes handed to this function (the Engine API relays them over its
+   * connection), instead of this process's own stdio. Foreground execs only.
+   */
+  pipes?: (child: ChildProcess) => void;
+  /** With a TTY and no terminal of this process's own: the client's window (Docker's ConsoleSize) */
+  winsize?: { rows: number; cols: number };
 }
 
 export async function execInContainer(ref: string, o: ExecOptions): Promise<number> {
@@ -55,6 +62,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     ...mergeEnv(processEnv(rec), o.env).map((e): [string, string] => ['env', e]),
     ...o.cmd.map((a): [string, string] => ['arg', a]),
     ['tty', o.tty],
+    ...(o.tty && o.winsize && o.winsize.rows > 0 && o.winsize.cols > 0 ? [['winsize', `${o.winsize.rows}x${o.winsize.cols}`] as [string, string]] : []),
     ['stdin', o.interactive],
     ['detach', o.detach],
     // Like Docker's exec: the container's cgroups, capabilities, seccomp and no_new_privs.
@@ -72,10 +80,12 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     return await new Promise<number>((resolve, reject) => {
       const child = o.detach
         ? spawn(shimPath(), ['exec', cfgFile], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: childEnv() })
-        : spawn(shimPath(), ['exec', cfgFile], { stdio: 'inherit', env: childEnv() });
+        : spawn(shimPath(), ['exec', cfgFile], { stdio: o.pipes ? 'pipe' : 'inherit', env: childEnv() });
+      if (o.pipes && !o.detach) o.pipes(child);
       const ignore = () => undefined;
       const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
-      if (!o.detach) for (const s of sigs) process.on(s, ignore);
+      const ownSignals = !o.detach && !o.pipes; // a service's signals are its own, not the exec's
+      if (ownSignals) for (const s of sigs) process.on(s, ignore);
       child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
       if (o.detach) {
         let report = '';
@@ -88,8 +98,9 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
           else resolve(0);
         });
       } else {
-        child.on('exit', (code) => {
-          for (const s of sigs) process.off(s, ignore);
+        // 'close': the exit, and every byte of its output read (a relay sees all of it)
+        child.on(o.pipes ? 'close' : 'exit', (code) => {
+          if (ownSignals) for (const s of sigs) process.off(s, ignore);
           resolve(code ?? 125);
         });
       }

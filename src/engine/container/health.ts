@@ -10,6 +10,8 @@ export interface HealthConfig {
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  /** Docker 25+ (omitted when 0, as Docker's omitempty): the interval while starting, within StartPeriod. */
+  StartInterval?: number;
   Retries?: number;
 }
 
@@ -18,6 +20,7 @@ export interface HealthFlags {
   healthInterval?: string;
   healthTimeout?: string;
   healthStartPeriod?: string;
+  healthStartInterval?: string;
   healthRetries?: string;
   healthcheck?: boolean; // commander's --no-healthcheck: false when given
 }
@@ -46,12 +49,13 @@ export function parseHealthFlags(f: HealthFlags): HealthConfig | undefined {
   const interval = duration('health-interval', f.healthInterval);
   const timeout = duration('health-timeout', f.healthTimeout);
   const start = duration('health-start-period', f.healthStartPeriod);
+  const startInterval = duration('health-start-interval', f.healthStartInterval);
   let retries = 0;
   if (f.healthRetries !== undefined) {
     if (!/^[-+]?\d+$/.test(f.healthRetries)) throw new UserError(`invalid argument ${JSON.stringify(f.healthRetries)} for "--health-retries" flag: strconv.ParseInt: parsing ${JSON.stringify(f.healthRetries)}: invalid syntax`);
     retries = Number(f.healthRetries);
   }
-  const have = !!f.healthCmd || interval !== 0 || timeout !== 0 || start !== 0 || retries !== 0;
+  const have = !!f.healthCmd || interval !== 0 || timeout !== 0 || start !== 0 || startInterval !== 0 || retries !== 0;
   if (f.healthcheck === false) {
     if (have) throw new UserError('--no-healthcheck conflicts with --health-* options');
     return { Test: ['NONE'] };
@@ -61,11 +65,15 @@ export function parseHealthFlags(f: HealthFlags): HealthConfig | undefined {
   if (timeout < 0) throw new UserError('--health-timeout cannot be negative');
   if (retries < 0) throw new UserError('--health-retries cannot be negative');
   if (start < 0) throw new UserError('--health-start-period cannot be negative');
+  if (startInterval < 0) throw new UserError('--health-start-interval cannot be negative');
   const daemon = 'Error response from daemon: ';
-  for (const [name, v] of [['Interval', interval], ['Timeout', timeout], ['StartPeriod', start]] as const) {
+  for (const [name, v] of [['Interval', interval], ['Timeout', timeout], ['StartPeriod', start], ['StartInterval', startInterval]] as const) {
     if (v !== 0 && v < 1e6) throw new UserError(`${daemon}${name} in Healthcheck cannot be less than 1ms`);
   }
-  return { ...(f.healthCmd ? { Test: ['CMD-SHELL', f.healthCmd] } : {}), Interval: interval, Timeout: timeout, StartPeriod: start, Retries: retries };
+  return {
+    ...(f.healthCmd ? { Test: ['CMD-SHELL', f.healthCmd] } : {}), Interval: interval, Timeout: timeout, StartPeriod: start,
+    ...(startInterval ? { StartInterval: startInterval } : {}), Retries: retries,
+  };
 }
 
 /** The daemon's merge: what the user left unset comes from the image's HEALTHCHECK. */
@@ -77,6 +85,7 @@ export function mergeHealth(user: HealthConfig | undefined, image: HealthConfig 
     Interval: user.Interval || image.Interval || 0,
     Timeout: user.Timeout || image.Timeout || 0,
     StartPeriod: user.StartPeriod || image.StartPeriod || 0,
+    ...(user.StartInterval || image.StartInterval ? { StartInterval: user.StartInterval || image.StartInterval } : {}),
     Retries: user.Retries || image.Retries || 0,
   };
 }
@@ -90,10 +99,13 @@ export function probeArgv(h: HealthConfig | undefined): string[] | undefined {
   return undefined;
 }
 
-/** moby's defaults: 30 s, 30 s, 0, 3 retries. In ms for the shim. */
-export function probeTiming(h: HealthConfig): { interval: number; timeout: number; start: number; retries: number } {
+/**
+ * moby's defaults: 30 s, 30 s, 0, 3 retries. In ms for the shim. startInterval 0 (unset): the
+ * interval throughout, as Docker before 25 (Docker 25+ would probe every 5 s while starting).
+ */
+export function probeTiming(h: HealthConfig): { interval: number; timeout: number; start: number; startInterval: number; retries: number } {
   const ms = (ns: number | undefined, def: number) => (ns ? Math.max(1, Math.round(ns / 1e6)) : def);
-  return { interval: ms(h.Interval, 30_000), timeout: ms(h.Timeout, 30_000), start: ms(h.StartPeriod, 0), retries: h.Retries || 3 };
+  return { interval: ms(h.Interval, 30_000), timeout: ms(h.Timeout, 30_000), start: ms(h.StartPeriod, 0), startInterval: ms(h.StartInterval, 0), retries: h.Retries || 3 };
 }
 
 export interface HealthState {

@@ -85,7 +85,8 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
       const other = allRecords().find((r) => r.Name === name);
       if (other) {
         throw new UserError(
-          `Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+          `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+          1, // `create`'s code; run.ts makes it 125, as Docker's run
         );
       }
     } else name = generateName((n) => taken.has(n));
@@ -194,6 +195,11 @@ export interface StartOptions {
   /** Foreground only: -a (which of stdout/stderr the CLI shows; default both) and --sig-proxy. */
   attach?: { stdout: boolean; stderr: boolean };
   sigProxy?: boolean;
+  /**
+   * Detached only: the shim relays nothing until a client has attached (attach.ts) — `start -a`
+   * and the Engine API's attach-then-start see the first byte. Gives up after this many ms.
+   */
+  attachWaitMs?: number;
 }
 
 /** A restart policy's start found the container stopped meanwhile (stop, kill, rm). */
@@ -250,7 +256,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     saveRecord(rec, 'state');
     trace('record saved');
     let health: ShimConfig = [];
-    const attached: ShimConfig = opts.detach ? [] : attachShimConfig(opts);
+    const attached: ShimConfig = opts.detach ? [['attachwait', opts.attachWaitMs]] : attachShimConfig(opts);
     const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, mounts, devices, links.env), ...health, ...attached]);
     try {
       health = await healthShimConfig(rec, user, cgroups);
@@ -339,12 +345,12 @@ function needsShimFlags(hc: HostConfig): boolean {
   return !!(hc.Sysctls || hc.Ulimits || hc.ShmSize || hc.PidMode || hc.IpcMode || hc.UTSMode);
 }
 
-/** --ipc container:NAME: the donor, if it runs (its PID checked alive by stateOf). */
-function ipcDonor(ref: string): { name: string; pid: number; ipcMode?: string } | undefined {
+/** --ipc/--pid container:NAME: the donor, if it runs (its PID checked alive by stateOf). */
+function ipcDonor(ref: string): { id: string; name: string; pid: number; ipcMode?: string } | undefined {
   const r = findContainer(ref);
   if (!r) return undefined;
   const st = stateOf(r);
-  return { name: r.Name, pid: st.Running ? st.Pid : 0, ipcMode: r.HostConfig.IpcMode };
+  return { id: r.Id, name: r.Name, pid: st.Running && !st.Restarting ? st.Pid : 0, ipcMode: r.HostConfig.IpcMode };
 }
 
 /** The shim's config for the process itself (everything but the network namespace keys). */
@@ -369,6 +375,8 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ...mountOrder([...mounts, ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): ShimMount => ['tmpfs', o ? [p, o] : [p]])]),
     ['tty', rec.Config.Tty],
     ['stdin', rec.Config.OpenStdin],
+    ['attachsock', files.attachSock(id)],
+    ['stdinonce', !!rec.Config.StdinOnce && rec.Config.OpenStdin],
     ['detach', detach],
     ['readonly', rec.HostConfig.ReadonlyRootfs],
     ...cgroups.map((d): [string, string] => ['cgroup', d]),
@@ -428,6 +436,7 @@ async function healthShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroup
     ['healthinterval', t.interval],
     ['healthtimeout', t.timeout],
     ['healthstart', t.start],
+    ['healthstartinterval', t.startInterval || undefined],
     ['healthretries', t.retries],
   ];
 }

@@ -25,9 +25,12 @@ export interface LogOptions {
   follow: boolean;
   tail?: number;
   timestamps: boolean;
-  /** --until with --follow: following ends once this instant (ns since the epoch) has passed. */
+  /** --since/--until (ns since the epoch): only entries in between; with --follow, following ends once --until has passed. */
+  sinceNs?: bigint;
   untilNs?: bigint;
   write: (e: LogEntry) => void;
+  /** Following ends when this says so (the Engine API's client went away). */
+  stopped?: () => boolean;
 }
 
 // The log grows with whatever the container prints, so it is read a bounded chunk at a time
@@ -85,6 +88,19 @@ function openLog(file: string): number | undefined {
 }
 
 export async function streamLogs(id: string, opts: LogOptions): Promise<void> {
+  if (opts.sinceNs !== undefined || opts.untilNs !== undefined) {
+    // --tail first, then the time window, as Docker
+    const { logTimeNs } = await import('./logtime.js');
+    const { sinceNs, untilNs, write } = opts;
+    opts = {
+      ...opts,
+      write: (e) => {
+        const t = logTimeNs(e.time);
+        if (t !== undefined && ((sinceNs !== undefined && t < sinceNs) || (untilNs !== undefined && t > untilNs))) return;
+        write(e);
+      },
+    };
+  }
   const file = files.log(id);
   const all = logFiles(file);
   let next = 0;
@@ -133,6 +149,7 @@ export async function streamLogs(id: string, opts: LogOptions): Promise<void> {
         return;
       }
       if (opts.untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > opts.untilNs) return;
+      if (opts.stopped?.()) return;
       await new Promise((res) => setTimeout(res, 100));
     }
   } finally {

@@ -244,6 +244,15 @@ export function parseSignal(s: string, exitCode = 125): number {
   throw new UserError(`Error response from daemon: Invalid signal: ${s}`, exitCode);
 }
 
+/** A boolean flag given a value (`--sig-proxy=false`): Go's strconv.ParseBool, as Docker's CLI. */
+export function parseBoolFlag(flag: string, v: string | boolean | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v === 'boolean') return v;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new UserError(`invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
 /** Non-negative integer option (like --tail, -t). */
 export function parseNonNegInt(value: string, what: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UserError(`invalid ${what}: ${JSON.stringify(value)}`);

@@ -172,6 +172,8 @@ export const files = {
   health: (id: string) => join(paths.container(id), 'health'),
   /** The exec config of the health probes (the PID is given apart). */
   healthConfig: (id: string) => join(paths.container(id), 'health.config'),
+  /** The shim's attach socket while the container runs (attach.ts, docs/shim.md "Attaching"). */
+  attachSock: (id: string) => join(paths.container(id), 'attach.sock'),
 };
 
 export function loadRecord(id: string): ContainerRecord | undefined {

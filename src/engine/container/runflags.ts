@@ -368,9 +368,9 @@ export function deviceSetup(devices: DeviceMapping[] | undefined): { records: st
 /** --pid host, --uts host, --ipc host|private|shareable|none|container:NAME (Docker's checks). */
 function parseNamespaceModes(f: RunFlagValues, hc: Partial<HostConfig>): void {
   if (f.pid !== undefined && f.pid !== '') {
-    if (f.pid.startsWith('container:')) throw new UserError(`--pid ${f.pid}: minidock supports --pid host only (not joining another container's PID namespace)`);
-    if (f.pid !== 'host') throw new UserError('--pid: invalid PID mode');
-    hc.PidMode = 'host';
+    // Docker's PidMode.Valid(): host, or container:NAME (the donor is looked up at each start)
+    if (f.pid !== 'host' && !(f.pid.startsWith('container:') && f.pid.length > 'container:'.length)) throw new UserError('--pid: invalid PID mode');
+    hc.PidMode = f.pid;
   }
   if (f.uts !== undefined && f.uts !== '') {
     if (f.uts !== 'host') throw new UserError('--uts: invalid UTS mode');
@@ -527,13 +527,22 @@ export function claimCidfile(file: string): { write: (id: string) => void; relea
   };
 }
 
-/** A running container's PID and its own IpcMode, for --ipc container:NAME. */
-export type IpcDonor = (ref: string) => { name: string; pid: number; ipcMode?: string } | undefined;
+/** A running container's id, PID and its own IpcMode, for --ipc/--pid container:NAME. */
+export type IpcDonor = (ref: string) => { id: string; name: string; pid: number; ipcMode?: string } | undefined;
+
+/** --pid container:NAME: that container's PID namespace, if it runs (moby's getPidContainer). */
+function pidDonorShimConfig(ref: string, donor?: IpcDonor): [string, string] {
+  const d = donor?.(ref);
+  if (!d) throw new UserError(`Error response from daemon: No such container: ${ref}`);
+  if (!d.pid) throw new UserError(`Error response from daemon: container ${d.id} is not running`);
+  return ['pidns', `/proc/${d.pid}/ns/pid`];
+}
 
 /** The shim's keys for these flags (none when no flag was given: the common path adds nothing). */
 export function runFlagsShimConfig(hc: HostConfig, donor?: IpcDonor): [string, string | number | boolean | string[]][] {
   const out: [string, string | number | boolean | string[]][] = [];
   if (hc.PidMode === 'host') out.push(['pidhost', true]);
+  if (hc.PidMode?.startsWith('container:')) out.push(pidDonorShimConfig(hc.PidMode.slice('container:'.length), donor));
   if (hc.UTSMode === 'host') out.push(['utshost', true]);
   if (hc.IpcMode === 'none') out.push(['noshm', true]);
   if (hc.IpcMode === 'host') out.push(['ipchost', true], ['bind', ['/dev/shm', '/dev/shm', 'rw']]);

@@ -42,6 +42,14 @@ function bar(current: number, total: number): string {
   return `[${'='.repeat(Math.max(0, done - 1))}${done > 0 ? '>' : ''}${' '.repeat(BAR - done)}]`;
 }
 
+/** One step of a pull as Docker's JSON progress stream reports it (the Engine API's /images/create). */
+export interface ProgressEvent {
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
 export class PullProgress {
   private readonly layers = new Map<string, LayerLine>();
   private drawn = 0;
@@ -54,12 +62,14 @@ export class PullProgress {
   constructor(
     private readonly out: Output,
     private readonly quiet = false,
+    private readonly events?: (e: ProgressEvent) => void,
   ) {
     this.tty = !quiet && !!out.isTTY;
   }
 
   /** A plain line (the header, Digest:, Status:), printed in every mode but quiet. */
   line(text: string): void {
+    this.events?.({ status: text });
     if (this.quiet) return;
     if (this.tty && this.drawn) {
       this.render();
@@ -72,7 +82,11 @@ export class PullProgress {
 
   /** Registers layers in manifest order (short ids: 12 hex digits of the blob digest). */
   begin(ids: { id: string; total: number }[]): void {
-    for (const l of ids) if (!this.layers.has(l.id)) this.layers.set(l.id, { id: l.id, status: 'Pulling fs layer', current: 0, total: l.total });
+    for (const l of ids) {
+      if (this.layers.has(l.id)) continue;
+      this.layers.set(l.id, { id: l.id, status: 'Pulling fs layer', current: 0, total: l.total });
+      this.events?.({ id: l.id, status: 'Pulling fs layer' });
+    }
     this.schedule(true);
   }
 
@@ -82,6 +96,7 @@ export class PullProgress {
     if (current !== undefined) l.current = current;
     if (total !== undefined && total > 0) l.total = total;
     this.layers.set(id, l);
+    this.events?.({ id, status, current: l.current, total: l.total });
     this.schedule(status !== 'Downloading');
   }
 

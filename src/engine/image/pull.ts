@@ -18,7 +18,7 @@ import { trace } from '../../state/trace.js';
 import { HttpTimeout } from './http.js';
 import { expansionLimit, LayerError } from './layer.js';
 import { choosePlatform, formatPlatform, hostPlatform, parsePlatform, type OciPlatform } from './platform.js';
-import { PullProgress, type Output } from './progress.js';
+import { PullProgress, type Output, type ProgressEvent } from './progress.js';
 import { normalizeRef, type NormalizedRef } from './reference.js';
 import { UnpackPool } from './unpack-pool.js';
 import {
@@ -72,6 +72,8 @@ export interface PullOptions {
   out?: Output;
   /** Layers fetched at once. */
   concurrency?: number;
+  /** Every progress step as an event (the Engine API's JSON stream), whatever `quiet` says. */
+  events?: (e: ProgressEvent) => void;
 }
 
 export interface PullResult {
@@ -191,7 +193,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   }
   expansionLimit(0); // a bad MINIDOCK_LAYER_MAX_RATIO is said before anything is fetched
   const out = opts.out ?? process.stdout;
-  const progress = new PullProgress(out, !!opts.quiet);
+  const progress = new PullProgress(out, !!opts.quiet, opts.events);
   const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [] });
 
   trace('pull: start');

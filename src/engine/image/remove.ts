@@ -64,6 +64,11 @@ function isSingleReference(keys: string[]): boolean {
 
 export class ConflictError extends UserError {}
 
+/** Docker's line names a reference without tag or digest as NAME:latest. */
+function withLatest(ref: string): string {
+  return FULL_ID_RE.test(ref) || ref.startsWith('sha256:') || /[:@]/.test(ref.slice(ref.lastIndexOf('/') + 1)) ? ref : `${ref}:latest`;
+}
+
 /** `rmi [-f] REF`: the lines Docker prints (Untagged: …, Deleted: …). */
 export async function removeImage(ref: string, force = false): Promise<string[]> {
   const users = await containersByImage();
@@ -92,7 +97,7 @@ export async function removeImage(ref: string, force = false): Promise<string[]>
         id = hits[0];
       }
     }
-    if (!id || !idx.images[id]) throw new UserError(`No such image: ${ref}`, 1);
+    if (!id || !idx.images[id]) throw new UserError(`No such image: ${withLatest(ref)}`, 1);
     const ctrs = users.get(id) ?? [];
     const running = ctrs.find((c) => c.running);
     const stopped = ctrs.find((c) => !c.running);

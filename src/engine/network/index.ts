@@ -85,7 +85,7 @@ export { bridgeNetOf } from './drivers/bridge.js';
 /** A user network (by name or id) that containers can join: one with a driver. */
 function joinableNetwork(ref: string): NetworkRecord {
   const rec = findNetworkSync(ref);
-  if (!rec || !driverOf(rec)) throw new UserError(`network ${ref} not found`);
+  if (!rec || !driverOf(rec)) throw new UserError(`Error response from daemon: network ${ref} not found`);
   return rec;
 }
 
@@ -222,7 +222,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
   // address, and write down what will be created (so teardown can always find it).
   await withLock(NETWORK_LOCK, async () => {
     const found = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : findNetworkSync(netName);
-    if (!found) throw new UserError(`network ${netName} not found`);
+    if (!found) throw new UserError(`Error response from daemon: network ${netName} not found`);
     rec = found;
     const driver = driverOf(rec)!;
     if (driver.caps.firewall) await settleFirewall(explain);

@@ -65,6 +65,7 @@
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #ifndef TIOCGPTPEER
@@ -108,11 +109,14 @@ static struct config {
     const char *caps, *privileged, *seccomp, *nonewprivs;
     const char *shmsize;            /* issue 13: --shm-size (bytes) */
     const char *pidhost, *utshost, *ipchost, *ipcns, *ipcmnt, *noshm; /* issue 13: --pid/--uts/--ipc */
+    const char *pidns;              /* --pid container:NAME: that container's /proc/PID/ns/pid */
     struct list sysctl, rlimit;     /* issue 13: --sysctl "PATH\tVALUE", --ulimit "RES\tSOFT\tHARD" */
     struct list device;             /* issue 13: --device "PATH\tc|b\tMAJOR\tMINOR\tMODE\tUID\tGID" */
     struct list cgroupfs;           /* issue 13: /sys/fs/cgroup inside: "HOSTDIR[\tNAME]" (v1: NAME) */
     const char *init, *logmaxsize, *logmaxfile, *sigproxy, *attach;
+    const char *attachsock, *attachwait, *stdinonce; /* `minidock attach`: see "Attaching" */
     const char *healthconfig, *healthfile, *healthinterval, *healthtimeout, *healthstart, *healthretries;
+    const char *healthstartinterval;
     const char *restart, *restartmax, *restartcount, *restarttimeout, *restartfile, *norestartfile;
     struct list lower, group, env, arg, bind, tmpfs, exitcmd, cgroup, devallow, restartcmd;
 } cfg;
@@ -169,6 +173,7 @@ static const struct keydef {
     { "utshost",  F_RUN,                  &cfg.utshost,    NULL },
     { "ipchost",  F_RUN,                  &cfg.ipchost,    NULL },
     { "ipcns",    F_RUN | F_ABS,          &cfg.ipcns,      NULL },
+    { "pidns",    F_RUN | F_ABS,          &cfg.pidns,      NULL },
     { "noshm",    F_RUN,                  &cfg.noshm,      NULL },
     { "ipcmnt",   F_RUN | F_ABS,          &cfg.ipcmnt,     NULL },
     { "sysctl",   F_RUN,                  NULL,            &cfg.sysctl },
@@ -177,12 +182,16 @@ static const struct keydef {
     { "cgroupfs", F_RUN,                  NULL,            &cfg.cgroupfs },
     { "sigproxy", F_RUN,                  &cfg.sigproxy,   NULL }, /* --sig-proxy=false: 0 */
     { "attach",   F_RUN,                  &cfg.attach,     NULL }, /* -a: out, err, or out,err */
+    { "attachsock", F_RUN | F_ABS,        &cfg.attachsock, NULL }, /* see "Attaching" in docs/shim.md */
+    { "attachwait", F_RUN,                &cfg.attachwait, NULL },
+    { "stdinonce",  F_RUN,                &cfg.stdinonce,  NULL },
     /* --health-*: see "Health checks" in docs/shim.md */
     { "healthconfig",   F_RUN | F_ABS,    &cfg.healthconfig,   NULL },
     { "healthfile",     F_RUN | F_ABS,    &cfg.healthfile,     NULL },
     { "healthinterval", F_RUN,            &cfg.healthinterval, NULL },
     { "healthtimeout",  F_RUN,            &cfg.healthtimeout,  NULL },
     { "healthstart",    F_RUN,            &cfg.healthstart,    NULL },
+    { "healthstartinterval", F_RUN,       &cfg.healthstartinterval, NULL },
     { "healthretries",  F_RUN,            &cfg.healthretries,  NULL },
     { "logmaxsize", F_RUN,                &cfg.logmaxsize, NULL }, /* --log-opt: see "Log format" */
     { "logmaxfile", F_RUN,                &cfg.logmaxfile, NULL },
@@ -211,6 +220,8 @@ static void go_duration(char *buf, size_t cap, int64_t ms);
 static int g_sigproxy = 1;                /* foreground: forward signals to the container */
 static int g_attach_out = 1, g_attach_err = 1; /* foreground: copy the stream to ours (-a) */
 static int g_unattached;                  /* --sig-proxy=false and a signal came: output no more */
+static int g_stdin_once;                  /* an attached stdin's end closes the container's (StdinOnce) */
+static int64_t g_attach_wait_ms;          /* start -a: relay nothing before the first attach (ms) */
 static int g_initfd = -1; /* --init: sealed memfd copy of minidock-init (monitor, then child) */
 enum restart_policy { RESTART_NO, RESTART_ALWAYS, RESTART_UNLESS_STOPPED, RESTART_ON_FAILURE };
 static enum restart_policy g_restart;
@@ -636,7 +647,7 @@ static void validate_log_rotation(void)
 }
 
 static int g_health; /* --health-*: probes run by the monitor (see health_*) */
-static int64_t g_health_interval_ms, g_health_timeout_ms, g_health_start_ms;
+static int64_t g_health_interval_ms, g_health_timeout_ms, g_health_start_ms, g_health_start_interval_ms;
 static unsigned long g_health_retries;
 
 static void validate_health(void)
@@ -649,6 +660,7 @@ static void validate_health(void)
     g_health_interval_ms = (int64_t)parse_num("healthinterval", cfg.healthinterval, 1UL << 40);
     g_health_timeout_ms = (int64_t)parse_num("healthtimeout", cfg.healthtimeout, 1UL << 40);
     g_health_start_ms = cfg.healthstart ? (int64_t)parse_num("healthstart", cfg.healthstart, 1UL << 40) : 0;
+    g_health_start_interval_ms = cfg.healthstartinterval ? (int64_t)parse_num("healthstartinterval", cfg.healthstartinterval, 1UL << 40) : 0;
     g_health_retries = parse_num("healthretries", cfg.healthretries, INT_MAX);
     if (g_health_interval_ms < 1 || g_health_timeout_ms < 1 || g_health_retries < 1)
         die(EXIT_SHIM, "health interval, timeout and retries must be positive");
@@ -691,6 +703,10 @@ static void validate_config(void)
         if (strspn(cfg.attach, "outer,") != strlen(cfg.attach))
             die(EXIT_SHIM, "config key attach must list out and/or err");
     }
+    g_stdin_once = parse_bool("stdinonce", cfg.stdinonce);
+    g_attach_wait_ms = cfg.attachwait ? (int64_t)parse_num("attachwait", cfg.attachwait, 600000) : 0;
+    if (g_attach_wait_ms && !cfg.attachsock)
+        die(EXIT_SHIM, "config key attachwait needs attachsock");
     validate_log_rotation();
     validate_health();
     if (cfg.netns && cfg.netnsnew)
@@ -2939,6 +2955,7 @@ static void prepare_child_io(int *sock_r)
         kid.in = -1; /* the CLI's own stdin, passed straight through */
     } else if (g_stdin) {
         xpipe(p), kid.in = p[0], g_in_w = p[1], kid.own_in = 1;
+        fcntl(g_in_w, F_SETFL, O_NONBLOCK); /* written by attach clients (attach_read) */
     } else if ((kid.in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
         die(EXIT_SHIM, "open /dev/null: %s", strerror(errno));
     }
@@ -3104,6 +3121,16 @@ static void start_run_child(void)
      * container's, joined in the child) namespace instead of a new one. */
     if (parse_bool("pidhost", cfg.pidhost))
         flags &= ~(unsigned long)CLONE_NEWPID;
+    if (cfg.pidns) {
+        /* --pid container:NAME: the child is born in that PID namespace (setns decides where
+         * our next child is born); we switch back right after, as exec does. The fds are
+         * g_pidns_fds, which the child closes first (close_monitor_fds). */
+        g_pidns_fds[0] = open(cfg.pidns, O_RDONLY | O_CLOEXEC);
+        g_pidns_fds[1] = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        if (g_pidns_fds[0] < 0 || g_pidns_fds[1] < 0 || setns(g_pidns_fds[0], CLONE_NEWPID) < 0)
+            die(EXIT_SHIM, "join PID namespace %s: %s", cfg.pidns, strerror(errno));
+        flags &= ~(unsigned long)CLONE_NEWPID;
+    }
     if (parse_bool("utshost", cfg.utshost))
         flags &= ~(unsigned long)CLONE_NEWUTS;
     if (parse_bool("ipchost", cfg.ipchost) || cfg.ipcns)
@@ -3120,6 +3147,11 @@ static void start_run_child(void)
         free(stack);
         if (g_child < 0)
             die(EXIT_SHIM, "clone: %s", strerror(e));
+    }
+    if (cfg.pidns) { /* back, so that exitcmd and the probes are born on the host */
+        setns(g_pidns_fds[1], CLONE_NEWPID);
+        xclose(&g_pidns_fds[0]);
+        xclose(&g_pidns_fds[1]);
     }
     xclose(&g_cgpipe[0]);
     if (cfg.netnsnew)
@@ -3268,6 +3300,8 @@ static char g_inbuf[4096]; /* tty: stdin bytes not yet accepted by the pty */
 static size_t g_in_len, g_in_off;
 static int g_in_fd = -1;
 
+static void attach_output(int stream, const char *buf, size_t n);
+
 /* Read once. 1: data, 0: source ended (EOF, or EIO: no pty slave left), -1: nothing now. */
 static int pump(struct source *src)
 {
@@ -3285,6 +3319,7 @@ static int pump(struct source *src)
     if (src->dst >= 0 && !g_unattached && write_all(src->dst, buf, (size_t)r) < 0)
         src->dst = -1;
     log_feed(src->lb, buf, (size_t)r);
+    attach_output(src->lb == &g_lb_err ? 2 : 1, buf, (size_t)r);
     return 1;
 }
 
@@ -3316,18 +3351,28 @@ static void read_stdin(void)
     g_in_len = (size_t)r, g_in_off = 0;
 }
 
-static void write_master(void)
+/* Where stdin bytes go: the pty (tty), or the pipe a detached -i container reads (attach). */
+static int in_dst(void)
 {
-    ssize_t w = write(g_master, g_inbuf + g_in_off, g_in_len - g_in_off);
+    return g_tty ? g_master : g_in_w;
+}
+
+static int g_in_close; /* StdinOnce: close the container's stdin once the buffer is written */
+
+static void write_input(void)
+{
+    ssize_t w = write(in_dst(), g_inbuf + g_in_off, g_in_len - g_in_off);
     if (w < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (w < 0) {
-        g_in_len = 0; /* the pty is going away; the output side will notice */
-        return;
+        g_in_len = 0; /* the pty is going away (or the container closed its stdin) */
+    } else {
+        g_in_off += (size_t)w;
+        if (g_in_off == g_in_len)
+            g_in_len = 0;
     }
-    g_in_off += (size_t)w;
-    if (g_in_off == g_in_len)
-        g_in_len = 0;
+    if (g_in_len == 0 && g_in_close)
+        xclose(&g_in_w);
 }
 
 static void follow_window_size(void)
@@ -3476,11 +3521,21 @@ static void health_result(struct health_result *r)
     health_write();
 }
 
+/* moby's getInterval (Docker 25): StartInterval while still starting within the start period,
+ * else Interval. healthstartinterval absent: Interval throughout (Docker before 25). */
+static int64_t health_next_interval(void)
+{
+    if (g_health_start_interval_ms > 0 && g_hstatus == H_STARTING &&
+        (now_ns() - g_started_ns) / 1000000 < g_health_start_ms)
+        return g_health_start_interval_ms;
+    return g_health_interval_ms;
+}
+
 static void health_start(void)
 {
     if (!g_health)
         return;
-    g_probe_next_ms = mono_ms() + g_health_interval_ms;
+    g_probe_next_ms = mono_ms() + health_next_interval();
     health_write(); /* "starting", no log yet */
 }
 
@@ -3543,7 +3598,7 @@ static void health_read(void)
     g_probe = -1;
     g_probe_res.end_ns = now_ns();
     health_result(&g_probe_res);
-    g_probe_next_ms = mono_ms() + g_health_interval_ms;
+    g_probe_next_ms = mono_ms() + health_next_interval();
 }
 
 static void health_reap(void)
@@ -3574,7 +3629,7 @@ static void health_tick(void)
         g_probe_res.len = (size_t)snprintf(msg, sizeof msg, "Health check exceeded timeout (%s)", d);
         memcpy(g_probe_res.out, msg, g_probe_res.len);
         health_result(&g_probe_res);
-        g_probe_next_ms = now + g_health_interval_ms;
+        g_probe_next_ms = now + health_next_interval();
     } else if (g_probe < 0 && now >= g_probe_next_ms) {
         health_spawn();
     }
@@ -3613,6 +3668,260 @@ static int health_wait_ms(void)
     return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
+
+/* ------------------------------------------------------------------------------------
+ * Attaching (`minidock attach`, `start -a`): a unix socket (attachsock) on which any number
+ * of clients (up to ATTACH_MAX) get the container's output as it comes and may send it
+ * input, as the clients of Docker's daemon do. Frames both ways: an 8-byte header
+ * [kind, 0, 0, 0, length (u32, big-endian)] and the payload (Docker's stdcopy layout).
+ * Client to us: ATT_HELLO (first; 1 byte: ATT_IN|ATT_OUT|ATT_ERR), ATT_STDIN (bytes), ATT_EOF
+ * (its stdin ended), ATT_RESIZE (rows, cols: u16 each, big-endian). Us to the client:
+ * 1 stdout, 2 stderr (a tty is stdout), ATT_CLOSED (its output ends: its stdin ended and
+ * the container is not StdinOnce, as Docker's daemon closes such an attach), ATT_EXIT (the
+ * code, i32) when the container has ended and its exit file is written. docs/shim.md.
+ * ---------------------------------------------------------------------------------- */
+
+#define ATTACH_MAX 16
+enum { ATT_IN = 1, ATT_OUT = 2, ATT_ERR = 4 };
+enum { ATT_STDIN = 0, ATT_EOF = 1, ATT_RESIZE = 2, ATT_HELLO = 3 };
+enum { ATT_CLOSED = 16, ATT_EXIT = 17 };
+
+static struct attach_client {
+    int fd;
+    int hello;              /* its hello came: mask is valid */
+    unsigned mask;
+    unsigned char hdr[8];
+    size_t hdr_len;
+    int kind;
+    uint32_t left;          /* payload bytes still to read */
+    unsigned char small[4]; /* hello, resize payloads */
+    size_t small_len;
+} g_att[ATTACH_MAX];
+static int g_listen = -1, g_attach_dir = -1;
+static const char *g_attach_name;
+
+/* Binds attachsock through /proc/self/fd/DIR/NAME: a state root's path may be longer than
+ * sun_path allows. Created once the container runs, so its process never has it. */
+static void attach_listen(void)
+{
+    for (size_t i = 0; i < ATTACH_MAX; i++)
+        g_att[i].fd = -1;
+    if (!cfg.attachsock)
+        return;
+    char *slash = strrchr(cfg.attachsock, '/');
+    g_attach_name = slash + 1;
+    *slash = '\0';
+    g_attach_dir = open(*cfg.attachsock ? cfg.attachsock : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    *slash = '/';
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (g_attach_dir < 0 || strlen(g_attach_name) > 64)
+        goto fail;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", g_attach_dir, g_attach_name);
+    unlinkat(g_attach_dir, g_attach_name, 0); /* a socket left by a run that was killed */
+    g_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    mode_t old = umask(077);
+    int ok = g_listen >= 0 && bind(g_listen, (struct sockaddr *)&sa, sizeof sa) == 0;
+    umask(old);
+    if (ok && listen(g_listen, ATTACH_MAX) == 0)
+        return;
+fail: /* the container runs anyway; only attaching is not possible */
+    dprintf(2, "minidock-shim: attach socket %s: %s\n", cfg.attachsock, strerror(errno));
+    xclose(&g_listen);
+}
+
+static void attach_drop(struct attach_client *c)
+{
+    xclose(&c->fd);
+    c->hello = 0;
+}
+
+static int send_frame(int fd, int kind, const void *buf, size_t n)
+{
+    unsigned char h[8] = { (unsigned char)kind, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                           (unsigned char)(n >> 8), (unsigned char)n };
+    struct iovec iov[2] = { { h, sizeof h }, { (void *)buf, n } };
+    size_t total = sizeof h + n;
+    while (total > 0) {
+        /* blocking, with SO_SNDTIMEO: a client that stops reading for 5 s is dropped */
+        struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+        ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        total -= (size_t)w;
+        for (int i = 0; i < 2 && w > 0; i++) {
+            size_t k = (size_t)w < iov[i].iov_len ? (size_t)w : iov[i].iov_len;
+            iov[i].iov_base = (char *)iov[i].iov_base + k;
+            iov[i].iov_len -= k;
+            w -= (ssize_t)k;
+        }
+    }
+    return 0;
+}
+
+static void attach_output(int stream, const char *buf, size_t n)
+{
+    unsigned want = stream == 2 ? ATT_ERR : ATT_OUT;
+    for (size_t i = 0; i < ATTACH_MAX; i++) {
+        struct attach_client *c = &g_att[i];
+        if (c->fd >= 0 && c->hello && (c->mask & want) && send_frame(c->fd, stream, buf, n) < 0)
+            attach_drop(c);
+    }
+}
+
+static void attach_accept(void)
+{
+    for (;;) {
+        int fd = accept4(g_listen, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        size_t i = 0;
+        while (i < ATTACH_MAX && g_att[i].fd >= 0)
+            i++;
+        if (i == ATTACH_MAX) { /* the client sees the end without an exit frame */
+            close(fd);
+            continue;
+        }
+        struct timeval tv = { .tv_sec = 5 };
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        memset(&g_att[i], 0, sizeof g_att[i]);
+        g_att[i].fd = fd;
+    }
+}
+
+/* A whole frame has been read (payloads of hello and resize are in c->small). */
+static void attach_frame_done(struct attach_client *c)
+{
+    if (c->kind == ATT_HELLO) {
+        c->mask = c->small[0] & (ATT_IN | ATT_OUT | ATT_ERR);
+        c->hello = 1;
+    } else if (c->kind == ATT_RESIZE && g_tty && g_master >= 0) {
+        struct winsize ws = { .ws_row = (unsigned short)(c->small[0] << 8 | c->small[1]),
+                              .ws_col = (unsigned short)(c->small[2] << 8 | c->small[3]) };
+        ioctl(g_master, TIOCSWINSZ, &ws);
+    } else if (c->kind == ATT_EOF && (c->mask & ATT_IN)) {
+        /* Docker's daemon: with StdinOnce (and no tty) the container's stdin is closed;
+         * otherwise this attach's output ends (its exit code still comes). */
+        if (g_stdin_once && !g_tty) {
+            g_in_close = 1;
+            if (g_in_len == 0)
+                xclose(&g_in_w);
+        } else {
+            c->mask &= ~(unsigned)(ATT_OUT | ATT_ERR);
+            if (send_frame(c->fd, ATT_CLOSED, "", 0) < 0)
+                attach_drop(c);
+        }
+    }
+}
+
+/* Reads what the client sent (called on POLLIN while the input buffer is empty). */
+static void attach_read(struct attach_client *c)
+{
+    ssize_t r;
+    if (c->hdr_len < 8) {
+        r = read_retry(c->fd, c->hdr + c->hdr_len, 8 - c->hdr_len);
+        if (r <= 0)
+            return attach_drop(c); /* gone (a detach): nothing happens to the container */
+        if ((c->hdr_len += (size_t)r) < 8)
+            return;
+        c->kind = c->hdr[0];
+        c->left = (uint32_t)c->hdr[4] << 24 | (uint32_t)c->hdr[5] << 16 | (uint32_t)c->hdr[6] << 8 | c->hdr[7];
+        c->small_len = 0;
+        uint32_t need = c->kind == ATT_HELLO ? 1 : c->kind == ATT_RESIZE ? 4 : c->kind == ATT_EOF ? 0 : c->left;
+        if (c->kind > ATT_HELLO || c->left != need || c->hello != (c->kind != ATT_HELLO))
+            return attach_drop(c); /* not this protocol */
+    } else if (c->kind == ATT_STDIN) {
+        size_t want = c->left < sizeof g_inbuf ? c->left : sizeof g_inbuf;
+        r = read_retry(c->fd, g_inbuf, want);
+        if (r <= 0)
+            return attach_drop(c);
+        c->left -= (uint32_t)r;
+        /* kept only where stdin goes: a container without -i (or a foreground one whose
+         * stdin is the CLI's own) has none to write to */
+        if ((c->mask & ATT_IN) && in_dst() >= 0 && !g_in_close)
+            g_in_len = (size_t)r, g_in_off = 0;
+    } else {
+        r = read_retry(c->fd, c->small + c->small_len, c->left);
+        if (r <= 0)
+            return attach_drop(c);
+        c->small_len += (size_t)r;
+        c->left -= (uint32_t)r;
+    }
+    if (c->left == 0) {
+        c->hdr_len = 0;
+        if (c->kind != ATT_STDIN)
+            attach_frame_done(c);
+    }
+}
+
+/* Adds the listening socket and the clients to a poll set; returns the new count. */
+static int attach_poll_add(struct pollfd *pfd, int n, int *i_listen, int *i_att)
+{
+    *i_listen = -1;
+    if (g_listen >= 0)
+        *i_listen = n, pfd[n++] = (struct pollfd){ .fd = g_listen, .events = POLLIN };
+    for (size_t i = 0; i < ATTACH_MAX; i++) {
+        i_att[i] = -1;
+        if (g_att[i].fd >= 0 && g_in_len == 0) /* stdin already waiting: read no more for now */
+            i_att[i] = n, pfd[n++] = (struct pollfd){ .fd = g_att[i].fd, .events = POLLIN };
+    }
+    return n;
+}
+
+static void attach_poll_done(const struct pollfd *pfd, int i_listen, const int *i_att)
+{
+    for (size_t i = 0; i < ATTACH_MAX; i++)
+        if (i_att[i] >= 0 && pfd[i_att[i]].revents && g_att[i].fd >= 0)
+            attach_read(&g_att[i]);
+    if (i_listen >= 0 && pfd[i_listen].revents)
+        attach_accept();
+}
+
+static int attach_any_hello(void)
+{
+    for (size_t i = 0; i < ATTACH_MAX; i++)
+        if (g_att[i].fd >= 0 && g_att[i].hello)
+            return 1;
+    return 0;
+}
+
+/* attachwait (start -a): output waits in the pipe or pty until the CLI that started the
+ * container has attached (or attachwait ms have passed), so it sees the first byte. */
+static void attach_wait_first(void)
+{
+    int64_t deadline = mono_ms() + g_attach_wait_ms;
+    while (g_listen >= 0 && !attach_any_hello()) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0)
+            return;
+        struct pollfd pfd[1 + ATTACH_MAX];
+        int i_listen, i_att[ATTACH_MAX];
+        int n = attach_poll_add(pfd, 0, &i_listen, i_att);
+        if (poll(pfd, (nfds_t)n, (int)left) < 0 && errno != EINTR)
+            return;
+        attach_poll_done(pfd, i_listen, i_att);
+    }
+}
+
+/* The container has ended and its exit file is written: each client gets the code. */
+static void attach_end(int code)
+{
+    if (g_listen < 0)
+        return;
+    unlinkat(g_attach_dir, g_attach_name, 0);
+    xclose(&g_listen);
+    unsigned char c[4] = { (unsigned char)((uint32_t)code >> 24), (unsigned char)((uint32_t)code >> 16),
+                           (unsigned char)((uint32_t)code >> 8), (unsigned char)code };
+    for (size_t i = 0; i < ATTACH_MAX; i++)
+        if (g_att[i].fd >= 0) {
+            if (g_att[i].hello)
+                send_frame(g_att[i].fd, ATT_EXIT, c, sizeof c);
+            attach_drop(&g_att[i]);
+        }
+    xclose(&g_attach_dir);
+}
+
 /* Relay until the child ends; returns its exit code (128+signal if killed). */
 static int relay(void)
 {
@@ -3625,17 +3934,22 @@ static int relay(void)
         src[1].fd = g_err_r, src[1].dst = g_detach || !g_attach_err ? -1 : 2;
     }
     int status = 0, reaped = 0;
+    if (g_attach_wait_ms)
+        attach_wait_first();
     while (!reaped) {
-        struct pollfd pfd[6];
-        int n = 0, i_src[2] = { -1, -1 }, i_in = -1, i_mw = -1;
+        struct pollfd pfd[7 + ATTACH_MAX];
+        int n = 0, i_src[2] = { -1, -1 }, i_in = -1, i_mw = -1, i_listen, i_att[ATTACH_MAX];
+        if (in_dst() < 0)
+            g_in_len = 0; /* nowhere to go any more */
         pfd[n++] = (struct pollfd){ .fd = g_sigfd, .events = POLLIN };
         for (int i = 0; i < 2; i++)
             if (src[i].fd >= 0)
                 i_src[i] = n, pfd[n++] = (struct pollfd){ .fd = src[i].fd, .events = POLLIN };
         if (g_in_fd >= 0 && g_in_len == 0 && g_master >= 0)
             i_in = n, pfd[n++] = (struct pollfd){ .fd = g_in_fd, .events = POLLIN };
-        if (g_in_len > 0 && g_master >= 0)
-            i_mw = n, pfd[n++] = (struct pollfd){ .fd = g_master, .events = POLLOUT };
+        if (g_in_len > 0 && in_dst() >= 0)
+            i_mw = n, pfd[n++] = (struct pollfd){ .fd = in_dst(), .events = POLLOUT };
+        n = attach_poll_add(pfd, n, &i_listen, i_att);
         int i_probe = -1;
         if (g_probe_out >= 0)
             i_probe = n, pfd[n++] = (struct pollfd){ .fd = g_probe_out, .events = POLLIN };
@@ -3649,8 +3963,9 @@ static int relay(void)
                 pump(&src[i]);
         if (i_in >= 0 && pfd[i_in].revents)
             read_stdin();
-        if (i_mw >= 0 && pfd[i_mw].revents && g_master >= 0)
-            write_master();
+        if (i_mw >= 0 && pfd[i_mw].revents && in_dst() >= 0)
+            write_input();
+        attach_poll_done(pfd, i_listen, i_att);
         if (pfd[0].revents & POLLIN)
             reaped = handle_signals(&status);
         if (g_health && !reaped) {
@@ -3834,6 +4149,7 @@ static void __attribute__((noreturn)) finish(int code, int started)
      * ran, or when the foreground CLI died meanwhile (we were re-parented). */
     if (cfg.exitcmd.n > 0 && ((g_detach && started) || getppid() != g_ppid0))
         spawn_exitcmd();
+    attach_end(code); /* before the restarter goes on: its new run makes the socket again */
     xclose(&restart_go); /* the restarter may go on */
     exit(code);
 }
@@ -3994,6 +4310,7 @@ int main(int argc, char **argv)
         }
     }
     g_started_ns = now_ns();
+    attach_listen();
     report("ok %d\n", (int)g_child);
     health_start();
     enter_raw_mode();

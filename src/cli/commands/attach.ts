@@ -1,0 +1,109 @@
+// `attach` and `start -a [-i]`: the CLI's side of an attach (its terminal, signals, exit code);
+// the attach itself is src/engine/container/attach.ts, which the Engine API shares.
+import { constants } from 'node:os';
+import { UserError } from '../../errors.js';
+import { mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
+import { parseBoolFlag } from '../../engine/container/options.js';
+import { attachContainer, checkAttachable, parseDetachKeys, type AttachSession } from '../../engine/container/attach.js';
+
+/** Docker's CLI forwards every signal it can catch (ForwardAllSignals); Node can catch these. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/** --sig-proxy (no tty): a signal to the CLI goes to the container, as `kill` would send it. */
+function proxySignals(rec: ContainerRecord): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    void import('../../engine/container/lifecycle.js').then(({ killContainer }) => killContainer(rec.Id, constants.signals[sig])).catch(() => undefined);
+  };
+  for (const s of FORWARDED) process.on(s, handler);
+  return () => {
+    for (const s of FORWARDED) process.off(s, handler);
+  };
+}
+
+/**
+ * The terminal's part: raw mode while stdin goes to a tty (restored on every way out), and the
+ * pty following the terminal's size. `nudge`: Docker's attach first sets rows+1, cols+1, so a
+ * shell that is already waiting redraws its prompt.
+ */
+function terminal(session: AttachSession, rawStdin: boolean, nudge: boolean): () => void {
+  const stdin = process.stdin;
+  const raw = rawStdin && stdin.isTTY;
+  if (raw) stdin.setRawMode(true);
+  const out = process.stdout;
+  const follow = session.tty && out.isTTY;
+  const size = () => session.resize(out.rows, out.columns);
+  if (follow) {
+    if (nudge) session.resize(out.rows + 1, out.columns + 1);
+    size();
+    out.on('resize', size);
+  }
+  return () => {
+    if (raw) stdin.setRawMode(false);
+    if (follow) out.off('resize', size);
+  };
+}
+
+async function follow(rec: ContainerRecord, opts: { stdin: boolean; detachKeys?: Buffer; sigProxy: boolean; nudge: boolean; justStarted?: boolean }): Promise<{ detached: boolean; code: number }> {
+  const session = await attachContainer(rec, { stdin: opts.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: opts.detachKeys }, { justStarted: opts.justStarted });
+  const restore = terminal(session, opts.stdin, opts.nudge);
+  const unproxy = opts.sigProxy && !session.tty ? proxySignals(rec) : () => undefined;
+  try {
+    const end = await session.done;
+    return end.kind === 'detached' ? { detached: true, code: 0 } : { detached: false, code: end.code };
+  } finally {
+    restore();
+    unproxy();
+    if (opts.stdin) process.stdin.destroy(); // else a terminal's stdin keeps the CLI alive
+  }
+}
+
+const detachKeysOf = (k: string | undefined) => (k ? parseDetachKeys(k) : undefined);
+
+export interface AttachFlags {
+  stdin?: boolean; // commander's --no-stdin
+  sigProxy?: string | boolean;
+  detachKeys?: string;
+}
+
+/** `attach`: Docker's RunAttach. A detach is its EscapeError ("read escape sequence", exit 1). */
+export async function attach(ref: string, o: AttachFlags): Promise<number> {
+  const keys = detachKeysOf(o.detachKeys);
+  const sigProxy = parseBoolFlag('--sig-proxy', o.sigProxy, true);
+  const rec = mustFind(ref);
+  checkAttachable(rec);
+  const attachStdin = o.stdin !== false;
+  // docker/cli's CheckTty: a tty container's stdin needs a terminal here
+  if (rec.Config.Tty && attachStdin && !process.stdin.isTTY) throw new UserError('the input device is not a TTY', 1);
+  const r = await follow(rec, { stdin: attachStdin && rec.Config.OpenStdin, detachKeys: keys, sigProxy, nudge: true });
+  if (r.detached) throw new UserError('read escape sequence', 1);
+  return r.code;
+}
+
+export interface StartAttachFlags {
+  attach?: boolean;
+  interactive?: boolean;
+  detachKeys?: string;
+}
+
+/** `start -a [-i]`: Docker's RunStart attach branch (signals always proxied without a tty; a detach exits 0). */
+export async function startAttached(refs: string[], o: StartAttachFlags): Promise<number> {
+  const keys = detachKeysOf(o.detachKeys);
+  if (refs.length > 1) throw new UserError('you cannot start and attach multiple containers at once', 1);
+  const rec = mustFind(refs[0]);
+  const st = stateOf(rec);
+  if (st.Paused) throw new UserError('Error response from daemon: cannot start a paused container, try unpause instead', 1);
+  const stdin = !!o.interactive && rec.Config.OpenStdin;
+  const lifecycle = await import('../../engine/container/lifecycle.js');
+  let justStarted = false;
+  if (!st.Running) {
+    // The shim waits for this attach before it relays anything, so no output is missed.
+    await lifecycle.startContainer(rec, { detach: true, attachWaitMs: 5000 });
+    await lifecycle.reconnectExtraNetworks(rec.Id);
+    justStarted = true;
+  }
+  const r = await follow(rec, { stdin, detachKeys: keys, sigProxy: true, nudge: false, justStarted });
+  if (r.detached) return 0;
+  // As the foreground run: the network released (and --rm honoured) before the CLI returns.
+  await lifecycle.cleanupContainer(rec.Id, rec.StartedAt).catch(() => undefined);
+  return r.code;
+}

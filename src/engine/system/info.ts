@@ -1,0 +1,97 @@
+// What `info` reports (Docker's field names): the CLI's `info` and the Engine API's /info.
+import { readFileSync, statfsSync } from 'node:fs';
+import { arch, cpus, hostname, release, totalmem } from 'node:os';
+import { paths } from '../../state/paths.js';
+import { allRecords, stateOf } from '../container/record.js';
+import { listImages } from '../image/store.js';
+import { layout } from '../../runtime/cgroups.js';
+import { VERSION } from '../../version.js';
+import { firewallName } from '../network/firewall/index.js';
+
+const FS_NAMES: Record<number, string> = { 0xef53: 'extfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs', 0xf2f52010: 'f2fs' };
+
+function backingFs(dir: string): string {
+  try {
+    const t = statfsSync(dir).type;
+    return FS_NAMES[t] ?? `<unknown> (0x${t.toString(16)})`;
+  } catch {
+    return '<unknown>';
+  }
+}
+
+function osName(): string {
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'));
+    if (m) return m[1];
+  } catch {
+    /* none */
+  }
+  return 'Linux';
+}
+
+const ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', ia32: 'i686', s390x: 's390x', ppc64: 'ppc64le', riscv64: 'riscv64' };
+
+export interface Info {
+  ID: string;
+  Containers: number;
+  ContainersRunning: number;
+  ContainersPaused: number;
+  ContainersStopped: number;
+  Images: number;
+  Driver: string;
+  DriverStatus: [string, string][];
+  LoggingDriver: string;
+  CgroupDriver: string;
+  CgroupVersion: string;
+  KernelVersion: string;
+  OperatingSystem: string;
+  OSType: string;
+  Architecture: string;
+  NCPU: number;
+  MemTotal: number;
+  DockerRootDir: string;
+  Name: string;
+  ServerVersion: string;
+  SecurityOptions: string[];
+  FirewallBackend: { Driver: string };
+  /** Docker's plugin names for what minidock has (null = --network none; drivers/index.ts) */
+  Plugins: { Volume: string[]; Network: string[]; Authorization: null; Log: string[] };
+}
+
+export function gatherInfo(): Info {
+  const states = allRecords().map((r) => stateOf(r));
+  const running = states.filter((s) => s.Running && !s.Paused).length;
+  const paused = states.filter((s) => s.Paused).length;
+  return {
+    ID: '',
+    Containers: states.length,
+    ContainersRunning: running,
+    ContainersPaused: paused,
+    ContainersStopped: states.length - running - paused,
+    Images: listImages().length,
+    Driver: 'overlay2',
+    DriverStatus: [
+      ['Backing Filesystem', backingFs(paths.root())],
+      ['Supports d_type', 'true'],
+      ['Using metacopy', 'false'],
+      ['Native Overlay Diff', 'true'],
+      ['userxattr', 'false'],
+    ],
+    LoggingDriver: 'json-file',
+    CgroupDriver: 'cgroupfs',
+    CgroupVersion: String(layout().version),
+    KernelVersion: release(),
+    OperatingSystem: osName(),
+    OSType: 'linux',
+    Architecture: ARCH[arch()] ?? arch(),
+    NCPU: cpus().length,
+    MemTotal: totalmem(),
+    DockerRootDir: paths.root(),
+    Name: hostname(),
+    ServerVersion: VERSION,
+    SecurityOptions: ['name=seccomp,profile=builtin'],
+    FirewallBackend: { Driver: firewallName() },
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null'], Authorization: null, Log: ['json-file'] },
+  };
+}
+
