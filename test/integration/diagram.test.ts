@@ -24,6 +24,8 @@ function snapshot() {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
+      // a running container's attach.sock (a socket: no content to read) counts by its name
+      else if (!e.isFile()) files.push(`${p.slice(md.root.length)} ${e.isSocket() ? 'socket' : 'other'}`);
       else files.push(`${p.slice(md.root.length)} ${createHash('sha1').update(readFileSync(p)).digest('hex')} ${statSync(p).mode}`);
     }
   };
