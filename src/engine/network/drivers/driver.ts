@@ -83,7 +83,7 @@ export interface NetworkDriver {
    * the host and the other networks; returns the fields the record keeps. Reads the host,
    * changes nothing there (an address it reserves in the network's pool goes if create fails).
    */
-  prepare(spec: CreateSpec & { subnet: string; gateway: string }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
+  prepare(spec: CreateSpec & { subnet: string; gateway: string; autoSubnet?: boolean }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
   /** The `# network NAME: …` line --explain prints before the create plan. */
   describe(rec: NetworkRecord): string;
   /** The network's host objects (with undo, so a failure rolls back). */
@@ -109,6 +109,13 @@ export interface NetworkDriver {
   diagramOf(rec: NetworkRecord): DiagramPart;
   /** The host objects the network owns (for prune and drift checks). */
   owned(rec: NetworkRecord): HostObject[];
+  /**
+   * Drivers whose addresses are shared between hosts (overlay): take one address for a
+   * container in the cluster store instead of this host's IPAM (under the network lock).
+   */
+  claim?(rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string): Promise<string>;
+  /** And give it back (teardown, a failed start); tolerant: a store that is away is said, not thrown. */
+  release?(rec: NetworkRecord, containerId: string, ip: string): Promise<void>;
 }
 
 /**

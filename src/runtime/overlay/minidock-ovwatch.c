@@ -1,0 +1,194 @@
+/*
+ * minidock-ovwatch: the per-host watcher of the overlay networks' cluster store.
+ *
+ *   minidock-ovwatch HOST PORT PREFIX LEASEFILE SYNC-COMMAND [ARGS...]
+ *
+ * It holds one etcd v3 watch (the JSON gateway's POST /v3/watch, a chunked stream) on every
+ * key under PREFIX and keeps this host's lease alive (POST /v3/lease/keepalive every 3 s; the
+ * lease id is read from LEASEFILE each time, so a re-registration is picked up). It does not
+ * parse the store: when an event arrives it runs SYNC-COMMAND (`minidock internal-overlay-sync`),
+ * which reads the store and brings the kernel's FDB and neighbour entries in line — level-
+ * triggered, so a lost event or a restart never leaves a stale entry. Events that arrive while a
+ * sync runs make one more sync. The sync exits 3 when this host has no overlay network left:
+ * the watcher then exits too. When the lease has expired (no TTL in the answer) it runs the
+ * sync, which registers the host again. Unreachable store: retried every second.
+ * A few hundred kB of RSS (the shim's budget, <= 10 MB, is the model).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *host;
+static int port;
+static char **sync_argv;
+static const char *leasefile;
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int dial(void) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int send_post(int fd, const char *path, const char *body, int keep) {
+  char req[1024];
+  int n = snprintf(req, sizeof req, "POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: %s\r\n\r\n%s",
+                   path, host, port, strlen(body), keep ? "keep-alive" : "close", body);
+  if (n <= 0 || n >= (int)sizeof req) return -1;
+  return write(fd, req, n) == n ? 0 : -1;
+}
+
+/* Runs the sync; returns its exit status (-1 if it could not run). */
+static int run_sync(void) {
+  pid_t p = fork();
+  if (p < 0) return -1;
+  if (p == 0) {
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); }
+    execvp(sync_argv[0], sync_argv);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(p, &st, 0) < 0 && errno == EINTR) {}
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Keeps the lease alive; returns 1 when it has expired (the store answered without a TTL). */
+static int keepalive(void) {
+  char id[32] = "";
+  FILE *f = fopen(leasefile, "r");
+  if (!f) return 1;
+  if (!fgets(id, sizeof id, f)) id[0] = 0;
+  fclose(f);
+  id[strcspn(id, " \n")] = 0;
+  if (!id[0] || strspn(id, "0123456789") != strlen(id)) return 1;
+  int fd = dial();
+  if (fd < 0) return 0; /* unreachable: not known to have expired */
+  char body[64];
+  snprintf(body, sizeof body, "{\"ID\":\"%s\"}", id);
+  char buf[2048];
+  size_t got = 0;
+  int expired = 0;
+  if (send_post(fd, "/v3/lease/keepalive", body, 0) == 0) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (got < sizeof buf - 1 && poll(&p, 1, 2000) > 0) {
+      ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
+      if (n <= 0) break;
+      got += n;
+    }
+    buf[got] = 0;
+    if (strstr(buf, "\"result\"") && !strstr(buf, "\"TTL\"")) expired = 1;
+  }
+  close(fd);
+  return expired;
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static void b64(const unsigned char *s, size_t n, char *out) {
+  size_t i, o = 0;
+  for (i = 0; i + 2 < n; i += 3) {
+    out[o++] = B64[s[i] >> 2];
+    out[o++] = B64[((s[i] & 3) << 4) | (s[i + 1] >> 4)];
+    out[o++] = B64[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)];
+    out[o++] = B64[s[i + 2] & 63];
+  }
+  if (n - i == 1) {
+    out[o++] = B64[s[i] >> 2];
+    out[o++] = B64[(s[i] & 3) << 4];
+    out[o++] = '=';
+    out[o++] = '=';
+  } else if (n - i == 2) {
+    out[o++] = B64[s[i] >> 2];
+    out[o++] = B64[((s[i] & 3) << 4) | (s[i + 1] >> 4)];
+    out[o++] = B64[(s[i + 1] & 15) << 2];
+    out[o++] = '=';
+  }
+  out[o] = 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 6) {
+    fprintf(stderr, "usage: minidock-ovwatch HOST PORT PREFIX LEASEFILE SYNC-COMMAND [ARGS...]\n");
+    return 2;
+  }
+  host = argv[1];
+  port = atoi(argv[2]);
+  const char *prefix = argv[3];
+  leasefile = argv[4];
+  sync_argv = argv + 5;
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGCHLD, SIG_DFL);
+
+  size_t pl = strlen(prefix);
+  if (pl == 0 || pl > 200) return 2;
+  unsigned char end[256];
+  memcpy(end, prefix, pl);
+  end[pl - 1]++; /* the range end: the prefix's last byte plus one (a '/' becomes '0') */
+  char k64[300], e64[300], body[700];
+  b64((const unsigned char *)prefix, pl, k64);
+  b64(end, pl, e64);
+  snprintf(body, sizeof body, "{\"create_request\":{\"key\":\"%s\",\"range_end\":\"%s\"}}", k64, e64);
+
+  if (run_sync() == 3) return 0;
+  long long next_keep = 0;
+  for (;;) {
+    int fd = dial();
+    if (fd < 0 || send_post(fd, "/v3/watch", body, 1) < 0) {
+      if (fd >= 0) close(fd);
+      sleep(1);
+      continue;
+    }
+    /* Whatever changed while the watch was down: one sync now. */
+    int dirty = 1;
+    char buf[65536];
+    for (;;) {
+      long long t = now_ms();
+      if (t >= next_keep) {
+        next_keep = t + 3000;
+        if (keepalive()) dirty = 1;
+      }
+      if (dirty) {
+        /* let a burst of events (several keys of one txn, parallel starts) arrive first */
+        struct pollfd q = {.fd = fd, .events = POLLIN};
+        while (poll(&q, 1, 20) > 0) {
+          ssize_t n = read(fd, buf, sizeof buf);
+          if (n <= 0) break;
+        }
+        dirty = 0;
+        if (run_sync() == 3) return 0;
+      }
+      struct pollfd p = {.fd = fd, .events = POLLIN};
+      int r = poll(&p, 1, 1000);
+      if (r < 0 && errno != EINTR) break;
+      if (r <= 0) continue;
+      ssize_t n = read(fd, buf, sizeof buf - 1);
+      if (n <= 0) break; /* the store went away: dial again */
+      buf[n] = 0;
+      /* anything but the answer that the watch was created is an event (or a cancel): sync */
+      if (!(strstr(buf, "\"created\":true") && !strstr(buf, "\"events\""))) dirty = 1;
+    }
+    close(fd);
+    sleep(1);
+  }
+}

@@ -1,0 +1,87 @@
+// Overlay networks across three hosts (test/helpers/cluster.ts): etcd as the store, VXLAN.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, rssKb } from '../helpers/cluster.js';
+import { sleep } from '../helpers/cli.js';
+
+const c = new Cluster();
+const [h1, h2, h3] = [0, 1, 2].map((i) => () => c.hosts[i]);
+
+beforeAll(async () => {
+  await c.start(3);
+}, 60_000);
+afterAll(() => c.destroy());
+
+// the VXLAN's own entries (dst VTEP), not what the bridge learnt on its port
+const fdb = (h: ReturnType<typeof h1>, dev: string) => h.exec('bridge', ['fdb', 'show', 'dev', dev]).stdout.split('\n').filter((l) => l.includes(' dst ')).join('\n');
+const neigh = (h: ReturnType<typeof h1>, dev: string) => h.exec('ip', ['neigh', 'show', 'dev', dev]).stdout;
+async function until(f: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (f()) return true;
+    await sleep(50);
+  }
+  return f();
+}
+
+describe('overlay networks across hosts', () => {
+  it('refuses -d overlay without a cluster, with nothing written', () => {
+    const r = h1().run(['network', 'create', '-d', 'overlay', 'nope'], { env: { MINIDOCK_CLUSTER: '' } });
+    expect(r.code).toBe(125);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('MINIDOCK_CLUSTER=etcd://');
+    expect(c.keys()).toEqual([]);
+    expect(h1().exec('ip', ['-o', 'link']).stdout).not.toMatch(/mdov-|mdvx-/);
+  });
+
+  it('creates a network visible on every host (scope swarm), VNI from the store', () => {
+    const id = h1().ok(['network', 'create', '-d', 'overlay', '--subnet', '10.77.0.0/24', 'ov1']);
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    for (const h of c.hosts) {
+      const ls = h.ok(['network', 'ls', '--filter', 'name=ov1']);
+      expect(ls).toMatch(new RegExp(`${id.slice(0, 12)}\\s+ov1\\s+overlay\\s+swarm`));
+    }
+    expect(h3().ok(['network', 'inspect', '-f', '{{.Scope}} {{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}', 'ov1'])).toBe('swarm 4097');
+    expect(c.keys()).toContain('/minidock/networks/ov1');
+  });
+
+  it('refuses a subnet in use anywhere in the cluster, nothing written', () => {
+    const before = c.keys();
+    const r = h2().run(['network', 'create', '-d', 'overlay', '--subnet', '10.77.0.128/25', 'ov-dup']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/overlaps network ov1/);
+    expect(c.keys()).toEqual(before);
+    expect(h2().run(['network', 'inspect', 'ov-dup']).code).toBe(1);
+  });
+
+  it('containers on different hosts ping and resolve each other; FDB/neigh entries follow the store', async () => {
+    const a = h1().ok(['run', '-d', '--name', 'a1', '--network', 'ov1', 'busybox', 'sleep', '300']);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    const ipA = h1().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'a1']);
+    h2().ok(['run', '-d', '--name', 'b1', '--network', 'ov1', 'busybox', 'sleep', '300']);
+    const t0 = Date.now();
+    const ipB = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'b1']);
+    const macB = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.MacAddress}}', 'b1']);
+    const netId = h1().ok(['network', 'inspect', '-f', '{{.Id}}', 'ov1']);
+    const vx = `mdvx-${netId.slice(0, 10)}`;
+    // host 1 learns b1 from the store (its watcher) within a second
+    expect(await until(() => neigh(h1(), vx).includes(`${ipB} lladdr ${macB}`), 1000)).toBe(true);
+    const learnMs = Date.now() - t0;
+    expect(fdb(h1(), vx)).toContain(`${macB} dst ${c.hosts[1].addr} self permanent`);
+    expect(fdb(h1(), vx)).toContain(`00:00:00:00:00:00 dst ${c.hosts[1].addr} self permanent`);
+    const p = h1().run(['exec', 'a1', 'ping', '-c', '2', '-W', '2', ipB]);
+    expect(p.stdout).toContain('2 packets received');
+    const p2 = h2().run(['exec', 'b1', 'ping', '-c', '1', '-W', '2', 'a1']);
+    expect(p2.stdout).toContain(`(${ipA})`);
+    expect(p2.stdout).toContain('1 packets received');
+    // the watcher is light
+    const pid = Number(h1().exec('cat', [`${c.hosts[0].root}/networks/overlay/watch.pid`]).stdout.trim());
+    const rss = rssKb(pid);
+    expect(rss).toBeLessThan(10 * 1024);
+    console.log(`overlay: b1 learnt on host 1 in ${learnMs} ms (after its run -d returned); watcher RSS ${rss} kB`);
+    // b1 stops: its entries go on host 1
+    const rm = h2().run(['rm', '-f', 'b1']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(await until(() => !neigh(h1(), vx).includes(ipB) && !fdb(h1(), vx).includes(macB), 3000)).toBe(true);
+    expect(fdb(h1(), vx)).not.toContain(`dst ${c.hosts[1].addr}`);
+  }, 60_000);
+});
