@@ -84,4 +84,57 @@ describe('overlay networks across hosts', () => {
     expect(await until(() => !neigh(h1(), vx).includes(ipB) && !fdb(h1(), vx).includes(macB), 3000)).toBe(true);
     expect(fdb(h1(), vx)).not.toContain(`dst ${c.hosts[1].addr}`);
   }, 60_000);
+
+  it('--explain prints the VXLAN, the FDB/neigh entries and the etcd keys written', () => {
+    const r = h3().run(['run', '-d', '--explain', '--name', 'c1', '--network', 'ov1', 'busybox', 'sleep', '300']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/ip link add mdvx-\w+ mtu 1450 type vxlan id 4097 dstport 4789 local 10\.231\.\d+\.3 nolearning proxy/);
+    expect(r.stderr).toMatch(/bridge fdb append 00:00:00:00:00:00 dev mdvx-\w+ dst 10\.231\.\d+\.1 self permanent/);
+    expect(r.stderr).toMatch(/ip neigh replace 10\.77\.0\.2 lladdr 02:42:0a:4d:00:02 dev mdvx-\w+ nud permanent/);
+    expect(r.stderr).toMatch(/cluster store: txn put \/minidock\/endpoints\/\w+\/10\.77\.0\.\d+/);
+    h3().ok(['rm', '-f', 'c1']);
+  }, 30_000);
+
+  it('isolates two overlay networks from each other', () => {
+    h1().ok(['network', 'create', '-d', 'overlay', '--subnet', '10.78.0.0/24', 'ov2']);
+    h2().ok(['run', '-d', '--name', 'b2', '--network', 'ov2', 'busybox', 'sleep', '300']);
+    const ipB2 = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov2.IPAddress}}', 'b2']);
+    expect(h1().run(['exec', 'a1', 'ping', '-c', '1', '-W', '1', ipB2]).stdout).toContain('0 packets received');
+    expect(h1().ok(['network', 'inspect', '-f', '{{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}', 'ov2'])).toBe('4098');
+    // network rm on a host without containers: refused while b2 runs on host 2, done once it is gone
+    const busy = h3().run(['network', 'rm', 'ov2']);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain('active endpoints on other hosts (b2)');
+    h2().ok(['rm', '-f', 'b2']);
+    h3().ok(['network', 'rm', 'ov2']);
+    expect(c.keys()).not.toContain('/minidock/networks/ov2');
+    expect(h2().ok(['network', 'ls', '--filter', 'name=ov2'])).not.toContain('ov2');
+  }, 60_000);
+
+  it('3 hosts x 10 parallel runs never get one address twice', async () => {
+    const runs = c.hosts.flatMap((h) => Array.from({ length: 10 }, (_, i) => h.runAsync(['run', '-d', '--name', `r${h.index}-${i}`, '--network', 'ov1', 'busybox', 'sleep', '300'])));
+    const res = await Promise.all(runs);
+    for (const r of res) expect(r.code, r.stderr).toBe(0);
+    const ips = c.hosts.flatMap((h) => Array.from({ length: 10 }, (_, i) => h.ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', `r${h.index}-${i}`])));
+    if (new Set(ips).size !== 30) console.log(ips.join(' '), c.etcdctl(['get', '--prefix', '/minidock/endpoints/']).stdout);
+    expect(new Set(ips).size).toBe(30);
+    const stored = c.keys().filter((k) => k.startsWith('/minidock/endpoints/'));
+    expect(stored).toHaveLength(31); // and a1
+    for (const h of c.hosts) h.ok(['rm', '-f', ...Array.from({ length: 10 }, (_, i) => `r${h.index}-${i}`)]);
+  }, 180_000);
+
+  it("a killed host's entries are removed on the others after its lease TTL", async () => {
+    h3().ok(['run', '-d', '--name', 'c3', '--network', 'ov1', 'busybox', 'sleep', '300']);
+    const ip3 = h3().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'c3']);
+    const netId = h1().ok(['network', 'inspect', '-f', '{{.Id}}', 'ov1']);
+    const vx = `mdvx-${netId.slice(0, 10)}`;
+    expect(await until(() => neigh(h1(), vx).includes(ip3), 2000)).toBe(true);
+    const t0 = Date.now();
+    h3().kill();
+    // LEASE_TTL is 10 s (renewed every 3 s): gone within TTL + a sync
+    expect(await until(() => !neigh(h1(), vx).includes(ip3) && !fdb(h1(), vx).includes(`dst ${c.hosts[2].addr}`), 15_000)).toBe(true);
+    console.log(`overlay: a killed host's entries went after ${Date.now() - t0} ms`);
+    expect(c.keys().some((k) => k.endsWith(`/${ip3}`))).toBe(false);
+    expect(h1().run(['exec', 'a1', 'ping', '-c', '1', '-W', '1', ip3]).stdout).toContain('0 packets received');
+  }, 60_000);
 });

@@ -95,7 +95,7 @@ export async function removeOverlayNetwork(cfg: ClusterConfig, rec: NetworkRecor
 }
 
 /** One address of the network for a container, taken in the store (a txn per address). */
-export async function claimAddress(cfg: ClusterConfig, rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string): Promise<string> {
+export async function claimAddress(cfg: ClusterConfig, rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string, explain?: (line: string) => void): Promise<string> {
   const etcd = etcdOf(cfg);
   const lease = await hostLease(cfg, etcd);
   const subnet = parseCidr(rec.Subnet!)!;
@@ -104,8 +104,15 @@ export async function claimAddress(cfg: ClusterConfig, rec: NetworkRecord, c: { 
     const taken = new Set(kvs.map((kv) => parseIp(kv.key.slice(endpointsOf(rec.Id).length))!).filter((x) => x !== undefined));
     const ip = formatIp(pickAddress(subnet, parseIp(rec.Gateway!)!, taken, want));
     const value: EndpointValue = { host: hostId(), vtep: cfg.advertise, mac: macForIp(parseIp(ip)!), container: c.id, name: c.name, ...(c.aliases?.length ? { aliases: c.aliases } : {}) };
-    if (dryRun.active) return ip;
-    if (await etcd.txn(claimTxn(rec.Id, ip, JSON.stringify(value), lease))) return ip;
+    const said = `# cluster store: txn put ${endpointKey(rec.Id, ip)} ${JSON.stringify(value)} (only if absent: the address is this container's in the whole cluster), under this host's lease ${lease}`;
+    if (dryRun.active) {
+      explain?.(said.replace('txn put', 'would txn put'));
+      return ip;
+    }
+    if (await etcd.txn(claimTxn(rec.Id, ip, JSON.stringify(value), lease))) {
+      explain?.(said);
+      return ip;
+    }
     if (want) throw new UserError(`Address already in use: ${want}`);
   }
   throw new UserError(`network ${rec.Name}: could not take an address in the cluster store (too many concurrent starts); try again`);

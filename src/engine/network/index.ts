@@ -204,7 +204,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
       // alone in the usual case, with a firewall check to await once the container is wired).
       afterWired = await driver.ensure(rec, explain);
       const ip = driver.claim
-        ? await driver.claim(rec, { id, name: req.containerName, aliases: req.aliases }, req.ip || undefined)
+        ? await driver.claim(rec, { id, name: req.containerName, aliases: req.aliases }, req.ip || undefined, explain)
         : allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, id, req.ip || undefined, rec.IPRange);
       claimed = ip;
       const link = driver.link(rec, id, ns, ip);

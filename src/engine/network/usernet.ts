@@ -214,6 +214,7 @@ export function pendingCreateFile(id: string): string {
 
 /** Removes one user network: refused while containers use it. */
 export async function removeNetwork(ref: string, explain?: (line: string) => void): Promise<NetworkRecord> {
+  await (await import('./networks.js')).refreshClusterNetworks(ref);
   return withLock(NETWORK_LOCK, async () => {
     const n = findNetworkSync(ref);
     if (!n) throw new UserError(`network ${ref} not found`, 1);

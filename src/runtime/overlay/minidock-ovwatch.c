@@ -59,19 +59,33 @@ static int send_post(int fd, const char *path, const char *body, int keep) {
   return write(fd, req, n) == n ? 0 : -1;
 }
 
-/* Runs the sync; returns its exit status (-1 if it could not run). */
-static int run_sync(void) {
+/*
+ * The sync runs beside the watcher, never waited for in its loop: it may wait for the host's
+ * network lock behind a burst of container starts, and the lease must be renewed meanwhile.
+ */
+static pid_t sync_pid;
+
+static void start_sync(void) {
   pid_t p = fork();
-  if (p < 0) return -1;
+  if (p < 0) return;
   if (p == 0) {
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); }
     execvp(sync_argv[0], sync_argv);
     _exit(127);
   }
+  sync_pid = p;
+}
+
+/* Reaps a finished sync; returns its exit status, or -1 while none finished. */
+static int reap_sync(int block) {
+  if (!sync_pid) return -1;
   int st;
-  while (waitpid(p, &st, 0) < 0 && errno == EINTR) {}
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  pid_t r;
+  while ((r = waitpid(sync_pid, &st, block ? 0 : WNOHANG)) < 0 && errno == EINTR) {}
+  if (r != sync_pid) return -1;
+  sync_pid = 0;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
 /* Keeps the lease alive; returns 1 when it has expired (the store answered without a TTL). */
@@ -150,12 +164,13 @@ int main(int argc, char **argv) {
   b64(end, pl, e64);
   snprintf(body, sizeof body, "{\"create_request\":{\"key\":\"%s\",\"range_end\":\"%s\"}}", k64, e64);
 
-  if (run_sync() == 3) return 0;
   long long next_keep = 0;
   for (;;) {
     int fd = dial();
     if (fd < 0 || send_post(fd, "/v3/watch", body, 1) < 0) {
       if (fd >= 0) close(fd);
+      if (now_ms() >= next_keep) next_keep = now_ms() + 3000, keepalive();
+      if (reap_sync(0) == 3) return 0;
       sleep(1);
       continue;
     }
@@ -168,7 +183,9 @@ int main(int argc, char **argv) {
         next_keep = t + 3000;
         if (keepalive()) dirty = 1;
       }
-      if (dirty) {
+      int st = reap_sync(0);
+      if (st == 3 && !dirty) return 0;
+      if (dirty && !sync_pid) {
         /* let a burst of events (several keys of one txn, parallel starts) arrive first */
         struct pollfd q = {.fd = fd, .events = POLLIN};
         while (poll(&q, 1, 20) > 0) {
@@ -176,10 +193,10 @@ int main(int argc, char **argv) {
           if (n <= 0) break;
         }
         dirty = 0;
-        if (run_sync() == 3) return 0;
+        start_sync();
       }
       struct pollfd p = {.fd = fd, .events = POLLIN};
-      int r = poll(&p, 1, 1000);
+      int r = poll(&p, 1, sync_pid ? 100 : 1000);
       if (r < 0 && errno != EINTR) break;
       if (r <= 0) continue;
       ssize_t n = read(fd, buf, sizeof buf - 1);

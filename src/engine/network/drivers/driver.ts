@@ -113,7 +113,7 @@ export interface NetworkDriver {
    * Drivers whose addresses are shared between hosts (overlay): take one address for a
    * container in the cluster store instead of this host's IPAM (under the network lock).
    */
-  claim?(rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string): Promise<string>;
+  claim?(rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string, explain?: (line: string) => void): Promise<string>;
   /** And give it back (teardown, a failed start); tolerant: a store that is away is said, not thrown. */
   release?(rec: NetworkRecord, containerId: string, ip: string): Promise<void>;
 }

@@ -149,9 +149,9 @@ export const overlayDriver: NetworkDriver = {
     await ensureOverlayHost(requireCluster(`network ${rec.Name} (overlay)`), rec, explain);
     return undefined;
   },
-  async claim(rec, c, want) {
+  async claim(rec, c, want, explain) {
     const { claimAddress } = await import('../../cluster/store.js');
-    return claimAddress(requireCluster(`network ${rec.Name} (overlay)`), rec, c, want);
+    return claimAddress(requireCluster(`network ${rec.Name} (overlay)`), rec, c, want, explain);
   },
   async release(rec, containerId, ip) {
     const { releaseAddress } = await import('../../cluster/store.js');
