@@ -176,6 +176,24 @@ export class Cluster {
     throw new Error(`etcd did not start: ${log.slice(-2000)}`);
   }
 
+  /** An address on the switch itself: "the outside" for the hosts (no route back to any container subnet). */
+  get outside(): string {
+    return `${this.net}.254`;
+  }
+
+  switchAddr(): void {
+    sh('ip', ['-n', this.switchNs, 'addr', 'replace', `${this.outside}/24`, 'dev', 'sw0']);
+  }
+
+  inSwitch(cmd: string, args: string[]): Result {
+    return sh('nsenter', [`--net=/run/netns/${this.switchNs}`, '--', cmd, ...args]);
+  }
+
+  /** The store goes away (its member killed; its data dir stays). */
+  stopEtcd(): void {
+    this.etcd?.kill('SIGKILL');
+  }
+
   /** etcdctl (v3) against the member, run from host 1. */
   etcdctl(args: string[]): Result {
     return sh('nsenter', [`--net=/run/netns/${this.hosts[0].ns}`, '--', 'env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=http://${this.etcdAddr}:${ETCD_PORT}`, ...args]);

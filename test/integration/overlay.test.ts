@@ -123,6 +123,50 @@ describe('overlay networks across hosts', () => {
     for (const h of c.hosts) h.ok(['rm', '-f', ...Array.from({ length: 10 }, (_, i) => `r${h.index}-${i}`)]);
   }, 180_000);
 
+  it('info shows the cluster, this host and its peers', () => {
+    const out = h1().ok(['info']);
+    expect(out).toContain(` Cluster Store: etcd://${c.etcdAddr}:2379`);
+    expect(out).toContain(` Cluster Advertise: ${c.hosts[0].addr}`);
+    const id = /Cluster Host ID: ([0-9a-f]{12})/.exec(out)?.[1];
+    expect(id).toBeTruthy();
+    expect(out).toMatch(new RegExp(`  ${id} ${c.hosts[0].addr.replace(/\./g, '\\.')} \\S+ \\(this host\\)`));
+    expect(h1().ok(['info', '--format', '{{.ClusterAdvertise}}'])).toBe(c.hosts[0].addr);
+  });
+
+  it('outbound traffic leaves through the local host (masqueraded); --internal has no way out; -p publishes on the container\'s host', async () => {
+    c.switchAddr();
+    expect(h1().run(['exec', 'a1', 'ping', '-c', '1', '-W', '2', c.outside]).stdout).toContain('1 packets received');
+    h1().ok(['network', 'create', '-d', 'overlay', '--internal', '--subnet', '10.79.0.0/24', 'ovint']);
+    h1().ok(['run', '-d', '--name', 'i1', '--network', 'ovint', 'busybox', 'sleep', '300']);
+    expect(h1().run(['exec', 'i1', 'ping', '-c', '1', '-W', '1', c.outside]).stdout).not.toContain('1 packets received');
+    h1().ok(['rm', '-f', 'i1']);
+    h1().ok(['network', 'rm', 'ovint']);
+    h2().ok(['run', '-d', '--name', 'web', '--network', 'ov1', '-p', '8080:80', 'busybox', 'sh', '-c', 'mkdir -p /w && echo hello-overlay > /w/index.html && exec httpd -f -p 80 -h /w']);
+    let got = '';
+    for (let i = 0; i < 20 && !got.includes('hello-overlay'); i++) {
+      got = c.inSwitch('curl', ['-s', '--max-time', '2', `http://${c.hosts[1].addr}:8080/`]).stdout;
+      if (!got.includes('hello-overlay')) await sleep(100);
+    }
+    expect(got).toContain('hello-overlay');
+    h2().ok(['rm', '-f', 'web']);
+  }, 60_000);
+
+  it('bad input is refused with nothing written to the store or the kernel; --dry-run writes nothing', () => {
+    const keys = c.keys();
+    const links = h1().exec('ip', ['-o', 'link']).stdout;
+    for (const args of [['-o', 'foo=bar'], ['--subnet', '10.80.0.0/24', '--ip-range', '10.80.0.0/25'], ['--subnet', '10.77.0.0/16']]) {
+      const r = h1().run(['network', 'create', '-d', 'overlay', ...args, 'bad']);
+      expect(r.code, args.join(' ')).toBe(125);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const dry = h1().run(['network', 'create', '-d', 'overlay', '--dry-run', 'ovdry']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('would put /minidock/networks/ovdry');
+    expect(c.keys()).toEqual(keys);
+    expect(h1().exec('ip', ['-o', 'link']).stdout).toBe(links);
+    expect(h1().run(['network', 'inspect', 'ovdry']).code).toBe(1);
+  });
+
   it("a killed host's entries are removed on the others after its lease TTL", async () => {
     h3().ok(['run', '-d', '--name', 'c3', '--network', 'ov1', 'busybox', 'sleep', '300']);
     const ip3 = h3().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'c3']);
@@ -136,5 +180,23 @@ describe('overlay networks across hosts', () => {
     console.log(`overlay: a killed host's entries went after ${Date.now() - t0} ms`);
     expect(c.keys().some((k) => k.endsWith(`/${ip3}`))).toBe(false);
     expect(h1().run(['exec', 'a1', 'ping', '-c', '1', '-W', '1', ip3]).stdout).toContain('0 packets received');
+  }, 60_000);
+
+  it('etcd unreachable: overlay commands fail clearly and change nothing; bridge networks and running overlay containers keep working', async () => {
+    h2().ok(['run', '-d', '--name', 'b9', '--network', 'ov1', 'busybox', 'sleep', '300']);
+    const ipB = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'b9']);
+    const netId = h1().ok(['network', 'inspect', '-f', '{{.Id}}', 'ov1']);
+    expect(await until(() => neigh(h1(), `mdvx-${netId.slice(0, 10)}`).includes(ipB), 2000)).toBe(true);
+    c.stopEtcd();
+    const links = h1().exec('ip', ['-o', 'link']).stdout;
+    const r = h1().run(['network', 'create', '-d', 'overlay', 'ovx']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/cluster store unreachable/);
+    const r2 = h1().run(['run', '--rm', '--network', 'ov1', 'busybox', 'true']);
+    expect(r2.code).toBe(125);
+    expect(r2.stderr).toMatch(/cluster store unreachable/);
+    expect(h1().exec('ip', ['-o', 'link']).stdout).toBe(links);
+    expect(h1().run(['run', '--rm', 'busybox', 'true']).code).toBe(0);
+    expect(h1().run(['exec', 'a1', 'ping', '-c', '1', '-W', '2', ipB]).stdout).toContain('1 packets received');
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 // `info` / `system info [--format]`: Docker's layout, for what applies without a daemon, plus
 // minidock's own lines (the firewall backend). --format takes Docker's field names
 // ({{.Containers}}, {{.ContainersPaused}}, {{.CgroupVersion}}, {{.DockerRootDir}}, {{json .}}, …).
-import { readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { parseTemplate } from '../template.js';
 import { bytesSize } from '../../units.js';
@@ -57,6 +58,35 @@ export interface Info {
   ServerVersion: string;
   SecurityOptions: string[];
   FirewallBackend: { Driver: string };
+  /** Docker's (pre-swarm) cluster fields; set only with a cluster configured (docs/overlay.md). */
+  ClusterStore?: string;
+  ClusterAdvertise?: string;
+  /** minidock's: this host's id in the cluster and the hosts registered there now. */
+  ClusterHostID?: string;
+  ClusterPeers?: { ID: string; Address: string; Name: string }[];
+  ClusterError?: string;
+}
+
+/** The cluster part of info (only loaded with a cluster configured). */
+async function clusterInfo(): Promise<Partial<Info>> {
+  if (!process.env.MINIDOCK_CLUSTER && !existsSync(join(paths.root(), 'config.json'))) return {};
+  const { clusterConfig } = await import('../../engine/cluster/config.js');
+  const cfg = clusterConfig();
+  if (!cfg) return {};
+  const { hostId } = await import('../../engine/cluster/host.js');
+  const { Etcd } = await import('../../engine/cluster/etcd.js');
+  const { HOSTS } = await import('../../engine/cluster/keys.js');
+  const out: Partial<Info> = { ClusterStore: `etcd://${cfg.endpoints.map((e) => e.replace(/^http:\/\//, '')).join(',')}`, ClusterAdvertise: cfg.advertise, ClusterHostID: hostId() };
+  try {
+    const { kvs } = await new Etcd(cfg.endpoints).range(HOSTS);
+    out.ClusterPeers = kvs.map((kv) => {
+      const v = JSON.parse(kv.value) as { vtep?: string; name?: string };
+      return { ID: kv.key.slice(HOSTS.length), Address: v.vtep ?? '', Name: v.name ?? '' };
+    });
+  } catch (e) {
+    out.ClusterError = (e as Error).message;
+  }
+  return out;
 }
 
 export function gatherInfo(): Info {
@@ -95,8 +125,8 @@ export function gatherInfo(): Info {
   };
 }
 
-export function info(o: { format?: string }): number {
-  const i = gatherInfo();
+export async function info(o: { format?: string }): Promise<number> {
+  const i = { ...gatherInfo(), ...(await clusterInfo()) };
   if (o.format) {
     process.stdout.write(parseTemplate(o.format).render(i) + '\n');
     return 0;
@@ -135,6 +165,15 @@ export function info(o: { format?: string }): number {
     ` Docker Root Dir: ${i.DockerRootDir}`,
     ' Debug Mode: false',
     ` Firewall Backend: ${i.FirewallBackend.Driver}`,
+    ...(i.ClusterStore
+      ? [
+          ` Cluster Store: ${i.ClusterStore}`,
+          ` Cluster Advertise: ${i.ClusterAdvertise}`,
+          ` Cluster Host ID: ${i.ClusterHostID}`,
+          i.ClusterError ? ` Cluster Peers: unknown (${i.ClusterError})` : ` Cluster Peers: ${i.ClusterPeers!.length} (hosts using an overlay network now)`,
+          ...(i.ClusterPeers ?? []).map((p) => `  ${p.ID} ${p.Address} ${p.Name}${p.ID === i.ClusterHostID ? ' (this host)' : ''}`),
+        ]
+      : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
