@@ -150,7 +150,7 @@ export async function info(o: { format?: string }): Promise<number> {
     ` Cgroup Driver: ${i.CgroupDriver}`,
     ` Cgroup Version: ${i.CgroupVersion}`,
     ' Plugins:',
-    '  Network: bridge host ipvlan macvlan null', // Docker's names (null = --network none); drivers/index.ts
+    '  Network: bridge host ipvlan macvlan null overlay', // Docker's names (null = --network none); drivers/index.ts
     '  Log: json-file',
     ' Security Options:',
     '  seccomp',
