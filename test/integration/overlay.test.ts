@@ -78,6 +78,10 @@ describe('overlay networks across hosts', () => {
     const rss = rssKb(pid);
     expect(rss).toBeLessThan(10 * 1024);
     console.log(`overlay: b1 learnt on host 1 in ${learnMs} ms (after its run -d returned); watcher RSS ${rss} kB`);
+    // the diagram draws the overlay network like a bridge network on this host (hosts and tunnels: not yet)
+    const dia = h1().run(['network', 'diagram']);
+    expect(dia.code, dia.stderr).toBe(0);
+    expect(dia.stdout).toContain(`mdov-${netId.slice(0, 10)}`);
     // b1 stops: its entries go on host 1
     const rm = h2().run(['rm', '-f', 'b1']);
     expect(rm.code, rm.stderr).toBe(0);
