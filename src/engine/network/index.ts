@@ -308,15 +308,15 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   pausePoint('net:teardown-applied');
   trace('teardown applied');
   if (opts.netnsOnly && eps.length === 0) return; // nothing was allocated (see TeardownOptions)
-  const userNets = new Set(listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
+  const records = listNetworkRecords();
+  const userNets = new Set(records.filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
   await withLock(NETWORK_LOCK, async () => {
     releasePorts(containerId);
     const nets = eps.length ? eps.map((e) => e.networkId) : listNetworkRecords().map((n) => n.Id);
     for (const n of nets) releaseAddresses(n, containerId);
     // addresses held in the cluster store (overlay): given back there
-    const byId = new Map(listNetworkRecords().map((n) => [n.Id, n]));
     for (const ep of eps) {
-      const n = byId.get(ep.networkId);
+      const n = records.find((r) => r.Id === ep.networkId);
       if (n) await driverOf(n)?.release?.(n, containerId, ep.ip);
     }
     for (const f of [endpointFile(containerId), ...epFiles]) rmSync(f, { force: true });
