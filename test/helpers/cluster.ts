@@ -1,7 +1,8 @@
 // A multi-host test bed in the style of moby's L3 segment: a "switch" netns with a bridge and
 // three "host" netns on it by veth (10.231.N.0/24 of their own), each host with its own mount
 // namespace (so its /run/netns, where its containers' netns are named, is its own), its own
-// state root and minidock; and an etcd member started in host 1's netns on its address. Nothing
+// state root and minidock; and an etcd member started in host 1's netns on its address (or a
+// 3-member etcd cluster, one member in each of the first three hosts). Nothing
 // leaves the namespaces made here. Everything is removed by `destroy` (afterAll), even on failure.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -21,9 +22,9 @@ export class Host {
     readonly index: number,
     readonly ns: string,
     readonly addr: string,
-    etcd: string,
+    store: string,
   ) {
-    this.env = { ...process.env, MINIDOCK_ROOT: this.root, MINIDOCK_CLUSTER: `etcd://${etcd}:${ETCD_PORT}`, MINIDOCK_CLUSTER_ADVERTISE: addr };
+    this.env = { ...process.env, MINIDOCK_ROOT: this.root, MINIDOCK_CLUSTER: store, MINIDOCK_CLUSTER_ADVERTISE: addr };
   }
 
   /** Starts the holder: in the host netns, a private mount namespace with a /run/netns of its own. */
@@ -138,7 +139,17 @@ export class Cluster {
     return `${this.net}.1`;
   }
 
-  async start(n = 3): Promise<void> {
+  /** etcd members: one on host 1, or one on each of the first three hosts. */
+  members = 1;
+  private readonly etcds: ChildProcess[] = [];
+  private readonly etcdDirs: string[] = [];
+
+  get etcdAddrs(): string[] {
+    return Array.from({ length: this.members }, (_, i) => `${this.net}.${i + 1}`);
+  }
+
+  async start(n = 3, opts: { members?: 1 | 3 } = {}): Promise<void> {
+    this.members = opts.members ?? 1;
     const must = (cmd: string, args: string[]) => {
       const r = sh(cmd, args);
       if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
@@ -146,6 +157,7 @@ export class Cluster {
     must('ip', ['netns', 'add', this.switchNs]);
     must('ip', ['-n', this.switchNs, 'link', 'add', 'sw0', 'type', 'bridge']);
     must('ip', ['-n', this.switchNs, 'link', 'set', 'sw0', 'up']);
+    const store = `etcd://${this.etcdAddrs.map((a) => `${a}:${ETCD_PORT}`).join(',')}`;
     for (let i = 1; i <= n; i++) {
       const ns = `mdh${i}-${this.tag}`;
       must('ip', ['netns', 'add', ns]);
@@ -154,7 +166,7 @@ export class Cluster {
       must('ip', ['-n', this.switchNs, 'link', 'set', `p${i}`, 'master', 'sw0', 'up']);
       must('ip', ['-n', ns, 'addr', 'add', `${this.net}.${i}/24`, 'dev', 'eth0']);
       must('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-      const h = new Host(i, ns, `${this.net}.${i}`, this.etcdAddr);
+      const h = new Host(i, ns, `${this.net}.${i}`, store);
       await h.start();
       this.hosts.push(h);
     }
@@ -162,18 +174,26 @@ export class Cluster {
   }
 
   private async startEtcd(): Promise<void> {
-    const a = this.etcdAddr;
-    this.etcd = spawn('nsenter', [`--net=/run/netns/${this.hosts[0].ns}`, '--', 'etcd', '--name', 'm1', '--data-dir', this.etcdDir,
-      '--listen-client-urls', `http://${a}:${ETCD_PORT}`, '--advertise-client-urls', `http://${a}:${ETCD_PORT}`,
-      '--listen-peer-urls', `http://${a}:2380`, '--initial-advertise-peer-urls', `http://${a}:2380`, '--initial-cluster', `m1=http://${a}:2380`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    this.etcd.stderr!.on('data', (d) => (log += d));
-    for (let i = 0; i < 100; i++) {
-      const r = this.etcdctl(['endpoint', 'health']);
+    const initial = this.etcdAddrs.map((a, i) => `m${i + 1}=http://${a}:2380`).join(',');
+    const logs: string[] = [];
+    this.etcdAddrs.forEach((a, i) => {
+      const dir = i === 0 ? this.etcdDir : mkdtempSync(join(tmpdir(), 'mdetcd-'));
+      if (i > 0) this.etcdDirs.push(dir);
+      const p = spawn('nsenter', [`--net=/run/netns/${this.hosts[i].ns}`, '--', 'etcd', '--name', `m${i + 1}`, '--data-dir', dir,
+        '--listen-client-urls', `http://${a}:${ETCD_PORT}`, '--advertise-client-urls', `http://${a}:${ETCD_PORT}`,
+        '--listen-peer-urls', `http://${a}:2380`, '--initial-advertise-peer-urls', `http://${a}:2380`, '--initial-cluster', initial,
+        '--initial-cluster-token', `mdt-${this.tag}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      logs.push('');
+      p.stderr!.on('data', (d) => (logs[i] += d));
+      this.etcds.push(p);
+    });
+    this.etcd = this.etcds[0];
+    for (let i = 0; i < 150; i++) {
+      const r = this.etcdctl(['endpoint', 'health', '--cluster']);
       if (r.code === 0) return;
       await new Promise((res) => setTimeout(res, 100));
     }
-    throw new Error(`etcd did not start: ${log.slice(-2000)}`);
+    throw new Error(`etcd did not start: ${logs.map((l) => l.slice(-1500)).join('\n---\n')}`);
   }
 
   /** An address on the switch itself: "the outside" for the hosts (no route back to any container subnet). */
@@ -196,7 +216,8 @@ export class Cluster {
 
   /** etcdctl (v3) against the member, run from host 1. */
   etcdctl(args: string[]): Result {
-    return sh('nsenter', [`--net=/run/netns/${this.hosts[0].ns}`, '--', 'env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=http://${this.etcdAddr}:${ETCD_PORT}`, ...args]);
+    const eps = this.etcdAddrs.map((a) => `http://${a}:${ETCD_PORT}`).join(',');
+    return sh('nsenter', [`--net=/run/netns/${this.hosts[0].ns}`, '--', 'env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${eps}`, ...args]);
   }
 
   /** Every key under /minidock/ (keys only). */
@@ -212,9 +233,9 @@ export class Cluster {
         /* go on */
       }
     }
-    this.etcd?.kill('SIGKILL');
+    for (const p of this.etcds) p.kill('SIGKILL');
     sh('ip', ['netns', 'del', this.switchNs]);
-    rmSync(this.etcdDir, { recursive: true, force: true });
+    for (const d of [this.etcdDir, ...this.etcdDirs]) rmSync(d, { recursive: true, force: true });
   }
 }
 
