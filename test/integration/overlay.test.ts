@@ -171,6 +171,18 @@ describe('overlay networks across hosts', () => {
     expect(h1().run(['network', 'inspect', 'ovdry']).code).toBe(1);
   });
 
+  it('network connect/disconnect of a running container takes and gives back its address in the store', () => {
+    h1().ok(['network', 'create', '-d', 'overlay', '--subnet', '10.81.0.0/24', 'ovc']);
+    const netId = h1().ok(['network', 'inspect', '-f', '{{.Id}}', 'ovc']);
+    h1().ok(['network', 'connect', 'ovc', 'a1']);
+    expect(h1().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ovc.IPAddress}}', 'a1'])).toBe('10.81.0.2');
+    expect(c.keys()).toContain(`/minidock/endpoints/${netId}/10.81.0.2`);
+    expect(h1().ok(['exec', 'a1', 'ip', '-o', 'link', 'show', 'eth1'])).toContain('mtu 1450');
+    h1().ok(['network', 'disconnect', 'ovc', 'a1']);
+    expect(c.keys().filter((k) => k.includes(netId))).toEqual([]);
+    h2().ok(['network', 'rm', 'ovc']);
+  }, 30_000);
+
   it("a killed host's entries are removed on the others after its lease TTL", async () => {
     h3().ok(['run', '-d', '--name', 'c3', '--network', 'ov1', 'busybox', 'sleep', '300']);
     const ip3 = h3().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'c3']);
