@@ -5,7 +5,7 @@
 // 3-member etcd cluster, one member in each of the first three hosts). Nothing
 // leaves the namespaces made here. Everything is removed by `destroy` (afterAll), even on failure.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, type Result, sh } from './cli.js';
@@ -214,10 +214,11 @@ export class Cluster {
     this.etcd?.kill('SIGKILL');
   }
 
-  /** etcdctl (v3) against the member, run from host 1. */
+  /** etcdctl (v3) against the members, run from the first host still alive. */
   etcdctl(args: string[]): Result {
     const eps = this.etcdAddrs.map((a) => `http://${a}:${ETCD_PORT}`).join(',');
-    return sh('nsenter', [`--net=/run/netns/${this.hosts[0].ns}`, '--', 'env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${eps}`, ...args]);
+    const from = this.hosts.find((h) => existsSync(`/run/netns/${h.ns}`)) ?? this.hosts[0];
+    return sh('nsenter', [`--net=/run/netns/${from.ns}`, '--', 'env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${eps}`, ...args]);
   }
 
   /** Every key under /minidock/ (keys only). */

@@ -21,7 +21,11 @@ interface RawKV {
   lease?: string;
 }
 
+/** An answer within 3 s; a connection within 1 s (a member whose host is gone answers nothing). */
 const TIMEOUT_MS = 3000;
+const CONNECT_MS = 1000;
+/** The member that last answered, tried first by the next call (in this process). */
+let preferred = 0;
 
 function post(endpoint: string, path: string, body: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -42,6 +46,11 @@ function post(endpoint: string, path: string, body: unknown): Promise<unknown> {
       });
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('socket', (s) => {
+      const t = setTimeout(() => req.destroy(new Error('no connection within 1 s')), CONNECT_MS);
+      s.once('connect', () => clearTimeout(t));
+      req.once('close', () => clearTimeout(t));
+    });
     req.on('error', reject);
     req.end(data);
   });
@@ -52,9 +61,12 @@ export class Etcd {
 
   private async call<T>(path: string, body: unknown): Promise<T> {
     let last: Error | undefined;
-    for (const ep of this.endpoints) {
+    for (let i = 0; i < this.endpoints.length; i++) {
+      const k = (preferred + i) % this.endpoints.length;
       try {
-        return (await post(ep, path, body)) as T;
+        const r = (await post(this.endpoints[k], path, body)) as T;
+        preferred = k;
+        return r;
       } catch (e) {
         if (e instanceof UserError) throw e;
         last = e as Error;

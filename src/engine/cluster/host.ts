@@ -59,10 +59,11 @@ export function ensureWatcher(cfg: ClusterConfig, explain?: (line: string) => vo
   if (watcherPid()) return;
   const bin = join(dirname(shimPath()), 'minidock-ovwatch');
   if (!existsSync(bin)) throw new UserError('minidock-ovwatch not found: run `npm run build`');
-  const m = /^http:\/\/(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(cfg.endpoints[0]);
-  if (!m) throw new UserError(`the overlay watcher needs the first cluster store address as IPv4:PORT (${cfg.endpoints[0]})`);
+  const eps = cfg.endpoints.map((e) => e.replace(/^http:\/\//, ''));
+  const bad = eps.find((e) => !/^\d+\.\d+\.\d+\.\d+:\d+$/.test(e));
+  if (bad) throw new UserError(`the overlay watcher needs the cluster store addresses as IPv4:PORT (${bad})`);
   const sync = [process.execPath, '--', process.argv[1], 'internal-overlay-sync'];
-  const args = [m[1], m[2], PREFIX, leaseFile(), ...sync];
+  const args = [eps.slice(0, 8).join(','), PREFIX, leaseFile(), ...sync];
   explain?.(`# start this host's overlay watcher: it watches ${PREFIX} in etcd, renews the host's lease (TTL ${LEASE_TTL} s) and reprograms the FDB/neighbour entries on every change`);
   explain?.(`${bin} ${args.join(' ')} &`);
   const child = spawn(bin, args, { detached: true, cwd: '/', stdio: 'ignore', env: childEnv() });

@@ -1,18 +1,20 @@
 /*
  * minidock-ovwatch: the per-host watcher of the overlay networks' cluster store.
  *
- *   minidock-ovwatch HOST PORT PREFIX LEASEFILE SYNC-COMMAND [ARGS...]
+ *   minidock-ovwatch IP:PORT[,IP:PORT...] PREFIX LEASEFILE SYNC-COMMAND [ARGS...]
  *
  * It holds one etcd v3 watch (the JSON gateway's POST /v3/watch, a chunked stream) on every
  * key under PREFIX and keeps this host's lease alive (POST /v3/lease/keepalive every 3 s; the
  * lease id is read from LEASEFILE each time, so a re-registration is picked up). It does not
  * parse the store: when an event arrives it runs SYNC-COMMAND (`minidock internal-overlay-sync`),
  * which reads the store and brings the kernel's FDB and neighbour entries in line — level-
- * triggered, so a lost event or a restart never leaves a stale entry. Events that arrive while a
- * sync runs make one more sync. The sync exits 3 when this host has no overlay network left:
- * the watcher then exits too. When the lease has expired (no TTL in the answer) it runs the
- * sync, which registers the host again. Unreachable store: retried every second.
- * A few hundred kB of RSS (the shim's budget, <= 10 MB, is the model).
+ * triggered, so a lost event or a restart never leaves a stale entry. The sync runs beside the
+ * watcher (never waited for: the lease is renewed meanwhile); events that arrive while it runs
+ * make one more. The sync exits 3 when this host has no overlay network in use: the watcher then
+ * exits too (unless a change came in meanwhile). When the lease has expired (no TTL in the
+ * answer) it runs the sync, which registers the host again. The store's members are tried in
+ * turn: one that does not answer moves the watcher to the next; none: retried every second.
+ * About 1.7 MB of RSS (the shim's budget, <= 10 MB, is the model).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MAX_EPS 8
+static char hosts[MAX_EPS][64];
+static int ports[MAX_EPS];
+static int n_eps, cur_ep;
 static const char *host;
 static int port;
 static char **sync_argv;
@@ -40,15 +46,53 @@ static long long now_ms(void) {
   return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static int dial(void) {
+static int dial_one(void) {
+  host = hosts[cur_ep];
+  port = ports[cur_ep];
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-  if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+  if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
     close(fd);
     return -1;
   }
+  /* at most 1 s to connect: a member whose host is gone answers nothing at all */
+  int fl = fcntl(fd, F_GETFL);
+  fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (errno != EINPROGRESS || poll(&p, 1, 1000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+      close(fd);
+      return -1;
+    }
+  }
+  fcntl(fd, F_SETFL, fl);
   return fd;
+}
+
+/* The current member, or the next ones in turn when it does not answer. */
+static int dial(void) {
+  for (int i = 0; i < n_eps; i++) {
+    int fd = dial_one();
+    if (fd >= 0) return fd;
+    cur_ep = (cur_ep + 1) % n_eps;
+  }
+  return -1;
+}
+
+static int parse_eps(char *list) {
+  for (char *tok = strtok(list, ","); tok && n_eps < MAX_EPS; tok = strtok(NULL, ",")) {
+    char *colon = strrchr(tok, ':');
+    if (!colon || colon - tok >= 64) return -1;
+    memcpy(hosts[n_eps], tok, colon - tok);
+    hosts[n_eps][colon - tok] = 0;
+    ports[n_eps] = atoi(colon + 1);
+    if (ports[n_eps] <= 0 || ports[n_eps] > 65535) return -1;
+    n_eps++;
+  }
+  return n_eps ? 0 : -1;
 }
 
 static int send_post(int fd, const char *path, const char *body, int keep) {
@@ -88,7 +132,8 @@ static int reap_sync(int block) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
-/* Keeps the lease alive; returns 1 when it has expired (the store answered without a TTL). */
+/* Keeps the lease alive; returns 1 when it has expired (the store answered without a TTL), -1
+ * when the member did not answer (the watch on it is then given up for the next member). */
 static int keepalive(void) {
   char id[32] = "";
   FILE *f = fopen(leasefile, "r");
@@ -97,13 +142,13 @@ static int keepalive(void) {
   fclose(f);
   id[strcspn(id, " \n")] = 0;
   if (!id[0] || strspn(id, "0123456789") != strlen(id)) return 1;
-  int fd = dial();
-  if (fd < 0) return 0; /* unreachable: not known to have expired */
+  int fd = dial_one();
+  if (fd < 0) return -1;
   char body[64];
   snprintf(body, sizeof body, "{\"ID\":\"%s\"}", id);
   char buf[2048];
   size_t got = 0;
-  int expired = 0;
+  int expired = -1;
   if (send_post(fd, "/v3/lease/keepalive", body, 0) == 0) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
     while (got < sizeof buf - 1 && poll(&p, 1, 2000) > 0) {
@@ -112,7 +157,7 @@ static int keepalive(void) {
       got += n;
     }
     buf[got] = 0;
-    if (strstr(buf, "\"result\"") && !strstr(buf, "\"TTL\"")) expired = 1;
+    if (strstr(buf, "\"result\"")) expired = strstr(buf, "\"TTL\"") ? 0 : 1;
   }
   close(fd);
   return expired;
@@ -142,15 +187,13 @@ static void b64(const unsigned char *s, size_t n, char *out) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 6) {
-    fprintf(stderr, "usage: minidock-ovwatch HOST PORT PREFIX LEASEFILE SYNC-COMMAND [ARGS...]\n");
+  if (argc < 5 || parse_eps(argv[1]) < 0) {
+    fprintf(stderr, "usage: minidock-ovwatch IP:PORT[,IP:PORT...] PREFIX LEASEFILE SYNC-COMMAND [ARGS...]\n");
     return 2;
   }
-  host = argv[1];
-  port = atoi(argv[2]);
-  const char *prefix = argv[3];
-  leasefile = argv[4];
-  sync_argv = argv + 5;
+  const char *prefix = argv[2];
+  leasefile = argv[3];
+  sync_argv = argv + 4;
   signal(SIGPIPE, SIG_IGN);
   signal(SIGCHLD, SIG_DFL);
 
@@ -169,19 +212,30 @@ int main(int argc, char **argv) {
     int fd = dial();
     if (fd < 0 || send_post(fd, "/v3/watch", body, 1) < 0) {
       if (fd >= 0) close(fd);
-      if (now_ms() >= next_keep) next_keep = now_ms() + 3000, keepalive();
+      if (now_ms() >= next_keep) {
+        next_keep = now_ms() + 3000;
+        keepalive();
+      }
       if (reap_sync(0) == 3) return 0;
       sleep(1);
       continue;
     }
     /* Whatever changed while the watch was down: one sync now. */
-    int dirty = 1;
+    int dirty = 1, moved = 0;
     char buf[65536];
     for (;;) {
       long long t = now_ms();
       if (t >= next_keep) {
         next_keep = t + 3000;
-        if (keepalive()) dirty = 1;
+        int k = keepalive();
+        if (k < 0) {
+          /* this member is gone (or cut off): renew and watch through the next one */
+          cur_ep = (cur_ep + 1) % n_eps;
+          next_keep = 0;
+          moved = 1;
+          break;
+        }
+        if (k == 1) dirty = 1;
       }
       int st = reap_sync(0);
       if (st == 3 && !dirty) return 0;
@@ -206,6 +260,6 @@ int main(int argc, char **argv) {
       if (!(strstr(buf, "\"created\":true") && !strstr(buf, "\"events\""))) dirty = 1;
     }
     close(fd);
-    sleep(1);
+    if (!moved) sleep(1);
   }
 }
