@@ -79,3 +79,5 @@ cc('dist/minidock-shim', 'src/runtime/shim/shim.c');
 // --init's PID 1: static, since it runs inside the container's root (docs/shim.md, "The init")
 cc('dist/minidock-init', 'src/runtime/shim/init.c', ['-static', '-s']);
 if (existsSync('src/runtime/dns/minidock-dns.c')) cc('dist/minidock-dns', 'src/runtime/dns/minidock-dns.c');
+// the overlay networks' per-host store watcher (src/engine/network/drivers/overlay.ts)
+cc('dist/minidock-ovwatch', 'src/runtime/overlay/minidock-ovwatch.c');

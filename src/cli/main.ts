@@ -290,6 +290,15 @@ async function main(argv: string[]): Promise<number> {
       .action(async (id, startedAt) => (await import('../engine/container/restart.js')).restartByPolicy(id, startedAt));
   }
 
+  if (wanted('internal-overlay-sync')) {
+    program
+      .command('internal-overlay-sync', { hidden: true })
+      .description("Run by the host's overlay watcher (minidock-ovwatch) on every change in the cluster store")
+      .action(async () => {
+        process.exitCode = await (await import('../engine/cluster/sync.js')).syncOverlay();
+      });
+  }
+
   if (!only) {
     registerContainerCommands(program);
     registerImageCommands(program);

@@ -22,7 +22,7 @@ function infoCmd(cmd: Command): void {
   cmd
     .description('Display system-wide information')
     .option('-f, --format <template>', "Format output using a Go template ('{{json .}}', '{{.CgroupVersion}}')")
-    .action(async (opts: { format?: string }) => exit((await import('./commands/info.js')).info(opts)));
+    .action(async (opts: { format?: string }) => exit(await (await import('./commands/info.js')).info(opts)));
 }
 
 export function registerSystemCommands(program: Command): void {

@@ -26,6 +26,8 @@ export interface IpOp {
   why: string;
   undo?: Op[];
   by?: 'shim';
+  /** iproute2's `bridge` instead of `ip` (FDB entries of overlay networks); same batch syntax. */
+  tool?: 'bridge';
 }
 
 /**
@@ -130,7 +132,7 @@ export function shellQuote(arg: string): string {
 export function commandOf(op: Op): string {
   switch (op.kind) {
     case 'ip': {
-      const ip = ['ip', ...op.args].map(shellQuote).join(' ');
+      const ip = [op.tool ?? 'ip', ...op.args].map(shellQuote).join(' ');
       return op.netns ? `ip netns exec ${shellQuote(op.netns)} ${ip}` : ip;
     }
     case 'iptables': {
@@ -182,7 +184,7 @@ export interface Batch {
 
 function batchKey(op: Op): string {
   if (op.kind === 'ip' && op.by === 'shim') return 'shim';
-  if (op.kind === 'ip') return `ip:${op.netns ?? ''}`;
+  if (op.kind === 'ip') return `${op.tool ?? 'ip'}:${op.netns ?? ''}`;
   return op.kind;
 }
 
@@ -316,14 +318,15 @@ async function runBatchOnce(b: Batch): Promise<{ applied: number; failedAt?: num
   if (first.kind === 'ip') {
     const args = first.netns ? ['-n', first.netns, '-batch', '-'] : ['-batch', '-'];
     const input = (b.ops as IpOp[]).map(ipBatchLine).join('\n') + '\n';
-    const ready = first.netns ? undefined : warm;
+    const tool = first.tool ?? 'ip';
+    const ready = first.netns || tool !== 'ip' ? undefined : warm;
     if (ready) warm = undefined;
-    const r = ready ? await ready.finish(input, { allowFail: true }) : await run('ip', args, { input, allowFail: true });
+    const r = ready ? await ready.finish(input, { allowFail: true }) : await run(tool, args, { input, allowFail: true });
     if (r.code === 0) return { applied: b.ops.length };
     const m = /Command failed -:(\d+)/.exec(r.stderr);
     const applied = m ? Math.max(0, Number(m[1]) - 1) : 0;
     const failed = b.ops[applied];
-    return { applied, error: new CommandError(['ip', ...args, `<<< ${failed ? ipBatchLine(failed as IpOp) : ''}`], r.code, r.stderr) };
+    return { applied, error: new CommandError([tool, ...args, `<<< ${failed ? ipBatchLine(failed as IpOp) : ''}`], r.code, r.stderr) };
   }
   if (first.kind === 'iptables') {
     const { text, line, commitLine } = restoreScript(b.ops as IptOp[]);

@@ -239,7 +239,7 @@ describe('user-defined networks, embedded DNS, isolation (real containers)', () 
       [['network', 'create', 'bridge'], /already exists/],
       [['network', 'create', '-o', 'com.docker.network.bridge.name=up0', 'devtaken'], /bridge name up0 is already in use/],
       [['network', 'create', '-o', 'com.docker.network.bridge.name=waytoolongbridgename', 'longbr'], /invalid bridge name/],
-      [['network', 'create', '--driver', 'overlay', 'ov'], /plugin "overlay" not found/],
+      [['network', 'create', '--driver', 'weave', 'ov'], /plugin "weave" not found/],
       [['network', 'create', 'bad name'], /invalid network name/],
       [['network', 'connect', 'nosuchnet', 'client'], /network nosuchnet not found/],
       [['network', 'connect', 'front', 'client'], /already exists in network front/],

@@ -19,11 +19,12 @@ const spec = (options: Record<string, string>, internal = false): CreateSpec => 
 const cmds = (ops: { kind: string }[]) => ops.map((o) => commandOf(o as Parameters<typeof commandOf>[0]));
 
 describe('picking drivers', () => {
-  it('bridge, macvlan and ipvlan are drivers; host and none are modes; others are Docker\'s plugin error', () => {
+  it('bridge, macvlan, ipvlan and overlay are drivers; host and none are modes; others are Docker\'s plugin error', () => {
     expect(driverNamed('bridge').name).toBe('bridge');
     expect(driverNamed('macvlan').name).toBe('macvlan');
     expect(driverNamed('ipvlan').name).toBe('ipvlan');
-    expect(() => driverNamed('overlay')).toThrow(/^plugin "overlay" not found \(minidock has the bridge, macvlan, ipvlan drivers\)$/);
+    expect(driverNamed('overlay').name).toBe('overlay');
+    expect(() => driverNamed('weave')).toThrow(/^plugin "weave" not found \(minidock has the bridge, macvlan, ipvlan, overlay drivers\)$/);
     expect(() => driverNamed('toString')).toThrow(/plugin "toString" not found/);
     expect(driverOf({ Driver: 'host' })).toBeUndefined();
     expect(driverOf({ Driver: 'null' })).toBeUndefined();

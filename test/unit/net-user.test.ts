@@ -34,7 +34,7 @@ describe('network create flags', () => {
     ['bad name', {}, /invalid network name/],
     ['bridge', {}, /already exists/],
     ['host', {}, /already exists/],
-    ['x', { driver: 'overlay' }, /plugin "overlay" not found/],
+    ['x', { driver: 'weave' }, /plugin "weave" not found/],
     ['x', { subnet: ['10.1.0.1/16'] }, /it should be 10\.1\.0\.0\/16/],
     ['x', { subnet: ['10.1.0.0/31'] }, /too small/],
     ['x', { subnet: ['nonsense'] }, /invalid subnet/],

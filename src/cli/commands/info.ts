@@ -1,16 +1,16 @@
 // `info` / `system info [--format]`: Docker's layout, for what applies without a daemon, plus
-// minidock's own lines (the firewall backend). --format takes Docker's field names
+// minidock's own lines (the firewall backend, the overlay cluster). --format takes Docker's field names
 // ({{.Containers}}, {{.ContainersPaused}}, {{.CgroupVersion}}, {{.DockerRootDir}}, {{json .}}, …).
 // The facts come from src/engine/system/info.ts (shared with the Engine API's /info).
 import { parseTemplate } from '../template.js';
 import { bytesSize } from '../../units.js';
-import { gatherInfo, type Info } from '../../engine/system/info.js';
+import { clusterInfo, gatherInfo, type Info } from '../../engine/system/info.js';
 import { VERSION } from '../../version.js';
 
 export { gatherInfo, type Info };
 
-export function info(o: { format?: string }): number {
-  const i = gatherInfo();
+export async function info(o: { format?: string }): Promise<number> {
+  const i = { ...gatherInfo(), ...(await clusterInfo()) };
   if (o.format) {
     process.stdout.write(parseTemplate(o.format).render(i) + '\n');
     return 0;
@@ -49,6 +49,15 @@ export function info(o: { format?: string }): number {
     ` Docker Root Dir: ${i.DockerRootDir}`,
     ' Debug Mode: false',
     ` Firewall Backend: ${i.FirewallBackend.Driver}`,
+    ...(i.ClusterStore
+      ? [
+          ` Cluster Store: ${i.ClusterStore}`,
+          ` Cluster Advertise: ${i.ClusterAdvertise}`,
+          ` Cluster Host ID: ${i.ClusterHostID}`,
+          i.ClusterError ? ` Cluster Peers: unknown (${i.ClusterError})` : ` Cluster Peers: ${i.ClusterPeers!.length} (hosts using an overlay network now)`,
+          ...(i.ClusterPeers ?? []).map((p) => `  ${p.ID} ${p.Address} ${p.Name}${p.ID === i.ClusterHostID ? ' (this host)' : ''}`),
+        ]
+      : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

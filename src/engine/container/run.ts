@@ -219,6 +219,7 @@ export async function planRun(image: string, command: string[], f: RunFlags, mod
   if (f.user !== undefined) parseUser(f.user);
   // No --network: Docker's NetworkMode "default", which is the default bridge.
   const network = f.net ?? f.network ?? 'bridge';
+  await (await import('../network/networks.js')).refreshClusterNetworks(network);
   checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip, aliases: f.networkAlias });
   let ports: PortBinding[] = f.publish.flatMap(parsePortSpec);
   const limits = limitsHostConfig(f);

@@ -192,7 +192,9 @@ function readHostResolv(): string {
  */
 export async function syncDns(explain?: (line: string) => void): Promise<void> {
   const { listEndpoints, listNetworkRecords } = await import('./networks.js');
-  const text = buildDnsRecords(listEndpoints(), listNetworkRecords(), parseUpstreams(process.env.MINIDOCK_DNS_UPSTREAM, readHostResolv()));
+  // overlay networks: the names of containers on other hosts (src/engine/cluster/sync.ts)
+  const remote = existsSync(join(paths.networks(), 'overlay')) ? (await import('../cluster/sync.js')).remoteNameLines() : '';
+  const text = buildDnsRecords(listEndpoints(), listNetworkRecords(), parseUpstreams(process.env.MINIDOCK_DNS_UPSTREAM, readHostResolv())) + remote;
   const n = servedCount(text);
   if (dryRun.active) return explainDnsSync(n, explain);
   if (n === 0) {

@@ -94,7 +94,8 @@ function firewallNets(): NetIntent[] {
   const out: NetIntent[] = [];
   for (const n of listNetworkRecords()) {
     const d = driverOf(n);
-    if (d?.caps.firewall && n.Subnet && n.Gateway) out.push(d.netIntent(n)!);
+    const intent = d?.caps.firewall && n.Subnet && n.Gateway ? d.netIntent(n) : undefined;
+    if (intent) out.push(intent);
   }
   return out;
 }
@@ -217,6 +218,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
   let ep: EndpointRecord;
   let rec: NetworkRecord;
   let afterWired: (() => Promise<void>) | undefined;
+  let claimed: string | undefined;
   const warnings: string[] = [];
   // Phase 1, under the lock: check and reserve ports, make sure the bridge is there, take an
   // address, and write down what will be created (so teardown can always find it).
@@ -234,7 +236,10 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
       // The driver makes sure the network's host objects are there (the bridge: from /proc
       // alone in the usual case, with a firewall check to await once the container is wired).
       afterWired = await driver.ensure(rec, explain);
-      const ip = allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, id, req.ip || undefined, rec.IPRange);
+      const ip = driver.claim
+        ? await driver.claim(rec, { id, name: req.containerName, aliases: req.aliases }, req.ip || undefined, explain)
+        : allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, id, req.ip || undefined, rec.IPRange);
+      claimed = ip;
       const link = driver.link(rec, id, ns, ip);
       if (req.mac && !link.mac) throw new UserError(`--mac-address is not available on ${rec.Driver} network ${rec.Name}: its interfaces have the parent's MAC`);
       if (req.mac) link.mac = req.mac; // --mac-address
@@ -250,6 +255,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     } catch (e) {
       releasePorts(id);
       releaseAddresses(rec.Id, id);
+      if (claimed) await driverOf(rec)!.release?.(rec, id, claimed);
       throw e;
     }
   });
@@ -267,9 +273,10 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     pausePoint('net:wired');
   } catch (err) {
     await undoOps(applied, { explain }); // each applyPlan already undid its own part
-    await withLock(NETWORK_LOCK, () => {
+    await withLock(NETWORK_LOCK, async () => {
       releasePorts(id);
       releaseAddresses(e.networkId, id);
+      await driverOf(rec!)!.release?.(rec!, id, e.ip);
       rmSync(endpointFile(id), { force: true });
     });
     throw err;
@@ -334,11 +341,17 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
   pausePoint('net:teardown-applied');
   trace('teardown applied');
   if (opts.netnsOnly && eps.length === 0) return; // nothing was allocated (see TeardownOptions)
-  const userNets = new Set(listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
+  const records = listNetworkRecords();
+  const userNets = new Set(records.filter((n) => n.Name !== DEFAULT_NETWORK).map((n) => n.Id));
   await withLock(NETWORK_LOCK, async () => {
     releasePorts(containerId);
     const nets = eps.length ? eps.map((e) => e.networkId) : listNetworkRecords().map((n) => n.Id);
     for (const n of nets) releaseAddresses(n, containerId);
+    // addresses held in the cluster store (overlay): given back there
+    for (const ep of eps) {
+      const n = records.find((r) => r.Id === ep.networkId);
+      if (n) await driverOf(n)?.release?.(n, containerId, ep.ip);
+    }
     for (const f of [endpointFile(containerId), ...epFiles]) rmSync(f, { force: true });
     if (eps.some((e) => userNets.has(e.networkId))) {
       const { syncDns } = await import('./dns.js');

@@ -2,7 +2,7 @@
 // is simply the default one, created on first use with the first free default pool. `host` and
 // `none` are listed like Docker lists them. Also the Docker-shaped `network ls/inspect` data.
 import { randomHex } from '../../state/random.js';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { run } from '../../host/exec.js';
 import { readState, readStateDir, writeJsonAtomic } from '../../state/atomic.js';
@@ -33,6 +33,8 @@ export interface NetworkRecord {
   IPRange?: string;
   Labels?: Record<string, string>;
   Options?: Record<string, string>;
+  /** overlay: the VXLAN network identifier, allocated cluster-wide (drivers/overlay.ts). */
+  VNI?: number;
 }
 
 export interface EndpointRecord {
@@ -259,11 +261,33 @@ export function listEndpoints(): EndpointRecord[] {
 
 // ---------------------------------------------------------------- Docker-shaped views
 
+/** Docker's SCOPE: overlay networks exist on every host of the cluster (`swarm`), others on this one. */
+export function scopeOf(n: Pick<NetworkRecord, 'Driver'>): 'local' | 'swarm' {
+  return n.Driver === 'overlay' ? 'swarm' : 'local';
+}
+
+/**
+ * Overlay networks live in the cluster store; each host keeps a copy of their records in nets/.
+ * The copy is brought up to date here when a command lists networks or names one this host does
+ * not know yet (only with a cluster configured: nothing is loaded otherwise).
+ */
+export async function refreshClusterNetworks(ref?: string): Promise<void> {
+  if (ref !== undefined && (['bridge', 'host', 'none'].includes(ref) || ref.startsWith('container:') || findNetworkSync(ref))) return;
+  if (!process.env.MINIDOCK_CLUSTER && !existsSync(join(paths.root(), 'config.json'))) return;
+  const { clusterConfig } = await import('../cluster/config.js');
+  const cfg = clusterConfig();
+  if (!cfg) return;
+  const { mirrorNetworks } = await import('../cluster/sync.js');
+  await mirrorNetworks(cfg).catch((e) => {
+    if (ref === undefined) process.stderr.write(`WARNING: overlay networks not refreshed: ${(e as Error).message}\n`);
+  });
+}
+
 export interface NetworkInspect {
   Name: string;
   Id: string;
   Created: string;
-  Scope: 'local';
+  Scope: 'local' | 'swarm';
   Driver: string;
   EnableIPv6: boolean;
   IPAM: { Driver: 'default'; Options: null; Config: { Subnet: string; IPRange?: string; Gateway: string }[] };
@@ -294,7 +318,7 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
     Name: n.Name,
     Id: n.Id,
     Created: n.Created,
-    Scope: 'local',
+    Scope: scopeOf(n),
     Driver: n.Driver,
     EnableIPv6: false,
     IPAM: {
@@ -303,7 +327,7 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
       Config: n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : [],
     },
     Internal: !!n.Internal,
-    Attachable: false,
+    Attachable: n.Driver === 'overlay', // `run --network` joins it on any host (no swarm services here)
     Ingress: false,
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
@@ -316,6 +340,7 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
 /** All networks, making sure the default ones have records (no host change). */
 export async function listNetworks(): Promise<NetworkRecord[]> {
   const { withLock } = await import('../../state/lock.js');
+  await refreshClusterNetworks();
   await withLock('network', async () => {
     await ensureDefaultNetworkRecord();
     ensureBuiltinRecords();

@@ -161,7 +161,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     }
     let fields: Partial<NetworkRecord>;
     try {
-      fields = await driver.prepare({ ...spec, subnet, gateway }, id, nets);
+      fields = await driver.prepare({ ...spec, subnet, gateway, autoSubnet: !spec.subnet }, id, nets);
     } catch (e) {
       removeIpam(id); // an address the driver reserved
       throw e;
@@ -228,6 +228,7 @@ export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): 
 
 /** Removes one user network: refused while containers use it. */
 export async function removeNetwork(ref: string, explain?: (line: string) => void): Promise<NetworkRecord> {
+  await (await import('./networks.js')).refreshClusterNetworks(ref);
   return withLock(NETWORK_LOCK, async () => {
     const n = findNetworkSync(ref);
     if (!n) throw new UserError(`network ${ref} not found`, 1);
@@ -318,7 +319,7 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
   await withLock(NETWORK_LOCK, async () => {
     if (driver.caps.firewall) await (await import('./index.js')).settleFirewall(o.explain);
     afterWired = await driver.ensure(n, o.explain);
-    const ip = allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
+    const ip = driver.claim ? await driver.claim(n, { id, name, aliases: o.aliases }, o.ip, o.explain) : allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
     const link = driver.link(n, id, ns, ip, ifname);
     ep = newEndpoint(n, link, id, name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
     writeJsonAtomic(file, ep);
@@ -330,8 +331,9 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
     await afterWired?.();
     await applyPlan(driver.attachOps(n, link), { explain: o.explain });
   } catch (err) {
-    await withLock(NETWORK_LOCK, () => {
+    await withLock(NETWORK_LOCK, async () => {
       releaseAddresses(n.Id, id);
+      await driver.release?.(n, id, e.ip);
       rmSync(file, { force: true });
     });
     throw err;
@@ -369,6 +371,7 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
   await applyPlan(ops, { explain: o.explain, tolerant: true });
   await withLock(NETWORK_LOCK, async () => {
     releaseAddresses(n.Id, id);
+    await driverOf(n)!.release?.(n, id, ep.ip);
     if (ep.ports.length) releasePorts(id);
     rmSync(mine.file, { force: true });
     if (newDefault) writeJsonAtomic(newDefault.file, { ...newDefault.ep, defaultRoute: true });

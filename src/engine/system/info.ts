@@ -1,5 +1,6 @@
 // What `info` reports (Docker's field names): the CLI's `info` and the Engine API's /info.
-import { readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { paths } from '../../state/paths.js';
 import { allRecords, stateOf } from '../container/record.js';
@@ -56,6 +57,35 @@ export interface Info {
   FirewallBackend: { Driver: string };
   /** Docker's plugin names for what minidock has (null = --network none; drivers/index.ts) */
   Plugins: { Volume: string[]; Network: string[]; Authorization: null; Log: string[] };
+  /** Docker's (pre-swarm) cluster fields; set only with a cluster configured (docs/overlay.md). */
+  ClusterStore?: string;
+  ClusterAdvertise?: string;
+  /** minidock's: this host's id in the cluster and the hosts registered there now. */
+  ClusterHostID?: string;
+  ClusterPeers?: { ID: string; Address: string; Name: string }[];
+  ClusterError?: string;
+}
+
+/** The cluster part of info (only loaded with a cluster configured). */
+export async function clusterInfo(): Promise<Partial<Info>> {
+  if (!process.env.MINIDOCK_CLUSTER && !existsSync(join(paths.root(), 'config.json'))) return {};
+  const { clusterConfig } = await import('../cluster/config.js');
+  const cfg = clusterConfig();
+  if (!cfg) return {};
+  const { hostId } = await import('../cluster/host.js');
+  const { Etcd } = await import('../cluster/etcd.js');
+  const { HOSTS } = await import('../cluster/keys.js');
+  const out: Partial<Info> = { ClusterStore: `etcd://${cfg.endpoints.map((e) => e.replace(/^http:\/\//, '')).join(',')}`, ClusterAdvertise: cfg.advertise, ClusterHostID: hostId() };
+  try {
+    const { kvs } = await new Etcd(cfg.endpoints).range(HOSTS);
+    out.ClusterPeers = kvs.map((kv) => {
+      const v = JSON.parse(kv.value) as { vtep?: string; name?: string };
+      return { ID: kv.key.slice(HOSTS.length), Address: v.vtep ?? '', Name: v.name ?? '' };
+    });
+  } catch (e) {
+    out.ClusterError = (e as Error).message;
+  }
+  return out;
 }
 
 export function gatherInfo(): Info {
@@ -91,7 +121,7 @@ export function gatherInfo(): Info {
     ServerVersion: VERSION,
     SecurityOptions: ['name=seccomp,profile=builtin'],
     FirewallBackend: { Driver: firewallName() },
-    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null'], Authorization: null, Log: ['json-file'] },
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null', 'overlay'], Authorization: null, Log: ['json-file'] },
   };
 }
 

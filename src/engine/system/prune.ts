@@ -221,7 +221,7 @@ export function ruleOwnerPrefix(comment: string): string | undefined {
 
 async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): Promise<void> {
   const net = await network();
-  const { listNetworkRecords, endpointsDir, bridgeName } = await import('../network/networks.js');
+  const { listNetworkRecords, endpointsDir } = await import('../network/networks.js');
   const { releaseAddresses, readIpam } = await import('../network/ipam.js');
   const { readHeldPorts, releasePorts } = await import('../network/portalloc.js');
 
@@ -315,9 +315,11 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
     const { allOrphans } = await import('../network/firewall/index.js');
     const { rootIdIfAny } = await import('../../state/rootid.js');
     const { driverOf } = await import('../network/drivers/index.js');
-    const networks = listNetworkRecords()
-      .filter((n) => driverOf(n)?.caps.firewall)
-      .map((n) => ({ name: n.Name, bridge: n.Bridge ?? bridgeName(), subnet: n.Subnet ?? '', internal: !!n.Internal }));
+    // as their drivers describe them (an overlay network's bridge is not in its record)
+    const networks = listNetworkRecords().flatMap((n) => {
+      const i = driverOf(n)?.caps.firewall ? driverOf(n)!.netIntent(n) : undefined;
+      return i ? [{ name: i.name, bridge: i.bridge, subnet: i.subnet ?? '', internal: !!i.internal }] : [];
+    });
     const orphans = await allOrphans({ root: rootIdIfAny(), ids: ownIds, wiredIds, networks, containers: [] });
     ops.unshift(...orphans.map((o) => o.op));
     why.unshift(...orphans.map((o) => o.why));

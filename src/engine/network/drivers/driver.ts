@@ -11,8 +11,10 @@
 //                 firewall, as intent (firewall/backend.ts); the backend in use makes the rules.
 //                 Drivers never make firewall ops themselves.
 //   inspectOptions / diagramOf / owned   its part of inspect, of the diagram, of prune
+//   claim / release   optional: a container's address taken in, and given back to, a store
+//                 shared between hosts instead of this host's IPAM (overlay: the cluster store)
 //
-// bridge, macvlan and ipvlan are drivers; host, none and container: are modes (index.ts).
+// bridge, macvlan, ipvlan and overlay are drivers; host, none and container: are modes (index.ts).
 import { type IpOp, type Op, Plan, byShim } from '../../../host/plan.js';
 import type { NetIntent, PortsIntent } from '../firewall/backend.js';
 import type { EndpointRecord, NetworkRecord } from '../networks.js';
@@ -88,7 +90,7 @@ export interface NetworkDriver {
    * the host and the other networks; returns the fields the record keeps. Reads the host,
    * changes nothing there (an address it reserves in the network's pool goes if create fails).
    */
-  prepare(spec: CreateSpec & { subnet: string; gateway: string }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
+  prepare(spec: CreateSpec & { subnet: string; gateway: string; autoSubnet?: boolean }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
   /** The `# network NAME: …` line --explain prints before the create plan. */
   describe(rec: NetworkRecord): string;
   /** The network's host objects (with undo, so a failure rolls back). */
@@ -116,6 +118,13 @@ export interface NetworkDriver {
   diagramOf(rec: NetworkRecord): DiagramPart;
   /** The host objects the network owns (for prune and drift checks). */
   owned(rec: NetworkRecord): HostObject[];
+  /**
+   * Drivers whose addresses are shared between hosts (overlay): take one address for a
+   * container in the cluster store instead of this host's IPAM (under the network lock).
+   */
+  claim?(rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string, explain?: (line: string) => void): Promise<string>;
+  /** And give it back (teardown, a failed start); tolerant: a store that is away is said, not thrown. */
+  release?(rec: NetworkRecord, containerId: string, ip: string): Promise<void>;
 }
 
 /**

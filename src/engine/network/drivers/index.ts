@@ -5,11 +5,13 @@ import type { NetworkDriver } from './driver.js';
 import { bridgeDriver } from './bridge.js';
 import { ipvlanDriver } from './ipvlan.js';
 import { macvlanDriver } from './macvlan.js';
+import { overlayDriver } from './overlay.js';
 
 const DRIVERS: Record<string, NetworkDriver> = {
   bridge: bridgeDriver,
   macvlan: macvlanDriver,
   ipvlan: ipvlanDriver,
+  overlay: overlayDriver,
 };
 
 /** The driver `network create -d NAME` names, or Docker's error for an unknown one. */

@@ -1,0 +1,174 @@
+// Bringing this host in line with the cluster store (level-triggered: run after any change, it
+// reads the whole of /minidock/ once and makes the host match, so a missed event never leaves a
+// stale entry). Run by a container's start for its network (ensureOverlayHost) and by the host's
+// watcher on every change (`minidock internal-overlay-sync`, syncOverlay).
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyPlan } from '../../host/plan.js';
+import { writeFileAtomic } from '../../state/atomic.js';
+import { withLock } from '../../state/lock.js';
+import { UserError } from '../../errors.js';
+import { type EndpointRecord, type NetworkRecord, listEndpoints, listNetworkRecords, readNetwork, removeNetworkRecord, writeNetworkRecord } from '../network/networks.js';
+import { removeIpam } from '../network/ipam.js';
+import type { ClusterConfig } from './config.js';
+import { clusterConfig } from './config.js';
+import type { Etcd, KV } from './etcd.js';
+import { ENDPOINTS, HOSTS, NETWORKS, PREFIX, claimTxn, endpointKey, hostKey, networkKey } from './keys.js';
+import { hostId, hostLease, overlayDir, ensureWatcher } from './host.js';
+import { type EndpointValue, etcdOf } from './store.js';
+
+const isOverlay = (n: NetworkRecord) => n.Driver === 'overlay';
+
+interface Snapshot {
+  nets: NetworkRecord[];
+  endpoints: { netId: string; ip: string; v: EndpointValue }[];
+  hosts: Set<string>;
+}
+
+function snapshotOf(kvs: KV[]): Snapshot {
+  const s: Snapshot = { nets: [], endpoints: [], hosts: new Set() };
+  for (const kv of kvs) {
+    try {
+      if (kv.key.startsWith(NETWORKS)) s.nets.push(JSON.parse(kv.value) as NetworkRecord);
+      else if (kv.key.startsWith(HOSTS)) s.hosts.add(kv.key.slice(HOSTS.length));
+      else if (kv.key.startsWith(ENDPOINTS)) {
+        const [netId, ip] = kv.key.slice(ENDPOINTS.length).split('/');
+        s.endpoints.push({ netId, ip, v: JSON.parse(kv.value) as EndpointValue });
+      }
+    } catch {
+      /* a value minidock did not write: ignored */
+    }
+  }
+  return s;
+}
+
+/** The local copies of the store's overlay networks; the copy of one gone from the store goes with this host's objects of it. Under the lock. */
+async function mirror(nets: NetworkRecord[], eps: EndpointRecord[]): Promise<void> {
+  for (const n of nets) {
+    const cur = readNetwork(n.Name);
+    if (!cur || (isOverlay(cur) && JSON.stringify(cur) !== JSON.stringify(n))) writeNetworkRecord(n);
+  }
+  const live = new Set(nets.map((n) => n.Id));
+  for (const n of listNetworkRecords().filter(isOverlay)) {
+    if (live.has(n.Id) || eps.some((e) => e.networkId === n.Id)) continue;
+    const { localRemoveOps } = await import('../network/drivers/overlay.js');
+    await applyPlan(await localRemoveOps(n), { tolerant: true });
+    removeIpam(n.Id);
+    removeNetworkRecord(n.Name);
+  }
+}
+
+/** `network ls`, `run --network NAME` on a host that has not seen NAME yet. */
+export async function mirrorNetworks(cfg: ClusterConfig): Promise<void> {
+  const { kvs } = await etcdOf(cfg).range(NETWORKS);
+  await withLock('network', () => mirror(snapshotOf(kvs).nets, listEndpoints()));
+}
+
+/** The entries one network's VXLAN device should have: the other hosts' containers. */
+async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: string) => void): Promise<void> {
+  const { peerOps, readPeers, vxlanDev } = await import('../network/drivers/overlay.js');
+  const me = hostId();
+  const want = snap.endpoints.filter((e) => e.netId === n.Id && e.v.host !== me).map((e) => ({ ip: e.ip, mac: e.v.mac, vtep: e.v.vtep }));
+  const dev = vxlanDev(n.Id);
+  const ops = peerOps(dev, want, await readPeers(dev));
+  if (ops.length) await applyPlan(ops, { explain, tolerant: true });
+}
+
+/** Before a container joins overlay network `rec` on this host (under the network lock). */
+export async function ensureOverlayHost(cfg: ClusterConfig, rec: NetworkRecord, explain?: (line: string) => void): Promise<void> {
+  const etcd = etcdOf(cfg);
+  const cur = await etcd.get(networkKey(rec.Name));
+  if (!cur || (JSON.parse(cur.value) as NetworkRecord).Id !== rec.Id) {
+    if (listEndpoints().every((e) => e.networkId !== rec.Id)) removeNetworkRecord(rec.Name);
+    throw new UserError(`network ${rec.Name} not found (it was removed from the cluster)`);
+  }
+  await hostLease(cfg, etcd);
+  const { ensureLocalDevices } = await import('../network/drivers/overlay.js');
+  await ensureLocalDevices(rec, cfg.advertise, explain);
+  const { kvs } = await etcd.range(PREFIX);
+  await programPeers(rec, snapshotOf(kvs), explain);
+  ensureWatcher(cfg, explain);
+}
+
+/** The remote endpoints' names, for the embedded DNS (dns.ts appends these lines). */
+export const remoteNamesFile = () => join(overlayDir(), 'remote-names');
+
+export function remoteNameLines(): string {
+  try {
+    return readFileSync(remoteNamesFile(), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The watcher's sync. Returns 3 when this host has no overlay network in use any more (the
+ * watcher then exits, and this host's lease runs out).
+ */
+export async function syncOverlay(): Promise<number> {
+  const cfg = clusterConfig();
+  if (!cfg) return 3;
+  const etcd = etcdOf(cfg);
+  return withLock('network', async () => {
+    const { kvs } = await etcd.range(PREFIX);
+    const snap = snapshotOf(kvs);
+    const eps = listEndpoints();
+    await mirror(snap.nets, eps);
+    const overlays = listNetworkRecords().filter(isOverlay);
+    const mine = eps.filter((e) => overlays.some((n) => n.Id === e.networkId));
+    const me = hostId();
+    if (mine.length && !snap.hosts.has(me)) await reregister(cfg, etcd, mine);
+    // keys of this host whose container is gone (a teardown while the store was away)
+    for (const e of snap.endpoints) {
+      if (e.v.host === me && !mine.some((m) => m.containerId === e.v.container && m.ip === e.ip)) await etcd.delete(endpointKey(e.netId, e.ip));
+    }
+    const { localRemoveOps, vxlanDev } = await import('../network/drivers/overlay.js');
+    const { linkExists } = await import('../network/drivers/bridge.js');
+    let inUse = 0;
+    for (const n of overlays) {
+      if (!linkExists(vxlanDev(n.Id))) continue;
+      if (!mine.some((e) => e.networkId === n.Id)) {
+        // the last container of this network on this host is gone: so are its bridge and VXLAN
+        await applyPlan(await localRemoveOps(n), { tolerant: true });
+        continue;
+      }
+      inUse++;
+      await programPeers(n, snap);
+    }
+    await syncRemoteNames(snap, overlays, me);
+    if (inUse === 0) {
+      rmSync(join(overlayDir(), 'watch.pid'), { force: true });
+      return 3;
+    }
+    return 0;
+  });
+}
+
+/** The lease expired (the store was away longer than the TTL): this host's keys again. */
+async function reregister(cfg: ClusterConfig, etcd: Etcd, mine: EndpointRecord[]): Promise<void> {
+  rmSync(join(overlayDir(), 'lease'), { force: true });
+  const lease = await hostLease(cfg, etcd);
+  for (const e of mine) {
+    const v: EndpointValue = { host: hostId(), vtep: cfg.advertise, mac: e.mac, container: e.containerId, name: e.containerName, ...(e.aliases?.length ? { aliases: e.aliases } : {}) };
+    if (!(await etcd.txn(claimTxn(e.networkId, e.ip, JSON.stringify(v), lease)))) {
+      process.stderr.write(`WARNING: ${e.containerName}'s address ${e.ip} was taken by another host while this one was away\n`);
+    }
+  }
+  void hostKey;
+}
+
+async function syncRemoteNames(snap: Snapshot, overlays: NetworkRecord[], me: string): Promise<void> {
+  const { netKey, isDnsName, syncDns } = await import('../network/dns.js');
+  const lines = snap.endpoints
+    .filter((e) => e.v.host !== me && overlays.some((n) => n.Id === e.netId))
+    .sort((a, b) => a.ip.localeCompare(b.ip))
+    .map((e) => {
+      const names = [...new Set([e.v.name, ...(e.v.aliases ?? []), e.v.container.slice(0, 12)].filter((x) => x && isDnsName(x)).map((x) => x.toLowerCase()))];
+      return `n ${netKey(e.netId)} ${e.ip} ${names.join(' ')}\n`;
+    })
+    .join('');
+  if (lines === remoteNameLines()) return;
+  if (lines) writeFileAtomic(remoteNamesFile(), lines);
+  else if (existsSync(remoteNamesFile())) rmSync(remoteNamesFile());
+  await syncDns();
+}
