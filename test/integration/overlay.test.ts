@@ -57,15 +57,19 @@ describe('overlay networks across hosts', () => {
     const a = h1().ok(['run', '-d', '--name', 'a1', '--network', 'ov1', 'busybox', 'sleep', '300']);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     const ipA = h1().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'a1']);
-    h2().ok(['run', '-d', '--name', 'b1', '--network', 'ov1', 'busybox', 'sleep', '300']);
-    const t0 = Date.now();
-    const ipB = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'b1']);
-    const macB = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.MacAddress}}', 'b1']);
     const netId = h1().ok(['network', 'inspect', '-f', '{{.Id}}', 'ov1']);
     const vx = `mdvx-${netId.slice(0, 10)}`;
+    const known = neigh(h1(), vx);
+    h2().ok(['run', '-d', '--name', 'b1', '--network', 'ov1', 'busybox', 'sleep', '300']);
+    const t0 = Date.now();
+    // how long host 1 takes to have a new entry, measured from here (the inspects below take
+    // a few hundred ms of their own under load); not the check, which follows
+    await until(() => neigh(h1(), vx) !== known, 1000);
+    const learnMs = Date.now() - t0;
+    const ipB = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.IPAddress}}', 'b1']);
+    const macB = h2().ok(['inspect', '-f', '{{.NetworkSettings.Networks.ov1.MacAddress}}', 'b1']);
     // host 1 learns b1 from the store (its watcher) within a second
     expect(await until(() => neigh(h1(), vx).includes(`${ipB} lladdr ${macB}`), 1000)).toBe(true);
-    const learnMs = Date.now() - t0;
     expect(fdb(h1(), vx)).toContain(`${macB} dst ${c.hosts[1].addr} self permanent`);
     expect(fdb(h1(), vx)).toContain(`00:00:00:00:00:00 dst ${c.hosts[1].addr} self permanent`);
     const p = h1().run(['exec', 'a1', 'ping', '-c', '2', '-W', '2', ipB]);
