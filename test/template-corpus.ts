@@ -1,5 +1,6 @@
 // Templates for the differential test against Go's text/template (template-go.test.ts) and the
 // data they run on: what Docker tutorials write, every action and function, and the errors.
+import { MUTATION_DEFAULT_MODE, MUTATION_TEMPLATES } from './template-mutation-corpus.js';
 
 /** A container as `inspect` shows it (abridged), keys sorted so that `json` agrees with Go's maps. */
 export const CONTAINER = {
@@ -539,5 +540,7 @@ export function GOLDEN_CASES(): { dataName: string; data: unknown; tpl: string; 
   for (const tpl of CORPUS) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'error' });
   for (const tpl of DEFAULT_MODE) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'default' });
   for (const name of ['list', 'string', 'number', 'nil', 'nested']) for (const tpl of SHAPES) out.push({ dataName: name, data: DATA[name], tpl, mk: 'error' });
+  for (const tpl of MUTATION_TEMPLATES) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'error' });
+  for (const tpl of MUTATION_DEFAULT_MODE) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'default' });
   return out;
 }

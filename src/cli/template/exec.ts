@@ -2,7 +2,7 @@
 // describes: the same walk, the same truth, pipelines, variables, field chains, method calls,
 // argument checks and error texts ("template: :1:2: executing "" at <.X>: …").
 import { FUNCS, FuncError, Func, Param, RV, isTrue } from './funcs.js';
-import { printArg, sprint } from './fmt.js';
+import { noFlags, printArg, sprint } from './fmt.js';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString } from './parse.js';
 import { GO_MAP } from './docker-types.js';
 import { GoFloat, GoStruct, isStringMap, isStringSlice, kindOf, sortedKeys, typeName } from './value.js';
@@ -43,7 +43,8 @@ class State {
     const nl = text.lastIndexOf('\n');
     const col = Buffer.byteLength(nl < 0 ? text : text.slice(nl + 1));
     const line = 1 + (text.match(/\n/g)?.length ?? 0);
-    throw new TemplateError(`template: ${name}:${line}:${col}: executing ${JSON.stringify(name)} at <${nodeString(this.node)}>: ${msg}`);
+    // the position names the template the text was parsed as, as Go's ErrorContext does
+    throw new TemplateError(`template: ${this.tree.parseName}:${line}:${col}: executing ${JSON.stringify(name)} at <${nodeString(this.node)}>: ${msg}`);
   }
   at(n: Node): void {
     this.node = n;
@@ -149,7 +150,7 @@ class State {
         case 'invalid':
           break;
         default:
-          this.errorf(`range can't iterate over ${printArg(v, 'v', { plus: false, minus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false }, 0)}`);
+          this.errorf(`range can't iterate over ${printArg(v, 'v', noFlags(), 0)}`);
       }
       if (r.elseList) this.walk(dot, r.elseList);
     } catch (e) {

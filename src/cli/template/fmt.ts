@@ -1,7 +1,7 @@
 // Go's fmt for the values a template sees: Sprint, Sprintln and Sprintf with the verbs, flags,
 // widths and precisions Docker users write (%s %v %d %q %x %t %f %e %g %c %T, -+#0 and space,
 // %[n] indexes, * widths), and Go's error forms (%!d(string=x), %!s(MISSING), %!(EXTRA …)).
-import { goQuote } from './lex.js';
+import { goQuote, isPrint } from './lex.js';
 import { GO_EMPTY_STRUCT } from './docker-types.js';
 import { GoByte, GoFloat, GoStruct, STRUCT, kindOf, num, sortedKeys, typeName } from './value.js';
 
@@ -238,22 +238,44 @@ export function formatFloat(x: number, verb: string, prec: number): string {
   }
 }
 
+/**
+ * The # flag on a float (fmt/format.go): always a decimal point, and for %g and %x (not %X,
+ * as in Go) trailing zeros up to the precision (6 when none is given).
+ */
+function sharpFloat(s: string, verb: string, prec: number): string {
+  const sign = /^[+-]/.test(s) ? s[0] : '';
+  let num = s.slice(sign.length);
+  let digits = verb === 'g' || verb === 'G' || verb === 'x' ? (prec === -1 ? 6 : prec) : 0;
+  let tail = '';
+  let point = false;
+  let sawNonzero = false;
+  for (let i = 0; i < num.length; i++) {
+    const c = num[i];
+    if (c === '.') point = true;
+    else if (c === 'p' || c === 'P' || ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X')) {
+      tail = num.slice(i);
+      num = num.slice(0, i);
+      break;
+    } else {
+      // Go counts from the first non-zero character, the x of 0x included
+      if (c !== '0') sawNonzero = true;
+      if (sawNonzero) digits--;
+    }
+  }
+  if (!point) {
+    // a lone leading 0 counts once
+    if (num === '0') digits--;
+    num += '.';
+  }
+  return sign + num + '0'.repeat(Math.max(0, digits)) + tail;
+}
+
 function fmtFloatVerb(x: number, verb: string, f: Flags): string {
   const v = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
   let prec = f.prec ?? -1;
   if (prec < 0 && (v === 'e' || v === 'E' || v === 'f')) prec = 6;
   let s = v === 'x' || v === 'X' ? hexFloat(x, prec, v === 'X') : v === 'b' ? binaryFloat(x) : formatFloat(x, v, prec);
-  if (f.sharp && v !== 'b') {
-    // %#g keeps trailing zeros and always has a point
-    if (!s.includes('.') && !/[eE]/.test(s) && /^[+-]?\d/.test(s)) s += '.';
-    else if (!s.includes('.') && /[eE]/.test(s)) s = s.replace(/[eE]/, (m) => '.' + m);
-    if ((v === 'g' || v === 'G') && /^[+-]?\d/.test(s)) {
-      const want = f.prec === undefined || f.prec < 0 ? 6 : f.prec === 0 ? 1 : f.prec;
-      const [mant, exp = ''] = s.split(/(?=[eE])/);
-      const nd = mant.replace(/^[+-]?0*\.?0*/, '').replace('.', '').length || 1;
-      s = mant + '0'.repeat(Math.max(0, want - nd)) + exp;
-    }
-  }
+  if (f.sharp && v !== 'b' && Number.isFinite(x)) s = sharpFloat(s, v, prec);
   if (f.plus && !s.startsWith('-') && s !== 'NaN') s = s.startsWith('+') ? s : '+' + s;
   else if (f.space && !s.startsWith('-') && !s.startsWith('+')) s = ' ' + s;
   else if (s === '+Inf' && !f.plus) s = f.space ? ' Inf' : 'Inf';
@@ -264,27 +286,27 @@ function fmtFloatVerb(x: number, verb: string, f: Flags): string {
 // ---- integers ----
 
 function fmtInteger(n: number | bigint, verb: string, f: Flags): string {
+  // fmt/format.go's fmtInteger: zero padding (%.3d, or %03d without a precision) counts the
+  // sign but not the 0x/0b/0o prefix, which goes in front of the zeros
   const neg = n < 0;
   const abs = neg ? -BigInt(n) : BigInt(n);
   const base = { d: 10, v: 10, b: 2, o: 8, O: 8, x: 16, X: 16 }[verb as 'd'] ?? 10;
   let digs = abs.toString(base);
   if (verb === 'X') digs = digs.toUpperCase();
+  let prec = 0;
   if (f.prec !== undefined) {
-    if (f.prec === 0 && abs === 0n) digs = '';
-    digs = digs.padStart(f.prec, '0');
+    // precision 0 and value 0: nothing but the padding
+    if (f.prec === 0 && abs === 0n) return pad('', { ...f, zero: false });
+    prec = f.prec;
   } else if (f.zero && f.wid !== undefined && !f.minus) {
-    let w = f.wid;
-    if (neg || f.plus || f.space) w--;
-    if (f.sharp && (verb === 'x' || verb === 'X' || verb === 'b')) w -= 2;
-    else if (f.sharp && verb === 'o' && !digs.startsWith('0')) w -= 1;
-    if (verb === 'O') w -= 2;
-    digs = digs.padStart(w, '0');
+    prec = f.wid;
+    if (neg || f.plus || f.space) prec--;
   }
+  digs = digs.padStart(prec, '0');
   if (f.sharp) {
-    if (verb === 'b') digs = '0b' + digs;
-    else if (verb === 'o' && !digs.startsWith('0')) digs = '0' + digs;
-    else if (verb === 'x') digs = '0x' + digs;
-    else if (verb === 'X') digs = '0X' + digs;
+    if (base === 2) digs = '0b' + digs;
+    else if (base === 8 && !digs.startsWith('0')) digs = '0' + digs;
+    else if (base === 16) digs = (verb === 'X' ? '0X' : '0x') + digs;
   }
   if (verb === 'O') digs = '0o' + digs;
   if (neg) digs = '-' + digs;
@@ -396,9 +418,11 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
         case 'q':
           return pad(quoteRune(n < 0 ? 0x110000 : n, f.plus), f);
         case 'U': {
-          let s = 'U+' + (n < 0 ? (2n ** 64n + BigInt(n)).toString(16) : n.toString(16)).toUpperCase().padStart(4, '0');
-          if (f.sharp && n >= 0 && n <= 0x10ffff) s += ` '${String.fromCodePoint(n)}'`;
-          return pad(s, f);
+          // fmtUnicode: at least 4 digits, or the precision; padded with spaces, never zeros
+          const digs = (n < 0 ? (2n ** 64n + BigInt(n)).toString(16) : n.toString(16)).toUpperCase();
+          let s = 'U+' + digs.padStart(Math.max(4, f.prec ?? 0), '0');
+          if (f.sharp && n >= 0 && n <= 0x10ffff && isPrint(String.fromCodePoint(n))) s += ` '${String.fromCodePoint(n)}'`;
+          return pad(s, { ...f, zero: false });
         }
       }
       return badVerb(v, verb, f);

@@ -79,11 +79,14 @@ const hasLeftTrimMarker = (s: string, i: number): boolean => s[i] === '-' && isS
 const hasRightTrimMarker = (s: string, i: number): boolean => isSpace(s[i]) && s[i + 1] === '-';
 const SPACE_RUN = /[ \t\r\n]*$/;
 
+/** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+export const isPrint = (c: string): boolean => /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c);
+
 /** Go's %#U: U+0023 '#'. */
 export function unicodeQ(c: string): string {
   const cp = c.codePointAt(0)!;
   const hex = cp.toString(16).toUpperCase().padStart(4, '0');
-  return /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c) ? `U+${hex} '${c}'` : `U+${hex}`;
+  return isPrint(c) ? `U+${hex} '${c}'` : `U+${hex}`;
 }
 
 /** strconv.Quote (the printable test approximates Go's unicode.IsPrint). */

@@ -212,6 +212,8 @@ function newNumber(pos: number, text: string, typ: T): Arg {
 
 export interface Tree {
   name: string;
+  /** the name given to parse(): Go's ParseName, which error positions start with */
+  parseName: string;
   root: ListNode;
   text: string;
 }
@@ -539,7 +541,7 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
     const old = trees.get(tname);
     // Go: a redefinition replaces an empty tree; two non-empty ones are an error.
     if (old && !isEmptyTree(old.root) && !isEmptyTree(root)) errorf(`template: multiple definition of template ${goQuote(tname)}`);
-    if (!old || isEmptyTree(old.root) || !isEmptyTree(root)) trees.set(tname, { name: tname, root, text });
+    if (!old || isEmptyTree(old.root) || !isEmptyTree(root)) trees.set(tname, { name: tname, parseName: name, root, text });
   };
 
   const root: ListNode = { k: 'list', pos: peek().pos, nodes: [] };
