@@ -7,6 +7,6 @@ import base from './vitest.unit.config.js';
 export default defineConfig({
   test: {
     ...base.test,
-    include: ['test/unit/template*.test.ts', 'test/unit/cmd-parsers.test.ts', 'test/unit/net-user.test.ts', 'test/unit/prop-parsers.test.ts'],
+    include: ['test/unit/template*.test.ts', 'test/unit/tabwriter*.test.ts', 'test/unit/cmd-parsers.test.ts', 'test/unit/net-user.test.ts', 'test/unit/prop-parsers.test.ts'],
   },
 });

@@ -132,4 +132,121 @@ export const MUTATION_DEFAULT_MODE: string[] = [
   '{{$x := .Nosuch}}{{$x}}|{{printf "%T" $x}}', '{{.State.Nosuch}}', '{{.Config.Cmd.X}}', '{{(index .Mixed 5).nosuch}}', '{{index .Nosuch "x"}}',
 ];
 
-export const MUTATION_TEMPLATES: string[] = [...printfMatrix(), ...PRINTF_PARSING, ...PRINTF_NESTED, ...EXEC];
+/** funcs.go and Docker's functions: comparisons across kinds, index and slice at their bounds, the escapers. */
+const FUNCS_T = [
+  // eq and friends on every pair of kinds
+  ...['1', '1.0', '1.5', '"1"', 'true', 'nil', '.Config.Cmd', '.Config.Labels', '.Nosuch2', '.State.Pid', '(index .Mixed 0)', '(index .Mixed 4)', '(index .Name 1)', '.Config.Entrypoint', '-1', '"a"', '""', '0']
+    .map((a) => ['eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((f) => `{{${f} ${a} 1}}|{{${f} ${a} 1.5}}|{{${f} ${a} "a"}}|{{${f} ${a} true}}|{{${f} 1 ${a}}}|{{${f} "b" ${a}}}|{{${f} ${a} ${a}}}`).join('\n')),
+  '{{eq 1 2 3 1}}', '{{eq 1 2 3}}', '{{eq 1}}', '{{eq "a" "b" "a"}}', '{{eq 1 "a" 1}}', '{{eq 1 1 "a"}}', '{{eq .Nosuch2 .Nosuch3}}', '{{eq nil nil}}', '{{eq .Config.Entrypoint nil}}',
+  '{{eq .Config.Cmd .Config.Cmd}}', '{{eq .Config.Cmd nil}}', '{{eq nil .Config.Cmd}}', '{{eq .Config.Labels .Config.Labels}}', '{{eq (index .Mixed 4) .Config.Cmd}}', '{{eq .Config.Cmd 1}}',
+  '{{eq .State .State}}', '{{eq .State 1}}', '{{eq 1 .State}}', '{{eq .Mixed .Config.Cmd}}', '{{eq (index .Mixed 5) (index .Mixed 5)}}', '{{eq true true}}', '{{eq true false}}', '{{eq 1.5 1.5}}',
+  '{{eq 2 2.0}}', '{{eq 2.0 2}}', '{{eq (index .Mixed 0) 1}}', '{{eq (index .Name 1) 119}}', '{{eq (index .Name 1) (index .Name 1)}}', '{{lt (index .Name 1) 200}}',
+  '{{lt 1 2}}', '{{lt 2 1}}', '{{lt 1 1}}', '{{le 1 1}}', '{{le 2 1}}', '{{gt 2 1}}', '{{gt 1 1}}', '{{ge 1 1}}', '{{ge 0 1}}', '{{lt 1.5 2.5}}', '{{lt 2.5 1.5}}', '{{lt -1 0}}',
+  '{{lt "a" "b"}}', '{{lt "b" "a"}}', '{{lt "a" "a"}}', '{{lt "B" "a"}}', '{{lt "é" "z"}}', '{{lt "z" "é"}}', '{{lt "" "a"}}', '{{le "a" "a"}}', '{{gt "b" "a"}}', '{{ge "a" "b"}}',
+  '{{lt true false}}', '{{lt true 1}}', '{{lt 1 true}}', '{{lt nil 1}}', '{{lt 1 nil}}', '{{lt .Config.Cmd 1}}', '{{lt 1 .Config.Cmd}}', '{{le nil nil}}', '{{lt 1}}', '{{lt 1 2 3}}',
+  // index: strings, slices, maps, nested, nil, bounds
+  '{{index .Name 0}}', '{{index .Name 4}}', '{{index .Name 5}}', '{{index .Name -1}}', '{{index "é" 1}}', '{{index "" 0}}', '{{index .Config.Cmd 2}}', '{{index .Config.Cmd 3}}',
+  '{{index .Config.Cmd -1}}', '{{index .Config.Cmd 4}}', '{{index .EmptyList 0}}', '{{index .Mixed 5 "k"}}', '{{index .Mixed 5 "nosuch"}}', '{{index .Mixed 4 1}}', '{{index .Mixed 1 0}}',
+  '{{index .Config.Labels "maintainer"}}', '{{index .Config.Labels "nosuch"}}|', '{{printf "%q" (index .Config.Labels "nosuch")}}', '{{index .State "Pid"}}', '{{index .State "Nosuch"}}',
+  '{{printf "%T" (index .State "Nosuch")}}', '{{index .NetworkSettings.Ports "443/tcp"}}', '{{index .NetworkSettings.Ports "80/tcp" 0 "HostPort"}}', '{{index .Config.Labels 1}}',
+  '{{index .Config.Labels nil}}', '{{index .Config.Labels .Config.Cmd}}', '{{index .Config.Cmd "a"}}', '{{index .Config.Cmd 1.5}}', '{{index .Config.Cmd (index .Mixed 0)}}', '{{index 1 1}}',
+  '{{index true 0}}', '{{index .Config.Cmd}}', '{{index .Name}}', '{{index nil}}', '{{index .Config.Entrypoint 0}}', '{{index .Nosuch2 0}}', '{{index .Config.Cmd 1 0}}', '{{index .Config.ExposedPorts "80/tcp"}}',
+  '{{printf "%T" (index .Config.Cmd 0)}}', '{{printf "%T" (index .Mixed 0)}}', '{{printf "%T" (index .Config.Labels "maintainer")}}', '{{printf "%T" (index .EmptyMap "x")}}', '{{index .EmptyMap "x"}}',
+  '{{index .Config.Cmd 3000000000}}', '{{index .Mixed (index .Mixed 0)}}', '{{index .Mixed (index .Name 0)}}', '{{index .Name (index .Mixed 0)}}',
+  // slice
+  '{{slice .Name}}', '{{slice .Name 1}}', '{{slice .Name 1 3}}', '{{slice .Name 4}}', '{{slice .Name 5}}', '{{slice .Name 3 1}}', '{{slice .Name 1 2 3}}', '{{slice .Name -1}}', '{{slice .Name 0 4}}',
+  '{{slice .Config.Cmd 1}}', '{{slice .Config.Cmd 1 2}}', '{{slice .Config.Cmd 1 2 3}}', '{{slice .Config.Cmd 0 3 3}}', '{{slice .Config.Cmd 0 2 1}}', '{{slice .Config.Cmd 2 1}}', '{{slice .Config.Cmd 0 4}}',
+  '{{slice .Config.Cmd 1 2 3 4}}', '{{slice .Config.Cmd 3}}', '{{slice .Config.Cmd 4}}', '{{slice .Config.Labels 1}}', '{{slice 1 1}}', '{{slice nil}}', '{{slice .Config.Entrypoint}}', '{{slice .Nosuch2 1}}',
+  '{{slice .Config.Cmd (index .Mixed 0)}}', '{{slice .Config.Cmd "1"}}', '{{slice .Config.Cmd nil}}', '{{slice .Config.Cmd 1.0}}', '{{slice "héllo" 1 3}}', '{{slice .EmptyList 0}}', '{{printf "%T" (slice .Config.Cmd 1)}}',
+  '{{slice .Mixed 1 3}}', '{{printf "%T" (slice .Mixed 1 3)}}', '{{len (slice .Config.Cmd 1 1)}}', '{{slice .Config.Cmd 0 0}}', '{{slice .Name 5 5}}|', '{{slice .Config.Cmd 0 1 2}}',
+  // len
+  '{{len .Name}}', '{{len "é"}}', '{{len .Config.Cmd}}', '{{len .Config.Labels}}', '{{len .EmptyList}}', '{{len .EmptyMap}}', '{{len 1}}', '{{len 1.5}}', '{{len true}}', '{{len .Config.Entrypoint}}',
+  '{{len .Nosuch2}}', '{{len (index .Mixed 4)}}', '{{len (index .Mixed 5)}}', '{{len (index .Mixed 1)}}', '{{len (index .Name 1)}}', '{{len .State}}', '{{len nil}}',
+  // not, and, or with values of each kind
+  '{{not 0}}', '{{not 1}}', '{{not ""}}', '{{not "a"}}', '{{not .EmptyList}}', '{{not .Config.Cmd}}', '{{not .EmptyMap}}', '{{not .State}}', '{{not 0.0}}', '{{not 0.5}}', '{{not (index .Mixed 4)}}',
+  '{{not .Config.Entrypoint}}', '{{not .Nosuch2}}', '{{not true}}', '{{not false}}', '{{not (index .Name 1)}}', '{{not 1 2}}',
+  '{{and 1 0 2}}', '{{and 1 2}}', '{{and 0 .Nosuch}}', '{{or 0 "" 2}}', '{{or 0 ""}}', '{{or 1 .Nosuch}}', '{{and (index .Mixed 4) 1}}', '{{or (index .Mixed 4) 0}}', '{{and .EmptyList 1}}', '{{or .EmptyMap .Name}}',
+  '{{and}}', '{{or}}', '{{and 1}}', '{{or 0}}', '{{printf "%T" (and 1 1.5)}}', '{{printf "%T" (or nil 0)}}', '{{and .State .Name}}', '{{or .Config.Entrypoint .EmptyList}}',
+  // html, js, urlquery: every character class, and several arguments
+  '{{html "<a href=\'x\'>&amp;\\"</a>"}}', '{{html "a\\x00b"}}', '{{html 1 "<" nil}}', '{{html nil}}', '{{html .Config.Cmd}}', '{{html}}', '{{html "é✓"}}',
+  '{{js "a\'b\\"c\\\\d<e>f&g=h"}}', '{{js "\\x01\\x1f\\t\\n\\r"}}', '{{js "é✓\\u2028\\u00a0\\u200b\\ufeff"}}', '{{js 1 "<" nil}}', '{{js nil}}', '{{js "\\x7f"}}', '{{js "😀"}}', '{{js}}',
+  '{{urlquery "a b&c=d/e?f~g-h_i.j"}}', '{{urlquery "é✓"}}', '{{urlquery 1 2}}', '{{urlquery "a" 1}}', '{{urlquery nil}}', '{{urlquery "\\x00*+%"}}', '{{urlquery}}', '{{urlquery "AZaz09"}}',
+  '{{print "a" nil 1}}', '{{print nil "a"}}', '{{html "a" "b"}}', '{{html 1 2}}', '{{js "a" 1 "b"}}',
+  // Docker's: json, split, join, title, lower, upper, pad, truncate
+  '{{json .Mixed}}', '{{json .Config}}', '{{json 1.0}}', '{{json 1.5}}', '{{json "a<b>&"}}', '{{json "\\u2028\\u2029"}}', '{{json nil}}', '{{json .Config.Entrypoint}}', '{{json true}}', '{{json .EmptyMap}}',
+  '{{json}}', '{{json 1 2}}', '{{json (index .Name 1)}}', '{{json .Big}}', '{{json .Ratio}}', '{{json -0.0}}', '{{json 1e21}}', '{{json 1e-7}}', '{{json 123456789.0}}',
+  '{{split "a,b,,c" ","}}', '{{split "abc" ""}}', '{{split "" ","}}', '{{split "" ""}}', '{{split "héllo" ""}}', '{{split "a,b" "x"}}', '{{len (split "a,b,,c" ",")}}', '{{split 1 ","}}', '{{split "a" 1}}',
+  '{{join (split "a b c" " ") ", "}}', '{{join .Config.Cmd ""}}', '{{join .EmptyList ","}}', '{{join .Config.Labels ","}}', '{{join "a" ","}}', '{{join .Config.Cmd 1}}',
+  '{{title "hello wOrld-foo_bar baz.qux"}}', '{{title "élan über ñ"}}', '{{title "a\\tb\\nc  d"}}', '{{title "1st 2nd"}}', '{{title "ǆ x ǉ ǌ ǳ Ǆ"}}', '{{title "ა ბ"}}', '{{upper "ა"}}', '{{json (slice .Name 1 2)}}', '{{json -0.0}}', '{{json 0.0}}', '{{json -1.0}}', '{{title "o\'neil mc-x"}}', '{{title ""}}', '{{title "a\\u00a0b\\u2003c"}}',
+  '{{title "x:y;z(w)v"}}', '{{title "αβγ δ"}}', '{{title "ßtraße"}}', '{{title "ﬁne"}}', '{{title 1}}', '{{title "hello" "x"}}', '{{title "a·b"}}', '{{title "a\\u0300b c"}}', '{{title "٣a b"}}',
+  '{{lower "HÉLLO İ ẞ Σ"}}', '{{upper "héllo ß ŉ ǆ ﬁ"}}', '{{lower "ǅ"}}', '{{upper "ǅ"}}', '{{lower ""}}', '{{upper 1}}', '{{lower nil}}', '{{upper "ı"}}', '{{lower "K"}}',
+  '{{pad "a" 2 3}}|', '{{pad "" 2 3}}|', '{{pad "a" 0 0}}|', '{{pad "a" -1 0}}', '{{pad "a" 0 -1}}', '{{pad "a" 1}}', '{{pad 1 1 1}}', '{{pad "a" "1" 1}}',
+  '{{truncate "abc" 2}}', '{{truncate "abc" 3}}', '{{truncate "abc" 4}}', '{{truncate "abc" 0}}|', '{{truncate "abc" -1}}', '{{truncate "héllo" 2}}', '{{truncate "" 0}}|', '{{truncate "" -1}}|', '{{truncate "abc"}}',
+  // call
+  '{{call .Name}}', '{{call nil}}', '{{call .Nosuch2}}', '{{call}}', '{{call 1 2}}', '{{call .Config.Cmd}}',
+];
+
+/** lex.go and parse.go: delimiters, trim markers, comments, quoting, numbers, every parse error and its line. */
+const PARSE_T = [
+  // trim markers and spaces
+  'a  {{- .Name -}}  b', 'a\n\t {{- .Name}}', '{{.Name -}}\n\t b', 'a {{- /* c */ -}} b', 'a {{-/* c */-}} b', 'a {{- /* c */}} b', 'a {{/* c */ -}} b', '{{- 3}}', '{{3 -}}',
+  '{{-3}}', '{{ -3 }}', '{{3 -}}x', '{{- -3 -}}', 'x {{-  .Name  -}} y', '{{ .Name -}}\n', '{{.Name}} {{- "" -}} {{.Name}}', 'a{{- "x"}}', 'a {{- "x" }}', '{{"x" -}}b', '{{"x" -}} b',
+  '{{ -}}', '{{- }}', '{{-}}', '{{ - }}', 'a {{- - }}', '{{ 1 - }}', '{{1 -}}', '{{.Name -}}}}', '{{.Name }}}', '{{ .Name}} {{-}} x', '{{/**/}}', '{{- /**/ -}}', '{{/* a */ }}',
+  '{{/* unclosed', '{{/* x */ .Name}}', '{{/* x *}}', '{{ /* x */ }}', 'a{{/* x */}}b', '{{/*\n*/}}\n{{.Nosuch}}', '{{- /*\n\n*/ -}}\n{{.Nosuch}}', '{{.Name}}{{/* a */}}{{/* b */}}',
+  // unclosed and unbalanced
+  '{{', '{{.Name', '{{.Name}', 'a}}b', '{{(}}', '{{)}}', '{{(.Name}}', '{{.Name)}}', '{{((.Name))}}', '{{(.Name))}}', '{{(((1)))}}', '{{ ( 1 ) }}', '{{(1)(2)}}', '{{len (.Name) }}',
+  '{{"unterminated}}', '{{"a\nb"}}', '{{`raw\nstring`}}', '{{`unterminated}}', '{{\'a}}', '{{\'\\\'\'}}', '{{\'ab\'}}', '{{\'\'}}', '{{\'\\n\'}}', '{{\'\\x4\'}}', '{{\'\\777\'}}', '{{\'\\u00e9\'}}',
+  '{{"\\q"}}', '{{"\\x4"}}', '{{"\\400"}}', '{{"\\101"}}', '{{"\\U0001F600"}}', '{{"\\U00110000"}}', '{{"\\ud800"}}', '{{"\\a\\b\\f\\v\\\\"}}', '{{"\\\'"}}', '{{\'"\'}}', '{{\'\\"\'}}',
+  '{{"a\\\nb"}}', '{{`a\\nb`}}', '{{`a"b`}}', '{{"é\\u00e9\\xc3\\xa9"}}', '{{\'\\\n\'}}', '{{\'\n\'}}',
+  // characters and identifiers
+  '{{.Name@}}', '{{@}}', '{{#}}', '{{.Name.}}', '{{..Name}}', '{{.Name..X}}', '{{$x.}}', '{{$.}}', '{{$}}', '{{$ }}', '{{$x := 1}}{{$x.Y.}}', '{{.Näme}}', '{{.Name_2}}', '{{.2}}',
+  '{{.é}}', '{{ñ}}', '{{x}}', '{{x.y}}', '{{len.X}}', '{{true.X}}', '{{nil.X}}', '{{"a".X}}', '{{1.X}}', '{{.Name|len}}', '{{.Name|}}', '{{|len}}', '{{.Name | | len}}', '{{.Name,}}',
+  '{{.Name:}}', '{{$x :}}', '{{$x : = 1}}', '{{$x := }}', '{{$x = }}', '{{:= 1}}', '{{= 1}}', '{{$x = 1}}', '{{$x := 1 2}}', '{{$x, $y := 1}}', '{{$x, $y := .Config.Cmd}}',
+  '{{range $x, $y := .Config.Cmd}}{{end}}', '{{range $x, $y, $z := .Config.Cmd}}{{end}}', '{{range $x, := .Config.Cmd}}{{end}}', '{{range $x, 1 := .Config.Cmd}}{{end}}',
+  '{{range $x = .Config.Cmd}}{{end}}', '{{$x := 1}}{{range $x = .Config.Cmd}}{{$x}}{{end}}', '{{$x := 1}}{{range $i, $x = .Config.Cmd}}{{end}}', '{{with $x, $y := 1}}{{end}}',
+  '{{ $x := 1 }}{{ $x }}', '{{$x:=1}}{{$x}}', '{{$x :=1}}{{$x}}', '{{$x:= 1}}{{$x}}', '{{$x=1}}', '{{$x := 1}}{{$x=2}}{{$x}}', '{{$y}}', '{{$x := $x}}', '{{$x := 1}}{{$x.Y}}', '{{$$}}', '{{$1}}', '{{$1 := 2}}{{$1}}', '{{$é := 1}}{{$é}}',
+  // numbers
+  '{{1}}', '{{-1}}', '{{+1}}', '{{1.}}', '{{.5}}', '{{-.5}}', '{{1e}}', '{{1e+}}', '{{1e5}}', '{{1E-5}}', '{{0x}}', '{{0x1g}}', '{{0xG}}', '{{0b2}}', '{{0o8}}', '{{08}}', '{{09.5}}', '{{1_0}}',
+  '{{1__0}}', '{{_1}}', '{{1_}}', '{{0x_1}}', '{{0_1}}', '{{1.5.5}}', '{{1..5}}', '{{1a}}', '{{1 a}}', '{{0x1.p1}}', '{{0x.8p1}}', '{{0x1p}}', '{{0x1p-}}', '{{0x1.8}}', '{{0X1P3}}', '{{1p3}}',
+  '{{0b}}', '{{0o}}', '{{0B101}}', '{{0O17}}', '{{1e1_0}}', '{{1_0.5_5}}', '{{1e400}}', '{{0x1p2000}}', '{{-0x1p2000}}', '{{0x1p-2000}}', '{{1e308}}', '{{2e308}}', '{{-1e400}}', '{{1e-400}}', '{{9007199254740992}}', '{{-9007199254740992}}', '{{4294967296}}',
+  '{{1+2}}', '{{1-2}}', '{{1+}}', '{{+}}', '{{-}}', '{{- -}}', '{{--1}}', '{{+-1}}', '{{1+2}}', '{{0x10p-2}}', '{{00}}', '{{007}}', '{{0.0e0}}', '{{.0}}', '{{0.}}', '{{-0}}',
+  '{{\'a\'}}', '{{\'\\t\'}}', '{{printf "%c" \'é\'}}', '{{\'\\U0001F600\'}}', '{{\'\\ud800\'}}', '{{\'\\400\'}}', '{{\'\\x41\'}}', '{{\'\\101\'}}',
+  // keywords and control structure
+  '{{if}}{{end}}', '{{if .Name}}', '{{if .Name}}x', '{{if .Name}}x{{else}}', '{{if .Name}}{{else}}{{else}}{{end}}', '{{if .Name}}{{else if .Name}}a{{else}}b{{end}}', '{{if .Name}}{{else with .State}}{{.Pid}}{{end}}',
+  '{{if .Name}}{{else if}}{{end}}', '{{if .Name}}{{else range .Config.Cmd}}{{end}}', '{{if .Name}}{{else 1}}{{end}}', '{{if .Name}}{{else}}{{else if .Name}}{{end}}', '{{if .Name}}{{end}}{{end}}',
+  '{{else}}', '{{end}}', '{{if .Name}}{{end 1}}', '{{if .Name}}{{else 1}}', '{{if 1 2}}{{end}}', '{{if .Name | len}}y{{end}}', '{{if $x := .Name}}{{$x}}{{else}}{{$x}}{{end}}', '{{if .Name}}{{$y := 1}}{{end}}{{$y}}',
+  '{{with}}{{end}}', '{{with .Name}}', '{{with .Name}}{{else with .Nosuch}}{{else}}e{{end}}', '{{with .Name}}{{else if 1}}{{end}}', '{{with .Name}}{{else}}{{end}}x', '{{with 0}}a{{else with 1}}b{{end}}',
+  '{{range}}{{end}}', '{{range .Config.Cmd}}', '{{range .Config.Cmd}}{{else}}', '{{range .Config.Cmd}}{{else}}{{else}}{{end}}', '{{range .Config.Cmd}}{{else if 1}}{{end}}',
+  '{{break}}', '{{continue}}', '{{if 1}}{{break}}{{end}}', '{{range .Config.Cmd}}{{break 1}}{{end}}', '{{range .Config.Cmd}}{{continue 1}}{{end}}', '{{range .Config.Cmd}}{{if 1}}{{break}}{{end}}{{end}}',
+  '{{range .Config.Cmd}}{{define "x"}}{{break}}{{end}}{{end}}', '{{range .Config.Cmd}}{{with 1}}{{continue}}{{end}}x{{end}}', '{{range .Config.Cmd}}{{else}}{{break}}{{end}}', '{{range .Config.Cmd}}{{range .}}{{end}}{{break}}{{end}}',
+  '{{range .Config.Cmd}}{{range $.Config.Cmd}}{{break}}{{end}}-{{end}}', '{{break}}{{range .Config.Cmd}}{{end}}', '{{range 1}}{{end}}{{break}}',
+  '{{define}}', '{{define "x"}}', '{{define "x"}}{{end}}', '{{define x}}{{end}}', '{{define "x" 1}}{{end}}', '{{define `x`}}y{{end}}{{template "x"}}', '{{define "x"}}a{{end}}{{define "x"}}b{{end}}',
+  '{{define "x"}}a{{end}}{{define "x"}}{{end}}{{template "x"}}', '{{define "x"}}{{end}}{{define "x"}}b{{end}}{{template "x"}}', '{{define "x"}} {{end}}{{define "x"}}b{{end}}{{template "x"}}',
+  '{{define "x"}}{{/* c */}}{{end}}{{define "x"}}b{{end}}{{template "x"}}', '{{define "x"}}{{define "y"}}{{end}}{{end}}', '{{if 1}}{{define "x"}}{{end}}{{end}}', '{{define "x"}}{{else}}{{end}}',
+  '{{template}}', '{{template x}}', '{{template "x" 1 2}}', '{{template "x" .Name}}', '{{template "x"}}', '{{template `x`}}', '{{template "x" | len}}', '{{define "x"}}[{{.}}]{{end}}{{template "x" .Name | len}}',
+  '{{block}}', '{{block "b"}}{{end}}', '{{block "b" .}}[{{.Name}}]{{end}}', '{{block "b" .Name}}{{.}}{{end}}{{template "b" "x"}}', '{{block "b" .}}{{end}}{{define "b"}}B{{end}}', '{{block "b" .}}x{{else}}{{end}}',
+  '{{block "b" 1 2}}{{end}}', '{{block b .}}{{end}}', '{{nil}}', '{{nil 1}}', '{{len nil}}', '{{nil | len}}', '{{1 | nil}}', '{{.Name | 1}}', '{{.Name | "s"}}', '{{.Name | true}}', '{{.Name | .}}',
+  '{{.Name | $}}', '{{.Name | (len)}}', '{{.Name | (1)}}', '{{.Name | $x}}', '{{(len .Name).X}}', '{{(1).X}}', '{{("s").X}}', '{{(true).X}}', '{{(.).Name}}', '{{($).Name}}', '{{(.Config).Cmd}}',
+  '{{(index .Mixed 5).k.x}}', '{{.Config.Labels.maintainer}}', '{{(.Config.Labels).maintainer}}', '{{$x := .Config}}{{($x).Image}}', '{{$x := .Config}}{{$x.Labels.maintainer}}',
+  '{{1 | printf "%d %d" 2}}', '{{printf "%d" 1 | printf "%s-%d" "x"}}', '{{if}}', '{{if 1}}{{end 2}}', '{{range}}', '{{with}}', '{{else 1}}', '{{end 1}}', '{{.Name}}{{else}}',
+  // lines in parse errors
+  'a\nb{{.Name', 'a\n{{if 1}}\n{{else}}\n', '{{if 1}}\n\n{{end}}\n{{end}}', '{{"a\nb"}}', 'x\n{{/* a\nb */}}{{(}}', '{{`a\nb`}}{{)}}', '{{.Name}}\n\n{{nope}}', '{{define "x"}}\n{{nope}}{{end}}',
+  '\n\n{{$x}}', '{{\n.Name\n}}', '{{.Name\n|\nlen}}', '{{if\n.Name}}\n{{end}}', '{{\n}}', 'a\r\n{{.Nosuch}}', '{{"\\n"}}\n{{(}}', '{{ \' \' }}\n{{ @ }}',
+];
+
+export const MUTATION_TEMPLATES: string[] = [...printfMatrix(), ...PRINTF_PARSING, ...PRINTF_NESTED, ...EXEC, ...FUNCS_T, ...PARSE_T];
+
+/** Texts for Go's text/tabwriter (NewWriter(out, minwidth, 1, padding, ' ', 0)): column blocks that start, end and nest. */
+export const TAB_CASES: { text: string; minwidth: number; padding: number }[] = [
+  ...[
+    'A\tB\tC\nxx\tyy\tzz\n', 'a\tb\n\nc\td\n', 'a\tb\tc\nd\te\ne\n', 'one\ttwo\tthree\n1\t2\n1\t2\t3\t4\n', 'x\n\ty\n\t\tz\n', 'a\tb\tc\n\td\n\t\te\n',
+    'a\tb\nc\n\td\te\n', 'a\n\nb\tc\n', 'a\tbb\nccc\td\te\nf\n', 'averyveryverylongcell\tb\nc\td\n', 'héllo\twörld\n✓\tx\n', 'tab at end\t\nx\t\n',
+    'no newline\tat end', '\t\t\n\t\t\n', '', '\n', '\n\n', 'a', 'a\tb', 'a\t', '\t', 'a\tb\tc\td\n1\t2\n1\t2\t3\n', 'a\tb\n1\t2\t3\n1\n1\t2\t3\t4\n',
+    'x\ty\n\nz\tw\tv\nu\n', '1234567\t1\n12345678\t2\n123456789\t3\n', '1234567890\tx\n', 'A\tB\nlongerthanten\tC\nD\tE\n', 'a\tb\tc\na\tb\nx\n\ta\tb\tc\n',
+  ].flatMap((text) => [
+    { text, minwidth: 10, padding: 3 },
+    { text, minwidth: 0, padding: 1 },
+    { text, minwidth: 20, padding: 1 },
+    { text, minwidth: 4, padding: 2 },
+  ]),
+];

@@ -12,6 +12,7 @@ import { GoTemplate } from '../../src/cli/template.js';
 import { tabwriteText } from '../../src/cli/tabwriter.js';
 import { randomTemplates } from '../template-fuzz.js';
 import { CONTAINER, CORPUS, DEFAULT_MODE, GOLDEN_CASES, sortKeys } from '../template-corpus.js';
+import { TAB_CASES } from '../template-mutation-corpus.js';
 import { Minidock } from '../helpers/cli.js';
 
 const ORACLE_SRC = fileURLToPath(new URL('./template-oracle/main.go', import.meta.url));
@@ -181,6 +182,18 @@ describe("table output = Go's text/tabwriter as Docker sets it up", () => {
     expect(r.status).toBe(0);
     const want = JSON.parse(r.stdout) as string[];
     expect(texts.map((t) => tabwriteText(t))).toEqual(want);
+  });
+
+  it("the recorded outcomes the unit tests use (test/unit/tabwriter-golden.json) are Go's", () => {
+    const file = fileURLToPath(new URL('../unit/tabwriter-golden.json', import.meta.url));
+    const golden = TAB_CASES.map((c) => {
+      const r = spawnSync(oracle, [], { input: JSON.stringify({ tab: [c.text], minwidth: c.minwidth, padding: c.padding }), encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`oracle: ${r.stderr}`);
+      return { ...c, out: (JSON.parse(r.stdout) as string[])[0] };
+    });
+    // MINIDOCK_RECORD_TEMPLATES=1 rewrites the file from the oracle
+    if (process.env.MINIDOCK_RECORD_TEMPLATES === '1') writeFileSync(file, JSON.stringify(golden, null, 1) + '\n');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(golden);
   });
 });
 

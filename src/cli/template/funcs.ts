@@ -222,7 +222,7 @@ function title(s: string): string {
   let out = '';
   for (const c of s) {
     const sep = /[A-Za-z0-9_]/.test(prev) ? false : prev.codePointAt(0)! < 0x80 ? true : /^[\p{L}\p{Nd}]$/u.test(prev) ? false : /^\s$/u.test(prev);
-    out += sep ? toUpperRune(c) : c;
+    out += sep ? toTitleRune(c) : c;
     prev = c;
   }
   return out;
@@ -239,6 +239,10 @@ const toUpperRune = (c: string): string => {
   const u = c.toUpperCase();
   return [...u].length === 1 ? u : c;
 };
+// unicode.ToTitle, which strings.Title uses: the upper case but for the digraphs (ǆ → ǅ) and
+// Georgian, whose letters are their own title case
+const TITLE_DIGRAPHS: Record<string, string> = { Ǆ: 'ǅ', ǅ: 'ǅ', ǆ: 'ǅ', Ǉ: 'ǈ', ǈ: 'ǈ', ǉ: 'ǈ', Ǌ: 'ǋ', ǋ: 'ǋ', ǌ: 'ǋ', Ǳ: 'ǲ', ǲ: 'ǲ', ǳ: 'ǲ' };
+const toTitleRune = (c: string): string => TITLE_DIGRAPHS[c] ?? (c >= '\u10d0' && c <= '\u10ff' ? c : toUpperRune(c));
 const toLowerRune = (c: string): string => {
   if (c === '\u0130') return 'i';
   const l = c.toLowerCase();

@@ -182,17 +182,21 @@ function parseGoFloat(text: string): number | undefined {
     if (!m) return undefined;
     const mant = parseInt((m[2] + (m[3] ?? '')).replace(/_/g, '') || '0', 16) / 16 ** (m[3] ?? '').replace(/_/g, '').length;
     const v = mant * 2 ** Number(m[4].replace(/_/g, ''));
+    if (!Number.isFinite(v)) return undefined;
     return m[1] === '-' ? -v : v;
   }
   if (!/^[+-]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][+-]?\d[\d_]*)?$/.test(text)) return undefined;
   if (/_(?!\d)|(?<!\d)_/.test(text)) return undefined;
-  return Number(text.replace(/_/g, ''));
+  // out of float64's range: strconv.ParseFloat's ErrRange, which parse reports as illegal syntax
+  const f = Number(text.replace(/_/g, ''));
+  return Number.isFinite(f) ? f : undefined;
 }
 
 function newNumber(pos: number, text: string, typ: T): Arg {
   if (typ === T.CharConstant) {
     // strconv.UnquoteChar of the first character, then the closing quote must follow
-    const m = /^'(\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)|[^\\])/su.exec(text);
+    // (an escape cut short, \x4, is UnquoteChar's syntax error, not a character too many)
+    const m = /^'(\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|[^xuU0-7])|[^\\])/su.exec(text);
     if (!m || m[1] === "'" || m[1] === '\n') throw new TemplateError('invalid syntax');
     if (text.slice(m[0].length) !== "'") throw new TemplateError(`malformed character constant: ${text}`);
     const r = unquote(`'${m[1]}'`).codePointAt(0)!;

@@ -116,9 +116,9 @@ type HostConfig struct {
 	Memory       int64
 }
 type EndpointSettings struct {
-	Aliases              []string
-	Gateway, IPAddress   string
-	IPPrefixLen          int
+	Aliases            []string
+	Gateway, IPAddress string
+	IPPrefixLen        int
 }
 type NetworkSettings struct {
 	IPAddress string
@@ -126,9 +126,9 @@ type NetworkSettings struct {
 	Networks  map[string]*EndpointSettings
 }
 type State struct {
-	Status            string
-	Running           bool
-	Pid, ExitCode     int
+	Status        string
+	Running       bool
+	Pid, ExitCode int
 }
 type Mount struct {
 	Type, Source, Destination string
@@ -178,6 +178,9 @@ func main() {
 		Data  json.RawMessage `json:"data"`
 		Cases []tcase         `json:"cases"`
 		Tab   []string        `json:"tab"` // texts to put through Docker's tabwriter instead
+		// the tabwriter's minwidth and padding (the formatters' 10 and 3 when absent)
+		MinWidth *int `json:"minwidth"`
+		Padding  *int `json:"padding"`
 	}
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		panic(err)
@@ -186,7 +189,14 @@ func main() {
 		outs := make([]string, len(in.Tab))
 		for i, text := range in.Tab {
 			var buf bytes.Buffer
-			t := tabwriter.NewWriter(&buf, 10, 1, 3, ' ', 0) // docker/cli formatter.go
+			minwidth, padding := 10, 3 // docker/cli formatter.go
+			if in.MinWidth != nil {
+				minwidth = *in.MinWidth
+			}
+			if in.Padding != nil {
+				padding = *in.Padding
+			}
+			t := tabwriter.NewWriter(&buf, minwidth, 1, padding, ' ', 0)
 			t.Write([]byte(text))
 			t.Flush()
 			outs[i] = buf.String()
