@@ -72,8 +72,8 @@ function roundDigits(d: string, dp: number, n: number): { d: string; dp: number 
   if (n < 0) return { d: '', dp };
   if (d.length <= n) return { d, dp };
   const rest = d.slice(n);
-  let up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || (n > 0 && Number(d[n - 1]) % 2 === 1)));
-  if (n === 0 && rest[0] === '5' && !/[1-9]/.test(rest.slice(1))) up = false;
+  // (n = 0 keeps nothing, so an exact half rounds down to 0: d[-1] is no odd digit)
+  const up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || (n > 0 && Number(d[n - 1]) % 2 === 1)));
   let kept = d.slice(0, n);
   if (up) {
     let i = kept.length - 1;
@@ -194,46 +194,33 @@ function fmtF(neg: boolean, d: string, dp: number, prec: number): string {
   return s;
 }
 
-export function formatFloat(x: number, verb: string, prec: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+/**
+ * strconv.FormatFloat(x, verb, prec, 64) for e, E, f and g, G; prec < 0 (the shortest form) only
+ * for g (fmtFloatVerb gives %e and %f a precision of 6). x is finite: no template value is NaN
+ * or an infinity (constants out of range are refused, JSON has neither).
+ */
+function formatFloat(x: number, verb: string, prec: number): string {
   const neg = x < 0 || Object.is(x, -0);
-  const shortest = prec < 0;
   switch (verb) {
     case 'e':
     case 'E': {
-      if (shortest) {
-        const { d, dp } = digits(x);
-        return fmtE(neg, d, dp, Math.max(d.length - 1, 0), verb === 'E');
-      }
       const { d, dp } = digits(x, prec + 1);
       return fmtE(neg, d, dp, prec, verb === 'E');
     }
-    case 'f':
-    case 'F': {
-      if (shortest) {
-        const { d, dp } = digits(x);
-        return fmtF(neg, d, dp, Math.max(d.length - dp, 0));
-      }
+    case 'f': {
       const { d, dp } = fixedDigits(x, prec);
       return fmtF(neg, d, dp, prec);
     }
     default: {
-      // g, G
-      let p = prec;
-      const { d, dp } = shortest ? digits(x) : digits(x, p === 0 ? 1 : p);
-      if (shortest) p = d.length;
-      else if (p === 0) p = 1;
-      let eprec = p;
-      if (eprec > d.length && d.length >= dp) eprec = d.length;
-      if (shortest) eprec = 6;
+      // g, G. Go's `eprec = digs.nd` (when the precision is above the digits and they reach the
+      // point) is left out: exp = dp-1 is below dp <= nd then, so it never changes the choice
+      const shortest = prec < 0;
+      const { d, dp } = shortest ? digits(x) : digits(x, prec);
+      const eprec = shortest ? 6 : Math.max(prec, 1);
       const exp = dp - 1;
-      if (d !== '' && (exp < -4 || exp >= eprec)) {
-        if (p > d.length) p = d.length;
-        return fmtE(neg, d, dp, p - 1, verb === 'G');
-      }
-      if (p > dp) p = d.length;
-      return fmtF(neg, d, dp, Math.max(p - dp, 0));
+      // the digits are rounded to the precision, so Go's min(prec, nd) is nd (for 0, '': %f)
+      if (exp < -4 || exp >= eprec) return fmtE(neg, d, dp, d.length - 1, verb === 'G');
+      return fmtF(neg, d, dp, Math.max(d.length - dp, 0));
     }
   }
 }
@@ -274,13 +261,13 @@ function fmtFloatVerb(x: number, verb: string, f: Flags): string {
   const v = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
   let prec = f.prec ?? -1;
   if (prec < 0 && (v === 'e' || v === 'E' || v === 'f')) prec = 6;
+  const sign = x < 0 || Object.is(x, -0) ? '' : f.plus ? '+' : f.space ? ' ' : '';
+  // NaN and the infinities (no template makes one; a caller's computed value might) as Go
+  // prints them: a sign only when asked for, never zero padded
+  if (!Number.isFinite(x)) return pad(sign + (Number.isNaN(x) ? 'NaN' : x > 0 ? 'Inf' : '-Inf'), { ...f, zero: false });
   let s = v === 'x' || v === 'X' ? hexFloat(x, prec, v === 'X') : v === 'b' ? binaryFloat(x) : formatFloat(x, v, prec);
-  if (f.sharp && v !== 'b' && Number.isFinite(x)) s = sharpFloat(s, v, prec);
-  if (f.plus && !s.startsWith('-') && s !== 'NaN') s = s.startsWith('+') ? s : '+' + s;
-  else if (f.space && !s.startsWith('-') && !s.startsWith('+')) s = ' ' + s;
-  else if (s === '+Inf' && !f.plus) s = f.space ? ' Inf' : 'Inf';
-  if (!Number.isFinite(x)) return pad(s, { ...f, zero: false });
-  return padNumber(s, f);
+  if (f.sharp && v !== 'b') s = sharpFloat(s, v, prec);
+  return padNumber(sign + s, f);
 }
 
 // ---- integers ----
@@ -327,9 +314,7 @@ function quoteRune(c: number, ascii: boolean): string {
 function fmtString(s: string, verb: string, f: Flags): string {
   let str = s;
   switch (verb) {
-    case 'v':
-      if (f.sharpV) return pad(goQuote(s), f);
-    // falls through
+    case 'v': // (%#v of a string is printArg's goSyntax)
     case 's':
       if (f.prec !== undefined) str = [...str].slice(0, f.prec).join('');
       return pad(str, f);
@@ -362,25 +347,26 @@ function badVerb(v: unknown, verb: string, f: Flags = noFlags()): string {
   return `%!${verb}(${typeName(v)}=${printArg(v, 'v', f, 0)})`;
 }
 
-/** %#v: Go syntax. */
-function goSyntax(v: unknown, f: Flags, depth: number, iface: boolean): string {
+/** %#v: Go syntax. Width and flags apply to each string, number and bool, not to a slice or map. */
+function goSyntax(v: unknown, f: Flags, depth: number): string {
   switch (kindOf(v)) {
     case 'invalid':
     case 'nil':
-      return depth > 0 && iface ? 'interface {}(nil)' : '<nil>';
+      // only an element reaches here (printArg prints a nil operand), and only an interface{}
+      // slice or map element can be nil
+      return 'interface {}(nil)';
     case 'string':
-      return goQuote(v as string);
+      return pad(goQuote(f.prec === undefined ? (v as string) : [...(v as string)].slice(0, f.prec).join('')), f);
     case 'int':
-      return v instanceof GoByte ? '0x' + v.b.toString(16) : String(num(v));
+      // a byte (uint8) is printed as %#x, a signed integer as %d
+      return v instanceof GoByte ? fmtInteger(v.b, 'x', { ...f, sharp: true }) : fmtInteger(num(v), 'd', f);
     case 'slice': {
       const a = v as unknown[];
-      const t = typeName(a);
-      return `${t}{${a.map((x) => goSyntax(x, f, depth + 1, t === '[]interface {}')).join(', ')}}`;
+      return `${typeName(a)}{${a.map((x) => goSyntax(x, f, depth + 1)).join(', ')}}`;
     }
     case 'map': {
       const m = v as Record<string, unknown>;
-      const t = typeName(m);
-      return `${t}{${sortedKeys(m).map((k) => `${goQuote(k)}:${goSyntax(m[k], f, depth + 1, t !== 'map[string]string')}`).join(', ')}}`;
+      return `${typeName(m)}{${sortedKeys(m).map((k) => `${goSyntax(k, f, depth + 1)}:${goSyntax(m[k], f, depth + 1)}`).join(', ')}}`;
     }
     default:
       return printArg(v, 'v', { ...f, sharpV: false }, depth);
@@ -396,7 +382,7 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
     return badVerb(v, verb, f);
   }
   if (verb === 'T') return pad(typeName(v), f);
-  if (verb === 'v' && f.sharpV && k !== 'float' && k !== 'bool') return pad(goSyntax(v, f, depth, false), f);
+  if (verb === 'v' && f.sharpV) return goSyntax(v, f, depth);
   switch (k) {
     case 'bool':
       return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb, f);
