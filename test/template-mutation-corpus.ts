@@ -250,3 +250,21 @@ export const TAB_CASES: { text: string; minwidth: number; padding: number }[] = 
     { text, minwidth: 4, padding: 2 },
   ]),
 ];
+
+/** `inspect -f`'s typed pass (Docker's structs: nil slices and maps, fields that are not map keys), then the raw JSON. */
+export const MUTATION_INSPECT: string[] = [
+  '{{.HostConfig.Binds}}|{{printf "%v|%T|%d" .HostConfig.Binds .HostConfig.Binds .HostConfig.Binds}}', '{{json .HostConfig.Binds}}', '{{len .HostConfig.Binds}}', '{{join .HostConfig.Binds ","}}|',
+  '{{index .HostConfig.Binds 0}}', '{{slice .HostConfig.Binds}}', '{{range .HostConfig.Binds}}x{{else}}none{{end}}', '{{if .HostConfig.Binds}}y{{else}}n{{end}}', '{{with .HostConfig.Binds}}y{{else}}n{{end}}',
+  '{{eq .HostConfig.Binds nil}}', '{{eq nil .HostConfig.Tmpfs}}', '{{eq .HostConfig.Binds .HostConfig.Binds}}', '{{eq .HostConfig.Tmpfs .Config.Cmd}}', '{{ne .HostConfig.Binds nil}}', '{{.Mounts}}', '{{printf "%v|%+v" .Config.ExposedPorts (index .Config.ExposedPorts "80/tcp")}}', '{{index .NetworkSettings.Ports "443/tcp"}}', '{{not .HostConfig.Binds}}', '{{and .HostConfig.Binds 1}}', '{{or .HostConfig.Binds 1}}', '{{$b := .HostConfig.Binds}}{{$b}}|{{printf "%T" $b}}', '{{.HostConfig.Binds | len}}',
+  '{{.HostConfig.Tmpfs}}|{{printf "%v|%T" .HostConfig.Tmpfs .HostConfig.Tmpfs}}', '{{json .HostConfig.Tmpfs}}', '{{len .HostConfig.Tmpfs}}', '{{index .HostConfig.Tmpfs "x"}}|', '{{range $k, $v := .HostConfig.Tmpfs}}{{$k}}{{else}}none{{end}}',
+  '{{.HostConfig.Tmpfs.x}}|', '{{.Config.Labels.nosuch}}', '{{.Config.Labels.nosuch.deeper}}', '{{.Config.Nosuch}}', '{{.Nosuch}}', '{{.State.Nosuch}}', '{{.HostConfig.Nosuch}}',
+  '{{.Config.Entrypoint}}|{{printf "%v|%T" .Config.Entrypoint .Config.Entrypoint}}', '{{json .Config.Entrypoint}}', '{{.Args}}|{{printf "%T" .Args}}', 
+  '{{json .Config.ExposedPorts}}', '{{index .Config.ExposedPorts "80/tcp"}}', 
+  '{{range $p, $v := .Config.ExposedPorts}}{{$p}}={{$v}};{{end}}', '{{range $k, $v := .NetworkSettings.Ports}}{{$k}}={{len $v}};{{end}}',
+  '{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}}', '{{.NetworkSettings.Networks.nosuch}}', '{{range .NetworkSettings.Networks}}{{.Aliases}} {{.IPAddress}} {{printf "%T" .Aliases}}{{end}}',
+  '{{(index .NetworkSettings.Networks "bridge").IPPrefixLen}}', '{{(index .NetworkSettings.Networks "bridge").Nosuch}}', '{{.NetworkSettings.Networks.bridge.Aliases}}|{{json .NetworkSettings.Networks.bridge.Aliases}}',
+  '{{.State.Pid}} {{eq .State.ExitCode 0}} {{.State.Running}} {{printf "%T" .State.Pid}}', '{{.NetworkSettings.Ports.nosuch}}', '{{.HostConfig.Memory}}', '{{.Config.Labels}}',
+  '{{.Config.Labels.k}}', '{{index .Config.Labels "k"}}', '{{index .Config.Labels "nosuch"}}|', '{{.State.Pid.X}}', '{{.State.X.Y}}', '{{.Config.Cmd.X}}', '{{.HostConfig.Binds.X}}', '{{.HostConfig.Tmpfs.x.y}}',
+  '{{$s := .State}}{{$s.Nosuch}}', '{{with .State}}{{.Nosuch}}{{end}}', '{{range .NetworkSettings.Networks}}{{.Nosuch}}{{end}}', '{{.Name 1}}', '{{.State.Pid 1}}', '{{"x" | .State.Pid}}', 
+  '{{json .HostConfig.PortBindings}}', '{{range $k, $v := .HostConfig.PortBindings}}{{$k}}{{range $v}}{{.HostPort}}{{end}}{{end}}',
+];

@@ -9,7 +9,7 @@ import { DATA } from '../template-corpus.js';
 interface Golden {
   data: string;
   tpl: string;
-  mk: 'error' | 'default';
+  mk: 'error' | 'default' | 'inspect';
   out?: string;
   err?: string;
 }
@@ -18,6 +18,7 @@ const golden = JSON.parse(readFileSync(new URL('./template-golden.json', import.
 
 function ours(g: Golden): { out?: string; err?: string } {
   try {
+    if (g.mk === 'inspect') return { out: GoTemplate.parse(g.tpl, 'error').runInspect(structuredClone(DATA[g.data]) as never) };
     return { out: GoTemplate.parse(g.tpl, g.mk).run(structuredClone(DATA[g.data])) };
   } catch (e) {
     return { err: (e as Error).message };

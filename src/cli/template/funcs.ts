@@ -4,6 +4,7 @@
 import { noFlags, printArg, sprint, sprintf, sprintln } from './fmt.js';
 import { GoByte, GoFloat, kindOf, num, typeName, zeroElem } from './value.js';
 import { jsonEncode } from './json.js';
+import { GO_NIL } from './docker-types.js';
 
 /** A Go parameter type: `value` is reflect.Value (anything, unchecked), `any` is interface{}. */
 export type Param = 'value' | 'any' | 'string' | 'int' | '[]string';
@@ -62,6 +63,8 @@ function basicKind(v: unknown): BasicKind {
 const errBadComparisonType = 'invalid type for comparison';
 const errBadComparison = 'incompatible types for comparison';
 
+const isNil = (v: unknown): boolean => v === undefined || (typeof v === 'object' && v !== null && GO_NIL in v);
+
 function eq(a1: unknown, ...rest: unknown[]): boolean {
   const x = indirectI(a1).v;
   if (rest.length === 0) throw new FuncError('missing argument for comparison');
@@ -76,7 +79,8 @@ function eq(a1: unknown, ...rest: unknown[]): boolean {
       const kx = kindOf(x);
       const ky = kindOf(y);
       if (kx !== ky && kx !== 'invalid' && ky !== 'invalid') throw new FuncError(`non-comparable types ${printArg(x, 's', noFlags(), 0)}: ${typeName(x)}, ${typeName(y)}: ${printArg(y, 'v', noFlags(), 0)}`);
-      if (x === undefined || y === undefined) truth = x === undefined && y === undefined;
+      // Go's isNil: no value, or a nil slice or map (Docker's typed pass has those)
+      if (isNil(x) || isNil(y)) truth = isNil(x) === isNil(y);
       else throw new FuncError(`non-comparable type ${printArg(y, 's', noFlags(), 0)}: ${typeName(y)}`);
     } else truth = k1 === 'int' || k1 === 'float' ? num(x) === num(y) : x === y;
     if (truth) return true;
