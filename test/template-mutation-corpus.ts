@@ -268,3 +268,11 @@ export const MUTATION_INSPECT: string[] = [
   '{{$s := .State}}{{$s.Nosuch}}', '{{with .State}}{{.Nosuch}}{{end}}', '{{range .NetworkSettings.Networks}}{{.Nosuch}}{{end}}', '{{.Name 1}}', '{{.State.Pid 1}}', '{{"x" | .State.Pid}}', 
   '{{json .HostConfig.PortBindings}}', '{{range $k, $v := .HostConfig.PortBindings}}{{$k}}{{range $v}}{{.HostPort}}{{end}}{{end}}',
 ];
+
+/** A table header: the template on the column names, with Docker's HeaderFunctions (each returns its string). */
+export const MUTATION_HEADERS: string[] = [
+  '{{json .Names}}', '{{split .Names ","}}', '{{join .Names ","}}', '{{title .Names}}', '{{lower .Names}}', '{{upper .Names}}', '{{truncate .Names 2}}', '{{pad .Names 1 2}}|',
+  '{{.ID}}\t{{.Names}}\t{{.Nosuch}}', '{{json .ID}} {{upper .Image}} {{lower .Size}}', '{{join .Labels}}', '{{json}}', '{{split .Names}}', '{{upper .Names "x"}}', '{{truncate .Names}}',
+  '{{truncate .Names "x"}}', '{{json 1}}', '{{upper 1}}', '{{split 1 ","}}', '{{join 1 ","}}', '{{title 1}}', '{{lower 1}}', '{{truncate 1 1}}', '{{split .Names 1}}', '{{join .Names 1}}',
+  '{{.Names | upper}}', '{{.Names | json}}', '{{.Names | split ","}}', '{{.Names | truncate 1}}', '{{len .Names}}', '{{printf "%s!" .Names}}', '{{json .Nosuch}}', '{{upper .Nosuch}}',
+];

@@ -1,6 +1,7 @@
 // The oracle for template-go.test.ts: Go's own text/template with Docker's functions, copied
 // from docker/cli templates/templates.go. Reads {"data": …, "cases": [{"tpl", "mk"}]} on stdin,
-// prints [{"out"} | {"err"}]. The data are decoded into the Go types Docker's typed inspect
+// prints [{"out"} | {"err"}]. mk is a missingkey option, "inspect" (the typed pass, then the
+// raw JSON) or "header" (HeaderFunctions). The data are decoded into the Go types Docker's typed inspect
 // structs give them (see src/cli/template/value.ts): integers int, other numbers float64,
 // all-string arrays []string, all-string objects map[string]string.
 package main
@@ -29,6 +30,18 @@ var basicFunctions = template.FuncMap{
 	"upper":    strings.ToUpper,
 	"pad":      padWithSpace,
 	"truncate": truncateWithLength,
+}
+
+// docker/cli templates.go's HeaderFunctions: a table header is the template run on the column
+// names with these in place of the basic ones (mk "header")
+var headerFunctions = template.FuncMap{
+	"json":     func(v string) string { return v },
+	"split":    func(v string, _ string) string { return v },
+	"join":     func(v string, _ string) string { return v },
+	"title":    func(v string) string { return v },
+	"lower":    func(v string) string { return v },
+	"upper":    func(v string) string { return v },
+	"truncate": func(v string, _ int) string { return v },
 }
 
 func padWithSpace(source string, prefix, suffix int) string {
@@ -224,7 +237,9 @@ func main() {
 			res[i].Err = &s
 			continue
 		}
-		if c.Mk != "" {
+		if c.Mk == "header" {
+			tmpl = tmpl.Funcs(headerFunctions)
+		} else if c.Mk != "" {
 			tmpl = tmpl.Option("missingkey=" + c.Mk)
 		}
 		var buf bytes.Buffer
