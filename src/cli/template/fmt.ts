@@ -348,7 +348,7 @@ function badVerb(v: unknown, verb: string, f: Flags = noFlags()): string {
 }
 
 /** %#v: Go syntax. Width and flags apply to each string, number and bool, not to a slice or map. */
-function goSyntax(v: unknown, f: Flags, depth: number): string {
+function goSyntax(v: unknown, f: Flags): string {
   switch (kindOf(v)) {
     case 'invalid':
     case 'nil':
@@ -362,14 +362,15 @@ function goSyntax(v: unknown, f: Flags, depth: number): string {
       return v instanceof GoByte ? fmtInteger(v.b, 'x', { ...f, sharp: true }) : fmtInteger(num(v), 'd', f);
     case 'slice': {
       const a = v as unknown[];
-      return `${typeName(a)}{${a.map((x) => goSyntax(x, f, depth + 1)).join(', ')}}`;
+      return `${typeName(a)}{${a.map((x) => goSyntax(x, f)).join(', ')}}`;
     }
     case 'map': {
       const m = v as Record<string, unknown>;
-      return `${typeName(m)}{${sortedKeys(m).map((k) => `${goSyntax(k, f, depth + 1)}:${goSyntax(m[k], f, depth + 1)}`).join(', ')}}`;
+      return `${typeName(m)}{${sortedKeys(m).map((k) => `${goSyntax(k, f)}:${goSyntax(m[k], f)}`).join(', ')}}`;
     }
     default:
-      return printArg(v, 'v', { ...f, sharpV: false }, depth);
+      // a bool or float (printed as %v), or a struct's or func's fields (never nil here)
+      return printArg(v, 'v', { ...f, sharpV: false }, 1);
   }
 }
 
@@ -382,7 +383,7 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
     return badVerb(v, verb, f);
   }
   if (verb === 'T') return pad(typeName(v), f);
-  if (verb === 'v' && f.sharpV) return goSyntax(v, f, depth);
+  if (verb === 'v' && f.sharpV) return goSyntax(v, f);
   switch (k) {
     case 'bool':
       return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb, f);
