@@ -95,7 +95,8 @@ const EXEC = [
   '{{with $x := 1}}{{$x}}{{$x = 2}}{{$x}}{{end}}', '{{with $x := .Name}}{{$y := 1}}{{$x}}{{$y}}{{else}}e{{end}}',
   // template and define: depth, dot, missing, recursion
   '{{define "t"}}[{{.}}]{{end}}{{template "t" .Name}}{{template "t"}}', '{{define "t"}}{{.Nosuch}}{{end}}{{template "t" .}}',
-  '{{template "nope"}}', '{{define "r"}}{{if .}}{{len .}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" .Config.Cmd}}',
+  '{{template "nope"}}', '{{define "r"}}{{template "r"}}{{end}}{{template "r"}}', '{{define "r"}}x{{template "r" .}}{{end}}{{template "r" 1}}',
+  '{{$x := 1}}{{range $x := .Config.Cmd}}{{end}}{{$x}}', '{{$x := 1}}{{range $i, $x := .Config.Cmd}}{{end}}{{$x}}', '{{$x := 1}}{{with $x := 2}}{{end}}{{$x}}', '{{$x := 1}}{{if $x := 0}}{{else}}{{$x}}{{end}}{{$x}}', '{{define "r"}}{{if .}}{{len .}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" .Config.Cmd}}',
   '{{define "t"}}{{$}}{{end}}{{template "t" 5}}', '{{define "t"}}{{$x := 1}}{{end}}{{$x := 2}}{{template "t"}}{{$x}}',
   // ideal constants and their types
   '{{printf "%T %v" 0x10 0x10}}', '{{printf "%T %v" -0x10 +0x10}}', '{{printf "%T %v" 0x1p3 0x1p3}}', '{{printf "%T %v" 0X1P-2 0x1.8p1}}',

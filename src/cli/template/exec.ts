@@ -105,7 +105,7 @@ class State {
     const m = this.mark();
     try {
       const val = this.evalPipeline(dot, pipe);
-      const truth = isTrue(val.v === null ? undefined : val.v);
+      const truth = isTrue(val.v);
       if (truth) this.walk(k === 'with' ? val : dot, list);
       else if (elseList) this.walk(dot, elseList);
     } finally {
@@ -168,7 +168,17 @@ class State {
     const d = t.pipe ? this.evalPipeline(dot, t.pipe) : { v: undefined };
     const s = new State(tree, this.trees, this.opt, d, this.depth + 1);
     s.out = this.out;
-    s.walk(d, tree.root);
+    try {
+      s.walk(d, tree.root);
+    } catch (e) {
+      // JavaScript's stack ends long before Go's 100000 levels: Go's error, from the call that
+      // ran out of stack, rather than a crash
+      if (e instanceof RangeError && e.message.includes('call stack')) {
+        this.at(t);
+        this.errorf(`exceeded maximum template depth (${MAX_DEPTH})`);
+      }
+      throw e;
+    }
   }
 
   evalPipeline(dot: RV, pipe: Pipe | undefined): RV {
@@ -327,7 +337,7 @@ class State {
       let v: RV = { v: undefined };
       for (const a of args) {
         v = this.evalArg(dot, 'value', a);
-        if (!!isTrue(v.v === null ? undefined : v.v) === (name === 'or')) return v;
+        if (!!isTrue(v.v) === (name === 'or')) return v;
       }
       if (final !== MISSING) v = final;
       return v;
