@@ -373,9 +373,8 @@ class State {
     }
     if (typ === 'any') return value;
     const got = value.iface ? (v === null ? 'interface {}' : typeName(v)) : typeName(v);
-    const want = typ === 'int' ? 'int' : typ;
-    if (got === want || (typ === '[]string' && v === null && !value.iface)) return { v };
-    return this.errorf(`wrong type for value; expected ${want}; got ${value.iface && v === null ? 'interface {}' : got}`);
+    if (got === typ || (typ === '[]string' && v === null && !value.iface)) return { v };
+    return this.errorf(`wrong type for value; expected ${typ}; got ${got}`);
   }
 
   evalArg(dot: RV, typ: Param, n: Arg): RV {
@@ -421,7 +420,8 @@ class State {
 
   printValue(n: Node, val: RV): void {
     this.at(n);
-    const v = val.v === null && val.iface ? undefined : val.v;
+    // (evalPipeline has taken any value out of its interface{}: a nil one is undefined now)
+    const v = val.v;
     if (v === undefined) {
       this.out.push('<no value>');
       return;
