@@ -231,6 +231,11 @@ const PARSE_T = [
   '{{.Name | $}}', '{{.Name | (len)}}', '{{.Name | (1)}}', '{{.Name | $x}}', '{{(len .Name).X}}', '{{(1).X}}', '{{("s").X}}', '{{(true).X}}', '{{(.).Name}}', '{{($).Name}}', '{{(.Config).Cmd}}',
   '{{(index .Mixed 5).k.x}}', '{{.Config.Labels.maintainer}}', '{{(.Config.Labels).maintainer}}', '{{$x := .Config}}{{($x).Image}}', '{{$x := .Config}}{{$x.Labels.maintainer}}',
   '{{1 | printf "%d %d" 2}}', '{{printf "%d" 1 | printf "%s-%d" "x"}}', '{{if}}', '{{if 1}}{{end 2}}', '{{range}}', '{{with}}', '{{else 1}}', '{{end 1}}', '{{.Name}}{{else}}',
+  // node strings in error positions: every kind of argument
+  '{{index .Config.Cmd `a` 1.5 true nil . $ (1) (.Name | len) $.Name (.State).Pid \'x\' 0x1F}}', '{{$x := 1}}{{index .Config.Cmd "a" $x $x.Y}}',
+  '{{index .Config.Cmd (index .Mixed 1) | printf "%s" | len}}', '{{with $v := index .Config.Cmd "a"}}{{end}}', '{{range $i, $v := index .Mixed "a"}}{{end}}',
+  '{{if index .Config.Cmd 9}}{{end}}', '{{template "t" index .Config.Cmd 9}}{{define "t"}}{{end}}', '{{(index .Mixed 5).k.x}}', '{{$.Nosuch}}', '{{$.State.Nosuch}}',
+  '{{.Config.Cmd | index "x"}}', '{{"a" | printf "%d" | index .Mixed}}', '{{len (index .Mixed (len .Name))}}', '{{(index (index .Mixed 5) "k").x}}',
   // lines in parse errors
   'a\nb{{.Name', 'a\n{{if 1}}\n{{else}}\n', '{{if 1}}\n\n{{end}}\n{{end}}', '{{"a\nb"}}', 'x\n{{/* a\nb */}}{{(}}', '{{`a\nb`}}{{)}}', '{{.Name}}\n\n{{nope}}', '{{define "x"}}\n{{nope}}{{end}}',
   '\n\n{{$x}}', '{{\n.Name\n}}', '{{.Name\n|\nlen}}', '{{if\n.Name}}\n{{end}}', '{{\n}}', 'a\r\n{{.Nosuch}}', '{{"\\n"}}\n{{(}}', '{{ \' \' }}\n{{ @ }}',
