@@ -21,9 +21,12 @@ export function tabwriteText(text: string, minwidth = 10, padding = 3): string {
   const writeLines = (line0: number, line1: number): void => {
     for (let i = line0; i < line1; i++) {
       const line = lines[i];
+      // a line written at column depth d has at most d+1 cells (format keeps longer ones in a
+      // block), so the cells with a width are exactly the ones before the last; a column is as
+      // wide as its widest cell plus padding, so the pad is never negative
       line.forEach((c, j) => {
         out += c;
-        if (j < line.length - 1) out += j < widths.length ? ' '.repeat(Math.max(0, widths[j] - width(c))) : '';
+        if (j < widths.length) out += ' '.repeat(widths[j] - width(c));
       });
       if (i < lines.length - 1) out += '\n';
     }
