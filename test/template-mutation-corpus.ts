@@ -184,6 +184,10 @@ const FUNCS_T = [
   '{{lower "HÉLLO İ ẞ Σ"}}', '{{upper "héllo ß ŉ ǆ ﬁ"}}', '{{lower "ǅ"}}', '{{upper "ǅ"}}', '{{lower ""}}', '{{upper 1}}', '{{lower nil}}', '{{upper "ı"}}', '{{lower "K"}}',
   '{{pad "a" 2 3}}|', '{{pad "" 2 3}}|', '{{pad "a" 0 0}}|', '{{pad "a" -1 0}}', '{{pad "a" 0 -1}}', '{{pad "a" 1}}', '{{pad 1 1 1}}', '{{pad "a" "1" 1}}',
   '{{truncate "abc" 2}}', '{{truncate "abc" 3}}', '{{truncate "abc" 4}}', '{{truncate "abc" 0}}|', '{{truncate "abc" -1}}', '{{truncate "héllo" 2}}', '{{truncate "" 0}}|', '{{truncate "" -1}}|', '{{truncate "abc"}}',
+  // the second run's survivors: title case of each digraph, the end of Georgian, astral characters, floats equal by value
+  '{{title "ǅ Ǉ ǈ Ǌ ǋ Ǳ ǲ"}}', '{{title "ｘ ω \u10ff \u10fe ჿa"}}', '{{title "a\u0080b c\u00a0d"}}', '{{split "a😀b" ""}}', '{{len (split "😀" "")}}', '{{js "\u0080\u009f\u00a0"}}',
+  '{{eq .Config.Cmd .Config.Labels}}', '{{eq .Config.Labels .Mixed}}', '{{eq .State .Config.Cmd}}', '{{eq 1.0 1.0}}', '{{eq 2.0 3.0 2.0}}', '{{ne 1.0 1.0}}', '{{lt 1.0 2.0}}',
+  '{{lt "～" "😀"}}', '{{lt "😀" "～"}}', '{{slice .Config.Cmd .State.ExitCode}}', '{{index .Config.Cmd .State.ExitCode}}', '{{slice .Name .State.ExitCode}}', '{{slice .Config.Cmd 0 .State.ExitCode}}',
   // call
   '{{call .Name}}', '{{call nil}}', '{{call .Nosuch2}}', '{{call}}', '{{call 1 2}}', '{{call .Config.Cmd}}',
 ];
