@@ -188,6 +188,12 @@ const FUNCS_T = [
   '{{title "ǅ Ǉ ǈ Ǌ ǋ Ǳ ǲ"}}', '{{title "ｘ ω \u10ff \u10fe ჿa"}}', '{{title "a\u0080b c\u00a0d"}}', '{{split "a😀b" ""}}', '{{len (split "😀" "")}}', '{{js "\u0080\u009f\u00a0"}}',
   '{{eq .Config.Cmd .Config.Labels}}', '{{eq .Config.Labels .Mixed}}', '{{eq .State .Config.Cmd}}', '{{eq 1.0 1.0}}', '{{eq 2.0 3.0 2.0}}', '{{ne 1.0 1.0}}', '{{lt 1.0 2.0}}',
   '{{lt "～" "😀"}}', '{{lt "😀" "～"}}', '{{slice .Config.Cmd .State.ExitCode}}', '{{index .Config.Cmd .State.ExitCode}}', '{{slice .Name .State.ExitCode}}', '{{slice .Config.Cmd 0 .State.ExitCode}}',
+  // strconv.Quote's classes (lex.ts goQuote): each escape, the spaces Go does not count as printable, the sizes of \x, \u, \U
+  '{{printf "%q|%+q|%#q|%s" "\\a\\b\\f\\n\\r\\t\\v\\x01\\x7f é✓ \\\\ \\" \' `" "\\a\\b\\f\\n\\r\\t\\v\\x01\\x7f é✓ \\\\ \\" \'" "\\x7f`" "x"}}',
+  '{{printf "%q|%+q" "\\u00a0\\u00ad\\u2000\\u2005\\u200a\\u200b\\u2028\\u3000\\u202f\\u205f\\ufffd\\ufeff" "\\u00a0\\u2000\\u200a\\u3000\\u202f\\u205f\\ufffd"}}',
+  '{{printf "%q|%+q|%q" "\\U0001F600\\U000E0001\\U0010FFFF\\U0001D11E" "\\U0001F600\\U000E0001" "\\u0300a\\u0378\\u1680\\u180e"}}',
+  '{{printf "%q %q %q %q %q %q %q %q %q %q" \'\\a\' \'\\b\' \'\\f\' \'\\v\' \'\\x01\' \'\\x7f\' \'\\u00a0\' \'\\u2000\' \'\\U0001F600\' \'\\U000E0001\'}}',
+  '{{printf "%+q %+q %+q %#q %#+q" \'é\' \'\\u00a0\' \'\\U0001F600\' \'x\' \'é\'}}', '{{printf "%q %q" 0x110000 -1}}', '{{printf "%U %#U %#U %#U" 0x1F600 0x1F600 0xa0 0x2028}}',
   // call
   '{{call .Name}}', '{{call nil}}', '{{call .Nosuch2}}', '{{call}}', '{{call 1 2}}', '{{call .Config.Cmd}}',
 ];

@@ -89,14 +89,14 @@ export function unicodeQ(c: string): string {
   return isPrint(c) ? `U+${hex} '${c}'` : `U+${hex}`;
 }
 
-/** strconv.Quote (the printable test approximates Go's unicode.IsPrint). */
+/** strconv.Quote: a character that is not printable (isPrint: no space but U+0020) is escaped. */
 export function goQuote(s: string, ascii = false): string {
   let out = '"';
   for (const c of s) {
     const cp = c.codePointAt(0)!;
     if (c === '"' || c === '\\') out += '\\' + c;
     else if (cp >= 0x20 && cp < 0x7f) out += c;
-    else if (cp >= 0x7f && !ascii && /^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]$/u.test(c) && cp !== 0xa0 && !(cp >= 0x2000 && cp <= 0x200a) && cp !== 0x3000 && cp !== 0x202f && cp !== 0x205f) out += c;
+    else if (cp >= 0x7f && !ascii && isPrint(c)) out += c;
     else if (c === '\x07') out += '\\a';
     else if (c === '\b') out += '\\b';
     else if (c === '\f') out += '\\f';
