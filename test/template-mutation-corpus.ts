@@ -246,6 +246,17 @@ const PARSE_T = [
   '{{index .Config.Cmd (index .Mixed 1) | printf "%s" | len}}', '{{with $v := index .Config.Cmd "a"}}{{end}}', '{{range $i, $v := index .Mixed "a"}}{{end}}',
   '{{if index .Config.Cmd 9}}{{end}}', '{{template "t" index .Config.Cmd 9}}{{define "t"}}{{end}}', '{{(index .Mixed 5).k.x}}', '{{$.Nosuch}}', '{{$.State.Nosuch}}',
   '{{.Config.Cmd | index "x"}}', '{{"a" | printf "%d" | index .Mixed}}', '{{len (index .Mixed (len .Name))}}', '{{(index (index .Mixed 5) "k").x}}',
+  // the second run's survivors in parse.ts: Unquote's escapes at their bounds, errors across lines, scopes of block and range
+  '{{"\\x4g"}}', '{{"\\xg4"}}', '{{"\\u12g4"}}', '{{"\\ue000\\ud7ff"}}', '{{"\\udfff"}}', '{{"\\U00110000"}}', '{{"\\012\\101\\377"}}', '{{"\\01"}}', '{{"\\0ab"}}', '{{"\\8"}}', '{{"\\400"}}',
+  '{{printf "%q" "\\303\\251\\xc3\\xa9"}}', '{{printf "%c%c%c" \'\\351\' \'\\xe9\' \'\\u00e9\'}}', '{{\'\\012\'}}', '{{\'\\01\'}}', '{{\'\\"\'}}', '{{"\\\'"}}', '{{printf "%q" `a\rb`}}',
+  '{{.Name\n\n', '{{\n.Name', '{{(.Name\n', '{{.Name\n@}}', '{{.Name\n"abc}}', '{{if .Name\n}}x', '{{.Name}}\n{{/* x', '{{.Name}}\n\n{{/* x */ x}}', '{{.Name}}\n{{', 'a\n{{.Name\n|}}',
+  '{{.Name}}\n{{"abc}}', '{{with .Name\n}}{{else}}\n', '{{/* a */}}\n{{\'ab\'}}', '{{define "x"}}\n{{.Name\n', '{{\n\n.Name\n\n', '{{\n"a\n"}}',
+  '{{$x # 1}}', '{{$x , $y := 1}}', '{{range $i , $v := .Config.Cmd}}{{$i}}{{end}}', '{{range $i ,$v := .Config.Cmd}}{{$v}}{{end}}', '{{range $x,}}{{end}}', '{{range $x, )}}{{end}}',
+  '{{range $i, $v = .Config.Cmd}}{{end}}', '{{$x := 1}}{{ $x = 2 }}{{$x}}', '{{$x := 1}}{{$x .Name}}', '{{$x := 1}}{{$x | len}}', '{{$x:=1}}{{$x|print}}', '{{range $x , }}{{end}}',
+  '{{block "b" .}}{{$}}{{end}}', '{{$x := 1}}{{block "b" .}}{{$x}}{{end}}', '{{$x := 1}}{{define "d"}}{{$x}}{{end}}', '{{define "x"}}{{.}}{{end}}{{define "x"}}b{{end}}',
+  '{{define "x"}}{{if 1}}{{end}}{{end}}{{define "x"}}{{end}}{{template "x"}}', '{{define "x"}} {{end}}{{define "x"}}{{.}}{{end}}{{template "x" 3}}',
+  '{{range .Config.Cmd}}{{if 1}}{{end}}{{break}}{{end}}', '{{range .Config.Cmd}}{{with 1}}{{end}}{{continue}}{{end}}x', '{{if 0}}a{{else if 1}}b{{else}}c{{end}}',
+  '{{if 0}}a{{else if 0}}b{{else}}c{{end}}', '{{with 0}}a{{else}}{{if 1}}c{{end}}{{end}}', '{{\'a\'.X}}', '{{| .X}}', '{{.X |}}', '{{(|)}}', '{{( )}}', '{{len ( )}}',
   // lines in parse errors
   'a\nb{{.Name', 'a\n{{if 1}}\n{{else}}\n', '{{if 1}}\n\n{{end}}\n{{end}}', '{{"a\nb"}}', 'x\n{{/* a\nb */}}{{(}}', '{{`a\nb`}}{{)}}', '{{.Name}}\n\n{{nope}}', '{{define "x"}}\n{{nope}}{{end}}',
   '\n\n{{$x}}', '{{\n.Name\n}}', '{{.Name\n|\nlen}}', '{{if\n.Name}}\n{{end}}', '{{\n}}', 'a\r\n{{.Nosuch}}', '{{"\\n"}}\n{{(}}', '{{ \' \' }}\n{{ @ }}',

@@ -301,7 +301,6 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
       const v = peekNonSpace();
       if (v.typ === T.Variable) {
         next();
-        const after = peek();
         const nx = peekNonSpace();
         if (nx.typ === T.Assign || nx.typ === T.Declare) {
           pipe.isAssign = nx.typ === T.Assign;
@@ -318,10 +317,8 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
             errorf('range can only initialize variables');
           }
           errorf(`too many declarations in ${context}`);
-        } else if (after.typ === T.Space) {
-          // put back the variable and the space: Go's backup3
-          i = items.indexOf(v);
         } else {
+          // put back the variable, and the space after it if any (Go's backup2, backup3)
           i = items.indexOf(v);
         }
       }
