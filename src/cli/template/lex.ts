@@ -67,7 +67,8 @@ export function itemString(i: Item): string {
   if (i.typ === T.EOF) return 'EOF';
   if (i.typ === T.Error) return i.val;
   if (i.typ > T.Keyword) return `<${i.val}>`;
-  if ([...i.val].length > 10) return goQuote([...i.val].slice(0, 10).join('')) + '...';
+  // Go: len(i.val) > 10 counts bytes; %.10q keeps 10 characters
+  if (Buffer.byteLength(i.val) > 10) return goQuote([...i.val].slice(0, 10).join('')) + '...';
   return goQuote(i.val);
 }
 
@@ -104,7 +105,6 @@ export function goQuote(s: string, ascii = false): string {
     else if (c === '\r') out += '\\r';
     else if (c === '\t') out += '\\t';
     else if (c === '\v') out += '\\v';
-    else if (cp === 0xfffd && c !== '\ufffd') out += '\\ufffd';
     else if (cp < 0x80) out += '\\x' + cp.toString(16).padStart(2, '0');
     else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
     else out += '\\U' + cp.toString(16).padStart(8, '0');
@@ -301,7 +301,6 @@ export function lex(input: string): Item[] {
       if (!atTerminator()) return error(`bad character ${unicodeQ(r ?? '')}`), null;
       const k = KEY[word];
       if (k !== undefined && k > T.Keyword) emit(k);
-      else if (word[0] === '.') emit(T.Field);
       else if (word === 'true' || word === 'false') emit(T.Bool);
       else emit(T.Identifier);
       return lexInsideAction;
@@ -325,13 +324,8 @@ export function lex(input: string): Item[] {
     return lexInsideAction;
   };
   const lexField = (): State => lexFieldOrVariable(T.Field);
-  const lexVariable = (): State => {
-    if (atTerminator()) {
-      emit(T.Variable);
-      return lexInsideAction;
-    }
-    return lexFieldOrVariable(T.Variable);
-  };
+  // ($ alone is lexFieldOrVariable's terminator case)
+  const lexVariable = (): State => lexFieldOrVariable(T.Variable);
   const lexQuoted = (q: string, typ: T, msg: string): State => {
     for (;;) {
       let c = next();
