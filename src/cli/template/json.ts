@@ -17,7 +17,6 @@ export function jsonEncode(v: unknown): string {
       const o = x as Record<string, unknown>;
       return Object.fromEntries(sortedKeys(o).filter((k) => typeof o[k] !== 'function').map((k) => [k, o[k]]));
     }
-    if (typeof x === 'number' && !Number.isInteger(x)) return x;
     return x;
   });
   return (s ?? 'null').replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
