@@ -264,6 +264,11 @@ const PARSE_T = [
   '{{✓}}', '{{.Name ✓}}', '{{\u0001}}', '{{\u007f}}', '{{\u001f}}', '{{ \u00a0 }}', '{{len@}}', '{{true#}}', '{{$x@}}', '{{.Name@}}', '{{/*/ x */}}ok', '{{/**/}}ok',
   '{{.Name  -}}  x', '{{.Name\t \t-}}\n x', '{{ 1  -}} x', '{{- 1  -}}', '{{1 -}}x', '{{0o7e1}}', '{{0b1e1}}', '{{0x1e1}}', '{{07e1}}', '{{"a\\\nb"}}', '{{"a\\\n"}}',
   '{{printf "%q" "\u0080\u009f\U00010000\U0010ffff"}}', '{{$}}', '{{$ }}', '{{$|len}}', '{{$.}}', '{{print $ .}}',
+  // the third run's survivors in parse.ts: the line of an early error, signed and underscored hex floats, a float constant as an int argument, chains in messages
+  '{{nope}}\nx\ny', '{{(}}\n\nz', '{{if 1}}{{else}}{{else}}{{end}}\n\n', '{{$x}}\n\nq', 'a\n{{.Name | }}\nb\nc', '{{define "x"}}\n{{end}}{{end}}\n\n', '{{1 2 |}}\n\n',
+  '{{-0x1p3}}', '{{printf "%v %v" -0x1.8p1 +0x1p-1}}', '{{0x1_0p1}}', '{{0x_1p1}}', '{{0x1.8_0p1}}', '{{0x1p1_0}}', '{{0x1.p1}}', '{{0x.1p4}}',
+  '{{index .Config.Cmd 1e19}}', '{{pad "a" 1e19 1}}', '{{truncate "abc" 1e19}}', '{{truncate "abc" 9.223372036854775808e18}}', '{{truncate "abc" 2.0}}', '{{truncate "abc" -1.0}}',
+  '{{(.State).Nosuch.X}}', '{{(.State).Pid.X}}', '{{(index .Mixed 5).k.x.y}}',
   // lines in parse errors
   'a\nb{{.Name', 'a\n{{if 1}}\n{{else}}\n', '{{if 1}}\n\n{{end}}\n{{end}}', '{{"a\nb"}}', 'x\n{{/* a\nb */}}{{(}}', '{{`a\nb`}}{{)}}', '{{.Name}}\n\n{{nope}}', '{{define "x"}}\n{{nope}}{{end}}',
   '\n\n{{$x}}', '{{\n.Name\n}}', '{{.Name\n|\nlen}}', '{{if\n.Name}}\n{{end}}', '{{\n}}', 'a\r\n{{.Nosuch}}', '{{"\\n"}}\n{{(}}', '{{ \' \' }}\n{{ @ }}',
