@@ -101,7 +101,7 @@ const EXEC = [
   // ideal constants and their types
   '{{printf "%T %v" 0x10 0x10}}', '{{printf "%T %v" -0x10 +0x10}}', '{{printf "%T %v" 0x1p3 0x1p3}}', '{{printf "%T %v" 0X1P-2 0x1.8p1}}',
   '{{printf "%T %v" \'a\' \'a\'}}', '{{printf "%T %v" \'\\n\' \'\\x41\'}}', '{{printf "%T %v" 1e3 1E3}}', '{{printf "%T %v" 1.0 2.50}}', '{{printf "%T %v" 1_000 0b101}}',
-  '{{printf "%T %v" 0o17 017}}', '{{printf "%T %v" -0 -1.0}}', '{{printf "%T %v" 1e-3 .5}}', '{{printf "%T" 0x_1F}}', '{{printf "%T %v %T %v" 0x1e -0x1E 0xe +0Xe}}', '{{printf "%T %v %T %v %T" \'e\' \'E\' \'p\' \'.\' \'P\'}}', '{{printf "%T %v" 0x1p-2 0x1.ep+1}}',
+  '{{printf "%T %v" 0o17 017}}', '{{printf "%T %v" -0 -1.0}}', '{{printf "%T %v" 1e-3 .5}}', '{{printf "%T" 0x_1F}}', '{{printf "%T %v %T %v" 0x1e -0x1E 0xe +0Xe}}', '{{printf "%T %T %T" -0x1E +0x1e -0xE}}', '{{printf "%T %v %T %v %T" \'e\' \'E\' \'p\' \'.\' \'P\'}}', '{{printf "%T %v" 0x1p-2 0x1.ep+1}}',
   '{{1.0}} {{2.5}} {{0x10}} {{\'a\'}} {{1e3}} {{-0.0}} {{1e21}}', '{{print 1.0 2}}', '{{len (printf "%v" 1.0)}}',
   '{{index .Config.Cmd 0x1}}', '{{index .Config.Cmd 1.0}}', '{{index .Config.Cmd \'\\x01\'}}', '{{slice .Name 1.0}}', '{{pad "a" 2.0 1}}',
   // pipelines: a final value into and/or, into functions, into non-functions
