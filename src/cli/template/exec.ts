@@ -236,7 +236,8 @@ class State {
 
   idealConstant(c: Arg & { k: 'number' }): RV {
     this.at(c);
-    const hexInt = /^[+-]?0[xX]/.test(c.text) && !/[pP]/.test(c.text);
+    // Go's isHexInt takes no sign: -0x1E is a float64 (its E is read as an exponent), 0x1E an int
+    const hexInt = /^0[xX]/.test(c.text) && !/[pP]/.test(c.text);
     if (c.isFloat && !hexInt && c.text[0] !== "'" && /[.eEpP]/.test(c.text)) return { v: Number.isInteger(c.float) ? new GoFloat(c.float) : c.float };
     if (c.isInt) return { v: c.int };
     return { v: undefined };
