@@ -62,6 +62,7 @@ export const TABLE: [string, string, Module, string][] = [
   ['POST', '/containers/{id}/exec', exe, 'create'],
   ['POST', '/exec/{id}/start', exe, 'start'],
   ['GET', '/exec/{id}/json', exe, 'inspect'],
+  ['POST', '/exec/{id}/resize', exe, 'resize'],
   ['HEAD', '/containers/{id}/archive', arc, 'head'],
   ['GET', '/containers/{id}/archive', arc, 'get'],
   ['PUT', '/containers/{id}/archive', arc, 'put'],
