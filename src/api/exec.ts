@@ -2,7 +2,7 @@
 // execInContainer) over a hijacked connection. Exec instances live in this service's memory, as
 // in Docker's daemon (they are gone with it; the processes they started are not).
 import type { ChildProcess } from 'node:child_process';
-import { ApiError, sendJson } from './http.js';
+import { ApiError, intParam, sendJson } from './http.js';
 import type { Handler } from './routes.js';
 import { bodyOf, openStream } from './hijack.js';
 import { frame, STDERR, STDOUT } from './framing.js';
@@ -182,13 +182,6 @@ export const resize: Handler = async (c, [id]) => {
   c.res!.end();
   return 200;
 };
-
-/** Docker's h/w: strconv.Atoi, a bad one is 400. */
-function intParam(q: URLSearchParams, name: string): number {
-  const v = q.get(name) ?? '';
-  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ApiError(400, `strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
-  return Number(v);
-}
 
 export const inspect: Handler = async (c, [id]) => {
   const x = mustExec(id);

@@ -31,6 +31,7 @@ const net: Module = () => import('./networks.js');
 const exe: Module = () => import('./exec.js');
 const vol: Module = () => import('./volumes.js');
 const arc: Module = () => import('./archive.js');
+const att: Module = () => import('./attach.js');
 
 /** `/containers/{id}/json`: {id} is one path segment, {name*} the rest (an image name has slashes). */
 function entry(method: string, path: string, mod: Module, name: string): Route {
@@ -59,6 +60,8 @@ export const TABLE: [string, string, Module, string][] = [
   ['POST', '/containers/{id}/rename', ctr, 'rename'],
   ['POST', '/containers/{id}/pause', ctr, 'pause'],
   ['POST', '/containers/{id}/unpause', ctr, 'unpause'],
+  ['POST', '/containers/{id}/attach', att, 'attach'],
+  ['POST', '/containers/{id}/resize', att, 'resize'],
   ['POST', '/containers/{id}/exec', exe, 'create'],
   ['POST', '/exec/{id}/start', exe, 'start'],
   ['GET', '/exec/{id}/json', exe, 'inspect'],

@@ -376,6 +376,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['bind', [files.resolv(id), '/etc/resolv.conf', 'rw']],
     ...mountOrder([...mounts, ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): ShimMount => ['tmpfs', o ? [p, o] : [p]])]),
     ['tty', rec.Config.Tty],
+    ...(rec.Config.Tty && rec.HostConfig.ConsoleSize ? [['winsize', rec.HostConfig.ConsoleSize.join('x')] as [string, string]] : []),
     ['stdin', rec.Config.OpenStdin],
     ['attachsock', files.attachSock(id)],
     ['stdinonce', !!rec.Config.StdinOnce && rec.Config.OpenStdin],
