@@ -56,6 +56,8 @@ export interface Service {
   dockerEnv: NodeJS.ProcessEnv;
   docker(args: string[], opts?: { timeout?: number; input?: string }): Result;
   dockerAsync(args: string[]): Promise<Result>;
+  /** docker(args) that must succeed: its stdout, trimmed (else an error with stderr and the service's log) */
+  dockerOk(args: string[]): string;
   /** the docker CLI these use */
   dockerPath: string;
 }
@@ -92,6 +94,11 @@ export async function startService(md: Minidock, extra: string[] = ['--time', '0
       c.stderr.on('data', (d) => (stderr += d));
       c.on('close', (code) => res({ code: code ?? 128, stdout, stderr }));
     });
+  const dockerOk = (args: string[]): string => {
+    const r = docker(args);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${log}`);
+    return r.stdout.trim();
+  };
   return {
     sock,
     child,
@@ -99,6 +106,7 @@ export async function startService(md: Minidock, extra: string[] = ['--time', '0
     dockerEnv,
     docker,
     dockerAsync,
+    dockerOk,
     dockerPath,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {

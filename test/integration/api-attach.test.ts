@@ -8,11 +8,7 @@ import { DOCKERS, http, useService } from '../helpers/api-service.js';
 
 for (const cli of DOCKERS) describe(`attach through the service, docker CLI ${cli.version}`, () => {
   const ctx = useService({ docker: cli.path });
-  const ok = (args: string[]) => {
-    const r = ctx.svc.docker(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${ctx.svc.log()}`);
-    return r.stdout.trim();
-  };
+  const ok = (args: string[]) => ctx.svc.dockerOk(args);
   /** the docker CLI in a terminal of 33 rows by 101 columns (`script`); `input` typed after `wait` s */
   const inTerminal = (args: string, o: { input?: string; wait?: number } = {}) => {
     const env = Object.entries(ctx.svc.dockerEnv).filter(([k]) => k.startsWith('DOCKER_')).map(([k, v]) => `${k}=${v}`).join(' ');

@@ -48,11 +48,7 @@ for (const cli of DOCKERS) describe(`the docker CLI ${cli.version} through minid
   const t = cliTraits(cli);
   const notFound = (object: string, id: string, daemonSays: string) => (t.wraps404 ? `Error: No such ${object}: ${id}` : `Error response from daemon: ${daemonSays}`);
 
-  const ok = (args: string[]) => {
-    const r = ctx.svc.docker(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${ctx.svc.log()}`);
-    return r.stdout.trim();
-  };
+  const ok = (args: string[]) => ctx.svc.dockerOk(args);
 
   it('version and info: the server is minidock, the API version negotiated with the client', async () => {
     const v = ok(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}']);

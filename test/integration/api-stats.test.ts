@@ -7,11 +7,7 @@ import { DOCKERS, http, useService } from '../helpers/api-service.js';
 
 for (const cli of DOCKERS) describe(`stats through the service, docker CLI ${cli.version}`, () => {
   const ctx = useService({ docker: cli.path });
-  const ok = (args: string[]) => {
-    const r = ctx.svc.docker(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${ctx.svc.log()}`);
-    return r.stdout.trim();
-  };
+  const ok = (args: string[]) => ctx.svc.dockerOk(args);
 
   it('docker stats --no-stream: a busy container\'s CPU, its memory, PIDs and I/O', () => {
     ok(['run', '-d', '--name', 'busy', '--memory', '64m', 'busybox', 'sh', '-c', 'sleep 60 & while :; do :; done']);
