@@ -1,5 +1,6 @@
 // Templates for the differential test against Go's text/template (template-go.test.ts) and the
 // data they run on: what Docker tutorials write, every action and function, and the errors.
+import { MUTATION_DEFAULT_MODE, MUTATION_HEADERS, MUTATION_INSPECT, MUTATION_TEMPLATES } from './template-mutation-corpus.js';
 
 /** A container as `inspect` shows it (abridged), keys sorted so that `json` agrees with Go's maps. */
 export const CONTAINER = {
@@ -522,8 +523,24 @@ export function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** An inspect document as Docker's typed structs see it: nil slices and maps, struct{} members. */
+export const TYPED_DOC = sortKeys({
+  Name: '/web',
+  Args: null,
+  Config: { Cmd: ['sh'], Entrypoint: null, Env: ['A=1'], Labels: { k: 'v' }, ExposedPorts: { '80/tcp': {} }, Image: 'busybox', User: '', Tty: false },
+  HostConfig: { Binds: null, Tmpfs: null, NetworkMode: 'bridge', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] }, Memory: 0 },
+  NetworkSettings: { IPAddress: '', Ports: { '443/tcp': null, '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] }, Networks: { bridge: { Aliases: null, Gateway: 'g', IPAddress: '172.17.0.2', IPPrefixLen: 16 } } },
+  State: { Status: 'running', Running: true, Pid: 7, ExitCode: 0 },
+  Mounts: [],
+});
+
+/** A --format table's header context: the column names (docker/cli's SubHeaderContext). */
+export const HEADER_NAMES = { ID: 'CONTAINER ID', Image: 'IMAGE', Labels: 'LABELS', Names: 'NAMES', Size: 'SIZE' };
+
 export const DATA: Record<string, unknown> = {
   container: sortKeys(CONTAINER),
+  header: HEADER_NAMES,
+  typed: TYPED_DOC,
   list: [1, 'a', null, [2.5, 'b']],
   string: 'just a string',
   number: 3,
@@ -534,10 +551,15 @@ export const DATA: Record<string, unknown> = {
 const SHAPES = ['{{.}}', '{{len .}}', '{{range .}}<{{.}}>{{end}}', '{{.a}}', '{{index . 0}}', '{{json .}}', '{{printf "%v|%T" . .}}', '{{if .}}t{{else}}f{{end}}', '{{with .}}w{{.}}{{end}}', '{{.b.c.d}}'];
 
 /** The cases whose Go outcomes test/unit/template-golden.json records. */
-export function GOLDEN_CASES(): { dataName: string; data: unknown; tpl: string; mk: 'error' | 'default' }[] {
-  const out: { dataName: string; data: unknown; tpl: string; mk: 'error' | 'default' }[] = [];
+/** mk 'inspect': `inspect -f`'s typed pass, then the raw JSON (GoTemplate.runInspect); 'header': a table header (HeaderFunctions). */
+export function GOLDEN_CASES(): { dataName: string; data: unknown; tpl: string; mk: 'error' | 'default' | 'inspect' | 'header' }[] {
+  const out: { dataName: string; data: unknown; tpl: string; mk: 'error' | 'default' | 'inspect' | 'header' }[] = [];
   for (const tpl of CORPUS) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'error' });
   for (const tpl of DEFAULT_MODE) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'default' });
   for (const name of ['list', 'string', 'number', 'nil', 'nested']) for (const tpl of SHAPES) out.push({ dataName: name, data: DATA[name], tpl, mk: 'error' });
+  for (const tpl of MUTATION_TEMPLATES) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'error' });
+  for (const tpl of MUTATION_DEFAULT_MODE) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'default' });
+  for (const tpl of MUTATION_INSPECT) out.push({ dataName: 'typed', data: DATA.typed, tpl, mk: 'inspect' });
+  for (const tpl of MUTATION_HEADERS) out.push({ dataName: 'header', data: DATA.header, tpl, mk: 'header' });
   return out;
 }

@@ -74,6 +74,17 @@ export const create: Handler = async (c) => {
   const r = createRequestOf(body, name, c.query.get('platform') || undefined);
   const plan = await planRun(r.image, r.command, r.flags, { start: false });
   const rec = await createPlanned(plan);
+  if (r.consoleSize) {
+    // (no CLI flag sets it: the CLI's own terminal gives the shim the size)
+    const { withLock } = await import('../state/lock.js');
+    const { loadRecord, saveRecord } = await import('../engine/container/record.js');
+    await withLock(`c-${rec.Id}`, () => {
+      const cur = loadRecord(rec.Id);
+      if (!cur) return;
+      cur.HostConfig.ConsoleSize = r.consoleSize;
+      saveRecord(cur, 'config');
+    });
+  }
   sendJson(c.res!, 201, { Id: rec.Id, Warnings: [] });
   return 201;
 };
@@ -95,7 +106,14 @@ export const start: Handler = async (c, [ref]) => {
   const rec = mustFind(ref);
   // Docker: 304 when it runs already
   if (stateOf(rec).Running) return notModified(c.res!);
-  await (await control()).startRef(rec.Id, c.explain);
+  // clients attach first (`docker run`, `start -a`): the shim then holds the output until the
+  // first of those attaches has said hello (attach.ts), as `minidock start -a` does
+  const attaches = (await import('./attach.js')).takeWaiting(rec.Id);
+  try {
+    await (await control()).startRef(rec.Id, c.explain, attaches.length ? { attachWaitMs: 5000 } : {});
+  } finally {
+    for (const a of attaches) a(true);
+  }
   sendNoContent(c.res!);
   return 204;
 };

@@ -12,6 +12,8 @@ export interface CreateRequest {
   image: string;
   command: string[];
   flags: RunFlags;
+  /** HostConfig.ConsoleSize [rows, cols] of a TTY container (API 1.42+ clients): its pty's size at start */
+  consoleSize?: [number, number];
 }
 
 const isEmpty = (v: unknown): boolean =>
@@ -214,5 +216,7 @@ export function createRequestOf(body: Json | undefined, name: string | undefined
     if (mac) f.macAddress = mac;
     if (!isEmpty(ep.Links)) f.link = [...(f.link ?? []), ...strList(ep.Links, 'Links')];
   }
-  return { image, command: cmd, flags: f };
+  const cs = hc.ConsoleSize;
+  const consoleSize = body.Tty && Array.isArray(cs) && cs.length === 2 && cs.every((n) => Number.isInteger(n) && n > 0 && n < 65536) ? ([cs[0], cs[1]] as [number, number]) : undefined;
+  return { image, command: cmd, flags: f, consoleSize };
 }

@@ -2,7 +2,7 @@
 // execInContainer) over a hijacked connection. Exec instances live in this service's memory, as
 // in Docker's daemon (they are gone with it; the processes they started are not).
 import type { ChildProcess } from 'node:child_process';
-import { ApiError, sendJson } from './http.js';
+import { ApiError, intParam, sendJson } from './http.js';
 import type { Handler } from './routes.js';
 import { bodyOf, openStream } from './hijack.js';
 import { frame, STDERR, STDOUT } from './framing.js';
@@ -24,6 +24,8 @@ interface ExecInstance {
   exitCode: number | null;
   pid: number;
   winsize?: { rows: number; cols: number };
+  /** a tty exec: its shim's attach socket, through which /exec/{id}/resize goes */
+  sock?: string;
 }
 
 const instances = new Map<string, ExecInstance>();
@@ -96,7 +98,12 @@ export const start: Handler = async (c, [id]) => {
   if (x.started) throw new ApiError(409, `exec ${id} has already been started`);
   x.started = true;
   const { execInContainer } = await import('../engine/container/exec.js');
-  const opts = { cmd: x.cmd, env: x.env, workdir: x.workdir, user: x.user, tty: x.tty, interactive: x.stdin, detach: !!body?.Detach, winsize: consoleSize(body?.ConsoleSize) ?? x.winsize };
+  if (x.tty) {
+    const { files } = await import('../engine/container/record.js');
+    const { join } = await import('node:path');
+    x.sock = join(files.dir(x.containerId), `exec-${x.id.slice(0, 12)}.sock`);
+  }
+  const opts = { cmd: x.cmd, env: x.env, workdir: x.workdir, user: x.user, tty: x.tty, interactive: x.stdin, detach: !!body?.Detach, winsize: consoleSize(body?.ConsoleSize) ?? x.winsize, attachSock: x.sock };
   if (body?.Detach) {
     x.running = true;
     await execInContainer(x.containerId, opts);
@@ -145,6 +152,35 @@ export const start: Handler = async (c, [id]) => {
   x.running = false;
   stream.end();
   return 101;
+};
+
+/**
+ * Docker's exec resize (`?h=&w=`): what a client without ConsoleSize (API < 1.42, the docker
+ * 20.10 CLI) sends right after the start, and on each SIGWINCH. As moby, it waits (10 s) for the
+ * process to have started. Without a tty there is nothing to resize (as an attach's resize).
+ */
+export const resize: Handler = async (c, [id]) => {
+  const x = mustExec(id);
+  const rows = intParam(c.query, 'h');
+  const cols = intParam(c.query, 'w');
+  const { resizeThrough } = await import('../engine/container/attach.js');
+  const start = Date.now();
+  let runningSince = 0;
+  for (;;) {
+    if (x.exitCode !== null) throw new ApiError(409, `exec ${id} is not running`);
+    if (x.started && !x.tty) break;
+    if (x.running && x.sock) {
+      if (await resizeThrough(x.sock, rows, cols).then(() => true, () => false)) break;
+      // the shim makes its socket right after the process's execve; gone later: it has ended
+      runningSince ||= Date.now();
+      if (Date.now() - runningSince > 2000) throw new ApiError(409, `exec ${id} is not running`);
+    }
+    if (Date.now() - start > 10_000) throw new ApiError(500, 'timeout waiting for exec session ready');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  c.res!.writeHead(200, { 'Content-Length': 0 });
+  c.res!.end();
+  return 200;
 };
 
 export const inspect: Handler = async (c, [id]) => {

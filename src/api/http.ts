@@ -108,6 +108,13 @@ export function boolParam(q: URLSearchParams, name: string, dflt = false): boole
   throw new ApiError(400, `invalid value for ${name}: ${JSON.stringify(v)}`);
 }
 
+/** Docker's resize h/w (strconv.Atoi; a bad one is 400). */
+export function intParam(q: URLSearchParams, name: string): number {
+  const v = q.get(name) ?? '';
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ApiError(400, `strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
+
 /**
  * Docker's `filters` query parameter: JSON `{"name":{"x":true}}` (or the older `{"name":["x"]}`)
  * → the CLI's `name=x` flags, which the engine's filter code reads.

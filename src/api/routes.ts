@@ -31,6 +31,8 @@ const net: Module = () => import('./networks.js');
 const exe: Module = () => import('./exec.js');
 const vol: Module = () => import('./volumes.js');
 const arc: Module = () => import('./archive.js');
+const att: Module = () => import('./attach.js');
+const sta: Module = () => import('./stats.js');
 
 /** `/containers/{id}/json`: {id} is one path segment, {name*} the rest (an image name has slashes). */
 function entry(method: string, path: string, mod: Module, name: string): Route {
@@ -59,9 +61,13 @@ export const TABLE: [string, string, Module, string][] = [
   ['POST', '/containers/{id}/rename', ctr, 'rename'],
   ['POST', '/containers/{id}/pause', ctr, 'pause'],
   ['POST', '/containers/{id}/unpause', ctr, 'unpause'],
+  ['GET', '/containers/{id}/stats', sta, 'stats'],
+  ['POST', '/containers/{id}/attach', att, 'attach'],
+  ['POST', '/containers/{id}/resize', att, 'resize'],
   ['POST', '/containers/{id}/exec', exe, 'create'],
   ['POST', '/exec/{id}/start', exe, 'start'],
   ['GET', '/exec/{id}/json', exe, 'inspect'],
+  ['POST', '/exec/{id}/resize', exe, 'resize'],
   ['HEAD', '/containers/{id}/archive', arc, 'head'],
   ['GET', '/containers/{id}/archive', arc, 'get'],
   ['PUT', '/containers/{id}/archive', arc, 'put'],

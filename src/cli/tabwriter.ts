@@ -5,21 +5,28 @@
 
 /** Rows of cells: the last cell of a row is not padded. */
 export function tabwrite(rows: string[][], minWidth: number, padding: number): string {
-  return tabwriteText(rows.map((r) => r.join('\t')).join('\n'), minWidth, padding);
+  // each row written with its newline, as Docker does, and the last newline left off
+  return tabwriteText(rows.map((r) => r.join('\t') + '\n').join(''), minWidth, padding).slice(0, -1);
 }
 
 /** Text with tab-terminated cells and newline-terminated lines, as written to Go's tabwriter. */
 export function tabwriteText(text: string, minwidth = 10, padding = 3): string {
   const lines = text.split('\n').map((l) => l.split('\t'));
+  // Flush adds the unterminated last cell only if it has text: "a\t" at the end is one cell, not two
+  const last = lines[lines.length - 1];
+  if (last[last.length - 1] === '') last.pop();
   const width = (s: string): number => [...s].length;
   const widths: number[] = [];
   let out = '';
   const writeLines = (line0: number, line1: number): void => {
     for (let i = line0; i < line1; i++) {
       const line = lines[i];
+      // a line written at column depth d has at most d+1 cells (format keeps longer ones in a
+      // block), so the cells with a width are exactly the ones before the last; a column is as
+      // wide as its widest cell plus padding, so the pad is never negative
       line.forEach((c, j) => {
         out += c;
-        if (j < line.length - 1) out += j < widths.length ? ' '.repeat(Math.max(0, widths[j] - width(c))) : '';
+        if (j < widths.length) out += ' '.repeat(widths[j] - width(c));
       });
       if (i < lines.length - 1) out += '\n';
     }

@@ -464,6 +464,24 @@ function statField(text: string | undefined, key: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** Bytes received and sent on each of a process's network interfaces but lo (its netns's /proc/PID/net/dev). */
+export function readNetIO(pid: number): Record<string, { rx: number; tx: number; rxPackets: number; txPackets: number }> {
+  const out: Record<string, { rx: number; tx: number; rxPackets: number; txPackets: number }> = {};
+  let text = '';
+  try {
+    text = readFileSync(`/proc/${pid}/net/dev`, 'utf8');
+  } catch {
+    return out; // gone
+  }
+  for (const line of text.split('\n').slice(2)) {
+    const [name, rest] = line.split(':');
+    if (!rest || name.trim() === 'lo') continue;
+    const f = rest.trim().split(/\s+/).map(Number);
+    out[name.trim()] = { rx: f[0], rxPackets: f[1], tx: f[8], txPackets: f[9] };
+  }
+  return out;
+}
+
 export function readUsage(id: string, hostMem: number): Usage {
   const l = layout();
   const u: Usage = { cpuNs: 0, memUsage: 0, memLimit: hostMem, pids: 0, blkRead: 0, blkWrite: 0 };

@@ -16,6 +16,35 @@ const DOCKER_CANDIDATES = [process.env.MINIDOCK_TEST_DOCKER, '/usr/local/bin/doc
 export const DOCKER = DOCKER_CANDIDATES.find((p): p is string => !!p && existsSync(p)) ?? 'docker';
 export const haveDocker = spawnSync(DOCKER, ['--version'], { stdio: 'ignore' }).status === 0;
 
+export interface DockerCli {
+  path: string;
+  /** `20.10.24+dfsg1`, `28.2.2` */
+  version: string;
+  major: number;
+  minor: number;
+}
+
+/** What `docker --version` says of a CLI (undefined: not there, or not a docker CLI). */
+function dockerCliAt(path: string): DockerCli | undefined {
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  const m = r.status === 0 ? /^Docker version ((\d+)\.(\d+)\S*?),/.exec(r.stdout ?? '') : null;
+  return m ? { path, version: m[1]!, major: Number(m[2]), minor: Number(m[3]) } : undefined;
+}
+
+/**
+ * Every docker CLI on the machine among the candidates, each version once (the first path found
+ * for it): the CLI tests run for each, since clients differ (a 20.10 CLI speaks API 1.41, sends
+ * no ConsoleSize, words some errors itself).
+ */
+export const DOCKERS: DockerCli[] = (() => {
+  const seen = new Map<string, DockerCli>();
+  for (const p of DOCKER_CANDIDATES) {
+    const cli = p && existsSync(p) ? dockerCliAt(p) : undefined;
+    if (cli && !seen.has(cli.version)) seen.set(cli.version, cli);
+  }
+  return [...seen.values()];
+})();
+
 export interface Service {
   sock: string;
   child: ChildProcess;
@@ -27,13 +56,18 @@ export interface Service {
   dockerEnv: NodeJS.ProcessEnv;
   docker(args: string[], opts?: { timeout?: number; input?: string }): Result;
   dockerAsync(args: string[]): Promise<Result>;
+  /** docker(args) that must succeed: its stdout, trimmed (else an error with stderr and the service's log) */
+  dockerOk(args: string[]): string;
+  /** the docker CLI these use */
+  dockerPath: string;
 }
 
 /**
  * `realNs`: in this process's own network namespace (for a pull from the registry on
  * 127.0.0.1, which the test's "host" netns cannot reach; a pull changes nothing in the kernel).
  */
-export async function startService(md: Minidock, extra: string[] = ['--time', '0'], o: { realNs?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Service> {
+export async function startService(md: Minidock, extra: string[] = ['--time', '0'], o: { realNs?: boolean; env?: NodeJS.ProcessEnv; docker?: string } = {}): Promise<Service> {
+  const dockerPath = o.docker ?? DOCKER;
   const dir = mkdtempSync(join(tmpdir(), 'mdtest-api-'));
   const sock = join(dir, 'api.sock');
   const [cmd, ...pre] = o.realNs ? [process.execPath] : [...md.prefix, process.execPath];
@@ -48,18 +82,23 @@ export async function startService(md: Minidock, extra: string[] = ['--time', '0
   }
   const dockerEnv = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'docker-config'), DOCKER_CLI_HINTS: 'false' };
   const docker = (args: string[], opts: { timeout?: number; input?: string } = {}): Result => {
-    const r = spawnSync(DOCKER, args, { env: dockerEnv, encoding: 'utf8', timeout: opts.timeout ?? 60_000, input: opts.input ?? '' });
+    const r = spawnSync(dockerPath, args, { env: dockerEnv, encoding: 'utf8', timeout: opts.timeout ?? 60_000, input: opts.input ?? '' });
     return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   };
   const dockerAsync = (args: string[]): Promise<Result> =>
     new Promise((res) => {
-      const c = spawn(DOCKER, args, { env: dockerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(dockerPath, args, { env: dockerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));
       c.stderr.on('data', (d) => (stderr += d));
       c.on('close', (code) => res({ code: code ?? 128, stdout, stderr }));
     });
+  const dockerOk = (args: string[]): string => {
+    const r = docker(args);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${log}`);
+    return r.stdout.trim();
+  };
   return {
     sock,
     child,
@@ -67,6 +106,8 @@ export async function startService(md: Minidock, extra: string[] = ['--time', '0
     dockerEnv,
     docker,
     dockerAsync,
+    dockerOk,
+    dockerPath,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((r) => child.once('exit', r));
@@ -133,11 +174,11 @@ export function cleanupChecked(md: Minidock): void {
  * A state root and a service on it for one describe (beforeAll/afterAll registered here); the
  * cleanup checks that no container of the root left a network namespace behind.
  */
-export function useService(o: { extra?: string[]; realNs?: boolean } = {}): { readonly md: Minidock; readonly svc: Service } {
+export function useService(o: { extra?: string[]; realNs?: boolean; docker?: string } = {}): { readonly md: Minidock; readonly svc: Service } {
   const ctx = {} as { md: Minidock; svc: Service };
   beforeAll(async () => {
     ctx.md = new Minidock();
-    ctx.svc = await startService(ctx.md, o.extra, { realNs: o.realNs });
+    ctx.svc = await startService(ctx.md, o.extra, { realNs: o.realNs, docker: o.docker });
   });
   afterAll(async () => {
     await ctx.svc?.stop();

@@ -1,20 +1,39 @@
-// The real `docker` CLI (28.x) driving `minidock system service` through DOCKER_HOST: the
-// everyday commands as a new user would type them, against the test's own state root, socket and
-// "host" netns. Docker's daemon is not involved (nor started).
+// The real `docker` CLI driving `minidock system service` through DOCKER_HOST: the everyday
+// commands as a new user would type them, against the test's own state root, socket and "host"
+// netns, once for each docker CLI version on the machine (28.x in /usr/local/bin, Debian's 20.10:
+// they speak different API versions and word some errors differently, each as it does with
+// Docker's daemon). Docker's daemon is not involved (nor started).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock } from '../helpers/cli.js';
-import { spawnSync } from 'node:child_process';
-import { DOCKER, cleanupChecked, haveDocker, startService, useService, type Service } from '../helpers/api-service.js';
+import { DOCKER, DOCKERS, cleanupChecked, createdIds, haveDocker, startService, useService, type DockerCli, type Service } from '../helpers/api-service.js';
 import { buildLayout, busyboxEntries, push, startRegistry, type Registry } from '../helpers/registry.js';
 
 // scripts/test.sh makes sure there is a docker CLI (never a daemon): without one these tests fail, not skip.
-const d = describe;
 it('a docker CLI is there to drive the service with (scripts/test.sh provides one)', () => {
   expect(haveDocker, `no docker CLI at ${DOCKER}`).toBe(true);
+  expect(DOCKERS.length).toBeGreaterThan(0);
 });
+
+/** What a CLI version does differently, each as it does against Docker's own daemon. */
+function cliTraits(cli: DockerCli) {
+  return {
+    /** the newest API it speaks (negotiated down to the server's 1.44 when newer) */
+    api: cli.major >= 25 ? '1.44' : ({ 23: '1.42', 24: '1.43' } as Record<number, string>)[cli.major] ?? '1.41',
+    /**
+     * Before 23.0 the client library words a 404 of some calls itself (client/errors.go,
+     * wrapResponseError → objectNotFoundError "Error: No such <object>: <id>": ContainerInspect,
+     * ContainerRemove, ContainerStatPath, NetworkInspect, VolumeInspect…) instead of printing the
+     * daemon's message; `exec` inspects the container first, so its 404 is worded so too.
+     */
+    wraps404: cli.major < 23,
+    /** exec/run send the window size in the create body (API 1.42's ConsoleSize); before, a resize follows the start */
+    consoleSize: cli.major >= 23,
+  };
+}
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -24,22 +43,20 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-d('the docker CLI through minidock system service', () => {
-  const ctx = useService();
+for (const cli of DOCKERS) describe(`the docker CLI ${cli.version} through minidock system service`, () => {
+  const ctx = useService({ docker: cli.path });
+  const t = cliTraits(cli);
+  const notFound = (object: string, id: string, daemonSays: string) => (t.wraps404 ? `Error: No such ${object}: ${id}` : `Error response from daemon: ${daemonSays}`);
 
-  const ok = (args: string[]) => {
-    const r = ctx.svc.docker(args);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}\nservice log:\n${ctx.svc.log()}`);
-    return r.stdout.trim();
-  };
+  const ok = (args: string[]) => ctx.svc.dockerOk(args);
 
-  it('version and info: the server is minidock, API 1.44 negotiated down from the client', async () => {
+  it('version and info: the server is minidock, the API version negotiated with the client', async () => {
     const v = ok(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}']);
-    expect(v).toBe('0.1.0 1.44 1.24 1.44');
+    expect(v).toBe(`0.1.0 1.44 1.24 ${t.api}`);
     const info = ok(['info', '--format', '{{.ServerVersion}} {{.OSType}} {{.Driver}} {{.DockerRootDir}} {{.Containers}}']);
     expect(info).toBe(`0.1.0 linux overlay2 ${ctx.md.root} 0`);
     // and the service logged one line per call (written once the answer went out)
-    await until(() => /GET \/v1\.44\/info 200 \d+ms/.test(ctx.svc.log()));
+    await until(() => ctx.svc.log().includes(`GET /v${t.api}/info 200 `));
   });
 
   it('run -d -p: the published port answers over HTTP inside the netns; ps, logs, inspect', async () => {
@@ -73,10 +90,15 @@ d('the docker CLI through minidock system service', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([3, 'out\n', 'err\n']);
     expect(ctx.svc.docker(['exec', '-i', 'web', 'cat'], { input: 'through stdin\n' }).stdout).toBe('through stdin\n');
     expect(ctx.svc.docker(['exec', '-t', 'web', 'tty']).stdout).toMatch(/^\/dev\/pts\/\d+\r\n$/);
-    // -it from a terminal: `script` gives the client one, 33 rows by 101 columns
+    // -it from a terminal: `script` gives the client one, 33 rows by 101 columns. A CLI with
+    // ConsoleSize has the size there from the start; an older one resizes right after the start
+    // (/exec/{id}/resize), so the process may first see none, as with Docker's daemon.
     const env = Object.entries(ctx.svc.dockerEnv).filter(([k]) => k.startsWith('DOCKER_')).map(([k, v]) => `${k}=${v}`).join(' ');
+    // (no $ in it: the outer sh would expand it)
+    // (busybox's stty size exits 0 even when it finds no size: its output says)
+    const size = t.consoleSize ? 'stty size' : `for i in ${'x '.repeat(25)}; do stty size 2>/dev/null | grep . && break; sleep 0.1; done`;
     // (script's stdin stays open meanwhile: at its end script would type EOF into the terminal)
-    const it = spawnSync('sh', ['-c', `sleep 3 | script -qec "stty rows 33 cols 101; env ${env} ${DOCKER} exec -it web sh -c 'tty; stty size'" /dev/null`], { encoding: 'utf8', timeout: 20_000 });
+    const it = spawnSync('sh', ['-c', `sleep 3 | script -qec "stty rows 33 cols 101; env ${env} ${cli.path} exec -it web sh -c 'tty; ${size}'" /dev/null`], { encoding: 'utf8', timeout: 20_000 });
     expect(it.stdout).toMatch(/\/dev\/pts\/\d+\r\n33 101\r\n/);
     ok(['exec', '-d', 'web', 'touch', '/tmp/detached']);
     let seen = 1;
@@ -86,7 +108,7 @@ d('the docker CLI through minidock system service', () => {
     expect(missing.code).toBe(126);
     expect(missing.stderr).toContain('executable file not found');
     const stopped = ctx.svc.docker(['exec', 'nosuch', 'true']);
-    expect(stopped.stderr.trim()).toBe('Error response from daemon: No such container: nosuch');
+    expect(stopped.stderr.trim()).toBe(notFound('container', 'nosuch', 'No such container: nosuch'));
   });
 
   it('network create / connect / inspect / disconnect / rm', () => {
@@ -107,7 +129,7 @@ d('the docker CLI through minidock system service', () => {
     ok(['network', 'rm', 'backend']);
     const gone = ctx.svc.docker(['network', 'inspect', 'backend']);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain('network backend not found');
+    expect(gone.stderr.trim()).toBe(notFound('network', 'backend', 'network backend not found'));
   });
 
   it('stop, rm; errors as Docker prints them', () => {
@@ -119,30 +141,38 @@ d('the docker CLI through minidock system service', () => {
     expect(ok(['rm', 'web'])).toBe('web');
     const missing = ctx.svc.docker(['rm', 'web']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toBe('Error response from daemon: No such container: web');
+    expect(missing.stderr.trim()).toBe(notFound('container', 'web', 'No such container: web'));
     expect(ctx.svc.docker(['stop', 'web']).stderr.trim()).toBe('Error response from daemon: No such container: web');
     const noImage = ctx.svc.docker(['create', '--pull', 'never', 'no-such-image:1']);
     expect(noImage.stderr).toContain('No such image: no-such-image:1');
   });
 
   it('events: a live stream of what other clients do', async () => {
-    const ev = ctx.svc.dockerAsync(['events', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', '--filter', 'type=container', '--until', String(Math.floor(Date.now() / 1000) + 6)]);
-    await new Promise((r) => setTimeout(r, 700));
-    ok(['run', '-d', '--name', 'evt', 'busybox', 'true']);
-    ok(['wait', 'evt']);
-    // `die` is journaled by the container's cleanup, which runs just after the exit
-    await until(() => readFileSync(join(ctx.md.root, 'events.log'), 'utf8').split('\n').some((l) => l.includes('"Action":"die"') && l.includes('"name":"evt"')));
-    ok(['rm', 'evt']);
-    const r = await ev;
-    expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n');
-    expect(lines).toEqual(expect.arrayContaining(['container create evt', 'container start evt', 'container die evt', 'container destroy evt']));
+    // the stream is read as it comes, and ended (as a user's ^C) once the last event came;
+    // --since: what happens while the CLI connects is not missed
+    const since = String(Math.floor(Date.now() / 1000));
+    const ev = spawn(cli.path, ['events', '--since', since, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', '--filter', 'type=container'], { env: ctx.svc.dockerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    ev.stdout.on('data', (d) => (out += d));
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      ok(['run', '-d', '--name', 'evt', 'busybox', 'true']);
+      ok(['wait', 'evt']);
+      // `die` is journaled by the container's cleanup, which runs just after the exit
+      await until(() => readFileSync(join(ctx.md.root, 'events.log'), 'utf8').split('\n').some((l) => l.includes('"Action":"die"') && l.includes('"name":"evt"')));
+      ok(['rm', 'evt']);
+      await until(() => out.includes('container destroy evt\n'));
+      expect(out.trim().split('\n')).toEqual(expect.arrayContaining(['container create evt', 'container start evt', 'container die evt', 'container destroy evt']));
+    } finally {
+      ev.kill();
+    }
   });
 
   it('cp both ways, Docker\'s path rules, symlinks with and without -L', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mdtest-api-cp-'));
+    let id = '';
     try {
-      const id = ok(['run', '-d', 'busybox', 'sh', '-c', 'echo inside > /f; mkdir -p /d/sub; echo deep > /d/sub/x; ln -s /f /lnk; sleep 60']);
+      id = ok(['run', '-d', 'busybox', 'sh', '-c', 'echo inside > /f; mkdir -p /d/sub; echo deep > /d/sub/x; ln -s /f /lnk; sleep 60']);
       for (let i = 0; i < 50 && ctx.svc.docker(['exec', id, 'test', '-L', '/lnk']).code !== 0; i++);
       ok(['cp', `${id}:/f`, join(dir, 'f')]);
       expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('inside\n');
@@ -160,32 +190,35 @@ d('the docker CLI through minidock system service', () => {
       expect(ok(['exec', id, 'cat', '/tmp/dd/sub/x'])).toBe('deep');
       const missing = ctx.svc.docker(['cp', `${id}:/nope`, dir]);
       expect(missing.code).toBe(1);
-      expect(missing.stderr).toContain('Could not find the file /nope in container');
-      ok(['rm', '-f', id]);
+      expect(missing.stderr.trim()).toBe(t.wraps404 ? `Error: No such container:path: ${id}:/nope` : `Error response from daemon: Could not find the file /nope in container ${id}`);
     } finally {
+      ctx.svc.docker(['rm', '-f', id]);
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('rename, pause/unpause, top; tag and rmi; network prune', () => {
     const id = ok(['run', '-d', '--name', 'before', 'busybox', 'sleep', '60']);
-    ok(['rename', 'before', 'after']);
-    expect(ok(['inspect', '-f', '{{.Name}}', id])).toBe('/after');
-    expect(ok(['pause', 'after'])).toBe('after');
-    expect(ok(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=after'])).toMatch(/^after Up .* \(Paused\)$/);
-    expect(ctx.svc.docker(['exec', 'after', 'true']).stderr).toContain('is paused, unpause the container before exec');
-    expect(ok(['unpause', 'after'])).toBe('after');
-    const top = ok(['top', 'after']).split('\n');
-    expect(top[0]).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
-    expect(top.some((l) => l.endsWith('sleep 60'))).toBe(true);
-    expect(ok(['top', 'after', '-o', 'pid,comm']).split('\n')[0]).toMatch(/^PID\s+COMMAND$/);
-    ok(['tag', 'busybox', 'mine/box:v1']);
-    expect(ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain('mine/box:v1');
-    expect(ok(['rmi', 'mine/box:v1'])).toBe('Untagged: mine/box:v1');
-    const used = ctx.svc.docker(['rmi', 'busybox']);
-    expect(used.code).toBe(1);
-    expect(used.stderr).toContain('conflict: unable to remove repository reference "busybox"');
-    ok(['rm', '-f', id]);
+    try {
+        ok(['rename', 'before', 'after']);
+      expect(ok(['inspect', '-f', '{{.Name}}', id])).toBe('/after');
+      expect(ok(['pause', 'after'])).toBe('after');
+      expect(ok(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=after'])).toMatch(/^after Up .* \(Paused\)$/);
+      expect(ctx.svc.docker(['exec', 'after', 'true']).stderr).toContain('is paused, unpause the container before exec');
+      expect(ok(['unpause', 'after'])).toBe('after');
+      const top = ok(['top', 'after']).split('\n');
+      expect(top[0]).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+      expect(top.some((l) => l.endsWith('sleep 60'))).toBe(true);
+      expect(ok(['top', 'after', '-o', 'pid,comm']).split('\n')[0]).toMatch(/^PID\s+COMMAND$/);
+      ok(['tag', 'busybox', 'mine/box:v1']);
+      expect(ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain('mine/box:v1');
+      expect(ok(['rmi', 'mine/box:v1'])).toBe('Untagged: mine/box:v1');
+      const used = ctx.svc.docker(['rmi', 'busybox']);
+      expect(used.code).toBe(1);
+      expect(used.stderr).toContain('conflict: unable to remove repository reference "busybox"');
+    } finally {
+      ctx.svc.docker(['rm', '-f', id]);
+    }
     ok(['network', 'create', 'unused1']);
     expect(ok(['network', 'prune', '-f'])).toContain('unused1');
     expect(ok(['network', 'ls', '--format', '{{.Name}}'])).not.toContain('unused1');
@@ -196,77 +229,89 @@ d('the docker CLI through minidock system service', () => {
     expect(ok(['volume', 'ls', '--format', '{{.Name}} {{.Driver}}'])).toBe('vol1 local');
     expect(ok(['volume', 'ls', '-q', '--filter', 'label=k=v'])).toBe('vol1');
     const user = ok(['run', '-d', '-v', 'vol1:/data', 'busybox', 'sh', '-c', 'echo hello > /data/f; sleep 60']);
-    const inUse = ctx.svc.docker(['volume', 'rm', 'vol1']);
-    expect(inUse.code).toBe(1);
-    expect(inUse.stderr).toContain('Error response from daemon: remove vol1: volume is in use');
-    expect(ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'vol1'])).toBe(`${ctx.md.root}/volumes/vol1/_data`);
-    expect(ctx.svc.docker(['volume', 'inspect', 'nope']).stderr).toContain('get nope: no such volume');
-    let df = '';
-    for (let i = 0; i < 50 && !/Local Volumes\s+1\s+1\s+6B/.test(df); i++) df = ok(['system', 'df']);
-    expect(df).toMatch(/^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/m);
-    expect(df).toMatch(/Local Volumes\s+1\s+1\s+6B/);
-    expect(ok(['system', 'df', '-v'])).toMatch(/vol1\s+1\s+6B/);
-    ok(['rm', '-f', user]);
+    try {
+      const inUse = ctx.svc.docker(['volume', 'rm', 'vol1']);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toContain('Error response from daemon: remove vol1: volume is in use');
+      expect(ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'vol1'])).toBe(`${ctx.md.root}/volumes/vol1/_data`);
+      expect(ctx.svc.docker(['volume', 'inspect', 'nope']).stderr.trim()).toBe(notFound('volume', 'nope', 'get nope: no such volume'));
+      let df = '';
+      for (let i = 0; i < 50 && !/Local Volumes\s+1\s+1\s+6B/.test(df); i++) df = ok(['system', 'df']);
+      expect(df).toMatch(/^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/m);
+      expect(df).toMatch(/Local Volumes\s+1\s+1\s+6B/);
+      expect(ok(['system', 'df', '-v'])).toMatch(/vol1\s+1\s+6B/);
+    } finally {
+      ctx.svc.docker(['rm', '-f', user]);
+    }
     expect(ok(['volume', 'rm', 'vol1'])).toBe('vol1');
   });
 
-  it('10 concurrent docker run -d: distinct names and addresses', async () => {
+  it('10 concurrent docker run -d: distinct names and addresses, one create each', async () => {
+    // (the journal, written by each create; the service's log is read only while the test awaits)
+    const creates = () => createdIds(ctx.md.root).length;
+    const before = creates();
     const runs = await Promise.all(Array.from({ length: 10 }, () => ctx.svc.dockerAsync(['run', '-d', 'busybox', 'sleep', '60'])));
-    for (const r of runs) expect(r.code, r.stderr).toBe(0);
-    const ids = runs.map((r) => r.stdout.trim());
-    expect(new Set(ids).size).toBe(10);
-    const rows = ok(['ps', '--format', '{{.Names}}']).split('\n');
-    expect(new Set(rows).size).toBe(10);
-    const ips = ids.map((id) => ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', id]));
-    expect(new Set(ips).size).toBe(10);
-    for (const ip of ips) expect(ip).toMatch(/^172\.17\.0\.\d+$/);
-    expect(ok(['rm', '-f', ...ids]).split('\n')).toHaveLength(10);
+    const ids = runs.map((r) => r.stdout.trim()).filter((id) => /^[0-9a-f]{64}$/.test(id));
+    try {
+      for (const r of runs) expect(r.code, r.stderr).toBe(0);
+      expect(new Set(ids).size).toBe(10);
+      // each CLI created its container once (no retry made a second one)
+      expect(creates() - before).toBe(10);
+      const rows = ok(['ps', '--no-trunc', '--format', '{{.ID}} {{.Names}}']).split('\n').filter((l) => ids.includes(l.split(' ')[0]!));
+      expect(new Set(rows.map((l) => l.split(' ')[1])).size).toBe(10);
+      const ips = ids.map((id) => ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', id]));
+      expect(new Set(ips).size).toBe(10);
+      for (const ip of ips) expect(ip).toMatch(/^172\.17\.0\.\d+$/);
+    } finally {
+      if (ids.length) expect(ok(['rm', '-f', ...ids]).split('\n')).toHaveLength(ids.length);
+    }
   }, 120_000);
 });
 
-const dr = describe;
-
-dr('docker pull through minidock system service, from a local registry', () => {
-  let md: Minidock;
-  let svc: Service;
+describe('docker pull through minidock system service, from a local registry', () => {
   let reg: Registry;
 
   beforeAll(async () => {
     reg = await startRegistry();
     const layout = buildLayout('1', { layers: [{ entries: busyboxEntries() }, { entries: [{ path: 'hello.txt', type: 'file', data: 'hello from the registry\n' }] }] });
     push(layout, '1', `${reg.host}/api/hello:1`);
-    md = new Minidock();
-    // the registry listens on this netns's loopback: the service pulls from here (a pull
-    // changes nothing in the kernel); the container runs with --network none
-    svc = await startService(md, ['--time', '0'], { realNs: true });
   });
 
   afterAll(async () => {
-    await svc?.stop();
-    if (md) cleanupChecked(md);
     await reg?.stop();
   });
 
-  it("pull shows Docker's progress, then images, image inspect and a run of the pulled image", () => {
-    const ref = `${reg.host}/api/hello:1`;
-    const r = svc.docker(['pull', ref]);
-    expect(r.code, r.stderr + svc.log()).toBe(0);
-    expect(r.stdout).toContain('1: Pulling from api/hello');
-    expect(r.stdout).toMatch(/[0-9a-f]{12}: Pull complete/);
-    expect(r.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
-    expect(r.stdout.trim().split('\n').pop()).toBe(ref);
-    const again = svc.docker(['pull', ref]);
-    expect(again.stdout).toContain(`Status: Image is up to date for ${ref}`);
-    const images = svc.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout;
-    expect(images).toContain(`${reg.host}/api/hello:1`);
-    const layers = svc.docker(['image', 'inspect', '-f', '{{len .RootFS.Layers}}', ref]).stdout.trim();
-    expect(layers).toBe('2');
-    const id = svc.docker(['run', '-d', '--network', 'none', ref, 'cat', '/hello.txt']).stdout.trim();
-    svc.docker(['wait', id]);
-    expect(svc.docker(['logs', id]).stdout).toBe('hello from the registry\n');
-    // a missing image: Docker's words
-    const missing = svc.docker(['pull', `${reg.host}/api/nothing:1`]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/Error response from daemon: .*(not found|unknown)/i);
-  }, 120_000);
+  for (const cli of DOCKERS)
+    it(`docker ${cli.version}: pull shows Docker's progress, then images, image inspect and a run of the pulled image`, async () => {
+      const md = new Minidock();
+      let svc: Service | undefined;
+      try {
+        // the registry listens on this netns's loopback: the service pulls from here (a pull
+        // changes nothing in the kernel); the container runs with --network none
+        svc = await startService(md, ['--time', '0'], { realNs: true, docker: cli.path });
+        const ref = `${reg.host}/api/hello:1`;
+        const r = svc.docker(['pull', ref]);
+        expect(r.code, r.stderr + svc.log()).toBe(0);
+        expect(r.stdout).toContain('1: Pulling from api/hello');
+        expect(r.stdout).toMatch(/[0-9a-f]{12}: Pull complete/);
+        expect(r.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
+        expect(r.stdout.trim().split('\n').pop()).toBe(ref);
+        const again = svc.docker(['pull', ref]);
+        expect(again.stdout).toContain(`Status: Image is up to date for ${ref}`);
+        const images = svc.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout;
+        expect(images).toContain(`${reg.host}/api/hello:1`);
+        const layers = svc.docker(['image', 'inspect', '-f', '{{len .RootFS.Layers}}', ref]).stdout.trim();
+        expect(layers).toBe('2');
+        const id = svc.docker(['run', '-d', '--network', 'none', ref, 'cat', '/hello.txt']).stdout.trim();
+        svc.docker(['wait', id]);
+        expect(svc.docker(['logs', id]).stdout).toBe('hello from the registry\n');
+        // a missing image: Docker's words
+        const missing = svc.docker(['pull', `${reg.host}/api/nothing:1`]);
+        expect(missing.code).toBe(1);
+        expect(missing.stderr).toMatch(/Error response from daemon: .*(not found|unknown)/i);
+      } finally {
+        await svc?.stop();
+        cleanupChecked(md);
+      }
+    }, 120_000);
 });

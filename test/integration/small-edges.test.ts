@@ -273,7 +273,7 @@ describe('bad input at the edge: one line, exit 125, nothing changed', () => {
       const before = snapshot(md);
       const r = md.run(['start', id]);
       expect(r.code, r.stderr).toBe(1); // `start` reports per container and exits 1, as Docker's
-      expect(r.stderr).toMatch(/^minidock: invalid mount config for type "bind": bind source path does not exist: \S+\/gone \(minidock does not create it, unlike docker run -v\)\n$/);
+      expect(r.stderr).toMatch(/^minidock: invalid mount config for type "bind": bind source path does not exist: \S+\/gone \(minidock does not create it, unlike docker run -v\)\nError: failed to start containers: [0-9a-f]{64}\n$/);
       expect(snapshot(md)).toEqual(before);
       expect(existsSync(src)).toBe(false);
     } finally {

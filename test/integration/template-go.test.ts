@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { GoTemplate } from '../../src/cli/template.js';
 import { tabwriteText } from '../../src/cli/tabwriter.js';
 import { randomTemplates } from '../template-fuzz.js';
-import { CONTAINER, CORPUS, DEFAULT_MODE, GOLDEN_CASES, sortKeys } from '../template-corpus.js';
+import { CONTAINER, CORPUS, DEFAULT_MODE, GOLDEN_CASES, TYPED_DOC, sortKeys } from '../template-corpus.js';
+import { TAB_CASES } from '../template-mutation-corpus.js';
 import { Minidock } from '../helpers/cli.js';
 
 const ORACLE_SRC = fileURLToPath(new URL('./template-oracle/main.go', import.meta.url));
@@ -107,7 +108,7 @@ describe('template engine = Go text/template (+ Docker funcs)', () => {
   it('the recorded outcomes the unit tests use (test/unit/template-golden.json) are Go\'s', () => {
     const file = fileURLToPath(new URL('../unit/template-golden.json', import.meta.url));
     const cases = GOLDEN_CASES();
-    const want = cases.map((c) => runOracle(c.data, [{ tpl: c.tpl, mk: c.mk === 'error' ? 'error' : '' }])[0]);
+    const want = cases.map((c) => runOracle(c.data, [{ tpl: c.tpl, mk: c.mk === 'default' ? '' : c.mk }])[0]);
     const golden = cases.map((c, i) => ({ data: c.dataName, tpl: c.tpl, mk: c.mk, ...want[i] }));
     // MINIDOCK_RECORD_TEMPLATES=1 rewrites the file from the oracle
     if (process.env.MINIDOCK_RECORD_TEMPLATES === '1') writeFileSync(file, JSON.stringify(golden, null, 1) + '\n');
@@ -127,15 +128,7 @@ describe('template engine = Go text/template (+ Docker funcs)', () => {
 
 describe("inspect's typed pass = Go on Docker's typed structs, then the raw JSON", () => {
   it('maps, nil slices and maps, struct{} members', () => {
-    const doc = sortKeys({
-      Name: '/web',
-      Args: null,
-      Config: { Cmd: ['sh'], Entrypoint: null, Env: ['A=1'], Labels: { k: 'v' }, ExposedPorts: { '80/tcp': {} }, Image: 'busybox', User: '', Tty: false },
-      HostConfig: { Binds: null, Tmpfs: null, NetworkMode: 'bridge', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] }, Memory: 0 },
-      NetworkSettings: { IPAddress: '', Ports: { '443/tcp': null, '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] }, Networks: { bridge: { Aliases: null, Gateway: 'g', IPAddress: '172.17.0.2', IPPrefixLen: 16 } } },
-      State: { Status: 'running', Running: true, Pid: 7, ExitCode: 0 },
-      Mounts: [],
-    });
+    const doc = TYPED_DOC;
     const tpls = [
       '{{.Config.Labels.nosuch}}', '{{.Config.Labels.nosuch.deeper}}', '{{index .Config.Labels "nosuch"}}', '{{.Config.Labels.k}}',
       '{{.HostConfig.Binds}}', '{{json .HostConfig.Binds}}', '{{len .HostConfig.Binds}}', '{{range .HostConfig.Binds}}x{{else}}none{{end}}',
@@ -181,6 +174,18 @@ describe("table output = Go's text/tabwriter as Docker sets it up", () => {
     expect(r.status).toBe(0);
     const want = JSON.parse(r.stdout) as string[];
     expect(texts.map((t) => tabwriteText(t))).toEqual(want);
+  });
+
+  it("the recorded outcomes the unit tests use (test/unit/tabwriter-golden.json) are Go's", () => {
+    const file = fileURLToPath(new URL('../unit/tabwriter-golden.json', import.meta.url));
+    const golden = TAB_CASES.map((c) => {
+      const r = spawnSync(oracle, [], { input: JSON.stringify({ tab: [c.text], minwidth: c.minwidth, padding: c.padding }), encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`oracle: ${r.stderr}`);
+      return { ...c, out: (JSON.parse(r.stdout) as string[])[0] };
+    });
+    // MINIDOCK_RECORD_TEMPLATES=1 rewrites the file from the oracle
+    if (process.env.MINIDOCK_RECORD_TEMPLATES === '1') writeFileSync(file, JSON.stringify(golden, null, 1) + '\n');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(golden);
   });
 });
 

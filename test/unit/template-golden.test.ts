@@ -4,12 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { GoTemplate } from '../../src/cli/template.js';
+import { HEADER_FUNCS } from '../../src/cli/template/funcs.js';
 import { DATA } from '../template-corpus.js';
 
 interface Golden {
   data: string;
   tpl: string;
-  mk: 'error' | 'default';
+  mk: 'error' | 'default' | 'inspect' | 'header';
   out?: string;
   err?: string;
 }
@@ -18,6 +19,8 @@ const golden = JSON.parse(readFileSync(new URL('./template-golden.json', import.
 
 function ours(g: Golden): { out?: string; err?: string } {
   try {
+    if (g.mk === 'header') return { out: GoTemplate.parse(g.tpl).run(structuredClone(DATA[g.data]), HEADER_FUNCS) };
+    if (g.mk === 'inspect') return { out: GoTemplate.parse(g.tpl, 'error').runInspect(structuredClone(DATA[g.data]) as never) };
     return { out: GoTemplate.parse(g.tpl, g.mk).run(structuredClone(DATA[g.data])) };
   } catch (e) {
     return { err: (e as Error).message };

@@ -1,13 +1,12 @@
 // `stats`: Docker's columns (CPU %, MEM USAGE / LIMIT, MEM %, NET I/O, BLOCK I/O, PIDS), read
 // from each container's cgroup and its network namespace. CPU % needs two samples: like
 // `docker stats --no-stream`, the usage over one interval (1 s).
-import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { columns, writeFormatted } from '../template.js';
 import { bytesSize, humanSize } from '../../units.js';
 export { bytesSize, humanSize };
 import { allRecords, mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
-import { readUsage, type Usage } from '../../runtime/cgroups.js';
+import { readNetIO, readUsage, type Usage } from '../../runtime/cgroups.js';
 
 /** A row of `stats`: Docker's fields, in the order its `{{json .}}` prints them (alphabetical). */
 export interface StatsRow {
@@ -31,20 +30,8 @@ const HEADER: StatsRow = {
 
 /** Bytes received and sent by the container's interfaces (not lo), from its netns. */
 function netIO(pid: number): [number, number] {
-  let rx = 0;
-  let tx = 0;
-  try {
-    for (const line of readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
-      const [name, rest] = line.split(':');
-      if (!rest || name.trim() === 'lo') continue;
-      const f = rest.trim().split(/\s+/).map(Number);
-      rx += f[0];
-      tx += f[8];
-    }
-  } catch {
-    /* gone */
-  }
-  return [rx, tx];
+  const ifs = Object.values(readNetIO(pid));
+  return [ifs.reduce((n, i) => n + i.rx, 0), ifs.reduce((n, i) => n + i.tx, 0)];
 }
 
 export function statsRow(rec: ContainerRecord, a: Usage | undefined, b: Usage | undefined, intervalNs: number, pid: number): StatsRow {

@@ -2,7 +2,7 @@
 // describes: the same walk, the same truth, pipelines, variables, field chains, method calls,
 // argument checks and error texts ("template: :1:2: executing "" at <.X>: …").
 import { FUNCS, FuncError, Func, Param, RV, isTrue } from './funcs.js';
-import { printArg, sprint } from './fmt.js';
+import { noFlags, printArg, sprint } from './fmt.js';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString } from './parse.js';
 import { GO_MAP } from './docker-types.js';
 import { GoFloat, GoStruct, isStringMap, isStringSlice, kindOf, sortedKeys, typeName } from './value.js';
@@ -43,7 +43,8 @@ class State {
     const nl = text.lastIndexOf('\n');
     const col = Buffer.byteLength(nl < 0 ? text : text.slice(nl + 1));
     const line = 1 + (text.match(/\n/g)?.length ?? 0);
-    throw new TemplateError(`template: ${name}:${line}:${col}: executing ${JSON.stringify(name)} at <${nodeString(this.node)}>: ${msg}`);
+    // the position names the template the text was parsed as, as Go's ErrorContext does
+    throw new TemplateError(`template: ${this.tree.parseName}:${line}:${col}: executing ${JSON.stringify(name)} at <${nodeString(this.node)}>: ${msg}`);
   }
   at(n: Node): void {
     this.node = n;
@@ -104,7 +105,7 @@ class State {
     const m = this.mark();
     try {
       const val = this.evalPipeline(dot, pipe);
-      const truth = isTrue(val.v === null ? undefined : val.v);
+      const truth = isTrue(val.v);
       if (truth) this.walk(k === 'with' ? val : dot, list);
       else if (elseList) this.walk(dot, elseList);
     } finally {
@@ -149,7 +150,7 @@ class State {
         case 'invalid':
           break;
         default:
-          this.errorf(`range can't iterate over ${printArg(v, 'v', { plus: false, minus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false }, 0)}`);
+          this.errorf(`range can't iterate over ${printArg(v, 'v', noFlags(), 0)}`);
       }
       if (r.elseList) this.walk(dot, r.elseList);
     } catch (e) {
@@ -167,7 +168,17 @@ class State {
     const d = t.pipe ? this.evalPipeline(dot, t.pipe) : { v: undefined };
     const s = new State(tree, this.trees, this.opt, d, this.depth + 1);
     s.out = this.out;
-    s.walk(d, tree.root);
+    try {
+      s.walk(d, tree.root);
+    } catch (e) {
+      // JavaScript's stack ends long before Go's 100000 levels: Go's error, from the call that
+      // ran out of stack, rather than a crash
+      if (e instanceof RangeError && e.message.includes('call stack')) {
+        this.at(t);
+        this.errorf(`exceeded maximum template depth (${MAX_DEPTH})`);
+      }
+      throw e;
+    }
   }
 
   evalPipeline(dot: RV, pipe: Pipe | undefined): RV {
@@ -225,7 +236,8 @@ class State {
 
   idealConstant(c: Arg & { k: 'number' }): RV {
     this.at(c);
-    const hexInt = /^[+-]?0[xX]/.test(c.text) && !/[pP]/.test(c.text);
+    // Go's isHexInt takes no sign: -0x1E is a float64 (its E is read as an exponent), 0x1E an int
+    const hexInt = /^0[xX]/.test(c.text) && !/[pP]/.test(c.text);
     if (c.isFloat && !hexInt && c.text[0] !== "'" && /[.eEpP]/.test(c.text)) return { v: Number.isInteger(c.float) ? new GoFloat(c.float) : c.float };
     if (c.isInt) return { v: c.int };
     return { v: undefined };
@@ -326,7 +338,7 @@ class State {
       let v: RV = { v: undefined };
       for (const a of args) {
         v = this.evalArg(dot, 'value', a);
-        if (!!isTrue(v.v === null ? undefined : v.v) === (name === 'or')) return v;
+        if (!!isTrue(v.v) === (name === 'or')) return v;
       }
       if (final !== MISSING) v = final;
       return v;
@@ -362,9 +374,8 @@ class State {
     }
     if (typ === 'any') return value;
     const got = value.iface ? (v === null ? 'interface {}' : typeName(v)) : typeName(v);
-    const want = typ === 'int' ? 'int' : typ;
-    if (got === want || (typ === '[]string' && v === null && !value.iface)) return { v };
-    return this.errorf(`wrong type for value; expected ${want}; got ${value.iface && v === null ? 'interface {}' : got}`);
+    if (got === typ || (typ === '[]string' && v === null && !value.iface)) return { v };
+    return this.errorf(`wrong type for value; expected ${typ}; got ${got}`);
   }
 
   evalArg(dot: RV, typ: Param, n: Arg): RV {
@@ -410,7 +421,8 @@ class State {
 
   printValue(n: Node, val: RV): void {
     this.at(n);
-    const v = val.v === null && val.iface ? undefined : val.v;
+    // (evalPipeline has taken any value out of its interface{}: a nil one is undefined now)
+    const v = val.v;
     if (v === undefined) {
       this.out.push('<no value>');
       return;

@@ -1,7 +1,7 @@
 // Go's fmt for the values a template sees: Sprint, Sprintln and Sprintf with the verbs, flags,
 // widths and precisions Docker users write (%s %v %d %q %x %t %f %e %g %c %T, -+#0 and space,
 // %[n] indexes, * widths), and Go's error forms (%!d(string=x), %!s(MISSING), %!(EXTRA …)).
-import { goQuote } from './lex.js';
+import { goQuote, isPrint } from './lex.js';
 import { GO_EMPTY_STRUCT } from './docker-types.js';
 import { GoByte, GoFloat, GoStruct, STRUCT, kindOf, num, sortedKeys, typeName } from './value.js';
 
@@ -72,8 +72,8 @@ function roundDigits(d: string, dp: number, n: number): { d: string; dp: number 
   if (n < 0) return { d: '', dp };
   if (d.length <= n) return { d, dp };
   const rest = d.slice(n);
-  let up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || (n > 0 && Number(d[n - 1]) % 2 === 1)));
-  if (n === 0 && rest[0] === '5' && !/[1-9]/.test(rest.slice(1))) up = false;
+  // (n = 0 keeps nothing, so an exact half rounds down to 0: d[-1] is no odd digit)
+  const up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || (n > 0 && Number(d[n - 1]) % 2 === 1)));
   let kept = d.slice(0, n);
   if (up) {
     let i = kept.length - 1;
@@ -194,97 +194,106 @@ function fmtF(neg: boolean, d: string, dp: number, prec: number): string {
   return s;
 }
 
-export function formatFloat(x: number, verb: string, prec: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+/**
+ * strconv.FormatFloat(x, verb, prec, 64) for e, E, f and g, G; prec < 0 (the shortest form) only
+ * for g (fmtFloatVerb gives %e and %f a precision of 6). x is finite: no template value is NaN
+ * or an infinity (constants out of range are refused, JSON has neither).
+ */
+function formatFloat(x: number, verb: string, prec: number): string {
   const neg = x < 0 || Object.is(x, -0);
-  const shortest = prec < 0;
   switch (verb) {
     case 'e':
     case 'E': {
-      if (shortest) {
-        const { d, dp } = digits(x);
-        return fmtE(neg, d, dp, Math.max(d.length - 1, 0), verb === 'E');
-      }
       const { d, dp } = digits(x, prec + 1);
       return fmtE(neg, d, dp, prec, verb === 'E');
     }
-    case 'f':
-    case 'F': {
-      if (shortest) {
-        const { d, dp } = digits(x);
-        return fmtF(neg, d, dp, Math.max(d.length - dp, 0));
-      }
+    case 'f': {
       const { d, dp } = fixedDigits(x, prec);
       return fmtF(neg, d, dp, prec);
     }
     default: {
-      // g, G
-      let p = prec;
-      const { d, dp } = shortest ? digits(x) : digits(x, p === 0 ? 1 : p);
-      if (shortest) p = d.length;
-      else if (p === 0) p = 1;
-      let eprec = p;
-      if (eprec > d.length && d.length >= dp) eprec = d.length;
-      if (shortest) eprec = 6;
+      // g, G. Go's `eprec = digs.nd` (when the precision is above the digits and they reach the
+      // point) is left out: exp = dp-1 is below dp <= nd then, so it never changes the choice
+      const shortest = prec < 0;
+      const { d, dp } = shortest ? digits(x) : digits(x, prec);
+      const eprec = shortest ? 6 : Math.max(prec, 1);
       const exp = dp - 1;
-      if (d !== '' && (exp < -4 || exp >= eprec)) {
-        if (p > d.length) p = d.length;
-        return fmtE(neg, d, dp, p - 1, verb === 'G');
-      }
-      if (p > dp) p = d.length;
-      return fmtF(neg, d, dp, Math.max(p - dp, 0));
+      // the digits are rounded to the precision, so Go's min(prec, nd) is nd (for 0, '': %f)
+      if (exp < -4 || exp >= eprec) return fmtE(neg, d, dp, d.length - 1, verb === 'G');
+      return fmtF(neg, d, dp, Math.max(d.length - dp, 0));
     }
   }
+}
+
+/**
+ * The # flag on a float (fmt/format.go): always a decimal point, and for %g and %x (not %X,
+ * as in Go) trailing zeros up to the precision (6 when none is given).
+ */
+function sharpFloat(s: string, verb: string, prec: number): string {
+  const sign = /^[+-]/.test(s) ? s[0] : '';
+  let num = s.slice(sign.length);
+  let digits = verb === 'g' || verb === 'G' || verb === 'x' ? (prec === -1 ? 6 : prec) : 0;
+  let tail = '';
+  let point = false;
+  let sawNonzero = false;
+  for (let i = 0; i < num.length; i++) {
+    const c = num[i];
+    if (c === '.') point = true;
+    else if (c === 'p' || c === 'P' || ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X')) {
+      tail = num.slice(i);
+      num = num.slice(0, i);
+      break;
+    } else {
+      // Go counts from the first non-zero character, the x of 0x included
+      if (c !== '0') sawNonzero = true;
+      if (sawNonzero) digits--;
+    }
+  }
+  if (!point) {
+    // a lone leading 0 counts once
+    if (num === '0') digits--;
+    num += '.';
+  }
+  return sign + num + '0'.repeat(Math.max(0, digits)) + tail;
 }
 
 function fmtFloatVerb(x: number, verb: string, f: Flags): string {
   const v = verb === 'v' ? 'g' : verb === 'F' ? 'f' : verb;
   let prec = f.prec ?? -1;
   if (prec < 0 && (v === 'e' || v === 'E' || v === 'f')) prec = 6;
+  const sign = x < 0 || Object.is(x, -0) ? '' : f.plus ? '+' : f.space ? ' ' : '';
+  // NaN and the infinities (no template makes one; a caller's computed value might) as Go
+  // prints them: a sign only when asked for, never zero padded
+  if (!Number.isFinite(x)) return pad(sign + (Number.isNaN(x) ? 'NaN' : x > 0 ? 'Inf' : '-Inf'), { ...f, zero: false });
   let s = v === 'x' || v === 'X' ? hexFloat(x, prec, v === 'X') : v === 'b' ? binaryFloat(x) : formatFloat(x, v, prec);
-  if (f.sharp && v !== 'b') {
-    // %#g keeps trailing zeros and always has a point
-    if (!s.includes('.') && !/[eE]/.test(s) && /^[+-]?\d/.test(s)) s += '.';
-    else if (!s.includes('.') && /[eE]/.test(s)) s = s.replace(/[eE]/, (m) => '.' + m);
-    if ((v === 'g' || v === 'G') && /^[+-]?\d/.test(s)) {
-      const want = f.prec === undefined || f.prec < 0 ? 6 : f.prec === 0 ? 1 : f.prec;
-      const [mant, exp = ''] = s.split(/(?=[eE])/);
-      const nd = mant.replace(/^[+-]?0*\.?0*/, '').replace('.', '').length || 1;
-      s = mant + '0'.repeat(Math.max(0, want - nd)) + exp;
-    }
-  }
-  if (f.plus && !s.startsWith('-') && s !== 'NaN') s = s.startsWith('+') ? s : '+' + s;
-  else if (f.space && !s.startsWith('-') && !s.startsWith('+')) s = ' ' + s;
-  else if (s === '+Inf' && !f.plus) s = f.space ? ' Inf' : 'Inf';
-  if (!Number.isFinite(x)) return pad(s, { ...f, zero: false });
-  return padNumber(s, f);
+  if (f.sharp && v !== 'b') s = sharpFloat(s, v, prec);
+  return padNumber(sign + s, f);
 }
 
 // ---- integers ----
 
 function fmtInteger(n: number | bigint, verb: string, f: Flags): string {
+  // fmt/format.go's fmtInteger: zero padding (%.3d, or %03d without a precision) counts the
+  // sign but not the 0x/0b/0o prefix, which goes in front of the zeros
   const neg = n < 0;
   const abs = neg ? -BigInt(n) : BigInt(n);
   const base = { d: 10, v: 10, b: 2, o: 8, O: 8, x: 16, X: 16 }[verb as 'd'] ?? 10;
   let digs = abs.toString(base);
   if (verb === 'X') digs = digs.toUpperCase();
+  let prec = 0;
   if (f.prec !== undefined) {
-    if (f.prec === 0 && abs === 0n) digs = '';
-    digs = digs.padStart(f.prec, '0');
+    // precision 0 and value 0: nothing but the padding
+    if (f.prec === 0 && abs === 0n) return pad('', { ...f, zero: false });
+    prec = f.prec;
   } else if (f.zero && f.wid !== undefined && !f.minus) {
-    let w = f.wid;
-    if (neg || f.plus || f.space) w--;
-    if (f.sharp && (verb === 'x' || verb === 'X' || verb === 'b')) w -= 2;
-    else if (f.sharp && verb === 'o' && !digs.startsWith('0')) w -= 1;
-    if (verb === 'O') w -= 2;
-    digs = digs.padStart(w, '0');
+    prec = f.wid;
+    if (neg || f.plus || f.space) prec--;
   }
+  digs = digs.padStart(prec, '0');
   if (f.sharp) {
-    if (verb === 'b') digs = '0b' + digs;
-    else if (verb === 'o' && !digs.startsWith('0')) digs = '0' + digs;
-    else if (verb === 'x') digs = '0x' + digs;
-    else if (verb === 'X') digs = '0X' + digs;
+    if (base === 2) digs = '0b' + digs;
+    else if (base === 8 && !digs.startsWith('0')) digs = '0' + digs;
+    else if (base === 16) digs = (verb === 'X' ? '0X' : '0x') + digs;
   }
   if (verb === 'O') digs = '0o' + digs;
   if (neg) digs = '-' + digs;
@@ -305,9 +314,7 @@ function quoteRune(c: number, ascii: boolean): string {
 function fmtString(s: string, verb: string, f: Flags): string {
   let str = s;
   switch (verb) {
-    case 'v':
-      if (f.sharpV) return pad(goQuote(s), f);
-    // falls through
+    case 'v': // (%#v of a string is printArg's goSyntax)
     case 's':
       if (f.prec !== undefined) str = [...str].slice(0, f.prec).join('');
       return pad(str, f);
@@ -340,28 +347,30 @@ function badVerb(v: unknown, verb: string, f: Flags = noFlags()): string {
   return `%!${verb}(${typeName(v)}=${printArg(v, 'v', f, 0)})`;
 }
 
-/** %#v: Go syntax. */
-function goSyntax(v: unknown, f: Flags, depth: number, iface: boolean): string {
+/** %#v: Go syntax. Width and flags apply to each string, number and bool, not to a slice or map. */
+function goSyntax(v: unknown, f: Flags): string {
   switch (kindOf(v)) {
     case 'invalid':
     case 'nil':
-      return depth > 0 && iface ? 'interface {}(nil)' : '<nil>';
+      // only an element reaches here (printArg prints a nil operand), and only an interface{}
+      // slice or map element can be nil
+      return 'interface {}(nil)';
     case 'string':
-      return goQuote(v as string);
+      return pad(goQuote(f.prec === undefined ? (v as string) : [...(v as string)].slice(0, f.prec).join('')), f);
     case 'int':
-      return v instanceof GoByte ? '0x' + v.b.toString(16) : String(num(v));
+      // a byte (uint8) is printed as %#x, a signed integer as %d
+      return v instanceof GoByte ? fmtInteger(v.b, 'x', { ...f, sharp: true }) : fmtInteger(num(v), 'd', f);
     case 'slice': {
       const a = v as unknown[];
-      const t = typeName(a);
-      return `${t}{${a.map((x) => goSyntax(x, f, depth + 1, t === '[]interface {}')).join(', ')}}`;
+      return `${typeName(a)}{${a.map((x) => goSyntax(x, f)).join(', ')}}`;
     }
     case 'map': {
       const m = v as Record<string, unknown>;
-      const t = typeName(m);
-      return `${t}{${sortedKeys(m).map((k) => `${goQuote(k)}:${goSyntax(m[k], f, depth + 1, t !== 'map[string]string')}`).join(', ')}}`;
+      return `${typeName(m)}{${sortedKeys(m).map((k) => `${goSyntax(k, f)}:${goSyntax(m[k], f)}`).join(', ')}}`;
     }
     default:
-      return printArg(v, 'v', { ...f, sharpV: false }, depth);
+      // a bool or float (printed as %v), or a struct's or func's fields (never nil here)
+      return printArg(v, 'v', { ...f, sharpV: false }, 1);
   }
 }
 
@@ -374,7 +383,7 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
     return badVerb(v, verb, f);
   }
   if (verb === 'T') return pad(typeName(v), f);
-  if (verb === 'v' && f.sharpV && k !== 'float' && k !== 'bool') return pad(goSyntax(v, f, depth, false), f);
+  if (verb === 'v' && f.sharpV) return goSyntax(v, f);
   switch (k) {
     case 'bool':
       return verb === 't' || verb === 'v' ? pad(String(v), f) : badVerb(v, verb, f);
@@ -396,9 +405,11 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
         case 'q':
           return pad(quoteRune(n < 0 ? 0x110000 : n, f.plus), f);
         case 'U': {
-          let s = 'U+' + (n < 0 ? (2n ** 64n + BigInt(n)).toString(16) : n.toString(16)).toUpperCase().padStart(4, '0');
-          if (f.sharp && n >= 0 && n <= 0x10ffff) s += ` '${String.fromCodePoint(n)}'`;
-          return pad(s, f);
+          // fmtUnicode: at least 4 digits, or the precision; padded with spaces, never zeros
+          const digs = (n < 0 ? (2n ** 64n + BigInt(n)).toString(16) : n.toString(16)).toUpperCase();
+          let s = 'U+' + digs.padStart(Math.max(4, f.prec ?? 0), '0');
+          if (f.sharp && n >= 0 && n <= 0x10ffff && isPrint(String.fromCodePoint(n))) s += ` '${String.fromCodePoint(n)}'`;
+          return pad(s, { ...f, zero: false });
         }
       }
       return badVerb(v, verb, f);

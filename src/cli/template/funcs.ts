@@ -4,6 +4,7 @@
 import { noFlags, printArg, sprint, sprintf, sprintln } from './fmt.js';
 import { GoByte, GoFloat, kindOf, num, typeName, zeroElem } from './value.js';
 import { jsonEncode } from './json.js';
+import { GO_NIL } from './docker-types.js';
 
 /** A Go parameter type: `value` is reflect.Value (anything, unchecked), `any` is interface{}. */
 export type Param = 'value' | 'any' | 'string' | 'int' | '[]string';
@@ -62,6 +63,8 @@ function basicKind(v: unknown): BasicKind {
 const errBadComparisonType = 'invalid type for comparison';
 const errBadComparison = 'incompatible types for comparison';
 
+const isNil = (v: unknown): boolean => v === undefined || (typeof v === 'object' && v !== null && GO_NIL in v);
+
 function eq(a1: unknown, ...rest: unknown[]): boolean {
   const x = indirectI(a1).v;
   if (rest.length === 0) throw new FuncError('missing argument for comparison');
@@ -76,7 +79,8 @@ function eq(a1: unknown, ...rest: unknown[]): boolean {
       const kx = kindOf(x);
       const ky = kindOf(y);
       if (kx !== ky && kx !== 'invalid' && ky !== 'invalid') throw new FuncError(`non-comparable types ${printArg(x, 's', noFlags(), 0)}: ${typeName(x)}, ${typeName(y)}: ${printArg(y, 'v', noFlags(), 0)}`);
-      if (x === undefined || y === undefined) truth = x === undefined && y === undefined;
+      // Go's isNil: no value, or a nil slice or map (Docker's typed pass has those)
+      if (isNil(x) || isNil(y)) truth = isNil(x) === isNil(y);
       else throw new FuncError(`non-comparable type ${printArg(y, 's', noFlags(), 0)}: ${typeName(y)}`);
     } else truth = k1 === 'int' || k1 === 'float' ? num(x) === num(y) : x === y;
     if (truth) return true;
@@ -222,7 +226,7 @@ function title(s: string): string {
   let out = '';
   for (const c of s) {
     const sep = /[A-Za-z0-9_]/.test(prev) ? false : prev.codePointAt(0)! < 0x80 ? true : /^[\p{L}\p{Nd}]$/u.test(prev) ? false : /^\s$/u.test(prev);
-    out += sep ? toUpperRune(c) : c;
+    out += sep ? toTitleRune(c) : c;
     prev = c;
   }
   return out;
@@ -239,6 +243,10 @@ const toUpperRune = (c: string): string => {
   const u = c.toUpperCase();
   return [...u].length === 1 ? u : c;
 };
+// unicode.ToTitle, which strings.Title uses: the upper case but for the digraphs (ǆ → ǅ) and
+// Georgian, whose letters are their own title case
+const TITLE_DIGRAPHS: Record<string, string> = { Ǆ: 'ǅ', ǅ: 'ǅ', ǆ: 'ǅ', Ǉ: 'ǈ', ǈ: 'ǈ', ǉ: 'ǈ', Ǌ: 'ǋ', ǋ: 'ǋ', ǌ: 'ǋ', Ǳ: 'ǲ', ǲ: 'ǲ', ǳ: 'ǲ' };
+const toTitleRune = (c: string): string => TITLE_DIGRAPHS[c] ?? (c >= '\u10d0' && c <= '\u10ff' ? c : toUpperRune(c));
 const toLowerRune = (c: string): string => {
   if (c === '\u0130') return 'i';
   const l = c.toLowerCase();

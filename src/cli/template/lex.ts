@@ -67,7 +67,8 @@ export function itemString(i: Item): string {
   if (i.typ === T.EOF) return 'EOF';
   if (i.typ === T.Error) return i.val;
   if (i.typ > T.Keyword) return `<${i.val}>`;
-  if ([...i.val].length > 10) return goQuote([...i.val].slice(0, 10).join('')) + '...';
+  // Go: len(i.val) > 10 counts bytes; %.10q keeps 10 characters
+  if (Buffer.byteLength(i.val) > 10) return goQuote([...i.val].slice(0, 10).join('')) + '...';
   return goQuote(i.val);
 }
 
@@ -79,21 +80,24 @@ const hasLeftTrimMarker = (s: string, i: number): boolean => s[i] === '-' && isS
 const hasRightTrimMarker = (s: string, i: number): boolean => isSpace(s[i]) && s[i + 1] === '-';
 const SPACE_RUN = /[ \t\r\n]*$/;
 
+/** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+export const isPrint = (c: string): boolean => /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c);
+
 /** Go's %#U: U+0023 '#'. */
 export function unicodeQ(c: string): string {
   const cp = c.codePointAt(0)!;
   const hex = cp.toString(16).toUpperCase().padStart(4, '0');
-  return /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c) ? `U+${hex} '${c}'` : `U+${hex}`;
+  return isPrint(c) ? `U+${hex} '${c}'` : `U+${hex}`;
 }
 
-/** strconv.Quote (the printable test approximates Go's unicode.IsPrint). */
+/** strconv.Quote: a character that is not printable (isPrint: no space but U+0020) is escaped. */
 export function goQuote(s: string, ascii = false): string {
   let out = '"';
   for (const c of s) {
     const cp = c.codePointAt(0)!;
     if (c === '"' || c === '\\') out += '\\' + c;
     else if (cp >= 0x20 && cp < 0x7f) out += c;
-    else if (cp >= 0x7f && !ascii && /^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]$/u.test(c) && cp !== 0xa0 && !(cp >= 0x2000 && cp <= 0x200a) && cp !== 0x3000 && cp !== 0x202f && cp !== 0x205f) out += c;
+    else if (cp >= 0x7f && !ascii && isPrint(c)) out += c;
     else if (c === '\x07') out += '\\a';
     else if (c === '\b') out += '\\b';
     else if (c === '\f') out += '\\f';
@@ -101,7 +105,6 @@ export function goQuote(s: string, ascii = false): string {
     else if (c === '\r') out += '\\r';
     else if (c === '\t') out += '\\t';
     else if (c === '\v') out += '\\v';
-    else if (cp === 0xfffd && c !== '\ufffd') out += '\\ufffd';
     else if (cp < 0x80) out += '\\x' + cp.toString(16).padStart(2, '0');
     else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
     else out += '\\U' + cp.toString(16).padStart(8, '0');
@@ -298,7 +301,6 @@ export function lex(input: string): Item[] {
       if (!atTerminator()) return error(`bad character ${unicodeQ(r ?? '')}`), null;
       const k = KEY[word];
       if (k !== undefined && k > T.Keyword) emit(k);
-      else if (word[0] === '.') emit(T.Field);
       else if (word === 'true' || word === 'false') emit(T.Bool);
       else emit(T.Identifier);
       return lexInsideAction;
@@ -322,13 +324,8 @@ export function lex(input: string): Item[] {
     return lexInsideAction;
   };
   const lexField = (): State => lexFieldOrVariable(T.Field);
-  const lexVariable = (): State => {
-    if (atTerminator()) {
-      emit(T.Variable);
-      return lexInsideAction;
-    }
-    return lexFieldOrVariable(T.Variable);
-  };
+  // ($ alone is lexFieldOrVariable's terminator case)
+  const lexVariable = (): State => lexFieldOrVariable(T.Variable);
   const lexQuoted = (q: string, typ: T, msg: string): State => {
     for (;;) {
       let c = next();

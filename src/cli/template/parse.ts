@@ -182,17 +182,21 @@ function parseGoFloat(text: string): number | undefined {
     if (!m) return undefined;
     const mant = parseInt((m[2] + (m[3] ?? '')).replace(/_/g, '') || '0', 16) / 16 ** (m[3] ?? '').replace(/_/g, '').length;
     const v = mant * 2 ** Number(m[4].replace(/_/g, ''));
+    if (!Number.isFinite(v)) return undefined;
     return m[1] === '-' ? -v : v;
   }
   if (!/^[+-]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][+-]?\d[\d_]*)?$/.test(text)) return undefined;
   if (/_(?!\d)|(?<!\d)_/.test(text)) return undefined;
-  return Number(text.replace(/_/g, ''));
+  // out of float64's range: strconv.ParseFloat's ErrRange, which parse reports as illegal syntax
+  const f = Number(text.replace(/_/g, ''));
+  return Number.isFinite(f) ? f : undefined;
 }
 
 function newNumber(pos: number, text: string, typ: T): Arg {
   if (typ === T.CharConstant) {
     // strconv.UnquoteChar of the first character, then the closing quote must follow
-    const m = /^'(\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)|[^\\])/su.exec(text);
+    // (an escape cut short, \x4, is UnquoteChar's syntax error, not a character too many)
+    const m = /^'(\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|[^xuU0-7])|[^\\])/su.exec(text);
     if (!m || m[1] === "'" || m[1] === '\n') throw new TemplateError('invalid syntax');
     if (text.slice(m[0].length) !== "'") throw new TemplateError(`malformed character constant: ${text}`);
     const r = unquote(`'${m[1]}'`).codePointAt(0)!;
@@ -212,6 +216,8 @@ function newNumber(pos: number, text: string, typ: T): Arg {
 
 export interface Tree {
   name: string;
+  /** the name given to parse(): Go's ParseName, which error positions start with */
+  parseName: string;
   root: ListNode;
   text: string;
 }
@@ -295,7 +301,6 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
       const v = peekNonSpace();
       if (v.typ === T.Variable) {
         next();
-        const after = peek();
         const nx = peekNonSpace();
         if (nx.typ === T.Assign || nx.typ === T.Declare) {
           pipe.isAssign = nx.typ === T.Assign;
@@ -312,10 +317,8 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
             errorf('range can only initialize variables');
           }
           errorf(`too many declarations in ${context}`);
-        } else if (after.typ === T.Space) {
-          // put back the variable and the space: Go's backup3
-          i = items.indexOf(v);
         } else {
+          // put back the variable, and the space after it if any (Go's backup2, backup3)
           i = items.indexOf(v);
         }
       }
@@ -539,7 +542,7 @@ export function parse(name: string, text: string, hasFunc: (n: string) => boolea
     const old = trees.get(tname);
     // Go: a redefinition replaces an empty tree; two non-empty ones are an error.
     if (old && !isEmptyTree(old.root) && !isEmptyTree(root)) errorf(`template: multiple definition of template ${goQuote(tname)}`);
-    if (!old || isEmptyTree(old.root) || !isEmptyTree(root)) trees.set(tname, { name: tname, root, text });
+    if (!old || isEmptyTree(old.root) || !isEmptyTree(root)) trees.set(tname, { name: tname, parseName: name, root, text });
   };
 
   const root: ListNode = { k: 'list', pos: peek().pos, nodes: [] };

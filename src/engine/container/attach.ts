@@ -118,7 +118,10 @@ export function checkAttachable(rec: ContainerRecord): void {
  * be longer than a socket address may be (108 bytes).
  */
 function connectSocket(id: string): Promise<Socket> {
-  const path = files.attachSock(id);
+  return connectPath(files.attachSock(id));
+}
+
+function connectPath(path: string): Promise<Socket> {
   let dir: number;
   try {
     dir = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
@@ -138,7 +141,12 @@ function connectSocket(id: string): Promise<Socket> {
 export async function resizeContainer(ref: string, rows: number, cols: number): Promise<void> {
   const rec = mustFind(ref);
   checkAttachable(rec);
-  const s = await connectSocket(rec.Id);
+  await resizeThrough(files.attachSock(rec.Id), rows, cols);
+}
+
+/** Resizes the pty of the process whose shim listens on this attach socket (a container's, an exec's). */
+export async function resizeThrough(path: string, rows: number, cols: number): Promise<void> {
+  const s = await connectPath(path);
   s.end(Buffer.concat([frame(ATT_HELLO, Buffer.from([0])), frame(ATT_RESIZE, resizePayload(rows, cols))]));
   s.destroySoon();
 }

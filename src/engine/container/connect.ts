@@ -1,6 +1,6 @@
 // `network connect` / `network disconnect` of a container: its record (running or not, its
-// HostConfig.ExtraNetworks, NetworkSettings), its lock and its /etc/resolv.conf are the
-// container layer's; joining and leaving the network itself is the network layer's
+// HostConfig.PrimaryDisconnected, Aliases, IPAddress and ExtraNetworks, NetworkSettings), its
+// lock and its /etc/resolv.conf are the container layer's; joining and leaving the network itself is the network layer's
 // (usernet.ts joinRunning / leaveRunning), which knows nothing of container records.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { journal } from '../events.js';
@@ -50,25 +50,33 @@ async function connectableContainer(ref: string) {
 
 /**
  * connect/disconnect of a container that is not running (Docker's behaviour): only its
- * configuration changes — the networks in HostConfig.ExtraNetworks are joined when it starts
- * (reconnectExtraNetworks), so nothing is made in the kernel now. False when it runs.
+ * configuration changes — its own network (NetworkMode: PrimaryDisconnected, Aliases,
+ * IPAddress) and the others (HostConfig.ExtraNetworks, joined by reconnectExtraNetworks) are
+ * wired when it starts, so nothing is made in the kernel now. False when it runs.
  */
-async function reconfigureStopped(
-  id: string,
-  n: NetworkRecord,
-  primary: string,
-  onPrimary: string,
-  change: (extra: NonNullable<HostConfig['ExtraNetworks']>) => typeof extra,
-): Promise<boolean> {
+async function reconfigureStopped(id: string, change: (hc: HostConfig) => void): Promise<boolean> {
   return withLock(`c-${id}`, () => {
     const rec = loadRecord(id);
     if (!rec) throw new UserError(`No such container: ${id}`, 1);
     if (stateOf(rec).Running) return false;
-    if (n.Name === primary) throw new UserError(onPrimary, 1);
-    rec.HostConfig.ExtraNetworks = change(rec.HostConfig.ExtraNetworks ?? []);
+    change(rec.HostConfig);
     saveRecord(rec, 'config');
     return true;
   });
+}
+
+/** The container's own network again (connect after a disconnect): with the connect's aliases and address. */
+function rejoinPrimary(hc: HostConfig, o: ConnectOptions): void {
+  delete hc.PrimaryDisconnected;
+  hc.Aliases = o.aliases?.length ? [...o.aliases] : undefined;
+  hc.IPAddress = o.ip;
+}
+
+/** Its own network left (disconnect): not joined at start any more, its endpoint settings gone (as Docker's). */
+function leavePrimary(hc: HostConfig): void {
+  hc.PrimaryDisconnected = true;
+  delete hc.Aliases;
+  delete hc.IPAddress;
 }
 
 /** `network connect`: a new interface (eth1, eth2…) in a running container. */
@@ -79,13 +87,15 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
   if (n.Name === DEFAULT_NETWORK && o.aliases?.length) throw new UserError('network-scoped alias is supported only for containers in user defined networks');
   const { rec: first, primary } = await connectableContainer(ctrRef);
   const exists = `endpoint with name ${first.Name} already exists in network ${n.Name}`;
-  const stopped = !o.restoring && await reconfigureStopped(first.Id, n, primary, exists, (extra) => {
-    if (extra.some((x) => x.Name === n.Name)) throw new UserError(exists, 1);
+  const stopped = !o.restoring && await reconfigureStopped(first.Id, (hc) => {
+    const extra = hc.ExtraNetworks ?? [];
+    if (n.Name === primary ? !hc.PrimaryDisconnected : extra.some((x) => x.Name === n.Name)) throw new UserError(exists, 1);
     // checked now, as Docker does; the address itself is taken when the container starts
     if (o.ip !== undefined && (n.Name === DEFAULT_NETWORK || !contains(parseCidr(n.Subnet!)!, parseIp(o.ip)!))) {
       throw new UserError(n.Name === DEFAULT_NETWORK ? 'user specified IP address is supported on user defined networks only' : `invalid address ${o.ip}: it does not belong to network ${n.Name} (${n.Subnet})`, 1);
     }
-    return [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
+    if (n.Name === primary) rejoinPrimary(hc, o);
+    else hc.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
   });
   if (stopped) {
     o.explain?.(`# ${first.Name} is not running: only its configuration changes, it joins network ${n.Name} when it starts (nothing on the host now)`);
@@ -99,7 +109,11 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
     const e = await joinRunning(n, id, rec.Name, have, o);
     await updateResolvConf(files.resolv(id), [...have.map((x) => x.ep.network), n.Name].some((x) => x !== DEFAULT_NETWORK), o.explain);
     rec.NetworkSettings.Networks[n.Name] = settingsOf(e);
-    if (!o.restoring) {
+    if (o.restoring) {
+      // (joined again at start: already recorded)
+    } else if (n.Name === primary && rec.HostConfig.PrimaryDisconnected) {
+      rejoinPrimary(rec.HostConfig, o);
+    } else {
       const extra = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
       rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
     }
@@ -112,10 +126,14 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
 export async function disconnectContainer(netRef: string, ctrRef: string, o: { explain?: (line: string) => void } = {}): Promise<void> {
   const n = await findConnectable(netRef);
   const { rec: first, primary } = await connectableContainer(ctrRef);
-  const own = `container ${first.Name} is not running: it can leave its own network ${n.Name} only while it runs`;
-  const stopped = await reconfigureStopped(first.Id, n, primary, own, (extra) => {
-    if (!extra.some((x) => x.Name === n.Name)) throw new UserError(`container ${first.Id} is not connected to network ${n.Name}`, 1);
-    return extra.filter((x) => x.Name !== n.Name);
+  const notConnected = () => new UserError(`container ${first.Id} is not connected to network ${n.Name}`, 1);
+  const stopped = await reconfigureStopped(first.Id, (hc) => {
+    if (n.Name === primary) {
+      if (hc.PrimaryDisconnected) throw notConnected();
+      return leavePrimary(hc);
+    }
+    if (!(hc.ExtraNetworks ?? []).some((x) => x.Name === n.Name)) throw notConnected();
+    hc.ExtraNetworks = (hc.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
   });
   if (stopped) {
     o.explain?.(`# ${first.Name} is not running: only its configuration changes, it no longer joins network ${n.Name} when it starts (nothing on the host now)`);
@@ -132,6 +150,8 @@ export async function disconnectContainer(netRef: string, ctrRef: string, o: { e
       delete rec.NetworkSettings.Networks[n.Name];
       if (ep.ports.length) rec.NetworkSettings.Ports = {};
     }
+    // its own network stays left at the next start too, as Docker's
+    if (n.Name === primary) leavePrimary(rec.HostConfig);
     rec.HostConfig.ExtraNetworks = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
     saveRecord(rec, 'config');
     journal({ Type: 'network', Action: 'disconnect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: n.Driver } });

@@ -6,14 +6,17 @@ import { parseNonNegInt, parseSignal } from './options.js';
 
 const lifecycle = () => import('./lifecycle.js');
 
-/** Starts a stopped container (a running one is left as it is, as Docker does). */
-export async function startRef(ref: string, explain?: (line: string) => void): Promise<void> {
+/**
+ * Starts a stopped container (a running one is left as it is, as Docker does). `attachWaitMs`:
+ * the Engine API's attach-then-start (StartOptions).
+ */
+export async function startRef(ref: string, explain?: (line: string) => void, o: { attachWaitMs?: number } = {}): Promise<void> {
   const rec = mustFind(ref);
   const st = stateOf(rec);
   if (st.Paused) throw new UserError('Error response from daemon: cannot start a paused container, try unpause instead', 1);
   if (st.Running) return;
   const { startContainer, reconnectExtraNetworks } = await lifecycle();
-  await startContainer(rec, { detach: true, explain });
+  await startContainer(rec, { detach: true, explain, attachWaitMs: o.attachWaitMs });
   await reconnectExtraNetworks(rec.Id);
 }
 

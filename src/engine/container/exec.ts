@@ -28,6 +28,11 @@ export interface ExecOptions {
   pipes?: (child: ChildProcess) => void;
   /** With a TTY and no terminal of this process's own: the client's window (Docker's ConsoleSize) */
   winsize?: { rows: number; cols: number };
+  /**
+   * The shim listens on this attach socket while the process runs (docs/shim.md, "Attaching"):
+   * the Engine API resizes the exec's pty through it (/exec/{id}/resize).
+   */
+  attachSock?: string;
 }
 
 export async function execInContainer(ref: string, o: ExecOptions): Promise<number> {
@@ -65,6 +70,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     ...(o.tty && o.winsize && o.winsize.rows > 0 && o.winsize.cols > 0 ? [['winsize', `${o.winsize.rows}x${o.winsize.cols}`] as [string, string]] : []),
     ['stdin', o.interactive],
     ['detach', o.detach],
+    ...(o.attachSock ? [['attachsock', o.attachSock] as [string, string]] : []),
     // Like Docker's exec: the container's cgroups, capabilities, seccomp and no_new_privs.
     ...existingCgroupDirs(rec.Id).map((d): [string, string] => ['cgroup', d]),
     ...securityShimConfig(rec.HostConfig, 'exec'),

@@ -117,7 +117,7 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     UTSMode: f.UTSMode,
     UsernsMode: '',
     ShmSize: f.ShmSize,
-    ConsoleSize: [0, 0],
+    ConsoleSize: hc.ConsoleSize ?? [0, 0],
     Isolation: '',
     CpuShares: r.CpuShares,
     Memory: r.Memory,

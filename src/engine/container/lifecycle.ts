@@ -239,7 +239,9 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     rmSync(files.exit(id), { force: true });
     rmSync(files.paused(id), { force: true });
     pausePoint('start:locked');
-    const mode = rec.HostConfig.NetworkMode || 'bridge';
+    // disconnected from its own network (network disconnect): a netns with only lo, as
+    // --network none, which the networks it was connected to join after the start
+    const mode = rec.HostConfig.PrimaryDisconnected ? 'none' : rec.HostConfig.NetworkMode || 'bridge';
     const ownNetns = ownsNetns(mode);
     if (ownNetns) await clearStaleNetwork(id);
     const links = await linksOf(rec); // before anything is made: a link to a stopped container is refused
@@ -374,6 +376,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['bind', [files.resolv(id), '/etc/resolv.conf', 'rw']],
     ...mountOrder([...mounts, ...Object.entries(rec.HostConfig.Tmpfs).map(([p, o]): ShimMount => ['tmpfs', o ? [p, o] : [p]])]),
     ['tty', rec.Config.Tty],
+    ...(rec.Config.Tty && rec.HostConfig.ConsoleSize ? [['winsize', rec.HostConfig.ConsoleSize.join('x')] as [string, string]] : []),
     ['stdin', rec.Config.OpenStdin],
     ['attachsock', files.attachSock(id)],
     ['stdinonce', !!rec.Config.StdinOnce && rec.Config.OpenStdin],
@@ -522,7 +525,7 @@ async function runForeground(rec: ContainerRecord, shim: ShimStart, sigProxy = t
 }
 
 /** --network none and never connected elsewhere: its start made only a netns (TeardownOptions). */
-const netnsOnly = (rec: ContainerRecord) => rec.HostConfig.NetworkMode === 'none' && !rec.HostConfig.ExtraNetworks?.length;
+const netnsOnly = (rec: ContainerRecord) => (rec.HostConfig.NetworkMode === 'none' || !!rec.HostConfig.PrimaryDisconnected) && !rec.HostConfig.ExtraNetworks?.length;
 
 async function unwire(rec: ContainerRecord): Promise<void> {
   await teardownContainerNetwork(rec.Id, rec.NetworkSettings ?? undefined, { netnsRemoved: readExit(rec.Id)?.netnsRemoved, netnsOnly: netnsOnly(rec) });

@@ -76,6 +76,13 @@ export interface HostConfig {
   Init?: boolean;
   /** --restart (Docker's field); absent = "no". */
   RestartPolicy?: RestartPolicy;
+  /**
+   * `network disconnect` from the NetworkMode network (Docker keeps NetworkMode, but the
+   * container no longer joins it at start); a `network connect` to it clears this. Absent = joined.
+   */
+  PrimaryDisconnected?: boolean;
+  /** A TTY container's pty size at start, [rows, cols] (the Engine API's ConsoleSize; absent: the CLI's terminal's) */
+  ConsoleSize?: [number, number];
   /** Networks joined with `network connect`, joined again on every start (Docker keeps them too). */
   ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string }[];
   /** Issue 13 run flags (runflags.ts); absent = not given. */

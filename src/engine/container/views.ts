@@ -194,7 +194,7 @@ function portEntries(rec: ContainerRecord, running: boolean): PortEntry[] {
 export function networksOf(rec: ContainerRecord): Record<string, string> {
   const out: Record<string, string> = {};
   const mode = rec.HostConfig.NetworkMode;
-  if (!mode.startsWith('container:')) out[mode === 'default' ? 'bridge' : mode] = '';
+  if (!mode.startsWith('container:') && !rec.HostConfig.PrimaryDisconnected) out[mode === 'default' ? 'bridge' : mode] = '';
   for (const x of rec.HostConfig.ExtraNetworks ?? []) out[x.Name] = '';
   for (const [name, ep] of Object.entries(rec.NetworkSettings?.Networks ?? {})) if (name in out) out[name] = ep.NetworkID ?? '';
   return out;

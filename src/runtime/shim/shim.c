@@ -182,7 +182,7 @@ static const struct keydef {
     { "cgroupfs", F_RUN,                  NULL,            &cfg.cgroupfs },
     { "sigproxy", F_RUN,                  &cfg.sigproxy,   NULL }, /* --sig-proxy=false: 0 */
     { "attach",   F_RUN,                  &cfg.attach,     NULL }, /* -a: out, err, or out,err */
-    { "attachsock", F_RUN | F_ABS,        &cfg.attachsock, NULL }, /* see "Attaching" in docs/shim.md */
+    { "attachsock", F_RUN | F_EXEC | F_ABS, &cfg.attachsock, NULL }, /* see "Attaching" in docs/shim.md */
     { "attachwait", F_RUN,                &cfg.attachwait, NULL },
     { "stdinonce",  F_RUN,                &cfg.stdinonce,  NULL },
     /* --health-*: see "Health checks" in docs/shim.md */

@@ -1,6 +1,7 @@
 // The oracle for template-go.test.ts: Go's own text/template with Docker's functions, copied
 // from docker/cli templates/templates.go. Reads {"data": …, "cases": [{"tpl", "mk"}]} on stdin,
-// prints [{"out"} | {"err"}]. The data are decoded into the Go types Docker's typed inspect
+// prints [{"out"} | {"err"}]. mk is a missingkey option, "inspect" (the typed pass, then the
+// raw JSON) or "header" (HeaderFunctions). The data are decoded into the Go types Docker's typed inspect
 // structs give them (see src/cli/template/value.ts): integers int, other numbers float64,
 // all-string arrays []string, all-string objects map[string]string.
 package main
@@ -29,6 +30,18 @@ var basicFunctions = template.FuncMap{
 	"upper":    strings.ToUpper,
 	"pad":      padWithSpace,
 	"truncate": truncateWithLength,
+}
+
+// docker/cli templates.go's HeaderFunctions: a table header is the template run on the column
+// names with these in place of the basic ones (mk "header")
+var headerFunctions = template.FuncMap{
+	"json":     func(v string) string { return v },
+	"split":    func(v string, _ string) string { return v },
+	"join":     func(v string, _ string) string { return v },
+	"title":    func(v string) string { return v },
+	"lower":    func(v string) string { return v },
+	"upper":    func(v string) string { return v },
+	"truncate": func(v string, _ int) string { return v },
 }
 
 func padWithSpace(source string, prefix, suffix int) string {
@@ -116,9 +129,9 @@ type HostConfig struct {
 	Memory       int64
 }
 type EndpointSettings struct {
-	Aliases              []string
-	Gateway, IPAddress   string
-	IPPrefixLen          int
+	Aliases            []string
+	Gateway, IPAddress string
+	IPPrefixLen        int
 }
 type NetworkSettings struct {
 	IPAddress string
@@ -126,9 +139,9 @@ type NetworkSettings struct {
 	Networks  map[string]*EndpointSettings
 }
 type State struct {
-	Status            string
-	Running           bool
-	Pid, ExitCode     int
+	Status        string
+	Running       bool
+	Pid, ExitCode int
 }
 type Mount struct {
 	Type, Source, Destination string
@@ -178,6 +191,9 @@ func main() {
 		Data  json.RawMessage `json:"data"`
 		Cases []tcase         `json:"cases"`
 		Tab   []string        `json:"tab"` // texts to put through Docker's tabwriter instead
+		// the tabwriter's minwidth and padding (the formatters' 10 and 3 when absent)
+		MinWidth *int `json:"minwidth"`
+		Padding  *int `json:"padding"`
 	}
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		panic(err)
@@ -186,7 +202,14 @@ func main() {
 		outs := make([]string, len(in.Tab))
 		for i, text := range in.Tab {
 			var buf bytes.Buffer
-			t := tabwriter.NewWriter(&buf, 10, 1, 3, ' ', 0) // docker/cli formatter.go
+			minwidth, padding := 10, 3 // docker/cli formatter.go
+			if in.MinWidth != nil {
+				minwidth = *in.MinWidth
+			}
+			if in.Padding != nil {
+				padding = *in.Padding
+			}
+			t := tabwriter.NewWriter(&buf, minwidth, 1, padding, ' ', 0)
 			t.Write([]byte(text))
 			t.Flush()
 			outs[i] = buf.String()
@@ -214,7 +237,9 @@ func main() {
 			res[i].Err = &s
 			continue
 		}
-		if c.Mk != "" {
+		if c.Mk == "header" {
+			tmpl = tmpl.Funcs(headerFunctions)
+		} else if c.Mk != "" {
 			tmpl = tmpl.Option("missingkey=" + c.Mk)
 		}
 		var buf bytes.Buffer
