@@ -7,7 +7,7 @@ import { journal } from '../events.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
 import { contains, parseCidr, parseIp } from '../network/cidr.js';
-import { DEFAULT_NETWORK, type NetworkRecord, findNetworkSync } from '../network/networks.js';
+import { DEFAULT_NETWORK, findNetworkSync } from '../network/networks.js';
 import { containerEndpoints, findConnectable, joinRunning, leaveRunning, settingsOf } from '../network/usernet.js';
 import { type HostConfig, files, findContainer, loadRecord, saveRecord, stateOf } from './record.js';
 
