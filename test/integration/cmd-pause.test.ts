@@ -52,7 +52,8 @@ async function pausedBehaviour(md: Minidock, frozenFile: () => string) {
   md.ok(['pause', 'tk']);
   const start = md.run(['start', 'tk']);
   expect(start.code).toBe(1);
-  expect(start.stderr.trim()).toBe('minidock: Error response from daemon: cannot start a paused container, try unpause instead');
+  // Docker's CLI adds the summary line after the per-container errors
+  expect(start.stderr.trim()).toBe('minidock: Error response from daemon: cannot start a paused container, try unpause instead\nError: failed to start containers: tk');
   const rm = md.run(['rm', 'tk']);
   expect(rm.code).toBe(1);
   expect(rm.stderr.trim()).toBe('minidock: Error response from daemon: cannot remove container "/tk": container is paused and must be unpaused first');
