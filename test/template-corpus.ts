@@ -544,6 +544,8 @@ export const DATA: Record<string, unknown> = {
   list: [1, 'a', null, [2.5, 'b']],
   string: 'just a string',
   number: 3,
+  // int64's ends as JSON numbers (value.ts's kindOf): 2^63 is past int64, so Go decodes a float64; -2^63 is an int
+  bignumbers: [2 ** 63, -(2 ** 63), 2 ** 62, -(2 ** 62)],
   nil: null,
   nested: { a: [[1, 2], [3]], b: { c: { d: 'e' } } },
 };
@@ -556,7 +558,7 @@ export function GOLDEN_CASES(): { dataName: string; data: unknown; tpl: string; 
   const out: { dataName: string; data: unknown; tpl: string; mk: 'error' | 'default' | 'inspect' | 'header' }[] = [];
   for (const tpl of CORPUS) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'error' });
   for (const tpl of DEFAULT_MODE) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'default' });
-  for (const name of ['list', 'string', 'number', 'nil', 'nested']) for (const tpl of SHAPES) out.push({ dataName: name, data: DATA[name], tpl, mk: 'error' });
+  for (const name of ['list', 'string', 'number', 'nil', 'nested', 'bignumbers']) for (const tpl of SHAPES) out.push({ dataName: name, data: DATA[name], tpl, mk: 'error' });
   for (const tpl of MUTATION_TEMPLATES) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'error' });
   for (const tpl of MUTATION_DEFAULT_MODE) out.push({ dataName: 'container', data: DATA.container, tpl, mk: 'default' });
   for (const tpl of MUTATION_INSPECT) out.push({ dataName: 'typed', data: DATA.typed, tpl, mk: 'inspect' });

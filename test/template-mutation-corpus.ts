@@ -306,6 +306,8 @@ export const MUTATION_INSPECT: string[] = [
   '{{.State.Pid}} {{eq .State.ExitCode 0}} {{.State.Running}} {{printf "%T" .State.Pid}}', '{{.NetworkSettings.Ports.nosuch}}', '{{.HostConfig.Memory}}', '{{.Config.Labels}}',
   '{{.Config.Labels.k}}', '{{index .Config.Labels "k"}}', '{{index .Config.Labels "nosuch"}}|', '{{.State.Pid.X}}', '{{.State.X.Y}}', '{{.Config.Cmd.X}}', '{{.HostConfig.Binds.X}}', '{{.HostConfig.Tmpfs.x.y}}',
   '{{$s := .State}}{{$s.Nosuch}}', '{{with .State}}{{.Nosuch}}{{end}}', '{{range .NetworkSettings.Networks}}{{.Nosuch}}{{end}}', '{{.Name 1}}', '{{.State.Pid 1}}', '{{"x" | .State.Pid}}', 
+  // value.ts: a struct{} member's type (typeName's 'struct {}')
+  '{{printf "%T|%v|%#v" (index .Config.ExposedPorts "80/tcp") (index .Config.ExposedPorts "80/tcp") (index .Config.ExposedPorts "80/tcp")}}', '{{range $p, $v := .Config.ExposedPorts}}{{printf "%T" $v}}{{end}}',
   '{{json .HostConfig.PortBindings}}', '{{range $k, $v := .HostConfig.PortBindings}}{{$k}}{{range $v}}{{.HostPort}}{{end}}{{end}}',
 ];
 

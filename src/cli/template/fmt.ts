@@ -276,7 +276,9 @@ function fmtInteger(n: number | bigint, verb: string, f: Flags): string {
   // fmt/format.go's fmtInteger: zero padding (%.3d, or %03d without a precision) counts the
   // sign but not the 0x/0b/0o prefix, which goes in front of the zeros
   const neg = n < 0;
-  const abs = neg ? -BigInt(n) : BigInt(n);
+  // a number past 2^53 is printed with the digits of its shortest decimal form, which is what the
+  // JSON text holds and Go parses exactly (2^62 is 4611686018427388000 in the JSON and in Go)
+  const abs = typeof n === 'number' ? BigInt(String(Math.abs(n))) : neg ? -n : n;
   const base = { d: 10, v: 10, b: 2, o: 8, O: 8, x: 16, X: 16 }[verb as 'd'] ?? 10;
   let digs = abs.toString(base);
   if (verb === 'X') digs = digs.toUpperCase();
@@ -368,8 +370,12 @@ function goSyntax(v: unknown, f: Flags): string {
       const m = v as Record<string, unknown>;
       return `${typeName(m)}{${sortedKeys(m).map((k) => `${goSyntax(k, f)}:${goSyntax(m[k], f)}`).join(', ')}}`;
     }
+    case 'struct':
+      // a typed struct{} member (ExposedPorts' values); Docker's formatter contexts print their fields
+      if (GO_EMPTY_STRUCT in (v as object)) return 'struct {}{}';
+      return printArg(v, 'v', { ...f, sharpV: false }, 1);
     default:
-      // a bool or float (printed as %v), or a struct's or func's fields (never nil here)
+      // a bool or float (printed as %v), or a func (never nil here)
       return printArg(v, 'v', { ...f, sharpV: false }, 1);
   }
 }
@@ -425,7 +431,7 @@ export function printArg(v: unknown, verb: string, f: Flags, depth: number): str
       return 'map[' + sortedKeys(m).map((key) => printArg(key, verb, f, depth + 1) + ':' + printArg(m[key], verb, f, depth + 1)).join(' ') + ']';
     }
     case 'struct': {
-      if (GO_EMPTY_STRUCT in (v as object)) return f.sharpV ? 'struct {}{}' : '{}';
+      if (GO_EMPTY_STRUCT in (v as object)) return '{}'; // %#v of it is goSyntax's
       const s = v as GoStruct;
       const fields = Object.keys(s).filter((key) => typeof s[key] !== 'function');
       return '&{' + fields.map((key) => (f.plusV ? key + ':' : '') + printArg(s[key], verb, f, depth + 1)).join(' ') + '}';

@@ -34,8 +34,6 @@ export function kindOf(v: unknown): Kind {
     case 'number':
       // JSON integers beyond int64 are float64 in Go, as in Docker's decoding
       return Number.isInteger(v) && Math.abs(v as number) < 2 ** 63 ? 'int' : 'float';
-    case 'bigint':
-      return 'int';
     case 'string':
       return 'string';
     case 'function':
