@@ -272,13 +272,13 @@ function fmtFloatVerb(x: number, verb: string, f: Flags): string {
 
 // ---- integers ----
 
-function fmtInteger(n: number | bigint, verb: string, f: Flags): string {
+function fmtInteger(n: number, verb: string, f: Flags): string {
   // fmt/format.go's fmtInteger: zero padding (%.3d, or %03d without a precision) counts the
   // sign but not the 0x/0b/0o prefix, which goes in front of the zeros
   const neg = n < 0;
   // a number past 2^53 is printed with the digits of its shortest decimal form, which is what the
   // JSON text holds and Go parses exactly (2^62 is 4611686018427388000 in the JSON and in Go)
-  const abs = typeof n === 'number' ? BigInt(String(Math.abs(n))) : neg ? -n : n;
+  const abs = BigInt(String(Math.abs(n)));
   const base = { d: 10, v: 10, b: 2, o: 8, O: 8, x: 16, X: 16 }[verb as 'd'] ?? 10;
   let digs = abs.toString(base);
   if (verb === 'X') digs = digs.toUpperCase();
