@@ -546,19 +546,22 @@ async function listRules(own: OwnContext): Promise<ListedRule[]> {
     out.push({ table: t, chain: r.chain, packets: r.packets, bytes: r.bytes, args: [], comment: r.comment, spec: r.text, hook, network: net?.name, words, command: `nft add rule ${t} ${r.chain} '${rule}'` });
   }
   for (const [set, els] of all.elements) {
-    if (set !== 'pub' && set !== 'pub_addr' && set !== 'lo_only') continue;
+    const routed = set.startsWith('rt_');
+    if (set !== 'pub' && set !== 'pub_addr' && set !== 'lo_only' && !routed) continue;
     for (const e of els) {
       if (!mine(e.comment, own)) continue;
       const tag = parseTag(e.comment);
       const c = own.containers.find((x) => tag?.container && x.id.startsWith(tag.container));
       const who = c?.name ?? tag?.name ?? tag?.container ?? '?';
       const k = e.key.split(' . ');
-      const words = set === 'lo_only'
+      const words = routed
+        ? `gateway mode routed: ${k[0]}:${k[2]}${k[1] !== 'tcp' ? `/${k[1]}` : ''} of ${who} may be reached directly`
+        : set === 'lo_only'
         ? `drop packets for ${k[0]}:${k[2]} arriving from anywhere but lo (loopback-only port of ${who})`
         : `DNAT host ${set === 'pub' ? `port ${k[1]}` : `${k[0]} port ${k[2]}`}${(set === 'pub' ? k[0] : k[1]) !== 'tcp' ? `/${set === 'pub' ? k[0] : k[1]}` : ''} → ${who}:${e.value?.split(' . ')[1]} (${e.value?.replace(' . ', ':')})`;
       out.push({
         table: t,
-        chain: `${set === 'lo_only' ? 'set' : 'map'} ${set}`,
+        chain: `${set === 'lo_only' || routed ? 'set' : 'map'} ${set}`,
         packets: e.packets,
         bytes: e.bytes,
         args: [],
