@@ -79,6 +79,9 @@ describe(`gateway modes (${process.env.MINIDOCK_FIREWALL ?? 'iptables'})`, () =>
     expect(dial(HOST_IP, 8082)).toBe('');
     expect(md.ok(['exec', 'r1', 'nc', REM_IP, '7000'])).toBe(ip);
     expect(md.ok(['network', 'rules'])).toMatch(new RegExp(ip.replace(/\./g, '\\.')));
+    const diagram = md.run(['network', 'diagram']);
+    expect(diagram.stdout).toContain('gw-routed is gateway mode routed');
+    expect(diagram.stdout).not.toMatch(/drift[^\n]*gw-routed|no MASQUERADE rule for 10\.88\.2/);
     // its rules go with the container and the network
     md.ok(['rm', '-f', 'r1']);
     expect(dial(ip, 80)).toBe('');
@@ -93,6 +96,7 @@ describe(`gateway modes (${process.env.MINIDOCK_FIREWALL ?? 'iptables'})`, () =>
     expect(dial(ip, 81)).toBe('u181');
     expect(dial(HOST_IP, 8083)).toBe('u180');
     expect(md.ok(['exec', 'u1', 'nc', REM_IP, '7000'])).toBe(HOST_IP);
+    expect(md.run(['network', 'diagram']).stdout).toContain('gateway mode nat-unprotected');
     md.ok(['rm', '-f', 'u1']);
     md.ok(['network', 'rm', 'gw-unp']);
   });
@@ -106,6 +110,9 @@ describe(`gateway modes (${process.env.MINIDOCK_FIREWALL ?? 'iptables'})`, () =>
     expect(addrs[0].addr_info.filter((a) => a.family === 'inet')).toEqual([]);
     expect(md.ok(['exec', 'i2', 'nc', ipOf('i1', 'gw-iso'), '80'])).toBe('i180');
     expect(md.inHost('ping', ['-c', '1', '-W', '1', ipOf('i1', 'gw-iso')]).code).not.toBe(0);
+    const diagram = md.run(['network', 'diagram']).stdout;
+    expect(diagram).toContain('gateway mode isolated');
+    expect(diagram).not.toContain('lacks the gateway address');
     md.ok(['rm', '-f', 'i1', 'i2']);
     md.ok(['network', 'rm', 'gw-iso']);
   });
