@@ -35,9 +35,11 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
       const line = b.lower
         ? `  ╎ (${b.network} is ${b.lower.kind}: no NAT, its containers have addresses of their own on ${b.bridge}'s LAN${b.internal ? '; internal: no way out' : ''})`
         : b.internal && !b.masquerade
-        ? `  ╎ (${b.network} is --internal: no way out, no MASQUERADE)`
+        ? `  ╎ (${b.network} is --internal: no way out, no MASQUERADE${b.gatewayMode === 'isolated' ? '; gateway mode isolated: no address on the bridge' : ''})`
+        : b.gatewayMode === 'routed' && !b.masquerade
+        ? `  ╎ (${b.network} is gateway mode routed: no NAT, its containers keep their addresses; from outside only published container ports)`
         : b.masquerade
-        ? `  ╎ MASQUERADE (SNAT): traffic from ${b.subnet} leaving by any interface but ${b.bridge} takes ${out_}'s address${b.masqueradePackets !== undefined ? dim(`  [${pk(b.masqueradePackets)}]`) : ''}`
+        ? `  ╎ MASQUERADE (SNAT): traffic from ${b.subnet} leaving by any interface but ${b.bridge} takes ${out_}'s address${b.masqueradePackets !== undefined ? dim(`  [${pk(b.masqueradePackets)}]`) : ''}${b.gatewayMode === 'nat-unprotected' ? ' (gateway mode nat-unprotected: every container port reachable directly)' : ''}`
         : red(`  ╎ ✗ no MASQUERADE for ${b.subnet}: containers of ${b.network} cannot reach the outside`);
       out.push(line);
     }

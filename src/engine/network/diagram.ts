@@ -42,6 +42,8 @@ export interface SnapNetwork {
   gateway: string;
   /** --internal: no way out, so no MASQUERADE is expected. */
   internal?: boolean;
+  /** A bridge's gateway mode other than nat (routed: no MASQUERADE; isolated: no gateway address). */
+  gatewayMode?: string;
   /**
    * A driver whose containers' interfaces are links of a parent (macvlan, ipvlan): `bridge` is
    * then the parent, and there is no NAT and no host end. From the driver's diagramOf.
@@ -166,6 +168,8 @@ export interface BridgeNode {
   masquerade: boolean;
   /** --internal network: no way out by design. */
   internal?: boolean;
+  /** Gateway mode other than nat. */
+  gatewayMode?: string;
   /** macvlan/ipvlan: `bridge` is the parent link (see SnapNetwork.lower). */
   lower?: { kind: string; label: string };
   masqueradePackets?: number;
@@ -428,6 +432,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
     };
     const prefix = n.subnet.split('/')[1];
     node.internal = !!n.internal;
+    if (n.gatewayMode) node.gatewayMode = n.gatewayMode;
     if (n.lower) {
       node.lower = n.lower;
       buildLowerNode(node, n.lower.kind, br, byNetwork.get(n.name) ?? [], s, claimed);
@@ -440,9 +445,9 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
     else {
       if (br.kind && br.kind !== 'bridge') node.drift.push(`${n.bridge} is a ${br.kind}, not a bridge`);
       if (!br.up) node.drift.push(`bridge ${n.bridge} is down`);
-      if (!br.addrs.includes(`${n.gateway}/${prefix}`)) node.drift.push(`bridge ${n.bridge} lacks the gateway address ${n.gateway}/${prefix}`);
+      if (n.gatewayMode !== 'isolated' && !br.addrs.includes(`${n.gateway}/${prefix}`)) node.drift.push(`bridge ${n.bridge} lacks the gateway address ${n.gateway}/${prefix}`);
     }
-    if (!masq && !n.internal) node.drift.push(`no MASQUERADE rule for ${n.subnet} (containers cannot reach the outside)`);
+    if (!masq && !n.internal && n.gatewayMode !== 'routed') node.drift.push(`no MASQUERADE rule for ${n.subnet} (containers cannot reach the outside)`);
 
     for (const c of (byNetwork.get(n.name) ?? []).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
       const ep = c.endpoint!;
@@ -564,7 +569,8 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
     .map((n) => {
       const part = driverOf(n)!.diagramOf(n);
       const lower = part.lowerOf ? { kind: n.Driver, label: part.label ?? n.Driver } : undefined;
-      return { name: n.Name, id: n.Id, bridge: part.device, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, ...(lower ? { lower } : {}) };
+      const gw = n.Driver === 'bridge' ? n.Options?.['com.docker.network.bridge.gateway_mode_ipv4'] : undefined;
+      return { name: n.Name, id: n.Id, bridge: part.device, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, ...(gw && gw !== 'nat' ? { gatewayMode: gw } : {}), ...(lower ? { lower } : {}) };
     })
     .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
   const eps = new Map(listEndpoints().map((e) => [e.containerId, e]));

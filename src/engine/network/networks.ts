@@ -174,14 +174,15 @@ export function newId(): string {
 
 /** The IPv4 address (and prefix) on an existing bridge device, if any. */
 export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up: boolean; addrs: string[] }> {
-  const r = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', dev], { allowFail: true });
+  // not -4: a bridge without an IPv4 address (gateway mode isolated) is listed too
+  const r = await run('ip', ['-j', 'addr', 'show', 'dev', dev], { allowFail: true });
   if (r.code !== 0) return { exists: false, up: false, addrs: [] };
-  const j = JSON.parse(r.stdout || '[]') as { flags?: string[]; addr_info?: { local: string; prefixlen: number }[] }[];
+  const j = JSON.parse(r.stdout || '[]') as { flags?: string[]; addr_info?: { family?: string; local: string; prefixlen: number }[] }[];
   if (j.length === 0) return { exists: false, up: false, addrs: [] };
   return {
     exists: true,
     up: (j[0].flags ?? []).includes('UP'),
-    addrs: (j[0].addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
+    addrs: (j[0].addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
   };
 }
 

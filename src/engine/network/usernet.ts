@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { type Op, applyPlan } from '../../host/plan.js';
 import { endpointUndoOps } from './firewall/index.js';
 import { type SavedRules, removeRuleOps } from './firewall/iptables.js';
-import { bridgeDelOp } from './drivers/bridge.js';
+import { bridgeDelOp, bridgeNetOf } from './drivers/bridge.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
@@ -223,7 +223,7 @@ export function pendingCreateFile(id: string): string {
  * backend in use: the bridge driver's removeOps.)
  */
 export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
-  return [...removeRuleOps({ name: n.Name, bridge: n.Bridge!, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, root }, saved), bridgeDelOp(n)];
+  return [...removeRuleOps({ ...bridgeNetOf(n), root }, saved), bridgeDelOp(n)];
 }
 
 /** Removes one user network: refused while containers use it. */

@@ -10,7 +10,7 @@ import { rootId } from '../../../state/rootid.js';
 import { withLock } from '../../../state/lock.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
 import { DEFAULT_NETWORK, type NetworkRecord, bridgeAddress, bridgeName } from '../networks.js';
-import type { NetIntent as BridgeNet } from '../firewall/backend.js';
+import { type NetIntent as BridgeNet, GATEWAY_MODES, GATEWAY_MODE_OPT, type GatewayMode } from '../firewall/backend.js';
 import { firewall, firewallKnownGood, forgetFirewall, markFirewallGood } from '../firewall/index.js';
 import { type ContainerLink, type NetworkDriver, containerOpsOf, insideOps, shimInsideOf } from './driver.js';
 
@@ -62,7 +62,8 @@ export function bridgeOps(n: BridgeNet, p: BridgeProbe): Op[] {
       { kind: 'ip', args: ['link', 'del', n.bridge], why: `remove the bridge ${n.bridge}` },
     ]);
   }
-  if (!p.addrs.includes(want)) {
+  // gateway mode isolated: the host has no address on the network
+  if (n.gatewayMode !== 'isolated' && !p.addrs.includes(want)) {
     plan.ip(['addr', 'add', want, 'dev', n.bridge], `give the bridge the gateway address ${n.gateway}: containers send all traffic for other networks here`);
   }
   if (!p.up || !p.exists) plan.ip(['link', 'set', n.bridge, 'up'], `bring the bridge up`);
@@ -87,6 +88,8 @@ function procRouteHex(ip: number): string {
  * (/proc/net and /proc/sys/net are the reader's netns; /sys would be the mounter's.)
  */
 export function bridgeLooksReady(n: BridgeNet): boolean {
+  // isolated: no address, hence no route to look for; probed with `ip` each time instead
+  if (n.gatewayMode === 'isolated') return false;
   if (!/^[\w.-]{1,15}$/.test(n.bridge)) return false;
   const c = parseCidr(n.subnet);
   if (!c) return false;
@@ -236,7 +239,21 @@ const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 
 /** A network record as the bridge driver and the firewall see it; its rules carry this root's id. */
 export function bridgeNetOf(rec: NetworkRecord): BridgeNet {
-  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal, root: rootId() };
+  const mode = gatewayModeOf(rec);
+  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal, ...(mode !== 'nat' ? { gatewayMode: mode } : {}), root: rootId() };
+}
+
+/** A network's gateway mode (-o com.docker.network.bridge.gateway_mode_ipv4; nat when not given). */
+export function gatewayModeOf(rec: Pick<NetworkRecord, 'Options'>): GatewayMode {
+  return (rec.Options?.[GATEWAY_MODE_OPT] as GatewayMode | undefined) ?? 'nat';
+}
+
+/** Docker's checks of the gateway mode option (its messages). */
+function checkGatewayMode(options: Record<string, string>, internal: boolean): void {
+  const v = options[GATEWAY_MODE_OPT];
+  if (v === undefined) return;
+  if (!(GATEWAY_MODES as readonly string[]).includes(v)) throw new UserError(`failed to parse ${GATEWAY_MODE_OPT} value: ${v} (unknown gateway mode ${v})`);
+  if (v === 'isolated' && !internal) throw new UserError(`gateway mode 'isolated' can only be used for an internal network`);
 }
 
 /** minidock's own bridge name for a user network: `mdbr-` + 10 hex of its id (15 chars). */
@@ -260,6 +277,7 @@ export const bridgeDriver: NetworkDriver = {
   check(spec) {
     const bridge = spec.options[BRIDGE_NAME_OPT];
     if (bridge !== undefined && !BRIDGE_RE.test(bridge)) throw new UserError(`invalid bridge name ${JSON.stringify(bridge)}: 1-15 characters of [A-Za-z0-9_.-]`);
+    checkGatewayMode(spec.options, !!spec.internal);
   },
   async prepare(spec, id, nets) {
     const bridge = spec.bridge ?? userBridgeName(id);
@@ -268,7 +286,7 @@ export const bridgeDriver: NetworkDriver = {
     if ((await bridgeAddress(bridge)).exists) throw new UserError(`bridge name ${bridge} is already in use: a device of that name exists on the host`);
     return { Bridge: bridge };
   },
-  describe: (rec) => `# network ${rec.Name}: a bridge of its own (${rec.Bridge}), subnet ${rec.Subnet}, gateway ${rec.Gateway}${rec.Internal ? ', internal (no way out)' : ''}`,
+  describe: (rec) => `# network ${rec.Name}: a bridge of its own (${rec.Bridge}), subnet ${rec.Subnet}, gateway ${rec.Gateway}${rec.Internal ? ', internal (no way out)' : ''}${gatewayModeOf(rec) !== 'nat' ? `, gateway mode ${gatewayModeOf(rec)}` : ''}`,
   createOps: (rec) => createBridgeOps(bridgeNetOf(rec)),
   created: (rec) => markFirewallGood(bridgeNetOf(rec)),
   async removeOps(rec) {
@@ -299,7 +317,7 @@ export const bridgeDriver: NetworkDriver = {
     { kind: 'ip', args: ['link', 'del', ep.hostIf], why: `remove ${ep.ifname ?? 'eth0'} of ${containerName} from network ${rec.Name}: deleting the host end ${ep.hostIf} deletes both ends` },
   ],
   netIntent: bridgeNetOf,
-  portsIntent: (rec, containerId, name, ip, ports) => ({ containerId, name, ip, ports, root: rootId() }),
+  portsIntent: (rec, containerId, name, ip, ports) => ({ containerId, name, ip, ports, ...(gatewayModeOf(rec) === 'routed' && !rec.Internal ? { routed: rec.Bridge ?? bridgeName() } : {}), root: rootId() }),
   inspectOptions(rec): Record<string, string> {
     if (!rec.Bridge || rec.Name !== DEFAULT_NETWORK) return {};
     return {

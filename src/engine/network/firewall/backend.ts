@@ -9,6 +9,18 @@ import type { OwnedRule } from '../rules.js';
 export const FIREWALL_BACKENDS = ['iptables', 'nftables'] as const;
 export type FirewallName = (typeof FIREWALL_BACKENDS)[number];
 
+/**
+ * Docker 28's `-o com.docker.network.bridge.gateway_mode_ipv4` of a bridge network:
+ *   nat              (default) masquerade out; from outside only published host ports
+ *   nat-unprotected  masquerade out; every container port reachable by direct routing too
+ *   routed           no NAT at all: containers keep their address going out; from outside only
+ *                    published container ports, at the container's address (host port unused)
+ *   isolated         --internal only: no address on the bridge (the host is not on the network)
+ */
+export const GATEWAY_MODES = ['nat', 'nat-unprotected', 'routed', 'isolated'] as const;
+export type GatewayMode = (typeof GATEWAY_MODES)[number];
+export const GATEWAY_MODE_OPT = 'com.docker.network.bridge.gateway_mode_ipv4';
+
 /** A bridge network as the firewall sees it (the input of networkIntent). */
 export interface NetIntent {
   name: string;
@@ -17,6 +29,8 @@ export interface NetIntent {
   gateway: string;
   /** --internal: no masquerade, nothing forwarded in or out of the bridge. */
   internal?: boolean;
+  /** The gateway mode when not the default nat. */
+  gatewayMode?: Exclude<GatewayMode, 'nat'>;
   /** The state root whose network this is (rootid.ts): its rules carry it. */
   root?: string;
 }
@@ -28,6 +42,8 @@ export interface PortsIntent {
   /** The container's address on the network. */
   ip: string;
   ports: PortBinding[];
+  /** A routed network's bridge: its ports are reached directly at ip:containerPort (no DNAT). */
+  routed?: string;
   /** The state root that made them (their rules carry it). */
   root?: string;
 }
@@ -41,13 +57,20 @@ export interface PortsIntent {
  *   forward           replies, published ports and the containers' own traffic pass FORWARD
  *   isolate           no direct traffic from another minidock network (published ports excepted)
  *   internal          nothing in or out of the bridge; its containers reach each other
+ *   unprotected       (nat-unprotected) anything from outside may be routed into the bridge
+ *   routed-only       (routed) from outside, only replies and published container ports (routed-port)
+ * Per gateway mode: nat-unprotected has no no-direct-access (and adds unprotected); routed has
+ * neither no-direct-access (a raw drop, before conntrack, would drop the replies to its
+ * unmasqueraded traffic) nor masquerade, and routed-only in FORWARD instead.
  */
 export type NetRule =
   | { kind: 'no-direct-access'; subnet: string; bridge: string }
   | { kind: 'masquerade'; subnet: string; bridge: string }
   | { kind: 'forward'; bridge: string }
   | { kind: 'isolate'; bridge: string }
-  | { kind: 'internal'; bridge: string };
+  | { kind: 'internal'; bridge: string }
+  | { kind: 'unprotected'; bridge: string }
+  | { kind: 'routed-only'; bridge: string };
 
 /**
  * What a published port needs:
@@ -56,18 +79,34 @@ export type NetRule =
  */
 export type PortRule =
   | { kind: 'dnat'; hostIp: string; hostPort: number; proto: Proto; toIp: string; toPort: number }
-  | { kind: 'loopback-only'; hostIp: string; hostPort: number; proto: Proto };
+  | { kind: 'loopback-only'; hostIp: string; hostPort: number; proto: Proto }
+  /** routed network: direct traffic to container ip:port/proto passes (the host address and port are not used) */
+  | { kind: 'routed-port'; bridge: string; proto: Proto; toIp: string; toPort: number };
 
 /** The intent of a network. Pure. */
 export function networkIntent(n: NetIntent): NetRule[] {
   const direct: NetRule = { kind: 'no-direct-access', subnet: n.subnet, bridge: n.bridge };
   if (n.internal) return [direct, { kind: 'internal', bridge: n.bridge }];
-  return [direct, { kind: 'masquerade', subnet: n.subnet, bridge: n.bridge }, { kind: 'forward', bridge: n.bridge }, { kind: 'isolate', bridge: n.bridge }];
+  const masq: NetRule = { kind: 'masquerade', subnet: n.subnet, bridge: n.bridge };
+  const rest: NetRule[] = [{ kind: 'forward', bridge: n.bridge }, { kind: 'isolate', bridge: n.bridge }];
+  if (n.gatewayMode === 'routed') return [...rest, { kind: 'routed-only', bridge: n.bridge }];
+  if (n.gatewayMode === 'nat-unprotected') return [masq, ...rest, { kind: 'unprotected', bridge: n.bridge }];
+  return [direct, masq, ...rest];
 }
 
 /** The intent of a container's published ports. Pure. */
 export function portIntent(p: PortsIntent): PortRule[] {
   const out: PortRule[] = [];
+  if (p.routed) {
+    // one exception per container port/proto, whatever host ports it was published on
+    const seen = new Set<string>();
+    for (const b of p.ports) {
+      if (seen.has(`${b.containerPort}/${b.proto}`)) continue;
+      seen.add(`${b.containerPort}/${b.proto}`);
+      out.push({ kind: 'routed-port', bridge: p.routed, proto: b.proto, toIp: p.ip, toPort: b.containerPort });
+    }
+    return out;
+  }
   for (const b of p.ports) {
     out.push({ kind: 'dnat', hostIp: b.hostIp, hostPort: b.hostPort, proto: b.proto, toIp: p.ip, toPort: b.containerPort });
     if (b.hostIp.startsWith('127.')) out.push({ kind: 'loopback-only', hostIp: b.hostIp, hostPort: b.hostPort, proto: b.proto });

@@ -23,7 +23,7 @@ import { type IptOp, type Op, type Table, deleteRuleOf, restoreLine, undoPlanOf 
 import { hostAddr } from '../ports.js';
 import type { PortBinding } from '../types.js';
 import { withRoot } from '../tags.js';
-import { type FirewallBackend, type NetIntent, type NetRule, type OwnContext, type Orphan, type PortsIntent, networkIntent, portIntent } from './backend.js';
+import { type FirewallBackend, type NetIntent, type NetRule, type OwnContext, type Orphan, type PortRule, type PortsIntent, networkIntent, portIntent } from './backend.js';
 
 export function chainPrefix(): string {
   const p = process.env.MINIDOCK_CHAIN_PREFIX || 'MINIDOCK';
@@ -127,6 +127,17 @@ function netRuleOps(n: BridgeNet, r: NetRule): IptOp[] {
         op('filter', ['-A', ch.iso2, '-o', n.bridge, '-m', 'conntrack', '!', '--ctstate', 'DNAT', ...tag('isolation 2'), '-j', 'DROP'],
           `…and is dropped if it would enter ${n.bridge} from another minidock bridge (published ports excepted)`),
       ];
+    case 'routed-only':
+      // after the replies accept; each published port's accept is inserted ahead of it
+      return [
+        op('filter', ['-A', ch.forward, '!', '-i', n.bridge, '-o', n.bridge, ...tag('routed, only published ports'), '-j', 'DROP'],
+          `gateway mode routed: from outside, only replies and published container ports reach ${n.subnet}`),
+      ];
+    case 'unprotected':
+      return [
+        op('filter', ['-A', ch.forward, '!', '-i', n.bridge, '-o', n.bridge, ...tag('unprotected'), '-j', 'ACCEPT'],
+          `gateway mode nat-unprotected: anything routed to a container address in ${n.subnet} gets through, every port`),
+      ];
   }
 }
 
@@ -145,15 +156,25 @@ function portOpsOf(p: PortsIntent): IptOp[] {
   const ch = chains();
   const tag = c(containerTag(p.containerId, p.name, p.root));
   return portIntent(p).map((r) => {
+    if (r.kind === 'routed-port') return routedPortOps(r, tag, ch);
     const dport = ['-p', r.proto, '-m', r.proto, '--dport', String(r.hostPort)];
     if (r.kind === 'dnat') {
       const dst = r.hostIp ? ['-d', `${r.hostIp}/32`] : [];
-      return op('nat', ['-A', ch.dnat, ...dst, ...dport, ...tag, '-j', 'DNAT', '--to-destination', `${r.toIp}:${r.toPort}`],
-        `publish ${hostAddr(r)}:${r.hostPort}/${r.proto} → container ${r.toIp}:${r.toPort}`);
+      return [op('nat', ['-A', ch.dnat, ...dst, ...dport, ...tag, '-j', 'DNAT', '--to-destination', `${r.toIp}:${r.toPort}`],
+        `publish ${hostAddr(r)}:${r.hostPort}/${r.proto} → container ${r.toIp}:${r.toPort}`)];
     }
-    return op('raw', ['-A', ch.raw, '-d', `${r.hostIp}/32`, '!', '-i', 'lo', ...dport, ...tag, '-j', 'DROP'],
-      `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface`);
-  });
+    return [op('raw', ['-A', ch.raw, '-d', `${r.hostIp}/32`, '!', '-i', 'lo', ...dport, ...tag, '-j', 'DROP'],
+      `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface`)];
+  }).flat();
+}
+
+/** A routed network's published port: its FORWARD accept, ahead of the network's routed-only drop. */
+function routedPortOps(r: Extract<PortRule, { kind: 'routed-port' }>, tag: string[], ch: ReturnType<typeof chains>): IptOp[] {
+  const to = ['-d', `${r.toIp}/32`, '-p', r.proto, '-m', r.proto, '--dport', String(r.toPort)];
+  return [
+    op('filter', ['-I', ch.forward, '2', '-o', r.bridge, ...to, ...tag, '-j', 'ACCEPT'],
+      `gateway mode routed: ${r.toIp}:${r.toPort}/${r.proto} is published, so it may be reached directly (after isolation, ahead of the network's drop)`),
+  ];
 }
 
 // ---------------------------------------------------------------- what is already there

@@ -95,9 +95,14 @@ function baseOps(): { chains: NftOp[]; maps: NftOp[]; rules: NftOp[] } {
 const NET_CHAINS = ['rd', 'ps', 'po', 'fi', 'fo'] as const;
 const chainOf = (kind: (typeof NET_CHAINS)[number], bridge: string) => `${kind}_${bridge}`;
 
+/** A routed network's set of published container ports (ip . proto . port, one element each). */
+export const routedSetOf = (bridge: string) => `rt_${bridge}`;
+
 interface NetObjects {
   /** chain → its rules [rule, why] */
   chains: Map<string, [string, string][]>;
+  /** [set, spec, why]: sets of the network's own (a routed network's published ports) */
+  sets: [string, string, string][];
   /** [map, element, why] */
   elements: [string, string, string][];
 }
@@ -108,6 +113,7 @@ export function netObjects(n: NetIntent): NetObjects {
   const br = q(n.bridge);
   const chains = new Map<string, [string, string][]>();
   const elements: [string, string, string][] = [];
+  const sets: [string, string, string][] = [];
   const add = (c: string, rule: string, why: string) => chains.set(c, [...(chains.get(c) ?? []), [rule, why]]);
   const rd = chainOf('rd', n.bridge);
   const fi = chainOf('fi', n.bridge);
@@ -143,17 +149,30 @@ export function netObjects(n: NetIntent): NetObjects {
         add(fi, `counter accept ${tag('between containers')}`, `containers of the internal network reach each other (bridged traffic may pass FORWARD with br_netfilter)`);
         add(fo, `oifname != ${br} counter drop ${tag('internal, nothing out')}`, `--internal: nothing from ${n.bridge} is forwarded to any other interface (no way out)`);
         break;
+      case 'routed-only': {
+        const rt = routedSetOf(n.bridge);
+        sets.push([rt, 'type ipv4_addr . inet_proto . inet_service; counter;', `gateway mode routed: the published ports of ${n.name}'s containers (container address . proto . port)`]);
+        add(fi, `ip daddr . meta l4proto . th dport @${rt} counter accept ${tag('routed published ports')}`, `gateway mode routed: a published container port may be reached directly at the container's address`);
+        add(fi, `iifname != ${br} counter drop ${tag('routed, only published ports')}`, `gateway mode routed: from outside, only replies and published container ports reach ${n.subnet}`);
+        break;
+      }
+      case 'unprotected':
+        add(fi, `iifname != ${br} counter accept ${tag('unprotected')}`, `gateway mode nat-unprotected: anything routed to a container address in ${n.subnet} gets through, every port`);
+        break;
     }
   }
   elements.push(['fwd_in', `${br} : jump ${fi}`, `traffic into ${n.bridge} goes through ${fi}`], ['fwd_out', `${br} : jump ${fo}`, `traffic out of ${n.bridge} goes through ${fo}`]);
-  return { chains, elements };
+  return { chains, sets, elements };
 }
 
 /** The ops that (re)make a network's objects; chains before maps (nft 1.0.6 wants a chain a new map's element jumps to made first). */
 function netOps(n: NetIntent): { chains: NftOp[]; rules: NftOp[]; elements: NftOp[] } {
   const t = T();
   const o = netObjects(n);
-  const chains = [...o.chains.keys()].map((c) => nft(`add chain ${t} ${c}`, `network ${n.name}: its chain ${c}`));
+  const chains = [
+    ...o.sets.map(([name, spec, why]) => nft(`add set ${t} ${name} { ${spec} }`, why)),
+    ...[...o.chains.keys()].map((c) => nft(`add chain ${t} ${c}`, `network ${n.name}: its chain ${c}`)),
+  ];
   const rules = [...o.chains].flatMap(([c, rs]) => [nft(`flush chain ${t} ${c}`, `(re)write the rules of ${c}`), ...rs.map(([r, why]) => nft(`add rule ${t} ${c} ${r}`, why))]);
   const elements = o.elements.map(([m, e, why]) => nft(`add element ${t} ${m} { ${e} }`, why));
   return { chains, rules, elements };
@@ -168,6 +187,8 @@ function netRemoveOps(n: NetIntent, have?: Listing): NftOp[] {
   return [
     ...els.map(([m, e]) => nft(`delete element ${t} ${m} { ${keyOf(e)} }`, `remove network ${n.name} from @${m}`)),
     ...chs.flatMap((c) => [nft(`flush chain ${t} ${c}`, `empty ${c}`), nft(`delete chain ${t} ${c}`, `remove ${c} of network ${n.name}`)]),
+    // after the chains whose rules refer to it
+    ...o.sets.filter(([s]) => !have || have.elements.has(s)).map(([s]) => nft(`delete set ${t} ${s}`, `remove the set ${s} of network ${n.name}`)),
   ];
 }
 
@@ -378,6 +399,9 @@ function portElements(p: PortsIntent): { map: string; key: string; value?: strin
         why: `publish ${any ? '0.0.0.0' : r.hostIp}:${r.hostPort}/${r.proto} → container ${r.toIp}:${r.toPort}`,
       };
     }
+    if (r.kind === 'routed-port') {
+      return { map: routedSetOf(r.bridge), key: `${r.toIp} . ${r.proto} . ${r.toPort}`, why: `gateway mode routed: ${r.toIp}:${r.toPort}/${r.proto} may be reached directly` };
+    }
     return { map: 'lo_only', key: `${r.hostIp} . ${r.proto} . ${r.hostPort}`, why: `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface` };
   });
 }
@@ -522,19 +546,22 @@ async function listRules(own: OwnContext): Promise<ListedRule[]> {
     out.push({ table: t, chain: r.chain, packets: r.packets, bytes: r.bytes, args: [], comment: r.comment, spec: r.text, hook, network: net?.name, words, command: `nft add rule ${t} ${r.chain} '${rule}'` });
   }
   for (const [set, els] of all.elements) {
-    if (set !== 'pub' && set !== 'pub_addr' && set !== 'lo_only') continue;
+    const routed = set.startsWith('rt_');
+    if (set !== 'pub' && set !== 'pub_addr' && set !== 'lo_only' && !routed) continue;
     for (const e of els) {
       if (!mine(e.comment, own)) continue;
       const tag = parseTag(e.comment);
       const c = own.containers.find((x) => tag?.container && x.id.startsWith(tag.container));
       const who = c?.name ?? tag?.name ?? tag?.container ?? '?';
       const k = e.key.split(' . ');
-      const words = set === 'lo_only'
+      const words = routed
+        ? `gateway mode routed: ${k[0]}:${k[2]}${k[1] !== 'tcp' ? `/${k[1]}` : ''} of ${who} may be reached directly`
+        : set === 'lo_only'
         ? `drop packets for ${k[0]}:${k[2]} arriving from anywhere but lo (loopback-only port of ${who})`
         : `DNAT host ${set === 'pub' ? `port ${k[1]}` : `${k[0]} port ${k[2]}`}${(set === 'pub' ? k[0] : k[1]) !== 'tcp' ? `/${set === 'pub' ? k[0] : k[1]}` : ''} → ${who}:${e.value?.split(' . ')[1]} (${e.value?.replace(' . ', ':')})`;
       out.push({
         table: t,
-        chain: `${set === 'lo_only' ? 'set' : 'map'} ${set}`,
+        chain: `${set === 'lo_only' || routed ? 'set' : 'map'} ${set}`,
         packets: e.packets,
         bytes: e.bytes,
         args: [],
