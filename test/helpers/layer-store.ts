@@ -13,13 +13,13 @@ export const sha = (b: Uint8Array): string => `sha256:${createHash('sha256').upd
 export const dir = (path: string, extra: Partial<TarEntry> = {}): TarEntry => ({ path, type: 'dir', mode: 0o755, mtime: 1700000000, ...extra });
 export const file = (path: string, data = path, extra: Partial<TarEntry> = {}): TarEntry => ({ path, type: 'file', mode: 0o644, mtime: 1700000000, data, ...extra });
 
-/** Gives each test of the calling file its own MINIDOCK_ROOT, told to `set` before the test. */
-export function useTempStore(set: (root: string) => void): void {
+/** Gives each test of the calling describe its own MINIDOCK_ROOT, told to `set` before the test. */
+export function useTempStore(set?: (root: string) => void): void {
   let root = '';
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'minidock-layer-'));
     process.env.MINIDOCK_ROOT = root;
-    set(root);
+    set?.(root);
   });
   afterEach(() => {
     rmSync(root, { recursive: true, force: true });

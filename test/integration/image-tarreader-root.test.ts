@@ -1,12 +1,12 @@
 // Layer import of entries that only long-name headers (pax, GNU 'L'/'K') can carry, where the
 // import needs root: a whiteout is a 0/0 character device (mknod) and an opaque directory a
 // trusted.* xattr. Moved from test/unit/image-tarreader.test.ts (test/unit runs as any user).
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTar, tarHeader, type TarEntry } from '../../src/engine/image/tarwriter.js';
 import { importLayer } from '../../src/engine/image/store.js';
+import { useTempStore } from '../helpers/layer-store.js';
 
 /** A header of any type flag (buildTar knows only the filesystem ones). */
 function rawHeader(flag: string, name: string, size: number): Buffer {
@@ -48,15 +48,7 @@ function archive(...parts: (Buffer | TarEntry)[]): Buffer {
 const file = (path: string, data = path): TarEntry => ({ path, type: 'file', mode: 0o644, mtime: 1700000000, data });
 
 describe('long names through layer import (as root)', () => {
-  let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'minidock-tarreader-root-'));
-    process.env.MINIDOCK_ROOT = root;
-  });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-    delete process.env.MINIDOCK_ROOT;
-  });
+  useTempStore();
 
   it('takes long absolute paths inside the layer, skips devices, and makes whiteouts of long names', async () => {
     const deep = `${'dir/'.repeat(40)}f`;

@@ -1,5 +1,5 @@
 // The image store's index and the builtin busybox image.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,18 +15,12 @@ import {
 } from '../../src/engine/image/store.js';
 import { buildBusyboxLayer, elfIsDynamic } from '../../src/engine/image/builtin.js';
 import { UserError } from '../../src/errors.js';
+import { useTempStore } from '../helpers/layer-store.js';
 
 const haveBusybox = existsSync('/bin/busybox');
 
-let root: string;
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'minidock-store-'));
-  process.env.MINIDOCK_ROOT = root;
-});
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
-  delete process.env.MINIDOCK_ROOT;
-});
+let root = '';
+useTempStore((r) => (root = r));
 
 async function rejection(p: Promise<unknown>): Promise<UserError> {
   try {

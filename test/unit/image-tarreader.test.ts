@@ -1,13 +1,13 @@
 // The layer tar reader (src/engine/image/tarreader.ts): formats, chunking, broken archives,
 // and hostile entries that only long-name headers (pax, GNU 'L'/'K') can carry.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TarFormatError, TarReader, type TarHeader } from '../../src/engine/image/tarreader.js';
 import { buildTar, tarHeader, type TarEntry } from '../../src/engine/image/tarwriter.js';
 import { importLayer } from '../../src/engine/image/store.js';
 import { UserError } from '../../src/errors.js';
+import { useTempStore } from '../helpers/layer-store.js';
 
 interface Seen {
   h: TarHeader;
@@ -186,15 +186,8 @@ describe('TarReader', () => {
 });
 
 describe('hostile entries through long-name headers', () => {
-  let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'minidock-tarreader-'));
-    process.env.MINIDOCK_ROOT = root;
-  });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-    delete process.env.MINIDOCK_ROOT;
-  });
+  let root = '';
+  useTempStore((r) => (root = r));
 
   const refused = async (t: Buffer, why: RegExp): Promise<void> => {
     const err = await importLayer(t).catch((e: unknown) => e);

@@ -15,9 +15,9 @@ import type { PortBinding } from '../network/types.js';
 import { limitsHostConfig } from '../../runtime/limits-flags.js';
 import { hasRunFlags, type RunFlagValues, type RunFlagsConfig } from './runflags.js';
 import type { ContainerRecord, HostConfig } from './record.js';
-import type { HealthConfig } from './health.js';
+import type { HealthConfig, HealthFlags } from './health.js';
 
-export interface RunFlags extends RunFlagValues {
+export interface RunFlags extends RunFlagValues, HealthFlags {
   detach?: boolean;
   rm?: boolean;
   name?: string;
@@ -59,13 +59,6 @@ export interface RunFlags extends RunFlagValues {
   init?: boolean;
   logDriver?: string;
   logOpt?: string[];
-  healthCmd?: string;
-  healthInterval?: string;
-  healthTimeout?: string;
-  healthStartPeriod?: string;
-  healthStartInterval?: string;
-  healthRetries?: string;
-  healthcheck?: boolean;
   link?: string[];
   attach?: string[];
   sigProxy?: string | boolean;
