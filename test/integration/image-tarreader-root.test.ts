@@ -4,41 +4,13 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildTar, tarHeader, type TarEntry } from '../../src/engine/image/tarwriter.js';
+import { buildTar, type TarEntry } from '../../src/engine/image/tarwriter.js';
 import { importLayer } from '../../src/engine/image/store.js';
 import { useTempStore } from '../helpers/layer-store.js';
+import { gnuLong, pax as paxEntry } from '../helpers/tar-cases.js';
 
-/** A header of any type flag (buildTar knows only the filesystem ones). */
-function rawHeader(flag: string, name: string, size: number): Buffer {
-  const h = tarHeader({ path: name, type: 'file', mode: 0o644, mtime: 1700000000 }, size);
-  h[156] = flag.charCodeAt(0);
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-  return h;
-}
-
-function padded(data: Buffer): Buffer {
-  return Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}
-
-function pax(records: Record<string, string>): Buffer {
-  let body = '';
-  for (const [k, v] of Object.entries(records)) {
-    const rest = ` ${k}=${v}\n`;
-    let len = Buffer.byteLength(rest) + 1;
-    while (String(len).length + Buffer.byteLength(rest) !== len) len = String(len).length + Buffer.byteLength(rest);
-    body += `${len}${rest}`;
-  }
-  const data = Buffer.from(body);
-  return Buffer.concat([rawHeader('x', 'PaxHeader', data.length), padded(data)]);
-}
-
-function gnuLong(flag: 'L' | 'K', value: string): Buffer {
-  const data = Buffer.from(`${value}\0`);
-  return Buffer.concat([rawHeader(flag, '././@LongLink', data.length), padded(data)]);
-}
+/** A pax header (the raw-header builders are tar-cases.ts's, shared with the differential tests). */
+const pax = (records: Record<string, string>): Buffer => paxEntry(Object.entries(records));
 
 /** Entries (from buildTar, without its end blocks) plus raw pieces, then the end of archive. */
 function archive(...parts: (Buffer | TarEntry)[]): Buffer {
