@@ -2,11 +2,9 @@
 // MINIDOCK_CLUSTER_ADVERTISE=IP (the address other hosts send VXLAN to), or the same as
 // Docker's daemon.json keys `cluster-store` and `cluster-advertise` in <root>/config.json.
 // The environment wins over the file. Read only by overlay code (loaded lazily).
-import { join } from 'node:path';
-import { readState } from '../../state/atomic.js';
-import { paths } from '../../state/paths.js';
 import { UserError } from '../../errors.js';
 import { parseIp } from '../network/cidr.js';
+import { readConfig } from '../../state/config.js';
 
 export interface ClusterConfig {
   /** etcd client endpoints, `http://host:port` */
@@ -35,7 +33,7 @@ export function parseClusterConfig(store: string | undefined, advertise: string 
 
 /** The cluster of this host, or undefined when none is configured. */
 export function clusterConfig(): ClusterConfig | undefined {
-  const file = readState<Record<string, unknown>>(join(paths.root(), 'config.json'), 'fix it (a JSON object) or remove it') ?? {};
+  const file = readConfig('fix it (a JSON object) or remove it') ?? {};
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   return parseClusterConfig(process.env.MINIDOCK_CLUSTER || str(file['cluster-store']), process.env.MINIDOCK_CLUSTER_ADVERTISE || str(file['cluster-advertise']));
 }

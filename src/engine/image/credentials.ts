@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { readState, writeFileAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { DEFAULT_REGISTRY } from './reference.js';
+import { readConfig } from '../../state/config.js';
 
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com', DOCKER_HUB_AUTH_KEY]);
@@ -30,7 +31,6 @@ interface AuthFile {
 }
 
 const authFile = (): string => join(paths.root(), 'auth.json');
-const configFile = (): string => join(paths.root(), 'config.json');
 
 /** The key a registry's credentials are stored under (Docker's convention for Docker Hub). */
 export function authKey(registry: string): string {
@@ -111,7 +111,7 @@ export function insecureRegistries(extra: string[] = []): string[] {
   const out = [...extra];
   const env = process.env.MINIDOCK_INSECURE_REGISTRIES;
   if (env) out.push(...env.split(','));
-  const cfg = readState<{ 'insecure-registries'?: unknown }>(configFile(), 'fix it (a JSON object, e.g. {"insecure-registries": ["host:port"]}) or remove it');
+  const cfg = readConfig<{ 'insecure-registries'?: unknown }>('fix it (a JSON object, e.g. {"insecure-registries": ["host:port"]}) or remove it');
   const list = cfg?.['insecure-registries'];
   if (Array.isArray(list)) out.push(...list.filter((x): x is string => typeof x === 'string'));
   return out

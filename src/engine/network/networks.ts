@@ -10,6 +10,7 @@ import { paths } from '../../state/paths.js';
 import { UserError } from '../../errors.js';
 import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
 import { candidateSubnets, chooseSubnet, hostUsedSubnets } from './ipam.js';
+import { configPath } from '../../state/config.js';
 
 export interface NetworkRecord {
   Name: string;
@@ -274,7 +275,7 @@ export function scopeOf(n: Pick<NetworkRecord, 'Driver'>): 'local' | 'swarm' {
  */
 export async function refreshClusterNetworks(ref?: string): Promise<void> {
   if (ref !== undefined && (['bridge', 'host', 'none'].includes(ref) || ref.startsWith('container:') || findNetworkSync(ref))) return;
-  if (!process.env.MINIDOCK_CLUSTER && !existsSync(join(paths.root(), 'config.json'))) return;
+  if (!process.env.MINIDOCK_CLUSTER && !existsSync(configPath())) return;
   const { clusterConfig } = await import('../cluster/config.js');
   const cfg = clusterConfig();
   if (!cfg) return;

@@ -1,6 +1,5 @@
 // What `info` reports (Docker's field names): the CLI's `info` and the Engine API's /info.
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { paths } from '../../state/paths.js';
 import { allRecords, stateOf } from '../container/record.js';
@@ -8,6 +7,7 @@ import { listImages } from '../image/store.js';
 import { layout } from '../../runtime/cgroups.js';
 import { VERSION } from '../../version.js';
 import { firewallName } from '../network/firewall/index.js';
+import { configPath } from '../../state/config.js';
 
 const FS_NAMES: Record<number, string> = { 0xef53: 'extfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs', 0xf2f52010: 'f2fs' };
 
@@ -68,7 +68,7 @@ export interface Info {
 
 /** The cluster part of info (only loaded with a cluster configured). */
 export async function clusterInfo(): Promise<Partial<Info>> {
-  if (!process.env.MINIDOCK_CLUSTER && !existsSync(join(paths.root(), 'config.json'))) return {};
+  if (!process.env.MINIDOCK_CLUSTER && !existsSync(configPath())) return {};
   const { clusterConfig } = await import('../cluster/config.js');
   const cfg = clusterConfig();
   if (!cfg) return {};

@@ -11,6 +11,7 @@ import { readState, writeJsonAtomic } from '../../../state/atomic.js';
 import { paths } from '../../../state/paths.js';
 import { UserError } from '../../../errors.js';
 import { FIREWALL_BACKENDS, type FirewallBackend, type FirewallName, type FirewallRecord, type NetIntent, type OwnContext, type PortsIntent } from './backend.js';
+import { configPath, readConfig } from '../../../state/config.js';
 
 export type { FirewallBackend, FirewallName, FirewallRecord, NetIntent, PortsIntent } from './backend.js';
 
@@ -23,8 +24,8 @@ export function firewallChoice(): { name: FirewallName; from: string } {
     if (!isName(env)) throw new UserError(`invalid MINIDOCK_FIREWALL ${JSON.stringify(env)}: iptables or nftables`);
     return { name: env, from: 'MINIDOCK_FIREWALL' };
   }
-  const file = join(paths.root(), 'config.json');
-  const cfg = readState<{ 'firewall-backend'?: unknown }>(file, 'fix it (a JSON object, e.g. {"firewall-backend": "nftables"}) or remove it');
+  const file = configPath();
+  const cfg = readConfig<{ 'firewall-backend'?: unknown }>('fix it (a JSON object, e.g. {"firewall-backend": "nftables"}) or remove it');
   const v = cfg?.['firewall-backend'];
   if (v !== undefined) {
     if (!isName(v)) throw new UserError(`invalid "firewall-backend" ${JSON.stringify(v)} in ${file}: iptables or nftables`);
