@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { registerDiagramCommands } from './diagram.js';
+import { scopeOf } from '../engine/network/scope.js';
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s + '   ' : s.padEnd(n);
@@ -10,7 +11,7 @@ function pad(s: string, n: number): string {
 
 /** Docker's `network ls` table (Go's tabwriter: min width 10, padding 3). */
 export function formatNetworkTable(rows: { Id: string; Name: string; Driver: string }[], noTrunc = false): string {
-  const cells = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...rows.map((r) => [noTrunc ? r.Id : r.Id.slice(0, 12), r.Name, r.Driver, r.Driver === 'overlay' ? 'swarm' : 'local'])];
+  const cells = [['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...rows.map((r) => [noTrunc ? r.Id : r.Id.slice(0, 12), r.Name, r.Driver, scopeOf(r)])];
   const width = [0, 1, 2].map((i) => Math.max(10, ...cells.map((c) => c[i].length + 3)));
   return cells.map((c) => c.slice(0, 3).map((v, i) => pad(v, width[i])).join('') + c[3]).join('\n') + '\n';
 }
@@ -25,7 +26,7 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
   }
   if (opts.format) {
     const { writeFormatted, NETWORK_FORMAT } = await import('./template.js');
-    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: n.Driver === 'overlay' ? 'swarm' : 'local', IPv6: 'false', Internal: String(!!n.Internal), CreatedAt: n.Created }));
+    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: 'false', Internal: String(!!n.Internal), CreatedAt: n.Created }));
     writeFormatted(opts.format, rows, NETWORK_FORMAT);
     return;
   }

@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
 import { candidateSubnets, chooseSubnet, hostUsedSubnets } from './ipam.js';
 import { configPath } from '../../state/config.js';
+import { scopeOf } from './scope.js';
 
 export interface NetworkRecord {
   Name: string;
@@ -263,10 +264,6 @@ export function listEndpoints(): EndpointRecord[] {
 
 // ---------------------------------------------------------------- Docker-shaped views
 
-/** Docker's SCOPE: overlay networks exist on every host of the cluster (`swarm`), others on this one. */
-export function scopeOf(n: Pick<NetworkRecord, 'Driver'>): 'local' | 'swarm' {
-  return n.Driver === 'overlay' ? 'swarm' : 'local';
-}
 
 /**
  * Overlay networks live in the cluster store; each host keeps a copy of their records in nets/.
