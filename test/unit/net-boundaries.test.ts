@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { broadcast, contains, formatCidr, formatIp, macForIp, maskOf, nth, overlaps, parseCidr, parseIp, size, split } from '../../src/engine/network/cidr.js';
 import { allocateAddress, candidateSubnets, pickAddress, readIpam, releaseAddresses, removeIpam, reservedAddresses, usedSubnetsFrom } from '../../src/engine/network/ipam.js';
-import { bindingsClash, formatPortLines, parsePortSpec, parsePortSpecs, portsToSettings } from '../../src/engine/network/ports.js';
+import { bindingsClash, formatPortLines, parsePortSpec, parsePortSpecs, portsToSettings, NO_V6_LOOPBACK } from '../../src/engine/network/ports.js';
 import { probeBind, readHeldPorts, releasePorts, reservePorts } from '../../src/engine/network/portalloc.js';
 import type { PortBinding } from '../../src/engine/network/types.js';
 import { message, rejection } from '../helpers/thrown.js';
@@ -180,9 +180,9 @@ describe('ports edges', () => {
     bad('80:\t80', 'empty or contains spaces');
     bad('80/sctp', 'unsupported protocol "sctp" (tcp or udp)');
     bad('/udp', 'invalid container port ""');
-    bad('[::1]:80:80', 'IPv6 host addresses are not supported');
-    bad('[::1]', 'IPv6 host addresses are not supported');
-    bad('1:2:3:4', 'IPv6 host addresses are not supported');
+    bad('[::1]:80:80', NO_V6_LOOPBACK);
+    bad('[::1]', 'invalid host IP "["');
+    bad('1:2:3:4', 'invalid host IP "1:2"');
     bad('1.2.3:80:80', 'invalid host IP "1.2.3"');
     bad(':80', 'missing host port');
     bad('abc', 'invalid container port "abc"');
@@ -210,7 +210,7 @@ describe('ports edges', () => {
       { hostIp: '', hostPort: 0, containerPort: 65534, proto: 'tcp' },
       { hostIp: '', hostPort: 0, containerPort: 65535, proto: 'tcp' },
     ]);
-    expect(parsePortSpec('0.0.0.0:80:80')).toEqual([{ hostIp: '', hostPort: 80, containerPort: 80, proto: 'tcp' }]);
+    expect(parsePortSpec('0.0.0.0:80:80')).toEqual([{ hostIp: '0.0.0.0', hostPort: 80, containerPort: 80, proto: 'tcp' }]);
     expect(parsePortSpec('127.0.0.1::80/udp')).toEqual([{ hostIp: '127.0.0.1', hostPort: 0, containerPort: 80, proto: 'udp' }]);
     expect(parsePortSpec('8000-8010:80')).toEqual([{ hostIp: '', hostPort: 8000, hostPortEnd: 8010, containerPort: 80, proto: 'tcp' }]);
   });

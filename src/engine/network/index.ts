@@ -6,6 +6,7 @@
 // Modes: bridge (default network `bridge` on MINIDOCK_BRIDGE, default minidock0), host, none,
 // container:<name|id>. Every host change goes through a plan (src/host/plan.ts), so it is
 // batched, rolled back on failure, and shown by --explain exactly as applied.
+import { isIPv6 } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { applyPlan, byShim, coolIpBatch, type Op, Plan, undoOps, warmIpBatch } from '../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
@@ -126,7 +127,7 @@ function validateRequest(req: NetworkRequest): void {
     if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) throw new UserError(`invalid container port ${p.containerPort}`);
     if (!Number.isInteger(p.hostPort) || p.hostPort < 0 || p.hostPort > 65535) throw new UserError(`invalid host port ${p.hostPort}`);
     if (p.proto !== 'tcp' && p.proto !== 'udp') throw new UserError(`invalid protocol ${p.proto}`);
-    if (p.hostIp !== '' && !isIp(p.hostIp)) throw new UserError(`invalid host IP ${p.hostIp}`);
+    if (p.hostIp !== '' && !isIp(p.hostIp) && !isIPv6(p.hostIp)) throw new UserError(`invalid host IP ${p.hostIp}`);
   }
 }
 
@@ -418,20 +419,20 @@ export function publishAllPorts(exposed: string[], already: PortBinding[]): Port
  */
 export async function checkPortsFree(ports: PortBinding[]): Promise<void> {
   const { readHeldPorts, probeBind } = await import('./portalloc.js');
-  const { bindingsClash, hostAddr } = await import('./ports.js');
+  const { bindingsClash, hostWhere } = await import('./ports.js');
   const held = readHeldPorts();
   for (let i = 0; i < ports.length; i++) {
     const b = ports[i];
     if (b.hostPort === 0 || b.hostPortEnd) continue;
     const dup = ports.slice(0, i).some((o) => bindingsClash(b, o)) || held.some((h) => bindingsClash(b, { ...h, containerPort: 0 }));
-    if (dup) throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: port is already allocated`);
+    if (dup) throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: port is already allocated`);
     try {
       await probeBind(b.proto, b.hostIp, b.hostPort);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: port is already allocated`);
-      if (code === 'EADDRNOTAVAIL') throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: cannot assign requested address`);
-      throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: ${(e as Error).message}`);
+      if (code === 'EADDRINUSE') throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: port is already allocated`);
+      if (code === 'EADDRNOTAVAIL') throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: cannot assign requested address`);
+      throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: ${(e as Error).message}`);
     }
   }
 }

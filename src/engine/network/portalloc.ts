@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { UserError } from '../../errors.js';
-import { bindingsClash, hostAddr } from './ports.js';
+import { bindingsClash, hostWhere } from './ports.js';
 import type { PortBinding, Proto } from './types.js';
 
 export interface HeldPort {
@@ -30,17 +30,19 @@ export function readHeldPorts(): HeldPort[] {
 /** Tries to bind the port on the host. Resolves to the bound port, or rejects with the errno code. */
 export function probeBind(proto: Proto, hostIp: string, port: number): Promise<number> {
   const host = hostIp || '0.0.0.0';
+  // an IPv6 address (:: included) is probed on IPv6 alone: `[::]:80` does not hold 0.0.0.0:80
+  const v6 = host.includes(':');
   return new Promise((resolve, reject) => {
     if (proto === 'tcp') {
       const srv = createServer();
       srv.once('error', (e: NodeJS.ErrnoException) => reject(e));
-      srv.listen({ host, port, exclusive: true }, () => {
+      srv.listen({ host, port, exclusive: true, ipv6Only: v6 }, () => {
         const a = srv.address();
         const got = typeof a === 'object' && a ? a.port : port;
         srv.close(() => resolve(got));
       });
     } else {
-      const s = createSocket({ type: 'udp4', reuseAddr: false });
+      const s = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: v6 });
       s.once('error', (e: NodeJS.ErrnoException) => {
         s.close();
         reject(e);
@@ -54,7 +56,7 @@ export function probeBind(proto: Proto, hostIp: string, port: number): Promise<n
 }
 
 function bindError(b: { hostIp: string; hostPort: number; proto: Proto }, e: NodeJS.ErrnoException): UserError {
-  const where = `${hostAddr(b)}:${b.hostPort}`;
+  const where = `${hostWhere(b)}:${b.hostPort}`;
   if (e.code === 'EADDRINUSE') return new UserError(`Bind for ${where} failed: port is already allocated`);
   if (e.code === 'EADDRNOTAVAIL') return new UserError(`Bind for ${where} failed: cannot assign requested address (${b.hostIp} is not an address of this host)`);
   if (e.code === 'EACCES') return new UserError(`Bind for ${where} failed: permission denied`);
@@ -72,7 +74,7 @@ export async function reservePorts(containerId: string, wanted: PortBinding[]): 
   for (const w of wanted) {
     if (w.hostPort !== 0 && !w.hostPortEnd) {
       const b = { ...w };
-      if (clashes(b)) throw new UserError(`Bind for ${hostAddr(b)}:${b.hostPort} failed: port is already allocated`);
+      if (clashes(b)) throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: port is already allocated`);
       try {
         await probeBind(b.proto, b.hostIp, b.hostPort);
       } catch (e) {
@@ -98,7 +100,7 @@ export async function reservePorts(containerId: string, wanted: PortBinding[]): 
     }
     if (!chosen) {
       const shown = { hostIp: w.hostIp, hostPort: w.hostPort, proto: w.proto };
-      if (w.hostPortEnd) throw new UserError(`Bind for ${hostAddr(w)}:${w.hostPort}-${w.hostPortEnd} failed: all ports are allocated`);
+      if (w.hostPortEnd) throw new UserError(`Bind for ${hostWhere(w)}:${w.hostPort}-${w.hostPortEnd} failed: all ports are allocated`);
       throw lastErr ? bindError(shown, lastErr) : new UserError(`no free host port for ${w.containerPort}/${w.proto}`);
     }
     mine.push(chosen);

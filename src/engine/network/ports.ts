@@ -8,6 +8,12 @@
 //   8000-8001:80-81         ranges of equal length, mapped one to one
 //   8000-8010:80            the first free host port of the range → container port 80
 //   80-81                   a range of container ports on random host ports
+//   [2001:db8::1]:8080:80   only on that IPv6 address (in brackets, as Docker; unbracketed too,
+//                           as Docker's split at the last two colons allows); canonical form kept
+//   [::]:8080:80            every IPv6 address only; 0.0.0.0:8080:80 every IPv4 address only
+//                           (Docker's meaning); no address: every address of both families
+//   [::1]:8080:80           refused (NO_V6_LOOPBACK below)
+import { isIPv4, isIPv6 } from 'node:net';
 import { UserError } from '../../errors.js';
 import { isIp } from './cidr.js';
 import type { PortBinding, Proto } from './types.js';
@@ -26,6 +32,43 @@ function parseRange(spec: string, s: string, what: string): [number, number] {
   return [a, b];
 }
 
+/**
+ * Why `-p [::1]:…` is refused. Tried on Linux 6.18 (test/integration/ipv6-ports-kernel.test.ts
+ * keeps trying): an OUTPUT DNAT from [::1]:port to the container plus a POSTROUTING masquerade
+ * away from ::1 gets the SYN to the container, but its reply, de-NATed back to ::1, arrives on
+ * the bridge and is dropped before INPUT (Ip6InHdrErrors: ::1 is only valid on lo, RFC 4291
+ * 2.5.3; even with a local route for ::1 on the bridge). IPv6 has no route_localnet to allow it.
+ * Docker serves [::1] with its userland proxy; minidock has none.
+ */
+export const NO_V6_LOOPBACK = 'publishing on ::1 needs a userland proxy, which minidock has not: Linux drops the replies of a connection NATed away from ::1 (IPv6 has no route_localnet); publish on 127.0.0.1 or on another address of the host';
+
+/** An address meaning every address: '' (both families), 0.0.0.0 (IPv4's), :: (IPv6's). */
+export const isAnyAddr = (ip: string): boolean => ip === '' || ip === '0.0.0.0' || ip === '::';
+
+/** The families a binding's host address is in ('' is both). */
+export function hostFamilies(hostIp: string): (4 | 6)[] {
+  if (hostIp === '') return [4, 6];
+  return hostIp.includes(':') ? [6] : [4];
+}
+
+/** The host address of a spec: IPv4, or IPv6 (bracketed or not) in canonical form (RFC 5952). */
+function parseHostIp(spec: string, raw: string): string {
+  const inner = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
+  if (inner.includes('%')) bad(spec, `invalid host IP ${JSON.stringify(raw)}: zone ids are not supported`);
+  if (inner === raw && isIPv4(raw) && isIp(raw)) return raw;
+  if (!isIPv6(inner)) bad(spec, `invalid host IP ${JSON.stringify(raw)}`);
+  // lower case, the longest run of zeros compressed: as the WHATWG URL parser writes it
+  const canon = new URL(`http://[${inner}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
+  if (mapped) {
+    // a v4-mapped address is the IPv4 address (as Go's net.IP, which Docker uses, takes it)
+    const [hi, lo] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  if (canon === '::1') bad(spec, NO_V6_LOOPBACK);
+  return canon;
+}
+
 export function parsePortSpec(spec: string): PortBinding[] {
   if (typeof spec !== 'string' || spec.trim() === '' || /\s/.test(spec)) bad(String(spec), 'empty or contains spaces');
   let rest = spec;
@@ -37,18 +80,11 @@ export function parsePortSpec(spec: string): PortBinding[] {
     proto = p;
     rest = rest.slice(0, slash);
   }
-  if (rest.startsWith('[') || (rest.match(/:/g) ?? []).length > 2) bad(spec, 'IPv6 host addresses are not supported');
+  // Docker's split (go-connections' splitParts): the last two colons part the ports, the rest is the address
   const parts = rest.split(':');
-  let hostIp = '';
-  let hostPart = '';
-  let containerPart: string;
-  if (parts.length === 1) containerPart = parts[0];
-  else if (parts.length === 2) [hostPart, containerPart] = parts;
-  else [hostIp, hostPart, containerPart] = parts;
-  if (parts.length === 3) {
-    if (!isIp(hostIp)) bad(spec, `invalid host IP ${JSON.stringify(hostIp)}`);
-    if (hostIp === '0.0.0.0') hostIp = '';
-  }
+  const containerPart = parts[parts.length - 1];
+  const hostPart = parts.length >= 2 ? parts[parts.length - 2] : '';
+  const hostIp = parts.length >= 3 ? parseHostIp(spec, parts.slice(0, -2).join(':')) : '';
   if (parts.length === 2 && hostPart === '') bad(spec, 'missing host port');
   const [c0, c1] = parseRange(spec, containerPart, 'container port');
   const count = c1 - c0 + 1;
@@ -70,26 +106,53 @@ export function parsePortSpec(spec: string): PortBinding[] {
 export function parsePortSpecs(specs: string[]): PortBinding[] {
   const all = specs.flatMap(parsePortSpec);
   for (let i = 0; i < all.length; i++)
-    for (let j = 0; j < i; j++) if (bindingsClash(all[i], all[j])) throw new UserError(`Bind for ${hostAddr(all[i])}:${all[i].hostPort} failed: port is already allocated`);
+    for (let j = 0; j < i; j++) if (bindingsClash(all[i], all[j])) throw new UserError(`Bind for ${hostWhere(all[i])}:${all[i].hostPort} failed: port is already allocated`);
   return all;
 }
 
 /** Two bindings want the same host port (same protocol, overlapping address). Random ports never clash here. */
 export function bindingsClash(a: PortBinding, b: PortBinding): boolean {
   if (a.proto !== b.proto || a.hostPort === 0 || b.hostPort === 0 || a.hostPortEnd || b.hostPortEnd) return false;
-  return a.hostPort === b.hostPort && (a.hostIp === '' || b.hostIp === '' || a.hostIp === b.hostIp);
+  if (a.hostPort !== b.hostPort) return false;
+  const fa = hostFamilies(a.hostIp);
+  if (!hostFamilies(b.hostIp).some((f) => fa.includes(f))) return false;
+  return isAnyAddr(a.hostIp) || isAnyAddr(b.hostIp) || a.hostIp === b.hostIp;
 }
 
+/** The host address of a binding as Docker's HostIp shows it ('' is 0.0.0.0). */
 export function hostAddr(b: { hostIp: string }): string {
   return b.hostIp || '0.0.0.0';
 }
 
-/** Docker's NetworkSettings.Ports shape. */
-export function portsToSettings(bindings: PortBinding[]): Record<string, { HostIp: string; HostPort: string }[] | null> {
+/** The same before `:port`: IPv6 in brackets (`[2001:db8::1]:8080`), as Docker writes it. */
+export function hostWhere(b: { hostIp: string }): string {
+  const a = hostAddr(b);
+  return a.includes(':') ? `[${a}]` : a;
+}
+
+/**
+ * The one line refusing a binding the container cannot serve — on an address of a family it has
+ * no address in (`-p [2001:db8::1]:80:80` on an IPv4-only network, `-p 127.0.0.1:80:80` on an
+ * IPv6-only one) — or undefined.
+ */
+export function checkPortFamilies(ports: PortBinding[], has: { v4: boolean; v6: boolean }): string | undefined {
+  for (const b of ports) {
+    const fams = hostFamilies(b.hostIp);
+    if (!fams.some((f) => (f === 4 ? has.v4 : has.v6))) return `cannot publish ${hostWhere(b)}:${b.hostPort}/${b.proto}: the container has no IPv${fams[0]} address on this network`;
+  }
+  return undefined;
+}
+
+/**
+ * Docker's NetworkSettings.Ports shape. With `v6` (the container has an IPv6 address), a port on
+ * every address is listed on `::` too, as Docker lists it.
+ */
+export function portsToSettings(bindings: PortBinding[], v6 = false): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const b of bindings) {
     const key = `${b.containerPort}/${b.proto}`;
     (out[key] ??= []).push({ HostIp: hostAddr(b), HostPort: String(b.hostPort) });
+    if (v6 && b.hostIp === '') out[key]!.push({ HostIp: '::', HostPort: String(b.hostPort) });
   }
   return out;
 }
@@ -102,7 +165,10 @@ export function formatPortLines(ports: Record<string, { HostIp: string; HostPort
   const out: string[] = [];
   for (const k of keys) {
     if (want && k !== want) continue;
-    for (const h of ports[k] ?? []) out.push(want ? `${h.HostIp}:${h.HostPort}` : `${k} -> ${h.HostIp}:${h.HostPort}`);
+    for (const h of ports[k] ?? []) {
+      const at = `${hostWhere({ hostIp: h.HostIp })}:${h.HostPort}`;
+      out.push(want ? at : `${k} -> ${at}`);
+    }
   }
   return out;
 }

@@ -5,6 +5,7 @@
 import type { Op } from '../../../host/plan.js';
 import type { PortBinding, Proto } from '../types.js';
 import type { OwnedRule } from '../rules.js';
+import { hostFamilies, isAnyAddr } from '../ports.js';
 
 export const FIREWALL_BACKENDS = ['iptables', 'nftables'] as const;
 export type FirewallName = (typeof FIREWALL_BACKENDS)[number];
@@ -147,7 +148,12 @@ function familyIntent(n: NetIntent): NetRule[] {
  */
 export function portIntent(p: PortsIntent): PortRule[] {
   const fams: [Family, string | undefined, string | undefined][] = [[4, p.ip, p.routed], [6, p.ip6, p.routed6]];
-  return fams.flatMap(([f, ip, routed]) => (ip ? familyPorts(p.ports.filter((b) => b.hostIp === '' || familyOf(b.hostIp) === f), ip, routed) : []));
+  return fams.flatMap(([f, ip, routed]) => {
+    if (!ip) return [];
+    // 0.0.0.0 and :: are every address of their family: no address in the rule, as for ''
+    const ports = p.ports.filter((b) => hostFamilies(b.hostIp).includes(f)).map((b) => (isAnyAddr(b.hostIp) ? { ...b, hostIp: '' } : b));
+    return familyPorts(ports, ip, routed);
+  });
 }
 
 function familyPorts(ports: PortBinding[], ip: string, routed: string | undefined): PortRule[] {

@@ -21,16 +21,30 @@
 // as on a host where Docker runs, drops it. As Docker 29's docs advise, the backend then adds
 // ACCEPT rules for its bridges to that chain (iptables -I FORWARD, with its comment), owned and
 // removed with the network; drops in this table stay final, so isolation holds.
+//
+// IPv6 (a network with --ipv6) has a twin table, `ip6 minidock`, of the same shape: the same
+// chains, maps (of ipv6_addr), comments and elements, made only when a network has a v6
+// subnet. A twin rather than one `inet` table: the `ip` table of every existing host keeps its
+// exact shape (no migration of a live table, records and leak checks unchanged), a v4-only host
+// never gets v6 objects, and an inet table would need a map per family anyway (a map's key type
+// is one address type) plus a `meta nfproto` dispatch in every base chain. The v6 nat_out leaves
+// ::1 alone (Linux drops the replies of a connection DNATed away from ::1: ports.ts), and there is
+// no @lo_only in it, for the same reason.
 import { run } from '../../../host/exec.js';
 import type { IptOp, NftOp, Op } from '../../../host/plan.js';
-import { iptablesSave, chainPrefix, containerTag, missingOps, splitSaveLine } from './iptables.js';
-import { type FirewallBackend, type ListedRule, type NetIntent, type OwnContext, type Orphan, type PortsIntent, networkIntent as networkIntentOf, portIntent } from './backend.js';
+import { iptablesSave, bracket, chainPrefix, containerTag, fromTableKey, missingOps, splitSaveLine } from './iptables.js';
+import { type Family, type FirewallBackend, type ListedRule, type NetIntent, type OwnContext, type Orphan, type PortsIntent, familiesOf, familyOf, netOfFamily, networkIntent as networkIntentOf, portIntent } from './backend.js';
 import { parseTag, withRoot } from '../tags.js';
 
 export function tableName(): string {
   return chainPrefix().toLowerCase();
 }
-const T = () => `ip ${tableName()}`;
+/** The table of a family: `ip minidock`, `ip6 minidock`. */
+const T = (f: Family = 4) => `${f === 6 ? 'ip6' : 'ip'} ${tableName()}`;
+const FAMILIES = [4, 6] as const;
+/** The words of a family in nft rules: its address match and its address type. */
+const ipOf = (f: Family) => (f === 6 ? 'ip6' : 'ip');
+const addrOf = (f: Family) => (f === 6 ? 'ipv6_addr' : 'ipv4_addr');
 
 const nft = (line: string, why: string, undo?: Op[]): NftOp => ({ kind: 'nft', line, why, ...(undo ? { undo } : {}) });
 const q = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
@@ -47,45 +61,48 @@ const BASE_CHAINS: [string, string, string][] = [
   ['forward', 'type filter hook forward priority filter; policy accept;', `forwarding to and from the networks`],
 ];
 
-const MAPS: [string, string, string][] = [
+const MAPS = (f: Family): [string, string, string][] => [
   ['set bridges', 'type ifname;', `every minidock bridge (isolation: traffic from one to another is dropped)`],
   ['map fwd_in', 'type ifname : verdict;', `bridge → the chain for traffic forwarded into that network`],
   ['map fwd_out', 'type ifname : verdict;', `bridge → the chain for traffic forwarded out of that network`],
   ['map post_out', 'type ifname : verdict;', `bridge → the chain masquerading what enters that network from the host or a published port`],
-  ['map post_src', 'type ipv4_addr : verdict; flags interval;', `subnet → the chain masquerading that network's traffic out`],
-  ['map raw_dst', 'type ipv4_addr : verdict; flags interval;', `subnet → the chain dropping direct access to that network from outside`],
-  ['map pub', 'type inet_proto . inet_service : ipv4_addr . inet_service; counter;', `published ports on every host address: proto . port → container address . port (one element each)`],
-  ['map pub_addr', 'type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; counter;', `published ports on one host address: address . proto . port → container address . port`],
-  ['set lo_only', 'type ipv4_addr . inet_proto . inet_service; counter;', `ports published on a loopback address: only lo may reach them`],
+  ['map post_src', `type ${addrOf(f)} : verdict; flags interval;`, `subnet → the chain masquerading that network's traffic out`],
+  ['map raw_dst', `type ${addrOf(f)} : verdict; flags interval;`, `subnet → the chain dropping direct access to that network from outside`],
+  ['map pub', `type inet_proto . inet_service : ${addrOf(f)} . inet_service; counter;`, `published ports on every host address: proto . port → container address . port (one element each)`],
+  ['map pub_addr', `type ${addrOf(f)} . inet_proto . inet_service : ${addrOf(f)} . inet_service; counter;`, `published ports on one host address: address . proto . port → container address . port`],
+  ...(f === 4 ? [['set lo_only', 'type ipv4_addr . inet_proto . inet_service; counter;', `ports published on a loopback address: only lo may reach them`] as [string, string, string]] : []),
 ];
 
 /** The base chains' rules: [chain, rule, why]. */
-function baseRules(): [string, string, string][] {
+function baseRules(f: Family = 4): [string, string, string][] {
+  const ip = ipOf(f);
   return [
-    ['raw_pre', `counter ip daddr vmap @raw_dst ${cm('minidock: no direct access')}`, `packets to a container network's addresses go through that network's raw chain`],
-    ['raw_pre', `iifname != "lo" ip daddr . meta l4proto . th dport @lo_only counter drop ${cm('minidock: loopback-only ports')}`, `a port published on 127.x is for this host only: drop it arriving from any other interface`],
+    ['raw_pre', `counter ${ip} daddr vmap @raw_dst ${cm('minidock: no direct access')}`, `packets to a container network's addresses go through that network's raw chain`],
+    ...(f === 4 ? [['raw_pre', `iifname != "lo" ip daddr . meta l4proto . th dport @lo_only counter drop ${cm('minidock: loopback-only ports')}`, `a port published on 127.x is for this host only: drop it arriving from any other interface`] as [string, string, string]] : []),
     ['nat_pre', `fib daddr type local counter jump published ${cm('minidock: published ports')}`, `packets from other hosts or containers to one of this host's addresses may be for a published port`],
-    ['nat_out', `fib daddr type local counter jump published ${cm('minidock: published ports from the host')}`, `the host's own connections to its addresses (127.0.0.1 too) may be for a published port`],
-    ['published', `counter dnat ip to ip daddr . meta l4proto . th dport map @pub_addr ${cm('minidock: ports on one address')}`, `DNAT a port published on one host address (one element of @pub_addr each)`],
-    ['published', `counter dnat ip to meta l4proto . th dport map @pub ${cm('minidock: ports on every address')}`, `DNAT a port published on every host address (one element of @pub each)`],
+    f === 4
+      ? ['nat_out', `fib daddr type local counter jump published ${cm('minidock: published ports from the host')}`, `the host's own connections to its addresses (127.0.0.1 too) may be for a published port`]
+      : ['nat_out', `ip6 daddr != ::1 fib daddr type local counter jump published ${cm('minidock: published ports from the host')}`, `the host's own connections to its addresses (not ::1: Linux drops the replies) may be for a published port`],
+    ['published', `counter dnat ${ip} to ${ip} daddr . meta l4proto . th dport map @pub_addr ${cm('minidock: ports on one address')}`, `DNAT a port published on one host address (one element of @pub_addr each)`],
+    ['published', `counter dnat ${ip} to meta l4proto . th dport map @pub ${cm('minidock: ports on every address')}`, `DNAT a port published on every host address (one element of @pub each)`],
     ['nat_post', `counter oifname vmap @post_out ${cm('minidock: into a network')}`, `packets entering a network's bridge go through its masquerade chain`],
-    ['nat_post', `counter ip saddr vmap @post_src ${cm('minidock: out of a network')}`, `packets from a network's subnet go through its outbound masquerade chain`],
+    ['nat_post', `counter ${ip} saddr vmap @post_src ${cm('minidock: out of a network')}`, `packets from a network's subnet go through its outbound masquerade chain`],
     ['forward', `counter oifname vmap @fwd_in ${cm('minidock: into a network')}`, `forwarded packets entering a network's bridge go through its chain (isolation first)`],
     ['forward', `counter iifname vmap @fwd_out ${cm('minidock: out of a network')}`, `forwarded packets leaving a network's bridge go through its chain`],
   ];
 }
 
-function baseOps(): { chains: NftOp[]; maps: NftOp[]; rules: NftOp[] } {
-  const t = T();
+function baseOps(f: Family = 4): { chains: NftOp[]; maps: NftOp[]; rules: NftOp[] } {
+  const t = T(f);
   const chains = [
     nft(`add table ${t}`, `minidock's own table: nothing else is changed in any other table`),
     ...BASE_CHAINS.map(([name, spec, why]) => nft(`add chain ${t} ${name} { ${spec} }`, `base chain ${name}: ${why}`)),
     nft(`add chain ${t} published`, `the published ports: two map lookups, whatever their number`),
   ];
-  const maps = MAPS.map(([name, spec, why]) => nft(`add ${name.split(' ')[0]} ${t} ${name.split(' ')[1]} { ${spec} }`, why));
+  const maps = MAPS(f).map(([name, spec, why]) => nft(`add ${name.split(' ')[0]} ${t} ${name.split(' ')[1]} { ${spec} }`, why));
   const rules = [
     ...[...BASE_CHAINS.map((b) => b[0]), 'published'].map((c) => nft(`flush chain ${t} ${c}`, `(re)write the rules of ${c} (its elements stay)`)),
-    ...baseRules().map(([c, r, why]) => nft(`add rule ${t} ${c} ${r}`, why)),
+    ...baseRules(f).map(([c, r, why]) => nft(`add rule ${t} ${c} ${r}`, why)),
   ];
   return { chains, maps, rules };
 }
@@ -107,8 +124,10 @@ interface NetObjects {
   elements: [string, string, string][];
 }
 
-/** The network's chains and elements, from its intent. Pure. */
-export function netObjects(n: NetIntent): NetObjects {
+/** The network's chains and elements in the table of family f (its v4 ones by default), from its intent. Pure. */
+export function netObjects(whole: NetIntent, f: Family = 4): NetObjects {
+  const n = netOfFamily(whole, f);
+  const ip = ipOf(f);
   const tag = (what: string) => cm(withRoot(`minidock net ${n.name}: ${what}`, n.root));
   const br = q(n.bridge);
   const chains = new Map<string, [string, string][]>();
@@ -119,7 +138,7 @@ export function netObjects(n: NetIntent): NetObjects {
   const fi = chainOf('fi', n.bridge);
   const fo = chainOf('fo', n.bridge);
   // isolation first in fi (a drop is final; the accepts after it are not)
-  const intent = [...networkIntentOf(n)].sort((a, b) => (a.kind === 'isolate' ? -1 : b.kind === 'isolate' ? 1 : 0));
+  const intent = networkIntentOf(whole).filter((r) => (r.family ?? 4) === f).sort((a, b) => (a.kind === 'isolate' ? -1 : b.kind === 'isolate' ? 1 : 0));
   for (const r of intent) {
     switch (r.kind) {
       case 'no-direct-access':
@@ -129,9 +148,9 @@ export function netObjects(n: NetIntent): NetObjects {
       case 'masquerade': {
         const ps = chainOf('ps', n.bridge);
         const po = chainOf('po', n.bridge);
-        add(ps, `ip saddr ${n.subnet} oifname != ${br} counter masquerade ${tag('outbound')}`, `traffic from containers leaving through any other interface gets the host's address (SNAT)`);
+        add(ps, `${ip} saddr ${n.subnet} oifname != ${br} counter masquerade ${tag('outbound')}`, `traffic from containers leaving through any other interface gets the host's address (SNAT)`);
         add(po, `fib saddr type local counter masquerade ${tag('from the host')}`, `connections from the host (127.0.0.1 included) to a published port reach the container from the gateway address`);
-        add(po, `ip saddr ${n.subnet} ct status dnat counter masquerade ${tag('hairpin')}`, `a container reaching a published port (its own: hairpin, or a neighbour's) is masqueraded so replies come back the same way`);
+        add(po, `${ip} saddr ${n.subnet} ct status dnat counter masquerade ${tag('hairpin')}`, `a container reaching a published port (its own: hairpin, or a neighbour's) is masqueraded so replies come back the same way`);
         elements.push(['post_src', `${n.subnet} : jump ${ps}`, `packets from ${n.subnet} go through ${ps}`], ['post_out', `${br} : jump ${po}`, `packets into ${n.bridge} go through ${po}`]);
         break;
       }
@@ -151,8 +170,8 @@ export function netObjects(n: NetIntent): NetObjects {
         break;
       case 'routed-only': {
         const rt = routedSetOf(n.bridge);
-        sets.push([rt, 'type ipv4_addr . inet_proto . inet_service; counter;', `gateway mode routed: the published ports of ${n.name}'s containers (container address . proto . port)`]);
-        add(fi, `ip daddr . meta l4proto . th dport @${rt} counter accept ${tag('routed published ports')}`, `gateway mode routed: a published container port may be reached directly at the container's address`);
+        sets.push([rt, `type ${addrOf(f)} . inet_proto . inet_service; counter;`, `gateway mode routed: the published ports of ${n.name}'s containers (container address . proto . port)`]);
+        add(fi, `${ip} daddr . meta l4proto . th dport @${rt} counter accept ${tag('routed published ports')}`, `gateway mode routed: a published container port may be reached directly at the container's address`);
         add(fi, `iifname != ${br} counter drop ${tag('routed, only published ports')}`, `gateway mode routed: from outside, only replies and published container ports reach ${n.subnet}`);
         break;
       }
@@ -166,9 +185,9 @@ export function netObjects(n: NetIntent): NetObjects {
 }
 
 /** The ops that (re)make a network's objects; chains before maps (nft 1.0.6 wants a chain a new map's element jumps to made first). */
-function netOps(n: NetIntent): { chains: NftOp[]; rules: NftOp[]; elements: NftOp[] } {
-  const t = T();
-  const o = netObjects(n);
+function netOps(n: NetIntent, f: Family = 4): { chains: NftOp[]; rules: NftOp[]; elements: NftOp[] } {
+  const t = T(f);
+  const o = netObjects(n, f);
   const chains = [
     ...o.sets.map(([name, spec, why]) => nft(`add set ${t} ${name} { ${spec} }`, why)),
     ...[...o.chains.keys()].map((c) => nft(`add chain ${t} ${c}`, `network ${n.name}: its chain ${c}`)),
@@ -179,9 +198,9 @@ function netOps(n: NetIntent): { chains: NftOp[]; rules: NftOp[]; elements: NftO
 }
 
 /** Removing a network's objects that `have` lists (all of them when not given). */
-function netRemoveOps(n: NetIntent, have?: Listing): NftOp[] {
-  const t = T();
-  const o = netObjects(n);
+function netRemoveOps(n: NetIntent, have?: Listing, f: Family = 4): NftOp[] {
+  const t = T(f);
+  const o = netObjects(n, f);
   const els = o.elements.filter(([m, e]) => !have || have.elements.get(m)?.has(keyOf(e)));
   const chs = [...o.chains.keys()].filter((c) => !have || have.chains.has(c));
   return [
@@ -197,41 +216,50 @@ const keyOf = (e: string) => e.split(' : ')[0].replace(/ comment ".*"$/, '');
 
 // ---------------------------------------------------------------- FORWARD policy DROP (iptables)
 
-const acceptTag = (n: NetIntent, dir: 'in' | 'out') => withRoot(`minidock net ${n.name}: FORWARD policy is DROP, ${dir === 'in' ? 'into' : 'out of'} the bridge: ${T()} decides`, n.root);
+const acceptTag = (n: NetIntent, dir: 'in' | 'out', f: Family = 4) => withRoot(`minidock net ${n.name}: FORWARD policy is DROP, ${dir === 'in' ? 'into' : 'out of'} the bridge: ${T(f)} decides`, n.root);
 
-function forwardAcceptOps(n: NetIntent): IptOp[] {
+/** The FORWARD accepts of a network in family f (ip6tables for 6). */
+function forwardAcceptOps(n: NetIntent, f: Family = 4): IptOp[] {
+  const tool = f === 6 ? 'ip6tables' : 'iptables';
   const mk = (dir: 'in' | 'out'): IptOp => {
     const o: IptOp = {
       kind: 'iptables',
       table: 'filter',
-      args: ['-I', 'FORWARD', '1', dir === 'in' ? '-o' : '-i', n.bridge, '-m', 'comment', '--comment', acceptTag(n, dir), '-j', 'ACCEPT'],
-      why: `the iptables FORWARD policy is DROP and an nftables accept is not final: accept ${dir === 'in' ? 'into' : 'out of'} ${n.bridge} there too (the drops in ${T()} still apply)`,
+      args: ['-I', 'FORWARD', '1', dir === 'in' ? '-o' : '-i', n.bridge, '-m', 'comment', '--comment', acceptTag(n, dir, f), '-j', 'ACCEPT'],
+      why: `the ${tool} FORWARD policy is DROP and an nftables accept is not final: accept ${dir === 'in' ? 'into' : 'out of'} ${n.bridge} there too (the drops in ${T(f)} still apply)`,
+      ...(f === 6 ? { family: 6 as const } : {}),
     };
     return o;
   };
   return [mk('in'), mk('out')];
 }
 
-async function forwardPolicyDrop(): Promise<boolean> {
-  const r = await run('iptables', ['-w', '-S', 'FORWARD'], { allowFail: true });
-  return r.code === 0 && /^-P FORWARD DROP$/m.test(r.stdout);
+/** The families of a network whose iptables/ip6tables FORWARD policy is DROP. */
+async function forwardPolicyDrop(n: NetIntent): Promise<Family[]> {
+  const fams = familiesOf(n);
+  const drop = await Promise.all(fams.map(async (f) => {
+    const r = await run(f === 6 ? 'ip6tables' : 'iptables', ['-w', '-S', 'FORWARD'], { allowFail: true });
+    return r.code === 0 && /^-P FORWARD DROP$/m.test(r.stdout);
+  }));
+  return fams.filter((_, i) => drop[i]);
 }
 
 /** The FORWARD accepts of a network that are missing (none when the policy is not DROP). */
 async function missingForwardAccepts(n: NetIntent): Promise<IptOp[]> {
-  if (!(await forwardPolicyDrop())) return [];
-  return missingOps(await iptablesSave(), forwardAcceptOps(n));
+  const fams = await forwardPolicyDrop(n);
+  if (!fams.length) return [];
+  return missingOps(await iptablesSave(fams), fams.flatMap((f) => forwardAcceptOps(n, f)));
 }
 
 /** The deletes of a network's FORWARD accepts that are there. */
 async function presentForwardAccepts(n: NetIntent): Promise<IptOp[]> {
-  const saved = await iptablesSave().catch(() => undefined);
+  const saved = await iptablesSave(FAMILIES).catch(() => undefined);
   if (!saved) return [];
   const out: IptOp[] = [];
-  for (const o of forwardAcceptOps(n)) {
+  for (const o of FAMILIES.flatMap((f) => forwardAcceptOps(n, f))) {
     if (missingOps(saved, [o]).length) continue;
     const [, chain, , ...rest] = o.args;
-    out.push({ kind: 'iptables', table: 'filter', args: ['-D', chain, ...rest], why: `remove: ${o.why}` });
+    out.push({ ...o, args: ['-D', chain, ...rest], why: `remove: ${o.why}` });
   }
   return out;
 }
@@ -250,8 +278,8 @@ export interface Listing {
  * several objects in one `nft -f` script: its cache loses chains). The port maps' elements come
  * with it: a short line each, which parseListing reads past. Undefined when the table is missing.
  */
-async function listFor(): Promise<Listing | undefined> {
-  const r = await run('nft', ['list', 'table', ...T().split(' ')], { allowFail: true });
+async function listFor(f: Family = 4): Promise<Listing | undefined> {
+  const r = await run('nft', ['list', 'table', ...T(f).split(' ')], { allowFail: true });
   return r.code === 0 ? parseListing(r.stdout) : undefined;
 }
 
@@ -327,9 +355,9 @@ function splitElements(s: string): string[] {
 const commentOfRule = (r: string) => /comment "((?:[^"\\]|\\.)*)"/.exec(r)?.[1] ?? '';
 
 /** Whether `have` holds the base and this network (rules by their comment, elements by key). Pure. */
-export function listingComplete(have: Listing, n: NetIntent): boolean {
-  for (const [c, r] of baseRules()) if (!have.chains.get(c)?.includes(commentOfRule(r))) return false;
-  const o = netObjects(n);
+export function listingComplete(have: Listing, n: NetIntent, f: Family = 4): boolean {
+  for (const [c, r] of baseRules(f)) if (!have.chains.get(c)?.includes(commentOfRule(r))) return false;
+  const o = netObjects(n, f);
   for (const [c, rs] of o.chains) {
     const got = have.chains.get(c);
     if (!got || rs.some(([r]) => !got.includes(commentOfRule(r)))) return false;
@@ -339,8 +367,8 @@ export function listingComplete(have: Listing, n: NetIntent): boolean {
 
 // ---------------------------------------------------------------- the backend
 
-function baseComplete(have: Listing | undefined): boolean {
-  return !!have && baseRules().every(([c, r]) => have.chains.get(c)?.includes(commentOfRule(r)));
+function baseComplete(have: Listing | undefined, f: Family = 4): boolean {
+  return !!have && baseRules(f).every(([c, r]) => have.chains.get(c)?.includes(commentOfRule(r)));
 }
 
 /**
@@ -349,10 +377,10 @@ function baseComplete(have: Listing | undefined): boolean {
  * element that is there changes nothing). Chains before maps: nft 1.0.6 wants the chain a new
  * map's element jumps to made first in a transaction.
  */
-export function buildOps(n: NetIntent, have: Listing | undefined, netUndo?: Op[]): Op[] {
-  const b = baseOps();
-  const net = netOps(n);
-  const withBase = !baseComplete(have);
+export function buildOps(n: NetIntent, have: Listing | undefined, netUndo?: Op[], f: Family = 4): Op[] {
+  const b = baseOps(f);
+  const net = netOps(n, f);
+  const withBase = !baseComplete(have, f);
   const [first, ...rest] = net.chains;
   return [
     ...b.chains,
@@ -365,59 +393,67 @@ export function buildOps(n: NetIntent, have: Listing | undefined, netUndo?: Op[]
   ];
 }
 
+/** The listings of the tables of a network's families (read at once), by family. */
+async function listingsOf(n: NetIntent, fams: readonly Family[] = familiesOf(n)): Promise<[Family, Listing | undefined][]> {
+  const ls = await Promise.all(fams.map((f) => listFor(f)));
+  return fams.map((f, i) => [f, ls[i]]);
+}
+
 async function ensureOps(n: NetIntent): Promise<Op[]> {
-  const [have, accepts] = await Promise.all([listFor(), missingForwardAccepts(n)]);
-  if (have && listingComplete(have, n)) return accepts;
-  return [...buildOps(n, have), ...accepts];
+  const [have, accepts] = await Promise.all([listingsOf(n), missingForwardAccepts(n)]);
+  const ops = have.flatMap(([f, l]) => (l && listingComplete(l, n, f) ? [] : buildOps(n, l, undefined, f)));
+  return [...ops, ...accepts];
 }
 
-/** Like ensureOps, but the network's part is undone if the create fails later (its first op carries that undo). */
+/** Like ensureOps, but the network's part is undone if the create fails later (each table's first op carries that undo). */
 async function createOps(n: NetIntent): Promise<Op[]> {
-  const [have, accepts] = await Promise.all([listFor(), missingForwardAccepts(n)]);
+  const [have, accepts] = await Promise.all([listingsOf(n), missingForwardAccepts(n)]);
   const undoAccepts = accepts.map((o): IptOp => ({ ...o, args: ['-D', 'FORWARD', ...o.args.slice(3)], why: `remove: ${o.why}` }));
-  return [...buildOps(n, have, [...undoAccepts, ...netRemoveOps(n)]), ...accepts];
+  const ops = have.flatMap(([f, l], i) => buildOps(n, l, [...(i === 0 ? undoAccepts : []), ...netRemoveOps(n, undefined, f)], f));
+  return [...ops, ...accepts];
 }
 
+/** Both tables are looked at, whatever the network's families now: a network whose v6 was dropped leaves none behind. */
 async function removeOps(n: NetIntent): Promise<Op[]> {
-  const [have, accepts] = await Promise.all([listFor(), presentForwardAccepts(n)]);
-  return [...accepts, ...(have ? netRemoveOps(n, have) : [])];
+  const [have, accepts] = await Promise.all([listingsOf(n, FAMILIES), presentForwardAccepts(n)]);
+  return [...accepts, ...have.flatMap(([f, l]) => (l ? netRemoveOps(n, l, f) : []))];
 }
 
 async function intact(n: NetIntent): Promise<boolean> {
-  const have = await listFor();
-  return !!have && listingComplete(have, n);
+  return (await listingsOf(n)).every(([f, l]) => !!l && listingComplete(l, n, f));
 }
 
-function portElements(p: PortsIntent): { map: string; key: string; value?: string; why: string }[] {
+/** A container's published ports as elements, each in the table of its address's family. */
+function portElements(p: PortsIntent): { t: string; map: string; key: string; value?: string; why: string }[] {
   return portIntent(p).map((r) => {
     if (r.kind === 'dnat') {
       const any = r.hostIp === '';
+      const f = familyOf(r.toIp);
       return {
+        t: T(f),
         map: any ? 'pub' : 'pub_addr',
         key: any ? `${r.proto} . ${r.hostPort}` : `${r.hostIp} . ${r.proto} . ${r.hostPort}`,
         value: `${r.toIp} . ${r.toPort}`,
-        why: `publish ${any ? '0.0.0.0' : r.hostIp}:${r.hostPort}/${r.proto} → container ${r.toIp}:${r.toPort}`,
+        why: `publish ${any ? (f === 6 ? '[::]' : '0.0.0.0') : bracket(r.hostIp)}:${r.hostPort}/${r.proto} → container ${bracket(r.toIp)}:${r.toPort}`,
       };
     }
     if (r.kind === 'routed-port') {
-      return { map: routedSetOf(r.bridge), key: `${r.toIp} . ${r.proto} . ${r.toPort}`, why: `gateway mode routed: ${r.toIp}:${r.toPort}/${r.proto} may be reached directly` };
+      return { t: T(familyOf(r.toIp)), map: routedSetOf(r.bridge), key: `${r.toIp} . ${r.proto} . ${r.toPort}`, why: `gateway mode routed: ${bracket(r.toIp)}:${r.toPort}/${r.proto} may be reached directly` };
     }
-    return { map: 'lo_only', key: `${r.hostIp} . ${r.proto} . ${r.hostPort}`, why: `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface` };
+    return { t: T(), map: 'lo_only', key: `${r.hostIp} . ${r.proto} . ${r.hostPort}`, why: `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface` };
   });
 }
 
 function portOps(p: PortsIntent): Op[] {
-  const t = T();
   const tag = cm(containerTag(p.containerId, p.name, p.root));
-  return portElements(p).map((e) => {
+  return portElements(p).map(({ t, ...e }) => {
     const undo = nft(`delete element ${t} ${e.map} { ${e.key} }`, `remove: ${e.why}`);
     return nft(`add element ${t} ${e.map} { ${e.key} ${tag}${e.value ? ` : ${e.value}` : ''} }`, e.why, [undo]);
   });
 }
 
 function portUndoOps(p: PortsIntent): Op[] {
-  const t = T();
-  return portElements(p).reverse().map((e) => nft(`delete element ${t} ${e.map} { ${e.key} }`, `remove: ${e.why}`));
+  return portElements(p).reverse().map(({ t, ...e }) => nft(`delete element ${t} ${e.map} { ${e.key} }`, `remove: ${e.why}`));
 }
 
 // ---------------------------------------------------------------- listing everything (rules, diagram, prune)
@@ -497,8 +533,8 @@ export function parseTextRules(text: string): TextRule[] {
   return out;
 }
 
-async function readAll(): Promise<{ rules: TextRule[]; elements: Map<string, JsonElem[]> } | undefined> {
-  const t = T().split(' ');
+async function readAll(f: Family = 4): Promise<{ rules: TextRule[]; elements: Map<string, JsonElem[]> } | undefined> {
+  const t = T(f).split(' ');
   const [text, json] = await Promise.all([run('nft', ['list', 'table', ...t], { allowFail: true }), run('nft', ['-j', 'list', 'table', ...t], { allowFail: true })]);
   if (text.code !== 0 || json.code !== 0) return undefined;
   return { rules: parseTextRules(text.stdout), elements: parseJsonElements(json.stdout) };
@@ -531,9 +567,13 @@ const WORDS: Record<string, (n: string, br: string, subnet: string) => string> =
 };
 
 async function listRules(own: OwnContext): Promise<ListedRule[]> {
-  const all = await readAll();
+  const tables = await Promise.all(FAMILIES.map((f) => readAll(f)));
+  return FAMILIES.flatMap((f, i) => listTable(tables[i], f, own));
+}
+
+function listTable(all: Awaited<ReturnType<typeof readAll>>, f: Family, own: OwnContext): ListedRule[] {
   if (!all) return [];
-  const t = T();
+  const t = T(f);
   const out: ListedRule[] = [];
   for (const r of all.rules) {
     if (!mine(r.comment, own)) continue;
@@ -541,7 +581,7 @@ async function listRules(own: OwnContext): Promise<ListedRule[]> {
     const net = own.networks.find((n) => n.bridge === br);
     const what = r.comment.replace(/^minidock(?: net [^:]+)?:\s*/, '').replace(/ \(root [0-9a-f]{12}\)$/, '');
     const hook = BASE.has(r.chain);
-    const words = net && WORDS[what] ? WORDS[what](net.name, net.bridge, net.subnet) : (baseRules().find(([c, x]) => c === r.chain && commentOfRule(x) === r.comment)?.[2] ?? what);
+    const words = net && WORDS[what] ? WORDS[what](net.name, net.bridge, (f === 6 ? net.subnet6 : net.subnet) ?? '') : (baseRules(f).find(([c, x]) => c === r.chain && commentOfRule(x) === r.comment)?.[2] ?? what);
     const rule = r.text.replace(/ comment "(?:[^"\\]|\\.)*"$/, '');
     out.push({ table: t, chain: r.chain, packets: r.packets, bytes: r.bytes, args: [], comment: r.comment, spec: r.text, hook, network: net?.name, words, command: `nft add rule ${t} ${r.chain} '${rule}'` });
   }
@@ -558,7 +598,7 @@ async function listRules(own: OwnContext): Promise<ListedRule[]> {
         ? `gateway mode routed: ${k[0]}:${k[2]}${k[1] !== 'tcp' ? `/${k[1]}` : ''} of ${who} may be reached directly`
         : set === 'lo_only'
         ? `drop packets for ${k[0]}:${k[2]} arriving from anywhere but lo (loopback-only port of ${who})`
-        : `DNAT host ${set === 'pub' ? `port ${k[1]}` : `${k[0]} port ${k[2]}`}${(set === 'pub' ? k[0] : k[1]) !== 'tcp' ? `/${set === 'pub' ? k[0] : k[1]}` : ''} → ${who}:${e.value?.split(' . ')[1]} (${e.value?.replace(' . ', ':')})`;
+        : `DNAT host ${set === 'pub' ? `port ${k[1]}` : `${k[0]} port ${k[2]}`}${(set === 'pub' ? k[0] : k[1]) !== 'tcp' ? `/${set === 'pub' ? k[0] : k[1]}` : ''} → ${who}:${e.value?.split(' . ')[1]} (${bracket(e.value?.split(' . ')[0] ?? '')}:${e.value?.split(' . ')[1]})`;
       out.push({
         table: t,
         chain: `${set === 'lo_only' || routed ? 'set' : 'map'} ${set}`,
@@ -579,10 +619,12 @@ async function listRules(own: OwnContext): Promise<ListedRule[]> {
 }
 
 async function view(own: OwnContext) {
-  const all = await readAll();
+  const tables = await Promise.all(FAMILIES.map((f) => readAll(f)));
   const ports = [];
   const masquerade = [];
-  if (all) {
+  for (const [i, all] of tables.entries()) {
+    const f = FAMILIES[i];
+    if (!all) continue;
     for (const set of ['pub_addr', 'pub']) {
       for (const e of all.elements.get(set) ?? []) {
         if (!mine(e.comment, own)) continue;
@@ -590,7 +632,7 @@ async function view(own: OwnContext) {
         const [ip, port] = (e.value ?? '').split(' . ');
         const tag = parseTag(e.comment);
         ports.push({
-          hostIp: set === 'pub' ? '0.0.0.0' : k[0],
+          hostIp: set === 'pub' ? (f === 6 ? '::' : '0.0.0.0') : k[0],
           hostPort: Number(set === 'pub' ? k[1] : k[2]),
           proto: (set === 'pub' ? k[0] : k[1]) as 'tcp' | 'udp',
           containerIp: ip,
@@ -603,18 +645,26 @@ async function view(own: OwnContext) {
     }
     const src = all.elements.get('post_src') ?? [];
     for (const n of own.networks) {
+      const subnet = f === 6 ? n.subnet6 : n.subnet;
       const ps = chainOf('ps', n.bridge);
       const rule = all.rules.find((r) => r.chain === ps && / masquerade /.test(r.text) && mine(r.comment, own));
-      if (rule && src.some((e) => e.key === n.subnet && e.value === `jump ${ps}`)) masquerade.push({ bridge: n.bridge, subnet: n.subnet, packets: rule.packets });
+      if (subnet && rule && src.some((e) => e.key === subnet && e.value === `jump ${ps}`)) masquerade.push({ bridge: n.bridge, subnet, packets: rule.packets });
     }
   }
   return { backend: 'nftables' as const, ports, masquerade };
 }
 
 async function orphans(own: OwnContext): Promise<Orphan[]> {
-  const all = await readAll();
+  const tables = await Promise.all(FAMILIES.map((f) => readAll(f)));
+  const out = FAMILIES.flatMap((f, i) => tableOrphans(tables[i], f, own));
+  out.push(...(await forwardAcceptOrphans(own)));
+  return out;
+}
+
+/** The leftovers in the table of one family. */
+function tableOrphans(all: Awaited<ReturnType<typeof readAll>>, f: Family, own: OwnContext): Orphan[] {
   if (!all) return [];
-  const t = T();
+  const t = T(f);
   const out: Orphan[] = [];
   const wired = own.wiredIds ?? [];
   for (const set of ['pub', 'pub_addr', 'lo_only']) {
@@ -645,28 +695,36 @@ async function orphans(own: OwnContext): Promise<Orphan[]> {
       out.push({ op: nft(`delete chain ${t} ${c}`, `remove the leftover chain ${c}: no network owns it`), why: `removed chain ${c} of ${t} (no network owns it)` });
     }
   }
-  // FORWARD accepts made for this root's networks that are gone
-  const saved = await iptablesSave().catch(() => undefined);
-  for (const [table, lines] of saved?.rules ?? []) {
+  return out;
+}
+
+/** FORWARD accepts (iptables and ip6tables) made for this root's networks that are gone. */
+async function forwardAcceptOrphans(own: OwnContext): Promise<Orphan[]> {
+  const out: Orphan[] = [];
+  const saved = await iptablesSave(FAMILIES).catch(() => undefined);
+  for (const [key, lines] of saved?.rules ?? []) {
+    const { table, family } = fromTableKey(key);
     if (table !== 'filter') continue;
     for (const line of lines) {
       const a = splitSaveLine(line);
       const c = a[a.indexOf('--comment') + 1];
       const tag = parseTag(c);
-      if (a[1] !== 'FORWARD' || !tag?.net || !c.includes(`: ${T()} decides`) || !mine(c, own) || own.networks.some((n) => n.name === tag.net)) continue;
-      out.push({ op: { kind: 'iptables', table: 'filter', args: ['-D', ...a.slice(1)], why: `remove a leftover FORWARD accept (${c})` }, why: `removed FORWARD accept (${c})` });
+      if (a[1] !== 'FORWARD' || !tag?.net || !c.includes(`: ${T(family ?? 4)} decides`) || !mine(c, own) || own.networks.some((n) => n.name === tag.net)) continue;
+      out.push({ op: { kind: 'iptables', table: 'filter', args: ['-D', ...a.slice(1)], why: `remove a leftover FORWARD accept (${c})`, ...(family ? { family } : {}) }, why: `removed ${family ? 'ip6tables ' : ''}FORWARD accept (${c})` });
     }
   }
   return out;
 }
 
 async function bridgeOwner(dev: string): Promise<{ net: string; root: string } | undefined> {
-  const r = await run('nft', ['list', 'chain', ...T().split(' '), chainOf('fi', dev)], { allowFail: true });
-  if (r.code !== 0) return undefined;
   const { rootIdIfAny } = await import('../../../state/rootid.js');
-  for (const x of parseTextRules(r.stdout)) {
-    const tag = parseTag(x.comment);
-    if (tag?.net && tag.root && tag.root !== rootIdIfAny()) return { net: tag.net, root: tag.root };
+  for (const f of FAMILIES) {
+    const r = await run('nft', ['list', 'chain', ...T(f).split(' '), chainOf('fi', dev)], { allowFail: true });
+    if (r.code !== 0) continue;
+    for (const x of parseTextRules(r.stdout)) {
+      const tag = parseTag(x.comment);
+      if (tag?.net && tag.root && tag.root !== rootIdIfAny()) return { net: tag.net, root: tag.root };
+    }
   }
   return undefined;
 }
