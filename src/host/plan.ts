@@ -258,8 +258,9 @@ export function restoreScript(ops: IptOp[]): { text: string; line: number[]; com
   return { text: lines.join('\n') + '\n', line, commitLine };
 }
 
+/** sysctl(8)'s rule: dots separate the levels, a '/' stands for a dot inside one (net.ipv6.conf.eth0/60.forwarding). */
 export function sysctlPath(key: string): string {
-  return '/proc/sys/' + key.split('.').join('/');
+  return '/proc/sys/' + key.split('.').map((p) => p.replace(/\//g, '.')).join('/');
 }
 
 // ---------------------------------------------------------------- applying

@@ -199,3 +199,10 @@ export function isLinkLocal6(n: bigint): boolean {
 export function isMulticast6(n: bigint): boolean {
   return n >> 120n === 0xffn;
 }
+
+/** An IPv6-only container's MAC, in the spirit of Docker's 02:42 + IPv4 bytes: 02:42 + the address's last four bytes. */
+export function macForIp6(n: bigint): string {
+  const low = Number(n & 0xffffffffn);
+  const bytes = [0x02, 0x42, low >>> 24, (low >>> 16) & 255, (low >>> 8) & 255, low & 255];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}

@@ -19,9 +19,15 @@ export interface NetworkRecord {
   Created: string;
   /** bridge | macvlan | ipvlan (drivers/index.ts) | host | null (modes) */
   Driver: string;
-  /** networks of a driver */
+  /** networks of a driver; absent on an IPv6-only network (EnableIPv4 false) */
   Subnet?: string;
   Gateway?: string;
+  /** --ipv6 (or config.json "ipv6" for the default bridge): the IPv6 subnet and gateway, canonical (cidr6.ts). */
+  EnableIPv6?: boolean;
+  Subnet6?: string;
+  Gateway6?: string;
+  /** --ipv4=false: an IPv6-only network (no Subnet/Gateway). */
+  EnableIPv4?: false;
   /** bridge: the bridge device */
   Bridge?: string;
   /** macvlan/ipvlan: the parent link containers' interfaces are made on (eth1, eth1.60, a stand-in). */
@@ -48,6 +54,10 @@ export interface EndpointRecord {
   ip: string;
   prefixLen: number;
   gateway: string;
+  /** The container's IPv6 address (canonical, no prefix), its prefix length and gateway ('' = none: ipvlan l3). */
+  ip6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
   mac: string;
   netns: string;
   hostIf: string;
@@ -70,7 +80,7 @@ export interface EndpointRecord {
 /** A new endpoint of a container on network `n`, from the link its driver planned. */
 export function newEndpoint(
   n: NetworkRecord,
-  link: { ip: string; prefixLen: number; gateway: string; mac: string; netns: string; hostIf: string; ifname?: string },
+  link: { ip: string; prefixLen: number; gateway: string; ip6?: string; prefixLen6?: number; gateway6?: string; mac: string; netns: string; hostIf: string; ifname?: string },
   containerId: string,
   containerName: string,
   rest: Pick<EndpointRecord, 'ports' | 'firewall' | 'aliases' | 'defaultRoute'>,
@@ -84,6 +94,7 @@ export function newEndpoint(
     ip: link.ip,
     prefixLen: link.prefixLen,
     gateway: link.gateway,
+    ...(link.ip6 ? { ip6: link.ip6, prefixLen6: link.prefixLen6, gateway6: link.gateway6 ?? '' } : {}),
     mac: link.mac,
     netns: link.netns,
     hostIf: link.hostIf,
@@ -175,16 +186,19 @@ export function newId(): string {
 }
 
 /** The IPv4 address (and prefix) on an existing bridge device, if any. */
-export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up: boolean; addrs: string[] }> {
+export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up: boolean; addrs: string[]; addrs6: string[] }> {
   // not -4: a bridge without an IPv4 address (gateway mode isolated) is listed too
   const r = await run('ip', ['-j', 'addr', 'show', 'dev', dev], { allowFail: true });
-  if (r.code !== 0) return { exists: false, up: false, addrs: [] };
-  const j = JSON.parse(r.stdout || '[]') as { flags?: string[]; addr_info?: { family?: string; local: string; prefixlen: number }[] }[];
-  if (j.length === 0) return { exists: false, up: false, addrs: [] };
+  if (r.code !== 0) return { exists: false, up: false, addrs: [], addrs6: [] };
+  const j = JSON.parse(r.stdout || '[]') as { flags?: string[]; addr_info?: { family?: string; local: string; prefixlen: number; scope?: string }[] }[];
+  if (j.length === 0) return { exists: false, up: false, addrs: [], addrs6: [] };
+  const info = j[0].addr_info ?? [];
   return {
     exists: true,
     up: (j[0].flags ?? []).includes('UP'),
-    addrs: (j[0].addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    addrs: info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    // global IPv6 addresses (ip prints them canonical, as cidr6.ts does)
+    addrs6: info.filter((a) => a.family === 'inet6' && a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`),
   };
 }
 
@@ -289,6 +303,7 @@ export interface NetworkInspect {
   Scope: 'local' | 'swarm';
   Driver: string;
   EnableIPv6: boolean;
+  EnableIPv4: boolean;
   IPAM: { Driver: 'default'; Options: null; Config: { Subnet: string; IPRange?: string; Gateway: string }[] };
   Internal: boolean;
   Attachable: boolean;
@@ -308,8 +323,8 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
       Name: e.containerName,
       EndpointID: e.endpointId,
       MacAddress: e.mac,
-      IPv4Address: `${e.ip}/${e.prefixLen}`,
-      IPv6Address: '',
+      IPv4Address: e.ip ? `${e.ip}/${e.prefixLen}` : '',
+      IPv6Address: e.ip6 ? `${e.ip6}/${e.prefixLen6}` : '',
     };
   }
   const options: Record<string, string> = { ...(n.Options ?? {}), ...driverOptions };
@@ -319,11 +334,16 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
     Created: n.Created,
     Scope: scopeOf(n),
     Driver: n.Driver,
-    EnableIPv6: false,
+    EnableIPv4: n.EnableIPv4 !== false,
+    EnableIPv6: !!n.EnableIPv6,
     IPAM: {
       Driver: 'default',
       Options: null,
-      Config: n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : [],
+      // as Docker: one entry per family, IPv4 first
+      Config: [
+        ...(n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : []),
+        ...(n.Subnet6 && n.Gateway6 ? [{ Subnet: n.Subnet6, Gateway: n.Gateway6 }] : []),
+      ],
     },
     Internal: !!n.Internal,
     Attachable: n.Driver === 'overlay', // `run --network` joins it on any host (no swarm services here)
