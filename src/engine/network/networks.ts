@@ -104,6 +104,11 @@ export function newEndpoint(
   };
 }
 
+/** Docker's IPv6 endpoint fields, on an endpoint with an IPv6 address. */
+export function v6Settings(e: EndpointRecord): { GlobalIPv6Address?: string; GlobalIPv6PrefixLen?: number; IPv6Gateway?: string } {
+  return e.ip6 ? { GlobalIPv6Address: e.ip6, GlobalIPv6PrefixLen: e.prefixLen6 ?? 0, IPv6Gateway: e.gateway6 ?? '' } : {};
+}
+
 export const DEFAULT_NETWORK = 'bridge';
 
 export function bridgeName(): string {

@@ -38,6 +38,7 @@ import {
   removeNetworkRecord,
   writeNetworkRecord,
   newEndpoint,
+  v6Settings,
 } from './networks.js';
 export { userBridgeName } from './drivers/bridge.js';
 export type { CreateSpec } from './drivers/driver.js';
@@ -338,6 +339,7 @@ export function settingsOf(ep: EndpointRecord): EndpointSettings {
     Gateway: ep.gateway,
     IPAddress: ep.ip,
     IPPrefixLen: ep.prefixLen,
+    ...v6Settings(ep),
     MacAddress: ep.mac,
     Aliases: ep.aliases && ep.aliases.length ? ep.aliases : null,
     HostInterface: ep.hostIf,
@@ -359,7 +361,7 @@ export async function findConnectable(ref: string): Promise<NetworkRecord> {
  * address, its endpoint file, the driver's attach ops, the embedded DNS. Call with the
  * container's lock held; `have` are its endpoints now. Returns the new endpoint.
  */
-export async function joinRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { ip?: string; aliases?: string[]; explain?: (line: string) => void }): Promise<EndpointRecord> {
+export async function joinRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { ip?: string; ip6?: string; aliases?: string[]; explain?: (line: string) => void }): Promise<EndpointRecord> {
   if (have.some((x) => x.ep.networkId === n.Id)) throw new UserError(`endpoint with name ${name} already exists in network ${n.Name}`, 1);
   const used = new Set(have.map((x) => x.ep.ifname ?? 'eth0'));
   let k = 0;
@@ -375,13 +377,14 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
   await withLock(NETWORK_LOCK, async () => {
     if (driver.caps.firewall) await (await import('./index.js')).settleFirewall(o.explain);
     afterWired = await driver.ensure(n, o.explain);
-    const ip = driver.claim ? await driver.claim(n, { id, name, aliases: o.aliases }, o.ip, o.explain) : allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
-    const link = driver.link(n, id, ns, ip, ifname);
+    const { claimAddresses } = await import('./index.js');
+    const { ip, ip6 } = await claimAddresses(n, driver, { id, name, aliases: o.aliases }, o.ip, o.ip6, o.explain);
+    const link = driver.link(n, id, ns, ip, ifname, ip6);
     ep = newEndpoint(n, link, id, name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
     writeJsonAtomic(file, ep);
   });
   const e = ep!;
-  const link = { ...driver.link(n, id, ns, e.ip, ifname), defaultRoute: e.defaultRoute };
+  const link = { ...driver.link(n, id, ns, e.ip, ifname, e.ip6), defaultRoute: e.defaultRoute };
   o.explain?.(`# connect ${name} to network ${n.Name}: a new interface ${ifname} inside the container`);
   try {
     await afterWired?.();
@@ -420,7 +423,11 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
     newDefault = rest.find((x) => !nets.get(x.ep.networkId)?.Internal);
     if (newDefault) {
       const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
-      ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
+      if (newDefault.ep.ip) ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
+      if (newDefault.ep.ip6) {
+        const to6 = newDefault.ep.gateway6 ? ['via', newDefault.ep.gateway6] : ['dev', newDefault.ep.ifname ?? 'eth0'];
+        ops.push({ kind: 'ip', netns: ep.netns, args: ['-6', 'route', 'replace', 'default', ...to6], why: `the IPv6 default route now goes through network ${newDefault.ep.network}` });
+      }
     }
   }
   o.explain?.(`# disconnect ${name} from network ${n.Name}`);

@@ -12,10 +12,7 @@ import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
 import { macForIp6, parseCidr6, parseIp6 } from '../cidr6.js';
 import { ipv6ForwardingOn, ipv6ForwardingOps } from '../forward6.js';
 import { DEFAULT_NETWORK, type NetworkRecord, bridgeAddress, bridgeName } from '../networks.js';
-import { type NetIntent as BridgeNet, GATEWAY_MODES, GATEWAY_MODE_OPT, type GatewayMode } from '../firewall/backend.js';
-
-/** Docker 28's IPv6 twin of the gateway mode option (same values; nat when not given). */
-export const GATEWAY_MODE6_OPT = 'com.docker.network.bridge.gateway_mode_ipv6';
+import { type NetIntent as BridgeNet, GATEWAY_MODES, GATEWAY_MODE_OPT, GATEWAY_MODE6_OPT, type GatewayMode } from '../firewall/backend.js';
 import { firewall, firewallKnownGood, forgetFirewall, markFirewallGood } from '../firewall/index.js';
 import { type ContainerLink, type NetworkDriver, containerOpsOf, insideOps, shimInsideOf } from './driver.js';
 
@@ -384,6 +381,7 @@ export const bridgeDriver: NetworkDriver = {
     ...(ip6 ? { ip6 } : {}),
     ports,
     ...(gatewayModeOf(rec) === 'routed' && !rec.Internal ? { routed: rec.Bridge ?? bridgeName() } : {}),
+    ...(ip6 && gatewayModeOf(rec, GATEWAY_MODE6_OPT) === 'routed' && !rec.Internal ? { routed6: rec.Bridge ?? bridgeName() } : {}),
     root: rootId(),
   }),
   inspectOptions(rec): Record<string, string> {

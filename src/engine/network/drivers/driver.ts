@@ -124,7 +124,7 @@ export interface NetworkDriver {
   /** What the network needs of the firewall (drivers with caps.firewall; others: undefined). */
   netIntent(rec: NetworkRecord): NetIntent | undefined;
   /** What a container's published ports need of the firewall (drivers with caps.publish; others: undefined). */
-  portsIntent(rec: NetworkRecord, containerId: string, containerName: string, ip: string, ports: PortBinding[]): PortsIntent | undefined;
+  portsIntent(rec: NetworkRecord, containerId: string, containerName: string, ip: string, ports: PortBinding[], ip6?: string): PortsIntent | undefined;
   /** The driver's part of `network inspect` Options (beyond the -o given). */
   inspectOptions(rec: NetworkRecord): Record<string, string>;
   diagramOf(rec: NetworkRecord): DiagramPart;
