@@ -157,6 +157,12 @@ export function formatCidr6(c: Cidr6): string {
   return `${formatIp6(c.base)}/${c.prefix}`;
 }
 
+/** Canonical text of a CIDR given in any valid form (host bits cleared); undefined when not one. */
+export function canonicalCidr6(s: string): string | undefined {
+  const c = parseCidr6(s);
+  return c ? formatCidr6(c) : undefined;
+}
+
 export function size6(c: Cidr6): bigint {
   return 1n << BigInt(BITS6 - c.prefix);
 }

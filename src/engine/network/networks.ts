@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
 import { candidateSubnets, chooseSubnet, hostUsedSubnets } from './ipam.js';
 import { configPath } from '../../state/config.js';
+import { networkConfig } from './netconfig.js';
 import { scopeOf } from './scope.js';
 
 export interface NetworkRecord {
@@ -214,7 +215,7 @@ export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up:
  */
 export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
   const existing = readNetwork(DEFAULT_NETWORK);
-  if (existing) return existing;
+  if (existing) return reconcileDefaultV6(existing);
   const dev = bridgeName();
   const cur = await bridgeAddress(dev);
   if (cur.exists) await refuseAnotherRootsBridge(dev);
@@ -240,9 +241,58 @@ export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
     Gateway: gateway,
     Bridge: dev,
     Internal: false,
+    ...(await defaultV6(cur.addrs6)),
   };
   writeJsonAtomic(netFile(DEFAULT_NETWORK), rec, true);
   return rec;
+}
+
+/**
+ * The default network's IPv6, from config.json as Docker's daemon.json: "ipv6": true, its
+ * subnet "fixed-cidr-v6" or else the first free /64 of the pools ("default-address-pools",
+ * or the ULA /48 of this root). IPv4-only by default. `have6`: the bridge's addresses now.
+ */
+async function defaultV6(have6: string[] = []): Promise<Partial<NetworkRecord>> {
+  const cfg = networkConfig();
+  if (!cfg.ipv6) return {};
+  const { checkSubnet6, gateway6Of, chooseSubnet6, hostUsedSubnets6, pools6 } = await import('./ipam6.js');
+  const { formatCidr6, parseCidr6 } = await import('./cidr6.js');
+  let c;
+  if (cfg.fixedCidrV6) c = checkSubnet6(cfg.fixedCidrV6, `"fixed-cidr-v6" in ${configPath()}:`);
+  else {
+    const { rootId } = await import('../../state/rootid.js');
+    const mine = have6.map((a) => parseCidr6(a)).filter((x) => !!x);
+    // the bridge's own address (state wiped, device kept) is not "in use by someone else"
+    const used = (await hostUsedSubnets6()).filter((u) => !mine.some((m) => m!.base === u.base && m!.prefix === u.prefix));
+    const others = listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK && n.Subnet6).map((n) => parseCidr6(n.Subnet6!)!);
+    c = chooseSubnet6(await pools6(cfg.pools, rootId()), [...used, ...others]);
+    if (!c) throw new UserError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the default bridge network');
+  }
+  return { EnableIPv6: true, Subnet6: formatCidr6(c), Gateway6: gateway6Of(c) };
+}
+
+/**
+ * config.json changed since the default network's record was made (its "ipv6" or
+ * "fixed-cidr-v6"): the record follows while no container is on it (Docker applies daemon.json
+ * at its restart); with containers on it, it stays until they are gone. config.json is read
+ * once per process (state/config.ts), shared with the firewall choice: no extra read.
+ */
+async function reconcileDefaultV6(rec: NetworkRecord): Promise<NetworkRecord> {
+  const cfg = networkConfig();
+  if (!cfg.ipv6 && !rec.Subnet6) return rec; // the usual case: nothing more to read
+  const { canonicalCidr6 } = await import('./cidr6.js');
+  const same = cfg.ipv6 ? !!rec.Subnet6 && (!('fixedCidrV6' in cfg && cfg.fixedCidrV6) || canonicalCidr6(cfg.fixedCidrV6!) === rec.Subnet6) : !rec.Subnet6;
+  if (same || listEndpoints().some((e) => e.networkId === rec.Id)) return rec;
+  const { EnableIPv6: _e, Subnet6: old6, Gateway6: oldGw6, ...v4 } = rec;
+  const next: NetworkRecord = { ...v4, ...(await defaultV6()) };
+  if (old6 && oldGw6 && rec.Bridge) {
+    // the old IPv6 gateway address leaves the bridge with the setting
+    const { applyPlan } = await import('../../host/plan.js');
+    const prefix = old6.split('/')[1];
+    await applyPlan([{ kind: 'ip', args: ['-6', 'addr', 'del', `${oldGw6}/${prefix}`, 'dev', rec.Bridge], why: `the default network's IPv6 changed in ${configPath()}: remove the old gateway address ${oldGw6}` }], { tolerant: true });
+  }
+  writeJsonAtomic(netFile(DEFAULT_NETWORK), next, true);
+  return next;
 }
 
 /**
