@@ -225,10 +225,17 @@ export function toBatches(ops: Op[]): Batch[] {
   return out;
 }
 
-/** One `ip -batch` line. */
+/**
+ * One `ip -batch` line. A batch line takes no global options, so an IPv6 op written as a person
+ * types it (`-6 addr add …`, `-6 route add default …`) drops the `-6`: the address says the
+ * family, and `default` becomes `::/0` (alone it would mean IPv4's).
+ */
 export function ipBatchLine(op: IpOp): string {
   for (const a of op.args) if (/[\s"'\\#]/.test(a) || a === '') throw new Error(`unsafe ip argument ${JSON.stringify(a)}`);
-  return op.args.join(' ');
+  if (op.args[0] !== '-6') return op.args.join(' ');
+  const rest = op.args.slice(1);
+  if (rest[0] === 'route') return rest.map((a, i) => (i === 2 && a === 'default' ? '::/0' : a)).join(' ');
+  return rest.join(' ');
 }
 
 function restoreArg(a: string): string {
@@ -265,8 +272,9 @@ export function restoreScript(ops: IptOp[]): { text: string; line: number[]; com
   return { text: lines.join('\n') + '\n', line, commitLine };
 }
 
+/** sysctl(8)'s rule: dots separate the levels, a '/' stands for a dot inside one (net.ipv6.conf.eth0/60.forwarding). */
 export function sysctlPath(key: string): string {
-  return '/proc/sys/' + key.split('.').join('/');
+  return '/proc/sys/' + key.split('.').map((p) => p.replace(/\//g, '.')).join('/');
 }
 
 // ---------------------------------------------------------------- applying
