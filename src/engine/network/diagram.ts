@@ -62,6 +62,8 @@ export interface SnapContainer {
   endpoint?: {
     network: string;
     ip: string;
+    /** Its IPv6 address, on a network with --ipv6: its ports' v6 DNATs (nftables) are its own too. */
+    ip6?: string;
     prefixLen: number;
     netns: string;
     hostIf: string;
@@ -78,6 +80,8 @@ export interface Snapshot {
   netns: Record<string, KLink[] | null>;
   /** iptables-save -c output (the whole text; minidock's lines are picked out). */
   iptablesSave: string;
+  /** ip6tables-save -c (the iptables backend's IPv6 rules), when read. */
+  ip6tablesSave?: string;
   /** What the firewall backend in use has (when absent: read from iptablesSave). */
   firewall?: FirewallView;
   /** minidock's chain prefix (MINIDOCK). */
@@ -288,11 +292,12 @@ export function negated(args: string[], opt: string): boolean {
  * The iptables backend's view for the diagram, from `iptables-save -c`: the DNAT rules of the
  * prefix's DNAT chain and the outbound MASQUERADE of each network (this root's only). Pure.
  */
-export function iptablesView(saveText: string, prefix: string, own: OwnRecords | undefined): FirewallView {
+export function iptablesView(saveText: string, prefix: string, own: OwnRecords | undefined, save6Text = ''): FirewallView {
   const saved = parseCountedSave(saveText);
-  const ports = saved.rules
-    .filter((r) => r.table === 'nat' && r.chain === `${prefix}-DNAT` && ruleShown(r, own))
-    .map(dnatOf)
+  // IPv6 published ports (ip6tables-save): their DNATs are arrows too
+  const ports = [...saved.rules.map((r) => [r, 4] as const), ...parseCountedSave(save6Text).rules.map((r) => [r, 6] as const)]
+    .filter(([r]) => r.table === 'nat' && r.chain === `${prefix}-DNAT` && ruleShown(r, own))
+    .map(([r, f]) => dnatOf(r, f))
     .filter((d): d is NonNullable<typeof d> => !!d)
     .map(({ inKernel: _k, inState: _s, ...p }): KernelPort => p);
   const masquerade = saved.rules
@@ -302,16 +307,17 @@ export function iptablesView(saveText: string, prefix: string, own: OwnRecords |
 }
 
 /** A DNAT rule of minidock's DNAT chain, as a port arrow. */
-export function dnatOf(r: SavedRule): (PortArrow & { id12?: string; tagName?: string }) | undefined {
+export function dnatOf(r: SavedRule, family: 4 | 6 = 4): (PortArrow & { id12?: string; tagName?: string }) | undefined {
   if (argOf(r.args, '-j') !== 'DNAT') return undefined;
   const to = argOf(r.args, '--to-destination');
   const dport = argOf(r.args, '--dport');
   if (!to || !dport) return undefined;
-  const [cip, cport] = to.split(':');
+  // 172.17.0.2:80, [fd00::2]:80
+  const [, cip, cport] = /^\[?(.*?)\]?(?::(\d+))?$/.exec(to) ?? [];
   const d = argOf(r.args, '-d');
   const tag = parseTag(r.comment);
   return {
-    hostIp: d ? d.replace(/\/32$/, '') : '0.0.0.0',
+    hostIp: d ? d.replace(/\/(?:32|128)$/, '') : family === 6 ? '::' : '0.0.0.0',
     hostPort: Number(dport),
     proto: (argOf(r.args, '-p') ?? 'tcp') as Proto,
     containerIp: cip,
@@ -391,7 +397,7 @@ function buildLowerNode(node: BridgeNode, kind: string, parent: KLink | undefine
 export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
   const drift: Drift[] = [];
   const links = new Map(s.host.links.map((l) => [l.ifname, l]));
-  const fw = s.firewall ?? iptablesView(s.iptablesSave, s.chainPrefix, ownRecordsOf(s));
+  const fw = s.firewall ?? iptablesView(s.iptablesSave, s.chainPrefix, ownRecordsOf(s), s.ip6tablesSave);
   const dnats = fw.ports;
   const usedDnat = new Set<number>();
 
@@ -463,7 +469,10 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       if (eth0 && host && (host.linkIndex !== eth0.ifindex || eth0.linkIndex !== host.ifindex)) cn.drift.push(`${host.ifname} and eth0 in ${ep.netns} are not peers`);
       if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
       for (const p of ep.ports) {
-        const hostIp = hostAddrOf(p.hostIp);
+        // a port of an IPv6-only container, or on an IPv6 address, is its v6 DNAT
+        const v6 = p.hostIp.includes(':') || (!ep.ip && !!ep.ip6);
+        const hostIp = v6 && p.hostIp === '' ? '::' : hostAddrOf(p.hostIp);
+        const toIp = v6 ? ep.ip6! : ep.ip;
         const k = dnats.findIndex((d, i) => !usedDnat.has(i) && d.hostPort === p.hostPort && d.proto === p.proto && d.hostIp === hostIp);
         const d = k >= 0 ? dnats[k] : undefined;
         if (k >= 0) usedDnat.add(k);
@@ -471,7 +480,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
           hostIp,
           hostPort: p.hostPort,
           proto: p.proto,
-          containerIp: ep.ip,
+          containerIp: toIp,
           containerPort: p.containerPort,
           containerId: c.id,
           containerName: c.name,
@@ -479,8 +488,11 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
           inState: true,
           packets: d?.packets,
         };
+        // its IPv6 twin (a port on every address, or on a v6 one) is the container's too, not a stray
+        const ip6 = ep.ip6;
+        if (ip6) dnats.forEach((x, i) => { if (x.containerIp === ip6 && x.hostPort === p.hostPort && x.proto === p.proto) usedDnat.add(i); });
         if (!d) cn.drift.push(`no DNAT rule for ${hostIp}:${p.hostPort}/${p.proto}`);
-        else if (d.containerIp !== ep.ip || d.containerPort !== p.containerPort) cn.drift.push(`DNAT for ${hostIp}:${p.hostPort}/${p.proto} goes to ${d.containerIp}:${d.containerPort}, not ${ep.ip}:${p.containerPort}`);
+        else if (d.containerIp !== toIp || d.containerPort !== p.containerPort) cn.drift.push(`DNAT for ${hostIp}:${p.hostPort}/${p.proto} goes to ${d.containerIp}:${d.containerPort}, not ${toIp}:${p.containerPort}`);
         cn.ports.push(arrow);
       }
       node.containers.push(cn);
@@ -585,7 +597,7 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       name: r.Name,
       status: st.Status,
       mode: r.HostConfig.NetworkMode || 'bridge',
-      endpoint: e && { network: e.network, ip: e.ip, prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
+      endpoint: e && { network: e.network, ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
     });
   }
   for (const e of eps.values()) {
@@ -594,7 +606,7 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       name: e.containerName || e.containerId.slice(0, 12),
       status: 'unknown',
       mode: e.network,
-      endpoint: { network: e.network, ip: e.ip, prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
+      endpoint: { network: e.network, ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
     });
   }
   const ids = [...new Set([...allIds(), ...listEndpoints().map((e) => e.containerId)])];
@@ -619,10 +631,12 @@ export async function collectSnapshot(): Promise<Snapshot> {
   const fw = await firewall();
   const have = existingNetns();
   const wanted = [...new Set(state.containers.map((c) => c.endpoint?.netns).filter((n): n is string => !!n))];
-  const [links, route, save, nsLinks] = await Promise.all([
+  const v6 = fw.name === 'iptables'; // its IPv6 published ports are in ip6tables
+  const [links, route, save, save6, nsLinks] = await Promise.all([
     ipJson(['addr']),
     run('ip', ['-j', 'route', 'show', 'default'], { allowFail: true }),
     fw.name === 'iptables' ? run('iptables-save', ['-c'], { allowFail: true }) : Promise.resolve({ code: 1, stdout: '' }),
+    v6 ? run('ip6tables-save', ['-c'], { allowFail: true }) : Promise.resolve({ code: 1, stdout: '' }),
     pool(wanted, 8, (ns) => (have.has(ns) ? ipJson(['-n', ns, 'addr']) : Promise.resolve(null))),
   ]);
   const routes = JSON.parse(route.stdout.trim() || '[]') as { dst?: string; dev?: string; gateway?: string }[];
@@ -633,6 +647,7 @@ export async function collectSnapshot(): Promise<Snapshot> {
     host: { links: links ?? [], defaultRoute: def ? { dev: def.dev!, gateway: def.gateway } : undefined },
     netns,
     iptablesSave: save.code === 0 ? save.stdout : '',
+    ...(save6.code === 0 ? { ip6tablesSave: save6.stdout } : {}),
     ...(fw.name === 'iptables' ? {} : { firewall: await fw.view(ownContextOf(state)) }),
     ...state,
   };

@@ -19,7 +19,7 @@ import { isV6 } from './cidr6.js';
 import { allocateAddress, allocateAddress6, releaseAddresses } from './ipam.js';
 import { checkAddress6 } from './ipam6.js';
 import { reservePorts, releasePorts } from './portalloc.js';
-import { portsToSettings } from './ports.js';
+import { checkPortFamilies, portsToSettings } from './ports.js';
 import {
   RECOVER_ENDPOINT,
   DEFAULT_NETWORK,
@@ -235,6 +235,9 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     if (driver.caps.firewall) await settleFirewall(explain);
     // --internal: nothing reaches it from outside, so ports are not published (Docker ignores them too).
     if (rec.Internal && req.ports.length) warnings.push(`Published ports are discarded on the internal network ${rec.Name}`);
+    // a port on an address of a family the network has no address in cannot be served (ports.ts)
+    const famErr = driver.caps.publish && !rec.Internal ? checkPortFamilies(req.ports, { v4: !!rec.Subnet, v6: !!rec.Subnet6 }) : undefined;
+    if (famErr) throw new UserError(famErr);
     const ports: PortBinding[] = await reservePorts(id, rec.Internal ? [] : req.ports);
     pausePoint('net:ports-reserved');
     try {
@@ -302,7 +305,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     netnsPath: netnsPathOf(id),
     settings: {
       SandboxKey: netnsPathOf(id),
-      Ports: portsToSettings(e.ports),
+      Ports: portsToSettings(e.ports, !!e.ip6),
       Networks: {
         [e.network]: {
           NetworkID: e.networkId,

@@ -507,8 +507,8 @@ export const iptablesBackend: FirewallBackend = {
   },
   async view(own) {
     const { iptablesView } = await import('../diagram.js');
-    const r = await run('iptables-save', ['-c'], { allowFail: true });
-    return iptablesView(r.code === 0 ? r.stdout : '', chainPrefix(), { root: own.root, ids: own.ids, nets: new Map(own.networks.map((n) => [n.name, n.bridge])) });
+    const [r, v6] = await Promise.all([run('iptables-save', ['-c'], { allowFail: true }), countedSave6()]);
+    return iptablesView(r.code === 0 ? r.stdout : '', chainPrefix(), { root: own.root, ids: own.ids, nets: new Map(own.networks.map((n) => [n.name, n.bridge])) }, v6);
   },
   orphans,
   bridgeOwner,
