@@ -94,6 +94,7 @@ describe('IPv6 address plane (real containers)', () => {
     expect(inspect.EnableIPv6).toBe(true);
     expect(inspect.EnableIPv4).toBe(true);
     expect(inspect.IPAM.Config).toEqual([{ Subnet: '172.29.0.0/24', Gateway: '172.29.0.1' }, { Subnet: 'fd00:67::/64', Gateway: 'fd00:67::1' }]);
+    expect(md.ok(['network', 'ls', '--format', '{{.Name}} {{.IPv6}}']).split('\n')).toEqual(expect.arrayContaining(['dual true', 'bridge false']));
     md.ok(['run', '-d', '--name', 'd1', '--network', 'dual', 'busybox', 'sleep', '300']);
     md.ok(['run', '-d', '--name', 'd2', '--network', 'dual', '--ip6', 'fd00:67::abc', 'busybox', 'sleep', '300']);
     expect(ep('d1', 'dual')).toMatchObject({ IPAddress: '172.29.0.2', GlobalIPv6Address: 'fd00:67::2', GlobalIPv6PrefixLen: 64, IPv6Gateway: 'fd00:67::1', Gateway: '172.29.0.1' });
@@ -115,7 +116,7 @@ describe('IPv6 address plane (real containers)', () => {
     expect(Object.values(containers).map((c) => c.IPv6Address).sort()).toEqual(['fd00:67::2/64', 'fd00:67::abc/64']);
   });
 
-  it('--explain shows the IPv6 steps as a person types them; the start is the shim\'s (no ip -n for them)', () => {
+  it('--explain and --dry-run show the IPv6 steps as a person types them', () => {
     const r = md.run(['run', '--rm', '--explain', '--network', 'dual', 'busybox', 'true']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^ip netns exec minidock-\w+ ip -6 addr add fd00:67::3\/64 dev eth0 nodad$/m);
