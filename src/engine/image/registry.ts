@@ -342,7 +342,7 @@ export class RegistryClient {
 
   private unauthorized(text: string, scope: string | undefined): RegistryError {
     const repo = scope?.split(':')[1];
-    if (!this.creds && repo) {
+    if (!this.creds && repo && !scope!.endsWith('push')) {
       return new RegistryError(`pull access denied for ${repo} on ${this.registry}, repository does not exist or may require 'minidock login': ${text}`, 401);
     }
     return new RegistryError(`unauthorized: ${text}${this.creds ? ` (credentials from ${this.creds.source})` : ''}`, 401);
