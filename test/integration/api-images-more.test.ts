@@ -152,6 +152,10 @@ for (const cli of DOCKERS)
       const build = await http(sock, 'POST', '/v1.41/build?t=x', 'not a tar', { 'Content-Type': 'application/x-tar' });
       expect(build.status).toBe(501);
       expect(build.json<{ message: string }>().message).toMatch(/^image build is not supported by minidock/);
+      // the docker CLI's legacy builder prints the daemon's words
+      const cliBuild = spawnSync(cli.path, ['build', '-t', 'x', '-'], { env: { ...ctx.svc.dockerEnv, DOCKER_BUILDKIT: '0' }, input: 'FROM busybox\n', encoding: 'utf8', timeout: 30_000 });
+      expect(cliBuild.status).toBe(1);
+      expect(cliBuild.stderr).toMatch(/Error response from daemon: image build is not supported by minidock/);
       const save = await http(sock, 'GET', '/images/get');
       expect([save.status, save.json()]).toEqual([400, { message: 'no images named (names=…)' }]);
       const auth = await http(sock, 'POST', '/images/x/push', undefined, { 'X-Registry-Auth': '!!!' });
