@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock } from '../helpers/cli.js';
 import { DOCKERS, cleanupChecked, http, startService, useService, type Service } from '../helpers/api-service.js';
-import { buildLayout, busyboxEntries, mdIn, push, startProxy, startRegistry, type Proxy, type Registry } from '../helpers/registry.js';
+import { buildLayout, busyboxEntries, mdAsync, mdIn, push, startProxy, startRegistry, type Proxy, type Registry } from '../helpers/registry.js';
 
 const havePythonDocker = spawnSync('python3', ['-c', 'import docker']).status === 0;
 
@@ -112,6 +112,13 @@ for (const cli of DOCKERS)
       expect(small.code).toBe(1);
       expect(small.stderr.trim()).toBe('Error response from daemon: Minimum memory limit allowed is 6MB');
       expect(ok(['inspect', '-f', '{{.HostConfig.Memory}}', 'fs'])).toBe('67108864');
+      // minidock's own update, the same engine: a pids limit, seen through the API and in the cgroup
+      expect(ctx.md.ok(['update', '--pids-limit', '50', 'fs'])).toBe('fs');
+      expect(ok(['inspect', '-f', '{{.HostConfig.PidsLimit}}', 'fs'])).toBe('50');
+      const pids = [`/sys/fs/cgroup/minidock/${id}/pids.max`, `/sys/fs/cgroup/pids/minidock/${id}/pids.max`].find((f) => existsSync(f))!;
+      expect(readFileSync(pids, 'utf8').trim()).toBe('50');
+      expect(ok(['update', '--pids-limit', '-1', 'fs'])).toBe('fs');
+      expect(readFileSync(pids, 'utf8').trim()).toBe('max');
       const missing = ctx.svc.docker(['update', '--memory', '64m', 'nosuch']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/No such container: nosuch/);
@@ -260,6 +267,13 @@ describe('docker push through minidock system service, with docker login (X-Regi
         } finally {
           fresh.cleanup();
         }
+        // minidock's own push (the engine the endpoint calls), with credentials from the environment
+        const own = await mdAsync(md.root, ['push', dest], { env: { MINIDOCK_REGISTRY_USER: 'tester', MINIDOCK_REGISTRY_PASSWORD: 's3cret' } });
+        expect(own.code, own.stderr).toBe(0);
+        const lines = own.stdout.trimEnd().split('\n');
+        expect(lines[0]).toBe(`The push refers to repository [${proxy.host}/pushed/hello-${cli.major}]`);
+        expect(lines.slice(1, -1).every((l) => /^[0-9a-f]{12}: (Preparing|Layer already exists)$/.test(l)), own.stdout).toBe(true);
+        expect(lines.at(-1)).toMatch(new RegExp(`^1: digest: ${digest} size: \\d+$`));
         // a tag that is not here: Docker's words
         const missing = svc.docker(['push', `${proxy.host}/pushed/nothing:1`]);
         expect(missing.code).toBe(1);
