@@ -57,7 +57,6 @@ export async function pushImage(refText: string, o: PushOptions & { allTags?: bo
   const repo = ref.repository;
   const scope = `repository:${repo}:pull,push`;
   o.events({ status: `The push refers to repository [${ref.name}]` });
-  const done = new Set<string>();
   for (const { tag, img } of targets) {
     const { manifestFor } = await import('./archive.js');
     const m = manifestFor(img, 'push');
@@ -69,8 +68,7 @@ export async function pushImage(refText: string, o: PushOptions & { allTags?: bo
         o.events({ id: l.id, status: 'Layer already exists' });
         continue;
       }
-      if (!done.has(l.blob)) await uploadBlob(client, repo, l.blob, scope, (current, total) => o.events({ id: l.id, status: 'Pushing', current, total }));
-      done.add(l.blob);
+      await uploadBlob(client, repo, l.blob, scope, (current, total) => o.events({ id: l.id, status: 'Pushing', current, total }));
       o.events({ id: l.id, status: 'Pushed' });
     }
     if (!(await hasRemoteBlob(client, repo, img.id, scope))) await uploadBlob(client, repo, img.id, scope, () => undefined);
