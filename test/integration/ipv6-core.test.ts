@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Minidock, sh } from '../helpers/cli.js';
+import { http, useService } from '../helpers/api-service.js';
 import { kernelHasLink } from '../../src/engine/network/drivers/lowerlink.js';
 import { ulaBase } from '../../src/engine/network/ipam6.js';
 import { formatCidr6 } from '../../src/engine/network/cidr6.js';
@@ -257,5 +258,35 @@ describe('IPv6 address plane (real containers)', () => {
     expect(ep('i1', 'iv6').GlobalIPv6Address).toBe('fd00:6c::2');
     md.ok(['rm', '-f', 'i1']);
     md.ok(['network', 'rm', 'iv6']);
+  });
+});
+
+describe('IPv6 through the Engine API', () => {
+  const ctx = useService();
+
+  it('networks/create takes EnableIPv6, EnableIPv4 and an IPv6 IPAM config; containers get IPAMConfig.IPv6Address', async () => {
+    const sock = ctx.svc.sock;
+    const c = await http(sock, 'POST', '/v1.44/networks/create', { Name: 'api6', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:6d::/64', Gateway: 'fd00:6d::fe' }] } });
+    expect(c.status, c.body.toString()).toBe(201);
+    const n = (await http(sock, 'GET', '/v1.44/networks/api6')).json<{ EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway: string }[] } }>();
+    expect(n.EnableIPv6).toBe(true);
+    expect(n.IPAM.Config).toContainEqual({ Subnet: 'fd00:6d::/64', Gateway: 'fd00:6d::fe' });
+    const only6 = await http(sock, 'POST', '/v1.44/networks/create', { Name: 'api6only', EnableIPv6: true, EnableIPv4: false });
+    expect(only6.status).toBe(201);
+    expect((await http(sock, 'GET', '/v1.44/networks/api6only')).json<{ EnableIPv4: boolean }>().EnableIPv4).toBe(false);
+    const bad = await http(sock, 'POST', '/v1.44/networks/create', { Name: 'api6bad', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fe80::/64' }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.json<{ message: string }>().message).toMatch(/link-local/);
+    const create = await http(sock, 'POST', '/v1.44/containers/create?name=api6c', {
+      Image: 'busybox',
+      Cmd: ['sleep', '300'],
+      HostConfig: { NetworkMode: 'api6' },
+      NetworkingConfig: { EndpointsConfig: { api6: { IPAMConfig: { IPv6Address: 'fd00:6d::77' } } } },
+    });
+    expect(create.status, create.body.toString()).toBe(201);
+    expect((await http(sock, 'POST', '/v1.44/containers/api6c/start')).status).toBe(204);
+    const ins = (await http(sock, 'GET', '/v1.44/containers/api6c/json')).json<{ NetworkSettings: { Networks: Record<string, { GlobalIPv6Address: string; IPv6Gateway: string }> } }>();
+    expect(ins.NetworkSettings.Networks.api6).toMatchObject({ GlobalIPv6Address: 'fd00:6d::77', IPv6Gateway: 'fd00:6d::fe' });
+    expect((await http(sock, 'DELETE', '/v1.44/containers/api6c?force=1')).status).toBe(204);
   });
 });
