@@ -146,6 +146,22 @@ describe('IPv6 address plane (real containers)', () => {
     expect(md.ok(['exec', 'o1', 'cat', '/etc/hosts'])).toMatch(new RegExp(`^${ep('o1', 'v6only').GlobalIPv6Address}\\t\\w+ o1$`, 'm'));
   });
 
+  it('network connect --ip6: the IPv6 default route goes through the first network with IPv6', () => {
+    md.ok(['network', 'create', '--subnet', '172.30.5.0/24', 'plain4']);
+    md.ok(['run', '-d', '--name', 'k1', '--network', 'plain4', 'busybox', 'sleep', '300']);
+    expect(ipIn('k1', ['-6', 'route', 'show', 'default'])).toBe('');
+    md.ok(['network', 'connect', '--ip6', 'fd00:67::77', 'dual', 'k1']);
+    expect(ep('k1', 'dual').GlobalIPv6Address).toBe('fd00:67::77');
+    expect(ipIn('k1', ['-4', 'route', 'show', 'default'])).toMatch(/^default via 172.30.5.1 dev eth0/);
+    expect(ipIn('k1', ['-6', 'route', 'show', 'default'])).toMatch(/^default via fd00:67::1 dev eth1/);
+    expect(ping6('k1', 'fd00:67::2')).toBe(true);
+    expect(md.run(['network', 'connect', '--ip6', 'fd00:99::1', 'dual', 'k1']).code).not.toBe(0);
+    md.ok(['network', 'disconnect', 'dual', 'k1']);
+    expect(ipIn('k1', ['-6', 'addr', 'show', 'scope', 'global'])).toBe('');
+    md.ok(['rm', '-f', 'k1']);
+    md.ok(['network', 'rm', 'plain4']);
+  });
+
   it('teardown leaves no IPv6 address or route of a container; network rm takes the bridge\'s', () => {
     const bridge = `mdbr-${md.ok(['network', 'inspect', '-f', '{{.Id}}', 'dual']).slice(0, 10)}`;
     md.ok(['rm', '-f', 'd1', 'd2', 'o1', 'o2']);
