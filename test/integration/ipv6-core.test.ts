@@ -113,6 +113,11 @@ describe('IPv6 address plane (real containers)', () => {
     const id12 = md.ok(['inspect', '-f', '{{.Id}}', 'd1']).slice(0, 12);
     expect(hosts).toContain(`172.29.0.2\t${id12} d1`);
     expect(hosts).toContain(`fd00:67::2\t${id12} d1`);
+    // the diagram: both addresses on the network's box and on each container's
+    const diagram = md.ok(['network', 'diagram', 'dual']);
+    expect(diagram).toMatch(/gateway 172\.29\.0\.1 fd00:67::1\s+subnet 172\.29\.0\.0\/24 fd00:67::\/64/);
+    expect(diagram).toMatch(/d1\S*\s+172\.29\.0\.2\/24 fd00:67::2\/64/);
+    expect(diagram).not.toMatch(/✗/);
     const containers = j<{ Containers: Record<string, { IPv6Address: string }> }[]>(['network', 'inspect', 'dual'])[0].Containers;
     expect(Object.values(containers).map((c) => c.IPv6Address).sort()).toEqual(['fd00:67::2/64', 'fd00:67::abc/64']);
   });
