@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // minidock benchmarks (not tests): medians over repeated runs, printed beside their floors.
 //   npm run bench            all
-//   npm run bench -- start   only the container start figures (also: pull, net, everyday, firewall)
+//   npm run bench -- start   only the container start figures (also: pull, net, everyday, api, firewall)
 //   npm run bench -- --docker          the same beside Docker: a dockerd of the bench's own, in
 //                                      its throwaway netns (bench/docker.mjs), stopped at the end
 // Runs as root with its own MINIDOCK_ROOT and bridge, and cleans up after itself.
@@ -134,6 +134,14 @@ try {
   if (!only || only === 'everyday') {
     // ps, inspect, logs, exec, stop, rm with 30 and 100 containers (issue 13)
     const r = spawnSync(process.execPath, [join(here, 'everyday.mjs')], {
+      env: { ...env, ...(dockerEnv ? { DOCKER_HOST: dockerEnv.DOCKER_HOST, BENCH_DOCKER: '1' } : {}) },
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exitCode = 1;
+  }
+  if (!only || only === 'api') {
+    // the Engine API service: docker run / docker ps through its socket (issue 17), in the bench's netns
+    const r = spawnSync(inHost[0], [...inHost.slice(1), process.execPath, join(here, 'api.mjs')], {
       env: { ...env, ...(dockerEnv ? { DOCKER_HOST: dockerEnv.DOCKER_HOST, BENCH_DOCKER: '1' } : {}) },
       stdio: 'inherit',
     });

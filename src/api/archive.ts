@@ -24,7 +24,8 @@ async function statHeader(ref: string, path: string): Promise<string> {
   return Buffer.from(JSON.stringify(st)).toString('base64');
 }
 
-async function withTemp<T>(fn: (file: string) => Promise<T>): Promise<T> {
+/** A temporary file for a tar the engine writes or reads with descriptors (cp, save). */
+export async function withTemp<T>(fn: (file: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'minidock-api-cp-'));
   try {
     return await fn(join(dir, 'archive.tar'));

@@ -2,6 +2,7 @@
 // handler calls the engine function the CLI's command calls.
 import { ApiError, boolParam, filterFlags, readJson, sendJson, sendNoContent } from './http.js';
 import type { Handler } from './routes.js';
+import { once } from 'node:events';
 import { frame, STDERR, STDOUT } from './framing.js';
 import { mustFind, stateOf, type ContainerRecord } from '../engine/container/record.js';
 
@@ -261,4 +262,50 @@ export const unpause: Handler = async (c, [ref]) => {
   await (await import('../engine/container/pause.js')).unpauseContainer(ref);
   sendNoContent(c.res!);
   return 204;
+};
+
+/** GET /containers/{id}/export (`minidock export`): the merged filesystem as a tar stream. */
+export const exportTar: Handler = async (c, [ref]) => {
+  const { exportContainer } = await import('../engine/container/export.js');
+  mustFind(ref); // a 404 before the headers
+  const res = c.res!;
+  const gone = new Error('client gone');
+  res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  try {
+    await exportContainer(ref, async (chunk) => {
+      if (res.destroyed) throw gone;
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    });
+  } catch (e) {
+    if (e !== gone) throw e; // (after the headers: the connection is cut, http.ts's sendError)
+  }
+  res.end();
+  return 200;
+};
+
+/** GET /containers/{id}/changes (`minidock diff`): Kind 0 changed, 1 added, 2 deleted. */
+export const changes: Handler = async (c, [ref]) => {
+  const { diffContainer } = await import('../engine/container/diff.js');
+  const KIND = { C: 0, A: 1, D: 2 } as const;
+  sendJson(c.res!, 200, diffContainer(ref).map((ch) => ({ Path: ch.Path, Kind: KIND[ch.Kind] })));
+  return 200;
+};
+
+/** POST /containers/prune?filters= (`container prune`): until, label, label!. */
+export const prune: Handler = async (c) => {
+  const { pruneContainers } = await import('../engine/container/prune.js');
+  const r = await pruneContainers(filterFlags(c.query));
+  sendJson(c.res!, 200, { ContainersDeleted: r.deleted.length ? r.deleted : null, SpaceReclaimed: r.reclaimed });
+  return 200;
+};
+
+/** POST /containers/{id}/update (`minidock update`): the limits and restart policy minidock honours; any other field with a value is 400. */
+export const update: Handler = async (c, [ref]) => {
+  const { updateRequestOf } = await import('./create-body.js');
+  const body = (await readJson<Record<string, unknown>>(c.req)) ?? {};
+  const u = updateRequestOf(body);
+  const { updateContainer } = await import('../engine/container/update.js');
+  await updateContainer(ref, u);
+  sendJson(c.res!, 200, { Warnings: [] });
+  return 200;
 };

@@ -221,3 +221,20 @@ export function createRequestOf(body: Json | undefined, name: string | undefined
   const consoleSize = body.Tty && Array.isArray(cs) && cs.length === 2 && cs.every((n) => Number.isInteger(n) && n > 0 && n < 65536) ? ([cs[0], cs[1]] as [number, number]) : undefined;
   return { image, command: cmd, flags: f, consoleSize };
 }
+
+/** The update body fields read (HostConfig's Resources and RestartPolicy); any other one with a value is refused. */
+const UPDATE_KEYS = new Set(['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'PidsLimit', 'RestartPolicy']);
+
+/** POST /containers/{id}/update: Docker's UpdateConfig → engine/container/update.ts's change (0 / null: unchanged). */
+export function updateRequestOf(body: Json): import('../engine/container/update.js').ContainerUpdate {
+  refuseUnknown(body, UPDATE_KEYS, '');
+  const u: import('../engine/container/update.js').ContainerUpdate = {};
+  const set = <K extends 'Memory' | 'MemorySwap' | 'MemoryReservation' | 'NanoCpus' | 'CpuShares' | 'PidsLimit'>(k: K) => {
+    const v = num(body[k], k);
+    if (v !== undefined) u[k] = v;
+  };
+  for (const k of ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'PidsLimit'] as const) set(k);
+  const rp = body.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined | null;
+  if (rp?.Name) u.restart = rp.Name === 'on-failure' && rp.MaximumRetryCount ? `on-failure:${rp.MaximumRetryCount}` : rp.Name;
+  return u;
+}

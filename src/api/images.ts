@@ -1,4 +1,5 @@
-// /images/…: list, inspect, create (pull, with Docker's JSON progress stream).
+// /images/…: list, inspect, create (pull, with Docker's JSON progress stream), tag, delete,
+// history, prune, get (save), load, push; build answers 501 (minidock has no builder).
 import { ApiError, boolParam, filterFlags, sendJson } from './http.js';
 import type { Handler } from './routes.js';
 
@@ -50,16 +51,13 @@ export const pull: Handler = async (c) => {
   const { pullImage } = await import('../engine/image/pull.js');
   const res = c.res!;
   const lastDownload = new Map<string, number>();
-  const send = (m: Record<string, unknown>) => {
-    if (!res.headersSent) {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-    }
-    res.write(JSON.stringify(m) + '\r\n');
-  };
-  try {
+  const send = jsonStream(res);
+  const credentials = registryAuth(c.req.headers['x-registry-auth']);
+  return endStream(res, send, async () => {
     await pullImage(ref, {
       quiet: true,
       platform: q.get('platform') || undefined,
+      credentials,
       events: (e) => {
         if (e.status === 'Downloading' && e.id) {
           const now = Date.now();
@@ -74,14 +72,7 @@ export const pull: Handler = async (c) => {
         send(m);
       },
     });
-  } catch (e) {
-    if (!res.headersSent) throw e;
-    const { apiErrorOf } = await import('./http.js');
-    const message = apiErrorOf(e).message;
-    send({ errorDetail: { message }, error: message });
-  }
-  res.end();
-  return 200;
+  });
 };
 
 /** POST /images/{name}/tag?repo=&tag= (`minidock tag`). */
@@ -110,4 +101,157 @@ export const remove: Handler = async (c, [ref]) => {
     }),
   );
   return 200;
+};
+
+/**
+ * X-Registry-Auth: base64url JSON of Docker's AuthConfig (`username`, `password`, or `auth` =
+ * base64 "user:password"). Absent or empty (`{}`): the credentials `minidock login` stored.
+ */
+export function registryAuth(header: string | string[] | undefined): import('../engine/image/credentials.js').Credentials | undefined {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (!text) return undefined;
+  let j: { username?: unknown; password?: unknown; auth?: unknown };
+  try {
+    j = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as typeof j;
+  } catch {
+    throw new ApiError(400, 'invalid X-Registry-Auth header: not base64-encoded JSON');
+  }
+  if (!j || typeof j !== 'object') throw new ApiError(400, 'invalid X-Registry-Auth header: not a JSON object');
+  let { username, password } = j;
+  if ((!username || !password) && typeof j.auth === 'string' && j.auth) {
+    const pair = Buffer.from(j.auth, 'base64').toString('utf8');
+    const colon = pair.indexOf(':');
+    if (colon > 0) [username, password] = [pair.slice(0, colon), pair.slice(colon + 1)];
+  }
+  if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) return undefined;
+  return { username, password, source: 'X-Registry-Auth' };
+}
+
+/** A JSON message stream (pull, push, load): the headers with the first message. */
+function jsonStream(res: NonNullable<Parameters<Handler>[0]['res']>): (m: Record<string, unknown>) => void {
+  return (m) => {
+    if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write(JSON.stringify(m) + '\r\n');
+  };
+}
+
+/** After the first message an error can only be Docker's `errorDetail` line. */
+async function endStream(res: NonNullable<Parameters<Handler>[0]['res']>, send: (m: Record<string, unknown>) => void, run: () => Promise<void>): Promise<number> {
+  try {
+    await run();
+  } catch (e) {
+    if (!res.headersSent) throw e;
+    const { apiErrorOf } = await import('./http.js');
+    const message = apiErrorOf(e).message;
+    send({ errorDetail: { message }, error: message });
+  }
+  res.end();
+  return 200;
+}
+
+/** GET /images/{name}/history (`minidock history`): newest first. */
+export const history: Handler = async (c, [ref]) => {
+  const { imageHistory } = await import('../engine/image/history.js');
+  sendJson(
+    c.res!,
+    200,
+    imageHistory(ref).map((h) => ({
+      Id: h.id,
+      Created: Math.floor(Date.parse(h.created) / 1000),
+      CreatedBy: h.createdBy,
+      Tags: h.tags.length ? h.tags : null,
+      Size: h.size,
+      Comment: h.comment,
+    })),
+  );
+  return 200;
+};
+
+/** POST /images/prune?filters={"dangling":{"false":true}} (`image prune [-a]`). */
+export const prune: Handler = async (c) => {
+  let all = false;
+  for (const f of filterFlags(c.query)) {
+    const m = /^dangling=(.*)$/.exec(f);
+    if (!m) throw new ApiError(400, `invalid filter '${f.split('=')[0]}': minidock's image prune takes only dangling`);
+    if (!['true', 'false', '1', '0'].includes(m[1]!)) throw new ApiError(400, `invalid filter 'dangling=${m[1]}'`);
+    all = m[1] === 'false' || m[1] === '0';
+  }
+  const { pruneImages } = await import('../engine/image/remove.js');
+  const r = await pruneImages(all);
+  const deleted = r.lines.map((l) => {
+    const m = /^(untagged|deleted): (.*)$/.exec(l);
+    return m ? { [m[1] === 'untagged' ? 'Untagged' : 'Deleted']: m[2] } : { Deleted: l };
+  });
+  sendJson(c.res!, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: r.reclaimed });
+  return 200;
+};
+
+/** GET /images/{name}/get and GET /images/get?names=…&names=… (`minidock save`): the archive. */
+export const save: Handler = async (c, params) => {
+  const names = params.length ? [params[0]!] : c.query.getAll('names');
+  if (!names.length) throw new ApiError(400, 'no images named (names=…)');
+  const { saveImages } = await import('../engine/image/archive.js');
+  const { withTemp } = await import('./archive.js');
+  const { closeSync, createReadStream, openSync } = await import('node:fs');
+  const { pipeline } = await import('node:stream/promises');
+  return withTemp(async (file) => {
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      await saveImages(names, { fd });
+    } finally {
+      closeSync(fd);
+    }
+    c.res!.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    await pipeline(createReadStream(file), c.res!);
+    return 200;
+  });
+};
+
+/** POST /images/load (`minidock load`): the archive in the body; Docker's `{"stream": "Loaded image: …\n"}` lines. */
+export const load: Handler = async (c) => {
+  const { loadImages } = await import('../engine/image/archive.js');
+  const r = await loadImages(c.req);
+  const send = jsonStream(c.res!);
+  for (const l of r.lines) send({ stream: `${l}\n` });
+  if (!c.res!.headersSent) send({ stream: '' });
+  c.res!.end();
+  return 200;
+};
+
+/** POST /images/{name}/push?tag= (`minidock push`), with the client's X-Registry-Auth; Docker's JSON progress. */
+export const push: Handler = async (c, [name]) => {
+  const tag = c.query.get('tag');
+  const credentials = registryAuth(c.req.headers['x-registry-auth']);
+  const { pushImage } = await import('../engine/image/push.js');
+  const res = c.res!;
+  const send = jsonStream(res);
+  const lastPush = new Map<string, number>();
+  // no tag: every tag of the repository, as Docker's daemon
+  return endStream(res, send, () =>
+    pushImage(tag ? `${name}:${tag}` : name!, {
+      allTags: !tag,
+      credentials,
+      events: (e) => {
+        if (e.aux) return send({ progressDetail: {}, aux: e.aux });
+        if (e.status === 'Pushing' && e.id) {
+          const now = Date.now();
+          if (now - (lastPush.get(e.id) ?? 0) < 100 && e.current !== e.total) return; // at most ten a second a layer
+          lastPush.set(e.id, now);
+        }
+        const m: Record<string, unknown> = { status: e.status };
+        if (e.id) {
+          m.id = e.id;
+          m.progressDetail = e.status === 'Pushing' && e.total ? { current: e.current, total: e.total } : {};
+        }
+        send(m);
+      },
+    }),
+  );
+};
+
+/** POST /build: minidock has no image builder; Docker's error shape, with what to use instead. */
+export const build: Handler = async (c) => {
+  // the build context is read and dropped, so the client gets the answer, not a broken pipe
+  for await (const _ of c.req) void _;
+  throw new ApiError(501, "image build is not supported by minidock (it has no image builder): build elsewhere and `docker load` or pull the image, or `docker commit` a container");
 };

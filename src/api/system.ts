@@ -1,7 +1,7 @@
 // /_ping, /version, /info, /events.
 import { arch, release } from 'node:os';
 import { VERSION } from '../version.js';
-import { API_VERSION, MIN_API_VERSION, filterFlags, sendJson } from './http.js';
+import { API_VERSION, ApiError, MIN_API_VERSION, filterFlags, readJson, sendJson } from './http.js';
 import type { Handler } from './routes.js';
 
 const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', s390x: 's390x', ppc64: 'ppc64le', riscv64: 'riscv64' };
@@ -101,5 +101,26 @@ export const events: Handler = async (c) => {
   start();
   await watchEvents(o, (r) => res.write(r.raw + '\n'), () => closed);
   res.end();
+  return 200;
+};
+
+/**
+ * POST /auth (`docker login`): are these credentials good for the registry? Docker's daemon
+ * stores nothing (the client keeps them and sends X-Registry-Auth): neither does this.
+ */
+export const auth: Handler = async (c) => {
+  const body = (await readJson<{ username?: unknown; password?: unknown; serveraddress?: unknown }>(c.req)) ?? {};
+  const { username, password, serveraddress } = body;
+  if (typeof username !== 'string' || !username || typeof password !== 'string' || !password) throw new ApiError(400, 'username and password are required');
+  const { checkLogin } = await import('../engine/image/login.js');
+  try {
+    await checkLogin(typeof serveraddress === 'string' && serveraddress ? serveraddress : undefined, username, password);
+  } catch (e) {
+    // Docker's daemon: 401 for credentials the registry refuses
+    const { RegistryError } = await import('../engine/image/registry.js');
+    if (e instanceof RegistryError && e.status === 401) throw new ApiError(401, e.message);
+    throw e;
+  }
+  sendJson(c.res!, 200, { Status: 'Login Succeeded', IdentityToken: '' });
   return 200;
 };

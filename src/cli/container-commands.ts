@@ -74,6 +74,19 @@ export function registerContainerCommands(program: Command): void {
     .action(async (ref, opts) => exit(await (await import('./commands/export.js')).exportContainer(ref, opts)));
 
   program
+    .command('update')
+    .description('Update configuration of one or more containers')
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap')
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
+    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--restart <policy>', 'Restart policy to apply when a container exits')
+    .argument('<container...>')
+    .action(async (refs, opts) => exit(await (await import('./commands/update.js')).update(refs, opts)));
+
+  program
     .command('attach')
     .description('Attach local standard input, output, and error streams to a running container')
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container')
@@ -97,7 +110,7 @@ export function registerContainerCommands(program: Command): void {
     ['wait', 'Block until one or more containers stop'], ['rm', 'Remove one or more containers'], ['logs', 'Fetch the logs of a container'],
     ['exec', 'Execute a command in a running container'], ['stats', 'Display resource usage statistics'], ['top', 'Display the running processes of a container'],
     ['rename', 'Rename a container'], ['pause', 'Pause all processes within one or more containers'], ['unpause', 'Unpause all processes within one or more containers'],
-    ['diff', "Inspect changes on a container's filesystem"], ['export', "Export a container's filesystem as a tar archive"], ['port', 'List port mappings'],
+    ['diff', "Inspect changes on a container's filesystem"], ['update', 'Update configuration of one or more containers'], ['export', "Export a container's filesystem as a tar archive"], ['port', 'List port mappings'],
     ['cp', 'Copy files/folders between a container and the local filesystem'], ['attach', 'Attach to a running container'], ['commit', "Create a new image from a container's changes"],
   ]) alias(n, d);
   group

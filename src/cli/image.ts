@@ -78,6 +78,15 @@ function importCmd(cmd: Command): void {
     .action(async (file, ref, opts) => exit(await (await impl()).importImage(file, ref, opts)));
 }
 
+function push(cmd: Command): void {
+  cmd
+    .description('Upload an image to a registry')
+    .option('-a, --all-tags', 'Push all tags of an image to the repository')
+    .option('-q, --quiet', 'Suppress verbose output')
+    .argument('<name>', 'NAME[:TAG]')
+    .action(async (ref, opts) => exit(await (await impl()).push(ref, opts)));
+}
+
 function history(cmd: Command): void {
   cmd
     .description('Show the history of an image')
@@ -98,6 +107,8 @@ export function registerImageCommands(program: Command): void {
   load(program.command('load'));
   save(program.command('save'));
   importCmd(program.command('import'));
+
+  push(program.command('push'));
 
   program
     .command('login')
@@ -124,6 +135,7 @@ export function registerImageCommands(program: Command): void {
   save(image.command('save'));
   importCmd(image.command('import'));
   history(image.command('history'));
+  push(image.command('push'));
   image
     .command('inspect')
     .description('Display detailed information on one or more images')

@@ -26,7 +26,7 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
   }
   if (opts.format) {
     const { writeFormatted, NETWORK_FORMAT } = await import('./template.js');
-    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: 'false', Internal: String(!!n.Internal), CreatedAt: n.Created }));
+    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: String(!!n.EnableIPv6), Internal: String(!!n.Internal), CreatedAt: n.Created }));
     writeFormatted(opts.format, rows, NETWORK_FORMAT);
     return;
   }

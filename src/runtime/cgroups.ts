@@ -354,6 +354,32 @@ export function createCgroup(id: string, r: Resources, privileged = false): stri
 }
 
 /**
+ * `update`: the new limits into the container's existing cgroup (devices untouched). v1 holds
+ * memory ≤ memory+swap at every instant, so when the memory limit rises past the current
+ * memory+swap limit that one is written first.
+ */
+export function updateCgroup(id: string, r: Resources, unlimitPids = false): void {
+  const l = layout();
+  // (the write lists leave an unset limit alone: a pids limit lifted is written as such)
+  const lift: Write[] = unlimitPids ? [['pids', 'pids.max', 'max']] : [];
+  if (l.version === 2) {
+    const dir = cgroupDirs(id)[0]!;
+    for (const [, file, value] of [...v2Writes(r), ...lift]) write(join(dir, file), value);
+    return;
+  }
+  const writes = [...v1Writes(r, true), ...lift];
+  const memDir = dirOf(id, 'memory');
+  const memsw = memDir ? Number(readText(join(memDir, 'memory.memsw.limit_in_bytes')) ?? NaN) : NaN;
+  if (r.Memory > memsw) writes.sort((a, b) => Number(b[1] === 'memory.memsw.limit_in_bytes') - Number(a[1] === 'memory.memsw.limit_in_bytes'));
+  for (const [c, file, value] of writes) {
+    const d = dirOf(id, c);
+    if (!d) continue;
+    if (file === 'memory.memsw.limit_in_bytes' && r.MemorySwap <= 0 && !existsSync(join(d, file))) continue;
+    write(join(d, file), value);
+  }
+}
+
+/**
  * v1: the container's cpuset cgroup, with cpus and mems first copied from its parent (a new v1
  * cpuset cgroup has none, and minidock/ gets the root's), so a flag that sets one leaves the
  * other as the host's.

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Minidock, sh } from '../helpers/cli.js';
+import { http, useService } from '../helpers/api-service.js';
 import { kernelHasLink } from '../../src/engine/network/drivers/lowerlink.js';
 import { ulaBase } from '../../src/engine/network/ipam6.js';
 import { formatCidr6 } from '../../src/engine/network/cidr6.js';
@@ -94,6 +95,7 @@ describe('IPv6 address plane (real containers)', () => {
     expect(inspect.EnableIPv6).toBe(true);
     expect(inspect.EnableIPv4).toBe(true);
     expect(inspect.IPAM.Config).toEqual([{ Subnet: '172.29.0.0/24', Gateway: '172.29.0.1' }, { Subnet: 'fd00:67::/64', Gateway: 'fd00:67::1' }]);
+    expect(md.ok(['network', 'ls', '--format', '{{.Name}} {{.IPv6}}']).split('\n')).toEqual(expect.arrayContaining(['dual true', 'bridge false']));
     md.ok(['run', '-d', '--name', 'd1', '--network', 'dual', 'busybox', 'sleep', '300']);
     md.ok(['run', '-d', '--name', 'd2', '--network', 'dual', '--ip6', 'fd00:67::abc', 'busybox', 'sleep', '300']);
     expect(ep('d1', 'dual')).toMatchObject({ IPAddress: '172.29.0.2', GlobalIPv6Address: 'fd00:67::2', GlobalIPv6PrefixLen: 64, IPv6Gateway: 'fd00:67::1', Gateway: '172.29.0.1' });
@@ -111,11 +113,16 @@ describe('IPv6 address plane (real containers)', () => {
     const id12 = md.ok(['inspect', '-f', '{{.Id}}', 'd1']).slice(0, 12);
     expect(hosts).toContain(`172.29.0.2\t${id12} d1`);
     expect(hosts).toContain(`fd00:67::2\t${id12} d1`);
+    // the diagram: both addresses on the network's box and on each container's
+    const diagram = md.ok(['network', 'diagram', 'dual']);
+    expect(diagram).toMatch(/gateway 172\.29\.0\.1 fd00:67::1\s+subnet 172\.29\.0\.0\/24 fd00:67::\/64/);
+    expect(diagram).toMatch(/d1\S*\s+172\.29\.0\.2\/24 fd00:67::2\/64/);
+    expect(diagram).not.toMatch(/✗/);
     const containers = j<{ Containers: Record<string, { IPv6Address: string }> }[]>(['network', 'inspect', 'dual'])[0].Containers;
     expect(Object.values(containers).map((c) => c.IPv6Address).sort()).toEqual(['fd00:67::2/64', 'fd00:67::abc/64']);
   });
 
-  it('--explain shows the IPv6 steps as a person types them; the start is the shim\'s (no ip -n for them)', () => {
+  it('--explain and --dry-run show the IPv6 steps as a person types them', () => {
     const r = md.run(['run', '--rm', '--explain', '--network', 'dual', 'busybox', 'true']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^ip netns exec minidock-\w+ ip -6 addr add fd00:67::3\/64 dev eth0 nodad$/m);
@@ -142,6 +149,22 @@ describe('IPv6 address plane (real containers)', () => {
     expect(ping6('o1', ep('o2', 'v6only').GlobalIPv6Address)).toBe(true);
     expect(hostPing6(ep('o1', 'v6only').GlobalIPv6Address)).toBe(true);
     expect(md.ok(['exec', 'o1', 'cat', '/etc/hosts'])).toMatch(new RegExp(`^${ep('o1', 'v6only').GlobalIPv6Address}\\t\\w+ o1$`, 'm'));
+  });
+
+  it('network connect --ip6: the IPv6 default route goes through the first network with IPv6', () => {
+    md.ok(['network', 'create', '--subnet', '172.30.5.0/24', 'plain4']);
+    md.ok(['run', '-d', '--name', 'k1', '--network', 'plain4', 'busybox', 'sleep', '300']);
+    expect(ipIn('k1', ['-6', 'route', 'show', 'default'])).toBe('');
+    md.ok(['network', 'connect', '--ip6', 'fd00:67::77', 'dual', 'k1']);
+    expect(ep('k1', 'dual').GlobalIPv6Address).toBe('fd00:67::77');
+    expect(ipIn('k1', ['-4', 'route', 'show', 'default'])).toMatch(/^default via 172.30.5.1 dev eth0/);
+    expect(ipIn('k1', ['-6', 'route', 'show', 'default'])).toMatch(/^default via fd00:67::1 dev eth1/);
+    expect(ping6('k1', 'fd00:67::2')).toBe(true);
+    expect(md.run(['network', 'connect', '--ip6', 'fd00:99::1', 'dual', 'k1']).code).not.toBe(0);
+    md.ok(['network', 'disconnect', 'dual', 'k1']);
+    expect(ipIn('k1', ['-6', 'addr', 'show', 'scope', 'global'])).toBe('');
+    md.ok(['rm', '-f', 'k1']);
+    md.ok(['network', 'rm', 'plain4']);
   });
 
   it('teardown leaves no IPv6 address or route of a container; network rm takes the bridge\'s', () => {
@@ -256,5 +279,35 @@ describe('IPv6 address plane (real containers)', () => {
     expect(ep('i1', 'iv6').GlobalIPv6Address).toBe('fd00:6c::2');
     md.ok(['rm', '-f', 'i1']);
     md.ok(['network', 'rm', 'iv6']);
+  });
+});
+
+describe('IPv6 through the Engine API', () => {
+  const ctx = useService();
+
+  it('networks/create takes EnableIPv6, EnableIPv4 and an IPv6 IPAM config; containers get IPAMConfig.IPv6Address', async () => {
+    const sock = ctx.svc.sock;
+    const c = await http(sock, 'POST', '/v1.44/networks/create', { Name: 'api6', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:6d::/64', Gateway: 'fd00:6d::fe' }] } });
+    expect(c.status, c.body.toString()).toBe(201);
+    const n = (await http(sock, 'GET', '/v1.44/networks/api6')).json<{ EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway: string }[] } }>();
+    expect(n.EnableIPv6).toBe(true);
+    expect(n.IPAM.Config).toContainEqual({ Subnet: 'fd00:6d::/64', Gateway: 'fd00:6d::fe' });
+    const only6 = await http(sock, 'POST', '/v1.44/networks/create', { Name: 'api6only', EnableIPv6: true, EnableIPv4: false });
+    expect(only6.status).toBe(201);
+    expect((await http(sock, 'GET', '/v1.44/networks/api6only')).json<{ EnableIPv4: boolean }>().EnableIPv4).toBe(false);
+    const bad = await http(sock, 'POST', '/v1.44/networks/create', { Name: 'api6bad', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fe80::/64' }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.json<{ message: string }>().message).toMatch(/link-local/);
+    const create = await http(sock, 'POST', '/v1.44/containers/create?name=api6c', {
+      Image: 'busybox',
+      Cmd: ['sleep', '300'],
+      HostConfig: { NetworkMode: 'api6' },
+      NetworkingConfig: { EndpointsConfig: { api6: { IPAMConfig: { IPv6Address: 'fd00:6d::77' } } } },
+    });
+    expect(create.status, create.body.toString()).toBe(201);
+    expect((await http(sock, 'POST', '/v1.44/containers/api6c/start')).status).toBe(204);
+    const ins = (await http(sock, 'GET', '/v1.44/containers/api6c/json')).json<{ NetworkSettings: { Networks: Record<string, { GlobalIPv6Address: string; IPv6Gateway: string }> } }>();
+    expect(ins.NetworkSettings.Networks.api6).toMatchObject({ GlobalIPv6Address: 'fd00:6d::77', IPv6Gateway: 'fd00:6d::fe' });
+    expect((await http(sock, 'DELETE', '/v1.44/containers/api6c?force=1')).status).toBe(204);
   });
 });

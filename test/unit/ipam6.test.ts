@@ -5,6 +5,7 @@ import { checkSubnet6, chooseSubnet6, gateway6Of, pickAddress6, pools6, ulaBase,
 import { ipBatchLine, type IpOp } from '../../src/host/plan.js';
 import { insideOps, shimInsideOf } from '../../src/engine/network/drivers/driver.js';
 import { byShim } from '../../src/host/plan.js';
+import { containerOps } from '../../src/engine/network/drivers/bridge.js';
 import { UserError } from '../../src/errors.js';
 
 describe('IPv6 IPAM', () => {
@@ -105,6 +106,15 @@ describe('IPv6 steps of a container (pure)', () => {
     expect(shimInsideOf(ops)).toBe('eth0 172.18.0.2/16 172.18.0.1 fd00:5::2/64 fd00:5::1');
     const v4 = insideOps({ ...link, ip6: undefined }, '172.18.0.0/16', { via: '172.18.0.1', why: 'x' }).map(byShim);
     expect(shimInsideOf(v4)).toBe('eth0 172.18.0.2/16 172.18.0.1');
+  });
+
+  it('a dual-stack bridge container: every inside step is minidock-shim\'s (no ip -n on the start path)', () => {
+    const net = { name: 'n', bridge: 'br', subnet: '172.18.0.0/16', gateway: '172.18.0.1', subnet6: 'fd00:5::/64', gateway6: 'fd00:5::1' };
+    const ops = containerOps(net, { ...link, netns: 'minidock-abc', hostIf: 'mdabc' });
+    const inside = ops.filter((o) => o.kind === 'ip' && o.netns);
+    expect(inside.length).toBe(6);
+    expect(inside.every((o) => o.kind === 'ip' && o.by === 'shim')).toBe(true);
+    expect(shimInsideOf(ops)).toBe('eth0 172.18.0.2/16 172.18.0.1 fd00:5::2/64 fd00:5::1');
   });
 
   it('IPv6 only: no IPv4 step; routed (no gateway): default dev', () => {

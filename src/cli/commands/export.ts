@@ -6,20 +6,19 @@ import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { UserError, fileError } from '../../errors.js';
 import { randomHex } from '../../state/random.js';
-import { files, mustFind } from '../../engine/container/record.js';
-import { exportTree } from '../../engine/container/export.js';
+import { mustFind } from '../../engine/container/record.js';
+import { exportContainer as exportTo } from '../../engine/container/export.js';
 
 export async function exportContainer(ref: string, o: { output?: string }): Promise<number> {
   if (o.output === undefined && process.stdout.isTTY) throw new UserError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
   if (o.output === '') throw new UserError('open : no such file or directory', 1);
-  const rec = mustFind(ref);
-  const dirs = [files.upper(rec.Id), ...[...rec.LayerDirs].reverse()];
+  mustFind(ref); // (said before a file is made)
   if (o.output === undefined) {
     // A reader that goes away (`export c | tar t | head`) ends the export quietly, as a closed
     // pipe ends any writer; the walk stops at the next chunk.
     const gone = new Error('reader gone');
     try {
-      await exportTree(dirs, async (chunk) => {
+      await exportTo(ref, async (chunk) => {
         if (process.stdout.destroyed) throw gone;
         if (process.stdout.write(chunk)) return;
         try {
@@ -41,7 +40,7 @@ export async function exportContainer(ref: string, o: { output?: string }): Prom
     throw new UserError(`failed to export container: ${fileError('open', o.output, e).message}`, 1);
   }
   try {
-    await exportTree(dirs, (chunk) => {
+    await exportTo(ref, (chunk) => {
       for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
     });
     closeSync(fd);

@@ -1,12 +1,9 @@
-// `history IMAGE` / `image history`: the image config's history, newest first, Docker's columns
-// (IMAGE CREATED CREATED BY SIZE COMMENT). Each entry that is not an empty layer owns the next
-// layer, bottom-up; the top row carries the image id, the others <missing> (no intermediate images).
-import { UserError } from '../../errors.js';
+// `history IMAGE` / `image history`: the image's history (engine/image/history.ts), newest first,
+// in Docker's columns (IMAGE CREATED CREATED BY SIZE COMMENT).
 import { parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { humanSize } from '../../units.js';
-import { layerMeta, resolveImageSync } from '../../engine/image/store.js';
-import { normalizeRef } from '../../engine/image/reference.js';
+import { imageHistory } from '../../engine/image/history.js';
 
 interface HistoryRow {
   ID: string;
@@ -23,36 +20,20 @@ const HEADER: HistoryRow = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'C
 const ellipsis = (s: string, max: number) => ([...s].length <= max ? s : [...s].slice(0, max - 1).join('') + '…');
 
 export function history(ref: string, o: { human?: boolean; trunc?: boolean; quiet?: boolean; format?: string }): number {
-  const img = resolveImageSync(ref);
-  if (!img) {
-    let shown = ref;
-    try {
-      shown = normalizeRef(ref).display;
-    } catch {
-      /* shown as typed */
-    }
-    throw new UserError(`Error response from daemon: No such image: ${shown}`, 1);
-  }
   const noTrunc = o.trunc === false;
   const human = o.human !== false;
-  const layers = [...img.layers];
   const now = Date.now();
-  const rows: HistoryRow[] = (img.config.history ?? []).map((h) => {
-    const diffId = h.empty_layer ? undefined : layers.shift();
-    const size = diffId ? (layerMeta(diffId)?.size ?? 0) : 0;
-    const created = h.created ?? img.created;
-    const by = (h.created_by ?? '').replace(/\t/g, ' ');
+  const rows: HistoryRow[] = imageHistory(ref).map((h) => {
+    const by = h.createdBy.replace(/\t/g, ' ');
     return {
-      ID: '<missing>',
-      CreatedSince: human ? timeAgo(created, now) : created.replace(/\.\d+Z$/, 'Z'),
-      CreatedAt: created.replace(/\.\d+Z$/, 'Z'),
+      ID: h.id === '<missing>' || noTrunc ? h.id : h.id.replace(/^sha256:/, '').slice(0, 12),
+      CreatedSince: human ? timeAgo(h.created, now) : h.created.replace(/\.\d+Z$/, 'Z'),
+      CreatedAt: h.created.replace(/\.\d+Z$/, 'Z'),
       CreatedBy: noTrunc ? by : ellipsis(by, 45),
-      Size: human ? humanSize(size) : String(size),
-      Comment: h.comment ?? '',
+      Size: human ? humanSize(h.size) : String(h.size),
+      Comment: h.comment,
     };
   });
-  rows.reverse();
-  if (rows.length) rows[0].ID = noTrunc ? img.id : img.id.replace(/^sha256:/, '').slice(0, 12);
   if (o.quiet) {
     for (const r of rows) process.stdout.write(r.ID + '\n');
     return 0;

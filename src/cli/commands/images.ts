@@ -221,9 +221,6 @@ async function readStdin(): Promise<string> {
 }
 
 export async function login(server: string | undefined, o: { username?: string; password?: string; passwordStdin?: boolean; insecureRegistry?: string[] }): Promise<number> {
-  const { normalizeServer, saveCredentials, DOCKER_HUB_AUTH_KEY } = await import('../../engine/image/credentials.js');
-  const host = server ? normalizeServer(server) : 'docker.io';
-  const registry = host === DOCKER_HUB_AUTH_KEY ? 'docker.io' : host;
   let password = o.password;
   if (o.passwordStdin) {
     if (password !== undefined) throw new UserError('--password and --password-stdin are mutually exclusive');
@@ -243,9 +240,9 @@ export async function login(server: string | undefined, o: { username?: string; 
   }
   if (password === undefined) password = await readPasswordFromTty('Password: ');
   if (!username || !password) throw new UserError('Error: Username and password are required');
-  const { RegistryClient } = await import('../../engine/image/registry.js');
-  const client = new RegistryClient(registry, { credentials: { username, password, source: 'flag' }, insecure: o.insecureRegistry ?? [] });
-  await client.ping();
+  const { checkLogin } = await import('../../engine/image/login.js');
+  const registry = await checkLogin(server, username, password, o.insecureRegistry ?? []);
+  const { saveCredentials } = await import('../../engine/image/credentials.js');
   const key = saveCredentials(registry, username, password);
   const { join } = await import('node:path');
   const { paths } = await import('../../state/paths.js');
@@ -263,5 +260,19 @@ export async function logout(server: string | undefined): Promise<number> {
     return 0;
   }
   process.stdout.write(`Removing login credentials for ${key}\n`);
+  return 0;
+}
+
+/** `push [-a] NAME[:TAG]`: engine/image/push.ts, its progress as Docker prints it off a terminal. */
+export async function push(ref: string, o: { allTags?: boolean; quiet?: boolean }): Promise<number> {
+  const { pushImage } = await import('../../engine/image/push.js');
+  await pushImage(ref, {
+    allTags: !!o.allTags,
+    events: (e) => {
+      if (o.quiet || !e.status || e.status === 'Pushing') return;
+      process.stdout.write(e.id ? `${e.id}: ${e.status}\n` : `${e.status}\n`);
+    },
+  });
+  if (o.quiet) process.stdout.write(`${ref}\n`);
   return 0;
 }

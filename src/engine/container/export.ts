@@ -172,3 +172,10 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
   }
   await sink(Buffer.alloc(1024));
 }
+
+/** `export CONTAINER`: its merged tree, the upper dir over its image's layers (top-most first). */
+export async function exportContainer(ref: string, sink: Sink): Promise<void> {
+  const { files, mustFind } = await import('./record.js');
+  const rec = mustFind(ref);
+  await exportTree([files.upper(rec.Id), ...[...rec.LayerDirs].reverse()], sink);
+}

@@ -79,12 +79,12 @@ function layerMediaType(file: string): string {
   }
 }
 
-/** A manifest for the image with its stored layer blobs: the stored one when it fits. */
-function manifestFor(img: ImageRecord): { bytes: Buffer; digest: string; layerBlobs: string[] } {
+/** A manifest for the image with its stored layer blobs (`save`, `push`): the stored one when it fits. */
+export function manifestFor(img: ImageRecord, doing = 'save'): { bytes: Buffer; digest: string; layerBlobs: string[] } {
   const layerBlobs = img.layers.map((diffId) => {
     const meta = layerMeta(diffId);
     const blob = meta?.blobs.find((b) => hasBlob(b.digest));
-    if (!blob) throw new UserError(`cannot save ${img.repoTags[0] ?? img.id}: the blob of layer ${diffId} is not in the store`);
+    if (!blob) throw new UserError(`cannot ${doing} ${img.repoTags[0] ?? img.id}: the blob of layer ${diffId} is not in the store`);
     return blob.digest;
   });
   if (img.digest && hasBlob(img.digest)) {

@@ -22,7 +22,7 @@ export interface Credentials {
   username: string;
   password: string;
   /** Where they came from, for messages. */
-  source: 'auth.json' | 'env' | 'flag';
+  source: 'auth.json' | 'env' | 'flag' | 'X-Registry-Auth';
 }
 
 interface AuthFile {

@@ -198,7 +198,10 @@ function watch(
   return stop;
 }
 
-export async function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; timeouts?: HttpTimeouts } = {}): Promise<HttpResponse> {
+/** A request body: bytes, or a stream (made afresh for each try: a push's layer file). */
+export type RequestBody = Buffer | Readable;
+
+export async function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; timeouts?: HttpTimeouts; body?: RequestBody } = {}): Promise<HttpResponse> {
   const u = new URL(url);
   const t = opts.timeouts ?? httpTimeouts();
   const mod = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
@@ -224,6 +227,11 @@ export async function httpRequest(url: string, opts: { method?: string; headers?
       stop();
       reject(new HttpFailure(e));
     });
-    req.end();
+    const body = opts.body;
+    if (body === undefined || Buffer.isBuffer(body)) req.end(body);
+    else {
+      body.on('error', (e) => req.destroy(e));
+      body.pipe(req);
+    }
   });
 }

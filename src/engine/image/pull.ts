@@ -11,6 +11,7 @@
 //      not fetched again ("Already exists"); a blob already stored is only unpacked.
 //   4. the image is recorded (repositories.json) only after every layer is in place: an
 //      interrupted pull leaves no image, only whole layers that the next pull reuses.
+import type { Credentials } from './credentials.js';
 import { journal } from '../events.js';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../errors.js';
@@ -74,6 +75,8 @@ export interface PullOptions {
   concurrency?: number;
   /** Every progress step as an event (the Engine API's JSON stream), whatever `quiet` says. */
   events?: (e: ProgressEvent) => void;
+  /** Credentials for this pull (the Engine API's X-Registry-Auth); default: `login`'s, then the environment's. */
+  credentials?: Credentials;
 }
 
 export interface PullResult {
@@ -194,7 +197,7 @@ export async function pullImage(refText: string, opts: PullOptions = {}): Promis
   expansionLimit(0); // a bad MINIDOCK_LAYER_MAX_RATIO is said before anything is fetched
   const out = opts.out ?? process.stdout;
   const progress = new PullProgress(out, !!opts.quiet, opts.events);
-  const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [] });
+  const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? [], ...(opts.credentials ? { credentials: opts.credentials } : {}) });
 
   trace('pull: start');
   // The unpacking workers boot (tens of ms) while the manifest and config are fetched; not for

@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../errors.js';
-import { BodyTooLarge, HttpFailure, HttpTimeout, httpRequest, type HttpResponse } from './http.js';
+import { BodyTooLarge, HttpFailure, HttpTimeout, httpRequest, type HttpResponse, type RequestBody } from './http.js';
 import { credentialsFor, hostOnly, isInsecure, type Credentials } from './credentials.js';
 import { DEFAULT_REGISTRY } from './reference.js';
 
@@ -148,7 +148,7 @@ export function refuseTarget(target: URL, registryInsecure: boolean): string | u
 }
 
 /** Reads a distribution-spec error body into one line ('manifest unknown: manifest unknown'). */
-async function errorText(res: HttpResponse): Promise<{ text: string; code?: string }> {
+export async function errorText(res: HttpResponse): Promise<{ text: string; code?: string }> {
   let body = '';
   try {
     body = (await res.head(MAX_ERROR_BODY)).toString('utf8').slice(0, 4096);
@@ -257,13 +257,13 @@ export class RegistryClient {
   }
 
   /** One request, redirects followed by hand (no credentials sent to another origin). */
-  private async fetchFollow(url: string, headers: Record<string, string>, method = 'GET'): Promise<HttpResponse> {
+  private async fetchFollow(url: string, headers: Record<string, string>, method = 'GET', body?: () => RequestBody): Promise<HttpResponse> {
     let current = url;
     let hdrs = { ...headers };
     for (let i = 0; ; i++) {
       let res: HttpResponse;
       try {
-        res = await httpRequest(current, { method, headers: hdrs });
+        res = await httpRequest(current, { method, headers: hdrs, body: body?.() });
       } catch (e) {
         if (e instanceof HttpFailure && e.cause instanceof HttpTimeout) throw new RegistryError(`registry ${this.registry}: ${e.cause.message}`);
         throw new RegistryError(`cannot reach registry ${this.registry} (${new URL(current).origin}): ${networkMessage(e)}`);
@@ -295,17 +295,27 @@ export class RegistryClient {
    * A request to the API, answering auth challenges: at most one token fetch (or Basic retry)
    * per request. `scope` is the token scope the request needs ('repository:x/y:pull').
    */
-  async request(path: string, opts: { accept?: string[]; scope?: string; method?: string } = {}): Promise<HttpResponse> {
+  async request(
+    path: string,
+    opts: { accept?: string[]; scope?: string; method?: string; body?: () => RequestBody; headers?: Record<string, string> } = {},
+  ): Promise<HttpResponse> {
     const base = await this.baseUrl();
-    const url = `${base}${path}`;
+    // `path` may be a URL the registry gave (a push's upload Location): credentials go only to
+    // the registry's own origin, as with redirects
+    const url = new URL(path, base).href;
+    const own = new URL(url).origin === new URL(base).origin;
+    if (!own) {
+      const why = refuseTarget(new URL(url), this.insecure);
+      if (why) throw new RegistryError(`registry ${this.registry}: upload location refused: ${why}`);
+    }
     const headers = (): Record<string, string> => {
-      const h: Record<string, string> = { 'User-Agent': USER_AGENT };
+      const h: Record<string, string> = { 'User-Agent': USER_AGENT, ...opts.headers };
       if (opts.accept) h.Accept = opts.accept.join(', ');
-      const auth = this.authHeaderFor(opts.scope);
+      const auth = own ? this.authHeaderFor(opts.scope) : undefined;
       if (auth) h.Authorization = auth;
       return h;
     };
-    const res = await this.fetchFollow(url, headers(), opts.method);
+    const res = await this.fetchFollow(url, headers(), opts.method, opts.body);
     if (res.status !== 401) return res;
     const challenge = parseChallenge(res.headers.get('www-authenticate'));
     const first = await errorText(res);
@@ -322,7 +332,7 @@ export class RegistryClient {
     } else {
       throw new RegistryError(`registry ${this.registry} asks for unsupported authentication ${JSON.stringify(challenge.scheme)}`, 401);
     }
-    const again = await this.fetchFollow(url, headers(), opts.method);
+    const again = await this.fetchFollow(url, headers(), opts.method, opts.body);
     if (again.status === 401) {
       const t = await errorText(again);
       throw this.unauthorized(t.text, opts.scope);
@@ -332,7 +342,7 @@ export class RegistryClient {
 
   private unauthorized(text: string, scope: string | undefined): RegistryError {
     const repo = scope?.split(':')[1];
-    if (!this.creds && repo) {
+    if (!this.creds && repo && !scope!.endsWith('push')) {
       return new RegistryError(`pull access denied for ${repo} on ${this.registry}, repository does not exist or may require 'minidock login': ${text}`, 401);
     }
     return new RegistryError(`unauthorized: ${text}${this.creds ? ` (credentials from ${this.creds.source})` : ''}`, 401);

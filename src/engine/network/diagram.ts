@@ -32,6 +32,8 @@ export interface KLink {
   mac?: string;
   /** IPv4 addresses as CIDR: 172.17.0.1/16 */
   addrs: string[];
+  /** Global IPv6 addresses as CIDR (fd00:67::1/64) */
+  addrs6?: string[];
 }
 
 export interface SnapNetwork {
@@ -40,6 +42,9 @@ export interface SnapNetwork {
   bridge: string;
   subnet: string;
   gateway: string;
+  /** --ipv6: the IPv6 subnet and gateway (shown beside the IPv4 ones) */
+  subnet6?: string;
+  gateway6?: string;
   /** --internal: no way out, so no MASQUERADE is expected. */
   internal?: boolean;
   /** A bridge's gateway mode other than nat (routed: no MASQUERADE; isolated: no gateway address). */
@@ -62,9 +67,10 @@ export interface SnapContainer {
   endpoint?: {
     network: string;
     ip: string;
-    /** Its IPv6 address, on a network with --ipv6: its ports' v6 DNATs (nftables) are its own too. */
-    ip6?: string;
     prefixLen: number;
+    /** Its IPv6 address, on a network with --ipv6 (its ports' v6 DNATs are its own too). */
+    ip6?: string;
+    prefixLen6?: number;
     netns: string;
     hostIf: string;
     ports: PortBinding[];
@@ -149,6 +155,9 @@ export interface ContainerNode {
   netnsExists: boolean;
   ip: string;
   prefixLen: number;
+  /** On a network with IPv6: the container's IPv6 address. */
+  ip6?: string;
+  prefixLen6?: number;
   /** Host end of the veth pair (undefined: gone). */
   hostEnd?: VethEnd;
   /** eth0 inside the container's netns (undefined: gone). */
@@ -164,6 +173,8 @@ export interface BridgeNode {
   bridge: string;
   subnet: string;
   gateway: string;
+  subnet6?: string;
+  gateway6?: string;
   ifindex?: number;
   exists: boolean;
   up: boolean;
@@ -229,6 +240,7 @@ export function parseIpJson(text: string): KLink[] {
     up: (l.flags ?? []).includes('UP'),
     mac: l.address,
     addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => `${a.local}/${a.prefixlen}`),
+    ...addrs6Of(l.addr_info ?? []),
   }));
 }
 
@@ -346,6 +358,7 @@ function containerNodeOf(c: SnapContainer, network: string, s: Snapshot): Contai
     netnsExists: s.netns[ep.netns] !== null && s.netns[ep.netns] !== undefined,
     ip: ep.ip,
     prefixLen: ep.prefixLen,
+    ...(ep.ip6 ? { ip6: ep.ip6, prefixLen6: ep.prefixLen6 } : {}),
     ctrAddrs: [],
     ports: [],
     drift: [],
@@ -367,6 +380,7 @@ function insideEnd(cn: ContainerNode, ep: NonNullable<SnapContainer['endpoint']>
   cn.ctrEnd = { ifname: 'eth0', ifindex: eth0.ifindex, peerIndex: eth0.linkIndex };
   cn.ctrAddrs = eth0.addrs;
   if (!eth0.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`eth0 lacks ${ep.ip}/${ep.prefixLen}${eth0.addrs.length ? ` (has ${eth0.addrs.join(', ')})` : ''}`);
+  if (ep.ip6 && !(eth0.addrs6 ?? []).includes(`${ep.ip6}/${ep.prefixLen6}`)) cn.drift.push(`eth0 lacks ${ep.ip6}/${ep.prefixLen6}`);
   return eth0;
 }
 
@@ -426,6 +440,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       bridge: n.bridge,
       subnet: n.subnet,
       gateway: n.gateway,
+      ...(n.subnet6 ? { subnet6: n.subnet6, gateway6: n.gateway6 } : {}),
       ifindex: br?.ifindex,
       exists: !!br,
       up: !!br?.up,
@@ -452,6 +467,8 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       if (br.kind && br.kind !== 'bridge') node.drift.push(`${n.bridge} is a ${br.kind}, not a bridge`);
       if (!br.up) node.drift.push(`bridge ${n.bridge} is down`);
       if (n.gatewayMode !== 'isolated' && !br.addrs.includes(`${n.gateway}/${prefix}`)) node.drift.push(`bridge ${n.bridge} lacks the gateway address ${n.gateway}/${prefix}`);
+      const want6 = n.subnet6 && `${n.gateway6}/${n.subnet6.split('/')[1]}`;
+      if (want6 && !(br.addrs6 ?? []).includes(want6)) node.drift.push(`bridge ${n.bridge} lacks the IPv6 gateway address ${want6}`);
     }
     if (!masq && !n.internal && n.gatewayMode !== 'routed') node.drift.push(`no MASQUERADE rule for ${n.subnet} (containers cannot reach the outside)`);
 
@@ -569,6 +586,16 @@ function existingNetns(): Set<string> {
   }
 }
 
+/** A link's global IPv6 addresses, only when it has some (so IPv4-only links read as before). */
+function addrs6Of(info: { family?: string; local?: string; prefixlen?: number }[]): { addrs6?: string[] } {
+  const v6 = info.filter((a) => a.family === 'inet6' && a.local && !a.local.startsWith('fe80:')).map((a) => `${a.local}/${a.prefixlen}`);
+  return v6.length ? { addrs6: v6 } : {};
+}
+
+function snapEndpoint(e: import('./networks.js').EndpointRecord): NonNullable<SnapContainer['endpoint']> {
+  return { network: e.network, ip: e.ip, prefixLen: e.prefixLen, ...(e.ip6 ? { ip6: e.ip6, prefixLen6: e.prefixLen6 } : {}), netns: e.netns, hostIf: e.hostIf, ports: e.ports };
+}
+
 /** Reads minidock's state: bridge networks and containers with their endpoints. */
 export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'containers' | 'chainPrefix' | 'owner'>> {
   const { listNetworkRecords, listEndpoints } = await import('./networks.js');
@@ -582,7 +609,17 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       const part = driverOf(n)!.diagramOf(n);
       const lower = part.lowerOf ? { kind: n.Driver, label: part.label ?? n.Driver } : undefined;
       const gw = n.Driver === 'bridge' ? n.Options?.['com.docker.network.bridge.gateway_mode_ipv4'] : undefined;
-      return { name: n.Name, id: n.Id, bridge: part.device, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, ...(gw && gw !== 'nat' ? { gatewayMode: gw } : {}), ...(lower ? { lower } : {}) };
+      return {
+        name: n.Name,
+        id: n.Id,
+        bridge: part.device,
+        subnet: n.Subnet!,
+        gateway: n.Gateway!,
+        ...(n.Subnet6 ? { subnet6: n.Subnet6, gateway6: n.Gateway6 } : {}),
+        internal: !!n.Internal,
+        ...(gw && gw !== 'nat' ? { gatewayMode: gw } : {}),
+        ...(lower ? { lower } : {}),
+      };
     })
     .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
   const eps = new Map(listEndpoints().map((e) => [e.containerId, e]));
@@ -597,7 +634,7 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       name: r.Name,
       status: st.Status,
       mode: r.HostConfig.NetworkMode || 'bridge',
-      endpoint: e && { network: e.network, ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
+      endpoint: e && snapEndpoint(e),
     });
   }
   for (const e of eps.values()) {
@@ -606,7 +643,7 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       name: e.containerName || e.containerId.slice(0, 12),
       status: 'unknown',
       mode: e.network,
-      endpoint: { network: e.network, ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), prefixLen: e.prefixLen, netns: e.netns, hostIf: e.hostIf, ports: e.ports },
+      endpoint: snapEndpoint(e),
     });
   }
   const ids = [...new Set([...allIds(), ...listEndpoints().map((e) => e.containerId)])];

@@ -74,6 +74,8 @@ export interface EndpointRecord {
   aliases?: string[];
   /** The container's default route goes through this endpoint's gateway. */
   defaultRoute?: boolean;
+  /** The same for IPv6, when it differs (network connect: the first network with IPv6 has it); absent: as defaultRoute. */
+  defaultRoute6?: boolean;
   /** --dns on a user network: the embedded DNS forwards this container's queries there. */
   dns?: string[];
 }
@@ -84,7 +86,7 @@ export function newEndpoint(
   link: { ip: string; prefixLen: number; gateway: string; ip6?: string; prefixLen6?: number; gateway6?: string; mac: string; netns: string; hostIf: string; ifname?: string },
   containerId: string,
   containerName: string,
-  rest: Pick<EndpointRecord, 'ports' | 'firewall' | 'aliases' | 'defaultRoute'>,
+  rest: Pick<EndpointRecord, 'ports' | 'firewall' | 'aliases' | 'defaultRoute' | 'defaultRoute6'>,
 ): EndpointRecord {
   return {
     containerId,

@@ -259,6 +259,16 @@ async function chooseV6(spec: CreateSpec, nets: NetworkRecord[]): Promise<{ subn
   return { subnet6: formatCidr6(c), gateway6: gateway6Of(c) };
 }
 
+/** Whether an endpoint carries the container's IPv4 default route (older records: every first one did). */
+function hasDefault4(ep: EndpointRecord): boolean {
+  return !!ep.ip && (ep.defaultRoute ?? true);
+}
+
+/** …and its IPv6 default route (defaultRoute6, else as its IPv4 one). */
+function hasDefault6(ep: EndpointRecord): boolean {
+  return !!ep.ip6 && (ep.defaultRoute6 ?? ep.defaultRoute ?? true);
+}
+
 /** A `network create` in progress (or killed): networks/creating/<id>.json. */
 export interface PendingCreate {
   Name: string;
@@ -367,7 +377,8 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
   let k = 0;
   while (used.has(`eth${k}`)) k++;
   const ifname = `eth${k}`;
-  const hasDefault = have.some((x) => x.ep.defaultRoute ?? true);
+  const hasDefault = have.some((x) => hasDefault4(x.ep));
+  const has6 = have.some((x) => hasDefault6(x.ep));
   const ns = have[0]?.ep.netns ?? `minidock-${id.slice(0, 12)}`;
   if (!existsSync(`/run/netns/${ns}`)) throw new UserError(`container ${name} has no network namespace of its own`, 1);
   const driver = driverOf(n)!;
@@ -380,11 +391,12 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
     const { claimAddresses } = await import('./index.js');
     const { ip, ip6 } = await claimAddresses(n, driver, { id, name, aliases: o.aliases }, o.ip, o.ip6, o.explain);
     const link = driver.link(n, id, ns, ip, ifname, ip6);
-    ep = newEndpoint(n, link, id, name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
+    // the default route of each family goes through the first network that has it (as Docker)
+    ep = newEndpoint(n, link, id, name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute, ...(ip6 ? { defaultRoute6: !has6 && !!link.defaultRoute } : {}) });
     writeJsonAtomic(file, ep);
   });
   const e = ep!;
-  const link = { ...driver.link(n, id, ns, e.ip, ifname, e.ip6), defaultRoute: e.defaultRoute };
+  const link = { ...driver.link(n, id, ns, e.ip, ifname, e.ip6), defaultRoute: e.defaultRoute, defaultRoute6: e.defaultRoute6 };
   o.explain?.(`# connect ${name} to network ${n.Name}: a new interface ${ifname} inside the container`);
   try {
     await afterWired?.();
@@ -416,19 +428,19 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
   const rest = have.filter((x) => x !== mine);
   const ops: Op[] = [...(await endpointUndoOps(ep))];
   ops.push(...driverOf(n)!.detachOps(n, ep, name));
-  // The default route went with the interface: take it through another network, if any may.
-  let newDefault: { file: string; ep: EndpointRecord } | undefined;
-  if (ep.defaultRoute ?? true) {
-    const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
-    newDefault = rest.find((x) => !nets.get(x.ep.networkId)?.Internal);
-    if (newDefault) {
-      const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
-      if (newDefault.ep.ip) ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
-      if (newDefault.ep.ip6) {
-        const to6 = newDefault.ep.gateway6 ? ['via', newDefault.ep.gateway6] : ['dev', newDefault.ep.ifname ?? 'eth0'];
-        ops.push({ kind: 'ip', netns: ep.netns, args: ['-6', 'route', 'replace', 'default', ...to6], why: `the IPv6 default route now goes through network ${newDefault.ep.network}` });
-      }
-    }
+  // The default route (of each family) went with the interface: take it through another
+  // network with an address of that family, if any may.
+  const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
+  const open = rest.filter((x) => !nets.get(x.ep.networkId)?.Internal);
+  const newDefault = hasDefault4(ep) ? open.find((x) => x.ep.ip) : undefined;
+  const newDefault6 = hasDefault6(ep) ? open.find((x) => x.ep.ip6) : undefined;
+  if (newDefault) {
+    const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
+    ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
+  }
+  if (newDefault6) {
+    const to6 = newDefault6.ep.gateway6 ? ['via', newDefault6.ep.gateway6] : ['dev', newDefault6.ep.ifname ?? 'eth0'];
+    ops.push({ kind: 'ip', netns: ep.netns, args: ['-6', 'route', 'replace', 'default', ...to6], why: `the IPv6 default route now goes through network ${newDefault6.ep.network}` });
   }
   o.explain?.(`# disconnect ${name} from network ${n.Name}`);
   await applyPlan(ops, { explain: o.explain, tolerant: true });
@@ -437,7 +449,10 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
     await driverOf(n)!.release?.(n, id, ep.ip);
     if (ep.ports.length) releasePorts(id);
     rmSync(mine.file, { force: true });
-    if (newDefault) writeJsonAtomic(newDefault.file, { ...newDefault.ep, defaultRoute: true });
+    const update = new Map<string, EndpointRecord>();
+    if (newDefault) update.set(newDefault.file, { ...newDefault.ep, defaultRoute: true });
+    if (newDefault6) update.set(newDefault6.file, { ...(update.get(newDefault6.file) ?? newDefault6.ep), defaultRoute6: true });
+    for (const [file, rec] of update) writeJsonAtomic(file, rec);
     const { syncDns, hasEmbeddedDns } = await import('./dns.js');
     if (hasEmbeddedDns(n)) await syncDns(o.explain);
   });

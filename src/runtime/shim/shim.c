@@ -1110,14 +1110,20 @@ static void nl_attr(struct nlmsghdr *h, size_t cap, unsigned short type, const v
     h->nlmsg_len = (unsigned)(NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len));
 }
 
+/* A new-object request: the header of `type` around a body of `body` bytes (zeroed by the caller). */
+static void nl_begin(struct nlmsghdr *h, unsigned short type, size_t body)
+{
+    h->nlmsg_len = (unsigned)NLMSG_LENGTH(body);
+    h->nlmsg_type = type;
+    h->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+}
+
 /* `ip -6 addr add ADDR/N dev IF nodad`: usable at once, no duplicate address detection. */
 static void child_addr6(int nl, unsigned ifindex, const struct in6_addr *a, unsigned prefix, const char *what)
 {
     struct { struct nlmsghdr h; struct ifaddrmsg m; char attrs[64]; } req;
     memset(&req, 0, sizeof req);
-    req.h.nlmsg_len = NLMSG_LENGTH(sizeof req.m);
-    req.h.nlmsg_type = RTM_NEWADDR;
-    req.h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    nl_begin(&req.h, RTM_NEWADDR, sizeof req.m);
     req.m.ifa_family = AF_INET6;
     req.m.ifa_prefixlen = (unsigned char)prefix;
     req.m.ifa_flags = IFA_F_NODAD | IFA_F_PERMANENT;
@@ -1133,9 +1139,7 @@ static void child_route6(int nl, unsigned ifindex, const struct in6_addr *gw, co
 {
     struct { struct nlmsghdr h; struct rtmsg m; char attrs[64]; } req;
     memset(&req, 0, sizeof req);
-    req.h.nlmsg_len = NLMSG_LENGTH(sizeof req.m);
-    req.h.nlmsg_type = RTM_NEWROUTE;
-    req.h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    nl_begin(&req.h, RTM_NEWROUTE, sizeof req.m);
     req.m.rtm_family = AF_INET6;
     req.m.rtm_table = RT_TABLE_MAIN;
     req.m.rtm_protocol = RTPROT_BOOT;

@@ -57,6 +57,8 @@ export interface ContainerLink {
   ifname?: string;
   /** Add the default route via this network's gateway (default: unless the network is internal). */
   defaultRoute?: boolean;
+  /** The IPv6 default route, when it differs from the IPv4 one (network connect); absent: as defaultRoute. */
+  defaultRoute6?: boolean;
 }
 
 /** A host object a network owns: prune and the drift checks look for it by name and kind. */
@@ -213,7 +215,7 @@ export function insideOps(l: ContainerLink, subnet: string | undefined, route: {
     if ('via' in route) plan.ipIn(l.netns, ['route', 'add', 'default', 'via', route.via], route.why);
     else plan.ipIn(l.netns, ['route', 'add', 'default', 'dev', dev], route.why);
   }
-  if (route && l.ip6) {
+  if (l.ip6 && (l.defaultRoute6 ?? !!route)) {
     if (l.gateway6) plan.ipIn(l.netns, ['-6', 'route', 'add', 'default', 'via', l.gateway6], `IPv6 default route via the gateway ${l.gateway6}`);
     else plan.ipIn(l.netns, ['-6', 'route', 'add', 'default', 'dev', dev], `IPv6 default route straight out of ${dev} (no gateway)`);
   }
