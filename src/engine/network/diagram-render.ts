@@ -53,7 +53,7 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
     const rows: { left: string; right: string; extra: string[]; bad: boolean; link?: string }[] = [];
     for (const c of b.containers) {
       const left = b.lower ? b.bridge : c.hostEnd ? vethName(c.hostEnd) : `✗ (gone)`;
-      const ctr = c.ctrEnd ? vethName(c.ctrEnd) : `✗ eth0 (gone)`;
+      const ctr = c.ctrEnd ? vethName(c.ctrEnd) : `✗ ${c.ifname} (gone)`;
       const extra: string[] = [];
       for (const p of c.ports) {
         extra.push(`⇨ ${portFrom(p)} ──DNAT──▶ ${portTo(p)}${p.packets !== undefined ? dim(`  [${pk(p.packets)}]`) : ''}${p.inKernel ? '' : red('  ✗ no DNAT rule')}`);
@@ -172,6 +172,8 @@ interface Card {
   lines: { text: string; cls: string; size: number; port?: PortArrow }[];
   bad: boolean;
   hostLabel: string;
+  /** What joins the card to the bar: a veth pair, or (macvlan, ipvlan) a link of the parent. */
+  linkLabel: string;
 }
 
 function cardsOf(b: BridgeNode): Card[] {
@@ -179,12 +181,12 @@ function cardsOf(b: BridgeNode): Card[] {
   for (const c of b.containers) {
     const lines: Card['lines'] = [];
     lines.push({ text: c.name, cls: 'name', size: 14 });
-    lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : 'eth0 (gone)'}  ${c.ip}/${c.prefixLen}`, cls: 'mono', size: 12 });
+    lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : `${c.ifname} (gone)`}  ${c.ip}/${c.prefixLen}`, cls: 'mono', size: 12 });
     lines.push({ text: `netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`, cls: 'small', size: 11 });
     if (c.ports.length) lines.push({ text: 'published (DNAT on the host):', cls: 'small', size: 11 });
     for (const p of c.ports) lines.push({ text: '', cls: 'port', size: 12, port: p });
     for (const m of c.drift) lines.push({ text: `✗ ${m}`, cls: 'drift', size: 11 });
-    cards.push({ kind: 'container', c, lines, bad: c.drift.length > 0, hostLabel: b.lower ? `${b.lower.kind} of ${b.bridge}` : c.hostEnd ? vethName(c.hostEnd) : '✗ host end gone' });
+    cards.push({ kind: 'container', c, lines, bad: c.drift.length > 0, hostLabel: b.lower ? `${b.lower.kind} of ${b.bridge}` : c.hostEnd ? vethName(c.hostEnd) : '✗ host end gone', linkLabel: b.lower ? 'no host end' : 'veth pair' });
   }
   for (const s of b.strays) {
     cards.push({
@@ -196,6 +198,7 @@ function cardsOf(b: BridgeNode): Card[] {
       ],
       bad: true,
       hostLabel: vethName(s),
+      linkLabel: 'veth pair',
     });
   }
   return cards;
@@ -295,7 +298,7 @@ export function layoutSvg(d: Diagram): SvgLayout {
         // The host end's label may run right up to the next card's veth line (or the canvas edge).
         const room = i < row.length - 1 ? CW + GAP - 20 : width - 6 - (mid + 8);
         T(mid + 8, busY + 17, fit(c.hostLabel, 12, room), 12, c.bad && c.kind === 'stray' ? 'drift' : 'mono');
-        T(mid + 8, busY + 32, 'veth pair', 10, 'small');
+        T(mid + 8, busY + 32, c.linkLabel, 10, 'small');
         rect(cx, cardY, CW, h, c.bad ? 'card bad' : 'card');
         let ly = cardY + PAD + 2;
         for (const l of c.lines) {
@@ -329,8 +332,8 @@ export function layoutSvg(d: Diagram): SvgLayout {
   }
 
   // Host-wide leftovers and drift.
-  const section = (title: string, lines: string[], cls: string) => {
-    if (!lines.length) return;
+  const section = (title: string, lines: string[], cls: string, always = false) => {
+    if (!lines.length && !always) return;
     T(M, y, title, 13, 'bold');
     y += LH + 2;
     for (const l of lines) {
@@ -346,8 +349,8 @@ export function layoutSvg(d: Diagram): SvgLayout {
     d.drift.length ? `${d.drift.length} disagreement${d.drift.length === 1 ? '' : 's'} between the kernel and minidock's state` : "the kernel and minidock's state agree",
     d.drift.map((x) => `✗ ${x.message}`),
     'drift',
+    true, // "agree" is worth saying too
   );
-  if (!d.drift.length) y += LH;
   return { width: Math.ceil(width), height: Math.ceil(y + M), texts, shapes };
 }
 
@@ -406,7 +409,7 @@ export function renderDot(d: Diagram): string {
     o.push(`    label=${q(`network ${b.network}`)}; style=rounded; color="#2e7d32";`);
     o.push(`    ${q(bid)} [label=${q(`${b.lower ? `${b.lower.label}\nparent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}\ngateway ${b.gateway}\nsubnet ${b.subnet}`)}, fillcolor="#e8f5e9"${b.drift.length ? ', color=red, style="rounded,filled,dashed"' : ''}];`);
     for (const c of b.lower ? [] : b.containers) {
-      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
+      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}-${c.ifname}`}`;
       o.push(`    ${q(hid)} [label=${q(c.hostEnd ? vethName(c.hostEnd) : '✗ host veth gone')}${c.hostEnd ? '' : ', color=red, style="rounded,dashed"'}];`);
     }
     for (const s of b.strays) o.push(`    ${q(`veth:${s.ifname}`)} [label=${q(`${vethName(s)}\n✗ no container`)}, color=red, style="rounded,dashed"];`);
@@ -414,13 +417,13 @@ export function renderDot(d: Diagram): string {
     if ((!b.internal || b.masquerade) && !b.lower) o.push(`  ${q(bid)} -> uplink [label=${q(b.masquerade ? `MASQUERADE ${b.subnet}${b.masqueradePackets !== undefined ? ` [${pk(b.masqueradePackets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${b.masquerade ? '' : ', fontcolor=red'}];`);
     for (const s of b.strays) o.push(`  ${q(bid)} -> ${q(`veth:${s.ifname}`)} [dir=none, color=red];`);
     for (const c of b.containers) {
-      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
-      const eid = `eth0:${c.netns}`;
+      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}-${c.ifname}`}`;
+      const eid = `${c.ifname}:${c.netns}`; // a connected container has one per network, in one netns cluster
       const bad = c.drift.length > 0;
       if (!b.lower) o.push(`  ${q(bid)} -> ${q(hid)} [dir=none, color="#2e7d32"];`);
       o.push(`  subgraph ${q(`cluster_ns_${c.netns}`)} {`);
       o.push(`    label=${q(`netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`)}; style=${bad ? 'dashed' : 'rounded'}; color=${bad ? 'red' : '"#8d6e63"'};`);
-      o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : '✗ eth0 gone'}\n${c.ip}/${c.prefixLen}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
+      o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : `✗ ${c.ifname} gone`}\n${c.ip}/${c.prefixLen}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
       o.push('  }');
       if (b.lower) o.push(`  ${q(bid)} -> ${q(eid)} [dir=both, label=${q(b.lower.kind)}, color="#6d4c41"${c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
       else o.push(`  ${q(hid)} -> ${q(eid)} [dir=both, label="veth", color="#6d4c41"${c.hostEnd && c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
