@@ -2,6 +2,8 @@
 // browser (self-contained, computed layout, labels checked not to overlap), dot for Graphviz.
 // All pure: a Diagram in, a string out.
 import type { BridgeNode, ContainerNode, Diagram, PortArrow, VethEnd } from './diagram.js';
+import { drawTrace } from './diagram-trace.js';
+import type { LastTrace } from './last-trace.js';
 
 const vethName = (v: VethEnd) => `${v.ifindex}: ${v.ifname}${v.peerIndex !== undefined ? `@if${v.peerIndex}` : ''}`;
 const portFrom = (p: PortArrow) => `${p.hostIp}:${p.hostPort}/${p.proto}`;
@@ -110,6 +112,13 @@ export interface SvgText {
   size: number;
   cls: string;
   anchor?: 'start' | 'middle';
+  /** A data-* attribute naming what the text shows (data-container, data-port): for the live page. */
+  data?: [string, string];
+}
+
+export interface Point {
+  x: number;
+  y: number;
 }
 
 export interface SvgLayout {
@@ -118,6 +127,12 @@ export interface SvgLayout {
   texts: SvgText[];
   /** Everything but text: rects, lines, paths, already as SVG elements. */
   shapes: string[];
+  /**
+   * Where each interface is drawn, for a path through them (the last trace): `host:IFNAME` for
+   * the uplink, a bridge (or macvlan parent), a host veth end; `NETNS/IFNAME` for a container's
+   * interface; `host` for a free spot beside the uplink (the host itself: lo, its processes).
+   */
+  anchors: Record<string, Point>;
 }
 
 export const FONT = `'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace`;
@@ -169,7 +184,7 @@ interface Card {
   kind: 'container' | 'stray';
   c?: ContainerNode;
   stray?: VethEnd;
-  lines: { text: string; cls: string; size: number; port?: PortArrow }[];
+  lines: { text: string; cls: string; size: number; port?: PortArrow; data?: [string, string] }[];
   bad: boolean;
   hostLabel: string;
   /** What joins the card to the bar: a veth pair, or (macvlan, ipvlan) a link of the parent. */
@@ -180,7 +195,7 @@ function cardsOf(b: BridgeNode): Card[] {
   const cards: Card[] = [];
   for (const c of b.containers) {
     const lines: Card['lines'] = [];
-    lines.push({ text: c.name, cls: 'name', size: 14 });
+    lines.push({ text: c.name, cls: 'name', size: 14, data: ['data-container', c.name] });
     lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : `${c.ifname} (gone)`}  ${c.ip}/${c.prefixLen}`, cls: 'mono', size: 12 });
     lines.push({ text: `netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`, cls: 'small', size: 11 });
     if (c.ports.length) lines.push({ text: 'published (DNAT on the host):', cls: 'small', size: 11 });
@@ -210,7 +225,8 @@ const cardHeight = (c: Card) => c.lines.length * LH + 2 * PAD + 10;
 export function layoutSvg(d: Diagram): SvgLayout {
   const texts: SvgText[] = [];
   const shapes: string[] = [];
-  const T = (x: number, y: number, text: string, size: number, cls: string, anchor?: 'start' | 'middle') => texts.push({ x, y, text, size, cls, anchor });
+  const anchors: Record<string, Point> = {};
+  const T = (x: number, y: number, text: string, size: number, cls: string, anchor?: 'start' | 'middle', data?: [string, string]) => texts.push({ x, y, text, size, cls, anchor, ...(data ? { data } : {}) });
   const rect = (x: number, y: number, w: number, h: number, cls: string, rx = 6) =>
     shapes.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${rx}" class="${cls}"/>`);
   const line = (x1: number, y1: number, x2: number, y2: number, cls: string, marker = false) =>
@@ -241,6 +257,8 @@ export function layoutSvg(d: Diagram): SvgLayout {
   const upY = y;
   rect(M, upY, upW, upH, 'uplink');
   upLines.forEach((l, i) => T(M + PAD, upY + PAD + 12 + i * LH, l, 13, i === 0 ? 'bold' : 'mono'));
+  if (up) anchors[`host:${up.ifname}`] = { x: M + upW / 2, y: upY + upH };
+  anchors.host = { x: M + upW + 60, y: upY + upH / 2 };
   y = upY + upH + 40;
 
   // Networks.
@@ -261,6 +279,7 @@ export function layoutSvg(d: Diagram): SvgLayout {
       : b.masquerade
       ? `MASQUERADE → uplink: ${b.subnet} ! -o ${b.bridge}${b.masqueradePackets !== undefined ? `  [${pk(b.masqueradePackets)}]` : ''}`
       : `✗ no MASQUERADE for ${b.subnet}`;
+    anchors[`host:${b.bridge}`] = { x: left - 6, y: barY + barH };
     const masqFit = fit(masqText, 11, innerW / 2 - 2 * PAD);
     T(left + innerW - PAD - textWidth(masqFit, 11), barY + 19, masqFit, 11, b.masquerade ? 'masqtext' : b.internal || b.lower ? 'small' : 'drift');
     let by = barY + barH;
@@ -294,6 +313,9 @@ export function layoutSvg(d: Diagram): SvgLayout {
         const cx = left + i * (CW + GAP);
         const mid = cx + CW / 2;
         line(mid, busY, mid, cardY, c.bad ? 'veth bad' : 'veth');
+        const hostEnd = c.c?.hostEnd ?? c.stray;
+        if (hostEnd) anchors[`host:${hostEnd.ifname}`] = { x: mid, y: busY };
+        if (c.c) anchors[`${c.c.netns}/${c.c.ifname}`] = { x: mid, y: cardY };
         shapes.push(`<circle cx="${mid}" cy="${busY}" r="3" class="port"/>`);
         // The host end's label may run right up to the next card's veth line (or the canvas edge).
         const room = i < row.length - 1 ? CW + GAP - 20 : width - 6 - (mid + 8);
@@ -314,9 +336,9 @@ export function layoutSvg(d: Diagram): SvgLayout {
             const toX = ax + 34;
             const roomTo = cx + CW - PAD - toX;
             const withPk = `${portTo(p)}${p.packets !== undefined ? ` [${pk(p.packets)}]` : ''}`;
-            T(toX, ly, fit(textWidth(withPk, 12) <= roomTo ? withPk : portTo(p), 12, roomTo), 12, 'mono');
+            T(toX, ly, fit(textWidth(withPk, 12) <= roomTo ? withPk : portTo(p), 12, roomTo), 12, 'mono', undefined, ['data-port', portFrom(p)]);
           } else {
-            T(cx + PAD, ly, fit(l.text, l.size, CW - 2 * PAD), l.size, l.cls);
+            T(cx + PAD, ly, fit(l.text, l.size, CW - 2 * PAD), l.size, l.cls, undefined, l.data);
           }
         }
       });
@@ -351,11 +373,17 @@ export function layoutSvg(d: Diagram): SvgLayout {
     'drift',
     true, // "agree" is worth saying too
   );
-  return { width: Math.ceil(width), height: Math.ceil(y + M), texts, shapes };
+  return { width: Math.ceil(width), height: Math.ceil(y + M), texts, shapes, anchors };
 }
 
-export function renderSvg(d: Diagram): string {
+export interface SvgOptions {
+  /** The last `network trace`, drawn over the diagram as a path (the live page). */
+  trace?: LastTrace;
+}
+
+export function renderSvg(d: Diagram, o: SvgOptions = {}): string {
   const L = layoutSvg(d);
+  if (o.trace) drawTrace(L, o.trace);
   const style = `
     text { font-family: ${FONT}; fill: #1f2933; }
     .title { font-weight: bold; }
@@ -373,9 +401,13 @@ export function renderSvg(d: Diagram): string {
     circle.port { fill: #2e7d32; }
     line.dnat { stroke: #ef6c00; stroke-width: 1.6; }
     path.masq { fill: none; stroke: #1565c0; stroke-width: 1.6; stroke-dasharray: 6 3; }
+    path.trace { fill: none; stroke: #8e24aa; stroke-width: 3; stroke-opacity: 0.8; }
+    circle.trace { fill: #8e24aa; } circle.trace.bad { fill: #c62828; }
+    rect.host { fill: #f3e5f5; stroke: #8e24aa; stroke-width: 1.2; }
+    .tracetext { fill: #6a1b9a; } text.step { fill: #ffffff; font-weight: bold; }
   `;
   const texts = L.texts.map(
-    (t) => `<text x="${t.x.toFixed(1)}" y="${t.y.toFixed(1)}" font-size="${t.size}" class="${t.cls}"${t.anchor === 'middle' ? ' text-anchor="middle"' : ''}>${esc(t.text)}</text>`,
+    (t) => `<text x="${t.x.toFixed(1)}" y="${t.y.toFixed(1)}" font-size="${t.size}" class="${t.cls}"${t.anchor === 'middle' ? ' text-anchor="middle"' : ''}${t.data ? ` ${t.data[0]}="${esc(t.data[1])}"` : ''}>${esc(t.text)}</text>`,
   );
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
