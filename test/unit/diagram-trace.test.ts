@@ -58,7 +58,7 @@ describe('last trace on the svg diagram', () => {
     };
     const d = buildDiagram(fixture());
     const svg = renderSvg(d, { trace: t });
-    expect(svg).not.toContain('class="trace"'); // one stop: no path
+    expect(svg).not.toContain('data-trace="path"'); // one stop: no path
     expect(svg.match(/class="trace bad"/g)).toHaveLength(1);
     expect(svg).toMatch(/class="drift" data-step="2">2\. PREROUTING raw MINIDOCK-RAW: no direct access from outside → drop {2}\(in eth0\)</);
   });

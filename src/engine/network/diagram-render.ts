@@ -169,7 +169,7 @@ export function fit(s: string, size: number, maxW: number): string {
   return out + '…';
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const M = 24; // outer margin
 const LANE = 16; // spacing of the MASQUERADE lanes on the left
@@ -402,7 +402,7 @@ export function renderSvg(d: Diagram, o: SvgOptions = {}): string {
     line.dnat { stroke: #ef6c00; stroke-width: 1.6; }
     path.masq { fill: none; stroke: #1565c0; stroke-width: 1.6; stroke-dasharray: 6 3; }
     path.trace { fill: none; stroke: #8e24aa; stroke-width: 3; stroke-opacity: 0.8; }
-    circle.trace { fill: #8e24aa; } circle.trace.bad { fill: #c62828; }
+    rect.trace { fill: #8e24aa; } rect.trace.bad { fill: #c62828; stroke-dasharray: none; }
     rect.host { fill: #f3e5f5; stroke: #8e24aa; stroke-width: 1.2; }
     .tracetext { fill: #6a1b9a; } text.step { fill: #ffffff; font-weight: bold; }
   `;

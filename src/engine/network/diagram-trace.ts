@@ -1,7 +1,7 @@
 // The last `network trace` drawn over the SVG diagram (last-trace.ts has the file): a path
 // through the interfaces the packet crossed, in order, a numbered dot where each step happened,
 // and the steps in words below the diagram. Pure: adds to a layout from layoutSvg.
-import { fit, type Point, type SvgLayout } from './diagram-render.js';
+import { fit, textWidth, type Point, type SvgLayout } from './diagram-render.js';
 import type { LastTrace, TraceStep } from './last-trace.js';
 
 const M = 24;
@@ -54,18 +54,18 @@ export function drawTrace(L: SvgLayout, t: LastTrace): void {
   if (stops.some((s) => s.key === 'host')) {
     const h = L.anchors.host;
     L.shapes.push(`<rect x="${h.x}" y="${h.y - 14}" width="${HOST_W}" height="28" rx="6" class="host"/>`);
-    L.texts.push({ x: h.x + 8, y: h.y + 4, text: 'the host itself (lo)', size: 11, cls: 'tracetext' });
+    L.texts.push({ x: h.x + 14, y: h.y + 4, text: 'the host itself (lo)', size: 11, cls: 'tracetext' });
   }
   if (stops.length > 1) {
     const d = stops.map((s, i) => `${i ? 'L' : 'M'} ${s.at.x.toFixed(1)} ${s.at.y.toFixed(1)}`).join(' ');
-    L.shapes.push(`<path d="${d}" class="trace" marker-end="url(#arrow)" data-trace="path"/>`);
+    L.shapes.push(`<path d="${d}" class="trace" data-trace="path"/>`);
   }
+  // each stop a pill with its step numbers (the numbers give the order)
   for (const s of stops) {
-    L.shapes.push(`<circle cx="${s.at.x.toFixed(1)}" cy="${s.at.y.toFixed(1)}" r="9" class="${s.bad ? 'trace bad' : 'trace'}"/>`);
     const label = ranges(s.steps);
-    // one number fits in the dot; more go beside it
-    if (s.steps.length === 1) L.texts.push({ x: s.at.x, y: s.at.y + 4, text: label, size: 10, cls: 'step', anchor: 'middle' });
-    else L.texts.push({ x: s.at.x + 12, y: s.at.y - 8, text: label, size: 10, cls: 'tracetext' });
+    const w = Math.max(18, textWidth(label, 10) + 8);
+    L.shapes.push(`<rect x="${(s.at.x - w / 2).toFixed(1)}" y="${(s.at.y - 9).toFixed(1)}" width="${w.toFixed(1)}" height="18" rx="9" class="${s.bad ? 'trace bad' : 'trace'}"/>`);
+    L.texts.push({ x: s.at.x, y: s.at.y + 4, text: label, size: 10, cls: 'step', anchor: 'middle' });
   }
 
   // The legend: the steps in words, under everything.
