@@ -149,6 +149,38 @@ describe.runIf(isRoot && hasChromium())('network diagram --serve in headless Chr
   });
 });
 
+// The counters come from the firewall backend's listing: on nftables, a port's map element.
+describe.runIf(isRoot && hasChromium())('network diagram --serve on the nftables backend', () => {
+  const md = new Minidock({ MINIDOCK_FIREWALL: 'nftables' });
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    md.ok(['run', '-d', '--name', 'web', '-p', '8080:80', 'busybox', 'httpd', '-f', '-p', '80']);
+    server = await startServer(md);
+    browser = new Browser({ netns: md.hostNs });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    md.cleanup();
+  });
+
+  it('shows the container, and a curl makes its port counter rise within 2 s', async () => {
+    const page = await browser!.open(server!.url);
+    expect(await page.waitFor<string[]>(NAMES, (n) => n.includes('web'))).toEqual(['web']);
+    const before = pkts(await page.waitFor<string>(COUNTER('0.0.0.0:8080/tcp'), (t) => /\[\d+ pkts?\]/.test(t)));
+    const r = md.inHost('curl', ['-s', '-o', '/dev/null', '--max-time', '5', 'http://127.0.0.1:8080/']);
+    expect(r.code, r.stderr).toBe(0);
+    const t0 = Date.now();
+    await page.waitFor<string>(COUNTER('0.0.0.0:8080/tcp'), (t) => pkts(t) > before, 5000);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+});
+
 describe.runIf(isRoot)('network diagram --serve: bad input', () => {
   const md = new Minidock();
   afterAll(() => md.cleanup());
