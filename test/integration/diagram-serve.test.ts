@@ -43,26 +43,34 @@ const NAMES = `[...document.querySelectorAll('#diagram [data-container]')].map((
 const COUNTER = (port: string) => `(document.querySelector('#diagram [data-port="${port}"]') || {}).textContent || ''`;
 const pkts = (t: string) => Number(/\[(\d+) pkts?\]/.exec(t)?.[1] ?? NaN);
 
-describe.runIf(isRoot && hasChromium())('network diagram --serve in headless Chromium', () => {
-  const md = new Minidock({ MINIDOCK_FIREWALL: 'iptables' });
-  let server: Server | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  let web = '';
-
+/**
+ * The setup of a describe: `web` publishing 8080, the server, a browser in the host netns;
+ * all ended in afterAll (the server by SIGKILL if a test has not stopped it).
+ */
+function useLive(md: Minidock): { web: string; server: Server; browser: Browser } {
+  const live = {} as { web: string; server: Server; browser: Browser };
   beforeAll(async () => {
-    web = md.ok(['run', '-d', '--name', 'web', '-p', '8080:80', 'busybox', 'httpd', '-f', '-p', '80']);
-    server = await startServer(md);
-    browser = new Browser({ netns: md.hostNs });
-    page = await browser.open(server.url);
+    live.web = md.ok(['run', '-d', '--name', 'web', '-p', '8080:80', 'busybox', 'httpd', '-f', '-p', '80']);
+    live.server = await startServer(md);
+    live.browser = new Browser({ netns: md.hostNs });
   });
   afterAll(async () => {
-    await browser?.close();
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
+    await live.browser?.close();
+    if (live.server && live.server.child.exitCode === null) {
+      live.server.child.kill('SIGKILL');
+      await live.server.exited;
     }
     md.cleanup();
+  });
+  return live;
+}
+
+describe.runIf(isRoot && hasChromium())('network diagram --serve in headless Chromium', () => {
+  const md = new Minidock({ MINIDOCK_FIREWALL: 'iptables' });
+  const live = useLive(md);
+  let page: Page;
+  beforeAll(async () => {
+    page = await live.browser.open(live.server.url);
   });
 
   it('the page loads and shows the containers by name, live (one frame by server-sent events)', async () => {
@@ -71,7 +79,7 @@ describe.runIf(isRoot && hasChromium())('network diagram --serve in headless Chr
     expect(await page.eval<string>(`document.getElementById('status').textContent`)).toMatch(/^live · read .* · the kernel and minidock’s state agree$/);
     // nothing but the page itself was loaded (no external asset)
     const resources = await page.eval<string[]>(`performance.getEntriesByType('resource').map((e) => e.name)`);
-    expect(resources.filter((u) => !u.startsWith(server!.url))).toEqual([]);
+    expect(resources.filter((u) => !u.startsWith(live.server.url))).toEqual([]);
   });
 
   it('a container started after the page loaded appears on it', async () => {
@@ -95,7 +103,7 @@ describe.runIf(isRoot && hasChromium())('network diagram --serve in headless Chr
   });
 
   it('the last trace (networks/last-trace.json) is drawn on the page as a path, and a new one replaces it', async () => {
-    const id12 = web.slice(0, 12);
+    const id12 = live.web.slice(0, 12);
     const fixture = readFileSync(new URL('../fixtures/last-trace.json', import.meta.url), 'utf8').replace(/a5c2194c28cc/g, id12);
     writeFileSync(join(md.root, 'networks', 'last-trace.json'), fixture);
     await page.waitFor<boolean>(`!!document.querySelector('#diagram [data-trace="path"]')`, (v) => v, 5000);
@@ -109,36 +117,36 @@ describe.runIf(isRoot && hasChromium())('network diagram --serve in headless Chr
 
   it('reads the host at most once a second, shared by every client, and not at all with no page open', async () => {
     // a second client (curl on the event stream) for 3 s beside the page: still ≤ 1 reading a second
-    const n0 = readings(server!);
+    const n0 = readings(live.server);
     const t0 = Date.now();
     // (asynchronously: the server's stderr is read meanwhile)
-    await new Promise((res) => spawn('nsenter', [`--net=/run/netns/${md.hostNs}`, '--', 'curl', '-s', '-N', '-o', '/dev/null', '--max-time', '3', `${server!.url}events`]).on('close', res));
-    const n1 = readings(server!);
+    await new Promise((res) => spawn('nsenter', [`--net=/run/netns/${md.hostNs}`, '--', 'curl', '-s', '-N', '-o', '/dev/null', '--max-time', '3', `${live.server.url}events`]).on('close', res));
+    const n1 = readings(live.server);
     expect(n1 - n0).toBeGreaterThanOrEqual(2);
     expect(n1 - n0).toBeLessThanOrEqual(Math.ceil((Date.now() - t0) / 1000) + 1);
     // the page closed: nothing read any more
-    await browser!.send('Target.closeTarget', { targetId: page.targetId });
+    await live.browser.send('Target.closeTarget', { targetId: page.targetId });
     await sleep(1500); // a reading under way ends
-    const idle = readings(server!);
+    const idle = readings(live.server);
     await sleep(2500);
-    expect(readings(server!)).toBe(idle);
-    page = await browser!.open(server!.url); // and a page open again: live again
+    expect(readings(live.server)).toBe(idle);
+    page = await live.browser.open(live.server.url); // and a page open again: live again
     await page.waitFor<string>(`document.body.getAttribute('data-frames')`, (n) => Number(n) >= 1);
   });
 
   it('the server refuses what it does not serve, and a Host header that is not loopback', () => {
     const get = (args: string[]) => md.inHost('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args]).stdout;
-    expect(get([`${server!.url}diagram.svg`])).toBe('200');
-    expect(get([`${server!.url}nosuch`])).toBe('404');
-    expect(get(['-X', 'POST', server!.url])).toBe('405');
-    expect(get(['-H', 'Host: rebind.example:80', server!.url])).toBe('403');
-    expect(get(['-H', `Host: localhost:1`, server!.url])).toBe('200');
+    expect(get([`${live.server.url}diagram.svg`])).toBe('200');
+    expect(get([`${live.server.url}nosuch`])).toBe('404');
+    expect(get(['-X', 'POST', live.server.url])).toBe('405');
+    expect(get(['-H', 'Host: rebind.example:80', live.server.url])).toBe('403');
+    expect(get(['-H', `Host: localhost:1`, live.server.url])).toBe('200');
   });
 
   it('SIGTERM stops the server cleanly: exit 0, the port closed, the page says it is not connected', async () => {
-    server!.child.kill('SIGTERM');
-    expect(await server!.exited).toBe(0);
-    expect(md.inHost('curl', ['-s', '--max-time', '2', server!.url]).code).toBe(7); // connection refused
+    live.server.child.kill('SIGTERM');
+    expect(await live.server.exited).toBe(0);
+    expect(md.inHost('curl', ['-s', '--max-time', '2', live.server.url]).code).toBe(7); // connection refused
     await page.waitFor<string>(`document.getElementById('status').textContent`, (t) => t.startsWith('not connected'), 5000);
   });
 
@@ -152,25 +160,10 @@ describe.runIf(isRoot && hasChromium())('network diagram --serve in headless Chr
 // The counters come from the firewall backend's listing: on nftables, a port's map element.
 describe.runIf(isRoot && hasChromium())('network diagram --serve on the nftables backend', () => {
   const md = new Minidock({ MINIDOCK_FIREWALL: 'nftables' });
-  let server: Server | undefined;
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    md.ok(['run', '-d', '--name', 'web', '-p', '8080:80', 'busybox', 'httpd', '-f', '-p', '80']);
-    server = await startServer(md);
-    browser = new Browser({ netns: md.hostNs });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
-    md.cleanup();
-  });
+  const live = useLive(md);
 
   it('shows the container, and a curl makes its port counter rise within 2 s', async () => {
-    const page = await browser!.open(server!.url);
+    const page = await live.browser.open(live.server.url);
     expect(await page.waitFor<string[]>(NAMES, (n) => n.includes('web'))).toEqual(['web']);
     const before = pkts(await page.waitFor<string>(COUNTER('0.0.0.0:8080/tcp'), (t) => /\[\d+ pkts?\]/.test(t)));
     const r = md.inHost('curl', ['-s', '-o', '/dev/null', '--max-time', '5', 'http://127.0.0.1:8080/']);
