@@ -6,7 +6,7 @@ import type { LastTrace, TraceStep } from './last-trace.js';
 
 const M = 24;
 const LH = 17;
-const HOST_W = 150;
+const HOST_W = 160; // its step pill sits on its left edge
 
 /** Where an interface of a step is drawn: a container's (netns/ifname) or the host's. */
 function anchorOf(L: SvgLayout, ifname: string | undefined, netns: string | undefined): { key: string; at: Point } | undefined {
@@ -54,7 +54,7 @@ export function drawTrace(L: SvgLayout, t: LastTrace): void {
   if (stops.some((s) => s.key === 'host')) {
     const h = L.anchors.host;
     L.shapes.push(`<rect x="${h.x}" y="${h.y - 14}" width="${HOST_W}" height="28" rx="6" class="host"/>`);
-    L.texts.push({ x: h.x + 14, y: h.y + 4, text: 'the host itself (lo)', size: 11, cls: 'tracetext' });
+    L.texts.push({ x: h.x + 26, y: h.y + 4, text: 'the host itself (lo)', size: 11, cls: 'tracetext' });
   }
   if (stops.length > 1) {
     const d = stops.map((s, i) => `${i ? 'L' : 'M'} ${s.at.x.toFixed(1)} ${s.at.y.toFixed(1)}`).join(' ');
