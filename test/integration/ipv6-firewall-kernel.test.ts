@@ -85,7 +85,12 @@ describe.each(['iptables', 'nftables'] as const)('IPv6 firewall rules against th
   const dial = (n: string, ip: string, port: number) => inNs(n, ['timeout', '3', 'socat', '-T1', '-', `TCP6:[${ip}]:${port},connect-timeout=1`]).stdout.trim();
   /** socat's $SOCAT_PEERADDR ([2001:0db8:…]) in canonical form. */
   const canon = (a: string) => (a ? new URL(`http://${a}/`).hostname.slice(1, -1) : a);
-  const dialUdp = (n: string, ip: string, port: number) => sh('ip', ['netns', 'exec', n, 'timeout', '3', 'socat', '-T1', '-', `UDP6:[${ip}]:${port}`], 'ping\n').stdout.trim();
+  /** A UDP request and its answer; sent again (up to 3 times) when none comes, as a UDP client does. */
+  const dialUdp = (n: string, ip: string, port: number) => {
+    let got = '';
+    for (let i = 0; i < 3 && !got; i++) got = sh('ip', ['netns', 'exec', n, 'timeout', '3', 'socat', '-T1', '-', `UDP6:[${ip}]:${port}`], 'ping\n').stdout.trim();
+    return got;
+  };
   const save6 = () => (backend === 'iptables' ? okSh('nsenter', [`--net=/run/netns/${H}`, '--', 'ip6tables-save']) : sh('nsenter', [`--net=/run/netns/${H}`, '--', 'nft', 'list', 'table', 'ip6', 'minidock']).stdout);
   const save4 = () => (backend === 'iptables' ? okSh('nsenter', [`--net=/run/netns/${H}`, '--', 'iptables-save']) : sh('nsenter', [`--net=/run/netns/${H}`, '--', 'nft', 'list', 'table', 'ip', 'minidock']).stdout);
 

@@ -17,7 +17,12 @@ describe.each(['iptables', 'nftables'] as const)('IPv6 published ports (%s)', (b
   let md: Minidock;
   const rem = (args: string[], input = '') => sh('ip', ['netns', 'exec', REM, ...args], input);
   const dial = (ip: string, port: number) => rem(['timeout', '4', 'socat', '-T2', '-', `TCP6:[${ip}]:${port},connect-timeout=2`]).stdout.trim();
-  const dialUdp = (ip: string, port: number) => rem(['timeout', '4', 'socat', '-T2', '-', `UDP6:[${ip}]:${port}`], 'ping\n').stdout.trim();
+  /** A UDP request from the remote host and its answer; sent again (up to 3 times) when none comes, as a UDP client does. */
+  const dialUdp = (ip: string, port: number) => {
+    let got = '';
+    for (let i = 0; i < 3 && !got; i++) got = rem(['timeout', '4', 'socat', '-T2', '-', `UDP6:[${ip}]:${port}`], 'ping\n').stdout.trim();
+    return got;
+  };
   const fromCtr = (ctr: string, ip: string, port: number) => md.run(['exec', ctr, 'sh', '-c', `nc -w 2 ${ip} ${port} </dev/null`]).stdout.trim();
   const ep6 = (ctr: string, net: string) => (JSON.parse(md.ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', ctr])) as Record<string, { GlobalIPv6Address: string }>)[net].GlobalIPv6Address;
   const v6rules = () => (backend === 'iptables' ? md.inHost('ip6tables-save', []).stdout : md.inHost('nft', ['list', 'table', 'ip6', 'minidock']).stdout);
