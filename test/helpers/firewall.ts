@@ -32,9 +32,9 @@ export function ruleCounter(inHost: Sh, table: string, needle: string, tableName
   return m ? Number(m[1]) : -1;
 }
 
-/** Every firewall rule of the host netns as text (both backends: a check that something is gone covers both). */
+/** Every firewall rule of the host netns as text (both backends, both families: a check that something is gone covers all). */
 export function firewallText(inHost: Sh): string {
-  return inHost('iptables-save', []).stdout + inHost('nft', ['list', 'ruleset']).stdout;
+  return inHost('iptables-save', []).stdout + inHost('ip6tables-save', []).stdout + inHost('nft', ['list', 'ruleset']).stdout;
 }
 
 /** Only minidock's base is left: no published port (the chains/table stay, like docker0). */
