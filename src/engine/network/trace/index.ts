@@ -1,0 +1,237 @@
+// `minidock network trace`: one real probe, followed through the kernel. Loaded only by that
+// command (dist/trace.cjs, a bundle of its own: no other command reads a byte of it).
+//
+//   1. the ends: --from (host, a container's netns, remote:NETNS), --to (an address or a container)
+//   2. the monitors start: the firewall's own trace monitor (xtables-monitor --trace for the
+//      iptables backend, nft monitor for nftables) and conntrack -E, in this host's netns
+//   3. a guard process (trace-helper reap) learns what removes the trace rules: if the CLI is
+//      killed, it removes them itself
+//   4. one transaction adds the trace rules (rules.ts); the monitor echoing that change says it
+//      is listening
+//   5. the probe goes out (trace-helper probe under nsenter --net, or ping)
+//   6. one transaction removes the trace rules; the monitors end
+//   7. what they saw, with the routing decision (ip route get) and the bridge port (bridge fdb),
+//      becomes the steps (describe.ts)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { run } from '../../../host/exec.js';
+import { UserError } from '../../../errors.js';
+import { type ProbeMatch, type ProbeProto, traceRuleOps, traceTag } from './rules.js';
+import { parseProto, resolveSource, resolveTarget } from './resolve.js';
+import { parseConntrack, parseNftTrace, parseXtablesTrace } from './parse.js';
+import { describeTrace, renderTrace, type TraceReport, type TraceWorld } from './describe.js';
+
+export interface TraceOptions {
+  from: string;
+  to: string;
+  proto?: string;
+  format?: string;
+  explain?: (line: string) => void;
+}
+
+/** Where dist/trace-helper.cjs is (beside this bundle; from the sources: dist/ of the checkout). */
+function helperPath(): string {
+  const here = typeof __dirname === 'string' ? __dirname : dirname(new URL(import.meta.url).pathname);
+  for (const p of [join(here, 'trace-helper.cjs'), join(here, '../../../../dist/trace-helper.cjs')]) if (existsSync(p)) return p;
+  throw new UserError('dist/trace-helper.cjs is missing: run npm run build');
+}
+
+/** A command in a network namespace (undefined: this one). */
+const inNs = (netns: string | undefined, cmd: string, args: string[]): [string, string[]] => (netns ? ['nsenter', [`--net=${netns}`, '--', cmd, ...args]] : [cmd, args]);
+
+interface Monitor {
+  child: ChildProcess;
+  out: () => string;
+  waitFor: (needle: string, ms: number) => Promise<boolean>;
+}
+
+function monitor(cmd: string, args: string[]): Monitor {
+  // bounded: a monitor outlives no trace, even one whose CLI and guard are both gone; line
+  // buffered (stdbuf): the monitors print to a pipe, and their first line says they listen
+  const child = spawn('timeout', ['60', 'stdbuf', '-oL', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    text += d;
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr!.on('data', () => undefined);
+  child.on('error', () => undefined);
+  return {
+    child,
+    out: () => text,
+    waitFor: async (needle, ms) => {
+      const end = Date.now() + ms;
+      while (!text.includes(needle)) {
+        const left = end - Date.now();
+        if (left <= 0 || child.exitCode !== null) return text.includes(needle);
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, Math.min(left, 50));
+          waiters.push(() => {
+            clearTimeout(t);
+            res();
+          });
+        });
+      }
+      return true;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a command is on PATH. */
+async function which(cmd: string): Promise<boolean> {
+  return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => d && existsSync(join(d, cmd)));
+}
+
+/** The tools a trace needs for this backend, checked before anything changes. */
+async function checkTools(backend: string): Promise<void> {
+  if (backend === 'iptables') {
+    const v = await run('iptables', ['--version'], { allowFail: true });
+    if (!/nf_tables/.test(v.stdout)) throw new UserError(`network trace needs iptables-nft (this host's iptables is ${v.stdout.trim() || 'missing'}): its TRACE target is read through the nf_tables trace monitor`);
+    if (!(await which('xtables-monitor'))) throw new UserError('network trace needs xtables-monitor (Debian package iptables)');
+  } else if (!(await which('nft'))) throw new UserError('network trace needs nft (Debian package nftables)');
+}
+
+function randomIn(lo: number, hi: number): number {
+  return lo + Math.floor(Math.random() * (hi - lo + 1));
+}
+
+interface ProbeResult {
+  answer: string;
+  detail?: string;
+}
+
+async function sendProbe(netns: string | undefined, proto: ProbeProto, ip: string, port: number | undefined, m: ProbeMatch): Promise<ProbeResult> {
+  if (proto === 'icmp') {
+    const ping = (await which('ping')) ? ['ping'] : ['busybox', 'ping'];
+    // -s: the payload that makes the IP length the trace rules match (20 IP + 8 ICMP header)
+    const [cmd, args] = inNs(netns, ping[0], [...ping.slice(1), '-c', '1', '-W', '2', '-s', String(m.length! - 28), ip]);
+    const r = await run(cmd, args, { allowFail: true });
+    return r.code === 0 ? { answer: 'reply' } : { answer: 'none', detail: (r.stderr || r.stdout).trim().split('\n').pop() };
+  }
+  const [cmd, args] = inNs(netns, process.execPath, [helperPath(), 'probe', proto, ip, String(port), String(m.port), '2000']);
+  const r = await run(cmd, args, { allowFail: true });
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    return { answer: 'error', detail: (r.stderr || r.stdout).trim() };
+  }
+}
+
+/** The routing decisions the report needs (`ip route get …`), each asked once. */
+async function routes(queries: { netns?: string; args: string[] }[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const q of queries) {
+    const key = `${q.netns ?? ''}|${q.args.join(' ')}`;
+    if (out.has(key)) continue;
+    const [cmd, args] = inNs(q.netns, 'ip', ['-o', 'route', 'get', ...q.args]);
+    const r = await run(cmd, args, { allowFail: true });
+    out.set(key, (r.code === 0 ? r.stdout : r.stderr).trim().replace(/\\\s*/g, ' ').replace(/\s+/g, ' '));
+  }
+  return out;
+}
+
+export async function networkTrace(o: TraceOptions): Promise<{ text: string; code: number }> {
+  const format = o.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UserError(`invalid --format ${JSON.stringify(format)}: text or json`);
+  let proto = parseProto(o.proto);
+  const src = await resolveSource(o.from);
+  const dst = await resolveTarget(o.to, src);
+  proto ??= dst.port === undefined ? 'icmp' : 'tcp';
+  if (proto !== 'icmp' && dst.port === undefined) throw new UserError(`--to ${o.to}: a ${proto} probe needs a port (ADDR:PORT or CONTAINER:PORT)`);
+  if (proto === 'icmp' && dst.port !== undefined) throw new UserError(`--to ${o.to}: an icmp probe has no port`);
+
+  const { firewallName } = await import('../firewall/index.js');
+  const { tableName } = await import('../firewall/nftables.js');
+  const { rootIdIfAny } = await import('../../../state/rootid.js');
+  const backend = firewallName();
+  await checkTools(backend);
+  const root = rootIdIfAny();
+  const match: ProbeMatch = proto === 'icmp' ? { proto, length: randomIn(1100, 1399) } : { proto, port: randomIn(40000, 59999) };
+  const ops = traceRuleOps(backend, match, process.pid, root, tableName());
+  const tag = traceTag(process.pid, root);
+  const { applyPlan, restoreScript } = await import('../../../host/plan.js');
+  const removal = backend === 'iptables'
+    ? { restore: restoreScript(ops.remove as import('../../../host/plan.js').IptOp[]).text }
+    : { nft: ops.remove.map((x) => (x as { line: string }).line).join('\n') + '\n' };
+
+  // the monitors first: the one of the trace sees the rules being added, which says it listens
+  const tracer = backend === 'iptables' ? monitor('xtables-monitor', ['--trace', '--event', '-4']) : monitor('nft', ['monitor']);
+  const haveCt = await which('conntrack');
+  const ct = haveCt ? monitor('conntrack', ['-E', '-p', proto, ...(proto === 'icmp' ? [] : ['--orig-port-src', String(match.port)])]) : undefined;
+  const guard = spawn(process.execPath, [helperPath(), 'reap'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  guard.unref();
+  const pids = [tracer.child.pid, ct?.child.pid].filter((p): p is number => !!p);
+  guard.stdin!.write(JSON.stringify({ ...removal, pids }) + '\n');
+
+  let removed = false;
+  const stop = async () => {
+    if (removed) return;
+    removed = true;
+    try {
+      await applyPlan(ops.remove, { explain: o.explain, tolerant: true });
+    } finally {
+      guard.stdin!.end('done\n');
+      for (const p of pids) {
+        try {
+          process.kill(p, 'SIGTERM');
+        } catch {
+          /* ended */
+        }
+      }
+    }
+  };
+  const onSig = (sig: NodeJS.Signals) => {
+    void stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  let result: ProbeResult;
+  try {
+    await sleep(50); // conntrack -E subscribes as it starts: give it the moment
+    await applyPlan(ops.add, { explain: o.explain });
+    const ready = await tracer.waitFor(backend === 'iptables' ? tag : `comment "${tag}"`, 3000);
+    if (!ready) throw new UserError(`the trace monitor (${backend === 'iptables' ? 'xtables-monitor' : 'nft monitor'}) did not start listening`);
+    if (process.env.MINIDOCK_TRACE_PAUSE) await sleep(Number(process.env.MINIDOCK_TRACE_PAUSE)); // tests: a moment to kill the CLI mid-trace
+    result = await sendProbe(src.netns, proto, dst.ip, dst.port, match);
+    await sleep(300); // the replies' last events
+  } finally {
+    await stop();
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
+
+  const segments = backend === 'iptables' ? parseXtablesTrace(tracer.out()) : parseNftTrace(tracer.out());
+  const conntrack = ct ? parseConntrack(ct.out()) : undefined;
+  const world = await worldOf(backend);
+  const report: TraceReport = describeTrace({ backend, src, dst, proto, match, segments, conntrack, answer: result, world, tag });
+  const r = await routes(report.routeQueries);
+  report.fillRoutes(r);
+  return { text: format === 'json' ? JSON.stringify(report.json(), null, 2) + '\n' : renderTrace(report), code: 0 };
+}
+
+/** What the words need: minidock's rules (with their words), its networks, containers, bridge ports. */
+async function worldOf(backend: string): Promise<TraceWorld> {
+  const { collectState, ownContextOf } = await import('../diagram.js');
+  const { firewall } = await import('../firewall/index.js');
+  const { listEndpoints } = await import('../networks.js');
+  const state = await collectState();
+  const rules = await (await firewall()).listRules(ownContextOf(state)).catch(() => []);
+  const eps = listEndpoints();
+  const fdb = new Map<string, string>();
+  for (const n of state.networks.filter((x) => !x.lower)) {
+    const r = await run('bridge', ['-j', 'fdb', 'show', 'br', n.bridge], { allowFail: true });
+    for (const e of JSON.parse(r.stdout.trim() || '[]') as { mac: string; ifname: string }[]) if (e.ifname !== n.bridge) fdb.set(e.mac.toLowerCase(), e.ifname);
+  }
+  return {
+    backend,
+    rules,
+    networks: state.networks.map((n) => ({ name: n.name, bridge: n.bridge, subnet: n.subnet, gateway: n.gateway, lower: n.lower?.kind })),
+    endpoints: eps.map((e) => ({ name: e.containerName, id: e.containerId, network: e.network, ip: e.ip, hostIf: e.hostIf, mac: e.mac?.toLowerCase() })),
+    fdb,
+  };
+}
