@@ -11,7 +11,7 @@ export interface TraceWorld {
   rules: ListedRule[];
   networks: { name: string; bridge: string; subnet: string; gateway: string; lower?: string }[];
   endpoints: { name: string; id: string; network: string; ip: string; hostIf: string; mac?: string }[];
-  /** MAC → bridge port (bridge fdb) */
+  /** `bridge|MAC` → the bridge port it was learned on (bridge fdb) */
   fdb: Map<string, string>;
 }
 
@@ -129,9 +129,12 @@ function hookStep(w: TraceWorld, seg: Segment, proto: string, masqTo: string | u
   return step;
 }
 
-function origDir(p: PacketInfo, m: ProbeMatch): boolean {
-  if (m.proto === 'icmp') return p.flags === 'echo-request';
-  return p.sport === m.port;
+/** Whether a packet goes the probe's way (not a reply). `first`: the first packet traced. */
+function origDir(p: PacketInfo, m: ProbeMatch, first: PacketInfo | undefined): boolean {
+  if (m.proto !== 'icmp') return p.sport === m.port;
+  if (p.flags) return p.flags === 'echo-request';
+  // xtables-monitor prints no ICMP type: the ping is traced first, its reply comes from elsewhere
+  return p === first || p.saddr === first?.saddr;
 }
 
 /** The steps of one packet: its hooks, the routing decision, the bridge port it left by. */
@@ -141,6 +144,8 @@ function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: str
   let first: PacketInfo | undefined;
   for (const seg of tp.segments) {
     first ??= seg.pkt;
+    // the trace's own chains (nftables) switch tracing on; they are no step of the path
+    if (/^trace_(pre|out)_\d+$/.test(seg.chain)) continue;
     if (!routed && ['FORWARD', 'INPUT', 'POSTROUTING'].includes(seg.hook)) {
       routed = true;
       const p = seg.pkt;
@@ -157,11 +162,21 @@ function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: str
   }
   const last = tp.segments[tp.segments.length - 1]?.pkt;
   if (!last) return out;
+  if (!routed && first?.iif && last.daddr) {
+    // only PREROUTING had minidock's chains: the routing decision says where it went (INPUT)
+    const args = [last.daddr, 'from', first.saddr ?? '0.0.0.0', 'iif', first.iif];
+    const s: Step = { kind: 'routing', words: '', iif: first.iif };
+    queries.push({ args });
+    routeAt.set(s, `|${args.join(' ')}`);
+    out.push(s);
+    return out;
+  }
   const net = w.networks.find((n) => n.bridge === last.oif);
   if (net && last.oif) {
-    const port = last.macDst ? w.fdb.get(last.macDst) : undefined;
-    const ep = w.endpoints.find((e) => (port ? e.hostIf === port : e.ip === last.daddr));
-    out.push({ kind: 'bridge', oif: last.oif, words: `bridge ${last.oif} (network ${net.name}): out of port ${port ?? ep?.hostIf ?? '?'}${ep ? `, the veth of ${ep.name}, to its eth0 (${ep.ip})` : ''}` });
+    // the container of that address on that network, and the port the bridge learned its MAC on
+    const ep = w.endpoints.find((e) => e.network === net.name && e.ip === last.daddr);
+    const port = ep?.mac ? w.fdb.get(`${last.oif}|${ep.mac}`) : undefined;
+    out.push({ kind: 'bridge', oif: last.oif, words: ep ? `bridge ${last.oif} (network ${net.name}): out of port ${port ?? ep.hostIf}, the veth of ${ep.name}, to its eth0 (${ep.ip})${port ? '' : ' (its MAC not yet learned by the bridge)'}` : `bridge ${last.oif} (network ${net.name}): to ${last.daddr}` });
   } else if (tp.segments.some((s) => s.hook === 'INPUT')) out.push({ kind: 'local', words: `delivered to this host (${last.daddr} is one of its addresses)` });
   else if (last.oif) out.push({ kind: 'local', words: `left this host by ${last.oif}` });
   return out;
@@ -178,8 +193,9 @@ const ANSWERS: Record<string, string> = {
 export function describeTrace(t: TraceInput): TraceReport {
   const w = t.world;
   const packets = packetsOf(t.segments, isTraceHit);
-  const probePkt = packets.find((p) => origDir(p.pkt, t.match));
-  const replyPkt = packets.find((p) => p !== probePkt && !origDir(p.pkt, t.match) && packets.indexOf(p) > packets.indexOf(probePkt!));
+  const first = packets[0]?.pkt;
+  const probePkt = packets.find((p) => origDir(p.pkt, t.match, first));
+  const replyPkt = packets.find((p) => p !== probePkt && !origDir(p.pkt, t.match, first) && packets.indexOf(p) > packets.indexOf(probePkt!));
   // conntrack: the probe's connection (icmp: by its addresses)
   const ct = (t.conntrack ?? []).filter((e) => (t.proto === 'icmp' ? e.orig.src === probePkt?.pkt.saddr : e.orig.sport === t.match.port));
   const lastCt = [...ct].reverse().find((e) => e.type !== 'DESTROY') ?? ct[ct.length - 1];
@@ -247,7 +263,7 @@ export function describeTrace(t: TraceInput): TraceReport {
         const who = inNs ? `in ${t.src.label}'s namespace` : 'on this host';
         s.oif = dev;
         s.words = /^local /.test(got)
-          ? `routing ${who}: ${got.split(' ')[1]} is a local address → INPUT   (${got})`
+          ? `routing ${who}: ${got.split(' ')[1]} is one of this host's addresses → INPUT: delivered to this host   (${got})`
           : dev
             ? `routing ${who}: out ${dev}${via ? ` via ${via}` : ''}   (ip route get: ${got})`
             : `routing ${who}: ${got || 'no route'}`;

@@ -225,7 +225,7 @@ async function worldOf(backend: string): Promise<TraceWorld> {
   const fdb = new Map<string, string>();
   for (const n of state.networks.filter((x) => !x.lower)) {
     const r = await run('bridge', ['-j', 'fdb', 'show', 'br', n.bridge], { allowFail: true });
-    for (const e of JSON.parse(r.stdout.trim() || '[]') as { mac: string; ifname: string }[]) if (e.ifname !== n.bridge) fdb.set(e.mac.toLowerCase(), e.ifname);
+    for (const e of JSON.parse(r.stdout.trim() || '[]') as { mac: string; ifname: string }[]) if (e.ifname !== n.bridge) fdb.set(`${n.bridge}|${e.mac.toLowerCase()}`, e.ifname);
   }
   return {
     backend,

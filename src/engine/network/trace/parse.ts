@@ -247,17 +247,24 @@ export interface TracedPacket {
 }
 
 /**
- * Segments → packets. A packet starts where the trace rule switched tracing on (its first
- * segment: the one whose hits include the trace rule); the segments after it until the next
- * such start are that packet's (the kernel may reuse a trace id for a later packet, so the id
- * alone does not tell).
+ * Segments → packets. A packet starts where the trace rule switched tracing on (the segment
+ * whose hits include the trace rule: each packet enters the namespace once, at PREROUTING or
+ * OUTPUT, where the trace rules are); a later segment belongs to the latest packet that has not
+ * been through that chain yet, else to the latest of its trace id that has not (the kernel may
+ * give a forwarded packet a new id after routing, and reuse an id for a later packet: the id
+ * alone tells neither).
  */
 export function packetsOf(segments: Segment[], isTraceRule: (h: RuleHit) => boolean): TracedPacket[] {
   const out: TracedPacket[] = [];
   for (const s of segments) {
-    const start = s.hits.some(isTraceRule);
-    if (start || !out.length || out[out.length - 1].id !== s.id) out.push({ id: s.id, pkt: s.pkt, segments: [] });
-    out[out.length - 1].segments.push(s);
+    if (s.hits.some(isTraceRule) || !out.length) {
+      out.push({ id: s.id, pkt: s.pkt, segments: [s] });
+      continue;
+    }
+    const fresh = (p: TracedPacket) => !p.segments.some((x) => x.table === s.table && x.chain === s.chain);
+    const last = out[out.length - 1];
+    const same = fresh(last) ? last : [...out].reverse().find((p) => fresh(p) && p.segments.some((x) => x.id === s.id));
+    (same ?? last).segments.push(s);
   }
   return out;
 }
