@@ -192,7 +192,7 @@ const ANSWERS: Record<string, string> = {
 
 export function describeTrace(t: TraceInput): TraceReport {
   const w = t.world;
-  const packets = packetsOf(t.segments, isTraceHit);
+  const packets = packetsOf(t.segments, isTraceHit, (p) => (t.match.port && p.sport !== undefined ? String(p.sport === t.match.port) : undefined));
   const first = packets[0]?.pkt;
   const probePkt = packets.find((p) => origDir(p.pkt, t.match, first));
   const replyPkt = packets.find((p) => p !== probePkt && !origDir(p.pkt, t.match, first) && packets.indexOf(p) > packets.indexOf(probePkt!));

@@ -231,7 +231,7 @@ export function parseNftTrace(text: string): Segment[] {
       continue;
     }
     const v = /^(.*) \(verdict ([^)]+)\)$/.exec(rest);
-    const rule = (v ? v[1] : rest).replace(/ counter packets \d+ bytes \d+/, ' counter');
+    const rule = (v ? v[1] : rest).replace(/(^| )counter packets \d+ bytes \d+/, '$1counter');
     const verdict = v ? v[2] : 'continue';
     cur.hits.push({ chain, rule, comment: comment(rule), verdict });
     if (verdict === 'accept' || verdict === 'drop') cur.verdict = verdict;
@@ -252,19 +252,18 @@ export interface TracedPacket {
  * OUTPUT, where the trace rules are); a later segment belongs to the latest packet that has not
  * been through that chain yet, else to the latest of its trace id that has not (the kernel may
  * give a forwarded packet a new id after routing, and reuse an id for a later packet: the id
- * alone tells neither).
+ * alone tells neither). A segment going the other way (`dirOf`), or that no packet can take,
+ * starts a packet of its own: the monitor may lose a line when the host is busy.
  */
-export function packetsOf(segments: Segment[], isTraceRule: (h: RuleHit) => boolean): TracedPacket[] {
+export function packetsOf(segments: Segment[], isTraceRule: (h: RuleHit) => boolean, dirOf: (p: PacketInfo) => string | undefined = () => undefined): TracedPacket[] {
   const out: TracedPacket[] = [];
   for (const s of segments) {
-    if (s.hits.some(isTraceRule) || !out.length) {
-      out.push({ id: s.id, pkt: s.pkt, segments: [s] });
-      continue;
-    }
-    const fresh = (p: TracedPacket) => !p.segments.some((x) => x.table === s.table && x.chain === s.chain);
+    const fresh = (p: TracedPacket) => !p.segments.some((x) => x.table === s.table && x.chain === s.chain) && (dirOf(s.pkt) === undefined || dirOf(p.pkt) === dirOf(s.pkt));
     const last = out[out.length - 1];
-    const same = fresh(last) ? last : [...out].reverse().find((p) => fresh(p) && p.segments.some((x) => x.id === s.id));
-    (same ?? last).segments.push(s);
+    // a lost monitor line must not merge two packets: the other way, or a chain seen twice, is another packet
+    const into = s.hits.some(isTraceRule) || !last ? undefined : fresh(last) ? last : [...out].reverse().find((p) => fresh(p) && p.segments.some((x) => x.id === s.id));
+    if (into) into.segments.push(s);
+    else out.push({ id: s.id, pkt: s.pkt, segments: [s] });
   }
   return out;
 }
