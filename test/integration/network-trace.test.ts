@@ -100,6 +100,14 @@ describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace (%
     expect(t.verdict).toBe('delivered: web answered');
   });
 
+  it('UDP, container → container: one datagram, accepted in FORWARD, answered by ICMP port unreachable (nothing listens)', () => {
+    const t = trace('--from', 'c2', '--to', 'web:53', '--proto', 'udp');
+    expect(inOrder(hooks(t), ['PREROUTING', 'FORWARD'])).toBe(true);
+    expect(t.steps.find((s) => s.hook === 'FORWARD')?.verdict).toBe('accept');
+    expect(t.answer.kind).toBe('unreachable');
+    expect(t.verdict).toBe('delivered, refused: ICMP unreachable');
+  });
+
   it('container → a container of another network: dropped, and the rule that dropped it named', () => {
     // direct to the container's address: minidock's raw rule drops it before isolation in
     // FORWARD would (only published ports reach a network from outside its bridge)

@@ -312,7 +312,8 @@ export function renderTrace(r: TraceReport): string {
   lines.push(`answer: ${r.answer}`);
   if (r.reply.length) {
     const p = r.replyPkt!;
-    lines.push(`reply (${p.flags ?? p.proto ?? ''} ${p.saddr}${p.sport ? `:${p.sport}` : ''} → ${p.daddr}${p.dport ? `:${p.dport}` : ''}):`);
+    const what = p.flags ?? (t.proto === 'icmp' ? 'ICMP' : undefined);
+    lines.push(`reply (${what ? `${what} ` : ''}${p.saddr}${p.sport ? `:${p.sport}` : ''} → ${p.daddr}${p.dport ? `:${p.dport}` : ''}):`);
     list(r.reply);
   }
   if (r.reverseNat) lines.push(`reverse NAT: ${r.reverseNat}`);
