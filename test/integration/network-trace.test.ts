@@ -98,6 +98,10 @@ describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace (%
     expect(t.steps.find((s) => s.kind === 'bridge')?.words).toMatch(/bridge minidock0 \(network bridge\): out of port md[0-9a-f]{12}, the veth of web/);
     expect(t.answer.kind).toBe('syn-ack');
     expect(t.verdict).toBe('delivered: web answered');
+    // kept for a view that draws the last trace
+    const last = JSON.parse(readFileSync(join(md.root, 'networks', 'last-trace.json'), 'utf8')) as Trace & { from: string };
+    expect(last.from).toBe('c2');
+    expect(last.verdict).toBe(t.verdict);
   });
 
   it('UDP, container → container: one datagram, accepted in FORWARD, answered by ICMP port unreachable (nothing listens)', () => {

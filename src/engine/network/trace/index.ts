@@ -17,6 +17,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from '../../../host/exec.js';
 import { UserError } from '../../../errors.js';
+import { writeJsonAtomic } from '../../../state/atomic.js';
+import { paths } from '../../../state/paths.js';
 import { type ProbeMatch, type ProbeProto, traceRuleOps, traceTag } from './rules.js';
 import { parseProto, resolveSource, resolveTarget } from './resolve.js';
 import { parseConntrack, parseNftTrace, parseXtablesTrace } from './parse.js';
@@ -165,6 +167,8 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   const ct = haveCt ? monitor('conntrack', ['-E', '-p', proto, ...(proto === 'icmp' ? [] : ['--orig-port-src', String(match.port)])]) : undefined;
   const guard = spawn(process.execPath, [helperPath(), 'reap'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   guard.unref();
+  guard.on('error', () => undefined); // no guard (node gone?): the trace still removes its rules itself
+  guard.stdin!.on('error', () => undefined);
   const pids = [tracer.child.pid, ct?.child.pid].filter((p): p is number => !!p);
   guard.stdin!.write(JSON.stringify({ ...removal, pids }) + '\n');
 
@@ -211,7 +215,20 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   const report: TraceReport = describeTrace({ backend, src, dst, proto, match, segments, conntrack, answer: result, world, tag });
   const r = await routes(report.routeQueries);
   report.fillRoutes(r);
+  saveLastTrace({ at: new Date().toISOString(), ...report.json() });
   return { text: format === 'json' ? JSON.stringify(report.json(), null, 2) + '\n' : renderTrace(report), code: 0 };
+}
+
+/**
+ * The last trace, as `--format json` gives it, in `<root>/networks/last-trace.json`: for a view
+ * that draws it on the diagram. A cache: losing it loses nothing.
+ */
+function saveLastTrace(j: object): void {
+  try {
+    writeJsonAtomic(join(paths.networks(), 'last-trace.json'), j);
+  } catch {
+    /* a read-only or missing root: the trace was printed all the same */
+  }
 }
 
 /** What the words need: minidock's rules (with their words), its networks, containers, bridge ports. */
