@@ -6,14 +6,14 @@
 //      iptables backend, nft monitor for nftables) and conntrack -E, in this host's netns
 //   3. a guard process (trace-helper reap) learns what removes the trace rules: if the CLI is
 //      killed, it removes them itself
-//   4. one transaction adds the trace rules (rules.ts); the monitor echoing that change says it
-//      is listening
+//   4. once both monitors' netlink sockets have joined their groups (/proc/net/netlink), one
+//      transaction adds the trace rules (rules.ts)
 //   5. the probe goes out (trace-helper probe under nsenter --net, or ping)
 //   6. one transaction removes the trace rules; the monitors end
 //   7. what they saw, with the routing decision (ip route get) and the bridge port (bridge fdb),
 //      becomes the steps (describe.ts)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from '../../../host/exec.js';
 import { UserError } from '../../../errors.js';
@@ -45,44 +45,82 @@ const inNs = (netns: string | undefined, cmd: string, args: string[]): [string, 
 interface Monitor {
   child: ChildProcess;
   out: () => string;
-  waitFor: (needle: string, ms: number) => Promise<boolean>;
+  /** Resolves when the monitor's netlink socket has joined these multicast groups (or the time is up). */
+  subscribed: (groups: number, ms: number) => Promise<boolean>;
+}
+
+/** A process and its descendants (the monitor runs under timeout and stdbuf). */
+function treeOf(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const c of readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim().split(/\s+/)) if (c) out.push(Number(c));
+    } catch {
+      /* ended */
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether one of these processes holds a netfilter netlink socket (/proc/net/netlink: Eth 12)
+ * that joined all of `groups` (a bit per multicast group: NFNLGRP_NFTRACE is 0x100, conntrack's
+ * NEW|UPDATE|DESTROY 0x7). Then the monitor hears every event from now on: nothing is missed
+ * because it started late.
+ */
+function holdsSubscription(pids: number[], groups: number): boolean {
+  const inodes = new Set<string>();
+  for (const p of pids) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  for (const line of readFileSync('/proc/net/netlink', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === '12' && (parseInt(f[3], 16) & groups) === groups && inodes.has(f[9])) return true;
+  }
+  return false;
 }
 
 function monitor(cmd: string, args: string[]): Monitor {
   // bounded: a monitor outlives no trace, even one whose CLI and guard are both gone; line
-  // buffered (stdbuf): the monitors print to a pipe, and their first line says they listen
+  // buffered (stdbuf): the monitors print to a pipe
   const child = spawn('timeout', ['60', 'stdbuf', '-oL', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  const waiters: (() => void)[] = [];
   child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    text += d;
-    waiters.splice(0).forEach((w) => w());
-  });
+  child.stdout!.on('data', (d: string) => (text += d));
   child.stderr!.on('data', () => undefined);
   child.on('error', () => undefined);
   return {
     child,
     out: () => text,
-    waitFor: async (needle, ms) => {
+    subscribed: async (groups, ms) => {
       const end = Date.now() + ms;
-      while (!text.includes(needle)) {
-        const left = end - Date.now();
-        if (left <= 0 || child.exitCode !== null) return text.includes(needle);
-        await new Promise<void>((res) => {
-          const t = setTimeout(res, Math.min(left, 50));
-          waiters.push(() => {
-            clearTimeout(t);
-            res();
-          });
-        });
+      while (Date.now() < end && child.exitCode === null) {
+        if (child.pid && holdsSubscription(treeOf(child.pid), groups)) return true;
+        await sleep(10);
       }
-      return true;
+      return false;
     },
   };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** netlink multicast groups, as bits (linux/netfilter/nfnetlink.h: group n is bit n-1). */
+const NFNLGRP_NFTRACE = 1 << 8;
+const CONNTRACK_GROUPS = 0x7; // NEW, UPDATE, DESTROY
 
 /** Whether a command is on PATH. */
 async function which(cmd: string): Promise<boolean> {
@@ -162,7 +200,7 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
     : { nft: ops.remove.map((x) => (x as { line: string }).line).join('\n') + '\n' };
 
   // the monitors first: the one of the trace sees the rules being added, which says it listens
-  const tracer = backend === 'iptables' ? monitor('xtables-monitor', ['--trace', '--event', '-4']) : monitor('nft', ['monitor']);
+  const tracer = backend === 'iptables' ? monitor('xtables-monitor', ['--trace', '-4']) : monitor('nft', ['monitor', 'trace']);
   const haveCt = await which('conntrack');
   const ct = haveCt ? monitor('conntrack', ['-E', '-p', proto, ...(proto === 'icmp' ? [] : ['--orig-port-src', String(match.port)])]) : undefined;
   const guard = spawn(process.execPath, [helperPath(), 'reap'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
@@ -196,10 +234,10 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   process.once('SIGTERM', onSig);
   let result: ProbeResult;
   try {
-    await sleep(50); // conntrack -E subscribes as it starts: give it the moment
+    // the monitors listen before the probe exists: nothing of it can be missed
+    if (!(await tracer.subscribed(NFNLGRP_NFTRACE, 5000))) throw new UserError(`the trace monitor (${backend === 'iptables' ? 'xtables-monitor --trace' : 'nft monitor trace'}) did not start listening`);
+    if (ct && !(await ct.subscribed(CONNTRACK_GROUPS, 5000))) throw new UserError('conntrack -E did not start listening');
     await applyPlan(ops.add, { explain: o.explain });
-    const ready = await tracer.waitFor(backend === 'iptables' ? tag : `comment "${tag}"`, 3000);
-    if (!ready) throw new UserError(`the trace monitor (${backend === 'iptables' ? 'xtables-monitor' : 'nft monitor'}) did not start listening`);
     if (process.env.MINIDOCK_TRACE_PAUSE) await sleep(Number(process.env.MINIDOCK_TRACE_PAUSE)); // tests: a moment to kill the CLI mid-trace
     result = await sendProbe(src.netns, proto, dst.ip, dst.port, match);
     await sleep(300); // the replies' last events
