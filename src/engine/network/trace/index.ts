@@ -45,6 +45,8 @@ const inNs = (netns: string | undefined, cmd: string, args: string[]): [string, 
 interface Monitor {
   child: ChildProcess;
   out: () => string;
+  /** When it last printed (ms since the epoch). */
+  lastOutput: () => number;
   /** Resolves when the monitor's netlink socket has joined these multicast groups (or the time is up). */
   subscribed: (groups: number, ms: number) => Promise<boolean>;
 }
@@ -98,13 +100,18 @@ function monitor(cmd: string, args: string[]): Monitor {
   // buffered (stdbuf): the monitors print to a pipe
   const child = spawn('timeout', ['60', 'stdbuf', '-oL', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
+  let last = 0;
   child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => (text += d));
+  child.stdout!.on('data', (d: string) => {
+    text += d;
+    last = Date.now();
+  });
   child.stderr!.on('data', () => undefined);
   child.on('error', () => undefined);
   return {
     child,
     out: () => text,
+    lastOutput: () => last,
     subscribed: async (groups, ms) => {
       const end = Date.now() + ms;
       while (Date.now() < end && child.exitCode === null) {
@@ -240,7 +247,10 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
     await applyPlan(ops.add, { explain: o.explain });
     if (process.env.MINIDOCK_TRACE_PAUSE) await sleep(Number(process.env.MINIDOCK_TRACE_PAUSE)); // tests: a moment to kill the CLI mid-trace
     result = await sendProbe(src.netns, proto, dst.ip, dst.port, match);
-    await sleep(300); // the replies' last events
+    // the replies' last events: until the monitors have been quiet for 200 ms (at most 2 s)
+    const end = Date.now() + 2000;
+    do await sleep(100);
+    while (Date.now() < end && Date.now() - Math.max(tracer.lastOutput(), ct?.lastOutput() ?? 0) < 200);
   } finally {
     await stop();
     process.off('SIGINT', onSig);
