@@ -1,6 +1,7 @@
 // `network trace`: what the monitors saw, as steps in plain words beside the real rule. Pure
 // (the routing decisions are asked by index.ts and filled in afterwards).
 import type { ListedRule } from '../firewall/backend.js';
+import type { LastTrace, TraceStep } from '../last-trace.js';
 import { type CtEvent, type PacketInfo, type RuleHit, type Segment, type TracedPacket, packetsOf } from './parse.js';
 import { type ProbeMatch, type ProbeProto, tracePidOf } from './rules.js';
 import type { Source, Target } from './resolve.js';
@@ -10,7 +11,7 @@ export interface TraceWorld {
   /** minidock's rules with their words (the backend's listRules) */
   rules: ListedRule[];
   networks: { name: string; bridge: string; subnet: string; gateway: string; lower?: string }[];
-  endpoints: { name: string; id: string; network: string; ip: string; hostIf: string; mac?: string }[];
+  endpoints: { name: string; id: string; network: string; ip: string; hostIf: string; mac?: string; netns?: string; ifname?: string }[];
   /** `bridge|MAC` → the bridge port it was learned on (bridge fdb) */
   fdb: Map<string, string>;
 }
@@ -32,6 +33,9 @@ export interface Step {
   chains?: string[];
   /** the decisive rule's chain */
   ruleChain?: string;
+  /** bridge: the container it was delivered to (its netns and interface inside) */
+  toNetns?: string;
+  toIf?: string;
 }
 
 export interface TraceInput {
@@ -60,6 +64,8 @@ export interface TraceReport {
   routeQueries: { netns?: string; args: string[] }[];
   fillRoutes(r: Map<string, string>): void;
   json(): object;
+  /** The trace for the live diagram to draw (last-trace.ts's shape). */
+  lastTrace(): LastTrace;
 }
 
 const isTraceHit = (h: RuleHit) => tracePidOf(h.comment) !== undefined;
@@ -176,7 +182,7 @@ function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: str
     // the container of that address on that network, and the port the bridge learned its MAC on
     const ep = w.endpoints.find((e) => e.network === net.name && e.ip === last.daddr);
     const port = ep?.mac ? w.fdb.get(`${last.oif}|${ep.mac}`) : undefined;
-    out.push({ kind: 'bridge', oif: last.oif, words: ep ? `bridge ${last.oif} (network ${net.name}): out of port ${port ?? ep.hostIf}, the veth of ${ep.name}, to its eth0 (${ep.ip})${port ? '' : ' (its MAC not yet learned by the bridge)'}` : `bridge ${last.oif} (network ${net.name}): to ${last.daddr}` });
+    out.push({ kind: 'bridge', iif: last.oif, oif: port ?? ep?.hostIf, toNetns: ep?.netns, toIf: ep?.ifname ?? 'eth0', words: ep ? `bridge ${last.oif} (network ${net.name}): out of port ${port ?? ep.hostIf}, the veth of ${ep.name}, to its eth0 (${ep.ip})${port ? '' : ' (its MAC not yet learned by the bridge)'}` : `bridge ${last.oif} (network ${net.name}): to ${last.daddr}` });
   } else if (tp.segments.some((s) => s.hook === 'INPUT')) out.push({ kind: 'local', words: `delivered to this host (${last.daddr} is one of its addresses)` });
   else if (last.oif) out.push({ kind: 'local', words: `left this host by ${last.oif}` });
   return out;
@@ -268,6 +274,19 @@ export function describeTrace(t: TraceInput): TraceReport {
             ? `routing ${who}: out ${dev}${via ? ` via ${via}` : ''}   (ip route get: ${got})`
             : `routing ${who}: ${got || 'no route'}`;
       }
+    },
+    lastTrace() {
+      const srcNs = t.src.netns?.replace(/^\/run\/netns\//, '');
+      const conv = (st: Step[]): TraceStep[] =>
+        st.flatMap((x): TraceStep[] => {
+          if (x.kind === 'routing') return [{ hook: 'routing', rule: x.words, ...(x === srcRoute ? { oif: x.oif, netns: srcNs } : { iif: x.iif, oif: x.oif }) }];
+          if (x.kind === 'hook') return [{ hook: x.hook!, table: x.table, chain: x.ruleChain ?? x.chain, rule: x.words, verdict: x.verdict, iif: x.iif, oif: x.oif }];
+          if (x.kind === 'bridge') return [{ hook: 'bridge', rule: x.words, iif: x.iif, oif: x.oif }, ...(x.toNetns ? [{ hook: 'delivered', iif: x.toIf, netns: x.toNetns }] : [])];
+          return [{ hook: x.kind === 'unseen' ? 'unseen' : 'local', rule: x.words }];
+        });
+      const steps = [...conv(probe), { hook: 'answer', rule: answer }, ...conv(reply)];
+      const clean = steps.map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined && v !== '')) as unknown as TraceStep);
+      return { version: 1, from: t.src.label, to: t.dst.label, proto: t.proto, outcome: verdict, steps: clean };
     },
     json() {
       const strip = (s: Step) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length)));

@@ -17,8 +17,7 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from '../../../host/exec.js';
 import { UserError } from '../../../errors.js';
-import { writeJsonAtomic } from '../../../state/atomic.js';
-import { paths } from '../../../state/paths.js';
+import { writeLastTrace } from '../last-trace.js';
 import { type ProbeMatch, type ProbeProto, traceRuleOps, traceTag } from './rules.js';
 import { parseProto, resolveSource, resolveTarget } from './resolve.js';
 import { parseConntrack, parseNftTrace, parseXtablesTrace } from './parse.js';
@@ -240,12 +239,14 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
   let result: ProbeResult;
+  let sentAt = '';
   try {
     // the monitors listen before the probe exists: nothing of it can be missed
     if (!(await tracer.subscribed(NFNLGRP_NFTRACE, 5000))) throw new UserError(`the trace monitor (${backend === 'iptables' ? 'xtables-monitor --trace' : 'nft monitor trace'}) did not start listening`);
     if (ct && !(await ct.subscribed(CONNTRACK_GROUPS, 5000))) throw new UserError('conntrack -E did not start listening');
     await applyPlan(ops.add, { explain: o.explain });
     if (process.env.MINIDOCK_TRACE_PAUSE) await sleep(Number(process.env.MINIDOCK_TRACE_PAUSE)); // tests: a moment to kill the CLI mid-trace
+    sentAt = new Date().toISOString();
     result = await sendProbe(src.netns, proto, dst.ip, dst.port, match);
     // the replies' last events: until the monitors have been quiet for 200 ms (at most 2 s)
     const end = Date.now() + 2000;
@@ -263,17 +264,14 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   const report: TraceReport = describeTrace({ backend, src, dst, proto, match, segments, conntrack, answer: result, world, tag });
   const r = await routes(report.routeQueries);
   report.fillRoutes(r);
-  saveLastTrace({ at: new Date().toISOString(), ...report.json() });
+  saveLastTrace({ ...report.lastTrace(), time: sentAt });
   return { text: format === 'json' ? JSON.stringify(report.json(), null, 2) + '\n' : renderTrace(report), code: 0 };
 }
 
-/**
- * The last trace, as `--format json` gives it, in `<root>/networks/last-trace.json`: for a view
- * that draws it on the diagram. A cache: losing it loses nothing.
- */
-function saveLastTrace(j: object): void {
+/** The trace, for the live diagram to draw (last-trace.ts). A cache: losing it loses nothing. */
+function saveLastTrace(t: import('../last-trace.js').LastTrace): void {
   try {
-    writeJsonAtomic(join(paths.networks(), 'last-trace.json'), j);
+    writeLastTrace(t);
   } catch {
     /* a read-only or missing root: the trace was printed all the same */
   }
@@ -296,7 +294,7 @@ async function worldOf(backend: string): Promise<TraceWorld> {
     backend,
     rules,
     networks: state.networks.map((n) => ({ name: n.name, bridge: n.bridge, subnet: n.subnet, gateway: n.gateway, lower: n.lower?.kind })),
-    endpoints: eps.map((e) => ({ name: e.containerName, id: e.containerId, network: e.network, ip: e.ip, hostIf: e.hostIf, mac: e.mac?.toLowerCase() })),
+    endpoints: eps.map((e) => ({ name: e.containerName, id: e.containerId, network: e.network, ip: e.ip, hostIf: e.hostIf, mac: e.mac?.toLowerCase(), netns: e.netns, ifname: e.ifname })),
     fdb,
   };
 }
