@@ -184,7 +184,8 @@ function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: str
     const port = ep?.mac ? w.fdb.get(`${last.oif}|${ep.mac}`) : undefined;
     out.push({ kind: 'bridge', iif: last.oif, oif: port ?? ep?.hostIf, toNetns: ep?.netns, toIf: ep?.ifname ?? 'eth0', words: ep ? `bridge ${last.oif} (network ${net.name}): out of port ${port ?? ep.hostIf}, the veth of ${ep.name}, to its eth0 (${ep.ip})${port ? '' : ' (its MAC not yet learned by the bridge)'}` : `bridge ${last.oif} (network ${net.name}): to ${last.daddr}` });
   } else if (tp.segments.some((s) => s.hook === 'INPUT')) out.push({ kind: 'local', words: `delivered to this host (${last.daddr} is one of its addresses)` });
-  else if (last.oif) out.push({ kind: 'local', words: `left this host by ${last.oif}` });
+  else if (last.oif === 'lo') out.push({ kind: 'local', oif: 'lo', words: `looped back through lo to this host (${last.daddr})` });
+  else if (last.oif) out.push({ kind: 'local', oif: last.oif, words: `left this host by ${last.oif}` });
   return out;
 }
 

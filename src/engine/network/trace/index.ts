@@ -193,12 +193,13 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
 
   const { firewallName } = await import('../firewall/index.js');
   const { tableName } = await import('../firewall/nftables.js');
-  const { rootIdIfAny } = await import('../../../state/rootid.js');
+  const { rootId } = await import('../../../state/rootid.js');
   const backend = firewallName();
   await checkTools(backend);
-  const root = rootIdIfAny();
+  const root = rootId(); // made now if this root has none yet: the trace rules name their root, as every rule does
   const match: ProbeMatch = proto === 'icmp' ? { proto, length: randomIn(1100, 1399) } : { proto, port: randomIn(40000, 59999) };
-  const ops = traceRuleOps(backend, match, process.pid, root, tableName());
+  const tableMissing = backend === 'nftables' && (await run('nft', ['list', 'table', 'ip', tableName()], { allowFail: true })).code !== 0;
+  const ops = traceRuleOps(backend, match, process.pid, root, tableName(), tableMissing);
   const tag = traceTag(process.pid, root);
   const { applyPlan, restoreScript } = await import('../../../host/plan.js');
   const removal = backend === 'iptables'

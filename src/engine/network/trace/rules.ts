@@ -48,7 +48,7 @@ function nftMatches(m: ProbeMatch): string[] {
 export const traceChains = (pid: number) => ({ pre: `trace_pre_${pid}`, out: `trace_out_${pid}` });
 
 /** The ops that switch tracing on for the probe (one transaction) and those that switch it off (another). */
-export function traceRuleOps(backend: FirewallName, m: ProbeMatch, pid: number, root: string | undefined, table: string): { add: Op[]; remove: Op[] } {
+export function traceRuleOps(backend: FirewallName, m: ProbeMatch, pid: number, root: string | undefined, table: string, tableMissing = false): { add: Op[]; remove: Op[] } {
   const tag = traceTag(pid, root);
   if (backend === 'iptables') {
     const rule = (chain: string, verb: string[]): IptOp => ({
@@ -67,12 +67,14 @@ export function traceRuleOps(backend: FirewallName, m: ProbeMatch, pid: number, 
   const t = `ip ${table}`;
   const ch = traceChains(pid);
   const nft = (line: string, why: string): NftOp => ({ kind: 'nft', line, why });
-  const add: Op[] = [];
+  // no network made minidock's table yet: the trace makes it, and removes it with its chains
+  const add: Op[] = tableMissing ? [nft(`add table ${t}`, `minidock's own table (no network has made it yet): only for this trace`)] : [];
   for (const [c, hook] of [[ch.pre, 'prerouting'], [ch.out, 'output']] as const) {
     add.push(nft(`add chain ${t} ${c} { type filter hook ${hook} priority ${TRACE_PRIORITY}; policy accept; }`, `a chain of the trace's own on the ${hook} hook, just before raw`));
     for (const x of nftMatches(m)) add.push(nft(`add rule ${t} ${c} ${x} meta nftrace set 1 comment "${tag}"`, `trace the probe${x.includes('dport') ? "'s replies" : ''} from ${hook} on`));
   }
   const remove: Op[] = [ch.pre, ch.out].flatMap((c) => [nft(`flush chain ${t} ${c}`, `stop tracing: empty ${c}`), nft(`delete chain ${t} ${c}`, `remove ${c}`)]);
+  if (tableMissing) remove.push(nft(`delete table ${t}`, `remove the table this trace made`));
   return { add, remove };
 }
 
