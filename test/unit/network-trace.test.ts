@@ -91,3 +91,47 @@ describe('network trace: the trace rules', () => {
     expect(nft.remove.map((o) => (o as { line: string }).line)).toEqual(['flush chain ip md trace_pre_4242', 'delete chain ip md trace_pre_4242', 'flush chain ip md trace_out_4242', 'delete chain ip md trace_out_4242']);
   });
 });
+
+describe('network trace: the steps in words', () => {
+  it('names the DNAT by the rule the backend lists, the FORWARD accept, the bridge port, the answer and the reverse NAT', async () => {
+    const { describeTrace, renderTrace } = await import('../../src/engine/network/trace/describe.js');
+    const spec = (r: string) => r.replace(/^-t \S+ -A \S+ /, '');
+    const dnat = '-t nat -A MINIDOCK-DNAT -p tcp -m tcp --dport 8080 -m comment --comment "minidock 72116f18aeb0 web (root b6426dff1549)" -j DNAT --to-destination 172.17.0.2:80';
+    const fwd = '-t filter -A MINIDOCK-FORWARD -o minidock0 -m conntrack --ctstate DNAT -m comment --comment "minidock net bridge: published ports (root b6426dff1549)" -j ACCEPT';
+    const listed = (table: string, chain: string, rule: string, words: string) => ({ table, chain, spec: spec(rule), packets: 0, bytes: 0, args: [], hook: false, words, command: `iptables ${rule}` });
+    const r = describeTrace({
+      backend: 'iptables',
+      src: { kind: 'container', label: 'c2', netns: '/run/netns/minidock-29d2cc24ccda' },
+      dst: { label: '172.17.0.1:8080', ip: '172.17.0.1', port: 8080 },
+      proto: 'tcp',
+      match: { proto: 'tcp', port: 45556 },
+      segments: parseXtablesTrace(XT),
+      conntrack: parseConntrack(CT),
+      answer: { answer: 'syn-ack' },
+      tag: 'minidock trace 77 (root b6426dff1549)',
+      world: {
+        backend: 'iptables',
+        rules: [listed('nat', 'MINIDOCK-DNAT', dnat, 'DNAT host port 8080 → web:80 (172.17.0.2:80)'), listed('filter', 'MINIDOCK-FORWARD', fwd, 'let connections to published ports of bridge through to the container')],
+        networks: [{ name: 'bridge', bridge: 'minidock0', subnet: '172.17.0.0/16', gateway: '172.17.0.1' }],
+        endpoints: [{ name: 'web', id: '72116f18aeb0', network: 'bridge', ip: '172.17.0.2', hostIf: 'md72116f18aeb0', mac: '02:42:ac:11:00:02', netns: 'minidock-72116f18aeb0', ifname: 'eth0' }],
+        fdb: new Map([['minidock0|02:42:ac:11:00:02', 'md72116f18aeb0']]),
+      },
+    });
+    r.fillRoutes(new Map([['/run/netns/minidock-29d2cc24ccda|172.17.0.1', '172.17.0.1 dev eth0 src 172.17.0.3 uid 0'], ['|172.17.0.2 from 172.17.0.3 iif minidock0', '172.17.0.2 from 172.17.0.3 dev minidock0 iif minidock0']]));
+    const hooks = r.probe.map((s) => `${s.kind} ${s.hook ?? ''} ${s.verdict ?? ''}`.trim());
+    expect(hooks).toEqual(['routing', 'hook PREROUTING continue', 'hook PREROUTING dnat', 'routing', 'hook FORWARD accept', 'bridge']);
+    expect(r.probe[2].words).toBe('DNAT host port 8080 → web:80 (172.17.0.2:80)');
+    expect(r.probe[2].rule).toBe(`iptables ${dnat}`);
+    expect(r.probe[4].words).toBe('accepted by MINIDOCK-FORWARD: let connections to published ports of bridge through to the container');
+    expect(r.probe[5].words).toBe('bridge minidock0 (network bridge): out of port md72116f18aeb0, the veth of web, to its eth0 (172.17.0.2)');
+    expect(r.probe[0].words).toBe("routing in c2's namespace: out eth0   (ip route get: 172.17.0.1 dev eth0 src 172.17.0.3 uid 0)");
+    expect(r.answer).toBe('SYN-ACK (the connection was accepted) from 172.17.0.2:80 (web)');
+    expect(r.reverseNat).toBe('conntrack rewrites the reply: its source 172.17.0.2:80 back to 172.17.0.1:8080 (the DNAT undone); its destination 172.17.0.1:45556 back to 172.17.0.3:45556 (the masquerade undone)');
+    expect(r.conntrack).toBe('conntrack: SYN_SENT → ESTABLISHED [ASSURED] (the reply was seen)');
+    expect(r.verdict).toBe('delivered: web answered');
+    expect(renderTrace(r)).toMatch(/^TCP SYN from c2 to 172\.17\.0\.1:8080 \(the gateway of bridge\) \(source port 45556; firewall backend iptables\)\n/);
+    const last = r.lastTrace();
+    expect(last.steps.map((s) => s.hook)).toEqual(['routing', 'PREROUTING', 'PREROUTING', 'routing', 'FORWARD', 'bridge', 'delivered', 'answer', 'PREROUTING', 'routing']);
+    expect(last.steps[6]).toEqual({ hook: 'delivered', iif: 'eth0', netns: 'minidock-72116f18aeb0' });
+  });
+});
