@@ -4,25 +4,39 @@
 // typed struct a Go map's missing key is <no value> (not an error), a nil slice prints [] and a
 // nil map map[], and an empty struct{} (a member of ExposedPorts or Volumes) prints {}. typedView
 // marks those members by their path; a path not listed here behaves as in the raw pass.
+// Checked against the docker CLI's own structs (test/integration/template-docker-cli.test.ts).
 // ('*' is any key of a map, or any element of a slice.)
 
 const MAPS = [
-  'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes', 'ContainerConfig.Labels', 'ContainerConfig.ExposedPorts', 'ContainerConfig.Volumes',
-  'HostConfig.PortBindings', 'HostConfig.LogConfig.Config', 'HostConfig.Sysctls', 'HostConfig.StorageOpt', 'HostConfig.Tmpfs', 'HostConfig.Annotations',
-  'NetworkSettings.Ports', 'NetworkSettings.Networks', 'NetworkSettings.Networks.*.DriverOpts', 'GraphDriver.Data',
+  'Config.Labels', 'Config.Volumes', 'ContainerConfig.Labels', 'ContainerConfig.Volumes', 'HostConfig.LogConfig.Config', 'HostConfig.Sysctls', 'HostConfig.StorageOpt', 'HostConfig.Tmpfs', 'HostConfig.Annotations',
+  'NetworkSettings.Networks', 'NetworkSettings.Networks.*.DriverOpts', 'GraphDriver.Data',
   // networks and volumes
   'Labels', 'Options', 'Containers', 'IPAM.Options', 'Status',
 ];
+
+/**
+ * Maps keyed by nat.Port (a named string type): a field name or a string given to `index` is not
+ * assignable to the key type, so `.NetworkSettings.Ports.x` and `index .NetworkSettings.Ports
+ * "80/tcp"` fail the typed pass and the raw JSON answers. (An image's Config is API 1.44's
+ * container.Config here, as for docker up to 27; docker 28's OCI image config has string keys.)
+ */
+const PORT_MAPS = ['Config.ExposedPorts', 'ContainerConfig.ExposedPorts', 'HostConfig.PortBindings', 'NetworkSettings.Ports'];
+
+/**
+ * Members whose Go field is named otherwise than the JSON key (HostConfig's `DNS []string
+ * json:"Dns"`): not a field of the typed struct, so the raw pass answers (a null one is <no value>).
+ */
+const RENAMED = ['HostConfig.Dns', 'HostConfig.DnsOptions', 'HostConfig.DnsSearch'];
 
 const SLICES = [
   'Args', 'ExecIDs', 'Mounts', 'RepoTags', 'RepoDigests', 'RootFS.Layers', 'IPAM.Config',
   'Config.Cmd', 'Config.Entrypoint', 'Config.Env', 'Config.Shell', 'Config.OnBuild', 'Config.Healthcheck.Test',
   'ContainerConfig.Cmd', 'ContainerConfig.Entrypoint', 'ContainerConfig.Env', 'ContainerConfig.Shell', 'ContainerConfig.OnBuild',
-  'HostConfig.Binds', 'HostConfig.Links', 'HostConfig.Dns', 'HostConfig.DnsOptions', 'HostConfig.DnsSearch', 'HostConfig.ExtraHosts',
+  'HostConfig.Binds', 'HostConfig.Links', 'HostConfig.ExtraHosts',
   'HostConfig.CapAdd', 'HostConfig.CapDrop', 'HostConfig.GroupAdd', 'HostConfig.SecurityOpt', 'HostConfig.VolumesFrom', 'HostConfig.Devices',
   'HostConfig.DeviceRequests', 'HostConfig.DeviceCgroupRules', 'HostConfig.Ulimits', 'HostConfig.Mounts', 'HostConfig.MaskedPaths', 'HostConfig.ReadonlyPaths',
   'HostConfig.BlkioWeightDevice', 'HostConfig.BlkioDeviceReadBps', 'HostConfig.BlkioDeviceWriteBps', 'HostConfig.BlkioDeviceReadIOps', 'HostConfig.BlkioDeviceWriteIOps',
-  'HostConfig.ConsoleSize', 'State.Health.Log',
+  'State.Health.Log', 'NetworkSettings.SecondaryIPAddresses', 'NetworkSettings.SecondaryIPv6Addresses',
   'NetworkSettings.Ports.*', 'NetworkSettings.Networks.*.Aliases', 'NetworkSettings.Networks.*.Links', 'NetworkSettings.Networks.*.DNSNames',
   'HostConfig.PortBindings.*',
 ];
@@ -42,8 +56,10 @@ export const GO_MAP = Symbol('go map');
 export const GO_NIL = Symbol('go nil');
 /** Marks an object as a Go struct{} value: prints {}. */
 export const GO_EMPTY_STRUCT = Symbol('go struct{}');
+/** Marks a Go map keyed by nat.Port: no field of it can be named, `index` by a string fails. */
+export const GO_PORT_KEYS = Symbol('go map[nat.Port]');
 
-type Trie = { kind?: 'map' | 'slice' | 'struct' | 'nilptr'; next: Map<string, Trie> };
+type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed'; next: Map<string, Trie> };
 
 function trie(): Trie {
   const root: Trie = { next: new Map() };
@@ -57,6 +73,8 @@ function trie(): Trie {
     t.kind = kind;
   };
   MAPS.forEach((p) => add(p, 'map'));
+  PORT_MAPS.forEach((p) => add(p, 'portmap'));
+  RENAMED.forEach((p) => add(p, 'renamed'));
   SLICES.forEach((p) => add(p, 'slice'));
   EMPTY_STRUCTS.forEach((p) => add(p, 'struct'));
   NIL_POINTERS.forEach((p) => add(p, 'nilptr'));
@@ -76,6 +94,7 @@ function view(v: unknown, t: Trie | undefined): unknown {
   if (v === null) {
     if (kind === 'slice') return Object.assign([], { [GO_NIL]: true });
     if (kind === 'map') return Object.assign({}, { [GO_NIL]: true, [GO_MAP]: true });
+    if (kind === 'portmap') return Object.assign({}, { [GO_NIL]: true, [GO_PORT_KEYS]: true });
     return v;
   }
   if (Array.isArray(v)) {
@@ -84,9 +103,14 @@ function view(v: unknown, t: Trie | undefined): unknown {
   }
   if (typeof v === 'object') {
     const out: Record<string | symbol, unknown> = {};
-    for (const [k, x] of Object.entries(v as object)) out[k] = view(x, t?.next.get(kind === 'map' ? '*' : k));
-    if (kind !== 'map') for (const [k, n] of t?.next ?? []) if (n.kind === 'nilptr' && !(k in out)) out[k] = null;
+    const map = kind === 'map' || kind === 'portmap';
+    for (const [k, x] of Object.entries(v as object)) {
+      const n = t?.next.get(map ? '*' : k);
+      if (n?.kind !== 'renamed') out[k] = view(x, n);
+    }
+    if (!map) for (const [k, n] of t?.next ?? []) if (n.kind === 'nilptr' && !(k in out)) out[k] = null;
     if (kind === 'map') out[GO_MAP] = true;
+    if (kind === 'portmap') out[GO_PORT_KEYS] = true;
     if (kind === 'struct' && Object.keys(out).length === 0) out[GO_EMPTY_STRUCT] = true;
     return out;
   }
