@@ -123,6 +123,11 @@ export const DOCS: Record<Kind, Record<string, Record<string, unknown>>> = (() =
   set(c.inner, 'Config.Volumes', { '/data': {} });
   set(c.inner, 'Config.Labels', { k: 'v' });
   set(c.inner, 'Mounts', [{ Type: 'volume', Name: 'v', Source: '/s', Destination: '/d', RW: true }]);
+  c.empty = base('container');
+  set(c.empty, 'Config.Labels', {});
+  set(c.empty, 'HostConfig.LogConfig', { Type: 'json-file', Config: {} });
+  set(c.empty, 'Config.ExposedPorts', {});
+  set(c.empty, 'Config.Volumes', { '/data': {} });
   for (const p of POINTERS.image) set(out.image.full, p, p === 'Config.Healthcheck' ? { Test: ['NONE'] } : 3);
   return out;
 })();
@@ -167,6 +172,9 @@ export const CASES: TypedCase[] = (() => {
   // an array of two, not a slice (a null one would be Go's [0 0]; minidock always sends two numbers)
   add('container', ['full'], ['{{.HostConfig.ConsoleSize}}', '{{len .HostConfig.ConsoleSize}}']);
   add('container', ['nullptr'], ['{{.NetworkSettings.Networks.bridge.IPAMConfig}}', '{{json .NetworkSettings.Networks.bridge.IPAMConfig}}', '{{.NetworkSettings.Networks.bridge.Aliases}}']);
+  add('image', ['full'], ['{{.Config.ExposedPorts}}', '{{.Config.Volumes}}', '{{.ContainerConfig.ExposedPorts}}', '{{.ContainerConfig.Volumes}}']);
+  // an empty map is a map (map[]), not one of the struct{} values ({})
+  add('container', ['empty'], ['{{.Config.Labels}}', '{{.HostConfig.LogConfig.Config}}', '{{.Config.ExposedPorts}}', '{{range $k, $v := .Config.Volumes}}{{$k}}={{$v}};{{end}}']);
   add('network', ['full'], ['{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}', '{{range $id, $c := .Containers}}{{$id}} {{$c.Name}}{{end}}']);
   return out;
 })();
