@@ -68,7 +68,7 @@ const FULL: Record<string, unknown> = {
   'HostConfig.BlkioDeviceWriteBps': [{ Path: '/dev/sda', Rate: 1 }], 'HostConfig.BlkioDeviceReadIOps': [{ Path: '/dev/sda', Rate: 1 }],
   'HostConfig.BlkioDeviceWriteIOps': [{ Path: '/dev/sda', Rate: 1 }], 'State.Health.Log': [{ ExitCode: 0, Output: 'ok' }],
   'NetworkSettings.SecondaryIPAddresses': [{ Addr: '10.0.0.9', PrefixLen: 24 }], 'NetworkSettings.SecondaryIPv6Addresses': [{ Addr: 'fe80::9', PrefixLen: 64 }],
-  'IPAM.Config': [{ Subnet: '10.1.0.0/24', Gateway: '10.1.0.1' }],
+  'IPAM.Config': [{ Subnet: '10.1.0.0/24', Gateway: '10.1.0.1', AuxiliaryAddresses: null }],
 };
 /** A whole struct prints differently (docs/templates.md): the full documents' struct members are only counted. */
 const structy = (p: string) => FULL[p] !== undefined && !Object.values(FULL[p] as object).every((x) => typeof x === 'string');
@@ -128,6 +128,12 @@ export const DOCS: Record<Kind, Record<string, Record<string, unknown>>> = (() =
   set(c.empty, 'HostConfig.LogConfig', { Type: 'json-file', Config: {} });
   set(c.empty, 'Config.ExposedPorts', {});
   set(c.empty, 'Config.Volumes', { '/data': {} });
+  // every member below the top left out (the top's differ by kind: docs/templates.md)
+  c.absent = { ...base('container'), Config: {}, HostConfig: { LogConfig: { Type: 'none' } }, State: { Health: { Status: 'none' } }, GraphDriver: {} };
+  set(c.absent, 'NetworkSettings.Networks', { bridge: { IPAddress: '172.17.0.2' } });
+  set(c.absent, 'NetworkSettings.Ports', { '80/tcp': [{ HostIp: '', HostPort: '1' }] });
+  out.image.absent = { ...base('image'), Config: {}, ContainerConfig: {}, RootFS: {}, GraphDriver: {} };
+  out.network.absent = { ...base('network'), IPAM: { Driver: 'default', Config: [{ Subnet: '10.1.0.0/24' }] } };
   for (const p of POINTERS.image) set(out.image.full, p, p === 'Config.Healthcheck' ? { Test: ['NONE'] } : 3);
   return out;
 })();
@@ -175,6 +181,15 @@ export const CASES: TypedCase[] = (() => {
   add('image', ['full'], ['{{.Config.ExposedPorts}}', '{{.Config.Volumes}}', '{{.ContainerConfig.ExposedPorts}}', '{{.ContainerConfig.Volumes}}']);
   // an empty map is a map (map[]), not one of the struct{} values ({})
   add('container', ['empty'], ['{{.Config.Labels}}', '{{.HostConfig.LogConfig.Config}}', '{{.Config.ExposedPorts}}', '{{range $k, $v := .Config.Volumes}}{{$k}}={{$v}};{{end}}']);
+  for (const kind of ['container', 'image', 'network'] as Kind[]) {
+    const has = (p: string) => p.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], DOCS[kind].absent) !== undefined;
+    const below = [...MAPS[kind], ...SLICES[kind], ...POINTERS[kind]].filter((p) => p.includes('.') && !has(p));
+    add(kind, ['absent'], below.map((p) => `{{.${p}}}`));
+  }
+  add('container', ['absent'], [...EP_SLICES, 'DriverOpts'].map((m) => `{{.NetworkSettings.Networks.bridge.${m}}}`));
+  add('container', ['absent'], ['{{range .NetworkSettings.Ports}}{{range .}}{{.HostPort}}{{end}}{{end}}', '{{.HostConfig.Dns}}', '{{.HostConfig.LogConfig.Type}}']);
+  add('network', ['absent'], ['{{range .IPAM.Config}}{{.AuxiliaryAddresses}}{{end}}', '{{range .IPAM.Config}}{{len .AuxiliaryAddresses}} {{.AuxiliaryAddresses.x}}{{end}}']);
+  add('network', ['full', 'null'], ['{{range .IPAM.Config}}{{.AuxiliaryAddresses}}{{end}}']);
   add('network', ['full'], ['{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}', '{{range $id, $c := .Containers}}{{$id}} {{$c.Name}}{{end}}']);
   return out;
 })();

@@ -24,9 +24,10 @@ const PORT_MAPS = ['Config.ExposedPorts', 'ContainerConfig.ExposedPorts', 'HostC
 
 /**
  * Members whose Go field is named otherwise than the JSON key (HostConfig's `DNS []string
- * json:"Dns"`): not a field of the typed struct, so the raw pass answers (a null one is <no value>).
+ * json:"Dns"`, IPAMConfig's `AuxAddress … json:"AuxiliaryAddresses"`): not a field of the typed
+ * struct, so the raw pass answers (a null one is <no value>, a missing one an error).
  */
-const RENAMED = ['HostConfig.Dns', 'HostConfig.DnsOptions', 'HostConfig.DnsSearch'];
+const RENAMED = ['HostConfig.Dns', 'HostConfig.DnsOptions', 'HostConfig.DnsSearch', 'IPAM.Config.*.AuxiliaryAddresses'];
 
 const SLICES = [
   'Args', 'ExecIDs', 'Mounts', 'RepoTags', 'RepoDigests', 'RootFS.Layers', 'IPAM.Config',
@@ -44,9 +45,9 @@ const SLICES = [
 const EMPTY_STRUCTS = ['Config.ExposedPorts.*', 'Config.Volumes.*', 'ContainerConfig.ExposedPorts.*', 'ContainerConfig.Volumes.*'];
 
 /**
- * Pointer members with `json:",omitempty"` (moby api/types): absent from the JSON when unset, but
+ * Pointer members (moby api/types), most `json:",omitempty"`: absent from the JSON when unset, but
  * present on the typed struct as nil, so `{{.HostConfig.Init}}` prints <nil> and
- * `{{json .State.Health}}` null there instead of "map has no entry for key".
+ * `{{json .State.Health}}` null there instead of "map has no entry for key" (see view()).
  */
 const NIL_POINTERS = ['HostConfig.Init', 'State.Health', 'Config.Healthcheck', 'Config.StopTimeout', 'HostConfig.OomKillDisable', 'HostConfig.PidsLimit', 'HostConfig.MemorySwappiness'];
 
@@ -81,13 +82,17 @@ function trie(): Trie {
   return root;
 }
 
-let TRIE: Trie | undefined;
+// built when the template engine loads (a hundred paths: microseconds), not on first use, so that
+// no test depends on which one ran first
+const TRIE = trie();
 
 /** A copy of an inspect document with Docker's typed members marked (see the top of this file). */
 export function typedView(doc: unknown): unknown {
-  TRIE ??= trie();
   return view(doc, TRIE);
 }
+
+/** The kinds whose zero value is nil: what a struct member the JSON leaves out is on the typed struct. */
+const NIL_ZERO = new Set<Trie['kind']>(['map', 'portmap', 'slice', 'nilptr']);
 
 function view(v: unknown, t: Trie | undefined): unknown {
   const kind = t?.kind;
@@ -108,7 +113,11 @@ function view(v: unknown, t: Trie | undefined): unknown {
       const n = t?.next.get(map ? '*' : k);
       if (n?.kind !== 'renamed') out[k] = view(x, n);
     }
-    if (!map) for (const [k, n] of t?.next ?? []) if (n.kind === 'nilptr' && !(k in out)) out[k] = null;
+    // A member the JSON leaves out (Docker's omitempty: HostConfig.Tmpfs, HostConfig.Mounts,
+    // HostConfig.Init) is nil on the typed struct. Not at the top: one list
+    // serves all four kinds, whose top-level members differ (a container has no Labels); below
+    // it each parent is one struct (an image's Config is a container.Config too, API 1.44).
+    if (!map && t !== TRIE) for (const [k, n] of t?.next ?? []) if (NIL_ZERO.has(n.kind) && !(k in out)) out[k] = view(null, n);
     if (kind === 'map') out[GO_MAP] = true;
     if (kind === 'portmap') out[GO_PORT_KEYS] = true;
     if (kind === 'struct' && Object.keys(out).length === 0) out[GO_EMPTY_STRUCT] = true;
