@@ -172,7 +172,8 @@ export const CASES: TypedCase[] = (() => {
     '{{range $k, $v := .NetworkSettings.Ports}}{{$k}}={{len $v}};{{end}}', '{{range .NetworkSettings.Ports}}{{if .}}{{len .}}{{else}}{{.}}{{end}};{{end}}', '{{index .NetworkSettings.Ports "443/tcp"}}', '{{index .NetworkSettings.Ports "80/tcp"}}', '{{(index (index .NetworkSettings.Ports "443/tcp") 0).HostPort}}',
     '{{range $k, $v := .HostConfig.PortBindings}}{{$k}}={{$v}} {{len $v}};{{end}}',
     '{{.Config.ExposedPorts}}', '{{range $k, $v := .Config.ExposedPorts}}{{$k}}={{$v}};{{end}}', '{{.Config.Volumes}}', '{{range $k, $v := .Config.Volumes}}{{$k}}={{$v}};{{end}}',
-    '{{index .Config.Volumes "/data"}}', '{{json .Config.Volumes}}', '{{.Config.Labels.nosuch}}', '{{.Config.Labels.k}}', '{{range .Mounts}}{{.Name}} {{.Destination}}{{end}}',
+    '{{index .Config.Volumes "/data"}}', '{{json .Config.Volumes}}', '{{printf "%T|%v|%+v|%#v" (index .Config.Volumes "/data") (index .Config.Volumes "/data") (index .Config.Volumes "/data") (index .Config.Volumes "/data")}}',
+    '{{range $p, $v := .Config.ExposedPorts}}{{printf "%T|%#v" $v $v}}{{end}}', '{{.Config.Labels.nosuch}}', '{{.Config.Labels.k}}', '{{range .Mounts}}{{.Name}} {{.Destination}}{{end}}',
   ]);
   add('container', ['full'], ['{{.Config.ExposedPorts}}', '{{.Config.Volumes}}', '{{.State.Health.Status}}', '{{range .State.Health.Log}}{{.Output}}{{end}}', '{{.Config.Healthcheck.Test}}', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}']);
   // an array of two, not a slice (a null one would be Go's [0 0]; minidock always sends two numbers)
