@@ -21,7 +21,7 @@ const CASES: string[][] = [
   // arguments
   ['run'], ['create'], ['rm'], ['start'], ['stop'], ['logs'], ['exec'], ['exec', 'x'], ['inspect'], ['rename', 'a'], ['port'], ['cp', 'a'], ['tag', 'a'],
   ['pull'], ['rmi'], ['network', 'create'], ['network', 'connect', 'n'], ['network', 'rm'], ['network', 'inspect'], ['volume', 'inspect'], ['volume', 'rm'],
-  ['image', 'inspect'], ['image', 'rm'], ['history'], ['commit'], ['diff'], ['export'], ['top'], ['kill'], ['wait'], ['pause'], ['unpause'], ['attach'],
+  ['image', 'inspect'], ['image', 'rm'], ['history'], ['commit'], ['diff'], ['export'], ['top'], ['kill'], ['wait'], ['pause'], ['unpause'], ['attach'], ['push'], ['push', 'a', 'b'], ['update'], ['update', '--nosuchflag', 'x'],
   // too many arguments
   ['ps', 'a'], ['version', 'a'], ['images', 'a', 'b'], ['logs', 'a', 'b'], ['rename', 'a', 'b', 'c'], ['port', 'a', 'b', 'c'], ['network', 'ls', 'a'],
   ['network', 'create', 'a', 'b'], ['volume', 'create', 'a', 'b'], ['volume', 'ls', 'a'], ['system', 'df', 'a'], ['info', 'a'], ['events', 'a'],
