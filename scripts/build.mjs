@@ -33,13 +33,21 @@ const lazyBuiltins = {
   },
 };
 
-// The Engine API service (`minidock system service`, src/api/) is a bundle of its own,
-// dist/api.cjs: the CLI's bundle only require()s it when that command runs, so no other command
-// reads or compiles a byte of it.
-const apiApart = {
-  name: 'api-apart',
+// Servers are bundles of their own: the Engine API service (`minidock system service`,
+// src/api/) is dist/api.cjs, the live diagram (`network diagram --serve`) dist/diagram-serve.cjs;
+// so is `network trace` (src/engine/network/trace/): dist/trace.cjs, with its small helper
+// process (the probe and the guard) dist/trace-helper.cjs.
+// The CLI's bundle only require()s one when its command runs, so no other command reads or
+// compiles a byte of them.
+const APART = [
+  [/\/api\/service\.js$/, './api.cjs'],
+  [/\/network\/diagram-serve\.js$/, './diagram-serve.cjs'],
+  [/\/network\/trace\/index\.js$/, './trace.cjs'],
+];
+const apart = {
+  name: 'apart',
   setup(b) {
-    b.onResolve({ filter: /\/api\/service\.js$/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: './api.cjs', external: true }));
+    for (const [filter, path] of APART) b.onResolve({ filter }, (a) => (a.kind === 'entry-point' ? undefined : { path, external: true }));
   },
 };
 
@@ -47,14 +55,21 @@ for (const old of ['dist/chunks', 'dist/minidock.mjs', 'dist/cache']) rmSync(old
 mkdirSync('dist', { recursive: true });
 await build({
   // The layer-unpacking worker of `pull` (src/engine/image/unpack-worker.ts) is a second entry.
-  entryPoints: { minidock: 'src/cli/main.ts', 'unpack-worker': 'src/engine/image/unpack-worker.ts', api: 'src/api/service.ts' },
+  entryPoints: {
+    minidock: 'src/cli/main.ts',
+    'unpack-worker': 'src/engine/image/unpack-worker.ts',
+    api: 'src/api/service.ts',
+    'diagram-serve': 'src/engine/network/diagram-serve.ts',
+    trace: 'src/engine/network/trace/index.ts',
+    'trace-helper': 'src/engine/network/trace/helper.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  plugins: [lazyBuiltins, apiApart],
+  plugins: [lazyBuiltins, apart],
   // import() of external modules becomes require(): the launcher runs the bundle as a plain
   // script, which has no ES module loader behind it.
   supported: { 'dynamic-import': false },

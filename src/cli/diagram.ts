@@ -3,6 +3,7 @@
 // implementation module is loaded lazily inside the action.
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { UserError } from '../errors.js';
 
 type Format = 'ascii' | 'svg' | 'dot';
@@ -17,7 +18,26 @@ function formatOf(opt: string | undefined, file: string | undefined): Format {
   return 'ascii';
 }
 
-export async function diagramCommand(networks: string[], opts: { format?: string; output?: string }): Promise<number> {
+/**
+ * --serve [ADDR:]PORT: where to listen. PORT alone is loopback (127.0.0.1); any other address
+ * only when written out (0.0.0.0:PORT, 192.0.2.7:PORT, [::1]:PORT). PORT 0: a free port.
+ */
+export function serveAddressOf(spec: string): { host: string; port: number } {
+  const bad = (why: string) => new UserError(`invalid --serve ${JSON.stringify(spec)}: ${why}`);
+  const m = /^(?:(\[[^\]]*\]|[^:]*):)?(\d{1,5})$/.exec(spec);
+  if (!m) throw bad('[ADDR:]PORT, e.g. 8080 (loopback), 127.0.0.1:8080 or 0.0.0.0:8080');
+  const port = Number(m[2]);
+  if (port > 65535) throw bad('the port must be between 0 and 65535');
+  let host = m[1] === undefined || m[1] === 'localhost' ? '127.0.0.1' : m[1];
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  const ipv6 = m[1]?.startsWith('[');
+  if (ipv6 ? !isIPv6(host) : !isIPv4(host)) throw bad(`${JSON.stringify(host)} is not an IP address${ipv6 ? '' : ' (IPv6: [ADDR]:PORT)'}`);
+  return { host, port };
+}
+
+export async function diagramCommand(networks: string[], opts: { format?: string; output?: string; serve?: string }): Promise<number> {
+  const serve = opts.serve === undefined ? undefined : serveAddressOf(opts.serve);
+  if (serve && (opts.format !== undefined || opts.output !== undefined)) throw new UserError('--serve serves the svg diagram as a web page: --format and --output do not go with it');
   const format = formatOf(opts.format, opts.output);
   const { collectSnapshot, buildDiagram } = await import('../engine/network/diagram.js');
   const snap = await collectSnapshot();
@@ -26,6 +46,16 @@ export async function diagramCommand(networks: string[], opts: { format?: string
       const known = snap.networks.map((x) => x.name);
       throw new UserError(`network ${n} not found${known.length ? ` (bridge networks: ${known.join(', ')})` : ''}`);
     }
+  }
+  if (serve) {
+    // its own bundle (dist/diagram-serve.cjs): loaded only here
+    const { serveDiagram, isLoopback } = await import('../engine/network/diagram-serve.js');
+    const onListening = (url: string) => {
+      if (!isLoopback(serve.host)) process.stderr.write(`WARNING: serving on ${serve.host}, not loopback: whoever can reach this address sees this host's network, containers and published ports\n`);
+      process.stdout.write(`serving the live network diagram on ${url}  (Ctrl-C to stop)\n`);
+    };
+    await serveDiagram({ ...serve, networks, onListening });
+    return 0;
   }
   const d = buildDiagram(snap, networks);
   const r = await import('../engine/network/diagram-render.js');
@@ -112,7 +142,12 @@ export function registerDiagramCommands(net: Command): void {
     .argument('[network...]', 'only these networks')
     .option('--format <format>', 'ascii (default), svg or dot (Graphviz); from the -o extension when not given')
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action(async (networks: string[], opts: { format?: string; output?: string }) => {
+    .option(
+      '--serve <[addr:]port>',
+      'serve the svg diagram as a live web page that updates itself (containers, counters, the last trace), on 127.0.0.1:PORT; ' +
+        'another address only when given (0.0.0.0:PORT: then anyone who can reach it sees this host\'s network); port 0 picks a free one; Ctrl-C to stop',
+    )
+    .action(async (networks: string[], opts: { format?: string; output?: string; serve?: string }) => {
       process.exitCode = await diagramCommand(networks, opts);
     });
   net

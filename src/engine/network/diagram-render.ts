@@ -2,6 +2,8 @@
 // browser (self-contained, computed layout, labels checked not to overlap), dot for Graphviz.
 // All pure: a Diagram in, a string out.
 import type { BridgeNode, ContainerNode, Diagram, PortArrow, VethEnd } from './diagram.js';
+import { drawTrace } from './diagram-trace.js';
+import type { LastTrace } from './last-trace.js';
 
 const vethName = (v: VethEnd) => `${v.ifindex}: ${v.ifname}${v.peerIndex !== undefined ? `@if${v.peerIndex}` : ''}`;
 const portFrom = (p: PortArrow) => `${p.hostIp}:${p.hostPort}/${p.proto}`;
@@ -59,7 +61,7 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
     const rows: { left: string; right: string; extra: string[]; bad: boolean; link?: string }[] = [];
     for (const c of b.containers) {
       const left = b.lower ? b.bridge : c.hostEnd ? vethName(c.hostEnd) : `✗ (gone)`;
-      const ctr = c.ctrEnd ? vethName(c.ctrEnd) : `✗ eth0 (gone)`;
+      const ctr = c.ctrEnd ? vethName(c.ctrEnd) : `✗ ${c.ifname} (gone)`;
       const extra: string[] = [];
       for (const p of c.ports) {
         extra.push(`⇨ ${portFrom(p)} ──DNAT──▶ ${portTo(p)}${p.packets !== undefined ? dim(`  [${pk(p.packets)}]`) : ''}${p.inKernel ? '' : red('  ✗ no DNAT rule')}`);
@@ -116,6 +118,13 @@ export interface SvgText {
   size: number;
   cls: string;
   anchor?: 'start' | 'middle';
+  /** A data-* attribute naming what the text shows (data-container, data-port): for the live page. */
+  data?: [string, string];
+}
+
+export interface Point {
+  x: number;
+  y: number;
 }
 
 export interface SvgLayout {
@@ -124,6 +133,12 @@ export interface SvgLayout {
   texts: SvgText[];
   /** Everything but text: rects, lines, paths, already as SVG elements. */
   shapes: string[];
+  /**
+   * Where each interface is drawn, for a path through them (the last trace): `host:IFNAME` for
+   * the uplink, a bridge (or macvlan parent), a host veth end; `NETNS/IFNAME` for a container's
+   * interface; `host` for a free spot beside the uplink (the host itself: lo, its processes).
+   */
+  anchors: Record<string, Point>;
 }
 
 export const FONT = `'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace`;
@@ -160,7 +175,7 @@ export function fit(s: string, size: number, maxW: number): string {
   return out + '…';
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const M = 24; // outer margin
 const LANE = 16; // spacing of the MASQUERADE lanes on the left
@@ -175,22 +190,24 @@ interface Card {
   kind: 'container' | 'stray';
   c?: ContainerNode;
   stray?: VethEnd;
-  lines: { text: string; cls: string; size: number; port?: PortArrow }[];
+  lines: { text: string; cls: string; size: number; port?: PortArrow; data?: [string, string] }[];
   bad: boolean;
   hostLabel: string;
+  /** What joins the card to the bar: a veth pair, or (macvlan, ipvlan) a link of the parent. */
+  linkLabel: string;
 }
 
 function cardsOf(b: BridgeNode): Card[] {
   const cards: Card[] = [];
   for (const c of b.containers) {
     const lines: Card['lines'] = [];
-    lines.push({ text: c.name, cls: 'name', size: 14 });
-    lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : 'eth0 (gone)'}  ${addrsOf(c)}`, cls: 'mono', size: 12 });
+    lines.push({ text: c.name, cls: 'name', size: 14, data: ['data-container', c.name] });
+    lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : `${c.ifname} (gone)`}  ${addrsOf(c)}`, cls: 'mono', size: 12 });
     lines.push({ text: `netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`, cls: 'small', size: 11 });
     if (c.ports.length) lines.push({ text: 'published (DNAT on the host):', cls: 'small', size: 11 });
     for (const p of c.ports) lines.push({ text: '', cls: 'port', size: 12, port: p });
     for (const m of c.drift) lines.push({ text: `✗ ${m}`, cls: 'drift', size: 11 });
-    cards.push({ kind: 'container', c, lines, bad: c.drift.length > 0, hostLabel: b.lower ? `${b.lower.kind} of ${b.bridge}` : c.hostEnd ? vethName(c.hostEnd) : '✗ host end gone' });
+    cards.push({ kind: 'container', c, lines, bad: c.drift.length > 0, hostLabel: b.lower ? `${b.lower.kind} of ${b.bridge}` : c.hostEnd ? vethName(c.hostEnd) : '✗ host end gone', linkLabel: b.lower ? 'no host end' : 'veth pair' });
   }
   for (const s of b.strays) {
     cards.push({
@@ -202,6 +219,7 @@ function cardsOf(b: BridgeNode): Card[] {
       ],
       bad: true,
       hostLabel: vethName(s),
+      linkLabel: 'veth pair',
     });
   }
   return cards;
@@ -213,7 +231,8 @@ const cardHeight = (c: Card) => c.lines.length * LH + 2 * PAD + 10;
 export function layoutSvg(d: Diagram): SvgLayout {
   const texts: SvgText[] = [];
   const shapes: string[] = [];
-  const T = (x: number, y: number, text: string, size: number, cls: string, anchor?: 'start' | 'middle') => texts.push({ x, y, text, size, cls, anchor });
+  const anchors: Record<string, Point> = {};
+  const T = (x: number, y: number, text: string, size: number, cls: string, anchor?: 'start' | 'middle', data?: [string, string]) => texts.push({ x, y, text, size, cls, anchor, ...(data ? { data } : {}) });
   const rect = (x: number, y: number, w: number, h: number, cls: string, rx = 6) =>
     shapes.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${rx}" class="${cls}"/>`);
   const line = (x1: number, y1: number, x2: number, y2: number, cls: string, marker = false) =>
@@ -244,6 +263,8 @@ export function layoutSvg(d: Diagram): SvgLayout {
   const upY = y;
   rect(M, upY, upW, upH, 'uplink');
   upLines.forEach((l, i) => T(M + PAD, upY + PAD + 12 + i * LH, l, 13, i === 0 ? 'bold' : 'mono'));
+  if (up) anchors[`host:${up.ifname}`] = { x: M + upW / 2, y: upY + upH };
+  anchors.host = { x: M + upW + 60, y: upY + upH / 2 };
   y = upY + upH + 40;
 
   // Networks.
@@ -264,6 +285,7 @@ export function layoutSvg(d: Diagram): SvgLayout {
       : b.masquerade
       ? `MASQUERADE → uplink: ${b.subnet} ! -o ${b.bridge}${b.masqueradePackets !== undefined ? `  [${pk(b.masqueradePackets)}]` : ''}`
       : `✗ no MASQUERADE for ${b.subnet}`;
+    anchors[`host:${b.bridge}`] = { x: left - 6, y: barY + barH };
     const masqFit = fit(masqText, 11, innerW / 2 - 2 * PAD);
     T(left + innerW - PAD - textWidth(masqFit, 11), barY + 19, masqFit, 11, b.masquerade ? 'masqtext' : b.internal || b.lower ? 'small' : 'drift');
     let by = barY + barH;
@@ -297,11 +319,14 @@ export function layoutSvg(d: Diagram): SvgLayout {
         const cx = left + i * (CW + GAP);
         const mid = cx + CW / 2;
         line(mid, busY, mid, cardY, c.bad ? 'veth bad' : 'veth');
+        const hostEnd = c.c?.hostEnd ?? c.stray;
+        if (hostEnd) anchors[`host:${hostEnd.ifname}`] = { x: mid, y: busY };
+        if (c.c) anchors[`${c.c.netns}/${c.c.ifname}`] = { x: mid, y: cardY };
         shapes.push(`<circle cx="${mid}" cy="${busY}" r="3" class="port"/>`);
         // The host end's label may run right up to the next card's veth line (or the canvas edge).
         const room = i < row.length - 1 ? CW + GAP - 20 : width - 6 - (mid + 8);
         T(mid + 8, busY + 17, fit(c.hostLabel, 12, room), 12, c.bad && c.kind === 'stray' ? 'drift' : 'mono');
-        T(mid + 8, busY + 32, 'veth pair', 10, 'small');
+        T(mid + 8, busY + 32, c.linkLabel, 10, 'small');
         rect(cx, cardY, CW, h, c.bad ? 'card bad' : 'card');
         let ly = cardY + PAD + 2;
         for (const l of c.lines) {
@@ -317,9 +342,9 @@ export function layoutSvg(d: Diagram): SvgLayout {
             const toX = ax + 34;
             const roomTo = cx + CW - PAD - toX;
             const withPk = `${portTo(p)}${p.packets !== undefined ? ` [${pk(p.packets)}]` : ''}`;
-            T(toX, ly, fit(textWidth(withPk, 12) <= roomTo ? withPk : portTo(p), 12, roomTo), 12, 'mono');
+            T(toX, ly, fit(textWidth(withPk, 12) <= roomTo ? withPk : portTo(p), 12, roomTo), 12, 'mono', undefined, ['data-port', portFrom(p)]);
           } else {
-            T(cx + PAD, ly, fit(l.text, l.size, CW - 2 * PAD), l.size, l.cls);
+            T(cx + PAD, ly, fit(l.text, l.size, CW - 2 * PAD), l.size, l.cls, undefined, l.data);
           }
         }
       });
@@ -335,8 +360,8 @@ export function layoutSvg(d: Diagram): SvgLayout {
   }
 
   // Host-wide leftovers and drift.
-  const section = (title: string, lines: string[], cls: string) => {
-    if (!lines.length) return;
+  const section = (title: string, lines: string[], cls: string, always = false) => {
+    if (!lines.length && !always) return;
     T(M, y, title, 13, 'bold');
     y += LH + 2;
     for (const l of lines) {
@@ -352,13 +377,19 @@ export function layoutSvg(d: Diagram): SvgLayout {
     d.drift.length ? `${d.drift.length} disagreement${d.drift.length === 1 ? '' : 's'} between the kernel and minidock's state` : "the kernel and minidock's state agree",
     d.drift.map((x) => `✗ ${x.message}`),
     'drift',
+    true, // "agree" is worth saying too
   );
-  if (!d.drift.length) y += LH;
-  return { width: Math.ceil(width), height: Math.ceil(y + M), texts, shapes };
+  return { width: Math.ceil(width), height: Math.ceil(y + M), texts, shapes, anchors };
 }
 
-export function renderSvg(d: Diagram): string {
+export interface SvgOptions {
+  /** The last `network trace`, drawn over the diagram as a path (the live page). */
+  trace?: LastTrace;
+}
+
+export function renderSvg(d: Diagram, o: SvgOptions = {}): string {
   const L = layoutSvg(d);
+  if (o.trace) drawTrace(L, o.trace);
   const style = `
     text { font-family: ${FONT}; fill: #1f2933; }
     .title { font-weight: bold; }
@@ -376,9 +407,13 @@ export function renderSvg(d: Diagram): string {
     circle.port { fill: #2e7d32; }
     line.dnat { stroke: #ef6c00; stroke-width: 1.6; }
     path.masq { fill: none; stroke: #1565c0; stroke-width: 1.6; stroke-dasharray: 6 3; }
+    path.trace { fill: none; stroke: #8e24aa; stroke-width: 3; stroke-opacity: 0.8; }
+    rect.trace { fill: #8e24aa; } rect.trace.bad { fill: #c62828; stroke-dasharray: none; }
+    rect.host { fill: #f3e5f5; stroke: #8e24aa; stroke-width: 1.2; }
+    .tracetext { fill: #6a1b9a; } text.step { fill: #ffffff; font-weight: bold; }
   `;
   const texts = L.texts.map(
-    (t) => `<text x="${t.x.toFixed(1)}" y="${t.y.toFixed(1)}" font-size="${t.size}" class="${t.cls}"${t.anchor === 'middle' ? ' text-anchor="middle"' : ''}>${esc(t.text)}</text>`,
+    (t) => `<text x="${t.x.toFixed(1)}" y="${t.y.toFixed(1)}" font-size="${t.size}" class="${t.cls}"${t.anchor === 'middle' ? ' text-anchor="middle"' : ''}${t.data ? ` ${t.data[0]}="${esc(t.data[1])}"` : ''}>${esc(t.text)}</text>`,
   );
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
@@ -412,7 +447,7 @@ export function renderDot(d: Diagram): string {
     o.push(`    label=${q(`network ${b.network}`)}; style=rounded; color="#2e7d32";`);
     o.push(`    ${q(bid)} [label=${q(`${b.lower ? `${b.lower.label}\nparent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}\ngateway ${gatewaysOf(b)}\nsubnet ${subnetsOf(b)}`)}, fillcolor="#e8f5e9"${b.drift.length ? ', color=red, style="rounded,filled,dashed"' : ''}];`);
     for (const c of b.lower ? [] : b.containers) {
-      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
+      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}-${c.ifname}`}`;
       o.push(`    ${q(hid)} [label=${q(c.hostEnd ? vethName(c.hostEnd) : '✗ host veth gone')}${c.hostEnd ? '' : ', color=red, style="rounded,dashed"'}];`);
     }
     for (const s of b.strays) o.push(`    ${q(`veth:${s.ifname}`)} [label=${q(`${vethName(s)}\n✗ no container`)}, color=red, style="rounded,dashed"];`);
@@ -420,13 +455,13 @@ export function renderDot(d: Diagram): string {
     if ((!b.internal || b.masquerade) && !b.lower) o.push(`  ${q(bid)} -> uplink [label=${q(b.masquerade ? `MASQUERADE ${b.subnet}${b.masqueradePackets !== undefined ? ` [${pk(b.masqueradePackets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${b.masquerade ? '' : ', fontcolor=red'}];`);
     for (const s of b.strays) o.push(`  ${q(bid)} -> ${q(`veth:${s.ifname}`)} [dir=none, color=red];`);
     for (const c of b.containers) {
-      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}`}`;
-      const eid = `eth0:${c.netns}`;
+      const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}-${c.ifname}`}`;
+      const eid = `${c.ifname}:${c.netns}`; // a connected container has one per network, in one netns cluster
       const bad = c.drift.length > 0;
       if (!b.lower) o.push(`  ${q(bid)} -> ${q(hid)} [dir=none, color="#2e7d32"];`);
       o.push(`  subgraph ${q(`cluster_ns_${c.netns}`)} {`);
       o.push(`    label=${q(`netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`)}; style=${bad ? 'dashed' : 'rounded'}; color=${bad ? 'red' : '"#8d6e63"'};`);
-      o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : '✗ eth0 gone'}\n${addrsOf(c)}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
+      o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : `✗ ${c.ifname} gone`}\n${addrsOf(c)}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
       o.push('  }');
       if (b.lower) o.push(`  ${q(bid)} -> ${q(eid)} [dir=both, label=${q(b.lower.kind)}, color="#6d4c41"${c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
       else o.push(`  ${q(hid)} -> ${q(eid)} [dir=both, label="veth", color="#6d4c41"${c.hostEnd && c.ctrEnd ? '' : ', style=dashed, color=red'}];`);

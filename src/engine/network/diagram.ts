@@ -13,6 +13,7 @@ import { run } from '../../host/exec.js';
 import { splitSaveLine } from './firewall/iptables.js';
 import { ownershipOf, parseTag, vethOwnerPrefix, type OwnRecords } from './tags.js';
 import type { PortBinding, Proto } from './types.js';
+import type { EndpointRecord } from './networks.js';
 import type { FirewallView, KernelPort, OwnContext } from './firewall/backend.js';
 
 // ---------------------------------------------------------------- the snapshot (input)
@@ -63,9 +64,14 @@ export interface SnapContainer {
   status: string;
   /** NetworkMode: bridge, host, none, container:x, or a user network name */
   mode: string;
-  /** From the endpoint record: the bridge wiring minidock made for it. */
+  /**
+   * From the endpoint record: the wiring minidock made for it on one network. A container on
+   * several networks (network connect) is one SnapContainer per endpoint, eth0's first.
+   */
   endpoint?: {
     network: string;
+    /** The interface inside the container: eth0, or eth1… for a connected network (absent: eth0). */
+    ifname?: string;
     ip: string;
     prefixLen: number;
     ip6?: string;
@@ -155,11 +161,13 @@ export interface ContainerNode {
   /** On a network with IPv6: the container's IPv6 address. */
   ip6?: string;
   prefixLen6?: number;
+  /** The interface inside the container on this network: eth0, eth1 (network connect)… */
+  ifname: string;
   /** Host end of the veth pair (undefined: gone). */
   hostEnd?: VethEnd;
-  /** eth0 inside the container's netns (undefined: gone). */
+  /** The interface inside the container's netns (undefined: gone). */
   ctrEnd?: VethEnd;
-  /** The address eth0 really has (may differ from `ip`). */
+  /** The addresses that interface really has (may differ from `ip`). */
   ctrAddrs: string[];
   ports: PortArrow[];
   drift: string[];
@@ -354,29 +362,34 @@ function containerNodeOf(c: SnapContainer, network: string, s: Snapshot): Contai
     ip: ep.ip,
     prefixLen: ep.prefixLen,
     ...(ep.ip6 ? { ip6: ep.ip6, prefixLen6: ep.prefixLen6 } : {}),
+    ifname: ep.ifname ?? 'eth0',
     ctrAddrs: [],
     ports: [],
     drift: [],
   };
 }
 
-/** eth0 inside the container's netns (its end, its addresses, their drift), or undefined when gone. Pure. */
+/**
+ * The endpoint's interface inside the container's netns (eth0, or eth1… of a connected
+ * network): its end, its addresses, their drift; undefined when gone. Pure.
+ */
 function insideEnd(cn: ContainerNode, ep: NonNullable<SnapContainer['endpoint']>, s: Snapshot): KLink | undefined {
   const nsLinks = s.netns[ep.netns];
   if (!nsLinks) {
     cn.drift.push(`netns ${ep.netns} is gone`);
     return undefined;
   }
-  const eth0 = nsLinks.find((l) => l.ifname === 'eth0');
-  if (!eth0) {
-    cn.drift.push(`eth0 is gone from ${ep.netns}`);
+  const dev = cn.ifname;
+  const inside = nsLinks.find((l) => l.ifname === dev);
+  if (!inside) {
+    cn.drift.push(`${dev} is gone from ${ep.netns}`);
     return undefined;
   }
-  cn.ctrEnd = { ifname: 'eth0', ifindex: eth0.ifindex, peerIndex: eth0.linkIndex };
-  cn.ctrAddrs = eth0.addrs;
-  if (!eth0.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`eth0 lacks ${ep.ip}/${ep.prefixLen}${eth0.addrs.length ? ` (has ${eth0.addrs.join(', ')})` : ''}`);
-  if (ep.ip6 && !(eth0.addrs6 ?? []).includes(`${ep.ip6}/${ep.prefixLen6}`)) cn.drift.push(`eth0 lacks ${ep.ip6}/${ep.prefixLen6}`);
-  return eth0;
+  cn.ctrEnd = { ifname: dev, ifindex: inside.ifindex, peerIndex: inside.linkIndex };
+  cn.ctrAddrs = inside.addrs;
+  if (!inside.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`${dev} lacks ${ep.ip}/${ep.prefixLen}${inside.addrs.length ? ` (has ${inside.addrs.join(', ')})` : ''}`);
+  if (ep.ip6 && !(inside.addrs6 ?? []).includes(`${ep.ip6}/${ep.prefixLen6}`)) cn.drift.push(`${dev} lacks ${ep.ip6}/${ep.prefixLen6}`);
+  return inside;
 }
 
 /**
@@ -391,9 +404,9 @@ function buildLowerNode(node: BridgeNode, kind: string, parent: KLink | undefine
   for (const c of [...ctrs].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
     const ep = c.endpoint!;
     const cn = containerNodeOf(c, node.network, s);
-    const eth0 = insideEnd(cn, ep, s);
-    if (eth0 && eth0.kind && eth0.kind !== kind) cn.drift.push(`eth0 in ${ep.netns} is a ${eth0.kind}, not a ${kind} link`);
-    else if (eth0 && parent && eth0.linkIndex !== parent.ifindex) cn.drift.push(`eth0 in ${ep.netns} is not a link of ${node.bridge}`);
+    const inside = insideEnd(cn, ep, s);
+    if (inside && inside.kind && inside.kind !== kind) cn.drift.push(`${cn.ifname} in ${ep.netns} is a ${inside.kind}, not a ${kind} link`);
+    else if (inside && parent && inside.linkIndex !== parent.ifindex) cn.drift.push(`${cn.ifname} in ${ep.netns} is not a link of ${node.bridge}`);
     if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
     node.containers.push(cn);
   }
@@ -478,8 +491,8 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
         if (host.master !== n.bridge) cn.drift.push(`${host.ifname} is not plugged into ${n.bridge}${host.master ? ` (it is on ${host.master})` : ''}`);
         if (!host.up) cn.drift.push(`${host.ifname} is down`);
       } else cn.drift.push(`veth ${ep.hostIf} is gone from the host`);
-      const eth0 = insideEnd(cn, ep, s);
-      if (eth0 && host && (host.linkIndex !== eth0.ifindex || eth0.linkIndex !== host.ifindex)) cn.drift.push(`${host.ifname} and eth0 in ${ep.netns} are not peers`);
+      const inside = insideEnd(cn, ep, s);
+      if (inside && host && (host.linkIndex !== inside.ifindex || inside.linkIndex !== host.ifindex)) cn.drift.push(`${host.ifname} and ${cn.ifname} in ${ep.netns} are not peers`);
       if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
       for (const p of ep.ports) {
         const hostIp = hostAddrOf(p.hostIp);
@@ -582,9 +595,6 @@ function addrs6Of(info: { family?: string; local?: string; prefixlen?: number }[
   return v6.length ? { addrs6: v6 } : {};
 }
 
-function snapEndpoint(e: import('./networks.js').EndpointRecord): NonNullable<SnapContainer['endpoint']> {
-  return { network: e.network, ip: e.ip, prefixLen: e.prefixLen, ...(e.ip6 ? { ip6: e.ip6, prefixLen6: e.prefixLen6 } : {}), netns: e.netns, hostIf: e.hostIf, ports: e.ports };
-}
 
 /** Reads minidock's state: bridge networks and containers with their endpoints. */
 export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'containers' | 'chainPrefix' | 'owner'>> {
@@ -613,29 +623,31 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       };
     })
     .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
-  const eps = new Map(listEndpoints().map((e) => [e.containerId, e]));
+  // A container's endpoints: eth0's and one per connected network (its eth1, eth2…), eth0's first.
+  const eps = new Map<string, EndpointRecord[]>();
+  for (const e of listEndpoints()) eps.set(e.containerId, [...(eps.get(e.containerId) ?? []), e]);
+  for (const list of eps.values()) list.sort((a, b) => (a.ifname ?? 'eth0').localeCompare(b.ifname ?? 'eth0', 'en', { numeric: true }));
+  const endpointOf = (e: EndpointRecord): SnapContainer['endpoint'] => ({
+    network: e.network,
+    ifname: e.ifname ?? 'eth0',
+    ip: e.ip,
+    prefixLen: e.prefixLen,
+    ...(e.ip6 ? { ip6: e.ip6, prefixLen6: e.prefixLen6 } : {}),
+    netns: e.netns,
+    hostIf: e.hostIf,
+    ports: e.ports,
+  });
   const containers: SnapContainer[] = [];
   for (const r of allRecords()) {
     const st = stateOf(r);
-    const e = eps.get(r.Id);
+    const list = eps.get(r.Id) ?? [];
     eps.delete(r.Id);
-    if (!e && !st.Running) continue;
-    containers.push({
-      id: r.Id,
-      name: r.Name,
-      status: st.Status,
-      mode: r.HostConfig.NetworkMode || 'bridge',
-      endpoint: e && snapEndpoint(e),
-    });
+    const base = { id: r.Id, name: r.Name, status: st.Status, mode: r.HostConfig.NetworkMode || 'bridge' };
+    if (list.length) for (const e of list) containers.push({ ...base, endpoint: endpointOf(e) });
+    else if (st.Running) containers.push(base);
   }
-  for (const e of eps.values()) {
-    containers.push({
-      id: e.containerId,
-      name: e.containerName || e.containerId.slice(0, 12),
-      status: 'unknown',
-      mode: e.network,
-      endpoint: snapEndpoint(e),
-    });
+  for (const list of eps.values()) {
+    for (const e of list) containers.push({ id: e.containerId, name: e.containerName || e.containerId.slice(0, 12), status: 'unknown', mode: e.network, endpoint: endpointOf(e) });
   }
   const ids = [...new Set([...allIds(), ...listEndpoints().map((e) => e.containerId)])];
   return { networks, containers, chainPrefix: chainPrefix(), owner: { root: rootIdIfAny(), ids } };
