@@ -211,7 +211,8 @@ export function createRequestOf(body: Json | undefined, name: string | undefined
     f.networkAlias = strList(ep.Aliases, 'Aliases');
     const ipam = ep.IPAMConfig as { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | undefined | null;
     if (ipam?.IPv4Address) f.ip = ipam.IPv4Address;
-    if (ipam?.IPv6Address || ipam?.LinkLocalIPs?.length) throw new ApiError(400, "IPAMConfig: IPv6 and link-local addresses are not supported by minidock's Engine API");
+    if (ipam?.IPv6Address) f.ip6 = ipam.IPv6Address;
+    if (ipam?.LinkLocalIPs?.length) throw new ApiError(400, "IPAMConfig: link-local addresses are not supported by minidock's Engine API");
     const mac = str(ep.MacAddress, 'MacAddress');
     if (mac) f.macAddress = mac;
     if (!isEmpty(ep.Links)) f.link = [...(f.link ?? []), ...strList(ep.Links, 'Links')];

@@ -27,6 +27,8 @@ interface CreateBody {
   Internal?: boolean;
   Attachable?: boolean;
   EnableIPv6?: boolean;
+  /** Docker 28: false for an IPv6-only network */
+  EnableIPv4?: boolean;
   Options?: Record<string, string>;
   Labels?: Record<string, string>;
   IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[]; Options?: Record<string, string> };
@@ -42,7 +44,6 @@ export const create: Handler = async (c) => {
   const b = (await readJson<CreateBody>(c.req)) ?? {};
   if (!b.Name) throw new ApiError(400, 'network name is required');
   // what minidock's networks cannot be: refused, not dropped
-  if (b.EnableIPv6) throw new ApiError(400, "EnableIPv6: IPv6 networks are not supported by minidock's Engine API");
   if (b.Ingress || b.ConfigOnly || b.ConfigFrom) throw new ApiError(400, 'swarm networks (Ingress, ConfigOnly, ConfigFrom) are not supported by minidock');
   if (b.IPAM?.Driver && b.IPAM.Driver !== 'default') throw new ApiError(400, `IPAM driver ${b.IPAM.Driver} is not supported by minidock (only the default)`);
   if (Object.keys(b.IPAM?.Options ?? {}).length) throw new ApiError(400, 'IPAM.Options are not supported by minidock');
@@ -57,6 +58,8 @@ export const create: Handler = async (c) => {
       gateway: cfg.flatMap((x) => (x.Gateway ? [x.Gateway] : [])),
       ipRange: cfg.flatMap((x) => (x.IPRange ? [x.IPRange] : [])),
       internal: !!b.Internal,
+      ipv6: !!b.EnableIPv6,
+      ipv4: b.EnableIPv4 !== false,
       opt: pairs(b.Options),
       label: pairs(b.Labels),
     },
@@ -82,9 +85,8 @@ export const connect: Handler = async (c, [ref]) => {
   const b = (await readJson<ConnectBody>(c.req)) ?? {};
   if (!b.Container) throw new ApiError(400, 'Container is required');
   const ep = b.EndpointConfig ?? {};
-  if (ep.IPAMConfig?.IPv6Address) throw new ApiError(400, 'IPv6 addresses are not supported by minidock');
   if (ep.Links?.length || ep.MacAddress) throw new ApiError(400, "EndpointConfig Links and MacAddress on connect are not supported by minidock's Engine API");
-  await (await connectMod()).connectContainer(ref, b.Container, { ip: ep.IPAMConfig?.IPv4Address || undefined, aliases: ep.Aliases ?? [], explain: c.explain });
+  await (await connectMod()).connectContainer(ref, b.Container, { ip: ep.IPAMConfig?.IPv4Address || undefined, ip6: ep.IPAMConfig?.IPv6Address || undefined, aliases: ep.Aliases ?? [], explain: c.explain });
   sendJson(c.res!, 200, {});
   return 200;
 };

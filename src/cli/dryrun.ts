@@ -47,6 +47,7 @@ export async function dryRunContainer(o: CreateOptions, start: boolean, imagePla
       hostname,
       mode: o.network,
       ip: o.ip,
+      ip6: o.ip6,
       aliases: o.aliases,
       ports: o.ports,
       lookup: (r) => (otherRef && (r === ref || other!.Id.startsWith(r)) ? otherRef : undefined),

@@ -3,7 +3,7 @@
 import { Command, Option, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { trace } from '../state/trace.js';
-import { registerNetworkCommands } from './network.js';
+import { registerNetworkCommands, rewriteNetworkBoolFlags } from './network.js';
 import { registerImageCommands } from './image.js';
 import { registerSystemCommands } from './system.js';
 import { registerContainerCommands, rewriteContainerAlias } from './container-commands.js';
@@ -31,7 +31,7 @@ for (const out of [process.stdout, process.stderr]) {
 
 async function main(argv: string[]): Promise<number> {
   trace('cli loaded');
-  argv = rewriteContainerAlias(argv);
+  argv = rewriteNetworkBoolFlags(rewriteContainerAlias(argv));
   const only = OWN_COMMANDS.has(argv[2] ?? '') ? argv[2] : undefined;
   const wanted = (name: string) => !only || only === name;
   const program = new Command('minidock')
@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
       .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', "Publish a container's port(s) to the host", collect, [])
       .option('-P, --publish-all', 'Publish all exposed ports to random ports')
       .option('--ip <address>', 'IPv4 address (e.g. 172.30.100.104)')
+      .option('--ip6 <address>', 'IPv6 address (e.g. 2001:db8::33)')
       .option('--network-alias <alias>', 'Add network-scoped alias for the container', collect, [])
       .option('--read-only', "Mount the container's root filesystem as read only")
       .option('-m, --memory <bytes>', 'Memory limit (e.g. 512m, 1g)')

@@ -1,6 +1,6 @@
 // `minidock network ls|inspect|create|rm|prune|connect|disconnect` and `minidock port`.
 // Parsing and printing only; the work is in src/engine/network/ (usernet.ts for user networks).
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { registerDiagramCommands } from './diagram.js';
 import { registerTraceCommand } from './trace.js';
@@ -27,7 +27,7 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
   }
   if (opts.format) {
     const { writeFormatted, NETWORK_FORMAT } = await import('./template.js');
-    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: 'false', Internal: String(!!n.Internal), CreatedAt: n.Created }));
+    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: String(!!n.EnableIPv6), Internal: String(!!n.Internal), CreatedAt: n.Created }));
     writeFormatted(opts.format, rows, NETWORK_FORMAT);
     return;
   }
@@ -102,13 +102,35 @@ async function each(refs: string[], fn: (ref: string) => Promise<void>): Promise
   return code;
 }
 
+/**
+ * Docker's boolean flags of `network create` take `--ipv6`, `--ipv6=true` and `--ipv6=false`
+ * (pflag); commander's boolean options take no value, and an optional value would swallow the
+ * network's name. So `--ipvN=false` becomes `--no-ipvN` and `--ipvN=true` `--ipvN` before
+ * parsing (main.ts), for `network create` only.
+ */
+export function rewriteNetworkBoolFlags(argv: string[]): string[] {
+  const i = argv.indexOf('network');
+  if (i < 0 || argv[i + 1] !== 'create') return argv;
+  return argv.map((a, j) => {
+    const m = j > i + 1 ? /^--(ipv4|ipv6)=(.*)$/.exec(a) : null;
+    if (!m) return a;
+    if (/^(true|1|t|T|TRUE|True)$/.test(m[2])) return `--${m[1]}`;
+    if (/^(false|0|f|F|FALSE|False)$/.test(m[2])) return `--no-${m[1]}`;
+    throw new UserError(`invalid argument ${JSON.stringify(m[2])} for "--${m[1]}" flag: strconv.ParseBool: parsing ${JSON.stringify(m[2])}: invalid syntax`);
+  });
+}
+
 function registerUserNetworkCommands(net: Command): void {
   net
     .command('create')
     .description('Create a network')
     .option('-d, --driver <driver>', 'Driver to manage the Network', 'bridge')
     .option('--subnet <cidr>', 'Subnet in CIDR format that represents a network segment', collect, [] as string[])
-    .option('--gateway <ip>', 'IPv4 Gateway for the master subnet', collect, [] as string[])
+    .option('--gateway <ip>', 'IPv4 or IPv6 Gateway for the master subnet (one of each family)', collect, [] as string[])
+    .option('--ipv6', 'Enable IPv6 address assignment (--ipv6=false: not)')
+    .addOption(new Option('--no-ipv6').hideHelp())
+    .option('--ipv4', 'Enable IPv4 address assignment (--ipv4=false: IPv6 only)')
+    .addOption(new Option('--no-ipv4').hideHelp())
     .option('--ip-range <cidr>', 'Allocate container ip from a sub-range', collect, [] as string[])
     .option('--internal', 'Restrict external access to the network')
     .option('-o, --opt <key=value>', 'Set driver specific options (com.docker.network.bridge.name=NAME)', collect, [] as string[])
@@ -117,9 +139,9 @@ function registerUserNetworkCommands(net: Command): void {
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
     .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
     .argument('<name>')
-    .action(async (name: string, o: { driver?: string; subnet: string[]; gateway: string[]; ipRange: string[]; internal?: boolean; opt: string[]; label: string[]; explain?: boolean; dryRun?: boolean }) => {
+    .action(async (name: string, o: { driver?: string; subnet: string[]; gateway: string[]; ipRange: string[]; internal?: boolean; opt: string[]; label: string[]; ipv6?: boolean; ipv4?: boolean; explain?: boolean; dryRun?: boolean }) => {
       const { createNetwork } = await import('../engine/network/usernet.js');
-      const spec = { driver: o.driver, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, opt: o.opt, label: o.label };
+      const spec = { driver: o.driver, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, opt: o.opt, label: o.label, ipv6: !!o.ipv6, ipv4: o.ipv4 !== false };
       if (o.dryRun) {
         // the real code runs with host changes explained, not applied, and state sandboxed
         await dryRun(() => createNetwork(name, spec, plan));
@@ -178,15 +200,16 @@ function registerUserNetworkCommands(net: Command): void {
     .command('connect')
     .description('Connect a running container to a network')
     .option('--ip <address>', 'IPv4 address (e.g. 172.30.100.104)')
+    .option('--ip6 <address>', 'IPv6 address (e.g. 2001:db8::33)')
     .option('--alias <alias>', 'Add network-scoped alias for the container', collect, [] as string[])
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
     .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
     .argument('<network>')
     .argument('<container>')
-    .action(async (netRef: string, ctr: string, o: { ip?: string; alias: string[]; explain?: boolean; dryRun?: boolean }) => {
+    .action(async (netRef: string, ctr: string, o: { ip?: string; ip6?: string; alias: string[]; explain?: boolean; dryRun?: boolean }) => {
       const { connectContainer } = await import('../engine/container/connect.js');
-      if (!o.dryRun) return connectContainer(netRef, ctr, { ip: o.ip, aliases: o.alias, explain: explainer(o.explain) });
-      await dryRun((id) => connectContainer(netRef, id ?? ctr, { ip: o.ip, aliases: o.alias, explain: plan }), ctr);
+      if (!o.dryRun) return connectContainer(netRef, ctr, { ip: o.ip, ip6: o.ip6, aliases: o.alias, explain: explainer(o.explain) });
+      await dryRun((id) => connectContainer(netRef, id ?? ctr, { ip: o.ip, ip6: o.ip6, aliases: o.alias, explain: plan }), ctr);
       process.stderr.write(DRY_RUN_NOTE);
     });
   net

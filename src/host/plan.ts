@@ -40,7 +40,12 @@ export interface IptOp {
   args: string[];
   why: string;
   undo?: Op[];
+  /** 6: an ip6tables command (same tables, chains and syntax; applied by ip6tables-restore). */
+  family?: 6;
 }
+
+/** `iptables` or `ip6tables`: the tool of an op's family. */
+export const iptTool = (op: Pick<IptOp, 'family'>): string => (op.family === 6 ? 'ip6tables' : 'iptables');
 
 /** A sysctl, written straight to /proc/sys. `key` uses dots: net.ipv4.ip_forward. */
 export interface SysctlOp {
@@ -108,13 +113,14 @@ export function byShim(op: Op): Op {
 /** The undo of an appended/inserted rule: the same spec with -D. */
 export function deleteRuleOf(op: IptOp, why?: string): IptOp {
   const [action, chain, ...rest] = op.args;
-  if (action === '-A') return { kind: 'iptables', table: op.table, args: ['-D', chain, ...rest], why: why ?? `remove: ${op.why}` };
+  const fam = op.family ? { family: op.family } : {};
+  if (action === '-A') return { kind: 'iptables', table: op.table, args: ['-D', chain, ...rest], why: why ?? `remove: ${op.why}`, ...fam };
   if (action === '-I') {
     // -I CHAIN [pos] spec…
     const spec = /^\d+$/.test(rest[0] ?? '') ? rest.slice(1) : rest;
-    return { kind: 'iptables', table: op.table, args: ['-D', chain, ...spec], why: why ?? `remove: ${op.why}` };
+    return { kind: 'iptables', table: op.table, args: ['-D', chain, ...spec], why: why ?? `remove: ${op.why}`, ...fam };
   }
-  if (action === '-N') return { kind: 'iptables', table: op.table, args: ['-X', chain], why: why ?? `remove: ${op.why}` };
+  if (action === '-N') return { kind: 'iptables', table: op.table, args: ['-X', chain], why: why ?? `remove: ${op.why}`, ...fam };
   throw new Error(`no undo for iptables ${op.args.join(' ')}`);
 }
 
@@ -137,7 +143,7 @@ export function commandOf(op: Op): string {
     }
     case 'iptables': {
       const t = op.table === 'filter' ? [] : ['-t', op.table];
-      return ['iptables', ...t, ...op.args].map(shellQuote).join(' ');
+      return [iptTool(op), ...t, ...op.args].map(shellQuote).join(' ');
     }
     case 'sysctl':
       return `sysctl -w ${shellQuote(`${op.key}=${op.value}`)}`;
@@ -185,6 +191,7 @@ export interface Batch {
 function batchKey(op: Op): string {
   if (op.kind === 'ip' && op.by === 'shim') return 'shim';
   if (op.kind === 'ip') return `${op.tool ?? 'ip'}:${op.netns ?? ''}`;
+  if (op.kind === 'iptables') return iptTool(op); // iptables-restore and ip6tables-restore batches apart
   return op.kind;
 }
 
@@ -210,7 +217,7 @@ export function toBatches(ops: Op[]): Batch[] {
       const decl = (o: Op) => /^add (?:table|chain) /.test((o as NftOp).line);
       b.ops = [...b.ops.filter(decl), ...b.ops.filter((o) => !decl(o))];
     }
-    if (b.key !== 'iptables') continue;
+    if (b.ops[0].kind !== 'iptables') continue;
     const order: Table[] = [];
     for (const op of b.ops as IptOp[]) if (!order.includes(op.table)) order.push(op.table);
     b.ops = order.flatMap((t) => (b.ops as IptOp[]).filter((o) => o.table === t));
@@ -218,10 +225,17 @@ export function toBatches(ops: Op[]): Batch[] {
   return out;
 }
 
-/** One `ip -batch` line. */
+/**
+ * One `ip -batch` line. A batch line takes no global options, so an IPv6 op written as a person
+ * types it (`-6 addr add …`, `-6 route add default …`) drops the `-6`: the address says the
+ * family, and `default` becomes `::/0` (alone it would mean IPv4's).
+ */
 export function ipBatchLine(op: IpOp): string {
   for (const a of op.args) if (/[\s"'\\#]/.test(a) || a === '') throw new Error(`unsafe ip argument ${JSON.stringify(a)}`);
-  return op.args.join(' ');
+  if (op.args[0] !== '-6') return op.args.join(' ');
+  const rest = op.args.slice(1);
+  if (rest[0] === 'route') return rest.map((a, i) => (i === 2 && a === 'default' ? '::/0' : a)).join(' ');
+  return rest.join(' ');
 }
 
 function restoreArg(a: string): string {
@@ -258,8 +272,9 @@ export function restoreScript(ops: IptOp[]): { text: string; line: number[]; com
   return { text: lines.join('\n') + '\n', line, commitLine };
 }
 
+/** sysctl(8)'s rule: dots separate the levels, a '/' stands for a dot inside one (net.ipv6.conf.eth0/60.forwarding). */
 export function sysctlPath(key: string): string {
-  return '/proc/sys/' + key.split('.').join('/');
+  return '/proc/sys/' + key.split('.').map((p) => p.replace(/\//g, '.')).join('/');
 }
 
 // ---------------------------------------------------------------- applying
@@ -330,7 +345,8 @@ async function runBatchOnce(b: Batch): Promise<{ applied: number; failedAt?: num
   }
   if (first.kind === 'iptables') {
     const { text, line, commitLine } = restoreScript(b.ops as IptOp[]);
-    const r = await run('iptables-restore', ['-w', '--noflush'], { input: text, allowFail: true });
+    const restore = `${iptTool(first)}-restore`;
+    const r = await run(restore, ['-w', '--noflush'], { input: text, allowFail: true });
     if (r.code === 0) return { applied: b.ops.length };
     const m = /line:? (\d+)/.exec(r.stderr);
     const bad = m ? Number(m[1]) : 0;
@@ -342,7 +358,7 @@ async function runBatchOnce(b: Batch): Promise<{ applied: number; failedAt?: num
     return {
       applied,
       failedAt,
-      error: new CommandError(['iptables-restore', '--noflush', `<<< ${lines[bad - 1] ?? ''}`], r.code, r.stderr),
+      error: new CommandError([restore, '--noflush', `<<< ${lines[bad - 1] ?? ''}`], r.code, r.stderr),
     };
   }
   if (first.kind === 'nft') {
@@ -404,7 +420,7 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
       // For ip, ops before the failing line were applied; for iptables-restore, nothing of the
       // failing table was, so those ops are retried too.
       // An nft transaction applied nothing: all its ops are retried one by one too.
-      const rest = b.ops.slice(b.key === 'iptables' || b.key === 'nft' ? r.applied : r.applied + 1);
+      const rest = b.ops.slice(b.ops[0].kind === 'iptables' || b.key === 'nft' ? r.applied : r.applied + 1);
       for (const op of rest) {
         const one = await runBatch({ key: b.key, ops: [op] });
         if (one.applied === 1) {
@@ -430,7 +446,7 @@ export async function applyPlan(ops: Op[] | Plan, opts: ApplyOptions = {}): Prom
 /** A short stable name of an op for kill points: `netns-add`, `link-add-veth`, `ns-addr-add`, `iptables-nat-A`. */
 export function opStep(op: Op): string {
   if (op.kind === 'sysctl') return 'sysctl';
-  if (op.kind === 'iptables') return `iptables-${op.table}-${op.args[0].replace(/^-/, '')}`;
+  if (op.kind === 'iptables') return `${iptTool(op)}-${op.table}-${op.args[0].replace(/^-/, '')}`;
   if (op.kind === 'nft') return `nft-${op.line.split(' ')[0]}`;
   const t = op.args[0] === 'link' && op.args[1] === 'add' ? op.args[op.args.indexOf('type') + 1] : undefined;
   return [op.netns ? 'ns' : '', op.args[0], op.args[1], t].filter(Boolean).join('-');

@@ -7,6 +7,7 @@ import { journal } from '../events.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
 import { contains, parseCidr, parseIp } from '../network/cidr.js';
+import { contains6, parseCidr6, parseIp6 } from '../network/cidr6.js';
 import { DEFAULT_NETWORK, findNetworkSync } from '../network/networks.js';
 import { containerEndpoints, findConnectable, joinRunning, leaveRunning, settingsOf } from '../network/usernet.js';
 import { type HostConfig, files, findContainer, loadRecord, saveRecord, stateOf } from './record.js';
@@ -30,6 +31,8 @@ async function updateResolvConf(file: string, onUserNet: boolean, explain?: (lin
 
 export interface ConnectOptions {
   ip?: string;
+  /** --ip6: the IPv6 address on a network with IPv6 */
+  ip6?: string;
   aliases?: string[];
   explain?: (line: string) => void;
   /** Joining again on start a network the container was connected to (already recorded). */
@@ -70,6 +73,7 @@ function rejoinPrimary(hc: HostConfig, o: ConnectOptions): void {
   delete hc.PrimaryDisconnected;
   hc.Aliases = o.aliases?.length ? [...o.aliases] : undefined;
   hc.IPAddress = o.ip;
+  hc.IPv6Address = o.ip6;
 }
 
 /** Its own network left (disconnect): not joined at start any more, its endpoint settings gone (as Docker's). */
@@ -77,6 +81,7 @@ function leavePrimary(hc: HostConfig): void {
   hc.PrimaryDisconnected = true;
   delete hc.Aliases;
   delete hc.IPAddress;
+  delete hc.IPv6Address;
 }
 
 /** `network connect`: a new interface (eth1, eth2…) in a running container. */
@@ -91,11 +96,14 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
     const extra = hc.ExtraNetworks ?? [];
     if (n.Name === primary ? !hc.PrimaryDisconnected : extra.some((x) => x.Name === n.Name)) throw new UserError(exists, 1);
     // checked now, as Docker does; the address itself is taken when the container starts
-    if (o.ip !== undefined && (n.Name === DEFAULT_NETWORK || !contains(parseCidr(n.Subnet!)!, parseIp(o.ip)!))) {
-      throw new UserError(n.Name === DEFAULT_NETWORK ? 'user specified IP address is supported on user defined networks only' : `invalid address ${o.ip}: it does not belong to network ${n.Name} (${n.Subnet})`, 1);
+    if (o.ip !== undefined && (n.Name === DEFAULT_NETWORK || !n.Subnet || !contains(parseCidr(n.Subnet)!, parseIp(o.ip)!))) {
+      throw new UserError(n.Name === DEFAULT_NETWORK ? 'user specified IP address is supported on user defined networks only' : `invalid address ${o.ip}: it does not belong to network ${n.Name} (${n.Subnet ?? 'IPv6 only'})`, 1);
+    }
+    if (o.ip6 !== undefined && (!n.Subnet6 || !contains6(parseCidr6(n.Subnet6)!, parseIp6(o.ip6) ?? -1n))) {
+      throw new UserError(`invalid address ${o.ip6}: it does not belong to network ${n.Name} (${n.Subnet6 ?? 'no IPv6'})`, 1);
     }
     if (n.Name === primary) rejoinPrimary(hc, o);
-    else hc.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
+    else hc.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip, ...(o.ip6 ? { IPv6Address: o.ip6 } : {}) }];
   });
   if (stopped) {
     o.explain?.(`# ${first.Name} is not running: only its configuration changes, it joins network ${n.Name} when it starts (nothing on the host now)`);
@@ -115,7 +123,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
       rejoinPrimary(rec.HostConfig, o);
     } else {
       const extra = (rec.HostConfig.ExtraNetworks ?? []).filter((x) => x.Name !== n.Name);
-      rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip }];
+      rec.HostConfig.ExtraNetworks = [...extra, { Name: n.Name, Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPAddress: o.ip, ...(o.ip6 ? { IPv6Address: o.ip6 } : {}) }];
     }
     saveRecord(rec, o.restoring ? 'state' : 'config');
     journal({ Type: 'network', Action: 'connect', ID: n.Id, Attributes: { container: rec.Id, name: n.Name, type: n.Driver } });

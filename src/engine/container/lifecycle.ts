@@ -47,6 +47,7 @@ export interface CreateOptions {
   network: string;
   ports: PortBinding[];
   ip?: string;
+  ip6?: string;
   aliases?: string[];
   readonly: boolean;
   labels: Record<string, string>;
@@ -134,6 +135,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
         PortBindings: o.ports,
         ReadonlyRootfs: o.readonly,
         IPAddress: o.ip,
+        ...(o.ip6 ? { IPv6Address: o.ip6 } : {}),
         Aliases: o.aliases,
         ...o.hostConfig,
         ...(mp?.mounts.length ? { Mounts: mp.mounts } : {}),
@@ -276,6 +278,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
         hostname: rec.Config.Hostname,
         mode,
         ip: rec.HostConfig.IPAddress,
+        ip6: rec.HostConfig.IPv6Address,
         aliases: rec.HostConfig.Aliases,
         ports: rec.HostConfig.PortBindings,
         mac: rec.Config.MacAddress,
@@ -752,7 +755,7 @@ export async function reconnectExtraNetworks(id: string): Promise<void> {
   const { connectContainer } = await import('./connect.js');
   for (const x of extra) {
     try {
-      await connectContainer(x.Name, id, { aliases: x.Aliases, ip: x.IPAddress, restoring: true });
+      await connectContainer(x.Name, id, { aliases: x.Aliases, ip: x.IPAddress, ip6: x.IPv6Address, restoring: true });
     } catch (e) {
       process.stderr.write(`WARNING: ${rec!.Name} could not join network ${x.Name} again: ${(e as Error).message}\n`);
     }

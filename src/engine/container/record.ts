@@ -51,8 +51,9 @@ export interface HostConfig {
   NetworkMode: string;
   PortBindings: PortBinding[];
   ReadonlyRootfs: boolean;
-  /** minidock's own: --ip and --network-alias, kept so `start` wires the same way. */
+  /** minidock's own: --ip, --ip6 and --network-alias, kept so `start` wires the same way. */
   IPAddress?: string;
+  IPv6Address?: string;
   /** Limits and privileges (issue 7); absent in older records = Docker's defaults. */
   Memory?: number;
   MemorySwap?: number;
@@ -84,7 +85,7 @@ export interface HostConfig {
   /** A TTY container's pty size at start, [rows, cols] (the Engine API's ConsoleSize; absent: the CLI's terminal's) */
   ConsoleSize?: [number, number];
   /** Networks joined with `network connect`, joined again on every start (Docker keeps them too). */
-  ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string }[];
+  ExtraNetworks?: { Name: string; Aliases?: string[]; IPAddress?: string; IPv6Address?: string }[];
   /** Issue 13 run flags (runflags.ts); absent = not given. */
   ExtraHosts?: string[];
   Dns?: string[];

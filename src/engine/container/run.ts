@@ -41,6 +41,8 @@ export interface RunFlags extends RunFlagValues, HealthFlags {
   publish: string[];
   publishAll?: boolean;
   ip?: string;
+  /** --ip6 */
+  ip6?: string;
   networkAlias: string[];
   readOnly?: boolean;
   label: string[];
@@ -213,7 +215,7 @@ export async function planRun(image: string, command: string[], f: RunFlags, mod
   // No --network: Docker's NetworkMode "default", which is the default bridge.
   const network = f.net ?? f.network ?? 'bridge';
   await (await import('../network/networks.js')).refreshClusterNetworks(network);
-  checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip, aliases: f.networkAlias });
+  checkNetworkMode(network, { hostname: f.hostname, publish: f.publish, ip: f.ip, ip6: f.ip6, aliases: f.networkAlias });
   let ports: PortBinding[] = f.publish.flatMap(parsePortSpec);
   const limits = limitsHostConfig(f);
   // Issue 13's flags (runflags.ts): parsed only when one is given.
@@ -284,6 +286,7 @@ export async function planRun(image: string, command: string[], f: RunFlags, mod
     network,
     ports,
     ip: f.ip,
+    ip6: f.ip6,
     aliases: f.networkAlias,
     readonly: !!f.readOnly,
     labels,

@@ -17,6 +17,12 @@ export interface AsciiOptions {
   color?: boolean;
 }
 
+/** Both families where the network has IPv6 (IPv4 first; an IPv6-only network has no IPv4 part). */
+const both = (a: string, b?: string) => [a, b].filter(Boolean).join(' ');
+const gatewaysOf = (b: BridgeNode) => both(b.gateway, b.gateway6);
+const subnetsOf = (b: BridgeNode) => both(b.subnet, b.subnet6);
+const addrsOf = (c: ContainerNode) => both(c.ip ? `${c.ip}/${c.prefixLen}` : '', c.ip6 && `${c.ip6}/${c.prefixLen6}`);
+
 function padEnd(s: string, n: number): string {
   return s + ' '.repeat(Math.max(0, n - [...s].length));
 }
@@ -49,7 +55,7 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
   }
   for (const b of d.bridges) {
     const dev = `${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}`;
-    const head = `┌ network ${bold(JSON.stringify(b.network))}   ${b.lower ? `${b.lower.label}   parent ${dev}` : `bridge ${dev}`}   gateway ${b.gateway}   subnet ${b.subnet}`;
+    const head = `┌ network ${bold(JSON.stringify(b.network))}   ${b.lower ? `${b.lower.label}   parent ${dev}` : `bridge ${dev}`}   gateway ${gatewaysOf(b)}   subnet ${subnetsOf(b)}`;
     out.push(b.drift.length && !b.exists ? red(head) : head);
     for (const m of b.drift) out.push(red(`│ ✗ ${m}`));
     const rows: { left: string; right: string; extra: string[]; bad: boolean; link?: string }[] = [];
@@ -61,7 +67,7 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
         extra.push(`⇨ ${portFrom(p)} ──DNAT──▶ ${portTo(p)}${p.packets !== undefined ? dim(`  [${pk(p.packets)}]`) : ''}${p.inKernel ? '' : red('  ✗ no DNAT rule')}`);
       }
       for (const m of c.drift) extra.push(red(`✗ ${m}`));
-      rows.push({ left, right: `${ctr}  ${bold(c.name)}  ${c.ip}/${c.prefixLen}  netns ${c.netns}`, extra, bad: c.drift.length > 0, link: b.lower?.kind });
+      rows.push({ left, right: `${ctr}  ${bold(c.name)}  ${addrsOf(c)}  netns ${c.netns}`, extra, bad: c.drift.length > 0, link: b.lower?.kind });
     }
     for (const s of b.strays) rows.push({ left: vethName(s), right: '', extra: [red('✗ veth with no container (its peer is gone or not minidock\'s)')], bad: true });
     const w = Math.max(0, ...rows.map((r) => [...r.left].length));
@@ -196,7 +202,7 @@ function cardsOf(b: BridgeNode): Card[] {
   for (const c of b.containers) {
     const lines: Card['lines'] = [];
     lines.push({ text: c.name, cls: 'name', size: 14, data: ['data-container', c.name] });
-    lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : `${c.ifname} (gone)`}  ${c.ip}/${c.prefixLen}`, cls: 'mono', size: 12 });
+    lines.push({ text: `${c.ctrEnd ? vethName(c.ctrEnd) : `${c.ifname} (gone)`}  ${addrsOf(c)}`, cls: 'mono', size: 12 });
     lines.push({ text: `netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`, cls: 'small', size: 11 });
     if (c.ports.length) lines.push({ text: 'published (DNAT on the host):', cls: 'small', size: 11 });
     for (const p of c.ports) lines.push({ text: '', cls: 'port', size: 12, port: p });
@@ -271,7 +277,7 @@ export function layoutSvg(d: Diagram): SvgLayout {
     shapes.push(`<path d="M ${barX} ${barY + barH / 2} H ${lane} V ${upY + upH + 2}" class="${b.masquerade ? 'masq' : 'masq bad'}"${(b.internal && !b.masquerade) || b.lower ? ' visibility="hidden"' : ''} marker-end="url(#arrow)"/>`);
     rect(barX, barY, innerW + 14, barH, b.drift.length ? 'bridge bad' : 'bridge');
     T(left + PAD, barY + 19, fit(`${b.lower ? `${b.lower.label} · parent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge} · network ${b.network}`, 14, innerW / 2 - 2 * PAD), 14, 'bold');
-    T(left + PAD, barY + 37, fit(`gateway ${b.gateway} · subnet ${b.subnet}`, 12, innerW / 2 - 2 * PAD), 12, 'mono');
+    T(left + PAD, barY + 37, fit(`gateway ${gatewaysOf(b)} · subnet ${subnetsOf(b)}`, 12, innerW / 2 - 2 * PAD), 12, 'mono');
     const masqText = b.lower
       ? `no NAT: addresses of their own on ${b.bridge}'s LAN${b.internal ? ' (internal)' : ''}`
       : b.internal && !b.masquerade
@@ -439,7 +445,7 @@ export function renderDot(d: Diagram): string {
     const bid = `bridge:${b.bridge}`;
     o.push(`  subgraph ${q(`cluster_net_${b.network}`)} {`);
     o.push(`    label=${q(`network ${b.network}`)}; style=rounded; color="#2e7d32";`);
-    o.push(`    ${q(bid)} [label=${q(`${b.lower ? `${b.lower.label}\nparent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}\ngateway ${b.gateway}\nsubnet ${b.subnet}`)}, fillcolor="#e8f5e9"${b.drift.length ? ', color=red, style="rounded,filled,dashed"' : ''}];`);
+    o.push(`    ${q(bid)} [label=${q(`${b.lower ? `${b.lower.label}\nparent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}\ngateway ${gatewaysOf(b)}\nsubnet ${subnetsOf(b)}`)}, fillcolor="#e8f5e9"${b.drift.length ? ', color=red, style="rounded,filled,dashed"' : ''}];`);
     for (const c of b.lower ? [] : b.containers) {
       const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}-${c.ifname}`}`;
       o.push(`    ${q(hid)} [label=${q(c.hostEnd ? vethName(c.hostEnd) : '✗ host veth gone')}${c.hostEnd ? '' : ', color=red, style="rounded,dashed"'}];`);
@@ -455,7 +461,7 @@ export function renderDot(d: Diagram): string {
       if (!b.lower) o.push(`  ${q(bid)} -> ${q(hid)} [dir=none, color="#2e7d32"];`);
       o.push(`  subgraph ${q(`cluster_ns_${c.netns}`)} {`);
       o.push(`    label=${q(`netns ${c.netns}${c.netnsExists ? '' : ' (gone)'}`)}; style=${bad ? 'dashed' : 'rounded'}; color=${bad ? 'red' : '"#8d6e63"'};`);
-      o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : `✗ ${c.ifname} gone`}\n${c.ip}/${c.prefixLen}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
+      o.push(`    ${q(eid)} [label=${q(`${c.ctrEnd ? vethName(c.ctrEnd) : `✗ ${c.ifname} gone`}\n${addrsOf(c)}\n${c.name}`)}, fillcolor="#fffdf5"${bad ? ', color=red' : ''}];`);
       o.push('  }');
       if (b.lower) o.push(`  ${q(bid)} -> ${q(eid)} [dir=both, label=${q(b.lower.kind)}, color="#6d4c41"${c.ctrEnd ? '' : ', style=dashed, color=red'}];`);
       else o.push(`  ${q(hid)} -> ${q(eid)} [dir=both, label="veth", color="#6d4c41"${c.hostEnd && c.ctrEnd ? '' : ', style=dashed, color=red'}];`);

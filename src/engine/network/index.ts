@@ -14,7 +14,9 @@ import { pausePoint } from '../../state/pause.js';
 import { trace } from '../../state/trace.js';
 import { UserError } from '../../errors.js';
 import { isIp } from './cidr.js';
-import { allocateAddress, releaseAddresses } from './ipam.js';
+import { isV6 } from './cidr6.js';
+import { allocateAddress, allocateAddress6, releaseAddresses } from './ipam.js';
+import { checkAddress6 } from './ipam6.js';
 import { reservePorts, releasePorts } from './portalloc.js';
 import { portsToSettings } from './ports.js';
 import {
@@ -30,6 +32,7 @@ import {
   listEndpoints,
   listNetworkRecords,
   newEndpoint,
+  v6Settings,
 } from './networks.js';
 import { containerTeardownOps, hostIfName, staleLinkOps } from './drivers/bridge.js';
 import { containerOpsOf, shimInsideOf } from './drivers/driver.js';
@@ -94,7 +97,7 @@ function firewallNets(): NetIntent[] {
   const out: NetIntent[] = [];
   for (const n of listNetworkRecords()) {
     const d = driverOf(n);
-    const intent = d?.caps.firewall && n.Subnet && n.Gateway ? d.netIntent(n) : undefined;
+    const intent = d?.caps.firewall && ((n.Subnet && n.Gateway) || n.Subnet6) ? d.netIntent(n) : undefined;
     if (intent) out.push(intent);
   }
   return out;
@@ -122,6 +125,7 @@ export async function settleFirewall(explain?: (line: string) => void): Promise<
 function validateRequest(req: NetworkRequest): void {
   if (!/^[0-9a-f]{12,64}$/.test(req.containerId)) throw new UserError(`invalid container id ${JSON.stringify(req.containerId)}`);
   if (req.ip !== undefined && req.ip !== '' && !isIp(req.ip)) throw new UserError(`invalid IPv4 address: ${req.ip}`);
+  if (req.ip6 !== undefined && req.ip6 !== '' && !isV6(req.ip6)) throw new UserError(`invalid IPv6 address: ${req.ip6}`);
   for (const p of req.ports) {
     if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) throw new UserError(`invalid container port ${p.containerPort}`);
     if (!Number.isInteger(p.hostPort) || p.hostPort < 0 || p.hostPort > 65535) throw new UserError(`invalid host port ${p.hostPort}`);
@@ -236,16 +240,14 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
       // The driver makes sure the network's host objects are there (the bridge: from /proc
       // alone in the usual case, with a firewall check to await once the container is wired).
       afterWired = await driver.ensure(rec, explain);
-      const ip = driver.claim
-        ? await driver.claim(rec, { id, name: req.containerName, aliases: req.aliases }, req.ip || undefined, explain)
-        : allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, id, req.ip || undefined, rec.IPRange);
+      const { ip, ip6 } = await claimAddresses(rec, driver, { id, name: req.containerName, aliases: req.aliases }, req.ip || undefined, req.ip6 || undefined, explain);
       claimed = ip;
-      const link = driver.link(rec, id, ns, ip);
+      const link = driver.link(rec, id, ns, ip, undefined, ip6);
       if (req.mac && !link.mac) throw new UserError(`--mac-address is not available on ${rec.Driver} network ${rec.Name}: its interfaces have the parent's MAC`);
       if (req.mac) link.mac = req.mac; // --mac-address
       ep = newEndpoint(rec, link, id, req.containerName, {
         ports,
-        firewall: driver.caps.publish ? firewallRecord(driver.portsIntent(rec, id, req.containerName, ip, ports)!) : undefined,
+        firewall: driver.caps.publish ? firewallRecord(driver.portsIntent(rec, id, req.containerName, ip, ports, ip6)!) : undefined,
         aliases: req.aliases,
         defaultRoute: link.defaultRoute,
       });
@@ -261,7 +263,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
   });
   // Phase 2, without the lock: wire the container. applyPlan rolls back on failure.
   const e = ep!;
-  const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac, ifname: 'eth0', defaultRoute: e.defaultRoute };
+  const link = { containerId: id, netns: ns, hostIf: e.hostIf, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, ip6: e.ip6, prefixLen6: e.prefixLen6, gateway6: e.gateway6, mac: e.mac, ifname: 'eth0', defaultRoute: e.defaultRoute };
   const ops: Op[] = [...(e.hostIf ? await staleLinkOps(e.hostIf) : []), ...containerOpsOf(ns, driverOf(rec!)!.attachOps(rec!, link))];
   let applied: Op[] = [];
   try {
@@ -307,6 +309,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
           Gateway: e.gateway,
           IPAddress: e.ip,
           IPPrefixLen: e.prefixLen,
+          ...v6Settings(e),
           MacAddress: e.mac,
           Aliases: req.aliases && req.aliases.length ? req.aliases : null,
           HostInterface: e.hostIf,
@@ -314,11 +317,37 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
         },
       },
     },
-    hosts: [`${e.ip}\t${names.join(' ')}`],
+    // as Docker: a line per address, IPv4 first
+    hosts: [e.ip, e.ip6].filter((a): a is string => !!a).map((a) => `${a}\t${names.join(' ')}`),
     inside: shimInsideOf(ops),
     resolvConf: userNet ? (await import('./dns.js')).embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf()),
     warnings,
   };
+}
+
+/**
+ * A container's addresses on a network (under the network lock): IPv4 (unless IPv6-only) from
+ * the driver's store or this host's IPAM, IPv6 (on a network with it) from this host's IPAM.
+ * `--ip6` on a network without IPv6 is refused here, before anything is taken.
+ */
+export async function claimAddresses(
+  rec: NetworkRecord,
+  driver: NonNullable<ReturnType<typeof driverOf>>,
+  c: { id: string; name: string; aliases?: string[] },
+  want?: string,
+  want6?: string,
+  explain?: (line: string) => void,
+): Promise<{ ip: string; ip6?: string }> {
+  if (want6 !== undefined && !rec.Subnet6) throw new UserError(`--ip6 ${want6}: network ${rec.Name} has no IPv6 (create it with --ipv6)`);
+  if (want !== undefined && rec.EnableIPv4 === false) throw new UserError(`--ip ${want}: network ${rec.Name} is IPv6-only (--ipv4=false)`);
+  const ip = rec.EnableIPv4 === false ? '' : driver.claim ? await driver.claim(rec, c, want, explain) : allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, c.id, want, rec.IPRange);
+  try {
+    return { ip, ...(rec.Subnet6 ? { ip6: allocateAddress6(rec.Id, rec.Subnet6, rec.Gateway6!, c.id, want6) } : {}) };
+  } catch (e) {
+    releaseAddresses(rec.Id, c.id);
+    if (ip) await driver.release?.(rec, c.id, ip);
+    throw e;
+  }
 }
 
 /**
@@ -366,7 +395,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
  * Validates --network and the options that depend on it, before anything is created
  * (Docker's messages). Throws UserError.
  */
-export function checkNetworkMode(network: string | undefined, o: { hostname?: string; publish?: string[]; ip?: string; aliases?: string[] } = {}): void {
+export function checkNetworkMode(network: string | undefined, o: { hostname?: string; publish?: string[]; ip?: string; ip6?: string; aliases?: string[] } = {}): void {
   const mode = network || DEFAULT_NETWORK;
   // only networks with firewall rules wait for the backend switch (macvlan, ipvlan have none)
   const fwNet = mode === DEFAULT_NETWORK || (ownsNetns(mode) && mode !== 'none' && !!driverOfNetwork(mode)?.caps.firewall);
@@ -393,6 +422,13 @@ export function checkNetworkMode(network: string | undefined, o: { hostname?: st
   if (o.ip !== undefined && o.ip !== '') {
     if (!isIp(o.ip)) throw new UserError(`invalid IPv4 address: ${o.ip}`);
     if (mode === 'host' || mode === 'none' || isContainer) throw new UserError(`--ip cannot be used with network mode ${mode}`);
+  }
+  if (o.ip6 !== undefined && o.ip6 !== '') {
+    checkAddress6(o.ip6, 'IPv6 address');
+    if (mode === 'host' || mode === 'none' || isContainer) throw new UserError(`--ip6 cannot be used with network mode ${mode}`);
+    // the network must have IPv6 (the default bridge: config.json "ipv6")
+    const rec = mode === DEFAULT_NETWORK ? findNetworkSync(DEFAULT_NETWORK) : findNetworkSync(mode);
+    if (rec && !rec.Subnet6) throw new UserError(`--ip6 ${o.ip6}: network ${rec.Name} has no IPv6${mode === DEFAULT_NETWORK ? ' (config.json "ipv6": true gives the default bridge IPv6)' : ' (create it with --ipv6)'}`);
   }
 }
 

@@ -24,6 +24,9 @@ import {
   size,
   split,
 } from './cidr.js';
+import { formatIp6, parseCidr6, parseIp6 } from './cidr6.js';
+import { pickAddress6 } from './ipam6.js';
+import { networkConfig } from './netconfig.js';
 
 /** Docker's default-address-pools: base and the size of the subnets cut from it. */
 export const DOCKER_DEFAULT_POOLS: { base: string; size: number }[] = [
@@ -51,8 +54,22 @@ export function candidateSubnets(env: string | undefined = process.env.MINIDOCK_
       if (sz < c.prefix || sz > 30) throw new UserError(`invalid subnet size /${sz} in MINIDOCK_DEFAULT_POOL`);
       pools.push({ base: m[1], size: sz });
     }
-  } else pools.push(...DOCKER_DEFAULT_POOLS);
+  } else pools.push(...configuredPools4(), ...(configuredPools4().length ? [] : DOCKER_DEFAULT_POOLS));
   return pools.flatMap((p) => split(parseCidr(p.base)!, p.size));
+}
+
+/** config.json "default-address-pools" entries of the IPv4 family (they replace Docker's defaults, as in Docker). */
+function configuredPools4(): { base: string; size: number }[] {
+  const out: { base: string; size: number }[] = [];
+  for (const p of networkConfig().pools ?? []) {
+    if (typeof p.base !== 'string' || p.base.includes(':')) continue;
+    const c = parseCidr(p.base);
+    if (!c || typeof p.size !== 'number' || !Number.isInteger(p.size) || p.size < c.prefix || p.size > 30) {
+      throw new UserError(`invalid "default-address-pools" entry ${JSON.stringify(p)}: {"base": "10.10.0.0/16", "size": 24} (size from the base's prefix to 30)`);
+    }
+    out.push({ base: formatCidr(c), size: p.size });
+  }
+  return out;
 }
 
 /** The first candidate that overlaps nothing in `used` (host routes, addresses, other networks). */
@@ -128,10 +145,13 @@ export function pickAddress(subnet: Cidr, gateway: number, taken: Set<number>, r
 // ---------------------------------------------------------------- allocation (persisted)
 
 export interface IpamState {
+  /** '' on an IPv6-only network */
   subnet: string;
   gateway: string;
   /** address → container id */
   allocated: Record<string, string>;
+  /** IPv6 addresses (canonical) → container id (ipam6.ts picks them) */
+  allocated6?: Record<string, string>;
 }
 
 function ipamFile(networkId: string): string {
@@ -157,15 +177,29 @@ export function allocateAddress(networkId: string, subnet: string, gateway: stri
   return ip;
 }
 
-/** Releases every address a container holds on a network. Call with the `network` lock held. */
+/** Allocates an IPv6 address for a container (--ip6: `requested`). Call with the `network` lock held. */
+export function allocateAddress6(networkId: string, subnet6: string, gateway6: string, containerId: string, requested?: string): string {
+  const st = readIpam(networkId) ?? { subnet: '', gateway: '', allocated: {} };
+  const a6 = (st.allocated6 ??= {});
+  for (const [ip, id] of Object.entries(a6)) if (id === containerId) delete a6[ip];
+  const taken = new Set(Object.keys(a6).map((s) => parseIp6(s)!));
+  const ip = formatIp6(pickAddress6(parseCidr6(subnet6)!, parseIp6(gateway6)!, taken, requested));
+  a6[ip] = containerId;
+  writeJsonAtomic(ipamFile(networkId), st);
+  return ip;
+}
+
+/** Releases every address (both families) a container holds on a network. Call with the `network` lock held. */
 export function releaseAddresses(networkId: string, containerId: string): string[] {
   const st = readIpam(networkId);
   if (!st) return [];
   const mine = Object.entries(st.allocated).filter(([, id]) => id === containerId).map(([ip]) => ip);
-  if (mine.length === 0) return [];
+  const mine6 = Object.entries(st.allocated6 ?? {}).filter(([, id]) => id === containerId).map(([ip]) => ip);
+  if (mine.length === 0 && mine6.length === 0) return [];
   for (const ip of mine) delete st.allocated[ip];
+  for (const ip of mine6) delete st.allocated6![ip];
   writeJsonAtomic(ipamFile(networkId), st);
-  return mine;
+  return [...mine, ...mine6];
 }
 
 export function removeIpam(networkId: string): void {

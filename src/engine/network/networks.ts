@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import { formatCidr, formatIp, nth, parseCidr } from './cidr.js';
 import { candidateSubnets, chooseSubnet, hostUsedSubnets } from './ipam.js';
 import { configPath } from '../../state/config.js';
+import { networkConfig } from './netconfig.js';
 import { scopeOf } from './scope.js';
 
 export interface NetworkRecord {
@@ -19,9 +20,15 @@ export interface NetworkRecord {
   Created: string;
   /** bridge | macvlan | ipvlan (drivers/index.ts) | host | null (modes) */
   Driver: string;
-  /** networks of a driver */
+  /** networks of a driver; absent on an IPv6-only network (EnableIPv4 false) */
   Subnet?: string;
   Gateway?: string;
+  /** --ipv6 (or config.json "ipv6" for the default bridge): the IPv6 subnet and gateway, canonical (cidr6.ts). */
+  EnableIPv6?: boolean;
+  Subnet6?: string;
+  Gateway6?: string;
+  /** --ipv4=false: an IPv6-only network (no Subnet/Gateway). */
+  EnableIPv4?: false;
   /** bridge: the bridge device */
   Bridge?: string;
   /** macvlan/ipvlan: the parent link containers' interfaces are made on (eth1, eth1.60, a stand-in). */
@@ -48,6 +55,10 @@ export interface EndpointRecord {
   ip: string;
   prefixLen: number;
   gateway: string;
+  /** The container's IPv6 address (canonical, no prefix), its prefix length and gateway ('' = none: ipvlan l3). */
+  ip6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
   mac: string;
   netns: string;
   hostIf: string;
@@ -63,6 +74,8 @@ export interface EndpointRecord {
   aliases?: string[];
   /** The container's default route goes through this endpoint's gateway. */
   defaultRoute?: boolean;
+  /** The same for IPv6, when it differs (network connect: the first network with IPv6 has it); absent: as defaultRoute. */
+  defaultRoute6?: boolean;
   /** --dns on a user network: the embedded DNS forwards this container's queries there. */
   dns?: string[];
 }
@@ -70,10 +83,10 @@ export interface EndpointRecord {
 /** A new endpoint of a container on network `n`, from the link its driver planned. */
 export function newEndpoint(
   n: NetworkRecord,
-  link: { ip: string; prefixLen: number; gateway: string; mac: string; netns: string; hostIf: string; ifname?: string },
+  link: { ip: string; prefixLen: number; gateway: string; ip6?: string; prefixLen6?: number; gateway6?: string; mac: string; netns: string; hostIf: string; ifname?: string },
   containerId: string,
   containerName: string,
-  rest: Pick<EndpointRecord, 'ports' | 'firewall' | 'aliases' | 'defaultRoute'>,
+  rest: Pick<EndpointRecord, 'ports' | 'firewall' | 'aliases' | 'defaultRoute' | 'defaultRoute6'>,
 ): EndpointRecord {
   return {
     containerId,
@@ -84,6 +97,7 @@ export function newEndpoint(
     ip: link.ip,
     prefixLen: link.prefixLen,
     gateway: link.gateway,
+    ...(link.ip6 ? { ip6: link.ip6, prefixLen6: link.prefixLen6, gateway6: link.gateway6 ?? '' } : {}),
     mac: link.mac,
     netns: link.netns,
     hostIf: link.hostIf,
@@ -91,6 +105,11 @@ export function newEndpoint(
     ...rest,
     aliases: rest.aliases?.length ? [...rest.aliases] : undefined,
   };
+}
+
+/** Docker's IPv6 endpoint fields, on an endpoint with an IPv6 address. */
+export function v6Settings(e: EndpointRecord): { GlobalIPv6Address?: string; GlobalIPv6PrefixLen?: number; IPv6Gateway?: string } {
+  return e.ip6 ? { GlobalIPv6Address: e.ip6, GlobalIPv6PrefixLen: e.prefixLen6 ?? 0, IPv6Gateway: e.gateway6 ?? '' } : {};
 }
 
 export const DEFAULT_NETWORK = 'bridge';
@@ -175,16 +194,19 @@ export function newId(): string {
 }
 
 /** The IPv4 address (and prefix) on an existing bridge device, if any. */
-export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up: boolean; addrs: string[] }> {
+export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up: boolean; addrs: string[]; addrs6: string[] }> {
   // not -4: a bridge without an IPv4 address (gateway mode isolated) is listed too
   const r = await run('ip', ['-j', 'addr', 'show', 'dev', dev], { allowFail: true });
-  if (r.code !== 0) return { exists: false, up: false, addrs: [] };
-  const j = JSON.parse(r.stdout || '[]') as { flags?: string[]; addr_info?: { family?: string; local: string; prefixlen: number }[] }[];
-  if (j.length === 0) return { exists: false, up: false, addrs: [] };
+  if (r.code !== 0) return { exists: false, up: false, addrs: [], addrs6: [] };
+  const j = JSON.parse(r.stdout || '[]') as { flags?: string[]; addr_info?: { family?: string; local: string; prefixlen: number; scope?: string }[] }[];
+  if (j.length === 0) return { exists: false, up: false, addrs: [], addrs6: [] };
+  const info = j[0].addr_info ?? [];
   return {
     exists: true,
     up: (j[0].flags ?? []).includes('UP'),
-    addrs: (j[0].addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    addrs: info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    // global IPv6 addresses (ip prints them canonical, as cidr6.ts does)
+    addrs6: info.filter((a) => a.family === 'inet6' && a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`),
   };
 }
 
@@ -195,7 +217,7 @@ export async function bridgeAddress(dev: string): Promise<{ exists: boolean; up:
  */
 export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
   const existing = readNetwork(DEFAULT_NETWORK);
-  if (existing) return existing;
+  if (existing) return reconcileDefaultV6(existing);
   const dev = bridgeName();
   const cur = await bridgeAddress(dev);
   if (cur.exists) await refuseAnotherRootsBridge(dev);
@@ -221,9 +243,58 @@ export async function ensureDefaultNetworkRecord(): Promise<NetworkRecord> {
     Gateway: gateway,
     Bridge: dev,
     Internal: false,
+    ...(await defaultV6(cur.addrs6)),
   };
   writeJsonAtomic(netFile(DEFAULT_NETWORK), rec, true);
   return rec;
+}
+
+/**
+ * The default network's IPv6, from config.json as Docker's daemon.json: "ipv6": true, its
+ * subnet "fixed-cidr-v6" or else the first free /64 of the pools ("default-address-pools",
+ * or the ULA /48 of this root). IPv4-only by default. `have6`: the bridge's addresses now.
+ */
+async function defaultV6(have6: string[] = []): Promise<Partial<NetworkRecord>> {
+  const cfg = networkConfig();
+  if (!cfg.ipv6) return {};
+  const { checkSubnet6, gateway6Of, chooseSubnet6, hostUsedSubnets6, pools6 } = await import('./ipam6.js');
+  const { formatCidr6, parseCidr6 } = await import('./cidr6.js');
+  let c;
+  if (cfg.fixedCidrV6) c = checkSubnet6(cfg.fixedCidrV6, `"fixed-cidr-v6" in ${configPath()}:`);
+  else {
+    const { rootId } = await import('../../state/rootid.js');
+    const mine = have6.map((a) => parseCidr6(a)).filter((x) => !!x);
+    // the bridge's own address (state wiped, device kept) is not "in use by someone else"
+    const used = (await hostUsedSubnets6()).filter((u) => !mine.some((m) => m!.base === u.base && m!.prefix === u.prefix));
+    const others = listNetworkRecords().filter((n) => n.Name !== DEFAULT_NETWORK && n.Subnet6).map((n) => parseCidr6(n.Subnet6!)!);
+    c = chooseSubnet6(await pools6(cfg.pools, rootId()), [...used, ...others]);
+    if (!c) throw new UserError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the default bridge network');
+  }
+  return { EnableIPv6: true, Subnet6: formatCidr6(c), Gateway6: gateway6Of(c) };
+}
+
+/**
+ * config.json changed since the default network's record was made (its "ipv6" or
+ * "fixed-cidr-v6"): the record follows while no container is on it (Docker applies daemon.json
+ * at its restart); with containers on it, it stays until they are gone. config.json is read
+ * once per process (state/config.ts), shared with the firewall choice: no extra read.
+ */
+async function reconcileDefaultV6(rec: NetworkRecord): Promise<NetworkRecord> {
+  const cfg = networkConfig();
+  if (!cfg.ipv6 && !rec.Subnet6) return rec; // the usual case: nothing more to read
+  const { canonicalCidr6 } = await import('./cidr6.js');
+  const same = cfg.ipv6 ? !!rec.Subnet6 && (!('fixedCidrV6' in cfg && cfg.fixedCidrV6) || canonicalCidr6(cfg.fixedCidrV6!) === rec.Subnet6) : !rec.Subnet6;
+  if (same || listEndpoints().some((e) => e.networkId === rec.Id)) return rec;
+  const { EnableIPv6: _e, Subnet6: old6, Gateway6: oldGw6, ...v4 } = rec;
+  const next: NetworkRecord = { ...v4, ...(await defaultV6()) };
+  if (old6 && oldGw6 && rec.Bridge) {
+    // the old IPv6 gateway address leaves the bridge with the setting
+    const { applyPlan } = await import('../../host/plan.js');
+    const prefix = old6.split('/')[1];
+    await applyPlan([{ kind: 'ip', args: ['-6', 'addr', 'del', `${oldGw6}/${prefix}`, 'dev', rec.Bridge], why: `the default network's IPv6 changed in ${configPath()}: remove the old gateway address ${oldGw6}` }], { tolerant: true });
+  }
+  writeJsonAtomic(netFile(DEFAULT_NETWORK), next, true);
+  return next;
 }
 
 /**
@@ -289,6 +360,7 @@ export interface NetworkInspect {
   Scope: 'local' | 'swarm';
   Driver: string;
   EnableIPv6: boolean;
+  EnableIPv4: boolean;
   IPAM: { Driver: 'default'; Options: null; Config: { Subnet: string; IPRange?: string; Gateway: string }[] };
   Internal: boolean;
   Attachable: boolean;
@@ -308,8 +380,8 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
       Name: e.containerName,
       EndpointID: e.endpointId,
       MacAddress: e.mac,
-      IPv4Address: `${e.ip}/${e.prefixLen}`,
-      IPv6Address: '',
+      IPv4Address: e.ip ? `${e.ip}/${e.prefixLen}` : '',
+      IPv6Address: e.ip6 ? `${e.ip6}/${e.prefixLen6}` : '',
     };
   }
   const options: Record<string, string> = { ...(n.Options ?? {}), ...driverOptions };
@@ -319,11 +391,16 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
     Created: n.Created,
     Scope: scopeOf(n),
     Driver: n.Driver,
-    EnableIPv6: false,
+    EnableIPv4: n.EnableIPv4 !== false,
+    EnableIPv6: !!n.EnableIPv6,
     IPAM: {
       Driver: 'default',
       Options: null,
-      Config: n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : [],
+      // as Docker: one entry per family, IPv4 first
+      Config: [
+        ...(n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : []),
+        ...(n.Subnet6 && n.Gateway6 ? [{ Subnet: n.Subnet6, Gateway: n.Gateway6 }] : []),
+      ],
     },
     Internal: !!n.Internal,
     Attachable: n.Driver === 'overlay', // `run --network` joins it on any host (no swarm services here)

@@ -15,6 +15,8 @@ export interface RuleContext {
 }
 
 export interface OwnedRule extends SavedRule {
+  /** 6: an ip6tables rule (iptables backend with --ipv6 networks). */
+  family?: 6;
   /** A jump from a built-in chain into one of minidock's chains. */
   hook: boolean;
   /** Network this rule belongs to (by its comment, bridge or address), if any. */
@@ -50,7 +52,7 @@ function inSubnet(ip: string, cidr: string): boolean {
  * shared prefix's chains hold every root's rules, tags.ts), and the prefix's hooks in the
  * built-in chains. Other prefixes' chains and hooks are other minidocks'.
  */
-export function ownedRules(saveText: string, ctx: RuleContext): OwnedRule[] {
+export function ownedRules(saveText: string, ctx: RuleContext, family?: 6): OwnedRule[] {
   const { rules } = parseCountedSave(saveText);
   const own = ownRecordsOf({ owner: ctx.owner, networks: ctx.networks });
   const out: OwnedRule[] = [];
@@ -60,7 +62,7 @@ export function ownedRules(saveText: string, ctx: RuleContext): OwnedRule[] {
     const ours = (ownChain(ctx.prefix, r.chain) || hook) && ruleShown(r, own);
     if (!ours) continue;
     const { network, container } = ownerOf(r, ctx);
-    out.push({ ...r, hook, network, container, words: describeRule(r, ctx) });
+    out.push({ ...r, ...(family ? { family } : {}), hook, network, container, words: describeRule(r, ctx) });
   }
   return out.sort((a, b) => {
     const ta = TABLE_ORDER.indexOf(a.table);
@@ -119,14 +121,14 @@ export function describeRule(r: SavedRule, ctx: RuleContext): string {
   const ct = argOf(a, '--ctstate');
   if (target === 'DNAT') {
     const to = argOf(a, '--to-destination') ?? '?';
-    const [ip, port] = to.split(':');
-    const where = d ? `host ${d.replace(/\/32$/, '')} port ${dport}` : `host port ${dport}`;
+    const [, ip, port] = /^\[?(.*?)\]?(?::(\d+))?$/.exec(to) ?? [];
+    const where = d ? `host ${d.replace(/\/(?:32|128)$/, '')} port ${dport}` : `host port ${dport}`;
     return `DNAT ${where}${proto && proto !== 'tcp' ? `/${proto}` : ''} → ${cname ?? ip}:${port ?? dport}${cname ? ` (${to})` : ''}`;
   }
   if (target === 'DROP' && r.table === 'raw') {
     if (i === 'lo' && negated(a, '-i') && d) return `drop packets for ${d.replace(/\/32$/, '')}:${dport} arriving from anywhere but lo (loopback-only port${cname ? ` of ${cname}` : ''})`;
     const n = netOf(i, d);
-    if (n) return `drop packets from outside ${n.bridge} addressed to containers of ${n.name} (${n.subnet}): only published ports reach them`;
+    if (n) return `drop packets from outside ${n.bridge} addressed to containers of ${n.name} (${d ?? n.subnet}): only published ports reach them`;
   }
   if (target === 'MASQUERADE') {
     const n = netOf(o, s);
@@ -167,7 +169,7 @@ export function ruleCommand(r: SavedRule): string {
   if (ci >= 2 && a[ci - 2] === '-m' && a[ci - 1] === 'comment') a.splice(ci - 2, 4);
   const t = r.table === 'filter' ? '' : `-t ${r.table} `;
   const quote = (s: string) => (/^[A-Za-z0-9_./:=@%+,!-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return `iptables ${t}-A ${r.chain} ${a.map(quote).join(' ')}`;
+  return `${(r as OwnedRule).family === 6 ? 'ip6tables' : 'iptables'} ${t}-A ${r.chain} ${a.map(quote).join(' ')}`;
 }
 
 export type RuleFilter = { network?: string; container?: string } | undefined;
@@ -189,7 +191,7 @@ export interface RenderRulesOptions {
 }
 
 export function ruleKey(r: SavedRule): string {
-  return `${r.table} ${r.chain} ${r.spec}`;
+  return `${(r as OwnedRule).family === 6 ? 'ip6:' : ''}${r.table} ${r.chain} ${r.spec}`;
 }
 
 function human(n: number): string {
@@ -213,9 +215,10 @@ export function renderRules(rules: OwnedRule[], o: RenderRulesOptions = {}): str
   let table = '';
   let chain = '';
   for (const r of rules) {
-    if (r.table !== table) {
+    const t = r.family === 6 ? `${r.table} (ip6tables)` : r.table;
+    if (t !== table) {
       if (table) out.push('');
-      table = r.table;
+      table = t;
       chain = '';
       out.push(bold(`table ${table}`));
     }

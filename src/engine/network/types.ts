@@ -20,6 +20,10 @@ export interface EndpointSettings {
   Gateway: string;
   IPAddress: string;
   IPPrefixLen: number;
+  /** On a network with IPv6 (Docker's names). */
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
   MacAddress: string;
   Aliases: string[] | null;
   /** minidock's own: the host end of the veth pair, and the interface name inside. */
@@ -48,6 +52,8 @@ export interface NetworkRequest {
   /** 'bridge' (default) | 'host' | 'none' | 'container:<name|id>' | a user network name */
   mode: string;
   ip?: string;
+  /** --ip6: the IPv6 address on a network with IPv6. */
+  ip6?: string;
   aliases?: string[];
   ports: PortBinding[];
   /** --mac-address: eth0's MAC instead of the one derived from its IP. */
@@ -70,7 +76,7 @@ export interface NetworkResult {
   hosts: string[];
   /** Content for /etc/resolv.conf. */
   resolvConf: string;
-  /** What minidock-shim sets up inside the netns: `IF A.B.C.D/N GATEWAY|-`, '' = loopback only. */
+  /** What minidock-shim sets up inside the netns: `IF A.B.C.D/N|- GATEWAY|-[ ADDR6/N GATEWAY6|dev|-]`, '' = loopback only. */
   inside?: string;
   /** Things the user should be told (e.g. ports ignored in host mode), Docker's WARNING lines. */
   warnings?: string[];

@@ -14,6 +14,8 @@ import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
 import { type Cidr, broadcast, contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp } from './cidr.js';
+import { formatCidr6, overlaps6, parseCidr6 } from './cidr6.js';
+import { checkSubnet6, gateway6Of } from './ipam6.js';
 import type { CreateSpec } from './drivers/driver.js';
 import { driverNamed, driverOf } from './drivers/index.js';
 import { allocateAddress, candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
@@ -36,6 +38,7 @@ import {
   removeNetworkRecord,
   writeNetworkRecord,
   newEndpoint,
+  v6Settings,
 } from './networks.js';
 export { userBridgeName } from './drivers/bridge.js';
 export type { CreateSpec } from './drivers/driver.js';
@@ -56,6 +59,9 @@ export interface CreateFlags {
   internal?: boolean;
   opt?: string[];
   label?: string[];
+  /** --ipv6 / --ipv4=false (Docker 28): the families the network has (IPv4 alone by default). */
+  ipv6?: boolean;
+  ipv4?: boolean;
 }
 
 function kv(what: string, s: string, needValue: boolean): [string, string] {
@@ -65,10 +71,16 @@ function kv(what: string, s: string, needValue: boolean): [string, string] {
   return [k, eq < 0 ? '' : s.slice(eq + 1)];
 }
 
-function one(flag: string, v: string[] | undefined): string | undefined {
+function one(flag: string, v: string[] | undefined, family = 'IPv4'): string | undefined {
   if (!v || v.length === 0) return undefined;
-  if (v.length > 1) throw new UserError(`only one ${flag} is supported (IPv4 only)`);
+  if (v.length > 1) throw new UserError(`only one ${flag} per address family is supported (${family}: ${v.join(', ')})`);
   return v[0];
+}
+
+/** --subnet/--gateway values split by family (Docker takes one of each): an IPv6 one has a colon. */
+function byFamily(v: string[] | undefined): { v4: string[]; v6: string[] } {
+  const all = v ?? [];
+  return { v4: all.filter((x) => !x.includes(':')), v6: all.filter((x) => x.includes(':')) };
 }
 
 /** Checks everything `network create` was given; nothing is looked up on the host. Pure. */
@@ -78,9 +90,29 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
   }
   if (PREDEFINED.has(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
   const driver = driverNamed(f.driver ?? 'bridge');
-  const subnetS = one('--subnet', f.subnet);
-  const gatewayS = one('--gateway', f.gateway);
+  const subnets = byFamily(f.subnet);
+  const gateways = byFamily(f.gateway);
+  const ipv4 = f.ipv4 !== false;
+  const ipv6 = !!f.ipv6;
+  if (!ipv4 && !ipv6) throw new UserError('IPv4 or IPv6 must be enabled');
+  const subnet6S = one('--subnet', subnets.v6, 'IPv6');
+  const gateway6S = one('--gateway', gateways.v6, 'IPv6');
+  if ((subnet6S !== undefined || gateway6S !== undefined) && !ipv6) throw new UserError(`${subnet6S ?? gateway6S} is an IPv6 ${subnet6S !== undefined ? 'subnet' : 'gateway'}: add --ipv6 to give the network IPv6`);
+  if (!ipv4 && (subnets.v4.length || gateways.v4.length)) throw new UserError(`${[...subnets.v4, ...gateways.v4][0]} is IPv4, but the network has --ipv4=false`);
+  if (gateway6S !== undefined && subnet6S === undefined) throw new UserError('an IPv6 --gateway needs an IPv6 --subnet');
+  if ((f.ipRange ?? []).some((r) => r.includes(':'))) throw new UserError('--ip-range is for IPv4 subnets only in minidock (IPv6 addresses come from the whole subnet)');
+  let subnet6: string | undefined;
+  let gateway6: string | undefined;
+  if (ipv6 && driver.name === 'overlay') throw new UserError('--ipv6 is not available on overlay networks in minidock');
+  if (subnet6S !== undefined) {
+    const c = checkSubnet6(subnet6S);
+    subnet6 = formatCidr6(c);
+    gateway6 = gateway6Of(c, gateway6S);
+  }
+  const subnetS = one('--subnet', subnets.v4);
+  const gatewayS = one('--gateway', gateways.v4);
   const rangeS = one('--ip-range', f.ipRange);
+  if (!ipv4 && rangeS !== undefined) throw new UserError('--ip-range needs IPv4 (the network has --ipv4=false)');
   let subnet: Cidr | undefined;
   if (subnetS !== undefined) {
     const loose = parseCidr(subnetS);
@@ -122,13 +154,19 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
     bridge: options[BRIDGE_NAME_OPT],
     options,
     labels,
+    ...(ipv6 ? { ipv6: true, subnet6, gateway6 } : {}),
+    ...(!ipv4 ? { ipv4: false as const } : {}),
   };
   driver.check(spec);
   return spec;
 }
 
-/** Which existing network a subnet overlaps, if any. Pure. */
+/** Which existing network a subnet (either family) overlaps, if any. Pure. */
 export function overlappingNetwork(subnet: string, nets: NetworkRecord[]): NetworkRecord | undefined {
+  if (subnet.includes(':')) {
+    const c6 = parseCidr6(subnet)!;
+    return nets.find((n) => n.Subnet6 && overlaps6(c6, parseCidr6(n.Subnet6)!));
+  }
   const c = parseCidr(subnet)!;
   return nets.find((n) => n.Subnet && overlaps(c, parseCidr(n.Subnet)!));
 }
@@ -145,9 +183,12 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     if (driver.caps.firewall) await (await import('./index.js')).settleFirewall(explain);
     const nets = listNetworkRecords();
     const id = newId();
-    let subnet: string;
-    let gateway: string;
-    if (spec.subnet) {
+    let subnet: string | undefined;
+    let gateway: string | undefined;
+    const v6 = spec.ipv6 ? await chooseV6(spec, nets) : undefined;
+    if (spec.ipv4 === false) {
+      // IPv6 only: no IPv4 subnet, gateway or address anywhere
+    } else if (spec.subnet) {
       const other = overlappingNetwork(spec.subnet, nets);
       if (other) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space: ${spec.subnet} overlaps network ${other.Name} (${other.Subnet})`);
       subnet = spec.subnet;
@@ -161,7 +202,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     }
     let fields: Partial<NetworkRecord>;
     try {
-      fields = await driver.prepare({ ...spec, subnet, gateway, autoSubnet: !spec.subnet }, id, nets);
+      fields = await driver.prepare({ ...spec, subnet, gateway, autoSubnet: !spec.subnet, ...(v6 ? { subnet6: v6.subnet6, gateway6: v6.gateway6 } : {}) }, id, nets);
     } catch (e) {
       removeIpam(id); // an address the driver reserved
       throw e;
@@ -171,8 +212,8 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
       Id: id,
       Created: new Date().toISOString(),
       Driver: driver.name,
-      Subnet: subnet,
-      Gateway: gateway,
+      ...(subnet ? { Subnet: subnet, Gateway: gateway } : { EnableIPv4: false as const }),
+      ...(v6 ? { EnableIPv6: true, Subnet6: v6.subnet6, Gateway6: v6.gateway6 } : {}),
       Internal: spec.internal,
       IPRange: spec.ipRange,
       Labels: spec.labels,
@@ -200,6 +241,32 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     journal({ Type: 'network', Action: 'create', ID: rec.Id, Attributes: { name: rec.Name, type: rec.Driver } });
     return rec;
   });
+}
+
+/** The IPv6 subnet of a new network: as given (checked against the other networks), else the first free /64 of the pools. */
+async function chooseV6(spec: CreateSpec, nets: NetworkRecord[]): Promise<{ subnet6: string; gateway6: string }> {
+  if (spec.subnet6) {
+    const other = overlappingNetwork(spec.subnet6, nets);
+    if (other) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space: ${spec.subnet6} overlaps network ${other.Name} (${other.Subnet6})`);
+    return { subnet6: spec.subnet6, gateway6: spec.gateway6! };
+  }
+  const { chooseSubnet6, hostUsedSubnets6, pools6 } = await import('./ipam6.js');
+  const { networkConfig } = await import('./netconfig.js');
+  const { rootId } = await import('../../state/rootid.js');
+  const used = [...(await hostUsedSubnets6()), ...nets.filter((n) => n.Subnet6).map((n) => parseCidr6(n.Subnet6!)!)];
+  const c = chooseSubnet6(await pools6(networkConfig().pools, rootId()), used);
+  if (!c) throw new UserError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  return { subnet6: formatCidr6(c), gateway6: gateway6Of(c) };
+}
+
+/** Whether an endpoint carries the container's IPv4 default route (older records: every first one did). */
+function hasDefault4(ep: EndpointRecord): boolean {
+  return !!ep.ip && (ep.defaultRoute ?? true);
+}
+
+/** …and its IPv6 default route (defaultRoute6, else as its IPv4 one). */
+function hasDefault6(ep: EndpointRecord): boolean {
+  return !!ep.ip6 && (ep.defaultRoute6 ?? ep.defaultRoute ?? true);
 }
 
 /** A `network create` in progress (or killed): networks/creating/<id>.json. */
@@ -282,6 +349,7 @@ export function settingsOf(ep: EndpointRecord): EndpointSettings {
     Gateway: ep.gateway,
     IPAddress: ep.ip,
     IPPrefixLen: ep.prefixLen,
+    ...v6Settings(ep),
     MacAddress: ep.mac,
     Aliases: ep.aliases && ep.aliases.length ? ep.aliases : null,
     HostInterface: ep.hostIf,
@@ -303,13 +371,14 @@ export async function findConnectable(ref: string): Promise<NetworkRecord> {
  * address, its endpoint file, the driver's attach ops, the embedded DNS. Call with the
  * container's lock held; `have` are its endpoints now. Returns the new endpoint.
  */
-export async function joinRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { ip?: string; aliases?: string[]; explain?: (line: string) => void }): Promise<EndpointRecord> {
+export async function joinRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { ip?: string; ip6?: string; aliases?: string[]; explain?: (line: string) => void }): Promise<EndpointRecord> {
   if (have.some((x) => x.ep.networkId === n.Id)) throw new UserError(`endpoint with name ${name} already exists in network ${n.Name}`, 1);
   const used = new Set(have.map((x) => x.ep.ifname ?? 'eth0'));
   let k = 0;
   while (used.has(`eth${k}`)) k++;
   const ifname = `eth${k}`;
-  const hasDefault = have.some((x) => x.ep.defaultRoute ?? true);
+  const hasDefault = have.some((x) => hasDefault4(x.ep));
+  const has6 = have.some((x) => hasDefault6(x.ep));
   const ns = have[0]?.ep.netns ?? `minidock-${id.slice(0, 12)}`;
   if (!existsSync(`/run/netns/${ns}`)) throw new UserError(`container ${name} has no network namespace of its own`, 1);
   const driver = driverOf(n)!;
@@ -319,13 +388,15 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
   await withLock(NETWORK_LOCK, async () => {
     if (driver.caps.firewall) await (await import('./index.js')).settleFirewall(o.explain);
     afterWired = await driver.ensure(n, o.explain);
-    const ip = driver.claim ? await driver.claim(n, { id, name, aliases: o.aliases }, o.ip, o.explain) : allocateAddress(n.Id, n.Subnet!, n.Gateway!, id, o.ip, n.IPRange);
-    const link = driver.link(n, id, ns, ip, ifname);
-    ep = newEndpoint(n, link, id, name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute });
+    const { claimAddresses } = await import('./index.js');
+    const { ip, ip6 } = await claimAddresses(n, driver, { id, name, aliases: o.aliases }, o.ip, o.ip6, o.explain);
+    const link = driver.link(n, id, ns, ip, ifname, ip6);
+    // the default route of each family goes through the first network that has it (as Docker)
+    ep = newEndpoint(n, link, id, name, { ports: [], aliases: o.aliases, defaultRoute: !hasDefault && !!link.defaultRoute, ...(ip6 ? { defaultRoute6: !has6 && !!link.defaultRoute } : {}) });
     writeJsonAtomic(file, ep);
   });
   const e = ep!;
-  const link = { ...driver.link(n, id, ns, e.ip, ifname), defaultRoute: e.defaultRoute };
+  const link = { ...driver.link(n, id, ns, e.ip, ifname, e.ip6), defaultRoute: e.defaultRoute, defaultRoute6: e.defaultRoute6 };
   o.explain?.(`# connect ${name} to network ${n.Name}: a new interface ${ifname} inside the container`);
   try {
     await afterWired?.();
@@ -357,15 +428,19 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
   const rest = have.filter((x) => x !== mine);
   const ops: Op[] = [...(await endpointUndoOps(ep))];
   ops.push(...driverOf(n)!.detachOps(n, ep, name));
-  // The default route went with the interface: take it through another network, if any may.
-  let newDefault: { file: string; ep: EndpointRecord } | undefined;
-  if (ep.defaultRoute ?? true) {
-    const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
-    newDefault = rest.find((x) => !nets.get(x.ep.networkId)?.Internal);
-    if (newDefault) {
-      const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
-      ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
-    }
+  // The default route (of each family) went with the interface: take it through another
+  // network with an address of that family, if any may.
+  const nets = new Map(listNetworkRecords().map((r) => [r.Id, r]));
+  const open = rest.filter((x) => !nets.get(x.ep.networkId)?.Internal);
+  const newDefault = hasDefault4(ep) ? open.find((x) => x.ep.ip) : undefined;
+  const newDefault6 = hasDefault6(ep) ? open.find((x) => x.ep.ip6) : undefined;
+  if (newDefault) {
+    const to = newDefault.ep.gateway ? ['via', newDefault.ep.gateway] : ['dev', newDefault.ep.ifname ?? 'eth0'];
+    ops.push({ kind: 'ip', netns: ep.netns, args: ['route', 'replace', 'default', ...to], why: `the default route now goes through network ${newDefault.ep.network} (${newDefault.ep.gateway ? `gateway ${newDefault.ep.gateway}` : `${to[1]}, no gateway`})` });
+  }
+  if (newDefault6) {
+    const to6 = newDefault6.ep.gateway6 ? ['via', newDefault6.ep.gateway6] : ['dev', newDefault6.ep.ifname ?? 'eth0'];
+    ops.push({ kind: 'ip', netns: ep.netns, args: ['-6', 'route', 'replace', 'default', ...to6], why: `the IPv6 default route now goes through network ${newDefault6.ep.network}` });
   }
   o.explain?.(`# disconnect ${name} from network ${n.Name}`);
   await applyPlan(ops, { explain: o.explain, tolerant: true });
@@ -374,7 +449,10 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
     await driverOf(n)!.release?.(n, id, ep.ip);
     if (ep.ports.length) releasePorts(id);
     rmSync(mine.file, { force: true });
-    if (newDefault) writeJsonAtomic(newDefault.file, { ...newDefault.ep, defaultRoute: true });
+    const update = new Map<string, EndpointRecord>();
+    if (newDefault) update.set(newDefault.file, { ...newDefault.ep, defaultRoute: true });
+    if (newDefault6) update.set(newDefault6.file, { ...(update.get(newDefault6.file) ?? newDefault6.ep), defaultRoute6: true });
+    for (const [file, rec] of update) writeJsonAtomic(file, rec);
     const { syncDns, hasEmbeddedDns } = await import('./dns.js');
     if (hasEmbeddedDns(n)) await syncDns(o.explain);
   });

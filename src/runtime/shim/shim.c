@@ -47,6 +47,9 @@
 #include <sys/ioctl.h>
 #include <net/if.h>
 #include <net/route.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#undef MAX_LINKS /* netlink.h's; ours (symlinks followed) is below */
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/mman.h>
@@ -936,7 +939,7 @@ static const char *child_wait_cgroups(void)
 static void __attribute__((noreturn)) abort_start(void);
 static void __attribute__((noreturn)) start_failed(int code, char *msg);
 
-/* waitgo: the CLI wires the host side of the network meanwhile; its "go [IF CIDR GW]\n"
+/* waitgo: the CLI wires the host side of the network meanwhile; its "go [IF CIDR GW [CIDR6 GW6]]\n"
  * (or EOF: it failed or died) decides whether the container starts. */
 static void monitor_wait_go(char *rest, size_t cap)
 {
@@ -1067,39 +1070,151 @@ static void set_in4(struct sockaddr *sa, in_addr_t a)
     memcpy(sa, &sin, sizeof sin);
 }
 
-/* "IF A.B.C.D/N GATEWAY|-": what `ip addr add`, `ip link set up` and `ip route add
- * default via` would do, with the classic ioctls (the child has no netlink library). */
+/* IPv6 by rtnetlink (the classic ioctls cannot ask for "no DAD"): one request, its ack. */
+static void nl_request(int nl, struct nlmsghdr *h, const char *what)
+{
+    static unsigned seq;
+    h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+    h->nlmsg_seq = ++seq;
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    ssize_t n;
+    do
+        n = sendto(nl, h, h->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        csys("network: %s", what);
+    char buf[1024];
+    do
+        n = recv(nl, buf, sizeof buf, 0);
+    while (n < 0 && errno == EINTR);
+    struct nlmsghdr *r = (struct nlmsghdr *)buf;
+    if (n < 0)
+        csys("network: %s", what);
+    if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) || r->nlmsg_type != NLMSG_ERROR)
+        cfail(EXIT_SHIM, "network: %s: no answer from the kernel", what);
+    int err = ((struct nlmsgerr *)NLMSG_DATA(r))->error;
+    if (err) {
+        errno = -err;
+        csys("network: %s", what);
+    }
+}
+
+static void nl_attr(struct nlmsghdr *h, size_t cap, unsigned short type, const void *data, size_t len)
+{
+    struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+    if (NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len) > cap)
+        cfail(EXIT_SHIM, "network: netlink message too long");
+    a->rta_type = type;
+    a->rta_len = (unsigned short)RTA_LENGTH(len);
+    memcpy(RTA_DATA(a), data, len);
+    h->nlmsg_len = (unsigned)(NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len));
+}
+
+/* A new-object request: the header of `type` around a body of `body` bytes (zeroed by the caller). */
+static void nl_begin(struct nlmsghdr *h, unsigned short type, size_t body)
+{
+    h->nlmsg_len = (unsigned)NLMSG_LENGTH(body);
+    h->nlmsg_type = type;
+    h->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+}
+
+/* `ip -6 addr add ADDR/N dev IF nodad`: usable at once, no duplicate address detection. */
+static void child_addr6(int nl, unsigned ifindex, const struct in6_addr *a, unsigned prefix, const char *what)
+{
+    struct { struct nlmsghdr h; struct ifaddrmsg m; char attrs[64]; } req;
+    memset(&req, 0, sizeof req);
+    nl_begin(&req.h, RTM_NEWADDR, sizeof req.m);
+    req.m.ifa_family = AF_INET6;
+    req.m.ifa_prefixlen = (unsigned char)prefix;
+    req.m.ifa_flags = IFA_F_NODAD | IFA_F_PERMANENT;
+    req.m.ifa_scope = RT_SCOPE_UNIVERSE;
+    req.m.ifa_index = ifindex;
+    nl_attr(&req.h, sizeof req, IFA_LOCAL, a, sizeof *a);
+    nl_attr(&req.h, sizeof req, IFA_ADDRESS, a, sizeof *a);
+    nl_request(nl, &req.h, what);
+}
+
+/* `ip -6 route add default via GW` (gw NULL: `… default dev IF`). */
+static void child_route6(int nl, unsigned ifindex, const struct in6_addr *gw, const char *what)
+{
+    struct { struct nlmsghdr h; struct rtmsg m; char attrs[64]; } req;
+    memset(&req, 0, sizeof req);
+    nl_begin(&req.h, RTM_NEWROUTE, sizeof req.m);
+    req.m.rtm_family = AF_INET6;
+    req.m.rtm_table = RT_TABLE_MAIN;
+    req.m.rtm_protocol = RTPROT_BOOT;
+    req.m.rtm_scope = RT_SCOPE_UNIVERSE;
+    req.m.rtm_type = RTN_UNICAST;
+    if (gw)
+        nl_attr(&req.h, sizeof req, RTA_GATEWAY, gw, sizeof *gw);
+    nl_attr(&req.h, sizeof req, RTA_OIF, &ifindex, sizeof ifindex);
+    nl_request(nl, &req.h, what);
+}
+
+/* "IF A.B.C.D/N|- GATEWAY|-[ ADDR6/N GATEWAY6|dev|-]": what `ip addr add`, `ip -6 addr add …
+ * nodad`, `ip link set up`, `ip route add default via` and `ip -6 route add default …` would
+ * do: IPv4 with the classic ioctls, IPv6 with rtnetlink (the child has no netlink library).
+ * An IPv4-only line is what it always was (three fields); the netlink socket is opened only
+ * for a line with IPv6. */
 static void child_net_up(int sock, const char *spec)
 {
-    char ifname[IFNAMSIZ + 1], cidr[32], gw[32];
-    unsigned prefix;
+    char ifname[IFNAMSIZ + 1], cidr[32], gw[32], cidr6[64] = "", gw6[48] = "-";
+    unsigned prefix = 0, prefix6 = 0;
     struct in_addr addr, gwa;
+    struct in6_addr addr6, gwa6;
     char *slash;
-    if (sscanf(spec, " %16s %31s %31s", ifname, cidr, gw) != 3 || strlen(ifname) >= IFNAMSIZ ||
-        !(slash = strchr(cidr, '/')) || (*slash = '\0', sscanf(slash + 1, "%u", &prefix) != 1) ||
-        prefix > 32 || inet_pton(AF_INET, cidr, &addr) != 1 ||
-        (strcmp(gw, "-") != 0 && inet_pton(AF_INET, gw, &gwa) != 1))
+    int n = sscanf(spec, " %16s %31s %31s %63s %47s", ifname, cidr, gw, cidr6, gw6);
+    int v4 = strcmp(cidr, "-") != 0, v6 = n == 5;
+    if ((n != 3 && n != 5) || strlen(ifname) >= IFNAMSIZ ||
+        (v4 && (!(slash = strchr(cidr, '/')) || (*slash = '\0', sscanf(slash + 1, "%u", &prefix) != 1) ||
+                prefix > 32 || inet_pton(AF_INET, cidr, &addr) != 1)) ||
+        (strcmp(gw, "-") != 0 && (!v4 || inet_pton(AF_INET, gw, &gwa) != 1)) || (!v4 && !v6) ||
+        (v6 && (!(slash = strchr(cidr6, '/')) || (*slash = '\0', sscanf(slash + 1, "%u", &prefix6) != 1) ||
+                prefix6 > 128 || inet_pton(AF_INET6, cidr6, &addr6) != 1 ||
+                (strcmp(gw6, "-") != 0 && strcmp(gw6, "dev") != 0 && inet_pton(AF_INET6, gw6, &gwa6) != 1))))
         cfail(EXIT_SHIM, "network: bad go line \"%.64s\"", spec);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-    set_in4(&ifr.ifr_addr, addr.s_addr);
-    if (ioctl(sock, SIOCSIFADDR, &ifr) < 0)
-        csys("network: address %s/%u on %s", cidr, prefix, ifname);
-    set_in4(&ifr.ifr_netmask, htonl(prefix ? ~0u << (32 - prefix) : 0));
-    if (ioctl(sock, SIOCSIFNETMASK, &ifr) < 0) /* the broadcast address follows the mask */
-        csys("network: netmask /%u on %s", prefix, ifname);
+    if (v4) {
+        set_in4(&ifr.ifr_addr, addr.s_addr);
+        if (ioctl(sock, SIOCSIFADDR, &ifr) < 0)
+            csys("network: address %s/%u on %s", cidr, prefix, ifname);
+        set_in4(&ifr.ifr_netmask, htonl(prefix ? ~0u << (32 - prefix) : 0));
+        if (ioctl(sock, SIOCSIFNETMASK, &ifr) < 0) /* the broadcast address follows the mask */
+            csys("network: netmask /%u on %s", prefix, ifname);
+    }
+    int nl = -1;
+    unsigned ifindex = 0;
+    char what[160];
+    if (v6) {
+        if (ioctl(sock, SIOCGIFINDEX, &ifr) < 0)
+            csys("network: %s", ifname);
+        ifindex = (unsigned)ifr.ifr_ifindex;
+        nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (nl < 0)
+            csys("network: netlink socket");
+        snprintf(what, sizeof what, "IPv6 address %s/%u on %s", cidr6, prefix6, ifname);
+        child_addr6(nl, ifindex, &addr6, prefix6, what);
+    }
     child_ifup(sock, ifname);
-    if (strcmp(gw, "-") == 0)
-        return;
-    struct rtentry rt;
-    memset(&rt, 0, sizeof rt);
-    set_in4(&rt.rt_dst, INADDR_ANY);
-    set_in4(&rt.rt_genmask, INADDR_ANY);
-    set_in4(&rt.rt_gateway, gwa.s_addr);
-    rt.rt_flags = RTF_UP | RTF_GATEWAY;
-    if (ioctl(sock, SIOCADDRT, &rt) < 0)
-        csys("network: default route via %s", gw);
+    if (strcmp(gw, "-") != 0) {
+        struct rtentry rt;
+        memset(&rt, 0, sizeof rt);
+        set_in4(&rt.rt_dst, INADDR_ANY);
+        set_in4(&rt.rt_genmask, INADDR_ANY);
+        set_in4(&rt.rt_gateway, gwa.s_addr);
+        rt.rt_flags = RTF_UP | RTF_GATEWAY;
+        if (ioctl(sock, SIOCADDRT, &rt) < 0)
+            csys("network: default route via %s", gw);
+    }
+    if (v6 && strcmp(gw6, "-") != 0) {
+        int dev = strcmp(gw6, "dev") == 0;
+        snprintf(what, sizeof what, "IPv6 default route %s %s", dev ? "dev" : "via", dev ? ifname : gw6);
+        child_route6(nl, ifindex, dev ? NULL : &gwa6, what);
+    }
+    if (nl >= 0)
+        close(nl);
 }
 
 static int child_inet_socket(void)

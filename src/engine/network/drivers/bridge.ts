@@ -9,8 +9,10 @@ import { UserError } from '../../../errors.js';
 import { rootId } from '../../../state/rootid.js';
 import { withLock } from '../../../state/lock.js';
 import { formatIp, macForIp, parseCidr, parseIp } from '../cidr.js';
+import { macForIp6, parseCidr6, parseIp6 } from '../cidr6.js';
+import { ipv6ForwardingOn, ipv6ForwardingOps } from '../forward6.js';
 import { DEFAULT_NETWORK, type NetworkRecord, bridgeAddress, bridgeName } from '../networks.js';
-import { type NetIntent as BridgeNet, GATEWAY_MODES, GATEWAY_MODE_OPT, type GatewayMode } from '../firewall/backend.js';
+import { type NetIntent as BridgeNet, GATEWAY_MODES, GATEWAY_MODE_OPT, GATEWAY_MODE6_OPT, type GatewayMode } from '../firewall/backend.js';
 import { firewall, firewallKnownGood, forgetFirewall, markFirewallGood } from '../firewall/index.js';
 import { type ContainerLink, type NetworkDriver, containerOpsOf, insideOps, shimInsideOf } from './driver.js';
 
@@ -39,8 +41,12 @@ export interface BridgeProbe {
   exists: boolean;
   up: boolean;
   addrs: string[];
+  /** global IPv6 addresses on the bridge */
+  addrs6?: string[];
   ipForward?: string;
   routeLocalnet?: string;
+  /** IPv6 networks: the bridge's disable_ipv6 (a new one's: `default`'s) */
+  disableIpv6?: string;
 }
 
 export async function probeBridge(n: BridgeNet): Promise<BridgeProbe> {
@@ -49,29 +55,60 @@ export async function probeBridge(n: BridgeNet): Promise<BridgeProbe> {
     ...a,
     ipForward: readSysctl('net.ipv4.ip_forward'),
     routeLocalnet: a.exists ? readSysctl(`net.ipv4.conf.${n.bridge}.route_localnet`) : undefined,
+    ...(n.subnet6 ? { disableIpv6: readSysctl(`net.ipv6.conf.${a.exists ? n.bridge : 'default'}.disable_ipv6`) } : {}),
   };
 }
 
 /** What has to change so the bridge is there, addressed, up, and the sysctls set. Pure. */
 export function bridgeOps(n: BridgeNet, p: BridgeProbe): Op[] {
   const plan = new Plan();
-  const prefix = parseCidr(n.subnet)!.prefix;
-  const want = `${n.gateway}/${prefix}`;
+  const v4 = n.subnet !== '';
+  const want = v4 ? `${n.gateway}/${parseCidr(n.subnet)!.prefix}` : '';
   if (!p.exists) {
     plan.ip(['link', 'add', n.bridge, 'type', 'bridge'], `create the bridge ${n.bridge}: the virtual switch containers on network "${n.name}" plug into`, [
       { kind: 'ip', args: ['link', 'del', n.bridge], why: `remove the bridge ${n.bridge}` },
     ]);
   }
   // gateway mode isolated: the host has no address on the network
-  if (n.gatewayMode !== 'isolated' && !p.addrs.includes(want)) {
+  if (v4 && n.gatewayMode !== 'isolated' && !p.addrs.includes(want)) {
     plan.ip(['addr', 'add', want, 'dev', n.bridge], `give the bridge the gateway address ${n.gateway}: containers send all traffic for other networks here`);
   }
+  if (n.subnet6) {
+    if (p.disableIpv6 === '1') plan.sysctl(`net.ipv6.conf.${n.bridge}.disable_ipv6`, '0', `allow IPv6 on ${n.bridge} (IPv6 is disabled on new interfaces here)`);
+    const want6 = `${n.gateway6}/${parseCidr6(n.subnet6)!.prefix}`;
+    if (n.gatewayMode6 !== 'isolated' && !(p.addrs6 ?? []).includes(want6)) {
+      plan.ip(['-6', 'addr', 'add', want6, 'dev', n.bridge, 'nodad'], `give the bridge the IPv6 gateway address ${n.gateway6}, without duplicate address detection (usable at once; it is the network's own)`);
+    }
+  }
   if (!p.up || !p.exists) plan.ip(['link', 'set', n.bridge, 'up'], `bring the bridge up`);
-  if (!p.exists || p.routeLocalnet !== '1') {
+  if (v4 && (!p.exists || p.routeLocalnet !== '1')) {
     plan.sysctl(`net.ipv4.conf.${n.bridge}.route_localnet`, '1', `allow 127.0.0.1 as a source on ${n.bridge}, so a published port answers on localhost after DNAT (no userland proxy)`);
   }
-  if (p.ipForward !== '1') plan.sysctl('net.ipv4.ip_forward', '1', `turn on IPv4 forwarding: the host routes between containers and the outside`);
+  if (v4 && p.ipForward !== '1') plan.sysctl('net.ipv4.ip_forward', '1', `turn on IPv4 forwarding: the host routes between containers and the outside`);
+  // an internal network is never routed: it needs no forwarding
+  if (n.subnet6 && !n.internal) plan.add(...ipv6ForwardingOps());
   return plan.ops;
+}
+
+/** /proc/net/if_inet6's form of an address: 32 hex digits. */
+function procInet6Hex(ip: bigint): string {
+  return ip.toString(16).padStart(32, '0');
+}
+
+/** The bridge has its IPv6 gateway address, not tentative, and forwarding is on when needed (/proc only). */
+function bridgeV6Ready(n: BridgeNet): boolean {
+  if (n.gatewayMode6 === 'isolated') return false;
+  const gw = parseIp6(n.gateway6 ?? '');
+  const c = parseCidr6(n.subnet6 ?? '');
+  if (gw === undefined || !c) return false;
+  const hex = procInet6Hex(gw);
+  const plen = c.prefix.toString(16).padStart(2, '0');
+  const has = (readText('/proc/net/if_inet6') ?? '').split('\n').some((l) => {
+    const f = l.trim().split(/\s+/);
+    // address, ifindex, prefix length, scope, flags (0x40 = tentative), name
+    return f[0] === hex && f[2] === plen && f[5] === n.bridge && (parseInt(f[4], 16) & 0x40) === 0;
+  });
+  return has && (n.internal || ipv6ForwardingOn());
 }
 
 /** An IPv4 address as /proc/net/route prints it: the in-memory (network order) u32 in hex. */
@@ -91,6 +128,9 @@ export function bridgeLooksReady(n: BridgeNet): boolean {
   // isolated: no address, hence no route to look for; probed with `ip` each time instead
   if (n.gatewayMode === 'isolated') return false;
   if (!/^[\w.-]{1,15}$/.test(n.bridge)) return false;
+  // IPv6: only networks with it read /proc/net/if_inet6
+  if (n.subnet6 && !bridgeV6Ready(n)) return false;
+  if (n.subnet === '') return linkExists(n.bridge);
   const c = parseCidr(n.subnet);
   if (!c) return false;
   const dest = procRouteHex(c.base);
@@ -138,15 +178,17 @@ export async function repairFirewall(n: BridgeNet, explain?: (line: string) => v
   markFirewallGood(n);
 }
 
-export function containerLinkOf(n: BridgeNet, containerId: string, netns: string, ip: string, ifname = 'eth0'): ContainerLink {
+export function containerLinkOf(n: BridgeNet, containerId: string, netns: string, ip: string, ifname = 'eth0', ip6?: string): ContainerLink {
   return {
     containerId,
     netns,
     hostIf: hostIfNameFor(containerId, ifname),
     ip,
-    prefixLen: parseCidr(n.subnet)!.prefix,
-    gateway: n.gateway,
-    mac: macForIp(parseIp(ip)!),
+    prefixLen: ip ? parseCidr(n.subnet)!.prefix : 0,
+    gateway: ip ? n.gateway : '',
+    ...(ip6 && n.subnet6 ? { ip6, prefixLen6: parseCidr6(n.subnet6)!.prefix, gateway6: n.gatewayMode6 === 'isolated' ? '' : n.gateway6! } : {}),
+    // IPv6 only: 02:42 + the last four bytes of the IPv6 address
+    mac: ip ? macForIp(parseIp(ip)!) : macForIp6(parseIp6(ip6!)!),
     ifname,
     defaultRoute: !n.internal,
   };
@@ -178,7 +220,7 @@ export function attachOps(n: BridgeNet, l: ContainerLink): Op[] {
   plan.ip(['link', 'set', l.hostIf, 'type', 'bridge_slave', 'hairpin', 'on'], `hairpin: let the bridge send frames back out the port they came from, so the container reaches its own published ports`);
   plan.ip(['link', 'set', l.hostIf, 'up'], `bring the host end up`);
   const route = (l.defaultRoute ?? !n.internal) ? { via: l.gateway, why: `default route via the gateway ${l.gateway} (the bridge's address on the host)` } : undefined;
-  plan.add(...insideOps(l, n.subnet, route));
+  plan.add(...insideOps(l, n.subnet, route, n.subnet6));
   return plan.ops;
 }
 
@@ -240,20 +282,33 @@ const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 /** A network record as the bridge driver and the firewall see it; its rules carry this root's id. */
 export function bridgeNetOf(rec: NetworkRecord): BridgeNet {
   const mode = gatewayModeOf(rec);
-  return { name: rec.Name, bridge: rec.Bridge ?? bridgeName(), subnet: rec.Subnet!, gateway: rec.Gateway!, internal: !!rec.Internal, ...(mode !== 'nat' ? { gatewayMode: mode } : {}), root: rootId() };
+  const mode6 = gatewayModeOf(rec, GATEWAY_MODE6_OPT);
+  return {
+    name: rec.Name,
+    bridge: rec.Bridge ?? bridgeName(),
+    // an IPv6-only network: '' (the contract's v6-only NetIntent)
+    subnet: rec.Subnet ?? '',
+    gateway: rec.Gateway ?? '',
+    internal: !!rec.Internal,
+    ...(mode !== 'nat' ? { gatewayMode: mode } : {}),
+    ...(rec.Subnet6 ? { subnet6: rec.Subnet6, gateway6: rec.Gateway6!, ...(mode6 !== 'nat' ? { gatewayMode6: mode6 } : {}) } : {}),
+    root: rootId(),
+  };
 }
 
-/** A network's gateway mode (-o com.docker.network.bridge.gateway_mode_ipv4; nat when not given). */
-export function gatewayModeOf(rec: Pick<NetworkRecord, 'Options'>): GatewayMode {
-  return (rec.Options?.[GATEWAY_MODE_OPT] as GatewayMode | undefined) ?? 'nat';
+/** A network's gateway mode (-o com.docker.network.bridge.gateway_mode_ipv4, or _ipv6; nat when not given). */
+export function gatewayModeOf(rec: Pick<NetworkRecord, 'Options'>, opt = GATEWAY_MODE_OPT): GatewayMode {
+  return (rec.Options?.[opt] as GatewayMode | undefined) ?? 'nat';
 }
 
-/** Docker's checks of the gateway mode option (its messages). */
+/** Docker's checks of the gateway mode options (its messages). */
 function checkGatewayMode(options: Record<string, string>, internal: boolean): void {
-  const v = options[GATEWAY_MODE_OPT];
-  if (v === undefined) return;
-  if (!(GATEWAY_MODES as readonly string[]).includes(v)) throw new UserError(`failed to parse ${GATEWAY_MODE_OPT} value: ${v} (unknown gateway mode ${v})`);
-  if (v === 'isolated' && !internal) throw new UserError(`gateway mode 'isolated' can only be used for an internal network`);
+  for (const opt of [GATEWAY_MODE_OPT, GATEWAY_MODE6_OPT]) {
+    const v = options[opt];
+    if (v === undefined) continue;
+    if (!(GATEWAY_MODES as readonly string[]).includes(v)) throw new UserError(`failed to parse ${opt} value: ${v} (unknown gateway mode ${v})`);
+    if (v === 'isolated' && !internal) throw new UserError(`gateway mode 'isolated' can only be used for an internal network`);
+  }
 }
 
 /** minidock's own bridge name for a user network: `mdbr-` + 10 hex of its id (15 chars). */
@@ -278,6 +333,7 @@ export const bridgeDriver: NetworkDriver = {
     const bridge = spec.options[BRIDGE_NAME_OPT];
     if (bridge !== undefined && !BRIDGE_RE.test(bridge)) throw new UserError(`invalid bridge name ${JSON.stringify(bridge)}: 1-15 characters of [A-Za-z0-9_.-]`);
     checkGatewayMode(spec.options, !!spec.internal);
+    if (spec.options[GATEWAY_MODE6_OPT] !== undefined && !spec.ipv6) throw new UserError(`${GATEWAY_MODE6_OPT} needs --ipv6`);
   },
   async prepare(spec, id, nets) {
     const bridge = spec.bridge ?? userBridgeName(id);
@@ -286,7 +342,8 @@ export const bridgeDriver: NetworkDriver = {
     if ((await bridgeAddress(bridge)).exists) throw new UserError(`bridge name ${bridge} is already in use: a device of that name exists on the host`);
     return { Bridge: bridge };
   },
-  describe: (rec) => `# network ${rec.Name}: a bridge of its own (${rec.Bridge}), subnet ${rec.Subnet}, gateway ${rec.Gateway}${rec.Internal ? ', internal (no way out)' : ''}${gatewayModeOf(rec) !== 'nat' ? `, gateway mode ${gatewayModeOf(rec)}` : ''}`,
+  describe: (rec) =>
+    `# network ${rec.Name}: a bridge of its own (${rec.Bridge})${rec.Subnet ? `, subnet ${rec.Subnet}, gateway ${rec.Gateway}` : ', IPv6 only'}${rec.Subnet6 ? `, IPv6 subnet ${rec.Subnet6}, gateway ${rec.Gateway6}` : ''}${rec.Internal ? ', internal (no way out)' : ''}${gatewayModeOf(rec) !== 'nat' ? `, gateway mode ${gatewayModeOf(rec)}` : ''}${rec.Subnet6 && gatewayModeOf(rec, GATEWAY_MODE6_OPT) !== 'nat' ? `, IPv6 gateway mode ${gatewayModeOf(rec, GATEWAY_MODE6_OPT)}` : ''}`,
   createOps: (rec) => createBridgeOps(bridgeNetOf(rec)),
   created: (rec) => markFirewallGood(bridgeNetOf(rec)),
   async removeOps(rec) {
@@ -311,13 +368,22 @@ export const bridgeDriver: NetworkDriver = {
     await ensureBridgeNetwork(net, explain);
     return undefined;
   },
-  link: (rec, containerId, netns, ip, ifname) => containerLinkOf(bridgeNetOf(rec), containerId, netns, ip, ifname),
+  link: (rec, containerId, netns, ip, ifname, ip6) => containerLinkOf(bridgeNetOf(rec), containerId, netns, ip, ifname, ip6),
   attachOps: (rec, l) => attachOps(bridgeNetOf(rec), l),
   detachOps: (rec, ep, containerName) => [
     { kind: 'ip', args: ['link', 'del', ep.hostIf], why: `remove ${ep.ifname ?? 'eth0'} of ${containerName} from network ${rec.Name}: deleting the host end ${ep.hostIf} deletes both ends` },
   ],
   netIntent: bridgeNetOf,
-  portsIntent: (rec, containerId, name, ip, ports) => ({ containerId, name, ip, ports, ...(gatewayModeOf(rec) === 'routed' && !rec.Internal ? { routed: rec.Bridge ?? bridgeName() } : {}), root: rootId() }),
+  portsIntent: (rec, containerId, name, ip, ports, ip6) => ({
+    containerId,
+    name,
+    ip,
+    ...(ip6 ? { ip6 } : {}),
+    ports,
+    ...(gatewayModeOf(rec) === 'routed' && !rec.Internal ? { routed: rec.Bridge ?? bridgeName() } : {}),
+    ...(ip6 && gatewayModeOf(rec, GATEWAY_MODE6_OPT) === 'routed' && !rec.Internal ? { routed6: rec.Bridge ?? bridgeName() } : {}),
+    root: rootId(),
+  }),
   inspectOptions(rec): Record<string, string> {
     if (!rec.Bridge || rec.Name !== DEFAULT_NETWORK) return {};
     return {

@@ -30,6 +30,12 @@ export interface CreateSpec {
   bridge?: string;
   options: Record<string, string>;
   labels: Record<string, string>;
+  /** --ipv6: the network has IPv6; subnet6/gateway6 as given (canonical), else chosen from the pools. */
+  ipv6?: boolean;
+  subnet6?: string;
+  gateway6?: string;
+  /** --ipv4=false: IPv6 only (no subnet, gateway, IPv4 address). */
+  ipv4?: false;
 }
 
 /** One container interface on a network, as the driver planned it. */
@@ -38,14 +44,21 @@ export interface ContainerLink {
   netns: string;
   /** The host end of a veth pair; '' for drivers whose interface has none (macvlan, ipvlan). */
   hostIf: string;
+  /** '' on an IPv6-only network */
   ip: string;
   prefixLen: number;
   gateway: string;
+  /** Its IPv6 address (canonical), prefix and gateway on a network with IPv6 ('' gateway6: routed, default dev). */
+  ip6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
   mac: string;
   /** The interface inside the container (default eth0). */
   ifname?: string;
   /** Add the default route via this network's gateway (default: unless the network is internal). */
   defaultRoute?: boolean;
+  /** The IPv6 default route, when it differs from the IPv4 one (network connect); absent: as defaultRoute. */
+  defaultRoute6?: boolean;
 }
 
 /** A host object a network owns: prune and the drift checks look for it by name and kind. */
@@ -90,7 +103,7 @@ export interface NetworkDriver {
    * the host and the other networks; returns the fields the record keeps. Reads the host,
    * changes nothing there (an address it reserves in the network's pool goes if create fails).
    */
-  prepare(spec: CreateSpec & { subnet: string; gateway: string; autoSubnet?: boolean }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
+  prepare(spec: CreateSpec & { autoSubnet?: boolean }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
   /** The `# network NAME: …` line --explain prints before the create plan. */
   describe(rec: NetworkRecord): string;
   /** The network's host objects (with undo, so a failure rolls back). */
@@ -104,7 +117,8 @@ export interface NetworkDriver {
    * if not. May return a check to await once the container is wired (outside the lock).
    */
   ensure(rec: NetworkRecord, explain?: (line: string) => void): Promise<(() => Promise<void>) | undefined>;
-  link(rec: NetworkRecord, containerId: string, netns: string, ip: string, ifname?: string): ContainerLink;
+  /** `ip` is '' on an IPv6-only network; `ip6` the container's IPv6 address on a network with IPv6. */
+  link(rec: NetworkRecord, containerId: string, netns: string, ip: string, ifname?: string, ip6?: string): ContainerLink;
   /** The ops that give a container's netns its interface on this network. Pure. */
   attachOps(rec: NetworkRecord, l: ContainerLink): Op[];
   /** The ops that take it away again from a running container (network disconnect). Pure. */
@@ -112,7 +126,7 @@ export interface NetworkDriver {
   /** What the network needs of the firewall (drivers with caps.firewall; others: undefined). */
   netIntent(rec: NetworkRecord): NetIntent | undefined;
   /** What a container's published ports need of the firewall (drivers with caps.publish; others: undefined). */
-  portsIntent(rec: NetworkRecord, containerId: string, containerName: string, ip: string, ports: PortBinding[]): PortsIntent | undefined;
+  portsIntent(rec: NetworkRecord, containerId: string, containerName: string, ip: string, ports: PortBinding[], ip6?: string): PortsIntent | undefined;
   /** The driver's part of `network inspect` Options (beyond the -o given). */
   inspectOptions(rec: NetworkRecord): Record<string, string>;
   diagramOf(rec: NetworkRecord): DiagramPart;
@@ -157,13 +171,17 @@ function shimCanDo(inside: Op[]): boolean {
 
 /**
  * What minidock-shim sets up inside a netns it creates, from the shim's ops of a plan: the
- * "go" line `IF A.B.C.D/N GATEWAY|-` ('' = only loopback, which the shim always brings up).
- * Throws on an op the shim cannot do, so the explained plan never says more than happens.
+ * "go" line `IF A.B.C.D/N|- GATEWAY|-[ ADDR6/N GATEWAY6|dev|-]` ('' = only loopback, which the
+ * shim always brings up; the IPv6 pair only on a network with IPv6, so an IPv4 line is what it
+ * always was). Throws on an op the shim cannot do, so the explained plan never says more than
+ * happens.
  */
 export function shimInsideOf(ops: Op[]): string {
   let dev = '';
-  let cidr = '';
+  let cidr = '-';
   let gw = '-';
+  let cidr6 = '';
+  let gw6 = '-';
   let up = false;
   for (const op of ops) {
     if (op.kind !== 'ip' || op.by !== 'shim') continue;
@@ -171,22 +189,35 @@ export function shimInsideOf(ops: Op[]): string {
     let m: RegExpExecArray | null;
     if (a.startsWith('netns add ') || a === 'link set lo up') continue;
     if ((m = /^addr add (\S+) dev (\S+)$/.exec(a))) [cidr, dev] = [m[1], m[2]];
+    else if ((m = /^-6 addr add (\S+) dev (\S+) nodad$/.exec(a))) [cidr6, dev] = [m[1], m[2]];
     else if ((m = /^link set (\S+) up$/.exec(a)) && m[1] === dev) up = true;
     else if ((m = /^route add default via (\S+)$/.exec(a))) gw = m[1];
+    else if ((m = /^-6 route add default via (\S+)$/.exec(a))) gw6 = m[1];
+    else if ((m = /^-6 route add default dev (\S+)$/.exec(a)) && m[1] === dev) gw6 = 'dev';
     else throw new Error(`minidock-shim cannot do: ip ${a}`);
   }
   if (!dev) return '';
   if (!up) throw new Error(`minidock-shim brings ${dev} up with its address`);
-  return `${dev} ${cidr} ${gw}`;
+  return cidr6 ? `${dev} ${cidr} ${gw} ${cidr6} ${gw6}` : `${dev} ${cidr} ${gw}`;
 }
 
-/** The inside half every driver's interface needs: its address, up, and (when asked) the default route. Pure. */
-export function insideOps(l: ContainerLink, subnet: string, route: { via: string; why: string } | { dev: true; why: string } | undefined): Op[] {
+/** The inside half every driver's interface needs: its address(es), up, and (when asked) the default route(s). Pure. */
+export function insideOps(l: ContainerLink, subnet: string | undefined, route: { via: string; why: string } | { dev: true; why: string } | undefined, subnet6?: string): Op[] {
   const plan = new Plan();
   const dev = l.ifname ?? 'eth0';
-  plan.ipIn(l.netns, ['addr', 'add', `${l.ip}/${l.prefixLen}`, 'dev', dev], `give the container its address ${l.ip} on the network ${subnet}`);
+  if (l.ip) plan.ipIn(l.netns, ['addr', 'add', `${l.ip}/${l.prefixLen}`, 'dev', dev], `give the container its address ${l.ip} on the network ${subnet}`);
+  if (l.ip6) {
+    // nodad: no duplicate address detection (IPAM hands each address out once): usable at once, not a second later
+    plan.ipIn(l.netns, ['-6', 'addr', 'add', `${l.ip6}/${l.prefixLen6}`, 'dev', dev, 'nodad'], `give the container its IPv6 address ${l.ip6} on the network ${subnet6}, without duplicate address detection so it works at once`);
+  }
   plan.ipIn(l.netns, ['link', 'set', dev, 'up'], `bring the container's ${dev} up`);
-  if (route && 'via' in route) plan.ipIn(l.netns, ['route', 'add', 'default', 'via', route.via], route.why);
-  else if (route) plan.ipIn(l.netns, ['route', 'add', 'default', 'dev', dev], route.why);
+  if (route && l.ip) {
+    if ('via' in route) plan.ipIn(l.netns, ['route', 'add', 'default', 'via', route.via], route.why);
+    else plan.ipIn(l.netns, ['route', 'add', 'default', 'dev', dev], route.why);
+  }
+  if (l.ip6 && (l.defaultRoute6 ?? !!route)) {
+    if (l.gateway6) plan.ipIn(l.netns, ['-6', 'route', 'add', 'default', 'via', l.gateway6], `IPv6 default route via the gateway ${l.gateway6}`);
+    else plan.ipIn(l.netns, ['-6', 'route', 'add', 'default', 'dev', dev], `IPv6 default route straight out of ${dev} (no gateway)`);
+  }
   return plan.ops;
 }

@@ -9,6 +9,7 @@ import { run } from '../../../host/exec.js';
 import { type Op, Plan, applyPlan } from '../../../host/plan.js';
 import { UserError } from '../../../errors.js';
 import { macForIp, parseCidr, parseIp } from '../cidr.js';
+import { macForIp6, parseCidr6, parseIp6 } from '../cidr6.js';
 import { allocateAddress } from '../ipam.js';
 import type { EndpointRecord, NetworkRecord } from '../networks.js';
 import { linkExists } from './bridge.js';
@@ -157,6 +158,7 @@ export function lowerLinkDriver(k: LowerKind): NetworkDriver {
         if (hl === 'true') {
           if (!k.hostLink) throw new UserError(`${HOST_LINK_OPT} is for macvlan networks`);
           if (!parent || spec.internal) throw new UserError(`${HOST_LINK_OPT} needs -o parent and a network that is not internal`);
+          if (spec.ipv4 === false) throw new UserError(`${HOST_LINK_OPT} needs IPv4 (the host link's address is an IPv4 one): not on an --ipv4=false network`);
           if ((o.macvlan_mode ?? 'bridge') !== 'bridge') throw new UserError(`${HOST_LINK_OPT} needs macvlan_mode=bridge (in mode ${o.macvlan_mode} the host link cannot reach the containers either)`);
         }
       }
@@ -202,7 +204,7 @@ export function lowerLinkDriver(k: LowerKind): NetworkDriver {
     },
     describe(rec) {
       const lines = [
-        `# network ${rec.Name}: ${k.kind} (${k.modeText(rec)}) on ${describeParent(rec)}, subnet ${rec.Subnet}${k.routed(rec) ? ', no gateway (routed: default dev eth0)' : `, gateway ${rec.Gateway}`}${rec.Internal ? ', internal (no way out)' : ''}`,
+        `# network ${rec.Name}: ${k.kind} (${k.modeText(rec)}) on ${describeParent(rec)}${rec.Subnet ? `, subnet ${rec.Subnet}` : ', IPv6 only'}${rec.Subnet6 ? `, IPv6 subnet ${rec.Subnet6}` : ''}${k.routed(rec) ? ', no gateway (routed: default dev eth0)' : `, gateway ${[rec.Gateway, rec.Gateway6].filter(Boolean).join(' and ')}`}${rec.Internal ? ', internal (no way out)' : ''}`,
         `# each container gets a ${k.kind} link of ${rec.Parent}${k.ownMac(rec) ? ' with a MAC of its own' : " sharing the parent's MAC"}, made straight into its netns: no bridge, no veth, no NAT, no published ports`,
       ];
       if (k.hostLink && !rec.Made?.some((m) => m.kind === 'hostlink') && !rec.Internal) {
@@ -233,15 +235,17 @@ export function lowerLinkDriver(k: LowerKind): NetworkDriver {
       if (ops.length) await applyPlan(ops, { explain });
       return undefined;
     },
-    link(rec, containerId, netns, ip, ifname = 'eth0'): ContainerLink {
+    link(rec, containerId, netns, ip, ifname = 'eth0', ip6?: string): ContainerLink {
       return {
         containerId,
         netns,
         hostIf: '',
         ip,
-        prefixLen: parseCidr(rec.Subnet!)!.prefix,
-        gateway: k.routed(rec) ? '' : rec.Gateway!,
-        mac: k.ownMac(rec) ? macForIp(parseIp(ip)!) : '',
+        prefixLen: ip ? parseCidr(rec.Subnet!)!.prefix : 0,
+        gateway: ip && !k.routed(rec) ? rec.Gateway! : '',
+        // IPv6: the gateway is a router on the parent's LAN too ('' in l3/l3s: default dev eth0)
+        ...(ip6 && rec.Subnet6 ? { ip6, prefixLen6: parseCidr6(rec.Subnet6)!.prefix, gateway6: k.routed(rec) ? '' : rec.Gateway6! } : {}),
+        mac: !k.ownMac(rec) ? '' : ip ? macForIp(parseIp(ip)!) : macForIp6(parseIp6(ip6!)!),
         ifname,
         defaultRoute: !rec.Internal,
       };
@@ -260,7 +264,7 @@ export function lowerLinkDriver(k: LowerKind): NetworkDriver {
         : k.routed(rec)
           ? { dev: true as const, why: `default route straight out of ${dev}: in ${k.modeText(rec)} the parent routes, there is no gateway` }
           : { via: l.gateway, why: `default route via the gateway ${l.gateway} (a router on ${parent}'s LAN)` };
-      plan.add(...insideOps(l, rec.Subnet!, route));
+      plan.add(...insideOps(l, rec.Subnet, route, rec.Subnet6));
       return plan.ops;
     },
     detachOps(rec: NetworkRecord, ep: EndpointRecord, containerName: string): Op[] {

@@ -131,7 +131,8 @@ export const overlayDriver: NetworkDriver = {
   async prepare(spec, id) {
     const { createOverlayNetwork } = await import('../../cluster/store.js');
     const cfg = requireCluster('network driver overlay');
-    return createOverlayNetwork(cfg, spec, id);
+    // IPv4 always (--ipv6 and --ipv4=false are refused for overlay in usernet.ts)
+    return createOverlayNetwork(cfg, { ...spec, subnet: spec.subnet!, gateway: spec.gateway! }, id);
   },
   describe: (rec) =>
     [

@@ -21,16 +21,27 @@ export const GATEWAY_MODES = ['nat', 'nat-unprotected', 'routed', 'isolated'] as
 export type GatewayMode = (typeof GATEWAY_MODES)[number];
 export const GATEWAY_MODE_OPT = 'com.docker.network.bridge.gateway_mode_ipv4';
 
+export const GATEWAY_MODE6_OPT = 'com.docker.network.bridge.gateway_mode_ipv6';
+
+/** The address family of a rule: 4 (iptables, `ip minidock`) or 6 (ip6tables, `ip6 minidock`). */
+export type Family = 4 | 6;
+
 /** A bridge network as the firewall sees it (the input of networkIntent). */
 export interface NetIntent {
   name: string;
   bridge: string;
-  subnet: string; // CIDR
+  /** CIDR; '' on an IPv6-only network (`--ipv4=false`): then it has no IPv4 rules at all. */
+  subnet: string;
   gateway: string;
-  /** --internal: no masquerade, nothing forwarded in or out of the bridge. */
+  /** --internal: no masquerade, nothing forwarded in or out of the bridge (both families). */
   internal?: boolean;
   /** The gateway mode when not the default nat. */
   gatewayMode?: Exclude<GatewayMode, 'nat'>;
+  /** `--ipv6`: the network's IPv6 subnet (canonical CIDR) and gateway; its v6 rules follow from them. */
+  subnet6?: string;
+  gateway6?: string;
+  /** -o com.docker.network.bridge.gateway_mode_ipv6, when not the default nat. */
+  gatewayMode6?: Exclude<GatewayMode, 'nat'>;
   /** The state root whose network this is (rootid.ts): its rules carry it. */
   root?: string;
 }
@@ -39,11 +50,15 @@ export interface NetIntent {
 export interface PortsIntent {
   containerId: string;
   name: string;
-  /** The container's address on the network. */
+  /** The container's address on the network ('' on an IPv6-only network). */
   ip: string;
+  /** Its IPv6 address, when the network has IPv6: ports on every address (hostIp '') are DNATed to it too. */
+  ip6?: string;
   ports: PortBinding[];
   /** A routed network's bridge: its ports are reached directly at ip:containerPort (no DNAT). */
   routed?: string;
+  /** The same for IPv6 (gateway_mode_ipv6=routed): reached directly at ip6:containerPort. */
+  routed6?: string;
   /** The state root that made them (their rules carry it). */
   root?: string;
 }
@@ -63,17 +78,21 @@ export interface PortsIntent {
  * neither no-direct-access (a raw drop, before conntrack, would drop the replies to its
  * unmasqueraded traffic) nor masquerade, and routed-only in FORWARD instead.
  */
-export type NetRule =
+export type NetRule = (
   | { kind: 'no-direct-access'; subnet: string; bridge: string }
   | { kind: 'masquerade'; subnet: string; bridge: string }
   | { kind: 'forward'; bridge: string }
   | { kind: 'isolate'; bridge: string }
   | { kind: 'internal'; bridge: string }
   | { kind: 'unprotected'; bridge: string }
-  | { kind: 'routed-only'; bridge: string };
+  | { kind: 'routed-only'; bridge: string }
+) & {
+  /** 6: an IPv6 rule (ip6tables / `ip6 minidock`); absent: IPv4. */
+  family?: 6;
+};
 
 /**
- * What a published port needs:
+ * What a published port needs (the family is that of toIp / hostIp):
  *   dnat           host ip:port/proto (hostIp '' = every address of the host) → container ip:port
  *   loopback-only  a port published on 127.x is dropped when it arrives from anywhere but lo
  */
@@ -83,8 +102,34 @@ export type PortRule =
   /** routed network: direct traffic to container ip:port/proto passes (the host address and port are not used) */
   | { kind: 'routed-port'; bridge: string; proto: Proto; toIp: string; toPort: number };
 
-/** The intent of a network. Pure. */
+/** Whether an address (or CIDR) is IPv6: the backends pick a rule's family from it. */
+export const isV6 = (addr: string): boolean => addr.includes(':');
+export const familyOf = (addr: string): Family => (isV6(addr) ? 6 : 4);
+
+/** The families a network has rules in: 4 unless IPv6-only, 6 with --ipv6. */
+export function familiesOf(n: NetIntent): Family[] {
+  return [...(n.subnet ? [4 as const] : []), ...(n.subnet6 ? [6 as const] : [])];
+}
+
+/**
+ * The network as one family sees it: for 6, its v6 subnet, gateway and gateway mode in the
+ * places of the v4 ones (so each backend renders both families with the same code).
+ */
+export function netOfFamily(n: NetIntent, f: Family): NetIntent {
+  if (f === 4) return n;
+  const { gatewayMode6, ...rest } = n;
+  return { ...rest, subnet: n.subnet6 ?? '', gateway: n.gateway6 ?? '', gatewayMode: gatewayMode6 };
+}
+
+/** The intent of a network: its IPv4 rules (unless IPv6-only), then its IPv6 rules (with --ipv6). Pure. */
 export function networkIntent(n: NetIntent): NetRule[] {
+  const v4 = n.subnet ? familyIntent(n) : [];
+  const v6 = n.subnet6 ? familyIntent(netOfFamily(n, 6)).map((r): NetRule => ({ ...r, family: 6 })) : [];
+  return [...v4, ...v6];
+}
+
+/** The rules of one family, from the network as that family sees it (netOfFamily). */
+function familyIntent(n: NetIntent): NetRule[] {
   const direct: NetRule = { kind: 'no-direct-access', subnet: n.subnet, bridge: n.bridge };
   if (n.internal) return [direct, { kind: 'internal', bridge: n.bridge }];
   const masq: NetRule = { kind: 'masquerade', subnet: n.subnet, bridge: n.bridge };
@@ -94,21 +139,31 @@ export function networkIntent(n: NetIntent): NetRule[] {
   return [direct, masq, ...rest];
 }
 
-/** The intent of a container's published ports. Pure. */
+/**
+ * The intent of a container's published ports, IPv4 then IPv6. A port on every address (hostIp
+ * '') is DNATed in each family the container has an address in; a port on one host address only
+ * in that address's family (one the container has no address of gets nothing: the engine
+ * refuses that before, checkPortFamilies in ports.ts). The family of each rule is its address's. Pure.
+ */
 export function portIntent(p: PortsIntent): PortRule[] {
+  const fams: [Family, string | undefined, string | undefined][] = [[4, p.ip, p.routed], [6, p.ip6, p.routed6]];
+  return fams.flatMap(([f, ip, routed]) => (ip ? familyPorts(p.ports.filter((b) => b.hostIp === '' || familyOf(b.hostIp) === f), ip, routed) : []));
+}
+
+function familyPorts(ports: PortBinding[], ip: string, routed: string | undefined): PortRule[] {
   const out: PortRule[] = [];
-  if (p.routed) {
+  if (routed) {
     // one exception per container port/proto, whatever host ports it was published on
     const seen = new Set<string>();
-    for (const b of p.ports) {
+    for (const b of ports) {
       if (seen.has(`${b.containerPort}/${b.proto}`)) continue;
       seen.add(`${b.containerPort}/${b.proto}`);
-      out.push({ kind: 'routed-port', bridge: p.routed, proto: b.proto, toIp: p.ip, toPort: b.containerPort });
+      out.push({ kind: 'routed-port', bridge: routed, proto: b.proto, toIp: ip, toPort: b.containerPort });
     }
     return out;
   }
-  for (const b of p.ports) {
-    out.push({ kind: 'dnat', hostIp: b.hostIp, hostPort: b.hostPort, proto: b.proto, toIp: p.ip, toPort: b.containerPort });
+  for (const b of ports) {
+    out.push({ kind: 'dnat', hostIp: b.hostIp, hostPort: b.hostPort, proto: b.proto, toIp: ip, toPort: b.containerPort });
     if (b.hostIp.startsWith('127.')) out.push({ kind: 'loopback-only', hostIp: b.hostIp, hostPort: b.hostPort, proto: b.proto });
   }
   return out;
@@ -157,7 +212,7 @@ export interface OwnContext {
   ids: string[];
   /** Ids of the containers that are wired now (their rules must stay). */
   wiredIds?: string[];
-  networks: { name: string; bridge: string; subnet: string; internal?: boolean }[];
+  networks: { name: string; bridge: string; subnet: string; subnet6?: string; internal?: boolean }[];
   /** Container id → name, network (for words). */
   containers: { id: string; name: string; network?: string }[];
 }

@@ -18,12 +18,15 @@
 //   sharing a network namespace and a prefix never take each other's rule for their own. A hook
 //   is found by its built-in chain and its target chain (which carries the prefix), so each
 //   prefix gets its own hooks.
+// - IPv6 (a network with --ipv6): the same chains, hooks, comments and order in ip6tables's
+//   tables (ops with family 6), made only for networks that have a v6 subnet; a v6-only network
+//   has no IPv4 rules. The v6 OUTPUT hook leaves ::1 alone: Linux drops the replies of a
+//   connection DNATed away from ::1 (ports.ts), so [::1]:port is refused, not left to hang.
 import { run } from '../../../host/exec.js';
-import { type IptOp, type Op, type Table, deleteRuleOf, restoreLine, undoPlanOf } from '../../../host/plan.js';
-import { hostAddr } from '../ports.js';
+import { type IptOp, type Op, type Table, deleteRuleOf, iptTool, restoreLine, undoPlanOf } from '../../../host/plan.js';
 import type { PortBinding } from '../types.js';
 import { withRoot } from '../tags.js';
-import { type FirewallBackend, type NetIntent, type NetRule, type OwnContext, type Orphan, type PortRule, type PortsIntent, networkIntent, portIntent } from './backend.js';
+import { type Family, type FirewallBackend, type NetIntent, type NetRule, type OwnContext, type Orphan, type PortRule, type PortsIntent, familiesOf, familyOf, netOfFamily, networkIntent, portIntent } from './backend.js';
 
 export function chainPrefix(): string {
   const p = process.env.MINIDOCK_CHAIN_PREFIX || 'MINIDOCK';
@@ -43,16 +46,27 @@ export function chainsOf(p: string) {
 /** A bridge network as the firewall sees it (backend.ts). */
 export type BridgeNet = NetIntent;
 
-function op(table: Table, args: string[], why: string, undo = true): IptOp {
-  const o: IptOp = { kind: 'iptables', table, args, why };
+function op(table: Table, args: string[], why: string, undo = true, family: Family = 4): IptOp {
+  const o: IptOp = { kind: 'iptables', table, args, why, ...(family === 6 ? { family } : {}) };
   if (undo) o.undo = [deleteRuleOf(o)];
   return o;
 }
 
 const c = (text: string) => ['-m', 'comment', '--comment', text];
 
-/** The chains and the jumps into them from the built-in chains. Never removed. */
-export function hookOps(): { chain: IptOp[]; hook: IptOp[] } {
+/** The ops of one family: ip6tables for 6. */
+const inFamily = (ops: IptOp[], f: Family): IptOp[] => (f === 6 ? ops.map((o) => ({ ...o, family: 6, ...(o.undo ? { undo: o.undo.map((u) => ({ ...u, family: 6 })) } : {}) })) : ops);
+
+/** The chains and the jumps into them from the built-in chains, of one family. Never removed. */
+export function hookOps(f: Family = 4): { chain: IptOp[]; hook: IptOp[] } {
+  const { chain, hook } = hookOps4();
+  if (f === 4) return { chain, hook };
+  // ::1 is not DNATed (see the top of this file): a connection to [::1]:port is refused at once
+  const noLo = (o: IptOp): IptOp => (o.table === 'nat' && o.args[1] === 'OUTPUT' ? { ...o, args: [...o.args.slice(0, 2), '!', '-d', '::1/128', ...o.args.slice(2)], why: o.why.replace('(127.0.0.1 too)', '(not ::1: Linux drops the replies)') } : o);
+  return { chain: inFamily(chain, 6), hook: inFamily(hook.map(noLo), 6) };
+}
+
+function hookOps4(): { chain: IptOp[]; hook: IptOp[] } {
   const ch = chains();
   const chain: IptOp[] = [
     op('raw', ['-N', ch.raw], `minidock's own raw chain: drops traffic from outside to container addresses, before conntrack sees it`),
@@ -73,9 +87,15 @@ export function hookOps(): { chain: IptOp[]; hook: IptOp[] } {
   return { chain, hook };
 }
 
-/** The per-network rules of a bridge network (constant count, whatever the number of containers). */
+/** The per-network rules of a bridge network (constant count, whatever the number of containers): IPv4's, then IPv6's. */
 export function networkRuleOps(n: BridgeNet): IptOp[] {
-  return networkIntent(n).flatMap((r) => netRuleOps(n, r));
+  return networkIntent(n).flatMap((r) => inFamily(netRuleOps(netOfFamily(n, r.family ?? 4), r), r.family ?? 4));
+}
+
+/** The hooks (chains and jumps) of the families a network has rules in. */
+function hooksOf(n: BridgeNet): { chain: IptOp[]; hook: IptOp[] } {
+  const hs = familiesOf(n).map((f) => hookOps(f));
+  return { chain: hs.flatMap((h) => h.chain), hook: hs.flatMap((h) => h.hook) };
 }
 
 /** One item of a network's intent as iptables rules (the order within is the evaluation order). */
@@ -159,26 +179,36 @@ function portOpsOf(p: PortsIntent): IptOp[] {
     if (r.kind === 'routed-port') return routedPortOps(r, tag, ch);
     const dport = ['-p', r.proto, '-m', r.proto, '--dport', String(r.hostPort)];
     if (r.kind === 'dnat') {
-      const dst = r.hostIp ? ['-d', `${r.hostIp}/32`] : [];
-      return [op('nat', ['-A', ch.dnat, ...dst, ...dport, ...tag, '-j', 'DNAT', '--to-destination', `${r.toIp}:${r.toPort}`],
-        `publish ${hostAddr(r)}:${r.hostPort}/${r.proto} → container ${r.toIp}:${r.toPort}`)];
+      const f = familyOf(r.toIp);
+      const dst = r.hostIp ? ['-d', hostCidr(r.hostIp)] : [];
+      return [op('nat', ['-A', ch.dnat, ...dst, ...dport, ...tag, '-j', 'DNAT', '--to-destination', `${bracket(r.toIp)}:${r.toPort}`],
+        `publish ${r.hostIp ? bracket(r.hostIp) : f === 6 ? '[::]' : '0.0.0.0'}:${r.hostPort}/${r.proto} → container ${bracket(r.toIp)}:${r.toPort}`, true, f)];
     }
-    return [op('raw', ['-A', ch.raw, '-d', `${r.hostIp}/32`, '!', '-i', 'lo', ...dport, ...tag, '-j', 'DROP'],
-      `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface`)];
+    return [op('raw', ['-A', ch.raw, '-d', hostCidr(r.hostIp), '!', '-i', 'lo', ...dport, ...tag, '-j', 'DROP'],
+      `${r.hostIp}:${r.hostPort} is for this host only: drop packets for it arriving from any other interface`, true, familyOf(r.hostIp))];
   }).flat();
 }
 
 /** A routed network's published port: its FORWARD accept, ahead of the network's routed-only drop. */
 function routedPortOps(r: Extract<PortRule, { kind: 'routed-port' }>, tag: string[], ch: ReturnType<typeof chains>): IptOp[] {
-  const to = ['-d', `${r.toIp}/32`, '-p', r.proto, '-m', r.proto, '--dport', String(r.toPort)];
+  const to = ['-d', hostCidr(r.toIp), '-p', r.proto, '-m', r.proto, '--dport', String(r.toPort)];
   return [
     op('filter', ['-I', ch.forward, '2', '-o', r.bridge, ...to, ...tag, '-j', 'ACCEPT'],
-      `gateway mode routed: ${r.toIp}:${r.toPort}/${r.proto} is published, so it may be reached directly (after isolation, ahead of the network's drop)`),
+      `gateway mode routed: ${bracket(r.toIp)}:${r.toPort}/${r.proto} is published, so it may be reached directly (after isolation, ahead of the network's drop)`, true, familyOf(r.toIp)),
   ];
 }
 
+/** One address as iptables-save prints it: /32 or /128. */
+const hostCidr = (ip: string) => `${ip}/${familyOf(ip) === 6 ? 128 : 32}`;
+/** An address before `:port`: IPv6 in brackets. */
+export const bracket = (ip: string) => (familyOf(ip) === 6 ? `[${ip}]` : ip);
+
 // ---------------------------------------------------------------- what is already there
 
+/**
+ * What iptables-save (and ip6tables-save) show. Tables are keyed by tableKey: `nat` for IPv4,
+ * `ip6:nat` for IPv6, so one SavedRules holds both families.
+ */
 export interface SavedRules {
   /** table → chain names */
   chains: Map<string, Set<string>>;
@@ -190,16 +220,23 @@ export interface SavedRules {
   jumps: Set<string>;
 }
 
-/** Parses iptables-save output. */
-export function parseSave(text: string): SavedRules {
-  const chains = new Map<string, Set<string>>();
-  const comments = new Set<string>();
-  const rules = new Map<string, string[]>();
-  const jumps = new Set<string>();
+/** The key of an op's table in SavedRules. */
+export const tableKey = (o: { table: string; family?: Family | 6 }): string => (o.family === 6 ? `ip6:${o.table}` : o.table);
+/** A SavedRules table key as table and family. */
+export function fromTableKey(k: string): { table: Table; family?: 6 } {
+  return k.startsWith('ip6:') ? { table: k.slice(4) as Table, family: 6 } : { table: k as Table };
+}
+
+/** Parses iptables-save output (ip6tables-save's with family 6). */
+export function parseSave(text: string, family: Family = 4, into?: SavedRules): SavedRules {
+  const chains = into?.chains ?? new Map<string, Set<string>>();
+  const comments = into?.comments ?? new Set<string>();
+  const rules = into?.rules ?? new Map<string, string[]>();
+  const jumps = into?.jumps ?? new Set<string>();
   let table = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('*')) {
-      table = line.slice(1).trim();
+      table = tableKey({ table: line.slice(1).trim(), family });
       chains.set(table, new Set());
       rules.set(table, []);
     } else if (line.startsWith(':')) {
@@ -228,20 +265,29 @@ function commentOf(o: IptOp): string | undefined {
  */
 export function missingOps(saved: SavedRules, wanted: IptOp[]): IptOp[] {
   return wanted.filter((o) => {
-    if (o.args[0] === '-N') return !saved.chains.get(o.table)?.has(o.args[1]);
+    const t = tableKey(o);
+    if (o.args[0] === '-N') return !saved.chains.get(t)?.has(o.args[1]);
     const cm = commentOf(o);
     const chain = o.args[1];
     if (cm?.startsWith('minidock: ')) {
       const target = o.args[o.args.indexOf('-j') + 1];
-      return !saved.jumps.has(`${o.table} ${chain} ${target}`);
+      return !saved.jumps.has(`${t} ${chain} ${target}`);
     }
-    return cm === undefined || !saved.comments.has(`${o.table} ${chain} ${cm}`);
+    return cm === undefined || !saved.comments.has(`${t} ${chain} ${cm}`);
   });
 }
 
-export async function iptablesSave(): Promise<SavedRules> {
-  const r = await run('iptables-save', []);
-  return parseSave(r.stdout);
+/**
+ * What iptables-save shows, and ip6tables-save's too when 6 is asked for (the two run at once).
+ * A host without ip6tables reads as having no v6 rules.
+ */
+export async function iptablesSave(families: readonly Family[] = [4]): Promise<SavedRules> {
+  const [v4, v6] = await Promise.all([
+    families.includes(4) ? run('iptables-save', []) : undefined,
+    families.includes(6) ? run('ip6tables-save', [], { allowFail: true }) : undefined,
+  ]);
+  const saved = parseSave(v4?.stdout ?? '');
+  return v6 && v6.code === 0 ? parseSave(v6.stdout, 6, saved) : saved;
 }
 
 /**
@@ -249,8 +295,8 @@ export async function iptablesSave(): Promise<SavedRules> {
  * what is missing. Hooks and network rules outlive containers: no undo for them here.
  */
 export async function ensureFirewallOps(n: BridgeNet, containerRules: IptOp[] = []): Promise<IptOp[]> {
-  const saved = await iptablesSave();
-  const { chain, hook } = hookOps();
+  const saved = await iptablesSave(familiesOf(n));
+  const { chain, hook } = hooksOf(n);
   const base = [...missingOps(saved, chain), ...missingOps(saved, hook), ...missingOps(saved, networkRuleOps(n))];
   return [...base.map((o) => ({ ...o, undo: undefined })), ...missingOps(saved, containerRules)];
 }
@@ -263,7 +309,7 @@ export function checkLineOf(o: IptOp): string | undefined {
   return restoreLine({ ...o, args: ['-C', chain, ...rule] });
 }
 
-/** iptables-restore input that only checks (`-C`) that every rule is there; changes nothing. */
+/** iptables-restore input that only checks (`-C`) that every rule is there; changes nothing. One family's ops. */
 export function checkText(ops: IptOp[]): string {
   const byTable = new Map<Table, string[]>();
   for (const o of ops) {
@@ -280,10 +326,13 @@ export function checkText(ops: IptOp[]): string {
  * next `run`, without paying for an iptables-save.
  */
 export async function firewallIntact(n: BridgeNet, containerRules: IptOp[] = []): Promise<boolean> {
-  const { hook } = hookOps();
-  const text = checkText([...hook, ...networkRuleOps(n), ...containerRules]);
-  const r = await run('iptables-restore', ['-w', '--noflush'], { input: text, allowFail: true });
-  return r.code === 0;
+  const all = [...hooksOf(n).hook, ...networkRuleOps(n), ...containerRules];
+  // one restore per family, at once (a v4-only network runs no ip6tables)
+  const checks = ([4, 6] as const).map((f) => all.filter((o) => (o.family ?? 4) === f)).filter((ops) => ops.length).map(async (ops) => {
+    const r = await run(`${iptTool(ops[0])}-restore`, ['-w', '--noflush'], { input: checkText(ops), allowFail: true });
+    return r.code === 0;
+  });
+  return (await Promise.all(checks)).every(Boolean);
 }
 
 /** Ops deleting rules found by their comment (fallback when a container's record is lost). */
@@ -291,14 +340,14 @@ export function deleteByCommentOps(saved: SavedRules, commentPrefix: string): Ip
   const out: IptOp[] = [];
   const ch = chains();
   const ours = new Set(Object.values(ch));
-  for (const [table, lines] of saved.rules) {
+  for (const [key, lines] of saved.rules) {
     for (const line of lines) {
       const chain = line.split(' ')[1];
       if (!ours.has(chain)) continue;
       const m = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(line);
       const cm = m ? (m[1] ?? m[2]) : undefined;
       if (!cm || !cm.startsWith(commentPrefix)) continue;
-      out.push({ kind: 'iptables', table: table as Table, args: splitSaveLine(line.replace(/^-A /, '-D ')), why: `remove a leftover rule of ${commentPrefix}` });
+      out.push({ kind: 'iptables', ...fromTableKey(key), args: splitSaveLine(line.replace(/^-A /, '-D ')), why: `remove a leftover rule of ${commentPrefix}` });
     }
   }
   return out;
@@ -317,8 +366,8 @@ export function splitSaveLine(line: string): string[] {
 
 /** The ops that create a network's rules (with their undo, so a failed create rolls back); the missing base without. */
 async function createOps(n: BridgeNet): Promise<Op[]> {
-  const saved = await iptablesSave();
-  const { chain, hook } = hookOps();
+  const saved = await iptablesSave(familiesOf(n));
+  const { chain, hook } = hooksOf(n);
   // chains and hooks stay once made (shared by every network); the network's own rules are undone on failure
   return [...[...missingOps(saved, chain), ...missingOps(saved, hook)].map((o) => ({ ...o, undo: undefined })), ...missingOps(saved, networkRuleOps(n))];
 }
@@ -338,6 +387,7 @@ export function removeRuleOps(n: BridgeNet, saved?: SavedRules): IptOp[] {
 }
 
 interface TaggedLine {
+  /** tableKey: `nat`, `ip6:nat` */
   table: string;
   chain: string;
   args: string[];
@@ -370,7 +420,7 @@ async function taggedLines(saved: SavedRules): Promise<TaggedLine[]> {
 async function orphans(own: OwnContext): Promise<Orphan[]> {
   let saved: SavedRules;
   try {
-    saved = await iptablesSave();
+    saved = await iptablesSave([4, 6]);
   } catch {
     return [];
   }
@@ -398,7 +448,7 @@ async function orphans(own: OwnContext): Promise<Orphan[]> {
     }
     if (!reason) continue;
     out.unshift({
-      op: { kind: 'iptables', table: x.table as Table, args: splitSaveLine(x.line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${x.cm}): ${reason}` },
+      op: { kind: 'iptables', ...fromTableKey(x.table), args: splitSaveLine(x.line.replace(/^-A /, '-D ')), why: `remove a leftover rule (${x.cm}): ${reason}` },
       why: `removed rule in ${x.table}/${x.chain} (${x.cm})${x.tag.root ? '' : `: ${reason}`}`,
     });
   }
@@ -407,7 +457,7 @@ async function orphans(own: OwnContext): Promise<Orphan[]> {
 
 /** The network of another root whose rules name this bridge (`-i`/`-o`), if any. */
 async function bridgeOwner(dev: string): Promise<{ net: string; root: string } | undefined> {
-  const saved = await iptablesSave().catch(() => undefined);
+  const saved = await iptablesSave([4, 6]).catch(() => undefined);
   if (!saved) return undefined;
   const { rootIdIfAny } = await import('../../../state/rootid.js');
   const mine = rootIdIfAny();
@@ -426,6 +476,12 @@ async function countedSave(): Promise<string> {
   return r.stdout;
 }
 
+/** ip6tables-save -c ('' where the host has no ip6tables). */
+async function countedSave6(): Promise<string> {
+  const r = await run('ip6tables-save', ['-c'], { allowFail: true });
+  return r.code === 0 ? r.stdout : '';
+}
+
 function ruleContext(own: OwnContext) {
   return {
     prefix: chainPrefix(),
@@ -439,13 +495,15 @@ export const iptablesBackend: FirewallBackend = {
   name: 'iptables',
   ensureOps: (n) => ensureFirewallOps(n),
   createOps,
-  removeOps: async (n) => removeRuleOps(n, await iptablesSave()),
+  removeOps: async (n) => removeRuleOps(n, await iptablesSave(familiesOf(n))),
   intact: (n) => firewallIntact(n),
   portOps: portOpsOf,
   portUndoOps: (p) => undoPlanOf(portOpsOf(p)),
   async listRules(own) {
     const { ownedRules, ruleCommand } = await import('../rules.js');
-    return ownedRules(await countedSave(), ruleContext(own)).map((r) => ({ ...r, command: ruleCommand(r) }));
+    const [v4, v6] = await Promise.all([countedSave(), countedSave6()]);
+    const ctx = ruleContext(own);
+    return [...ownedRules(v4, ctx), ...ownedRules(v6, ctx, 6)].map((r) => ({ ...r, command: ruleCommand(r) }));
   },
   async view(own) {
     const { iptablesView } = await import('../diagram.js');
