@@ -7,7 +7,7 @@
 //                       last) and wait until it has: when a container starts, its 127.0.0.11
 //                       socket exists before its process runs.
 import { spawn } from 'node:child_process';
-import { connect, isIPv6 } from 'node:net';
+import { connect } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../state/atomic.js';
@@ -17,6 +17,7 @@ import { shimPath } from '../../runtime/shim.js';
 import { UserError } from '../../errors.js';
 import { childEnv } from '../../host/env.js';
 import { parseIp } from './cidr.js';
+import { canonicalIp6 } from './cidr6.js';
 import { DEFAULT_NETWORK, type EndpointRecord, type NetworkRecord } from './networks.js';
 import { driverOf } from './drivers/index.js';
 
@@ -42,9 +43,9 @@ export function hasEmbeddedDns(n: Pick<NetworkRecord, 'Name' | 'Driver'>): boole
   return !!driverOf(n)?.caps.embeddedDns && n.Name !== DEFAULT_NETWORK;
 }
 
-/** An endpoint's IPv6 address as the records file takes it (undefined: none, or not one: a zone id is never an endpoint's). */
+/** An endpoint's IPv6 address as the records file takes it, canonical (undefined: none, or not one). */
 function dnsIp6(e: EndpointRecord & { ip6?: string }): string | undefined {
-  return e.ip6 && isIPv6(e.ip6) && !e.ip6.includes('%') ? e.ip6 : undefined;
+  return e.ip6 ? canonicalIp6(e.ip6) : undefined;
 }
 
 /**
