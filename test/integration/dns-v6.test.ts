@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { buildDnsRecords, controlResolver } from '../../src/engine/network/dns.js';
 import type { EndpointRecord, NetworkRecord } from '../../src/engine/network/networks.js';
-import { sh } from '../helpers/cli.js';
+import { Minidock, sh } from '../helpers/cli.js';
 
 const DNS_BIN = fileURLToPath(new URL('../../dist/minidock-dns', import.meta.url));
 const UP_PORT = 5353;
@@ -126,7 +126,7 @@ describe('minidock-dns answers AAAA, v6 PTR and NODATA, and forwards the rest (r
   const made: string[] = [];
 
   const net = (name: string, id: string): NetworkRecord => ({ Name: name, Id: id, Created: '', Driver: 'bridge' });
-  const ep = (cid: string, name: string, netId: string, ip: string, ip6?: string, aliases?: string[]): EndpointRecord & { ip6?: string } => ({
+  const ep = (cid: string, name: string, netId: string, ip: string, ip6?: string, aliases?: string[]): EndpointRecord => ({
     containerId: cid, containerName: name, network: '', networkId: netId, endpointId: '', ip, prefixLen: 24, gateway: '', mac: '', netns: ctrNs(cid), hostIf: '', ports: [], ...(ip6 ? { ip6 } : {}), ...(aliases ? { aliases } : {}),
   });
 
@@ -267,5 +267,54 @@ describe('minidock-dns answers AAAA, v6 PTR and NODATA, and forwards the rest (r
       expect(await controlResolver('reload', ctl)).toBe('ok 4');
     }
     expect(data(ask(ID1, [['www', AAAA]])[0])).toEqual([`${AAAA} fd00:61:0:0:0:0:0:2`]);
+  });
+});
+
+describe('end to end: a dual-stack and a v6-only user network, busybox nslookup inside containers', () => {
+  // Nothing is forwarded anywhere real: the upstream is the throwaway host netns' loopback.
+  const md = new Minidock({ MINIDOCK_DNS_UPSTREAM: '127.0.0.1:53' });
+  const look = (ctr: string, ...args: string[]) => {
+    const r = md.run(['exec', ctr, 'nslookup', ...args]);
+    const out = r.stdout + r.stderr;
+    return { out, addrs: [...out.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1]), nx: /NXDOMAIN/.test(out) };
+  };
+
+  beforeAll(() => {
+    md.ok(['network', 'create', '--ipv6', '--subnet', 'fd00:dd6::/64', 'dual6']);
+    md.ok(['network', 'create', '--ipv6', '--ipv4=false', '--subnet', 'fd00:dd7::/64', 'six']);
+    md.ok(['run', '-d', '--name', 'web', '--network', 'dual6', '--network-alias', 'www', 'busybox', 'sleep', '600']);
+    md.ok(['run', '-d', '--name', 'lone6', '--network', 'six', 'busybox', 'sleep', '600']);
+    md.ok(['run', '-d', '--name', 'client', '--network', 'dual6', 'busybox', 'sleep', '600']);
+  }, 120_000);
+  afterAll(() => md.cleanup());
+
+  it('AAAA for a name and an alias, A alongside, PTR of the v6 address; names scoped to shared networks', () => {
+    const ip6 = md.ok(['inspect', '-f', '{{.NetworkSettings.Networks.dual6.GlobalIPv6Address}}', 'web']);
+    const ip4 = md.ok(['inspect', '-f', '{{.NetworkSettings.Networks.dual6.IPAddress}}', 'web']);
+    expect(ip6).toMatch(/^fd00:dd6::\d+$/);
+    expect(look('client', '-type=AAAA', 'web').addrs).toEqual([ip6]);
+    expect(look('client', '-type=AAAA', 'www').addrs).toEqual([ip6]);
+    expect(look('client', '-type=A', 'web').addrs).toEqual([ip4]);
+    expect(look('client', ip6).out).toMatch(/ip6\.arpa\s+name = web$/m);
+    // lone6 is on "six" only: client does not see it
+    expect(look('client', '-type=AAAA', 'lone6').nx).toBe(true);
+  });
+
+  it('a v6-only container is served at 127.0.0.11; A of a v6-only name is NODATA (no address, not NXDOMAIN)', () => {
+    md.ok(['network', 'connect', 'six', 'web']);
+    try {
+      const web6 = (JSON.parse(md.ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'web'])) as Record<string, { GlobalIPv6Address: string }>).six.GlobalIPv6Address;
+      const lone = md.ok(['inspect', '-f', '{{.NetworkSettings.Networks.six.GlobalIPv6Address}}', 'lone6']);
+      expect(md.ok(['exec', 'lone6', 'cat', '/etc/resolv.conf'])).toMatch(/^nameserver 127\.0\.0\.11$/m);
+      expect(look('lone6', '-type=AAAA', 'web').addrs).toEqual([web6]);
+      expect(look('web', '-type=AAAA', 'lone6').addrs).toEqual([lone]);
+      const a = look('web', '-type=A', 'lone6');
+      expect(a.addrs).toEqual([]);
+      expect(a.nx).toBe(false);
+      expect(a.out).not.toMatch(/SERVFAIL|timed out|can't/);
+    } finally {
+      md.ok(['network', 'disconnect', 'six', 'web']);
+    }
+    expect(look('lone6', '-type=AAAA', 'web').nx).toBe(true);
   });
 });

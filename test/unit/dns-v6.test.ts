@@ -14,9 +14,8 @@ const NA = 'aaaaaaaaaaaa' + '1'.repeat(52);
 const NB = 'bbbbbbbbbbbb' + '2'.repeat(52);
 const NDEF = 'dddddddddddd' + '3'.repeat(52);
 
-type Ep6 = EndpointRecord & { ip6?: string; prefixLen6?: number; gateway6?: string };
 const net = (name: string, id: string, extra: Partial<NetworkRecord> = {}): NetworkRecord => ({ Name: name, Id: id, Created: '', Driver: 'bridge', ...extra });
-const ep = (cid: string, name: string, netId: string, ip: string, extra: Partial<Ep6> = {}): Ep6 => ({
+const ep = (cid: string, name: string, netId: string, ip: string, extra: Partial<EndpointRecord> = {}): EndpointRecord => ({
   containerId: cid, containerName: name, network: '', networkId: netId, endpointId: '', ip, prefixLen: 24, gateway: '', mac: '', netns: `minidock-${cid.slice(0, 12)}`, hostIf: '', ports: [], ...extra,
 });
 const nets = [net('dual', NA), net('six', NB), net('bridge', NDEF)];

@@ -44,7 +44,7 @@ export function hasEmbeddedDns(n: Pick<NetworkRecord, 'Name' | 'Driver'>): boole
 }
 
 /** An endpoint's IPv6 address as the records file takes it, canonical (undefined: none, or not one). */
-function dnsIp6(e: EndpointRecord & { ip6?: string }): string | undefined {
+function dnsIp6(e: EndpointRecord): string | undefined {
   return e.ip6 ? canonicalIp6(e.ip6) : undefined;
 }
 
@@ -57,7 +57,7 @@ function dnsIp6(e: EndpointRecord & { ip6?: string }): string | undefined {
  * second. minidock-dns answers A from the first, AAAA from the second, and NODATA for the family
  * a known name lacks. An older minidock-dns skips the v6 lines (not an IPv4 address). Pure.
  */
-export function buildDnsRecords(endpoints: (EndpointRecord & { ip6?: string })[], networks: NetworkRecord[], upstreams: Upstream[]): string {
+export function buildDnsRecords(endpoints: EndpointRecord[], networks: NetworkRecord[], upstreams: Upstream[]): string {
   const userNets = new Map(networks.filter(hasEmbeddedDns).map((n) => [n.Id, n]));
   const lines: string[] = ['# minidock-dns records: u IP PORT | c NETNS NETKEY… | s IP PORT | n NETKEY IP NAME… (IP: v4 or v6)'];
   for (const u of upstreams) lines.push(`u ${u.ip} ${u.port}`);
