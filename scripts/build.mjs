@@ -34,12 +34,15 @@ const lazyBuiltins = {
 };
 
 // Servers are bundles of their own: the Engine API service (`minidock system service`,
-// src/api/) is dist/api.cjs, the live diagram (`network diagram --serve`) dist/diagram-serve.cjs.
+// src/api/) is dist/api.cjs, the live diagram (`network diagram --serve`) dist/diagram-serve.cjs;
+// so is `network trace` (src/engine/network/trace/): dist/trace.cjs, with its small helper
+// process (the probe and the guard) dist/trace-helper.cjs.
 // The CLI's bundle only require()s one when its command runs, so no other command reads or
 // compiles a byte of them.
 const APART = [
   [/\/api\/service\.js$/, './api.cjs'],
   [/\/network\/diagram-serve\.js$/, './diagram-serve.cjs'],
+  [/\/network\/trace\/index\.js$/, './trace.cjs'],
 ];
 const apart = {
   name: 'apart',
@@ -57,6 +60,8 @@ await build({
     'unpack-worker': 'src/engine/image/unpack-worker.ts',
     api: 'src/api/service.ts',
     'diagram-serve': 'src/engine/network/diagram-serve.ts',
+    trace: 'src/engine/network/trace/index.ts',
+    'trace-helper': 'src/engine/network/trace/helper.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },

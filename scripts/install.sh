@@ -14,11 +14,12 @@ need_node
 if [ "$(id -u)" -ne 0 ]; then echo "install.sh: run as root (containers need it)" >&2; exit 1; fi
 
 export DEBIAN_FRONTEND=noninteractive
-# kernel tools minidock drives, the builtin image's source (busybox-static), xattr tools for
-# overlay whiteouts, and a C compiler for the shim and the DNS resolver.
+# kernel tools minidock drives (conntrack: `network trace` reads its events), the builtin
+# image's source (busybox-static), xattr tools for overlay whiteouts, and a C compiler for the
+# shim and the DNS resolver.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  iproute2 iptables nftables util-linux busybox-static attr gcc libc6-dev procps ca-certificates >/dev/null
+  iproute2 iptables nftables conntrack util-linux busybox-static attr gcc libc6-dev procps ca-certificates >/dev/null
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent

@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .showSuggestionAfterError(false)
     .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `minidock: ${s.slice(7)}` : s) });
+  // commander's errors are printed in Docker's words where main's catch knows them (parse-errors.ts)
+  program.configureOutput({ outputError: () => {} });
 
   const runLike = (cmd: Command) =>
     addRunFlagOptions(cmd)
@@ -310,6 +311,29 @@ async function main(argv: string[]): Promise<number> {
     registerVolumeCommands(program);
   }
 
+  // each command's errors carry the command (for Docker's usage line and its name in them)
+  const mark = (c: Command, path: string[]): void => {
+    c.exitOverride((e) => {
+      throw Object.assign(e, { path });
+    });
+    for (const sub of c.commands) mark(sub, [...path, sub.name()]);
+  };
+  mark(program, []);
+
+  // `help WORD…` of something that is not a command: Docker's "unknown help topic", exit 1
+  if (argv[2] === 'help') {
+    let c: Command = program;
+    const words = argv.slice(3).filter((a) => !a.startsWith('-'));
+    for (const [i, w] of words.entries()) {
+      const sub = c.commands.find((x) => x.name() === w || x.aliases().includes(w));
+      if (!sub) {
+        process.stderr.write(`unknown help topic: ${words.slice(i).join(' ')}\n`);
+        return 1;
+      }
+      c = sub;
+    }
+  }
+
   await program.parseAsync(argv);
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
@@ -320,12 +344,17 @@ main(process.argv).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
     if (e instanceof CommanderError) {
       const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
       // Docker: a bad flag is the CLI's own error (125), but an unknown command or a wrong
       // number of arguments is a plain error (exit 1: docker/cli cli/required.go, cmd/docker).
       process.exitCode = ok ? 0 : ARG_ERRORS.has(e.code) ? 1 : 125;
+      if (!ok) {
+        const path = (e as CommanderError & { path?: string[] }).path ?? [];
+        const words = (await import('./parse-errors.js')).dockerParseError('minidock', path, e.code, e.message, process.argv.slice(2));
+        process.stderr.write(words ?? `minidock: ${e.message.replace(/^error: /, '')}\n`);
+      }
       return;
     }
     if (e instanceof UserError) {

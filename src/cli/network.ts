@@ -3,6 +3,7 @@
 import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { registerDiagramCommands } from './diagram.js';
+import { registerTraceCommand } from './trace.js';
 import { scopeOf } from '../engine/network/scope.js';
 
 function pad(s: string, n: number): string {
@@ -231,6 +232,7 @@ export function registerNetworkCommands(program: Command): void {
   const net = program.command('network').description('Manage networks');
   registerUserNetworkCommands(net);
   registerDiagramCommands(net);
+  registerTraceCommand(net);
   net
     .command('ls')
     .alias('list')

@@ -415,9 +415,12 @@ export function oomKilled(id: string): boolean {
 }
 
 /**
- * Removes the container's cgroup (every hierarchy). The processes are gone once the shim
- * reaped PID 1 (the kernel kills the rest of its PID namespace first), but the kernel may
- * take a moment to let go of the last one: a few retries on EBUSY. Never throws.
+ * Removes the container's cgroup (every hierarchy). With a PID namespace of its own its
+ * processes are gone once the shim reaped PID 1 (the kernel kills the rest of the namespace
+ * first), but the kernel may take a moment to let go of the last one: a few retries on EBUSY.
+ * A container sharing a PID namespace (--pid host, --pid container:) can leave PID 1's
+ * children behind in its cgroup, which would then outlive `rm` with it: on the first EBUSY
+ * what is left is killed (as runc does for such containers). Never throws.
  */
 export function removeCgroup(id: string): void {
   let dirs: string[] = [];
@@ -426,6 +429,7 @@ export function removeCgroup(id: string): void {
   } catch {
     return;
   }
+  let killed = false;
   for (const d of dirs) {
     for (let i = 0; i < 50; i++) {
       try {
@@ -435,10 +439,43 @@ export function removeCgroup(id: string): void {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') break;
         if (code !== 'EBUSY' || i === 49) break;
+        if (!killed) killLeftovers(id, dirs);
+        killed = true;
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       }
     }
   }
+}
+
+function tryWrite(file: string, value: string): void {
+  try {
+    writeFileSync(file, value);
+  } catch {
+    /* gone meanwhile, or an older kernel without the file */
+  }
+}
+
+/**
+ * SIGKILLs every process still in the container's cgroup: v2's cgroup.kill where the kernel has
+ * it (5.14+: one atomic write), else frozen first, so that none of the pids read can exit and be
+ * reused before its signal arrives, then killed and thawed (runc's signalAllProcesses).
+ */
+function killLeftovers(id: string, dirs: string[]): void {
+  const l = layout();
+  const v2 = l.version === 2 ? join(l.root, 'minidock', id) : undefined;
+  if (v2 && existsSync(join(v2, 'cgroup.kill'))) return tryWrite(join(v2, 'cgroup.kill'), '1');
+  const freeze = v2 ? join(v2, 'cgroup.freeze') : join(dirOf(id, 'freezer') ?? '/nonexistent', 'freezer.state');
+  const [frozen, thawed] = v2 ? ['1', '0'] : ['FROZEN', 'THAWED'];
+  if (existsSync(freeze)) tryWrite(freeze, frozen);
+  const pids = new Set(dirs.flatMap((d) => (readText(join(d, 'cgroup.procs')) ?? '').split(/\s+/).map(Number).filter((p) => p > 0)));
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (existsSync(freeze)) tryWrite(freeze, thawed);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Runs the real minidock CLI against a state root of the test's own.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,7 +88,13 @@ export class Minidock {
     return r.stdout.trim();
   }
 
-  /** Removes every container of this root, then the root itself. */
+  /**
+   * Removes every container of this root, then the root itself. Then the leak check for
+   * cgroups: no minidock/<id> cgroup of any container this root ever had may be left (the
+   * ids of its containers/ and of its events journal; a cgroup is named by the container's
+   * random id only, so another run's cannot be taken for ours). A leftover is removed
+   * (empty ones: proven ours) and reported by throwing, so the test file fails.
+   */
   cleanup(): void {
     let ids: string[] = [];
     try {
@@ -96,10 +102,73 @@ export class Minidock {
     } catch {
       /* none */
     }
+    const known = containerIdsOf(this.root);
     if (ids.length) this.run(['rm', '-f', ...ids]);
     if (this.ownsNs) spawnSync('ip', ['netns', 'del', this.hostNs]);
     rmSync(this.root, { recursive: true, force: true });
+    failOnLeakedCgroups(known, this.env.MINIDOCK_CGROUP_ROOT);
   }
+}
+
+/**
+ * Every container id a state root has had: the directories of containers/ and every id in its
+ * events journal (a `run --rm` container is gone from containers/ but not from the journal).
+ */
+export function containerIdsOf(root: string): string[] {
+  const ids = new Set<string>();
+  try {
+    for (const n of readdirSync(join(root, 'containers'))) if (/^[0-9a-f]{64}$/.test(n)) ids.add(n);
+  } catch {
+    /* none */
+  }
+  for (const f of ['events.log', 'events.log.1']) {
+    let text = '';
+    try {
+      text = readFileSync(join(root, f), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/"(?:id|ID)":"([0-9a-f]{64})"/g)) ids.add(m[1]!);
+  }
+  return [...ids];
+}
+
+/** The minidock/<id> cgroup directories that exist for these ids: under every cgroup mount of the host, and under a cgroup2 root of the test's own. */
+export function cgroupDirsOf(ids: string[], cgroupRoot?: string): string[] {
+  const roots = [...cgroupMounts(), ...(cgroupRoot ? [cgroupRoot] : [])];
+  return [...new Set(ids.flatMap((id) => roots.map((r) => join(r, 'minidock', id))))].filter((d) => existsSync(d));
+}
+
+/**
+ * Removes those of `dirs` that hold no process, trying for up to `waitMs` while processes just
+ * killed finish dying; returns the ones still there.
+ */
+export function removeEmptyCgroups(dirs: string[], waitMs = 0): string[] {
+  const until = Date.now() + waitMs;
+  let left = dirs.filter((d) => existsSync(d));
+  for (;;) {
+    for (const d of left) {
+      try {
+        if (readFileSync(join(d, 'cgroup.procs'), 'utf8').trim() === '') rmdirSync(d);
+      } catch {
+        /* busy, or gone already */
+      }
+    }
+    left = left.filter((d) => existsSync(d));
+    if (!left.length || Date.now() >= until) return left;
+    spawnSync('sleep', ['0.05']);
+  }
+}
+
+/**
+ * The leak check: throws naming the cgroups of `ids` still there, after removing those that are
+ * empty (no process: the container is gone, they are nothing but a leak).
+ */
+export function failOnLeakedCgroups(ids: string[], cgroupRoot?: string): void {
+  const left = cgroupDirsOf(ids, cgroupRoot);
+  if (!left.length) return;
+  removeEmptyCgroups(left);
+  throw new Error(`leaked cgroups of this test's containers (the empty ones are removed now):\n${left.join('\n')}`);
 }
 
 export function sh(cmd: string, args: string[], input = ''): Result {

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, type Result, sh } from './cli.js';
+import { BIN, type Result, cgroupDirsOf, containerIdsOf, failOnLeakedCgroups, removeEmptyCgroups, sh } from './cli.js';
 
 export const ETCD_PORT = 2379;
 
@@ -93,8 +93,13 @@ export class Host {
     return out;
   }
 
-  /** The host dies: every process of it killed (containers, shims, watcher, DNS), its netns gone. */
+  /**
+   * The host dies: every process of it killed (containers, shims, watcher, DNS), its netns gone,
+   * and its containers' cgroups with them (a real host loses them with its kernel; these are on
+   * the test machine's cgroup tree, where nothing of this host is left to remove them).
+   */
   kill(): void {
+    const ids = containerIdsOf(this.root);
     for (let i = 0; i < 3; i++) {
       const pids = this.pids();
       if (!pids.length) break;
@@ -108,10 +113,15 @@ export class Host {
       spawnSync('sleep', ['0.2']);
     }
     sh('ip', ['netns', 'del', this.ns]);
+    const left = removeEmptyCgroups(cgroupDirsOf(ids), 2000);
+    if (left.length) throw new Error(`host ${this.index} killed, but its containers' cgroups still hold processes:\n${left.join('\n')}`);
   }
 
+  /** Removes the containers (when the host is alive), then the host; the cgroup leak check of cli.ts on a live host's teardown. */
   cleanup(): void {
-    if (this.holder?.exitCode === null) {
+    const known = containerIdsOf(this.root);
+    const alive = this.holder?.exitCode === null;
+    if (alive) {
       let ids: string[] = [];
       try {
         ids = readdirSync(join(this.root, 'containers'));
@@ -121,8 +131,12 @@ export class Host {
       if (ids.length) this.run(['rm', '-f', ...ids]);
       this.run(['network', 'prune', '-f']);
     }
+    // a live host's rm -f must have removed them: seen before kill(), which drops whatever is left (as a dying host does)
+    const leaked = alive ? cgroupDirsOf(known) : [];
     this.kill();
     rmSync(this.root, { recursive: true, force: true });
+    failOnLeakedCgroups(known); // what kill() did not drop
+    if (leaked.length) throw new Error(`leaked cgroups of host ${this.index}'s containers (removed now):\n${leaked.join('\n')}`);
   }
 }
 
@@ -227,16 +241,18 @@ export class Cluster {
   }
 
   destroy(): void {
+    const errors: unknown[] = [];
     for (const h of [...this.hosts].reverse()) {
       try {
         h.cleanup();
-      } catch {
-        /* go on */
+      } catch (e) {
+        errors.push(e); // the rest is torn down first; the leak checks' reports fail the file after
       }
     }
     for (const p of this.etcds) p.kill('SIGKILL');
     sh('ip', ['netns', 'del', this.switchNs]);
     for (const d of [this.etcdDir, ...this.etcdDirs]) rmSync(d, { recursive: true, force: true });
+    if (errors.length) throw errors[0];
   }
 }
 

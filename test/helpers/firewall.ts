@@ -47,3 +47,8 @@ export function onlyBaseLeft(inHost: Sh, prefix = 'MINIDOCK'): boolean {
   const blocks = ['pub', 'pub_addr', 'lo_only'].map((s) => new RegExp(`(?:set|map) ${s} \\{[\\s\\S]*?\\n\\t\\}`).exec(text)?.[0]);
   return blocks.every((b) => b !== undefined && !b.includes('elements'));
 }
+
+/** The trace rules of `network trace` left in the host netns (both backends): none after a trace ends, even a killed one. */
+export function traceRulesLeft(inHost: Sh): string[] {
+  return firewallText(inHost).split('\n').filter((l) => /minidock trace \d+|chain trace_(pre|out)_\d+/.test(l));
+}

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Minidock, cgroupMounts, sleep } from '../helpers/cli.js';
+import { BIN, Minidock, cgroupDirsOf, sleep } from '../helpers/cli.js';
 
 export interface Held {
   netns: string[];
@@ -38,8 +38,7 @@ function readJson<T>(f: string): T | undefined {
  * when the test points minidock at a cgroup2 mount of its own.
  */
 export function cgroupsOf(md: Minidock, id: string): string[] {
-  const roots = [...cgroupMounts(), ...(md.env.MINIDOCK_CGROUP_ROOT ? [md.env.MINIDOCK_CGROUP_ROOT] : [])];
-  return [...new Set(roots.map((r) => join(r, 'minidock', id)))].filter((d) => existsSync(d));
+  return cgroupDirsOf([id], md.env.MINIDOCK_CGROUP_ROOT);
 }
 
 /** Everything the host and the state hold for container `id`, by name. */

@@ -67,6 +67,7 @@ describe('IPv6 address plane (real containers)', () => {
       [['--ipv6', '--ipv4=false', '--subnet', '10.9.0.0/24'], /is IPv4, but the network has --ipv4=false/],
       [['--ipv6=maybe'], /invalid argument "maybe" for "--ipv6"/],
       [['-o', 'com.docker.network.bridge.gateway_mode_ipv6=routed'], /needs --ipv6/],
+      [['-d', 'overlay', '--ipv6'], /--ipv6 is not available on overlay networks/],
     ];
     for (const [args, re] of cases) {
       const r = md.run(['network', 'create', ...args, 'bad6']);

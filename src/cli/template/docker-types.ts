@@ -4,25 +4,40 @@
 // typed struct a Go map's missing key is <no value> (not an error), a nil slice prints [] and a
 // nil map map[], and an empty struct{} (a member of ExposedPorts or Volumes) prints {}. typedView
 // marks those members by their path; a path not listed here behaves as in the raw pass.
+// Checked against the docker CLI's own structs (test/integration/template-docker-cli.test.ts).
 // ('*' is any key of a map, or any element of a slice.)
 
 const MAPS = [
-  'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes', 'ContainerConfig.Labels', 'ContainerConfig.ExposedPorts', 'ContainerConfig.Volumes',
-  'HostConfig.PortBindings', 'HostConfig.LogConfig.Config', 'HostConfig.Sysctls', 'HostConfig.StorageOpt', 'HostConfig.Tmpfs', 'HostConfig.Annotations',
-  'NetworkSettings.Ports', 'NetworkSettings.Networks', 'NetworkSettings.Networks.*.DriverOpts', 'GraphDriver.Data',
+  'Config.Labels', 'Config.Volumes', 'ContainerConfig.Labels', 'ContainerConfig.Volumes', 'HostConfig.LogConfig.Config', 'HostConfig.Sysctls', 'HostConfig.StorageOpt', 'HostConfig.Tmpfs', 'HostConfig.Annotations',
+  'NetworkSettings.Networks', 'NetworkSettings.Networks.*.DriverOpts', 'GraphDriver.Data',
   // networks and volumes
   'Labels', 'Options', 'Containers', 'IPAM.Options', 'Status',
 ];
+
+/**
+ * Maps keyed by nat.Port (a named string type): a field name or a string given to `index` is not
+ * assignable to the key type, so `.NetworkSettings.Ports.x` and `index .NetworkSettings.Ports
+ * "80/tcp"` fail the typed pass and the raw JSON answers. (An image's Config is API 1.44's
+ * container.Config here, as for docker up to 27; docker 28's OCI image config has string keys.)
+ */
+const PORT_MAPS = ['Config.ExposedPorts', 'ContainerConfig.ExposedPorts', 'HostConfig.PortBindings', 'NetworkSettings.Ports'];
+
+/**
+ * Members whose Go field is named otherwise than the JSON key (HostConfig's `DNS []string
+ * json:"Dns"`, IPAMConfig's `AuxAddress … json:"AuxiliaryAddresses"`): not a field of the typed
+ * struct, so the raw pass answers (a null one is <no value>, a missing one an error).
+ */
+const RENAMED = ['HostConfig.Dns', 'HostConfig.DnsOptions', 'HostConfig.DnsSearch', 'IPAM.Config.*.AuxiliaryAddresses'];
 
 const SLICES = [
   'Args', 'ExecIDs', 'Mounts', 'RepoTags', 'RepoDigests', 'RootFS.Layers', 'IPAM.Config',
   'Config.Cmd', 'Config.Entrypoint', 'Config.Env', 'Config.Shell', 'Config.OnBuild', 'Config.Healthcheck.Test',
   'ContainerConfig.Cmd', 'ContainerConfig.Entrypoint', 'ContainerConfig.Env', 'ContainerConfig.Shell', 'ContainerConfig.OnBuild',
-  'HostConfig.Binds', 'HostConfig.Links', 'HostConfig.Dns', 'HostConfig.DnsOptions', 'HostConfig.DnsSearch', 'HostConfig.ExtraHosts',
+  'HostConfig.Binds', 'HostConfig.Links', 'HostConfig.ExtraHosts',
   'HostConfig.CapAdd', 'HostConfig.CapDrop', 'HostConfig.GroupAdd', 'HostConfig.SecurityOpt', 'HostConfig.VolumesFrom', 'HostConfig.Devices',
   'HostConfig.DeviceRequests', 'HostConfig.DeviceCgroupRules', 'HostConfig.Ulimits', 'HostConfig.Mounts', 'HostConfig.MaskedPaths', 'HostConfig.ReadonlyPaths',
   'HostConfig.BlkioWeightDevice', 'HostConfig.BlkioDeviceReadBps', 'HostConfig.BlkioDeviceWriteBps', 'HostConfig.BlkioDeviceReadIOps', 'HostConfig.BlkioDeviceWriteIOps',
-  'HostConfig.ConsoleSize', 'State.Health.Log',
+  'State.Health.Log', 'NetworkSettings.SecondaryIPAddresses', 'NetworkSettings.SecondaryIPv6Addresses',
   'NetworkSettings.Ports.*', 'NetworkSettings.Networks.*.Aliases', 'NetworkSettings.Networks.*.Links', 'NetworkSettings.Networks.*.DNSNames',
   'HostConfig.PortBindings.*',
 ];
@@ -30,9 +45,9 @@ const SLICES = [
 const EMPTY_STRUCTS = ['Config.ExposedPorts.*', 'Config.Volumes.*', 'ContainerConfig.ExposedPorts.*', 'ContainerConfig.Volumes.*'];
 
 /**
- * Pointer members with `json:",omitempty"` (moby api/types): absent from the JSON when unset, but
+ * Pointer members (moby api/types), most `json:",omitempty"`: absent from the JSON when unset, but
  * present on the typed struct as nil, so `{{.HostConfig.Init}}` prints <nil> and
- * `{{json .State.Health}}` null there instead of "map has no entry for key".
+ * `{{json .State.Health}}` null there instead of "map has no entry for key" (see view()).
  */
 const NIL_POINTERS = ['HostConfig.Init', 'State.Health', 'Config.Healthcheck', 'Config.StopTimeout', 'HostConfig.OomKillDisable', 'HostConfig.PidsLimit', 'HostConfig.MemorySwappiness'];
 
@@ -42,8 +57,10 @@ export const GO_MAP = Symbol('go map');
 export const GO_NIL = Symbol('go nil');
 /** Marks an object as a Go struct{} value: prints {}. */
 export const GO_EMPTY_STRUCT = Symbol('go struct{}');
+/** Marks a Go map keyed by nat.Port: no field of it can be named, `index` by a string fails. */
+export const GO_PORT_KEYS = Symbol('go map[nat.Port]');
 
-type Trie = { kind?: 'map' | 'slice' | 'struct' | 'nilptr'; next: Map<string, Trie> };
+type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed'; next: Map<string, Trie> };
 
 function trie(): Trie {
   const root: Trie = { next: new Map() };
@@ -57,25 +74,32 @@ function trie(): Trie {
     t.kind = kind;
   };
   MAPS.forEach((p) => add(p, 'map'));
+  PORT_MAPS.forEach((p) => add(p, 'portmap'));
+  RENAMED.forEach((p) => add(p, 'renamed'));
   SLICES.forEach((p) => add(p, 'slice'));
   EMPTY_STRUCTS.forEach((p) => add(p, 'struct'));
   NIL_POINTERS.forEach((p) => add(p, 'nilptr'));
   return root;
 }
 
-let TRIE: Trie | undefined;
+// built when the template engine loads (a hundred paths: microseconds), not on first use, so that
+// no test depends on which one ran first
+const TRIE = trie();
 
 /** A copy of an inspect document with Docker's typed members marked (see the top of this file). */
 export function typedView(doc: unknown): unknown {
-  TRIE ??= trie();
   return view(doc, TRIE);
 }
+
+/** The kinds whose zero value is nil: what a struct member the JSON leaves out is on the typed struct. */
+const NIL_ZERO = new Set<Trie['kind']>(['map', 'portmap', 'slice', 'nilptr']);
 
 function view(v: unknown, t: Trie | undefined): unknown {
   const kind = t?.kind;
   if (v === null) {
     if (kind === 'slice') return Object.assign([], { [GO_NIL]: true });
     if (kind === 'map') return Object.assign({}, { [GO_NIL]: true, [GO_MAP]: true });
+    if (kind === 'portmap') return Object.assign({}, { [GO_NIL]: true, [GO_PORT_KEYS]: true });
     return v;
   }
   if (Array.isArray(v)) {
@@ -84,9 +108,18 @@ function view(v: unknown, t: Trie | undefined): unknown {
   }
   if (typeof v === 'object') {
     const out: Record<string | symbol, unknown> = {};
-    for (const [k, x] of Object.entries(v as object)) out[k] = view(x, t?.next.get(kind === 'map' ? '*' : k));
-    if (kind !== 'map') for (const [k, n] of t?.next ?? []) if (n.kind === 'nilptr' && !(k in out)) out[k] = null;
+    const map = kind === 'map' || kind === 'portmap';
+    for (const [k, x] of Object.entries(v as object)) {
+      const n = t?.next.get(map ? '*' : k);
+      if (n?.kind !== 'renamed') out[k] = view(x, n);
+    }
+    // A member the JSON leaves out (Docker's omitempty: HostConfig.Tmpfs, HostConfig.Mounts,
+    // HostConfig.Init) is nil on the typed struct. Not at the top: one list
+    // serves all four kinds, whose top-level members differ (a container has no Labels); below
+    // it each parent is one struct (an image's Config is a container.Config too, API 1.44).
+    if (!map && t !== TRIE) for (const [k, n] of t?.next ?? []) if (NIL_ZERO.has(n.kind) && !(k in out)) out[k] = view(null, n);
     if (kind === 'map') out[GO_MAP] = true;
+    if (kind === 'portmap') out[GO_PORT_KEYS] = true;
     if (kind === 'struct' && Object.keys(out).length === 0) out[GO_EMPTY_STRUCT] = true;
     return out;
   }

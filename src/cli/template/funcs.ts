@@ -4,7 +4,7 @@
 import { noFlags, printArg, sprint, sprintf, sprintln } from './fmt.js';
 import { GoByte, GoFloat, kindOf, num, typeName, zeroElem } from './value.js';
 import { jsonEncode } from './json.js';
-import { GO_NIL } from './docker-types.js';
+import { GO_NIL, GO_PORT_KEYS } from './docker-types.js';
 
 /** A Go parameter type: `value` is reflect.Value (anything, unchecked), `any` is interface{}. */
 export type Param = 'value' | 'any' | 'string' | 'int' | '[]string';
@@ -129,6 +129,8 @@ function index(item: unknown, ...indexes: unknown[]): RV {
       }
     } else if (k === 'map') {
       const m = cur.v as Record<string, unknown>;
+      // Docker's typed pass: a string is not assignable to nat.Port (docker-types.ts)
+      if (GO_PORT_KEYS in m) throw new FuncError(`value has type ${typeName(ix)}; should be nat.Port`);
       if (typeof ix !== 'string') {
         if (ix === undefined) throw new FuncError('value is nil; should be of type string');
         throw new FuncError(`value has type ${typeName(ix)}; should be string`);

@@ -17,6 +17,7 @@ import { shimPath } from '../../runtime/shim.js';
 import { UserError } from '../../errors.js';
 import { childEnv } from '../../host/env.js';
 import { parseIp } from './cidr.js';
+import { canonicalIp6 } from './cidr6.js';
 import { DEFAULT_NETWORK, type EndpointRecord, type NetworkRecord } from './networks.js';
 import { driverOf } from './drivers/index.js';
 
@@ -42,28 +43,39 @@ export function hasEmbeddedDns(n: Pick<NetworkRecord, 'Name' | 'Driver'>): boole
   return !!driverOf(n)?.caps.embeddedDns && n.Name !== DEFAULT_NETWORK;
 }
 
+/** An endpoint's IPv6 address as the records file takes it, canonical (undefined: none, or not one). */
+function dnsIp6(e: EndpointRecord): string | undefined {
+  return e.ip6 ? canonicalIp6(e.ip6) : undefined;
+}
+
 /**
  * The records file: `u IP PORT` per upstream, `c NETNS_PATH NETKEY…` per container on at least
- * one user network (followed by `s IP PORT` per --dns server of that container), `n NETKEY IP NAME…` per endpoint on a user network (its container's name,
- * its aliases on that network, its 12-hex short id). Pure.
+ * one user network (followed by `s IP PORT` per --dns server of that container), `n NETKEY IP NAME…`
+ * per address of an endpoint on a user network (its container's name, its aliases on that
+ * network, its 12-hex short id): one line for its IPv4 address, one for its IPv6 address
+ * (EndpointRecord.ip6), so a dual-stack endpoint has two and a v6-only one (ip '') only the
+ * second. minidock-dns answers A from the first, AAAA from the second, and NODATA for the family
+ * a known name lacks. An older minidock-dns skips the v6 lines (not an IPv4 address). Pure.
  */
 export function buildDnsRecords(endpoints: EndpointRecord[], networks: NetworkRecord[], upstreams: Upstream[]): string {
   const userNets = new Map(networks.filter(hasEmbeddedDns).map((n) => [n.Id, n]));
-  const lines: string[] = ['# minidock-dns records: u IP PORT | c NETNS NETKEY… | n NETKEY IP NAME…'];
+  const lines: string[] = ['# minidock-dns records: u IP PORT | c NETNS NETKEY… | s IP PORT | n NETKEY IP NAME… (IP: v4 or v6)'];
   for (const u of upstreams) lines.push(`u ${u.ip} ${u.port}`);
   const byContainer = new Map<string, { netns: string; nets: string[]; dns: string[] }>();
   const names: string[] = [];
   const sorted = [...endpoints].sort((a, b) => a.containerId.localeCompare(b.containerId) || (a.ifname ?? 'eth0').localeCompare(b.ifname ?? 'eth0'));
   for (const e of sorted) {
     if (!userNets.has(e.networkId)) continue;
-    if (!/^[A-Za-z0-9_.-]+$/.test(e.netns) || parseIp(e.ip) === undefined) continue;
+    const ip4 = parseIp(e.ip) !== undefined ? e.ip : undefined;
+    const ip6 = dnsIp6(e);
+    if (!/^[A-Za-z0-9_.-]+$/.test(e.netns) || (ip4 === undefined && ip6 === undefined)) continue;
     const c = byContainer.get(e.containerId) ?? { netns: `/run/netns/${e.netns}`, nets: [], dns: [] as string[] };
     c.nets.push(netKey(e.networkId));
     for (const d of e.dns ?? []) if (parseIp(d) !== undefined && !c.dns.includes(d)) c.dns.push(d);
     byContainer.set(e.containerId, c);
     const own = [e.containerName, ...(e.aliases ?? []), e.containerId.slice(0, 12)].filter((n) => n && isDnsName(n));
     const uniq = [...new Set(own.map((n) => n.toLowerCase()))];
-    names.push(`n ${netKey(e.networkId)} ${e.ip} ${uniq.join(' ')}`);
+    for (const ip of [ip4, ip6]) if (ip !== undefined) names.push(`n ${netKey(e.networkId)} ${ip} ${uniq.join(' ')}`);
   }
   for (const c of byContainer.values()) {
     lines.push(`c ${c.netns} ${c.nets.join(' ')}`);

@@ -14,15 +14,18 @@
 //   c NETNS_PATH NETKEY…            a container to serve, and the networks it is on
 //   s IP PORT                       after a c line: that container's own upstream (--dns);
 //                                   a container with any uses only its own, else the u ones
-//   n NETKEY IP NAME…               names of one address on one network
+//   n NETKEY IP NAME…               names of one address on one network; IP is IPv4 or IPv6
+//                                   (a dual-stack endpoint has one line per address)
 // CONTROL_SOCKET: the path of a unix socket it listens on; a client sends
 // "reload\n" (re-read the records, open/close sockets) or "quit\n" and gets "ok N\n" back once it
 // is done, N = number of containers served. With no container left after a reload it exits.
 // SIGHUP also reloads; SIGTERM/SIGINT exit. fd 3, when open, gets "ok\n" once it serves (or
 // "err MESSAGE\n"), then is closed.
 //
-// Answers: A for names (container name, aliases, 12-hex short id) on the asking container's
-// networks, TTL 600; other types for such names: no data; PTR for their addresses;
+// Answers: A and AAAA for names (container name, aliases, 12-hex short id) on the asking
+// container's networks, TTL 600; other types for such names, and the family a name has no
+// address of (AAAA of a v4-only name, A of a v6-only one): no data (NOERROR, no answer, as
+// Docker's resolver); PTR for their addresses (in-addr.arpa and ip6.arpa nibble names);
 // single-label unknown names: NXDOMAIN at once; everything else is forwarded to the upstreams
 // (1 s per upstream, then SERVFAIL).
 #define _GNU_SOURCE
@@ -64,7 +67,8 @@ struct ctr {
 
 struct rec {
   char *net;
-  uint32_t ip; // network order
+  int v6;                // ip is 16 bytes (AAAA) rather than 4 (A)
+  unsigned char ip[16];  // network order
   int nnames;
   char **names;
 };
@@ -218,12 +222,14 @@ static int reload(void) {
       struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(tok[2]))};
       if (inet_pton(AF_INET, tok[1], &a.sin_addr) == 1) c->ups[c->nups++] = a;
     } else if (!strcmp(tok[0], "n") && nt >= 4) {
-      struct in_addr ip;
-      if (inet_pton(AF_INET, tok[2], &ip) != 1) continue;
+      unsigned char ip[16];
+      int v6 = strchr(tok[2], ':') != NULL;
+      if (inet_pton(v6 ? AF_INET6 : AF_INET, tok[2], ip) != 1) continue;
       recs = realloc(recs, sizeof *recs * (nrecs + 1));
       struct rec *r = &recs[nrecs++];
       r->net = strdup(tok[1]);
-      r->ip = ip.s_addr;
+      r->v6 = v6;
+      memcpy(r->ip, ip, v6 ? 16 : 4);
       r->nnames = nt - 3;
       r->names = calloc((size_t)r->nnames, sizeof *r->names);
       for (int i = 3; i < nt; i++) r->names[i - 3] = lower_dup(tok[i]);
@@ -294,6 +300,29 @@ static void put16(unsigned char *p, uint16_t v) {
   p[1] = (unsigned char)v;
 }
 
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// The address a reverse name asks about: "D.C.B.A.in-addr.arpa" (4 bytes) or the 32-nibble
+// "x.x.….ip6.arpa" (16 bytes, lowest nibble first). Returns the byte count, 0 when not one.
+static int ptr_addr(const char *name, unsigned char *ip) {
+  unsigned b[4];
+  char tail[32];
+  if (sscanf(name, "%u.%u.%u.%u.%31s", &b[0], &b[1], &b[2], &b[3], tail) == 5 && !strcmp(tail, "in-addr.arpa") && b[0] < 256 && b[1] < 256 && b[2] < 256 && b[3] < 256) {
+    for (int i = 0; i < 4; i++) ip[i] = (unsigned char)b[3 - i];
+    return 4;
+  }
+  if (strlen(name) != 64 + 8 || strcmp(name + 64, "ip6.arpa")) return 0;
+  memset(ip, 0, 16);
+  for (int i = 0; i < 32; i++) {
+    int v = hexval(name[2 * i]);
+    if (v < 0 || name[2 * i + 1] != '.') return 0;
+    ip[15 - i / 2] |= (unsigned char)(i % 2 ? v << 4 : v);
+  }
+  return 16;
+}
+
 // Builds the local answer into out; returns its length, or 0 when the query must be forwarded.
 static size_t answer(const struct ctr *c, const unsigned char *q, size_t qlen, unsigned char *out) {
   char name[256];
@@ -312,19 +341,13 @@ static size_t answer(const struct ctr *c, const unsigned char *q, size_t qlen, u
   o = qend;
   if (rcode == 0) {
     int known = 0;
-    uint32_t ptr_ip = 0;
-    int is_ptr = 0;
-    unsigned b[4];
-    char tail[32];
-    if (sscanf(name, "%u.%u.%u.%u.%31s", &b[0], &b[1], &b[2], &b[3], tail) == 5 && !strcmp(tail, "in-addr.arpa") && b[0] < 256 && b[1] < 256 && b[2] < 256 && b[3] < 256) {
-      is_ptr = 1;
-      ptr_ip = htonl(b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0]);
-    }
+    unsigned char ptr_ip[16];
+    int ptr_len = ptr_addr(name, ptr_ip), is_ptr = ptr_len > 0;
     for (int i = 0; i < nrecs; i++) {
       const struct rec *r = &recs[i];
       if (!ctr_on(c, r->net)) continue;
       if (is_ptr) {
-        if (r->ip != ptr_ip || r->nnames == 0) continue;
+        if (ptr_len != (r->v6 ? 16 : 4) || memcmp(r->ip, ptr_ip, (size_t)ptr_len) || r->nnames == 0) continue;
         known = 1;
         if (qtype == 12 && nans == 0 && o + 12 + strlen(r->names[0]) + 2 < BUF) {
           put16(out + o, 0xc00c), put16(out + o + 2, 12), put16(out + o + 4, 1);
@@ -349,11 +372,13 @@ static size_t answer(const struct ctr *c, const unsigned char *q, size_t qlen, u
       for (int j = 0; j < r->nnames; j++) {
         if (strcmp(r->names[j], name)) continue;
         known = 1;
-        if (qtype == 1 && o + 16 <= BUF) {
-          put16(out + o, 0xc00c), put16(out + o + 2, 1), put16(out + o + 4, 1);
-          out[o + 6] = 0, out[o + 7] = 0, put16(out + o + 8, 600), put16(out + o + 10, 4);
-          memcpy(out + o + 12, &r->ip, 4);
-          o += 16;
+        // A for a v4 record, AAAA (28) for a v6 one; the other family: no data
+        size_t alen = r->v6 ? 16 : 4;
+        if (qtype == (r->v6 ? 28 : 1) && o + 12 + alen <= BUF) {
+          put16(out + o, 0xc00c), put16(out + o + 2, qtype), put16(out + o + 4, 1);
+          out[o + 6] = 0, out[o + 7] = 0, put16(out + o + 8, 600), put16(out + o + 10, (uint16_t)alen);
+          memcpy(out + o + 12, r->ip, alen);
+          o += 12 + alen;
           nans++;
         }
         break;

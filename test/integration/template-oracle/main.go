@@ -113,10 +113,13 @@ type Doc struct {
 	State           *State
 	Mounts          []Mount
 }
+// Port is nat.Port: a named string type, so a field name or a string given to index is not
+// assignable to these maps' keys (the typed pass fails and the raw JSON answers)
+type Port string
 type Config struct {
 	Cmd, Entrypoint, Env []string
 	Labels               map[string]string
-	ExposedPorts         map[string]struct{}
+	ExposedPorts         map[Port]struct{}
 	Image, User          string
 	Tty                  bool
 }
@@ -125,7 +128,7 @@ type HostConfig struct {
 	Binds        []string
 	Tmpfs        map[string]string
 	NetworkMode  string
-	PortBindings map[string][]PortBinding
+	PortBindings map[Port][]PortBinding
 	Memory       int64
 }
 type EndpointSettings struct {
@@ -135,7 +138,7 @@ type EndpointSettings struct {
 }
 type NetworkSettings struct {
 	IPAddress string
-	Ports     map[string][]PortBinding
+	Ports     map[Port][]PortBinding
 	Networks  map[string]*EndpointSettings
 }
 type State struct {

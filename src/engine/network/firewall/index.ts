@@ -187,9 +187,12 @@ export function checkBackendSwitch(endpoints: () => { containerName: string }[])
   if (want !== have) refuseSwitchWhileWired(want, have, endpoints());
 }
 
-/** This root's leftovers in every backend (prune). */
+/** This root's leftovers in every backend (prune), and the rules of a trace whose CLI was killed. */
 export async function allOrphans(own: OwnContext) {
   const out = [];
   for (const name of FIREWALL_BACKENDS) out.push(...(await (await backendOf(name)).orphans(own)));
+  const { traceOrphans } = await import('../trace/rules.js');
+  const { tableName } = await import('./nftables.js');
+  out.push(...(await traceOrphans(own.root, tableName())));
   return out;
 }
