@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { createSocket } from 'node:dgram';
+import { childEnv } from '../../../host/env.js';
 
 function print(o: object): void {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -75,8 +76,8 @@ function reap(): void {
         /* gone */
       }
     }
-    if (what.restore) spawnSync('iptables-restore', ['-w', '--noflush'], { input: what.restore });
-    if (what.nft) spawnSync('nft', ['-f', '-'], { input: what.nft });
+    if (what.restore) spawnSync('iptables-restore', ['-w', '--noflush'], { input: what.restore, env: childEnv() });
+    if (what.nft) spawnSync('nft', ['-f', '-'], { input: what.nft, env: childEnv() });
   });
 }
 

@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from '../../../host/exec.js';
+import { childEnv } from '../../../host/env.js';
 import { UserError } from '../../../errors.js';
 import { writeLastTrace } from '../last-trace.js';
 import { type ProbeMatch, type ProbeProto, traceRuleOps, traceTag } from './rules.js';
@@ -97,7 +98,7 @@ function holdsSubscription(pids: number[], groups: number): boolean {
 function monitor(cmd: string, args: string[]): Monitor {
   // bounded: a monitor outlives no trace, even one whose CLI and guard are both gone; line
   // buffered (stdbuf): the monitors print to a pipe
-  const child = spawn('timeout', ['60', 'stdbuf', '-oL', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('timeout', ['60', 'stdbuf', '-oL', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
   let text = '';
   let last = 0;
   child.stdout!.setEncoding('utf8');
@@ -210,7 +211,7 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   const tracer = backend === 'iptables' ? monitor('xtables-monitor', ['--trace', '-4']) : monitor('nft', ['monitor', 'trace']);
   const haveCt = await which('conntrack');
   const ct = haveCt ? monitor('conntrack', ['-E', '-p', proto, ...(proto === 'icmp' ? [] : ['--orig-port-src', String(match.port)])]) : undefined;
-  const guard = spawn(process.execPath, [helperPath(), 'reap'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const guard = spawn(process.execPath, [helperPath(), 'reap'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: childEnv() });
   guard.unref();
   guard.on('error', () => undefined); // no guard (node gone?): the trace still removes its rules itself
   guard.stdin!.on('error', () => undefined);
