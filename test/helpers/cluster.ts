@@ -63,6 +63,22 @@ export class Host {
     });
   }
 
+  /** Runs minidock paused at kill point `step` (src/state/pause.ts) and SIGKILLs it there; whether the step was reached. */
+  async killAt(step: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<boolean> {
+    const marker = join(this.root, '..', `${this.root.split('/').pop()}.paused`);
+    rmSync(marker, { force: true });
+    const c = spawn('nsenter', this.argv(process.execPath, ['--', BIN, ...args]), { env: { ...this.env, ...env, MINIDOCK_PAUSE_AT: step, MINIDOCK_PAUSE_FILE: marker }, stdio: 'ignore' });
+    const closed = new Promise<void>((res) => c.on('close', () => res()));
+    let exited = false;
+    void closed.then(() => (exited = true));
+    for (let i = 0; i < 3000 && !exited && !existsSync(marker); i++) await new Promise((res) => setTimeout(res, 10));
+    const reached = existsSync(marker);
+    if (!exited) c.kill('SIGKILL'); // nsenter execs node: this is the CLI itself
+    await closed;
+    rmSync(marker, { force: true });
+    return reached;
+  }
+
   ok(args: string[]): string {
     const r = this.run(args);
     if (r.code !== 0) throw new Error(`host ${this.index}: minidock ${args.join(' ')} exited ${r.code}: ${r.stderr}`);

@@ -105,6 +105,11 @@ export class Etcd {
     return r.ID;
   }
 
+  /** Ends a lease now: etcd deletes every key under it. */
+  async revoke(id: string): Promise<void> {
+    await this.call('/v3/lease/revoke', { ID: id });
+  }
+
   /** The lease's remaining TTL (-1: expired or unknown). */
   async ttl(id: string): Promise<number> {
     const r = await this.call<{ TTL?: string }>('/v3/lease/timetolive', { ID: id });

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
-import { writeFileAtomic } from '../../state/atomic.js';
+import { listDir, writeFileAtomic } from '../../state/atomic.js';
+import { listNetworkRecords } from '../network/networks.js';
 import { paths } from '../../state/paths.js';
 import { rootId } from '../../state/rootid.js';
 import { childEnv } from '../../host/env.js';
@@ -24,7 +25,7 @@ export const overlayDir = () => join(paths.networks(), 'overlay');
 export const leaseFile = () => join(overlayDir(), 'lease');
 const pidFile = () => join(overlayDir(), 'watch.pid');
 
-function readLease(): string | undefined {
+export function readLease(): string | undefined {
   try {
     const s = readFileSync(leaseFile(), 'utf8').trim();
     return /^\d+$/.test(s) ? s : undefined;
@@ -42,6 +43,11 @@ export async function hostLease(cfg: ClusterConfig, etcd: Etcd): Promise<string>
   mkdirSync(overlayDir(), { recursive: true });
   writeFileAtomic(leaseFile(), id + '\n');
   return id;
+}
+
+/** Whether this root has anything overlay to reconcile (prune loads cluster/prune.ts only then). */
+export function hasOverlayState(): boolean {
+  return listDir(overlayDir()).length > 0 || listNetworkRecords().some((n) => n.Driver === 'overlay');
 }
 
 export function watcherPid(): number | undefined {

@@ -51,8 +51,8 @@ async function mirror(nets: NetworkRecord[], eps: EndpointRecord[]): Promise<voi
   const live = new Set(nets.map((n) => n.Id));
   for (const n of listNetworkRecords().filter(isOverlay)) {
     if (live.has(n.Id) || eps.some((e) => e.networkId === n.Id)) continue;
-    const { localRemoveOps } = await import('../network/drivers/overlay.js');
-    await applyPlan(await localRemoveOps(n), { tolerant: true });
+    const { removeLocalDevices } = await import('../network/drivers/overlay.js');
+    await removeLocalDevices(n);
     removeIpam(n.Id);
     removeNetworkRecord(n.Name);
   }
@@ -122,14 +122,14 @@ export async function syncOverlay(): Promise<number> {
     for (const e of snap.endpoints) {
       if (e.v.host === me && !mine.some((m) => m.containerId === e.v.container && m.ip === e.ip)) await etcd.delete(endpointKey(e.netId, e.ip));
     }
-    const { localRemoveOps, vxlanDev } = await import('../network/drivers/overlay.js');
-    const { linkExists } = await import('../network/drivers/bridge.js');
+    const { removeLocalDevices, madeHere } = await import('../network/drivers/overlay.js');
     let inUse = 0;
     for (const n of overlays) {
-      if (!linkExists(vxlanDev(n.Id))) continue;
+      // only the devices this root made (another root in this netns may use the same names)
+      if (!madeHere(n.Id)) continue;
       if (!mine.some((e) => e.networkId === n.Id)) {
         // the last container of this network on this host is gone: so are its bridge and VXLAN
-        await applyPlan(await localRemoveOps(n), { tolerant: true });
+        await removeLocalDevices(n);
         continue;
       }
       inUse++;
