@@ -95,7 +95,7 @@ async function pruneStore(r: OverlayPruneReport, inUse: boolean): Promise<void> 
       process.kill(pid, 'SIGTERM');
       r.repaired.push(`stopped this host's overlay watcher (pid ${pid}): no overlay network in use here`);
     }
-    rmSync(join(overlayDir(), 'watch.pid'), { force: true });
+    for (const f of ['watch.pid', 'watch-auth']) rmSync(join(overlayDir(), f), { force: true });
     if (lease) {
       await etcd.revoke(lease);
       rmSync(leaseFile(), { force: true });

@@ -14,7 +14,7 @@ import type { ClusterConfig } from './config.js';
 import { clusterConfig } from './config.js';
 import type { Etcd, KV } from './etcd.js';
 import { ENDPOINTS, HOSTS, NETWORKS, PREFIX, claimTxn, endpointKey, hostKey, networkKey } from './keys.js';
-import { hostId, hostLease, overlayDir, ensureWatcher } from './host.js';
+import { hostId, hostLease, overlayDir, ensureWatcher, watcherEndpoints } from './host.js';
 import { type EndpointValue, etcdOf } from './store.js';
 
 const isOverlay = (n: NetworkRecord) => n.Driver === 'overlay';
@@ -76,6 +76,7 @@ async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: s
 
 /** Before a container joins overlay network `rec` on this host (under the network lock). */
 export async function ensureOverlayHost(cfg: ClusterConfig, rec: NetworkRecord, explain?: (line: string) => void): Promise<void> {
+  watcherEndpoints(cfg); // refused before anything is made
   const etcd = etcdOf(cfg);
   const cur = await etcd.get(networkKey(rec.Name));
   if (!cur || (JSON.parse(cur.value) as NetworkRecord).Id !== rec.Id) {
