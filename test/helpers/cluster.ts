@@ -53,8 +53,13 @@ export class Host {
   }
 
   runAsync(args: string[]): Promise<Result> {
+    return this.execAsync(process.execPath, ['--', BIN, ...args]);
+  }
+
+  /** Like exec, without waiting: the command runs beside the test (a server). */
+  execAsync(cmd: string, args: string[]): Promise<Result> {
     return new Promise((res) => {
-      const c = spawn('nsenter', this.argv(process.execPath, ['--', BIN, ...args]), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn('nsenter', this.argv(cmd, args), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));
