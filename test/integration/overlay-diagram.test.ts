@@ -67,6 +67,17 @@ describe('network diagram of an overlay network', () => {
     expect(h1().ok(['network', 'diagram', 'ovd'])).toContain("the kernel and minidock's state agree");
   });
 
+  it('a store named by host name: an overlay run is refused in one line before anything is made (the watcher needs IPv4 members)', () => {
+    const keys = c.keys();
+    const r = h3().run(['run', '-d', '--name', 'named', '--network', 'ovd', 'busybox', 'true'], { env: { MINIDOCK_CLUSTER: `etcd://etcd.invalid:2379` } });
+    expect(r.code).toBe(125);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/IPv4:PORT.*etcd\.invalid:2379/);
+    expect(h3().exec('ip', ['-o', 'link']).stdout).not.toMatch(/md(ov|vx)-/);
+    expect(c.keys()).toEqual(keys);
+    h3().run(['rm', '-f', 'named']);
+  });
+
   it('cleans up', () => {
     h1().ok(['rm', '-f', 'd1']);
     h2().ok(['rm', '-f', 'd2']);
