@@ -305,6 +305,16 @@ export class Cluster {
   }
 }
 
+/** Polls `f` every 100 ms until it holds or `ms` have passed; its last answer. */
+export async function until(f: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (f()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return f();
+}
+
 export function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;

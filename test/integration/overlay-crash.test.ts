@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster } from '../helpers/cluster.js';
-import { sleep } from '../helpers/cli.js';
+import { Cluster, until } from '../helpers/cluster.js';
 
 const c = new Cluster();
 const h1 = () => c.hosts[0];
@@ -30,15 +29,6 @@ afterAll(() => {
     rmSync(rootB, { recursive: true, force: true });
   }
 });
-
-async function until(f: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return true;
-    await sleep(100);
-  }
-  return f();
-}
 
 const links = (h = h1()) => (JSON.parse(h.exec('ip', ['-j', 'link', 'show']).stdout || '[]') as { ifname: string }[]).map((l) => l.ifname);
 const overlayLinks = (h = h1()) => links(h).filter((l) => /^md(ov|vx)-/.test(l)).sort();

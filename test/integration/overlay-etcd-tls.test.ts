@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, rssKb } from '../helpers/cluster.js';
+import { Cluster, rssKb, until } from '../helpers/cluster.js';
 import { makeCa, makeCert } from '../helpers/certs.js';
 import { sleep } from '../helpers/cli.js';
 
@@ -38,15 +38,6 @@ afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-async function until(f: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return true;
-    await sleep(100);
-  }
-  return f();
-}
 
 const overlayLinks = (h: ReturnType<typeof h1>) => h.exec('ip', ['-o', 'link']).stdout.split('\n').filter((l) => /md(ov|vx)-/.test(l));
 
