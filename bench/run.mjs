@@ -2,6 +2,7 @@
 // minidock benchmarks (not tests): medians over repeated runs, printed beside their floors.
 //   npm run bench            all
 //   npm run bench -- start   only the container start figures (also: pull, net, everyday, api, firewall)
+//   npm run bench -- overlay  throughput over an overlay network vs hand-made VXLAN and plain veth (etcd, iperf3)
 //   npm run bench -- --docker          the same beside Docker: a dockerd of the bench's own, in
 //                                      its throwaway netns (bench/docker.mjs), stopped at the end
 // Runs as root with its own MINIDOCK_ROOT and bridge, and cleans up after itself.
@@ -153,6 +154,11 @@ try {
       const r = spawnSync(process.execPath, [netBench], { env: { ...env, MINIDOCK_BENCH_HOSTNS: hostNs }, stdio: 'inherit' });
       if (r.status !== 0) process.exitCode = 1;
     }
+  }
+  if (only === 'overlay') {
+    // a cluster of netns hosts of its own (bench/overlay.mjs); not in the default set: it needs etcd and iperf3
+    const r = spawnSync(process.execPath, [join(here, 'overlay.mjs')], { env, stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
   }
   if (!only || only === 'firewall') {
     // each backend in a throwaway netns and state root of its own (bench/firewall.mjs)

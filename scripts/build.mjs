@@ -86,13 +86,14 @@ await build({
 
 // Compile beside, then rename: running containers keep their shim, and a concurrent build never
 // leaves a moment without one.
-const cc = (out, src, extra = []) => {
-  execFileSync('cc', ['-O2', '-Wall', '-Wextra', ...extra, '-o', `${out}.tmp`, src], { stdio: 'inherit' });
+const cc = (out, src, extra = [], libs = []) => {
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', ...extra, '-o', `${out}.tmp`, src, ...libs], { stdio: 'inherit' });
   renameSync(`${out}.tmp`, out);
 };
 cc('dist/minidock-shim', 'src/runtime/shim/shim.c');
 // --init's PID 1: static, since it runs inside the container's root (docs/shim.md, "The init")
 cc('dist/minidock-init', 'src/runtime/shim/init.c', ['-static', '-s']);
 if (existsSync('src/runtime/dns/minidock-dns.c')) cc('dist/minidock-dns', 'src/runtime/dns/minidock-dns.c');
-// the overlay networks' per-host store watcher (src/engine/network/drivers/overlay.ts)
-cc('dist/minidock-ovwatch', 'src/runtime/overlay/minidock-ovwatch.c');
+// the overlay networks' per-host store watcher (src/engine/network/drivers/overlay.ts); TLS to
+// etcd through OpenSSL (libssl-dev, installed by scripts/install.sh)
+cc('dist/minidock-ovwatch', 'src/runtime/overlay/minidock-ovwatch.c', [], ['-lssl', '-lcrypto']);

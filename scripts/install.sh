@@ -15,11 +15,11 @@ if [ "$(id -u)" -ne 0 ]; then echo "install.sh: run as root (containers need it)
 
 export DEBIAN_FRONTEND=noninteractive
 # kernel tools minidock drives (conntrack: `network trace` reads its events), the builtin
-# image's source (busybox-static), xattr tools for overlay whiteouts, and a C compiler for the
-# shim and the DNS resolver.
+# image's source (busybox-static), xattr tools for overlay whiteouts, a C compiler for the
+# shim and the DNS resolver, and OpenSSL's headers for the overlay watcher's TLS to etcd.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  iproute2 iptables nftables conntrack util-linux busybox-static attr gcc libc6-dev procps ca-certificates >/dev/null
+  iproute2 iptables nftables conntrack util-linux busybox-static attr gcc libc6-dev libssl-dev procps ca-certificates >/dev/null
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent

@@ -39,6 +39,8 @@ export async function diagramCommand(networks: string[], opts: { format?: string
   const serve = opts.serve === undefined ? undefined : serveAddressOf(opts.serve);
   if (serve && (opts.format !== undefined || opts.output !== undefined)) throw new UserError('--serve serves the svg diagram as a web page: --format and --output do not go with it');
   const format = formatOf(opts.format, opts.output);
+  // overlay networks this host has not seen yet are the cluster's too (as network ls shows them)
+  await (await import('../engine/network/networks.js')).refreshClusterNetworks();
   const { collectSnapshot, buildDiagram } = await import('../engine/network/diagram.js');
   const snap = await collectSnapshot();
   for (const n of networks) {

@@ -53,14 +53,35 @@ export class Host {
   }
 
   runAsync(args: string[]): Promise<Result> {
+    return this.execAsync(process.execPath, ['--', BIN, ...args]);
+  }
+
+  /** Like exec, without waiting: the command runs beside the test (a server). */
+  execAsync(cmd: string, args: string[]): Promise<Result> {
     return new Promise((res) => {
-      const c = spawn('nsenter', this.argv(process.execPath, ['--', BIN, ...args]), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn('nsenter', this.argv(cmd, args), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));
       c.stderr.on('data', (d) => (stderr += d));
       c.on('close', (code) => res({ code: code ?? 1, stdout, stderr }));
     });
+  }
+
+  /** Runs minidock paused at kill point `step` (src/state/pause.ts) and SIGKILLs it there; whether the step was reached. */
+  async killAt(step: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<boolean> {
+    const marker = join(this.root, '..', `${this.root.split('/').pop()}.paused`);
+    rmSync(marker, { force: true });
+    const c = spawn('nsenter', this.argv(process.execPath, ['--', BIN, ...args]), { env: { ...this.env, ...env, MINIDOCK_PAUSE_AT: step, MINIDOCK_PAUSE_FILE: marker }, stdio: 'ignore' });
+    const closed = new Promise<void>((res) => c.on('close', () => res()));
+    let exited = false;
+    void closed.then(() => (exited = true));
+    for (let i = 0; i < 3000 && !exited && !existsSync(marker); i++) await new Promise((res) => setTimeout(res, 10));
+    const reached = existsSync(marker);
+    if (!exited) c.kill('SIGKILL'); // nsenter execs node: this is the CLI itself
+    await closed;
+    rmSync(marker, { force: true });
+    return reached;
   }
 
   ok(args: string[]): string {
@@ -162,8 +183,18 @@ export class Cluster {
     return Array.from({ length: this.members }, (_, i) => `${this.net}.${i + 1}`);
   }
 
-  async start(n = 3, opts: { members?: 1 | 3 } = {}): Promise<void> {
+  /** etcd serves its clients over TLS (and asks for a client certificate): the files etcdctl uses too. */
+  tls?: { ca: string; server: { cert: string; key: string }; client: { cert: string; key: string } };
+  /** etcd's auth enabled: a user with read/write on /minidock/ only (etcdctl acts as root). */
+  auth?: { user: string; password: string; rootPassword: string };
+
+  private get scheme(): string {
+    return this.tls ? 'https' : 'http';
+  }
+
+  async start(n = 3, opts: { members?: 1 | 3; tls?: Cluster['tls']; auth?: Cluster['auth'] } = {}): Promise<void> {
     this.members = opts.members ?? 1;
+    this.tls = opts.tls;
     const must = (cmd: string, args: string[]) => {
       const r = sh(cmd, args);
       if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
@@ -185,6 +216,21 @@ export class Cluster {
       this.hosts.push(h);
     }
     await this.startEtcd();
+    if (opts.auth) this.enableAuth(opts.auth);
+  }
+
+  private enableAuth(a: NonNullable<Cluster['auth']>): void {
+    const must = (args: string[]) => {
+      const r = this.etcdctl(args);
+      if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')}: ${r.stderr}`);
+    };
+    must(['user', 'add', `root:${a.rootPassword}`, '--interactive=false']);
+    must(['role', 'add', 'minidock']);
+    must(['role', 'grant-permission', 'minidock', '--prefix=true', 'readwrite', '/minidock/']);
+    must(['user', 'add', `${a.user}:${a.password}`, '--interactive=false']);
+    must(['user', 'grant-role', a.user, 'minidock']);
+    must(['auth', 'enable']);
+    this.auth = a;
   }
 
   private async startEtcd(): Promise<void> {
@@ -193,8 +239,9 @@ export class Cluster {
     this.etcdAddrs.forEach((a, i) => {
       const dir = i === 0 ? this.etcdDir : mkdtempSync(join(tmpdir(), 'mdetcd-'));
       if (i > 0) this.etcdDirs.push(dir);
-      const p = spawn('nsenter', [`--net=/run/netns/${this.hosts[i].ns}`, '--', 'etcd', '--name', `m${i + 1}`, '--data-dir', dir,
-        '--listen-client-urls', `http://${a}:${ETCD_PORT}`, '--advertise-client-urls', `http://${a}:${ETCD_PORT}`,
+      const tls = this.tls ? ['--cert-file', this.tls.server.cert, '--key-file', this.tls.server.key, '--trusted-ca-file', this.tls.ca, '--client-cert-auth'] : [];
+      const p = spawn('nsenter', [`--net=/run/netns/${this.hosts[i].ns}`, '--', 'etcd', '--name', `m${i + 1}`, '--data-dir', dir, ...tls,
+        '--listen-client-urls', `${this.scheme}://${a}:${ETCD_PORT}`, '--advertise-client-urls', `${this.scheme}://${a}:${ETCD_PORT}`,
         '--listen-peer-urls', `http://${a}:2380`, '--initial-advertise-peer-urls', `http://${a}:2380`, '--initial-cluster', initial,
         '--initial-cluster-token', `mdt-${this.tag}`], { stdio: ['ignore', 'ignore', 'pipe'] });
       logs.push('');
@@ -230,9 +277,11 @@ export class Cluster {
 
   /** etcdctl (v3) against the members, run from the first host still alive. */
   etcdctl(args: string[]): Result {
-    const eps = this.etcdAddrs.map((a) => `http://${a}:${ETCD_PORT}`).join(',');
+    const eps = this.etcdAddrs.map((a) => `${this.scheme}://${a}:${ETCD_PORT}`).join(',');
     const from = this.hosts.find((h) => existsSync(`/run/netns/${h.ns}`)) ?? this.hosts[0];
-    return sh('nsenter', [`--net=/run/netns/${from.ns}`, '--', 'env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${eps}`, ...args]);
+    const tls = this.tls ? [`--cacert=${this.tls.ca}`, `--cert=${this.tls.client.cert}`, `--key=${this.tls.client.key}`] : [];
+    const auth = this.auth ? [`--user=root:${this.auth.rootPassword}`] : [];
+    return sh('nsenter', [`--net=/run/netns/${from.ns}`, '--', 'env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${eps}`, ...tls, ...auth, ...args]);
   }
 
   /** Every key under /minidock/ (keys only). */
@@ -254,6 +303,16 @@ export class Cluster {
     for (const d of [this.etcdDir, ...this.etcdDirs]) rmSync(d, { recursive: true, force: true });
     if (errors.length) throw errors[0];
   }
+}
+
+/** Polls `f` every 100 ms until it holds or `ms` have passed; its last answer. */
+export async function until(f: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (f()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return f();
 }
 
 export function rssKb(pid: number): number {

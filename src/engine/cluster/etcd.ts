@@ -1,8 +1,14 @@
 // A small etcd v3 client over its JSON gateway (HTTP/1.1 POST, base64 keys): put, range,
 // delete, txn, lease grant. No gRPC dependency: etcd (3.4 in Debian 12) serves the gateway on its
 // client port at /v3/…. Endpoints are tried in order; an unreachable store is one clear error.
+// TLS (https:// endpoints: the configured CA, a client certificate if one is set) through
+// node:https, loaded only then; etcd's auth by a token from /v3/auth/authenticate, sent as the
+// `Authorization` header — one per member (etcd's "simple" tokens are each member's own),
+// fetched on first use in this process and again when a member says it is no longer valid.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { UserError } from '../../errors.js';
+import type { ClusterAuth, ClusterTls } from './config.js';
 import { type Txn, b64, prefixEnd, unb64 } from './keys.js';
 
 export interface KV {
@@ -27,10 +33,25 @@ const CONNECT_MS = 1000;
 /** The member that last answered, tried first by the next call (in this process). */
 let preferred = 0;
 
-function post(endpoint: string, path: string, body: unknown): Promise<unknown> {
+interface Transport {
+  request: typeof request;
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+}
+
+/** What a failed TLS handshake means, in the settings' words. */
+function tlsError(endpoint: string, e: NodeJS.ErrnoException): UserError | undefined {
+  const code = e.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(code)) return new UserError(`cluster store ${endpoint}: its certificate is not trusted (${e.message}): check kv.cacertfile in "cluster-store-opts"`);
+  if (/SSL|TLS|ECONNRESET|EPROTO/.test(code) && /alert|handshake|certificate|wrong version|SSL/i.test(e.message)) return new UserError(`cluster store ${endpoint}: TLS handshake failed (${e.message.split('\n')[0]}): check the "cluster-store-opts" certificates`);
+  return undefined;
+}
+
+function post(t: Transport, endpoint: string, path: string, body: unknown, token?: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
-    const req = request(`${endpoint}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }, timeout: TIMEOUT_MS }, (res) => {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) };
+    if (token) headers.authorization = token;
+    const req = t.request(`${endpoint}${path}`, { method: 'POST', headers, timeout: TIMEOUT_MS, ...(t.tls ?? {}) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -39,32 +60,90 @@ function post(endpoint: string, path: string, body: unknown): Promise<unknown> {
         try {
           j = JSON.parse(text || '{}');
         } catch {
+          const said = text.trim().split('\n')[0].slice(0, 200);
+          // etcd's gateway, with --client-cert-auth and auth on, takes no certificate that names a user
+          if (/CommonName of client/.test(said)) return reject(new StoreError(`cluster store ${endpoint}: ${said} (with auth enabled, etcd's JSON gateway takes only a client certificate without a Common Name: kv.certfile)`, said));
+          if ((res.statusCode ?? 500) >= 300) return reject(new StoreError(`cluster store ${endpoint}: HTTP ${res.statusCode}: ${said}`, said));
           return reject(new Error(`etcd ${endpoint}${path}: not JSON (${text.slice(0, 80)})`));
         }
-        if ((res.statusCode ?? 500) >= 300) return reject(new UserError(`cluster store ${endpoint}: ${j.message ?? j.error ?? `HTTP ${res.statusCode}`}`));
+        if ((res.statusCode ?? 500) >= 300) return reject(new StoreError(`cluster store ${endpoint}: ${j.message ?? j.error ?? `HTTP ${res.statusCode}`}`, j.message ?? j.error ?? ''));
         resolve(j);
       });
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('socket', (s) => {
-      const t = setTimeout(() => req.destroy(new Error('no connection within 1 s')), CONNECT_MS);
-      s.once('connect', () => clearTimeout(t));
-      req.once('close', () => clearTimeout(t));
+      const timer = setTimeout(() => req.destroy(new Error('no connection within 1 s')), CONNECT_MS);
+      s.once('connect', () => clearTimeout(timer));
+      req.once('close', () => clearTimeout(timer));
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(tlsError(endpoint, e) ?? e));
     req.end(data);
   });
 }
 
+/** An answer of the store that is not a success (the store's own words kept apart, to tell an expired token). */
+class StoreError extends UserError {
+  constructor(
+    message: string,
+    readonly said: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The token of each member (etcd's simple tokens are per member), for this process. */
+const tokens = new Map<string, string>();
+
 export class Etcd {
-  constructor(readonly endpoints: string[]) {}
+  private transport?: Transport;
+
+  constructor(
+    readonly endpoints: string[],
+    private readonly opts: { tls?: ClusterTls; auth?: ClusterAuth } = {},
+  ) {}
+
+  private async transportOf(): Promise<Transport> {
+    if (this.transport) return this.transport;
+    const tls = this.opts.tls;
+    if (!tls) return (this.transport = { request });
+    const https = await import('node:https');
+    const read = (f: string | undefined) => (f ? readFileSync(f) : undefined);
+    return (this.transport = { request: https.request as unknown as typeof request, tls: { ca: readFileSync(tls.cacert), cert: read(tls.cert), key: read(tls.key) } });
+  }
+
+  /** One member: with its auth token (fetched first, and again once if it expired). */
+  private async send<T>(t: Transport, endpoint: string, path: string, body: unknown): Promise<T> {
+    const auth = this.opts.auth;
+    if (!auth) return (await post(t, endpoint, path, body)) as T;
+    for (let attempt = 0; ; attempt++) {
+      let token = tokens.get(endpoint);
+      if (!token) {
+        const r = (await post(t, endpoint, '/v3/auth/authenticate', { name: auth.username, password: auth.password }).catch((e) => {
+          if (e instanceof StoreError) throw new UserError(`${e.message}: check kv.username and kv.password in "cluster-store-opts"`);
+          throw e;
+        })) as { token?: string };
+        if (!r.token) throw new UserError(`cluster store ${endpoint}: authentication gave no token (is auth enabled on the store?)`);
+        tokens.set(endpoint, (token = r.token));
+      }
+      try {
+        return (await post(t, endpoint, path, body, token)) as T;
+      } catch (e) {
+        if (attempt === 0 && e instanceof StoreError && /invalid auth token/.test(e.said)) {
+          tokens.delete(endpoint);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
 
   private async call<T>(path: string, body: unknown): Promise<T> {
+    const t = await this.transportOf();
     let last: Error | undefined;
     for (let i = 0; i < this.endpoints.length; i++) {
       const k = (preferred + i) % this.endpoints.length;
       try {
-        const r = (await post(this.endpoints[k], path, body)) as T;
+        const r = await this.send<T>(t, this.endpoints[k], path, body);
         preferred = k;
         return r;
       } catch (e) {
@@ -103,6 +182,11 @@ export class Etcd {
     const r = await this.call<{ ID?: string }>('/v3/lease/grant', { TTL: String(ttl) });
     if (!r.ID) throw new UserError('cluster store: lease grant returned no ID');
     return r.ID;
+  }
+
+  /** Ends a lease now: etcd deletes every key under it. */
+  async revoke(id: string): Promise<void> {
+    await this.call('/v3/lease/revoke', { ID: id });
   }
 
   /** The lease's remaining TTL (-1: expired or unknown). */

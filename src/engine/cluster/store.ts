@@ -21,7 +21,7 @@ export interface EndpointValue {
 }
 
 export function etcdOf(cfg: ClusterConfig): Etcd {
-  return new Etcd(cfg.endpoints);
+  return new Etcd(cfg.endpoints, cfg);
 }
 
 /** The overlay networks in the store, with the revision they were read at. */

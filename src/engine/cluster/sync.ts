@@ -14,7 +14,7 @@ import type { ClusterConfig } from './config.js';
 import { clusterConfig } from './config.js';
 import type { Etcd, KV } from './etcd.js';
 import { ENDPOINTS, HOSTS, NETWORKS, PREFIX, claimTxn, endpointKey, hostKey, networkKey } from './keys.js';
-import { hostId, hostLease, overlayDir, ensureWatcher } from './host.js';
+import { hostId, hostLease, overlayDir, ensureWatcher, watcherEndpoints } from './host.js';
 import { type EndpointValue, etcdOf } from './store.js';
 
 const isOverlay = (n: NetworkRecord) => n.Driver === 'overlay';
@@ -51,8 +51,8 @@ async function mirror(nets: NetworkRecord[], eps: EndpointRecord[]): Promise<voi
   const live = new Set(nets.map((n) => n.Id));
   for (const n of listNetworkRecords().filter(isOverlay)) {
     if (live.has(n.Id) || eps.some((e) => e.networkId === n.Id)) continue;
-    const { localRemoveOps } = await import('../network/drivers/overlay.js');
-    await applyPlan(await localRemoveOps(n), { tolerant: true });
+    const { removeLocalDevices } = await import('../network/drivers/overlay.js');
+    await removeLocalDevices(n);
     removeIpam(n.Id);
     removeNetworkRecord(n.Name);
   }
@@ -76,6 +76,7 @@ async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: s
 
 /** Before a container joins overlay network `rec` on this host (under the network lock). */
 export async function ensureOverlayHost(cfg: ClusterConfig, rec: NetworkRecord, explain?: (line: string) => void): Promise<void> {
+  watcherEndpoints(cfg); // refused before anything is made
   const etcd = etcdOf(cfg);
   const cur = await etcd.get(networkKey(rec.Name));
   if (!cur || (JSON.parse(cur.value) as NetworkRecord).Id !== rec.Id) {
@@ -122,14 +123,14 @@ export async function syncOverlay(): Promise<number> {
     for (const e of snap.endpoints) {
       if (e.v.host === me && !mine.some((m) => m.containerId === e.v.container && m.ip === e.ip)) await etcd.delete(endpointKey(e.netId, e.ip));
     }
-    const { localRemoveOps, vxlanDev } = await import('../network/drivers/overlay.js');
-    const { linkExists } = await import('../network/drivers/bridge.js');
+    const { removeLocalDevices, madeHere } = await import('../network/drivers/overlay.js');
     let inUse = 0;
     for (const n of overlays) {
-      if (!linkExists(vxlanDev(n.Id))) continue;
+      // only the devices this root made (another root in this netns may use the same names)
+      if (!madeHere(n.Id)) continue;
       if (!mine.some((e) => e.networkId === n.Id)) {
         // the last container of this network on this host is gone: so are its bridge and VXLAN
-        await applyPlan(await localRemoveOps(n), { tolerant: true });
+        await removeLocalDevices(n);
         continue;
       }
       inUse++;

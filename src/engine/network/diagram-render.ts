@@ -1,13 +1,27 @@
 // Renderers of the network diagram (model in diagram.ts): ascii for a terminal, svg for a
 // browser (self-contained, computed layout, labels checked not to overlap), dot for Graphviz.
 // All pure: a Diagram in, a string out.
-import type { BridgeNode, ContainerNode, Diagram, PortArrow, VethEnd } from './diagram.js';
+import type { BridgeNode, ContainerNode, Diagram, OverlayNode, PortArrow, VethEnd } from './diagram.js';
 import { drawTrace } from './diagram-trace.js';
 import type { LastTrace } from './last-trace.js';
 
 const vethName = (v: VethEnd) => `${v.ifindex}: ${v.ifname}${v.peerIndex !== undefined ? `@if${v.peerIndex}` : ''}`;
 const portFrom = (p: PortArrow) => `${p.hostIp}:${p.hostPort}/${p.proto}`;
 const portTo = (p: PortArrow) => `${p.containerIp}:${p.containerPort}`;
+/** An overlay network's VXLAN, its hosts and tunnels, as text lines (ascii; dot labels). */
+export function overlayLines(ov: OverlayNode): { text: string; bad: boolean }[] {
+  const out: { text: string; bad: boolean }[] = [];
+  out.push({ text: `VXLAN ${ov.vni} on ${ov.vxlan}${ov.exists ? '' : ' (not on this host: no container of it here)'}, UDP 4789, this host's VTEP ${ov.local || '?'}`, bad: false });
+  if (ov.storeError) out.push({ text: `✗ cluster store not read: ${ov.storeError}`, bad: true });
+  for (const h of ov.hosts) {
+    const ctrs = h.containers.length ? h.containers.map((c) => `${c.name} ${c.ip} ${c.mac}`).join(', ') : 'no container of this network';
+    if (h.self) out.push({ text: `host ${h.name || h.id.slice(0, 12)} ${h.vtep} (this host): ${ctrs}`, bad: false });
+    else out.push({ text: `${h.tunnel ? '⇄' : ' '} host ${h.name || h.id.slice(0, 12)} ${h.vtep}: ${h.tunnel ? `tunnel VNI ${ov.vni} to ${h.vtep}` : 'no tunnel'}: ${ctrs}`, bad: false });
+  }
+  for (const m of ov.drift) out.push({ text: `✗ ${m}`, bad: true });
+  return out;
+}
+
 const pk = (n: number | undefined) => (n === undefined ? '' : `${n} pkt${n === 1 ? '' : 's'}`);
 
 // ================================================================= ascii
@@ -71,6 +85,7 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
     }
     for (const s of b.strays) rows.push({ left: vethName(s), right: '', extra: [red('✗ veth with no container (its peer is gone or not minidock\'s)')], bad: true });
     const w = Math.max(0, ...rows.map((r) => [...r.left].length));
+    if (b.overlay) for (const l of overlayLines(b.overlay)) out.push(`│ ${l.bad ? red(l.text) : l.text}`);
     if (rows.length === 0) out.push('│ (no containers)');
     else out.push('│');
     rows.forEach((r, i) => {
@@ -451,7 +466,18 @@ export function renderDot(d: Diagram): string {
       o.push(`    ${q(hid)} [label=${q(c.hostEnd ? vethName(c.hostEnd) : '✗ host veth gone')}${c.hostEnd ? '' : ', color=red, style="rounded,dashed"'}];`);
     }
     for (const s of b.strays) o.push(`    ${q(`veth:${s.ifname}`)} [label=${q(`${vethName(s)}\n✗ no container`)}, color=red, style="rounded,dashed"];`);
+    if (b.overlay) {
+      const vid = `vxlan:${b.overlay.vxlan}`;
+      o.push(`    ${q(vid)} [label=${q(`VXLAN ${b.overlay.vni} ${b.overlay.vxlan}\nlocal ${b.overlay.local}`)}, fillcolor="#f3e5f5"${b.overlay.drift.length ? ', color=red' : ''}];`);
+      o.push(`    ${q(bid)} -> ${q(vid)} [dir=none, color="#6a1b9a"];`);
+    }
     o.push('  }');
+    for (const h of b.overlay?.hosts.filter((x) => !x.self) ?? []) {
+      const hid = `host:${h.vtep}`;
+      o.push(`  ${q(hid)} [shape=box3d, label=${q(`host ${h.name || h.id.slice(0, 12)}\nVTEP ${h.vtep}${h.containers.map((c) => `\n${c.name} ${c.ip}`).join('')}`)}, fillcolor="#ede7f6"];`);
+      o.push(`  ${q(`vxlan:${b.overlay!.vxlan}`)} -> ${q(hid)} [dir=both, label=${q(h.tunnel ? `VNI ${b.overlay!.vni} UDP 4789` : 'no tunnel')}, color="#6a1b9a"${h.tunnel ? '' : ', style=dotted'}];`);
+    }
+    if (b.overlay?.drift.length) o.push(`  ${q(`drift:${b.overlay.vxlan}`)} [shape=note, color=red, fontcolor=red, label=${q(b.overlay.drift.map((m) => `✗ ${m}`).join('\n'))}];`);
     if ((!b.internal || b.masquerade) && !b.lower) o.push(`  ${q(bid)} -> uplink [label=${q(b.masquerade ? `MASQUERADE ${b.subnet}${b.masqueradePackets !== undefined ? ` [${pk(b.masqueradePackets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${b.masquerade ? '' : ', fontcolor=red'}];`);
     for (const s of b.strays) o.push(`  ${q(bid)} -> ${q(`veth:${s.ifname}`)} [dir=none, color=red];`);
     for (const c of b.containers) {

@@ -15,6 +15,7 @@ import { ownershipOf, parseTag, vethOwnerPrefix, type OwnRecords } from './tags.
 import type { PortBinding, Proto } from './types.js';
 import type { EndpointRecord } from './networks.js';
 import type { FirewallView, KernelPort, OwnContext } from './firewall/backend.js';
+import { peerOps, vxlanDev } from './drivers/overlay.js';
 
 // ---------------------------------------------------------------- the snapshot (input)
 
@@ -55,6 +56,24 @@ export interface SnapNetwork {
    * then the parent, and there is no NAT and no host end. From the driver's diagramOf.
    */
   lower?: { kind: string; label: string };
+  /** An overlay network (drivers/overlay.ts): its VNI and this host's VXLAN device. */
+  overlay?: { vni: number; vxlan: string };
+}
+
+/** An overlay network as this host's kernel and the cluster store have it (cluster/diagram.ts). */
+export interface SnapOverlay {
+  /** this host's id in the cluster and its VTEP address */
+  hostId: string;
+  local: string;
+  /** `ip -d link show` of the VXLAN device; null: there is none */
+  device: { vni?: number; local?: string; port?: number; master?: string; up: boolean } | null;
+  fdb: { mac: string; dst: string }[];
+  neigh: { ip: string; mac: string }[];
+  /** the store: hosts, and the network's endpoints (every host's) */
+  hosts: { id: string; name: string; vtep: string }[];
+  endpoints: { ip: string; mac: string; host: string; vtep: string; name: string }[];
+  /** the store could not be read: no comparison with it */
+  storeError?: string;
 }
 
 export interface SnapContainer {
@@ -99,6 +118,8 @@ export interface Snapshot {
   /** minidock's chain prefix (MINIDOCK). */
   chainPrefix: string;
   networks: SnapNetwork[];
+  /** Overlay networks' tunnels, by network name (only read when there are overlay networks). */
+  overlays?: Record<string, SnapOverlay>;
   containers: SnapContainer[];
   /**
    * This state root's id and the ids of all its containers: what is named like minidock's but
@@ -196,9 +217,32 @@ export interface BridgeNode {
   /** macvlan/ipvlan: `bridge` is the parent link (see SnapNetwork.lower). */
   lower?: { kind: string; label: string };
   masqueradePackets?: number;
+  /** An overlay network: its VXLAN, the cluster's hosts and the tunnels to them. */
+  overlay?: OverlayNode;
   containers: ContainerNode[];
   /** md… veths plugged into this bridge that belong to no container. */
   strays: VethEnd[];
+  drift: string[];
+}
+
+export interface OverlayHost {
+  id: string;
+  name: string;
+  vtep: string;
+  self: boolean;
+  /** the network's containers on that host (from the store) */
+  containers: { name: string; ip: string; mac: string }[];
+  /** the kernel sends this network's broadcast and unknown frames to it (FDB 00:00:00:00:00:00 dst VTEP) */
+  tunnel: boolean;
+}
+
+export interface OverlayNode {
+  vni: number;
+  vxlan: string;
+  local: string;
+  exists: boolean;
+  hosts: OverlayHost[];
+  storeError?: string;
   drift: string[];
 }
 
@@ -475,6 +519,15 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       bridges.push(node);
       continue;
     }
+    const ov = n.overlay && s.overlays?.[n.name];
+    // an overlay network has its bridge and VXLAN only on hosts with a container of it
+    const absentHere = !!n.overlay && !br && !(byNetwork.get(n.name) ?? []).length;
+    if (n.overlay && ov) node.overlay = overlayNodeOf(n.overlay, ov, n.bridge, !absentHere);
+    if (absentHere) {
+      for (const m of node.overlay?.drift ?? []) drift.push({ subject: n.bridge, message: `network ${n.name}: ${m}` });
+      bridges.push(node);
+      continue;
+    }
     if (!br) node.drift.push(`bridge ${n.bridge} is missing from the kernel`);
     else {
       if (br.kind && br.kind !== 'bridge') node.drift.push(`${n.bridge} is a ${br.kind}, not a bridge`);
@@ -529,7 +582,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       node.containers.push(cn);
       for (const m of cn.drift) drift.push({ subject: c.id, message: `${c.name}: ${m}` });
     }
-    for (const m of node.drift) drift.push({ subject: n.bridge, message: `network ${n.name}: ${m}` });
+    for (const m of [...node.drift, ...(node.overlay?.drift ?? [])]) drift.push({ subject: n.bridge, message: `network ${n.name}: ${m}` });
     bridges.push(node);
   }
 
@@ -568,6 +621,43 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
     uplink = { ifname: s.host.defaultRoute.dev, addrs: l?.addrs ?? [], gateway: s.host.defaultRoute.gateway, ifindex: l?.ifindex };
   }
   return { uplink, bridges, strays, strayPorts, others: filtered ? [] : others, drift };
+}
+
+/**
+ * An overlay network's part: the cluster's hosts with their containers and whether this host's
+ * kernel has the tunnel to each, and every disagreement between the store and the VXLAN's FDB
+ * and neighbour entries — the very entries the watcher's sync would add or remove (peerOps).
+ */
+function overlayNodeOf(n: NonNullable<SnapNetwork['overlay']>, o: SnapOverlay, bridge: string, here: boolean): OverlayNode {
+  const node: OverlayNode = { vni: n.vni, vxlan: n.vxlan, local: o.local, exists: !!o.device, hosts: [], drift: [], ...(o.storeError ? { storeError: o.storeError } : {}) };
+  const bum = new Set(o.fdb.filter((f) => f.mac === '00:00:00:00:00:00').map((f) => f.dst));
+  const ids = new Set([...o.hosts.map((h) => h.id), ...o.endpoints.map((e) => e.host)]);
+  for (const id of ids) {
+    const h = o.hosts.find((x) => x.id === id);
+    const eps = o.endpoints.filter((e) => e.host === id);
+    const vtep = h?.vtep ?? eps[0]?.vtep ?? '?';
+    node.hosts.push({ id, name: h?.name ?? '(host key gone)', vtep, self: id === o.hostId, containers: eps.map((e) => ({ name: e.name, ip: e.ip, mac: e.mac })), tunnel: bum.has(vtep) });
+  }
+  node.hosts.sort((a, b) => (a.self ? -1 : b.self ? 1 : a.vtep.localeCompare(b.vtep, 'en', { numeric: true })));
+  if (!here) return node;
+  const d = o.device;
+  if (!d) {
+    node.drift.push(`VXLAN device ${n.vxlan} is missing from the kernel`);
+    return node;
+  }
+  if (d.vni !== n.vni) node.drift.push(`${n.vxlan} has VNI ${d.vni ?? '?'}, not ${n.vni}`);
+  if (d.local !== o.local) node.drift.push(`${n.vxlan} tunnels from ${d.local ?? '?'}, not this host's ${o.local}`);
+  if (d.master !== bridge) node.drift.push(`${n.vxlan} is not plugged into ${bridge}`);
+  if (!d.up) node.drift.push(`${n.vxlan} is down`);
+  if (o.storeError) return node;
+  const want = o.endpoints.filter((e) => e.host !== o.hostId).map((e) => ({ ip: e.ip, mac: e.mac, vtep: e.vtep }));
+  for (const op of peerOps(n.vxlan, want, { fdb: o.fdb, neigh: o.neigh })) {
+    if (op.kind !== 'ip') continue;
+    const cmd = `${op.tool ?? 'ip'} ${op.args.join(' ')}`;
+    const missing = op.args.includes('append') || op.args.includes('replace');
+    node.drift.push(missing ? `the store has what the kernel lacks (${cmd})` : `the kernel has what the store does not (${cmd.replace(/ del /, ' ')})`);
+  }
+  return node;
 }
 
 // ---------------------------------------------------------------- collecting (I/O, read-only)
@@ -621,6 +711,7 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
       const part = driverOf(n)!.diagramOf(n);
       const lower = part.lowerOf ? { kind: n.Driver, label: part.label ?? n.Driver } : undefined;
       const gw = n.Driver === 'bridge' ? n.Options?.['com.docker.network.bridge.gateway_mode_ipv4'] : undefined;
+      const overlay = n.Driver === 'overlay' && n.VNI ? { vni: n.VNI, vxlan: vxlanDev(n.Id) } : undefined;
       return {
         name: n.Name,
         id: n.Id,
@@ -631,6 +722,7 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
         internal: !!n.Internal,
         ...(gw && gw !== 'nat' ? { gatewayMode: gw } : {}),
         ...(lower ? { lower } : {}),
+        ...(overlay ? { overlay } : {}),
       };
     })
     .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
@@ -700,6 +792,7 @@ export async function collectSnapshot(): Promise<Snapshot> {
     iptablesSave: save.code === 0 ? save.stdout : '',
     ...(save6.code === 0 ? { ip6tablesSave: save6.stdout } : {}),
     ...(fw.name === 'iptables' ? {} : { firewall: await fw.view(ownContextOf(state)) }),
+    ...(state.networks.some((n) => n.overlay) ? { overlays: await (await import('../cluster/diagram.js')).collectOverlays(state.networks) } : {}),
     ...state,
   };
 }

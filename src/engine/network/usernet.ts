@@ -329,6 +329,8 @@ export async function pruneNetworks(explain?: (line: string) => void): Promise<s
       if (!(e instanceof UserError)) throw e; // in use meanwhile: keep it
     }
   }
+  // an overlay network in use on other hosts stays, but not this host's devices of a killed run
+  if ((await import('../cluster/host.js')).hasOverlayState()) await (await import('../cluster/prune.js')).pruneOverlayHost({ repaired: [], foreign: [] }, explain);
   return out;
 }
 

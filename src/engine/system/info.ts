@@ -75,9 +75,9 @@ export async function clusterInfo(): Promise<Partial<Info>> {
   const { hostId } = await import('../cluster/host.js');
   const { Etcd } = await import('../cluster/etcd.js');
   const { HOSTS } = await import('../cluster/keys.js');
-  const out: Partial<Info> = { ClusterStore: `etcd://${cfg.endpoints.map((e) => e.replace(/^http:\/\//, '')).join(',')}`, ClusterAdvertise: cfg.advertise, ClusterHostID: hostId() };
+  const out: Partial<Info> = { ClusterStore: `etcd://${cfg.endpoints.map((e) => e.replace(/^https?:\/\//, '')).join(',')}`, ClusterAdvertise: cfg.advertise, ClusterHostID: hostId() };
   try {
-    const { kvs } = await new Etcd(cfg.endpoints).range(HOSTS);
+    const { kvs } = await new Etcd(cfg.endpoints, cfg).range(HOSTS);
     out.ClusterPeers = kvs.map((kv) => {
       const v = JSON.parse(kv.value) as { vtep?: string; name?: string };
       return { ID: kv.key.slice(HOSTS.length), Address: v.vtep ?? '', Name: v.name ?? '' };

@@ -167,6 +167,7 @@ export async function systemPrune(o: PruneOptions): Promise<PruneReport> {
 
   // 3 + 4: network state and kernel objects.
   await reconcileNetwork(r, explain);
+  await reconcileOverlay(r, explain);
   reconcileCgroups(r);
 
   // Docker's unused networks: user-defined networks no container is attached to.
@@ -329,6 +330,13 @@ async function reconcileNetwork(r: PruneReport, explain?: (l: string) => void): 
       r.repaired.push(...why);
     }
   });
+}
+
+/** A killed overlay run's bridge, VXLAN (with its FDB/neighbour entries) and store keys (cluster/prune.ts). */
+async function reconcileOverlay(r: PruneReport, explain?: (l: string) => void): Promise<void> {
+  if (!(await import('../cluster/host.js')).hasOverlayState()) return;
+  const { pruneOverlayHost } = await import('../cluster/prune.js');
+  await pruneOverlayHost(r, explain);
 }
 
 function reconcileCgroups(r: PruneReport): void {

@@ -1,7 +1,7 @@
 /*
  * minidock-ovwatch: the per-host watcher of the overlay networks' cluster store.
  *
- *   minidock-ovwatch IP:PORT[,IP:PORT...] PREFIX LEASEFILE SYNC-COMMAND [ARGS...]
+ *   minidock-ovwatch [--cacert F [--cert F --key F]] [--auth F] IP:PORT[,IP:PORT...] PREFIX LEASEFILE SYNC-COMMAND [ARGS...]
  *
  * It holds one etcd v3 watch (the JSON gateway's POST /v3/watch, a chunked stream) on every
  * key under PREFIX and keeps this host's lease alive (POST /v3/lease/keepalive every 3 s; the
@@ -14,7 +14,13 @@
  * exits too (unless a change came in meanwhile). When the lease has expired (no TTL in the
  * answer) it runs the sync, which registers the host again. The store's members are tried in
  * turn: one that does not answer moves the watcher to the next; none: retried every second.
- * About 1.7 MB of RSS (the shim's budget, <= 10 MB, is the model).
+ *
+ * TLS (--cacert: the store's CA, the member's certificate checked against its IP; --cert/--key:
+ * a client certificate) through OpenSSL's libssl. etcd auth (--auth F: a file, 0600, holding the
+ * JSON body of /v3/auth/authenticate — the password never is in argv): a token per connection's
+ * member, fetched when none is held or the member says it is invalid, sent as `Authorization`.
+ * About 1.7 MB of RSS without TLS (the shim's budget, <= 10 MB, is the model); with TLS, libssl
+ * and libcrypto's pages on top (docs/overlay.md gives the number measured).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +36,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #define MAX_EPS 8
 static char hosts[MAX_EPS][64];
@@ -46,7 +55,63 @@ static long long now_ms(void) {
   return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static int dial_one(void) {
+static SSL_CTX *tls; /* NULL: plain HTTP */
+static const char *authfile;
+static char token[512]; /* the current member's auth token ("" = none yet) */
+static int token_ep = -1;
+
+/* A connection: a socket, with TLS over it when configured. */
+struct conn {
+  int fd;
+  SSL *ssl;
+};
+
+static void conn_close(struct conn *c) {
+  if (c->ssl) {
+    SSL_shutdown(c->ssl);
+    SSL_free(c->ssl);
+  }
+  if (c->fd >= 0) close(c->fd);
+  c->fd = -1;
+  c->ssl = NULL;
+}
+
+static ssize_t conn_read(struct conn *c, char *buf, size_t n) {
+  if (!c->ssl) return read(c->fd, buf, n);
+  int r = SSL_read(c->ssl, buf, (int)n);
+  return r > 0 ? r : -1;
+}
+
+static int conn_write(struct conn *c, const char *buf, size_t n) {
+  if (!c->ssl) return write(c->fd, buf, n) == (ssize_t)n ? 0 : -1;
+  return SSL_write(c->ssl, buf, (int)n) == (int)n ? 0 : -1;
+}
+
+/* Bytes TLS has decrypted but not handed out yet (poll() does not see them). */
+static int conn_pending(struct conn *c) { return c->ssl ? SSL_pending(c->ssl) : 0; }
+
+static int dial_tcp(void);
+
+/* The current member: TCP, then the TLS handshake (3 s at most; the certificate must name its IP). */
+static int dial_conn(struct conn *c) {
+  c->ssl = NULL;
+  c->fd = dial_tcp();
+  if (c->fd < 0 || !tls) return c->fd;
+  struct timeval tv = {.tv_sec = 3};
+  setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  c->ssl = SSL_new(tls);
+  if (!c->ssl || !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host) || SSL_set_fd(c->ssl, c->fd) != 1 || SSL_connect(c->ssl) != 1) {
+    unsigned long e = ERR_get_error();
+    fprintf(stderr, "minidock-ovwatch: TLS to %s:%d: %s\n", host, port, e ? ERR_reason_error_string(e) : "handshake failed");
+    ERR_clear_error();
+    conn_close(c);
+    return -1;
+  }
+  return c->fd;
+}
+
+static int dial_tcp(void) {
   host = hosts[cur_ep];
   port = ports[cur_ep];
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -73,10 +138,9 @@ static int dial_one(void) {
 }
 
 /* The current member, or the next ones in turn when it does not answer. */
-static int dial(void) {
+static int dial(struct conn *c) {
   for (int i = 0; i < n_eps; i++) {
-    int fd = dial_one();
-    if (fd >= 0) return fd;
+    if (dial_conn(c) >= 0) return c->fd;
     cur_ep = (cur_ep + 1) % n_eps;
   }
   return -1;
@@ -95,12 +159,61 @@ static int parse_eps(char *list) {
   return n_eps ? 0 : -1;
 }
 
-static int send_post(int fd, const char *path, const char *body, int keep) {
-  char req[1024];
-  int n = snprintf(req, sizeof req, "POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: %s\r\n\r\n%s",
-                   path, host, port, strlen(body), keep ? "keep-alive" : "close", body);
+static int send_post(struct conn *c, const char *path, const char *body, int keep, const char *tok) {
+  char req[2048];
+  char auth[600] = "";
+  if (tok && tok[0]) snprintf(auth, sizeof auth, "Authorization: %s\r\n", tok);
+  int n = snprintf(req, sizeof req, "POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\nConnection: %s\r\n\r\n%s",
+                   path, host, port, auth, strlen(body), keep ? "keep-alive" : "close", body);
   if (n <= 0 || n >= (int)sizeof req) return -1;
-  return write(fd, req, n) == n ? 0 : -1;
+  return conn_write(c, req, n);
+}
+
+/* One request on its own connection to the current member; the answer (headers and body) in buf. */
+static int roundtrip(const char *path, const char *body, const char *tok, char *buf, size_t size) {
+  struct conn c;
+  if (dial_conn(&c) < 0) return -1;
+  size_t got = 0;
+  int ok = -1;
+  if (send_post(&c, path, body, 0, tok) == 0) {
+    struct pollfd p = {.fd = c.fd, .events = POLLIN};
+    while (got < size - 1 && (conn_pending(&c) > 0 || poll(&p, 1, 2000) > 0)) {
+      ssize_t n = conn_read(&c, buf + got, size - 1 - got);
+      if (n <= 0) break;
+      got += n;
+    }
+    ok = got > 0 ? 0 : -1;
+  }
+  buf[got] = 0;
+  conn_close(&c);
+  return ok;
+}
+
+/*
+ * The current member's token (etcd auth), fetched when this member has none: 0, or -1 when the
+ * member did not answer or refused (the password changed: the sync, a minidock command, says so).
+ */
+static int ensure_token(void) {
+  if (!authfile) return 0;
+  if (token[0] && token_ep == cur_ep) return 0;
+  token[0] = 0;
+  char body[1024];
+  FILE *f = fopen(authfile, "r");
+  if (!f) return -1;
+  size_t n = fread(body, 1, sizeof body - 1, f);
+  fclose(f);
+  body[n] = 0;
+  char buf[4096];
+  if (roundtrip("/v3/auth/authenticate", body, NULL, buf, sizeof buf) < 0) return -1;
+  char *t = strstr(buf, "\"token\":\"");
+  if (!t) return -1;
+  t += 9;
+  size_t len = strcspn(t, "\"");
+  if (len == 0 || len >= sizeof token) return -1;
+  memcpy(token, t, len);
+  token[len] = 0;
+  token_ep = cur_ep;
+  return 0;
 }
 
 /*
@@ -142,25 +255,16 @@ static int keepalive(void) {
   fclose(f);
   id[strcspn(id, " \n")] = 0;
   if (!id[0] || strspn(id, "0123456789") != strlen(id)) return 1;
-  int fd = dial_one();
-  if (fd < 0) return -1;
+  if (ensure_token() < 0) return -1;
   char body[64];
   snprintf(body, sizeof body, "{\"ID\":\"%s\"}", id);
   char buf[2048];
-  size_t got = 0;
-  int expired = -1;
-  if (send_post(fd, "/v3/lease/keepalive", body, 0) == 0) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    while (got < sizeof buf - 1 && poll(&p, 1, 2000) > 0) {
-      ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
-      if (n <= 0) break;
-      got += n;
-    }
-    buf[got] = 0;
-    if (strstr(buf, "\"result\"")) expired = strstr(buf, "\"TTL\"") ? 0 : 1;
+  if (roundtrip("/v3/lease/keepalive", body, token, buf, sizeof buf) < 0) return -1;
+  if (strstr(buf, "invalid auth token")) {
+    token[0] = 0; /* expired: a new one at the next call, the member is fine */
+    return 0;
   }
-  close(fd);
-  return expired;
+  return strstr(buf, "\"result\"") ? (strstr(buf, "\"TTL\"") ? 0 : 1) : -1;
 }
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -186,10 +290,30 @@ static void b64(const unsigned char *s, size_t n, char *out) {
   out[o] = 0;
 }
 
+static int usage(void) {
+  fprintf(stderr, "usage: minidock-ovwatch [--cacert F [--cert F --key F]] [--auth F] IP:PORT[,IP:PORT...] PREFIX LEASEFILE SYNC-COMMAND [ARGS...]\n");
+  return 2;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 5 || parse_eps(argv[1]) < 0) {
-    fprintf(stderr, "usage: minidock-ovwatch IP:PORT[,IP:PORT...] PREFIX LEASEFILE SYNC-COMMAND [ARGS...]\n");
-    return 2;
+  const char *cacert = NULL, *cert = NULL, *key = NULL;
+  while (argc > 2 && strncmp(argv[1], "--", 2) == 0) {
+    if (!strcmp(argv[1], "--cacert")) cacert = argv[2];
+    else if (!strcmp(argv[1], "--cert")) cert = argv[2];
+    else if (!strcmp(argv[1], "--key")) key = argv[2];
+    else if (!strcmp(argv[1], "--auth")) authfile = argv[2];
+    else return usage();
+    argc -= 2;
+    argv += 2;
+  }
+  if (argc < 5 || parse_eps(argv[1]) < 0 || (!cert != !key) || (cert && !cacert)) return usage();
+  if (cacert) {
+    tls = SSL_CTX_new(TLS_client_method());
+    if (!tls || SSL_CTX_load_verify_locations(tls, cacert, NULL) != 1 || (cert && (SSL_CTX_use_certificate_chain_file(tls, cert) != 1 || SSL_CTX_use_PrivateKey_file(tls, key, SSL_FILETYPE_PEM) != 1))) {
+      fprintf(stderr, "minidock-ovwatch: TLS files: %s\n", ERR_reason_error_string(ERR_get_error()));
+      return 2;
+    }
+    SSL_CTX_set_verify(tls, SSL_VERIFY_PEER, NULL);
   }
   const char *prefix = argv[2];
   leasefile = argv[3];
@@ -209,9 +333,14 @@ int main(int argc, char **argv) {
 
   long long next_keep = 0;
   for (;;) {
-    int fd = dial();
-    if (fd < 0 || send_post(fd, "/v3/watch", body, 1) < 0) {
-      if (fd >= 0) close(fd);
+    struct conn cn;
+    int fd = dial(&cn);
+    if (fd >= 0 && ensure_token() < 0) {
+      conn_close(&cn);
+      fd = -1;
+    }
+    if (fd < 0 || send_post(&cn, "/v3/watch", body, 1, token) < 0) {
+      if (fd >= 0) conn_close(&cn);
       if (now_ms() >= next_keep) {
         next_keep = now_ms() + 3000;
         keepalive();
@@ -242,24 +371,28 @@ int main(int argc, char **argv) {
       if (dirty && !sync_pid) {
         /* let a burst of events (several keys of one txn, parallel starts) arrive first */
         struct pollfd q = {.fd = fd, .events = POLLIN};
-        while (poll(&q, 1, 20) > 0) {
-          ssize_t n = read(fd, buf, sizeof buf);
+        while (conn_pending(&cn) > 0 || poll(&q, 1, 20) > 0) {
+          ssize_t n = conn_read(&cn, buf, sizeof buf);
           if (n <= 0) break;
         }
         dirty = 0;
         start_sync();
       }
       struct pollfd p = {.fd = fd, .events = POLLIN};
-      int r = poll(&p, 1, sync_pid ? 100 : 1000);
+      int r = conn_pending(&cn) > 0 ? 1 : poll(&p, 1, sync_pid ? 100 : 1000);
       if (r < 0 && errno != EINTR) break;
       if (r <= 0) continue;
-      ssize_t n = read(fd, buf, sizeof buf - 1);
+      ssize_t n = conn_read(&cn, buf, sizeof buf - 1);
       if (n <= 0) break; /* the store went away: dial again */
       buf[n] = 0;
+      if (strstr(buf, "invalid auth token")) {
+        token[0] = 0; /* the watch was refused: a new token, a new watch */
+        break;
+      }
       /* anything but the answer that the watch was created is an event (or a cancel): sync */
       if (!(strstr(buf, "\"created\":true") && !strstr(buf, "\"events\""))) dirty = 1;
     }
-    close(fd);
+    conn_close(&cn);
     if (!moved) sleep(1);
   }
 }

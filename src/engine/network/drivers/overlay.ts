@@ -16,7 +16,11 @@
 // permanent`, answered locally: `proxy`, so ARP never crosses the tunnel). The per-host watcher
 // (src/runtime/overlay/minidock-ovwatch.c) keeps those entries in line with the store
 // (src/engine/cluster/sync.ts).
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from '../../../host/exec.js';
+import { paths } from '../../../state/paths.js';
+import { writeJsonAtomic } from '../../../state/atomic.js';
 import { type IpOp, type Op, Plan, applyPlan, dryRun } from '../../../host/plan.js';
 import { UserError } from '../../../errors.js';
 import { formatCidr, formatIp, nth, overlaps, parseCidr, split } from '../cidr.js';
@@ -191,22 +195,69 @@ export const overlayDriver: NetworkDriver = {
 /** The MTU this run found for a network's VXLAN (set by ensure, read by attachOps). */
 export const mtuCache = new Map<string, number>();
 
-/** This host's objects of an overlay network: its VXLAN, its rules and its bridge (what exists; the bridge driver's removal). */
+/**
+ * This root's note that it made (or is making) a network's bridge and VXLAN on this host,
+ * written before the first of them: the proof prune and the watcher's sync need before they
+ * remove mdov-…/mdvx-… (the names come from the network id, which every root of the cluster
+ * mirrors, so two roots in one network namespace would otherwise take each other's). The note
+ * is the network record, so the rules can be found even once the record is gone.
+ */
+export const devicesNoteDir = () => join(paths.networks(), 'overlay', 'devices');
+export const devicesNoteFile = (id: string) => join(devicesNoteDir(), `${id}.json`);
+export const madeHere = (id: string) => existsSync(devicesNoteFile(id));
+
+/** This host's objects of an overlay network that this root made: its VXLAN, its rules and its bridge (what exists). */
 export async function localRemoveOps(rec: NetworkRecord): Promise<Op[]> {
   const br = overlayBridge(rec.Id);
   const vx = vxlanDev(rec.Id);
-  if (!linkExists(br) && !linkExists(vx)) return [];
+  if (!madeHere(rec.Id) || (!linkExists(br) && !linkExists(vx))) return [];
   const ops = await bridgeDriver.removeOps(asBridge(rec), []);
   const del: Op = { kind: 'ip', args: ['link', 'del', vx], why: `remove the VXLAN device ${vx} of network ${rec.Name}` };
   return linkExists(vx) ? [del, ...ops] : ops;
+}
+
+/** Removes this root's objects of the network on this host, then its note. */
+export async function removeLocalDevices(rec: NetworkRecord, explain?: (line: string) => void): Promise<void> {
+  await applyPlan(await localRemoveOps(rec), { explain, tolerant: true });
+  if (!linkExists(overlayBridge(rec.Id)) && !linkExists(vxlanDev(rec.Id))) rmSync(devicesNoteFile(rec.Id), { force: true });
+}
+
+interface VxlanLink {
+  master?: string;
+  flags?: string[];
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number } };
+}
+
+/** Why an existing VXLAN device is not the one this network needs (a run killed half-way: not plugged in, down), or undefined. */
+export async function vxlanDrift(rec: NetworkRecord, local: string): Promise<string | undefined> {
+  const r = await run('ip', ['-j', '-d', 'link', 'show', 'dev', vxlanDev(rec.Id)], { allowFail: true });
+  let l: VxlanLink | undefined;
+  try {
+    l = (JSON.parse(r.stdout || '[]') as VxlanLink[])[0];
+  } catch {
+    /* unreadable: treated as wrong */
+  }
+  const d = l?.linkinfo?.info_data;
+  if (l?.linkinfo?.info_kind !== 'vxlan' || d?.id !== rec.VNI || d?.local !== local || d?.port !== VXLAN_PORT) return `not VXLAN ${rec.VNI} from ${local}:${VXLAN_PORT}`;
+  if (l.master !== overlayBridge(rec.Id)) return `not plugged into ${overlayBridge(rec.Id)}`;
+  if (!l.flags?.includes('UP')) return 'down';
+  return undefined;
 }
 
 /** This host's bridge (and firewall) and VXLAN of the network, made or repaired. Under the network lock. */
 export async function ensureLocalDevices(rec: NetworkRecord, advertise: string, explain?: (line: string) => void): Promise<void> {
   const mtu = (await underlayMtu(advertise)) - VXLAN_OVERHEAD;
   mtuCache.set(rec.Id, mtu);
+  if (!dryRun.active && !madeHere(rec.Id)) {
+    mkdirSync(devicesNoteDir(), { recursive: true });
+    writeJsonAtomic(devicesNoteFile(rec.Id), rec);
+  }
   await ensureBridgeNetwork(netOf(rec), explain);
-  if (!linkExists(vxlanDev(rec.Id))) await applyPlan(vxlanOps(rec, advertise, mtu), { explain });
+  const vx = vxlanDev(rec.Id);
+  const drift = linkExists(vx) ? await vxlanDrift(rec, advertise) : undefined;
+  // half made (a run killed between `link add` and `up`): made again, its peers follow (programPeers)
+  const redo: Op[] = drift ? [{ kind: 'ip', args: ['link', 'del', vx], why: `remove ${vx}: ${drift} (left by an interrupted run); it is made again` }] : [];
+  if (!linkExists(vx) || drift) await applyPlan([...redo, ...vxlanOps(rec, advertise, mtu)], { explain });
 }
 
 export { formatIp, nth };
