@@ -101,6 +101,8 @@ const chainOf = (kind: (typeof NET_CHAINS)[number], bridge: string) => `${kind}_
 
 /** A routed network's set of published container ports (ip . proto . port, one element each). */
 export const routedSetOf = (bridge: string) => `rt_${bridge}`;
+/** The sets and maps whose elements are containers' (one per published port, tagged with the container). */
+const isPortSet = (set: string) => set === 'pub' || set === 'pub_addr' || set === 'lo_only' || set.startsWith('rt_');
 
 interface NetObjects {
   /** chain → its rules [rule, why] */
@@ -614,7 +616,7 @@ async function listRules(own: OwnContext): Promise<ListedRule[]> {
   }
   for (const [set, els] of all.elements) {
     const routed = set.startsWith('rt_');
-    if (set !== 'pub' && set !== 'pub_addr' && set !== 'lo_only' && !routed) continue;
+    if (!isPortSet(set)) continue;
     for (const e of els) {
       if (!mine(e.comment, own)) continue;
       const tag = parseTag(e.comment);
@@ -684,7 +686,8 @@ async function orphans(own: OwnContext): Promise<Orphan[]> {
   const t = T();
   const out: Orphan[] = [];
   const wired = own.wiredIds ?? [];
-  for (const set of ['pub', 'pub_addr', 'lo_only']) {
+  // a container's elements: its published ports, and on a routed network its set's (rt_BR)
+  for (const set of [...all.elements.keys()].filter(isPortSet)) {
     for (const e of all.elements.get(set) ?? []) {
       const tag = parseTag(e.comment);
       if (!tag?.container || !mine(e.comment, own) || wired.some((id) => id.startsWith(tag.container!))) continue;
@@ -711,6 +714,9 @@ async function orphans(own: OwnContext): Promise<Orphan[]> {
       out.push({ op: nft(`flush chain ${t} ${c}`, `empty the leftover chain ${c}`), why: `emptied chain ${c}` });
       out.push({ op: nft(`delete chain ${t} ${c}`, `remove the leftover chain ${c}: no network owns it`), why: `removed chain ${c} of ${t} (no network owns it)` });
     }
+    // a routed network's set, after the chain whose rule refers to it
+    const rt = routedSetOf(br);
+    if (all.elements.has(rt)) out.push({ op: nft(`delete set ${t} ${rt}`, `remove the leftover set ${rt}: no network owns it`), why: `removed set ${rt} of ${t} (no network owns it)` });
   }
   // FORWARD accepts made for this root's networks that are gone
   const saved = await iptablesSave().catch(() => undefined);
