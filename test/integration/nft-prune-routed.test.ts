@@ -1,7 +1,9 @@
 // nftables, gateway mode routed: a container's element of its network's set (rt_BR: its
 // published container ports) is a leftover once the container is gone without its teardown
-// (its shim and process SIGKILLed), and `system prune` removes it as it removes @pub's; when the
-// network itself is gone behind minidock's back, prune removes its set with its chains.
+// (its shim and process SIGKILLed) and its endpoint record is lost too, so that only the
+// element's comment says whose it is: `system prune` removes it as it removes @pub's (with the
+// record, the record's undo removes it). When the network itself is gone behind minidock's
+// back, prune removes its set with its chains.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,9 +32,12 @@ describe('nftables prune: routed-set elements of killed containers', () => {
     const ip = (n: string) => md.ok(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', n]);
     const [keep, dead] = [ip('keep'), ip('dead')];
     expect(routedSet()).toContain(`${dead} . tcp . 82`);
+    const id = md.ok(['inspect', '-f', '{{.Id}}', 'dead']);
     killHard('dead');
     await sleep(200);
     expect(routedSet()).toContain(`${dead} . tcp . 82`); // nobody tore it down
+    // and its endpoint record is lost (so only the table's own marks say whose the element is)
+    rmSync(join(md.root, 'networks', 'endpoints', `${id}.json`));
     const r = md.run(['system', 'prune', '-f']);
     expect(r.code, r.stderr).toBe(0);
     expect(routedSet()).not.toContain(`${dead} . tcp . 82`);
