@@ -575,15 +575,15 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
   const { listNetworkRecords, listEndpoints } = await import('./networks.js');
   const { allRecords, allIds, stateOf } = await import('../container/record.js');
   const { chainPrefix } = await import('./firewall/iptables.js');
-  const { driverOf } = await import('./drivers/index.js');
+  const { driverOf, gatewayModeOfNet } = await import('./drivers/index.js');
   const { rootIdIfAny } = await import('../../state/rootid.js');
   const networks: SnapNetwork[] = listNetworkRecords()
     .filter((n) => driverOf(n) && n.Subnet && n.Gateway)
     .map((n) => {
       const part = driverOf(n)!.diagramOf(n);
       const lower = part.lowerOf ? { kind: n.Driver, label: part.label ?? n.Driver } : undefined;
-      const gw = n.Driver === 'bridge' ? n.Options?.['com.docker.network.bridge.gateway_mode_ipv4'] : undefined;
-      return { name: n.Name, id: n.Id, bridge: part.device, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, ...(gw && gw !== 'nat' ? { gatewayMode: gw } : {}), ...(lower ? { lower } : {}) };
+      const gw = gatewayModeOfNet(n);
+      return { name: n.Name, id: n.Id, bridge: part.device, subnet: n.Subnet!, gateway: n.Gateway!, internal: !!n.Internal, ...(gw !== 'nat' ? { gatewayMode: gw } : {}), ...(lower ? { lower } : {}) };
     })
     .sort((a, b) => (a.name === 'bridge' ? -1 : b.name === 'bridge' ? 1 : a.name.localeCompare(b.name)));
   // A container's endpoints: eth0's and one per connected network (its eth1, eth2…), eth0's first.
