@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { driverOf, gatewayModeOfNet } from '../../src/engine/network/drivers/index.js';
 
 const OPT = 'com.docker.network.bridge.gateway_mode_ipv4';
-const rec = (Driver: string, mode?: string) => ({ Driver, Options: mode ? { [OPT]: mode } : {} });
+const rec = (Driver: string, mode?: string): { Driver: string; Options: Record<string, string> } => ({ Driver, Options: mode ? { [OPT]: mode } : {} });
 
 describe('gateway mode by driver caps', () => {
   it('a bridge network has the mode of its option, nat without one', () => {

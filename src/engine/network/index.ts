@@ -33,9 +33,18 @@ import {
 } from './networks.js';
 import { containerTeardownOps, hostIfName, staleLinkOps } from './drivers/bridge.js';
 import { containerOpsOf, shimInsideOf } from './drivers/driver.js';
-import { driverOf } from './drivers/index.js';
+import { driverOf, gatewayModeOfNet } from './drivers/index.js';
 import { type NetIntent, checkBackendSwitch, endpointOps, endpointUndoOps, firewallRecord, settleBackend } from './firewall/index.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
+
+/**
+ * Gateway mode routed: no NAT, so a published port is the container's own, reached at its
+ * address; no host port is used or reserved (Docker's routed port mapper zeroes HostPort: "Host
+ * port ignored, because NAT is disabled"; inspect then shows HostPort "").
+ */
+function routedBindings(wanted: PortBinding[]): PortBinding[] {
+  return wanted.map(({ hostPortEnd: _end, ...b }) => ({ ...b, hostPort: 0 }));
+}
 
 export type * from './types.js';
 export { parsePortSpec, parsePortSpecs, formatPortLines } from './ports.js';
@@ -230,7 +239,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     if (driver.caps.firewall) await settleFirewall(explain);
     // --internal: nothing reaches it from outside, so ports are not published (Docker ignores them too).
     if (rec.Internal && req.ports.length) warnings.push(`Published ports are discarded on the internal network ${rec.Name}`);
-    const ports: PortBinding[] = await reservePorts(id, rec.Internal ? [] : req.ports);
+    const ports: PortBinding[] = rec.Internal ? [] : gatewayModeOfNet(rec) === 'routed' ? routedBindings(req.ports) : await reservePorts(id, req.ports);
     pausePoint('net:ports-reserved');
     try {
       // The driver makes sure the network's host objects are there (the bridge: from /proc

@@ -89,7 +89,8 @@ export function portsToSettings(bindings: PortBinding[]): Record<string, { HostI
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const b of bindings) {
     const key = `${b.containerPort}/${b.proto}`;
-    (out[key] ??= []).push({ HostIp: hostAddr(b), HostPort: String(b.hostPort) });
+    // no host port (gateway mode routed): Docker shows an empty string
+    (out[key] ??= []).push({ HostIp: hostAddr(b), HostPort: b.hostPort ? String(b.hostPort) : '' });
   }
   return out;
 }
