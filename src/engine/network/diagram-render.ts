@@ -69,7 +69,7 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
   }
   for (const b of d.bridges) {
     const dev = `${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge}`;
-    const head = `┌ network ${bold(JSON.stringify(b.network))}   ${b.lower ? `${b.lower.label}   parent ${dev}` : `bridge ${dev}`}   gateway ${gatewaysOf(b)}   subnet ${subnetsOf(b)}`;
+    const head = `┌ network ${bold(JSON.stringify(b.network))}   ${b.lower ? `${b.lower.label}   parent ${dev}` : `bridge ${dev}`}   gateway ${gatewaysOf(b)}   subnet ${subnetsOf(b)}${b.gatewayMode6 ? `   IPv6 gateway mode ${b.gatewayMode6}` : ''}`;
     out.push(b.drift.length && !b.exists ? red(head) : head);
     for (const m of b.drift) out.push(red(`│ ✗ ${m}`));
     const rows: { left: string; right: string; extra: string[]; bad: boolean; link?: string }[] = [];

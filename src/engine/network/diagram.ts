@@ -14,7 +14,7 @@ import { splitSaveLine } from './firewall/iptables.js';
 import { ownershipOf, parseTag, vethOwnerPrefix, type OwnRecords } from './tags.js';
 import type { PortBinding, Proto } from './types.js';
 import type { EndpointRecord } from './networks.js';
-import type { FirewallView, KernelPort, OwnContext } from './firewall/backend.js';
+import { GATEWAY_MODE6_OPT, type FirewallView, type KernelPort, type OwnContext } from './firewall/backend.js';
 import { peerOps, vxlanDev } from './drivers/overlay.js';
 
 // ---------------------------------------------------------------- the snapshot (input)
@@ -51,6 +51,8 @@ export interface SnapNetwork {
   internal?: boolean;
   /** A bridge's gateway mode other than nat (routed: no MASQUERADE; isolated: no gateway address). */
   gatewayMode?: string;
+  /** The same for IPv6 (gateway_mode_ipv6), when the network has IPv6. */
+  gatewayMode6?: string;
   /**
    * A driver whose containers' interfaces are links of a parent (macvlan, ipvlan): `bridge` is
    * then the parent, and there is no NAT and no host end. From the driver's diagramOf.
@@ -214,6 +216,8 @@ export interface BridgeNode {
   internal?: boolean;
   /** Gateway mode other than nat. */
   gatewayMode?: string;
+  /** IPv6 gateway mode other than nat (gateway_mode_ipv6). */
+  gatewayMode6?: string;
   /** macvlan/ipvlan: `bridge` is the parent link (see SnapNetwork.lower). */
   lower?: { kind: string; label: string };
   masqueradePackets?: number;
@@ -511,6 +515,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
     const prefix = n.subnet.split('/')[1];
     node.internal = !!n.internal;
     if (n.gatewayMode) node.gatewayMode = n.gatewayMode;
+    if (n.gatewayMode6) node.gatewayMode6 = n.gatewayMode6;
     if (n.lower) {
       node.lower = n.lower;
       buildLowerNode(node, n.lower.kind, br, byNetwork.get(n.name) ?? [], s, claimed);
@@ -533,7 +538,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       if (br.kind && br.kind !== 'bridge') node.drift.push(`${n.bridge} is a ${br.kind}, not a bridge`);
       if (!br.up) node.drift.push(`bridge ${n.bridge} is down`);
       if (n.subnet && n.gatewayMode !== 'isolated' && !br.addrs.includes(`${n.gateway}/${prefix}`)) node.drift.push(`bridge ${n.bridge} lacks the gateway address ${n.gateway}/${prefix}`);
-      const want6 = n.subnet6 && `${n.gateway6}/${n.subnet6.split('/')[1]}`;
+      const want6 = n.subnet6 && n.gatewayMode6 !== 'isolated' && `${n.gateway6}/${n.subnet6.split('/')[1]}`;
       if (want6 && !(br.addrs6 ?? []).includes(want6)) node.drift.push(`bridge ${n.bridge} lacks the IPv6 gateway address ${want6}`);
     }
     // (an IPv6-only network's masquerade is the IPv6 backend's: not in this IPv4 view)
@@ -702,7 +707,7 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
   const { listNetworkRecords, listEndpoints } = await import('./networks.js');
   const { allRecords, allIds, stateOf } = await import('../container/record.js');
   const { chainPrefix } = await import('./firewall/iptables.js');
-  const { driverOf } = await import('./drivers/index.js');
+  const { driverOf, gatewayModeOfNet } = await import('./drivers/index.js');
   const { rootIdIfAny } = await import('../../state/rootid.js');
   const networks: SnapNetwork[] = listNetworkRecords()
     // an IPv6-only network is not drawn yet: its masquerade lives in the IPv6 rules, which the view does not read
@@ -710,7 +715,9 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
     .map((n) => {
       const part = driverOf(n)!.diagramOf(n);
       const lower = part.lowerOf ? { kind: n.Driver, label: part.label ?? n.Driver } : undefined;
-      const gw = n.Driver === 'bridge' ? n.Options?.['com.docker.network.bridge.gateway_mode_ipv4'] : undefined;
+      // gateway modes through the driver's caps (only its networks have them), each family's own
+      const gw = gatewayModeOfNet(n);
+      const gw6 = n.Subnet6 ? gatewayModeOfNet(n, GATEWAY_MODE6_OPT) : 'nat';
       const overlay = n.Driver === 'overlay' && n.VNI ? { vni: n.VNI, vxlan: vxlanDev(n.Id) } : undefined;
       return {
         name: n.Name,
@@ -720,7 +727,8 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
         gateway: n.Gateway ?? '',
         ...(n.Subnet6 ? { subnet6: n.Subnet6, gateway6: n.Gateway6 } : {}),
         internal: !!n.Internal,
-        ...(gw && gw !== 'nat' ? { gatewayMode: gw } : {}),
+        ...(gw !== 'nat' ? { gatewayMode: gw } : {}),
+        ...(gw6 !== 'nat' ? { gatewayMode6: gw6 } : {}),
         ...(lower ? { lower } : {}),
         ...(overlay ? { overlay } : {}),
       };

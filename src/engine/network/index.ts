@@ -19,7 +19,7 @@ import { isV6 } from './cidr6.js';
 import { allocateAddress, allocateAddress6, releaseAddresses } from './ipam.js';
 import { checkAddress6 } from './ipam6.js';
 import { reservePorts, releasePorts } from './portalloc.js';
-import { checkPortFamilies, portsToSettings } from './ports.js';
+import { checkPortFamilies, hostFamilies, portsToSettings } from './ports.js';
 import {
   RECOVER_ENDPOINT,
   DEFAULT_NETWORK,
@@ -37,9 +37,30 @@ import {
 } from './networks.js';
 import { containerTeardownOps, hostIfName, staleLinkOps } from './drivers/bridge.js';
 import { containerOpsOf, shimInsideOf } from './drivers/driver.js';
-import { driverOf } from './drivers/index.js';
+import { driverOf, gatewayModeOfNet } from './drivers/index.js';
+import { GATEWAY_MODE6_OPT } from './firewall/backend.js';
 import { type NetIntent, checkBackendSwitch, endpointOps, endpointUndoOps, firewallRecord, settleBackend } from './firewall/index.js';
 import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, TeardownOptions } from './types.js';
+
+/**
+ * Gateway mode routed: no NAT, so a published port is the container's own, reached at its
+ * address; no host port is used or reserved (Docker's routed port mapper zeroes HostPort: "Host
+ * port ignored, because NAT is disabled"; inspect then shows HostPort ""). Per family
+ * (gateway_mode_ipv4 / _ipv6): a binding gets no host port only when every family it is served
+ * in is routed; one also served by NAT in the other family (a port on every address of a
+ * dual-stack network with one family routed) is reserved as usual, its DNAT needs the port.
+ */
+async function bindPorts(id: string, rec: NetworkRecord, wanted: PortBinding[]): Promise<PortBinding[]> {
+  const routed = (f: 4 | 6) => (f === 4 ? !!rec.Subnet && gatewayModeOfNet(rec) === 'routed' : !!rec.Subnet6 && gatewayModeOfNet(rec, GATEWAY_MODE6_OPT) === 'routed');
+  const has = (f: 4 | 6) => (f === 4 ? !!rec.Subnet : !!rec.Subnet6);
+  const noHostPort = (b: PortBinding) => {
+    const fams = hostFamilies(b.hostIp).filter(has);
+    return fams.length > 0 && fams.every(routed);
+  };
+  const reserved = await reservePorts(id, wanted.filter((b) => !noHostPort(b)));
+  // in the order asked (reservePorts keeps it for the ones it reserves)
+  return wanted.map((b) => (noHostPort(b) ? (({ hostPortEnd: _end, ...r }) => ({ ...r, hostPort: 0 }))(b) : reserved.shift()!));
+}
 
 export type * from './types.js';
 export { parsePortSpec, parsePortSpecs, formatPortLines } from './ports.js';
@@ -238,7 +259,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     // a port on an address of a family the network has no address in cannot be served (ports.ts)
     const famErr = driver.caps.publish && !rec.Internal ? checkPortFamilies(req.ports, { v4: !!rec.Subnet, v6: !!rec.Subnet6 }) : undefined;
     if (famErr) throw new UserError(famErr);
-    const ports: PortBinding[] = await reservePorts(id, rec.Internal ? [] : req.ports);
+    const ports: PortBinding[] = rec.Internal ? [] : await bindPorts(id, rec, req.ports);
     pausePoint('net:ports-reserved');
     try {
       // The driver makes sure the network's host objects are there (the bridge: from /proc

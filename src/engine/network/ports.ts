@@ -151,8 +151,10 @@ export function portsToSettings(bindings: PortBinding[], v6 = false): Record<str
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const b of bindings) {
     const key = `${b.containerPort}/${b.proto}`;
-    (out[key] ??= []).push({ HostIp: hostAddr(b), HostPort: String(b.hostPort) });
-    if (v6 && b.hostIp === '') out[key]!.push({ HostIp: '::', HostPort: String(b.hostPort) });
+    // no host port (gateway mode routed in every family it is served in): Docker shows an empty string
+    const port = b.hostPort ? String(b.hostPort) : '';
+    (out[key] ??= []).push({ HostIp: hostAddr(b), HostPort: port });
+    if (v6 && b.hostIp === '') out[key]!.push({ HostIp: '::', HostPort: port });
   }
   return out;
 }

@@ -328,7 +328,7 @@ export function bridgeDelOp(n: NetworkRecord): Op {
 
 export const bridgeDriver: NetworkDriver = {
   name: 'bridge',
-  caps: { publish: true, embeddedDns: true, hostEnd: true, firewall: true },
+  caps: { publish: true, embeddedDns: true, hostEnd: true, firewall: true, gatewayModes: true },
   check(spec) {
     const bridge = spec.options[BRIDGE_NAME_OPT];
     if (bridge !== undefined && !BRIDGE_RE.test(bridge)) throw new UserError(`invalid bridge name ${JSON.stringify(bridge)}: 1-15 characters of [A-Za-z0-9_.-]`);

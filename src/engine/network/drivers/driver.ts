@@ -89,6 +89,8 @@ export interface DriverCaps {
   hostEnd: boolean;
   /** Its networks have firewall rules of their own (netIntent): the engine settles the backend before making them. */
   firewall: boolean;
+  /** Docker 28's gateway modes (-o com.docker.network.bridge.gateway_mode_ipv4) apply to its networks. */
+  gatewayModes: boolean;
 }
 
 export interface NetworkDriver {

@@ -2,7 +2,8 @@
 // (host, none and container: are modes of the engine, not drivers: see ../index.ts.)
 import { UserError } from '../../../errors.js';
 import type { NetworkDriver } from './driver.js';
-import { bridgeDriver } from './bridge.js';
+import { bridgeDriver, gatewayModeOf } from './bridge.js';
+import type { GatewayMode } from '../firewall/backend.js';
 import { ipvlanDriver } from './ipvlan.js';
 import { macvlanDriver } from './macvlan.js';
 import { overlayDriver } from './overlay.js';
@@ -24,6 +25,14 @@ export function driverNamed(name: string): NetworkDriver {
 /** The driver of a network record; undefined for host and none (modes, not drivers). */
 export function driverOf(rec: { Driver: string }): NetworkDriver | undefined {
   return Object.hasOwn(DRIVERS, rec.Driver) ? DRIVERS[rec.Driver] : undefined;
+}
+
+/**
+ * A network's gateway mode: its option (gateway_mode_ipv4, or `opt`: GATEWAY_MODE6_OPT for IPv6)
+ * where its driver has gateway modes (caps.gatewayModes), else nat.
+ */
+export function gatewayModeOfNet(rec: { Driver: string; Options?: Record<string, string> }, opt?: string): GatewayMode {
+  return driverOf(rec)?.caps.gatewayModes ? gatewayModeOf(rec, opt) : 'nat';
 }
 
 export type { NetworkDriver } from './driver.js';

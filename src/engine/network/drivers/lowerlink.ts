@@ -142,7 +142,7 @@ function describeParent(rec: NetworkRecord): string {
 export function lowerLinkDriver(k: LowerKind): NetworkDriver {
   return {
     name: k.kind,
-    caps: { publish: false, embeddedDns: true, hostEnd: false, firewall: false },
+    caps: { publish: false, embeddedDns: true, hostEnd: false, firewall: false, gatewayModes: false },
     publishRefusal: `port publishing (-p) is not available on ${k.kind} networks: the container has its own address on the parent's LAN, reach it there`,
     check(spec: CreateSpec) {
       const o = spec.options;

@@ -125,7 +125,7 @@ export function chooseOverlaySubnet(used: { base: number; prefix: number }[]): s
 
 export const overlayDriver: NetworkDriver = {
   name: 'overlay',
-  caps: { publish: true, embeddedDns: true, hostEnd: true, firewall: true },
+  caps: { publish: true, embeddedDns: true, hostEnd: true, firewall: true, gatewayModes: false },
   check(spec) {
     // No cluster: one line saying what to configure, before anything is read or written.
     requireCluster('network driver overlay');

@@ -4,7 +4,6 @@
 // Also what every backend shares: the per-boot "base checked" marker, the firewall part of
 // endpoint records (intent + backend name, so teardown works after a switch; records of older
 // minidocks kept iptables rule specs, which still tear down), and the switch of backend.
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Op, undoPlanOf, type IptOp } from '../../../host/plan.js';
 import { readState, writeJsonAtomic } from '../../../state/atomic.js';
@@ -12,6 +11,7 @@ import { paths } from '../../../state/paths.js';
 import { UserError } from '../../../errors.js';
 import { FIREWALL_BACKENDS, type FirewallBackend, type FirewallName, type FirewallRecord, type NetIntent, type OwnContext, type PortsIntent } from './backend.js';
 import { configPath, readConfig } from '../../../state/config.js';
+import { hostKeyOf } from './hostkey.js';
 
 export type { FirewallBackend, FirewallName, FirewallRecord, NetIntent, PortsIntent } from './backend.js';
 
@@ -78,22 +78,7 @@ function markerFile(): string {
 }
 
 export function hostKey(): string {
-  let boot = '';
-  try {
-    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    /* not Linux? */
-  }
-  let ns = 0;
-  try {
-    ns = statSync('/proc/self/ns/net').ino;
-  } catch {
-    /* ignore */
-  }
-  const prefix = process.env.MINIDOCK_CHAIN_PREFIX || 'MINIDOCK';
-  const name = firewallName();
-  // the iptables key is the one older minidocks wrote: their marker stays valid
-  return `${boot}:${ns}:${prefix}${name === 'iptables' ? '' : `:${name}`}`;
+  return hostKeyOf(firewallName());
 }
 
 interface Marker {
