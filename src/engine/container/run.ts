@@ -238,7 +238,7 @@ export async function planRun(image: string, command: string[], f: RunFlags, mod
   const img = got.img;
   const cfg = img.config.config ?? {};
   if (f.publishAll) ports = [...ports, ...publishAllPorts([...Object.keys(cfg.ExposedPorts ?? {}), ...Object.keys(extra?.config.ExposedPorts ?? {})], ports)];
-  if (mode.start) await checkPortsFree(ports);
+  if (mode.start) await checkPortsFree(ports, network);
   const mountPlan = mountFlags || cfg.Volumes ? await planRunMounts(f, Object.keys(cfg.Volumes ?? {})) : undefined;
   if (f.user && !got.imagePlan) (await import('../system/validate.js')).checkUserInImage(f.user, img.layerDirs);
 

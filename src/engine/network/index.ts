@@ -51,15 +51,17 @@ import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, Teard
  * dual-stack network with one family routed) is reserved as usual, its DNAT needs the port.
  */
 async function bindPorts(id: string, rec: NetworkRecord, wanted: PortBinding[]): Promise<PortBinding[]> {
-  const routed = (f: 4 | 6) => (f === 4 ? !!rec.Subnet && gatewayModeOfNet(rec) === 'routed' : !!rec.Subnet6 && gatewayModeOfNet(rec, GATEWAY_MODE6_OPT) === 'routed');
-  const has = (f: 4 | 6) => (f === 4 ? !!rec.Subnet : !!rec.Subnet6);
-  const noHostPort = (b: PortBinding) => {
-    const fams = hostFamilies(b.hostIp).filter(has);
-    return fams.length > 0 && fams.every(routed);
-  };
-  const reserved = await reservePorts(id, wanted.filter((b) => !noHostPort(b)));
+  const reserved = await reservePorts(id, wanted.filter((b) => usesHostPort(rec, b)));
   // in the order asked (reservePorts keeps it for the ones it reserves)
-  return wanted.map((b) => (noHostPort(b) ? (({ hostPortEnd: _end, ...r }) => ({ ...r, hostPort: 0 }))(b) : reserved.shift()!));
+  return wanted.map(({ hostPortEnd: _end, ...b }) => (usesHostPort(rec, b) ? reserved.shift()! : { ...b, hostPort: 0 }));
+}
+
+/** Whether a binding uses a host port on the network: not when every family it is served in is routed. */
+function usesHostPort(rec: NetworkRecord, b: PortBinding): boolean {
+  const has = (f: 4 | 6) => (f === 4 ? !!rec.Subnet : !!rec.Subnet6);
+  const routed = (f: 4 | 6) => gatewayModeOfNet(rec, f === 4 ? undefined : GATEWAY_MODE6_OPT) === 'routed';
+  const fams = hostFamilies(b.hostIp).filter(has);
+  return !(fams.length > 0 && fams.every(routed));
 }
 
 export type * from './types.js';
@@ -477,10 +479,13 @@ export function publishAllPorts(exposed: string[], already: PortBinding[]): Port
  * another container, not bound by a host service. setupContainerNetwork checks again, under the
  * lock, and reserves them.
  */
-export async function checkPortsFree(ports: PortBinding[]): Promise<void> {
+export async function checkPortsFree(wanted: PortBinding[], network?: string): Promise<void> {
   const { readHeldPorts, probeBind } = await import('./portalloc.js');
   const { bindingsClash, hostWhere } = await import('./ports.js');
   const held = readHeldPorts();
+  // a routed network's ports use no host port (bindPorts): nothing to check for them
+  const rec = network && wanted.length ? findNetworkSync(network) : undefined;
+  const ports = rec && driverOf(rec) ? wanted.filter((b) => usesHostPort(rec, b)) : wanted;
   for (let i = 0; i < ports.length; i++) {
     const b = ports[i];
     if (b.hostPort === 0 || b.hostPortEnd) continue;
