@@ -3,7 +3,8 @@
 // (its shim and process SIGKILLed) and its endpoint record is lost too, so that only the
 // element's comment says whose it is: `system prune` removes it as it removes @pub's (with the
 // record, the record's undo removes it). When the network itself is gone behind minidock's
-// back, prune removes its set with its chains.
+// back, prune removes its set with its chains. The same for an IPv6-routed network's set in the
+// `ip6 minidock` table.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,5 +57,34 @@ describe('nftables prune: routed-set elements of killed containers', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(routedSet()).toBe('');
     expect(table()).not.toMatch(/chain fi_mdbr-/);
+  });
+});
+
+describe('nftables prune: the ip6 table\'s routed sets', () => {
+  const t6 = () => md.inHost('nft', ['list', 'table', 'ip6', 'minidock']).stdout;
+  const set6 = () => /\tset rt_mdgwr6 \{[\s\S]*?\n\t\}/.exec(t6())?.[0] ?? '';
+  const ip6 = (n: string) => md.ok(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}{{end}}', n]);
+
+  it("removes a SIGKILLed container's element of an IPv6 routed set, keeps a running one's, then the gone network's set", async () => {
+    md.ok(['network', 'create', '--ipv6', '--subnet', '10.89.3.0/24', '--subnet', 'fd00:89:3::/64', '-o', 'com.docker.network.bridge.gateway_mode_ipv6=routed', '-o', 'com.docker.network.bridge.name=mdgwr6', 'gw-r6']);
+    md.ok(['run', '-d', '--name', 'keep6', '--network', 'gw-r6', '-p', '[::]:8084:84', 'busybox', 'sleep', '600']);
+    md.ok(['run', '-d', '--name', 'dead6', '--network', 'gw-r6', '-p', '[::]:8085:85', 'busybox', 'sleep', '600']);
+    const [keep, dead] = [ip6('keep6'), ip6('dead6')];
+    expect(set6()).toContain(`${dead} . tcp . 85`);
+    const id = md.ok(['inspect', '-f', '{{.Id}}', 'dead6']);
+    killHard('dead6');
+    await sleep(200);
+    rmSync(join(md.root, 'networks', 'endpoints', `${id}.json`));
+    let r = md.run(['system', 'prune', '-f']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(set6()).not.toContain(`${dead} . tcp . 85`);
+    expect(set6()).toContain(`${keep} . tcp . 84`);
+    killHard('keep6');
+    md.ok(['rm', '-f', 'keep6', 'dead6']);
+    rmSync(join(md.root, 'networks', 'nets', 'gw-r6.json'));
+    r = md.run(['system', 'prune', '-f']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(set6()).toBe('');
+    expect(t6()).not.toMatch(/chain fi_mdgwr6/);
   });
 });
