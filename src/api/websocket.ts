@@ -2,7 +2,7 @@
 // /containers/{id}/attach/ws: the handshake (Sec-WebSocket-Accept), unmasked frames out, masked
 // frames in (fragments joined into one byte stream: stdin), ping answered with pong, the close
 // handshake. Not the `ws` package: attach needs only this much, and the service loads nothing
-// it does not use. Frame parsing is pure (test/unit/api-websocket.test.ts).
+// it does not use. Frame parsing is pure (test/unit/api-websocket-commit.test.ts).
 import { createHash } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { ApiError } from './http.js';
