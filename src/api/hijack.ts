@@ -3,7 +3,6 @@
 // process's streams both ways — framed (framing.ts) without a TTY, raw with one. The client
 // half-closes its side when its stdin ends. A client that does not ask to upgrade gets the same
 // stream as an ordinary 200 response body (and no stdin).
-import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { ApiError } from './http.js';
 import type { Ctx } from './routes.js';

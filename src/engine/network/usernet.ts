@@ -18,7 +18,7 @@ import { formatCidr6, overlaps6, parseCidr6 } from './cidr6.js';
 import { checkSubnet6, gateway6Of } from './ipam6.js';
 import type { CreateSpec } from './drivers/driver.js';
 import { driverNamed, driverOf } from './drivers/index.js';
-import { allocateAddress, candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
+import { candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
 import {
   RECOVER_ENDPOINT,
   DEFAULT_NETWORK,
