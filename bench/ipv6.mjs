@@ -5,33 +5,16 @@
 //     the rows interleaved so a busy machine slows both alike
 //   - iperf3 throughput from the host through a v6 published port (the host's IPv6 address,
 //     DNATed in nat OUTPUT) vs straight to the container's IPv6 address (target ≥ 0.9×)
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { BIN, labHost, timed } from './lab.mjs';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'minidock');
 const RUNS = Number(process.env.BENCH_RUNS || 15);
 const SECS = Number(process.env.BENCH_IPERF_SECS || 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const ns = `mdb6-${process.pid}`;
-const root = mkdtempSync(join(tmpdir(), 'mdbench-v6-'));
-const env = { ...process.env, MINIDOCK_ROOT: root };
-execFileSync('ip', ['netns', 'add', ns]);
-execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-const inHost = (cmd, args) => spawnSync('nsenter', [`--net=/run/netns/${ns}`, '--', cmd, ...args], { env, encoding: 'utf8' });
-const md = (...args) => {
-  const r = inHost(process.execPath, ['--', BIN, ...args]);
-  if (r.status !== 0) throw new Error(`minidock ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
-const timed = (fn) => {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-};
+const { root, inHost, md } = labHost(ns, 'mdbench-v6-');
 
 /** One iperf3 run from the host to ADDR:PORT, a one-off server in the container's netns; Mbit/s received. */
 function iperf(netnsPath, addr, port) {
