@@ -85,6 +85,9 @@ try {
   const ps = interleaved(psRows);
   if (engineEnv) console.log(`docker ps through the socket / Docker's engine: ${(ps[1] / ps[2]).toFixed(2)}x`);
   console.log(`service RSS after the loops: ${rssMb(svc.pid).toFixed(1)} MB`);
+  // V8 gives back what a burst of requests grew only after some idle seconds (docs/engine-api.md)
+  await new Promise((r) => setTimeout(r, 8000));
+  console.log(`service RSS 8 s after the loops: ${rssMb(svc.pid).toFixed(1)} MB`);
 } finally {
   if (made.md.length) spawnSync(process.execPath, ['--', BIN, 'rm', '-f', ...made.md], { env: mdEnv, stdio: 'ignore' });
   if (made.engine.length) spawnSync(DOCKER, ['rm', '-f', ...made.engine], { env: engineEnv, stdio: 'ignore' });

@@ -5,34 +5,17 @@
 //   - the number of minidock's rules (and map elements) with N containers
 //   - the time of one firewall transaction with N containers: adding and deleting one published
 //     port as minidock does it (iptables-restore --noflush / nft -f -), timed alone
-import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { BIN, labHost, timed } from './lab.mjs';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'minidock');
 const N = Number(process.env.BENCH_CONTAINERS || 100);
 const TRIALS = Number(process.env.BENCH_FW_TRIALS || 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function bench(backend) {
   const ns = `mdbfw-${backend.slice(0, 3)}-${process.pid}`;
-  const root = mkdtempSync(join(tmpdir(), 'mdbench-fw-'));
-  const env = { ...process.env, MINIDOCK_ROOT: root, MINIDOCK_FIREWALL: backend };
-  execFileSync('ip', ['netns', 'add', ns]);
-  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  const inHost = (cmd, args, input) => spawnSync('nsenter', [`--net=/run/netns/${ns}`, '--', cmd, ...args], { env, encoding: 'utf8', input });
-  const md = (...args) => {
-    const r = inHost(process.execPath, ['--', BIN, ...args]);
-    if (r.status !== 0) throw new Error(`minidock ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  const timed = (fn) => {
-    const t0 = process.hrtime.bigint();
-    fn();
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  };
+  const { root, inHost, md } = labHost(ns, 'mdbench-fw-', { MINIDOCK_FIREWALL: backend });
   const startCost = (port) => {
     const xs = [];
     for (let i = 0; i < TRIALS; i++) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // minidock benchmarks (not tests): medians over repeated runs, printed beside their floors.
 //   npm run bench            all
-//   npm run bench -- start   only the container start figures (also: pull, net, everyday, api, firewall)
+//   npm run bench -- start   only the container start figures (also: pull, net, everyday, api, firewall, ipv6)
 //   npm run bench -- overlay  throughput over an overlay network vs hand-made VXLAN and plain veth (etcd, iperf3)
 //   npm run bench -- --docker          the same beside Docker: a dockerd of the bench's own, in
 //                                      its throwaway netns (bench/docker.mjs), stopped at the end
@@ -158,6 +158,11 @@ try {
   if (only === 'overlay') {
     // a cluster of netns hosts of its own (bench/overlay.mjs); not in the default set: it needs etcd and iperf3
     const r = spawnSync(process.execPath, [join(here, 'overlay.mjs')], { env, stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
+  }
+  if (!only || only === 'ipv6') {
+    // dual stack vs IPv4-only start, v6 published-port throughput (bench/ipv6.mjs: a netns and root of its own)
+    const r = spawnSync(process.execPath, [join(here, 'ipv6.mjs')], { env, stdio: 'inherit' });
     if (r.status !== 0) process.exitCode = 1;
   }
   if (!only || only === 'firewall') {

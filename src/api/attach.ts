@@ -47,17 +47,31 @@ function whenRunning(rec: ContainerRecord, gone: () => boolean): Promise<boolean
   });
 }
 
-/** A Writable that frames what the container writes on one stream (none with a TTY). */
-function framed(out: Stream['out'], n: number, tty: boolean): Writable {
+/** A Writable that frames what the container writes on one stream (when the stream is multiplexed). */
+function framed(out: Stream['out'], n: number, mux: boolean): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      if (!out.destroyed) out.write(tty ? chunk : frame(n, chunk));
+      if (!out.destroyed) out.write(mux ? frame(n, chunk) : chunk);
       cb();
     },
   });
 }
 
-export const attach: Handler = async (c, [ref]) => {
+export const attach: Handler = (c, [ref]) => serveAttach(c, ref!, (tty) => openStream(c, tty));
+
+/**
+ * GET /containers/{id}/attach/ws: the same attach over a websocket, as moby's: never
+ * multiplexed (the streams are not told apart), binary frames (text below API 1.28), stdin from
+ * the client's messages. The container's errors (404, 409) come before the upgrade, as plain
+ * HTTP answers.
+ */
+export const attachWs: Handler = async (c, [ref]) => {
+  const { openWebSocket } = await import('./websocket.js');
+  const { versionBefore } = await import('./http.js');
+  return serveAttach(c, ref!, () => openWebSocket(c, versionBefore(c.version, '1.28')));
+};
+
+async function serveAttach(c: Parameters<Handler>[0], ref: string, open: (tty: boolean) => Stream): Promise<number> {
   const rec = mustFind(ref);
   const q = c.query;
   const st = stateOf(rec);
@@ -73,11 +87,11 @@ export const attach: Handler = async (c, [ref]) => {
   }
   const want = { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') };
   const tty = rec.Config.Tty;
-  const s = openStream(c, tty);
+  const s = open(tty);
   let gone = false;
   s.out.once('close', () => (gone = true));
-  const out = want.stdout ? framed(s.out, STDOUT, tty) : undefined;
-  const err = want.stderr ? framed(s.out, STDERR, tty) : undefined;
+  const out = want.stdout ? framed(s.out, STDOUT, s.mux) : undefined;
+  const err = want.stderr ? framed(s.out, STDERR, s.mux) : undefined;
   try {
     if (boolParam(q, 'logs')) await replayLogs(rec, out, err, () => gone);
     if (!boolParam(q, 'stream') || gone) return 101;
@@ -87,7 +101,7 @@ export const attach: Handler = async (c, [ref]) => {
     let stdin: PassThrough | undefined;
     if (want.stdin && s.input && rec.Config.OpenStdin) {
       stdin = new PassThrough();
-      if (c.hijack?.head.length) stdin.write(c.hijack.head);
+      if (s.head?.length) stdin.write(s.head);
       s.input.pipe(stdin);
       s.input.resume();
     }
@@ -106,7 +120,7 @@ export const attach: Handler = async (c, [ref]) => {
   } finally {
     s.end();
   }
-};
+}
 
 /** logs=1: what the container wrote so far, first (Docker replays its log). */
 async function replayLogs(rec: ContainerRecord, out: Writable | undefined, err: Writable | undefined, gone: () => boolean): Promise<void> {

@@ -238,3 +238,34 @@ export function updateRequestOf(body: Json): import('../engine/container/update.
   if (rp?.Name) u.restart = rp.Name === 'on-failure' && rp.MaximumRetryCount ? `on-failure:${rp.MaximumRetryCount}` : rp.Name;
   return u;
 }
+
+/** POST /commit's body: the config fields `commit` can set (moby merges them over the container's); others refused. */
+const COMMIT_KEYS = new Set(['Cmd', 'Entrypoint', 'Env', 'ExposedPorts', 'Labels', 'User', 'WorkingDir', 'Volumes', 'StopSignal']);
+
+export function commitConfigOf(body: Json): import('../engine/image/store.js').ImageConfig {
+  refuseUnknown(body, COMMIT_KEYS, '');
+  const set = (v: unknown, field: string): Record<string, object> | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, `${field}: expected an object`);
+    return Object.fromEntries(Object.keys(v as Json).map((k) => [k, {}]));
+  };
+  const labels = body.Labels;
+  if (labels !== undefined && labels !== null && (typeof labels !== 'object' || Array.isArray(labels) || !Object.values(labels as Json).every((x) => typeof x === 'string'))) {
+    throw new ApiError(400, 'Labels: expected an object of strings');
+  }
+  const env = strList(body.Env, 'Env');
+  const bare = env.find((e) => !e.includes('='));
+  if (bare !== undefined) throw new ApiError(400, `Env: ${JSON.stringify(bare)} is not NAME=value`);
+  const cfg: import('../engine/image/store.js').ImageConfig = {
+    Cmd: strList(body.Cmd, 'Cmd'),
+    Entrypoint: strList(body.Entrypoint, 'Entrypoint'),
+    Env: env,
+    User: str(body.User, 'User'),
+    WorkingDir: str(body.WorkingDir, 'WorkingDir'),
+    StopSignal: str(body.StopSignal, 'StopSignal'),
+    Labels: (labels as Record<string, string> | null | undefined) ?? undefined,
+    ExposedPorts: set(body.ExposedPorts, 'ExposedPorts'),
+    Volumes: set(body.Volumes, 'Volumes'),
+  };
+  return cfg;
+}

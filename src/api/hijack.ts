@@ -3,8 +3,7 @@
 // process's streams both ways — framed (framing.ts) without a TTY, raw with one. The client
 // half-closes its side when its stdin ends. A client that does not ask to upgrade gets the same
 // stream as an ordinary 200 response body (and no stdin).
-import type { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { ApiError } from './http.js';
 import type { Ctx } from './routes.js';
 
@@ -58,7 +57,11 @@ export async function bodyOf<T>(c: Ctx): Promise<{ body: T | undefined; rest: Bu
 export interface Stream {
   out: Writable;
   /** the client's bytes after the request (stdin); undefined when not upgraded */
-  input?: Socket;
+  input?: Readable;
+  /** stdin bytes that came with the request's head, before `input`'s */
+  head?: Buffer;
+  /** the container's two streams share the connection in Docker's 8-byte frames (no TTY, not a websocket) */
+  mux: boolean;
   end(): void;
 }
 
@@ -68,10 +71,10 @@ export function openStream(c: Ctx, tty: boolean): Stream {
   if (c.hijack) {
     const s = c.hijack.socket;
     s.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
-    return { out: s, input: s, end: () => s.end() };
+    return { out: s, input: s, head: c.hijack.head, mux: !tty, end: () => s.end() };
   }
   const res = c.res!;
   res.writeHead(200, { 'Content-Type': type });
   res.flushHeaders();
-  return { out: res, end: () => res.end() };
+  return { out: res, mux: !tty, end: () => res.end() };
 }

@@ -255,3 +255,42 @@ export const build: Handler = async (c) => {
   for await (const _ of c.req) void _;
   throw new ApiError(501, "image build is not supported by minidock (it has no image builder): build elsewhere and `docker load` or pull the image, or `docker commit` a container");
 };
+
+/** GET /images/search?term=&limit=&filters= (engine/image/search.ts: the registry's v1 search, as Docker's daemon). */
+export const search: Handler = async (c) => {
+  const q = c.query;
+  const limitText = q.get('limit');
+  let limit: number | undefined;
+  if (limitText) {
+    // moby's words for strconv.Atoi's failure
+    if (!/^-?\d+$/.test(limitText) || Number(limitText) < 0) throw new ApiError(400, `invalid limit specified: strconv.Atoi: parsing ${JSON.stringify(limitText)}: invalid syntax`);
+    limit = Number(limitText);
+  }
+  const filters: import('../engine/image/search.js').SearchFilters = {};
+  for (const f of filterFlags(q)) {
+    const [k, v = ''] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+    if (k === 'is-official' || k === 'is-automated') {
+      const b = ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.toLowerCase()];
+      if (b === undefined) throw new ApiError(400, `invalid filter '${k}=${v}'`);
+      filters[k === 'is-official' ? 'isOfficial' : 'isAutomated'] = b;
+    } else if (k === 'stars') {
+      if (!/^-?\d+$/.test(v)) throw new ApiError(400, `invalid filter 'stars=${v}'`);
+      filters.stars = Math.max(filters.stars ?? 0, Number(v));
+    } else throw new ApiError(400, `invalid filter '${k}'`);
+  }
+  // as moby: a search with an unreadable X-Registry-Auth goes on without credentials
+  let credentials;
+  try {
+    credentials = registryAuth(c.req.headers['x-registry-auth']);
+  } catch {
+    credentials = undefined;
+  }
+  const { searchImages, SearchFailed } = await import('../engine/image/search.js');
+  try {
+    sendJson(c.res!, 200, await searchImages(q.get('term') ?? '', { limit, filters, credentials }));
+  } catch (e) {
+    if (e instanceof SearchFailed) throw new ApiError(500, e.message);
+    throw e;
+  }
+  return 200;
+};

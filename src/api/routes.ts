@@ -33,6 +33,7 @@ const vol: Module = () => import('./volumes.js');
 const arc: Module = () => import('./archive.js');
 const att: Module = () => import('./attach.js');
 const sta: Module = () => import('./stats.js');
+const cmt: Module = () => import('./commit.js');
 
 /** `/containers/{id}/json`: {id} is one path segment, {name*} the rest (an image name has slashes). */
 function entry(method: string, path: string, mod: Module, name: string): Route {
@@ -68,6 +69,7 @@ export const TABLE: [string, string, Module, string][] = [
   ['POST', '/containers/{id}/update', ctr, 'update'],
   ['GET', '/containers/{id}/stats', sta, 'stats'],
   ['POST', '/containers/{id}/attach', att, 'attach'],
+  ['GET', '/containers/{id}/attach/ws', att, 'attachWs'],
   ['POST', '/containers/{id}/resize', att, 'resize'],
   ['POST', '/containers/{id}/exec', exe, 'create'],
   ['POST', '/exec/{id}/start', exe, 'start'],
@@ -76,9 +78,11 @@ export const TABLE: [string, string, Module, string][] = [
   ['HEAD', '/containers/{id}/archive', arc, 'head'],
   ['GET', '/containers/{id}/archive', arc, 'get'],
   ['PUT', '/containers/{id}/archive', arc, 'put'],
+  ['POST', '/commit', cmt, 'commit'],
   ['GET', '/images/json', img, 'list'],
   ['POST', '/images/create', img, 'pull'],
   ['POST', '/images/prune', img, 'prune'],
+  ['GET', '/images/search', img, 'search'],
   ['POST', '/images/load', img, 'load'],
   ['GET', '/images/get', img, 'save'],
   ['POST', '/build', img, 'build'],

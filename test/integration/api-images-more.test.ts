@@ -12,7 +12,10 @@ import { Minidock } from '../helpers/cli.js';
 import { DOCKERS, cleanupChecked, http, startService, useService, type Service } from '../helpers/api-service.js';
 import { buildLayout, busyboxEntries, mdAsync, mdIn, push, startProxy, startRegistry, type Proxy, type Registry } from '../helpers/registry.js';
 
-const havePythonDocker = spawnSync('python3', ['-c', 'import docker']).status === 0;
+// Debian's python3 with python3-docker (scripts/test.sh installs it): a python3 earlier on PATH
+// (pyenv, a venv) may have another SDK or none.
+const PYTHON = '/usr/bin/python3';
+if (spawnSync(PYTHON, ['-c', 'import docker']).status !== 0) throw new Error(`${PYTHON} has no docker module: scripts/test.sh installs python3-docker`);
 
 /** `sh -c` with the docker CLI's env (for pipes and redirections) */
 function dockerSh(svc: Service, script: string): { code: number; stdout: string; stderr: string } {
@@ -170,7 +173,7 @@ for (const cli of DOCKERS)
     });
   });
 
-describe.runIf(havePythonDocker)("Python's Docker SDK: save and load, history, diff, prune", () => {
+describe("Python's Docker SDK: save and load, history, diff, prune", () => {
   const ctx = useService();
 
   it('round-trips an image and reads a container\'s changes', () => {
@@ -195,7 +198,7 @@ ct.stop(timeout=0)
 out['pruned'] = c.containers.prune()['ContainersDeleted'] == [ct.id]
 print(json.dumps(out))
 `;
-    const r = spawnSync('python3', ['-c', script], { env: ctx.svc.dockerEnv, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(PYTHON, ['-c', script], { env: ctx.svc.dockerEnv, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr + ctx.svc.log()).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.loaded).toContain('busybox:latest');

@@ -5,9 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { useService } from '../helpers/api-service.js';
 
-const havePythonDocker = spawnSync('python3', ['-c', 'import docker']).status === 0;
+// Debian's python3 with python3-docker (scripts/test.sh installs it): a python3 earlier on PATH
+// (pyenv, a venv) may have another SDK or none.
+const PYTHON = '/usr/bin/python3';
+if (spawnSync(PYTHON, ['-c', 'import docker']).status !== 0) throw new Error(`${PYTHON} has no docker module: scripts/test.sh installs python3-docker`);
 
-describe.runIf(havePythonDocker)("Python's Docker SDK through minidock system service", () => {
+describe("Python's Docker SDK through minidock system service", () => {
   const ctx = useService();
 
   it('runs a container and reads its logs', () => {
@@ -30,7 +33,7 @@ except docker.errors.NotFound as e:
     out['gone'] = e.explanation
 print(json.dumps(out))
 `;
-    const r = spawnSync('python3', ['-c', script], { env: ctx.svc.dockerEnv, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(PYTHON, ['-c', script], { env: ctx.svc.dockerEnv, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr + ctx.svc.log()).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.api).toBe('1.44');

@@ -2,50 +2,7 @@
 // netns (bash -e, with a `minidock` on PATH and LAB/MINIDOCK_ROOT set, as the page tells the
 // reader to do), and the ```text block after it is checked loosely: each of its lines must
 // appear in the output, in order, `…` matching anything. ```console blocks are shown only (the
-// test does their equivalent itself).
-import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BIN, Minidock } from '../helpers/cli.js';
-import { matchLoosely, stepsOf } from '../helpers/docsteps.js';
+// test does their equivalent itself). The suite is test/helpers/docpage.ts.
+import { docPageSuite } from '../helpers/docpage.js';
 
-const DOC = fileURLToPath(new URL('../../docs/bridge-mode.md', import.meta.url));
-const isRoot = process.getuid?.() === 0;
-
-const md = isRoot ? new Minidock() : (undefined as unknown as Minidock);
-const lab = mkdtempSync(join(tmpdir(), 'mdt-doc-'));
-
-describe('docs/bridge-mode.md', () => {
-  const steps = stepsOf(readFileSync(DOC, 'utf8'));
-
-  it('has runnable blocks with expectations', () => {
-    expect(steps.length).toBeGreaterThan(10);
-    expect(steps.filter((s) => s.expect).length).toBeGreaterThan(8);
-    expect(matchLoosely('a  b\nx 1 y\n', ['a b', 'x … y'])).toBeUndefined();
-    expect(matchLoosely('x 1 y\na b\n', ['a b', 'x … y'])).toBe('x … y');
-  });
-
-  afterAll(() => {
-    if (!isRoot) return;
-    md.cleanup();
-    for (const ns of ['mdlab-c1', 'mdlab-c2', 'mdlab-out']) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(lab, { recursive: true, force: true });
-  });
-
-  it('every command in it runs, and prints what the page says', () => {
-    const bin = join(lab, 'bin');
-    spawnSync('mkdir', ['-p', bin]);
-    writeFileSync(join(bin, 'minidock'), `#!/bin/sh\nexec ${process.execPath} ${BIN} "$@"\n`);
-    chmodSync(join(bin, 'minidock'), 0o755);
-    const env = { ...md.env, LAB: lab, PATH: `${bin}:${process.env.PATH}` };
-    for (const s of steps) {
-      const r = spawnSync('nsenter', [`--net=/run/netns/${md.hostNs}`, '--', 'bash', '-eo', 'pipefail', '-c', s.script], { env, encoding: 'utf8', timeout: 60_000 });
-      const where = `docs/bridge-mode.md:${s.line}\n${s.script}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-      expect(r.status, where).toBe(0);
-      if (s.expect) expect(matchLoosely(r.stdout, s.expect), `expected line not found — ${where}`).toBeUndefined();
-    }
-  });
-});
+docPageSuite('docs/bridge-mode.md', ['mdlab-c1', 'mdlab-c2', 'mdlab-out']);

@@ -35,6 +35,8 @@ export interface CommitOptions {
   message?: string;
   changes: string[];
   pause: boolean;
+  /** the Engine API's body (POST /commit): a config placed over the container's, before the changes */
+  config?: ImageConfig;
 }
 
 /** The instructions `commit --change` takes (Docker's list). */
@@ -165,7 +167,7 @@ async function sha256File(file: string): Promise<string> {
 }
 
 /** The image config of the new image: the container's settings over the base image's, then the changes. */
-function imageConfigOf(rec: ContainerRecord, base: OciImageConfig | undefined, changes: string[]): ImageConfig {
+function imageConfigOf(rec: ContainerRecord, base: OciImageConfig | undefined, changes: string[], over?: ImageConfig): ImageConfig {
   const b = base?.config ?? {};
   // HOSTNAME is set by minidock at create (Docker sets it in the process, not in Config.Env).
   const env = rec.Config.Env.filter((e) => e !== `HOSTNAME=${rec.Config.Hostname}`);
@@ -179,12 +181,35 @@ function imageConfigOf(rec: ContainerRecord, base: OciImageConfig | undefined, c
     Labels: Object.keys(rec.Config.Labels ?? {}).length ? { ...rec.Config.Labels } : (b.Labels ?? undefined),
   };
   if (cfg.Labels === undefined) delete cfg.Labels;
+  if (over) mergeOver(cfg, over);
   for (const c of changes) {
     const instr = /^\s*([A-Za-z]+)/.exec(c)?.[1]?.toUpperCase();
     if (!instr || !COMMIT_CHANGES.has(instr)) throw new UserError(`Error response from daemon: ${(instr ?? c).toLowerCase()} is not a valid change command`, 1);
     applyChange(cfg, c);
   }
   return cfg;
+}
+
+/**
+ * The API body's config over the container's, as moby's daemon/commit.go `merge`: what the body
+ * sets wins; Env and Labels are merged by key, ExposedPorts and Volumes by entry; an Entrypoint
+ * without a Cmd clears the container's Cmd (Docker's rule: one set without the other).
+ */
+export function mergeOver(cfg: ImageConfig, over: ImageConfig): void {
+  if (over.User) cfg.User = over.User;
+  if (over.WorkingDir) cfg.WorkingDir = over.WorkingDir;
+  if (over.StopSignal) cfg.StopSignal = over.StopSignal;
+  if (over.Env?.length) {
+    const keys = new Set(over.Env.map((e) => e.split('=')[0]));
+    cfg.Env = [...over.Env, ...(cfg.Env ?? []).filter((e) => !keys.has(e.split('=')[0]))];
+  }
+  if (over.Labels && Object.keys(over.Labels).length) cfg.Labels = { ...(cfg.Labels ?? {}), ...over.Labels };
+  if (over.ExposedPorts && Object.keys(over.ExposedPorts).length) cfg.ExposedPorts = { ...(cfg.ExposedPorts ?? {}), ...over.ExposedPorts };
+  if (over.Volumes && Object.keys(over.Volumes).length) cfg.Volumes = { ...(cfg.Volumes ?? {}), ...over.Volumes };
+  if (over.Entrypoint?.length) {
+    cfg.Entrypoint = over.Entrypoint;
+    cfg.Cmd = over.Cmd?.length ? over.Cmd : null;
+  } else if (over.Cmd?.length) cfg.Cmd = over.Cmd;
 }
 
 /** Removes the scratch directories of commits whose process died (killed mid-way). */
@@ -209,7 +234,7 @@ export async function commitContainer(ref: string, o: CommitOptions): Promise<Im
     if (n.digest) throw new UserError(`Error response from daemon: refusing to create a tag with a digest reference`, 1);
   }
   const base = hasBlob(rec.Image) ? readImageConfig(rec.Image) : undefined;
-  const runtime = imageConfigOf(rec, base, o.changes); // bad changes are refused before anything is made
+  const runtime = imageConfigOf(rec, base, o.changes, o.config); // bad changes are refused before anything is made
   const baseDiffIds = rec.LayerDirs.map(diffIdOfDir);
 
   sweepStaleCommits();

@@ -1,13 +1,13 @@
 // Renderers of the network diagram (model in diagram.ts): ascii for a terminal, svg for a
 // browser (self-contained, computed layout, labels checked not to overlap), dot for Graphviz.
 // All pure: a Diagram in, a string out.
-import type { BridgeNode, ContainerNode, Diagram, OverlayNode, PortArrow, VethEnd } from './diagram.js';
+import { bracket6, type BridgeNode, type ContainerNode, type Diagram, type OverlayNode, type PortArrow, type VethEnd } from './diagram.js';
 import { drawTrace } from './diagram-trace.js';
 import type { LastTrace } from './last-trace.js';
 
 const vethName = (v: VethEnd) => `${v.ifindex}: ${v.ifname}${v.peerIndex !== undefined ? `@if${v.peerIndex}` : ''}`;
-const portFrom = (p: PortArrow) => `${p.hostIp}:${p.hostPort}/${p.proto}`;
-const portTo = (p: PortArrow) => `${p.containerIp}:${p.containerPort}`;
+const portFrom = (p: PortArrow) => `${bracket6(p.hostIp)}:${p.hostPort}/${p.proto}`;
+const portTo = (p: PortArrow) => `${bracket6(p.containerIp)}:${p.containerPort}`;
 /** An overlay network's VXLAN, its hosts and tunnels, as text lines (ascii; dot labels). */
 export function overlayLines(ov: OverlayNode): { text: string; bad: boolean }[] {
   const out: { text: string; bad: boolean }[] = [];
@@ -35,6 +35,12 @@ export interface AsciiOptions {
 const both = (a: string, b?: string) => [a, b].filter(Boolean).join(' ');
 const gatewaysOf = (b: BridgeNode) => both(b.gateway, b.gateway6);
 const subnetsOf = (b: BridgeNode) => both(b.subnet, b.subnet6);
+/** The subnets whose outbound MASQUERADE is in place (IPv4 first), and its packets (both families'). */
+const masqOf = (b: BridgeNode) => {
+  const on = [b.masquerade && b.subnet, b.masquerade6 && b.subnet6].filter((x): x is string => !!x);
+  const counts = [b.masquerade ? b.masqueradePackets : undefined, b.masquerade6 ? b.masquerade6Packets : undefined].filter((x): x is number => x !== undefined);
+  return { any: on.length > 0, subnets: on.join(' and '), packets: counts.length ? counts.reduce((a, x) => a + x, 0) : undefined };
+};
 const addrsOf = (c: ContainerNode) => both(c.ip ? `${c.ip}/${c.prefixLen}` : '', c.ip6 && `${c.ip6}/${c.prefixLen6}`);
 
 function padEnd(s: string, n: number): string {
@@ -54,15 +60,16 @@ export function renderAscii(d: Diagram, o: AsciiOptions = {}): string {
   if (d.bridges.length) {
     out.push('  ▲');
     for (const b of d.bridges) {
+      const m = masqOf(b);
       const line = b.lower
         ? `  ╎ (${b.network} is ${b.lower.kind}: no NAT, its containers have addresses of their own on ${b.bridge}'s LAN${b.internal ? '; internal: no way out' : ''})`
-        : b.internal && !b.masquerade
+        : b.internal && !m.any
         ? `  ╎ (${b.network} is --internal: no way out, no MASQUERADE${b.gatewayMode === 'isolated' ? '; gateway mode isolated: no address on the bridge' : ''})`
-        : b.gatewayMode === 'routed' && !b.masquerade
+        : (b.gatewayMode === 'routed' || (!b.subnet && b.gatewayMode6 === 'routed')) && !m.any
         ? `  ╎ (${b.network} is gateway mode routed: no NAT, its containers keep their addresses; from outside only published container ports)`
-        : b.masquerade
-        ? `  ╎ MASQUERADE (SNAT): traffic from ${b.subnet} leaving by any interface but ${b.bridge} takes ${out_}'s address${b.masqueradePackets !== undefined ? dim(`  [${pk(b.masqueradePackets)}]`) : ''}${b.gatewayMode === 'nat-unprotected' ? ' (gateway mode nat-unprotected: every container port reachable directly)' : ''}`
-        : red(`  ╎ ✗ no MASQUERADE for ${b.subnet}: containers of ${b.network} cannot reach the outside`);
+        : m.any
+        ? `  ╎ MASQUERADE (SNAT): traffic from ${m.subnets} leaving by any interface but ${b.bridge} takes ${out_}'s address${m.packets !== undefined ? dim(`  [${pk(m.packets)}]`) : ''}${b.gatewayMode === 'nat-unprotected' ? ' (gateway mode nat-unprotected: every container port reachable directly)' : ''}`
+        : red(`  ╎ ✗ no MASQUERADE for ${subnetsOf(b)}: containers of ${b.network} cannot reach the outside`);
       out.push(line);
     }
     out.push('  ╎');
@@ -289,20 +296,21 @@ export function layoutSvg(d: Diagram): SvgLayout {
     const lane = M + 8 + k * LANE;
     // MASQUERADE path: from the bar's left end up its own lane to the uplink.
     const barX = left - 14;
-    shapes.push(`<path d="M ${barX} ${barY + barH / 2} H ${lane} V ${upY + upH + 2}" class="${b.masquerade ? 'masq' : 'masq bad'}"${(b.internal && !b.masquerade) || b.lower ? ' visibility="hidden"' : ''} marker-end="url(#arrow)"/>`);
+    const m = masqOf(b);
+    shapes.push(`<path d="M ${barX} ${barY + barH / 2} H ${lane} V ${upY + upH + 2}" class="${m.any ? 'masq' : 'masq bad'}"${(b.internal && !m.any) || b.lower ? ' visibility="hidden"' : ''} marker-end="url(#arrow)"/>`);
     rect(barX, barY, innerW + 14, barH, b.drift.length ? 'bridge bad' : 'bridge');
     T(left + PAD, barY + 19, fit(`${b.lower ? `${b.lower.label} · parent ` : 'bridge '}${b.ifindex !== undefined ? `${b.ifindex}: ` : ''}${b.bridge} · network ${b.network}`, 14, innerW / 2 - 2 * PAD), 14, 'bold');
     T(left + PAD, barY + 37, fit(`gateway ${gatewaysOf(b)} · subnet ${subnetsOf(b)}`, 12, innerW / 2 - 2 * PAD), 12, 'mono');
     const masqText = b.lower
       ? `no NAT: addresses of their own on ${b.bridge}'s LAN${b.internal ? ' (internal)' : ''}`
-      : b.internal && !b.masquerade
+      : b.internal && !m.any
       ? `internal network: no way out`
-      : b.masquerade
-      ? `MASQUERADE → uplink: ${b.subnet} ! -o ${b.bridge}${b.masqueradePackets !== undefined ? `  [${pk(b.masqueradePackets)}]` : ''}`
-      : `✗ no MASQUERADE for ${b.subnet}`;
+      : m.any
+      ? `MASQUERADE → uplink: ${m.subnets} ! -o ${b.bridge}${m.packets !== undefined ? `  [${pk(m.packets)}]` : ''}`
+      : `✗ no MASQUERADE for ${subnetsOf(b)}`;
     anchors[`host:${b.bridge}`] = { x: left - 6, y: barY + barH };
     const masqFit = fit(masqText, 11, innerW / 2 - 2 * PAD);
-    T(left + innerW - PAD - textWidth(masqFit, 11), barY + 19, masqFit, 11, b.masquerade ? 'masqtext' : b.internal || b.lower ? 'small' : 'drift');
+    T(left + innerW - PAD - textWidth(masqFit, 11), barY + 19, masqFit, 11, m.any ? 'masqtext' : b.internal || b.lower ? 'small' : 'drift');
     let by = barY + barH;
     if (b.drift.length) {
       for (const m of b.drift) {
@@ -478,7 +486,8 @@ export function renderDot(d: Diagram): string {
       o.push(`  ${q(`vxlan:${b.overlay!.vxlan}`)} -> ${q(hid)} [dir=both, label=${q(h.tunnel ? `VNI ${b.overlay!.vni} UDP 4789` : 'no tunnel')}, color="#6a1b9a"${h.tunnel ? '' : ', style=dotted'}];`);
     }
     if (b.overlay?.drift.length) o.push(`  ${q(`drift:${b.overlay.vxlan}`)} [shape=note, color=red, fontcolor=red, label=${q(b.overlay.drift.map((m) => `✗ ${m}`).join('\n'))}];`);
-    if ((!b.internal || b.masquerade) && !b.lower) o.push(`  ${q(bid)} -> uplink [label=${q(b.masquerade ? `MASQUERADE ${b.subnet}${b.masqueradePackets !== undefined ? ` [${pk(b.masqueradePackets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${b.masquerade ? '' : ', fontcolor=red'}];`);
+    const m = masqOf(b);
+    if ((!b.internal || m.any) && !b.lower) o.push(`  ${q(bid)} -> uplink [label=${q(m.any ? `MASQUERADE ${m.subnets}${m.packets !== undefined ? ` [${pk(m.packets)}]` : ''}` : '✗ no MASQUERADE')}, color="#1565c0", style=dashed${m.any ? '' : ', fontcolor=red'}];`);
     for (const s of b.strays) o.push(`  ${q(bid)} -> ${q(`veth:${s.ifname}`)} [dir=none, color=red];`);
     for (const c of b.containers) {
       const hid = `veth:${c.hostEnd?.ifname ?? `gone-${c.id.slice(0, 12)}-${c.ifname}`}`;

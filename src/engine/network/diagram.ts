@@ -51,7 +51,7 @@ export interface SnapNetwork {
   internal?: boolean;
   /** A bridge's gateway mode other than nat (routed: no MASQUERADE; isolated: no gateway address). */
   gatewayMode?: string;
-  /** The same for IPv6 (gateway_mode_ipv6), when the network has IPv6. */
+  /** gateway_mode_ipv6 other than nat */
   gatewayMode6?: string;
   /**
    * A driver whose containers' interfaces are links of a parent (macvlan, ipvlan): `bridge` is
@@ -210,14 +210,17 @@ export interface BridgeNode {
   exists: boolean;
   up: boolean;
   addrs: string[];
-  /** `-s SUBNET ! -o BRIDGE -j MASQUERADE` is in the kernel. */
+  /** `-s SUBNET ! -o BRIDGE -j MASQUERADE` is in the kernel (false on an IPv6-only network). */
   masquerade: boolean;
+  /** Its IPv6 twin (`ip6tables … -s SUBNET6 …`, nft `ip6 minidock`) is in the kernel. */
+  masquerade6?: boolean;
+  masquerade6Packets?: number;
+  /** gateway_mode_ipv6 other than nat. */
+  gatewayMode6?: string;
   /** --internal network: no way out by design. */
   internal?: boolean;
   /** Gateway mode other than nat. */
   gatewayMode?: string;
-  /** IPv6 gateway mode other than nat (gateway_mode_ipv6). */
-  gatewayMode6?: string;
   /** macvlan/ipvlan: `bridge` is the parent link (see SnapNetwork.lower). */
   lower?: { kind: string; label: string };
   masqueradePackets?: number;
@@ -368,7 +371,8 @@ export function iptablesView(saveText: string, prefix: string, own: OwnRecords |
     .map(([r, f]) => dnatOf(r, f))
     .filter((d): d is NonNullable<typeof d> => !!d)
     .map(({ inKernel: _k, inState: _s, ...p }): KernelPort => p);
-  const masquerade = saved.rules
+  // outbound masquerades of both families (an IPv6 one's -s is the network's IPv6 subnet)
+  const masquerade = [...saved.rules, ...parseCountedSave(save6Text).rules]
     .filter((r) => r.table === 'nat' && r.chain === `${prefix}-POSTROUTING` && ruleShown(r, own) && argOf(r.args, '-j') === 'MASQUERADE' && negated(r.args, '-o') && argOf(r.args, '-s') && argOf(r.args, '-o'))
     .map((r) => ({ subnet: argOf(r.args, '-s')!, bridge: argOf(r.args, '-o')!, packets: r.packets }));
   return { backend: 'iptables', ports, masquerade };
@@ -401,6 +405,8 @@ export function dnatOf(r: SavedRule, family: 4 | 6 = 4): (PortArrow & { id12?: s
 // ---------------------------------------------------------------- building the graph (pure)
 
 const hostAddrOf = (ip: string) => (ip === '' ? '0.0.0.0' : ip);
+/** An address as it stands before :port: an IPv6 one in brackets. */
+export const bracket6 = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 
 /** A container on a network, before its ends are looked at. Pure. */
 function containerNodeOf(c: SnapContainer, network: string, s: Snapshot): ContainerNode {
@@ -440,7 +446,7 @@ function insideEnd(cn: ContainerNode, ep: NonNullable<SnapContainer['endpoint']>
   }
   cn.ctrEnd = { ifname: dev, ifindex: inside.ifindex, peerIndex: inside.linkIndex };
   cn.ctrAddrs = inside.addrs;
-  if (!inside.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`${dev} lacks ${ep.ip}/${ep.prefixLen}${inside.addrs.length ? ` (has ${inside.addrs.join(', ')})` : ''}`);
+  if (ep.ip && !inside.addrs.includes(`${ep.ip}/${ep.prefixLen}`)) cn.drift.push(`${dev} lacks ${ep.ip}/${ep.prefixLen}${inside.addrs.length ? ` (has ${inside.addrs.join(', ')})` : ''}`);
   if (ep.ip6 && !(inside.addrs6 ?? []).includes(`${ep.ip6}/${ep.prefixLen6}`)) cn.drift.push(`${dev} lacks ${ep.ip6}/${ep.prefixLen6}`);
   return inside;
 }
@@ -495,7 +501,8 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
   for (const n of s.networks) {
     if (only && only.length && !only.includes(n.name)) continue;
     const br = links.get(n.bridge);
-    const masq = fw.masquerade.find((m) => m.subnet === n.subnet && m.bridge === n.bridge);
+    const masq = n.subnet ? fw.masquerade.find((m) => m.subnet === n.subnet && m.bridge === n.bridge) : undefined;
+    const masq6 = n.subnet6 ? fw.masquerade.find((m) => m.subnet === n.subnet6 && m.bridge === n.bridge) : undefined;
     const node: BridgeNode = {
       network: n.name,
       bridge: n.bridge,
@@ -508,6 +515,7 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       addrs: br?.addrs ?? [],
       masquerade: !!masq,
       masqueradePackets: masq?.packets,
+      ...(n.subnet6 ? { masquerade6: !!masq6, masquerade6Packets: masq6?.packets } : {}),
       containers: [],
       strays: [],
       drift: [],
@@ -538,11 +546,12 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       if (br.kind && br.kind !== 'bridge') node.drift.push(`${n.bridge} is a ${br.kind}, not a bridge`);
       if (!br.up) node.drift.push(`bridge ${n.bridge} is down`);
       if (n.subnet && n.gatewayMode !== 'isolated' && !br.addrs.includes(`${n.gateway}/${prefix}`)) node.drift.push(`bridge ${n.bridge} lacks the gateway address ${n.gateway}/${prefix}`);
-      const want6 = n.subnet6 && n.gatewayMode6 !== 'isolated' && `${n.gateway6}/${n.subnet6.split('/')[1]}`;
-      if (want6 && !(br.addrs6 ?? []).includes(want6)) node.drift.push(`bridge ${n.bridge} lacks the IPv6 gateway address ${want6}`);
+      const want6 = n.subnet6 && `${n.gateway6}/${n.subnet6.split('/')[1]}`;
+      if (want6 && n.gatewayMode6 !== 'isolated' && !(br.addrs6 ?? []).includes(want6)) node.drift.push(`bridge ${n.bridge} lacks the IPv6 gateway address ${want6}`);
     }
-    // (an IPv6-only network's masquerade is the IPv6 backend's: not in this IPv4 view)
+    // each family the network has is masqueraded, unless internal or routed (that family's gateway mode)
     if (n.subnet && !masq && !n.internal && n.gatewayMode !== 'routed') node.drift.push(`no MASQUERADE rule for ${n.subnet} (containers cannot reach the outside)`);
+    if (n.subnet6 && !masq6 && !n.internal && n.gatewayMode6 !== 'routed') node.drift.push(`no MASQUERADE rule for ${n.subnet6} (containers cannot reach the outside over IPv6)`);
 
     for (const c of (byNetwork.get(n.name) ?? []).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
       const ep = c.endpoint!;
@@ -557,32 +566,32 @@ export function buildDiagram(s: Snapshot, only?: string[]): Diagram {
       const inside = insideEnd(cn, ep, s);
       if (inside && host && (host.linkIndex !== inside.ifindex || inside.linkIndex !== host.ifindex)) cn.drift.push(`${host.ifname} and ${cn.ifname} in ${ep.netns} are not peers`);
       if (c.status !== 'running') cn.drift.push(`container is ${c.status} but still wired`);
+      // A port is one arrow per family it is DNATed in: a port on every address (hostIp '') in
+      // each family the container has an address of, one on an address in that address's family.
+      const arrowsOf = (p: PortBinding) => (p.hostIp === '' ? [...(ep.ip ? [4 as const] : []), ...(ep.ip6 ? [6 as const] : [])] : [p.hostIp.includes(':') ? (6 as const) : (4 as const)]);
       for (const p of ep.ports) {
-        // a port of an IPv6-only container, or on an IPv6 address, is its v6 DNAT
-        const v6 = p.hostIp.includes(':') || (!ep.ip && !!ep.ip6);
-        const hostIp = v6 && p.hostIp === '' ? '::' : hostAddrOf(p.hostIp);
-        const toIp = v6 ? ep.ip6! : ep.ip;
-        const k = dnats.findIndex((d, i) => !usedDnat.has(i) && d.hostPort === p.hostPort && d.proto === p.proto && d.hostIp === hostIp);
-        const d = k >= 0 ? dnats[k] : undefined;
-        if (k >= 0) usedDnat.add(k);
-        const arrow: PortArrow = {
-          hostIp,
-          hostPort: p.hostPort,
-          proto: p.proto,
-          containerIp: toIp,
-          containerPort: p.containerPort,
-          containerId: c.id,
-          containerName: c.name,
-          inKernel: !!d,
-          inState: true,
-          packets: d?.packets,
-        };
-        // its IPv6 twin (a port on every address, or on a v6 one) is the container's too, not a stray
-        const ip6 = ep.ip6;
-        if (ip6) dnats.forEach((x, i) => { if (x.containerIp === ip6 && x.hostPort === p.hostPort && x.proto === p.proto) usedDnat.add(i); });
-        if (!d) cn.drift.push(`no DNAT rule for ${hostIp}:${p.hostPort}/${p.proto}`);
-        else if (d.containerIp !== toIp || d.containerPort !== p.containerPort) cn.drift.push(`DNAT for ${hostIp}:${p.hostPort}/${p.proto} goes to ${d.containerIp}:${d.containerPort}, not ${toIp}:${p.containerPort}`);
-        cn.ports.push(arrow);
+        for (const f of arrowsOf(p)) {
+          const hostIp = p.hostIp === '' ? (f === 6 ? '::' : '0.0.0.0') : hostAddrOf(p.hostIp);
+          const toIp = f === 6 ? ep.ip6! : ep.ip;
+          const k = dnats.findIndex((d, i) => !usedDnat.has(i) && d.hostPort === p.hostPort && d.proto === p.proto && d.hostIp === hostIp);
+          const d = k >= 0 ? dnats[k] : undefined;
+          if (k >= 0) usedDnat.add(k);
+          const arrow: PortArrow = {
+            hostIp,
+            hostPort: p.hostPort,
+            proto: p.proto,
+            containerIp: toIp,
+            containerPort: p.containerPort,
+            containerId: c.id,
+            containerName: c.name,
+            inKernel: !!d,
+            inState: true,
+            packets: d?.packets,
+          };
+          if (!d) cn.drift.push(`no DNAT rule for ${bracket6(hostIp)}:${p.hostPort}/${p.proto}`);
+          else if (d.containerIp !== toIp || d.containerPort !== p.containerPort) cn.drift.push(`DNAT for ${bracket6(hostIp)}:${p.hostPort}/${p.proto} goes to ${bracket6(d.containerIp)}:${d.containerPort}, not ${bracket6(toIp)}:${p.containerPort}`);
+          cn.ports.push(arrow);
+        }
       }
       node.containers.push(cn);
       for (const m of cn.drift) drift.push({ subject: c.id, message: `${c.name}: ${m}` });
@@ -710,8 +719,8 @@ export async function collectState(): Promise<Pick<Snapshot, 'networks' | 'conta
   const { driverOf, gatewayModeOfNet } = await import('./drivers/index.js');
   const { rootIdIfAny } = await import('../../state/rootid.js');
   const networks: SnapNetwork[] = listNetworkRecords()
-    // an IPv6-only network is not drawn yet: its masquerade lives in the IPv6 rules, which the view does not read
-    .filter((n) => driverOf(n) && n.Subnet && n.Gateway)
+    // every network of a driver, IPv6-only ones too (no Subnet: '' in the snapshot)
+    .filter((n) => driverOf(n) && ((n.Subnet && n.Gateway) || n.Subnet6))
     .map((n) => {
       const part = driverOf(n)!.diagramOf(n);
       const lower = part.lowerOf ? { kind: n.Driver, label: part.label ?? n.Driver } : undefined;
@@ -770,7 +779,7 @@ export function ownContextOf(state: Pick<Snapshot, 'networks' | 'containers' | '
     root: state.owner?.root,
     ids: state.owner?.ids ?? [],
     // macvlan/ipvlan networks have no rules: their parent is not a bridge of minidock's
-    networks: state.networks.filter((n) => !n.lower).map((n) => ({ name: n.name, bridge: n.bridge, subnet: n.subnet, internal: n.internal })),
+    networks: state.networks.filter((n) => !n.lower).map((n) => ({ name: n.name, bridge: n.bridge, subnet: n.subnet, ...(n.subnet6 ? { subnet6: n.subnet6 } : {}), internal: n.internal })),
     containers: state.containers.map((c) => ({ id: c.id, name: c.name, network: c.endpoint?.network })),
   };
 }

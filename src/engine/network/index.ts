@@ -369,7 +369,7 @@ export async function claimAddresses(
   if (want !== undefined && rec.EnableIPv4 === false) throw new UserError(`--ip ${want}: network ${rec.Name} is IPv6-only (--ipv4=false)`);
   const ip = rec.EnableIPv4 === false ? '' : driver.claim ? await driver.claim(rec, c, want, explain) : allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, c.id, want, rec.IPRange);
   try {
-    return { ip, ...(rec.Subnet6 ? { ip6: allocateAddress6(rec.Id, rec.Subnet6, rec.Gateway6!, c.id, want6) } : {}) };
+    return { ip, ...(rec.Subnet6 ? { ip6: allocateAddress6(rec.Id, rec.Subnet6, rec.Gateway6!, c.id, want6, rec.IPRange6) } : {}) };
   } catch (e) {
     releaseAddresses(rec.Id, c.id);
     if (ip) await driver.release?.(rec, c.id, ip);

@@ -178,12 +178,12 @@ export function allocateAddress(networkId: string, subnet: string, gateway: stri
 }
 
 /** Allocates an IPv6 address for a container (--ip6: `requested`). Call with the `network` lock held. */
-export function allocateAddress6(networkId: string, subnet6: string, gateway6: string, containerId: string, requested?: string): string {
+export function allocateAddress6(networkId: string, subnet6: string, gateway6: string, containerId: string, requested?: string, ipRange6?: string): string {
   const st = readIpam(networkId) ?? { subnet: '', gateway: '', allocated: {} };
   const a6 = (st.allocated6 ??= {});
   for (const [ip, id] of Object.entries(a6)) if (id === containerId) delete a6[ip];
   const taken = new Set(Object.keys(a6).map((s) => parseIp6(s)!));
-  const ip = formatIp6(pickAddress6(parseCidr6(subnet6)!, parseIp6(gateway6)!, taken, requested));
+  const ip = formatIp6(pickAddress6(parseCidr6(subnet6)!, parseIp6(gateway6)!, taken, requested, ipRange6 ? parseCidr6(ipRange6) : undefined));
   a6[ip] = containerId;
   writeJsonAtomic(ipamFile(networkId), st);
   return ip;

@@ -42,6 +42,11 @@ export interface Pool6 {
   size: number;
 }
 
+/** checkCidr6's reason without the quoted input it starts with (the caller names it already). */
+function cidrReason(reason: string): string {
+  return reason.replace(/^"[^"]*":? ?/, '') || 'not an IPv6 CIDR';
+}
+
 /**
  * Checks a network's IPv6 subnet as given (--subnet, fixed-cidr-v6, the API): an IPv6 CIDR
  * without host bits, neither link-local nor multicast nor IPv4-mapped, room for a gateway and
@@ -49,7 +54,7 @@ export interface Pool6 {
  */
 export function checkSubnet6(s: string, what = 'subnet'): Cidr6 {
   const r = checkCidr6(s, true);
-  if (!r.ok) throw new UserError(`invalid ${what} ${s}: ${r.reason.replace(/^"[^"]*"(: )?/, '') || 'not an IPv6 CIDR'}`);
+  if (!r.ok) throw new UserError(`invalid ${what} ${s}: ${cidrReason(r.reason)}`);
   const c = r.value;
   if (isLinkLocal6(c.base) || c.prefix < 10) {
     if (isLinkLocal6(c.base) || overlaps6(c, { base: 0xfe80n << 112n, prefix: 10 })) throw new UserError(`invalid ${what} ${s}: it overlaps the link-local range fe80::/10`);
@@ -77,6 +82,17 @@ export function gateway6Of(subnet: Cidr6, given?: string): string {
   if (!contains6(subnet, gw)) throw new UserError(`no matching subnet for gateway ${given}: it is outside ${formatCidr6(subnet)}`);
   if (gw === subnet.base) throw new UserError(`invalid gateway ${given}: it is the subnet-router anycast address of ${formatCidr6(subnet)}`);
   return formatIp6(gw);
+}
+
+/**
+ * An IPv6 --ip-range: a CIDR without host bits, inside `subnet` (Docker's "no matching subnet
+ * for range"). Returns it in canonical form, or throws one line.
+ */
+export function checkRange6(s: string, subnet: Cidr6): string {
+  const r = checkCidr6(s, true);
+  if (!r.ok) throw new UserError(`invalid ip-range ${s}: ${cidrReason(r.reason)}`);
+  if (r.value.prefix < subnet.prefix || !contains6(subnet, r.value.base)) throw new UserError(`no matching subnet for range ${s}: it is outside ${formatCidr6(subnet)}`);
+  return formatCidr6(r.value);
 }
 
 /**
@@ -151,9 +167,10 @@ export async function hostUsedSubnets6(): Promise<Cidr6[]> {
 
 /**
  * Picks an address: `requested` (--ip6) when given — inside the subnet, not the anycast
- * address or the gateway, not taken — else the lowest free one. Pure.
+ * address or the gateway, not taken — else the lowest free one (of `range` when the network
+ * has an IPv6 --ip-range). Pure.
  */
-export function pickAddress6(subnet: Cidr6, gateway: bigint, taken: Set<bigint>, requested?: string): bigint {
+export function pickAddress6(subnet: Cidr6, gateway: bigint, taken: Set<bigint>, requested?: string, range?: Cidr6): bigint {
   if (requested !== undefined) {
     const ip = checkAddress6(requested, 'IPv6 address');
     if (!contains6(subnet, ip)) throw new UserError(`invalid address ${requested}: it does not belong to the network's IPv6 subnet ${formatCidr6(subnet)}`);
@@ -161,13 +178,15 @@ export function pickAddress6(subnet: Cidr6, gateway: bigint, taken: Set<bigint>,
     if (taken.has(ip)) throw new UserError(`Address already in use: ${formatIp6(ip)}`);
     return ip;
   }
-  const n = size6(subnet);
+  // --ip-range: automatic addresses come from the range only (--ip6 may still ask outside it, as Docker)
+  const from = range ?? subnet;
+  const n = size6(from);
   // at most taken.size + 2 steps: every address skipped is reserved or taken
-  for (let i = 1n; i < n; i++) {
-    const ip = subnet.base + i;
-    if (ip !== gateway && !taken.has(ip)) return ip;
+  for (let i = 0n; i < n; i++) {
+    const ip = from.base + i;
+    if (ip !== subnet.base && ip !== gateway && !taken.has(ip)) return ip;
   }
-  throw new UserError(`no available IPv6 addresses on this network's address pools: ${formatCidr6(subnet)}`);
+  throw new UserError(`no available IPv6 addresses on this network's address pools: ${formatCidr6(from)}`);
 }
 
 export { parseIp6, formatIp6, parseCidr6, formatCidr6 };

@@ -40,6 +40,8 @@ export interface NetworkRecord {
   Internal?: boolean;
   /** user networks: --ip-range, --label, -o as given */
   IPRange?: string;
+  /** --ip-range of the IPv6 family (canonical, inside Subnet6) */
+  IPRange6?: string;
   Labels?: Record<string, string>;
   Options?: Record<string, string>;
   /** overlay: the VXLAN network identifier, allocated cluster-wide (drivers/overlay.ts). */
@@ -399,7 +401,7 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
       // as Docker: one entry per family, IPv4 first
       Config: [
         ...(n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : []),
-        ...(n.Subnet6 && n.Gateway6 ? [{ Subnet: n.Subnet6, Gateway: n.Gateway6 }] : []),
+        ...(n.Subnet6 && n.Gateway6 ? [{ Subnet: n.Subnet6, ...(n.IPRange6 ? { IPRange: n.IPRange6 } : {}), Gateway: n.Gateway6 }] : []),
       ],
     },
     Internal: !!n.Internal,

@@ -15,10 +15,10 @@ import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
 import { type Cidr, broadcast, contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp } from './cidr.js';
 import { formatCidr6, overlaps6, parseCidr6 } from './cidr6.js';
-import { checkSubnet6, gateway6Of } from './ipam6.js';
+import { checkRange6, checkSubnet6, gateway6Of } from './ipam6.js';
 import type { CreateSpec } from './drivers/driver.js';
 import { driverNamed, driverOf } from './drivers/index.js';
-import { allocateAddress, candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
+import { candidateSubnets, chooseSubnet, hostUsedSubnets, releaseAddresses, removeIpam } from './ipam.js';
 import {
   RECOVER_ENDPOINT,
   DEFAULT_NETWORK,
@@ -100,18 +100,24 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
   if ((subnet6S !== undefined || gateway6S !== undefined) && !ipv6) throw new UserError(`${subnet6S ?? gateway6S} is an IPv6 ${subnet6S !== undefined ? 'subnet' : 'gateway'}: add --ipv6 to give the network IPv6`);
   if (!ipv4 && (subnets.v4.length || gateways.v4.length)) throw new UserError(`${[...subnets.v4, ...gateways.v4][0]} is IPv4, but the network has --ipv4=false`);
   if (gateway6S !== undefined && subnet6S === undefined) throw new UserError('an IPv6 --gateway needs an IPv6 --subnet');
-  if ((f.ipRange ?? []).some((r) => r.includes(':'))) throw new UserError('--ip-range is for IPv4 subnets only in minidock (IPv6 addresses come from the whole subnet)');
+  // --ip-range, as Docker: one per family, each inside that family's --subnet
+  const ranges = byFamily(f.ipRange);
+  const range6S = one('--ip-range', ranges.v6, 'IPv6');
+  if (range6S !== undefined && !ipv6) throw new UserError(`${range6S} is an IPv6 range: add --ipv6 to give the network IPv6`);
+  if (range6S !== undefined && subnet6S === undefined) throw new UserError('an IPv6 --ip-range needs an IPv6 --subnet');
   let subnet6: string | undefined;
   let gateway6: string | undefined;
+  let ipRange6: string | undefined;
   if (ipv6 && driver.name === 'overlay') throw new UserError('--ipv6 is not available on overlay networks in minidock');
   if (subnet6S !== undefined) {
     const c = checkSubnet6(subnet6S);
     subnet6 = formatCidr6(c);
     gateway6 = gateway6Of(c, gateway6S);
+    if (range6S !== undefined) ipRange6 = checkRange6(range6S, c);
   }
   const subnetS = one('--subnet', subnets.v4);
   const gatewayS = one('--gateway', gateways.v4);
-  const rangeS = one('--ip-range', f.ipRange);
+  const rangeS = one('--ip-range', ranges.v4);
   if (!ipv4 && rangeS !== undefined) throw new UserError('--ip-range needs IPv4 (the network has --ipv4=false)');
   let subnet: Cidr | undefined;
   if (subnetS !== undefined) {
@@ -154,7 +160,7 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
     bridge: options[BRIDGE_NAME_OPT],
     options,
     labels,
-    ...(ipv6 ? { ipv6: true, subnet6, gateway6 } : {}),
+    ...(ipv6 ? { ipv6: true, subnet6, gateway6, ...(ipRange6 ? { ipRange6 } : {}) } : {}),
     ...(!ipv4 ? { ipv4: false as const } : {}),
   };
   driver.check(spec);
@@ -216,6 +222,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
       ...(v6 ? { EnableIPv6: true, Subnet6: v6.subnet6, Gateway6: v6.gateway6 } : {}),
       Internal: spec.internal,
       IPRange: spec.ipRange,
+      ...(spec.ipRange6 ? { IPRange6: spec.ipRange6 } : {}),
       Labels: spec.labels,
       Options: spec.options,
       ...fields,

@@ -34,6 +34,8 @@ export interface CreateSpec {
   ipv6?: boolean;
   subnet6?: string;
   gateway6?: string;
+  /** --ip-range of the IPv6 family (canonical CIDR inside subnet6): automatic IPv6 addresses come from it only. */
+  ipRange6?: string;
   /** --ipv4=false: IPv6 only (no subnet, gateway, IPv4 address). */
   ipv4?: false;
 }

@@ -711,7 +711,7 @@ async function view(own: OwnContext) {
           hostIp: set === 'pub' ? (f === 6 ? '::' : '0.0.0.0') : k[0],
           hostPort: Number(set === 'pub' ? k[1] : k[2]),
           proto: (set === 'pub' ? k[0] : k[1]) as 'tcp' | 'udp',
-          containerIp: ip,
+          containerIp: ip.replace(/"/g, ''), // nft quotes an ipv6_addr in a concatenation's value
           containerPort: Number(port),
           packets: e.packets,
           id12: tag?.container,
