@@ -329,14 +329,14 @@ export function layoutSvg(d: Diagram): SvgLayout {
       const cardY = rowTop + VETH_GAP;
       const cardsH = row.map((h) => {
         const lines: { text: string; cls: string; size: number; data?: [string, string] }[] = [
-          { text: `host ${h.name || h.id.slice(0, 12)}`, cls: 'name', size: 14, data: ['data-host', h.name || h.id] },
+          { text: `host ${h.name ? `${h.name} · ` : ''}${h.id.slice(0, 12)}`, cls: 'name', size: 14, data: ['data-host', h.vtep] },
           { text: `VTEP ${h.vtep}`, cls: 'mono', size: 12 },
           h.tunnel
             ? { text: `⇄ tunnel VNI ${ov.vni} to ${h.vtep}`, cls: 'tunneltext', size: 11, data: ['data-tunnel', h.vtep] }
             : { text: h.containers.length && ov.exists ? `✗ no tunnel: no broadcast FDB entry to ${h.vtep}` : 'no tunnel (none needed yet)', cls: h.containers.length && ov.exists ? 'drift' : 'small', size: 11 },
           ...(h.containers.length ? h.containers : [undefined]).map((c) =>
             c
-              ? { text: `${c.name}  ${c.ip}  ${c.mac}`, cls: pinned.get(h)!.some((m) => tokens(m).has(c.ip) || tokens(m).has(c.mac)) ? 'drift' : 'mono', size: 12, data: ['data-remote-container', `${h.name || h.id}/${c.name}`] as [string, string] }
+              ? { text: `${c.name}  ${c.ip}  ${c.mac}`, cls: pinned.get(h)!.some((m) => tokens(m).has(c.ip) || tokens(m).has(c.mac)) ? 'drift' : 'mono', size: 12, data: ['data-remote-container', `${h.vtep}/${c.name}`] as [string, string] }
               : { text: 'no container of this network', cls: 'small', size: 11 },
           ),
           ...pinned.get(h)!.flatMap((m) => wrap(`✗ ${m}`, 11, CW - 2 * PAD).map((text) => ({ text, cls: 'drift', size: 11 }))),
