@@ -356,7 +356,9 @@ export function layoutSvg(d: Diagram): SvgLayout {
         } else {
           // later rows: down the gap left of the column (one lane per row), into the card's side
           const gx = cx - GAP / 2 + (r - 1) * 4;
-          shapes.push(`<path d="M ${gx} ${barBottom} V ${cardY + 24} H ${cx}" class="${cls}"/>`);
+          // (the first column's gap is left of the VXLAN bar: leave the bar by its side)
+          const from = gx < left ? `M ${left} ${barBottom - 8} H ${gx}` : `M ${gx} ${barBottom}`;
+          shapes.push(`<path d="${from} V ${cardY + 24} H ${cx}" class="${cls}"/>`);
         }
         rect(cx, cardY, CW, h, bad ? 'rhost bad' : 'rhost');
         let ly = cardY + PAD + 2;
