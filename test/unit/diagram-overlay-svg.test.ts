@@ -8,17 +8,17 @@ import { boxesOverlap, layoutSvg, renderSvg, textBox } from '../../src/engine/ne
 import { fixture } from './diagram-fixture.js';
 
 const VX = 'mdvx-0123456789';
-function withOverlay(nHosts: number, perHost: number, drift: string[] = []) {
+function withOverlay(nHosts: number, perHost: number, drift: string[] = [], net = '10.231.7') {
   const d = buildDiagram(fixture());
   const hosts: OverlayNode['hosts'] = Array.from({ length: nHosts }, (_, i) => ({
     id: `${i + 1}`.repeat(32),
     name: 'box',
-    vtep: `10.231.7.${i + 1}`,
+    vtep: `${net}.${i + 1}`,
     self: i === 0,
     tunnel: i > 0,
     containers: Array.from({ length: perHost }, (_, j) => ({ name: `c${i + 1}-${j}`, ip: `10.97.0.${10 * i + j + 2}`, mac: `02:42:0a:61:00:${(10 * i + j + 2).toString(16).padStart(2, '0')}` })),
   }));
-  d.bridges[1].overlay = { vni: 4097, vxlan: VX, local: '10.231.7.1', exists: true, hosts, drift };
+  d.bridges[1].overlay = { vni: 4097, vxlan: VX, local: `${net}.1`, exists: true, hosts, drift };
   return d;
 }
 
@@ -57,8 +57,10 @@ describe('svg diagram: overlay part', () => {
   });
 
   for (const [n, per] of [[3, 4], [6, 6]] as const) {
-    it(`${n} hosts × ${per} containers: no label overlaps another, all on the canvas`, () => {
-      const L = layoutSvg(withOverlay(n, per, [`the kernel has what the store does not (bridge fdb 00:00:00:00:00:00 dev ${VX} dst 10.231.7.2 self)`]));
+    it(`${n} hosts × ${per} containers: no label overlaps another, all on the canvas, VTEPs of the longest kind in full`, () => {
+      const L = layoutSvg(withOverlay(n, per, [`the kernel has what the store does not (bridge fdb 00:00:00:00:00:00 dev ${VX} dst 255.255.255.2 self)`], '255.255.255'));
+      const tunnels = L.texts.filter((t) => t.text.startsWith('VTEP 255.255.255.1 ⇄'));
+      expect(tunnels.map((t) => t.text)).toEqual(Array.from({ length: Math.min(n - 1, 4) }, (_, i) => `VTEP 255.255.255.1 ⇄ 255.255.255.${i + 2}`));
       const boxes = L.texts.map((t) => ({ t: t.text, b: textBox(t) }));
       const bad: string[] = [];
       for (let a = 0; a < boxes.length; a++) {

@@ -346,7 +346,8 @@ export function layoutSvg(d: Diagram): SvgLayout {
       const h = Math.max(...cardsH.map((ls) => ls.length * LH + 2 * PAD + 10));
       row.forEach((host, i) => {
         const cx = left + i * (CW + GAP);
-        const mid = cx + CW / 2;
+        // the tunnel near the card's left edge: its label (both VTEPs) has the card's width to the right
+        const mid = cx + 40;
         const bad = pinned.get(host)!.length > 0 || (!host.tunnel && host.containers.length > 0 && ov.exists);
         const cls = `tunnel${bad ? ' bad' : host.tunnel ? '' : ' none'}`;
         if (r === 0) {
