@@ -227,7 +227,7 @@ export function describeTrace(t: TraceInput): TraceReport {
   if (!probePkt) {
     const net = t.dst.container ? w.networks.find((n) => n.name === t.dst.container!.network) : undefined;
     const why = net?.lower
-      ? `${t.dst.container!.name} is on the ${net.lower} network ${net.name}: its interface is a link of ${net.bridge} with an address and MAC of its own on that LAN, so the packet goes from the LAN to it directly, past this host's IP stack and firewall`
+      ? `${t.dst.container!.name} is on the ${net.lower} network ${net.name}: its interface is a link of ${net.bridge} with an address${net.lower === 'ipvlan' ? ` of its own (and ${net.bridge}'s MAC)` : ' and MAC of its own'} on that LAN, so the packet goes from the LAN to it directly, past this host's IP stack and firewall`
       : 'no hook of this host saw the probe: it did not pass through this host (or went by loopback without a trace rule seeing it)';
     probe.push({ kind: 'unseen', words: why });
   }
