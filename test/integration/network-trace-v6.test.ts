@@ -10,38 +10,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BIN, Minidock, sh, sleep } from '../helpers/cli.js';
-import { traceRulesLeft } from '../helpers/firewall.js';
+import { checkPruneOfDeadTraces, expectRefusedTraces, hooksOf as hooks, inOrder, tracer } from '../helpers/trace.js';
 import { parseLastTrace } from '../../src/engine/network/last-trace.js';
 
 const isRoot = process.getuid?.() === 0;
 const HOST6 = '2001:db8:67::1';
 const LAN6 = '2001:db8:67::2';
-
-interface Step {
-  kind: string;
-  hook?: string;
-  table?: string;
-  chain?: string;
-  words: string;
-  verdict?: string;
-  rule?: string;
-}
-interface Trace {
-  destination: { ip: string; port?: number; container?: string };
-  steps: Step[];
-  reply: Step[];
-  answer: { kind: string; words: string };
-  verdict: string;
-  reverseNat?: string;
-  dropped?: { table: string; chain: string; words: string };
-}
-
-/** `actual` holds `expected` in this order (other items may come between). */
-function inOrder(actual: string[], expected: string[]): boolean {
-  let i = 0;
-  for (const a of actual) if (a === expected[i]) i++;
-  return i === expected.length;
-}
 
 describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace over IPv6 (%s backend)', (backend) => {
   const md = new Minidock({ MINIDOCK_FIREWALL: backend });
@@ -50,15 +24,7 @@ describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace ov
     const r = md.inHost(cmd, args);
     if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   };
-  const left = () => traceRulesLeft((c, a) => md.inHost(c, a));
-  const trace = (...args: string[]): Trace => {
-    const r = md.run(['network', 'trace', ...args, '--format', 'json']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(left()).toEqual([]);
-    if (process.env.TRACE_DEBUG) process.stderr.write(md.run(['network', 'trace', ...args]).stdout);
-    return JSON.parse(r.stdout) as Trace;
-  };
-  const hooks = (t: Trace) => t.steps.filter((s) => s.kind === 'hook').map((s) => s.hook!);
+  const { left, trace } = tracer(md);
   const ip6Of = (ctr: string, net: string) => (JSON.parse(md.ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', ctr])) as Record<string, { GlobalIPv6Address: string }>)[net].GlobalIPv6Address;
 
   beforeAll(() => {
@@ -175,44 +141,17 @@ describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace ov
   });
 
   it('system prune removes the v6 trace rules of a trace whose CLI is gone, and not another root\'s', () => {
-    const root = readFileSync(join(md.root, 'networks', 'root-id'), 'utf8').trim();
-    const put = (pid: number, r: string) => {
-      const tag = `minidock trace ${pid} (root ${r})`;
-      if (backend === 'iptables') must('ip6tables', ['-t', 'raw', '-I', 'OUTPUT', '1', '-p', 'tcp', '-m', 'multiport', '--ports', '1', '-m', 'comment', '--comment', tag, '-j', 'TRACE']);
-      else {
-        const x = md.inHost('nft', ['-f', '-'], `add chain ip6 minidock trace_out_${pid} { type filter hook output priority -301; }\nadd rule ip6 minidock trace_out_${pid} meta l4proto tcp th sport 1 meta nftrace set 1 comment "${tag}"\n`);
-        expect(x.code, x.stderr).toBe(0);
-      }
-    };
-    put(4000011, root);
-    put(4000012, '000000000000');
-    const r = md.run(['system', 'prune', '-f']);
-    expect(r.code, r.stderr).toBe(0);
-    const rest = left().join('\n');
-    expect(rest).not.toContain('4000011');
-    expect(rest).toContain('4000012');
-    if (backend === 'iptables') must('ip6tables', ['-t', 'raw', '-D', 'OUTPUT', '-p', 'tcp', '-m', 'multiport', '--ports', '1', '-m', 'comment', '--comment', 'minidock trace 4000012 (root 000000000000)', '-j', 'TRACE']);
-    else {
-      must('nft', ['flush', 'chain', 'ip6', 'minidock', 'trace_out_4000012']);
-      must('nft', ['delete', 'chain', 'ip6', 'minidock', 'trace_out_4000012']);
-    }
-    expect(left()).toEqual([]);
+    checkPruneOfDeadTraces(md, backend, 6, 4000011, 4000012);
   });
 
   it('bad v6 input: one line, exit 125, nothing added', () => {
-    for (const [args, msg] of [
+    expectRefusedTraces(md, [
       [['--from', 'host', '--to', '[fe80::1%lan6]:80'], /^minidock: invalid --to "\[fe80::1%lan6\]:80": zone ids are not allowed/],
       [['--from', 'host', '--to', '[fd00::zz]:80'], /^minidock: invalid --to "\[fd00::zz\]:80": HOST_IP:PORT, \[IPV6\]:PORT/],
       [['--from', 'host', '--to', '[::ffff:10.0.0.1]:80'], /v4-mapped address/],
       [['-6', '--from', 'host', '--to', '10.98.0.2:80'], /^minidock: --to 10\.98\.0\.2:80 is an IPv4 address: -6 /],
       [['-6', '--from', 'c1', '--to', 'v4only:80'], /^minidock: container v4only has no IPv6 address \(its networks: bridge; /],
       [['--from', 'host', '--to', `[${HOST6}]`, '--proto', 'tcp'], /needs a port/],
-    ] as [string[], RegExp][]) {
-      const r = md.run(['network', 'trace', ...args]);
-      expect(r.code, r.stderr).toBe(125);
-      expect(r.stderr).toMatch(msg);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    }
-    expect(left()).toEqual([]);
+    ]);
   });
 });
