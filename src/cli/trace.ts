@@ -16,7 +16,8 @@ export function registerTraceCommand(net: Command): void {
 The probe alone is traced: a rule matching its source port (a ping: its length) switches the
 firewall's own tracing on (iptables: -j TRACE in raw PREROUTING/OUTPUT, read with
 xtables-monitor --trace; nftables: meta nftrace set 1 in minidock's table, read with
-nft monitor trace), added and removed in one transaction each; conntrack -E and ip route get
+nft monitor trace; an IPv6 probe: ip6tables, read with nft -a monitor trace, or the
+ip6 minidock table), added and removed in one transaction each; conntrack -E and ip route get
 add the connection and the routing decision. A killed trace leaves nothing: its guard removes
 the rules, and system prune removes any left by a trace whose CLI is gone.
 
