@@ -35,10 +35,19 @@ export function serveAddressOf(spec: string): { host: string; port: number } {
   return { host, port };
 }
 
-export async function diagramCommand(networks: string[], opts: { format?: string; output?: string; serve?: string }): Promise<number> {
+export async function diagramCommand(networks: string[], opts: { format?: string; output?: string; serve?: string; trace?: boolean }): Promise<number> {
   const serve = opts.serve === undefined ? undefined : serveAddressOf(opts.serve);
   if (serve && (opts.format !== undefined || opts.output !== undefined)) throw new UserError('--serve serves the svg diagram as a web page: --format and --output do not go with it');
+  if (serve && opts.trace) throw new UserError('--serve draws the last trace by itself: --trace does not go with it');
   const format = formatOf(opts.format, opts.output);
+  // --trace: the last `network trace` of this root, drawn as a path (svg) or listed in words (ascii)
+  if (opts.trace && format === 'dot') throw new UserError('--trace is drawn on the svg diagram (and listed under the ascii one): not in dot');
+  let trace: import('../engine/network/last-trace.js').LastTrace | undefined;
+  if (opts.trace) {
+    const { readLastTrace, lastTracePath } = await import('../engine/network/last-trace.js');
+    trace = readLastTrace();
+    if (!trace) throw new UserError(`--trace: no trace to draw (${lastTracePath()} is missing or not a trace: run network trace first)`);
+  }
   // overlay networks this host has not seen yet are the cluster's too (as network ls shows them)
   await (await import('../engine/network/networks.js')).refreshClusterNetworks();
   const { collectSnapshot, buildDiagram } = await import('../engine/network/diagram.js');
@@ -62,10 +71,16 @@ export async function diagramCommand(networks: string[], opts: { format?: string
   const d = buildDiagram(snap, networks);
   const r = await import('../engine/network/diagram-render.js');
   const toFile = opts.output !== undefined && opts.output !== '-';
-  const text = format === 'svg' ? r.renderSvg(d) : format === 'dot' ? r.renderDot(d) : r.renderAscii(d, { color: !toFile && !!process.stdout.isTTY && !process.env.NO_COLOR });
+  const text = format === 'svg' ? r.renderSvg(d, { trace }) : format === 'dot' ? r.renderDot(d) : r.renderAscii(d, { color: !toFile && !!process.stdout.isTTY && !process.env.NO_COLOR }) + (trace ? await traceInWords(trace) : '');
   if (toFile) writeFileSync(opts.output!, text);
   else process.stdout.write(text);
   return 0;
+}
+
+/** The last trace under the ascii diagram: its head line and its steps, as the svg's legend has them. */
+async function traceInWords(t: import('../engine/network/last-trace.js').LastTrace): Promise<string> {
+  const { stepWords, traceHead } = await import('../engine/network/diagram-trace.js');
+  return `\n${traceHead(t)}\n${t.steps.map((s, i) => `  ${stepWords(s, i)}\n`).join('')}`;
 }
 
 async function rulesFrame(target: string | undefined, previous?: Map<string, { packets: number; bytes: number }>, color = false) {
@@ -73,7 +88,8 @@ async function rulesFrame(target: string | undefined, previous?: Map<string, { p
   const { filterRules, renderRules, ruleKey } = await import('../engine/network/rules.js');
   const { firewall } = await import('../engine/network/firewall/index.js');
   const state = await collectState();
-  let filter: { network?: string; container?: string } | undefined;
+  let filter: import('../engine/network/rules.js').RuleFilter;
+  let head = '';
   if (target !== undefined) {
     const net = state.networks.find((n) => n.name === target);
     if (net) filter = { network: net.name };
@@ -81,8 +97,10 @@ async function rulesFrame(target: string | undefined, previous?: Map<string, { p
       const { findContainer } = await import('../engine/container/record.js');
       const c = findContainer(target);
       if (!c) throw new UserError(`No such network or container: ${target}`);
-      const ep = state.containers.find((x) => x.id === c.Id)?.endpoint;
-      filter = { container: c.Id, network: ep?.network };
+      // every network it is on (one SnapContainer per endpoint: eth0's, then network connect's)
+      const eps = state.containers.filter((x) => x.id === c.Id && x.endpoint).map((x) => x.endpoint!);
+      filter = { container: c.Id, networks: eps.map((e) => e.network) };
+      if (eps.length > 1) head = `container ${c.Name.replace(/^\//, '')} is on ${eps.map((e) => `${e.network} (${e.ifname ?? 'eth0'})`).join(', ')}: the rules of each\n\n`;
     }
   }
   let listed;
@@ -93,10 +111,10 @@ async function rulesFrame(target: string | undefined, previous?: Map<string, { p
   }
   const rules = filterRules(listed, filter);
   // macvlan/ipvlan networks have no rules of minidock's: say so rather than show nothing
-  const lower = state.networks.filter((n) => n.lower && (!filter?.network || filter.network === n.name));
+  const lower = state.networks.filter((n) => n.lower && (filter?.container ? filter.networks?.includes(n.name) : !filter?.network || filter.network === n.name));
   const none = lower.map((n) => `network ${n.name} (${n.lower!.label}): no firewall rules — no NAT, no published ports; its containers have addresses of their own on ${n.bridge}'s LAN\n`).join('');
   // (the shared hooks are not this network's: for a macvlan/ipvlan network the line is all there is)
-  const text = filter?.network && !filter.container && lower.length ? none : renderRules(rules, { previous, color }) + (none ? `\n${none}` : '');
+  const text = filter?.network && !filter.container && lower.length ? none : head + renderRules(rules, { previous, color }) + (none ? `\n${none}` : '');
   return { text, counters: new Map(rules.map((r) => [ruleKey(r), { packets: r.packets, bytes: r.bytes }])) };
 }
 
@@ -149,7 +167,8 @@ export function registerDiagramCommands(net: Command): void {
       'serve the svg diagram as a live web page that updates itself (containers, counters, the last trace), on 127.0.0.1:PORT; ' +
         'another address only when given (0.0.0.0:PORT: then anyone who can reach it sees this host\'s network); port 0 picks a free one; Ctrl-C to stop',
     )
-    .action(async (networks: string[], opts: { format?: string; output?: string; serve?: string }) => {
+    .option('--trace', 'draw the last network trace of this state root over the svg diagram as a path (listed in words under the ascii one)')
+    .action(async (networks: string[], opts: { format?: string; output?: string; serve?: string; trace?: boolean }) => {
       process.exitCode = await diagramCommand(networks, opts);
     });
   net

@@ -8,36 +8,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, Minidock, sh, sleep } from '../helpers/cli.js';
-import { traceRulesLeft } from '../helpers/firewall.js';
+import { checkPruneOfDeadTraces, expectRefusedTraces, hooksOf as hooks, inOrder, tracer } from '../helpers/trace.js';
 import { parseLastTrace } from '../../src/engine/network/last-trace.js';
 
 const isRoot = process.getuid?.() === 0;
 const HOST_IP = '198.18.7.1';
 const LAN_IP = '198.18.7.2';
-
-interface Step {
-  kind: string;
-  hook?: string;
-  chain?: string;
-  words: string;
-  verdict?: string;
-  rule?: string;
-}
-interface Trace {
-  steps: Step[];
-  reply: Step[];
-  answer: { kind: string; words: string };
-  verdict: string;
-  reverseNat?: string;
-  dropped?: { table: string; chain: string; words: string };
-}
-
-/** `actual` holds `expected` in this order (other items may come between). */
-function inOrder(actual: string[], expected: string[]): boolean {
-  let i = 0;
-  for (const a of actual) if (a === expected[i]) i++;
-  return i === expected.length;
-}
 
 /** Processes of the trace (monitors, the guard) still running in this netns. */
 function traceProcesses(netnsPath: string): string[] {
@@ -63,15 +39,7 @@ describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace (%
     const r = md.inHost(cmd, args);
     if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   };
-  const left = () => traceRulesLeft((c, a) => md.inHost(c, a));
-  const trace = (...args: string[]): Trace => {
-    const r = md.run(['network', 'trace', ...args, '--format', 'json']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(left()).toEqual([]);
-    if (process.env.TRACE_DEBUG) process.stderr.write(md.run(['network', 'trace', ...args]).stdout);
-    return JSON.parse(r.stdout) as Trace;
-  };
-  const hooks = (t: Trace) => t.steps.filter((s) => s.kind === 'hook').map((s) => s.hook!);
+  const { left, trace } = tracer(md);
 
   beforeAll(() => {
     must('ip', ['netns', 'add', LAN]);
@@ -229,44 +197,16 @@ describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace (%
   });
 
   it('system prune removes the trace rules of a trace whose CLI is gone, and not another root\'s', () => {
-    const root = readFileSync(join(md.root, 'networks', 'root-id'), 'utf8').trim();
-    const put = (pid: number, r: string) => {
-      const tag = `minidock trace ${pid} (root ${r})`;
-      if (backend === 'iptables') must('iptables', ['-t', 'raw', '-I', 'PREROUTING', '1', '-p', 'tcp', '-m', 'multiport', '--ports', '1', '-m', 'comment', '--comment', tag, '-j', 'TRACE']);
-      else {
-        const r = md.inHost('nft', ['-f', '-'], `add chain ip minidock trace_pre_${pid} { type filter hook prerouting priority -301; }\nadd rule ip minidock trace_pre_${pid} meta l4proto tcp th sport 1 meta nftrace set 1 comment "${tag}"\n`);
-        expect(r.code, r.stderr).toBe(0);
-      }
-    };
-    put(4000001, root); // no such pid: its trace is gone
-    put(4000002, '000000000000'); // another root's
-    expect(left().length).toBeGreaterThan(0);
-    const r = md.run(['system', 'prune', '-f']);
-    expect(r.code, r.stderr).toBe(0);
-    const rest = left().join('\n');
-    expect(rest).not.toContain('4000001');
-    expect(rest).toContain('4000002');
-    if (backend === 'iptables') must('iptables', ['-t', 'raw', '-D', 'PREROUTING', '-p', 'tcp', '-m', 'multiport', '--ports', '1', '-m', 'comment', '--comment', 'minidock trace 4000002 (root 000000000000)', '-j', 'TRACE']);
-    else {
-      must('nft', ['flush', 'chain', 'ip', 'minidock', 'trace_pre_4000002']);
-      must('nft', ['delete', 'chain', 'ip', 'minidock', 'trace_pre_4000002']);
-    }
-    expect(left()).toEqual([]);
+    checkPruneOfDeadTraces(md, backend, 4, 4000001, 4000002);
   });
 
   it('bad input: one line, exit 125, nothing added', () => {
-    for (const [args, msg] of [
+    expectRefusedTraces(md, [
       [['--from', 'host', '--to', '127.0.0.1:8080', '--proto', 'sctp'], /^minidock: invalid --proto "sctp": tcp, udp or icmp\n$/],
       [['--from', 'nosuch', '--to', '127.0.0.1:8080'], /^minidock: No such container: nosuch /],
       [['--from', 'host', '--to', '127.0.0.1:99999'], /^minidock: invalid port "99999"/],
       [['--from', 'host', '--to', 'web', '--proto', 'tcp'], /needs a port/],
       [['--from', 'remote:nosuch-ns', '--to', '127.0.0.1:80'], /^minidock: no network namespace nosuch-ns/],
-    ] as [string[], RegExp][]) {
-      const r = md.run(['network', 'trace', ...args]);
-      expect(r.code, r.stderr).toBe(125);
-      expect(r.stderr).toMatch(msg);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    }
-    expect(left()).toEqual([]);
+    ]);
   });
 });

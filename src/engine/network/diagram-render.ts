@@ -1,7 +1,7 @@
 // Renderers of the network diagram (model in diagram.ts): ascii for a terminal, svg for a
 // browser (self-contained, computed layout, labels checked not to overlap), dot for Graphviz.
 // All pure: a Diagram in, a string out.
-import { bracket6, type BridgeNode, type ContainerNode, type Diagram, type OverlayNode, type PortArrow, type VethEnd } from './diagram.js';
+import { bracket6, type BridgeNode, type ContainerNode, type Diagram, type OverlayHost, type OverlayNode, type PortArrow, type VethEnd } from './diagram.js';
 import { drawTrace } from './diagram-trace.js';
 import type { LastTrace } from './last-trace.js';
 
@@ -197,6 +197,22 @@ export function fit(s: string, size: number, maxW: number): string {
   return out + '…';
 }
 
+/** Breaks a text into lines of at most maxW px at spaces (a word too long for a line is shortened with …). */
+export function wrap(s: string, size: number, maxW: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const w of s.split(' ')) {
+    const next = cur ? `${cur} ${w}` : w;
+    if (!cur || textWidth(next, size) <= maxW) cur = next;
+    else {
+      out.push(cur);
+      cur = w;
+    }
+  }
+  if (cur) out.push(cur);
+  return out.map((l) => fit(l, size, maxW));
+}
+
 export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const M = 24; // outer margin
@@ -249,6 +265,14 @@ function cardsOf(b: BridgeNode): Card[] {
 
 const cardHeight = (c: Card) => c.lines.length * LH + 2 * PAD + 10;
 
+/** The words of a drift message (addresses, MACs), split at spaces and parentheses. */
+const tokens = (m: string) => new Set(m.split(/[\s()]+/));
+/** A drift message is about this host: it names its VTEP or one of its containers' addresses or MACs. */
+const driftNames = (m: string, h: OverlayHost) => {
+  const t = tokens(m);
+  return t.has(h.vtep) || h.containers.some((c) => t.has(c.ip) || t.has(c.mac));
+};
+
 /** Computes the whole layout: every text with its position, every shape. Pure. */
 export function layoutSvg(d: Diagram): SvgLayout {
   const texts: SvgText[] = [];
@@ -261,12 +285,93 @@ export function layoutSvg(d: Diagram): SvgLayout {
     shapes.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" class="${cls}"${marker ? ' marker-end="url(#arrow)"' : ''}/>`);
 
   const nets = d.bridges.map((b) => ({ b, cards: cardsOf(b) }));
-  const maxCards = Math.max(1, ...nets.map((n) => n.cards.length), d.strays.length);
+  const remotes = (b: BridgeNode) => b.overlay?.hosts.filter((h) => !h.self) ?? [];
+  const maxCards = Math.max(1, ...nets.map((n) => Math.max(n.cards.length, remotes(n.b).length)), d.strays.length);
   const cols = Math.min(MAX_COLS, maxCards);
   const left = M + Math.max(1, d.bridges.length) * LANE + 12; // x where bars and cards start
   const gridW = cols * CW + (cols - 1) * GAP;
   const width = Math.max(left + gridW + M, 720);
   const innerW = width - left - M;
+
+  /**
+   * An overlay network's part, under its local containers: the VXLAN device as a bar plugged
+   * into the bridge's trunk (from trunkTop), then every other host of the cluster as a card with
+   * the network's containers there, each joined to the VXLAN bar by its tunnel. Drift the
+   * renderer can pin on a host (its VTEP, a container's address or MAC) is drawn in that host's
+   * card; the rest under the VXLAN bar. Returns the y below it.
+   */
+  const drawOverlay = (ov: OverlayNode, trunkTop: number, top: number): number => {
+    const trunkX = left - 6;
+    const hosts = ov.hosts.filter((h) => !h.self);
+    const self = ov.hosts.find((h) => h.self);
+    const pinned = new Map(hosts.map((h) => [h, ov.drift.filter((m) => driftNames(m, h))]));
+    const loose = ov.drift.filter((m) => !hosts.some((h) => driftNames(m, h)));
+    const head = [
+      { text: `VXLAN ${ov.vni} · ${ov.vxlan} · UDP 4789${ov.exists ? '' : ' · not on this host: no container of it here'}`, cls: 'bold', size: 13, data: ['data-vxlan', ov.vxlan] as [string, string] },
+      { text: `this host${self ? ` ${self.name || self.id.slice(0, 12)}` : ''} · VTEP ${ov.local || '?'}${self ? ` · ${self.containers.length} container${self.containers.length === 1 ? '' : 's'} of it here (above)` : ''}`, cls: 'mono', size: 12 },
+      ...(ov.storeError ? [{ text: `✗ cluster store not read: ${ov.storeError}`, cls: 'drift', size: 11 }] : []),
+      ...loose.flatMap((m) => wrap(`✗ ${m}`, 11, innerW - 2 * PAD).map((text) => ({ text, cls: 'drift', size: 11 }))),
+    ];
+    const vxH = PAD + head.length * LH + 4;
+    rect(left, top, innerW, vxH, ov.drift.length || ov.storeError ? 'vxlan bad' : 'vxlan');
+    head.forEach((l, i) => T(left + PAD, top + PAD + 12 + i * LH, fit(l.text, l.size, innerW - 2 * PAD), l.size, l.cls, undefined, 'data' in l ? l.data : undefined));
+    line(trunkX, trunkTop, trunkX, top + vxH / 2, 'bus');
+    line(trunkX, top + vxH / 2, left, top + vxH / 2, 'bus');
+    anchors[`host:${ov.vxlan}`] = { x: left, y: top + vxH / 2 };
+    let rowTop = top + vxH;
+    if (!hosts.length) {
+      T(left + PAD, rowTop + LH + 4, '(no other host in the cluster)', 12, 'small');
+      return rowTop + LH + 44;
+    }
+    const barBottom = rowTop;
+    for (let r = 0; r * cols < hosts.length; r++) {
+      const row = hosts.slice(r * cols, r * cols + cols);
+      const cardY = rowTop + VETH_GAP;
+      const cardsH = row.map((h) => {
+        const lines: { text: string; cls: string; size: number; data?: [string, string] }[] = [
+          { text: `host ${h.name ? `${h.name} · ` : ''}${h.id.slice(0, 12)}`, cls: 'name', size: 14, data: ['data-host', h.vtep] },
+          { text: `VTEP ${h.vtep}`, cls: 'mono', size: 12 },
+          h.tunnel
+            ? { text: `⇄ tunnel VNI ${ov.vni} to ${h.vtep}`, cls: 'tunneltext', size: 11, data: ['data-tunnel', h.vtep] }
+            : { text: h.containers.length && ov.exists ? `✗ no tunnel: no broadcast FDB entry to ${h.vtep}` : 'no tunnel (none needed yet)', cls: h.containers.length && ov.exists ? 'drift' : 'small', size: 11 },
+          ...(h.containers.length ? h.containers : [undefined]).map((c) =>
+            c
+              ? { text: `${c.name}  ${c.ip}  ${c.mac}`, cls: pinned.get(h)!.some((m) => tokens(m).has(c.ip) || tokens(m).has(c.mac)) ? 'drift' : 'mono', size: 12, data: ['data-remote-container', `${h.vtep}/${c.name}`] as [string, string] }
+              : { text: 'no container of this network', cls: 'small', size: 11 },
+          ),
+          ...pinned.get(h)!.flatMap((m) => wrap(`✗ ${m}`, 11, CW - 2 * PAD).map((text) => ({ text, cls: 'drift', size: 11 }))),
+        ];
+        return lines;
+      });
+      const h = Math.max(...cardsH.map((ls) => ls.length * LH + 2 * PAD + 10));
+      row.forEach((host, i) => {
+        const cx = left + i * (CW + GAP);
+        // the tunnel near the card's left edge: its label (both VTEPs) has the card's width to the right
+        const mid = cx + 40;
+        const bad = pinned.get(host)!.length > 0 || (!host.tunnel && host.containers.length > 0 && ov.exists);
+        const cls = `tunnel${bad ? ' bad' : host.tunnel ? '' : ' none'}`;
+        if (r === 0) {
+          line(mid, barBottom, mid, cardY, cls);
+          T(mid + 8, barBottom + 17, fit(host.tunnel ? `VNI ${ov.vni} · UDP 4789` : 'no tunnel', 12, i < row.length - 1 ? CW + GAP - 20 : width - 6 - (mid + 8)), 12, bad ? 'drift' : host.tunnel ? 'tunneltext' : 'small');
+          T(mid + 8, barBottom + 32, fit(`VTEP ${ov.local || '?'} ⇄ ${host.vtep}`, 10, i < row.length - 1 ? CW + GAP - 20 : width - 6 - (mid + 8)), 10, 'small');
+        } else {
+          // later rows: down the gap left of the column (one lane per row), into the card's side
+          const gx = cx - GAP / 2 + (r - 1) * 4;
+          // (the first column's gap is left of the VXLAN bar: leave the bar by its side)
+          const from = gx < left ? `M ${left} ${barBottom - 8} H ${gx}` : `M ${gx} ${barBottom}`;
+          shapes.push(`<path d="${from} V ${cardY + 24} H ${cx}" class="${cls}"/>`);
+        }
+        rect(cx, cardY, CW, h, bad ? 'rhost bad' : 'rhost');
+        let ly = cardY + PAD + 2;
+        for (const l of cardsH[i]) {
+          ly += LH;
+          T(cx + PAD, ly, fit(l.text, l.size, CW - 2 * PAD), l.size, l.cls, undefined, l.data);
+        }
+      });
+      rowTop = cardY + h + 12;
+    }
+    return rowTop + 40;
+  };
 
   // Title.
   let y = M + 16;
@@ -322,7 +427,8 @@ export function layoutSvg(d: Diagram): SvgLayout {
     if (cards.length === 0) {
       by += LH + 4;
       T(left + PAD, by, '(no containers)', 12, 'small');
-      y = by + 40;
+      if (b.overlay) y = drawOverlay(b.overlay, barY + barH, by + 20);
+      else y = by + 40;
       return;
     }
     // Rows of cards, each under a bus line branching off a trunk from the bar.
@@ -373,9 +479,12 @@ export function layoutSvg(d: Diagram): SvgLayout {
       });
       rowTop = cardY + h + 28;
     }
-    // Trunk from the bar down to the last row's bus.
-    line(trunkX, barY + barH + (b.drift.length ? 0 : 0), trunkX, lastBusY, 'bus');
-    y = rowTop + 24;
+    // Trunk from the bar down to the last row's bus (and on to the VXLAN device: a port too).
+    if (b.overlay) y = drawOverlay(b.overlay, barY + barH, rowTop);
+    else {
+      line(trunkX, barY + barH, trunkX, lastBusY, 'bus');
+      y = rowTop + 24;
+    }
   });
   if (nets.length === 0) {
     T(left, y, '(no minidock bridge networks yet)', 12, 'small');
@@ -433,6 +542,11 @@ export function renderSvg(d: Diagram, o: SvgOptions = {}): string {
     path.trace { fill: none; stroke: #8e24aa; stroke-width: 3; stroke-opacity: 0.8; }
     rect.trace { fill: #8e24aa; } rect.trace.bad { fill: #c62828; stroke-dasharray: none; }
     rect.host { fill: #f3e5f5; stroke: #8e24aa; stroke-width: 1.2; }
+    rect.vxlan { fill: #f3e5f5; stroke: #6a1b9a; stroke-width: 1.5; }
+    rect.rhost { fill: #ede7f6; stroke: #6a1b9a; stroke-width: 1.2; }
+    .tunnel { fill: none; stroke: #6a1b9a; stroke-width: 3; stroke-dasharray: 10 3; }
+    .tunnel.none { stroke: #b39ddb; stroke-width: 1.5; stroke-dasharray: 2 4; }
+    .tunneltext { fill: #6a1b9a; }
     .tracetext { fill: #6a1b9a; } text.step { fill: #ffffff; font-weight: bold; }
   `;
   const texts = L.texts.map(

@@ -37,6 +37,11 @@ export function stepWords(s: TraceStep, i: number): string {
   return `${i + 1}. ${s.hook}${where ? ` ${where}` : ''}${s.rule ? `: ${s.rule}` : ''}${s.verdict ? ` → ${s.verdict}` : ''}${ifs ? `  (${ifs}${s.netns ? ` in ${s.netns}` : ''})` : s.netns ? `  (in ${s.netns})` : ''}`;
 }
 
+/** The legend's head line: `last trace: host → 127.0.0.1:8080 (tcp) · delivered: web answered · TIME` */
+export function traceHead(t: LastTrace): string {
+  return `last trace: ${t.from ?? '?'} → ${t.to ?? '?'}${t.proto ? ` (${t.proto})` : ''}${t.outcome ? ` · ${t.outcome}` : ''}${t.time ? ` · ${t.time}` : ''}`;
+}
+
 /** Adds the trace to the layout: the path, its numbered stops, the host box if used, the legend. */
 export function drawTrace(L: SvgLayout, t: LastTrace): void {
   // The stops: each interface a step names, in order, one stop per run of the same place.
@@ -70,7 +75,7 @@ export function drawTrace(L: SvgLayout, t: LastTrace): void {
 
   // The legend: the steps in words, under everything.
   let y = L.height - M + 8;
-  const head = `last trace: ${t.from ?? '?'} → ${t.to ?? '?'}${t.proto ? ` (${t.proto})` : ''}${t.outcome ? ` · ${t.outcome}` : ''}${t.time ? ` · ${t.time}` : ''}`;
+  const head = traceHead(t);
   L.texts.push({ x: M, y, text: fit(head, 13, L.width - 2 * M), size: 13, cls: 'bold tracetext', data: ['data-trace', 'head'] });
   y += LH + 2;
   t.steps.forEach((s, i) => {

@@ -172,14 +172,16 @@ export function ruleCommand(r: SavedRule): string {
   return `${(r as OwnedRule).family === 6 ? 'ip6tables' : 'iptables'} ${t}-A ${r.chain} ${a.map(quote).join(' ')}`;
 }
 
-export type RuleFilter = { network?: string; container?: string } | undefined;
+/** A network; or a container and the networks it is on (`networks`, or the one `network`). */
+export type RuleFilter = { network?: string; networks?: string[]; container?: string } | undefined;
 
-/** Rules relevant to a network (its own, its containers') or a container (its network's and its own). Hooks always. */
+/** Rules relevant to a network (its own, its containers') or a container (each of its networks' and its own). Hooks always. */
 export function filterRules(rules: OwnedRule[], f: RuleFilter): OwnedRule[] {
   if (!f || (!f.network && !f.container)) return rules;
+  const nets = new Set(f.networks ?? (f.network ? [f.network] : []));
   return rules.filter((r) => {
     if (r.hook) return true;
-    if (f.container) return r.container ? r.container === f.container.slice(0, 12) : r.network === f.network;
+    if (f.container) return r.container ? r.container === f.container.slice(0, 12) : r.network !== undefined && nets.has(r.network);
     return r.network === f.network;
   });
 }

@@ -546,7 +546,8 @@ type JVal = string | number | { concat?: JVal[]; prefix?: { addr: string; len: n
 
 function jtext(v: JVal | undefined): string {
   if (v === undefined) return '';
-  if (typeof v === 'string') return /^[a-z_]+$|^\d/.test(v) ? v : `"${v}"`;
+  // bare words, numbers and addresses (an IPv6 one may start with a letter: fd00::2) as nft prints them
+  if (typeof v === 'string') return /^[a-z_]+$|^\d|^[0-9a-f]*:[0-9a-f:.]*$/i.test(v) ? v : `"${v}"`;
   if (typeof v === 'number') return String(v);
   if (v.concat) return v.concat.map(jtext).join(' . ');
   if (v.prefix) return `${v.prefix.addr}/${v.prefix.len}`;

@@ -4,14 +4,14 @@ import type { ListedRule } from '../firewall/backend.js';
 import type { LastTrace, TraceStep } from '../last-trace.js';
 import { type CtEvent, type PacketInfo, type RuleHit, type Segment, type TracedPacket, packetsOf } from './parse.js';
 import { type ProbeMatch, type ProbeProto, tracePidOf } from './rules.js';
-import type { Source, Target } from './resolve.js';
+import { type Source, type Target, hostPort } from './resolve.js';
 
 export interface TraceWorld {
   backend: string;
   /** minidock's rules with their words (the backend's listRules) */
   rules: ListedRule[];
   networks: { name: string; bridge: string; subnet: string; gateway: string; lower?: string }[];
-  endpoints: { name: string; id: string; network: string; ip: string; hostIf: string; mac?: string; netns?: string; ifname?: string }[];
+  endpoints: { name: string; id: string; network: string; ip: string; ip6?: string; hostIf: string; mac?: string; netns?: string; ifname?: string }[];
   /** `bridge|MAC` → the bridge port it was learned on (bridge fdb) */
   fdb: Map<string, string>;
 }
@@ -49,6 +49,8 @@ export interface TraceInput {
   answer: { answer: string; detail?: string };
   world: TraceWorld;
   tag: string;
+  /** 6: an IPv6 probe (its trace rules, conntrack and routes are IPv6's); absent: IPv4 */
+  family?: 4 | 6;
 }
 
 export interface TraceReport {
@@ -72,23 +74,26 @@ const isTraceHit = (h: RuleHit) => tracePidOf(h.comment) !== undefined;
 
 function nameOf(w: TraceWorld, ip: string | undefined): string | undefined {
   if (!ip) return undefined;
-  const e = w.endpoints.find((x) => x.ip === ip);
+  const e = w.endpoints.find((x) => x.ip === ip || x.ip6 === ip);
   if (e) return e.name;
   const n = w.networks.find((x) => x.gateway === ip);
   return n ? `the gateway of ${n.name}` : undefined;
 }
 
-const addr = (w: TraceWorld, ip?: string, port?: number) => `${ip ?? '?'}${port ? `:${port}` : ''}${nameOf(w, ip) ? ` (${nameOf(w, ip)})` : ''}`;
+const addr = (w: TraceWorld, ip?: string, port?: number) => `${hostPort(ip ?? '?', port)}${nameOf(w, ip) ? ` (${nameOf(w, ip)})` : ''}`;
 
 /** The listed rule a hit is (by chain and rule text or comment), and for nft map lookups the element that matched. */
-function listedOf(w: TraceWorld, seg: Segment, hit: RuleHit, proto: string): { words: string; command: string } | undefined {
+function listedOf(w: TraceWorld, seg: Segment, hit: RuleHit, proto: string, family?: 4 | 6): { words: string; command: string } | undefined {
   const p = seg.pkt;
   if (w.backend === 'iptables') {
+    // the probe's family's rules (ip6tables' have the same tables and chains)
+    const fam = (x: ListedRule) => (x.family ?? 4) === (family ?? 4);
     const spec = hit.rule.replace(/^-t \S+ -A \S+ /, '');
-    const r = w.rules.find((x) => x.table === seg.table && x.chain === hit.chain && x.spec === spec) ?? w.rules.find((x) => x.table === seg.table && x.chain === hit.chain && x.comment === hit.comment && x.comment);
+    const r = w.rules.find((x) => fam(x) && x.table === seg.table && x.chain === hit.chain && x.spec === spec) ?? w.rules.find((x) => fam(x) && x.table === seg.table && x.chain === hit.chain && x.comment === hit.comment && x.comment);
     return r && { words: r.words, command: r.command };
   }
-  const el = (set: string, key: string) => w.rules.find((x) => x.chain.endsWith(` ${set}`) && x.spec === `${set} ${key}`);
+  // an element of a map or set of this table (`ip minidock` or `ip6 minidock`: pub's keys are alike in both)
+  const el = (set: string, key: string) => w.rules.find((x) => x.table === seg.table && x.chain.endsWith(` ${set}`) && x.spec === `${set} ${key}`);
   let e: ListedRule | undefined;
   if (hit.rule.includes('@pub_addr')) e = el('pub_addr', `${p.daddr} . ${proto} . ${p.dport}`);
   else if (hit.rule.includes('@pub ')) e = el('pub', `${proto} . ${p.dport}`);
@@ -98,12 +103,12 @@ function listedOf(w: TraceWorld, seg: Segment, hit: RuleHit, proto: string): { w
   return r && { words: r.words, command: r.command };
 }
 
-const commandOfHit = (w: TraceWorld, seg: Segment, hit: RuleHit) => (w.backend === 'iptables' ? `iptables ${hit.rule}` : `nft add rule ${seg.table} ${hit.chain} '${hit.rule.replace(/ comment "(?:[^"\\]|\\.)*"$/, '')}'`);
+const commandOfHit = (w: TraceWorld, seg: Segment, hit: RuleHit, family?: 4 | 6) => (w.backend === 'iptables' ? `${family === 6 ? 'ip6tables' : 'iptables'} ${hit.rule}` : `nft add rule ${seg.table} ${hit.chain} '${hit.rule.replace(/ comment "(?:[^"\\]|\\.)*"$/, '')}'`);
 
 const where = (p: PacketInfo) => [p.iif && `in ${p.iif}`, p.oif && `out ${p.oif}`].filter(Boolean).join(', ');
 
 /** One hook: the chains it went through and what decided. */
-function hookStep(w: TraceWorld, seg: Segment, proto: string, masqTo: string | undefined): Step {
+function hookStep(w: TraceWorld, seg: Segment, proto: string, masqTo: string | undefined, family?: 4 | 6): Step {
   const hits = seg.hits.filter((h) => !isTraceHit(h));
   const chains = [...new Set(hits.filter((h) => /^(jump|goto) /.test(h.verdict)).map((h) => h.verdict.split(' ')[1]))];
   const decisive = [...hits].reverse().find((h) => h.verdict === 'accept' || h.verdict === 'drop');
@@ -114,9 +119,9 @@ function hookStep(w: TraceWorld, seg: Segment, proto: string, masqTo: string | u
     step.verdict = 'continue';
     return step;
   }
-  const l = listedOf(w, seg, decisive, proto);
+  const l = listedOf(w, seg, decisive, proto, family);
   const words = l?.words ?? decisive.comment ?? decisive.rule;
-  step.rule = l?.command ?? commandOfHit(w, seg, decisive);
+  step.rule = l?.command ?? commandOfHit(w, seg, decisive, family);
   step.ruleChain = decisive.chain;
   const r = decisive.rule;
   if (decisive.verdict === 'drop') {
@@ -144,7 +149,8 @@ function origDir(p: PacketInfo, m: ProbeMatch, first: PacketInfo | undefined): b
 }
 
 /** The steps of one packet: its hooks, the routing decision, the bridge port it left by. */
-function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: string | undefined, queries: TraceReport['routeQueries'], routeAt: Map<Step, string>): Step[] {
+function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: string | undefined, queries: TraceReport['routeQueries'], routeAt: Map<Step, string>, family?: 4 | 6): Step[] {
+  const any = family === 6 ? '::' : '0.0.0.0';
   const out: Step[] = [];
   let routed = false;
   let first: PacketInfo | undefined;
@@ -155,7 +161,7 @@ function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: str
     if (!routed && ['FORWARD', 'INPUT', 'POSTROUTING'].includes(seg.hook)) {
       routed = true;
       const p = seg.pkt;
-      const args = first.iif && p.daddr ? [p.daddr, 'from', first.saddr ?? '0.0.0.0', 'iif', first.iif] : p.daddr ? [p.daddr] : [];
+      const args = first.iif && p.daddr ? [p.daddr, 'from', first.saddr ?? any, 'iif', first.iif] : p.daddr ? [p.daddr] : [];
       if (args.length) {
         const s: Step = { kind: 'routing', words: '', iif: first.iif, oif: p.oif };
         queries.push({ args });
@@ -163,14 +169,14 @@ function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: str
         out.push(s);
       }
     }
-    out.push(hookStep(w, seg, proto, masqTo));
+    out.push(hookStep(w, seg, proto, masqTo, family));
     if (seg.verdict === 'drop') return out;
   }
   const last = tp.segments[tp.segments.length - 1]?.pkt;
   if (!last) return out;
   if (!routed && first?.iif && last.daddr) {
     // only PREROUTING had minidock's chains: the routing decision says where it went (INPUT)
-    const args = [last.daddr, 'from', first.saddr ?? '0.0.0.0', 'iif', first.iif];
+    const args = [last.daddr, 'from', first.saddr ?? any, 'iif', first.iif];
     const s: Step = { kind: 'routing', words: '', iif: first.iif };
     queries.push({ args });
     routeAt.set(s, `|${args.join(' ')}`);
@@ -180,9 +186,9 @@ function packetSteps(w: TraceWorld, tp: TracedPacket, proto: string, masqTo: str
   const net = w.networks.find((n) => n.bridge === last.oif);
   if (net && last.oif) {
     // the container of that address on that network, and the port the bridge learned its MAC on
-    const ep = w.endpoints.find((e) => e.network === net.name && e.ip === last.daddr);
+    const ep = w.endpoints.find((e) => e.network === net.name && (e.ip === last.daddr || e.ip6 === last.daddr));
     const port = ep?.mac ? w.fdb.get(`${last.oif}|${ep.mac}`) : undefined;
-    out.push({ kind: 'bridge', iif: last.oif, oif: port ?? ep?.hostIf, toNetns: ep?.netns, toIf: ep?.ifname ?? 'eth0', words: ep ? `bridge ${last.oif} (network ${net.name}): out of port ${port ?? ep.hostIf}, the veth of ${ep.name}, to its eth0 (${ep.ip})${port ? '' : ' (its MAC not yet learned by the bridge)'}` : `bridge ${last.oif} (network ${net.name}): to ${last.daddr}` });
+    out.push({ kind: 'bridge', iif: last.oif, oif: port ?? ep?.hostIf, toNetns: ep?.netns, toIf: ep?.ifname ?? 'eth0', words: ep ? `bridge ${last.oif} (network ${net.name}): out of port ${port ?? ep.hostIf}, the veth of ${ep.name}, to its eth0 (${last.daddr})${port ? '' : ' (its MAC not yet learned by the bridge)'}` : `bridge ${last.oif} (network ${net.name}): to ${last.daddr}` });
   } else if (tp.segments.some((s) => s.hook === 'INPUT')) out.push({ kind: 'local', words: `delivered to this host (${last.daddr} is one of its addresses)` });
   else if (last.oif === 'lo') out.push({ kind: 'local', oif: 'lo', words: `looped back through lo to this host (${last.daddr})` });
   else if (last.oif) out.push({ kind: 'local', oif: last.oif, words: `left this host by ${last.oif}` });
@@ -209,8 +215,8 @@ export function describeTrace(t: TraceInput): TraceReport {
   const masqTo = lastCt && lastCt.reply.dst !== lastCt.orig.src ? lastCt.reply.dst : undefined;
   const queries: TraceReport['routeQueries'] = [];
   const routeAt = new Map<Step, string>();
-  const probe = probePkt ? packetSteps(w, probePkt, t.proto, masqTo, queries, routeAt) : [];
-  const reply = replyPkt ? packetSteps(w, replyPkt, t.proto, undefined, queries, routeAt) : [];
+  const probe = probePkt ? packetSteps(w, probePkt, t.proto, masqTo, queries, routeAt, t.family) : [];
+  const reply = replyPkt ? packetSteps(w, replyPkt, t.proto, undefined, queries, routeAt, t.family) : [];
   // the routing inside the sender's namespace (a container's default route, a LAN host's)
   const srcRoute: Step = { kind: 'routing', words: '' };
   if (t.src.netns) {
@@ -221,7 +227,7 @@ export function describeTrace(t: TraceInput): TraceReport {
   if (!probePkt) {
     const net = t.dst.container ? w.networks.find((n) => n.name === t.dst.container!.network) : undefined;
     const why = net?.lower
-      ? `${t.dst.container!.name} is on the ${net.lower} network ${net.name}: its interface is a link of ${net.bridge} with an address and MAC of its own on that LAN, so the packet goes from the LAN to it directly, past this host's IP stack and firewall`
+      ? `${t.dst.container!.name} is on the ${net.lower} network ${net.name}: its interface is a link of ${net.bridge} with an address${net.lower === 'ipvlan' ? ` of its own (and ${net.bridge}'s MAC)` : ' and MAC of its own'} on that LAN, so the packet goes from the LAN to it directly, past this host's IP stack and firewall`
       : 'no hook of this host saw the probe: it did not pass through this host (or went by loopback without a trace rule seeing it)';
     probe.push({ kind: 'unseen', words: why });
   }
@@ -230,8 +236,8 @@ export function describeTrace(t: TraceInput): TraceReport {
     const r = lastCt.reply;
     const o = lastCt.orig;
     const parts: string[] = [];
-    if (r.src !== o.dst || (r.sport && r.sport !== o.dport)) parts.push(`its source ${r.src}${r.sport ? `:${r.sport}` : ''} back to ${o.dst}${o.dport ? `:${o.dport}` : ''} (the DNAT undone)`);
-    if (r.dst !== o.src || (r.dport && r.dport !== o.sport)) parts.push(`its destination ${r.dst}${r.dport ? `:${r.dport}` : ''} back to ${o.src}${o.sport ? `:${o.sport}` : ''} (the masquerade undone)`);
+    if (r.src !== o.dst || (r.sport && r.sport !== o.dport)) parts.push(`its source ${hostPort(r.src, r.sport)} back to ${hostPort(o.dst, o.dport)} (the DNAT undone)`);
+    if (r.dst !== o.src || (r.dport && r.dport !== o.sport)) parts.push(`its destination ${hostPort(r.dst, r.dport)} back to ${hostPort(o.src, o.sport)} (the masquerade undone)`);
     reverseNat = parts.length ? `conntrack rewrites the reply: ${parts.join('; ')}` : 'no NAT: the reply goes back as it is';
   }
   // the states up to the first ASSURED one (the closing that follows is the probe hanging up)
@@ -333,7 +339,7 @@ export function renderTrace(r: TraceReport): string {
   if (r.reply.length) {
     const p = r.replyPkt!;
     const what = p.flags ?? (t.proto === 'icmp' ? 'ICMP' : undefined);
-    lines.push(`reply (${what ? `${what} ` : ''}${p.saddr}${p.sport ? `:${p.sport}` : ''} → ${p.daddr}${p.dport ? `:${p.dport}` : ''}):`);
+    lines.push(`reply (${what ? `${what} ` : ''}${hostPort(p.saddr ?? '?', p.sport)} → ${hostPort(p.daddr ?? '?', p.dport)}):`);
     list(r.reply);
   }
   if (r.reverseNat) lines.push(`reverse NAT: ${r.reverseNat}`);

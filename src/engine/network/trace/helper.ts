@@ -7,7 +7,7 @@
 //                                             line: {"answer": "syn-ack"|"reset"|"reply"|
 //                                             "unreachable"|"none"|"error", "detail"?: …}
 //   reap                                      the trace's guard: reads from stdin what removes
-//                                             the trace rules ({"restore"|"nft": text, "pids":
+//                                             the trace rules ({"restore"|"restore6"|"nft": text, "pids":
 //                                             [..]}) then waits; when stdin ends without "done"
 //                                             (the CLI was killed), it removes them and ends the
 //                                             monitors, so a killed trace leaves nothing behind.
@@ -41,7 +41,7 @@ function probeTcp(host: string, port: number, localPort: number, timeout: number
 }
 
 function probeUdp(host: string, port: number, localPort: number, timeout: number): void {
-  const s = createSocket('udp4');
+  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   const done = (o: object) => {
     clearTimeout(timer);
     print(o);
@@ -63,7 +63,7 @@ function reap(): void {
   process.stdin.on('end', () => {
     const lines = buf.split('\n').filter(Boolean);
     if (lines.includes('done') || !lines.length) return;
-    let what: { restore?: string; nft?: string; pids?: number[] } = {};
+    let what: { restore?: string; restore6?: string; nft?: string; pids?: number[] } = {};
     try {
       what = JSON.parse(lines[lines.length - 1]);
     } catch {
@@ -77,6 +77,7 @@ function reap(): void {
       }
     }
     if (what.restore) spawnSync('iptables-restore', ['-w', '--noflush'], { input: what.restore, env: childEnv() });
+    if (what.restore6) spawnSync('ip6tables-restore', ['-w', '--noflush'], { input: what.restore6, env: childEnv() });
     if (what.nft) spawnSync('nft', ['-f', '-'], { input: what.nft, env: childEnv() });
   });
 }

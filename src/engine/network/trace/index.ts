@@ -20,8 +20,8 @@ import { childEnv } from '../../../host/env.js';
 import { UserError } from '../../../errors.js';
 import { writeLastTrace } from '../last-trace.js';
 import { type ProbeMatch, type ProbeProto, traceRuleOps, traceTag } from './rules.js';
-import { parseProto, resolveSource, resolveTarget } from './resolve.js';
-import { parseConntrack, parseNftTrace, parseXtablesTrace } from './parse.js';
+import { type Family, parseProto, resolveSource, resolveTarget } from './resolve.js';
+import { asXtablesSegments, parseConntrack, parseNftTrace, parseXtablesTrace, saveLinesByHandle } from './parse.js';
 import { describeTrace, renderTrace, type TraceReport, type TraceWorld } from './describe.js';
 
 export interface TraceOptions {
@@ -29,6 +29,8 @@ export interface TraceOptions {
   to: string;
   proto?: string;
   format?: string;
+  /** -6: to a container's IPv6 address (an address given says its family itself) */
+  ipv6?: boolean;
   explain?: (line: string) => void;
 }
 
@@ -134,12 +136,14 @@ async function which(cmd: string): Promise<boolean> {
   return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => d && existsSync(join(d, cmd)));
 }
 
-/** The tools a trace needs for this backend, checked before anything changes. */
-async function checkTools(backend: string): Promise<void> {
+/** The tools a trace needs for this backend and family, checked before anything changes. */
+async function checkTools(backend: string, family: Family): Promise<void> {
   if (backend === 'iptables') {
-    const v = await run('iptables', ['--version'], { allowFail: true });
-    if (!/nf_tables/.test(v.stdout)) throw new UserError(`network trace needs iptables-nft (this host's iptables is ${v.stdout.trim() || 'missing'}): its TRACE target is read through the nf_tables trace monitor`);
-    if (!(await which('xtables-monitor'))) throw new UserError('network trace needs xtables-monitor (Debian package iptables)');
+    const tool = family === 6 ? 'ip6tables' : 'iptables';
+    const v = await run(tool, ['--version'], { allowFail: true });
+    if (!/nf_tables/.test(v.stdout)) throw new UserError(`network trace needs ${tool}-nft (this host's ${tool} is ${v.stdout.trim() || 'missing'}): its TRACE target is read through the nf_tables trace monitor`);
+    if (family === 4 && !(await which('xtables-monitor'))) throw new UserError('network trace needs xtables-monitor (Debian package iptables)');
+    if (family === 6 && !(await which('nft'))) throw new UserError('network trace over IPv6 needs nft (Debian package nftables): it reads the ip6tables trace');
   } else if (!(await which('nft'))) throw new UserError('network trace needs nft (Debian package nftables)');
 }
 
@@ -155,8 +159,9 @@ interface ProbeResult {
 async function sendProbe(netns: string | undefined, proto: ProbeProto, ip: string, port: number | undefined, m: ProbeMatch): Promise<ProbeResult> {
   if (proto === 'icmp') {
     const ping = (await which('ping')) ? ['ping'] : ['busybox', 'ping'];
-    // -s: the payload that makes the IP length the trace rules match (20 IP + 8 ICMP header)
-    const [cmd, args] = inNs(netns, ping[0], [...ping.slice(1), '-c', '1', '-W', '2', '-s', String(m.length! - 28), ip]);
+    // -s: the payload that makes the IP length the trace rules match (IPv4: 20 IP + 8 ICMP
+    // header; IPv6: 40 + 8)
+    const [cmd, args] = inNs(netns, ping[0], [...ping.slice(1), '-c', '1', '-W', '2', '-s', String(m.length! - (ip.includes(':') ? 48 : 28)), ip]);
     const r = await run(cmd, args, { allowFail: true });
     return r.code === 0 ? { answer: 'reply' } : { answer: 'none', detail: (r.stderr || r.stdout).trim().split('\n').pop() };
   }
@@ -175,7 +180,7 @@ async function routes(queries: { netns?: string; args: string[] }[]): Promise<Ma
   for (const q of queries) {
     const key = `${q.netns ?? ''}|${q.args.join(' ')}`;
     if (out.has(key)) continue;
-    const [cmd, args] = inNs(q.netns, 'ip', ['-o', 'route', 'get', ...q.args]);
+    const [cmd, args] = inNs(q.netns, 'ip', ['-o', ...(q.args[0].includes(':') ? ['-6'] : []), 'route', 'get', ...q.args]);
     const r = await run(cmd, args, { allowFail: true });
     out.set(key, (r.code === 0 ? r.stdout : r.stderr).trim().replace(/\\\s*/g, ' ').replace(/\s+/g, ' '));
   }
@@ -187,7 +192,8 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   if (format !== 'text' && format !== 'json') throw new UserError(`invalid --format ${JSON.stringify(format)}: text or json`);
   let proto = parseProto(o.proto);
   const src = await resolveSource(o.from);
-  const dst = await resolveTarget(o.to, src);
+  const dst = await resolveTarget(o.to, src, o.ipv6);
+  const family = dst.family ?? 4;
   proto ??= dst.port === undefined ? 'icmp' : 'tcp';
   if (proto !== 'icmp' && dst.port === undefined) throw new UserError(`--to ${o.to}: a ${proto} probe needs a port (ADDR:PORT or CONTAINER:PORT)`);
   if (proto === 'icmp' && dst.port !== undefined) throw new UserError(`--to ${o.to}: an icmp probe has no port`);
@@ -196,21 +202,26 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
   const { tableName } = await import('../firewall/nftables.js');
   const { rootId } = await import('../../../state/rootid.js');
   const backend = firewallName();
-  await checkTools(backend);
+  await checkTools(backend, family);
   const root = rootId(); // made now if this root has none yet: the trace rules name their root, as every rule does
   const match: ProbeMatch = proto === 'icmp' ? { proto, length: randomIn(1100, 1399) } : { proto, port: randomIn(40000, 59999) };
-  const tableMissing = backend === 'nftables' && (await run('nft', ['list', 'table', 'ip', tableName()], { allowFail: true })).code !== 0;
-  const ops = traceRuleOps(backend, match, process.pid, root, tableName(), tableMissing);
+  const tableMissing = backend === 'nftables' && (await run('nft', ['list', 'table', family === 6 ? 'ip6' : 'ip', tableName()], { allowFail: true })).code !== 0;
+  const ops = traceRuleOps(backend, match, process.pid, root, tableName(), tableMissing, family);
   const tag = traceTag(process.pid, root);
   const { applyPlan, restoreScript } = await import('../../../host/plan.js');
   const removal = backend === 'iptables'
-    ? { restore: restoreScript(ops.remove as import('../../../host/plan.js').IptOp[]).text }
+    ? { [family === 6 ? 'restore6' : 'restore']: restoreScript(ops.remove as import('../../../host/plan.js').IptOp[]).text }
     : { nft: ops.remove.map((x) => (x as { line: string }).line).join('\n') + '\n' };
 
   // the monitors first: the one of the trace sees the rules being added, which says it listens
-  const tracer = backend === 'iptables' ? monitor('xtables-monitor', ['--trace', '-4']) : monitor('nft', ['monitor', 'trace']);
+  // ip6tables' TRACE is read with nft -a (xtables-monitor cannot print an ip6tables nat rule; the
+  // handles say which ip6tables rule each was: asXtablesSegments)
+  const xt = backend === 'iptables' && family === 4;
+  const v6ipt = backend === 'iptables' && family === 6;
+  const tracer = xt ? monitor('xtables-monitor', ['--trace', '-4']) : monitor('nft', [...(v6ipt ? ['-a'] : []), 'monitor', 'trace']);
   const haveCt = await which('conntrack');
-  const ct = haveCt ? monitor('conntrack', ['-E', '-p', proto, ...(proto === 'icmp' ? [] : ['--orig-port-src', String(match.port)])]) : undefined;
+  const ctProto = proto === 'icmp' && family === 6 ? 'icmpv6' : proto;
+  const ct = haveCt ? monitor('conntrack', ['-E', '-f', family === 6 ? 'ipv6' : 'ipv4', '-p', ctProto, ...(proto === 'icmp' ? [] : ['--orig-port-src', String(match.port)])]) : undefined;
   const guard = spawn(process.execPath, [helperPath(), 'reap'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: childEnv() });
   guard.unref();
   guard.on('error', () => undefined); // no guard (node gone?): the trace still removes its rules itself
@@ -260,14 +271,26 @@ export async function networkTrace(o: TraceOptions): Promise<{ text: string; cod
     process.off('SIGTERM', onSig);
   }
 
-  const segments = backend === 'iptables' ? parseXtablesTrace(tracer.out()) : parseNftTrace(tracer.out());
+  let segments = xt ? parseXtablesTrace(tracer.out()) : parseNftTrace(tracer.out());
+  if (v6ipt) segments = asXtablesSegments(segments, await ip6tablesByHandle(segments), tag);
   const conntrack = ct ? parseConntrack(ct.out()) : undefined;
   const world = await worldOf(backend);
-  const report: TraceReport = describeTrace({ backend, src, dst, proto, match, segments, conntrack, answer: result, world, tag });
+  const report: TraceReport = describeTrace({ backend, src, dst, proto, match, segments, conntrack, answer: result, world, tag, family });
   const r = await routes(report.routeQueries);
   report.fillRoutes(r);
   saveLastTrace({ ...report.lastTrace(), time: sentAt });
   return { text: format === 'json' ? JSON.stringify(report.json(), null, 2) + '\n' : renderTrace(report), code: 0 };
+}
+
+/** For each ip6tables table the trace went through: rule handle → its ip6tables-save line. */
+async function ip6tablesByHandle(segments: import('./parse.js').Segment[]): Promise<Map<string, Map<number, string>>> {
+  const out = new Map<string, Map<number, string>>();
+  for (const t of new Set(segments.map((s) => s.table).filter((t) => /^ip6 (raw|mangle|nat|filter|security)$/.test(t)))) {
+    const name = t.slice(4);
+    const [list, save] = await Promise.all([run('nft', ['-a', 'list', 'table', 'ip6', name], { allowFail: true }), run('ip6tables-save', ['-t', name], { allowFail: true })]);
+    out.set(name, saveLinesByHandle(list.stdout, save.stdout));
+  }
+  return out;
 }
 
 /** The trace, for the live diagram to draw (last-trace.ts). A cache: losing it loses nothing. */
@@ -296,7 +319,7 @@ async function worldOf(backend: string): Promise<TraceWorld> {
     backend,
     rules,
     networks: state.networks.map((n) => ({ name: n.name, bridge: n.bridge, subnet: n.subnet, gateway: n.gateway, lower: n.lower?.kind })),
-    endpoints: eps.map((e) => ({ name: e.containerName, id: e.containerId, network: e.network, ip: e.ip, hostIf: e.hostIf, mac: e.mac?.toLowerCase(), netns: e.netns, ifname: e.ifname })),
+    endpoints: eps.map((e) => ({ name: e.containerName, id: e.containerId, network: e.network, ip: e.ip, ip6: e.ip6, hostIf: e.hostIf, mac: e.mac?.toLowerCase(), netns: e.netns, ifname: e.ifname })),
     fdb,
   };
 }

@@ -30,6 +30,8 @@ export interface RuleHit {
   comment?: string;
   /** accept | drop | continue | jump X | goto X | return | queue | dnat … */
   verdict: string;
+  /** The rule's handle (`nft -a monitor trace`), when the monitor printed it. */
+  handle?: number;
 }
 
 /** One base chain the packet went through (one hook, one table / priority). */
@@ -90,8 +92,8 @@ export function parseNftPacket(text: string): PacketInfo {
   const get = (re: RegExp) => re.exec(text)?.[1];
   p.iif = get(/\biif "([^"]+)"/);
   p.oif = get(/\boif "([^"]+)"/);
-  p.saddr = get(/\bip saddr (\S+)/);
-  p.daddr = get(/\bip daddr (\S+)/);
+  p.saddr = get(/\bip6? saddr (\S+)/);
+  p.daddr = get(/\bip6? daddr (\S+)/);
   p.macDst = get(/\bether daddr (\S+)/);
   const l4 = /\b(tcp|udp) sport (\d+) \1 dport (\d+)/.exec(text);
   if (l4) {
@@ -101,11 +103,11 @@ export function parseNftPacket(text: string): PacketInfo {
   }
   const fl = /\btcp flags == (0x[0-9a-f]+|[a-z]+(?: \| [a-z]+)*)/.exec(text);
   if (fl) p.flags = nftFlags(fl[1]);
-  const icmp = /\bicmp type (\S+)/.exec(text);
+  const icmp = /\bicmp(?:v6)? type (\S+)/.exec(text);
   if (icmp) {
     p.proto = 'icmp';
     p.flags = icmp[1];
-    const id = /\bicmp id (\d+)/.exec(text);
+    const id = /\bicmp(?:v6)? id (\d+)/.exec(text);
     if (id) p.icmpId = Number(id[1]);
   }
   if (!p.macDst) {
@@ -195,7 +197,7 @@ export function parseXtablesTrace(text: string): Segment[] {
     // 0x7:CONTINUE | 0x5:JUMP:MINIDOCK-RAW | 0xc:ACCEPT | 0x3:DROP
     const parts = verdictRaw.split(':').slice(1);
     const verdict = parts[0] === 'JUMP' || parts[0] === 'GOTO' ? `${parts[0].toLowerCase()} ${parts[1]}` : (parts[0] ?? '').toLowerCase();
-    const rule = rest.replace(/^-4 /, '');
+    const rule = rest.replace(/^-[46] /, '');
     cur.hits.push({ chain, rule, comment: comment(rule), verdict });
     if (verdict === 'accept' || verdict === 'drop') cur.verdict = verdict;
   }
@@ -231,12 +233,64 @@ export function parseNftTrace(text: string): Segment[] {
       continue;
     }
     const v = /^(.*) \(verdict ([^)]+)\)$/.exec(rest);
-    const rule = (v ? v[1] : rest).replace(/(^| )counter packets \d+ bytes \d+/, '$1counter');
+    const h = /^(.*?) # handle (\d+)$/.exec(v ? v[1] : rest);
+    const rule = (h ? h[1] : v ? v[1] : rest).replace(/(^| )counter packets \d+ bytes \d+/, '$1counter');
     const verdict = v ? v[2] : 'continue';
-    cur.hits.push({ chain, rule, comment: comment(rule), verdict });
+    cur.hits.push({ chain, rule, comment: comment(rule), verdict, ...(h ? { handle: Number(h[2]) } : {}) });
     if (verdict === 'accept' || verdict === 'drop') cur.verdict = verdict;
   }
   return out;
+}
+
+/**
+ * `nft -a list table ip6 T` and `ip6tables-save -t T` of one table → handle → the save line's
+ * rule (`-A CHAIN …`): the n-th rule of a chain is the n-th in both. Pure.
+ */
+export function saveLinesByHandle(nftList: string, save: string): Map<number, string> {
+  const handles = new Map<string, number[]>();
+  let chain: string | undefined;
+  for (const raw of nftList.split('\n')) {
+    const line = raw.trim();
+    const c = /^chain (\S+) \{/.exec(line);
+    if (c) chain = c[1];
+    else if (line === '}') chain = undefined;
+    else if (chain && !/^type /.test(line)) {
+      const h = / # handle (\d+)$/.exec(line);
+      if (h) (handles.get(chain) ?? handles.set(chain, []).get(chain)!).push(Number(h[1]));
+    }
+  }
+  const out = new Map<number, string>();
+  const seen = new Map<string, number>();
+  for (const line of save.split('\n')) {
+    const m = /^-A (\S+) /.exec(line);
+    if (!m) continue;
+    const i = seen.get(m[1]) ?? 0;
+    seen.set(m[1], i + 1);
+    const h = handles.get(m[1])?.[i];
+    if (h !== undefined) out.set(h, line);
+  }
+  return out;
+}
+
+/**
+ * The iptables backend's IPv6 trace, read with `nft -a monitor trace` (xtables-monitor 1.8.9
+ * cannot print an ip6tables nat rule: "unsupported layer 4 protocol value", and stops), as
+ * xtables-monitor's segments would be: table `raw` (not `ip6 raw`), each rule as
+ * `-t TABLE -A CHAIN …` from ip6tables-save by its handle, its comment; the trace rule (which is
+ * gone from the listing by now) by its `meta nftrace set 1`. `saves`: table → saveLinesByHandle. Pure.
+ */
+export function asXtablesSegments(segments: Segment[], saves: Map<string, Map<number, string>>, traceTag: string): Segment[] {
+  return segments.map((s) => {
+    const table = s.table.replace(/^ip6? /, '');
+    const hits = s.hits.map((h): RuleHit => {
+      if (/\bmeta nftrace set 1\b/.test(h.rule)) return { ...h, comment: traceTag };
+      const line = h.handle === undefined ? undefined : saves.get(table)?.get(h.handle);
+      if (!line) return h;
+      const rule = `-t ${table} ${line}`;
+      return { ...h, rule, comment: comment(rule) };
+    });
+    return { ...s, table, hits };
+  });
 }
 
 /** One traced packet: the segments it went through, in order. */
