@@ -100,7 +100,9 @@ async function main(argv: string[]): Promise<number> {
       .passThroughOptions();
 
   if (wanted('run')) {
-    runLike(program.command('run').description('Create and run a new container from an image')).action(async (image, command, opts) => {
+    runLike(program.command('run').description('Create and run a new container from an image'))
+      .option('--detach-keys <keys>', 'Override the key sequence for detaching a container (with -it; default ctrl-p,ctrl-q)')
+      .action(async (image, command, opts) => {
       const { runCommand } = await import('./commands/run.js');
       process.exitCode = await runCommand(image, command, opts, { start: true });
     });

@@ -43,10 +43,11 @@ function terminal(session: AttachSession, rawStdin: boolean, nudge: boolean): ()
   };
 }
 
-async function follow(rec: ContainerRecord, opts: { stdin: boolean; detachKeys?: Buffer; sigProxy: boolean; nudge: boolean; justStarted?: boolean }): Promise<{ detached: boolean; code: number }> {
+/** sigProxy 'always': also with a tty (Docker's run); otherwise without one only (attach, start). */
+async function follow(rec: ContainerRecord, opts: { stdin: boolean; detachKeys?: Buffer; sigProxy: boolean | 'always'; nudge: boolean; justStarted?: boolean }): Promise<{ detached: boolean; code: number }> {
   const session = await attachContainer(rec, { stdin: opts.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: opts.detachKeys }, { justStarted: opts.justStarted });
   const restore = terminal(session, opts.stdin, opts.nudge);
-  const unproxy = opts.sigProxy && !session.tty ? proxySignals(rec) : () => undefined;
+  const unproxy = opts.sigProxy === 'always' || (opts.sigProxy && !session.tty) ? proxySignals(rec) : () => undefined;
   try {
     const end = await session.done;
     return end.kind === 'detached' ? { detached: true, code: 0 } : { detached: false, code: end.code };
@@ -94,16 +95,34 @@ export async function startAttached(refs: string[], o: StartAttachFlags): Promis
   if (st.Paused) throw new UserError('Error response from daemon: cannot start a paused container, try unpause instead', 1);
   const stdin = !!o.interactive && rec.Config.OpenStdin;
   const lifecycle = await import('../../engine/container/lifecycle.js');
-  let justStarted = false;
-  if (!st.Running) {
-    // The shim waits for this attach before it relays anything, so no output is missed.
-    await lifecycle.startContainer(rec, { detach: true, attachWaitMs: 5000 });
-    await lifecycle.reconnectExtraNetworks(rec.Id);
-    justStarted = true;
-  }
-  const r = await follow(rec, { stdin, detachKeys: keys, sigProxy: true, nudge: false, justStarted });
+  if (st.Running) return finish(rec, await follow(rec, { stdin, detachKeys: keys, sigProxy: true, nudge: false }));
+  await lifecycle.startContainer(rec, { detach: true, attachWaitMs: ATTACH_WAIT_MS });
+  await lifecycle.reconnectExtraNetworks(rec.Id);
+  return finish(rec, await follow(rec, { stdin, detachKeys: keys, sigProxy: true, nudge: false, justStarted: true }));
+}
+
+/** The shim waits this long for the attach that follows its start, so no output is missed. */
+const ATTACH_WAIT_MS = 5000;
+
+/**
+ * A detach exits 0 (the container goes on; its shim cleans up, and removes a --rm one, when it
+ * ends). Otherwise, as the foreground run: the network released (and --rm honoured) first.
+ */
+async function finish(rec: ContainerRecord, r: { detached: boolean; code: number }): Promise<number> {
   if (r.detached) return 0;
-  // As the foreground run: the network released (and --rm honoured) before the CLI returns.
-  await lifecycle.cleanupContainer(rec.Id, rec.StartedAt).catch(() => undefined);
+  await (await import('../../engine/container/lifecycle.js')).cleanupContainer(rec.Id, rec.StartedAt).catch(() => undefined);
   return r.code;
+}
+
+/**
+ * A foreground `run -it` at a terminal: started as `start -ai` starts (attach-then-start, as
+ * Docker's run), so the detach keys are this module's. Docker's run: a detach exits 0 and says
+ * nothing; signals are proxied (--sig-proxy) with a tty too.
+ */
+export async function runAttached(rec: ContainerRecord, o: { detachKeys?: Buffer; sigProxy: boolean; explain?: (line: string) => void }): Promise<number> {
+  const lifecycle = await import('../../engine/container/lifecycle.js');
+  const out = process.stdout;
+  const winsize: [number, number] | undefined = out.isTTY ? [out.rows, out.columns] : undefined;
+  await lifecycle.startContainer(rec, { detach: true, explain: o.explain, attachWaitMs: ATTACH_WAIT_MS, winsize });
+  return finish(rec, await follow(rec, { stdin: true, detachKeys: o.detachKeys, sigProxy: o.sigProxy && 'always', nudge: false, justStarted: true }));
 }

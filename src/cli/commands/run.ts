@@ -8,7 +8,9 @@ import { createPlanned, planRun, type RunFlags } from '../../engine/container/ru
 
 export type { RunFlags };
 
-export async function runCommand(image: string, command: string[], f: RunFlags, mode: { start: boolean }): Promise<number> {
+export async function runCommand(image: string, command: string[], f: RunFlags & { detachKeys?: string }, mode: { start: boolean }): Promise<number> {
+  // --detach-keys: checked before anything is made (Docker's daemon checks them at the attach)
+  const detachKeys = f.detachKeys && mode.start && !f.detach ? (await import('../../engine/container/attach.js')).parseRunDetachKeys(f.detachKeys) : undefined;
   const plan = await planRun(image, command, f, mode);
   if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(plan.createOpts, mode.start, plan.imagePlan);
   const rec = await createPlanned(plan).catch((e: unknown) => {
@@ -28,6 +30,10 @@ export async function runCommand(image: string, command: string[], f: RunFlags, 
       await startContainer(rec, { detach: true, explain });
       process.stdout.write(rec.Id + '\n');
       return 0;
+    }
+    // -it at a terminal: through the attach socket, for the detach keys (commands/attach.ts)
+    if (rec.Config.Tty && rec.Config.OpenStdin && process.stdin.isTTY && !plan.attach) {
+      return await (await import('./attach.js')).runAttached(rec, { detachKeys, sigProxy: plan.sigProxy, explain });
     }
     return await startContainer(rec, { detach: false, explain, attach: plan.attach, sigProxy: plan.sigProxy });
   } catch (e) {

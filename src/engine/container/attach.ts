@@ -39,6 +39,18 @@ export function parseDetachKeys(keys: string): Buffer {
 }
 
 /**
+ * `run --detach-keys`: Docker's daemon checks them when the CLI attaches (moby daemon/attach.go),
+ * so a bad value is its line (exit 1); minidock checks before creating anything.
+ */
+export function parseRunDetachKeys(keys: string): Buffer {
+  try {
+    return parseDetachKeys(keys);
+  } catch {
+    throw new UserError(`Error response from daemon: Invalid detach keys (${keys}) provided`, 1);
+  }
+}
+
+/**
  * Finds the detach sequence in what the user types (moby/term's escapeProxy): bytes that may be
  * its start are held back until the sequence is complete (detach) or broken (they are passed on).
  */

@@ -202,6 +202,8 @@ export interface StartOptions {
    * and the Engine API's attach-then-start see the first byte. Gives up after this many ms.
    */
   attachWaitMs?: number;
+  /** A tty's first size, [rows, cols], when the record has no ConsoleSize (`run -it` at a terminal). */
+  winsize?: [number, number];
 }
 
 /** A restart policy's start found the container stopped meanwhile (stop, kill, rm). */
@@ -260,7 +262,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     saveRecord(rec, 'state');
     trace('record saved');
     let health: ShimConfig = [];
-    const attached: ShimConfig = opts.detach ? [['attachwait', opts.attachWaitMs]] : attachShimConfig(opts);
+    const attached: ShimConfig = opts.detach ? [['attachwait', opts.attachWaitMs], ...firstWinsize(rec, opts.winsize)] : attachShimConfig(opts);
     const shimConfig = (net: ShimConfig) => writeShimConfig(files.shimConfig(id), [...net, ...processShimConfig(rec, user, cgroups, opts.detach, mounts, devices, links.env), ...health, ...attached]);
     try {
       health = await healthShimConfig(rec, user, cgroups);
@@ -399,6 +401,11 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['init', rec.HostConfig.Init ? initPath() : undefined],
     ...restartShimConfig(rec),
   ];
+}
+
+/** The pty's size from the start (the shim's `winsize`), unless the record's ConsoleSize sets it. */
+function firstWinsize(rec: ContainerRecord, size?: [number, number]): ShimConfig {
+  return rec.Config.Tty && size && !rec.HostConfig.ConsoleSize && size[0] > 0 && size[1] > 0 ? [['winsize', size.join('x')]] : [];
 }
 
 /** A foreground run's -a and --sig-proxy=false (nothing for the defaults). */
