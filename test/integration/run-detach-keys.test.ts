@@ -43,6 +43,8 @@ describe('run -it: detach keys', () => {
     expect([r.code, r.timeout]).toEqual([0, false]);
     expect(r.output).toContain('30 90'); // the terminal's size
     expect(r.output).not.toContain('escape sequence'); // Docker's run returns nil on its EscapeError
+    expect(r.output).toContain('typed-42\r\n');
+    expect(r.output).not.toContain('\r\r\n'); // raw as Docker's: no output processing on top of the container's pty
     expect(status('rd-sh')).toBe('running 0');
     const a = atTerminal(['attach', 'rd-sh'], [['sleep', 0.8], ['send', 'echo again-$((2+3))\r'], ['expect', 'again-5'], ['send', 'exit 4\r']]);
     expect([a.code, a.timeout]).toEqual([4, false]);

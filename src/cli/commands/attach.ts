@@ -1,5 +1,6 @@
 // `attach` and `start -a [-i]`: the CLI's side of an attach (its terminal, signals, exit code);
 // the attach itself is src/engine/container/attach.ts, which the Engine API shares.
+import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { UserError } from '../../errors.js';
 import { mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
@@ -28,7 +29,13 @@ function proxySignals(rec: ContainerRecord): () => void {
 function terminal(session: AttachSession, rawStdin: boolean, nudge: boolean): () => void {
   const stdin = process.stdin;
   const raw = rawStdin && stdin.isTTY;
-  if (raw) stdin.setRawMode(true);
+  if (raw) {
+    stdin.setRawMode(true);
+    // libuv's raw mode keeps output processing (ONLCR); Docker's (moby/term MakeRaw) clears
+    // OPOST, so a \n the container's pty sends is not made \r\n a second time (a full-screen
+    // program's line feed would go back to column 0). setRawMode(false) restores it all.
+    spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
+  }
   const out = process.stdout;
   const follow = session.tty && out.isTTY;
   const size = () => session.resize(out.rows, out.columns);
