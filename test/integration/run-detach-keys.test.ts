@@ -84,6 +84,15 @@ describe('run -it: detach keys', () => {
     expect(gone).toBe(true);
   });
 
+  it('a container that ends at once: its whole output, at the terminal\'s size (run -it, start -ai)', () => {
+    for (let i = 0; i < 3; i++) {
+      const r = atTerminal(['run', '--rm', '-it', ...base, 'sh', '-c', 'stty size; echo "hi\tthere"; exit 3'], [], 31, 91);
+      expect([r.code, r.output, r.timeout]).toEqual([3, '31 91\r\nhi\tthere\r\n', false]);
+    }
+    md.ok(['create', '-it', '--name', 'rd-quick', ...base, 'echo', 'quick']);
+    for (let i = 0; i < 2; i++) expect(atTerminal(['start', '-ai', 'rd-quick'], [])).toEqual({ code: 0, signal: null, output: 'quick\r\n', timeout: false });
+  });
+
   it('-i without -t: no detach keys, as Docker (the bytes reach the container)', () => {
     const r = atTerminal(['run', '-i', '--detach-keys', 'a,b', '--name', 'rd-i', ...base, 'sh', '-c', 'read x; echo "$x" | od -An -tx1'], [
       ['sleep', 0.8], ['send', 'ab\r'], ['expect', '61 62'],

@@ -22,44 +22,56 @@ function proxySignals(rec: ContainerRecord): () => void {
 }
 
 /**
- * The terminal's part: raw mode while stdin goes to a tty (restored on every way out), and the
- * pty following the terminal's size. `nudge`: Docker's attach first sets rows+1, cols+1, so a
- * shell that is already waiting redraws its prompt.
+ * Raw mode while stdin goes to a tty (restored on every way out). Set before the attach: the
+ * stty below blocks the event loop, and a container that ends meanwhile has closed the socket,
+ * so the next write to it (a resize) fails and Node drops the socket with its output unread.
  */
-function terminal(session: AttachSession, rawStdin: boolean, nudge: boolean): () => void {
+function rawTerminal(rawStdin: boolean): () => void {
   const stdin = process.stdin;
-  const raw = rawStdin && stdin.isTTY;
-  if (raw) {
-    stdin.setRawMode(true);
-    // libuv's raw mode keeps output processing (ONLCR); Docker's (moby/term MakeRaw) clears
-    // OPOST, so a \n the container's pty sends is not made \r\n a second time (a full-screen
-    // program's line feed would go back to column 0). setRawMode(false) restores it all.
-    spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
-  }
-  const out = process.stdout;
-  const follow = session.tty && out.isTTY;
-  const size = () => session.resize(out.rows, out.columns);
-  if (follow) {
-    if (nudge) session.resize(out.rows + 1, out.columns + 1);
-    size();
-    out.on('resize', size);
-  }
-  return () => {
-    if (raw) stdin.setRawMode(false);
-    if (follow) out.off('resize', size);
-  };
+  if (!rawStdin || !stdin.isTTY) return () => undefined;
+  stdin.setRawMode(true);
+  // libuv's raw mode keeps output processing (ONLCR); Docker's (moby/term MakeRaw) clears
+  // OPOST, so a \n the container's pty sends is not made \r\n a second time (a full-screen
+  // program's line feed would go back to column 0). setRawMode(false) restores it all.
+  spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
+  return () => stdin.setRawMode(false);
 }
 
-/** sigProxy 'always': also with a tty (Docker's run); otherwise without one only (attach, start). */
-async function follow(rec: ContainerRecord, opts: { stdin: boolean; detachKeys?: Buffer; sigProxy: boolean | 'always'; nudge: boolean; justStarted?: boolean }): Promise<{ detached: boolean; code: number }> {
-  const session = await attachContainer(rec, { stdin: opts.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: opts.detachKeys }, { justStarted: opts.justStarted });
-  const restore = terminal(session, opts.stdin, opts.nudge);
-  const unproxy = opts.sigProxy === 'always' || (opts.sigProxy && !session.tty) ? proxySignals(rec) : () => undefined;
+/**
+ * The pty following the terminal's size. `nudge`: Docker's attach first sets rows+1, cols+1, so
+ * a shell that is already waiting redraws its prompt.
+ */
+function followSize(session: AttachSession, nudge: boolean, sized: boolean): () => void {
+  const out = process.stdout;
+  if (!session.tty || !out.isTTY) return () => undefined;
+  const size = () => session.resize(out.rows, out.columns);
+  if (nudge) session.resize(out.rows + 1, out.columns + 1);
+  if (!sized) size();
+  out.on('resize', size);
+  return () => out.off('resize', size);
+}
+
+/**
+ * sigProxy 'always': also with a tty (Docker's run); otherwise without one only (attach, start).
+ * unraw: raw mode was set by the caller (before it started the container); sized: the pty
+ * started at the terminal's size (no write right after the attach: see rawTerminal).
+ */
+async function follow(
+  rec: ContainerRecord,
+  opts: { stdin: boolean; detachKeys?: Buffer; sigProxy: boolean | 'always'; nudge: boolean; justStarted?: boolean; unraw?: () => void; sized?: boolean },
+): Promise<{ detached: boolean; code: number }> {
+  const unraw = opts.unraw ?? rawTerminal(opts.stdin);
+  let unfollow = () => undefined as void;
+  let unproxy = () => undefined as void;
   try {
+    const session = await attachContainer(rec, { stdin: opts.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: opts.detachKeys }, { justStarted: opts.justStarted });
+    unfollow = followSize(session, opts.nudge, !!opts.sized);
+    if (opts.sigProxy === 'always' || (opts.sigProxy && !session.tty)) unproxy = proxySignals(rec);
     const end = await session.done;
     return end.kind === 'detached' ? { detached: true, code: 0 } : { detached: false, code: end.code };
   } finally {
-    restore();
+    unraw();
+    unfollow();
     unproxy();
     if (opts.stdin) process.stdin.destroy(); // else a terminal's stdin keeps the CLI alive
   }
@@ -103,9 +115,15 @@ export async function startAttached(refs: string[], o: StartAttachFlags): Promis
   const stdin = !!o.interactive && rec.Config.OpenStdin;
   const lifecycle = await import('../../engine/container/lifecycle.js');
   if (st.Running) return finish(rec, await follow(rec, { stdin, detachKeys: keys, sigProxy: true, nudge: false }));
-  await lifecycle.startContainer(rec, { detach: true, attachWaitMs: ATTACH_WAIT_MS });
-  await lifecycle.reconnectExtraNetworks(rec.Id);
-  return finish(rec, await follow(rec, { stdin, detachKeys: keys, sigProxy: true, nudge: false, justStarted: true }));
+  const unraw = rawTerminal(stdin);
+  try {
+    await lifecycle.startContainer(rec, { detach: true, attachWaitMs: ATTACH_WAIT_MS });
+    await lifecycle.reconnectExtraNetworks(rec.Id);
+  } catch (e) {
+    unraw();
+    throw e;
+  }
+  return finish(rec, await follow(rec, { stdin, detachKeys: keys, sigProxy: true, nudge: false, justStarted: true, unraw }));
 }
 
 /** The shim waits this long for the attach that follows its start, so no output is missed. */
@@ -130,6 +148,13 @@ export async function runAttached(rec: ContainerRecord, o: { detachKeys?: Buffer
   const lifecycle = await import('../../engine/container/lifecycle.js');
   const out = process.stdout;
   const winsize: [number, number] | undefined = out.isTTY ? [out.rows, out.columns] : undefined;
-  await lifecycle.startContainer(rec, { detach: true, explain: o.explain, attachWaitMs: ATTACH_WAIT_MS, winsize });
-  return finish(rec, await follow(rec, { stdin: true, detachKeys: o.detachKeys, sigProxy: o.sigProxy && 'always', nudge: false, justStarted: true }));
+  // (--explain prints while it starts: raw mode after it, or its lines would not start at column 0)
+  const unraw = o.explain ? undefined : rawTerminal(true);
+  try {
+    await lifecycle.startContainer(rec, { detach: true, explain: o.explain, attachWaitMs: ATTACH_WAIT_MS, winsize });
+  } catch (e) {
+    unraw?.();
+    throw e;
+  }
+  return finish(rec, await follow(rec, { stdin: true, detachKeys: o.detachKeys, sigProxy: o.sigProxy && 'always', nudge: false, justStarted: true, unraw, sized: !!winsize }));
 }
