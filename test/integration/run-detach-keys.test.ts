@@ -2,15 +2,10 @@
 // --detach-keys) ends the CLI with 0 and nothing said, the container goes on (a --rm one until it
 // ends); a partial sequence passes its bytes on; -i without -t has no detach keys (Docker's
 // daemon and CLI look for them with a tty only); a bad --detach-keys is the daemon's line. A
-// terminal is a pty made by test/helpers/pty-driver.py (python3's pty).
+// terminal is a pty made by test/helpers/pty.ts (pty-driver.py: python3's pty).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { BIN, Minidock, sleep } from '../helpers/cli.js';
-
-const DRIVER = fileURLToPath(new URL('../helpers/pty-driver.py', import.meta.url));
-
-type Step = ['expect', string] | ['send', string] | ['resize', number, number] | ['sleep', number];
+import { Minidock, sleep } from '../helpers/cli.js';
+import { atTerminal as onPty, type Step } from '../helpers/pty.js';
 
 describe('run -it: detach keys', () => {
   let md: Minidock;
@@ -21,16 +16,7 @@ describe('run -it: detach keys', () => {
     md.cleanup();
   });
 
-  /** minidock at a terminal of rows x cols, following steps (pty-driver.py). */
-  function atTerminal(args: string[], steps: Step[], rows = 24, cols = 80): { code: number | null; output: string; timeout: boolean } {
-    const [cmd, ...pre] = md.prefix;
-    const r = spawnSync('/usr/bin/python3', [DRIVER, JSON.stringify(steps), String(rows), String(cols), '--', cmd, ...pre, process.execPath, '--', BIN, ...args], {
-      env: md.env, encoding: 'utf8', timeout: 90_000,
-    });
-    if (r.status !== 0) throw new Error(`pty-driver: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  }
-
+  const atTerminal = (args: string[], steps: Step[], rows?: number, cols?: number) => onPty(md, args, steps, rows, cols);
   const status = (name: string) => md.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]);
   const base = ['--network', 'none', 'busybox'];
 
