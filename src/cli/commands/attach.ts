@@ -38,15 +38,21 @@ function rawTerminal(rawStdin: boolean): () => void {
 }
 
 /**
- * The pty following the terminal's size. `nudge`: Docker's attach first sets rows+1, cols+1, so
- * a shell that is already waiting redraws its prompt.
+ * The pty's first sizes (sent with the attach's hello): `nudge`, Docker's attach first sets
+ * rows+1, cols+1, so a shell that is already waiting redraws its prompt. None when `sized` (the
+ * pty started at the terminal's size).
  */
-function followSize(session: AttachSession, nudge: boolean, sized: boolean): () => void {
+function firstSizes(rec: ContainerRecord, nudge: boolean, sized: boolean): [number, number][] {
+  const out = process.stdout;
+  if (!rec.Config.Tty || !out.isTTY || sized) return [];
+  return nudge ? [[out.rows + 1, out.columns + 1], [out.rows, out.columns]] : [[out.rows, out.columns]];
+}
+
+/** The pty following the terminal's size (SIGWINCH). */
+function followSize(session: AttachSession): () => void {
   const out = process.stdout;
   if (!session.tty || !out.isTTY) return () => undefined;
   const size = () => session.resize(out.rows, out.columns);
-  if (nudge) session.resize(out.rows + 1, out.columns + 1);
-  if (!sized) size();
   out.on('resize', size);
   return () => out.off('resize', size);
 }
@@ -54,7 +60,7 @@ function followSize(session: AttachSession, nudge: boolean, sized: boolean): () 
 /**
  * sigProxy 'always': also with a tty (Docker's run); otherwise without one only (attach, start).
  * unraw: raw mode was set by the caller (before it started the container); sized: the pty
- * started at the terminal's size (no write right after the attach: see rawTerminal).
+ * started at the terminal's size.
  */
 async function follow(
   rec: ContainerRecord,
@@ -64,8 +70,9 @@ async function follow(
   let unfollow = () => undefined as void;
   let unproxy = () => undefined as void;
   try {
-    const session = await attachContainer(rec, { stdin: opts.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: opts.detachKeys }, { justStarted: opts.justStarted });
-    unfollow = followSize(session, opts.nudge, !!opts.sized);
+    const io = { stdin: opts.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: opts.detachKeys, sizes: firstSizes(rec, opts.nudge, !!opts.sized) };
+    const session = await attachContainer(rec, io, { justStarted: opts.justStarted });
+    unfollow = followSize(session);
     if (opts.sigProxy === 'always' || (opts.sigProxy && !session.tty)) unproxy = proxySignals(rec);
     const end = await session.done;
     return end.kind === 'detached' ? { detached: true, code: 0 } : { detached: false, code: end.code };

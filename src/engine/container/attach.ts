@@ -84,6 +84,11 @@ export interface AttachIO {
   stderr?: NodeJS.WritableStream;
   /** Detach keys (parseDetachKeys); with a tty only, as Docker. Default ctrl-p, ctrl-q. */
   detachKeys?: Buffer;
+  /**
+   * Pty sizes [rows, cols] to set first, in order (a tty only): sent in one write with the
+   * hello, as a later write to a container that has already ended would fail and lose its output.
+   */
+  sizes?: [number, number][];
 }
 
 export type AttachEnd = { kind: 'exited'; code: number } | { kind: 'detached' };
@@ -175,7 +180,8 @@ export async function attachContainer(ref: string | ContainerRecord, io: AttachI
   const tty = rec.Config.Tty;
   const sock = await connectSocket(rec.Id);
   const mask = (io.stdin ? MASK.stdin : 0) | (io.stdout ? MASK.stdout : 0) | (io.stderr && !tty ? MASK.stderr : 0);
-  sock.write(frame(ATT_HELLO, Buffer.from([mask])));
+  const sizes = tty ? (io.sizes ?? []).map(([rows, cols]) => frame(ATT_RESIZE, resizePayload(rows, cols))) : [];
+  sock.write(Buffer.concat([frame(ATT_HELLO, Buffer.from([mask])), ...sizes]));
   journal({ Type: 'container', Action: 'attach', ID: rec.Id, Attributes: containerAttrs(rec) });
 
   let settle!: (e: AttachEnd) => void;
