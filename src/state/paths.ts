@@ -20,9 +20,9 @@ function containersOf(root: string): string {
   return containersDir;
 }
 
-/** dir + '/' + name, as join(dir, name) gives it when dir is a joined path and name one plain segment. */
+/** join(dir, name) for a dir join() made: dir + '/' + name when name is one plain segment. */
 export function under(dir: string, name: string): string {
-  return /^[\w-][\w.-]*$/.test(name) && name !== '..' ? `${dir}/${name}` : join(dir, name);
+  return dir !== '.' && !dir.endsWith('/') && /^[\w-][\w.-]*$/.test(name) ? `${dir}/${name}` : join(dir, name);
 }
 
 export const paths = {
