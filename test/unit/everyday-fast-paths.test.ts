@@ -1,13 +1,13 @@
 // The everyday commands' shortcuts (issue 13, speed) give what the slow ways gave:
 // - a container's paths are join()'s paths, for any state root;
-// - goQuote's fast check lets through exactly the strings its loop would not change;
+// - goQuote's fast check lets through exactly the strings its rune loop would not change;
 // - writeOut/writeErr are the streams' write until the CLI turns direct writes on (unit tests and
 //   the API service capture process.stdout.write).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { paths, under } from '../../src/state/paths.js';
-import { goQuote } from '../../src/engine/container/views.js';
+import { goQuote, quoteRunes } from '../../src/engine/container/views.js';
 import { writeErr, writeOut } from '../../src/cli/output.js';
 
 const saved = process.env.MINIDOCK_ROOT;
@@ -48,30 +48,10 @@ describe('container paths', () => {
 });
 
 describe('goQuote', () => {
-  // the loop alone (Go's strconv.Quote as views.ts spells it), without the fast check
-  const slow = (s: string): string => {
-    let out = '"';
-    for (const ch of s) {
-      const c = ch.codePointAt(0)!;
-      if (ch === '"' || ch === '\\') out += '\\' + ch;
-      else if (c === 7) out += '\\a';
-      else if (c === 8) out += '\\b';
-      else if (c === 12) out += '\\f';
-      else if (c === 10) out += '\\n';
-      else if (c === 13) out += '\\r';
-      else if (c === 9) out += '\\t';
-      else if (c === 11) out += '\\v';
-      else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-      else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
-      else out += ch;
-    }
-    return out + '"';
-  };
-
   it('equals the loop on any string (controls, C1, quotes, astral, lone surrogates)', () => {
     const ch = fc.oneof(fc.constantFrom('"', '\\', '\n', '\x7f', '\x85', '\x9f', '\xa0', '…', '\ud800', '\udfff', '😀', 'a'), fc.string({ unit: 'binary', maxLength: 3 }));
     fc.assert(fc.property(fc.array(ch, { maxLength: 12 }), (xs) => {
-        expect(goQuote(xs.join(''))).toBe(slow(xs.join('')));
+        expect(goQuote(xs.join(''))).toBe(quoteRunes(xs.join('')));
       }), { numRuns: 3000 });
   });
 

@@ -79,8 +79,12 @@ export function statusText(st: ContainerState, now = Date.now(), health?: Health
 
 /** Go's strconv.Quote: Docker quotes COMMAND with it. */
 export function goQuote(s: string): string {
-  // nothing the loop below would escape (most commands, the "…" of a cut one included)
-  if (/^[^"\\\x00-\x1f\x7f-\x9f]*$/.test(s)) return `"${s}"`;
+  // nothing quoteRunes would escape (most commands, the "…" of a cut one included)
+  return /^[^"\\\x00-\x1f\x7f-\x9f]*$/.test(s) ? `"${s}"` : quoteRunes(s);
+}
+
+/** goQuote rune by rune (exported for its test: goQuote's shortcut must give the same). */
+export function quoteRunes(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
