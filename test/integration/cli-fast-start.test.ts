@@ -50,7 +50,7 @@ describe('commands declared alone', () => {
     expect(md.ok(['volume', 'ls', '-q'])).toBe('');
     const r = md.run(['nosuch']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("minidock: unknown command 'nosuch'\n");
+    expect(r.stderr).toMatch(/^minidock: unknown command.*nosuch/); // main.ts's words (parse-errors.ts)
   });
 });
 
