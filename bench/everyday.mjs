@@ -47,7 +47,8 @@ function time(cmd, args, env = process.env) {
 const md = (...a) => [process.execPath, ['--', BIN, ...a]];
 const dk = (...a) => ['docker', a];
 const base = process.env.BENCH_BASE;
-const baseEnv = base && { ...process.env, MINIDOCK_ROOT: `${process.env.MINIDOCK_ROOT}-base` };
+// a state root and a bridge name of its own (a bridge belongs to one root: `network ls` checks)
+const baseEnv = base && { ...process.env, MINIDOCK_ROOT: `${process.env.MINIDOCK_ROOT}-base`, MINIDOCK_BRIDGE: 'mdbenchbase0' };
 const bs = (...a) => [process.execPath, ['--', join(base, 'bin', 'minidock'), ...a], baseEnv];
 // A container that ends on SIGTERM (PID 1 ignores signals it has no handler for), so `stop`
 // measures the stop, not the 10 s grace period.
