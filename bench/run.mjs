@@ -133,8 +133,9 @@ try {
     if (r.status !== 0) process.exitCode = 1;
   }
   if (!only || only === 'everyday') {
-    // ps, inspect, logs, exec, stop, rm with 30 and 100 containers (issue 13)
-    const r = spawnSync(process.execPath, [join(here, 'everyday.mjs')], {
+    // ps, inspect, logs, version, images, network ls, port, exec, stop, rm with 30 and 100
+    // containers (issue 13), in the bench's netns (`network ls` reads the bridge)
+    const r = spawnSync(inHost[0], [...inHost.slice(1), process.execPath, join(here, 'everyday.mjs')], {
       env: { ...env, ...(dockerEnv ? { DOCKER_HOST: dockerEnv.DOCKER_HOST, BENCH_DOCKER: '1' } : {}) },
       stdio: 'inherit',
     });

@@ -13,26 +13,40 @@ import { registerVolumeCommands } from './volume.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 import { VERSION } from './version.js';
+import { guardStdio, writeErr, writeOut } from './output.js';
 export { VERSION };
 
 // The commands this file declares. When the command line names one of them (`minidock run …`),
 // only that one is declared: building the whole tree of ~40 commands costs ~4 ms of every start.
-// Anything else (help, a group such as `network`, an unknown word) gets the whole tree, so help
-// and errors read as always.
-const OWN_COMMANDS = new Set(['run', 'create', 'ps', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'logs', 'exec', 'inspect', 'stats', 'version', 'internal-cleanup', 'internal-restart']);
+// A command of another file (`images`, `network ls`, `port`) gets only what that file declares.
+// Anything else (help, an unknown word) gets the whole tree, so help and errors read as always.
+// (test/integration/cli-fast-start.test.ts: each name's help is the whole tree's.)
+const OWN_COMMANDS = new Set(['run', 'create', 'ps', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'logs', 'exec', 'inspect', 'stats', 'version', 'internal-cleanup', 'internal-restart', 'internal-overlay-sync']);
+const REGISTRARS: [(program: Command) => void, string[]][] = [
+  [registerContainerCommands, ['attach', 'container', 'diff', 'export', 'pause', 'rename', 'top', 'unpause', 'update']],
+  [registerImageCommands, ['history', 'images', 'pull', 'tag', 'rmi', 'load', 'save', 'import', 'push', 'login', 'logout', 'image']],
+  [registerNetworkCommands, ['network', 'port']],
+  [
+    (program) => {
+      registerSystemCommands(program);
+      registerSystemEvents(program.commands.find((c) => c.name() === 'system'));
+    },
+    ['info', 'system'],
+  ],
+  [registerCpCommitEvents, ['cp', 'commit', 'events']],
+  [registerVolumeCommands, ['volume']],
+];
 
-// A reader that goes away (`minidock ps | head -1`, a closed terminal) must not kill minidock
-// half-way through wiring or tearing down a container: writes to a broken pipe are dropped.
-for (const out of [process.stdout, process.stderr]) {
-  out.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
-}
+// Output goes to the descriptors until something needs Node's streams; a broken pipe is
+// ignored either way (output.ts).
+guardStdio();
 
 async function main(argv: string[]): Promise<number> {
   trace('cli loaded');
   argv = rewriteNetworkBoolFlags(rewriteContainerAlias(argv));
-  const only = OWN_COMMANDS.has(argv[2] ?? '') ? argv[2] : undefined;
+  const name = argv[2] ?? '';
+  const registrar = REGISTRARS.find(([, names]) => names.includes(name))?.[0];
+  const only = OWN_COMMANDS.has(name) || registrar ? name : undefined;
   const wanted = (name: string) => !only || only === name;
   const program = new Command('minidock')
     .description('A small, real, Docker-compatible container runtime that shows every kernel step it takes.\nState lives in $MINIDOCK_ROOT (default /var/lib/minidock).')
@@ -41,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     .showSuggestionAfterError(false)
     .exitOverride();
   // commander's errors are printed in Docker's words where main's catch knows them (parse-errors.ts)
-  program.configureOutput({ outputError: () => {} });
+  program.configureOutput({ writeOut, writeErr, outputError: () => {} });
 
   const runLike = (cmd: Command) =>
     addRunFlagOptions(cmd)
@@ -272,7 +286,7 @@ async function main(argv: string[]): Promise<number> {
       .action(async () => {
         const { firewallChoice } = await import('../engine/network/firewall/index.js');
         const fw = firewallChoice();
-        process.stdout.write(`minidock version ${VERSION}\nNode.js ${process.version}\nOS/Arch linux/${process.arch === 'x64' ? 'amd64' : process.arch}\nFirewall backend ${fw.name}${fw.from === 'default' ? '' : ` (${fw.from})`}\n`);
+        writeOut(`minidock version ${VERSION}\nNode.js ${process.version}\nOS/Arch linux/${process.arch === 'x64' ? 'amd64' : process.arch}\nFirewall backend ${fw.name}${fw.from === 'default' ? '' : ` (${fw.from})`}\n`);
       });
   }
 
@@ -303,15 +317,8 @@ async function main(argv: string[]): Promise<number> {
       });
   }
 
-  if (!only) {
-    registerContainerCommands(program);
-    registerImageCommands(program);
-    registerNetworkCommands(program);
-    registerSystemCommands(program);
-    registerCpCommitEvents(program);
-    registerSystemEvents(program.commands.find((c) => c.name() === 'system'));
-    registerVolumeCommands(program);
-  }
+  if (!only) for (const [register] of REGISTRARS) register(program);
+  else registrar?.(program);
 
   // each command's errors carry the command (for Docker's usage line and its name in them)
   const mark = (c: Command, path: string[]): void => {
@@ -329,7 +336,7 @@ async function main(argv: string[]): Promise<number> {
     for (const [i, w] of words.entries()) {
       const sub = c.commands.find((x) => x.name() === w || x.aliases().includes(w));
       if (!sub) {
-        process.stderr.write(`unknown help topic: ${words.slice(i).join(' ')}\n`);
+        writeErr(`unknown help topic: ${words.slice(i).join(' ')}\n`);
         return 1;
       }
       c = sub;
@@ -355,16 +362,16 @@ main(process.argv).then(
       if (!ok) {
         const path = (e as CommanderError & { path?: string[] }).path ?? [];
         const words = (await import('./parse-errors.js')).dockerParseError('minidock', path, e.code, e.message, process.argv.slice(2));
-        process.stderr.write(words ?? `minidock: ${e.message.replace(/^error: /, '')}\n`);
+        writeErr(words ?? `minidock: ${e.message.replace(/^error: /, '')}\n`);
       }
       return;
     }
     if (e instanceof UserError) {
-      process.stderr.write(`minidock: ${e.message}\n`);
+      writeErr(`minidock: ${e.message}\n`);
       process.exitCode = e.exitCode;
       return;
     }
-    process.stderr.write(`minidock: ${e instanceof Error ? (process.env.MINIDOCK_DEBUG ? e.stack : e.message) : String(e)}\n`);
+    writeErr(`minidock: ${e instanceof Error ? (process.env.MINIDOCK_DEBUG ? e.stack : e.message) : String(e)}\n`);
     process.exitCode = 125;
   },
 );

@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { registerDiagramCommands } from './diagram.js';
 import { registerTraceCommand } from './trace.js';
 import { scopeOf } from '../engine/network/scope.js';
+import { writeErr, writeOut } from './output.js';
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s + '   ' : s.padEnd(n);
@@ -22,7 +23,7 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
   const { selectNetworks } = await import('../engine/network/select.js');
   const nets = selectNetworks(await listNetworks(), opts.filter ?? []);
   if (opts.quiet) {
-    process.stdout.write(nets.map((n) => (opts.noTrunc ? n.Id : n.Id.slice(0, 12)) + '\n').join(''));
+    writeOut(nets.map((n) => (opts.noTrunc ? n.Id : n.Id.slice(0, 12)) + '\n').join(''));
     return;
   }
   if (opts.format) {
@@ -31,7 +32,7 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
     writeFormatted(opts.format, rows, NETWORK_FORMAT);
     return;
   }
-  process.stdout.write(formatNetworkTable(nets, opts.noTrunc));
+  writeOut(formatNetworkTable(nets, opts.noTrunc));
 }
 
 export async function networkInspect(refs: string[], opts: { format?: string }): Promise<number> {
@@ -63,7 +64,7 @@ export async function portCommand(ref: string, filter?: string): Promise<number>
   if (filter && lines.length === 0) {
     throw new UserError(`No public port '${filter.includes('/') ? filter : `${filter}/tcp`}' published for ${rec.Name.replace(/^\//, '')}`, 1);
   }
-  process.stdout.write(lines.map((l) => l + '\n').join(''));
+  writeOut(lines.map((l) => l + '\n').join(''));
   return 0;
 }
 
@@ -72,7 +73,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 // --dry-run: the plan (what --explain would print) on stdout; the real code runs under
 // withDryRun, so nothing on the host or in the state root changes.
 const DRY_RUN_NOTE = '(dry run: nothing was changed)\n';
-const plan = (line: string) => process.stdout.write(line + '\n');
+const plan = (line: string) => writeOut(line + '\n');
 
 /**
  * Runs fn under withDryRun. With ctr, that container is looked up in the real state root first
@@ -85,7 +86,7 @@ async function dryRun(fn: (id?: string) => Promise<unknown>, ctr?: string): Prom
   await withDryRun(() => fn(id), { containers: id ? [id] : [] });
 }
 
-const explainer = (on?: boolean) => (on ? (line: string) => process.stderr.write(line + '\n') : undefined);
+const explainer = (on?: boolean) => (on ? (line: string) => writeErr(line + '\n') : undefined);
 
 /** Runs fn for each ref; Docker's per-item errors on stderr, exit code 1 if any failed. */
 async function each(refs: string[], fn: (ref: string) => Promise<void>): Promise<number> {
@@ -95,7 +96,7 @@ async function each(refs: string[], fn: (ref: string) => Promise<void>): Promise
       await fn(r);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`Error response from daemon: ${e.message}\n`);
+      writeErr(`Error response from daemon: ${e.message}\n`);
       code = 1;
     }
   }
@@ -145,11 +146,11 @@ function registerUserNetworkCommands(net: Command): void {
       if (o.dryRun) {
         // the real code runs with host changes explained, not applied, and state sandboxed
         await dryRun(() => createNetwork(name, spec, plan));
-        process.stderr.write(DRY_RUN_NOTE);
+        writeErr(DRY_RUN_NOTE);
         return;
       }
       const rec = await createNetwork(name, spec, explainer(o.explain));
-      process.stdout.write(rec.Id + '\n');
+      writeOut(rec.Id + '\n');
     });
   net
     .command('rm')
@@ -167,10 +168,10 @@ function registerUserNetworkCommands(net: Command): void {
         if (o.dryRun) await dryRun(() => removeNetwork(r, plan));
         else {
           await removeNetwork(r, explainer(o.explain));
-          process.stdout.write(r + '\n');
+          writeOut(r + '\n');
         }
       });
-      if (o.dryRun && process.exitCode === 0) process.stderr.write(DRY_RUN_NOTE);
+      if (o.dryRun && process.exitCode === 0) writeErr(DRY_RUN_NOTE);
     });
   net
     .command('prune')
@@ -179,7 +180,7 @@ function registerUserNetworkCommands(net: Command): void {
     .option('--explain', 'Print every host change as the command a person would type (to stderr)')
     .action(async (o: { force?: boolean; explain?: boolean }) => {
       if (!o.force) {
-        process.stdout.write('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ');
+        writeOut('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ');
         const answer = await new Promise<string>((res) => {
           let buf = '';
           process.stdin.setEncoding('utf8');
@@ -194,7 +195,7 @@ function registerUserNetworkCommands(net: Command): void {
       }
       const { pruneNetworks } = await import('../engine/network/usernet.js');
       const gone = await pruneNetworks(explainer(o.explain));
-      if (gone.length) process.stdout.write(`Deleted Networks:\n${gone.map((n) => n + '\n').join('')}`);
+      if (gone.length) writeOut(`Deleted Networks:\n${gone.map((n) => n + '\n').join('')}`);
     });
   net
     .command('connect')
@@ -210,7 +211,7 @@ function registerUserNetworkCommands(net: Command): void {
       const { connectContainer } = await import('../engine/container/connect.js');
       if (!o.dryRun) return connectContainer(netRef, ctr, { ip: o.ip, ip6: o.ip6, aliases: o.alias, explain: explainer(o.explain) });
       await dryRun((id) => connectContainer(netRef, id ?? ctr, { ip: o.ip, ip6: o.ip6, aliases: o.alias, explain: plan }), ctr);
-      process.stderr.write(DRY_RUN_NOTE);
+      writeErr(DRY_RUN_NOTE);
     });
   net
     .command('disconnect')
@@ -224,7 +225,7 @@ function registerUserNetworkCommands(net: Command): void {
       const { disconnectContainer } = await import('../engine/container/connect.js');
       if (!o.dryRun) return disconnectContainer(netRef, ctr, { explain: explainer(o.explain) });
       await dryRun((id) => disconnectContainer(netRef, id ?? ctr, { explain: plan }), ctr);
-      process.stderr.write(DRY_RUN_NOTE);
+      writeErr(DRY_RUN_NOTE);
     });
 }
 

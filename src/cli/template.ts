@@ -15,6 +15,7 @@ type Value = unknown;
 
 import { STRUCT, goStruct } from './template/value.js';
 import { tabwriteText } from './tabwriter.js';
+import { writeErr, writeOut } from './output.js';
 
 export { goStruct };
 // Docker's time formats live with the size formats (units.ts: the engine uses them too)
@@ -145,10 +146,10 @@ export function writeFormatted(format: string, rows: object[], ctx: FormatContex
   let body = '';
   for (const r of structs) body += t.render(r) + '\n';
   if (!t.table) {
-    process.stdout.write(body);
+    writeOut(body);
     return;
   }
-  process.stdout.write(tabwriteText(t.header(ctx.headers) + '\n' + body));
+  writeOut(tabwriteText(t.header(ctx.headers) + '\n' + body));
 }
 
 // The column names of docker/cli's image and network formatters (image.go,
@@ -215,9 +216,9 @@ export async function printInspect(
       errors.push(`minidock: template parsing error: ${e.message}`);
     }
   }
-  if (t) process.stdout.write(out || '\n');
-  else if (format === 'json') process.stdout.write(JSON.stringify(found) + '\n');
-  else process.stdout.write(JSON.stringify(found, null, 4) + '\n');
-  for (const line of errors) process.stderr.write(line + '\n');
+  if (t) writeOut(out || '\n');
+  else if (format === 'json') writeOut(JSON.stringify(found) + '\n');
+  else writeOut(JSON.stringify(found, null, 4) + '\n');
+  for (const line of errors) writeErr(line + '\n');
   return errors.length ? 1 : 0;
 }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { confirm } from './confirm.js';
+import { writeErr, writeOut } from './output.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -48,7 +49,7 @@ export function registerVolumeCommands(program: Command): void {
       if (o.driver !== 'local') throw new UserError(`Error response from daemon: create ${name ?? o.name ?? ''}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`, 1);
       const { createVolumeLocked } = await import('../engine/volume/store.js');
       const v = await createVolumeLocked(name ?? o.name, { options: keyValues(o.opt, '--opt'), labels: labels(o.label) });
-      process.stdout.write(v.Name + '\n');
+      writeOut(v.Name + '\n');
     });
 
   vol
@@ -63,7 +64,7 @@ export function registerVolumeCommands(program: Command): void {
       const { selectVolumes } = await import('../engine/volume/select.js');
       const vols = selectVolumes(allVolumes(), o.filter);
       if (o.quiet) {
-        process.stdout.write(vols.map((v) => v.Name + '\n').join(''));
+        writeOut(vols.map((v) => v.Name + '\n').join(''));
         return;
       }
       if (o.format !== undefined && o.format !== 'table') {
@@ -72,7 +73,7 @@ export function registerVolumeCommands(program: Command): void {
           return { ...i, Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(','), Links: 'N/A', Size: 'N/A' };
         });
         if (o.format === 'json') {
-          process.stdout.write(rows.map((r) => JSON.stringify(r) + '\n').join(''));
+          writeOut(rows.map((r) => JSON.stringify(r) + '\n').join(''));
           return;
         }
         const { parseTemplate, columns } = await import('./template.js');
@@ -80,11 +81,11 @@ export function registerVolumeCommands(program: Command): void {
         const lines = rows.map((r) => t.render(r as Parameters<typeof t.render>[0]));
         // Docker's header of the name column is VOLUME NAME
         const header = t.header().replace(/(^|\t)NAME(?=\t|$)/g, '$1VOLUME NAME');
-        if (t.table) process.stdout.write(columns([header, ...lines].map((l) => l.split('\t'))) + '\n');
-        else process.stdout.write(lines.map((l) => l + '\n').join(''));
+        if (t.table) writeOut(columns([header, ...lines].map((l) => l.split('\t'))) + '\n');
+        else writeOut(lines.map((l) => l + '\n').join(''));
         return;
       }
-      process.stdout.write(table(vols));
+      writeOut(table(vols));
     });
 
   vol
@@ -113,10 +114,10 @@ export function registerVolumeCommands(program: Command): void {
       for (const n of names) {
         try {
           await removeVolume(n, !!o.force);
-          process.stdout.write(n + '\n');
+          writeOut(n + '\n');
         } catch (e) {
           if (!(e instanceof UserError)) throw e;
-          process.stderr.write(e.message + '\n');
+          writeErr(e.message + '\n');
           code = 1;
         }
       }
@@ -138,6 +139,6 @@ export function registerVolumeCommands(program: Command): void {
       const gone = await pruneVolumes({ all: !!o.all, filters: o.filter });
       const out = gone.length ? ['Deleted Volumes:', ...gone.map((v) => v.Name), ''] : [];
       out.push('Total reclaimed space: 0B');
-      process.stdout.write(out.join('\n') + '\n');
+      writeOut(out.join('\n') + '\n');
     });
 }

@@ -7,6 +7,7 @@ import { mustFind, findContainer } from '../../engine/container/record.js';
 // `ps`, `inspect`, `logs` and `exec` never initialise those modules (~10 ms of their start).
 const lifecycle = () => import('../../engine/container/lifecycle.js');
 import { parseEnv, parseNonNegInt, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
+import { writeErr, writeOut } from '../output.js';
 
 /** Runs fn for each ref like Docker: print what succeeded, one error line each, exit 1 if any failed. */
 export async function each(refs: string[], fn: (ref: string) => Promise<string | void>): Promise<number> {
@@ -14,10 +15,10 @@ export async function each(refs: string[], fn: (ref: string) => Promise<string |
   for (const ref of refs) {
     try {
       const out = await fn(ref);
-      if (out !== undefined) process.stdout.write(out + '\n');
+      if (out !== undefined) writeOut(out + '\n');
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`minidock: ${e.message}\n`);
+      writeErr(`minidock: ${e.message}\n`);
       failed = true;
     }
   }
@@ -62,8 +63,8 @@ export async function ps(o: PsOptions): Promise<number> {
   const shown = ids.map((id) => ({ id }));
   const byId = new Map(recs.map((r) => [r.Id, r]));
   if (o.quiet) {
-    if (o.format) process.stderr.write('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
-    for (const s of shown) process.stdout.write((o.trunc === false ? s.id : s.id.slice(0, 12)) + '\n');
+    if (o.format) writeErr('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
+    for (const s of shown) writeOut((o.trunc === false ? s.id : s.id.slice(0, 12)) + '\n');
     return 0;
   }
   const imageSize = (id: string) => resolveImage?.(id)?.size;
@@ -77,7 +78,7 @@ export async function ps(o: PsOptions): Promise<number> {
     const head = PS_COLUMNS.map((k) => PS_HEADERS[k]);
     const cells = (r: PsRowT) => PS_COLUMNS.map((k) => r[k]);
     const withSize = (l: string[], s: string) => (o.size ? [...l, s] : l);
-    process.stdout.write(tabwrite([withSize(head, PS_HEADERS.Size), ...rows.map((r) => withSize(cells(r), r.Size))], 10, 3) + '\n');
+    writeOut(tabwrite([withSize(head, PS_HEADERS.Size), ...rows.map((r) => withSize(cells(r), r.Size))], 10, 3) + '\n');
     return 0;
   }
   // Docker's ContainerContext (its method Label(name) included), and its SubHeaderContext for
@@ -101,7 +102,7 @@ export async function start(refs: string[]): Promise<number> {
     return ref;
   });
   // docker/cli's RunStart: one more line naming every container that did not start
-  if (code) process.stderr.write(`Error: failed to start containers: ${failed.join(', ')}\n`);
+  if (code) writeErr(`Error: failed to start containers: ${failed.join(', ')}\n`);
   return code;
 }
 
@@ -142,12 +143,12 @@ export async function rm(refs: string[], o: { force?: boolean; volumes?: boolean
     // the plan on stdout, as run --dry-run; nothing is stopped, unwired or removed
     const { explainRemoveContainer } = await lifecycle();
     const code = await each(refs, async (ref) => {
-      await explainRemoveContainer(ref, { force: !!o.force, explain: (line) => process.stdout.write(line + '\n') });
+      await explainRemoveContainer(ref, { force: !!o.force, explain: (line) => writeOut(line + '\n') });
     });
-    if (code === 0) process.stderr.write('(dry run: nothing was changed)\n');
+    if (code === 0) writeErr('(dry run: nothing was changed)\n');
     return code;
   }
-  const explain = o.explain ? (line: string) => process.stderr.write(line + '\n') : undefined;
+  const explain = o.explain ? (line: string) => writeErr(line + '\n') : undefined;
   return each(refs, async (ref) => {
     // Docker's CLI (since 23.0, cli/command/container/rm.go): with -f a container that is not
     // there is no error and prints nothing, so `rm -f x || true` is never needed.
@@ -181,7 +182,7 @@ export async function logs(
       // --details: the entry's attributes (none: minidock sets no --log-opt labels/env) and a space
       const body = o.details ? ` ${e.log}` : e.log;
       const line = o.timestamps ? `${e.time} ${body}` : body;
-      (e.stream === 'stderr' ? process.stderr : process.stdout).write(line);
+      (e.stream === 'stderr' ? writeErr : writeOut)(line);
     },
   });
   return 0;

@@ -4,6 +4,7 @@ import { parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { humanSize } from '../../units.js';
 import { imageHistory } from '../../engine/image/history.js';
+import { writeOut } from '../output.js';
 
 interface HistoryRow {
   ID: string;
@@ -35,14 +36,14 @@ export function history(ref: string, o: { human?: boolean; trunc?: boolean; quie
     };
   });
   if (o.quiet) {
-    for (const r of rows) process.stdout.write(r.ID + '\n');
+    for (const r of rows) writeOut(r.ID + '\n');
     return 0;
   }
   const format = o.format ?? 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
   const t = parseTemplate(format);
   const lines = rows.map((r) => t.render(r));
   // The header is the template rendered with each field's column title, as Docker's formatter does.
-  if (t.table) process.stdout.write(tabwrite([t.render(HEADER), ...lines].map((l) => l.split('\t')), 10, 3) + '\n');
-  else for (const l of lines) process.stdout.write(l + '\n');
+  if (t.table) writeOut(tabwrite([t.render(HEADER), ...lines].map((l) => l.split('\t')), 10, 3) + '\n');
+  else for (const l of lines) writeOut(l + '\n');
   return 0;
 }

@@ -9,6 +9,7 @@ import { selectImages } from '../../engine/image/select.js';
 
 export { inspectImage };
 import { normalizeRef } from '../../engine/image/reference.js';
+import { writeErr, writeOut } from '../output.js';
 
 interface ImageRow {
   Repository: string;
@@ -60,7 +61,7 @@ export async function images(o: {
     rows = rows.filter((r) => r.Repository === n.familiarName && (!hasTag || r.Tag === n.tag));
   }
   if (o.quiet) {
-    for (const id of new Set(rows.map((r) => r.ID))) process.stdout.write(id + '\n');
+    for (const id of new Set(rows.map((r) => r.ID))) writeOut(id + '\n');
     return 0;
   }
   if (o.format) {
@@ -69,7 +70,7 @@ export async function images(o: {
   }
   const head = ['REPOSITORY', 'TAG', ...(o.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
   const body = rows.map((r) => [r.Repository, r.Tag, ...(o.digests ? [r.Digest] : []), r.ID, r.CreatedSince, r.Size]);
-  process.stdout.write(columns([head, ...body]) + '\n');
+  writeOut(columns([head, ...body]) + '\n');
   return 0;
 }
 
@@ -86,17 +87,17 @@ export async function pull(name: string, o: { quiet?: boolean; platform?: string
   const { pullImage } = await import('../../engine/image/pull.js');
   try {
     const r = await pullImage(name, { quiet: !!o.quiet, ...(o.platform ? { platform: o.platform } : {}), insecure: o.insecureRegistry ?? [], out: process.stdout });
-    process.stdout.write(`${n.name}${n.digest ? `@${n.digest}` : `:${n.tag}`}\n`);
+    writeOut(`${n.name}${n.digest ? `@${n.digest}` : `:${n.tag}`}\n`);
     void r;
     return 0;
   } catch (e) {
     // Offline, busybox:latest still works: the builtin image (built from the host's busybox).
     const { BUILTIN_BUSYBOX_KEY, ensureImage } = await import('../../engine/image/store.js');
     if (n.key === BUILTIN_BUSYBOX_KEY && !o.platform && isOffline(e)) {
-      process.stderr.write(`minidock: ${(e as Error).message}\nminidock: using the builtin busybox:latest (built offline from the host's busybox-static)\n`);
+      writeErr(`minidock: ${(e as Error).message}\nminidock: using the builtin busybox:latest (built offline from the host's busybox-static)\n`);
       const img = await ensureImage('busybox:latest');
-      if (!o.quiet) process.stdout.write(`Status: Image is up to date for busybox:latest (builtin ${img.id.slice(7, 19)})\n`);
-      process.stdout.write(`${n.name}:${n.tag}\n`);
+      if (!o.quiet) writeOut(`Status: Image is up to date for busybox:latest (builtin ${img.id.slice(7, 19)})\n`);
+      writeOut(`${n.name}:${n.tag}\n`);
       return 0;
     }
     throw e;
@@ -114,10 +115,10 @@ export async function rmi(refs: string[], o: { force?: boolean }): Promise<numbe
   let code = 0;
   for (const ref of refs) {
     try {
-      for (const l of await removeImage(ref, !!o.force)) process.stdout.write(l + '\n');
+      for (const l of await removeImage(ref, !!o.force)) writeOut(l + '\n');
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`Error response from daemon: ${e.message}\n`);
+      writeErr(`Error response from daemon: ${e.message}\n`);
       code = 1;
     }
   }
@@ -125,7 +126,7 @@ export async function rmi(refs: string[], o: { force?: boolean }): Promise<numbe
 }
 
 async function confirm(question: string): Promise<boolean> {
-  process.stdout.write(`${question} [y/N] `);
+  writeOut(`${question} [y/N] `);
   const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin });
   const answer = await new Promise<string>((res) => {
@@ -141,13 +142,13 @@ export async function prune(o: { all?: boolean; force?: boolean }): Promise<numb
     const warning = o.all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.';
-    process.stdout.write(warning + '\n');
+    writeOut(warning + '\n');
     if (!(await confirm('Are you sure you want to continue?'))) return 0;
   }
   const { pruneImages } = await import('../../engine/image/remove.js');
   const r = await pruneImages(!!o.all);
-  if (r.lines.length) process.stdout.write(`Deleted Images:\n${r.lines.join('\n')}\n\n`);
-  process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimed)}\n`);
+  if (r.lines.length) writeOut(`Deleted Images:\n${r.lines.join('\n')}\n\n`);
+  writeOut(`Total reclaimed space: ${humanSize(r.reclaimed)}\n`);
   return 0;
 }
 
@@ -156,7 +157,7 @@ export async function load(o: { input?: string; quiet?: boolean }): Promise<numb
   if (o.input) checkReadableFile(o.input);
   const { loadImages } = await import('../../engine/image/archive.js');
   const r = await loadImages(o.input ?? process.stdin);
-  if (!o.quiet) for (const l of r.lines) process.stdout.write(l + '\n');
+  if (!o.quiet) for (const l of r.lines) writeOut(l + '\n');
   return 0;
 }
 
@@ -177,14 +178,14 @@ export async function importImage(file: string, ref: string | undefined, o: { ch
     changes: o.change ?? [],
     sourceName: file,
   });
-  process.stdout.write(img.id + '\n');
+  writeOut(img.id + '\n');
   return 0;
 }
 
 async function readPasswordFromTty(prompt: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw new UserError('cannot perform an interactive login from a non-TTY device; use --password-stdin or -p');
-  process.stderr.write(prompt);
+  writeErr(prompt);
   stdin.setRawMode(true);
   stdin.resume();
   let pw = '';
@@ -209,7 +210,7 @@ async function readPasswordFromTty(prompt: string): Promise<string> {
   } finally {
     stdin.setRawMode(false);
     stdin.pause();
-    process.stderr.write('\n');
+    writeErr('\n');
   }
   return pw;
 }
@@ -227,12 +228,12 @@ export async function login(server: string | undefined, o: { username?: string; 
     if (!o.username) throw new UserError('Must provide --username with --password-stdin');
     password = (await readStdin()).replace(/\r?\n$/, '');
   } else if (password !== undefined) {
-    process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
+    writeErr('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
   }
   let username = o.username;
   if (!username) {
     if (!process.stdin.isTTY) throw new UserError('cannot perform an interactive login from a non-TTY device; use -u with --password-stdin or -p');
-    process.stderr.write('Username: ');
+    writeErr('Username: ');
     const { createInterface } = await import('node:readline');
     const rl = createInterface({ input: process.stdin });
     username = await new Promise<string>((res) => rl.once('line', res));
@@ -246,8 +247,8 @@ export async function login(server: string | undefined, o: { username?: string; 
   const key = saveCredentials(registry, username, password);
   const { join } = await import('node:path');
   const { paths } = await import('../../state/paths.js');
-  process.stderr.write(`Credentials stored for ${key} in ${join(paths.root(), 'auth.json')} (base64, not encrypted)\n`);
-  process.stdout.write('Login Succeeded\n');
+  writeErr(`Credentials stored for ${key} in ${join(paths.root(), 'auth.json')} (base64, not encrypted)\n`);
+  writeOut('Login Succeeded\n');
   return 0;
 }
 
@@ -256,10 +257,10 @@ export async function logout(server: string | undefined): Promise<number> {
   const host = server ? normalizeServer(server) : 'docker.io';
   const key = authKey(host);
   if (!removeCredentials(host)) {
-    process.stdout.write(`Not logged in to ${key}\n`);
+    writeOut(`Not logged in to ${key}\n`);
     return 0;
   }
-  process.stdout.write(`Removing login credentials for ${key}\n`);
+  writeOut(`Removing login credentials for ${key}\n`);
   return 0;
 }
 
@@ -270,9 +271,9 @@ export async function push(ref: string, o: { allTags?: boolean; quiet?: boolean 
     allTags: !!o.allTags,
     events: (e) => {
       if (o.quiet || !e.status || e.status === 'Pushing') return;
-      process.stdout.write(e.id ? `${e.id}: ${e.status}\n` : `${e.status}\n`);
+      writeOut(e.id ? `${e.id}: ${e.status}\n` : `${e.status}\n`);
     },
   });
-  if (o.quiet) process.stdout.write(`${ref}\n`);
+  if (o.quiet) writeOut(`${ref}\n`);
   return 0;
 }

@@ -6,13 +6,14 @@ import { parseTemplate } from '../template.js';
 import { bytesSize } from '../../units.js';
 import { clusterInfo, gatherInfo, type Info } from '../../engine/system/info.js';
 import { VERSION } from '../../version.js';
+import { writeOut } from '../output.js';
 
 export { gatherInfo, type Info };
 
 export async function info(o: { format?: string }): Promise<number> {
   const i = { ...gatherInfo(), ...(await clusterInfo()) };
   if (o.format) {
-    process.stdout.write(parseTemplate(o.format).render(i) + '\n');
+    writeOut(parseTemplate(o.format).render(i) + '\n');
     return 0;
   }
   const lines = [
@@ -59,6 +60,6 @@ export async function info(o: { format?: string }): Promise<number> {
         ]
       : []),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  writeOut(lines.join('\n') + '\n');
   return 0;
 }

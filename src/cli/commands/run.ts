@@ -5,6 +5,7 @@ import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { removeContainer, startContainer } from '../../engine/container/lifecycle.js';
 import { createPlanned, planRun, type RunFlags } from '../../engine/container/run.js';
+import { writeErr, writeOut } from '../output.js';
 
 export type { RunFlags };
 
@@ -21,14 +22,14 @@ export async function runCommand(image: string, command: string[], f: RunFlags &
   trace('container created');
   pausePoint('run:created');
   if (!mode.start) {
-    process.stdout.write(rec.Id + '\n');
+    writeOut(rec.Id + '\n');
     return 0;
   }
-  const explain = f.explain ? (line: string) => process.stderr.write(line + '\n') : undefined;
+  const explain = f.explain ? (line: string) => writeErr(line + '\n') : undefined;
   try {
     if (f.detach) {
       await startContainer(rec, { detach: true, explain });
-      process.stdout.write(rec.Id + '\n');
+      writeOut(rec.Id + '\n');
       return 0;
     }
     // -it at a terminal: through the attach socket, for the detach keys (commands/attach.ts)

@@ -4,10 +4,10 @@
 // happened to the process is written by the shim, not by the CLI: `pid` once the process
 // runs and `exit` when it ends. The state is computed from those files and /proc on every
 // read, so `ps` tells the truth even when a CLI, the shim or the whole host died.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptStateError, fsyncPath, readState, readText, writeJsonAtomic } from '../../state/atomic.js';
-import { paths } from '../../state/paths.js';
+import { paths, under } from '../../state/paths.js';
 import { bootTimeMs, startTicks } from '../../state/process.js';
 import { UserError } from '../../errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
@@ -156,32 +156,32 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export const files = {
   dir: (id: string) => paths.container(id),
-  record: (id: string) => join(paths.container(id), 'container.json'),
-  pid: (id: string) => join(paths.container(id), 'pid'),
-  exit: (id: string) => join(paths.container(id), 'exit'),
-  log: (id: string) => join(paths.container(id), 'json.log'),
-  shimConfig: (id: string) => join(paths.container(id), 'shim.config'),
-  upper: (id: string) => join(paths.container(id), 'upper'),
-  work: (id: string) => join(paths.container(id), 'work'),
-  rootfs: (id: string) => join(paths.container(id), 'rootfs'),
-  hosts: (id: string) => join(paths.container(id), 'hosts'),
-  hostname: (id: string) => join(paths.container(id), 'hostname'),
-  resolv: (id: string) => join(paths.container(id), 'resolv.conf'),
-  removing: (id: string) => join(paths.container(id), 'removing'),
+  record: (id: string) => under(paths.container(id), 'container.json'),
+  pid: (id: string) => under(paths.container(id), 'pid'),
+  exit: (id: string) => under(paths.container(id), 'exit'),
+  log: (id: string) => under(paths.container(id), 'json.log'),
+  shimConfig: (id: string) => under(paths.container(id), 'shim.config'),
+  upper: (id: string) => under(paths.container(id), 'upper'),
+  work: (id: string) => under(paths.container(id), 'work'),
+  rootfs: (id: string) => under(paths.container(id), 'rootfs'),
+  hosts: (id: string) => under(paths.container(id), 'hosts'),
+  hostname: (id: string) => under(paths.container(id), 'hostname'),
+  resolv: (id: string) => under(paths.container(id), 'resolv.conf'),
+  removing: (id: string) => under(paths.container(id), 'removing'),
   /** Made (empty) at create for a --rm container, whose record is never fsynced. */
-  autoRemove: (id: string) => join(paths.container(id), 'autoremove'),
+  autoRemove: (id: string) => under(paths.container(id), 'autoremove'),
   /** Written by `pause` once the freezer says frozen, removed by `unpause`, kill, stop and start. */
-  paused: (id: string) => join(paths.container(id), 'paused'),
+  paused: (id: string) => under(paths.container(id), 'paused'),
   /** Written by the shim when a restart policy restarts the container (readRestarting). */
-  restarting: (id: string) => join(paths.container(id), 'restarting'),
+  restarting: (id: string) => under(paths.container(id), 'restarting'),
   /** Docker's HasBeenManuallyStopped: stop/kill made it; the shim then does not restart. */
-  stopped: (id: string) => join(paths.container(id), 'stopped'),
+  stopped: (id: string) => under(paths.container(id), 'stopped'),
   /** State.Health as the watcher writes it after each probe (--health-*). */
-  health: (id: string) => join(paths.container(id), 'health'),
+  health: (id: string) => under(paths.container(id), 'health'),
   /** The exec config of the health probes (the PID is given apart). */
-  healthConfig: (id: string) => join(paths.container(id), 'health.config'),
+  healthConfig: (id: string) => under(paths.container(id), 'health.config'),
   /** The shim's attach socket while the container runs (attach.ts, docs/shim.md "Attaching"). */
-  attachSock: (id: string) => join(paths.container(id), 'attach.sock'),
+  attachSock: (id: string) => under(paths.container(id), 'attach.sock'),
 };
 
 export function loadRecord(id: string): ContainerRecord | undefined {
@@ -272,16 +272,20 @@ interface PidFile {
 
 function readPidFile(id: string): PidFile | undefined {
   const file = files.pid(id);
-  const text = readText(file);
-  if (!text) return undefined;
-  const [pid, shim] = text.trim().split(/\s+/).map(Number);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  let writtenMs = 0;
+  // one stat for both whether it is there and when it was written (the shim renames a new
+  // one into place: what is read is that file, or a newer one, whose process then proves live)
+  let text: string;
+  let writtenMs: number;
   try {
-    writtenMs = statSync(file).mtimeMs;
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    writtenMs = st.mtimeMs;
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined; // removed meanwhile (a new start)
   }
+  const [pid, shim] = text.trim().split(/\s+/).map(Number);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
   return { pid, shim, writtenMs };
 }
 

@@ -79,7 +79,12 @@ export function statusText(st: ContainerState, now = Date.now(), health?: Health
 
 /** Go's strconv.Quote: Docker quotes COMMAND with it. */
 export function goQuote(s: string): string {
-  if (/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return `"${s}"`; // printable ASCII: nothing to escape
+  // nothing quoteRunes would escape (most commands, the "…" of a cut one included)
+  return /^[^"\\\x00-\x1f\x7f-\x9f]*$/.test(s) ? `"${s}"` : quoteRunes(s);
+}
+
+/** goQuote rune by rune (exported for its test: goQuote's shortcut must give the same). */
+export function quoteRunes(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
