@@ -5,7 +5,6 @@
 // runs and `exit` when it ends. The state is computed from those files and /proc on every
 // read, so `ps` tells the truth even when a CLI, the shim or the whole host died.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { CorruptStateError, fsyncPath, readState, readText, writeJsonAtomic } from '../../state/atomic.js';
 import { paths, under } from '../../state/paths.js';
 import { bootTimeMs, startTicks } from '../../state/process.js';
