@@ -85,9 +85,11 @@ try {
   for (let i = 0; i < PINGS; i++) {
     const ip = `10.96.0.${100 + i}`;
     let seen = NaN;
+    let events = ''; // a line may come in two chunks
     const mon = spawn('nsenter', ['-t', String(h1.holder.pid), '-m', '-n', '--', 'ip', 'monitor', 'neigh'], { stdio: ['ignore', 'pipe', 'ignore'] });
     mon.stdout.on('data', (d) => {
-      if (Number.isNaN(seen) && new RegExp(`^${ip.replaceAll('.', '\\.')} dev mdvx-.* PERMANENT`, 'm').test(String(d))) seen = Date.now();
+      events += d;
+      if (Number.isNaN(seen) && new RegExp(`^${ip.replaceAll('.', '\\.')} dev mdvx-.* PERMANENT`, 'm').test(events)) seen = Date.now();
     });
     // neither `-c 1` nor `-w`: ping stops at its first error with either ("Host Unreachable": its
     // ARP failing, or the unresolved entry dropped by the sync); it runs until its first reply is
@@ -122,7 +124,8 @@ try {
   const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
   console.log(`\n# overlay: from \`run -d\` on host 2 to the first answered ping from host 1 (pinger every 10 ms), median of ${PINGS}`);
   console.log(`  first reply              ${first.toFixed(0).padStart(6)} ms  (runs: ${list(firsts)}; target ≤ 1000 ms) ${first <= 1000 ? 'ok' : 'ABOVE TARGET'}`);
-  console.log(`  host 1's entry written   ${median(programmed).toFixed(0).padStart(6)} ms  (runs: ${list(programmed)}; the watch and the sync; the reply follows at the pinger's next packet)`);
+  const seenAll = programmed.filter((x) => !Number.isNaN(x)); // NaN: the monitor missed it
+  console.log(`  host 1's entry written   ${median(seenAll).toFixed(0).padStart(6)} ms  (runs: ${list(programmed)}; the watch and the sync; the reply follows at the pinger's next packet)`);
   console.log(`  run -d itself (floor)    ${median(runs).toFixed(0).padStart(6)} ms`);
   if (first > 1000) process.exitCode = 1;
 
