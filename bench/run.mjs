@@ -2,7 +2,8 @@
 // minidock benchmarks (not tests): medians over repeated runs, printed beside their floors.
 //   npm run bench            all
 //   npm run bench -- start   only the container start figures (also: pull, net, everyday, api, firewall, ipv6)
-//   npm run bench -- overlay  throughput over an overlay network vs hand-made VXLAN and plain veth (etcd, iperf3)
+//   npm run bench -- overlay  an overlay network: throughput vs hand-made VXLAN and plain veth, time from
+//                             run -d to the first ping across hosts, etcd writes per run -d / rm -f (etcd, iperf3, ping)
 //   npm run bench -- --docker          the same beside Docker: a dockerd of the bench's own, in
 //                                      its throwaway netns (bench/docker.mjs), stopped at the end
 // Runs as root with its own MINIDOCK_ROOT and bridge, and cleans up after itself.

@@ -33,18 +33,21 @@ export function iperf(server: Host, sNs: string, client: Host, cNs: string, to: 
   const s = server.exec(scmd, sargs);
   if (s.code !== 0) throw new Error(`iperf3 server: ${s.stderr}`);
   let r = { code: 1, stdout: '', stderr: '' };
-  // the daemon listens a moment after it forks
-  for (let i = 0; i < 20; i++) {
+  // the daemon listens a moment after it forks (later on a loaded machine); iperf3 -J may exit 0
+  // with its "Connection refused" in the JSON: retried on the message, whatever the exit code
+  for (let i = 0; i < 50; i++) {
     const [ccmd, ...cargs] = inNs(cNs, ['iperf3', '-c', to, '-p', p, '-J', ...args]);
     r = client.exec(ccmd, cargs);
-    if (r.code === 0 || !/refused/.test(r.stdout + r.stderr)) break;
+    if (!/refused/.test(r.stdout + r.stderr)) break;
     spawnSync('sleep', ['0.1']);
   }
   if (r.code !== 0) throw new Error(`iperf3 -c ${to}: ${r.stdout.slice(0, 400)} ${r.stderr}`);
   const j = JSON.parse(r.stdout) as {
     start: { tcp_mss_default?: number; tcp_mss?: number };
-    end: { sum_sent: { bytes: number; retransmits?: number }; sum_received: { bytes: number; bits_per_second: number } };
+    end: { sum_sent?: { bytes: number; retransmits?: number }; sum_received?: { bytes: number; bits_per_second: number } };
+    error?: string;
   };
+  if (!j.end.sum_sent || !j.end.sum_received) throw new Error(`iperf3 -c ${to}: no totals: ${j.error ?? r.stdout.slice(-400)}`);
   return {
     received: j.end.sum_received.bytes,
     sent: j.end.sum_sent.bytes,

@@ -4,7 +4,7 @@
 // watcher on every change (`minidock internal-overlay-sync`, syncOverlay).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyPlan } from '../../host/plan.js';
+import { type Op, applyPlan } from '../../host/plan.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { UserError } from '../../errors.js';
@@ -71,7 +71,23 @@ async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: s
   const want = snap.endpoints.filter((e) => e.netId === n.Id && e.v.host !== me).map((e) => ({ ip: e.ip, mac: e.v.mac, vtep: e.v.vtep }));
   const dev = vxlanDev(n.Id);
   const ops = peerOps(dev, want, await readPeers(dev));
-  if (ops.length) await applyPlan(ops, { explain, tolerant: true });
+  if (ops.length) await applyPlan([...ops, ...unstickOps(n.Id, ops)], { explain, tolerant: true });
+}
+
+/**
+ * For each remote address that just got its neighbour entry: the local containers of the network
+ * forget what they have for it. One that tried it before it existed (a ping sent before the
+ * container started) holds an unresolved entry and would ask again only at its next ARP retry
+ * (retrans_time, 1 s); without it, its next packet asks at once, and the VXLAN device's proxy
+ * answers from the entry just written. Tolerant: a container that never tried has nothing to delete.
+ */
+function unstickOps(netId: string, ops: Op[]): Op[] {
+  const added = ops.flatMap((o) => (o.kind === 'ip' && o.args[0] === 'neigh' && o.args[1] === 'replace' ? [o.args[2]] : []));
+  if (!added.length) return [];
+  const local = listEndpoints().filter((e) => e.networkId === netId);
+  return added.flatMap((ip) =>
+    local.map((e): Op => ({ kind: 'ip', netns: e.netns, args: ['neigh', 'del', ip, 'dev', e.ifname ?? 'eth0'], why: `${e.containerName} asks for ${ip} again at its next packet, not at its next ARP retry (up to 1 s)` })),
+  );
 }
 
 /** Before a container joins overlay network `rec` on this host (under the network lock). */
