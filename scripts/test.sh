@@ -5,7 +5,7 @@
 # strace (which writes are fsynced), python3-docker (Docker's Python SDK, a client of the
 # Engine API service; python3-websocket for its attach websocket), docker-compose (1.29, another
 # client of it) and etcd (the overlay tests' cluster store, run in their own netns), iperf3 (bulk
-# traffic over the overlay), chromium (headless, as root with --no-sandbox: the live diagram's
+# traffic over the overlay), iputils-ping (ping -D timestamps: the overlay first-ping test), chromium (headless, as root with --no-sandbox: the live diagram's
 # page, driven by the DevTools protocol over a pipe) and curl, all offline.
 # Every test makes its own state root and throwaway network namespaces and cleans up; no test
 # traffic leaves this machine.
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then echo "test.sh: run as root (the tests start real containers)" >&2; exit 1; fi
 
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(socat docker-registry skopeo golang-go strace python3-docker python3-websocket docker-compose etcd-server etcd-client iperf3 chromium curl)
+pkgs=(socat docker-registry skopeo golang-go strace python3-docker python3-websocket docker-compose etcd-server etcd-client iperf3 iputils-ping chromium curl)
 if ! dpkg -s "${pkgs[@]}" >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null 2>&1 || {
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
