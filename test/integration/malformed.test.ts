@@ -119,17 +119,19 @@ const CASES: [string[], string][] = [
   [['run', '-u', 'a:b:c', 'busybox', 'true'], 'a:b:c'],
   [['run', '-u', '99999999999', 'busybox', 'true'], '99999999999'],
   [['run', '-u', 'nosuchuser', 'busybox', 'true'], 'nosuchuser'],
-  // missing arguments, unknown flags
-  [['run'], 'image'],
-  [['rm'], 'container'],
-  [['exec', 'up'], 'command'],
-  [['run', '--nope', 'busybox', 'true'], '--nope'],
-  [['run', '-p'], '-p'],
   // signals, times, tail, templates
   [['kill', '-s', 'NOPE', 'up'], 'NOPE'],
   [['stop', '-s', 'SIGFOO', 'up'], 'SIGFOO'],
   [['stop', '-t', 'abc', 'up'], 'abc'],
   [['logs', '--tail', 'abc', 'up'], 'abc'],
+];
+
+const PARSE_CASES: [string[], string][] = [
+  [['run'], "minidock: 'minidock run' requires at least 1 argument"],
+  [['rm'], "minidock: 'minidock rm' requires at least 1 argument"],
+  [['exec', 'up'], "minidock: 'minidock exec' requires at least 2 arguments"],
+  [['run', '--nope', 'busybox', 'true'], 'unknown flag: --nope'],
+  [['run', '-p'], "flag needs an argument: 'p' in -p"],
 ];
 
 // Templates that do not parse fail as Docker's do: ps/images/stats --format exit 1, inspect -f
@@ -142,7 +144,7 @@ const TEMPLATE_CASES: [string[], number, string][] = [
 
 // Docker exits 1, not 125, for a missing argument (docker/cli cli/required.go: a plain error),
 // for a signal its daemon refuses ("Invalid signal: X") and for a network name in use.
-const EXIT_1 = new Set(['run', 'rm', 'exec up', 'kill -s NOPE up', 'stop -s SIGFOO up', 'network create usernet']);
+const EXIT_1 = new Set(['kill -s NOPE up', 'stop -s SIGFOO up', 'network create usernet']);
 
 describe('malformed input: exit 125 (1 where Docker says 1; templates: Docker\'s codes), one line naming the value, nothing changed', () => {
   it('has at least 40 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(40));
@@ -163,6 +165,21 @@ describe('malformed input: exit 125 (1 where Docker says 1; templates: Docker\'s
       const r = md.run(args);
       expect(r.code, r.stderr).toBe(code);
       expect(r.stderr).toBe(`minidock: ${message}\n`);
+      expect(r.stdout).toBe('');
+      expect(snapshot()).toEqual(before);
+    });
+  }
+
+  // Missing arguments and unknown flags: Docker's message, then the command's usage block
+  // (the exact text against recorded Docker output: cli-parse-errors.test.ts); nothing changed.
+  for (const [args, first] of PARSE_CASES) {
+    it(args.join(' '), () => {
+      const r = md.run(args);
+      expect(r.code, r.stderr).toBe(first.includes('requires') ? 1 : 125);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect(lines[0]).toBe(first);
+      expect(lines[1]).toMatch(/^Usage:  minidock /);
+      expect(lines.at(-1)).toMatch(/^(See|Run) 'minidock [a-z]+ --help' for more information$/);
       expect(r.stdout).toBe('');
       expect(snapshot()).toEqual(before);
     });
