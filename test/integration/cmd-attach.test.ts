@@ -4,13 +4,9 @@
 // its pty (raw mode, the terminal's size, Docker's detach keys), the container's exit code, and
 // Docker's refusals. A terminal is a pty made by test/helpers/pty-driver.py (python3's pty).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { BIN, Minidock, sleep } from '../helpers/cli.js';
-
-const DRIVER = fileURLToPath(new URL('../helpers/pty-driver.py', import.meta.url));
-
-type Step = ['expect', string] | ['send', string] | ['resize', number, number] | ['sleep', number];
+import { atTerminal as atPty, type Step } from '../helpers/pty.js';
 
 describe('attach, start -a -i', () => {
   let md: Minidock;
@@ -21,15 +17,8 @@ describe('attach, start -a -i', () => {
     md.cleanup();
   });
 
-  /** minidock at a terminal of rows x cols, following steps (pty-driver.py). */
-  function atTerminal(args: string, steps: Step[], rows = 24, cols = 80): { code: number | null; output: string; timeout: boolean } {
-    const [cmd, ...pre] = md.prefix;
-    const r = spawnSync('python3', [DRIVER, JSON.stringify(steps), String(rows), String(cols), '--', cmd, ...pre, process.execPath, '--', BIN, ...args.split(' ')], {
-      env: md.env, encoding: 'utf8', timeout: 90_000,
-    });
-    if (r.status !== 0) throw new Error(`pty-driver: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  }
+  /** minidock at a terminal of rows x cols, following steps (test/helpers/pty.ts). */
+  const atTerminal = (args: string, steps: Step[], rows = 24, cols = 80) => atPty(md, args.split(' '), steps, rows, cols);
 
   /** An attach in the background (its own process group), with a pipe for stdin. */
   function attaching(args: string[]) {
