@@ -30,10 +30,10 @@ describe('picking drivers', () => {
     expect(driverOf({ Driver: 'null' })).toBeUndefined();
   });
 
-  it('capabilities: only bridge publishes ports, has host ends and firewall rules; all three have the embedded DNS', () => {
-    expect(driverNamed('bridge').caps).toEqual({ publish: true, embeddedDns: true, hostEnd: true, firewall: true });
-    expect(driverNamed('macvlan').caps).toEqual({ publish: false, embeddedDns: true, hostEnd: false, firewall: false });
-    expect(driverNamed('ipvlan').caps).toEqual({ publish: false, embeddedDns: true, hostEnd: false, firewall: false });
+  it('capabilities: only bridge publishes ports, has host ends, firewall rules and gateway modes; all three have the embedded DNS', () => {
+    expect(driverNamed('bridge').caps).toEqual({ publish: true, embeddedDns: true, hostEnd: true, firewall: true, gatewayModes: true });
+    expect(driverNamed('macvlan').caps).toEqual({ publish: false, embeddedDns: true, hostEnd: false, firewall: false, gatewayModes: false });
+    expect(driverNamed('ipvlan').caps).toEqual({ publish: false, embeddedDns: true, hostEnd: false, firewall: false, gatewayModes: false });
     expect(driverNamed('macvlan').publishRefusal).toBe("port publishing (-p) is not available on macvlan networks: the container has its own address on the parent's LAN, reach it there");
   });
 });
