@@ -16,10 +16,11 @@ function python(inputs: string[], expr: string): (string | null)[] {
 describe('cidr6: parse, against python3 ipaddress', () => {
   it('a dotted tail: only all-digit octets of 1–3 digits, anchored at both ends; in any of the 4 octets', () => {
     // ::a1.2.3.4 and ::1.2.3.4x killed DOTTED without ^ / $; two-digit middle octets killed \d{1,3} → \d
-    const inputs = ['::a1.2.3.4', '::1.2.3.4x', '::1.22.3.4', '::1.2.33.4', '::192.168.100.200', '::1.2.3.45'];
+    // ::1.2.3.255: 255 is an octet (v > 255, not v >= 255)
+    const inputs = ['::a1.2.3.4', '::1.2.3.4x', '::1.22.3.4', '::1.2.33.4', '::192.168.100.200', '::1.2.3.45', '::1.2.3.255', '::1.2.3.256'];
     const want = python(inputs, 'ipaddress.IPv6Address(l)');
     expect(inputs.map((s) => canonicalIp6(s) ?? null)).toEqual(want);
-    expect(want.filter((x) => x === null)).toHaveLength(2);
+    expect(want.filter((x) => x === null)).toHaveLength(3);
   });
 
   it('a dotted tail without "::" (8 groups, the last two as IPv4: RFC 4291 2.2 form 3)', () => {
@@ -27,6 +28,14 @@ describe('cidr6: parse, against python3 ipaddress', () => {
     const inputs = ['1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', 'ffff:0:0:0:0:0:10.0.0.1'];
     const want = python(inputs, 'ipaddress.IPv6Address(l)');
     expect(want[0]).toBe('1:2:3:4:5:6:102:304');
+    expect(inputs.map((s) => canonicalIp6(s) ?? null)).toEqual(want);
+  });
+
+  it('with "::", at most 7 groups in all, on both sides together', () => {
+    // killed: the count as head - tail (1::2:3:4:5:6:7:8 is 1 - 7 groups)
+    const inputs = ['1::2:3:4:5:6:7:8', '1:2::3:4:5:6:7:8', '1::2:3:4:5:6:7', '1:2:3:4:5:6:7::'];
+    const want = python(inputs, 'ipaddress.IPv6Address(l)');
+    expect(want.slice(0, 2)).toEqual([null, null]);
     expect(inputs.map((s) => canonicalIp6(s) ?? null)).toEqual(want);
   });
 

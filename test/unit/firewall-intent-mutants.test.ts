@@ -32,3 +32,137 @@ describe('firewall intent (backend.ts)', () => {
 });
 
 export const whys = (ops: Op[]): string[] => ops.flatMap((o) => [o.why, ...((o as IptOp | NftOp).undo ?? []).map((u) => u.why)]);
+
+// ---------------------------------------------------------------- iptables: intent → ops
+
+import { commandOf } from '../../src/host/plan.js';
+import { containerTag, hookOps, hooksOf, iptablesBackend, networkRuleOps } from '../../src/engine/network/firewall/iptables.js';
+
+/** The default network, as docs/networking.md shows its rules (no state root: no root mark). */
+const BRIDGE = { name: 'bridge', bridge: 'minidock0', subnet: '172.17.0.0/16', gateway: '172.17.0.1' };
+const uncommented = (cmd: string) => cmd.replace(/ -m comment --comment ('[^']*'|\S+)/, '').replace(/\s+/g, ' ');
+/** Rules by chain, in the order they are evaluated. */
+const byChain = (cmds: string[]) => {
+  const m = new Map<string, string[]>();
+  for (const l of cmds) {
+    const w = l.split(' ');
+    const t = w[1] === '-t' ? w[2] : 'filter';
+    const i = w.findIndex((x) => x === '-A' || x === '-I' || x === '-N');
+    const key = `${t} ${w[i] === '-N' ? '-N' : w[i + 1]}`;
+    // `-I CHAIN 1` goes ahead of what the chain has: the evaluation order, whenever it was written
+    m.set(key, w[i] === '-I' && w[i + 2] === '1' ? [l, ...(m.get(key) ?? [])] : [...(m.get(key) ?? []), l]);
+  }
+  return m;
+};
+
+describe('iptables: the rules docs/networking.md shows (Docker-shaped)', () => {
+  // docs/networking.md "then minidock's chains…", "Isolation" (mdbr-X is minidock0 here) and the ports block
+  const DOC = [
+    'iptables -t raw -N MINIDOCK-RAW',
+    "iptables -t raw -I PREROUTING 1 -j MINIDOCK-RAW",
+    'iptables -t raw -A MINIDOCK-RAW -d 172.17.0.0/16 ! -i minidock0 -m addrtype ! --dst-type LOCAL -j DROP',
+    'iptables -t nat -N MINIDOCK-DNAT',
+    'iptables -t nat -N MINIDOCK-POSTROUTING',
+    'iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j MINIDOCK-DNAT',
+    'iptables -t nat -A OUTPUT -m addrtype --dst-type LOCAL -j MINIDOCK-DNAT',
+    'iptables -t nat -A POSTROUTING -j MINIDOCK-POSTROUTING',
+    'iptables -t nat -A MINIDOCK-POSTROUTING -s 172.17.0.0/16 ! -o minidock0 -j MASQUERADE',
+    'iptables -t nat -A MINIDOCK-POSTROUTING -o minidock0 -m addrtype --src-type LOCAL -j MASQUERADE',
+    'iptables -t nat -A MINIDOCK-POSTROUTING -s 172.17.0.0/16 -o minidock0 -m conntrack --ctstate DNAT -j MASQUERADE',
+    'iptables -N MINIDOCK-FORWARD',
+    'iptables -I FORWARD 1 -j MINIDOCK-FORWARD',
+    'iptables -A MINIDOCK-FORWARD -o minidock0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    'iptables -A MINIDOCK-FORWARD -o minidock0 -m conntrack --ctstate DNAT -j ACCEPT',
+    'iptables -A MINIDOCK-FORWARD -i minidock0 -j ACCEPT',
+    'iptables -N MINIDOCK-ISOLATION-1',
+    'iptables -N MINIDOCK-ISOLATION-2',
+    'iptables -I MINIDOCK-FORWARD 1 -j MINIDOCK-ISOLATION-1',
+    'iptables -A MINIDOCK-ISOLATION-1 -i minidock0 ! -o minidock0 -j MINIDOCK-ISOLATION-2',
+    'iptables -A MINIDOCK-ISOLATION-2 -o minidock0 -m conntrack ! --ctstate DNAT -j DROP',
+  ];
+
+  it('hooks, chains and a network: the same rules, each chain in the same order', () => {
+    const h = hookOps(4);
+    const ours = [...h.chain, ...h.hook, ...networkRuleOps(BRIDGE)].map((o) => uncommented(commandOf(o)));
+    expect([...ours].sort()).toEqual([...DOC].sort());
+    const want = byChain(DOC);
+    for (const [k, rs] of byChain(ours)) expect(rs, k).toEqual(want.get(k));
+  });
+
+  it('--internal: the raw drop, then between containers accepted, nothing out, nothing in (docs/networking.md)', () => {
+    expect(networkRuleOps({ ...BRIDGE, internal: true }).map((o) => uncommented(commandOf(o)))).toEqual([
+      'iptables -t raw -A MINIDOCK-RAW -d 172.17.0.0/16 ! -i minidock0 -m addrtype ! --dst-type LOCAL -j DROP',
+      'iptables -A MINIDOCK-FORWARD -i minidock0 -o minidock0 -j ACCEPT',
+      'iptables -A MINIDOCK-ISOLATION-1 -i minidock0 ! -o minidock0 -j DROP',
+      'iptables -A MINIDOCK-ISOLATION-1 ! -i minidock0 -o minidock0 -j DROP',
+    ]);
+  });
+
+  it('a port and a loopback-only port: the rules of docs/networking.md, each undone with -D', () => {
+    const p = { containerId: '0123456789ab'.repeat(5) + '0123', name: 'web', ip: '172.17.0.2', ports: [{ hostIp: '', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }, { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }] };
+    const ops = iptablesBackend.portOps(p) as IptOp[];
+    expect(ops.map((o) => uncommented(commandOf(o)))).toEqual([
+      'iptables -t nat -A MINIDOCK-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80',
+      'iptables -t nat -A MINIDOCK-DNAT -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80',
+      'iptables -t raw -A MINIDOCK-RAW -d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8080 -j DROP',
+    ]);
+    expect(ops.map((o) => o.undo!.map((u) => uncommented(commandOf(u))))).toEqual(ops.map((o) => [uncommented(commandOf(o)).replace(' -A ', ' -D ')]));
+    // the comment a person (and prune) finds them by
+    expect(ops.every((o) => o.args.join(' ').includes('-m comment --comment minidock 0123456789ab web -j'))).toBe(true);
+  });
+});
+
+const DUAL0 = { ...BRIDGE, subnet6: 'fd00:96::/64', gateway6: 'fd00:96::1' };
+const MODES = [BRIDGE, { ...BRIDGE, internal: true }, { ...BRIDGE, gatewayMode: 'routed' as const }, { ...BRIDGE, gatewayMode: 'nat-unprotected' as const }, DUAL0, { ...DUAL0, subnet: '', gateway: '' }, { ...DUAL0, internal: true }];
+const PORTS0 = { containerId: '0123456789ab'.repeat(5) + '0123', name: 'web', ip: '172.17.0.2', ip6: 'fd00:96::2', ports: [{ hostIp: '', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }, { hostIp: '127.0.0.1', hostPort: 8082, containerPort: 80, proto: 'udp' as const }, { hostIp: 'fd00:1::5', hostPort: 8083, containerPort: 81, proto: 'tcp' as const }] };
+
+describe('iptables: hooks of IPv6, the tag, and every op explained', () => {
+  it('v6 hooks: the v4 ones with ip6tables, the nat OUTPUT one alone leaving ::1 (docs/networking.md)', () => {
+    const v4 = [...hookOps(4).chain, ...hookOps(4).hook].map((o) => uncommented(commandOf(o)));
+    const v6 = [...hookOps(6).chain, ...hookOps(6).hook].map((o) => uncommented(commandOf(o)));
+    expect(v6).toEqual(v4.map((l) => l.replace(/^iptables/, 'ip6tables').replace('-A OUTPUT -m addrtype', '-A OUTPUT ! -d ::1/128 -m addrtype')));
+    const out6 = hookOps(6).hook.find((o) => o.args[1] === 'OUTPUT')!;
+    expect(out6.why).toContain('(not ::1: Linux drops the replies)');
+    expect(out6.why).not.toContain('127.0.0.1');
+  });
+
+  it('hooksOf: the hooks of each family the network has rules in', () => {
+    const cmds = (h: ReturnType<typeof hookOps>) => [...h.chain, ...h.hook].map(commandOf);
+    const cat = (...hs: ReturnType<typeof hookOps>[]) => hs.flatMap(cmds);
+    expect(cmds(hooksOf(BRIDGE))).toEqual(cat(hookOps(4)));
+    expect([...hooksOf(DUAL0).chain, ...hooksOf(DUAL0).hook].map(commandOf).sort()).toEqual(cat(hookOps(4), hookOps(6)).sort());
+    expect(hooksOf(DUAL0).chain.map(commandOf)).toEqual([...hookOps(4).chain, ...hookOps(6).chain].map(commandOf));
+    expect(cmds(hooksOf({ ...DUAL0, subnet: '', gateway: '' }))).toEqual(cat(hookOps(6)));
+  });
+
+  it("a container's tag: minidock <id12> <name>, the name's odd characters as _, at most 64 of them", () => {
+    expect(containerTag(PORTS0.containerId, 'web')).toBe('minidock 0123456789ab web');
+    expect(containerTag(PORTS0.containerId, 'a b"c')).toBe('minidock 0123456789ab a_b_c');
+    expect(containerTag(PORTS0.containerId, 'x'.repeat(70))).toBe(`minidock 0123456789ab ${'x'.repeat(64)}`);
+    expect(containerTag(PORTS0.containerId, '')).toBe('minidock 0123456789ab');
+  });
+
+  it('every op says why, undo included (--explain and --dry-run print it above the command)', () => {
+    const ops: IptOp[] = [...hookOps(4).chain, ...hookOps(4).hook, ...hookOps(6).chain, ...hookOps(6).hook, ...MODES.flatMap((n) => networkRuleOps(n)),
+      ...(iptablesBackend.portOps(PORTS0) as IptOp[]), ...(iptablesBackend.portOps({ ...PORTS0, routed: 'minidock0', routed6: 'minidock0' }) as IptOp[])];
+    expect(ops.length).toBeGreaterThan(60);
+    for (const w of whys(ops)) expect(w.length, w).toBeGreaterThan(10);
+    // every rule (a chain, a hook) has one undo, in the same family: what a rollback types
+    for (const o of ops) expect([o.undo?.length, ['-D', '-X'].includes(o.undo![0].args[0]), o.undo![0].family], commandOf(o)).toEqual([1, true, o.family]);
+  });
+
+  it('the why of a port names the address as a person types it: 0.0.0.0 / [::] / [addr] (docs/networking.md)', () => {
+    const w = (iptablesBackend.portOps(PORTS0) as IptOp[]).map((o) => o.why);
+    expect(w).toContain('publish 0.0.0.0:8080/tcp → container 172.17.0.2:80');
+    expect(w).toContain('publish [::]:8080/tcp → container [fd00:96::2]:80');
+    expect(w).toContain('publish 127.0.0.1:8082/udp → container 172.17.0.2:80');
+    expect(w).toContain('publish [fd00:1::5]:8083/tcp → container [fd00:96::2]:81');
+    expect(w).toContain('127.0.0.1:8082 is for this host only: drop packets for it arriving from any other interface');
+  });
+
+  it('the raw drop of an internal network does not promise published ports (it has none)', () => {
+    const raw = (n: typeof BRIDGE & { internal?: boolean }) => networkRuleOps(n).find((o) => o.table === 'raw')!.why;
+    expect(raw(BRIDGE)).toBe('hosts on the LAN cannot reach container addresses in 172.17.0.0/16 directly, only published ports');
+    expect(raw({ ...BRIDGE, internal: true })).toBe('hosts on the LAN cannot reach container addresses in 172.17.0.0/16 directly');
+  });
+});
