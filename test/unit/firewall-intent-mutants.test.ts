@@ -148,7 +148,7 @@ describe('iptables: hooks of IPv6, the tag, and every op explained', () => {
     expect(ops.length).toBeGreaterThan(60);
     for (const w of whys(ops)) expect(w.length, w).toBeGreaterThan(10);
     // every rule (a chain, a hook) has one undo, in the same family: what a rollback types
-    for (const o of ops) expect([o.undo?.length, ['-D', '-X'].includes(o.undo![0].args[0]), o.undo![0].family], commandOf(o)).toEqual([1, true, o.family]);
+    for (const o of ops) expect([o.undo?.length, ['-D', '-X'].includes((o.undo![0] as IptOp).args[0]), (o.undo![0] as IptOp).family], commandOf(o)).toEqual([1, true, o.family]);
   });
 
   it('the why of a port names the address as a person types it: 0.0.0.0 / [::] / [addr] (docs/networking.md)', () => {
