@@ -166,3 +166,69 @@ describe('iptables: hooks of IPv6, the tag, and every op explained', () => {
     expect(raw({ ...BRIDGE, internal: true })).toBe('hosts on the LAN cannot reach container addresses in 172.17.0.0/16 directly');
   });
 });
+
+// ---------------------------------------------------------------- nftables: intent → ops
+
+import { readFileSync } from 'node:fs';
+import { buildOps, nftablesBackend } from '../../src/engine/network/firewall/nftables.js';
+
+/** The ruleset docs/nftables.md shows (`nft list table ip minidock`), object by object. */
+function docRuleset(): Map<string, string[]> {
+  const md = readFileSync(new URL('../../docs/nftables.md', import.meta.url), 'utf8');
+  const block = /```\n(table ip minidock \{[\s\S]*?\n\})\n```/.exec(md)![1];
+  const out = new Map<string, string[]>();
+  let cur: string | undefined;
+  for (const raw of block.split('\n').slice(1, -1)) {
+    const l = raw.trim();
+    if (!l) continue;
+    const head = /^(chain|set|map) (\S+) \{$/.exec(l);
+    if (head) { cur = `${head[1]} ${head[2]}`; out.set(cur, []); continue; }
+    if (l === '}') { cur = undefined; continue; }
+    out.get(cur!)!.push(l);
+  }
+  return out;
+}
+
+describe('nftables: the ruleset docs/nftables.md shows', () => {
+  const ID = '0123456789ab'.repeat(5) + '0123';
+  const ops = [
+    ...(buildOps(BRIDGE, undefined, undefined, 4) as NftOp[]),
+    ...(nftablesBackend.portOps({ containerId: ID, name: 'web', ip: '172.17.0.2', ports: [{ hostIp: '', hostPort: 8080, containerPort: 80, proto: 'tcp' }, { hostIp: '127.0.0.1', hostPort: 8082, containerPort: 80, proto: 'tcp' }] }) as NftOp[]),
+    ...(nftablesBackend.portOps({ containerId: ID.replace('0', 'f'), name: 'web2', ip: '172.17.0.3', ports: [{ hostIp: '', hostPort: 8090, containerPort: 80, proto: 'tcp' }] }) as NftOp[]),
+  ];
+  /** What the transaction leaves, in the shape `nft list` prints it. */
+  function listed(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const els = new Map<string, string[]>();
+    for (const { line } of ops) {
+      let m = /^add (chain|set|map) ip minidock (\S+)(?: \{ (.*) \})?$/.exec(line);
+      if (m) {
+        // `type …; flags …; counter;` is listed one statement a line
+        out.set(`${m[1]} ${m[2]}`, m[3] ? (m[1] === 'chain' ? [m[3]] : m[3].split(/; ?/).filter(Boolean)) : []);
+        continue;
+      }
+      m = /^add rule ip minidock (\S+) (.*)$/.exec(line);
+      if (m) { out.get(`chain ${m[1]}`)!.push(m[2]); continue; }
+      m = /^add element ip minidock (\S+) \{ (.*) \}$/.exec(line);
+      if (m) els.set(m[1], [...(els.get(m[1]) ?? []), m[2]]);
+    }
+    for (const [name, es] of els) {
+      const k = out.has(`set ${name}`) ? `set ${name}` : `map ${name}`;
+      out.get(k)!.push(`elements = { ${es.join(', ')} }`);
+    }
+    return out;
+  }
+  /** How nft lists what it was given: `& dnat == 0` as `! dnat`; elements' counters and ids as the doc cuts them. */
+  const asListed = (l: string) => l.replace('ct status & dnat == 0', 'ct status ! dnat').replace(/(minidock )[0-9a-f]{12}( web2?)/g, '$1<id12>$2').replace(/(tcp \. \d+) comment/g, '$1 counter comment');
+
+  it('every chain, set and map, with its rules, types and elements', () => {
+    const want = docRuleset();
+    const have = listed();
+    expect(have.size).toBe(20); // 6 base chains, 5 of the network, 9 sets and maps
+    expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [k, ls] of have) {
+      const doc = want.get(k)!.join(' ').replace(/,\s+/g, ', ');
+      expect(ls.map(asListed).join(' '), k).toBe(doc);
+    }
+  });
+});
