@@ -232,3 +232,27 @@ describe('nftables: the ruleset docs/nftables.md shows', () => {
     }
   });
 });
+
+describe('nftables: every family and mode, every op explained', () => {
+  it('every op says why, undo included (--explain prints it as the # line above)', () => {
+    const ops: Op[] = [
+      ...MODES.flatMap((n) => familiesOf(n).flatMap((f) => buildOps(n, undefined, [], f))),
+      ...nftablesBackend.portOps(PORTS0), ...nftablesBackend.portUndoOps(PORTS0),
+      ...nftablesBackend.portOps({ ...PORTS0, routed: 'minidock0', routed6: 'minidock0' }),
+    ];
+    expect(ops.length).toBeGreaterThan(200);
+    for (const w of whys(ops)) expect(w.length, w).toBeGreaterThan(10);
+  });
+
+  it('the why of a port names the address as a person types it: 0.0.0.0 / [::] / [addr]', () => {
+    const w = nftablesBackend.portOps(PORTS0).map((o) => o.why);
+    expect(w).toEqual([
+      'publish 0.0.0.0:8080/tcp → container 172.17.0.2:80',
+      'publish 127.0.0.1:8082/udp → container 172.17.0.2:80',
+      '127.0.0.1:8082 is for this host only: drop packets for it arriving from any other interface',
+      'publish [::]:8080/tcp → container [fd00:96::2]:80',
+      'publish [fd00:1::5]:8083/tcp → container [fd00:96::2]:81',
+    ]);
+    expect(nftablesBackend.portOps({ ...PORTS0, routed6: 'minidock0' }).map((o) => o.why).slice(3)).toEqual(['gateway mode routed: [fd00:96::2]:80/tcp may be reached directly', 'gateway mode routed: [fd00:96::2]:81/tcp may be reached directly']);
+  });
+});
