@@ -19,4 +19,6 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   timeoutMS: 5000,
   tempDirName: `.stryker-tmp-net/${name}`,
+  // runs of other files at the same time keep their sandboxes there: not part of the project
+  ignorePatterns: [...base.ignorePatterns, '.stryker-tmp-net', '.stryker-tmp-template'],
 };

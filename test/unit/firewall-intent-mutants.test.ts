@@ -160,6 +160,16 @@ describe('iptables: hooks of IPv6, the tag, and every op explained', () => {
     expect(w).toContain('127.0.0.1:8082 is for this host only: drop packets for it arriving from any other interface');
   });
 
+  it('--internal rules carry the same words as in nftables (network rules and prune find them by it)', () => {
+    const comments = networkRuleOps({ ...BRIDGE, internal: true }).map((o) => o.args[o.args.indexOf('--comment') + 1]);
+    expect(comments).toEqual(['no direct access from outside', 'between containers', 'internal, nothing out', 'internal, nothing in'].map((w) => `minidock net bridge: ${w}`));
+  });
+
+  it('a routed port: one filter-table -I MINIDOCK-FORWARD 2 … -j ACCEPT (docs/networking.md, gateway modes)', () => {
+    const ops = iptablesBackend.portOps({ ...PORTS0, ip6: undefined, routed: 'minidock0', ports: [PORTS0.ports[0]] }) as IptOp[];
+    expect(ops.map((o) => uncommented(commandOf(o)))).toEqual(['iptables -I MINIDOCK-FORWARD 2 -o minidock0 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT']);
+  });
+
   it('the raw drop of an internal network does not promise published ports (it has none)', () => {
     const raw = (n: typeof BRIDGE & { internal?: boolean }) => networkRuleOps(n).find((o) => o.table === 'raw')!.why;
     expect(raw(BRIDGE)).toBe('hosts on the LAN cannot reach container addresses in 172.17.0.0/16 directly, only published ports');
