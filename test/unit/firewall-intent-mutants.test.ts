@@ -266,3 +266,13 @@ describe('nftables: every family and mode, every op explained', () => {
     expect(nftablesBackend.portOps({ ...PORTS0, routed6: 'minidock0' }).map((o) => o.why).slice(3)).toEqual(['gateway mode routed: [fd00:96::2]:80/tcp may be reached directly', 'gateway mode routed: [fd00:96::2]:81/tcp may be reached directly']);
   });
 });
+
+describe('nftables: comments fit the kernel', () => {
+  it('a comment is cut to 127 bytes (nft refuses one over NFTNL_UDATA_COMMENT_MAXLEN, 128)', () => {
+    const long = { ...BRIDGE, name: 'n'.repeat(120), root: 'abcdef012345' };
+    const cs = (buildOps(long, undefined, undefined, 4) as NftOp[]).flatMap((o) => [...o.line.matchAll(/comment "([^"]*)"/g)].map((m) => m[1]));
+    const net = cs.filter((c) => c.startsWith('minidock net '));
+    expect(net.length).toBeGreaterThan(5);
+    for (const c of net) expect(c).toBe(`minidock net ${'n'.repeat(120)}: `.slice(0, 127));
+  });
+});
