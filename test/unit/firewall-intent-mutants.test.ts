@@ -180,7 +180,7 @@ describe('iptables: hooks of IPv6, the tag, and every op explained', () => {
 // ---------------------------------------------------------------- nftables: intent → ops
 
 import { readFileSync } from 'node:fs';
-import { buildOps, nftablesBackend } from '../../src/engine/network/firewall/nftables.js';
+import { buildOps, forwardAcceptOps, netRemoveOps, nftablesBackend, parseListing } from '../../src/engine/network/firewall/nftables.js';
 
 /** The ruleset docs/nftables.md shows (`nft list table ip minidock`), object by object. */
 function docRuleset(): Map<string, string[]> {
@@ -274,5 +274,67 @@ describe('nftables: comments fit the kernel', () => {
     const net = cs.filter((c) => c.startsWith('minidock net '));
     expect(net.length).toBeGreaterThan(5);
     for (const c of net) expect(c).toBe(`minidock net ${'n'.repeat(120)}: `.slice(0, 127));
+  });
+});
+
+describe('nftables: the rest of a network\'s intent → ops', () => {
+  const ROUTED = { ...BRIDGE, gatewayMode: 'routed' as const };
+  const rules = (n: typeof BRIDGE & { internal?: boolean; gatewayMode?: 'routed' }, chain: string) =>
+    (buildOps(n, undefined, undefined, 4) as NftOp[]).map((o) => o.line).filter((l) => l.startsWith(`add rule ip minidock ${chain} `)).map((l) => l.slice(`add rule ip minidock ${chain} `.length));
+
+  it('--internal and routed: the rules the table of docs/nftables.md names, with the words of the iptables rules', () => {
+    expect(rules({ ...BRIDGE, internal: true }, 'fi_minidock0')).toEqual(['iifname != "minidock0" counter drop comment "minidock net bridge: internal, nothing in"', 'counter accept comment "minidock net bridge: between containers"']);
+    expect(rules({ ...BRIDGE, internal: true }, 'fo_minidock0')).toEqual(['oifname != "minidock0" counter drop comment "minidock net bridge: internal, nothing out"']);
+    expect(rules(ROUTED, 'fi_minidock0').slice(-2)).toEqual(['ip daddr . meta l4proto . th dport @rt_minidock0 counter accept comment "minidock net bridge: routed published ports"', 'iifname != "minidock0" counter drop comment "minidock net bridge: routed, only published ports"']);
+    // isolation first in fi (a drop is final, the accepts after it are not)
+    expect(rules(BRIDGE, 'fi_minidock0')[0]).toContain('iifname @bridges');
+  });
+
+  it('the base is rewritten (flush, then its rules) only when incomplete: each base chain and published flushed first', () => {
+    const flushes = (buildOps(BRIDGE, undefined, undefined, 4) as NftOp[]).map((o) => o.line).filter((l) => l.startsWith('flush chain'));
+    const fl = (cs: string[]) => cs.map((c) => `flush chain ip minidock ${c}`);
+    expect(flushes.slice(0, 6)).toEqual(fl(['raw_pre', 'nat_pre', 'nat_out', 'nat_post', 'forward', 'published']));
+    // then the network's own chains (their order is not the evaluation order: a map jumps to each)
+    expect(flushes.slice(6).sort()).toEqual(fl(['fi_minidock0', 'fo_minidock0', 'po_minidock0', 'ps_minidock0', 'rd_minidock0']));
+  });
+
+  it('the why of the raw drop: published ports only when the network can have them', () => {
+    const why = (n: typeof BRIDGE & { internal?: boolean }) => (buildOps(n, undefined, undefined, 4) as NftOp[]).find((o) => o.line.startsWith('add element ip minidock raw_dst'))!;
+    const rd = (n: typeof BRIDGE & { internal?: boolean }) => (buildOps(n, undefined, undefined, 4) as NftOp[]).find((o) => o.line.startsWith('add rule ip minidock rd_minidock0'))!.why;
+    expect(why(BRIDGE).why).toBe('packets to 172.17.0.0/16 go through rd_minidock0');
+    expect(rd(BRIDGE)).toBe('hosts on the LAN cannot reach container addresses in 172.17.0.0/16 directly, only published ports');
+    expect(rd({ ...BRIDGE, internal: true })).toBe('hosts on the LAN cannot reach container addresses in 172.17.0.0/16 directly');
+    // a base chain's why says what it is for, beyond its name
+    for (const o of buildOps(BRIDGE, undefined, undefined, 4) as NftOp[]) if (o.line.startsWith('add chain')) expect(o.why, o.line).not.toMatch(/: ?$/);
+  });
+
+  it('network rm: its elements deleted by key, its chains flushed and deleted, a routed network\'s set last; only what is listed', () => {
+    expect(netRemoveOps(ROUTED).map((o) => o.line)).toEqual([
+      'delete element ip minidock bridges { "minidock0" }',
+      'delete element ip minidock fwd_in { "minidock0" }',
+      'delete element ip minidock fwd_out { "minidock0" }',
+      ...['fi_minidock0', 'fo_minidock0'].flatMap((c) => [`flush chain ip minidock ${c}`, `delete chain ip minidock ${c}`]),
+      'delete set ip minidock rt_minidock0',
+    ]);
+    expect(netRemoveOps(BRIDGE).map((o) => o.line).filter((l) => l.startsWith('delete element')).sort()).toEqual(['bridges { "minidock0" }', 'fwd_in { "minidock0" }', 'fwd_out { "minidock0" }', 'post_out { "minidock0" }', 'post_src { 172.17.0.0/16 }', 'raw_dst { 172.17.0.0/16 }'].map((e) => `delete element ip minidock ${e}`));
+    for (const o of netRemoveOps(ROUTED)) expect(o.why.length, o.line).toBeGreaterThan(10);
+    // with a listing: only what it has (here: the fwd_in element and the fi chain)
+    const have = parseListing('table ip minidock {\n\tmap fwd_in {\n\t\ttype ifname : verdict\n\t\telements = { "minidock0" : jump fi_minidock0 }\n\t}\n\tchain fi_minidock0 {\n\t}\n}\n');
+    expect(netRemoveOps(ROUTED, have).map((o) => o.line)).toEqual(['delete element ip minidock fwd_in { "minidock0" }', 'flush chain ip minidock fi_minidock0', 'delete chain ip minidock fi_minidock0']);
+  });
+
+  it('FORWARD policy DROP: the two iptables accepts docs/nftables.md shows, ip6tables for the ip6 table', () => {
+    const n = { ...BRIDGE, name: 'NAME', bridge: 'BR', root: 'abcdef012345' };
+    expect(forwardAcceptOps(n).map(commandOf)).toEqual([
+      "iptables -I FORWARD 1 -o BR -m comment --comment 'minidock net NAME: FORWARD policy is DROP, into the bridge: ip minidock decides (root abcdef012345)' -j ACCEPT",
+      "iptables -I FORWARD 1 -i BR -m comment --comment 'minidock net NAME: FORWARD policy is DROP, out of the bridge: ip minidock decides (root abcdef012345)' -j ACCEPT",
+    ]);
+    const v6 = forwardAcceptOps(n, 6);
+    expect(v6.map(commandOf)[0]).toBe("ip6tables -I FORWARD 1 -o BR -m comment --comment 'minidock net NAME: FORWARD policy is DROP, into the bridge: ip6 minidock decides (root abcdef012345)' -j ACCEPT");
+    expect(v6.map((o) => o.why)).toEqual([
+      'the ip6tables FORWARD policy is DROP and an nftables accept is not final: accept into BR there too (the drops in ip6 minidock still apply)',
+      'the ip6tables FORWARD policy is DROP and an nftables accept is not final: accept out of BR there too (the drops in ip6 minidock still apply)',
+    ]);
+    expect(forwardAcceptOps(n)[0].why).toContain('the iptables FORWARD policy');
   });
 });
