@@ -11,6 +11,16 @@ export default {
     'src/engine/network/ipam.ts',
     'src/engine/network/ports.ts',
     'src/engine/network/portalloc.ts',
+    'src/engine/network/cidr6.ts',
+    // the firewall's neutral intent (networkIntent / portIntent, v4 and v6)
+    'src/engine/network/firewall/backend.ts',
+    // the backends' intent → ops (no I/O): iptables's hooks, network and port rules; nftables's
+    // base, a network's objects and their removal, the FORWARD accepts, buildOps, port elements.
+    // The rest of each reads or writes the kernel (integration tests).
+    'src/engine/network/firewall/iptables.ts:49-204',
+    'src/engine/network/firewall/nftables.ts:43-241',
+    'src/engine/network/firewall/nftables.ts:391-405',
+    'src/engine/network/firewall/nftables.ts:503-533',
     'src/engine/image/reference.ts',
     'src/engine/image/tarreader.ts',
     'src/engine/image/platform.ts',

@@ -93,7 +93,7 @@ export function networkRuleOps(n: BridgeNet): IptOp[] {
 }
 
 /** The hooks (chains and jumps) of the families a network has rules in. */
-function hooksOf(n: BridgeNet): { chain: IptOp[]; hook: IptOp[] } {
+export function hooksOf(n: BridgeNet): { chain: IptOp[]; hook: IptOp[] } {
   const hs = familiesOf(n).map((f) => hookOps(f));
   return { chain: hs.flatMap((h) => h.chain), hook: hs.flatMap((h) => h.hook) };
 }

@@ -204,7 +204,7 @@ function netOps(n: NetIntent, f: Family = 4): { chains: NftOp[]; rules: NftOp[];
 }
 
 /** Removing a network's objects that `have` lists (all of them when not given). */
-function netRemoveOps(n: NetIntent, have?: Listing, f: Family = 4): NftOp[] {
+export function netRemoveOps(n: NetIntent, have?: Listing, f: Family = 4): NftOp[] {
   const t = T(f);
   const o = netObjects(n, f);
   const els = o.elements.filter(([m, e]) => !have || have.elements.get(m)?.has(keyOf(e)));
@@ -225,7 +225,7 @@ const keyOf = (e: string) => e.split(' : ')[0].replace(/ comment ".*"$/, '');
 const acceptTag = (n: NetIntent, dir: 'in' | 'out', f: Family = 4) => withRoot(`minidock net ${n.name}: FORWARD policy is DROP, ${dir === 'in' ? 'into' : 'out of'} the bridge: ${T(f)} decides`, n.root);
 
 /** The FORWARD accepts of a network in family f (ip6tables for 6). */
-function forwardAcceptOps(n: NetIntent, f: Family = 4): IptOp[] {
+export function forwardAcceptOps(n: NetIntent, f: Family = 4): IptOp[] {
   const tool = f === 6 ? 'ip6tables' : 'iptables';
   const mk = (dir: 'in' | 'out'): IptOp => {
     const o: IptOp = {
