@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { UserError } from '../../errors.js';
+import { childEnv } from '../../host/env.js';
 import { mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
 import { parseBoolFlag } from '../../engine/container/options.js';
 import { attachContainer, checkAttachable, parseDetachKeys, type AttachSession } from '../../engine/container/attach.js';
@@ -33,7 +34,7 @@ function rawTerminal(rawStdin: boolean): () => void {
   // libuv's raw mode keeps output processing (ONLCR); Docker's (moby/term MakeRaw) clears
   // OPOST, so a \n the container's pty sends is not made \r\n a second time (a full-screen
   // program's line feed would go back to column 0). setRawMode(false) restores it all.
-  spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
+  spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'], env: childEnv() });
   return () => stdin.setRawMode(false);
 }
 
