@@ -76,17 +76,20 @@ async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: s
 
 /**
  * For each remote address that just got its neighbour entry: the local containers of the network
- * forget what they have for it. One that tried it before it existed (a ping sent before the
- * container started) holds an unresolved entry and would ask again only at its next ARP retry
- * (retrans_time, 1 s); without it, its next packet asks at once, and the VXLAN device's proxy
- * answers from the entry just written. Tolerant: a container that never tried has nothing to delete.
+ * learn its MAC too. One that tried it before it existed (a ping or a SYN sent before the
+ * container started) holds an unresolved entry with the packets queued on it, and would ask again
+ * only at its next ARP retry (retrans_time, 1 s). Given the address's MAC as a stale entry, the
+ * kernel sends the queued packets at once, and re-checks the entry later by a unicast ARP probe
+ * that goes through the tunnel and is answered by the container itself. (Deleting the entry
+ * instead would make the next packet ask at once, but drop the queued ones: a lost first ping, a
+ * SYN retransmitted a second later.) Tolerant: a container gone meanwhile is no error.
  */
 function unstickOps(netId: string, ops: Op[]): Op[] {
-  const added = ops.flatMap((o) => (o.kind === 'ip' && o.args[0] === 'neigh' && o.args[1] === 'replace' ? [o.args[2]] : []));
+  const added = ops.flatMap((o) => (o.kind === 'ip' && o.args[0] === 'neigh' && o.args[1] === 'replace' ? [{ ip: o.args[2], mac: o.args[4] }] : []));
   if (!added.length) return [];
   const local = listEndpoints().filter((e) => e.networkId === netId);
-  return added.flatMap((ip) =>
-    local.map((e): Op => ({ kind: 'ip', netns: e.netns, args: ['neigh', 'del', ip, 'dev', e.ifname ?? 'eth0'], why: `${e.containerName} asks for ${ip} again at its next packet, not at its next ARP retry (up to 1 s)` })),
+  return added.flatMap(({ ip, mac }) =>
+    local.map((e): Op => ({ kind: 'ip', netns: e.netns, args: ['neigh', 'replace', ip, 'lladdr', mac, 'dev', e.ifname ?? 'eth0', 'nud', 'stale'], why: `${e.containerName} sends what it queued for ${ip} now, not at its next ARP retry (up to 1 s)` })),
   );
 }
 
