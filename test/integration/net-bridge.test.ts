@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { onlyBaseLeft, ruleCounter } from '../helpers/firewall.js';
+import { lanRoutesLoopbackCmds } from '../helpers/lan-loopback.js';
 
 const rand = randomBytes(3).toString('hex');
 const HOST = `mdt-host-${rand}`;
@@ -266,11 +267,7 @@ describe('bridge networking in a throwaway host netns', () => {
 
   it('a loopback-only published port is not reachable from the LAN, even with packets sent to 127.0.0.1 (moby#45610)', () => {
     // Make the LAN host route 127.0.0.1 to us, as an attacker on the link would.
-    must('ip', ['netns', 'exec', LAN, 'sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1', 'net.ipv4.conf.eth0.route_localnet=1']);
-    must('ip', ['-n', LAN, 'route', 'add', '127.0.0.1/32', 'via', HOST_IP, 'dev', 'eth0', 'src', LAN_IP, 'table', '100']);
-    must('ip', ['-n', LAN, 'rule', 'add', 'to', '127.0.0.1/32', 'ipproto', 'tcp', 'dport', '8082', 'lookup', '100', 'pref', '10']);
-    must('ip', ['-n', LAN, 'rule', 'add', 'lookup', 'local', 'pref', '20']);
-    must('ip', ['-n', LAN, 'rule', 'del', 'pref', '0']);
+    for (const [cmd, args] of lanRoutesLoopbackCmds(LAN, HOST_IP, LAN_IP, 8082)) must(cmd, args);
     const before = counter('raw', '--dport 8082');
     const dropped = dial({ ns: LAN }, 'tcp', '127.0.0.1', 8082);
     expect(dropped.stdout).toBe('');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { BIN, Minidock, sh, sleep } from '../helpers/cli.js';
 import { checkPruneOfDeadTraces, expectRefusedTraces, hooksOf as hooks, inOrder, tracer } from '../helpers/trace.js';
 import { parseLastTrace } from '../../src/engine/network/last-trace.js';
+import { lanRoutesLoopbackCmds } from '../helpers/lan-loopback.js';
 
 const isRoot = process.getuid?.() === 0;
 const HOST_IP = '198.18.7.1';
@@ -150,11 +151,7 @@ describe.runIf(isRoot).each(['iptables', 'nftables'] as const)('network trace (%
 
   it('a loopback-only published port reached from the LAN (sent to 127.0.0.1): dropped in raw, the rule named', () => {
     // the LAN host routes 127.0.0.1:8081 to us, as an attacker on the link would (net-bridge.test.ts)
-    sh('ip', ['netns', 'exec', LAN, 'sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1', 'net.ipv4.conf.eth0.route_localnet=1']);
-    sh('ip', ['-n', LAN, 'route', 'add', '127.0.0.1/32', 'via', HOST_IP, 'dev', 'eth0', 'src', LAN_IP, 'table', '100']);
-    sh('ip', ['-n', LAN, 'rule', 'add', 'to', '127.0.0.1/32', 'ipproto', 'tcp', 'dport', '8081', 'lookup', '100', 'pref', '10']);
-    sh('ip', ['-n', LAN, 'rule', 'add', 'lookup', 'local', 'pref', '20']);
-    sh('ip', ['-n', LAN, 'rule', 'del', 'pref', '0']);
+    for (const [cmd, args] of lanRoutesLoopbackCmds(LAN, HOST_IP, LAN_IP, 8081)) sh(cmd, args);
     const t = trace('--from', `remote:${LAN}`, '--to', '127.0.0.1:8081');
     const drop = t.steps.find((s) => s.verdict === 'drop')!;
     expect(drop.hook).toBe('PREROUTING');
