@@ -68,8 +68,10 @@ describe('bulk traffic over the overlay', () => {
     const r = iperf(h2(), ns2, h1(), ns1, ip2, ['-n', '20M']);
     const after = [fragCounters(h1()), fragCounters(h2())];
     expect(r.sent).toBeGreaterThanOrEqual(MB20);
-    // iperf3 stops counting at its end of test, bytes still in flight are not in the sum
-    expect(r.received).toBeGreaterThan(0.8 * r.sent);
+    // iperf3's receiver stops counting when the sender has written its last byte: what is still
+    // in the socket buffers (up to tcp_wmem + tcp_rmem max, 36 MiB here) is not in its sum, so
+    // the share received says nothing (0.76 once in CI); socat above showed every byte arrives.
+    expect(r.received).toBeGreaterThan(0);
     expect(r.mss).toBeGreaterThan(tunnel - 100);
     expect(r.mss).toBeLessThanOrEqual(tunnel - 40); // IPv4 + TCP headers inside the tunnel's MTU
     expect(r.bps).toBeGreaterThan(10e6);
