@@ -46,22 +46,35 @@ import type { NetworkRequest, NetworkResult, NetworkSettings, PortBinding, Teard
  * Gateway mode routed: no NAT, so a published port is the container's own, reached at its
  * address; no host port is used or reserved (Docker's routed port mapper zeroes HostPort: "Host
  * port ignored, because NAT is disabled"; inspect then shows HostPort ""). Per family
- * (gateway_mode_ipv4 / _ipv6): a binding gets no host port only when every family it is served
- * in is routed; one also served by NAT in the other family (a port on every address of a
- * dual-stack network with one family routed) is reserved as usual, its DNAT needs the port.
+ * (gateway_mode_ipv4 / _ipv6): a binding reserves its host port in the families it is served in
+ * by NAT (hostPortFamilies), and gets none when there is no such family.
  */
 async function bindPorts(id: string, rec: NetworkRecord, wanted: PortBinding[]): Promise<PortBinding[]> {
-  const reserved = await reservePorts(id, wanted.filter((b) => usesHostPort(rec, b)));
+  const fams = (b: PortBinding) => hostPortFamilies(rec, b);
+  const reserved = await reservePorts(id, wanted.filter((b) => fams(b).length > 0), fams);
   // in the order asked (reservePorts keeps it for the ones it reserves)
-  return wanted.map(({ hostPortEnd: _end, ...b }) => (usesHostPort(rec, b) ? reserved.shift()! : { ...b, hostPort: 0 }));
+  return wanted.map(({ hostPortEnd: _end, ...b }) => (fams(b).length > 0 ? reserved.shift()! : { ...b, hostPort: 0 }));
 }
 
-/** Whether a binding uses a host port on the network: not when every family it is served in is routed. */
-function usesHostPort(rec: NetworkRecord, b: PortBinding): boolean {
-  const has = (f: 4 | 6) => (f === 4 ? !!rec.Subnet : !!rec.Subnet6);
-  const routed = (f: 4 | 6) => gatewayModeOfNet(rec, f === 4 ? undefined : GATEWAY_MODE6_OPT) === 'routed';
-  const fams = hostFamilies(b.hostIp).filter(has);
-  return !(fams.length > 0 && fams.every(routed));
+/** Whether a network serves a family by NAT (it has a subnet in it, not routed): Docker's !disableNAT. */
+function natFamily(rec: NetworkRecord, f: 4 | 6): boolean {
+  const has = f === 4 ? !!rec.Subnet : !!rec.Subnet6;
+  return has && gatewayModeOfNet(rec, f === 4 ? undefined : GATEWAY_MODE6_OPT) !== 'routed';
+}
+
+/**
+ * The families a binding uses its host port in on a network, as Docker's port mapper binds them:
+ * those of its address that the network serves by NAT. A port on every address of an IPv4-only
+ * network is IPv4's alone (minidock has no userland proxy to serve [::] for it, as Docker
+ * without its proxy), and on a dual-stack network routed in one family, the other's alone.
+ */
+function hostPortFamilies(rec: NetworkRecord, b: PortBinding): (4 | 6)[] {
+  return hostFamilies(b.hostIp).filter((f) => natFamily(rec, f));
+}
+
+/** The families a network has and routes (inspect shows no host port for them). */
+function routedFamilies(rec: NetworkRecord): (4 | 6)[] {
+  return ([4, 6] as const).filter((f) => (f === 4 ? !!rec.Subnet : !!rec.Subnet6) && !natFamily(rec, f));
 }
 
 export type * from './types.js';
@@ -328,7 +341,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     netnsPath: netnsPathOf(id),
     settings: {
       SandboxKey: netnsPathOf(id),
-      Ports: portsToSettings(e.ports, !!e.ip6),
+      Ports: portsToSettings(e.ports, !!e.ip6, routedFamilies(rec!)),
       Networks: {
         [e.network]: {
           NetworkID: e.networkId,
@@ -480,26 +493,13 @@ export function publishAllPorts(exposed: string[], already: PortBinding[]): Port
  * lock, and reserves them.
  */
 export async function checkPortsFree(wanted: PortBinding[], network?: string): Promise<void> {
-  const { readHeldPorts, probeBind } = await import('./portalloc.js');
-  const { bindingsClash, hostWhere } = await import('./ports.js');
-  const held = readHeldPorts();
-  // a routed network's ports use no host port (bindPorts): nothing to check for them
+  const { checkHostPorts } = await import('./portalloc.js');
   const rec = network && wanted.length ? findNetworkSync(network) : undefined;
-  const ports = rec && driverOf(rec) ? wanted.filter((b) => usesHostPort(rec, b)) : wanted;
-  for (let i = 0; i < ports.length; i++) {
-    const b = ports[i];
-    if (b.hostPort === 0 || b.hostPortEnd) continue;
-    const dup = ports.slice(0, i).some((o) => bindingsClash(b, o)) || held.some((h) => bindingsClash(b, { ...h, containerPort: 0 }));
-    if (dup) throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: port is already allocated`);
-    try {
-      await probeBind(b.proto, b.hostIp, b.hostPort);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: port is already allocated`);
-      if (code === 'EADDRNOTAVAIL') throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: cannot assign requested address`);
-      throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: ${(e as Error).message}`);
-    }
-  }
+  // a routed family's ports use no host port (bindPorts): nothing to check for them; with no
+  // record yet (the default bridge before its first container) IPv4 only, as it starts
+  const usable = rec && driverOf(rec) ? rec : undefined;
+  const fams = (b: PortBinding) => (usable ? hostPortFamilies(usable, b) : hostFamilies(b.hostIp).filter((f) => f === 4 || b.hostIp !== ''));
+  await checkHostPorts(wanted.filter((b) => fams(b).length > 0), fams);
 }
 
 /** Docker-shaped `network inspect` data, or undefined when there is no such network. */

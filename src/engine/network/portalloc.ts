@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { UserError } from '../../errors.js';
-import { bindingsClash, hostWhere } from './ports.js';
+import { type PortClaim, bindingsClash, hostFamilies, hostWhere } from './ports.js';
 import type { PortBinding, Proto } from './types.js';
 
 export interface HeldPort {
@@ -17,6 +17,8 @@ export interface HeldPort {
   hostIp: string;
   hostPort: number;
   containerId: string;
+  /** A port on every address (hostIp ''): the families it is held in (absent: both, as before this field). */
+  families?: (4 | 6)[];
 }
 
 function file(): string {
@@ -63,24 +65,79 @@ function bindError(b: { hostIp: string; hostPort: number; proto: Proto }, e: Nod
   return new UserError(`Bind for ${where} failed: ${e.message}`);
 }
 
+/** The families a binding reserves its host port in. */
+export type FamiliesOf = (b: PortBinding) => (4 | 6)[];
+const ownFamilies: FamiliesOf = (b) => hostFamilies(b.hostIp);
+
+/** The address a binding is probed (and named in errors) at in one family: its own, or that family's "every address". */
+const familyAddr = (hostIp: string, f: 4 | 6): string => (hostIp !== '' ? hostIp : f === 4 ? '0.0.0.0' : '::');
+
 /**
- * Resolves and reserves the host ports of a container. Call with the `network` lock held.
- * Returns the bindings with concrete host ports; records them in minidock's state.
+ * Binds the port for a moment in each family, as Docker's port mapper binds one socket per family
+ * (`[::]` with IPV6_V6ONLY): a host service on `[::]:8080` alone, or on one IPv6 address, holds
+ * the IPv6 side of `-p 8080:80`. Port 0: the kernel picks it in the first family and the others
+ * must have the same one (Docker gives both families one port). Rejects with the errno error,
+ * its `at` the address that failed.
  */
-export async function reservePorts(containerId: string, wanted: PortBinding[]): Promise<PortBinding[]> {
+async function probeFamilies(b: PortBinding, fams: (4 | 6)[]): Promise<number> {
+  let port = b.hostPort;
+  for (const f of fams) {
+    const at = familyAddr(b.hostIp, f);
+    port = await probeBind(b.proto, at, port).catch((e: NodeJS.ErrnoException) => Promise.reject(Object.assign(e, { at })));
+  }
+  return port;
+}
+
+/** A fixed host port bound for a moment in each family; a failure is its one line. */
+async function probeFixed(b: PortBinding, fams: (4 | 6)[]): Promise<void> {
+  try {
+    await probeFamilies(b, fams);
+  } catch (e) {
+    throw bindError({ ...b, hostIp: (e as { at: string }).at }, e as NodeJS.ErrnoException);
+  }
+}
+
+/** The one line refusing a fixed host port another binding (a container's, or an earlier -p) holds in one of `fams`, or undefined. */
+function heldBy(b: PortBinding, fams: (4 | 6)[], others: PortClaim[]): string | undefined {
+  const f = fams.find((fam) => others.some((o) => bindingsClash({ ...b, families: [fam] }, o)));
+  return f === undefined ? undefined : `Bind for ${hostWhere({ hostIp: familyAddr(b.hostIp, f) })}:${b.hostPort} failed: port is already allocated`;
+}
+
+/**
+ * Checks, without reserving, that fixed host ports are free: not held by a container of this root
+ * (or an earlier one of `wanted`), not bound by a host service in any family they would use.
+ */
+export async function checkHostPorts(wanted: PortBinding[], familiesOf: FamiliesOf = ownFamilies): Promise<void> {
+  const held: PortClaim[] = readHeldPorts();
+  for (const b of wanted) {
+    if (b.hostPort === 0 || b.hostPortEnd) continue;
+    const fams = familiesOf(b);
+    const dup = heldBy(b, fams, held);
+    if (dup) throw new UserError(dup);
+    await probeFixed(b, fams);
+    held.push({ ...b, families: fams });
+  }
+}
+
+/**
+ * Resolves and reserves the host ports of a container, each in the families `familiesOf` says it
+ * uses its host port in (default: those of its address; a port on every address of an
+ * IPv4-only network, or of a network routed in IPv6, is reserved for IPv4 alone). Call with the
+ * `network` lock held. Returns the bindings with concrete host ports; records them in minidock's
+ * state.
+ */
+export async function reservePorts(containerId: string, wanted: PortBinding[], familiesOf: FamiliesOf = ownFamilies): Promise<PortBinding[]> {
   const held = readHeldPorts().filter((h) => h.containerId !== containerId);
-  const mine: PortBinding[] = [];
-  const clashes = (b: PortBinding) => [...held.map((h) => ({ ...h, containerPort: 0 })), ...mine].some((h) => bindingsClash(b, h));
+  const mine: { b: PortBinding; families: (4 | 6)[] }[] = [];
+  const others = (): PortClaim[] => [...held, ...mine.map((m) => ({ ...m.b, families: m.families }))];
   for (const w of wanted) {
+    const fams = familiesOf(w);
     if (w.hostPort !== 0 && !w.hostPortEnd) {
       const b = { ...w };
-      if (clashes(b)) throw new UserError(`Bind for ${hostWhere(b)}:${b.hostPort} failed: port is already allocated`);
-      try {
-        await probeBind(b.proto, b.hostIp, b.hostPort);
-      } catch (e) {
-        throw bindError(b, e as NodeJS.ErrnoException);
-      }
-      mine.push(b);
+      const dup = heldBy(b, fams, others());
+      if (dup) throw new UserError(dup);
+      await probeFixed(b, fams);
+      mine.push({ b, families: fams });
       continue;
     }
     // A range (any free port of it) or a random port.
@@ -90,9 +147,9 @@ export async function reservePorts(containerId: string, wanted: PortBinding[]): 
     for (let i = 0; i < tries && !chosen; i++) {
       const port = w.hostPortEnd ? w.hostPort + i : 0;
       try {
-        const got = await probeBind(w.proto, w.hostIp, port);
+        const got = await probeFamilies({ ...w, hostPort: port, hostPortEnd: undefined }, fams);
         const b: PortBinding = { hostIp: w.hostIp, hostPort: got, containerPort: w.containerPort, proto: w.proto };
-        if (!clashes(b)) chosen = b;
+        if (!heldBy(b, fams, others())) chosen = b;
       } catch (e) {
         lastErr = e as NodeJS.ErrnoException;
         if (lastErr.code !== 'EADDRINUSE') break;
@@ -103,12 +160,14 @@ export async function reservePorts(containerId: string, wanted: PortBinding[]): 
       if (w.hostPortEnd) throw new UserError(`Bind for ${hostWhere(w)}:${w.hostPort}-${w.hostPortEnd} failed: all ports are allocated`);
       throw lastErr ? bindError(shown, lastErr) : new UserError(`no free host port for ${w.containerPort}/${w.proto}`);
     }
-    mine.push(chosen);
+    mine.push({ b: chosen, families: fams });
   }
   if (mine.length > 0) {
-    writeJsonAtomic(file(), [...held, ...mine.map((b) => ({ proto: b.proto, hostIp: b.hostIp, hostPort: b.hostPort, containerId }))]);
+    // `families` is written for a port on every address only: an address's family is its own
+    const rec = ({ b, families }: (typeof mine)[number]): HeldPort => ({ proto: b.proto, hostIp: b.hostIp, hostPort: b.hostPort, containerId, ...(b.hostIp === '' ? { families } : {}) });
+    writeJsonAtomic(file(), [...held, ...mine.map(rec)]);
   }
-  return mine;
+  return mine.map((m) => m.b);
 }
 
 /** Releases a container's host ports. Call with the `network` lock held. */

@@ -110,12 +110,19 @@ export function parsePortSpecs(specs: string[]): PortBinding[] {
   return all;
 }
 
-/** Two bindings want the same host port (same protocol, overlapping address). Random ports never clash here. */
-export function bindingsClash(a: PortBinding, b: PortBinding): boolean {
+/**
+ * A host port a binding holds, in the families it holds it in (`families`: default, those of its
+ * address; a port on every address holds only the families its network serves it in by NAT:
+ * portalloc.ts).
+ */
+export type PortClaim = Pick<PortBinding, 'hostIp' | 'hostPort' | 'hostPortEnd' | 'proto'> & { families?: (4 | 6)[] };
+
+/** Two bindings want the same host port (same protocol, overlapping address and family). Random ports never clash here. */
+export function bindingsClash(a: PortClaim, b: PortClaim): boolean {
   if (a.proto !== b.proto || a.hostPort === 0 || b.hostPort === 0 || a.hostPortEnd || b.hostPortEnd) return false;
   if (a.hostPort !== b.hostPort) return false;
-  const fa = hostFamilies(a.hostIp);
-  if (!hostFamilies(b.hostIp).some((f) => fa.includes(f))) return false;
+  const fa = a.families ?? hostFamilies(a.hostIp);
+  if (!(b.families ?? hostFamilies(b.hostIp)).some((f) => fa.includes(f))) return false;
   return isAnyAddr(a.hostIp) || isAnyAddr(b.hostIp) || a.hostIp === b.hostIp;
 }
 
@@ -145,16 +152,17 @@ export function checkPortFamilies(ports: PortBinding[], has: { v4: boolean; v6: 
 
 /**
  * Docker's NetworkSettings.Ports shape. With `v6` (the container has an IPv6 address), a port on
- * every address is listed on `::` too, as Docker lists it.
+ * every address is listed on `::` too, as Docker lists it. `routed`: the families the network
+ * routes (no NAT): their entries have no host port, as Docker's ("Host port ignored").
  */
-export function portsToSettings(bindings: PortBinding[], v6 = false): Record<string, { HostIp: string; HostPort: string }[] | null> {
+export function portsToSettings(bindings: PortBinding[], v6 = false, routed: (4 | 6)[] = []): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const b of bindings) {
     const key = `${b.containerPort}/${b.proto}`;
-    // no host port (gateway mode routed in every family it is served in): Docker shows an empty string
-    const port = b.hostPort ? String(b.hostPort) : '';
-    (out[key] ??= []).push({ HostIp: hostAddr(b), HostPort: port });
-    if (v6 && b.hostIp === '') out[key]!.push({ HostIp: '::', HostPort: port });
+    // no host port (gateway mode routed in the family): Docker shows an empty string
+    const port = (f: 4 | 6) => (b.hostPort && !routed.includes(f) ? String(b.hostPort) : '');
+    (out[key] ??= []).push({ HostIp: hostAddr(b), HostPort: port(hostFamilies(b.hostIp)[0]) });
+    if (v6 && b.hostIp === '') out[key]!.push({ HostIp: '::', HostPort: port(6) });
   }
   return out;
 }
