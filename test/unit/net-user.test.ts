@@ -112,7 +112,8 @@ describe('DNS records', () => {
 
   it('upstreams from MINIDOCK_DNS_UPSTREAM or the host resolv.conf (loopback kept: the resolver runs on the host)', () => {
     expect(parseUpstreams('10.0.0.1:5353, 10.0.0.2', '')).toEqual([{ ip: '10.0.0.1', port: 5353 }, { ip: '10.0.0.2', port: 53 }]);
-    expect(parseUpstreams(undefined, 'search lan\nnameserver 127.0.0.53\nnameserver ::1\nnameserver 10.9.9.9\n')).toEqual([{ ip: '127.0.0.53', port: 53 }, { ip: '10.9.9.9', port: 53 }]);
+    // ::1 too since IPv6 upstreams are forwarded to (#14; test/unit/dns-upstream-v6.test.ts)
+    expect(parseUpstreams(undefined, 'search lan\nnameserver 127.0.0.53\nnameserver ::1\nnameserver 10.9.9.9\n')).toEqual([{ ip: '127.0.0.53', port: 53 }, { ip: '::1', port: 53 }, { ip: '10.9.9.9', port: 53 }]);
     expect(parseUpstreams('', '')).toEqual([]);
     expect(() => parseUpstreams('10.0.0.1:99999', '')).toThrow(/invalid MINIDOCK_DNS_UPSTREAM/);
     expect(() => parseUpstreams('dns.example', '')).toThrow(/invalid MINIDOCK_DNS_UPSTREAM/);

@@ -73,10 +73,10 @@ export function parseExtraHost(val: string): string {
   return `${k}:${v}`;
 }
 
-/** --dns: an IP address (Docker's ValidateIPAddress). */
+/** --dns: an IP address (Docker's ValidateIPAddress: Go's net.ParseIP, so no IPv6 zone either). */
 export function parseDnsServer(val: string): string {
   const v = val.trim();
-  if (!isIP(v)) throw bad('dns', val, `IP address is not correctly formatted: ${val}`);
+  if (!isIP(v) || v.includes('%')) throw bad('dns', val, `IP address is not correctly formatted: ${val}`);
   return v;
 }
 

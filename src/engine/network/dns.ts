@@ -71,7 +71,10 @@ export function buildDnsRecords(endpoints: EndpointRecord[], networks: NetworkRe
     if (!/^[A-Za-z0-9_.-]+$/.test(e.netns) || (ip4 === undefined && ip6 === undefined)) continue;
     const c = byContainer.get(e.containerId) ?? { netns: `/run/netns/${e.netns}`, nets: [], dns: [] as string[] };
     c.nets.push(netKey(e.networkId));
-    for (const d of e.dns ?? []) if (parseIp(d) !== undefined && !c.dns.includes(d)) c.dns.push(d);
+    for (const d of e.dns ?? []) {
+      const ip = upstreamIp(d);
+      if (ip !== undefined && !c.dns.includes(ip)) c.dns.push(ip);
+    }
     byContainer.set(e.containerId, c);
     const own = [e.containerName, ...(e.aliases ?? []), e.containerId.slice(0, 12)].filter((n) => n && isDnsName(n));
     const uniq = [...new Set(own.map((n) => n.toLowerCase()))];
@@ -92,24 +95,49 @@ export function servedCount(records: string): number {
 }
 
 /**
- * Upstream resolvers: MINIDOCK_DNS_UPSTREAM (`ip[:port][,ip[:port]…]`) when set, else the
- * IPv4 nameservers of the host's /etc/resolv.conf (loopback ones too: the resolver runs in the
- * host's network namespace, so 127.0.0.53 works). At most 3, like resolv.conf. Pure.
+ * An upstream's address as the records file takes it: IPv4, or canonical IPv6 with its zone if
+ * it has one (`fe80::1%eth0`: a link-local resolver, reached through that interface of the host,
+ * as glibc and Docker take resolv.conf's zones); undefined when it is neither. Pure.
+ */
+export function upstreamIp(s: string): string | undefined {
+  if (parseIp(s) !== undefined) return s;
+  const [addr, zone, ...more] = s.split('%');
+  const v6 = canonicalIp6(addr);
+  if (v6 === undefined || more.length) return undefined;
+  if (zone === undefined) return v6;
+  // an interface name (at most 15 bytes, IFNAMSIZ) or its index
+  return /^[A-Za-z0-9_.-]{1,15}$/.test(zone) ? `${v6}%${zone}` : undefined;
+}
+
+/** `IP`, `IP:PORT`, `IPV6`, `[IPV6]:PORT` (a zone inside the brackets too): address and port text. */
+function splitHostPort(item: string): [string, string | undefined] {
+  const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(item);
+  if (bracketed) return [bracketed[1], bracketed[2]];
+  const v4 = /^([^:]+)(?::([^:]*))?$/.exec(item);
+  return v4 ? [v4[1], v4[2]] : [item, undefined];
+}
+
+/**
+ * Upstream resolvers: MINIDOCK_DNS_UPSTREAM (`IP[:PORT]`, `IPV6`, `[IPV6]:PORT`, comma-separated)
+ * when set, else the nameservers of the host's /etc/resolv.conf, IPv4 and IPv6 (zones kept;
+ * loopback ones too: the resolver runs in the host's network namespace, so 127.0.0.53 and ::1
+ * work). At most 3, like resolv.conf. Pure.
  */
 export function parseUpstreams(env: string | undefined, hostResolvConf: string): Upstream[] {
   const out: Upstream[] = [];
   if (env !== undefined && env.trim() !== '') {
     for (const item of env.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const m = /^(\d+\.\d+\.\d+\.\d+)(?::(\d{1,5}))?$/.exec(item);
-      const port = m?.[2] !== undefined ? Number(m[2]) : 53;
-      if (!m || parseIp(m[1]) === undefined || port < 1 || port > 65535) throw new UserError(`invalid MINIDOCK_DNS_UPSTREAM entry ${JSON.stringify(item)} (IP[:PORT])`);
-      out.push({ ip: m[1], port });
+      const [host, portText] = splitHostPort(item);
+      const ip = upstreamIp(host);
+      const port = portText === undefined ? 53 : /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
+      if (ip === undefined || port < 1 || port > 65535) throw new UserError(`invalid MINIDOCK_DNS_UPSTREAM entry ${JSON.stringify(item)} (IP[:PORT], IPV6 or [IPV6]:PORT)`);
+      out.push({ ip, port });
     }
     return out.slice(0, 3);
   }
   for (const l of hostResolvConf.split('\n')) {
-    const m = /^\s*nameserver\s+(\S+)/.exec(l);
-    if (m && parseIp(m[1]) !== undefined) out.push({ ip: m[1], port: 53 });
+    const ip = upstreamIp(/^\s*nameserver\s+(\S+)/.exec(l)?.[1] ?? '');
+    if (ip !== undefined) out.push({ ip, port: 53 });
   }
   return out.slice(0, 3);
 }

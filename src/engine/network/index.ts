@@ -237,9 +237,6 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
   } else if (req.aliases && req.aliases.length) {
     throw new UserError('network-scoped alias is supported only for containers in user defined networks');
   }
-  // The embedded DNS speaks IPv4 to its upstreams.
-  const v6 = netName !== DEFAULT_NETWORK ? req.dns?.find((d) => !isIp(d)) : undefined;
-  if (v6) throw new UserError(`--dns ${v6}: on a user-defined network the embedded DNS forwards to IPv4 servers only`);
   return setupOnNetwork(req, netName, explain);
 }
 

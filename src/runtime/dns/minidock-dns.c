@@ -10,9 +10,10 @@
 //   minidock-dns RECORDS_FILE CONTROL_SOCKET
 //
 // RECORDS_FILE (rewritten atomically by minidock) has one record per line:
-//   u IP PORT                       an upstream resolver (in this process's netns)
+//   u IP PORT                       an upstream resolver (in this process's netns): IPv4, or
+//                                   IPv6 with an optional zone (fe80::1%eth0: that interface)
 //   c NETNS_PATH NETKEY…            a container to serve, and the networks it is on
-//   s IP PORT                       after a c line: that container's own upstream (--dns);
+//   s IP PORT                       after a c line: that container's own upstream (--dns, IPv4 or IPv6);
 //                                   a container with any uses only its own, else the u ones
 //   n NETKEY IP NAME…               names of one address on one network; IP is IPv4 or IPv6
 //                                   (a dual-stack endpoint has one line per address)
@@ -33,6 +34,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -62,7 +64,7 @@ struct ctr {
   char *nets[MAXNETS];
   int ufd, tfd;
   int nups; // its own upstreams (--dns), 0 = the shared ones
-  struct sockaddr_in ups[MAXUP];
+  struct sockaddr_in6 ups[MAXUP];
 };
 
 struct rec {
@@ -81,7 +83,7 @@ struct pend {
   struct sockaddr_in client;
   int up;    // upstream index in use
   int nups;  // the upstreams this query goes to (its container's, or the shared ones)
-  struct sockaddr_in ups[MAXUP];
+  struct sockaddr_in6 ups[MAXUP];
   int64_t deadline;
   size_t qlen;
   unsigned char q[BUF];
@@ -101,7 +103,12 @@ static struct ctr *ctrs;
 static int nctrs;
 static struct rec *recs;
 static int nrecs;
-static struct sockaddr_in ups[MAXUP];
+// Upstreams are kept as IPv6 socket addresses, an IPv4 one v4-mapped (::ffff:a.b.c.d): the
+// upstream socket is one dual-stack AF_INET6 socket (IPV6_V6ONLY off), so one address type and
+// one compare serve both families. A host without IPv6 (ipv6.disable=1) gets an AF_INET socket
+// instead, and its IPv6 upstreams are skipped (up_family).
+static struct sockaddr_in6 ups[MAXUP];
+static int up_family = AF_INET6;
 static int nups;
 static struct pend pend[MAXPEND];
 static struct tconn tcps[MAXTCP];
@@ -186,6 +193,37 @@ static char *lower_dup(const char *s) {
   return d;
 }
 
+// An upstream's "IP PORT" into *out (IPv4 v4-mapped; IPv6 with "%zone": the interface's index in
+// this process's netns, the host's, or a number). 0 when unusable: not an address, an unknown
+// interface, or IPv6 on a host without it.
+static int parse_up(const char *ip, const char *port, struct sockaddr_in6 *out) {
+  char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  if (strlen(ip) >= sizeof addr) return 0;
+  strcpy(addr, ip);
+  memset(out, 0, sizeof *out);
+  out->sin6_family = AF_INET6;
+  out->sin6_port = htons((uint16_t)atoi(port));
+  struct in_addr v4;
+  if (inet_pton(AF_INET, addr, &v4) == 1) {
+    out->sin6_addr.s6_addr[10] = out->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&out->sin6_addr.s6_addr[12], &v4, 4);
+    return 1;
+  }
+  char *zone = strchr(addr, '%');
+  if (zone) *zone++ = '\0';
+  if (up_family != AF_INET6 || inet_pton(AF_INET6, addr, &out->sin6_addr) != 1) return 0;
+  if (zone) {
+    char *end;
+    unsigned long n = strtoul(zone, &end, 10);
+    out->sin6_scope_id = *zone && !*end ? (uint32_t)n : if_nametoindex(zone);
+    if (!out->sin6_scope_id) {
+      logmsg("upstream %s: no such interface", ip);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 // Re-reads the records file; keeps the sockets of containers still listed (same netns inode).
 static int reload(void) {
   table_changed = 1;
@@ -208,8 +246,7 @@ static int reload(void) {
     for (char *t = strtok_r(line, " \t\n", &save); t && nt < (int)(sizeof tok / sizeof *tok); t = strtok_r(NULL, " \t\n", &save)) tok[nt++] = t;
     if (nt < 2) continue;
     if (!strcmp(tok[0], "u") && nt >= 3 && nups < MAXUP) {
-      struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(tok[2]))};
-      if (inet_pton(AF_INET, tok[1], &a.sin_addr) == 1) ups[nups++] = a;
+      if (parse_up(tok[1], tok[2], &ups[nups])) nups++;
     } else if (!strcmp(tok[0], "c")) {
       next = realloc(next, sizeof *next * (nnext + 1));
       struct ctr *c = &next[nnext++];
@@ -219,8 +256,7 @@ static int reload(void) {
       for (int i = 2; i < nt && c->nnets < MAXNETS; i++) c->nets[c->nnets++] = strdup(tok[i]);
     } else if (!strcmp(tok[0], "s") && nt >= 3 && nnext > 0 && next[nnext - 1].nups < MAXUP) {
       struct ctr *c = &next[nnext - 1];
-      struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(tok[2]))};
-      if (inet_pton(AF_INET, tok[1], &a.sin_addr) == 1) c->ups[c->nups++] = a;
+      if (parse_up(tok[1], tok[2], &c->ups[c->nups])) c->nups++;
     } else if (!strcmp(tok[0], "n") && nt >= 4) {
       unsigned char ip[16];
       int v6 = strchr(tok[2], ':') != NULL;
@@ -424,7 +460,14 @@ static void send_up(struct pend *p) {
   unsigned char m[BUF];
   memcpy(m, p->q, p->qlen);
   put16(m, p->newid);
-  sendto(upfd, m, p->qlen, 0, (struct sockaddr *)&p->ups[p->up], sizeof p->ups[p->up]);
+  const struct sockaddr_in6 *u = &p->ups[p->up];
+  if (up_family == AF_INET6) {
+    sendto(upfd, m, p->qlen, 0, (const struct sockaddr *)u, sizeof *u);
+  } else {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = u->sin6_port};
+    memcpy(&a.sin_addr, &u->sin6_addr.s6_addr[12], 4);
+    sendto(upfd, m, p->qlen, 0, (const struct sockaddr *)&a, sizeof a);
+  }
   p->deadline = now_ms() + 1000;
 }
 
@@ -472,15 +515,26 @@ static void forward(const struct ctr *c, int cfd, int tcpi, const struct sockadd
 
 static void on_upstream(void) {
   unsigned char m[BUF];
-  struct sockaddr_in from;
-  socklen_t fl = sizeof from;
-  ssize_t n = recvfrom(upfd, m, sizeof m, 0, (struct sockaddr *)&from, &fl);
+  struct sockaddr_storage ss;
+  socklen_t fl = sizeof ss;
+  ssize_t n = recvfrom(upfd, m, sizeof m, 0, (struct sockaddr *)&ss, &fl);
   if (n < 12) return;
+  // the sender as the upstreams are kept (an AF_INET socket's sender v4-mapped)
+  struct sockaddr_in6 from = {.sin6_family = AF_INET6};
+  if (ss.ss_family == AF_INET6) {
+    from = *(struct sockaddr_in6 *)&ss;
+  } else {
+    const struct sockaddr_in *f4 = (const struct sockaddr_in *)&ss;
+    from.sin6_port = f4->sin_port;
+    from.sin6_addr.s6_addr[10] = from.sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&from.sin6_addr.s6_addr[12], &f4->sin_addr, 4);
+  }
   uint16_t id = (uint16_t)(m[0] << 8 | m[1]);
   for (int i = 0; i < MAXPEND; i++) {
     struct pend *p = &pend[i];
     if (!p->used || p->newid != id) continue;
-    if (from.sin_addr.s_addr != p->ups[p->up].sin_addr.s_addr || from.sin_port != p->ups[p->up].sin_port) return;
+    const struct sockaddr_in6 *u = &p->ups[p->up];
+    if (memcmp(&from.sin6_addr, &u->sin6_addr, 16) || from.sin6_port != u->sin6_port) return;
     put16(m, p->oldid);
     finish(p, m, (size_t)n);
     return;
@@ -623,7 +677,14 @@ int main(int argc, char **argv) {
   for (int i = 0; i < MAXTCP; i++) tcps[i].fd = -1;
   srandom((unsigned)(now_ms() ^ getpid()));
   hostns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  upfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  upfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int off = 0;
+  if (upfd >= 0 && setsockopt(upfd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) close(upfd), upfd = -1;
+  if (upfd < 0) {
+    // no IPv6 on this host: IPv4 upstreams only
+    up_family = AF_INET;
+    upfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  }
   ctlfd = ctl_listen(argv[2]);
   const char *err = hostns < 0 ? "cannot open /proc/self/ns/net" : upfd < 0 ? "cannot open the upstream socket" : ctlfd < 0 ? "cannot listen on the control socket (another minidock-dns is running, or the path is longer than 107 bytes)" : NULL;
   if (!err && reload() < 0) err = "cannot read the records file";
