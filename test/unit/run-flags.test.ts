@@ -56,8 +56,8 @@ describe('DNS flags', () => {
     const net = { Id: 'n'.repeat(64), Name: 'u', Driver: 'bridge' } as never;
     const ep = { containerId: 'a'.repeat(64), containerName: 'web', networkId: 'n'.repeat(64), ip: '10.5.0.2', netns: 'minidock-aaaa', dns: ['127.0.0.1', '::1'] } as never;
     const text = buildDnsRecords([ep], [net], [{ ip: '10.1.1.1', port: 53 }]);
-    expect(text).toContain('u 10.1.1.1 53\nc /run/netns/minidock-aaaa nnnnnnnnnnnn\ns 127.0.0.1 53\n');
-    expect(text).not.toContain('::1');
+    // an IPv6 --dns is an upstream too (forwarded over the dual-stack socket, as Docker's)
+    expect(text).toContain('u 10.1.1.1 53\nc /run/netns/minidock-aaaa nnnnnnnnnnnn\ns 127.0.0.1 53\ns ::1 53\n');
   });
 });
 
