@@ -206,5 +206,10 @@ describe('resolv.conf for a container', () => {
     expect(containerResolvConf('nameserver 10.0.0.2\nsearch lan\n')).toBe('nameserver 10.0.0.2\nsearch lan\n');
     expect(containerResolvConf('nameserver 127.0.0.53\noptions edns0\n')).toBe('options edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
     expect(containerResolvConf('')).toBe('nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    // as Docker's TransformForLegacyNw: IPv6 resolvers only for a container with IPv6
+    expect(containerResolvConf('nameserver 10.0.0.2\nnameserver 2001:db8::53\n')).toBe('nameserver 10.0.0.2\n');
+    expect(containerResolvConf('nameserver 10.0.0.2\nnameserver 2001:db8::53\n', true)).toBe('nameserver 10.0.0.2\nnameserver 2001:db8::53\n');
+    expect(containerResolvConf('nameserver fe80::1%eth0\n')).toBe('nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    expect(containerResolvConf('nameserver ::1\n', true)).toBe('nameserver 8.8.8.8\nnameserver 8.8.4.4\nnameserver 2001:4860:4860::8888\nnameserver 2001:4860:4860::8844\n');
   });
 });

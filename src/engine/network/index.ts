@@ -101,19 +101,22 @@ export function readHostResolvConf(): string {
 
 /**
  * resolv.conf for a container with its own network: the host's, minus nameservers on the host's
- * loopback (unreachable from the container, e.g. systemd-resolved's 127.0.0.53); when none is
- * left, Docker's fallback (Google's public resolvers).
+ * loopback (unreachable from the container, e.g. systemd-resolved's 127.0.0.53) and, for a
+ * container without IPv6, its IPv6 ones; when none is left, Docker's fallback (Google's).
  */
-export function containerResolvConf(host: string): string {
+export function containerResolvConf(host: string, ipv6 = false): string {
   const lines = host.split('\n');
+  // as Docker's TransformForLegacyNw: no host-local resolver, and no IPv6 one for a container
+  // without IPv6 (it could not reach it); nothing left: Google's, v6 too when it has IPv6
   const kept = lines.filter((l) => {
     const m = /^\s*nameserver\s+(\S+)/.exec(l);
-    return !m || !(m[1].startsWith('127.') || m[1] === '::1');
+    return !m || !(m[1].startsWith('127.') || m[1] === '::1' || (!ipv6 && m[1].includes(':')));
   });
   const hasNs = kept.some((l) => /^\s*nameserver\s+/.test(l));
   const body = kept.join('\n').replace(/\n*$/, '\n');
   if (hasNs) return body;
-  return (body.trim() ? body : '') + 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
+  const google = ipv6 ? 'nameserver 8.8.8.8\nnameserver 8.8.4.4\nnameserver 2001:4860:4860::8888\nnameserver 2001:4860:4860::8844\n' : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
+  return (body.trim() ? body : '') + google;
 }
 
 function emptySettings(sandbox: string): NetworkSettings {
@@ -357,7 +360,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     // as Docker: a line per address, IPv4 first
     hosts: [e.ip, e.ip6].filter((a): a is string => !!a).map((a) => `${a}\t${names.join(' ')}`),
     inside: shimInsideOf(ops),
-    resolvConf: userNet ? (await import('./dns.js')).embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf()),
+    resolvConf: userNet ? (await import('./dns.js')).embeddedResolvConf(readHostResolvConf()) : containerResolvConf(readHostResolvConf(), !!e.ip6),
     warnings,
   };
 }
