@@ -16,6 +16,12 @@ export interface Iperf {
   /** the sender's TCP MSS */
   mss: number;
   retransmits: number;
+  /**
+   * CPU seconds per GB received: iperf3's own measure of its client's and server's process time
+   * (user + system, which holds the softirq work the kernel runs in their context: most of a
+   * veth/bridge/VXLAN path) over the bytes. Steadier than the throughput on a loaded machine.
+   */
+  cpuPerGB: number;
 }
 
 /** argv prefix that runs a command in netns `ns` of host `h` ('' = the host's own). */
@@ -44,7 +50,11 @@ export function iperf(server: Host, sNs: string, client: Host, cNs: string, to: 
   if (r.code !== 0) throw new Error(`iperf3 -c ${to}: ${r.stdout.slice(0, 400)} ${r.stderr}`);
   const j = JSON.parse(r.stdout) as {
     start: { tcp_mss_default?: number; tcp_mss?: number };
-    end: { sum_sent?: { bytes: number; retransmits?: number }; sum_received?: { bytes: number; bits_per_second: number } };
+    end: {
+      sum_sent?: { bytes: number; retransmits?: number };
+      sum_received?: { bytes: number; bits_per_second: number; seconds: number };
+      cpu_utilization_percent?: { host_total: number; remote_total: number };
+    };
     error?: string;
   };
   if (!j.end.sum_sent || !j.end.sum_received) throw new Error(`iperf3 -c ${to}: no totals: ${j.error ?? r.stdout.slice(-400)}`);
@@ -54,8 +64,12 @@ export function iperf(server: Host, sNs: string, client: Host, cNs: string, to: 
     bps: j.end.sum_received.bits_per_second,
     mss: j.start.tcp_mss_default ?? j.start.tcp_mss ?? 0,
     retransmits: j.end.sum_sent.retransmits ?? 0,
+    cpuPerGB: cpuPerGB(j.end.cpu_utilization_percent, j.end.sum_received.seconds, j.end.sum_received.bytes),
   };
 }
+
+const cpuPerGB = (c: { host_total: number; remote_total: number } | undefined, secs: number, bytes: number) =>
+  c && bytes ? (((c.host_total + c.remote_total) / 100) * secs) / (bytes / 1e9) : NaN;
 
 /** The IPv4 fragmentation counters of a host's own netns (/proc/net/snmp: Ip FragCreates, ReasmReqds). */
 export function fragCounters(h: Host): { fragCreates: number; reasmReqds: number } {

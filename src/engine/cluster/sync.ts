@@ -71,7 +71,29 @@ async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: s
   const want = snap.endpoints.filter((e) => e.netId === n.Id && e.v.host !== me).map((e) => ({ ip: e.ip, mac: e.v.mac, vtep: e.v.vtep }));
   const dev = vxlanDev(n.Id);
   const ops = peerOps(dev, want, await readPeers(dev));
-  if (ops.length) await applyPlan([...ops, ...unstickOps(n.Id, ops)], { explain, tolerant: true });
+  if (ops.length) await applyPlan([...ops, ...localNeighOps(n.Id, ops)], { explain, tolerant: true });
+}
+
+/** The local containers' side of the VXLAN's neighbour changes in `ops`: forgotten, then learnt. */
+function localNeighOps(netId: string, ops: Op[]): Op[] {
+  const neigh = (verb: string) => ops.flatMap((o) => (o.kind === 'ip' && o.args[0] === 'neigh' && o.args[1] === verb ? [{ ip: o.args[2], mac: o.args[4] }] : []));
+  const local = listEndpoints().filter((e) => e.networkId === netId);
+  return [...forgetOps(neigh('del').map((x) => x.ip), local), ...unstickOps(neigh('replace'), local)];
+}
+
+/**
+ * For each remote address whose container is gone: the local containers forget it too. Their
+ * entry for it (from talking to it, or from unstickOps) would otherwise outlive it, and when a
+ * container on another host gets the address again (the same MAC: 02:42 + the address), a local
+ * container answers its first packet at once to that MAC, before this host's sync has programmed
+ * the VXLAN for it: the reply has no tunnel to go to and is lost (a lost first ping). With no
+ * entry, the reply waits on an ARP request until the sync writes the new endpoint (unstickOps).
+ * `flush to IP`: one address, and no error when the container has no entry for it.
+ */
+function forgetOps(ips: string[], local: EndpointRecord[]): Op[] {
+  return ips.flatMap((ip) =>
+    local.map((e): Op => ({ kind: 'ip', netns: e.netns, args: ['neigh', 'flush', 'to', ip, 'dev', e.ifname ?? 'eth0'], why: `${e.containerName} forgets ${ip}: its container is gone, and one that gets the address again must be asked for, not sent to blindly` })),
+  );
 }
 
 /**
@@ -84,10 +106,7 @@ async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: s
  * instead would make the next packet ask at once, but drop the queued ones: a lost first ping, a
  * SYN retransmitted a second later.) Tolerant: a container gone meanwhile is no error.
  */
-function unstickOps(netId: string, ops: Op[]): Op[] {
-  const added = ops.flatMap((o) => (o.kind === 'ip' && o.args[0] === 'neigh' && o.args[1] === 'replace' ? [{ ip: o.args[2], mac: o.args[4] }] : []));
-  if (!added.length) return [];
-  const local = listEndpoints().filter((e) => e.networkId === netId);
+function unstickOps(added: { ip: string; mac: string }[], local: EndpointRecord[]): Op[] {
   return added.flatMap(({ ip, mac }) =>
     local.map((e): Op => ({ kind: 'ip', netns: e.netns, args: ['neigh', 'replace', ip, 'lladdr', mac, 'dev', e.ifname ?? 'eth0', 'nud', 'stale'], why: `${e.containerName} sends what it queued for ${ip} now, not at its next ARP retry (up to 1 s)` })),
   );
