@@ -7,6 +7,7 @@ import { formatIp, nth, overlaps, parseCidr, parseIp, macForIp } from '../networ
 import { formatCidr6, formatIp6, macForIp6, overlaps6, parseCidr6, parseIp6 } from '../network/cidr6.js';
 import { pickAddress } from '../network/ipam.js';
 import type { NetworkRecord } from '../network/networks.js';
+import type { CreateSpec } from '../network/drivers/driver.js';
 import type { ClusterConfig } from './config.js';
 import { Etcd } from './etcd.js';
 import { NETWORKS, claimTxn, createNetworkTxn, endpointKey, endpointsOf, freeVni, networkKey, removeNetworkTxn } from './keys.js';
@@ -48,19 +49,7 @@ export async function storeNetworks(etcd: Etcd): Promise<{ nets: { rec: NetworkR
 /** network create -d overlay: the cluster-wide checks and the one txn that creates it. */
 export async function createOverlayNetwork(
   cfg: ClusterConfig,
-  spec: {
-    name: string;
-    subnet?: string;
-    gateway?: string;
-    autoSubnet?: boolean;
-    internal: boolean;
-    labels: Record<string, string>;
-    options: Record<string, string>;
-    ipv4?: false;
-    subnet6?: string;
-    gateway6?: string;
-    autoSubnet6?: boolean;
-  },
+  spec: CreateSpec & { autoSubnet?: boolean; autoSubnet6?: boolean },
   id: string,
 ): Promise<Partial<NetworkRecord>> {
   const etcd = etcdOf(cfg);
