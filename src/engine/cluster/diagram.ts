@@ -8,7 +8,7 @@ import { readPeers, VXLAN_PORT } from '../network/drivers/overlay.js';
 import { clusterConfig } from './config.js';
 import { ENDPOINTS, HOSTS, PREFIX } from './keys.js';
 import { hostId } from './host.js';
-import { type EndpointValue, etcdOf } from './store.js';
+import { type EndpointValue, endpointAddresses, etcdOf } from './store.js';
 
 interface DevJson {
   master?: string;
@@ -47,7 +47,7 @@ export async function collectOverlays(networks: SnapNetwork[]): Promise<Record<s
       .filter((kv) => kv.key.startsWith(prefix))
       .flatMap((kv) => {
         const v = json<EndpointValue>(kv.value);
-        return v ? [{ ip: kv.key.slice(prefix.length), mac: v.mac, host: v.host, vtep: v.vtep, name: v.name }] : [];
+        return v ? [{ ...endpointAddresses(kv.key.slice(prefix.length), v), mac: v.mac, host: v.host, vtep: v.vtep, name: v.name }] : [];
       });
     out[n.name] = {
       hostId: hostId(),

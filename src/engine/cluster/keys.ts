@@ -3,9 +3,11 @@
 //
 //   /minidock/hosts/<hostId>            {"vtep","name"}                 under the host's lease
 //   /minidock/networks/<name>           the overlay network record (with its VNI)
-//   /minidock/endpoints/<netId>/<ip>    {"host","vtep","mac","container","name","aliases"}
+//   /minidock/endpoints/<netId>/<ip>    {"host","vtep","mac","container","name","aliases","ip6"}
 //                                       under the host's lease: the address is taken (IPAM)
-//                                       and the peers program their FDB/neighbour entries from it
+//                                       and the peers program their FDB/neighbour entries from it;
+//                                       <ip> is the IPv4 address, or the IPv6 one on an IPv6-only
+//                                       network; a dual-stack endpoint's IPv6 address is its "ip6"
 //
 // An address is taken by a txn that puts its key only if it does not exist (create_revision 0),
 // so two hosts never get one address. A network is created by a txn that succeeds only if no key
@@ -68,10 +70,17 @@ export const unchangedSince = (prefix: string, rev: string): Compare => ({
   mod_revision: String(BigInt(rev) + 1n),
 });
 
-/** Take one address: put its endpoint key if no one holds it. */
-export function claimTxn(netId: string, ip: string, value: string, lease: string): Txn {
+/** The address an endpoint's key is named by: its IPv4 address, or its IPv6 one on an IPv6-only network. */
+export const keyAddress = (e: { ip: string; ip6?: string }) => e.ip || e.ip6 || '';
+
+/**
+ * Take one address: put its endpoint key if no one holds it. With `rev` (a network with IPv6,
+ * whose IPv6 address is in the value, not the key) also only if no endpoint of the network was
+ * written since `rev`, when both addresses were checked free: still one put.
+ */
+export function claimTxn(netId: string, ip: string, value: string, lease: string, rev?: string): Txn {
   const k = endpointKey(netId, ip);
-  return { compare: [absent(k)], success: [put(k, value, lease)], failure: [] };
+  return { compare: [absent(k), ...(rev ? [unchangedSince(endpointsOf(netId), rev)] : [])], success: [put(k, value, lease)], failure: [] };
 }
 
 /** Create a network: only if nothing under /minidock/networks/ changed since `rev` (when it was checked). */

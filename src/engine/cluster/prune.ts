@@ -20,7 +20,7 @@ import { withLock } from '../../state/lock.js';
 import { type NetworkRecord, listEndpoints, listNetworkRecords } from '../network/networks.js';
 import { devicesNoteDir, overlayBridge, removeLocalDevices, vxlanDev } from '../network/drivers/overlay.js';
 import { clusterConfig } from './config.js';
-import { ENDPOINTS } from './keys.js';
+import { ENDPOINTS, keyAddress } from './keys.js';
 import { hostId, leaseFile, overlayDir, readLease, watcherPid } from './host.js';
 import type { EndpointValue } from './store.js';
 
@@ -74,7 +74,7 @@ async function pruneStore(r: OverlayPruneReport, inUse: boolean): Promise<void> 
   const { etcdOf } = await import('./store.js');
   const etcd = etcdOf(cfg);
   const me = hostId();
-  const held = new Set(listEndpoints().map((e) => `${e.networkId}/${e.ip}/${e.containerId}`));
+  const held = new Set(listEndpoints().map((e) => `${e.networkId}/${keyAddress(e)}/${e.containerId}`));
   try {
     for (const kv of (await etcd.range(ENDPOINTS)).kvs) {
       let v: EndpointValue;

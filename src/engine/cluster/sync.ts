@@ -13,15 +13,16 @@ import { removeIpam } from '../network/ipam.js';
 import type { ClusterConfig } from './config.js';
 import { clusterConfig } from './config.js';
 import type { Etcd, KV } from './etcd.js';
-import { ENDPOINTS, HOSTS, NETWORKS, PREFIX, claimTxn, endpointKey, hostKey, networkKey } from './keys.js';
+import { ENDPOINTS, HOSTS, NETWORKS, PREFIX, claimTxn, endpointKey, hostKey, keyAddress, networkKey } from './keys.js';
 import { hostId, hostLease, overlayDir, ensureWatcher, watcherEndpoints } from './host.js';
-import { type EndpointValue, etcdOf } from './store.js';
+import { type EndpointValue, endpointAddresses, etcdOf } from './store.js';
 
 const isOverlay = (n: NetworkRecord) => n.Driver === 'overlay';
 
 interface Snapshot {
   nets: NetworkRecord[];
-  endpoints: { netId: string; ip: string; v: EndpointValue }[];
+  /** `key` names the store key (keyAddress); ip is '' on an IPv6-only network. */
+  endpoints: { netId: string; key: string; ip: string; ip6?: string; v: EndpointValue }[];
   hosts: Set<string>;
 }
 
@@ -32,8 +33,9 @@ function snapshotOf(kvs: KV[]): Snapshot {
       if (kv.key.startsWith(NETWORKS)) s.nets.push(JSON.parse(kv.value) as NetworkRecord);
       else if (kv.key.startsWith(HOSTS)) s.hosts.add(kv.key.slice(HOSTS.length));
       else if (kv.key.startsWith(ENDPOINTS)) {
-        const [netId, ip] = kv.key.slice(ENDPOINTS.length).split('/');
-        s.endpoints.push({ netId, ip, v: JSON.parse(kv.value) as EndpointValue });
+        const [netId, key] = kv.key.slice(ENDPOINTS.length).split('/');
+        const v = JSON.parse(kv.value) as EndpointValue;
+        s.endpoints.push({ netId, key, ...endpointAddresses(key, v), v });
       }
     } catch {
       /* a value minidock did not write: ignored */
@@ -68,7 +70,7 @@ export async function mirrorNetworks(cfg: ClusterConfig): Promise<void> {
 async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: string) => void): Promise<void> {
   const { peerOps, readPeers, vxlanDev } = await import('../network/drivers/overlay.js');
   const me = hostId();
-  const want = snap.endpoints.filter((e) => e.netId === n.Id && e.v.host !== me).map((e) => ({ ip: e.ip, mac: e.v.mac, vtep: e.v.vtep }));
+  const want = snap.endpoints.filter((e) => e.netId === n.Id && e.v.host !== me).map((e) => ({ ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), mac: e.v.mac, vtep: e.v.vtep }));
   const dev = vxlanDev(n.Id);
   const ops = peerOps(dev, want, await readPeers(dev));
   if (ops.length) await applyPlan([...ops, ...localNeighOps(n.Id, ops)], { explain, tolerant: true });
@@ -76,7 +78,12 @@ async function programPeers(n: NetworkRecord, snap: Snapshot, explain?: (line: s
 
 /** The local containers' side of the VXLAN's neighbour changes in `ops`: forgotten, then learnt. */
 function localNeighOps(netId: string, ops: Op[]): Op[] {
-  const neigh = (verb: string) => ops.flatMap((o) => (o.kind === 'ip' && o.args[0] === 'neigh' && o.args[1] === verb ? [{ ip: o.args[2], mac: o.args[4] }] : []));
+  // `ip neigh VERB IP …` and `ip -6 neigh VERB IP …`
+  const neigh = (verb: string) =>
+    ops.flatMap((o) => {
+      const a = o.kind === 'ip' && o.args[0] === '-6' ? o.args.slice(1) : o.kind === 'ip' ? o.args : [];
+      return a[0] === 'neigh' && a[1] === verb ? [{ ip: a[2], mac: a[4] }] : [];
+    });
   const local = listEndpoints().filter((e) => e.networkId === netId);
   return [...forgetOps(neigh('del').map((x) => x.ip), local), ...unstickOps(neigh('replace'), local)];
 }
@@ -92,7 +99,7 @@ function localNeighOps(netId: string, ops: Op[]): Op[] {
  */
 function forgetOps(ips: string[], local: EndpointRecord[]): Op[] {
   return ips.flatMap((ip) =>
-    local.map((e): Op => ({ kind: 'ip', netns: e.netns, args: ['neigh', 'flush', 'to', ip, 'dev', e.ifname ?? 'eth0'], why: `${e.containerName} forgets ${ip}: its container is gone, and one that gets the address again must be asked for, not sent to blindly` })),
+    local.filter((e) => (ip.includes(':') ? !!e.ip6 : !!e.ip)).map((e): Op => ({ kind: 'ip', netns: e.netns, args: [...(ip.includes(':') ? ['-6'] : []), 'neigh', 'flush', 'to', ip, 'dev', e.ifname ?? 'eth0'], why: `${e.containerName} forgets ${ip}: its container is gone, and one that gets the address again must be asked for, not sent to blindly` })),
   );
 }
 
@@ -107,9 +114,12 @@ function forgetOps(ips: string[], local: EndpointRecord[]): Op[] {
  * SYN retransmitted a second later.) Tolerant: a container gone meanwhile is no error.
  */
 function unstickOps(added: { ip: string; mac: string }[], local: EndpointRecord[]): Op[] {
-  return added.flatMap(({ ip, mac }) =>
-    local.map((e): Op => ({ kind: 'ip', netns: e.netns, args: ['neigh', 'replace', ip, 'lladdr', mac, 'dev', e.ifname ?? 'eth0', 'nud', 'stale'], why: `${e.containerName} sends what it queued for ${ip} now, not at its next ARP retry (up to 1 s)` })),
-  );
+  return added.flatMap(({ ip, mac }) => {
+    const v6 = ip.includes(':'); // IPv6: the same for a Neighbour Solicitation's retry
+    return local
+      .filter((e) => (v6 ? !!e.ip6 : !!e.ip))
+      .map((e): Op => ({ kind: 'ip', netns: e.netns, args: [...(v6 ? ['-6'] : []), 'neigh', 'replace', ip, 'lladdr', mac, 'dev', e.ifname ?? 'eth0', 'nud', 'stale'], why: `${e.containerName} sends what it queued for ${ip} now, not at its next ${v6 ? 'Neighbour Solicitation' : 'ARP'} retry (up to 1 s)` }));
+  });
 }
 
 /** Before a container joins overlay network `rec` on this host (under the network lock). */
@@ -159,7 +169,7 @@ export async function syncOverlay(): Promise<number> {
     if (mine.length && !snap.hosts.has(me)) await reregister(cfg, etcd, mine);
     // keys of this host whose container is gone (a teardown while the store was away)
     for (const e of snap.endpoints) {
-      if (e.v.host === me && !mine.some((m) => m.containerId === e.v.container && m.ip === e.ip)) await etcd.delete(endpointKey(e.netId, e.ip));
+      if (e.v.host === me && !mine.some((m) => m.containerId === e.v.container && keyAddress(m) === e.key)) await etcd.delete(endpointKey(e.netId, e.key));
     }
     const { removeLocalDevices, madeHere } = await import('../network/drivers/overlay.js');
     let inUse = 0;
@@ -188,9 +198,10 @@ async function reregister(cfg: ClusterConfig, etcd: Etcd, mine: EndpointRecord[]
   rmSync(join(overlayDir(), 'lease'), { force: true });
   const lease = await hostLease(cfg, etcd);
   for (const e of mine) {
-    const v: EndpointValue = { host: hostId(), vtep: cfg.advertise, mac: e.mac, container: e.containerId, name: e.containerName, ...(e.aliases?.length ? { aliases: e.aliases } : {}) };
-    if (!(await etcd.txn(claimTxn(e.networkId, e.ip, JSON.stringify(v), lease)))) {
-      process.stderr.write(`WARNING: ${e.containerName}'s address ${e.ip} was taken by another host while this one was away\n`);
+    const v: EndpointValue = { host: hostId(), vtep: cfg.advertise, mac: e.mac, container: e.containerId, name: e.containerName, ...(e.aliases?.length ? { aliases: e.aliases } : {}), ...(e.ip6 ? { ip6: e.ip6 } : {}) };
+    // (its IPv6 address, in the value of a dual-stack key, is not checked again here)
+    if (!(await etcd.txn(claimTxn(e.networkId, keyAddress(e), JSON.stringify(v), lease)))) {
+      process.stderr.write(`WARNING: ${e.containerName}'s address ${keyAddress(e)} was taken by another host while this one was away\n`);
     }
   }
   void hostKey;
@@ -200,10 +211,11 @@ async function syncRemoteNames(snap: Snapshot, overlays: NetworkRecord[], me: st
   const { netKey, isDnsName, syncDns } = await import('../network/dns.js');
   const lines = snap.endpoints
     .filter((e) => e.v.host !== me && overlays.some((n) => n.Id === e.netId))
-    .sort((a, b) => a.ip.localeCompare(b.ip))
+    .sort((a, b) => a.key.localeCompare(b.key))
     .map((e) => {
       const names = [...new Set([e.v.name, ...(e.v.aliases ?? []), e.v.container.slice(0, 12)].filter((x) => x && isDnsName(x)).map((x) => x.toLowerCase()))];
-      return `n ${netKey(e.netId)} ${e.ip} ${names.join(' ')}\n`;
+      // one line per address: minidock-dns answers A from the IPv4 one, AAAA from the IPv6 one
+      return [e.ip, e.ip6].filter((a) => a).map((a) => `n ${netKey(e.netId)} ${a} ${names.join(' ')}\n`).join('');
     })
     .join('');
   if (lines === remoteNameLines()) return;

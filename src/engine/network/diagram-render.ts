@@ -14,7 +14,7 @@ export function overlayLines(ov: OverlayNode): { text: string; bad: boolean }[] 
   out.push({ text: `VXLAN ${ov.vni} on ${ov.vxlan}${ov.exists ? '' : ' (not on this host: no container of it here)'}, UDP 4789, this host's VTEP ${ov.local || '?'}`, bad: false });
   if (ov.storeError) out.push({ text: `✗ cluster store not read: ${ov.storeError}`, bad: true });
   for (const h of ov.hosts) {
-    const ctrs = h.containers.length ? h.containers.map((c) => `${c.name} ${c.ip} ${c.mac}`).join(', ') : 'no container of this network';
+    const ctrs = h.containers.length ? h.containers.map((c) => `${c.name} ${both(c.ip, c.ip6)} ${c.mac}`).join(', ') : 'no container of this network';
     if (h.self) out.push({ text: `host ${h.name || h.id.slice(0, 12)} ${h.vtep} (this host): ${ctrs}`, bad: false });
     else out.push({ text: `${h.tunnel ? '⇄' : ' '} host ${h.name || h.id.slice(0, 12)} ${h.vtep}: ${h.tunnel ? `tunnel VNI ${ov.vni} to ${h.vtep}` : 'no tunnel'}: ${ctrs}`, bad: false });
   }
@@ -270,7 +270,7 @@ const tokens = (m: string) => new Set(m.split(/[\s()]+/));
 /** A drift message is about this host: it names its VTEP or one of its containers' addresses or MACs. */
 const driftNames = (m: string, h: OverlayHost) => {
   const t = tokens(m);
-  return t.has(h.vtep) || h.containers.some((c) => t.has(c.ip) || t.has(c.mac));
+  return t.has(h.vtep) || h.containers.some((c) => t.has(c.ip) || (!!c.ip6 && t.has(c.ip6)) || t.has(c.mac));
 };
 
 /** Computes the whole layout: every text with its position, every shape. Pure. */
@@ -336,7 +336,7 @@ export function layoutSvg(d: Diagram): SvgLayout {
             : { text: h.containers.length && ov.exists ? `✗ no tunnel: no broadcast FDB entry to ${h.vtep}` : 'no tunnel (none needed yet)', cls: h.containers.length && ov.exists ? 'drift' : 'small', size: 11 },
           ...(h.containers.length ? h.containers : [undefined]).map((c) =>
             c
-              ? { text: `${c.name}  ${c.ip}  ${c.mac}`, cls: pinned.get(h)!.some((m) => tokens(m).has(c.ip) || tokens(m).has(c.mac)) ? 'drift' : 'mono', size: 12, data: ['data-remote-container', `${h.vtep}/${c.name}`] as [string, string] }
+              ? { text: `${c.name}  ${both(c.ip, c.ip6)}  ${c.mac}`, cls: pinned.get(h)!.some((m) => tokens(m).has(c.ip) || (!!c.ip6 && tokens(m).has(c.ip6)) || tokens(m).has(c.mac)) ? 'drift' : 'mono', size: 12, data: ['data-remote-container', `${h.vtep}/${c.name}`] as [string, string] }
               : { text: 'no container of this network', cls: 'small', size: 11 },
           ),
           ...pinned.get(h)!.flatMap((m) => wrap(`✗ ${m}`, 11, CW - 2 * PAD).map((text) => ({ text, cls: 'drift', size: 11 }))),
@@ -596,7 +596,7 @@ export function renderDot(d: Diagram): string {
     o.push('  }');
     for (const h of b.overlay?.hosts.filter((x) => !x.self) ?? []) {
       const hid = `host:${h.vtep}`;
-      o.push(`  ${q(hid)} [shape=box3d, label=${q(`host ${h.name || h.id.slice(0, 12)}\nVTEP ${h.vtep}${h.containers.map((c) => `\n${c.name} ${c.ip}`).join('')}`)}, fillcolor="#ede7f6"];`);
+      o.push(`  ${q(hid)} [shape=box3d, label=${q(`host ${h.name || h.id.slice(0, 12)}\nVTEP ${h.vtep}${h.containers.map((c) => `\n${c.name} ${both(c.ip, c.ip6)}`).join('')}`)}, fillcolor="#ede7f6"];`);
       o.push(`  ${q(`vxlan:${b.overlay!.vxlan}`)} -> ${q(hid)} [dir=both, label=${q(h.tunnel ? `VNI ${b.overlay!.vni} UDP 4789` : 'no tunnel')}, color="#6a1b9a"${h.tunnel ? '' : ', style=dotted'}];`);
     }
     if (b.overlay?.drift.length) o.push(`  ${q(`drift:${b.overlay.vxlan}`)} [shape=note, color=red, fontcolor=red, label=${q(b.overlay.drift.map((m) => `✗ ${m}`).join('\n'))}];`);

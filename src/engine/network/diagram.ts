@@ -73,7 +73,8 @@ export interface SnapOverlay {
   neigh: { ip: string; mac: string }[];
   /** the store: hosts, and the network's endpoints (every host's) */
   hosts: { id: string; name: string; vtep: string }[];
-  endpoints: { ip: string; mac: string; host: string; vtep: string; name: string }[];
+  /** ip: '' on an IPv6-only network */
+  endpoints: { ip: string; ip6?: string; mac: string; host: string; vtep: string; name: string }[];
   /** the store could not be read: no comparison with it */
   storeError?: string;
 }
@@ -238,7 +239,8 @@ export interface OverlayHost {
   vtep: string;
   self: boolean;
   /** the network's containers on that host (from the store) */
-  containers: { name: string; ip: string; mac: string }[];
+  /** ip: '' on an IPv6-only network */
+  containers: { name: string; ip: string; ip6?: string; mac: string }[];
   /** the kernel sends this network's broadcast and unknown frames to it (FDB 00:00:00:00:00:00 dst VTEP) */
   tunnel: boolean;
 }
@@ -650,7 +652,7 @@ function overlayNodeOf(n: NonNullable<SnapNetwork['overlay']>, o: SnapOverlay, b
     const h = o.hosts.find((x) => x.id === id);
     const eps = o.endpoints.filter((e) => e.host === id);
     const vtep = h?.vtep ?? eps[0]?.vtep ?? '?';
-    node.hosts.push({ id, name: h?.name ?? '(host key gone)', vtep, self: id === o.hostId, containers: eps.map((e) => ({ name: e.name, ip: e.ip, mac: e.mac })), tunnel: bum.has(vtep) });
+    node.hosts.push({ id, name: h?.name ?? '(host key gone)', vtep, self: id === o.hostId, containers: eps.map((e) => ({ name: e.name, ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), mac: e.mac })), tunnel: bum.has(vtep) });
   }
   node.hosts.sort((a, b) => (a.self ? -1 : b.self ? 1 : a.vtep.localeCompare(b.vtep, 'en', { numeric: true })));
   if (!here) return node;
@@ -664,7 +666,7 @@ function overlayNodeOf(n: NonNullable<SnapNetwork['overlay']>, o: SnapOverlay, b
   if (d.master !== bridge) node.drift.push(`${n.vxlan} is not plugged into ${bridge}`);
   if (!d.up) node.drift.push(`${n.vxlan} is down`);
   if (o.storeError) return node;
-  const want = o.endpoints.filter((e) => e.host !== o.hostId).map((e) => ({ ip: e.ip, mac: e.mac, vtep: e.vtep }));
+  const want = o.endpoints.filter((e) => e.host !== o.hostId).map((e) => ({ ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), mac: e.mac, vtep: e.vtep }));
   for (const op of peerOps(n.vxlan, want, { fdb: o.fdb, neigh: o.neigh })) {
     if (op.kind !== 'ip') continue;
     const cmd = `${op.tool ?? 'ip'} ${op.args.join(' ')}`;

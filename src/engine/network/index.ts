@@ -259,7 +259,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
   let ep: EndpointRecord;
   let rec: NetworkRecord;
   let afterWired: (() => Promise<void>) | undefined;
-  let claimed: string | undefined;
+  let claimed: { ip: string; ip6?: string } | undefined;
   const warnings: string[] = [];
   // Phase 1, under the lock: check and reserve ports, make sure the bridge is there, take an
   // address, and write down what will be created (so teardown can always find it).
@@ -281,7 +281,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
       // alone in the usual case, with a firewall check to await once the container is wired).
       afterWired = await driver.ensure(rec, explain);
       const { ip, ip6 } = await claimAddresses(rec, driver, { id, name: req.containerName, aliases: req.aliases }, req.ip || undefined, req.ip6 || undefined, explain);
-      claimed = ip;
+      claimed = { ip, ip6 };
       const link = driver.link(rec, id, ns, ip, undefined, ip6);
       if (req.mac && !link.mac) throw new UserError(`--mac-address is not available on ${rec.Driver} network ${rec.Name}: its interfaces have the parent's MAC`);
       if (req.mac) link.mac = req.mac; // --mac-address
@@ -297,7 +297,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     } catch (e) {
       releasePorts(id);
       releaseAddresses(rec.Id, id);
-      if (claimed) await driverOf(rec)!.release?.(rec, id, claimed);
+      if (claimed) await driverOf(rec)!.release?.(rec, id, claimed.ip, claimed.ip6);
       throw e;
     }
   });
@@ -318,7 +318,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
     await withLock(NETWORK_LOCK, async () => {
       releasePorts(id);
       releaseAddresses(e.networkId, id);
-      await driverOf(rec!)!.release?.(rec!, id, e.ip);
+      await driverOf(rec!)!.release?.(rec!, id, e.ip, e.ip6);
       rmSync(endpointFile(id), { force: true });
     });
     throw err;
@@ -380,12 +380,13 @@ export async function claimAddresses(
 ): Promise<{ ip: string; ip6?: string }> {
   if (want6 !== undefined && !rec.Subnet6) throw new UserError(`--ip6 ${want6}: network ${rec.Name} has no IPv6 (create it with --ipv6)`);
   if (want !== undefined && rec.EnableIPv4 === false) throw new UserError(`--ip ${want}: network ${rec.Name} is IPv6-only (--ipv4=false)`);
-  const ip = rec.EnableIPv4 === false ? '' : driver.claim ? await driver.claim(rec, c, want, explain) : allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, c.id, want, rec.IPRange);
+  // a store shared between hosts (overlay): both families in it, in one step
+  if (driver.claim) return driver.claim(rec, c, want, want6, explain);
+  const ip = rec.EnableIPv4 === false ? '' : allocateAddress(rec.Id, rec.Subnet!, rec.Gateway!, c.id, want, rec.IPRange);
   try {
     return { ip, ...(rec.Subnet6 ? { ip6: allocateAddress6(rec.Id, rec.Subnet6, rec.Gateway6!, c.id, want6, rec.IPRange6) } : {}) };
   } catch (e) {
     releaseAddresses(rec.Id, c.id);
-    if (ip) await driver.release?.(rec, c.id, ip);
     throw e;
   }
 }
@@ -419,7 +420,7 @@ export async function teardownContainerNetwork(containerId: string, _settings: N
     // addresses held in the cluster store (overlay): given back there
     for (const ep of eps) {
       const n = records.find((r) => r.Id === ep.networkId);
-      if (n) await driverOf(n)?.release?.(n, containerId, ep.ip);
+      if (n) await driverOf(n)?.release?.(n, containerId, ep.ip, ep.ip6);
     }
     for (const f of [endpointFile(containerId), ...epFiles]) rmSync(f, { force: true });
     if (eps.some((e) => userNets.has(e.networkId))) {

@@ -108,7 +108,6 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
   let subnet6: string | undefined;
   let gateway6: string | undefined;
   let ipRange6: string | undefined;
-  if (ipv6 && driver.name === 'overlay') throw new UserError('--ipv6 is not available on overlay networks in minidock');
   if (subnet6S !== undefined) {
     const c = checkSubnet6(subnet6S);
     subnet6 = formatCidr6(c);
@@ -208,7 +207,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     }
     let fields: Partial<NetworkRecord>;
     try {
-      fields = await driver.prepare({ ...spec, subnet, gateway, autoSubnet: !spec.subnet, ...(v6 ? { subnet6: v6.subnet6, gateway6: v6.gateway6 } : {}) }, id, nets);
+      fields = await driver.prepare({ ...spec, subnet, gateway, autoSubnet: !spec.subnet, ...(v6 ? { subnet6: v6.subnet6, gateway6: v6.gateway6, autoSubnet6: !spec.subnet6 } : {}) }, id, nets);
     } catch (e) {
       removeIpam(id); // an address the driver reserved
       throw e;
@@ -413,7 +412,7 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
   } catch (err) {
     await withLock(NETWORK_LOCK, async () => {
       releaseAddresses(n.Id, id);
-      await driver.release?.(n, id, e.ip);
+      await driver.release?.(n, id, e.ip, e.ip6);
       rmSync(file, { force: true });
     });
     throw err;
@@ -455,7 +454,7 @@ export async function leaveRunning(n: NetworkRecord, id: string, name: string, h
   await applyPlan(ops, { explain: o.explain, tolerant: true });
   await withLock(NETWORK_LOCK, async () => {
     releaseAddresses(n.Id, id);
-    await driverOf(n)!.release?.(n, id, ep.ip);
+    await driverOf(n)!.release?.(n, id, ep.ip, ep.ip6);
     if (ep.ports.length) releasePorts(id);
     rmSync(mine.file, { force: true });
     const update = new Map<string, EndpointRecord>();

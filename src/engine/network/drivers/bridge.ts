@@ -33,7 +33,7 @@ export function hostIfNameFor(containerId: string, ifname: string): string {
   return `md${containerId.slice(0, 10)}x${ifname.replace(/^eth/, '')}`;
 }
 
-function readSysctl(key: string): string | undefined {
+export function readSysctl(key: string): string | undefined {
   return readText('/proc/sys/' + key.split('.').join('/'))?.trim();
 }
 

@@ -107,7 +107,7 @@ export interface NetworkDriver {
    * the host and the other networks; returns the fields the record keeps. Reads the host,
    * changes nothing there (an address it reserves in the network's pool goes if create fails).
    */
-  prepare(spec: CreateSpec & { autoSubnet?: boolean }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
+  prepare(spec: CreateSpec & { autoSubnet?: boolean; autoSubnet6?: boolean }, id: string, nets: NetworkRecord[]): Promise<Partial<NetworkRecord>>;
   /** The `# network NAME: …` line --explain prints before the create plan. */
   describe(rec: NetworkRecord): string;
   /** The network's host objects (with undo, so a failure rolls back). */
@@ -137,12 +137,13 @@ export interface NetworkDriver {
   /** The host objects the network owns (for prune and drift checks). */
   owned(rec: NetworkRecord): HostObject[];
   /**
-   * Drivers whose addresses are shared between hosts (overlay): take one address for a
-   * container in the cluster store instead of this host's IPAM (under the network lock).
+   * Drivers whose addresses are shared between hosts (overlay): take a container's address(es)
+   * (IPv4 '' on an IPv6-only network; IPv6 on a network with IPv6) in the cluster store instead
+   * of this host's IPAM (under the network lock).
    */
-  claim?(rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string, explain?: (line: string) => void): Promise<string>;
-  /** And give it back (teardown, a failed start); tolerant: a store that is away is said, not thrown. */
-  release?(rec: NetworkRecord, containerId: string, ip: string): Promise<void>;
+  claim?(rec: NetworkRecord, c: { id: string; name: string; aliases?: string[] }, want?: string, want6?: string, explain?: (line: string) => void): Promise<{ ip: string; ip6?: string }>;
+  /** And give them back (teardown, a failed start); tolerant: a store that is away is said, not thrown. */
+  release?(rec: NetworkRecord, containerId: string, ip: string, ip6?: string): Promise<void>;
 }
 
 /**

@@ -26,9 +26,14 @@ import { UserError } from '../../../errors.js';
 import { formatCidr, formatIp, nth, overlaps, parseCidr, split } from '../cidr.js';
 import type { NetworkRecord } from '../networks.js';
 import type { NetIntent } from '../firewall/backend.js';
-import { attachOps as bridgeAttachOps, bridgeDriver, bridgeNetOf, containerLinkOf, ensureBridgeNetwork, linkExists } from './bridge.js';
+import { attachOps as bridgeAttachOps, bridgeDriver, bridgeNetOf, containerLinkOf, ensureBridgeNetwork, linkExists, readSysctl } from './bridge.js';
 import type { NetworkDriver } from './driver.js';
 import { clusterConfig, requireCluster } from '../../cluster/config.js';
+import { keyAddress } from '../../cluster/keys.js';
+
+/** "subnet 10.0.1.0/24, gateway 10.0.1.1" and/or "IPv6 subnet fd…::/64, gateway fd…::1". Pure. */
+const familiesOf = (rec: NetworkRecord) =>
+  [rec.Subnet ? `subnet ${rec.Subnet}, gateway ${rec.Gateway}` : 'IPv6 only', ...(rec.Subnet6 ? [`IPv6 subnet ${rec.Subnet6}, gateway ${rec.Gateway6}`] : [])].join('; ');
 
 export const VXLAN_PORT = 4789;
 /** VXLAN's own headers: outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14). */
@@ -54,27 +59,42 @@ export async function underlayMtu(advertise: string): Promise<number> {
   return 1500;
 }
 
-/** The VXLAN device of a network on this host, as plan ops (with undo). Pure. */
-export function vxlanOps(rec: NetworkRecord, local: string, mtu: number): Op[] {
+/**
+ * The VXLAN device of a network on this host, as plan ops (with undo). `allowV6`: IPv6 is
+ * disabled on new interfaces here and the network has IPv6 — the device needs it on to answer
+ * Neighbour Solicitations from its neighbour table (`proxy`). Pure.
+ */
+export function vxlanOps(rec: NetworkRecord, local: string, mtu: number, allowV6 = false): Op[] {
   const vx = vxlanDev(rec.Id);
   const br = overlayBridge(rec.Id);
-  return new Plan()
-    .ip(
+  const plan = new Plan().ip(
       ['link', 'add', vx, 'mtu', String(mtu), 'type', 'vxlan', 'id', String(rec.VNI), 'dstport', String(VXLAN_PORT), 'local', local, 'nolearning', 'proxy'],
       `create the VXLAN device ${vx}: VNI ${rec.VNI}, UDP ${VXLAN_PORT}, tunnels from this host's ${local}; MTU ${mtu} (the underlay's minus ${VXLAN_OVERHEAD} of headers); no learning: peers come from the cluster store; proxy: ARP answered here from the neighbour table`,
       [{ kind: 'ip', args: ['link', 'del', vx], why: `remove the VXLAN device ${vx}` }],
-    )
+  );
+  if (allowV6) plan.sysctl(`net.ipv6.conf.${vx}.disable_ipv6`, '0', `allow IPv6 on ${vx}: with it off, proxy would not answer Neighbour Solicitations`);
+  return plan
     .ip(['link', 'set', vx, 'master', br], `plug ${vx} into the network's bridge ${br}: frames for containers on other hosts go into the tunnel`)
     .ip(['link', 'set', vx, 'up'], `bring ${vx} up`).ops;
 }
 
 export interface Peer {
+  /** '' on an IPv6-only network */
   ip: string;
+  /** its IPv6 address on a network with IPv6 */
+  ip6?: string;
   mac: string;
   vtep: string;
 }
 
-/** What one network's VXLAN device should know of the other hosts. Pure. */
+/** The `ip` arguments of a neighbour entry of either family (`ip -6 neigh …` for an IPv6 address, as a person types it). */
+const neighArgs = (ip: string, rest: string[]) => [...(ip.includes(':') ? ['-6'] : []), 'neigh', ...rest];
+
+/**
+ * What one network's VXLAN device should know of the other hosts: the FDB entries, and a
+ * permanent neighbour entry per remote address of either family (with `proxy` the VXLAN device
+ * answers ARP requests and IPv6 Neighbour Solicitations itself from them). Pure.
+ */
 export function peerOps(dev: string, want: Peer[], have: { fdb: { mac: string; dst: string }[]; neigh: { ip: string; mac: string }[] }): Op[] {
   const ops: IpOp[] = [];
   const fdb = (verb: string, mac: string, dst: string, why: string): IpOp => ({ kind: 'ip', tool: 'bridge', args: ['fdb', verb, mac, 'dev', dev, 'dst', dst, ...(verb === 'append' ? ['self', 'permanent'] : ['self'])], why });
@@ -82,28 +102,38 @@ export function peerOps(dev: string, want: Peer[], have: { fdb: { mac: string; d
   for (const v of new Set(want.map((p) => p.vtep))) wantFdb.set(`00:00:00:00:00:00 ${v}`, v);
   for (const p of want) wantFdb.set(`${p.mac} ${p.vtep}`, p.vtep);
   const haveFdb = new Set(have.fdb.map((f) => `${f.mac} ${f.dst}`));
-  const wantNeigh = new Map(want.map((p) => [p.ip, p.mac]));
+  const neighs = want.flatMap((p) => [p.ip, p.ip6].filter((a): a is string => !!a).map((ip) => ({ ip, mac: p.mac, vtep: p.vtep })));
+  const wantNeigh = new Map(neighs.map((p) => [p.ip, p.mac]));
   for (const f of have.fdb) {
     if (!wantFdb.has(`${f.mac} ${f.dst}`)) ops.push(fdb('del', f.mac, f.dst, `forget ${f.mac === '00:00:00:00:00:00' ? `host ${f.dst}: no container of this network there any more` : `${f.mac}: that container is gone from ${f.dst}`}`));
   }
   for (const n of have.neigh) {
-    if (wantNeigh.get(n.ip) !== n.mac) ops.push({ kind: 'ip', args: ['neigh', 'del', n.ip, 'dev', dev], why: `forget ${n.ip}: that container is gone` });
+    if (wantNeigh.get(n.ip) !== n.mac) ops.push({ kind: 'ip', args: neighArgs(n.ip, ['del', n.ip, 'dev', dev]), why: `forget ${n.ip}: that container is gone` });
   }
   for (const [k, vtep] of wantFdb) {
     const mac = k.split(' ')[0];
     if (haveFdb.has(k)) continue;
     ops.push(fdb('append', mac, vtep, mac === '00:00:00:00:00:00' ? `broadcast and unknown frames also go to host ${vtep} (it has containers of this network)` : `${mac} lives on host ${vtep}: send its frames through the tunnel there`));
   }
-  for (const p of want) {
+  for (const p of neighs) {
     if (have.neigh.some((n) => n.ip === p.ip && n.mac === p.mac)) continue;
-    ops.push({ kind: 'ip', args: ['neigh', 'replace', p.ip, 'lladdr', p.mac, 'dev', dev, 'nud', 'permanent'], why: `${p.ip} is ${p.mac} (on host ${p.vtep}): answered here, never asked across the tunnel` });
+    const asked = p.ip.includes(':') ? 'Neighbour Solicitation' : 'ARP';
+    ops.push({ kind: 'ip', args: neighArgs(p.ip, ['replace', p.ip, 'lladdr', p.mac, 'dev', dev, 'nud', 'permanent']), why: `${p.ip} is ${p.mac} (on host ${p.vtep}): answered here (${asked}), never asked across the tunnel` });
   }
   return ops;
 }
 
-/** The FDB and neighbour entries a VXLAN device has now (the ones with a remote dst). */
+/**
+ * The FDB and neighbour entries a VXLAN device has now: the FDB entries with a remote dst, the
+ * IPv4 neighbour entries with an address, the IPv6 ones minidock makes (permanent: not the
+ * link-local ones the kernel may learn on the device itself).
+ */
 export async function readPeers(dev: string): Promise<{ fdb: { mac: string; dst: string }[]; neigh: { ip: string; mac: string }[] }> {
-  const [f, n] = await Promise.all([run('bridge', ['-j', 'fdb', 'show', 'dev', dev], { allowFail: true }), run('ip', ['-j', '-4', 'neigh', 'show', 'dev', dev], { allowFail: true })]);
+  const [f, n, n6] = await Promise.all([
+    run('bridge', ['-j', 'fdb', 'show', 'dev', dev], { allowFail: true }),
+    run('ip', ['-j', '-4', 'neigh', 'show', 'dev', dev], { allowFail: true }),
+    run('ip', ['-j', '-6', 'neigh', 'show', 'dev', dev, 'nud', 'permanent'], { allowFail: true }),
+  ]);
   const parse = <T>(s: string): T[] => {
     try {
       return JSON.parse(s || '[]') as T[];
@@ -111,9 +141,10 @@ export async function readPeers(dev: string): Promise<{ fdb: { mac: string; dst:
       return [];
     }
   };
+  const neigh = (s: string) => parse<{ dst: string; lladdr?: string }>(s).filter((e) => e.lladdr).map((e) => ({ ip: e.dst, mac: e.lladdr! }));
   return {
     fdb: parse<{ mac: string; dst?: string }>(f.stdout).filter((e) => e.dst).map((e) => ({ mac: e.mac, dst: e.dst! })),
-    neigh: parse<{ dst: string; lladdr?: string }>(n.stdout).filter((e) => e.lladdr).map((e) => ({ ip: e.dst, mac: e.lladdr! })),
+    neigh: [...neigh(n.stdout), ...neigh(n6.stdout)],
   };
 }
 
@@ -130,17 +161,17 @@ export const overlayDriver: NetworkDriver = {
     // No cluster: one line saying what to configure, before anything is read or written.
     requireCluster('network driver overlay');
     for (const k of Object.keys(spec.options)) throw new UserError(`overlay network option ${JSON.stringify(k)} is not supported`);
-    if (spec.ipRange) throw new UserError('--ip-range is not supported on overlay networks');
+    if (spec.ipRange || spec.ipRange6) throw new UserError('--ip-range is not supported on overlay networks');
   },
   async prepare(spec, id) {
     const { createOverlayNetwork } = await import('../../cluster/store.js');
     const cfg = requireCluster('network driver overlay');
-    // IPv4 always (--ipv6 and --ipv4=false are refused for overlay in usernet.ts)
-    return createOverlayNetwork(cfg, { ...spec, subnet: spec.subnet!, gateway: spec.gateway! }, id);
+    // the subnets usernet.ts chose are checked (or chosen again) against the whole cluster
+    return createOverlayNetwork(cfg, spec, id);
   },
   describe: (rec) =>
     [
-      `# network ${rec.Name}: overlay (VXLAN ${rec.VNI}) across the cluster's hosts, subnet ${rec.Subnet}, gateway ${rec.Gateway}${rec.Internal ? ', internal (no way out)' : ''}`,
+      `# network ${rec.Name}: overlay (VXLAN ${rec.VNI}) across the cluster's hosts, ${familiesOf(rec)}${rec.Internal ? ', internal (no way out)' : ''}`,
       `# cluster store: ${dryRun.active ? 'would put' : 'put'} /minidock/networks/${rec.Name} in one txn (only if no network key changed since the subnet and VNI were checked); each host makes its bridge ${overlayBridge(rec.Id)} and VXLAN ${vxlanDev(rec.Id)} when its first container joins`,
     ].join('\n'),
   createOps: async () => [],
@@ -154,17 +185,18 @@ export const overlayDriver: NetworkDriver = {
     await ensureOverlayHost(requireCluster(`network ${rec.Name} (overlay)`), rec, explain);
     return undefined;
   },
-  async claim(rec, c, want, explain) {
+  async claim(rec, c, want, want6, explain) {
     const { claimAddress } = await import('../../cluster/store.js');
-    return claimAddress(requireCluster(`network ${rec.Name} (overlay)`), rec, c, want, explain);
+    return claimAddress(requireCluster(`network ${rec.Name} (overlay)`), rec, c, want, want6, explain);
   },
-  async release(rec, containerId, ip) {
+  async release(rec, containerId, ip, ip6) {
     const { releaseAddress } = await import('../../cluster/store.js');
     const cfg = clusterConfig();
-    if (cfg) await releaseAddress(cfg, rec, containerId, ip);
+    // one key per endpoint, named by its IPv4 address (or the IPv6 one on an IPv6-only network)
+    if (cfg) await releaseAddress(cfg, rec, containerId, keyAddress({ ip, ip6 }));
   },
-  link(rec, containerId, netns, ip, ifname) {
-    return containerLinkOf(netOf(rec), containerId, netns, ip, ifname);
+  link(rec, containerId, netns, ip, ifname, ip6) {
+    return containerLinkOf(netOf(rec), containerId, netns, ip, ifname, ip6);
   },
   attachOps(rec, l) {
     // the bridge driver's veth, with the tunnel's MTU on both ends
@@ -257,7 +289,7 @@ export async function ensureLocalDevices(rec: NetworkRecord, advertise: string, 
   const drift = linkExists(vx) ? await vxlanDrift(rec, advertise) : undefined;
   // half made (a run killed between `link add` and `up`): made again, its peers follow (programPeers)
   const redo: Op[] = drift ? [{ kind: 'ip', args: ['link', 'del', vx], why: `remove ${vx}: ${drift} (left by an interrupted run); it is made again` }] : [];
-  if (!linkExists(vx) || drift) await applyPlan([...redo, ...vxlanOps(rec, advertise, mtu)], { explain });
+  if (!linkExists(vx) || drift) await applyPlan([...redo, ...vxlanOps(rec, advertise, mtu, !!rec.Subnet6 && readSysctl('net.ipv6.conf.default.disable_ipv6') === '1')], { explain });
 }
 
 export { formatIp, nth };
