@@ -162,3 +162,21 @@ describe('the service bounds what clients push into hijacked and websocket conne
     running('ticker');
   }, 120_000);
 });
+
+describe('request bodies over the limits: refused whole, nothing made', () => {
+  const ctx = useService();
+
+  it('a JSON body over 4 MiB is 400 "request body too large"; a hijacked exec start whose body is over 1 MiB is 400', async () => {
+    const big = JSON.stringify({ Image: 'busybox', Cmd: ['true'], Labels: { pad: 'x'.repeat(5 << 20) } });
+    const r = await http(ctx.svc.sock, 'POST', '/v1.44/containers/create?name=huge', big);
+    expect([r.status, r.json()]).toEqual([400, { message: 'request body too large' }]);
+    expect(ctx.md.run(['inspect', 'huge']).code).toBe(1);
+    ctx.md.ok(['run', '-d', '--name', 'idle', '--network', 'none', 'busybox', 'sleep', '1000']);
+    const create = await http(ctx.svc.sock, 'POST', '/v1.44/containers/idle/exec', { Cmd: ['true'], AttachStdout: true });
+    const id = create.json<{ Id: string }>().Id;
+    const start = await http(ctx.svc.sock, 'POST', `/v1.44/exec/${id}/start`, JSON.stringify({ Detach: false, Pad: 'x'.repeat(2 << 20) }), { Connection: 'Upgrade', Upgrade: 'tcp' });
+    expect(start.status).toBe(400);
+    expect((await http(ctx.svc.sock, 'GET', `/v1.44/exec/${id}/json`)).json<{ Running: boolean; ExitCode: number | null }>()).toMatchObject({ Running: false, ExitCode: null });
+    expect((await http(ctx.svc.sock, 'GET', '/_ping')).status).toBe(200);
+  });
+});
