@@ -130,10 +130,9 @@ export const start: Handler = async (c, [id]) => {
     stdin.on('error', () => undefined); // the process closed its stdin first
     if (x.stdin && stream.input) {
       if (rest.length) stdin.write(rest);
-      stream.input.on('data', (d: Buffer) => stdin.write(d));
-      // the client's half-close (its stdin ended): the process's stdin ends too
-      stream.input.once('end', () => stdin.end());
-      stream.input.resume();
+      // piped: a process that does not read its stdin holds the client back (TCP), nothing
+      // queues here; the client's half-close (its stdin ended) ends the process's stdin too
+      stream.input.pipe(stdin);
     } else stdin.end();
     // the client went away: the process goes too (Docker's exec ends with its connection)
     stream.out.once('close', () => {

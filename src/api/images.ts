@@ -167,17 +167,10 @@ export const history: Handler = async (c, [ref]) => {
   return 200;
 };
 
-/** POST /images/prune?filters={"dangling":{"false":true}} (`image prune [-a]`). */
+/** POST /images/prune?filters={"dangling":{"false":true},"until":{"24h":true},"label":{"k=v":true}} (`image prune [-a] [--filter …]`). */
 export const prune: Handler = async (c) => {
-  let all = false;
-  for (const f of filterFlags(c.query)) {
-    const m = /^dangling=(.*)$/.exec(f);
-    if (!m) throw new ApiError(400, `invalid filter '${f.split('=')[0]}': minidock's image prune takes only dangling`);
-    if (!['true', 'false', '1', '0'].includes(m[1]!)) throw new ApiError(400, `invalid filter 'dangling=${m[1]}'`);
-    all = m[1] === 'false' || m[1] === '0';
-  }
   const { pruneImages } = await import('../engine/image/remove.js');
-  const r = await pruneImages(all);
+  const r = await pruneImages(filterFlags(c.query));
   const deleted = r.lines.map((l) => {
     const m = /^(untagged|deleted): (.*)$/.exec(l);
     return m ? { [m[1] === 'untagged' ? 'Untagged' : 'Deleted']: m[2] } : { Deleted: l };

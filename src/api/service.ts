@@ -173,6 +173,9 @@ async function serve(o: ServiceOptions): Promise<number> {
     });
     // Docker's hijacked connections (exec start, attach): `Connection: Upgrade, Upgrade: tcp`.
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      // a client gone mid-stream (EPIPE, ECONNRESET: seen on a write, e.g. while its side was
+      // not being read) ends this connection alone; its 'close' ends the attach or exec
+      socket.on('error', () => socket.destroy());
       track(socket);
       void handle(req, undefined, { socket, head });
     });

@@ -48,40 +48,106 @@ export class WsError extends Error {
   }
 }
 
+/** A client frame's header at buf[off…]: undefined until all of it (the mask too) is there. */
+export interface FrameHeader {
+  fin: boolean;
+  op: number;
+  len: number;
+  mask: Buffer;
+  /** the header's length: the payload starts at off + size */
+  size: number;
+}
+
+export function decodeHeader(buf: Buffer, off = 0): FrameHeader | undefined {
+  if (buf.length - off < 2) return undefined;
+  const b0 = buf[off]!;
+  const b1 = buf[off + 1]!;
+  if (b0 & 0x70) throw new WsError(1002, 'reserved bits set (no extension was agreed)');
+  if (!(b1 & 0x80)) throw new WsError(1002, 'a client frame must be masked');
+  let len = b1 & 0x7f;
+  let p = off + 2;
+  if (len === 126) {
+    if (buf.length - p < 2) return undefined;
+    len = buf.readUInt16BE(p);
+    p += 2;
+  } else if (len === 127) {
+    if (buf.length - p < 8) return undefined;
+    const big = buf.readBigUInt64BE(p);
+    if (big > BigInt(MAX_FRAME)) throw new WsError(1009, 'frame too large');
+    len = Number(big);
+    p += 8;
+  }
+  if (len > MAX_FRAME) throw new WsError(1009, 'frame too large');
+  const op = b0 & 0x0f;
+  if (op >= 8 && (len > 125 || !(b0 & 0x80))) throw new WsError(1002, 'invalid control frame');
+  if (buf.length - p < 4) return undefined;
+  return { fin: !!(b0 & 0x80), op, len, mask: buf.subarray(p, p + 4), size: p + 4 - off };
+}
+
+/** Unmasks part of a payload in place; `pos` is its offset in the frame's payload. */
+function unmask(b: Buffer, mask: Buffer, pos: number): Buffer {
+  for (let i = 0; i < b.length; i++) b[i]! ^= mask[(pos + i) & 3]!;
+  return b;
+}
+
 /** The complete client frames at the start of buf (unmasked), and what is left. */
 export function decodeFrames(buf: Buffer): { frames: Frame[]; rest: Buffer } {
   const frames: Frame[] = [];
   let off = 0;
   for (;;) {
-    if (buf.length - off < 2) break;
-    const b0 = buf[off]!;
-    const b1 = buf[off + 1]!;
-    if (b0 & 0x70) throw new WsError(1002, 'reserved bits set (no extension was agreed)');
-    if (!(b1 & 0x80)) throw new WsError(1002, 'a client frame must be masked');
-    let len = b1 & 0x7f;
-    let p = off + 2;
-    if (len === 126) {
-      if (buf.length - p < 2) break;
-      len = buf.readUInt16BE(p);
-      p += 2;
-    } else if (len === 127) {
-      if (buf.length - p < 8) break;
-      const big = buf.readBigUInt64BE(p);
-      if (big > BigInt(MAX_FRAME)) throw new WsError(1009, 'frame too large');
-      len = Number(big);
-      p += 8;
-    }
-    if (len > MAX_FRAME) throw new WsError(1009, 'frame too large');
-    const op = b0 & 0x0f;
-    if (op >= 8 && (len > 125 || !(b0 & 0x80))) throw new WsError(1002, 'invalid control frame');
-    if (buf.length - p < 4 + len) break;
-    const mask = buf.subarray(p, p + 4);
-    const payload = Buffer.from(buf.subarray(p + 4, p + 4 + len));
-    for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i & 3]!;
-    frames.push({ fin: !!(b0 & 0x80), op, payload });
-    off = p + 4 + len;
+    const h = decodeHeader(buf, off);
+    if (!h || buf.length - off - h.size < h.len) break;
+    const start = off + h.size;
+    frames.push({ fin: h.fin, op: h.op, payload: unmask(Buffer.from(buf.subarray(start, start + h.len)), h.mask, 0) });
+    off = start + h.len;
   }
   return { frames, rest: buf.subarray(off) };
+}
+
+/**
+ * The client's frames as they arrive, never held whole: a data frame's payload goes on in the
+ * pieces the socket reads (unmasked in place); only a header (≤ 14 bytes) and a control
+ * frame's payload (≤ 125) wait for their rest.
+ */
+export class FrameReader {
+  private head: Buffer = Buffer.alloc(0);
+  private cur: (FrameHeader & { pos: number; ctrl: Buffer[] }) | undefined;
+
+  constructor(
+    private readonly onData: (payload: Buffer) => void,
+    private readonly onControl: (op: number, payload: Buffer) => void,
+  ) {}
+
+  /** Throws WsError on a protocol error. */
+  feed(d: Buffer): void {
+    let off = 0;
+    while (off < d.length) {
+      if (!this.cur) {
+        const hb = this.head.length ? Buffer.concat([this.head, d.subarray(off, off + 14)]) : d.subarray(off);
+        const h = decodeHeader(hb);
+        if (!h) {
+          this.head = Buffer.from(hb);
+          return;
+        }
+        if (h.op !== OP.cont && h.op !== OP.text && h.op !== OP.binary && h.op < 8) throw new WsError(1002, `unknown opcode ${h.op}`);
+        off += h.size - this.head.length;
+        this.head = Buffer.alloc(0);
+        this.cur = { ...h, mask: Buffer.from(h.mask), pos: 0, ctrl: [] };
+      } else {
+        const c = this.cur;
+        const piece = d.subarray(off, off + Math.min(c.len - c.pos, d.length - off));
+        off += piece.length;
+        if (c.op >= 8) c.ctrl.push(Buffer.from(unmask(piece, c.mask, c.pos)));
+        else this.onData(unmask(piece, c.mask, c.pos));
+        c.pos += piece.length;
+      }
+      if (this.cur.pos === this.cur.len) {
+        const c = this.cur;
+        this.cur = undefined;
+        if (c.op >= 8) this.onControl(c.op, Buffer.concat(c.ctrl));
+      }
+    }
+  }
 }
 
 /**
@@ -122,22 +188,29 @@ export function openWebSocket(c: Ctx, text: boolean): Stream {
     input.end();
     out.destroy();
   });
-  let pending: Buffer = Buffer.alloc(0);
+  // Bounded: the client's data frames go to stdin as they arrive, and while nobody reads them
+  // (stdin=0, a container without -i, a process that does not read its stdin) the connection
+  // is not read either once input's small buffer is full: TCP's window holds the client back,
+  // as moby's (which never reads such a connection). A client that sends no stdin still has
+  // its pings and its close handshake answered.
+  input.on('drain', () => sock.resume());
+  const reader = new FrameReader(
+    (payload) => {
+      if (!closeSent && payload.length && !input.write(payload)) sock.pause();
+    },
+    (op, payload) => {
+      if (closeSent) return; // what follows a close (or a protocol error) in the same read
+      if (op === OP.close) finish(1000);
+      else if (op === OP.ping) sock.write(encodeFrame(OP.pong, payload));
+      else if (op !== OP.pong) finish(1002);
+    },
+  );
   const onData = (d: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, d]) : d;
-    let frames: Frame[];
+    if (closeSent) return;
     try {
-      ({ frames, rest: pending } = decodeFrames(pending));
+      reader.feed(d);
     } catch (e) {
       finish(e instanceof WsError ? e.code : 1002);
-      return;
-    }
-    for (const f of frames) {
-      if (f.op === OP.close) return finish(1000);
-      if (f.op === OP.ping) sock.write(encodeFrame(OP.pong, f.payload));
-      else if (f.op === OP.text || f.op === OP.binary || f.op === OP.cont) {
-        if (f.payload.length) input.write(f.payload);
-      } else if (f.op !== OP.pong) return finish(1002);
     }
   };
   sock.on('data', onData);

@@ -146,6 +146,7 @@ export function registerImageCommands(program: Command): void {
     .command('prune')
     .description('Remove unused images')
     .option('-a, --all', 'Remove all images not used by a container, not just dangling ones')
+    .option('--filter <filter>', 'Provide filter values (e.g. "until=24h", "label=key=value", "label!=key")', collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (opts) => exit(await (await impl()).prune(opts)));
 }

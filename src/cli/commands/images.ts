@@ -137,7 +137,11 @@ async function confirm(question: string): Promise<boolean> {
   return /^y(es)?$/i.test(answer.trim());
 }
 
-export async function prune(o: { all?: boolean; force?: boolean }): Promise<number> {
+export async function prune(o: { all?: boolean; force?: boolean; filter?: string[] }): Promise<number> {
+  const { checkImagePruneFilters, pruneImages } = await import('../../engine/image/remove.js');
+  // as Docker's CLI: -a is dangling=false, sent along with the user's filters
+  const filters = [...(o.filter ?? []), `dangling=${!o.all}`];
+  await checkImagePruneFilters(filters);
   if (!o.force) {
     const warning = o.all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
@@ -145,8 +149,7 @@ export async function prune(o: { all?: boolean; force?: boolean }): Promise<numb
     writeOut(warning + '\n');
     if (!(await confirm('Are you sure you want to continue?'))) return 0;
   }
-  const { pruneImages } = await import('../../engine/image/remove.js');
-  const r = await pruneImages(!!o.all);
+  const r = await pruneImages(filters);
   if (r.lines.length) writeOut(`Deleted Images:\n${r.lines.join('\n')}\n\n`);
   writeOut(`Total reclaimed space: ${humanSize(r.reclaimed)}\n`);
   return 0;

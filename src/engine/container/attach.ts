@@ -229,7 +229,8 @@ export async function attachContainer(ref: string | ContainerRecord, io: AttachI
   const onData = (d: Buffer | string) => {
     const chunk = typeof d === 'string' ? Buffer.from(d) : d;
     const { pass, detach } = escape ? escape.feed(chunk) : { pass: chunk, detach: false };
-    if (pass.length && !sock.destroyed) sock.write(frame(ATT_STDIN, pass));
+    // the shim reads no more while the container's stdin is full: wait for it, never queue here
+    if (pass.length && !sock.destroyed && !sock.write(frame(ATT_STDIN, pass))) io.stdin?.pause();
     if (detach) end({ kind: 'detached' });
   };
   const onEnd = () => {
@@ -241,6 +242,7 @@ export async function attachContainer(ref: string | ContainerRecord, io: AttachI
   }
   io.stdin?.on('data', onData);
   io.stdin?.on('end', onEnd);
+  sock.on('drain', () => io.stdin?.resume());
 
   return {
     tty,

@@ -25,6 +25,7 @@ import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { containerAttrs, journal } from '../events.js';
 import { deviceSetup, resolveGroupAdd, runFlagsShimConfig } from './runflags.js';
+import { takeRecordedUpdates } from './update.js';
 import { materialize, mountOrder, pointsOfRecord, shimMounts, type MountPlan, type ShimMount } from '../volume/mounts.js';
 
 export interface CreateOptions {
@@ -227,6 +228,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
   const mounts = shimMounts(pointsOfRecord(rec), !rec.StartedAt);
 
   await withLock(`c-${id}`, async () => {
+    takeRecordedUpdates(rec); // an `update` since rec was read
     const st = stateOf(rec);
     if (st.Running && !(opts.byPolicy && st.Restarting)) throw new UserError(`container ${rec.Name} is already running`);
     if (opts.byPolicy) {

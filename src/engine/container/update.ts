@@ -22,6 +22,26 @@ export interface ContainerUpdate {
 
 const daemon = (m: string) => new UserError(`Error response from daemon: ${m}`, 1);
 
+/** The HostConfig fields an update changes: a start reads them from disk under its lock. */
+export const UPDATABLE = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'PidsLimit', 'RestartPolicy'] as const;
+
+/**
+ * For a start, under the container's lock: the updatable fields as recorded now. A start
+ * loads its record before it takes the lock; an update that came in between is on disk,
+ * not in that copy, and would else be lost twice (the cgroup made with the old limits, the
+ * record saved over with them).
+ */
+export function takeRecordedUpdates(rec: ContainerRecord): void {
+  const disk = loadRecord(rec.Id);
+  if (!disk) return;
+  const hc = rec.HostConfig as unknown as Record<string, unknown>;
+  const dhc = disk.HostConfig as unknown as Record<string, unknown>;
+  for (const k of UPDATABLE) {
+    if (k in dhc) hc[k] = dhc[k];
+    else delete hc[k];
+  }
+}
+
 export async function updateContainer(ref: string, u: ContainerUpdate): Promise<ContainerRecord> {
   const id = mustFind(ref).Id;
   const cg = await import('../../runtime/cgroups.js');
@@ -50,8 +70,11 @@ export async function updateContainer(ref: string, u: ContainerUpdate): Promise<
     if (u.PidsLimit !== undefined) next.PidsLimit = u.PidsLimit > 0 ? u.PidsLimit : null;
     const policy = u.restart === undefined ? undefined : parseRestartPolicy(u.restart);
     if (policy && hc.AutoRemove && policy.Name !== 'no') throw daemon('Restart policy cannot be updated because AutoRemove is enabled for the container');
-    const running = stateOf(rec).Running;
-    if (running) {
+    // The cgroup is there from a start's locked part on, before its process has a pid file
+    // (stateOf: not running yet): the update goes into it then too, so the process that runs
+    // has it whichever of the two came first.
+    const live = stateOf(rec).Running || cg.existingCgroupDirs(id).length > 0;
+    if (live) {
       cg.checkResourcesSupported(next);
       cg.updateCgroup(id, next, u.PidsLimit !== undefined && next.PidsLimit === null);
     }

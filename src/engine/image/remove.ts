@@ -162,8 +162,23 @@ export interface PruneResult {
   reclaimed: number;
 }
 
-/** `image prune`: dangling images (no tag), or with `all` every image no container uses. */
-export async function pruneImages(all: boolean): Promise<PruneResult> {
+/** moby's imagesAcceptedFilters */
+const PRUNE_FILTERS = ['dangling', 'label', 'label!', 'until'] as const;
+
+/** Checks `image prune`'s filters alone (the CLI does so before it asks for confirmation). */
+export async function checkImagePruneFilters(filterSpecs: string[]): Promise<void> {
+  const { parsePruneFilters } = await import('../prune-filters.js');
+  await parsePruneFilters(filterSpecs, PRUNE_FILTERS);
+}
+
+/**
+ * `image prune`: dangling images (no tag) unless `dangling=false` (`-a`): then every image no
+ * container uses; of those, the ones `until` and `label`/`label!` keep (engine/prune-filters.ts).
+ */
+export async function pruneImages(filterSpecs: string[]): Promise<PruneResult> {
+  const { parsePruneFilters } = await import('../prune-filters.js');
+  const filters = await parsePruneFilters(filterSpecs, PRUNE_FILTERS);
+  const all = filters.dangling === false;
   const users = await containersByImage();
   const lines: string[] = [];
   let reclaimed = 0;
@@ -172,6 +187,7 @@ export async function pruneImages(all: boolean): Promise<PruneResult> {
       if (users.has(id)) continue;
       const rec = toRecord(idx, id)!;
       if (!all && rec.repoTags.length > 0) continue;
+      if (!filters.matches(rec.created ? Date.parse(rec.created) : undefined, rec.config.config?.Labels)) continue;
       for (const k of refsOf(idx, id)) {
         delete idx.refs[k];
         lines.push(`untagged: ${displayKey(k)}`);

@@ -182,7 +182,7 @@ export async function systemPrune(o: PruneOptions): Promise<PruneReport> {
   if (o.docker) {
     try {
       const { pruneImages } = await import('../image/remove.js');
-      const p = await pruneImages(false);
+      const p = await pruneImages([]);
       r.images.push(...p.lines);
       r.reclaimed += p.reclaimed;
     } catch (e) {
