@@ -8,7 +8,7 @@
 // `cp`) are read by minidock's own reader, src/engine/image/tarreader.ts: no tar dependency.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 // Builtins loaded on first use, not when a module that imports them is initialised: child_process
@@ -83,6 +83,20 @@ await build({
   // src/runtime/shim.ts reads import.meta only when __dirname is missing (unbundled sources)
   logOverride: { 'empty-import-meta': 'silent' },
 });
+
+// The CLI's bundle is stored as the function bin/minidock calls, in ASCII, so that the launcher
+// reads it as a one-byte string and compiles it as it is: a string with one non-ASCII
+// character (a "µ" in a regular expression) is two bytes a character, and wrapping it at run
+// time made another flat copy: ~2.6 MB of the young generation in every start, and its
+// scavenges (write non-ASCII in source as \u escapes; the build refuses it otherwise).
+{
+  const file = 'dist/minidock.cjs';
+  const source = readFileSync(file, 'latin1');
+  const bad = /[^\x00-\x7f]/.exec(source);
+  if (bad) throw new Error(`${file}: non-ASCII byte 0x${bad[0].charCodeAt(0).toString(16)} at offset ${bad.index}: write the character as a \\u escape in the source`);
+  writeFileSync(`${file}.tmp`, `(function (exports, require, module, __filename, __dirname) {${source}\n})`);
+  renameSync(`${file}.tmp`, file);
+}
 
 // Compile beside, then rename: running containers keep their shim, and a concurrent build never
 // leaves a moment without one.

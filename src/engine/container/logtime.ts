@@ -15,7 +15,7 @@ export function parseGoDuration(s: string): number | undefined {
   if (rest === '') return undefined;
   let total = 0;
   while (rest) {
-    const p = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
+    const p = /^(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/.exec(rest);
     if (!p) return undefined;
     total += Number(p[1]) * UNIT_NS[p[2]];
     rest = rest.slice(p[0].length);
