@@ -3,7 +3,7 @@
 // The CLI never holds a lock across a container's life: locks cover the short steps that
 // read-modify-write shared state (names, the record, network allocations).
 import { randomHex } from '../../state/random.js';
-import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { UserError } from '../../errors.js';
 import { trace } from '../../state/trace.js';
@@ -644,17 +644,41 @@ function killPid(pid: number, signal: number | NodeJS.Signals): void {
 /** Waits until the container is no longer running; returns its exit code. */
 export async function waitExit(id: string, timeoutMs = Infinity): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
-  // A container that ends on the signal is recorded by its shim within a few ms: look again
-  // after 1, 2, 4 … ms (a look is a few file reads), not after 5 + 10 + 20.
-  for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
-    const rec = loadRecord(id);
-    if (!rec) return undefined;
-    const st = stateOf(rec);
-    // Restarting: this run has ended (Docker's SetRestarting wakes its waiters too).
-    if ((!st.Running || st.Restarting) && st.Status !== 'created') return st.ExitCode;
-    if (st.Status === 'created' && !rec.StartedAt) return undefined;
-    if (Date.now() >= deadline) return undefined;
-    await sleep(delay);
+  // The shim renames the exit file (the restart plan before it) into the container's
+  // directory when the process has ended: inotify wakes this at that moment, where looking
+  // after 1, 2, 4 … ms found it up to twice as late as it came (`stop` waited for that).
+  // A look every 100 ms stays for what no file announces (a process that vanished with its
+  // shim, the record removed); without inotify, the looks after 1, 2, 4 … 100 ms.
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(files.dir(id), { persistent: false }, (_event, name) => {
+      if (name === 'exit' || name === 'restarting') wake?.();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    /* no directory (removed meanwhile) or no inotify: the looks alone */
+  }
+  try {
+    for (let delay = watcher ? 100 : 1; ; delay = Math.min(delay * 2, 100)) {
+      const rec = loadRecord(id);
+      if (!rec) return undefined;
+      const st = stateOf(rec);
+      // Restarting: this run has ended (Docker's SetRestarting wakes its waiters too).
+      if ((!st.Running || st.Restarting) && st.Status !== 'created') return st.ExitCode;
+      if (st.Status === 'created' && !rec.StartedAt) return undefined;
+      if (Date.now() >= deadline) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now())));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    watcher?.close();
   }
 }
 
