@@ -7,7 +7,7 @@
 // caller: see docs/architecture.md, "Durability". Reads of state go through readState, so a
 // file that is empty or corrupt anyway (a disk error, a hand edit) is one clear line, not a
 // stack trace.
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, rmSync, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, existsSync, unlinkSync, writeFileSync, rmSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bootTimeMs } from './process.js';
 
@@ -53,9 +53,10 @@ export function writeJsonAtomic(file: string, value: unknown, durable = false): 
 /** A file's text, or undefined when it cannot be read (absent, gone meanwhile, /proc entry missing). */
 export function readText(file: string): string | undefined {
   // A missing file is the common answer (a running container's exit file, asked by every `ps`
-  // row): a stat that returns undefined costs ~1 µs, a failed read throws an Error (~15 µs).
+  // row): access() costs ~1 µs, a failed read throws an Error (~15 µs); and statSync, even
+  // one that finds nothing, leaves ~1.5 kB of garbage where existsSync leaves ~0.15.
   try {
-    if (!statSync(file, { throwIfNoEntry: false })) return undefined;
+    if (!existsSync(file)) return undefined;
     return readFileSync(file, 'utf8');
   } catch {
     return undefined;

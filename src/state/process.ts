@@ -27,10 +27,21 @@ const read = (file: string): string | undefined => {
 export function startTicks(pid: number): string | undefined {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return undefined;
+  return startTicksOf(stat);
+}
+
+/** Field 22 of a /proc/PID/stat line; undefined for a zombie (or a dead one's last trace). */
+export function startTicksOf(stat: string): string | undefined {
   // comm (field 2) may hold spaces and ")": the fields after it start after the last ")".
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
-  return rest[19];
+  // Field 22 found by its spaces, not split() into 50 strings (`ps` reads one per container).
+  let at = stat.lastIndexOf(')') + 2;
+  if ((stat[at] === 'Z' || stat[at] === 'X') && (at + 1 >= stat.length || stat[at + 1] === ' ')) return undefined;
+  for (let field = 3; field < 22; field++) {
+    at = stat.indexOf(' ', at) + 1;
+    if (at === 0) return undefined;
+  }
+  const end = stat.indexOf(' ', at);
+  return stat.slice(at, end < 0 ? undefined : end);
 }
 
 let bootMs: number | undefined;

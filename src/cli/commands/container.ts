@@ -38,7 +38,6 @@ export interface PsOptions {
 
 /** Docker's table format for ps (docker/cli formatter.defaultContainerTableFormat: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}`, `\t{{.Size}}` with -s). */
 const PS_COLUMNS = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names'] as const;
-type PsRowT = import('../../engine/container/views.js').PsRow;
 
 /**
  * Docker requests sizes when the template uses .Size — including through `{{json .}}`, whose
@@ -49,7 +48,7 @@ function formatWantsSize(format: string): boolean {
 }
 
 export async function ps(o: PsOptions): Promise<number> {
-  const { psRow, containerSize, PS_HEADERS, labelHeader } = await import('../../engine/container/views.js');
+  const { psRow, psCells, containerSize, PS_HEADERS, labelHeader } = await import('../../engine/container/views.js');
   let limit = -1;
   if (o.last !== undefined) {
     if (!/^[+-]?\d+$/.test(o.last.trim())) throw new UserError(`invalid argument "${o.last}" for "-n, --last" flag: strconv.ParseInt: parsing ${JSON.stringify(o.last)}: invalid syntax`);
@@ -68,19 +67,24 @@ export async function ps(o: PsOptions): Promise<number> {
     return 0;
   }
   const imageSize = (id: string) => resolveImage?.(id)?.size;
-  const rows = shown.map((s) => {
-    const rec = byId.get(s.id)!;
-    return psRow(rec, states.get(s.id)!, { noTrunc: o.trunc === false, now, size: wantSize ? containerSize(rec, imageSize) : undefined });
-  });
+  const rowOptions = (rec: import('../../engine/container/record.js').ContainerRecord) => ({ noTrunc: o.trunc === false, now, size: wantSize ? containerSize(rec, imageSize) : undefined });
   if (!o.format || o.format === 'table') {
-    // Docker's default table (PS_TABLE), its cells taken straight from the rows: the same
-    // output as running the template, without a template per cell (ps stays cheap)
-    const head = PS_COLUMNS.map((k) => PS_HEADERS[k]);
-    const cells = (r: PsRowT) => PS_COLUMNS.map((k) => r[k]);
-    const withSize = (l: string[], s: string) => (o.size ? [...l, s] : l);
-    writeOut(tabwrite([withSize(head, PS_HEADERS.Size), ...rows.map((r) => withSize(cells(r), r.Size))], 10, 3) + '\n');
+    // Docker's default table (PS_TABLE), its cells made straight from the records: the same
+    // output as running the template, without a template per cell, nor the fields the table
+    // does not show (ps stays cheap)
+    const columns = o.size ? [...PS_COLUMNS, 'Size' as const] : PS_COLUMNS;
+    const head = columns.map((k) => PS_HEADERS[k]);
+    const body = shown.map((s) => {
+      const rec = byId.get(s.id)!;
+      return psCells(rec, states.get(s.id)!, rowOptions(rec), columns);
+    });
+    writeOut(tabwrite([head, ...body], 10, 3) + '\n');
     return 0;
   }
+  const rows = shown.map((s) => {
+    const rec = byId.get(s.id)!;
+    return psRow(rec, states.get(s.id)!, rowOptions(rec));
+  });
   // Docker's ContainerContext (its method Label(name) included), and its SubHeaderContext for
   // a table's header (whose Label(name) names the column)
   const ctxs = rows.map((r) => goStruct('formatter.ContainerContext', r));
