@@ -94,14 +94,7 @@ await build({
   const source = readFileSync(file, 'latin1');
   const bad = /[^\x00-\x7f]/.exec(source);
   if (bad) throw new Error(`${file}: non-ASCII byte 0x${bad[0].charCodeAt(0).toString(16)} at offset ${bad.index}: write the character as a \\u escape in the source`);
-  // Node makes the string of a file read as latin1 an external one, kept off V8's heap, from
-  // EXTERN_APEX bytes on (src/string_bytes.cc: 0xFBEE9, 1,031,913); a smaller one is copied
-  // into the young generation, whose first semi-space is 1 MB: the 880 kB source filled it,
-  // and most commands ran a scavenge (~1 ms, more under load) for that. A smaller bundle is
-  // padded with spaces to that size (~150 kB more read from the page cache: ~20 µs).
-  const EXTERN_APEX = 0xfbee9;
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  writeFileSync(`${file}.tmp`, wrapped.length < EXTERN_APEX ? `${wrapped}${' '.repeat(EXTERN_APEX - wrapped.length - 1)}\n` : wrapped);
+  writeFileSync(`${file}.tmp`, `(function (exports, require, module, __filename, __dirname) {${source}\n})`);
   renameSync(`${file}.tmp`, file);
 }
 
