@@ -36,9 +36,12 @@ describe('the bundle', () => {
     expect(bytes.subarray(0, 80).toString('latin1')).toMatch(/^\(function \(exports, require, module, __filename, __dirname\) \{/);
   });
 
-  it('`version` runs without a single scavenge (its cache made by a first run)', () => {
-    md.ok(['version']);
-    const r = sh('nsenter', [`--net=/run/netns/${md.hostNs}`, '--', 'env', `MINIDOCK_ROOT=${md.root}`, process.execPath, '--trace-gc', '--', BIN, 'version']);
+  it('`version` runs without a single scavenge (with the code cache a first run made)', () => {
+    // the first run makes the cache (V8 takes --trace-gc into its flag hash: the cache of a run
+    // without it would be refused), the second one is counted
+    const traceGc = () => sh('nsenter', [`--net=/run/netns/${md.hostNs}`, '--', 'env', `MINIDOCK_ROOT=${md.root}`, process.execPath, '--trace-gc', '--', BIN, 'version']);
+    expect(traceGc().code).toBe(0);
+    const r = traceGc();
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('minidock version');
     expect(r.stdout.match(/Scavenge|Mark-Compact/g) ?? []).toEqual([]);
