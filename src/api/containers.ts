@@ -115,9 +115,18 @@ export const start: Handler = async (c, [ref]) => {
   } finally {
     for (const a of attaches) a(true);
   }
+  await cleanupWhenEnded(rec.Id);
   sendNoContent(c.res!);
   return 204;
 };
+
+/** A container this service just started: cleaned up by the service as soon as it ends (exits.ts). */
+async function cleanupWhenEnded(id: string): Promise<void> {
+  const startedAt = (await import('../engine/container/record.js')).loadRecord(id)?.StartedAt;
+  if (!startedAt) return;
+  const { cleanupOnExit } = await import('./exits.js');
+  cleanupOnExit(id, startedAt, (e) => process.stderr.write(`minidock api: cleanup of ${id.slice(0, 12)}: ${(e as Error).message}\n`));
+}
 
 function notModified(res: NonNullable<Parameters<Handler>[0]['res']>): number {
   sendNoContent(res, 304);
@@ -138,7 +147,9 @@ export const stop: Handler = async (c, [ref]) => {
 };
 
 export const restart: Handler = async (c, [ref]) => {
-  await (await control()).restartRef(mustFind(ref).Id, stopQuery(c.query));
+  const id = mustFind(ref).Id;
+  await (await control()).restartRef(id, stopQuery(c.query));
+  await cleanupWhenEnded(id);
   sendNoContent(c.res!);
   return 204;
 };
@@ -162,21 +173,30 @@ export const wait: Handler = async (c, [ref]) => {
   const res = c.res!;
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.flushHeaders();
-  const { waitExit } = await lifecycle();
+  const { exitNow } = await lifecycle();
   const { loadRecord, readExit } = await import('../engine/container/record.js');
+  const { until, exitCodeSeen } = await import('./exits.js');
+  // woken by the container's state files changing (exits.ts), not on an interval
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  const o = { abort: gone.signal };
+  const id = rec.Id;
   // next-exit on a container that is not running yet: wait for it to run first
   if (condition !== 'not-running') {
-    while (!res.destroyed && loadRecord(rec.Id) && !stateOf(loadRecord(rec.Id)!).Running && !readExit(rec.Id)) await sleep(50);
+    await until(id, () => {
+      const cur = loadRecord(id);
+      return !cur || stateOf(cur).Running || !!readExit(id);
+    }, o);
   }
-  let code = (await waitExit(rec.Id)) ?? readExit(rec.Id)?.code ?? 0;
-  if (condition === 'removed') {
-    while (!res.destroyed && loadRecord(rec.Id)) await sleep(50);
-  } else if (code === undefined) code = 0;
+  let end: ReturnType<typeof exitNow>;
+  await until(id, () => (end = exitNow(id)) !== undefined, o);
+  // (removed already: the exit code this service saw before its cleanup removed it)
+  const code = end?.code ?? readExit(id)?.code ?? exitCodeSeen(id) ?? 0;
+  if (condition === 'removed') await until(id, () => !loadRecord(id), o);
+  if (gone.signal.aborted) return 200;
   res.end(JSON.stringify({ StatusCode: code, Error: null }));
   return 200;
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const remove: Handler = async (c, [ref]) => {
   const force = boolParam(c.query, 'force');

@@ -661,12 +661,8 @@ export async function waitExit(id: string, timeoutMs = Infinity): Promise<number
   }
   try {
     for (let delay = watcher ? 100 : 1; ; delay = Math.min(delay * 2, 100)) {
-      const rec = loadRecord(id);
-      if (!rec) return undefined;
-      const st = stateOf(rec);
-      // Restarting: this run has ended (Docker's SetRestarting wakes its waiters too).
-      if ((!st.Running || st.Restarting) && st.Status !== 'created') return st.ExitCode;
-      if (st.Status === 'created' && !rec.StartedAt) return undefined;
+      const end = exitNow(id);
+      if (end) return end.code;
       if (Date.now() >= deadline) return undefined;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now())));
@@ -680,6 +676,21 @@ export async function waitExit(id: string, timeoutMs = Infinity): Promise<number
   } finally {
     watcher?.close();
   }
+}
+
+/**
+ * One look of waitExit: undefined while the run goes on; once it has ended, its exit code
+ * (undefined: the container is gone, or was never started). The service's wait looks on each
+ * change of the container's directory instead of on a timer (api/exits.ts).
+ */
+export function exitNow(id: string): { code: number | undefined } | undefined {
+  const rec = loadRecord(id);
+  if (!rec) return { code: undefined };
+  const st = stateOf(rec);
+  // Restarting: this run has ended (Docker's SetRestarting wakes its waiters too).
+  if ((!st.Running || st.Restarting) && st.Status !== 'created') return { code: st.ExitCode };
+  if (st.Status === 'created' && !rec.StartedAt) return { code: undefined };
+  return undefined;
 }
 
 export async function stopContainer(ref: string, timeoutSec: number, signal = 15): Promise<ContainerRecord> {
