@@ -12,6 +12,7 @@ import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { UserError } from '../errors.js';
 import { childEnv } from '../host/env.js';
 import { ApiError, apiErrorOf, sendError, splitVersion } from './http.js';
@@ -88,22 +89,67 @@ async function clearStaleSocket(path: string): Promise<void> {
 }
 
 /**
- * The service's memory: under a stream of requests V8 doubles its young generation again and
- * again (semi-spaces of 1 → 2 → 4 … MB, each page resident: new_space 2.3 → 7.3 MB after ~120
- * requests, v8.getHeapSpaceStatistics(); the heap's used bytes hardly move), and gives the
- * pages back only some seconds after the load ends (its memory reducer). The requests' objects
- * are short-lived, so the growth buys nothing here: it is switched off while the service runs
- * (RSS right after such a burst ~66 MB instead of ~70; ~59-60 MB once the reducer ran, either way). Set at run time (not a startup flag, so the launcher's code cache, made
- * under the default flags, stays valid) and restored before the process exits (the launcher
- * may write that cache at exit, and V8 stamps it with the flags then in force).
+ * The service's memory (issue 17: idle RSS <= 60 MB, after use too). Set at run time, not as
+ * startup flags, so the launcher's code cache (made under the default flags) stays valid, and
+ * restored before the process exits (the launcher may write that cache at exit, and V8 stamps
+ * it with the flags then in force). Measured with the bench's loops (docs/engine-api.md):
+ * - `--no-turbofan --no-sparkplug`: the interpreter only. A request runs little JS, and none of it long enough
+ *   for TurboFan to pay: the optimising compiler's own work cost more CPU than it saved (15
+ *   `docker run --rm` + 50 `run -d` + 20 `ps`: 770 ms of the service's CPU without, 940 with)
+ *   and ~6-11 MB of RSS (its zone memory, and the binary's pages of its code it touches);
+ * - `--semi-space-growth-factor=1`: under a stream of requests V8 doubles its young generation
+ *   again and again (semi-spaces of 1 → 2 → 4 … MB, each page resident; the heap's used bytes
+ *   hardly move). The requests' objects are short-lived: the growth buys nothing here.
  */
-function boundYoungGeneration(): () => void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-  return () => setFlagsFromString('--semi-space-growth-factor=2');
+function serviceHeapFlags(): () => void {
+  // (not --max-opt=0: it implies these two, and setting it back does not undo them, so the
+  // code cache would be made under other flags: test/integration/api-fast.test.ts)
+  const set = ['--no-turbofan', '--no-sparkplug', '--semi-space-growth-factor=1'];
+  const restore = ['--turbofan', '--sparkplug', '--semi-space-growth-factor=2'];
+  for (const f of set) setFlagsFromString(f);
+  return () => {
+    for (const f of restore) setFlagsFromString(f);
+  };
+}
+
+/**
+ * Full collections once the requests stop: a heap this small never reaches V8's next
+ * old-generation limit, so the garbage of a burst (its JSON, the modules' one-time setup) would
+ * stay resident until the service exits (heap used 14.7 → 9.8 MB after the bench's loops). The
+ * first, IDLE_GC_MS[0] after the last request, frees it; V8 gives the pages back to the system
+ * (and shrinks its young generation) only in a collection made when its measured allocation
+ * rate is low, which looks back ~5 s: hence a second one IDLE_GC_MS[1] later. RSS after the
+ * bench's loops with 50 containers: 62.7 MB without, 61.3 with the first alone, 57.6 with both
+ * (idle, just started: 54). The gc function is taken with --expose-gc set for that moment only.
+ */
+const IDLE_GC_MS = [1000, 5000];
+function idleCollector(): { busy(): void; idle(): void } {
+  let gc: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const collect = (step: number) => {
+    if (!gc) {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+      setFlagsFromString('--no-expose-gc');
+    }
+    gc();
+    if (step + 1 < IDLE_GC_MS.length) schedule(step + 1);
+  };
+  const schedule = (step: number) => {
+    timer = setTimeout(() => collect(step), IDLE_GC_MS[step]);
+    timer.unref(); // (never what keeps the service up)
+  };
+  return {
+    busy: () => clearTimeout(timer),
+    idle: () => {
+      clearTimeout(timer);
+      schedule(0);
+    },
+  };
 }
 
 export async function runService(o: ServiceOptions): Promise<number> {
-  const restoreFlags = boundYoungGeneration();
+  const restoreFlags = serviceHeapFlags();
   try {
     return await serve(o);
   } finally {
@@ -138,11 +184,14 @@ async function serve(o: ServiceOptions): Promise<number> {
       if (idleTimer) clearTimeout(idleTimer);
       idleTimer = idleSec > 0 && active === 0 ? setTimeout(stop, idleSec * 1000) : undefined;
     };
+    const collector = idleCollector();
     const track = (res: { once(ev: 'close', f: () => void): unknown }) => {
       active++;
+      collector.busy();
       arm();
       res.once('close', () => {
         active--;
+        if (active === 0) collector.idle();
         arm();
       });
     };
