@@ -1,7 +1,7 @@
 // The service's eye on a container's state directory (inotify, fs.watch): a request that waits
 // for a container to run, end or go (wait, the cleanup below) is woken when the shim writes its
 // pid or exit file, or the directory is removed, instead of polling on an interval. What the
-// state *is* is still decided by the engine (record.ts stateOf, lifecycle.ts waitExit): a change
+// state *is* is still decided by the engine (record.ts stateOf, lifecycle.ts exitNow): a change
 // here only says "look again now". A look is also made every FALLBACK_MS, for what leaves no
 // file behind (a shim killed with its container: its pid just stops being alive).
 import { existsSync, watch, type FSWatcher } from 'node:fs';
@@ -37,7 +37,9 @@ function subscribe(id: string, f: () => void): () => void {
       // the directory removed (IN_DELETE_SELF) or unwatchable: everyone looks (and finds it gone)
       created.w.on('error', () => wakeAll(id));
     } catch {
-      // no such directory (removed already): the first look finds it gone
+      // no such directory (removed already): the first look finds it gone. (Out of inotify
+      // watches: waits fall back to their timed looks, and a cleanup is left to the shim's
+      // exit command, as without the service.)
     }
   }
   wt.wakers.add(f);

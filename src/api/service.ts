@@ -93,10 +93,10 @@ async function clearStaleSocket(path: string): Promise<void> {
  * startup flags, so the launcher's code cache (made under the default flags) stays valid, and
  * restored before the process exits (the launcher may write that cache at exit, and V8 stamps
  * it with the flags then in force). Measured with the bench's loops (docs/engine-api.md):
- * - `--no-turbofan --no-sparkplug`: the interpreter only. A request runs little JS, and none of it long enough
- *   for TurboFan to pay: the optimising compiler's own work cost more CPU than it saved (15
- *   `docker run --rm` + 50 `run -d` + 20 `ps`: 770 ms of the service's CPU without, 940 with)
- *   and ~6-11 MB of RSS (its zone memory, and the binary's pages of its code it touches);
+ * - `--no-turbofan --no-sparkplug`: the interpreter only. A request runs little JS, none of it
+ *   long enough for the compilers to pay: the service's CPU over the bench's loops is about the
+ *   same without them, and RSS after them ~12 MB lower (TurboFan's zone memory, and the pages
+ *   of node's binary its code is in);
  * - `--semi-space-growth-factor=1`: under a stream of requests V8 doubles its young generation
  *   again and again (semi-spaces of 1 → 2 → 4 … MB, each page resident; the heap's used bytes
  *   hardly move). The requests' objects are short-lived: the growth buys nothing here.
