@@ -687,8 +687,9 @@ export function exitNow(id: string): { code: number | undefined } | undefined {
   const rec = loadRecord(id);
   if (!rec) return { code: undefined };
   const st = stateOf(rec);
-  // Restarting: this run has ended (Docker's SetRestarting wakes its waiters too).
-  if ((!st.Running || st.Restarting) && st.Status !== 'created') return { code: st.ExitCode };
+  // Restarting: this run has ended (Docker's SetRestarting wakes its waiters too). Being
+  // removed (rm -f): it has ended, and its exit file, until removed too, has the code.
+  if ((!st.Running || st.Restarting) && st.Status !== 'created') return { code: st.Status === 'removing' ? (readExit(id)?.code ?? st.ExitCode) : st.ExitCode };
   if (st.Status === 'created' && !rec.StartedAt) return { code: undefined };
   return undefined;
 }
