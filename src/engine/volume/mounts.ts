@@ -3,7 +3,7 @@
 // (as Docker's own record keeps them), and turned into the shim's bind/tmpfs keys at start.
 // Parsers are pure; the volumes themselves are made by materialize(), inside create's lock.
 import { posix } from 'node:path';
-import { UserError } from '../../errors.js';
+import { FlagValueError, UserError } from '../../errors.js';
 import { checkBindSource, parseTmpfs, parseVolume } from '../container/options.js';
 import { createVolume, isVolumeName, loadVolume, validateOptions, validateVolumeName, volumeData } from './store.js';
 
@@ -85,12 +85,12 @@ export function parseVolumeFlag(spec: string): MountPoint {
 function boolOpt(v: string | undefined, spec: string, key: string): boolean {
   if (v === undefined || ['1', 'true'].includes(v.toLowerCase())) return true;
   if (['0', 'false'].includes(v.toLowerCase())) return false;
-  throw new UserError(`invalid argument "${spec}" for "--mount" flag: invalid value for ${key}: ${v}`);
+  throw new FlagValueError(spec, '--mount', `invalid value for ${key}: ${v}`);
 }
 
 /** --mount type=bind|volume|tmpfs,source=…,target=…,readonly,… as Docker's CLI reads it. */
 export function parseMountFlag(spec: string): MountSpec {
-  const bad = (why: string) => new UserError(`invalid argument "${spec}" for "--mount" flag: ${why}`);
+  const bad = (why: string) => new FlagValueError(spec, '--mount', why);
   const m: MountSpec = { Type: 'volume', Target: '' };
   const vol: NonNullable<MountSpec['VolumeOptions']> = {};
   const bind: NonNullable<MountSpec['BindOptions']> = {};
@@ -161,7 +161,8 @@ export function parseMountFlag(spec: string): MountSpec {
   void typeSeen;
   const type = m.Type;
   const cfg = (why: string) => new UserError(`invalid mount config for type "${type}": ${why}`);
-  if (!m.Target) throw cfg('field Target must not be empty');
+  // docker/cli's MountOpt.Set refuses this itself (the daemon's "field Target" is never reached)
+  if (!m.Target) throw bad('target is required');
   m.Target = checkTarget(m.Target, spec, type);
   if (Object.keys(bind).length) {
     if (type !== 'bind') throw cfg('field BindOptions must not be specified');
