@@ -9,14 +9,9 @@
 // records them again, and whenever it is at hand the recording is checked against it. Values only
 // a daemon checks (`--cpus -1`, `--restart abc`, `logs --tail abc`…) are not here: Docker's words
 // for them come from its daemon, which this recording has none of.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { Minidock } from '../helpers/cli.js';
-import { DOCKERS } from '../helpers/api-service.js';
+import { expectAsRecorded, loadRecording, recordingCli, recordingState, runDockerCli } from '../helpers/docker-recording.js';
 
 const CASES: string[][] = [
   // run: sizes, numbers, durations
@@ -73,53 +68,20 @@ const CASES: string[][] = [
   ['container', 'rm'], ['container', 'run', '-p', 'abc', 'busybox'], ['container', 'ls', '-a=2'], ['container', 'inspect', '-s=x', 'c'], ['container', 'list', '-n', 'q'],
 ];
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 const RECORDED = fileURLToPath(new URL('./cli-flag-values.recorded.json', import.meta.url));
-const DOCKER_CLI = process.env.MINIDOCK_DOCKER_CLI ?? '/usr/local/bin/docker';
-const recorded = JSON.parse(readFileSync(RECORDED, 'utf8')) as { docker: string; cases: Record<string, Outcome> };
-
-/** The program's name where it names itself (`docker:`, `'docker run'`, usage lines). */
-const mask = (o: Outcome): Outcome => ({ ...o, stderr: o.stderr.replace(/\b(docker|minidock)\b/g, 'PROG') });
+const recorded = loadRecording(RECORDED);
 const key = (c: string[]) => JSON.stringify(c);
 
-const dir = mkdtempSync(join(tmpdir(), 'minidock-flagvals-'));
-let md: Minidock;
-beforeAll(() => {
-  md = new Minidock();
-});
-afterAll(() => {
-  md?.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, md } = recordingState('minidock-flagvals-');
 
 describe("an invalid flag value: Docker's words and exit code, nothing made", () => {
-  const cli = DOCKERS.find((d) => d.path === DOCKER_CLI);
-  const record = process.env.MINIDOCK_RECORD_DOCKER === '1';
-  it.runIf(record || cli?.version === recorded.docker)(`the recording is what docker ${recorded.docker} at ${DOCKER_CLI} prints (runs only with that CLI here)`, () => {
-    if (!cli) throw new Error('no docker CLI');
-    const env = { ...process.env, DOCKER_HOST: `unix://${join(dir, 'no-daemon.sock')}`, DOCKER_CONFIG: join(dir, 'config'), DOCKER_CLI_HINTS: 'false' };
-    const got: Record<string, Outcome> = {};
-    for (const c of CASES) {
-      const r = spawnSync(DOCKER_CLI, c, { env, encoding: 'utf8', input: '', timeout: 20_000 });
-      got[key(c)] = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-    }
-    if (record) writeFileSync(RECORDED, JSON.stringify({ docker: cli.version, cases: got }, null, 1) + '\n');
+  const cli = recordingCli(recorded);
+  it.runIf(cli)(`the recording is what docker ${recorded.docker} prints (runs only with that CLI here)`, () => {
+    const got = runDockerCli(cli!, CASES, key, dir, RECORDED);
     // none of these reached for a daemon: each is the CLI's own check
     for (const [words, o] of Object.entries(got)) expect(o.stderr, words).not.toMatch(/Cannot connect to the Docker daemon|unknown server OS/);
     expect(got).toEqual(recorded.cases);
   });
 
-  it.each(CASES.map((c) => [c.join(' '), c]))('%s', (_, c) => {
-    const want = recorded.cases[key(c as string[])];
-    expect(want, 'recorded').toBeDefined();
-    const r = md.run(c as string[]);
-    expect(mask({ code: r.code, stdout: r.stdout, stderr: r.stderr })).toEqual(mask(want!));
-    // nothing was made of it: no state, no netns, no cgroup, no bridge
-    expect(readdirSync(md.root).filter((f) => f !== 'trace')).toEqual([]);
-  });
+  it.each(CASES.map((c) => [c.join(' '), c]))('%s', (_, c) => expectAsRecorded(md(), c as string[], recorded.cases[key(c as string[])]));
 });
