@@ -356,6 +356,7 @@ async function main(argv: string[]): Promise<number> {
     const { dockerUsage } = await import('./parse-errors.js');
     argv = await (await import('./flag-values.js')).checkFlagValues(program, argv, (path) => dockerUsage('minidock', aliasPath ?? path));
   }
+  trace('flags checked');
   await program.parseAsync(argv);
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
