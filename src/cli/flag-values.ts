@@ -119,7 +119,8 @@ export async function checkFlagValues(program: Command, argv: string[], usage: (
   const find = (name: string) => cmd.options.find((o) => o.long === name || o.short === name);
   const fail = (o: Option, value: string, why: string): never => {
     const e = new FlagValueError(value, shown(o), why);
-    throw Object.assign(e, { shown: `${e.message}${block}` });
+    e.shown = `${e.message}${block}`;
+    throw e;
   };
   const check = async (o: Option, value: string): Promise<string> => {
     const name = (o.long ?? '').replace(/^--/, '');
