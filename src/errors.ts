@@ -13,6 +13,34 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A value the docker CLI refuses while it parses its flags (pflag's words: `invalid argument "V"
+ * for "--flag" flag: why`). main.ts's flag pass (cli/flag-values.ts) reports it before anything
+ * runs, with the flag's names as Docker writes them and the command's usage block.
+ */
+export class FlagValueError extends UserError {
+  /** Docker's whole text for it (the line and the command's usage block), once the CLI knows the command. */
+  shown?: string;
+
+  constructor(
+    readonly value: string,
+    flag: string,
+    readonly why: string,
+  ) {
+    super(`invalid argument ${JSON.stringify(value)} for "${flag}" flag: ${why}`);
+  }
+}
+
+/**
+ * What `docker run`/`create` refuses after parsing its flags, before it asks the daemon (`-p`,
+ * `--expose`, `--pull`, `--restart`…): Docker prints it as `docker: …` and "Run 'docker run
+ * --help' for more information" (main.ts adds that line for run and create).
+ */
+export class RunCheckError extends UserError {}
+
+/** An error Docker's CLI prints as it is, without its program's name (cobra's plain errors). */
+export class BareError extends UserError {}
+
 // What Go's os package says for these (Docker's messages: "open /x: no such file or directory").
 const GO_ERRNO: Record<string, string> = {
   ENOENT: 'no such file or directory',

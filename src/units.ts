@@ -41,3 +41,36 @@ export function humanDuration(ms: number): string {
   if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
   return `${Math.floor(h / 24 / 365)} years`;
 }
+
+const BINARY: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const GO_FLOAT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * go-units' RAMInBytes, as docker/cli's --memory, --shm-size… read their value: a number
+ * (Go's ParseFloat), an optional space, then b, or k/m/g/t/p alone or with b or ib.
+ * Throws an Error with go-units' own words ("invalid size: 'abc'", "invalid suffix: 'x'").
+ */
+export function ramInBytes(s: string): number {
+  const sep = Math.max(...[...'0123456789. '].map((c) => s.lastIndexOf(c)));
+  if (sep < 0) throw new Error(`invalid size: '${s}'`);
+  const num = s[sep] === ' ' ? s.slice(0, sep) : s.slice(0, sep + 1);
+  let sfx = s.slice(sep + 1);
+  if (!GO_FLOAT.test(num)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
+  let size = Number(num);
+  if (!Number.isFinite(size)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: value out of range`);
+  if (size < 0) throw new Error(`invalid size: '${s}'`);
+  if (sfx.length === 0) return Math.trunc(size);
+  const badSuffix = () => new Error(`invalid suffix: '${sfx}'`);
+  if (sfx.length > 3) throw badSuffix();
+  sfx = sfx.toLowerCase();
+  if (sfx[0] === 'b') {
+    if (sfx.length > 1) throw badSuffix();
+    return Math.trunc(size);
+  }
+  const mul = BINARY[sfx[0]];
+  if (mul === undefined) throw badSuffix();
+  size *= mul;
+  // then "b" (MB) or "ib" (MiB); a lone "i" is refused (docker 28: `-m 1mi`)
+  if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && (sfx[1] !== 'i' || sfx[2] !== 'b'))) throw badSuffix();
+  return Math.trunc(size);
+}

@@ -30,6 +30,14 @@ export function rewriteContainerAlias(argv: string[]): string[] {
   return argv;
 }
 
+/** The words Docker names a rewritten `container …` command by (`container ls` for `container ps`). */
+export function containerAliasPath(argv: string[]): string[] | undefined {
+  const sub = argv[3];
+  if (argv[2] !== 'container' || sub === undefined) return undefined;
+  if (sub === 'ls' || sub === 'list' || sub === 'ps') return ['container', 'ls'];
+  return sub === 'inspect' || SAME_AS_TOP.has(sub) ? ['container', sub] : undefined;
+}
+
 export function registerContainerCommands(program: Command): void {
   program
     .command('top')

@@ -1,12 +1,12 @@
 // minidock's command line: Docker's commands and flags. This file only declares them; each
 // action loads its implementation lazily, so `minidock run` does not pay for `images`' code.
 import { Command, Option, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { BareError, FlagValueError, RunCheckError, UserError } from '../errors.js';
 import { trace } from '../state/trace.js';
-import { registerNetworkCommands, rewriteNetworkBoolFlags } from './network.js';
+import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';
 import { registerSystemCommands } from './system.js';
-import { registerContainerCommands, rewriteContainerAlias } from './container-commands.js';
+import { containerAliasPath, registerContainerCommands, rewriteContainerAlias } from './container-commands.js';
 import { registerCpCommitEvents, registerSystemEvents } from './cpcommit.js';
 import { addRunFlagOptions } from './run-flag-options.js';
 import { registerVolumeCommands } from './volume.js';
@@ -41,9 +41,13 @@ const REGISTRARS: [(program: Command) => void, string[]][] = [
 // ignored either way (output.ts).
 guardStdio();
 
+/** `container run …` is parsed as `run …`; Docker's words name it `container run` (parse-errors.ts). */
+let aliasPath: string[] | undefined;
+
 async function main(argv: string[]): Promise<number> {
   trace('cli loaded');
-  argv = rewriteNetworkBoolFlags(rewriteContainerAlias(argv));
+  aliasPath = containerAliasPath(argv);
+  argv = rewriteContainerAlias(argv);
   const name = argv[2] ?? '';
   const registrar = REGISTRARS.find(([, names]) => names.includes(name))?.[0];
   const only = OWN_COMMANDS.has(name) || registrar ? name : undefined;
@@ -117,12 +121,14 @@ async function main(argv: string[]): Promise<number> {
     runLike(program.command('run').description('Create and run a new container from an image'))
       .option('--detach-keys <keys>', 'Override the key sequence for detaching a container (with -it; default ctrl-p,ctrl-q)')
       .action(async (image, command, opts) => {
+      await (await import('./flag-values.js')).checkRunValues(opts);
       const { runCommand } = await import('./commands/run.js');
       process.exitCode = await runCommand(image, command, opts, { start: true });
     });
   }
   if (wanted('create')) {
     runLike(program.command('create').description('Create a new container')).action(async (image, command, opts) => {
+      await (await import('./flag-values.js')).checkRunValues(opts);
       const { runCommand } = await import('./commands/run.js');
       process.exitCode = await runCommand(image, command, opts, { start: false });
     });
@@ -164,11 +170,12 @@ async function main(argv: string[]): Promise<number> {
     program
       .command('stop')
       .description('Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)')
-      .option('-t, --time <seconds>', "Seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
+      .option('-t, --timeout <seconds>', "Seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
+      .addOption(new Option('--time <seconds>').hideHelp()) // Docker's deprecated name
       .option('-s, --signal <signal>', "Signal to send to the container (default: the container's --stop-signal, else SIGTERM)")
       .argument('<container...>')
       .action(async (refs, opts) => {
-        process.exitCode = await (await import('./commands/container.js')).stop(refs, opts);
+        process.exitCode = await (await import('./commands/container.js')).stop(refs, { ...opts, time: opts.timeout ?? opts.time });
       });
   }
 
@@ -176,10 +183,11 @@ async function main(argv: string[]): Promise<number> {
     program
       .command('restart')
       .description('Restart one or more containers')
-      .option('-t, --time <seconds>', "Seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
+      .option('-t, --timeout <seconds>', "Seconds to wait before killing the container (default: the container's --stop-timeout, else 10)")
+      .addOption(new Option('--time <seconds>').hideHelp()) // Docker's deprecated name
       .argument('<container...>')
       .action(async (refs, opts) => {
-        process.exitCode = await (await import('./commands/container.js')).restart(refs, opts);
+        process.exitCode = await (await import('./commands/container.js')).restart(refs, { ...opts, time: opts.timeout ?? opts.time });
       });
   }
 
@@ -343,6 +351,12 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // flag values as Docker's CLI checks them, before anything else is (flag-values.ts)
+  if (argv.slice(2).some((a) => a.startsWith('-'))) {
+    const { dockerUsage } = await import('./parse-errors.js');
+    argv = await (await import('./flag-values.js')).checkFlagValues(program, argv, (path) => dockerUsage('minidock', aliasPath ?? path));
+  }
+  trace('flags checked');
   await program.parseAsync(argv);
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
@@ -360,14 +374,27 @@ main(process.argv).then(
       // number of arguments is a plain error (exit 1: docker/cli cli/required.go, cmd/docker).
       process.exitCode = ok ? 0 : ARG_ERRORS.has(e.code) ? 1 : 125;
       if (!ok) {
-        const path = (e as CommanderError & { path?: string[] }).path ?? [];
+        const path = aliasPath ?? (e as CommanderError & { path?: string[] }).path ?? [];
         const words = (await import('./parse-errors.js')).dockerParseError('minidock', path, e.code, e.message, process.argv.slice(2));
         writeErr(words ?? `minidock: ${e.message.replace(/^error: /, '')}\n`);
       }
       return;
     }
+    if (e instanceof FlagValueError && e.shown) {
+      writeErr(e.shown);
+      process.exitCode = 125;
+      return;
+    }
+    if (e instanceof BareError) {
+      writeErr(`${e.message}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
     if (e instanceof UserError) {
-      writeErr(`minidock: ${e.message}\n`);
+      // docker run/create: "Run 'docker run --help' …" after what its CLI checks past parsing
+      const cmd = process.argv[2] === 'container' ? process.argv[3] : process.argv[2];
+      const more = e instanceof RunCheckError && (cmd === 'run' || cmd === 'create') ? `\n\nRun 'minidock ${cmd} --help' for more information` : '';
+      writeErr(`minidock: ${e.message}${more}\n`);
       process.exitCode = e.exitCode;
       return;
     }

@@ -103,24 +103,6 @@ async function each(refs: string[], fn: (ref: string) => Promise<void>): Promise
   return code;
 }
 
-/**
- * Docker's boolean flags of `network create` take `--ipv6`, `--ipv6=true` and `--ipv6=false`
- * (pflag); commander's boolean options take no value, and an optional value would swallow the
- * network's name. So `--ipvN=false` becomes `--no-ipvN` and `--ipvN=true` `--ipvN` before
- * parsing (main.ts), for `network create` only.
- */
-export function rewriteNetworkBoolFlags(argv: string[]): string[] {
-  const i = argv.indexOf('network');
-  if (i < 0 || argv[i + 1] !== 'create') return argv;
-  return argv.map((a, j) => {
-    const m = j > i + 1 ? /^--(ipv4|ipv6)=(.*)$/.exec(a) : null;
-    if (!m) return a;
-    if (/^(true|1|t|T|TRUE|True)$/.test(m[2])) return `--${m[1]}`;
-    if (/^(false|0|f|F|FALSE|False)$/.test(m[2])) return `--no-${m[1]}`;
-    throw new UserError(`invalid argument ${JSON.stringify(m[2])} for "--${m[1]}" flag: strconv.ParseBool: parsing ${JSON.stringify(m[2])}: invalid syntax`);
-  });
-}
-
 function registerUserNetworkCommands(net: Command): void {
   net
     .command('create')
@@ -141,6 +123,7 @@ function registerUserNetworkCommands(net: Command): void {
     .option('--dry-run', 'Print the plan (what --explain would print) and change nothing')
     .argument('<name>')
     .action(async (name: string, o: { driver?: string; subnet: string[]; gateway: string[]; ipRange: string[]; internal?: boolean; opt: string[]; label: string[]; ipv6?: boolean; ipv4?: boolean; explain?: boolean; dryRun?: boolean }) => {
+      await (await import('./flag-values.js')).checkNetworkValues(o);
       const { createNetwork } = await import('../engine/network/usernet.js');
       const spec = { driver: o.driver, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, opt: o.opt, label: o.label, ipv6: !!o.ipv6, ipv4: o.ipv4 !== false };
       if (o.dryRun) {

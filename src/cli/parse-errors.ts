@@ -111,6 +111,12 @@ const COMMANDS: Record<string, [usage: string, requires: string, tooMany: string
 /** The root's usage line in an error (`docker --nosuch`). */
 const ROOT_USAGE = '[OPTIONS] COMMAND [ARG...]';
 
+/** What follows an invalid flag value: the command's usage block; undefined for a command Docker has not. */
+export function dockerUsage(prog: string, path: string[]): string | undefined {
+  const cmd = COMMANDS[path.join(' ')];
+  return cmd && path.length ? `\n\nUsage:  ${prog} ${cmd[0].replaceAll('%p', prog)}\n\n${help(prog, path)}` : undefined;
+}
+
 const help = (prog: string, path: string[], verb = 'Run') => `${verb} '${[prog, ...path].join(' ')} --help' for more information\n`;
 
 /**

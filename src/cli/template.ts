@@ -5,7 +5,7 @@
 //   is "template parsing error: …" and exits 1;
 // - printInspect: inspect -f (inspect.TemplateInspector's raw-JSON pass: missingkey=error), a parse
 //   error exits 64, an execution error 1 after the objects that did render.
-import { UserError } from '../errors.js';
+import { BareError, UserError } from '../errors.js';
 import { execute, ExecOptions, MissingKey } from './template/exec.js';
 import { FUNCS, HEADER_FUNCS } from './template/funcs.js';
 import { Node, TemplateError, Tree, parse } from './template/parse.js';
@@ -92,7 +92,8 @@ function columnName(field: string): string {
 }
 
 /** A --format template of ps, images, stats, network ls (Docker's formatter.Context). */
-export function parseTemplate(src: string): Template {
+/** `parseError`: how Docker words a template that does not parse (ps checks it first, in its own words). */
+export function parseTemplate(src: string, parseError?: string): Template {
   let text = src;
   const table = text.startsWith('table');
   if (table) text = text.slice('table'.length);
@@ -102,7 +103,7 @@ export function parseTemplate(src: string): Template {
   try {
     t = GoTemplate.parse(text);
   } catch (e) {
-    throw asUserError(e, 1);
+    throw asUserError(e, 1, parseError);
   }
   return {
     table,
@@ -133,6 +134,8 @@ export interface FormatContext {
   type: string;
   /** Docker's SubHeaderContext: column names, and methods such as ps's Label(name). */
   headers: Record<string, string | ((...args: string[]) => string)>;
+  /** Docker's words for a template that does not parse, where they are not "template parsing error". */
+  parseError?: string;
 }
 
 /**
@@ -141,7 +144,7 @@ export interface FormatContext {
  * row fails (Docker's buffered output). Rows that are not yet Go structs become one of `ctx.type`.
  */
 export function writeFormatted(format: string, rows: object[], ctx: FormatContext): void {
-  const t = parseTemplate(format);
+  const t = parseTemplate(format, ctx.parseError);
   const structs = rows.map((r) => (STRUCT in r ? r : goStruct(ctx.type, r)));
   let body = '';
   for (const r of structs) body += t.render(r) + '\n';
@@ -166,8 +169,9 @@ export const NETWORK_FORMAT: FormatContext = {
   headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED' },
 };
 
-function asUserError(e: unknown, code: number): unknown {
-  return e instanceof TemplateError ? new UserError(`template parsing error: ${e.message}`, code) : e;
+// docker/cli prints these as they are (no program name before them)
+function asUserError(e: unknown, code: number, what = 'template parsing error'): unknown {
+  return e instanceof TemplateError ? new BareError(`${what}: ${e.message}`, code) : e;
 }
 
 /** Pads tab-separated rows into aligned columns, like Go's tabwriter with 3 spaces of padding. */

@@ -11,22 +11,21 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync
 import { readText } from '../state/atomic.js';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { FlagValueError, UserError } from '../errors.js';
+import { ramInBytes } from '../units.js';
 
 // ---------------------------------------------------------------------------------------
 // Parsing what the user typed (Docker's rules and messages)
 // ---------------------------------------------------------------------------------------
 
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-
-/**
- * Docker's units.RAMInBytes: `512m`, `1g`, `1.5g`, `100`, `64k`, `2GiB`, `10 MB` — a number
- * then an optional binary unit (b, k, m, g, t, p; `i` and `b` suffixes accepted).
- */
+/** Docker's units.RAMInBytes (units.ts): `512m`, `1g`, `1.5g`, `100`, `64k`, `2GiB`, `10 MB`. */
 export function parseMemorySize(s: string, flag = '--memory'): number {
-  const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
-  if (!m || (m[2] === undefined && /[iI]/.test(s))) throw new UserError(`invalid ${flag}: invalid size: '${s}'`);
-  const n = Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]);
+  let n: number;
+  try {
+    n = ramInBytes(s);
+  } catch (e) {
+    throw new FlagValueError(s, flag, (e as Error).message);
+  }
   if (!Number.isSafeInteger(n)) throw new UserError(`invalid ${flag}: size too large: '${s}'`);
   return n;
 }
@@ -36,7 +35,8 @@ export const MIN_MEMORY = 6 * 1024 * 1024;
 
 /** --cpus 1.5 → NanoCpus 1500000000 (Docker: 0.01 … number of CPUs). */
 export function parseCpus(s: string, ncpu = cpus().length): number {
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(s)) throw new UserError(`invalid argument "${s}" for "--cpus" flag: failed to parse ${s} as a rational number`);
+  // a negative count passes the CLI's parse (goparse.ts) and is the range check's to refuse
+  if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(s)) throw new UserError(`invalid argument "${s}" for "--cpus" flag: failed to parse ${s} as a rational number`);
   const nano = Math.round(Number(s) * 1e9);
   if (nano === 0) return 0;
   if (nano < 1e7 || nano > ncpu * 1e9) {

@@ -4,14 +4,9 @@
 // what docker 28.2's CLI printed for the same words (test/integration/cli-parse-errors.recorded.json;
 // it parses them before it looks for a daemon, so none is needed): MINIDOCK_RECORD_DOCKER=1 with
 // that CLI at hand records them again, and whenever it is at hand it is checked against them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { Minidock } from '../helpers/cli.js';
-import { DOCKERS } from '../helpers/api-service.js';
+import { expectAsRecorded, loadRecording, recordingCli, recordingState, runDockerCli } from '../helpers/docker-recording.js';
 
 const CASES: string[][] = [
   // flags
@@ -31,49 +26,16 @@ const CASES: string[][] = [
   ['help', 'nosuch'], ['help', 'network', 'nosuch'], ['help', 'volume', 'nosuch', 'x'],
 ];
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 const RECORDED = fileURLToPath(new URL('./cli-parse-errors.recorded.json', import.meta.url));
-const DOCKER_CLI = process.env.MINIDOCK_DOCKER_CLI ?? '/usr/local/bin/docker';
-const recorded = JSON.parse(readFileSync(RECORDED, 'utf8')) as { docker: string; cases: Record<string, Outcome> };
+const recorded = loadRecording(RECORDED);
 
-/** The program's name where it names itself (`docker:`, `'docker run'`, usage lines). */
-const mask = (o: Outcome): Outcome => ({ ...o, stderr: o.stderr.replace(/\b(docker|minidock)\b/g, 'PROG') });
-
-const dir = mkdtempSync(join(tmpdir(), 'minidock-parse-'));
-let md: Minidock;
-beforeAll(() => {
-  md = new Minidock();
-});
-afterAll(() => {
-  md?.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, md } = recordingState('minidock-parse-');
 
 describe("a command line minidock cannot parse: Docker's words and exit code", () => {
-  const cli = DOCKERS.find((d) => d.path === DOCKER_CLI);
-  it.runIf(cli?.version === recorded.docker)(`the recording is what docker ${recorded.docker} at ${DOCKER_CLI} prints (runs only with that CLI here)`, () => {
-    if (!cli) throw new Error('no docker CLI');
-    const env = { ...process.env, DOCKER_HOST: `unix://${join(dir, 'no-daemon.sock')}`, DOCKER_CONFIG: join(dir, 'config'), DOCKER_CLI_HINTS: 'false' };
-    const got: Record<string, Outcome> = {};
-    for (const c of CASES) {
-      const r = spawnSync(DOCKER_CLI, c, { env, encoding: 'utf8', input: '', timeout: 20_000 });
-      got[c.join(' ')] = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-    }
-    if (process.env.MINIDOCK_RECORD_DOCKER === '1') writeFileSync(RECORDED, JSON.stringify({ docker: cli.version, cases: got }, null, 1) + '\n');
-    expect(got).toEqual(recorded.cases);
+  const cli = recordingCli(recorded);
+  it.runIf(cli)(`the recording is what docker ${recorded.docker} prints (runs only with that CLI here)`, () => {
+    expect(runDockerCli(cli!, CASES, (c) => c.join(' '), dir, RECORDED)).toEqual(recorded.cases);
   });
 
-  it.each(CASES.map((c) => [c.join(' ')]))('%s', (words) => {
-    const want = recorded.cases[words];
-    expect(want, 'recorded').toBeDefined();
-    const r = md.run(words.split(' '));
-    expect(mask({ code: r.code, stdout: r.stdout, stderr: r.stderr })).toEqual(mask(want!));
-    // nothing was made of it
-    expect(readdirSync(md.root).filter((f) => f !== 'trace')).toEqual([]);
-  });
+  it.each(CASES.map((c) => [c.join(' ')]))('%s', (words) => expectAsRecorded(md(), words.split(' '), recorded.cases[words]));
 });

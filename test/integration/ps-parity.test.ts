@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Minidock } from '../helpers/cli.js';
 
+const PS_USAGE = "\n\nUsage:  minidock ps [OPTIONS]\n\nRun 'minidock ps --help' for more information";
+
 const md = new Minidock();
 const empty = new Minidock();
 const dataDir = mkdtempSync(join(tmpdir(), 'mdps-'));
@@ -115,8 +117,9 @@ describe('ps --filter, -n, -l', () => {
       [['-f', 'health=great'], 1, 'minidock: Error response from daemon: Unrecognised filter value for health: great'],
       [['-f', 'before=nosuch'], 1, 'minidock: Error response from daemon: No such container: nosuch'],
       [['-f', 'expose=80:80'], 1, "minidock: Error response from daemon: filter for 'expose' should not contain ':': 80:80"],
-      [['-f', 'justakey'], 125, 'minidock: invalid argument "justakey" for "-f, --filter" flag: bad format of filter (expected name=value)'],
-      [['-n', 'x'], 125, 'minidock: invalid argument "x" for "-n, --last" flag: strconv.ParseInt: parsing "x": invalid syntax'],
+      // the CLI's own checks of the flags: with its usage block (cli-flag-values.test.ts)
+      [['-f', 'justakey'], 125, `invalid argument "justakey" for "-f, --filter" flag: bad format of filter (expected name=value)${PS_USAGE}`],
+      [['-n', 'x'], 125, `invalid argument "x" for "-n, --last" flag: strconv.ParseInt: parsing "x": invalid syntax${PS_USAGE}`],
     ];
     for (const [args, code, line] of cases) {
       const r = md.run(['ps', ...args]);

@@ -223,7 +223,7 @@ describe('inside the process', () => {
     expect(df).toMatch(/^shm\s+8192\s/m);
     const dflt = md.ok(['run', '--rm', 'busybox', 'df', '-k', '/dev/shm']);
     expect(dflt).toMatch(/^shm\s+65536\s/m);
-    expectRefused(['run', '--rm', '--shm-size', 'lots', 'busybox', 'true'], "invalid --shm-size: invalid size: 'lots'");
+    expectRefused(['run', '--rm', '--shm-size', 'lots', 'busybox', 'true'], `invalid argument "lots" for "--shm-size" flag: invalid size: 'lots'`);
   });
 
   it('--group-add adds supplementary groups (ids or names from the container), for exec too', () => {

@@ -34,7 +34,7 @@ describe('--pid container:NAME', () => {
     const stopped = md.run(['run', '--rm', '--network', 'none', '--pid', 'container:pid-stopped', 'busybox', 'true']);
     expect([stopped.code, stopped.stderr]).toEqual([125, `minidock: Error response from daemon: container ${id} is not running\n`]);
     const bad = md.run(['run', '--rm', '--pid', 'container:', 'busybox', 'true']);
-    expect([bad.code, bad.stderr]).toEqual([125, 'minidock: --pid: invalid PID mode\n']);
+    expect([bad.code, bad.stderr]).toEqual([125, "minidock: --pid: invalid PID mode\n\nRun 'minidock run --help' for more information\n"]);
     expect(md.ok(['ps', '-aq'])).toBe(id.slice(0, 12));
   });
 });
@@ -70,6 +70,6 @@ describe('--health-start-interval', () => {
   it("Docker's refusals: negative, under 1ms, a bad duration", () => {
     expect(md.run(['run', '--rm', '--health-cmd', 'true', '--health-start-interval', '-1s', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: 'minidock: --health-start-interval cannot be negative\n' });
     expect(md.run(['run', '--rm', '--health-cmd', 'true', '--health-start-interval', '10us', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: 'minidock: Error response from daemon: StartInterval in Healthcheck cannot be less than 1ms\n' });
-    expect(md.run(['run', '--rm', '--health-start-interval', 'soon', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: 'minidock: invalid argument "soon" for "--health-start-interval" flag: time: invalid duration "soon"\n' });
+    expect(md.run(['run', '--rm', '--health-start-interval', 'soon', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: `invalid argument "soon" for "--health-start-interval" flag: time: invalid duration "soon"\n\nUsage:  minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'minidock run --help' for more information\n` });
   });
 });

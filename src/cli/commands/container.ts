@@ -1,5 +1,5 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
-import { UserError } from '../../errors.js';
+import { BareError, UserError } from '../../errors.js';
 import { goStruct, printInspect, writeFormatted } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { mustFind, findContainer } from '../../engine/container/record.js';
@@ -88,7 +88,8 @@ export async function ps(o: PsOptions): Promise<number> {
   // Docker's ContainerContext (its method Label(name) included), and its SubHeaderContext for
   // a table's header (whose Label(name) names the column)
   const ctxs = rows.map((r) => goStruct('formatter.ContainerContext', r));
-  writeFormatted(o.format, ctxs, { type: 'formatter.ContainerContext', headers: { ...PS_HEADERS, Label: labelHeader } });
+  // docker ps parses its template before it lists (docker/cli's "failed to parse template")
+  writeFormatted(o.format, ctxs, { type: 'formatter.ContainerContext', headers: { ...PS_HEADERS, Label: labelHeader }, parseError: 'failed to parse template' });
   return 0;
 }
 
@@ -212,14 +213,18 @@ export async function exec(
   });
 }
 
+const INSPECT_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
+
 export function inspect(refs: string[], o: { format?: string; type?: string; size?: boolean }): Promise<number> {
+  // docker/cli's own check of --type, before it looks anything up (swarm's kinds find nothing here)
+  if (o.type && !INSPECT_TYPES.includes(o.type)) throw new BareError(`unknown type: ${JSON.stringify(o.type)}: must be one of ${INSPECT_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, 1);
   // Docker names the kind it looked for when --type (or `container inspect`) said which
   const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' || o.type === 'volume' ? o.type : 'object';
   return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type, !!o.size), (ref) => `minidock: Error: No such ${kind}: ${ref}`);
 }
 
 async function inspectAny(ref: string, type: string | undefined, size: boolean): Promise<unknown> {
-  if (type && !['container', 'image', 'network', 'volume'].includes(type)) throw new UserError(`"${type}" is not a valid value for --type`);
+  if (type && !['container', 'image', 'network', 'volume'].includes(type)) return undefined; // swarm's kinds: none here
   if (!type || type === 'container') {
     const rec = findContainer(ref);
     if (rec) {

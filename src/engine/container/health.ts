@@ -1,7 +1,8 @@
 // Health checks (--health-*, the image's HEALTHCHECK), as Docker's: the options are parsed and
 // merged here; the probes run in the container's watcher (minidock-shim, "Health checks" in
 // docs/shim.md), which keeps State.Health in the container's `health` file.
-import { UserError } from '../../errors.js';
+import { FlagValueError, UserError } from '../../errors.js';
+import { goParseDuration } from '../../goparse.js';
 import { readText } from '../../state/atomic.js';
 
 /** Docker's HealthConfig (durations in nanoseconds; 0 = the default). */
@@ -25,23 +26,22 @@ export interface HealthFlags {
   healthcheck?: boolean; // commander's --no-healthcheck: false when given
 }
 
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration, in nanoseconds. */
+/** Go's time.ParseDuration, in nanoseconds; undefined: not a duration. */
 export function parseGoDuration(v: string): number | undefined {
-  if (v === '0') return 0;
-  const m = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/.exec(v);
-  if (!m) return undefined;
-  let total = 0;
-  for (const part of v.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) total += Number(part[1]) * UNITS[part[2]];
-  return Math.round(m[1] === '-' ? -total : total);
+  try {
+    return goParseDuration(v);
+  } catch {
+    return undefined;
+  }
 }
 
 function duration(flag: string, v: string | undefined): number {
   if (v === undefined) return 0;
-  const d = parseGoDuration(v);
-  if (d === undefined) throw new UserError(`invalid argument ${JSON.stringify(v)} for "--${flag}" flag: time: invalid duration ${JSON.stringify(v)}`);
-  return d;
+  try {
+    return goParseDuration(v);
+  } catch (e) {
+    throw new FlagValueError(v, `--${flag}`, (e as Error).message);
+  }
 }
 
 /** docker/cli's parse of the --health-* flags, then the daemon's checks; undefined: none given. */

@@ -2,13 +2,15 @@
 // daemon/links: an /etc/hosts line "IP alias hostname [name]" and the ALIAS_PORT_…, ALIAS_NAME,
 // ALIAS_ENV_… variables); on a user-defined network, only a name the linking container resolves
 // (Docker's scoped DNS alias; here a line of its own /etc/hosts, which it alone reads).
-import { UserError } from '../../errors.js';
+import { FlagValueError, UserError } from '../../errors.js';
 import { findContainer, stateOf, type ContainerRecord } from './record.js';
 
 /** -link's value: "name" or "name:alias" (Docker's ParseLink), kept as "name:alias". */
 export function parseLink(spec: string): string {
   const parts = spec.split(':');
-  if (parts.length > 2 || parts.some((p) => p === '')) throw new UserError(`invalid value "${spec}" for --link: bad format for links: ${spec}`);
+  // Docker's ParseLink (its CLI's check of the flag); an empty part is minidock's refusal
+  if (parts.length > 2) throw new FlagValueError(spec, '--link', `bad format for links: ${spec}`);
+  if (parts.some((p) => p === '')) throw new UserError(`invalid value "${spec}" for --link: bad format for links: ${spec}`);
   const name = parts[0].replace(/^\//, '');
   const alias = parts[1] ?? name;
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(alias)) throw new UserError(`invalid value "${spec}" for --link: invalid alias ${JSON.stringify(alias)}`);

@@ -2,7 +2,7 @@
 // value or throws a UserError whose one line names the bad value (exit 125, like Docker).
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { UserError, fileError } from '../../errors.js';
+import { FlagValueError, RunCheckError, UserError, fileError } from '../../errors.js';
 import { InRootError } from './inroot.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -250,7 +250,7 @@ export function parseBoolFlag(flag: string, v: string | boolean | undefined, dfl
   if (typeof v === 'boolean') return v;
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  throw new UserError(`invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+  throw new FlagValueError(v, flag, `strconv.ParseBool: parsing "${v}": invalid syntax`);
 }
 
 /** Non-negative integer option (like --tail, -t). */
@@ -284,10 +284,10 @@ export function parseRestartPolicy(spec: string): import('./record.js').RestartP
   const colon = spec.indexOf(':');
   const name = colon < 0 ? spec : spec.slice(0, colon);
   const count = colon < 0 ? '' : spec.slice(colon + 1);
-  if (colon >= 0 && name === '') throw new UserError('invalid restart policy format: no policy provided before colon');
+  if (colon >= 0 && name === '') throw new RunCheckError('invalid restart policy format: no policy provided before colon');
   let max = 0;
   if (count !== '') {
-    if (!/^[+-]?\d+$/.test(count) || !Number.isSafeInteger(Number(count))) throw new UserError('invalid restart policy format: maximum retry count must be an integer');
+    if (!/^[+-]?\d+$/.test(count) || !Number.isSafeInteger(Number(count))) throw new RunCheckError('invalid restart policy format: maximum retry count must be an integer');
     max = Number(count);
   }
   const daemon = 'Error response from daemon: invalid restart policy: ';

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { isIP } from 'node:net';
-import { UserError, fileError } from '../../errors.js';
+import { FlagValueError, RunCheckError, UserError, fileError } from '../../errors.js';
 import { parseEnvFileText, parseSignal } from './options.js';
 import type { ContainerConfig, HostConfig } from './record.js';
 
@@ -52,7 +52,7 @@ export function hasRunFlags(f: RunFlagValues): boolean {
 
 /** Docker's CLI wording for a value its flag parser refuses. */
 function bad(flag: string, value: string, why: string): UserError {
-  return new UserError(`invalid argument "${value}" for "--${flag}" flag: ${why}`);
+  return new FlagValueError(value, `--${flag}`, why);
 }
 
 // eslint-disable-next-line no-control-regex
@@ -101,7 +101,7 @@ export function parseDnsOption(val: string): string {
 export function parseMacAddress(val: string): string {
   const v = val.trim();
   const m = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/.exec(v);
-  if (!m) throw new UserError(`${val} is not a valid mac address`);
+  if (!m) throw new RunCheckError(`${val} is not a valid mac address`);
   const mac = [m[1], m[3], m[4], m[5], m[6], m[7]].join(':').toLowerCase();
   // The kernel refuses a multicast address as an interface's own (Docker fails at start).
   if (parseInt(m[1], 16) & 1) throw new UserError(`${val} is not a valid mac address: it is a multicast address`);
@@ -117,11 +117,11 @@ export function parseStopTimeout(val: string): number {
 
 /** --expose PORT[/PROTO] or START-END[/PROTO] → Config.ExposedPorts keys ("80/tcp"). */
 export function parseExpose(val: string): string[] {
-  if (val.includes(':')) throw new UserError(`invalid port format for --expose: ${val}`);
+  if (val.includes(':')) throw new RunCheckError(`invalid port format for --expose: ${val}`);
   const slash = val.indexOf('/');
   const port = slash < 0 ? val : val.slice(0, slash);
   const proto = slash < 0 ? 'tcp' : val.slice(slash + 1).toLowerCase();
-  const rangeErr = (why: string) => new UserError(`invalid range format for --expose: ${val}, error: ${why}`);
+  const rangeErr = (why: string) => new RunCheckError(`invalid range format for --expose: ${val}, error: ${why}`);
   const m = /^(\d+)(?:-(\d+))?$/.exec(port);
   if (!m) throw rangeErr(`strconv.ParseUint: parsing ${JSON.stringify(port.split('-')[0])}: invalid syntax`);
   const start = Number(m[1]);
@@ -365,11 +365,15 @@ export function deviceSetup(devices: DeviceMapping[] | undefined): { records: st
   return { records, rules };
 }
 
+/** Docker's PidMode.Valid(): host, or container:NAME (the donor is looked up at each start). */
+export function checkPidMode(pid: string): void {
+  if (pid !== '' && pid !== 'host' && !(pid.startsWith('container:') && pid.length > 'container:'.length)) throw new RunCheckError('--pid: invalid PID mode');
+}
+
 /** --pid host, --uts host, --ipc host|private|shareable|none|container:NAME (Docker's checks). */
 function parseNamespaceModes(f: RunFlagValues, hc: Partial<HostConfig>): void {
   if (f.pid !== undefined && f.pid !== '') {
-    // Docker's PidMode.Valid(): host, or container:NAME (the donor is looked up at each start)
-    if (f.pid !== 'host' && !(f.pid.startsWith('container:') && f.pid.length > 'container:'.length)) throw new UserError('--pid: invalid PID mode');
+    checkPidMode(f.pid);
     hc.PidMode = f.pid;
   }
   if (f.uts !== undefined && f.uts !== '') {

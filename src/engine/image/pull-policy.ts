@@ -1,6 +1,6 @@
 // `run`/`create --pull always|missing|never` and `--platform` (issue 13): which image a run
 // gets, as Docker decides it. Only loaded when one of the two flags is given.
-import { UserError } from '../../errors.js';
+import { RunCheckError, UserError } from '../../errors.js';
 import { BUILTIN_BUSYBOX_KEY, imageSource, normalizeRef, type ImageRecord } from './store.js';
 import { formatPlatform, parsePlatform, type OciPlatform } from './platform.js';
 
@@ -8,10 +8,19 @@ export type PullPolicy = 'always' | 'missing' | 'never';
 
 export function parsePullPolicy(v: string): PullPolicy {
   if (v === 'always' || v === 'missing' || v === 'never') return v;
-  throw new UserError(`invalid pull option: '${v}': must be one of "always", "missing" or "never"`);
+  throw new RunCheckError(`invalid pull option: '${v}': must be one of "always", "missing" or "never"`);
 }
 
+// containerd's platforms.Parse: one word must be an OS or an architecture it knows (`arm64`,
+// `linux`); two or three are taken as they are (minidock's parsePlatform then says what it runs)
+const KNOWN_OS = 'aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris wasip1 windows zos'.split(' ');
+const KNOWN_ARCH = '386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm i386 x86_64 x86-64 aarch64 armhf armel'.split(' ');
+
 export function parsePlatformFlag(v: string): OciPlatform {
+  const one = v.toLowerCase();
+  if (!v.includes('/') && !KNOWN_OS.includes(one) && !KNOWN_ARCH.includes(one)) {
+    throw new RunCheckError(`error parsing specified platform: ${JSON.stringify(v)}: unknown operating system or architecture: invalid argument`);
+  }
   try {
     return parsePlatform(v);
   } catch (e) {

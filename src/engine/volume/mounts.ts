@@ -3,7 +3,8 @@
 // (as Docker's own record keeps them), and turned into the shim's bind/tmpfs keys at start.
 // Parsers are pure; the volumes themselves are made by materialize(), inside create's lock.
 import { posix } from 'node:path';
-import { UserError } from '../../errors.js';
+import { FlagValueError, UserError } from '../../errors.js';
+import { ramInBytes } from '../../units.js';
 import { checkBindSource, parseTmpfs, parseVolume } from '../container/options.js';
 import { createVolume, isVolumeName, loadVolume, validateOptions, validateVolumeName, volumeData } from './store.js';
 
@@ -85,12 +86,12 @@ export function parseVolumeFlag(spec: string): MountPoint {
 function boolOpt(v: string | undefined, spec: string, key: string): boolean {
   if (v === undefined || ['1', 'true'].includes(v.toLowerCase())) return true;
   if (['0', 'false'].includes(v.toLowerCase())) return false;
-  throw new UserError(`invalid argument "${spec}" for "--mount" flag: invalid value for ${key}: ${v}`);
+  throw new FlagValueError(spec, '--mount', `invalid value for ${key}: ${v}`);
 }
 
 /** --mount type=bind|volume|tmpfs,source=…,target=…,readonly,… as Docker's CLI reads it. */
 export function parseMountFlag(spec: string): MountSpec {
-  const bad = (why: string) => new UserError(`invalid argument "${spec}" for "--mount" flag: ${why}`);
+  const bad = (why: string) => new FlagValueError(spec, '--mount', why);
   const m: MountSpec = { Type: 'volume', Target: '' };
   const vol: NonNullable<MountSpec['VolumeOptions']> = {};
   const bind: NonNullable<MountSpec['BindOptions']> = {};
@@ -105,7 +106,8 @@ export function parseMountFlag(spec: string): MountSpec {
     if (eq < 0 && !['readonly', 'ro', 'volume-nocopy', 'bind-nonrecursive'].includes(key)) throw bad(`invalid field '${field}' must be a key=value pair`);
     switch (key) {
       case 'type':
-        if (!['bind', 'volume', 'tmpfs'].includes(val!)) throw bad(`invalid mount type: ${val}`);
+        // the daemon's check, not the CLI's: said after parsing (moby's words)
+        if (!['bind', 'volume', 'tmpfs'].includes(val!)) throw new UserError(`invalid mount config for type ${JSON.stringify(val)}: mount type unknown`);
         m.Type = val as MountSpec['Type'];
         typeSeen = true;
         break;
@@ -119,7 +121,7 @@ export function parseMountFlag(spec: string): MountSpec {
         m.ReadOnly = boolOpt(val, spec, key);
         break;
       case 'bind-propagation':
-        if (!PROPAGATIONS.includes(val!)) throw bad(`invalid propagation: ${val}`);
+        if (!PROPAGATIONS.includes(val!)) throw new UserError(`invalid mount config for type "bind": invalid propagation mode: ${val}`);
         bind.Propagation = val;
         break;
       case 'bind-nonrecursive':
@@ -138,18 +140,19 @@ export function parseMountFlag(spec: string): MountSpec {
         break;
       case 'volume-opt': {
         const [k, ...v] = val!.split('=');
-        if (!v.length) throw bad(`invalid volume-opt: ${val}`);
+        if (!v.length) throw new UserError(`invalid mount config for type "volume": invalid volume-opt: ${val}`);
         ((vol.DriverConfig ??= {}).Options ??= {})[k] = v.join('=');
         break;
       }
-      case 'tmpfs-size': {
-        const n = /^(\d+)([kmg]?)b?$/i.exec(val!);
-        if (!n) throw bad(`invalid tmpfs-size: ${val}`);
-        tmp.SizeBytes = Number(n[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[n[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+      case 'tmpfs-size':
+        try {
+          tmp.SizeBytes = ramInBytes(val!);
+        } catch {
+          throw bad(`invalid value for tmpfs-size: ${val}`);
+        }
         break;
-      }
       case 'tmpfs-mode':
-        if (!/^[0-7]{1,4}$/.test(val!)) throw bad(`invalid tmpfs-mode: ${val}`);
+        if (!/^[0-7]{1,4}$/.test(val!)) throw bad(`invalid value for tmpfs-mode: ${val}`);
         tmp.Mode = parseInt(val!, 8);
         break;
       case 'consistency':
@@ -161,22 +164,21 @@ export function parseMountFlag(spec: string): MountSpec {
   void typeSeen;
   const type = m.Type;
   const cfg = (why: string) => new UserError(`invalid mount config for type "${type}": ${why}`);
-  if (!m.Target) throw cfg('field Target must not be empty');
+  // docker/cli's MountOpt.Set refuses this itself (the daemon's "field Target" is never reached)
+  if (!m.Target) throw bad('target is required');
   m.Target = checkTarget(m.Target, spec, type);
-  if (Object.keys(bind).length) {
-    if (type !== 'bind') throw cfg('field BindOptions must not be specified');
-    m.BindOptions = bind;
-  }
+  // docker/cli's MountOpt.Set: options of another type's are its own refusal
+  const mix = (kind: string) => bad(`cannot mix '${kind}-*' options with mount type '${type}'`);
+  if (Object.keys(vol).length && type !== 'volume') throw mix('volume');
+  if (Object.keys(bind).length && type !== 'bind') throw mix('bind');
+  if (Object.keys(tmp).length && type !== 'tmpfs') throw mix('tmpfs');
+  if (Object.keys(bind).length) m.BindOptions = bind;
   if (Object.keys(vol).length) {
-    if (type !== 'volume') throw cfg('field VolumeOptions must not be specified');
     if (vol.DriverConfig?.Name && vol.DriverConfig.Name !== 'local') throw cfg(`volume driver ${vol.DriverConfig.Name} is not supported (only local)`);
     if (vol.DriverConfig?.Options) validateOptions(vol.DriverConfig.Options, 125, m.Source ?? '');
     m.VolumeOptions = vol;
   }
-  if (Object.keys(tmp).length) {
-    if (type !== 'tmpfs') throw cfg('field TmpfsOptions must not be specified');
-    m.TmpfsOptions = tmp;
-  }
+  if (Object.keys(tmp).length) m.TmpfsOptions = tmp;
   if (type === 'bind') {
     if (!m.Source) throw cfg('field Source must not be empty');
     if (!m.Source.startsWith('/')) throw cfg(`invalid mount path: '${m.Source}' mount path must be absolute`);
