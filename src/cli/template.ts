@@ -5,7 +5,7 @@
 //   is "template parsing error: …" and exits 1;
 // - printInspect: inspect -f (inspect.TemplateInspector's raw-JSON pass: missingkey=error), a parse
 //   error exits 64, an execution error 1 after the objects that did render.
-import { BareError, UserError } from '../errors.js';
+import { BareError } from '../errors.js';
 import { execute, ExecOptions, MissingKey } from './template/exec.js';
 import { FUNCS, HEADER_FUNCS } from './template/funcs.js';
 import { Node, TemplateError, Tree, parse } from './template/parse.js';
