@@ -17,9 +17,10 @@ import { clearStaleNetwork, netnsPathOf, ownsNetns, setupContainerNetwork, teard
 import type { ContainerRef, PortBinding } from '../network/types.js';
 import { readNetwork } from '../network/networks.js';
 import {
-  allRecords, files, findContainer, loadRecord, mustFind, processEnv, readExit, readRestarting, restarterSleeping, saveRecord, stateOf,
+  files, findContainer, loadRecord, mustFind, processEnv, readExit, readRestarting, restarterSleeping, saveRecord, stateOf,
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
+import { claimName, nameHolder, releaseName } from './names.js';
 import { SIGNALS, logRotation, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
@@ -80,18 +81,18 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
   const argv = [...(o.entrypoint ?? []), ...(o.cmd ?? [])];
   if (argv.length === 0) throw new UserError('No command specified');
   return withLock('containers', () => {
-    const taken = new Set(allRecords().map((r) => r.Name));
+    // names.ts: one record read per name asked, not one per container there is
     let name: string;
     if (o.name !== undefined) {
       name = validateName(o.name);
-      const other = allRecords().find((r) => r.Name === name);
+      const other = nameHolder(name);
       if (other) {
         throw new UserError(
           `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
           1, // `create`'s code; run.ts makes it 125, as Docker's run
         );
       }
-    } else name = generateName((n) => taken.has(n));
+    } else name = generateName((n) => nameHolder(n) !== undefined);
     const hostname = o.hostname ?? id.slice(0, 12);
     const mp = o.mountPlan;
     if (mp) materialize(mp.points); // under the containers lock: `volume rm` cannot race it
@@ -154,6 +155,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
     for (const d of [files.upper(id), files.work(id), files.rootfs(id)]) mkdirSync(d, { mode: 0o755 });
     pausePoint('create:dir');
     if (rec.HostConfig.AutoRemove) writeFileSync(files.autoRemove(id), '');
+    claimName(name, id, !rec.HostConfig.AutoRemove); // before the record: a crash between leaves a stale entry, which names.ts ignores
     saveRecord(rec, 'create');
     journal({ Type: 'container', Action: 'create', ID: id, Attributes: containerAttrs(rec) });
     return rec;
@@ -780,6 +782,7 @@ export async function removeContainer(ref: string, opts: { force: boolean; volum
     pausePoint('rm:unwired');
     trace('removing files');
     removeTree(files.dir(rec.Id));
+    await withLock('containers', () => releaseName(cur.Name, cur.Id));
     trace('files removed');
     journal({ Type: 'container', Action: 'destroy', ID: cur.Id, Attributes: containerAttrs(cur) });
   });

@@ -4,7 +4,8 @@
 import { UserError } from '../../errors.js';
 import { withLock } from '../../state/lock.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
-import { allRecords, mustFind, saveRecord, type ContainerRecord } from './record.js';
+import { mustFind, saveRecord, type ContainerRecord } from './record.js';
+import { claimName, nameHolder, releaseName } from './names.js';
 import { validateName } from './options.js';
 import { containerAttrs, journal } from '../events.js';
 
@@ -13,7 +14,7 @@ export async function renameContainer(oldRef: string, newName: string): Promise<
     const cur = mustFind(oldRef);
     const name = validateName(newName);
     if (cur.Name === name) throw new UserError('Error response from daemon: Renaming a container with the same name as its current name', 1);
-    const other = allRecords().find((r) => r.Name === name);
+    const other = nameHolder(name);
     if (other) {
       throw new UserError(
         `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
@@ -21,8 +22,10 @@ export async function renameContainer(oldRef: string, newName: string): Promise<
       );
     }
     const oldName = cur.Name;
+    claimName(name, cur.Id, true);
     cur.Name = name;
     saveRecord(cur, 'config');
+    releaseName(oldName, cur.Id);
     journal({ Type: 'container', Action: 'rename', ID: cur.Id, Attributes: containerAttrs(cur, { oldName: `/${oldName}` }) });
     return cur;
   });
