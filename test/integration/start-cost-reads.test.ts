@@ -3,9 +3,10 @@
 // strace (each child is left at its execve: ip, nft, the shim), are the same with 1 container
 // running as with 11, and include no other container's record and no /proc/net/dev (a line per
 // interface, so per veth). And the names index that replaced the scan of every record still
-// refuses a taken name, frees a removed or renamed one, and is built for a root made without it.
+// refuses a taken name, frees a removed or renamed one, and is built for a root made without it
+// or in an earlier boot.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -79,6 +80,13 @@ describe('the names index', () => {
     // and the generated names of the containers running keep theirs
     const all = md.ok(['ps', '-a', '--format', '{{.Names}}']).split('\n');
     expect(readdirSync(join(md.root, 'names')).sort()).toEqual(expect.arrayContaining(all));
+    // an entry lost to a power loss (nothing in the index is fsynced): the first create of the
+    // next boot builds the index again from the records
+    rmSync(join(md.root, 'names', 'nm-old'));
+    writeFileSync(join(md.root, 'names', '.boot'), 'an-earlier-boot\n');
+    const again = md.run(['create', '--name', 'nm-old', 'busybox', 'true']);
+    expect(conflict.exec(again.stderr)?.[2], again.stderr).toBe(held);
+    expect(readlinkSync(join(md.root, 'names', 'nm-old'))).toBe(held);
     md.ok(['rm', '-f', 'nm-old']);
   });
 });

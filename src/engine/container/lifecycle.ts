@@ -155,7 +155,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
     for (const d of [files.upper(id), files.work(id), files.rootfs(id)]) mkdirSync(d, { mode: 0o755 });
     pausePoint('create:dir');
     if (rec.HostConfig.AutoRemove) writeFileSync(files.autoRemove(id), '');
-    claimName(name, id, !rec.HostConfig.AutoRemove); // before the record: a crash between leaves a stale entry, which names.ts ignores
+    claimName(name, id); // before the record: a crash between leaves a stale entry, which names.ts ignores
     saveRecord(rec, 'create');
     journal({ Type: 'container', Action: 'create', ID: id, Attributes: containerAttrs(rec) });
     return rec;

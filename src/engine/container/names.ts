@@ -5,11 +5,15 @@
 //
 // The index may hold more than the truth, never less: an entry counts only when that id's
 // record still bears the name (one record read), so an entry left by a crash or by a removal is
-// free to take. Every change is made under the `containers` lock (create, rename, rm). A root
-// made before the index existed gets it built from the records, once, by the first create.
-import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+// free to take. Every change is made under the `containers` lock (create, rename, rm). Nothing
+// in it is fsynced (that would add a journal commit to every `run -d`): the index is built again
+// from the records by the first create of each boot (`.boot` names the boot it was built in), so
+// an entry a power loss took is back before any name is given, as in a root made before the
+// index existed.
+import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncPath } from '../../state/atomic.js';
+import { readText } from '../../state/atomic.js';
+import { bootId } from '../../state/process.js';
 import { paths } from '../../state/paths.js';
 import { allRecords, loadRecord, type ContainerRecord } from './record.js';
 
@@ -30,11 +34,10 @@ export function nameHolder(name: string): ContainerRecord | undefined {
   return rec?.Name === name ? rec : undefined;
 }
 
-/** Records that `id` holds `name` (atomically replacing a stale entry); `durable`: fsynced, as the record that follows. */
-export function claimName(name: string, id: string, durable: boolean): void {
+/** Records that `id` holds `name` (atomically replacing a stale entry). Under the `containers` lock. */
+export function claimName(name: string, id: string): void {
   ensureIndex();
   link(dir(), name, id);
-  if (durable) fsyncPath(dir());
 }
 
 /** Drops `name`'s entry when `id` holds it (rm, rename). Under the `containers` lock. */
@@ -54,15 +57,25 @@ function link(d: string, name: string, id: string): void {
   renameSync(tmp, join(d, name));
 }
 
-/** A root without the index (made by an older minidock): built from the records, then moved into place whole. */
+/** The index of this boot: built from the records when absent (a root an older minidock made) or of an earlier boot, then moved into place whole. */
+let ensured: string | undefined; // the index this process saw complete (a create asks several times)
 function ensureIndex(): void {
   const d = dir();
-  if (existsSync(d)) return;
+  if (ensured === d) return;
+  const boot = bootId();
+  if (readText(join(d, '.boot'))?.trim() === boot) {
+    ensured = d;
+    return;
+  }
   mkdirSync(paths.root(), { recursive: true });
   const tmp = `${d}.tmp-${process.pid}`;
+  const old = `${d}.old-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   for (const r of allRecords()) link(tmp, r.Name, r.Id);
+  writeFileSync(join(tmp, '.boot'), boot + '\n');
+  if (existsSync(d)) renameSync(d, old);
   renameSync(tmp, d);
+  rmSync(old, { recursive: true, force: true });
+  ensured = d;
 }
-

@@ -22,7 +22,7 @@ export async function renameContainer(oldRef: string, newName: string): Promise<
       );
     }
     const oldName = cur.Name;
-    claimName(name, cur.Id, true);
+    claimName(name, cur.Id);
     cur.Name = name;
     saveRecord(cur, 'config');
     releaseName(oldName, cur.Id);
