@@ -251,8 +251,9 @@ export function linkExists(name: string): boolean {
   // /sys was mounted in): every device has its IPv4 settings directory (but one with an MTU
   // under 68), and one with IPv6 its snmp6 file. Reading /proc/net/dev instead cost a line per
   // interface (27 kB with 100 containers' veths, on every start: issue 12).
-  if (name !== 'all' && name !== 'default' && !name.includes('/')) return existsSync(`/proc/sys/net/ipv4/conf/${name}`) || existsSync(`/proc/net/dev_snmp6/${name}`);
-  // /proc/net/dev: one a line as "%6s:" (a long name starts the line, a short one is padded)
+  if (name === '' || name === '.' || name === '..' || name.includes('/')) return false; // never a device's name (the kernel's dev_valid_name)
+  if (name !== 'all' && name !== 'default') return existsSync(`/proc/sys/net/ipv4/conf/${name}`) || existsSync(`/proc/net/dev_snmp6/${name}`);
+  // the conf directory's own entries: /proc/net/dev, one a line as "%6s:" (a long name starts the line, a short one is padded)
   return (readText('/proc/net/dev') ?? '').split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
 }
 
