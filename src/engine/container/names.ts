@@ -58,15 +58,12 @@ function link(d: string, name: string, id: string): void {
 }
 
 /** The index of this boot: built from the records when absent (a root an older minidock made) or of an earlier boot, then moved into place whole. */
-let ensured: string | undefined; // the index this process saw complete (a create asks several times)
 function ensureIndex(): void {
+  // asked afresh each time (two small reads): a long-lived process (the API server) must see
+  // an index removed meanwhile, not remember it
   const d = dir();
-  if (ensured === d) return;
   const boot = bootId();
-  if (readText(join(d, '.boot'))?.trim() === boot) {
-    ensured = d;
-    return;
-  }
+  if (readText(join(d, '.boot'))?.trim() === boot) return;
   mkdirSync(paths.root(), { recursive: true });
   const tmp = `${d}.tmp-${process.pid}`;
   const old = `${d}.old-${process.pid}`;
@@ -77,5 +74,4 @@ function ensureIndex(): void {
   if (existsSync(d)) renameSync(d, old);
   renameSync(tmp, d);
   rmSync(old, { recursive: true, force: true });
-  ensured = d;
 }
