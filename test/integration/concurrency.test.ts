@@ -1,7 +1,7 @@
 // 30 concurrent `run -d` interleaved with `rm -f`: no error, no duplicate address, no leak.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Minidock } from '../helpers/cli.js';
-import { containerIds, emptyHeld, heldBy, hostLinks, iptablesSave, stateDebris } from './crash-helpers.js';
+import { containerIds, emptyHeld, heldBy, hostLinks, iptablesSave, stateDebris, untilQuiet } from './crash-helpers.js';
 
 const md = new Minidock();
 
@@ -53,5 +53,6 @@ it('30 run -d -p and rm -f interleaved', async () => {
   const links2 = hostLinks(md);
   const save2 = iptablesSave(md);
   for (const id of seen) expect(heldBy(md, id, links2, save2)).toSatisfy(emptyHeld);
+  await untilQuiet(md, seen); // the shims' exit commands may outlive rm -f by a moment
   expect(stateDebris(md)).toEqual([]);
 }, 240_000);

@@ -130,6 +130,27 @@ export function liveShims(md: Minidock): Map<string, number> {
 }
 
 /**
+ * Waits (≤ 15 s) until no shim of this root and no exit command (`internal-cleanup ID`) of these
+ * containers runs: `rm -f` returns once the container is gone, while its shim's exit command may
+ * still be finishing (it takes the container's lock, finds no record, and lets go) — a lock held
+ * by a live process at that moment is not debris.
+ */
+export async function untilQuiet(md: Minidock, ids: string[]): Promise<void> {
+  const busy = () =>
+    safeReaddir('/proc').some((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return false;
+      }
+      return cmd.includes(`minidock-shim\0run\0${md.root}/containers/`) || ids.some((id) => cmd.includes(`internal-cleanup\0${id}`));
+    });
+  for (let i = 0; i < 1500 && busy(); i++) await sleep(10);
+}
+
+/**
  * A shim that was started just before the CLI died reports to nobody; wait until each one has
  * either written its pid file (the container runs) or its exit file — so `ps` is read at a
  * moment where the truth is decided, not mid-start.
