@@ -68,6 +68,19 @@ export function goParseDuration(orig: string): number {
 }
 
 /**
+ * time.ParseDuration where a value that is not a duration is something else to the caller
+ * (`logs --since 2026-12-01`, a timestamp): the duration in ns, or undefined. The one duration
+ * parser of `logs`, `events` and --health-* (goParseDuration).
+ */
+export function parseGoDuration(s: string): number | undefined {
+  try {
+    return goParseDuration(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * docker/cli's --cpus (opts.NanoCPUs): a rational number (big.Rat's SetString: `1.5`, `1e-1`,
  * `3/2`, signed) in nanoseconds of CPU per second, which must come out whole. The range is the
  * daemon's to check.

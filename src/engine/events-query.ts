@@ -3,6 +3,7 @@
 // (api/types/time GetTimestamp), and following the journal as it grows (across a rotation).
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { parseGoDuration } from '../goparse.js';
 import { journalFile, type EventMessage } from './events.js';
 
 export interface JournalRecord {
@@ -84,24 +85,12 @@ export function matches(f: Filters, e: EventMessage): boolean {
 
 // ---- times ---------------------------------------------------------------------------------------
 
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration, in nanoseconds; undefined when it is not a duration. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/.exec(s);
-  if (!m && s !== '0') return undefined;
-  if (s === '0') return 0;
-  let total = 0;
-  for (const part of s.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) total += Number(part[1]) * UNIT_NS[part[2]!]!;
-  return m![1] === '-' ? -total : total;
-}
-
 /**
  * Docker's GetTimestamp: a duration before now ("10m", "1h30m"), an RFC 3339 date or a part of
  * one (local time when it names no zone), or Unix seconds with optional fraction. Returns ns.
  */
 export function parseTimestamp(value: string, flag: string, nowMs = Date.now()): bigint {
-  const d = parseDuration(value);
+  const d = parseGoDuration(value);
   if (d !== undefined) return BigInt(nowMs) * 1_000_000n - BigInt(Math.round(d));
   if (/^\d+(\.\d{1,9})?$/.test(value)) {
     const [sec, frac = ''] = value.split('.');

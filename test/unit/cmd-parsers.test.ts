@@ -1,7 +1,8 @@
 // Pure parts of issue 13's commands: Docker's time values (logs --since/--until), top's ps
 // output filter and ps-option check, the tabwriter layout, export's PAX headers.
 import { describe, expect, it } from 'vitest';
-import { logTimeNs, parseGoDuration, parseTimestamp } from '../../src/engine/container/logtime.js';
+import { logTimeNs, parseTimestamp } from '../../src/engine/container/logtime.js';
+import { parseGoDuration } from '../../src/goparse.js';
 import { parsePsOutput, validatePsArgs } from '../../src/engine/container/top.js';
 import { tabwrite } from '../../src/cli/tabwriter.js';
 import { entryHeader } from '../../src/engine/image/tarwriter.js';

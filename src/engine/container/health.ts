@@ -26,15 +26,6 @@ export interface HealthFlags {
   healthcheck?: boolean; // commander's --no-healthcheck: false when given
 }
 
-/** Go's time.ParseDuration, in nanoseconds; undefined: not a duration. */
-export function parseGoDuration(v: string): number | undefined {
-  try {
-    return goParseDuration(v);
-  } catch {
-    return undefined;
-  }
-}
-
 function duration(flag: string, v: string | undefined): number {
   if (v === undefined) return 0;
   try {

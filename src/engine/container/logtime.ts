@@ -4,24 +4,7 @@
 // "2026-12-01T09:30:00Z", with fractions or an offset) without a zone is local time; anything
 // else must be a Unix timestamp ("1700000000", "1700000000.5"). Results in ns since the epoch.
 import { UserError } from '../../errors.js';
-
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration; undefined when `s` is not one. */
-export function parseGoDuration(s: string): number | undefined {
-  const m = /^([-+]?)(.*)$/.exec(s)!;
-  let rest = m[2];
-  if (rest === '0') return 0;
-  if (rest === '') return undefined;
-  let total = 0;
-  while (rest) {
-    const p = /^(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/.exec(rest);
-    if (!p) return undefined;
-    total += Number(p[1]) * UNIT_NS[p[2]];
-    rest = rest.slice(p[0].length);
-  }
-  return m[1] === '-' ? -total : total;
-}
+import { parseGoDuration } from '../../goparse.js';
 
 function bad(flag: string, why: string): UserError {
   return new UserError(`invalid value for "${flag}": ${why}`, 1);
