@@ -54,6 +54,10 @@ const bs = (...a) => [process.execPath, ['--', join(base, 'bin', 'minidock'), ..
 // measures the stop, not the 10 s grace period.
 const TERMABLE = ['sh', '-c', 'echo started; trap "exit 0" TERM; sleep 600 & wait'];
 
+// Node reads NODE_EXTRA_CA_CERTS at every start, before any script runs (~30 ms CPU for
+// Debian's 140-certificate bundle): the floor and every row pay it, so it is told beside the floor.
+const caEnv = process.env.NODE_EXTRA_CA_CERTS ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS')) : undefined;
+
 const sides = [['minidock', md], ...(base ? [['base', bs]] : []), ...(docker ? [['docker', dk]] : [])];
 const fig = (m, floor) => `${m.wall.toFixed(1).padStart(6)} ms ${(m.wall / floor.wall).toFixed(2)}x  cpu ${m.cpu.toFixed(1).padStart(5)} ms ${(m.cpu / floor.cpu).toFixed(2)}x`;
 const line = (label, m, floor, extra = '') => console.log(`${label.padEnd(26)} ${fig(m, floor)}${extra}`);
@@ -66,12 +70,13 @@ for (const n of COUNTS) {
     for (let i = 0; i < n; i++) ids[name].push(sh(...f('run', '-d', '--network', 'none', 'busybox', ...TERMABLE)));
   }
   const rows = ['ps', 'ps -a', 'inspect', 'logs', 'version', 'images', 'network ls', 'port', 'exec true', 'stop', 'rm'];
-  const t = { floor: [] };
+  const t = { floor: [], floorNoCa: [] };
   for (const [name] of sides) for (const r of rows) t[`${name} ${r}`] = [];
   for (let i = 0; i <= RUNS; i++) {
     const keep = i > 0; // the first round warms caches
     const put = (k, m) => keep && t[k].push(m);
     put('floor', time(process.execPath, ['-e', '0']));
+    if (caEnv) put('floorNoCa', time(process.execPath, ['-e', '0'], caEnv));
     for (const [name, f] of sides) {
       const target = ids[name][n >> 1];
       put(`${name} ps`, time(...f('ps')));
@@ -102,6 +107,10 @@ for (const n of COUNTS) {
   const floor = med(t.floor);
   console.log(`\n# everyday commands with ${n} containers running (median of ${RUNS}, one interleaved loop; wall, then CPU user+sys; ratios to node -e 0)`);
   console.log(`${'floor: node -e 0'.padEnd(26)} ${fig(floor, floor)}   (target: each row <= 1.3x)`);
+  if (caEnv) {
+    const bare = med(t.floorNoCa);
+    console.log(`${''.padEnd(26)} NODE_EXTRA_CA_CERTS is set: node -e 0 without it ${bare.wall.toFixed(1)} ms, cpu ${bare.cpu.toFixed(1)} ms; the floor and every row below pay the difference`);
+  }
   for (const r of rows) {
     const m = med(t[`minidock ${r}`]);
     const d = docker ? med(t[`docker ${r}`]) : undefined;
