@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 // Builtins loaded on first use, not when a module that imports them is initialised: child_process
 // (with the net, dgram and stream modules it pulls in) costs ~3 ms of every start, and commander
@@ -108,6 +109,13 @@ cc('dist/minidock-shim', 'src/runtime/shim/shim.c');
 // --init's PID 1: static, since it runs inside the container's root (docs/shim.md, "The init")
 cc('dist/minidock-init', 'src/runtime/shim/init.c', ['-static', '-s']);
 if (existsSync('src/runtime/dns/minidock-dns.c')) cc('dist/minidock-dns', 'src/runtime/dns/minidock-dns.c');
+// `exec`'s start of the shim without child_process (src/runtime/spawn.ts): a Node-API addon,
+// made where Node's headers are installed (Debian: libnode-dev); without it exec spawns as before
+{
+  const headers = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
+  if (headers) cc('dist/minidock-spawn.node', 'src/runtime/spawn/spawn.c', ['-shared', '-fPIC', `-I${headers}`]);
+  else rmSync('dist/minidock-spawn.node', { force: true });
+}
 // the overlay networks' per-host store watcher (src/engine/network/drivers/overlay.ts); TLS to
 // etcd through OpenSSL (libssl-dev, installed by scripts/install.sh)
 cc('dist/minidock-ovwatch', 'src/runtime/overlay/minidock-ovwatch.c', [], ['-lssl', '-lcrypto']);

@@ -83,13 +83,28 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   journal({ Type: 'container', Action: `exec_create: ${action}`, ID: rec.Id, Attributes: containerAttrs(rec, { execID: execId }) });
   try {
     journal({ Type: 'container', Action: `exec_start: ${action}`, ID: rec.Id, Attributes: containerAttrs(rec, { execID: execId }) });
+    const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+    const ignore = () => undefined;
+    if (!o.detach && !o.pipes) {
+      // the CLI's own exec, in the foreground: through the spawn addon where it is built
+      // (src/runtime/spawn.ts: no child_process to load, no fork of Node)
+      const { canRunAndWait, runAndWait } = await import('../../runtime/spawn.js');
+      if (canRunAndWait()) {
+        for (const s of sigs) process.on(s, ignore);
+        try {
+          return runAndWait(shimPath(), ['exec', cfgFile], childEnv()) ?? 125;
+        } catch (e) {
+          throw new UserError(`cannot start minidock-shim: ${(e as Error).message}`);
+        } finally {
+          for (const s of sigs) process.off(s, ignore);
+        }
+      }
+    }
     return await new Promise<number>((resolve, reject) => {
       const child = o.detach
         ? spawn(shimPath(), ['exec', cfgFile], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: childEnv() })
         : spawn(shimPath(), ['exec', cfgFile], { stdio: o.pipes ? 'pipe' : 'inherit', env: childEnv() });
       if (o.pipes && !o.detach) o.pipes(child);
-      const ignore = () => undefined;
-      const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
       const ownSignals = !o.detach && !o.pipes; // a service's signals are its own, not the exec's
       if (ownSignals) for (const s of sigs) process.on(s, ignore);
       child.on('error', (e) => reject(new UserError(`cannot start minidock-shim: ${e.message}`)));
