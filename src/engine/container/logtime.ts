@@ -3,7 +3,7 @@
 // that long before now; an RFC 3339 date or time ("2026-12-01", "2026-12-01T09:30",
 // "2026-12-01T09:30:00Z", with fractions or an offset) without a zone is local time; anything
 // else must be a Unix timestamp ("1700000000", "1700000000.5"). Results in ns since the epoch.
-import { UserError } from '../../errors.js';
+import { BareError, UserError } from '../../errors.js';
 
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
@@ -23,8 +23,9 @@ export function parseGoDuration(s: string): number | undefined {
   return m[1] === '-' ? -total : total;
 }
 
+/** The docker CLI's own words for it, as they are (no program name), exit 1. */
 function bad(flag: string, why: string): UserError {
-  return new UserError(`invalid value for "${flag}": ${why}`, 1);
+  return new BareError(`invalid value for "${flag}": ${why}`, 1);
 }
 
 /** Date.UTC of the fields, or undefined when one is out of range (Go refuses month 13, day 32, hour 24…). */

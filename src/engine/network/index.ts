@@ -13,7 +13,7 @@ import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
 import { trace } from '../../state/trace.js';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { isIp } from './cidr.js';
 import { isV6 } from './cidr6.js';
 import { allocateAddress, allocateAddress6, releaseAddresses } from './ipam.js';
@@ -206,7 +206,7 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
   if (mode.startsWith('container:')) {
     const ref = mode.slice('container:'.length);
     const other = ref ? req.lookup(ref) : undefined;
-    if (!other) throw new UserError(`No such container: ${ref}`);
+    if (!other) throw new DaemonError(`No such container: ${ref}`);
     if (!other.running) throw new UserError(`cannot join network namespace of a non running container: ${other.name || other.id}`);
     if (other.id === req.containerId) throw new UserError(`cannot join own network namespace`);
     if (req.ports.length) throw new UserError(`conflicting options: port publishing and the container type network mode`);
@@ -461,8 +461,9 @@ export function checkNetworkMode(network: string | undefined, o: { hostname?: st
     for (const a of o.aliases) if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(a)) throw new UserError(`invalid network alias ${JSON.stringify(a)}`);
   }
   if (o.ip !== undefined && o.ip !== '') {
-    if (!isIp(o.ip)) throw new UserError(`invalid IPv4 address: ${o.ip}`);
-    if (mode === 'host' || mode === 'none' || isContainer) throw new UserError(`--ip cannot be used with network mode ${mode}`);
+    if (!isIp(o.ip)) throw new DaemonError(`invalid IPv4 address: ${o.ip}`);
+    // the default bridge too: its addresses are the daemon's to give (moby runconfig.ErrUnsupportedNetworkAndIP)
+    if (mode === DEFAULT_NETWORK || mode === 'host' || mode === 'none' || isContainer) throw new DaemonError('user specified IP address is supported on user defined networks only');
   }
   if (o.ip6 !== undefined && o.ip6 !== '') {
     checkAddress6(o.ip6, 'IPv6 address');

@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { run } from '../../host/exec.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import {
   type Cidr,
   broadcast,
@@ -127,7 +127,7 @@ export function pickAddress(subnet: Cidr, gateway: number, taken: Set<number>, r
   if (requested !== undefined) {
     const ip = parseIp(requested);
     if (ip === undefined) throw new UserError(`invalid IPv4 address: ${requested}`);
-    if (!contains(subnet, ip)) throw new UserError(`invalid address ${requested}: it does not belong to the network's subnet ${formatCidr(subnet)}`);
+    if (!contains(subnet, ip)) throw new DaemonError(`Invalid address ${requested}: It does not belong to any of this network's subnets`);
     if (reserved.has(ip)) throw new UserError(`address ${requested} is reserved (network, gateway or broadcast address of ${formatCidr(subnet)})`);
     if (taken.has(ip)) throw new UserError(`Address already in use: ${requested}`);
     return ip;
