@@ -395,7 +395,7 @@ main(process.argv).then(
       // docker run wraps the daemon's refusal in its own status error; the other commands print it as it is, exit 1
       if (cmd === 'run') writeErr(`minidock: ${e.message}\n\nRun 'minidock run --help' for more information\n`);
       else writeErr(`${e.message}\n`);
-      process.exitCode = cmd === 'run' ? e.exitCode : 1;
+      process.exitCode = cmd !== 'run' ? 1 : e.exitCode === 1 ? 125 : e.exitCode;
       return;
     }
     if (e instanceof UserError) {

@@ -176,7 +176,7 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
     userName = entry?.[0];
   } else {
     const entry = pw.find((f) => f[0] === spec.user);
-    if (!entry) throw new UserError(`unable to find user ${spec.user}: no matching entries in passwd file`, 125);
+    if (!entry) throw new DaemonError(`unable to find user ${spec.user}: no matching entries in passwd file`, 125);
     uid = Number(entry[2]);
     gid = Number(entry[3]);
     userName = entry[0];
@@ -331,7 +331,7 @@ const JSON_FILE_OPTS_UNSUPPORTED = ['compress', 'labels', 'labels-regex', 'env',
 export function parseLogConfig(driver: string | undefined, opts: string[]): LogConfig | undefined {
   if (driver === undefined && opts.length === 0) return undefined;
   const type = driver ?? 'json-file';
-  if (type === 'none' && opts.length) throw new UserError('invalid logging opts for driver none');
+  if (type === 'none' && opts.length) throw new RunCheckError('invalid logging opts for driver none');
   if (DOCKER_LOG_DRIVERS.includes(type)) throw new UserError(`log driver '${type}' is not supported by minidock (json-file and none are)`);
   if (type !== 'json-file' && type !== 'none') throw new DaemonError(`error looking up logging plugin ${type}: plugin ${JSON.stringify(type)} not found`);
   const config: Record<string, string> = {};

@@ -49,7 +49,7 @@ const PRIVATE = ['private', 'rprivate'];
 
 function checkTarget(target: string, spec: string, type: string): string {
   if (CONTROL.test(target)) throw new UserError(`invalid mount config for type "${type}": the path ${JSON.stringify(target)} contains a control character`);
-  if (!target.startsWith('/')) throw new UserError(`invalid mount config for type "${type}": invalid mount path: '${target}' mount path must be absolute`);
+  if (!target.startsWith('/')) throw new DaemonError(`invalid mount config for type "${type}": invalid mount path: '${target}' mount path must be absolute`);
   const t = posix.normalize(target).replace(/(.)\/$/, '$1');
   if (t === '/') throw new UserError(`invalid mount config for type "${type}": invalid specification: destination can't be '/' in '${spec}'`);
   return t;
