@@ -418,7 +418,7 @@ describe('namespaces: --pid host, --uts host, --ipc', () => {
       md.ok(['rm', '-f', donor, other]);
     }
     expectRefused(['run', '--rm', '--ipc', 'container:nosuch', 'busybox', 'true'], 'No such container: nosuch');
-    expectRefused(['run', '--rm', '--ipc', 'bogus', 'busybox', 'true'], 'invalid IPC mode: bogus');
+    expectRefused(['run', '--rm', '--ipc', 'bogus', 'busybox', 'true'], 'Invalid IPC mode: bogus');
     expectRefused(['run', '--rm', '--ipc', 'host', '--sysctl', 'kernel.shmmax=1', 'busybox', 'true'], 'is not allowed in a shared IPC namespace');
   });
 });
