@@ -29,7 +29,7 @@ describe('--pid container:NAME', () => {
 
   it("Docker's refusals: a missing or stopped donor (at start), an empty name; nothing is left", () => {
     const missing = md.run(['run', '--rm', '--network', 'none', '--pid', 'container:pid-nosuch', 'busybox', 'true']);
-    expect([missing.code, missing.stderr]).toEqual([125, 'minidock: Error response from daemon: No such container: pid-nosuch\n']);
+    expect([missing.code, missing.stderr]).toEqual([125, "minidock: Error response from daemon: No such container: pid-nosuch\n\nRun 'minidock run --help' for more information\n"]);
     const id = md.ok(['create', '--name', 'pid-stopped', 'busybox', 'true']);
     const stopped = md.run(['run', '--rm', '--network', 'none', '--pid', 'container:pid-stopped', 'busybox', 'true']);
     expect([stopped.code, stopped.stderr]).toEqual([125, `minidock: Error response from daemon: container ${id} is not running\n`]);
