@@ -10,11 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const SOCK = '/run/mdbench-docker.sock';
-const DATA = '/var/lib/mdbench-docker';
-const EXEC = '/run/mdbench-docker';
-const PIDFILE = '/run/mdbench-docker.pid';
-export const DOCKER_HOST = `unix://${SOCK}`;
+/** The daemon's socket, data and exec roots and pidfile, by a name (the bench's, or a test's own). */
+const pathsOf = (name) => ({ SOCK: `/run/${name}.sock`, DATA: `/var/lib/${name}`, EXEC: `/run/${name}`, PIDFILE: `/run/${name}.pid` });
+export const DOCKER_HOST = `unix://${pathsOf('mdbench-docker').SOCK}`;
 
 const onPath = (bin) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { stdio: 'ignore' }).status === 0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -23,8 +21,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Starts the daemon in netns `hostNs`; resolves to { env, stop } or { skipped: reason }.
  * `opts.ownBridge`: let dockerd make its default bridge (docker0, inside `hostNs` only, still
  * without iptables rules), for outputs that show the `bridge` network (the differential corpus).
+ * `opts.name`: the paths' name (default mdbench-docker), so a test's daemon and the bench's differ.
  */
 export async function startDocker(hostNs, opts = {}) {
+  const { SOCK, DATA, EXEC, PIDFILE } = pathsOf(opts.name ?? 'mdbench-docker');
+  const DOCKER_HOST = `unix://${SOCK}`;
   for (const bin of ['dockerd', 'containerd', 'runc', 'docker']) {
     if (!onPath(bin)) return { skipped: `${bin} not found (apt-get install docker.io)` };
   }

@@ -38,6 +38,19 @@ export class FlagValueError extends UserError {
  */
 export class RunCheckError extends UserError {}
 
+/**
+ * What Docker's daemon refuses (a value only the engine checks: `--cpus -1`, `--restart abc`, an
+ * unknown filter…): the docker CLI prints the daemon's words after "Error response from daemon: ".
+ * main.ts prints it as docker 28's CLI does: `run` as "docker: Error response from daemon: …" and
+ * "Run 'docker run --help' for more information" with `exitCode` (125; 127 where Docker's start
+ * fails on a missing file), every other command (create too) the line alone with exit 1.
+ */
+export class DaemonError extends UserError {
+  constructor(why: string, exitCode = 125) {
+    super(`Error response from daemon: ${why}`, exitCode);
+  }
+}
+
 /** An error Docker's CLI prints as it is, without its program's name (cobra's plain errors). */
 export class BareError extends UserError {}
 

@@ -1,7 +1,7 @@
 // minidock's command line: Docker's commands and flags. This file only declares them; each
 // action loads its implementation lazily, so `minidock run` does not pay for `images`' code.
 import { Command, Option, CommanderError } from 'commander';
-import { BareError, FlagValueError, RunCheckError, UserError } from '../errors.js';
+import { BareError, DaemonError, FlagValueError, RunCheckError, UserError } from '../errors.js';
 import { trace } from '../state/trace.js';
 import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';
@@ -390,9 +390,16 @@ main(process.argv).then(
       process.exitCode = e.exitCode;
       return;
     }
+    const cmd = process.argv[2] === 'container' ? process.argv[3] : process.argv[2];
+    if (e instanceof DaemonError) {
+      // docker run wraps the daemon's refusal in its own status error; the other commands print it as it is, exit 1
+      if (cmd === 'run') writeErr(`minidock: ${e.message}\n\nRun 'minidock run --help' for more information\n`);
+      else writeErr(`${e.message}\n`);
+      process.exitCode = cmd !== 'run' ? 1 : e.exitCode === 1 ? 125 : e.exitCode;
+      return;
+    }
     if (e instanceof UserError) {
       // docker run/create: "Run 'docker run --help' …" after what its CLI checks past parsing
-      const cmd = process.argv[2] === 'container' ? process.argv[3] : process.argv[2];
       const more = e instanceof RunCheckError && (cmd === 'run' || cmd === 'create') ? `\n\nRun 'minidock ${cmd} --help' for more information` : '';
       writeErr(`minidock: ${e.message}${more}\n`);
       process.exitCode = e.exitCode;

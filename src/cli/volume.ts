@@ -1,7 +1,7 @@
 // `minidock volume create|ls|inspect|rm|prune` (the local driver; src/engine/volume/). Only the
 // declarations live here; each action loads the engine when it runs.
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { DaemonError, UserError } from '../errors.js';
 import { confirm } from './confirm.js';
 import { writeErr, writeOut } from './output.js';
 
@@ -46,7 +46,7 @@ export function registerVolumeCommands(program: Command): void {
     .option('--name <name>', 'Specify volume name')
     .action(async (name: string | undefined, o: { driver: string; opt: string[]; label: string[]; name?: string }) => {
       if (name !== undefined && o.name !== undefined && name !== o.name) throw new UserError(`conflicting options: either specify --name or provide positional arg, not both`, 1);
-      if (o.driver !== 'local') throw new UserError(`Error response from daemon: create ${name ?? o.name ?? ''}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`, 1);
+      if (o.driver !== 'local') throw new DaemonError(`create ${name ?? o.name ?? ''}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`, 1);
       const { createVolumeLocked } = await import('../engine/volume/store.js');
       const v = await createVolumeLocked(name ?? o.name, { options: keyValues(o.opt, '--opt'), labels: labels(o.label) });
       writeOut(v.Name + '\n');

@@ -2,7 +2,7 @@
 // Docker's filters (daemon/events/filter.go), --since/--until as Docker parses them
 // (api/types/time GetTimestamp), and following the journal as it grows (across a rotation).
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { BareError, UserError } from '../errors.js';
 import { parseGoDuration } from '../goparse.js';
 import { journalFile, type EventMessage } from './events.js';
 
@@ -103,7 +103,9 @@ export function parseTimestamp(value: string, flag: string, nowMs = Date.now()):
     const ms = zone ? Date.parse(`${base}${zone.toUpperCase()}`) : new Date(Number(y), Number(mo) - 1, Number(da), Number(h), Number(mi), Number(se)).getTime();
     if (!Number.isNaN(ms)) return BigInt(ms) * 1_000_000n + BigInt((frac.slice(1) || '').padEnd(9, '0') || '0');
   }
-  throw new UserError(`invalid value for "--${flag}": failed to parse value as time or duration: "${value}"`, 125);
+  // docker events: the CLI's timetypes error as it is, exit 1 (the flag is not named)
+  void flag;
+  throw new BareError(`failed to parse value as time or duration: "${value}"`, 1);
 }
 
 // ---- reading and following -----------------------------------------------------------------------

@@ -3,9 +3,9 @@
 // `until` once (a timestamp or a duration before now; what has no creation time never
 // passes), `label=k` / `label=k=v` all required, `label!=…` refusing what matches all of
 // them (filters.MatchKVList), and for images `dangling=true|false`.
-import { UserError } from '../errors.js';
+import { DaemonError, UserError } from '../errors.js';
 
-const daemon = (m: string) => new UserError(`Error response from daemon: ${m}`, 1);
+const daemon = (m: string) => new DaemonError(m, 1);
 
 export interface PruneFilters {
   /** dangling=…: undefined when not given */

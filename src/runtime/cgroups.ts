@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync
 import { readText } from '../state/atomic.js';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { FlagValueError, UserError } from '../errors.js';
+import { DaemonError, FlagValueError, UserError } from '../errors.js';
 import { ramInBytes } from '../units.js';
 
 // ---------------------------------------------------------------------------------------
@@ -40,7 +40,7 @@ export function parseCpus(s: string, ncpu = cpus().length): number {
   const nano = Math.round(Number(s) * 1e9);
   if (nano === 0) return 0;
   if (nano < 1e7 || nano > ncpu * 1e9) {
-    throw new UserError(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
+    throw new DaemonError(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
   }
   return nano;
 }
@@ -94,12 +94,12 @@ export function parseResources(f: ResourceFlags, ncpu = cpus().length): Resource
   const r: Resources = { ...NO_LIMITS };
   if (f.memory !== undefined) {
     r.Memory = parseMemorySize(f.memory, '--memory');
-    if (r.Memory > 0 && r.Memory < MIN_MEMORY) throw new UserError('Minimum memory limit allowed is 6MB');
+    if (r.Memory > 0 && r.Memory < MIN_MEMORY) throw new DaemonError('Minimum memory limit allowed is 6MB');
   }
   if (f.memorySwap !== undefined) {
     r.MemorySwap = f.memorySwap === '-1' ? -1 : parseMemorySize(f.memorySwap, '--memory-swap');
-    if (r.MemorySwap !== 0 && r.Memory === 0) throw new UserError('You should always set the Memory limit when using Memoryswap limit');
-    if (r.MemorySwap > 0 && r.MemorySwap < r.Memory) throw new UserError('Minimum memoryswap limit should be larger than memory limit, see usage');
+    if (r.MemorySwap !== 0 && r.Memory === 0) throw new DaemonError('You should always set the Memory limit when using Memoryswap limit, see usage');
+    if (r.MemorySwap > 0 && r.MemorySwap < r.Memory) throw new DaemonError('Minimum memoryswap limit should be larger than memory limit, see usage');
   }
   if (f.cpus !== undefined) r.NanoCpus = parseCpus(f.cpus, ncpu);
   if (f.cpuShares !== undefined) r.CpuShares = parseCpuShares(f.cpuShares);

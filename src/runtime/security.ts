@@ -1,7 +1,7 @@
 // The container process's privileges: capabilities (--cap-add, --cap-drop, --privileged) and
 // --security-opt (no-new-privileges, seccomp=unconfined). Pure functions that validate what
 // the user typed and compute the shim's config keys (docs/shim.md); the shim only applies them.
-import { UserError } from '../errors.js';
+import { DaemonError, UserError } from '../errors.js';
 import type { ShimConfig } from './shim.js';
 
 /** Every capability by number (linux/capability.h), as the shim knows them. */
@@ -36,7 +36,8 @@ export function normalizeCap(name: string, flag = '--cap-add'): string {
   const up = name.trim().toUpperCase();
   if (up === 'ALL') return 'ALL';
   const full = up.startsWith('CAP_') ? up : `CAP_${up}`;
-  if (!(ALL_CAPS as readonly string[]).includes(full)) throw new UserError(`invalid ${flag}: unknown capability: ${JSON.stringify(name)}`);
+  // the daemon's words (moby caps.NormalizeLegacyCapabilities, via HostConfig.CapAdd/CapDrop)
+  if (!(ALL_CAPS as readonly string[]).includes(full)) throw new DaemonError(`invalid ${flag === '--cap-drop' ? 'CapDrop' : 'CapAdd'}: unknown capability: ${JSON.stringify(full)}`);
   return full;
 }
 

@@ -68,7 +68,7 @@ export function recordingState(prefix: string): { dir: string; md: () => Minidoc
  * links, addresses, iptables and nftables rules). A container's netns or cgroup would need a
  * container record, and the state root stays empty.
  */
-function kernelView(md: Minidock): string[] {
+export function kernelView(md: Minidock): string[] {
   const inHost = (cmd: string, args: string[]) => md.inHost(cmd, args).stdout;
   return [inHost('ip', ['-o', 'link']), inHost('ip', ['-o', 'addr']), inHost('iptables-save', []), inHost('nft', ['list', 'ruleset'])];
 }

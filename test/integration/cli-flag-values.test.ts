@@ -7,8 +7,8 @@
 // or 64). The expectations are what docker 28.2's CLI printed for the same words with no daemon
 // to talk to (cli-flag-values.recorded.json): MINIDOCK_RECORD_DOCKER=1 with that CLI at hand
 // records them again, and whenever it is at hand the recording is checked against it. Values only
-// a daemon checks (`--cpus -1`, `--restart abc`, `logs --tail abc`…) are not here: Docker's words
-// for them come from its daemon, which this recording has none of.
+// a daemon checks (`--cpus -1`, `--restart abc`, `kill -s NOSUCH`…) are in cli-daemon-values.test.ts,
+// recorded against a dockerd.
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { expectAsRecorded, loadRecording, recordingCli, recordingState, runDockerCli } from '../helpers/docker-recording.js';

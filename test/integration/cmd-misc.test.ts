@@ -110,10 +110,10 @@ describe('logs --since/--until/--details', () => {
     expect(dt.stdout.split('\n')[0]).toMatch(/^\S+Z {2}one$/);
     const bad = md.run(['logs', '--since', 'yesterday', 'lg']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toBe('minidock: invalid value for "since": failed to parse value as time or duration: "yesterday"');
+    expect(bad.stderr.trim()).toBe('invalid value for "since": failed to parse value as time or duration: "yesterday"');
     const badUntil = md.run(['logs', '--until', '2026-13-01', 'lg']);
     expect(badUntil.code).toBe(1);
-    expect(badUntil.stderr).toMatch(/^minidock: invalid value for "until": parsing time "2026-13-01"/);
+    expect(badUntil.stderr).toMatch(/^invalid value for "until": parsing time "2026-13-01"/);
   });
 
   it('--follow --until stops following at that time', async () => {

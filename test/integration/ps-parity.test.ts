@@ -109,14 +109,14 @@ describe('ps --filter, -n, -l', () => {
     expect(names(['-a', '-f', 'since=db'])).toEqual(['fresh', 'job']);
   });
 
-  it('bad filters: a daemon error (exit 1) or a flag error (125), one line', () => {
+  it('bad filters: a daemon error (exit 1, as the docker CLI prints it) or a flag error (125), one line', () => {
     const cases: [string[], number, string][] = [
-      [['-f', 'color=red'], 1, "minidock: Error response from daemon: Invalid filter 'color'"],
-      [['-f', 'status=sleeping'], 1, "minidock: Error response from daemon: Invalid filter 'status=sleeping'"],
-      [['-f', 'exited=abc'], 1, 'minidock: Error response from daemon: strconv.Atoi: parsing "abc": invalid syntax'],
-      [['-f', 'health=great'], 1, 'minidock: Error response from daemon: Unrecognised filter value for health: great'],
-      [['-f', 'before=nosuch'], 1, 'minidock: Error response from daemon: No such container: nosuch'],
-      [['-f', 'expose=80:80'], 1, "minidock: Error response from daemon: filter for 'expose' should not contain ':': 80:80"],
+      [['-f', 'color=red'], 1, "Error response from daemon: Invalid filter 'color'"],
+      [['-f', 'status=sleeping'], 1, "Error response from daemon: Invalid filter 'status=sleeping'"],
+      [['-f', 'exited=abc'], 1, 'Error response from daemon: strconv.Atoi: parsing "abc": invalid syntax'],
+      [['-f', 'health=great'], 1, 'Error response from daemon: Unrecognised filter value for health: great'],
+      [['-f', 'before=nosuch'], 1, 'Error response from daemon: No such container: nosuch'],
+      [['-f', 'expose=80:80'], 1, "Error response from daemon: filter for 'expose' should not contain ':': 80:80"],
       // the CLI's own checks of the flags: with its usage block (cli-flag-values.test.ts)
       [['-f', 'justakey'], 125, `invalid argument "justakey" for "-f, --filter" flag: bad format of filter (expected name=value)${PS_USAGE}`],
       [['-n', 'x'], 125, `invalid argument "x" for "-n, --last" flag: strconv.ParseInt: parsing "x": invalid syntax${PS_USAGE}`],

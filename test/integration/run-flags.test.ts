@@ -418,7 +418,7 @@ describe('namespaces: --pid host, --uts host, --ipc', () => {
       md.ok(['rm', '-f', donor, other]);
     }
     expectRefused(['run', '--rm', '--ipc', 'container:nosuch', 'busybox', 'true'], 'No such container: nosuch');
-    expectRefused(['run', '--rm', '--ipc', 'bogus', 'busybox', 'true'], 'invalid IPC mode: bogus');
+    expectRefused(['run', '--rm', '--ipc', 'bogus', 'busybox', 'true'], 'Invalid IPC mode: bogus');
     expectRefused(['run', '--rm', '--ipc', 'host', '--sysctl', 'kernel.shmmax=1', 'busybox', 'true'], 'is not allowed in a shared IPC namespace');
   });
 });
@@ -436,7 +436,11 @@ describe('--device', () => {
     const id = md.ok(['create', '--device', '/dev/kmsg', 'busybox', 'true']);
     expect(JSON.parse(md.ok(['inspect', '-f', '{{json .HostConfig.Devices}}', id]))).toEqual([{ PathOnHost: '/dev/kmsg', PathInContainer: '/dev/kmsg', CgroupPermissions: 'rwm' }]);
     md.ok(['rm', id]);
-    expectRefused(['run', '--rm', '--device', '/dev/nosuch', 'busybox', 'true'], 'error gathering device information while adding custom device "/dev/nosuch": no such file or directory');
+    // Docker's run exits 127 for it (its daemon finds it missing as the container starts)
+    const before = md.ok(['ps', '-aq']);
+    const missing = md.run(['run', '--rm', '--device', '/dev/nosuch', 'busybox', 'true']);
+    expect([missing.code, missing.stderr]).toEqual([127, `minidock: Error response from daemon: error gathering device information while adding custom device "/dev/nosuch": no such file or directory\n\nRun 'minidock run --help' for more information\n`]);
+    expect(md.ok(['ps', '-aq'])).toBe(before);
     expectRefused(['run', '--rm', '--device', '/tmp', 'busybox', 'true'], 'not a device node');
     expectRefused(['run', '--rm', '--device', '/dev/null:/x:rwz', 'busybox', 'true'], 'bad mode specified: rwz');
   });

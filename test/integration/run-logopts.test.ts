@@ -21,10 +21,10 @@ describe('--log-driver, --log-opt', () => {
   it('refuses what it cannot do, as Docker words it, before anything is made', () => {
     const cases: [string[], string][] = [
       [['--log-driver', 'syslog'], "log driver 'syslog' is not supported by minidock (json-file and none are)"],
-      [['--log-driver', 'nosuch'], "logger: no log driver named 'nosuch' is registered"],
+      [['--log-driver', 'nosuch'], 'error looking up logging plugin nosuch: plugin "nosuch" not found'],
       [['--log-driver', 'none', '--log-opt', 'max-size=1m'], 'invalid logging opts for driver none'],
       [['--log-opt', 'max-size=0'], 'max-size must be a positive number'],
-      [['--log-opt', 'max-size=lots'], 'invalid max-size'],
+      [['--log-opt', 'max-size=lots'], "failed to initialize logging driver: invalid size: 'lots'"],
       [['--log-opt', 'max-size=1m', '--log-opt', 'max-file=0'], 'max-file cannot be less than 1'],
       [['--log-opt', 'colour=blue'], "unknown log opt 'colour' for json-file log driver"],
       [['--log-opt', 'compress=true'], "log opt 'compress' is not supported by minidock's json-file driver"],

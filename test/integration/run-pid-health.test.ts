@@ -29,7 +29,7 @@ describe('--pid container:NAME', () => {
 
   it("Docker's refusals: a missing or stopped donor (at start), an empty name; nothing is left", () => {
     const missing = md.run(['run', '--rm', '--network', 'none', '--pid', 'container:pid-nosuch', 'busybox', 'true']);
-    expect([missing.code, missing.stderr]).toEqual([125, 'minidock: Error response from daemon: No such container: pid-nosuch\n']);
+    expect([missing.code, missing.stderr]).toEqual([125, "minidock: Error response from daemon: No such container: pid-nosuch\n\nRun 'minidock run --help' for more information\n"]);
     const id = md.ok(['create', '--name', 'pid-stopped', 'busybox', 'true']);
     const stopped = md.run(['run', '--rm', '--network', 'none', '--pid', 'container:pid-stopped', 'busybox', 'true']);
     expect([stopped.code, stopped.stderr]).toEqual([125, `minidock: Error response from daemon: container ${id} is not running\n`]);
@@ -68,7 +68,7 @@ describe('--health-start-interval', () => {
   });
 
   it("Docker's refusals: negative, under 1ms, a bad duration", () => {
-    expect(md.run(['run', '--rm', '--health-cmd', 'true', '--health-start-interval', '-1s', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: 'minidock: --health-start-interval cannot be negative\n' });
+    expect(md.run(['run', '--rm', '--health-cmd', 'true', '--health-start-interval', '-1s', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: "minidock: --health-start-interval cannot be negative\n\nRun 'minidock run --help' for more information\n" });
     expect(md.run(['run', '--rm', '--health-cmd', 'true', '--health-start-interval', '10us', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: 'minidock: Error response from daemon: StartInterval in Healthcheck cannot be less than 1ms\n' });
     expect(md.run(['run', '--rm', '--health-start-interval', 'soon', 'busybox', 'true'])).toMatchObject({ code: 125, stderr: `invalid argument "soon" for "--health-start-interval" flag: time: invalid duration "soon"\n\nUsage:  minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'minidock run --help' for more information\n` });
   });

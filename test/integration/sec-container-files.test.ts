@@ -188,7 +188,7 @@ describe('run -u checks the user in the image\'s layers, resolved inside them', 
     const r = md.run(['run', '--rm', '--network', 'none', '-u', 'root', 'sec-files/hostlink:1', 'id', '-u']);
     expect(r.stdout).not.toContain('4242');
     expect(r.code).toBe(125);
-    expect(r.stderr).toBe('minidock: unable to find user root: no matching entries in passwd file\n');
+    expect(r.stderr).toBe("minidock: Error response from daemon: unable to find user root: no matching entries in passwd file\n\nRun 'minidock run --help' for more information\n");
   });
 
   it('an absolute link inside the image is followed inside it', () => {
@@ -200,7 +200,7 @@ describe('run -u checks the user in the image\'s layers, resolved inside them', 
     loadImage('sec-files/whiteout:1', [[dir('etc'), file('etc/passwd', PASSWD)], [dir('etc'), file('etc/.wh.passwd', '')]]);
     const r = md.run(['run', '--rm', '--network', 'none', '-u', 'app', 'sec-files/whiteout:1', 'id', '-u']);
     expect(r.code).toBe(125);
-    expect(r.stderr).toBe('minidock: unable to find user app: no matching entries in passwd file\n');
+    expect(r.stderr).toBe("minidock: Error response from daemon: unable to find user app: no matching entries in passwd file\n\nRun 'minidock run --help' for more information\n");
     expect(md.ok(['run', '--rm', '--network', 'none', '-u', '777', 'sec-files/whiteout:1', 'id', '-u'])).toBe('777');
   });
 
@@ -211,7 +211,7 @@ describe('run -u checks the user in the image\'s layers, resolved inside them', 
     ]);
     const r = md.run(['run', '--rm', '--network', 'none', '-u', 'app', 'sec-files/opaque:1', 'id', '-u']);
     expect(r.code).toBe(125);
-    expect(r.stderr).toBe('minidock: unable to find user app: no matching entries in passwd file\n');
+    expect(r.stderr).toBe("minidock: Error response from daemon: unable to find user app: no matching entries in passwd file\n\nRun 'minidock run --help' for more information\n");
     // /etc of the top layer is not opaque: the lower layer's /etc/group shows through it.
     expect(md.ok(['run', '--rm', '--network', 'none', '-u', '0:staff', 'sec-files/opaque:1', 'id', '-g'])).toBe('50');
   });

@@ -89,7 +89,7 @@ describe('volume commands', () => {
     const r = md.run(['volume', 'create', 'a/b']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^minidock: Error response from daemon: create a\/b: "a\/b" includes invalid characters for a local volume name, only "\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]" are allowed/);
+    expect(r.stderr).toMatch(/^Error response from daemon: create a\/b: "a\/b" includes invalid characters for a local volume name, only "\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]" are allowed/);
     expect(md.run(['volume', 'create', 'x'.repeat(200)]).code).toBe(1);
     expect(md.run(['volume', 'create', '-o', 'type=ext4', '-o', 'device=/dev/sda1', 'ee']).stderr).toMatch(/type=ext4 is not supported/);
     expect(md.run(['volume', 'create', '-o', 'type=tmpfs', '-o', 'o=size=1m,evil', 'tt']).code).not.toBe(0);
@@ -370,7 +370,7 @@ describe('--mount, --volumes-from, local driver options', () => {
     md.ok(['rm', '-v', c]); // the donor's anonymous volume is not this container's to remove
     const an = inspect(a).Mounts.find((m: { Destination: string }) => m.Destination === '/an');
     expect(existsSync(an.Source)).toBe(true);
-    expect(run('--volumes-from', 'nosuch', 'volimg', 'true').stderr).toBe('minidock: Error response from daemon: No such container: nosuch\n');
+    expect(run('--volumes-from', 'nosuch', 'volimg', 'true').stderr).toBe("minidock: Error response from daemon: No such container: nosuch\n\nRun 'minidock run --help' for more information\n");
     md.ok(['rm', '-v', a]);
     md.ok(['volume', 'rm', 'shared']);
   });

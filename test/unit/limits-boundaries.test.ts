@@ -29,7 +29,7 @@ describe('limit flags', () => {
     expect(parseCpus('2', 2)).toBe(2e9);
     expect(parseCpus('0.01', 2)).toBe(1e7);
     expect(parseCpus('0', 2)).toBe(0);
-    const range = 'Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available';
+    const range = 'Error response from daemon: Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available';
     expect(message(() => parseCpus('2.01', 2))).toBe(range);
     expect(message(() => parseCpus('0.009', 2))).toBe(range);
     expect(message(() => parseCpus('-1', 2))).toBe(range); // the CLI's parse takes it (goparse.ts); the range refuses it
@@ -55,15 +55,15 @@ describe('limit flags', () => {
   it('parseResources: Docker\'s cross-checks at their edges', () => {
     expect(parseResources({}, 2)).toEqual(NO_LIMITS);
     expect(parseResources({ memory: '6m' }, 2)).toMatchObject({ Memory: MIN_MEMORY });
-    expect(message(() => parseResources({ memory: String(MIN_MEMORY - 1) }, 2))).toBe('Minimum memory limit allowed is 6MB');
+    expect(message(() => parseResources({ memory: String(MIN_MEMORY - 1) }, 2))).toBe('Error response from daemon: Minimum memory limit allowed is 6MB');
     expect(parseResources({ memory: '0' }, 2)).toEqual(NO_LIMITS);
     expect(parseResources({ memory: '64m', memorySwap: '64m' }, 2)).toMatchObject({ Memory: 64 * MiB, MemorySwap: 64 * MiB });
     expect(parseResources({ memory: '64m', memorySwap: '0' }, 2)).toMatchObject({ Memory: 64 * MiB, MemorySwap: 0 });
     expect(parseResources({ memory: '64m', memorySwap: '-1' }, 2)).toMatchObject({ MemorySwap: -1 });
     expect(parseResources({ memorySwap: '0' }, 2)).toEqual(NO_LIMITS);
-    expect(message(() => parseResources({ memorySwap: '64m' }, 2))).toBe('You should always set the Memory limit when using Memoryswap limit');
-    expect(message(() => parseResources({ memorySwap: '-1' }, 2))).toBe('You should always set the Memory limit when using Memoryswap limit');
-    expect(message(() => parseResources({ memory: '64m', memorySwap: '63m' }, 2))).toBe('Minimum memoryswap limit should be larger than memory limit, see usage');
+    expect(message(() => parseResources({ memorySwap: '64m' }, 2))).toBe('Error response from daemon: You should always set the Memory limit when using Memoryswap limit, see usage');
+    expect(message(() => parseResources({ memorySwap: '-1' }, 2))).toBe('Error response from daemon: You should always set the Memory limit when using Memoryswap limit, see usage');
+    expect(message(() => parseResources({ memory: '64m', memorySwap: '63m' }, 2))).toBe('Error response from daemon: Minimum memoryswap limit should be larger than memory limit, see usage');
     expect(message(() => parseResources({ memory: '64m', memorySwap: 'x' }, 2))).toBe(`invalid argument "x" for "--memory-swap" flag: invalid size: 'x'`);
     expect(message(() => parseResources({ memory: 'x' }, 2))).toBe(`invalid argument "x" for "--memory" flag: invalid size: 'x'`);
     expect(parseResources({ cpus: '1', cpuShares: '512', pidsLimit: '10' }, 2)).toEqual({ ...NO_LIMITS, NanoCpus: 1e9, CpuShares: 512, PidsLimit: 10 });
@@ -122,9 +122,9 @@ describe('capabilities and --security-opt', () => {
     expect(capMask(['CAP_NOPE'])).toBe(0n);
     expect(capMask(['CAP_CHOWN', 'CAP_NOPE'])).toBe(1n);
     expect(normalizeCap(' chown ')).toBe('CAP_CHOWN');
-    expect(message(() => normalizeCap('nope'))).toBe('invalid --cap-add: unknown capability: "nope"');
-    expect(message(() => computeCaps(['nope'], []))).toBe('invalid --cap-add: unknown capability: "nope"');
-    expect(message(() => computeCaps([], ['nope']))).toBe('invalid --cap-drop: unknown capability: "nope"');
+    expect(message(() => normalizeCap('nope'))).toBe('Error response from daemon: invalid CapAdd: unknown capability: "CAP_NOPE"');
+    expect(message(() => computeCaps(['nope'], []))).toBe('Error response from daemon: invalid CapAdd: unknown capability: "CAP_NOPE"');
+    expect(message(() => computeCaps([], ['nope']))).toBe('Error response from daemon: invalid CapDrop: unknown capability: "CAP_NOPE"');
   });
 
   it('--security-opt: spellings accepted and their effect', () => {
@@ -151,8 +151,8 @@ describe('capabilities and --security-opt', () => {
     expect(securityHostConfig({ capAdd: ['net_admin'], capDrop: ['chown'], privileged: true, securityOpt: ['no-new-privileges'] })).toEqual({
       CapAdd: ['CAP_NET_ADMIN'], CapDrop: ['CAP_CHOWN'], Privileged: true, SecurityOpt: ['no-new-privileges'],
     });
-    expect(message(() => securityHostConfig({ capDrop: ['nope'] }))).toBe('invalid --cap-drop: unknown capability: "nope"');
-    expect(message(() => securityHostConfig({ capAdd: ['nope'] }))).toBe('invalid --cap-add: unknown capability: "nope"');
+    expect(message(() => securityHostConfig({ capDrop: ['nope'] }))).toBe('Error response from daemon: invalid CapDrop: unknown capability: "CAP_NOPE"');
+    expect(message(() => securityHostConfig({ capAdd: ['nope'] }))).toBe('Error response from daemon: invalid CapAdd: unknown capability: "CAP_NOPE"');
     expect(message(() => securityHostConfig({ securityOpt: ['x'] }))).toMatch(/^invalid --security-opt: "x"/);
     const exec = securityShimConfig({ CapAdd: null, CapDrop: ['ALL'], Privileged: false, SecurityOpt: null }, 'exec');
     expect(exec).toEqual([['caps', ''], ['seccomp', '1'], ['nonewprivs', false]]);

@@ -22,12 +22,12 @@ describe('-v', () => {
   });
   it("Docker's errors", () => {
     expect(err(() => parseVolumeFlag('a/b:/x'))).toMatch(/^Error response from daemon: create a\/b: "a\/b" includes invalid characters for a local volume name/);
-    expect(err(() => parseVolumeFlag('data:rel'))).toBe(`invalid mount config for type "volume": invalid mount path: 'rel' mount path must be absolute`);
+    expect(err(() => parseVolumeFlag('data:rel'))).toBe(`Error response from daemon: invalid mount config for type "volume": invalid mount path: 'rel' mount path must be absolute`);
     expect(err(() => parseVolumeFlag('rel'))).toMatch(/mount path must be absolute/);
     expect(err(() => parseVolumeFlag('data:/'))).toMatch(/destination can't be '\/'/);
-    expect(err(() => parseVolumeFlag('data:/x:bogus'))).toBe('invalid mode: bogus');
+    expect(err(() => parseVolumeFlag('data:/x:bogus'))).toBe('Error response from daemon: invalid mode: bogus');
     expect(err(() => parseVolumeFlag('data:/x:ro,rw'))).toBe('invalid mode: ro,rw');
-    expect(err(() => parseVolumeFlag('a:b:c:d'))).toBe(`invalid volume specification: 'a:b:c:d'`);
+    expect(err(() => parseVolumeFlag('a:b:c:d'))).toBe(`Error response from daemon: invalid volume specification: 'a:b:c:d'`);
     expect(err(() => parseVolumeFlag('data:/x\n'))).toMatch(/control character/);
   });
 });
@@ -51,7 +51,7 @@ describe('--mount', () => {
     expect(err(() => parseMountFlag('type=volume,target=/t,bind-propagation=rshared'))).toBe(`invalid argument "type=volume,target=/t,bind-propagation=rshared" for "--mount" flag: cannot mix 'bind-*' options with mount type 'volume'`);
     expect(err(() => parseMountFlag('type=bind,source=/tmp,target=/t,tmpfs-size=1m'))).toBe(`invalid argument "type=bind,source=/tmp,target=/t,tmpfs-size=1m" for "--mount" flag: cannot mix 'tmpfs-*' options with mount type 'bind'`);
     expect(err(() => parseMountFlag('type=bind,source=/tmp,target=/t,bind-propagation=rshared'))).toMatch(/not supported by minidock/);
-    expect(err(() => parseMountFlag('type=nfs,target=/t'))).toBe('invalid mount config for type "nfs": mount type unknown');
+    expect(err(() => parseMountFlag('type=nfs,target=/t'))).toBe('Error response from daemon: invalid mount config for type "nfs": mount type unknown');
     expect(err(() => parseMountFlag('target=/t,foo=bar'))).toBe(`invalid argument "target=/t,foo=bar" for "--mount" flag: unexpected key 'foo' in 'foo=bar'`);
     expect(err(() => parseMountFlag('target=/t,junk'))).toMatch(/invalid field 'junk' must be a key=value pair/);
     expect(err(() => parseMountFlag('target=/t,readonly=maybe'))).toMatch(/invalid value for readonly: maybe/);

@@ -90,7 +90,7 @@ describe('ipam edges', () => {
     const s = c('10.1.0.0/24');
     const gw = ip('10.1.0.1');
     expect(message(() => pickAddress(s, gw, new Set(), '10.1.0.300'))).toBe('invalid IPv4 address: 10.1.0.300');
-    expect(message(() => pickAddress(s, gw, new Set(), '10.2.0.5'))).toBe("invalid address 10.2.0.5: it does not belong to the network's subnet 10.1.0.0/24");
+    expect(message(() => pickAddress(s, gw, new Set(), '10.2.0.5'))).toBe("Error response from daemon: Invalid address 10.2.0.5: It does not belong to any of this network's subnets");
     expect(message(() => pickAddress(s, gw, new Set([ip('10.1.0.5')]), '10.1.0.5'))).toBe('Address already in use: 10.1.0.5');
     expect(formatIp(pickAddress(s, gw, new Set(), '10.1.0.254'))).toBe('10.1.0.254');
   });

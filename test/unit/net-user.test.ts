@@ -37,7 +37,7 @@ describe('network create flags', () => {
     ['x', { driver: 'weave' }, /plugin "weave" not found/],
     ['x', { subnet: ['10.1.0.1/16'] }, /it should be 10\.1\.0\.0\/16/],
     ['x', { subnet: ['10.1.0.0/31'] }, /too small/],
-    ['x', { subnet: ['nonsense'] }, /invalid subnet/],
+    ['x', { subnet: ['nonsense'] }, /Invalid subnet nonsense : invalid CIDR address: nonsense/],
     ['x', { subnet: ['10.1.0.0/16', '10.2.0.0/16'] }, /only one --subnet/],
     ['x', { gateway: ['10.1.0.1'] }, /--gateway needs --subnet/],
     ['x', { ipRange: ['10.1.0.0/24'] }, /--ip-range needs --subnet/],

@@ -84,13 +84,13 @@ describe('env', () => {
 
 describe('volumes and tmpfs', () => {
   it('-v: each refusal in full', () => {
-    expect(message(() => parseVolume('a'))).toBe("invalid volume specification: 'a'");
-    expect(message(() => parseVolume('/a:/b:ro:x'))).toBe("invalid volume specification: '/a:/b:ro:x'");
-    expect(message(() => parseVolume('/a::ro'))).toBe("invalid volume specification: '/a::ro'");
+    expect(message(() => parseVolume('a'))).toBe("Error response from daemon: invalid volume specification: 'a'");
+    expect(message(() => parseVolume('/a:/b:ro:x'))).toBe("Error response from daemon: invalid volume specification: '/a:/b:ro:x'");
+    expect(message(() => parseVolume('/a::ro'))).toBe("Error response from daemon: invalid volume specification: '/a::ro'");
     expect(message(() => parseVolume('vol:/b'))).toBe("invalid volume specification: 'vol:/b': named volumes are not supported, use an absolute host path");
-    expect(message(() => parseVolume('/a:b'))).toBe("invalid volume specification: '/a:b': mount path must be absolute");
-    expect(message(() => parseVolume('/a:/b:xx'))).toBe('invalid mode: xx');
-    expect(message(() => parseVolume('/a:/b:ro,xx'))).toBe('invalid mode: ro,xx');
+    expect(message(() => parseVolume('/a:b'))).toBe(`Error response from daemon: invalid volume specification: '/a:b': invalid mount config for type "bind": invalid mount path: 'b' mount path must be absolute`);
+    expect(message(() => parseVolume('/a:/b:xx'))).toBe('Error response from daemon: invalid mode: xx');
+    expect(message(() => parseVolume('/a:/b:ro,xx'))).toBe('Error response from daemon: invalid mode: ro,xx');
     expect(message(() => parseVolume('/a:/b/..'))).toBe("invalid volume specification: '/a:/b/..': destination can't be '/'");
   });
 
@@ -109,8 +109,8 @@ describe('volumes and tmpfs', () => {
       expect(message(() => parseTmpfs(`/t:${o}`)), o).toBe(`invalid tmpfs option ${JSON.stringify(o)} in '/t:${o}'`);
     }
     expect(parseTmpfs('/t/../u')).toEqual(['/u', '']);
-    expect(message(() => parseTmpfs('rel'))).toBe("invalid tmpfs mount: 'rel': path must be absolute and not /");
-    expect(message(() => parseTmpfs('/x/..:ro'))).toBe("invalid tmpfs mount: '/x/..:ro': path must be absolute and not /");
+    expect(message(() => parseTmpfs('rel'))).toBe("Error response from daemon: invalid mount path: 'rel' mount path must be absolute");
+    expect(message(() => parseTmpfs('/x/..:ro'))).toBe("invalid tmpfs mount: '/x/..:ro': path must not be /");
   });
 });
 
@@ -128,7 +128,7 @@ describe('users', () => {
   const passwd = 'root:x:0:0:root:/root:/bin/sh\nshort:x:1000\nfour:x:5:6\n1a:x:7:7::/:/bin/sh\na1:x:8:8::/:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n';
   const group = 'root:x:0:\nthin:x\ng3:x:7\n5x:x:55:\nprim:x:1000:app\nextra:x:2000:app,four\n';
   it('resolve: malformed lines ignored, 4 fields are enough, names that look like numbers, the primary group not repeated', () => {
-    expect(message(() => resolveUser({ user: 'short' }, passwd, group))).toBe('unable to find user short: no matching entries in passwd file');
+    expect(message(() => resolveUser({ user: 'short' }, passwd, group))).toBe('Error response from daemon: unable to find user short: no matching entries in passwd file');
     expect(resolveUser({ user: 'four' }, passwd, group)).toEqual({ uid: 5, gid: 6, groups: [2000] });
     expect(resolveUser({ user: '1a' }, passwd, group)).toEqual({ uid: 7, gid: 7, groups: [] });
     expect(resolveUser({ user: 'a1' }, passwd, group)).toEqual({ uid: 8, gid: 8, groups: [] });
@@ -175,7 +175,7 @@ describe('resolveUserIn (the container\'s own files)', () => {
     }
     expect(e).toBeInstanceOf(UserError);
     expect((e as UserError).exitCode).toBe(126);
-    expect((e as UserError).message).toBe('unable to find user ghost: no matching entries in passwd file');
+    expect((e as UserError).message).toBe('Error response from daemon: unable to find user ghost: no matching entries in passwd file');
     try {
       resolveUserIn({ user: 'ghost' }, (p) => files[p]);
     } catch (x) {
@@ -196,7 +196,7 @@ describe('resolveUserIn (the container\'s own files)', () => {
 
 describe('other options', () => {
   it('workdir', () => {
-    expect(message(() => parseWorkdir('rel'))).toBe("the working directory 'rel' is invalid, it needs to be an absolute path");
+    expect(message(() => parseWorkdir('rel'))).toBe("Error response from daemon: the working directory 'rel' is invalid, it needs to be an absolute path");
   });
 
   it('hostnames: 253 characters and 63-character labels at most; one-character labels', () => {

@@ -6,7 +6,7 @@ import { mustFind, findContainer } from '../../engine/container/record.js';
 // lifecycle.ts (and the network code behind it) only for the commands that change a container:
 // `ps`, `inspect`, `logs` and `exec` never initialise those modules (~10 ms of their start).
 const lifecycle = () => import('../../engine/container/lifecycle.js');
-import { parseEnv, parseNonNegInt, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
+import { parseEnv, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
 import { writeErr, writeOut } from '../output.js';
 
 /** Runs fn for each ref like Docker: print what succeeded, one error line each, exit 1 if any failed. */
@@ -168,7 +168,9 @@ export async function logs(
   ref: string,
   o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string; details?: boolean },
 ): Promise<number> {
-  const tail = o.tail === 'all' ? undefined : parseNonNegInt(o.tail, 'tail');
+  // the daemon's reading (moby daemon/logs.go): what strconv.Atoi cannot read, or a negative count, is all of it
+  const n = /^[+-]?\d+$/.test(o.tail) ? Number(o.tail) : -1;
+  const tail = n < 0 || !Number.isSafeInteger(n) ? undefined : n;
   const { parseTimestamp } = await import('../../engine/container/logtime.js');
   const now = Date.now();
   // Docker's CLI parses both before asking for the logs: a bad value is one line, exit 1

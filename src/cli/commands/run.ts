@@ -1,6 +1,6 @@
 // `run` and `create`: the engine plans and creates (src/engine/container/run.ts); this prints,
 // and (run) starts the container detached or in the foreground.
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { removeContainer, startContainer } from '../../engine/container/lifecycle.js';
@@ -16,7 +16,7 @@ export async function runCommand(image: string, command: string[], f: RunFlags &
   if (f.dryRun) return (await import('../dryrun.js')).dryRunContainer(plan.createOpts, mode.start, plan.imagePlan);
   const rec = await createPlanned(plan).catch((e: unknown) => {
     // Docker: `create` returns the daemon's error (exit 1), `run` makes every error a 125
-    throw mode.start && e instanceof UserError && e.exitCode === 1 ? new UserError(e.message, 125) : e;
+    throw mode.start && e instanceof UserError && !(e instanceof DaemonError) && e.exitCode === 1 ? new UserError(e.message, 125) : e;
   });
 
   trace('container created');

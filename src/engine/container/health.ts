@@ -1,7 +1,7 @@
 // Health checks (--health-*, the image's HEALTHCHECK), as Docker's: the options are parsed and
 // merged here; the probes run in the container's watcher (minidock-shim, "Health checks" in
 // docs/shim.md), which keeps State.Health in the container's `health` file.
-import { FlagValueError, UserError } from '../../errors.js';
+import { FlagValueError, RunCheckError, UserError } from '../../errors.js';
 import { goParseDuration } from '../../goparse.js';
 import { readText } from '../../state/atomic.js';
 
@@ -52,11 +52,11 @@ export function parseHealthFlags(f: HealthFlags): HealthConfig | undefined {
     return { Test: ['NONE'] };
   }
   if (!have) return undefined;
-  if (interval < 0) throw new UserError('--health-interval cannot be negative');
-  if (timeout < 0) throw new UserError('--health-timeout cannot be negative');
-  if (retries < 0) throw new UserError('--health-retries cannot be negative');
-  if (start < 0) throw new UserError('--health-start-period cannot be negative');
-  if (startInterval < 0) throw new UserError('--health-start-interval cannot be negative');
+  if (interval < 0) throw new RunCheckError('--health-interval cannot be negative');
+  if (timeout < 0) throw new RunCheckError('--health-timeout cannot be negative');
+  if (retries < 0) throw new RunCheckError('--health-retries cannot be negative');
+  if (start < 0) throw new RunCheckError('--health-start-period cannot be negative');
+  if (startInterval < 0) throw new RunCheckError('--health-start-interval cannot be negative');
   const daemon = 'Error response from daemon: ';
   for (const [name, v] of [['Interval', interval], ['Timeout', timeout], ['StartPeriod', start], ['StartInterval', startInterval]] as const) {
     if (v !== 0 && v < 1e6) throw new UserError(`${daemon}${name} in Healthcheck cannot be less than 1ms`);

@@ -5,7 +5,7 @@
 import { randomHex } from '../../state/random.js';
 import { mkdirSync, rmSync, writeFileSync, existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { withLock } from '../../state/lock.js';
@@ -87,9 +87,9 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
       name = validateName(o.name);
       const other = nameHolder(name);
       if (other) {
-        throw new UserError(
-          `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
-          1, // `create`'s code; run.ts makes it 125, as Docker's run
+        throw new DaemonError(
+          `Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+          1, // `create`'s code; main.ts makes it 125 for run, as Docker's run
         );
       }
     } else name = generateName((n) => nameHolder(n) !== undefined);

@@ -2,7 +2,7 @@
 // daemon/links: an /etc/hosts line "IP alias hostname [name]" and the ALIAS_PORT_…, ALIAS_NAME,
 // ALIAS_ENV_… variables); on a user-defined network, only a name the linking container resolves
 // (Docker's scoped DNS alias; here a line of its own /etc/hosts, which it alone reads).
-import { FlagValueError, UserError } from '../../errors.js';
+import { DaemonError, FlagValueError, UserError } from '../../errors.js';
 import { findContainer, stateOf, type ContainerRecord } from './record.js';
 
 /** -link's value: "name" or "name:alias" (Docker's ParseLink), kept as "name:alias". */
@@ -72,7 +72,7 @@ export function resolveLinks(rec: ContainerRecord): { hosts: string[]; env: stri
   for (const l of rec.HostConfig.Links ?? []) {
     const [name, alias] = l.split(':');
     const child = findContainer(name);
-    if (!child) throw new UserError(`Error response from daemon: could not get container for ${name}`);
+    if (!child) throw new DaemonError(`could not get container for ${name}: No such container: ${name}`);
     if (!stateOf(child).Running) throw new UserError(`Error response from daemon: Cannot link to a non running container: /${child.Name} AS /${rec.Name}/${alias}`);
     const ep = child.NetworkSettings?.Networks[mode];
     if (!ep?.IPAddress) {

@@ -3,11 +3,12 @@
 // that long before now; an RFC 3339 date or time ("2026-12-01", "2026-12-01T09:30",
 // "2026-12-01T09:30:00Z", with fractions or an offset) without a zone is local time; anything
 // else must be a Unix timestamp ("1700000000", "1700000000.5"). Results in ns since the epoch.
-import { UserError } from '../../errors.js';
+import { BareError, type UserError } from '../../errors.js';
 import { parseGoDuration } from '../../goparse.js';
 
+/** The docker CLI's own words for it, as they are (no program name), exit 1. */
 function bad(flag: string, why: string): UserError {
-  return new UserError(`invalid value for "${flag}": ${why}`, 1);
+  return new BareError(`invalid value for "${flag}": ${why}`, 1);
 }
 
 /** Date.UTC of the fields, or undefined when one is out of range (Go refuses month 13, day 32, hour 24…). */

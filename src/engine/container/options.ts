@@ -2,7 +2,7 @@
 // value or throws a UserError whose one line names the bad value (exit 125, like Docker).
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { FlagValueError, RunCheckError, UserError, fileError } from '../../errors.js';
+import { DaemonError, FlagValueError, RunCheckError, UserError, fileError } from '../../errors.js';
 import { InRootError } from './inroot.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -85,17 +85,17 @@ export interface BindMount {
 export function parseVolume(spec: string): BindMount {
   const parts = spec.split(':');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-    throw new UserError(`invalid volume specification: '${spec}'`);
+    throw new DaemonError(`invalid volume specification: '${spec}'`);
   }
   const [source, target, mode = 'rw'] = parts;
   if (!source.startsWith('/')) {
     throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, use an absolute host path`);
   }
-  if (!target.startsWith('/')) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
+  if (!target.startsWith('/')) throw new DaemonError(`invalid volume specification: '${spec}': invalid mount config for type "bind": invalid mount path: '${target}' mount path must be absolute`);
   checkPath(source, 'volume specification', spec);
   checkPath(target, 'volume specification', spec);
   const modes = mode.split(',');
-  for (const m of modes) if (!['ro', 'rw', 'z', 'Z'].includes(m)) throw new UserError(`invalid mode: ${mode}`);
+  for (const m of modes) if (!['ro', 'rw', 'z', 'Z'].includes(m)) throw new DaemonError(`invalid mode: ${mode}`);
   const t = posix.normalize(target);
   if (t === '/') throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
   return { source: posix.normalize(source), target: t, readonly: modes.includes('ro') };
@@ -126,7 +126,8 @@ export function parseTmpfs(spec: string): [string, string] {
   const colon = spec.indexOf(':');
   const path = colon < 0 ? spec : spec.slice(0, colon);
   const opts = colon < 0 ? '' : spec.slice(colon + 1);
-  if (!path.startsWith('/') || posix.normalize(path) === '/') throw new UserError(`invalid tmpfs mount: '${spec}': path must be absolute and not /`);
+  if (!path.startsWith('/')) throw new DaemonError(`invalid mount path: '${path}' mount path must be absolute`);
+  if (posix.normalize(path) === '/') throw new UserError(`invalid tmpfs mount: '${spec}': path must not be /`);
   checkPath(path, 'tmpfs mount', spec);
   for (const o of opts ? opts.split(',') : []) {
     const eq = o.indexOf('=');
@@ -175,7 +176,7 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
     userName = entry?.[0];
   } else {
     const entry = pw.find((f) => f[0] === spec.user);
-    if (!entry) throw new UserError(`unable to find user ${spec.user}: no matching entries in passwd file`, 125);
+    if (!entry) throw new DaemonError(`unable to find user ${spec.user}: no matching entries in passwd file`, 125);
     uid = Number(entry[2]);
     gid = Number(entry[3]);
     userName = entry[0];
@@ -212,7 +213,7 @@ export function resolveUserIn(spec: UserSpec | undefined, read: (path: string) =
 
 /** -w: must be absolute (Docker's rule). */
 export function parseWorkdir(dir: string): string {
-  if (!dir.startsWith('/')) throw new UserError(`the working directory '${dir}' is invalid, it needs to be an absolute path`);
+  if (!dir.startsWith('/')) throw new DaemonError(`the working directory '${dir}' is invalid, it needs to be an absolute path`);
   checkPath(dir, 'working directory', dir);
   return posix.normalize(dir);
 }
@@ -241,7 +242,7 @@ export function parseSignal(s: string, exitCode = 125): number {
     if (name in SIGNALS) return SIGNALS[name];
   }
   // Docker's daemon refuses it (moby pkg/signal ParseSignal): "Invalid signal: X"
-  throw new UserError(`Error response from daemon: Invalid signal: ${s}`, exitCode);
+  throw new DaemonError(`Invalid signal: ${s}`, exitCode);
 }
 
 /** A boolean flag given a value (`--sig-proxy=false`): Go's strconv.ParseBool, as Docker's CLI. */
@@ -290,19 +291,19 @@ export function parseRestartPolicy(spec: string): import('./record.js').RestartP
     if (!/^[+-]?\d+$/.test(count) || !Number.isSafeInteger(Number(count))) throw new RunCheckError('invalid restart policy format: maximum retry count must be an integer');
     max = Number(count);
   }
-  const daemon = 'Error response from daemon: invalid restart policy: ';
+  const daemon = 'invalid restart policy: ';
   switch (name) {
     case '':
     case 'no':
     case 'always':
     case 'unless-stopped':
-      if (max !== 0) throw new UserError(`${daemon}maximum retry count can only be used with 'on-failure'${max < 0 ? ' and cannot be negative' : ''}`);
+      if (max !== 0) throw new DaemonError(`${daemon}maximum retry count can only be used with 'on-failure'${max < 0 ? ' and cannot be negative' : ''}`);
       return { Name: name || 'no', MaximumRetryCount: 0 };
     case 'on-failure':
-      if (max < 0) throw new UserError(`${daemon}maximum retry count cannot be negative`);
+      if (max < 0) throw new DaemonError(`${daemon}maximum retry count cannot be negative`);
       return { Name: 'on-failure', MaximumRetryCount: max };
     default:
-      throw new UserError(`${daemon}unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+      throw new DaemonError(`${daemon}unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
   }
 }
 
@@ -330,9 +331,9 @@ const JSON_FILE_OPTS_UNSUPPORTED = ['compress', 'labels', 'labels-regex', 'env',
 export function parseLogConfig(driver: string | undefined, opts: string[]): LogConfig | undefined {
   if (driver === undefined && opts.length === 0) return undefined;
   const type = driver ?? 'json-file';
-  if (type === 'none' && opts.length) throw new UserError('invalid logging opts for driver none');
+  if (type === 'none' && opts.length) throw new RunCheckError('invalid logging opts for driver none');
   if (DOCKER_LOG_DRIVERS.includes(type)) throw new UserError(`log driver '${type}' is not supported by minidock (json-file and none are)`);
-  if (type !== 'json-file' && type !== 'none') throw new UserError(`Error response from daemon: logger: no log driver named '${type}' is registered`);
+  if (type !== 'json-file' && type !== 'none') throw new DaemonError(`error looking up logging plugin ${type}: plugin ${JSON.stringify(type)} not found`);
   const config: Record<string, string> = {};
   for (const o of opts) {
     const eq = o.indexOf('=');
@@ -340,15 +341,15 @@ export function parseLogConfig(driver: string | undefined, opts: string[]): LogC
     const value = eq < 0 ? '' : o.slice(eq + 1);
     if (key === 'max-size') {
       const n = fromHumanSize(value);
-      if (n === undefined) throw new UserError(`Error response from daemon: invalid max-size: ${JSON.stringify(value)}`);
+      if (n === undefined) throw new DaemonError(`failed to initialize logging driver: invalid size: '${value}'`);
       if (n <= 0) throw new UserError('Error response from daemon: max-size must be a positive number');
     } else if (key === 'max-file') {
-      if (!/^[+-]?\d+$/.test(value)) throw new UserError(`Error response from daemon: strconv.Atoi: parsing ${JSON.stringify(value)}: invalid syntax`);
-      if (Number(value) < 1) throw new UserError('Error response from daemon: max-file cannot be less than 1');
+      if (!/^[+-]?\d+$/.test(value)) throw new DaemonError(`failed to initialize logging driver: strconv.Atoi: parsing ${JSON.stringify(value)}: invalid syntax`);
+      if (Number(value) < 1) throw new DaemonError('failed to initialize logging driver: max-file cannot be less than 1');
     } else if (JSON_FILE_OPTS_UNSUPPORTED.includes(key)) {
       throw new UserError(`log opt '${key}' is not supported by minidock's json-file driver (max-size and max-file are)`);
     } else {
-      throw new UserError(`Error response from daemon: unknown log opt '${key}' for json-file log driver`);
+      throw new DaemonError(`unknown log opt '${key}' for json-file log driver`);
     }
     config[key] = value;
   }

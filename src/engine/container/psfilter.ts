@@ -6,7 +6,7 @@
 // - different keys AND; values of one key OR — except `label`, where every value must match;
 // - name, id and status values are (unanchored) regular expressions, as Go's regexp.MatchString;
 // - before/since cut the list at a container (newest first), the limit counts what is shown.
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 
 export interface PsSnapshot {
   id: string;
@@ -53,7 +53,7 @@ export function parseFilterFlags(values: string[]): FilterArgs {
   return args;
 }
 
-const daemonError = (msg: string) => new UserError(`Error response from daemon: ${msg}`, 1);
+const daemonError = (msg: string) => new DaemonError(msg, 1);
 
 /** Go's regexp.MatchString for the patterns people type; a pattern JS cannot compile matches nothing (as Go skips a bad one). */
 function regexMatch(pattern: string, source: string): boolean {

@@ -2,7 +2,7 @@
 // make the image ready, then create the container. The CLI (src/cli/commands/run.ts) and the
 // Engine API (src/api/) both come here with the same flags.
 import { hostname as osHostname } from 'node:os';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { trace } from '../../state/trace.js';
 import { pausePoint } from '../../state/pause.js';
 import { ensureImage, type ImageRecord } from '../image/store.js';
@@ -85,6 +85,19 @@ async function linkHostConfig(specs: string[], network: string): Promise<Partial
   const links = specs.map(parseLink);
   checkLinkNetwork(links, network || 'bridge');
   return { Links: links };
+}
+
+/**
+ * The other containers this one names (--pid/--ipc/--network container:NAME, --link NAME) must
+ * exist before anything is made: Docker's daemon refuses the missing one with these words.
+ */
+async function checkNamedContainers(f: RunFlags, network: string): Promise<void> {
+  const refs = [f.pid, f.ipc, network].filter((m) => m?.startsWith('container:')).map((m) => m!.slice('container:'.length));
+  const links = (f.link ?? []).map((l) => l.split(':')[0]);
+  if (!refs.length && !links.length) return;
+  const { findContainer } = await import('./record.js');
+  for (const ref of refs) if (ref && !findContainer(ref)) throw new DaemonError(`No such container: ${ref}`);
+  for (const name of links) if (name && !findContainer(name)) throw new DaemonError(`could not get container for ${name}: No such container: ${name}`);
 }
 
 /** Loaded only when a --health-* flag is given (the common path does not pay for it). */
@@ -226,6 +239,7 @@ export async function planRun(image: string, command: string[], f: RunFlags, mod
   const health = healthFlagsGiven(f) ? await import('./health.js') : undefined;
   const userHealth = health?.parseHealthFlags(f);
   const links = f.link?.length ? await linkHostConfig(f.link, network) : {};
+  await checkNamedContainers(f, network);
   const attach = attachFlags(f);
 
   trace('options parsed');

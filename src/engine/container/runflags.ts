@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { isIP } from 'node:net';
-import { FlagValueError, RunCheckError, UserError, fileError } from '../../errors.js';
+import { DaemonError, FlagValueError, RunCheckError, UserError, fileError } from '../../errors.js';
 import { parseEnvFileText, parseSignal } from './options.js';
 import type { ContainerConfig, HostConfig } from './record.js';
 
@@ -343,7 +343,9 @@ export function hostDevice(path: string): { type: 'c' | 'b'; major: number; mino
   try {
     st = statSync(path);
   } catch (e) {
-    throw new UserError(`error gathering device information while adding custom device ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    // Docker finds it missing as it starts the container: its run exits 127, as for a missing command
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new DaemonError(`error gathering device information while adding custom device ${JSON.stringify(path)}: ${missing ? 'no such file or directory' : (e as Error).message}`, missing ? 127 : 125);
   }
   if (!st.isCharacterDevice() && !st.isBlockDevice()) throw new UserError(`error gathering device information while adding custom device ${JSON.stringify(path)}: not a device node`);
   const rdev = st.rdev;
@@ -377,13 +379,13 @@ function parseNamespaceModes(f: RunFlagValues, hc: Partial<HostConfig>): void {
     hc.PidMode = f.pid;
   }
   if (f.uts !== undefined && f.uts !== '') {
-    if (f.uts !== 'host') throw new UserError('--uts: invalid UTS mode');
+    if (f.uts !== 'host') throw new RunCheckError('--uts: invalid UTS mode');
     if (f.hostname !== undefined) throw new UserError('Conflicting options: hostname and the UTS mode');
     hc.UTSMode = 'host';
   }
   if (f.ipc !== undefined && f.ipc !== '') {
     const ok = ['host', 'private', 'shareable', 'none'].includes(f.ipc) || (f.ipc.startsWith('container:') && f.ipc.length > 'container:'.length);
-    if (!ok) throw new UserError(`invalid IPC mode: ${f.ipc}`);
+    if (!ok) throw new DaemonError(`Invalid IPC mode: ${f.ipc}`);
     hc.IpcMode = f.ipc;
   }
 }
@@ -423,18 +425,18 @@ async function parseResourceFlags(f: RunFlagValues, hc: Partial<HostConfig>): Pr
     let list: number[];
     try {
       list = parseUintList(val);
-    } catch {
-      throw new UserError(`Invalid value ${val} for cpuset ${flag === 'cpuset-cpus' ? 'cpus' : 'mems'}`);
+    } catch (e) {
+      throw new DaemonError(`Invalid value ${val} for cpuset ${flag === 'cpuset-cpus' ? 'cpus' : 'mems'}: ${(e as Error).message}`);
     }
     const avail = onlineList(file);
-    if (list.some((n) => !avail.has(n))) throw new UserError(`Requested ${what} are not available - requested ${val}, available: ${readFileSync(file, 'utf8').trim()}`);
+    if (list.some((n) => !avail.has(n))) throw new DaemonError(`Requested ${what} are not available - requested ${val}, available: ${readFileSync(file, 'utf8').trim()}`);
     hc[key] = val;
   }
   if (f.memoryReservation !== undefined) {
     const n = parseMemorySize(f.memoryReservation, '--memory-reservation');
-    if (n > 0 && n < MIN_MEMORY) throw new UserError('Minimum memory reservation allowed is 6MB');
+    if (n > 0 && n < MIN_MEMORY) throw new DaemonError('Minimum memory reservation allowed is 6MB');
     const mem = f.memory !== undefined ? parseMemorySize(f.memory) : 0;
-    if (mem > 0 && n > mem) throw new UserError('Minimum memory limit can not be less than memory reservation limit, see usage');
+    if (mem > 0 && n > mem) throw new DaemonError('Minimum memory limit can not be less than memory reservation limit, see usage');
     if (n > 0) hc.MemoryReservation = n;
   }
   if (f.shmSize !== undefined) {
@@ -450,7 +452,7 @@ export function resolveGroupAdd(groups: string[], groupFile: string): number[] {
   return groups.map((g) => {
     if (/^\d+$/.test(g)) return Number(g);
     const e = gr.find((f) => f[0] === g);
-    if (!e || !/^\d+$/.test(e[2])) throw new UserError(`Unable to find group ${g}: no matching entries in group file`);
+    if (!e || !/^\d+$/.test(e[2])) throw new DaemonError(`Unable to find group ${g}: no matching entries in group file`);
     return Number(e[2]);
   });
 }
@@ -537,7 +539,7 @@ export type IpcDonor = (ref: string) => { id: string; name: string; pid: number;
 /** --pid container:NAME: that container's PID namespace, if it runs (moby's getPidContainer). */
 function pidDonorShimConfig(ref: string, donor?: IpcDonor): [string, string] {
   const d = donor?.(ref);
-  if (!d) throw new UserError(`Error response from daemon: No such container: ${ref}`);
+  if (!d) throw new DaemonError(`No such container: ${ref}`);
   if (!d.pid) throw new UserError(`Error response from daemon: container ${d.id} is not running`);
   return ['pidns', `/proc/${d.pid}/ns/pid`];
 }
@@ -553,7 +555,7 @@ export function runFlagsShimConfig(hc: HostConfig, donor?: IpcDonor): [string, s
   if (hc.IpcMode?.startsWith('container:')) {
     const ref = hc.IpcMode.slice('container:'.length);
     const d = donor?.(ref);
-    if (!d) throw new UserError(`Error response from daemon: No such container: ${ref}`);
+    if (!d) throw new DaemonError(`No such container: ${ref}`);
     if (!d.pid) throw new UserError(`cannot join IPC of a non running container: ${d.name}`);
     if (d.ipcMode === 'host') out.push(['ipchost', true], ['bind', ['/dev/shm', '/dev/shm', 'rw']]);
     else if (d.ipcMode !== 'shareable') throw new UserError(`Error response from daemon: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);

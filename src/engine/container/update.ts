@@ -1,7 +1,7 @@
 // `update` (and POST /containers/{id}/update): a container's limits and restart policy changed
 // in its record and, while it runs, in its cgroup (moby daemon/update.go). A field not given is
 // left as it is. The checks are the daemon's, against the merged values, before anything changes.
-import { UserError } from '../../errors.js';
+import { DaemonError } from '../../errors.js';
 import { withLock } from '../../state/lock.js';
 import { loadRecord, mustFind, saveRecord, stateOf, type ContainerRecord } from './record.js';
 import { parseRestartPolicy } from './options.js';
@@ -20,7 +20,7 @@ export interface ContainerUpdate {
   restart?: string;
 }
 
-const daemon = (m: string) => new UserError(`Error response from daemon: ${m}`, 1);
+const daemon = (m: string) => new DaemonError(m, 1);
 
 /** The HostConfig fields an update changes: a start reads them from disk under its lock. */
 export const UPDATABLE = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'PidsLimit', 'RestartPolicy'] as const;

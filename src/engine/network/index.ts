@@ -13,10 +13,10 @@ import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
 import { pausePoint } from '../../state/pause.js';
 import { trace } from '../../state/trace.js';
-import { UserError } from '../../errors.js';
-import { isIp } from './cidr.js';
+import { DaemonError, UserError } from '../../errors.js';
+import { contains, isIp, parseCidr, parseIp } from './cidr.js';
 import { isV6 } from './cidr6.js';
-import { allocateAddress, allocateAddress6, releaseAddresses } from './ipam.js';
+import { allocateAddress, allocateAddress6, notInSubnet, releaseAddresses } from './ipam.js';
 import { checkAddress6 } from './ipam6.js';
 import { reservePorts, releasePorts } from './portalloc.js';
 import { checkPortFamilies, hostFamilies, portsToSettings } from './ports.js';
@@ -128,7 +128,7 @@ export { bridgeNetOf } from './drivers/bridge.js';
 /** A user network (by name or id) that containers can join: one with a driver. */
 function joinableNetwork(ref: string): NetworkRecord {
   const rec = findNetworkSync(ref);
-  if (!rec || !driverOf(rec)) throw new UserError(`Error response from daemon: network ${ref} not found`);
+  if (!rec || !driverOf(rec)) throw new DaemonError(`network ${ref} not found`);
   return rec;
 }
 
@@ -206,7 +206,7 @@ export async function setupContainerNetwork(req: NetworkRequest): Promise<Networ
   if (mode.startsWith('container:')) {
     const ref = mode.slice('container:'.length);
     const other = ref ? req.lookup(ref) : undefined;
-    if (!other) throw new UserError(`No such container: ${ref}`);
+    if (!other) throw new DaemonError(`No such container: ${ref}`);
     if (!other.running) throw new UserError(`cannot join network namespace of a non running container: ${other.name || other.id}`);
     if (other.id === req.containerId) throw new UserError(`cannot join own network namespace`);
     if (req.ports.length) throw new UserError(`conflicting options: port publishing and the container type network mode`);
@@ -265,7 +265,7 @@ async function wire(req: NetworkRequest, netName: string, explain?: (line: strin
   // address, and write down what will be created (so teardown can always find it).
   await withLock(NETWORK_LOCK, async () => {
     const found = netName === DEFAULT_NETWORK ? await ensureDefaultNetworkRecord() : findNetworkSync(netName);
-    if (!found) throw new UserError(`Error response from daemon: network ${netName} not found`);
+    if (!found) throw new DaemonError(`network ${netName} not found`);
     rec = found;
     const driver = driverOf(rec)!;
     if (driver.caps.firewall) await settleFirewall(explain);
@@ -461,10 +461,16 @@ export function checkNetworkMode(network: string | undefined, o: { hostname?: st
     for (const a of o.aliases) if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/.test(a)) throw new UserError(`invalid network alias ${JSON.stringify(a)}`);
   }
   if (o.ip !== undefined && o.ip !== '') {
-    if (!isIp(o.ip)) throw new UserError(`invalid IPv4 address: ${o.ip}`);
-    if (mode === 'host' || mode === 'none' || isContainer) throw new UserError(`--ip cannot be used with network mode ${mode}`);
+    if (!isIp(o.ip)) throw new DaemonError(`invalid IPv4 address: ${o.ip}`);
+    // the default bridge too: its addresses are the daemon's to give (moby runconfig.ErrUnsupportedNetworkAndIP)
+    if (mode === DEFAULT_NETWORK || mode === 'host' || mode === 'none' || isContainer) throw new DaemonError('user specified IP address is supported on user defined networks only');
+    // outside the network's subnet: refused before the container is made (Docker's daemon finds it at the start)
+    const subnet = findNetworkSync(mode)?.Subnet;
+    const cidr = subnet ? parseCidr(subnet) : undefined;
+    if (cidr && !contains(cidr, parseIp(o.ip)!)) throw notInSubnet(o.ip);
   }
   if (o.ip6 !== undefined && o.ip6 !== '') {
+    if (!isV6(o.ip6)) throw new DaemonError(`invalid IPv6 address: ${o.ip6}`);
     checkAddress6(o.ip6, 'IPv6 address');
     if (mode === 'host' || mode === 'none' || isContainer) throw new UserError(`--ip6 cannot be used with network mode ${mode}`);
     // the network must have IPv6 (the default bridge: config.json "ipv6")

@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { run } from '../../host/exec.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import {
   type Cidr,
   broadcast,
@@ -118,6 +118,9 @@ export function reservedAddresses(subnet: Cidr, gateway: number): Set<number> {
   return s;
 }
 
+/** The daemon's refusal of a requested address outside the network's subnet. */
+export const notInSubnet = (requested: string): DaemonError => new DaemonError(`Invalid address ${requested}: It does not belong to any of this network's subnets`);
+
 /**
  * Picks an address: `requested` when given (must be inside the subnet, not reserved, not
  * taken), otherwise the lowest free one. `taken` holds addresses already allocated.
@@ -127,7 +130,7 @@ export function pickAddress(subnet: Cidr, gateway: number, taken: Set<number>, r
   if (requested !== undefined) {
     const ip = parseIp(requested);
     if (ip === undefined) throw new UserError(`invalid IPv4 address: ${requested}`);
-    if (!contains(subnet, ip)) throw new UserError(`invalid address ${requested}: it does not belong to the network's subnet ${formatCidr(subnet)}`);
+    if (!contains(subnet, ip)) throw notInSubnet(requested);
     if (reserved.has(ip)) throw new UserError(`address ${requested} is reserved (network, gateway or broadcast address of ${formatCidr(subnet)})`);
     if (taken.has(ip)) throw new UserError(`Address already in use: ${requested}`);
     return ip;

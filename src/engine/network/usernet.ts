@@ -12,7 +12,7 @@ import { type SavedRules, removeRuleOps } from './firewall/iptables.js';
 import { bridgeDelOp, bridgeNetOf } from './drivers/bridge.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { withLock } from '../../state/lock.js';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { type Cidr, broadcast, contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp } from './cidr.js';
 import { formatCidr6, overlaps6, parseCidr6 } from './cidr6.js';
 import { checkRange6, checkSubnet6, gateway6Of } from './ipam6.js';
@@ -88,7 +88,7 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
   if (!isNetworkName(name)) {
     throw new UserError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most ${NETWORK_NAME_MAX} characters`);
   }
-  if (PREDEFINED.has(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
+  if (PREDEFINED.has(name)) throw new DaemonError(`network with name ${name} already exists`, 1);
   const driver = driverNamed(f.driver ?? 'bridge');
   const subnets = byFamily(f.subnet);
   const gateways = byFamily(f.gateway);
@@ -121,7 +121,7 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
   let subnet: Cidr | undefined;
   if (subnetS !== undefined) {
     const loose = parseCidr(subnetS);
-    if (!loose) throw new UserError(`invalid subnet ${JSON.stringify(subnetS)}: an IPv4 CIDR like 10.10.0.0/16`);
+    if (!loose) throw new DaemonError(`Invalid subnet ${subnetS} : invalid CIDR address: ${subnetS}`);
     if (formatCidr(loose) !== subnetS) throw new UserError(`invalid subnet ${subnetS}: it should be ${formatCidr(loose)}`);
     if (loose.prefix > 30) throw new UserError(`invalid subnet ${subnetS}: too small (at most /30)`);
     subnet = loose;
@@ -184,7 +184,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
     await ensureDefaultNetworkRecord();
     ensureBuiltinRecords();
     // a daemon error in Docker: exit 1, not the CLI's own 125
-    if (readNetwork(name)) throw new UserError(`Error response from daemon: network with name ${name} already exists`, 1);
+    if (readNetwork(name)) throw new DaemonError(`network with name ${name} already exists`, 1);
     if (driver.caps.firewall) await (await import('./index.js')).settleFirewall(explain);
     const nets = listNetworkRecords();
     const id = newId();

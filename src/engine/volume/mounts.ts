@@ -3,7 +3,7 @@
 // (as Docker's own record keeps them), and turned into the shim's bind/tmpfs keys at start.
 // Parsers are pure; the volumes themselves are made by materialize(), inside create's lock.
 import { posix } from 'node:path';
-import { FlagValueError, UserError } from '../../errors.js';
+import { DaemonError, FlagValueError, UserError } from '../../errors.js';
 import { ramInBytes } from '../../units.js';
 import { checkBindSource, parseTmpfs, parseVolume } from '../container/options.js';
 import { createVolume, isVolumeName, loadVolume, validateOptions, validateVolumeName, volumeData } from './store.js';
@@ -49,7 +49,7 @@ const PRIVATE = ['private', 'rprivate'];
 
 function checkTarget(target: string, spec: string, type: string): string {
   if (CONTROL.test(target)) throw new UserError(`invalid mount config for type "${type}": the path ${JSON.stringify(target)} contains a control character`);
-  if (!target.startsWith('/')) throw new UserError(`invalid mount config for type "${type}": invalid mount path: '${target}' mount path must be absolute`);
+  if (!target.startsWith('/')) throw new DaemonError(`invalid mount config for type "${type}": invalid mount path: '${target}' mount path must be absolute`);
   const t = posix.normalize(target).replace(/(.)\/$/, '$1');
   if (t === '/') throw new UserError(`invalid mount config for type "${type}": invalid specification: destination can't be '/' in '${spec}'`);
   return t;
@@ -69,12 +69,12 @@ export function parseVolumeFlag(spec: string): MountPoint {
     const b = parseVolume(spec);
     return { Type: 'bind', Source: b.source, Destination: b.target, Mode: parts[2] ?? '', RW: !b.readonly, Propagation: 'rprivate' };
   }
-  if (parts.length > 3 || parts.some((p) => p === '')) throw new UserError(`invalid volume specification: '${spec}'`);
+  if (parts.length > 3 || parts.some((p) => p === '')) throw new DaemonError(`invalid volume specification: '${spec}'`);
   const [name, target, mode = ''] = parts;
   validateVolumeName(name, 125);
   const t = checkTarget(target, spec, 'volume');
   const words = mode ? mode.split(',') : [];
-  for (const w of words) if (!['ro', 'rw', 'z', 'Z', 'nocopy', ...PROPAGATIONS].includes(w)) throw new UserError(`invalid mode: ${mode}`);
+  for (const w of words) if (!['ro', 'rw', 'z', 'Z', 'nocopy', ...PROPAGATIONS].includes(w)) throw new DaemonError(`invalid mode: ${mode}`);
   for (const w of words) if (PROPAGATIONS.includes(w) && !PRIVATE.includes(w)) throw new UserError(`invalid volume specification: '${spec}': propagation ${w} is not supported by minidock (mounts stay private to the container)`);
   if (words.includes('ro') && words.includes('rw')) throw new UserError(`invalid mode: ${mode}`);
   return {
@@ -107,7 +107,7 @@ export function parseMountFlag(spec: string): MountSpec {
     switch (key) {
       case 'type':
         // the daemon's check, not the CLI's: said after parsing (moby's words)
-        if (!['bind', 'volume', 'tmpfs'].includes(val!)) throw new UserError(`invalid mount config for type ${JSON.stringify(val)}: mount type unknown`);
+        if (!['bind', 'volume', 'tmpfs'].includes(val!)) throw new DaemonError(`invalid mount config for type ${JSON.stringify(val)}: mount type unknown`);
         m.Type = val as MountSpec['Type'];
         typeSeen = true;
         break;
@@ -248,7 +248,7 @@ export function planMounts(inp: MountInput): MountPlan {
   for (const spec of inp.volumesFrom) {
     const { ref, mode } = parseVolumesFrom(spec);
     const pts = inp.pointsOf(ref);
-    if (!pts) throw new UserError(`Error response from daemon: No such container: ${ref}`);
+    if (!pts) throw new DaemonError(`No such container: ${ref}`);
     for (const p of pts) {
       if (p.Type === 'tmpfs') continue; // Docker: tmpfs mounts are not shared
       const rw = mode === undefined ? p.RW : mode === 'rw';

@@ -1,6 +1,6 @@
 // The volumes `volume ls -f` shows (name=, driver=, label=, label!=, dangling=): the CLI's
 // `volume ls` and the Engine API's GET /volumes.
-import { UserError } from '../../errors.js';
+import { DaemonError } from '../../errors.js';
 import type { VolumeRecord } from './store.js';
 import { matchLabelFilter, volumeUsers } from './use.js';
 
@@ -14,11 +14,11 @@ export function selectVolumes(vols: VolumeRecord[], filters: string[]): VolumeRe
     else if (k === 'driver') vols = vols.filter((x) => x.Driver === v);
     else if (k === 'label' || k === 'label!') vols = vols.filter((x) => matchLabelFilter(x, f));
     else if (k === 'dangling') {
-      if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new UserError(`invalid filter 'dangling=${v}'`, 1);
+      if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new DaemonError(`invalid filter 'dangling=${v}'`);
       users ??= volumeUsers();
       const want = v === 'true' || v === '1';
       vols = vols.filter((x) => !users!.get(x.Name)?.length === want);
-    } else throw new UserError(`invalid filter '${k}'`, 1);
+    } else throw new DaemonError(`invalid filter '${k}'`);
   }
   return vols;
 }

@@ -4,7 +4,7 @@
 // container's mount namespace when a container uses it.
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { fsyncPath, readState, removeTree, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
 import { randomHex } from '../../state/random.js';
@@ -34,12 +34,12 @@ export function isVolumeName(s: string): boolean {
 
 export function validateVolumeName(name: string, exitCode = 1): string {
   if (!NAME_RE.test(name)) {
-    throw new UserError(
-      `Error response from daemon: create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+    throw new DaemonError(
+      `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
       exitCode,
     );
   }
-  if (name.length > VOLUME_NAME_MAX) throw new UserError(`Error response from daemon: create ${name.slice(0, 32)}…: a volume name has at most ${VOLUME_NAME_MAX} characters`, exitCode);
+  if (name.length > VOLUME_NAME_MAX) throw new DaemonError(`create ${name.slice(0, 32)}…: a volume name has at most ${VOLUME_NAME_MAX} characters`, exitCode);
   return name;
 }
 
@@ -49,7 +49,7 @@ export function validateOptions(opts: Record<string, string>, exitCode = 1, name
     checkOptions(opts);
   } catch (e) {
     // Docker's daemon error, naming the volume
-    if (e instanceof UserError) throw new UserError(`Error response from daemon: create ${name}: ${e.message}`, exitCode);
+    if (e instanceof UserError) throw new DaemonError(`create ${name}: ${e.message}`, exitCode);
     throw e;
   }
 }

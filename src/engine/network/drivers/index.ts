@@ -1,6 +1,6 @@
 // The one place that picks a network's driver. A new driver is one file and one line here.
 // (host, none and container: are modes of the engine, not drivers: see ../index.ts.)
-import { UserError } from '../../../errors.js';
+import { DaemonError } from '../../../errors.js';
 import type { NetworkDriver } from './driver.js';
 import { bridgeDriver, gatewayModeOf } from './bridge.js';
 import type { GatewayMode } from '../firewall/backend.js';
@@ -18,7 +18,7 @@ const DRIVERS: Record<string, NetworkDriver> = {
 /** The driver `network create -d NAME` names, or Docker's error for an unknown one. */
 export function driverNamed(name: string): NetworkDriver {
   const d = Object.hasOwn(DRIVERS, name) ? DRIVERS[name] : undefined;
-  if (!d) throw new UserError(`plugin "${name}" not found (minidock has the ${Object.keys(DRIVERS).join(', ')} drivers)`);
+  if (!d) throw new DaemonError(`plugin "${name}" not found`);
   return d;
 }
 
