@@ -179,6 +179,14 @@ export function sh(cmd: string, args: string[], input = ''): Result {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * An error's own lines: stderr without the usage block and help line Docker prints after some
+ * refusals (`Usage:  minidock …`, `Run 'minidock run --help' for more information`, blanks).
+ */
+export function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l && !/^(Usage:  minidock |(Run|See) 'minidock [a-z ]+ --help'( for more information)?\.?$)/.test(l));
+}
+
+/**
  * The minidock-* network namespaces mounted in this test's mount namespace. /run/netns is a
  * directory other runs (other mount namespaces) also create names in; a name is this run's
  * only when its nsfs mount is in our /proc/self/mountinfo. A leak check built on this sees a
