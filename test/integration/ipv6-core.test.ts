@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Minidock, sh } from '../helpers/cli.js';
+import { Minidock, errorLines, sh } from '../helpers/cli.js';
 import { http, useService } from '../helpers/api-service.js';
 import { kernelHasLink } from '../../src/engine/network/drivers/lowerlink.js';
 import { ulaBase } from '../../src/engine/network/ipam6.js';
@@ -71,9 +71,10 @@ describe('IPv6 address plane (real containers)', () => {
     ];
     for (const [args, re] of cases) {
       const r = md.run(['network', 'create', ...args, 'bad6']);
-      expect(r.code, args.join(' ')).toBe(125);
+      // a gateway outside the subnet is the docker CLI's own check: its plain line, exit 1
+      expect(r.code, args.join(' ')).toBe(/no matching subnet/.test(re.source) ? 1 : 125);
       expect(r.stderr, args.join(' ')).toMatch(re);
-      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(errorLines(r.stderr), args.join(' ')).toHaveLength(1); // (and a flag value's usage block)
     }
     expect(md.ok(['network', 'ls', '-q'])).toBe(before.nets);
     expect(hostLinks()).toEqual(before.links);
@@ -85,7 +86,7 @@ describe('IPv6 address plane (real containers)', () => {
       expect(r.code).toBe(125);
       expect(r.stderr).toMatch(/has no IPv6/);
     }
-    expect(md.run(['run', '-d', '--network', 'taken6', '--ip6', 'fe80::1%eth0', 'busybox', 'true']).stderr).toMatch(/zone ids are not allowed/);
+    expect(md.run(['run', '-d', '--network', 'taken6', '--ip6', 'fe80::1%eth0', 'busybox', 'true']).stderr).toMatch(/invalid IPv6 address: fe80::1%eth0/); // Docker's daemon's words
     expect(md.ok(['ps', '-aq'])).toBe(ps);
     md.ok(['network', 'rm', 'taken6', 'only4']);
   });
