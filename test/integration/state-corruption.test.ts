@@ -48,8 +48,8 @@ describe('damaged state files', () => {
     expectClearError(join(md.root, 'images', 'repositories.json'), [['images'], RUN, ['image', 'inspect', 'busybox']], /remove it to start with no images/);
   });
 
-  it('a container record: ps, inspect, run (a name lookup reads every record)', () => {
-    expectClearError(join(md.root, 'containers', stopped, 'container.json'), [['ps', '-a'], ['inspect', stopped], ['run', '--rm', '--network', 'none', '--name', 'xx', 'busybox', 'true']], /remove the directory .*containers\/[0-9a-f]{64} to drop that container/);
+  it('a container record: ps, inspect, run with its name (the names index points run at that record)', () => {
+    expectClearError(join(md.root, 'containers', stopped, 'container.json'), [['ps', '-a'], ['inspect', stopped], ['run', '--rm', '--network', 'none', '--name', 'stopped', 'busybox', 'true']], /remove the directory .*containers\/[0-9a-f]{64} to drop that container/);
   });
 
   it('a network record: network ls, network inspect, run on the default bridge', () => {

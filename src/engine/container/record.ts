@@ -400,6 +400,10 @@ function processStateOf(rec: ContainerRecord): ContainerState {
   // The process is gone but its watcher still lives: the exit is being recorded right now.
   // (Pid stays the dead one: never 0, which process.kill would take as "my process group".)
   if (watcherAlive(pf)) return { ...base, Status: 'running', Running: true, Pid: pf.pid };
+  // The watcher writes the exit record, then ends: one that ended since the first look above
+  // has written it by now (else a wait that looked at that moment said 255, "vanished").
+  const late = readExit(rec.Id);
+  if (late) return { ...base, Status: 'exited', ExitCode: late.code, FinishedAt: late.finishedAt };
   // A pid file but neither an exit record nor a live process or watcher: the shim was killed
   // together with the container, or the host rebooted. Exited, code unknown — never a ghost.
   return { ...base, Status: 'exited', ExitCode: 255, FinishedAt: rec.StartedAt, Error: 'container process vanished' };
