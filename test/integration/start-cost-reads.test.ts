@@ -50,7 +50,8 @@ describe('a start opens the same files with 1 and with 11 containers running', (
 });
 
 describe('the names index', () => {
-  const conflict = /^minidock: Error response from daemon: Conflict\. The container name "\/(\S+)" is already in use by container "([0-9a-f]{64})"/m;
+  // create prints a daemon's refusal as the docker CLI does: no program name (run adds `minidock: `)
+  const conflict = /^(?:minidock: )?Error response from daemon: Conflict\. The container name "\/(\S+)" is already in use by container "([0-9a-f]{64})"/m;
 
   it('refuses a taken name; frees it on rm and on rename; a stale entry does not hold it', () => {
     const a = md.ok(['create', '--name', 'nm-a', 'busybox', 'true']);
