@@ -4,7 +4,7 @@
 // Debian's docker-registry on this netns's loopback (a pull changes nothing in the kernel).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Minidock } from '../helpers/cli.js';
 import { cleanupChecked, startService, type Service } from '../helpers/api-service.js';
@@ -24,6 +24,7 @@ describe('SIGKILL of the service in the middle of a pull', () => {
       layers: [{ entries: busyboxEntries() }, { compress: 'none', entries: [{ path: 'big', type: 'file', data: randomBytes(3 << 20) }] }],
     });
     push(big, '1', `${reg.host}/crash/big:1`);
+    rmSync(big.dir, { recursive: true, force: true }); // in the registry now
     bigDigest = big.images[0]!.layerDigests[1]!;
     imageId = big.images[0]!.id;
     // the big layer's first MiB, then nothing

@@ -275,6 +275,7 @@ describe('docker pull through minidock system service, from a local registry', (
     reg = await startRegistry();
     const layout = buildLayout('1', { layers: [{ entries: busyboxEntries() }, { entries: [{ path: 'hello.txt', type: 'file', data: 'hello from the registry\n' }] }] });
     push(layout, '1', `${reg.host}/api/hello:1`);
+    rmSync(layout.dir, { recursive: true, force: true }); // in the registry now
   });
 
   afterAll(async () => {

@@ -217,6 +217,7 @@ describe('docker push through minidock system service, with docker login (X-Regi
     reg = await startRegistry();
     const layout = buildLayout('1', { layers: [{ entries: busyboxEntries() }, { entries: [{ path: 'hello.txt', type: 'file', data: 'pushed through the API\n' }] }] });
     push(layout, '1', `${reg.host}/src/hello:1`);
+    rmSync(layout.dir, { recursive: true, force: true }); // in the registry now
     // Basic auth in front of the registry: a push works only with the client's credentials
     proxy = await startProxy(reg.port, { auth: 'basic', user: 'tester', password: 's3cret' });
   });
