@@ -98,9 +98,16 @@ function localNeighOps(netId: string, ops: Op[]): Op[] {
  * `flush to IP`: one address, and no error when the container has no entry for it.
  */
 function forgetOps(ips: string[], local: EndpointRecord[]): Op[] {
-  return ips.flatMap((ip) =>
-    local.filter((e) => (ip.includes(':') ? !!e.ip6 : !!e.ip)).map((e): Op => ({ kind: 'ip', netns: e.netns, args: [...(ip.includes(':') ? ['-6'] : []), 'neigh', 'flush', 'to', ip, 'dev', e.ifname ?? 'eth0'], why: `${e.containerName} forgets ${ip}: its container is gone, and one that gets the address again must be asked for, not sent to blindly` })),
-  );
+  return ips.flatMap((ip) => {
+    const { flag, eps } = ofFamily(ip, local);
+    return eps.map((e): Op => ({ kind: 'ip', netns: e.netns, args: [...flag, 'neigh', 'flush', 'to', ip, 'dev', e.ifname ?? 'eth0'], why: `${e.containerName} forgets ${ip}: its container is gone, and one that gets the address again must be asked for, not sent to blindly` }));
+  });
+}
+
+/** The local endpoints with `ip`'s family, and the `ip` command's flag for it. */
+function ofFamily(ip: string, local: EndpointRecord[]): { v6: boolean; flag: string[]; eps: EndpointRecord[] } {
+  const v6 = ip.includes(':');
+  return { v6, flag: v6 ? ['-6'] : [], eps: local.filter((e) => (v6 ? !!e.ip6 : !!e.ip)) };
 }
 
 /**
@@ -115,10 +122,8 @@ function forgetOps(ips: string[], local: EndpointRecord[]): Op[] {
  */
 function unstickOps(added: { ip: string; mac: string }[], local: EndpointRecord[]): Op[] {
   return added.flatMap(({ ip, mac }) => {
-    const v6 = ip.includes(':'); // IPv6: the same for a Neighbour Solicitation's retry
-    return local
-      .filter((e) => (v6 ? !!e.ip6 : !!e.ip))
-      .map((e): Op => ({ kind: 'ip', netns: e.netns, args: [...(v6 ? ['-6'] : []), 'neigh', 'replace', ip, 'lladdr', mac, 'dev', e.ifname ?? 'eth0', 'nud', 'stale'], why: `${e.containerName} sends what it queued for ${ip} now, not at its next ${v6 ? 'Neighbour Solicitation' : 'ARP'} retry (up to 1 s)` }));
+    const { v6, flag, eps } = ofFamily(ip, local); // IPv6: the same for a Neighbour Solicitation's retry
+    return eps.map((e): Op => ({ kind: 'ip', netns: e.netns, args: [...flag, 'neigh', 'replace', ip, 'lladdr', mac, 'dev', e.ifname ?? 'eth0', 'nud', 'stale'], why: `${e.containerName} sends what it queued for ${ip} now, not at its next ${v6 ? 'Neighbour Solicitation' : 'ARP'} retry (up to 1 s)` }));
   });
 }
 

@@ -115,8 +115,8 @@ export function containerResolvConf(host: string, ipv6 = false): string {
   const hasNs = kept.some((l) => /^\s*nameserver\s+/.test(l));
   const body = kept.join('\n').replace(/\n*$/, '\n');
   if (hasNs) return body;
-  const google = ipv6 ? 'nameserver 8.8.8.8\nnameserver 8.8.4.4\nnameserver 2001:4860:4860::8888\nnameserver 2001:4860:4860::8844\n' : 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n';
-  return (body.trim() ? body : '') + google;
+  const google = ['8.8.8.8', '8.8.4.4', ...(ipv6 ? ['2001:4860:4860::8888', '2001:4860:4860::8844'] : [])];
+  return (body.trim() ? body : '') + google.map((ns) => `nameserver ${ns}\n`).join('');
 }
 
 function emptySettings(sandbox: string): NetworkSettings {
