@@ -109,12 +109,18 @@ cc('dist/minidock-shim', 'src/runtime/shim/shim.c');
 // --init's PID 1: static, since it runs inside the container's root (docs/shim.md, "The init")
 cc('dist/minidock-init', 'src/runtime/shim/init.c', ['-static', '-s']);
 if (existsSync('src/runtime/dns/minidock-dns.c')) cc('dist/minidock-dns', 'src/runtime/dns/minidock-dns.c');
-// `exec`'s start of the shim without child_process (src/runtime/spawn.ts): a Node-API addon,
-// made where Node's headers are installed (Debian: libnode-dev); without it exec spawns as before
+// Node-API addons, made where Node's headers are installed (Debian: libnode-dev); without them
+// the callers do the same work in JavaScript, slower: `exec`'s start of the shim without
+// child_process (src/runtime/spawn.ts), `ps`'s reads of many small files (src/state/readmany.ts)
 {
   const headers = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
-  if (headers) cc('dist/minidock-spawn.node', 'src/runtime/spawn/spawn.c', ['-shared', '-fPIC', `-I${headers}`]);
-  else rmSync('dist/minidock-spawn.node', { force: true });
+  for (const [out, src] of [
+    ['dist/minidock-spawn.node', 'src/runtime/spawn/spawn.c'],
+    ['dist/minidock-readmany.node', 'src/state/readmany/readmany.c'],
+  ]) {
+    if (headers) cc(out, src, ['-shared', '-fPIC', `-I${headers}`]);
+    else rmSync(out, { force: true });
+  }
 }
 // the overlay networks' per-host store watcher (src/engine/network/drivers/overlay.ts); TLS to
 // etcd through OpenSSL (libssl-dev, installed by scripts/install.sh)

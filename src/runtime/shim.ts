@@ -1,11 +1,10 @@
 // Talking to the C shim (docs/shim.md): its config file and where its binary lives.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../state/atomic.js';
 import { UserError } from '../errors.js';
+import { distFile } from '../dist-files.js';
 import { childEnv } from '../host/env.js';
 
 /** A list is a record of TAB-separated fields (bind: SRC, DST, MODE; tmpfs: DST[, OPTIONS]). */
@@ -46,16 +45,11 @@ export function writeShimConfig(file: string, entries: ShimConfig): void {
   writeFileAtomic(file, encodeShimConfig(entries), 0o600);
 }
 
-let cached: string | undefined;
 /** dist/minidock-shim, next to the bundled CLI. */
 export function shimPath(): string {
-  if (cached) return cached;
-  // The bundle is CommonJS (see scripts/build.mjs); sources run as ES modules under vitest.
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, 'minidock-shim'), join(here, '..', 'dist', 'minidock-shim'), join(here, '..', '..', 'dist', 'minidock-shim')]) {
-    if (existsSync(p)) return (cached = p);
-  }
-  throw new UserError('minidock-shim not found: run `npm run build`');
+  const p = distFile('minidock-shim');
+  if (!p) throw new UserError('minidock-shim not found: run `npm run build`');
+  return p;
 }
 
 /** dist/minidock-init (--init), next to the shim. */

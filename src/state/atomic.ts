@@ -117,6 +117,11 @@ export function readState<T>(file: string, recover: string | 'cache', shape: Sha
       closeSync(fd);
     }
   }
+  return parseState<T>(file, text, recover, shape, mtimeMs);
+}
+
+/** readState of a text read already (mtimeMs: a perBoot file's, else Infinity). */
+export function parseState<T>(file: string, text: string, recover: string | 'cache', shape: Shape = 'object', mtimeMs = Infinity): T | undefined {
   let why: string | undefined;
   let value: unknown;
   if (text.trim() === '') why = text.length ? 'blank' : 'empty';

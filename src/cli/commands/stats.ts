@@ -5,7 +5,7 @@ import { totalmem } from 'node:os';
 import { columns, writeFormatted } from '../template.js';
 import { bytesSize, humanSize } from '../../units.js';
 export { bytesSize, humanSize };
-import { allRecords, mustFind, stateOf, type ContainerRecord } from '../../engine/container/record.js';
+import { allRecords, mustFind, statesOf, type ContainerRecord } from '../../engine/container/record.js';
 import { readNetIO, readUsage, type Usage } from '../../runtime/cgroups.js';
 
 /** A row of `stats`: Docker's fields, in the order its `{{json .}}` prints them (alphabetical). */
@@ -70,9 +70,12 @@ export async function stats(refs: string[], o: { all?: boolean; stream?: boolean
       process.stdout.write('\x1b[2J\x1b[H' + out.join(''));
     }
   }
-  const recs = refs.length ? refs.map(mustFind) : allRecords().filter((r) => o.all || stateOf(r).Running);
+  const listed = refs.length ? refs.map(mustFind) : allRecords();
+  const states = statesOf(listed);
+  const shown = listed.map((_, i) => i).filter((i) => refs.length || o.all || states[i].Running);
+  const recs = shown.map((i) => listed[i]);
   const hostMem = totalmem();
-  const pids = recs.map((r) => stateOf(r).Pid);
+  const pids = shown.map((i) => states[i].Pid);
   const sample = () => recs.map((r, i) => (pids[i] ? readUsage(r.Id, hostMem) : undefined));
   const t0 = process.hrtime.bigint();
   const first = sample();

@@ -4,10 +4,11 @@
 // happened to the process is written by the shim, not by the CLI: `pid` once the process
 // runs and `exit` when it ends. The state is computed from those files and /proc on every
 // read, so `ps` tells the truth even when a CLI, the shim or the whole host died.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { CorruptStateError, fsyncPath, readState, readText, writeJsonAtomic } from '../../state/atomic.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { CorruptStateError, fsyncPath, parseState, readState, readText, writeJsonAtomic } from '../../state/atomic.js';
+import { readIn, type Reads } from '../../state/readmany.js';
 import { paths, under } from '../../state/paths.js';
-import { bootTimeMs, startTicks } from '../../state/process.js';
+import { bootTimeMs, startTicksOf } from '../../state/process.js';
 import { UserError } from '../../errors.js';
 import type { NetworkSettings, PortBinding } from '../network/types.js';
 import type { MountPoint, MountSpec } from '../volume/mounts.js';
@@ -153,11 +154,14 @@ export interface ContainerState {
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
+/** Names of the files in a container's directory that `ps` reads for every container. */
+const names = { record: 'container.json', pid: 'pid', exit: 'exit', removing: 'removing', paused: 'paused' };
+
 export const files = {
   dir: (id: string) => paths.container(id),
-  record: (id: string) => under(paths.container(id), 'container.json'),
-  pid: (id: string) => under(paths.container(id), 'pid'),
-  exit: (id: string) => under(paths.container(id), 'exit'),
+  record: (id: string) => under(paths.container(id), names.record),
+  pid: (id: string) => under(paths.container(id), names.pid),
+  exit: (id: string) => under(paths.container(id), names.exit),
   log: (id: string) => under(paths.container(id), 'json.log'),
   shimConfig: (id: string) => under(paths.container(id), 'shim.config'),
   upper: (id: string) => under(paths.container(id), 'upper'),
@@ -166,11 +170,11 @@ export const files = {
   hosts: (id: string) => under(paths.container(id), 'hosts'),
   hostname: (id: string) => under(paths.container(id), 'hostname'),
   resolv: (id: string) => under(paths.container(id), 'resolv.conf'),
-  removing: (id: string) => under(paths.container(id), 'removing'),
+  removing: (id: string) => under(paths.container(id), names.removing),
   /** Made (empty) at create for a --rm container, whose record is never fsynced. */
   autoRemove: (id: string) => under(paths.container(id), 'autoremove'),
   /** Written by `pause` once the freezer says frozen, removed by `unpause`, kill, stop and start. */
-  paused: (id: string) => under(paths.container(id), 'paused'),
+  paused: (id: string) => under(paths.container(id), names.paused),
   /** Written by the shim when a restart policy restarts the container (readRestarting). */
   restarting: (id: string) => under(paths.container(id), 'restarting'),
   /** Docker's HasBeenManuallyStopped: stop/kill made it; the shim then does not restart. */
@@ -183,12 +187,14 @@ export const files = {
   attachSock: (id: string) => under(paths.container(id), 'attach.sock'),
 };
 
-export function loadRecord(id: string): ContainerRecord | undefined {
+/** The record of container `id` (`text`: its container.json, when read already). */
+export function loadRecord(id: string, text?: string): ContainerRecord | undefined {
   // No container.json: a create killed half-way, not a container (system prune finishes it).
   // Nor is a --rm container's record damaged by a power loss: it was never fsynced, and the
   // container is gone with the boot (system prune removes the rest, as Docker removes it).
+  const recover = `remove the directory ${files.dir(id)} to drop that container`;
   try {
-    return readState<ContainerRecord>(files.record(id), `remove the directory ${files.dir(id)} to drop that container`);
+    return text === undefined ? readState<ContainerRecord>(files.record(id), recover) : parseState<ContainerRecord>(files.record(id), text, recover);
   } catch (e) {
     if (e instanceof CorruptStateError && existsSync(files.autoRemove(id)) && statSync(files.record(id)).mtimeMs < bootTimeMs()) return undefined;
     throw e;
@@ -219,11 +225,15 @@ export function allIds(): string[] {
 }
 
 export function allRecords(): ContainerRecord[] {
+  const ids = allIds();
+  const reads = readIn(ids.map(files.dir), [names.record]);
   const out: ContainerRecord[] = [];
-  for (const id of allIds()) {
-    const r = loadRecord(id);
-    if (r) out.push(r);
-  }
+  ids.forEach((id, i) => {
+    const text = reads.text(i);
+    // a record that could not be read (other than missing) is read again alone, to fail as that does
+    const rec = text !== undefined ? loadRecord(id, text) : reads.code(i) === 'ENOENT' ? undefined : loadRecord(id);
+    if (rec) out.push(rec);
+  });
   return out;
 }
 
@@ -255,9 +265,9 @@ export function mustFind(ref: string): ContainerRecord {
   return r;
 }
 
-/** Start time of a live process in ms since the epoch, or undefined when it is gone. */
-export function processStartMs(pid: number): number | undefined {
-  const ticks = startTicks(pid);
+/** Start time in ms since the epoch of the live process whose /proc/PID/stat `stat` is. */
+function startMsOf(stat: string | undefined): number | undefined {
+  const ticks = stat === undefined ? undefined : startTicksOf(stat);
   if (ticks === undefined) return undefined;
   return bootTimeMs() + (Number(ticks) * 1000) / 100; // USER_HZ is 100 on Linux
 }
@@ -269,38 +279,32 @@ interface PidFile {
   writtenMs: number;
 }
 
-function readPidFile(id: string): PidFile | undefined {
-  const file = files.pid(id);
-  // one stat for both whether it is there and when it was written (the shim renames a new
-  // one into place: what is read is that file, or a newer one, whose process then proves live)
-  let text: string;
-  let writtenMs: number;
-  try {
-    const st = statSync(file, { throwIfNoEntry: false });
-    if (!st) return undefined;
-    writtenMs = st.mtimeMs;
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // removed meanwhile (a new start)
-  }
+/** The pid file read as reads' entry i (none, or removed meanwhile: a new start). */
+function pidFileOf(reads: Reads, i: number): PidFile | undefined {
+  const text = reads.text(i);
+  if (text === undefined) return undefined;
   const [pid, shim] = text.trim().split(/\s+/).map(Number);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return { pid, shim, writtenMs };
+  return { pid, shim, writtenMs: reads.mtimeMs(i) };
 }
 
-/** The container's PID, if that very process is still alive. */
-function liveOf(pf: PidFile | undefined): number | undefined {
+/** The container's PID, if that very process (its /proc/PID/stat `stat`) is still alive. */
+function liveOf(pf: PidFile | undefined, stat: string | undefined): number | undefined {
   if (!pf) return undefined;
-  const started = processStartMs(pf.pid);
+  const started = startMsOf(stat);
   if (started === undefined) return undefined;
   // Guard against PID reuse (after a reboot, or a long time): the process must have started
   // around when the shim wrote the pid file.
   return Math.abs(pf.writtenMs - started) > 5_000 ? undefined : pf.pid;
 }
 
+/** /proc/PID/stat of each of `pids`, read together. */
+const procStats = (pids: number[]) => readIn(pids.map((p) => `/proc/${p}`), ['stat']);
+
 /** The PID in the pid file, if that very process is still alive. */
 export function livePid(id: string): number | undefined {
-  return liveOf(readPidFile(id));
+  const pf = pidFileOf(readIn([files.dir(id)], [names.pid]), 0);
+  return pf && liveOf(pf, procStats([pf.pid]).text(0));
 }
 
 /** The shim watching the container is still alive. */
@@ -317,7 +321,10 @@ export interface ExitInfo {
 }
 
 export function readExit(id: string): ExitInfo | undefined {
-  const text = readText(files.exit(id));
+  return exitOf(readText(files.exit(id)));
+}
+
+function exitOf(text: string | undefined): ExitInfo | undefined {
   if (!text) return undefined;
   const [code, nanos, flag] = text.trim().split(/\s+/);
   const ms = Number(BigInt(nanos ?? '0') / 1_000_000n);
@@ -365,15 +372,42 @@ export function restarterSleeping(pid: number): boolean {
 }
 
 export function stateOf(rec: ContainerRecord): ContainerState {
-  const st = processStateOf(rec);
-  if (st.Running || st.Status === 'removing' || !rec.HostConfig.RestartPolicy) return st;
-  const r = readRestarting(rec.Id);
-  if (!r) return st;
-  // Docker's SetRestarting: Running and Restarting, no PID, the last run's exit code and end.
-  return { ...st, Status: 'restarting', Running: true, Restarting: true, Pid: 0, ExitCode: r.code, FinishedAt: r.finishedAt };
+  return statesOf([rec])[0];
 }
 
-function processStateOf(rec: ContainerRecord): ContainerState {
+/** Each record's state; the files that tell it read together (`ps` asks for all of them). */
+export function statesOf(recs: ContainerRecord[]): ContainerState[] {
+  const asked = [names.removing, names.exit, names.pid, names.paused];
+  const reads = readIn(recs.map((r) => files.dir(r.Id)), asked);
+  const facts = recs.map((_, i): StateFiles => {
+    const at = i * asked.length;
+    return { removing: reads.text(at) !== undefined, exit: exitOf(reads.text(at + 1)), pf: pidFileOf(reads, at + 2), paused: reads.text(at + 3) !== undefined };
+  });
+  // the liveness of those that may run, in a second round: their pids are known now
+  const mayRun = facts.filter((f) => !f.removing && !f.exit && f.pf);
+  const stats = procStats(mayRun.map((f) => f.pf!.pid));
+  mayRun.forEach((f, i) => (f.stat = stats.text(i)));
+  return recs.map((rec, i) => {
+    const st = processStateOf(rec, facts[i]);
+    if (st.Running || st.Status === 'removing' || !rec.HostConfig.RestartPolicy) return st;
+    const r = readRestarting(rec.Id);
+    if (!r) return st;
+    // Docker's SetRestarting: Running and Restarting, no PID, the last run's exit code and end.
+    return { ...st, Status: 'restarting', Running: true, Restarting: true, Pid: 0, ExitCode: r.code, FinishedAt: r.finishedAt };
+  });
+}
+
+/** A container's state files as read (in this order: a marker, then the exit, pid, process). */
+interface StateFiles {
+  removing: boolean;
+  exit: ExitInfo | undefined;
+  pf: PidFile | undefined;
+  paused: boolean;
+  /** /proc/PID/stat of the pid file's process, read when it may still run */
+  stat?: string;
+}
+
+function processStateOf(rec: ContainerRecord, f: StateFiles): ContainerState {
   const base: ContainerState = {
     Status: 'created',
     Running: false,
@@ -384,15 +418,14 @@ function processStateOf(rec: ContainerRecord): ContainerState {
     FinishedAt: ZERO_TIME,
     Error: '',
   };
-  if (existsSync(files.removing(rec.Id))) return { ...base, Status: 'removing' };
+  if (f.removing) return { ...base, Status: 'removing' };
   if (!rec.StartedAt) return base;
-  const exit = readExit(rec.Id);
-  if (exit) return { ...base, Status: 'exited', ExitCode: exit.code, FinishedAt: exit.finishedAt };
-  const pf = readPidFile(rec.Id);
-  const pid = liveOf(pf);
+  if (f.exit) return { ...base, Status: 'exited', ExitCode: f.exit.code, FinishedAt: f.exit.finishedAt };
+  const pf = f.pf;
+  const pid = liveOf(pf, f.stat);
   if (pid) {
     // Only a live process can be paused; the marker of one that ended meanwhile means nothing.
-    if (existsSync(files.paused(rec.Id))) return { ...base, Status: 'paused', Running: true, Paused: true, Pid: pid };
+    if (f.paused) return { ...base, Status: 'paused', Running: true, Paused: true, Pid: pid };
     return { ...base, Status: 'running', Running: true, Pid: pid };
   }
   // No pid file at all: it never got as far as running (Docker leaves such a one "created").

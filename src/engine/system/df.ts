@@ -3,7 +3,7 @@
 // stopped ones' reclaimable; volumes' size is their _data trees, the unused ones' reclaimable.
 // The CLI's `system df` and the Engine API's GET /system/df.
 import { listImages, layerMeta } from '../image/store.js';
-import { allRecords, stateOf } from '../container/record.js';
+import { allRecords, statesOf } from '../container/record.js';
 import { sizeRw, treeSize } from '../container/size.js';
 import { allVolumes, volumeData } from '../volume/store.js';
 import { volumeUsers } from '../volume/use.js';
@@ -26,7 +26,8 @@ export function diskUsage() {
     return { img, size, shared, users: containers.filter((c) => c.Image === img.id).length };
   });
   const used = imgInfo.filter((i) => i.users > 0).reduce((a, i) => a + i.size - i.shared, 0);
-  const cInfo = containers.map((rec) => ({ rec, st: stateOf(rec), size: sizeRw(rec.Id) }));
+  const states = statesOf(containers);
+  const cInfo = containers.map((rec, i) => ({ rec, st: states[i], size: sizeRw(rec.Id) }));
   const cTotal = cInfo.reduce((a, c) => a + c.size, 0);
   const cReclaim = cInfo.filter((c) => !c.st.Running).reduce((a, c) => a + c.size, 0);
   // Volumes: LINKS is how many containers use one (Docker's RefCount); the unused ones are reclaimable.

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { paths } from '../../state/paths.js';
-import { allRecords, stateOf } from '../container/record.js';
+import { allRecords, statesOf } from '../container/record.js';
 import { listImages } from '../image/store.js';
 import { layout } from '../../runtime/cgroups.js';
 import { VERSION } from '../../version.js';
@@ -89,7 +89,7 @@ export async function clusterInfo(): Promise<Partial<Info>> {
 }
 
 export function gatherInfo(): Info {
-  const states = allRecords().map((r) => stateOf(r));
+  const states = statesOf(allRecords());
   const running = states.filter((s) => s.Running && !s.Paused).length;
   const paused = states.filter((s) => s.Paused).length;
   return {
