@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { exportsIntoInits } from './lazy-exports.mjs';
 
 // Builtins loaded on first use, not when a module that imports them is initialised: child_process
 // (with the net, dgram and stream modules it pulls in) costs ~3 ms of every start, and commander
@@ -92,7 +93,8 @@ await build({
 // scavenges (write non-ASCII in source as \u escapes; the build refuses it otherwise).
 {
   const file = 'dist/minidock.cjs';
-  const source = readFileSync(file, 'latin1');
+  const { out: source, moved } = exportsIntoInits(readFileSync(file, 'latin1'));
+  if (moved < 50) throw new Error(`${file}: only ${moved} export objects moved into their modules' inits: has esbuild's output changed? (scripts/lazy-exports.mjs)`);
   const bad = /[^\x00-\x7f]/.exec(source);
   if (bad) throw new Error(`${file}: non-ASCII byte 0x${bad[0].charCodeAt(0).toString(16)} at offset ${bad.index}: write the character as a \\u escape in the source`);
   writeFileSync(`${file}.tmp`, `(function (exports, require, module, __filename, __dirname) {${source}\n})`);

@@ -408,4 +408,9 @@ main(process.argv).then(
     writeErr(`minidock: ${e instanceof Error ? (process.env.MINIDOCK_DEBUG ? e.stack : e.message) : String(e)}\n`);
     process.exitCode = 125;
   },
-);
+).then(() => {
+  // Done, and nothing left that would keep Node running: exit now. Left to end by itself, Node
+  // first tears the whole heap down (~3 ms with a `ps` or `stop` heap, more than `node -e 0`
+  // pays). Anything still active (a stream made, a child, a server, a timer) gets the natural end.
+  if (process.getActiveResourcesInfo().length === 0) process.exit();
+});

@@ -3,6 +3,25 @@
 // of lines that have that column), each column as wide as its widest cell plus `padding`, and at
 // least `minwidth`; the text after a line's last tab is not a cell and is written as it is.
 
+/**
+ * A cell's width: its code points, as Go counts runes ([...s].length, without making that
+ * array: `ps` of 100 containers asks ~2000 times, ~400 kB of young generation).
+ */
+export function cellWidth(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--; // a surrogate pair is one code point
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 /** Rows of cells: the last cell of a row is not padded. */
 export function tabwrite(rows: string[][], minWidth: number, padding: number): string {
   // each row written with its newline, as Docker does, and the last newline left off
@@ -15,7 +34,6 @@ export function tabwriteText(text: string, minwidth = 10, padding = 3): string {
   // Flush adds the unterminated last cell only if it has text: "a\t" at the end is one cell, not two
   const last = lines[lines.length - 1];
   if (last[last.length - 1] === '') last.pop();
-  const width = (s: string): number => [...s].length;
   const widths: number[] = [];
   let out = '';
   const writeLines = (line0: number, line1: number): void => {
@@ -26,7 +44,7 @@ export function tabwriteText(text: string, minwidth = 10, padding = 3): string {
       // wide as its widest cell plus padding, so the pad is never negative
       line.forEach((c, j) => {
         out += c;
-        if (j < widths.length) out += ' '.repeat(widths[j] - width(c));
+        if (j < widths.length) out += ' '.repeat(widths[j] - cellWidth(c));
       });
       if (i < lines.length - 1) out += '\n';
     }
@@ -39,7 +57,7 @@ export function tabwriteText(text: string, minwidth = 10, padding = 3): string {
       writeLines(start, i);
       start = i;
       let w = minwidth;
-      for (; i < line1 && column < lines[i].length - 1; i++) w = Math.max(w, width(lines[i][column]) + padding);
+      for (; i < line1 && column < lines[i].length - 1; i++) w = Math.max(w, cellWidth(lines[i][column]) + padding);
       widths.push(w);
       format(start, i);
       widths.pop();

@@ -1,6 +1,7 @@
 // The everyday commands' shortcuts (issue 13, speed) give what the slow ways gave:
 // - a container's paths are join()'s paths, for any state root;
 // - goQuote's fast check lets through exactly the strings its rune loop would not change;
+// - the tabwriter's cell width is the rune count [...s].length gave;
 // - writeOut/writeErr are the streams' write until the CLI turns direct writes on (unit tests and
 //   the API service capture process.stdout.write).
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { paths, under } from '../../src/state/paths.js';
 import { goQuote, quoteRunes } from '../../src/engine/container/views.js';
 import { writeErr, writeOut } from '../../src/cli/output.js';
+import { cellWidth } from '../../src/cli/tabwriter.js';
 
 const saved = process.env.MINIDOCK_ROOT;
 afterEach(() => {
@@ -57,6 +59,15 @@ describe('goQuote', () => {
 
   it("a cut command's ellipsis goes through as is", () => {
     expect(goQuote("sh -c 'echo started…")).toBe(`"sh -c 'echo started…"`);
+  });
+});
+
+describe('cellWidth', () => {
+  it("is [...s].length (Go's rune count) on any string (astral, lone and reversed surrogates)", () => {
+    const ch = fc.oneof(fc.constantFrom('\ud800', '\udfff', '\udc00\ud800', '😀', '…', 'a', '\t'), fc.string({ unit: 'binary', maxLength: 3 }));
+    fc.assert(fc.property(fc.array(ch, { maxLength: 12 }), (xs) => {
+        expect(cellWidth(xs.join(''))).toBe([...xs.join('')].length);
+      }), { numRuns: 3000 });
   });
 });
 

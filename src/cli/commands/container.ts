@@ -1,6 +1,5 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
 import { BareError, UserError } from '../../errors.js';
-import { goStruct, printInspect, writeFormatted } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { mustFind, findContainer } from '../../engine/container/record.js';
 // lifecycle.ts (and the network code behind it) only for the commands that change a container:
@@ -87,6 +86,8 @@ export async function ps(o: PsOptions): Promise<number> {
   });
   // Docker's ContainerContext (its method Label(name) included), and its SubHeaderContext for
   // a table's header (whose Label(name) names the column)
+  // the template engine only for --format: the default table is made without it
+  const { goStruct, writeFormatted } = await import('../template.js');
   const ctxs = rows.map((r) => goStruct('formatter.ContainerContext', r));
   // docker ps parses its template before it lists (docker/cli's "failed to parse template")
   writeFormatted(o.format, ctxs, { type: 'formatter.ContainerContext', headers: { ...PS_HEADERS, Label: labelHeader }, parseError: 'failed to parse template' });
@@ -222,7 +223,7 @@ export function inspect(refs: string[], o: { format?: string; type?: string; siz
   if (o.type && !INSPECT_TYPES.includes(o.type)) throw new BareError(`unknown type: ${JSON.stringify(o.type)}: must be one of ${INSPECT_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, 1);
   // Docker names the kind it looked for when --type (or `container inspect`) said which
   const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' || o.type === 'volume' ? o.type : 'object';
-  return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type, !!o.size), (ref) => `minidock: Error: No such ${kind}: ${ref}`);
+  return import('../template.js').then(({ printInspect }) => printInspect(refs, o.format, (ref) => inspectAny(ref, o.type, !!o.size), (ref) => `minidock: Error: No such ${kind}: ${ref}`));
 }
 
 async function inspectAny(ref: string, type: string | undefined, size: boolean): Promise<unknown> {
