@@ -24,6 +24,7 @@ import { claimName, nameHolder, releaseName } from './names.js';
 import { SIGNALS, logRotation, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
+import { claimCleanup, claimedCleanupDone } from './claim.js';
 import { containerAttrs, journal } from '../events.js';
 import { deviceSetup, resolveGroupAdd, runFlagsShimConfig } from './runflags.js';
 import { takeRecordedUpdates } from './update.js';
@@ -246,6 +247,7 @@ export async function startContainer(rec: ContainerRecord, opts: StartOptions): 
     rmSync(files.pid(id), { force: true });
     rmSync(files.exit(id), { force: true });
     rmSync(files.paused(id), { force: true });
+    rmSync(files.cleanupClaim(id), { force: true }); // an earlier run's: not this run's exit
     pausePoint('start:locked');
     // disconnected from its own network (network disconnect): a netns with only lo, as
     // --network none, which the networks it was connected to join after the start
@@ -402,6 +404,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['pidfile', files.pid(id)],
     ['exitfile', files.exit(id)],
     ...exitCommand(id, rec.StartedAt).map((a): [string, string] => ['exitcmd', a]),
+    ['claimfile', files.cleanupClaim(id)],
     ['init', rec.HostConfig.Init ? initPath() : undefined],
     ...restartShimConfig(rec),
   ];
@@ -702,6 +705,7 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
   const st = stateOf(rec);
   trace('stop: signalling');
   if (st.Running) {
+    claimCleanup(rec.Id); // done below, right after the exit: the shim need not start its exit command
     try {
       killPid(st.Pid, signal);
       journal({ Type: 'container', Action: 'kill', ID: rec.Id, Attributes: containerAttrs(rec, { signal }) });
@@ -721,7 +725,10 @@ export async function stopContainer(ref: string, timeoutSec: number, signal = 15
     trace('stop: exited');
   }
   await cleanupContainer(rec.Id);
-  if (st.Running) journal({ Type: 'container', Action: 'stop', ID: rec.Id, Attributes: containerAttrs(rec) });
+  if (st.Running) {
+    claimedCleanupDone(rec.Id);
+    journal({ Type: 'container', Action: 'stop', ID: rec.Id, Attributes: containerAttrs(rec) });
+  }
   return rec;
 }
 
@@ -763,6 +770,7 @@ export async function removeContainer(ref: string, opts: { force: boolean; volum
   await cancelRestarts(rec);
   const st = stateOf(rec);
   if (st.Running) {
+    claimCleanup(rec.Id); // the removal below cleans up: the shim need not start its exit command
     try {
       killPid(st.Pid, 'SIGKILL');
     } catch {

@@ -183,6 +183,8 @@ export const files = {
   health: (id: string) => under(paths.container(id), 'health'),
   /** The exec config of the health probes (the PID is given apart). */
   healthConfig: (id: string) => under(paths.container(id), 'health.config'),
+  /** `stop`/`rm -f` will clean up after the exit, not the shim's exit command (claim.ts). */
+  cleanupClaim: (id: string) => under(paths.container(id), 'cleanup.claim'),
   /** The shim's attach socket while the container runs (attach.ts, docs/shim.md "Attaching"). */
   attachSock: (id: string) => under(paths.container(id), 'attach.sock'),
 };

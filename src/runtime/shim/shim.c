@@ -108,7 +108,7 @@ struct list {
 static struct config {
     const char *id, *upper, *work, *rootfs, *netns, *netnsnew, *waitgo, *hostname, *cwd;
     const char *uid, *gid, *pid, *tty, *stdin_open, *detach, *readonly, *winsize;
-    const char *log, *pidfile, *exitfile;
+    const char *log, *pidfile, *exitfile, *claimfile;
     const char *caps, *privileged, *seccomp, *nonewprivs;
     const char *shmsize;            /* issue 13: --shm-size (bytes) */
     const char *pidhost, *utshost, *ipchost, *ipcns, *ipcmnt, *noshm; /* issue 13: --pid/--uts/--ipc */
@@ -165,6 +165,7 @@ static const struct keydef {
     { "pidfile",  F_RUN | F_EXEC | F_ABS, &cfg.pidfile,    NULL },
     { "exitfile", F_RUN | F_EXEC | F_ABS, &cfg.exitfile,   NULL },
     { "exitcmd",  F_RUN | F_EXEC,         NULL,            &cfg.exitcmd },
+    { "claimfile", F_RUN | F_ABS,         &cfg.claimfile,  NULL }, /* see "The exit command" in docs/shim.md */
     { "cgroup",   F_RUN | F_EXEC | F_ABS, NULL,            &cfg.cgroup },
     { "devallow", F_RUN,                  NULL,            &cfg.devallow },
     { "caps",     F_RUN | F_EXEC,         &cfg.caps,       NULL },
@@ -4105,6 +4106,65 @@ static int relay(void)
 }
 
 /* Detached from us: its own session, stdio on /dev/null, not waited for. */
+/* Field 22 of /proc/PID/stat (the start time, in ticks since boot): 0 when there is no such
+ * live process (a zombie counts as gone). pid + start time name one process for good. */
+static unsigned long long start_ticks(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+        return 0;
+    p += 2;
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (!p)
+            return 0;
+        p++;
+    }
+    return strtoull(p, NULL, 10);
+}
+
+/* `minidock stop` (and `rm -f`) claims the cleanup before it signals: it runs the cleanup the
+ * moment it sees the exit file, so the exit command, a whole Node process, would only find it
+ * done (and slow down whatever the user runs next). The claim file holds the claimer's
+ * "PID STARTTICKS"; the claimer rewrites it "done" once it has cleaned up, or removes the whole
+ * container (rm -f). While it lives and has not said so, we wait (milliseconds); a claimer that
+ * died first leaves the cleanup to the exit command. 1: the cleanup is done, skip the command. */
+static int cleanup_claimed(void)
+{
+    if (!cfg.claimfile)
+        return 0;
+    for (int i = 0; i < 60000; i++) { /* ~2 min at 2 ms: then run the command anyway */
+        char buf[64];
+        int fd = open(cfg.claimfile, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            return i > 0 && errno == ENOENT; /* gone since we saw it: removed with the container */
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        buf[n > 0 ? n : 0] = 0;
+        if (strncmp(buf, "done", 4) == 0) {
+            unlink(cfg.claimfile); /* used: the next run's exit is not claimed by it */
+            return 1;
+        }
+        char *end;
+        long pid = strtol(buf, &end, 10);
+        unsigned long long ticks = strtoull(end, NULL, 10);
+        if (pid <= 0 || ticks == 0 || start_ticks(pid) != ticks)
+            return 0;
+        usleep(2000);
+    }
+    return 0;
+}
+
 static void spawn_exitcmd(void)
 {
     pid_t p = fork();
@@ -4262,7 +4322,7 @@ static void __attribute__((noreturn)) finish(int code, int started)
     }
     /* exitcmd cleans up when minidock is not around to: after a detached container
      * ran, or when the foreground CLI died meanwhile (we were re-parented). */
-    if (cfg.exitcmd.n > 0 && ((g_detach && started) || getppid() != g_ppid0))
+    if (cfg.exitcmd.n > 0 && ((g_detach && started) || getppid() != g_ppid0) && !cleanup_claimed())
         spawn_exitcmd();
     attach_end(code); /* before the restarter goes on: its new run makes the socket again */
     xclose(&restart_go); /* the restarter may go on */
