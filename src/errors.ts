@@ -54,6 +54,18 @@ export class DaemonError extends UserError {
 /** An error Docker's CLI prints as it is, without its program's name (cobra's plain errors). */
 export class BareError extends UserError {}
 
+/**
+ * How a refusal is printed (without its newline). docker 28's CLI prints every error as it is
+ * (cmd/docker: `fmt.Fprintln(os.Stderr, err)`), except `run`, which wraps the daemon's answer as
+ * "docker: …": so a daemon's answer ("Error response from daemon: …", a DaemonError) and the
+ * CLI's own "Error: …" lines go out bare outside `run`. What is minidock's own (no Docker words
+ * to match) keeps the program's name.
+ */
+export function errorLine(e: UserError, cmd: string | undefined): string {
+  const docker = e instanceof BareError || e instanceof DaemonError || /^(Error response from daemon|Error): /.test(e.message);
+  return docker && cmd !== 'run' ? e.message : `minidock: ${e.message}`;
+}
+
 // What Go's os package says for these (Docker's messages: "open /x: no such file or directory").
 const GO_ERRNO: Record<string, string> = {
   ENOENT: 'no such file or directory',

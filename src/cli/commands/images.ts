@@ -74,8 +74,8 @@ export async function images(o: {
   return 0;
 }
 
-export function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
-  return printInspect(refs, o.format, inspectImage, (ref) => `Error: No such image: ${ref}`);
+export async function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
+  return printInspect(refs, o.format, inspectImage, (await import('../not-found.js')).NOT_FOUND.image);
 }
 
 function isOffline(e: unknown): boolean {
