@@ -230,12 +230,12 @@ describe('user-defined networks, embedded DNS, isolation (real containers)', () 
   it('every bad input is one clear line and leaves network ls and ip link unchanged', () => {
     const before = { ls: netLs(), links: links() };
     const bad: [string[], RegExp][] = [
-      [['network', 'create', '--subnet', '10.201.0.128/25', 'overlap'], /overlaps network front/],
+      [['network', 'create', '--subnet', '10.201.0.128/25', 'overlap'], /^Error response from daemon: invalid pool request: Pool overlaps with other one on this address space$/],
       [['network', 'create', '--subnet', '10.202.0.0/24', '--gateway', '10.203.0.1', 'gw'], /no matching subnet for gateway/],
       [['network', 'create', '--subnet', '10.202.0.1/24', 'badsubnet'], /it should be 10\.202\.0\.0\/24/],
       [['network', 'create', '--subnet', '10.202.0.0/24', '--ip-range', '10.203.0.0/25', 'range'], /no matching subnet for range/],
       [['network', 'create', 'front'], /network with name front already exists/],
-      [['network', 'create', 'bridge'], /already exists/],
+      [['network', 'create', 'bridge'], /^Error response from daemon: operation is not permitted on predefined bridge network$/],
       [['network', 'create', '-o', 'com.docker.network.bridge.name=up0', 'devtaken'], /bridge name up0 is already in use/],
       [['network', 'create', '-o', 'com.docker.network.bridge.name=waytoolongbridgename', 'longbr'], /invalid bridge name/],
       [['network', 'create', '--driver', 'weave', 'ov'], /plugin "weave" not found/],

@@ -192,7 +192,7 @@ describe('with a user network and its embedded DNS in use: dry runs plan and cha
     const before = snapshot(md, md.root, ids());
     const refused = md.run(['rm', '--dry-run', 'c1']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^minidock: Error response from daemon: cannot remove container "\/c1": container is running/);
+    expect(refused.stderr).toMatch(/^Error response from daemon: cannot remove container "\/c1": container is running/);
     const r = md.run(['rm', '-f', '--dry-run', 'c1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^kill -KILL \d+$/m);
