@@ -60,7 +60,7 @@ describe('rename', () => {
     expect(md.ok(['inspect', '-f', '{{.Name}}', id])).toBe('/r3');
     const taken = md.run(['rename', 'r3', 'r2']);
     expect(taken.code).toBe(1);
-    expect(taken.stderr).toContain('Error response from daemon: Conflict. The container name "/r2" is already in use by container');
+    expect(taken.stderr).toContain('Error response from daemon: Error when allocating new name: Conflict. The container name "/r2" is already in use by container');
     expect(taken.stderr.trim().split('\n').pop()).toBe('Error: failed to rename container named r3');
     const same = md.run(['rename', 'r3', 'r3']);
     expect(same.code).toBe(1);
