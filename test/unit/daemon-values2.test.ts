@@ -5,15 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BareError, DaemonError, errorLine, RunCheckError, UserError } from '../../src/errors.js';
 import { checkModeKinds, checkVolumeSpec, linuxSignal, parseKillSignal, parseSignal } from '../../src/engine/container/options.js';
 import { withLatest } from '../../src/engine/image/reference.js';
-
-const message = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return '(no error)';
-};
+import { message } from '../helpers/thrown.js';
 
 describe('errorLine: docker 28 prints an error as it is, except run', () => {
   it("Docker's words go out bare outside run; minidock's own keep the program name", () => {
@@ -52,12 +44,12 @@ describe("-v: docker/cli's checks before the daemon's, and moby's mode kinds", (
   it('an empty value, and an empty section between colons past two characters', () => {
     expect(message(() => checkVolumeSpec(''))).toBe('invalid empty volume spec');
     for (const s of [':/x', '/x:', '/x::ro', ':::', 'a::b', ':ab']) expect(message(() => checkVolumeSpec(s)), s).toBe(`invalid spec: ${s}: empty section between colons`);
-    for (const s of [':', '::', ':a', 'a:', '/x', '/a:/b', 'a:b:c:d:e', 'v:/x:ro']) expect(message(() => checkVolumeSpec(s)), s).toBe('(no error)');
+    for (const s of [':', '::', ':a', 'a:', '/x', '/a:/b', 'a:b:c:d:e', 'v:/x:ro']) expect(() => checkVolumeSpec(s), s).not.toThrow();
     expect(() => checkVolumeSpec('')).toThrow(RunCheckError);
   });
 
   it('at most one word of each kind', () => {
-    for (const m of ['ro', 'rw,z', 'ro,Z,rprivate,nocopy,cached', 'nosuch']) expect(message(() => checkModeKinds(m)), m).toBe('(no error)');
+    for (const m of ['ro', 'rw,z', 'ro,Z,rprivate,nocopy,cached', 'nosuch']) expect(() => checkModeKinds(m), m).not.toThrow();
     for (const m of ['ro,rw', 'rw,rw', 'z,Z', 'private,rshared', 'nocopy,nocopy', 'cached,delegated']) expect(message(() => checkModeKinds(m)), m).toBe(`Error response from daemon: invalid mode: ${m}`);
   });
 });
