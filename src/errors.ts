@@ -77,11 +77,15 @@ const GO_ERRNO: Record<string, string> = {
   ENAMETOOLONG: 'file name too long',
 };
 
+/** What Go's os package says of a failed file call (its errno's words). */
+export function goErrno(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return (err.code && GO_ERRNO[err.code]) ?? err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+}
+
 /** A failed read of a file the user named (--env-file, load -i, import): Docker's one line, 125. */
 export function fileError(op: 'open' | 'read', file: string, e: unknown): UserError {
-  const err = e as NodeJS.ErrnoException;
-  const why = (err.code && GO_ERRNO[err.code]) ?? err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  return new UserError(`${op} ${file}: ${why}`);
+  return new UserError(`${op} ${file}: ${goErrno(e)}`);
 }
 
 /** Checks that a file the user named can be opened for reading and is not a directory. */

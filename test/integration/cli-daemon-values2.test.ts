@@ -41,7 +41,18 @@ const CASES: string[][] = [
   ['network', 'disconnect', 'nosuch', 'box1'], ['network', 'disconnect', 'n1', 'box1'], ['network', 'disconnect', 'n1', 'nosuch'],
   // kill: a number the daemon has no signal for, refused for each container
   ['kill', '-s', '99', 'box1'], ['kill', '-s', '65', 'box1'], ['kill', '-s', '32', 'box1'], ['kill', '-s', '-1', 'box1'], ['kill', '-s', '99999999999999999999', 'box1'],
-  ['kill', 'nosuch'], ['kill', 'nosuch', 'nosuch2'],
+  ['kill', 'nosuch'], ['kill', 'nosuch', 'nosuch2'], ['kill', '-s', '99', 'nosuch'],
+  // users and groups of the image
+  ['run', '--user', '0:nosuchgroup', 'busybox', 'true'],
+  // port: docker/cli's own lookup of PORT[/PROTO] in the container's ports
+  ['port', 'box1', '80'], ['port', 'box1', '80/sctp'], ['port', 'box1', 'abc'], ['port', 'box1', '70000/udp'],
+  // prune filters the daemon does not know, checked with nothing to prune too
+  ['container', 'prune', '-f', '--filter', 'nosuch=1'], ['image', 'prune', '-f', '--filter', 'nosuch=1'], ['volume', 'prune', '-f', '--filter', 'nosuch=1'],
+  // files docker/cli opens or checks itself: Go's words as they are, exit 1
+  ['load', '-i', '/nosuch.tar'], ['import', '/nosuch.tar'], ['export', '-o', '/nonexistent/x', 'box1'], ['export', '-o', '/etc/hostname/x', 'box1'],
+  ['export', '-o', '/dev/null', 'box1'], ['export', '-o', '/nonexistent/x', 'nosuch'], ['save', '-o', '/nonexistent/x', 'busybox'], ['save', '-o', '/proc', 'busybox'],
+  // a template that fails on an object: its error as it is
+  ['inspect', '-f', '{{.Nosuch}}', 'box1'],
   // lookups that find nothing
   ['inspect', 'nosuch'], ['container', 'inspect', 'nosuch'], ['inspect', '--type', 'container', 'nosuch'], ['inspect', '--type', 'image', 'nosuch'],
   ['inspect', '--type', 'network', 'nosuch'], ['inspect', '--type', 'volume', 'nosuch'], ['image', 'inspect', 'nosuch'], ['image', 'inspect', 'nosuch:1'],
@@ -49,6 +60,7 @@ const CASES: string[][] = [
   ['pause', 'nosuch'], ['unpause', 'nosuch'], ['top', 'nosuch'], ['wait', 'nosuch'], ['attach', 'nosuch'], ['diff', 'nosuch'], ['export', 'nosuch'], ['commit', 'nosuch'],
   ['stats', '--no-stream', 'nosuch'], ['update', '--memory', '10m', 'nosuch'], ['stop', 'nosuch', 'nosuch2'], ['rm', 'nosuch', 'nosuch2'], ['container', 'logs', 'nosuch'],
   ['history', 'nosuch'], ['tag', 'nosuch', 'x'], ['tag', 'nosuch:1', 'x'], ['save', 'nosuch'], ['rmi', 'nosuch'], ['volume', 'inspect', 'nosuch'], ['volume', 'rm', 'nosuch'],
+  ['rmi', '-f', 'nosuch'], ['image', 'rm', '-f', 'nosuch', 'nosuch2'],
   // a container in a state the command refuses
   ['unpause', 'box1'],
 ];
@@ -79,6 +91,11 @@ const DAEMON28: Record<string, [string, string]> = {
   'kill -s 32 box1': unsupported('32'),
   'kill -s -1 box1': unsupported('18446744073709551615', '-1'),
   'kill nosuch': cannotKill('nosuch', 'No such container: nosuch', 'No such container: nosuch'),
+  'kill -s 99 nosuch': cannotKill('nosuch', 'No such container: nosuch', 'the linux daemon does not support signal 99'),
+  // moby's filters (since 23.0): lower-case, as cli-daemon-values' FILTER
+  'container prune -f --filter nosuch=1': ["Invalid filter 'nosuch'", "invalid filter 'nosuch'"],
+  'image prune -f --filter nosuch=1': ["Invalid filter 'nosuch'", "invalid filter 'nosuch'"],
+  'volume prune -f --filter nosuch=1': ["Invalid filter 'nosuch'", "invalid filter 'nosuch'"],
 };
 // two containers, two lines: the first is swapped by the entry, the second here
 const KILL_TWO: [string, string] = cannotKill('nosuch2', 'No such container: nosuch2', 'No such container: nosuch2');

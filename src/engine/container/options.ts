@@ -207,7 +207,7 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
     if (/^\d+$/.test(spec.group)) gid = Number(spec.group);
     else {
       const g = gr.find((f) => f[0] === spec.group);
-      if (!g) throw new UserError(`unable to find group ${spec.group}: no matching entries in group file`, 125);
+      if (!g) throw new DaemonError(`unable to find group ${spec.group}: no matching entries in group file`, 125);
       gid = Number(g[2]);
     }
   }

@@ -64,6 +64,9 @@ function isSingleReference(keys: string[]): boolean {
 
 export class ConflictError extends UserError {}
 
+/** An image rmi did not find (Docker's NotFound: `rmi -f` reports it and still exits 0). */
+export class NoSuchImageError extends UserError {}
+
 
 /** `rmi [-f] REF`: the lines Docker prints (Untagged: …, Deleted: …). */
 export async function removeImage(ref: string, force = false): Promise<string[]> {
@@ -93,7 +96,7 @@ export async function removeImage(ref: string, force = false): Promise<string[]>
         id = hits[0];
       }
     }
-    if (!id || !idx.images[id]) throw new UserError(`No such image: ${withLatest(ref)}`, 1);
+    if (!id || !idx.images[id]) throw new NoSuchImageError(`No such image: ${withLatest(ref)}`, 1);
     const ctrs = users.get(id) ?? [];
     const running = ctrs.find((c) => c.running);
     const stopped = ctrs.find((c) => !c.running);
