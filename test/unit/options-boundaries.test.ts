@@ -139,7 +139,7 @@ describe('users', () => {
     expect(resolveUser({ user: 'app' }, passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [2000] }); // prim (1000) is its primary group
     expect(resolveUser({ user: 'app', group: '5x' }, passwd, group)).toEqual({ uid: 1000, gid: 55, groups: [1000, 2000] });
     expect(resolveUser({ user: 'app', group: 'g3' }, passwd, group)).toMatchObject({ gid: 7 });
-    expect(message(() => resolveUser({ user: 'app', group: 'thin' }, passwd, group))).toBe('unable to find group thin: no matching entries in group file');
+    expect(message(() => resolveUser({ user: 'app', group: 'thin' }, passwd, group))).toBe('Error response from daemon: unable to find group thin: no matching entries in group file');
     expect(resolveUser({ user: '4242', group: '9' }, passwd, group)).toEqual({ uid: 4242, gid: 9, groups: [] });
   });
 });
