@@ -61,7 +61,7 @@ export class BareError extends UserError {}
  * CLI's own "Error: …" lines go out bare outside `run`. What is minidock's own (no Docker words
  * to match) keeps the program's name.
  */
-export function errorLine(e: UserError, cmd: string | undefined): string {
+export function errorLine(e: UserError, cmd?: string): string {
   const docker = e instanceof BareError || e instanceof DaemonError || /^(Error response from daemon|Error): /.test(e.message);
   return docker && cmd !== 'run' ? e.message : `minidock: ${e.message}`;
 }

@@ -17,7 +17,7 @@ export async function each(refs: string[], fn: (ref: string) => Promise<string |
       if (out !== undefined) writeOut(out + '\n');
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      writeErr(`${errorLine(e, 'each')}\n`);
+      writeErr(`${errorLine(e)}\n`); // (never run's: each serves the commands that name containers)
       failed = true;
     }
   }
