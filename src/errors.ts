@@ -54,6 +54,18 @@ export class DaemonError extends UserError {
 /** An error Docker's CLI prints as it is, without its program's name (cobra's plain errors). */
 export class BareError extends UserError {}
 
+/**
+ * How a refusal is printed (without its newline). docker 28's CLI prints every error as it is
+ * (cmd/docker: `fmt.Fprintln(os.Stderr, err)`), except `run`, which wraps the daemon's answer as
+ * "docker: …": so a daemon's answer ("Error response from daemon: …", a DaemonError) and the
+ * CLI's own "Error: …" lines go out bare outside `run`. What is minidock's own (no Docker words
+ * to match) keeps the program's name.
+ */
+export function errorLine(e: UserError, cmd?: string): string {
+  const docker = e instanceof BareError || e instanceof DaemonError || /^(Error response from daemon|Error): /.test(e.message);
+  return docker && cmd !== 'run' ? e.message : `minidock: ${e.message}`;
+}
+
 // What Go's os package says for these (Docker's messages: "open /x: no such file or directory").
 const GO_ERRNO: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -65,11 +77,15 @@ const GO_ERRNO: Record<string, string> = {
   ENAMETOOLONG: 'file name too long',
 };
 
+/** What Go's os package says of a failed file call (its errno's words). */
+export function goErrno(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return (err.code && GO_ERRNO[err.code]) ?? err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+}
+
 /** A failed read of a file the user named (--env-file, load -i, import): Docker's one line, 125. */
 export function fileError(op: 'open' | 'read', file: string, e: unknown): UserError {
-  const err = e as NodeJS.ErrnoException;
-  const why = (err.code && GO_ERRNO[err.code]) ?? err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  return new UserError(`${op} ${file}: ${why}`);
+  return new UserError(`${op} ${file}: ${goErrno(e)}`);
 }
 
 /** Checks that a file the user named can be opened for reading and is not a directory. */

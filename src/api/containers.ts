@@ -155,8 +155,8 @@ export const restart: Handler = async (c, [ref]) => {
 };
 
 export const kill: Handler = async (c, [ref]) => {
-  const { parseSignal } = await import('../engine/container/options.js');
-  const sig = parseSignal(c.query.get('signal') || 'KILL', 1);
+  const { parseKillSignal } = await import('../engine/container/options.js');
+  const sig = parseKillSignal(c.query.get('signal') || 'KILL');
   await (await lifecycle()).killContainer(ref, sig);
   sendNoContent(c.res!);
   return 204;

@@ -54,6 +54,8 @@ export function apiErrorOf(e: unknown): ApiError {
 
 /** Docker's status for an error it reports with these words (errdefs: NotFound, Conflict, InvalidParameter). */
 export function statusOfMessage(message: string): number {
+  // what a kill refuses is wrapped (moby's kill route), its status the cause's
+  message = message.replace(/^cannot kill container: [^:]+: /, '');
   if (/^No such (container|image|network|volume|exec instance|object)\b|^network \S+ not found|not found$|: no such volume$|^Could not find the file /i.test(message)) return 404;
   if (/already in use|is in use|already exists|is not running|is paused|is running|cannot remove|conflict|in use by|has active endpoints|is already (connected|attached)|is not connected/i.test(message)) return 409;
   return 400;

@@ -16,7 +16,7 @@ export async function dryRunContainer(o: CreateOptions, start: boolean, imagePla
   if (argv.length === 0) throw new UserError('No command specified');
   const recs = allRecords();
   let name: string;
-  if (o.name !== undefined) {
+  if (o.name) {
     name = validateName(o.name);
     const other = recs.find((r) => r.Name === name);
     if (other) {

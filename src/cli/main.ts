@@ -1,7 +1,7 @@
 // minidock's command line: Docker's commands and flags. This file only declares them; each
 // action loads its implementation lazily, so `minidock run` does not pay for `images`' code.
 import { Command, Option, CommanderError } from 'commander';
-import { BareError, DaemonError, FlagValueError, RunCheckError, UserError } from '../errors.js';
+import { BareError, DaemonError, errorLine, FlagValueError, RunCheckError, UserError } from '../errors.js';
 import { trace } from '../state/trace.js';
 import { registerNetworkCommands } from './network.js';
 import { registerImageCommands } from './image.js';
@@ -401,7 +401,7 @@ main(process.argv).then(
     if (e instanceof UserError) {
       // docker run/create: "Run 'docker run --help' …" after what its CLI checks past parsing
       const more = e instanceof RunCheckError && (cmd === 'run' || cmd === 'create') ? `\n\nRun 'minidock ${cmd} --help' for more information` : '';
-      writeErr(`minidock: ${e.message}${more}\n`);
+      writeErr(`${e instanceof RunCheckError ? `minidock: ${e.message}` : errorLine(e, cmd)}${more}\n`);
       process.exitCode = e.exitCode;
       return;
     }

@@ -1,7 +1,7 @@
 // `minidock network ls|inspect|create|rm|prune|connect|disconnect` and `minidock port`.
 // Parsing and printing only; the work is in src/engine/network/ (usernet.ts for user networks).
 import { type Command, Option } from 'commander';
-import { UserError } from '../errors.js';
+import { BareError, DaemonError, UserError } from '../errors.js';
 import { registerDiagramCommands } from './diagram.js';
 import { registerTraceCommand } from './trace.js';
 import { scopeOf } from '../engine/network/scope.js';
@@ -56,14 +56,23 @@ export async function portCommand(ref: string, filter?: string): Promise<number>
   const { findContainer, stateOf } = await import('../engine/container/record.js');
   const { formatPortLines } = await import('../engine/network/ports.js');
   const rec = findContainer(ref);
-  if (!rec) throw new UserError(`No such container: ${ref}`, 1);
+  if (!rec) throw new DaemonError(`No such container: ${ref}`, 1);
   const running = stateOf(rec).Running;
   const ports = running ? (rec.NetworkSettings?.Ports ?? {}) : {};
-  if (filter && !/^\d{1,5}(\/(tcp|udp))?$/.test(filter)) throw new UserError(`invalid port ${JSON.stringify(filter)}`, 1);
-  const lines = formatPortLines(ports, filter);
-  if (filter && lines.length === 0) {
-    throw new UserError(`No public port '${filter.includes('/') ? filter : `${filter}/tcp`}' published for ${rec.Name.replace(/^\//, '')}`, 1);
+  // docker/cli's port: PORT[/PROTO] (tcp by default, any protocol looked up), the port as Go's
+  // ParseUint(…, 10, 16) takes it; what it does not find names the port and container as typed
+  let want: string | undefined;
+  if (filter) {
+    const slash = filter.indexOf('/');
+    const port = slash < 0 ? filter : filter.slice(0, slash);
+    const proto = (slash < 0 ? '' : filter.slice(slash + 1)) || 'tcp';
+    if (!/^\d+$/.test(port) || Number(port) > 65535) {
+      throw new BareError(`Error: invalid port (${port}): strconv.ParseUint: parsing ${JSON.stringify(port)}: ${/^\d+$/.test(port) ? 'value out of range' : 'invalid syntax'}`, 1);
+    }
+    want = `${port}/${proto}`;
   }
+  const lines = formatPortLines(ports, want);
+  if (filter && lines.length === 0) throw new BareError(`Error: No public port '${filter}' published for ${ref}`, 1);
   writeOut(lines.map((l) => l + '\n').join(''));
   return 0;
 }
@@ -96,7 +105,7 @@ async function each(refs: string[], fn: (ref: string) => Promise<void>): Promise
       await fn(r);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      writeErr(`Error response from daemon: ${e.message}\n`);
+      writeErr(e instanceof DaemonError ? `${e.message}\n` : `Error response from daemon: ${e.message}\n`);
       code = 1;
     }
   }
@@ -154,6 +163,8 @@ function registerUserNetworkCommands(net: Command): void {
           writeOut(r + '\n');
         }
       });
+      // docker/cli's network rm ends with a StatusError of no words of its own: "exit status 1"
+      if (process.exitCode) writeErr(`exit status ${process.exitCode}\n`);
       if (o.dryRun && process.exitCode === 0) writeErr(DRY_RUN_NOTE);
     });
   net

@@ -217,7 +217,7 @@ export async function printInspect(
       out += t.runInspect(obj) + '\n';
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      errors.push(`minidock: template parsing error: ${e.message}`);
+      errors.push(`template parsing error: ${e.message}`); // docker/cli inspect: its error as it is
     }
   }
   if (t) writeOut(out || '\n');

@@ -53,14 +53,15 @@ function parseInteger(s: string, flag: string): number {
 /** --cpu-shares: a relative weight, 2 … 262144 (0: the default, 1024). */
 export function parseCpuShares(s: string): number {
   const n = parseInteger(s, '--cpu-shares');
+  // moby's verifyPlatformContainerResources refuses a negative weight in these words
+  if (n < 0) throw new DaemonError('shares: invalid argument');
   if (n !== 0 && (n < 2 || n > 262144)) throw new UserError(`invalid --cpu-shares ${s}: must be between 2 and 262144`);
   return n;
 }
 
-/** --pids-limit: positive; 0 or -1 mean unlimited (stored as null, like Docker). */
+/** --pids-limit: positive; 0 or any negative number mean unlimited (stored as null, like Docker). */
 export function parsePidsLimit(s: string): number | null {
   const n = parseInteger(s, '--pids-limit');
-  if (n < -1) throw new UserError(`invalid --pids-limit ${s}: must be positive, or -1 for unlimited`);
   return n <= 0 ? null : n;
 }
 

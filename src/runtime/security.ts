@@ -1,7 +1,7 @@
 // The container process's privileges: capabilities (--cap-add, --cap-drop, --privileged) and
 // --security-opt (no-new-privileges, seccomp=unconfined). Pure functions that validate what
 // the user typed and compute the shim's config keys (docs/shim.md); the shim only applies them.
-import { DaemonError, UserError } from '../errors.js';
+import { checkReadableFile, DaemonError, RunCheckError, UserError } from '../errors.js';
 import type { ShimConfig } from './shim.js';
 
 /** Every capability by number (linux/capability.h), as the shim knows them. */
@@ -63,26 +63,52 @@ export interface SecurityOptions {
   seccomp: boolean; // the default filter
 }
 
-/** --security-opt values Docker takes; the ones minidock cannot honour are refused, not ignored. */
+const GO_TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+const GO_FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
+
+/** KEY=VALUE, or KEY:VALUE (the old separator), as docker/cli and moby split an option. */
+function splitOpt(opt: string): [string, string | undefined] {
+  const eq = opt.indexOf('=');
+  if (eq >= 0) return [opt.slice(0, eq), opt.slice(eq + 1)];
+  const colon = opt.indexOf(':');
+  return colon >= 0 && opt !== 'no-new-privileges' ? [opt.slice(0, colon), opt.slice(colon + 1)] : [opt, undefined];
+}
+
+/**
+ * --security-opt values Docker takes; the ones minidock cannot honour are refused, not ignored.
+ * Checked in Docker's order: first docker/cli's own checks of every value (a value given, a
+ * seccomp profile file that opens), then the daemon's (moby parseSecurityOpt's known keys),
+ * then what minidock cannot do.
+ */
 export function parseSecurityOpts(specs: readonly string[]): SecurityOptions {
+  for (const opt of specs) {
+    const [k, v] = splitOpt(opt);
+    if (!v && k !== 'no-new-privileges') throw new RunCheckError(`Invalid --security-opt: ${JSON.stringify(opt)}`);
+    if (k === 'seccomp' && v !== 'builtin' && v !== 'unconfined' && v !== 'default') {
+      try {
+        checkReadableFile(v!);
+      } catch (e) {
+        throw new RunCheckError(`opening seccomp profile (${v}) failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  for (const opt of specs) {
+    const [k, v] = splitOpt(opt);
+    const known = ['label', 'apparmor', 'seccomp'].includes(k) || (k === 'no-new-privileges' && (v === undefined || GO_TRUE.includes(v) || GO_FALSE.includes(v)));
+    if (!known) throw new DaemonError(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+  }
   const out: SecurityOptions = { noNewPrivileges: false, seccomp: true };
   for (const raw of specs) {
-    const s = raw.trim();
-    const m = /^([a-z-]+)(?:[=:](.*))?$/s.exec(s);
-    const key = m?.[1];
-    const val = m?.[2];
-    if (key === 'no-new-privileges') {
-      if (val === undefined || val === 'true') out.noNewPrivileges = true;
-      else if (val === 'false') out.noNewPrivileges = false;
-      else throw new UserError(`invalid --security-opt ${JSON.stringify(raw)}: no-new-privileges takes true or false`);
-    } else if (key === 'seccomp' && val !== undefined) {
+    const [key, val] = splitOpt(raw);
+    if (key === 'no-new-privileges') out.noNewPrivileges = val === undefined || GO_TRUE.includes(val);
+    else if (key === 'seccomp') {
       if (val === 'unconfined') out.seccomp = false;
       else if (val === 'builtin' || val === 'default') out.seccomp = true;
       else throw new UserError(`invalid --security-opt ${JSON.stringify(raw)}: seccomp profiles from a file are not supported (only seccomp=unconfined)`);
     } else if ((key === 'apparmor' && val === 'unconfined') || (key === 'label' && val === 'disable')) {
       // minidock applies no AppArmor profile and no SELinux label: these are already so.
     } else {
-      throw new UserError(`invalid --security-opt: ${JSON.stringify(raw)} (supported: no-new-privileges[=true|false], seccomp=unconfined)`);
+      throw new UserError(`invalid --security-opt: ${JSON.stringify(raw)} (minidock applies no AppArmor profile or SELinux label; supported: no-new-privileges[=true|false], seccomp=unconfined, apparmor=unconfined, label=disable)`);
     }
   }
   return out;

@@ -3,7 +3,7 @@
 // serves, recorded in a JSON file beside the test, and compared with minidock's outcome.
 import { afterAll, beforeAll, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKERS } from './api-service.js';
@@ -81,4 +81,77 @@ export function expectAsRecorded(md: Minidock, args: string[], want: Outcome | u
   expect(maskProgram({ code: r.code, stdout: r.stdout, stderr: r.stderr })).toEqual(maskProgram(want!));
   expect(readdirSync(md.root).filter((f) => f !== 'trace')).toEqual([]);
   expect(kernelView(md)).toEqual(before);
+}
+
+/**
+ * Records Docker's outcomes for `cases` with a dockerd of the test's own (MINIDOCK_RECORD_DOCKER=1):
+ * bench/docker.mjs starts it in a netns of its own, with its own data root and socket (`name`)
+ * and busybox imported from /bin/busybox; `fixture` is made first; the daemon is stopped and
+ * its netns removed at the end. Writes { docker, daemon, cases } to `file`.
+ */
+export async function recordWithDockerd(o: { name: string; fixture: string[][]; cases: string[][]; key: (c: string[]) => string; file: string }): Promise<void> {
+  const ns = `mdt-dvd-${process.pid}`;
+  spawnSync('ip', ['netns', 'add', ns]);
+  spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  const mod = './../../bench/docker.mjs';
+  type Started = { env?: NodeJS.ProcessEnv; stop?: () => Promise<void>; skipped?: string };
+  const { startDocker } = (await import(mod)) as { startDocker: (ns: string, o: { ownBridge: boolean; name: string }) => Promise<Started> };
+  const d = await startDocker(ns, { ownBridge: true, name: o.name });
+  const dir = mkdtempSync(join(tmpdir(), 'minidock-daemonvals-'));
+  try {
+    if (d.skipped) throw new Error(`no dockerd to record with: ${d.skipped}`);
+    const env = { ...d.env, DOCKER_CONFIG: join(dir, 'config'), DOCKER_CLI_HINTS: 'false' };
+    const docker = (args: string[]) => spawnSync('docker', args, { env, encoding: 'utf8', input: '', timeout: 30_000 });
+    for (const f of o.fixture) expect(docker(f).status, f.join(' ')).toBe(0);
+    const cases: Record<string, Outcome> = {};
+    for (const c of o.cases) {
+      const r = docker(c);
+      cases[o.key(c)] = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    }
+    const v = docker(['version', '--format', '{{.Client.Version}} {{.Server.Version}}']).stdout.trim().split(' ');
+    writeFileSync(o.file, JSON.stringify({ docker: v[0], daemon: v[1], cases }, null, 1) + '\n');
+  } finally {
+    await d.stop?.();
+    spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every file (and link) under the state root with its size and mtime (the trace log left out). */
+export function stateView(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.name === 'trace') continue;
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = lstatSync(p);
+        out.push(`${p.slice(root.length)} ${st.size} ${st.mtimeMs}`);
+      }
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/**
+ * The kernel as kernelView shows it, without what changes by itself while a container runs:
+ * iptables-save's time lines, IPv6 DAD's `tentative`, a bridge's operstate.
+ */
+export const kernelNow = (md: Minidock): string[] => kernelView(md).map((v) => v.replace(/^# .*\n/gm, '').replace(/ tentative\b/g, '').replace(/ state [A-Z]+ /g, ' '));
+
+/**
+ * Runs minidock on a case recorded against a dockerd: Docker's outcome as `mask` shows both, with
+ * 20.10's words swapped for docker 28's daemon's where `d28` ([20.10's, 28's]) says they differ.
+ * Returns the state root and kernel as they were before, for the caller's nothing-made check.
+ */
+export function expectDaemonCase(md: Minidock, args: string[], rec: Outcome | undefined, d28: [string, string] | undefined, mask: (o: Outcome) => Outcome): string[][] {
+  expect(rec, 'recorded').toBeDefined();
+  if (d28) expect(rec!.stderr, "20.10's words, as DAEMON28 says").toContain(d28[0]);
+  const want = d28 ? { ...rec!, stderr: rec!.stderr.replace(d28[0], d28[1]) } : rec!;
+  const before = [stateView(md.root), kernelNow(md)];
+  const r = md.run(args);
+  expect(mask({ code: r.code, stdout: r.stdout, stderr: r.stderr })).toEqual(mask(want));
+  return before;
 }

@@ -15,12 +15,8 @@
 // words (moby's current source), DAEMON28 below says so: the recording keeps 20.10's, the test
 // expects 28's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelView, loadRecording, maskProgram, RECORD, type Outcome, type Recording } from '../helpers/docker-recording.js';
+import { expectDaemonCase, kernelNow, loadRecording, maskProgram, RECORD, recordWithDockerd, stateView, type Outcome, type Recording } from '../helpers/docker-recording.js';
 import { Minidock } from '../helpers/cli.js';
 
 const CASES: string[][] = [
@@ -106,57 +102,7 @@ const key = (c: string[]) => c.join(' ');
 const FIXTURE = [['run', '-d', '--name', 'box1', 'busybox', 'sleep', '1000'], ['network', 'create', '--subnet', '10.77.0.0/24', 'n1']];
 
 /** Records Docker's outcomes with a dockerd of the test's own (MINIDOCK_RECORD_DOCKER=1). */
-async function record(): Promise<void> {
-  const ns = `mdt-dvd-${process.pid}`;
-  spawnSync('ip', ['netns', 'add', ns]);
-  spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  const mod = './../../bench/docker.mjs';
-  type Started = { env?: NodeJS.ProcessEnv; stop?: () => Promise<void>; skipped?: string };
-  const { startDocker } = (await import(mod)) as { startDocker: (ns: string, o: { ownBridge: boolean; name: string }) => Promise<Started> };
-  const d = await startDocker(ns, { ownBridge: true, name: 'mdtest-daemonvals-docker' });
-  const dir = mkdtempSync(join(tmpdir(), 'minidock-daemonvals-'));
-  try {
-    if (d.skipped) throw new Error(`no dockerd to record with: ${d.skipped}`);
-    const env = { ...d.env, DOCKER_CONFIG: join(dir, 'config'), DOCKER_CLI_HINTS: 'false' };
-    const docker = (args: string[]) => spawnSync('docker', args, { env, encoding: 'utf8', input: '', timeout: 30_000 });
-    for (const f of FIXTURE) expect(docker(f).status, f.join(' ')).toBe(0);
-    const cases: Record<string, Outcome> = {};
-    for (const c of CASES) {
-      const r = docker(c);
-      cases[key(c)] = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-    }
-    const v = docker(['version', '--format', '{{.Client.Version}} {{.Server.Version}}']).stdout.trim().split(' ');
-    writeFileSync(RECORDED, JSON.stringify({ docker: v[0], daemon: v[1], cases }, null, 1) + '\n');
-  } finally {
-    await d.stop?.();
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Every file (and link) under the state root with its size and mtime (the trace log left out). */
-function stateView(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.name === 'trace') continue;
-      if (e.isDirectory()) walk(p);
-      else {
-        const st = lstatSync(p);
-        out.push(`${p.slice(root.length)} ${st.size} ${st.mtimeMs}`);
-      }
-    }
-  };
-  walk(root);
-  return out.sort();
-}
-
-/**
- * The kernel as kernelView shows it, without what changes by itself while box1 runs: iptables-save's
- * time lines, IPv6 DAD's `tentative`, a bridge's operstate.
- */
-const kernelNow = (md: Minidock): string[] => kernelView(md).map((v) => v.replace(/^# .*\n/gm, '').replace(/ tentative\b/g, '').replace(/ state [A-Z]+ /g, ' '));
+const record = () => recordWithDockerd({ name: 'mdtest-daemonvals-docker', fixture: FIXTURE, cases: CASES, key, file: RECORDED });
 
 /**
  * Refused as the container starts, in minidock as in Docker (it reads the image's /etc/group):
@@ -185,14 +131,7 @@ describe("a value only Docker's daemon checks: the daemon's words as docker 28's
   });
 
   it.each(CASES.map((c) => [key(c), c]))('%s', (words, c) => {
-    const rec = recorded.cases[words as string];
-    expect(rec, 'recorded').toBeDefined();
-    const d28 = DAEMON28[words as string];
-    if (d28) expect(rec.stderr, "20.10's words, as DAEMON28 says").toContain(d28[0]);
-    const want = d28 ? { ...rec, stderr: rec.stderr.replace(d28[0], d28[1]) } : rec;
-    const before = [stateView(md.root), kernelNow(md)];
-    const r = md.run(c as string[]);
-    expect(mask({ code: r.code, stdout: r.stdout, stderr: r.stderr })).toEqual(mask(want));
+    const before = expectDaemonCase(md, c as string[], recorded.cases[words as string], DAEMON28[words as string], mask);
     if (LEAVES_CREATED.has(words as string)) {
       const made = md.ok(['ps', '-aq', '--filter', 'status=created']).split('\n').filter(Boolean);
       expect(made).toHaveLength(1);

@@ -148,7 +148,7 @@ describe('attach, start -a -i', () => {
   it("Docker's refusals: stopped, missing, no terminal for a tty, bad detach keys, bad --sig-proxy, several with start -a", () => {
     md.ok(['create', '--name', 'at-stopped', 'busybox', 'true']);
     expect(md.run(['attach', 'at-stopped'])).toMatchObject({ code: 1, stderr: 'minidock: You cannot attach to a stopped container, start it first\n' });
-    expect(md.run(['attach', 'at-nosuch'])).toMatchObject({ code: 1, stderr: 'minidock: Error response from daemon: No such container: at-nosuch\n' });
+    expect(md.run(['attach', 'at-nosuch'])).toMatchObject({ code: 1, stderr: 'Error response from daemon: No such container: at-nosuch\n' });
     md.ok(['run', '-dt', '--name', 'at-t', '--network', 'none', 'busybox', 'sh']);
     expect(md.run(['attach', 'at-t'])).toMatchObject({ code: 1, stderr: 'minidock: the input device is not a TTY\n' });
     expect(md.run(['attach', '--detach-keys', 'ctrl-Z', 'at-t'])).toMatchObject({ code: 1, stderr: "minidock: invalid detach keys (ctrl-Z): Unknown character: 'ctrl-Z'\n" });

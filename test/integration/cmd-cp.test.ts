@@ -92,7 +92,7 @@ describe('cp from a running container', () => {
     writeFileSync(join(d, 'f'), 'x');
     let r = md.run(['cp', 'box:/nosuch', d]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('minidock: Error response from daemon: Could not find the file /nosuch in container box\n');
+    expect(r.stderr).toBe('Error response from daemon: Could not find the file /nosuch in container box\n');
     r = md.run(['cp', 'box:/data/sub', join(d, 'f')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('cannot copy directory');

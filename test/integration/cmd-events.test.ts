@@ -92,7 +92,7 @@ describe('events', () => {
   it('bad input: an unknown filter, a filter without =, a bad time: one line each', () => {
     let r = md.run(['events', '--filter', 'bogus=1', '--until', '0s']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("minidock: Error response from daemon: invalid filter 'bogus'\n");
+    expect(r.stderr).toBe("Error response from daemon: invalid filter 'bogus'\n");
     r = md.run(['events', '--filter', 'container', '--until', '0s']);
     expect(r.code).toBe(125);
     expect(r.stderr).toContain('bad format of filter (expected name=value)');

@@ -70,7 +70,7 @@ describe('diff', () => {
     expect(md.ok(['diff', 'd0'])).toBe('');
     const r = md.run(['diff', 'nosuch']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('minidock: Error response from daemon: No such container: nosuch');
+    expect(r.stderr.trim()).toBe('Error response from daemon: No such container: nosuch');
   });
 });
 
@@ -143,7 +143,7 @@ describe('export', () => {
     expect(tty.stdout).toContain('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     const r = md.run(['export', '-o', join(scratch, 'none.tar'), 'nosuch']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('minidock: Error response from daemon: No such container: nosuch');
+    expect(r.stderr.trim()).toBe('Error response from daemon: No such container: nosuch');
     expect(existsSync(join(scratch, 'none.tar'))).toBe(false);
   });
 });

@@ -33,18 +33,18 @@ describe('top', () => {
         await ex;
         const noPid = md.run(['top', 't1', '-o', 'comm']);
         expect(noPid.code).toBe(1);
-        expect(noPid.stderr.trim()).toBe("minidock: Error response from daemon: Couldn't find PID field in ps output");
+        expect(noPid.stderr.trim()).toBe("Error response from daemon: Couldn't find PID field in ps output");
         const badOpt = md.run(['top', 't1', '--bogus-option']);
         expect(badOpt.code).toBe(1);
-        expect(badOpt.stderr).toMatch(/^minidock: Error response from daemon: ps: /);
+        expect(badOpt.stderr).toMatch(/^Error response from daemon: ps: /);
         expect(badOpt.stderr.trim().split('\n').length).toBe(1);
         md.ok(['stop', '-t', '0', 't1']);
         const stopped = md.run(['top', 't1']);
         expect(stopped.code).toBe(1);
-        expect(stopped.stderr.trim()).toBe(`minidock: Error response from daemon: container ${id} is not running`);
+        expect(stopped.stderr.trim()).toBe(`Error response from daemon: container ${id} is not running`);
         const missing = md.run(['top', 'nosuch']);
         expect(missing.code).toBe(1);
-        expect(missing.stderr.trim()).toBe('minidock: Error response from daemon: No such container: nosuch');
+        expect(missing.stderr.trim()).toBe('Error response from daemon: No such container: nosuch');
       })();
     } finally {
       /* removed with the root */
@@ -60,17 +60,17 @@ describe('rename', () => {
     expect(md.ok(['inspect', '-f', '{{.Name}}', id])).toBe('/r3');
     const taken = md.run(['rename', 'r3', 'r2']);
     expect(taken.code).toBe(1);
-    expect(taken.stderr).toContain('Error response from daemon: Conflict. The container name "/r2" is already in use by container');
-    expect(taken.stderr.trim().split('\n').pop()).toBe('minidock: Error: failed to rename container named r3');
+    expect(taken.stderr).toContain('Error response from daemon: Error when allocating new name: Conflict. The container name "/r2" is already in use by container');
+    expect(taken.stderr.trim().split('\n').pop()).toBe('Error: failed to rename container named r3');
     const same = md.run(['rename', 'r3', 'r3']);
     expect(same.code).toBe(1);
     expect(same.stderr).toContain('Error response from daemon: Renaming a container with the same name as its current name');
     const bad = md.run(['rename', 'r3', 'no/slash']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('Invalid container name (no/slash)');
+    expect(bad.stderr).toContain('Error when allocating new name: Invalid container name (/no/slash)');
     const empty = md.run(['rename', 'r3', ' ']);
     expect(empty.code).toBe(1);
-    expect(empty.stderr.trim()).toBe('minidock: Error: Neither old nor new names may be empty');
+    expect(empty.stderr.trim()).toBe('Error: Neither old nor new names may be empty');
     const missing = md.run(['rename', 'nosuch', 'x']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No such container: nosuch');
@@ -173,7 +173,7 @@ describe('the container group, image history, stats --format', () => {
     expect(md.ok(['container', 'inspect', '-f', '{{.Name}}', 'r2'])).toBe('/r2');
     const notC = md.run(['container', 'inspect', 'busybox']);
     expect(notC.code).toBe(1);
-    expect(notC.stderr.trim()).toBe('minidock: Error: No such container: busybox');
+    expect(notC.stderr.trim()).toBe('Error response from daemon: No such container: busybox');
     md.ok(['container', 'start', 'r2']);
     md.ok(['container', 'rm', 'r3']);
     md.ok(['container', 'run', '-d', '--network', 'none', '--name', 'keep', 'busybox', 'sleep', '60']);
@@ -206,7 +206,7 @@ describe('the container group, image history, stats --format', () => {
     expect(md.ok(['history', '--format', '{{.ID}}|{{.Size}}', 'busybox']).split('\n')[0]).toMatch(new RegExp(`^${id}\\|`));
     const missing = md.run(['history', 'nosuch']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toBe('minidock: Error response from daemon: No such image: nosuch:latest');
+    expect(missing.stderr.trim()).toBe('Error response from daemon: No such image: nosuch:latest');
   });
 
   it("stats --format: {{.Name}}, {{.Container}} as typed, Docker's table headers", () => {

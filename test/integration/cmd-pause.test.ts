@@ -26,7 +26,7 @@ async function pausedBehaviour(md: Minidock, frozenFile: () => string) {
   expect(again.stderr).toContain(`Error response from daemon: Container ${id} is already paused`);
   const ex = md.run(['exec', 'tk', 'true']);
   expect(ex.code).toBe(1);
-  expect(ex.stderr.trim()).toBe('minidock: Error response from daemon: Container tk is paused, unpause the container before exec');
+  expect(ex.stderr.trim()).toBe('Error response from daemon: Container tk is paused, unpause the container before exec');
   expect(md.ok(['unpause', 'tk'])).toBe('tk');
   await sleep(300);
   expect(md.ok(['logs', 'tk']).split('\n').length).toBeGreaterThan(n1);
@@ -53,15 +53,15 @@ async function pausedBehaviour(md: Minidock, frozenFile: () => string) {
   const start = md.run(['start', 'tk']);
   expect(start.code).toBe(1);
   // Docker's CLI adds the summary line after the per-container errors
-  expect(start.stderr.trim()).toBe('minidock: Error response from daemon: cannot start a paused container, try unpause instead\nError: failed to start containers: tk');
+  expect(start.stderr.trim()).toBe('Error response from daemon: cannot start a paused container, try unpause instead\nError: failed to start containers: tk');
   const rm = md.run(['rm', 'tk']);
   expect(rm.code).toBe(1);
-  expect(rm.stderr.trim()).toBe('minidock: Error response from daemon: cannot remove container "/tk": container is paused and must be unpaused first');
+  expect(rm.stderr.trim()).toBe('Error response from daemon: cannot remove container "/tk": container is paused and must be unpaused first');
   md.ok(['rm', '-f', 'tk']);
   expect(md.ok(['ps', '-aq'])).toBe('');
   const missing = md.run(['pause', 'nosuch']);
   expect(missing.code).toBe(1);
-  expect(missing.stderr.trim()).toBe('minidock: Error response from daemon: No such container: nosuch');
+  expect(missing.stderr.trim()).toBe('Error response from daemon: No such container: nosuch');
 }
 
 describe('pause/unpause on cgroup v1 (the freezer hierarchy)', () => {

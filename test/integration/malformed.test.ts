@@ -92,7 +92,7 @@ const CASES: [string[], string][] = [
   [['run', '--memory', '-1g', 'busybox', 'true'], '-1g'],
   [['run', '--memory-swap', 'abc', 'busybox', 'true'], 'abc'],
   [['run', '--cpus', 'abc', 'busybox', 'true'], 'abc'],
-  [['run', '--cpu-shares', '-5', 'busybox', 'true'], '-5'],
+  [['run', '--cpu-shares', '262145', 'busybox', 'true'], '262145'], // (-5: the daemon's "shares: invalid argument", cli-daemon-values2)
   [['run', '--pids-limit', 'x', 'busybox', 'true'], 'x'],
   [['run', '--cap-add', 'NOPE', 'busybox', 'true'], 'NOPE'],
   [['run', '--security-opt', 'foo', 'busybox', 'true'], 'foo'],

@@ -77,7 +77,7 @@ describe('volume commands', () => {
     expect(md.ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'v1'])).toBe(join(md.root, 'volumes/v1/_data'));
     expect(JSON.parse(md.ok(['inspect', 'v1']))).toEqual([vol('v1')]); // plain inspect finds volumes too, as Docker's
     expect(md.ok(['inspect', '--type', 'volume', '-f', '{{.Name}}', 'v1'])).toBe('v1');
-    expect(md.run(['inspect', '--type', 'volume', 'nosuch']).stderr).toBe('minidock: Error: No such volume: nosuch\n');
+    expect(md.run(['inspect', '--type', 'volume', 'nosuch']).stderr).toBe('Error response from daemon: get nosuch: no such volume\n');
     expect(md.ok(['volume', 'ls', '--format', 'table {{.Name}}\t{{.Driver}}', '-f', 'name=v'])).toBe('VOLUME NAME   DRIVER\nv1            local\nv2            local');
     expect(JSON.parse(md.ok(['volume', 'ls', '--format', 'json', '-f', 'name=v2']))).toMatchObject({ Name: 'v2', Driver: 'local', Labels: 'team=a,x=', Scope: 'local' });
     expect(md.ok(['volume', 'rm', 'v1', anon])).toBe(`v1\n${anon}`);

@@ -136,7 +136,7 @@ describe('builtin busybox', () => {
     const t = await tagImage('busybox', 'localhost:5000/x/y:t');
     expect(t.repoTags).toEqual(['busybox:latest', 'localhost:5000/x/y:t']);
     expect((await resolveImage('localhost:5000/x/y:t'))?.id).toBe(img.id);
-    expect(await rejection(tagImage('nothere', 'a:b'))).toMatchObject({ message: 'No such image: nothere' });
+    expect(await rejection(tagImage('nothere', 'a:b'))).toMatchObject({ message: 'Error response from daemon: No such image: nothere:latest', exitCode: 1 });
   });
 
   it('moves a tag to a newer image and reports ambiguous id prefixes', async () => {

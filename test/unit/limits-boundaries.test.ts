@@ -36,11 +36,12 @@ describe('limit flags', () => {
     for (const s of ['two', '', '.', '1e3', '1..2']) expect(message(() => parseCpus(s, 2)), s).toBe(`invalid argument "${s}" for "--cpus" flag: failed to parse ${s} as a rational number`);
   });
 
-  it('--cpu-shares 2…262144 (0: default); --pids-limit ≥ -1; integers only, nothing around them', () => {
+  it('--cpu-shares 2…262144 (0: default; negative: the daemon\'s refusal); --pids-limit ≤ 0 unlimited; integers only, nothing around them', () => {
     expect(parseCpuShares('2')).toBe(2);
     expect(parseCpuShares('262144')).toBe(262144);
     expect(parseCpuShares('0')).toBe(0);
     expect(message(() => parseCpuShares('1'))).toBe('invalid --cpu-shares 1: must be between 2 and 262144');
+    expect(message(() => parseCpuShares('-1'))).toBe('Error response from daemon: shares: invalid argument');
     expect(message(() => parseCpuShares('262145'))).toBe('invalid --cpu-shares 262145: must be between 2 and 262144');
     for (const s of [' 12', '1e3', '12a', 'a12', '9007199254740993', '1.5']) {
       expect(message(() => parseCpuShares(s)), s).toBe(`invalid argument "${s}" for "--cpu-shares" flag: not an integer`);
@@ -49,7 +50,7 @@ describe('limit flags', () => {
     expect(parsePidsLimit('-1')).toBeNull();
     expect(parsePidsLimit('0')).toBeNull();
     expect(parsePidsLimit('1')).toBe(1);
-    expect(message(() => parsePidsLimit('-2'))).toBe('invalid --pids-limit -2: must be positive, or -1 for unlimited');
+    expect(parsePidsLimit('-2')).toBeNull();
   });
 
   it('parseResources: Docker\'s cross-checks at their edges', () => {
@@ -129,8 +130,11 @@ describe('capabilities and --security-opt', () => {
 
   it('--security-opt: spellings accepted and their effect', () => {
     expect(parseSecurityOpts([])).toEqual({ noNewPrivileges: false, seccomp: true });
-    expect(parseSecurityOpts([' no-new-privileges '])).toEqual({ noNewPrivileges: true, seccomp: true });
+    expect(parseSecurityOpts(['no-new-privileges'])).toEqual({ noNewPrivileges: true, seccomp: true });
     expect(parseSecurityOpts(['no-new-privileges:true', 'no-new-privileges=false'])).toEqual({ noNewPrivileges: false, seccomp: true });
+    // Go's strconv.ParseBool, as moby's parseSecurityOpt
+    expect(parseSecurityOpts(['no-new-privileges=T'])).toMatchObject({ noNewPrivileges: true });
+    expect(parseSecurityOpts(['no-new-privileges=1', 'no-new-privileges=F'])).toMatchObject({ noNewPrivileges: false });
     expect(parseSecurityOpts(['seccomp=unconfined'])).toEqual({ noNewPrivileges: false, seccomp: false });
     expect(parseSecurityOpts(['seccomp=unconfined', 'seccomp=builtin'])).toMatchObject({ seccomp: true });
     expect(parseSecurityOpts(['seccomp=unconfined', 'seccomp:default'])).toMatchObject({ seccomp: true });
@@ -138,10 +142,20 @@ describe('capabilities and --security-opt', () => {
   });
 
   it('--security-opt: refusals in full, including near misses', () => {
-    const unsupported = (raw: string) => `invalid --security-opt: ${JSON.stringify(raw)} (supported: no-new-privileges[=true|false], seccomp=unconfined)`;
-    expect(message(() => parseSecurityOpts(['no-new-privileges=maybe']))).toBe('invalid --security-opt "no-new-privileges=maybe": no-new-privileges takes true or false');
-    expect(message(() => parseSecurityOpts(['seccomp=/p.json']))).toBe('invalid --security-opt "seccomp=/p.json": seccomp profiles from a file are not supported (only seccomp=unconfined)');
-    for (const raw of ['seccomp', 'Xseccomp=unconfined', 'no-new-privileges!', 'NO', '', 'apparmor=docker-default', 'label=disable2', 'label=unconfined', 'apparmor=disable', 'apparmor', 'label']) {
+    const unsupported = (raw: string) => `invalid --security-opt: ${JSON.stringify(raw)} (minidock applies no AppArmor profile or SELinux label; supported: no-new-privileges[=true|false], seccomp=unconfined, apparmor=unconfined, label=disable)`;
+    // the daemon's (moby parseSecurityOpt): an unknown key, a no-new-privileges that is no Go bool
+    for (const raw of ['no-new-privileges=maybe', 'Xseccomp=unconfined', '=x', 'nosuch:1']) expect(message(() => parseSecurityOpts([raw])), raw).toBe(`Error response from daemon: invalid --security-opt 2: ${JSON.stringify(raw)}`);
+    // docker/cli's own: no value (no-new-privileges alone aside), a profile file that does not open
+    for (const raw of ['seccomp', 'seccomp=', 'no-new-privileges!', 'NO', '', ' no-new-privileges ', 'apparmor', 'label', 'disable']) {
+      expect(message(() => parseSecurityOpts([raw])), raw).toBe(`Invalid --security-opt: ${JSON.stringify(raw)}`);
+    }
+    expect(message(() => parseSecurityOpts(['seccomp=/nosuch.json']))).toBe('opening seccomp profile (/nosuch.json) failed: open /nosuch.json: no such file or directory');
+    expect(message(() => parseSecurityOpts(['seccomp=/']))).toBe('opening seccomp profile (/) failed: read /: is a directory');
+    // docker/cli's checks of every value come before the daemon's of any
+    expect(message(() => parseSecurityOpts(['nosuch=1', 'label']))).toBe('Invalid --security-opt: "label"');
+    // what minidock cannot do: a profile from a file, AppArmor profiles, SELinux labels
+    expect(message(() => parseSecurityOpts(['seccomp=/etc/hostname']))).toBe('invalid --security-opt "seccomp=/etc/hostname": seccomp profiles from a file are not supported (only seccomp=unconfined)');
+    for (const raw of ['apparmor=docker-default', 'label=disable2', 'label=unconfined', 'apparmor=disable']) {
       expect(message(() => parseSecurityOpts([raw])), raw).toBe(unsupported(raw));
     }
   });
@@ -153,7 +167,7 @@ describe('capabilities and --security-opt', () => {
     });
     expect(message(() => securityHostConfig({ capDrop: ['nope'] }))).toBe('Error response from daemon: invalid CapDrop: unknown capability: "CAP_NOPE"');
     expect(message(() => securityHostConfig({ capAdd: ['nope'] }))).toBe('Error response from daemon: invalid CapAdd: unknown capability: "CAP_NOPE"');
-    expect(message(() => securityHostConfig({ securityOpt: ['x'] }))).toMatch(/^invalid --security-opt: "x"/);
+    expect(message(() => securityHostConfig({ securityOpt: ['x'] }))).toBe('Invalid --security-opt: "x"');
     const exec = securityShimConfig({ CapAdd: null, CapDrop: ['ALL'], Privileged: false, SecurityOpt: null }, 'exec');
     expect(exec).toEqual([['caps', ''], ['seccomp', '1'], ['nonewprivs', false]]);
     expect(securityShimConfig({}, 'run').at(-1)).toEqual(['privileged', false]);

@@ -26,7 +26,8 @@ describe('-v', () => {
     expect(err(() => parseVolumeFlag('rel'))).toMatch(/mount path must be absolute/);
     expect(err(() => parseVolumeFlag('data:/'))).toMatch(/destination can't be '\/'/);
     expect(err(() => parseVolumeFlag('data:/x:bogus'))).toBe('Error response from daemon: invalid mode: bogus');
-    expect(err(() => parseVolumeFlag('data:/x:ro,rw'))).toBe('invalid mode: ro,rw');
+    expect(err(() => parseVolumeFlag('data:/x:ro,rw'))).toBe('Error response from daemon: invalid mode: ro,rw');
+    expect(err(() => parseVolumeFlag('data:/x:nocopy,nocopy'))).toBe('Error response from daemon: invalid mode: nocopy,nocopy');
     expect(err(() => parseVolumeFlag('a:b:c:d'))).toBe(`Error response from daemon: invalid volume specification: 'a:b:c:d'`);
     expect(err(() => parseVolumeFlag('data:/x\n'))).toMatch(/control character/);
   });

@@ -32,8 +32,10 @@ describe('network create flags', () => {
 
   it.each([
     ['bad name', {}, /invalid network name/],
-    ['bridge', {}, /already exists/],
-    ['host', {}, /already exists/],
+    ['bridge', {}, /^Error response from daemon: operation is not permitted on predefined bridge network$/],
+    ['host', {}, /^Error response from daemon: operation is not permitted on predefined host network$/],
+    ['none', {}, /^Error response from daemon: operation is not permitted on predefined none network$/],
+    ['x', { driver: 'host' }, /^Error response from daemon: only one instance of "host" network is allowed$/],
     ['x', { driver: 'weave' }, /plugin "weave" not found/],
     ['x', { subnet: ['10.1.0.1/16'] }, /it should be 10\.1\.0\.0\/16/],
     ['x', { subnet: ['10.1.0.0/31'] }, /too small/],

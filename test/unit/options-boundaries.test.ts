@@ -18,7 +18,7 @@ describe('names', () => {
     expect(validateName('a'.repeat(128))).toBe('a'.repeat(128));
     expect(validateName('/ab')).toBe('ab');
     expect(message(() => validateName('a'.repeat(129)))).toBe(`Invalid container name (${'a'.repeat(129)}): at most 128 characters`);
-    expect(message(() => validateName('a'))).toBe('Invalid container name (a), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
+    expect(message(() => validateName('a'))).toBe('Error response from daemon: Invalid container name (a), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
   });
 
   it('generated names: an adjective and a noun from the whole lists; a number after 10 taken tries', () => {
@@ -91,7 +91,10 @@ describe('volumes and tmpfs', () => {
     expect(message(() => parseVolume('/a:b'))).toBe(`Error response from daemon: invalid volume specification: '/a:b': invalid mount config for type "bind": invalid mount path: 'b' mount path must be absolute`);
     expect(message(() => parseVolume('/a:/b:xx'))).toBe('Error response from daemon: invalid mode: xx');
     expect(message(() => parseVolume('/a:/b:ro,xx'))).toBe('Error response from daemon: invalid mode: ro,xx');
-    expect(message(() => parseVolume('/a:/b/..'))).toBe("invalid volume specification: '/a:/b/..': destination can't be '/'");
+    expect(message(() => parseVolume('/a:/b/..'))).toBe(`Error response from daemon: invalid volume specification: '/a:/b/..': invalid mount config for type "bind": invalid specification: destination can't be '/'`);
+    // moby's linuxValidMountMode: one word of each kind at most
+    for (const m of ['rw,ro', 'ro,ro', 'z,Z']) expect(message(() => parseVolume(`/a:/b:${m}`)), m).toBe(`Error response from daemon: invalid mode: ${m}`);
+    expect(parseVolume('/a:/b:ro,z')).toMatchObject({ readonly: true });
   });
 
   it('-v: modes and normal forms', () => {
@@ -136,7 +139,7 @@ describe('users', () => {
     expect(resolveUser({ user: 'app' }, passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [2000] }); // prim (1000) is its primary group
     expect(resolveUser({ user: 'app', group: '5x' }, passwd, group)).toEqual({ uid: 1000, gid: 55, groups: [1000, 2000] });
     expect(resolveUser({ user: 'app', group: 'g3' }, passwd, group)).toMatchObject({ gid: 7 });
-    expect(message(() => resolveUser({ user: 'app', group: 'thin' }, passwd, group))).toBe('unable to find group thin: no matching entries in group file');
+    expect(message(() => resolveUser({ user: 'app', group: 'thin' }, passwd, group))).toBe('Error response from daemon: unable to find group thin: no matching entries in group file');
     expect(resolveUser({ user: '4242', group: '9' }, passwd, group)).toEqual({ uid: 4242, gid: 9, groups: [] });
   });
 });

@@ -104,7 +104,7 @@ describe('cpus, shares, pids', () => {
     expect(parsePidsLimit('10')).toBe(10);
     expect(parsePidsLimit('-1')).toBe(null);
     expect(parsePidsLimit('0')).toBe(null);
-    expect(() => parsePidsLimit('-2')).toThrow(UserError);
+    expect(parsePidsLimit('-2')).toBe(null); // any negative: unlimited, as Docker
     expect(() => parsePidsLimit('ten')).toThrow(UserError);
   });
 

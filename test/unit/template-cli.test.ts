@@ -106,7 +106,7 @@ describe('inspect -f (TemplateInspector)', () => {
     const c = capture();
     expect(await printInspect(['a', 'b', 'x'], '{{.Name}} {{.Labels.k}}', find, notFound)).toBe(1);
     expect(c.out()).toBe('A v\n');
-    expect(c.err()).toBe('minidock: template parsing error: template: :1:19: executing "" at <.Labels.k>: map has no entry for key "Labels"\nError: No such object: x\n');
+    expect(c.err()).toBe('template parsing error: template: :1:19: executing "" at <.Labels.k>: map has no entry for key "Labels"\nError: No such object: x\n');
   });
 
   it('a template that does not parse exits 64 before anything is looked up', async () => {
@@ -133,7 +133,7 @@ describe('inspect -f (TemplateInspector)', () => {
     // a field that no struct has fails both passes: the raw pass's error is reported
     expect(await printInspect(['d'], '{{.Config.Nope}}', async () => doc, notFound)).toBe(1);
     expect(c.out()).toBe('<no value>|[]|0|map[]|map[80/tcp:{}]|null\n\n');
-    expect(c.err()).toBe('minidock: template parsing error: template: :1:9: executing "" at <.Config.Nope>: map has no entry for key "Nope"\n');
+    expect(c.err()).toBe('template parsing error: template: :1:9: executing "" at <.Config.Nope>: map has no entry for key "Nope"\n');
   });
 
   it('the data are JSON: integers are Go ints, so eq with a literal works as in Docker', async () => {

@@ -1,11 +1,11 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
-import { BareError, UserError } from '../../errors.js';
+import { BareError, errorLine, UserError } from '../../errors.js';
 import { tabwrite } from '../tabwriter.js';
 import { mustFind, findContainer } from '../../engine/container/record.js';
 // lifecycle.ts (and the network code behind it) only for the commands that change a container:
 // `ps`, `inspect`, `logs` and `exec` never initialise those modules (~10 ms of their start).
 const lifecycle = () => import('../../engine/container/lifecycle.js');
-import { parseEnv, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
+import { parseEnv, parseKillSignal, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
 import { writeErr, writeOut } from '../output.js';
 
 /** Runs fn for each ref like Docker: print what succeeded, one error line each, exit 1 if any failed. */
@@ -17,7 +17,7 @@ export async function each(refs: string[], fn: (ref: string) => Promise<string |
       if (out !== undefined) writeOut(out + '\n');
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      writeErr(`minidock: ${e.message}\n`);
+      writeErr(`${errorLine(e)}\n`); // (never run's: each serves the commands that name containers)
       failed = true;
     }
   }
@@ -132,7 +132,7 @@ export async function restart(refs: string[], o: { time?: string }): Promise<num
 }
 
 export function kill(refs: string[], o: { signal: string }): Promise<number> {
-  const sig = parseSignal(o.signal, 1);
+  const sig = parseKillSignal(o.signal);
   return each(refs, async (ref) => {
     const { killContainer } = await lifecycle();
     await killContainer(ref, sig);
@@ -218,12 +218,15 @@ export async function exec(
 
 const INSPECT_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
 
-export function inspect(refs: string[], o: { format?: string; type?: string; size?: boolean }): Promise<number> {
+export async function inspect(refs: string[], o: { format?: string; type?: string; size?: boolean }): Promise<number> {
   // docker/cli's own check of --type, before it looks anything up (swarm's kinds find nothing here)
   if (o.type && !INSPECT_TYPES.includes(o.type)) throw new BareError(`unknown type: ${JSON.stringify(o.type)}: must be one of ${INSPECT_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, 1);
-  // Docker names the kind it looked for when --type (or `container inspect`) said which
-  const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' || o.type === 'volume' ? o.type : 'object';
-  return import('../template.js').then(({ printInspect }) => printInspect(refs, o.format, (ref) => inspectAny(ref, o.type, !!o.size), (ref) => `minidock: Error: No such ${kind}: ${ref}`));
+  // docker 28's CLI: its own line when it looked for any kind, the daemon's answer when --type
+  // (or `container inspect`) said which
+  const kind = o.type === 'container' || o.type === 'image' || o.type === 'network' || o.type === 'volume' ? o.type : undefined;
+  const notFound = kind ? (await import('../not-found.js')).NOT_FOUND[kind] : (ref: string) => `Error: No such object: ${ref}`;
+  const { printInspect } = await import('../template.js');
+  return printInspect(refs, o.format, (ref) => inspectAny(ref, o.type, !!o.size), notFound);
 }
 
 async function inspectAny(ref: string, type: string | undefined, size: boolean): Promise<unknown> {

@@ -4,7 +4,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
-import { UserError, fileError } from '../../errors.js';
+import { BareError, UserError, fileError } from '../../errors.js';
 import { randomHex } from '../../state/random.js';
 import { mustFind } from '../../engine/container/record.js';
 import { exportContainer as exportTo } from '../../engine/container/export.js';
@@ -12,6 +12,9 @@ import { exportContainer as exportTo } from '../../engine/container/export.js';
 export async function exportContainer(ref: string, o: { output?: string }): Promise<number> {
   if (o.output === undefined && process.stdout.isTTY) throw new UserError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
   if (o.output === '') throw new UserError('open : no such file or directory', 1);
+  // docker/cli's check of the path comes before it asks for the container
+  const refused = o.output === undefined ? undefined : (await import('../output-path.js')).outputPathRefusal(o.output);
+  if (refused) throw new BareError(`failed to export container: ${refused}`, 1);
   mustFind(ref); // (said before a file is made)
   if (o.output === undefined) {
     // A reader that goes away (`export c | tar t | head`) ends the export quietly, as a closed
@@ -37,7 +40,7 @@ export async function exportContainer(ref: string, o: { output?: string }): Prom
   try {
     fd = openSync(tmp, 'wx', 0o644);
   } catch (e) {
-    throw new UserError(`failed to export container: ${fileError('open', o.output, e).message}`, 1);
+    throw new BareError(`failed to export container: ${fileError('open', o.output, e).message}`, 1);
   }
   try {
     await exportTo(ref, (chunk) => {

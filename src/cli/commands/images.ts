@@ -1,6 +1,6 @@
 // Image commands: images, image inspect, pull, tag, rmi, image prune, load, save, import,
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
-import { UserError, checkReadableFile } from '../../errors.js';
+import { BareError, UserError, checkReadableFile } from '../../errors.js';
 import { IMAGES_FORMAT, columns, printInspect, timeAgo, writeFormatted } from '../template.js';
 import { humanSize } from '../../units.js';
 import { listImages, type ImageRecord } from '../../engine/image/store.js';
@@ -74,8 +74,8 @@ export async function images(o: {
   return 0;
 }
 
-export function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
-  return printInspect(refs, o.format, inspectImage, (ref) => `Error: No such image: ${ref}`);
+export async function inspectImages(refs: string[], o: { format?: string }): Promise<number> {
+  return printInspect(refs, o.format, inspectImage, (await import('../not-found.js')).NOT_FOUND.image);
 }
 
 function isOffline(e: unknown): boolean {
@@ -111,7 +111,7 @@ export async function tag(src: string, dst: string): Promise<number> {
 }
 
 export async function rmi(refs: string[], o: { force?: boolean }): Promise<number> {
-  const { removeImage } = await import('../../engine/image/remove.js');
+  const { removeImage, NoSuchImageError } = await import('../../engine/image/remove.js');
   let code = 0;
   for (const ref of refs) {
     try {
@@ -119,7 +119,8 @@ export async function rmi(refs: string[], o: { force?: boolean }): Promise<numbe
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       writeErr(`Error response from daemon: ${e.message}\n`);
-      code = 1;
+      // docker/cli's image rm: with -f, one it did not find is said but is no failure
+      if (!o.force || !(e instanceof NoSuchImageError)) code = 1;
     }
   }
   return code;
@@ -155,9 +156,18 @@ export async function prune(o: { all?: boolean; force?: boolean; filter?: string
   return 0;
 }
 
+/** load -i / import FILE: docker/cli opens it itself and prints Go's error as it is, exit 1. */
+function readableOrBare(file: string): void {
+  try {
+    checkReadableFile(file);
+  } catch (e) {
+    throw e instanceof UserError ? new BareError(e.message, 1) : e;
+  }
+}
+
 export async function load(o: { input?: string; quiet?: boolean }): Promise<number> {
   if (!o.input && process.stdin.isTTY) throw new UserError('requested load from stdin, but stdin is empty (use -i FILE or redirect a file)');
-  if (o.input) checkReadableFile(o.input);
+  if (o.input) readableOrBare(o.input);
   const { loadImages } = await import('../../engine/image/archive.js');
   const r = await loadImages(o.input ?? process.stdin);
   if (!o.quiet) for (const l of r.lines) writeOut(l + '\n');
@@ -166,6 +176,8 @@ export async function load(o: { input?: string; quiet?: boolean }): Promise<numb
 
 export async function save(refs: string[], o: { output?: string }): Promise<number> {
   if (!o.output && process.stdout.isTTY) throw new UserError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+  const refused = o.output === undefined ? undefined : (await import('../output-path.js')).outputPathRefusal(o.output);
+  if (refused) throw new BareError(`failed to save image: ${refused}`, 1);
   const { saveImages } = await import('../../engine/image/archive.js');
   await saveImages(refs, o.output ? { file: o.output } : { fd: 1 });
   return 0;
@@ -174,7 +186,7 @@ export async function save(refs: string[], o: { output?: string }): Promise<numb
 export async function importImage(file: string, ref: string | undefined, o: { change?: string[]; message?: string }): Promise<number> {
   const { importRootfs } = await import('../../engine/image/archive.js');
   const src = file === '-' ? process.stdin : file;
-  if (file !== '-') checkReadableFile(file);
+  if (file !== '-') readableOrBare(file);
   const img = await importRootfs(src, {
     ...(ref ? { ref } : {}),
     ...(o.message ? { message: o.message } : {}),

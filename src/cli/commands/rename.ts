@@ -9,8 +9,9 @@ export async function rename(oldName: string, newName: string): Promise<number> 
     await renameContainer(oldName, newTrimmed);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
+    // docker/cli: the daemon's answer as it is, then its own line (neither with a program name)
     const msg = e.message.startsWith('Error response from daemon: ') ? e.message : `Error response from daemon: ${e.message}`;
-    process.stderr.write(`minidock: ${msg}\n`);
+    process.stderr.write(`${msg}\n`);
     throw new UserError(`Error: failed to rename container named ${oldName}`, 1);
   }
   return 0;

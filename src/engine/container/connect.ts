@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { journal } from '../events.js';
 import { withLock } from '../../state/lock.js';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { contains, parseCidr, parseIp } from '../network/cidr.js';
 import { contains6, parseCidr6, parseIp6 } from '../network/cidr6.js';
 import { DEFAULT_NETWORK, findNetworkSync } from '../network/networks.js';
@@ -42,7 +42,7 @@ export interface ConnectOptions {
 /** The container for connect/disconnect (running or not), and its primary network's name. */
 async function connectableContainer(ref: string) {
   const rec = findContainer(ref);
-  if (!rec) throw new UserError(`No such container: ${ref}`, 1);
+  if (!rec) throw new DaemonError(`No such container: ${ref}`, 1);
   const mode = rec.HostConfig.NetworkMode || DEFAULT_NETWORK;
   if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
     throw new UserError(`container ${rec.Name} uses network mode ${mode}: it cannot be connected to or disconnected from other networks`, 1);
@@ -60,7 +60,7 @@ async function connectableContainer(ref: string) {
 async function reconfigureStopped(id: string, change: (hc: HostConfig) => void): Promise<boolean> {
   return withLock(`c-${id}`, () => {
     const rec = loadRecord(id);
-    if (!rec) throw new UserError(`No such container: ${id}`, 1);
+    if (!rec) throw new DaemonError(`No such container: ${id}`, 1);
     if (stateOf(rec).Running) return false;
     change(rec.HostConfig);
     saveRecord(rec, 'config');
@@ -94,7 +94,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
   const exists = `endpoint with name ${first.Name} already exists in network ${n.Name}`;
   const stopped = !o.restoring && await reconfigureStopped(first.Id, (hc) => {
     const extra = hc.ExtraNetworks ?? [];
-    if (n.Name === primary ? !hc.PrimaryDisconnected : extra.some((x) => x.Name === n.Name)) throw new UserError(exists, 1);
+    if (n.Name === primary ? !hc.PrimaryDisconnected : extra.some((x) => x.Name === n.Name)) throw new DaemonError(exists, 1);
     // checked now, as Docker does; the address itself is taken when the container starts
     if (o.ip !== undefined && (n.Name === DEFAULT_NETWORK || !n.Subnet || !contains(parseCidr(n.Subnet)!, parseIp(o.ip)!))) {
       throw new UserError(n.Name === DEFAULT_NETWORK ? 'user specified IP address is supported on user defined networks only' : `invalid address ${o.ip}: it does not belong to network ${n.Name} (${n.Subnet ?? 'IPv6 only'})`, 1);
@@ -134,7 +134,7 @@ export async function connectContainer(netRef: string, ctrRef: string, o: Connec
 export async function disconnectContainer(netRef: string, ctrRef: string, o: { explain?: (line: string) => void } = {}): Promise<void> {
   const n = await findConnectable(netRef);
   const { rec: first, primary } = await connectableContainer(ctrRef);
-  const notConnected = () => new UserError(`container ${first.Id} is not connected to network ${n.Name}`, 1);
+  const notConnected = () => new DaemonError(`container ${first.Id} is not connected to network ${n.Name}`, 1);
   const stopped = await reconfigureStopped(first.Id, (hc) => {
     if (n.Name === primary) {
       if (hc.PrimaryDisconnected) throw notConnected();

@@ -21,7 +21,7 @@ import {
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
 import { claimName, nameHolder, releaseName } from './names.js';
-import { SIGNALS, logRotation, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { SIGNALS, linuxSignal, logRotation, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { claimCleanup, claimedCleanupDone } from './claim.js';
@@ -84,7 +84,7 @@ export async function createContainer(o: CreateOptions): Promise<ContainerRecord
   return withLock('containers', () => {
     // names.ts: one record read per name asked, not one per container there is
     let name: string;
-    if (o.name !== undefined) {
+    if (o.name) {
       name = validateName(o.name);
       const other = nameHolder(name);
       if (other) {
@@ -588,9 +588,18 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
 }
 
 export async function killContainer(ref: string, signal: number): Promise<ContainerRecord> {
-  const rec = mustFind(ref);
+  // moby's kill route words every refusal "cannot kill container: REF: why" (lower-case since
+  // 23.0); the signal is checked before the container is looked up
+  const refused = (why: string) => new DaemonError(`cannot kill container: ${ref}: ${why}`, 1);
+  if (!linuxSignal(signal)) throw refused(`the linux daemon does not support signal ${signal}`);
+  let rec: ContainerRecord;
+  try {
+    rec = mustFind(ref);
+  } catch (e) {
+    throw e instanceof UserError ? refused(e.message.replace(/^Error response from daemon: /, '')) : e;
+  }
   let st = stateOf(rec);
-  if (!st.Running) throw new UserError(`Error response from daemon: cannot kill container: ${ref}: container ${rec.Id} is not running`, 1);
+  if (!st.Running) throw refused(`container ${rec.Id} is not running`);
   if (rec.HostConfig.RestartPolicy && killEndsRestarts(rec, signal)) {
     // Docker's ExitOnNext: no restart after this; a restarting one just stays stopped.
     await cancelRestarts(rec);

@@ -9,9 +9,10 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** Docker sets no bound; minidock keeps names file- and DNS-friendly (as network names). */
 export const CONTAINER_NAME_MAX = 128;
 
-export function validateName(name: string): string {
+/** A container name as moby's daemon checks it (its words: a DaemonError); `shown`: the name its message quotes. */
+export function validateName(name: string, shown = name): string {
   const n = name.startsWith('/') ? name.slice(1) : name;
-  if (!NAME_RE.test(n)) throw new UserError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!NAME_RE.test(n)) throw new DaemonError(`Invalid container name (${shown}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (n.length > CONTAINER_NAME_MAX) throw new UserError(`Invalid container name (${name}): at most ${CONTAINER_NAME_MAX} characters`);
   return n;
 }
@@ -81,6 +82,26 @@ export interface BindMount {
   readonly: boolean;
 }
 
+/**
+ * What docker/cli itself refuses in a -v value before it asks the daemon (its volume spec
+ * parser): an empty one, and an empty section between colons (a value of 1–2 characters is a
+ * target as it is).
+ */
+export function checkVolumeSpec(spec: string): void {
+  if (spec === '') throw new RunCheckError('invalid empty volume spec');
+  if (spec.length > 2 && spec.split(':').includes('')) throw new RunCheckError(`invalid spec: ${spec}: empty section between colons`);
+}
+
+/**
+ * moby's linuxValidMountMode: a -v mode has at most one word of each kind (rw/ro, z/Z, a
+ * propagation, nocopy, a consistency); which words minidock takes is the caller's.
+ */
+export function checkModeKinds(mode: string): void {
+  const kinds = [['rw', 'ro'], ['z', 'Z'], ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'], ['nocopy'], ['consistent', 'cached', 'delegated']];
+  const words = mode.split(',');
+  if (kinds.some((k) => words.filter((w) => k.includes(w)).length > 1)) throw new DaemonError(`invalid mode: ${mode}`);
+}
+
 /** -v /host/path:/container/path[:ro|rw]. Named volumes are not supported (yet). */
 export function parseVolume(spec: string): BindMount {
   const parts = spec.split(':');
@@ -96,8 +117,9 @@ export function parseVolume(spec: string): BindMount {
   checkPath(target, 'volume specification', spec);
   const modes = mode.split(',');
   for (const m of modes) if (!['ro', 'rw', 'z', 'Z'].includes(m)) throw new DaemonError(`invalid mode: ${mode}`);
+  checkModeKinds(mode);
   const t = posix.normalize(target);
-  if (t === '/') throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
+  if (t === '/') throw new DaemonError(`invalid volume specification: '${spec}': invalid mount config for type "bind": invalid specification: destination can't be '/'`);
   return { source: posix.normalize(source), target: t, readonly: modes.includes('ro') };
 }
 
@@ -185,7 +207,7 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
     if (/^\d+$/.test(spec.group)) gid = Number(spec.group);
     else {
       const g = gr.find((f) => f[0] === spec.group);
-      if (!g) throw new UserError(`unable to find group ${spec.group}: no matching entries in group file`, 125);
+      if (!g) throw new DaemonError(`unable to find group ${spec.group}: no matching entries in group file`, 125);
       gid = Number(g[2]);
     }
   }
@@ -230,11 +252,30 @@ export const SIGNALS: Record<string, number> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11,
   USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20,
   TTIN: 21, TTOU: 22, URG: 23, XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
+  // moby's Linux map names the real-time ones too: RTMIN (34), RTMIN+1 … RTMAX-1, RTMAX (64)
+  RTMIN: 34, RTMAX: 64,
+  ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`RTMIN+${i + 1}`, 35 + i])),
+  ...Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`RTMAX-${i + 1}`, 63 - i])),
 };
+
+/** The numbers moby's Linux signal map has (ValidSignalForPlatform): 1–31 and SIGRTMIN (34) to SIGRTMAX (64). */
+export const linuxSignal = (n: number): boolean => (n >= 1 && n <= 31) || (n >= 34 && n <= 64);
+
+/**
+ * `kill -s`: moby's ParseSignal takes any non-zero Go int, and ContainerKill then refuses one
+ * its map has no name for (linuxSignal), container by container; names as parseSignal.
+ */
+export function parseKillSignal(s: string): number {
+  if (/^[+-]?\d+$/.test(s)) {
+    const n = BigInt(s);
+    if (n !== 0n && n >= -(2n ** 63n) && n < 2n ** 63n) return Number(n);
+  }
+  return parseSignal(s, 1);
+}
 
 /** A signal by name or number; Docker's daemon refuses others: exit 1 for kill/stop, 125 for run/create (its CLI's code for a refused create). */
 export function parseSignal(s: string, exitCode = 125): number {
-  if (/^\d+$/.test(s)) {
+  if (/^[+-]?\d+$/.test(s)) {
     const n = Number(s);
     if (n >= 1 && n <= 64) return n;
   } else {

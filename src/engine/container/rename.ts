@@ -1,7 +1,7 @@
 // `rename OLD NEW` (moby daemon/rename.go): the record's name under the `containers` lock (the
 // one `create` checks names under), then the name in its network endpoints, and the embedded DNS
 // records of user-defined networks, where Docker's resolver answers the new name too.
-import { UserError } from '../../errors.js';
+import { DaemonError } from '../../errors.js';
 import { withLock } from '../../state/lock.js';
 import { readState, writeJsonAtomic } from '../../state/atomic.js';
 import { mustFind, saveRecord, type ContainerRecord } from './record.js';
@@ -12,14 +12,20 @@ import { containerAttrs, journal } from '../events.js';
 export async function renameContainer(oldRef: string, newName: string): Promise<ContainerRecord> {
   const rec = await withLock('containers', async () => {
     const cur = mustFind(oldRef);
-    const name = validateName(newName);
-    if (cur.Name === name) throw new UserError('Error response from daemon: Renaming a container with the same name as its current name', 1);
+    // moby's rename: the same name first, then reserveName's refusals of the new one (its "/"
+    // shown), each as "Error when allocating new name: …"
+    const wanted = newName.replace(/^\//, '');
+    if (cur.Name === wanted) throw new DaemonError('Renaming a container with the same name as its current name', 1);
+    const allocating = (e: unknown) => (e instanceof DaemonError ? new DaemonError(`Error when allocating new name: ${e.message.replace(/^Error response from daemon: /, '')}`, 1) : e);
+    let name: string;
+    try {
+      name = validateName(wanted, `/${wanted}`);
+    } catch (e) {
+      throw allocating(e);
+    }
     const other = nameHolder(name);
     if (other) {
-      throw new UserError(
-        `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
-        1,
-      );
+      throw allocating(new DaemonError(`Conflict. The container name "/${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`));
     }
     const oldName = cur.Name;
     claimName(name, cur.Id);

@@ -8,7 +8,7 @@ import { pausePoint } from '../../state/pause.js';
 import { ensureImage, type ImageRecord } from '../image/store.js';
 import { createContainer, type CreateOptions } from './lifecycle.js';
 import {
-  checkBindSource, parseBoolFlag, mergeEnv, parseEnv, parseLogConfig, parseRestartPolicy, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
+  checkBindSource, checkVolumeSpec, parseBoolFlag, mergeEnv, parseEnv, parseLogConfig, parseRestartPolicy, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
 } from './options.js';
 import { parsePortSpec, publishAllPorts, checkNetworkMode, checkPortsFree } from '../network/index.js';
 import type { PortBinding } from '../network/types.js';
@@ -213,9 +213,11 @@ export interface RunPlan {
  */
 export async function planRun(image: string, command: string[], f: RunFlags, mode: { start: boolean }): Promise<RunPlan> {
   // 1. Everything the user typed, checked before anything is touched.
-  const name = f.name !== undefined ? validateName(f.name) : undefined;
+  // `--name ''` is no name: the daemon makes one, as for no --name
+  const name = f.name ? validateName(f.name) : undefined;
   const userEnv = f.env.map((e) => parseEnv(e)).filter((e): e is string => e !== undefined);
   const fileEnv = f.envFile.flatMap(readEnvFile);
+  for (const v of f.volume) checkVolumeSpec(v);
   // Volumes, --mount, --volumes-from: their own module, loaded only when used (or the image has VOLUMEs).
   const mountFlags = !!(f.mount?.length || f.volumesFrom?.length || f.volume.some((v) => !v.startsWith('/') || !v.includes(':')));
   const binds = mountFlags ? [] : f.volume.map(parseVolume);

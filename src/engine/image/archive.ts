@@ -31,7 +31,7 @@ import {
 import { createHash } from 'node:crypto';
 import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { paths } from '../../state/paths.js';
 import { cleanPath } from './layer.js';
 import { choosePlatform, hostPlatform } from './platform.js';
@@ -163,7 +163,7 @@ function selectImages(refs: string[]): SaveImage[] {
   const byId = new Map<string, SaveImage>();
   for (const ref of refs) {
     const img = resolveImageSync(ref);
-    if (!img) throw new UserError(`No such image: ${ref}`);
+    if (!img) throw new DaemonError(`No such image: ${ref}`, 1);
     const entry = byId.get(img.id) ?? { img, tags: [] };
     byId.set(img.id, entry);
     let n;

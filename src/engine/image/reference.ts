@@ -134,3 +134,8 @@ export function displayKey(key: string): string {
     return key;
   }
 }
+
+/** Docker's line names a reference without tag or digest as NAME:latest (an id as it is). */
+export function withLatest(ref: string): string {
+  return /^(?:sha256:)?[0-9a-f]{64}$/.test(ref) || ref.startsWith('sha256:') || /[:@]/.test(ref.slice(ref.lastIndexOf('/') + 1)) ? ref : `${ref}:latest`;
+}

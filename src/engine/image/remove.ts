@@ -14,7 +14,7 @@ import { lstatSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { paths } from '../../state/paths.js';
-import { displayKey, normalizeRef } from './reference.js';
+import { displayKey, normalizeRef, withLatest } from './reference.js';
 import { blobPath, layerMeta, leasedDigests, readIndex, toRecord, updateIndex, type RepoIndex } from './store.js';
 import { listDir } from '../../state/atomic.js';
 
@@ -64,10 +64,9 @@ function isSingleReference(keys: string[]): boolean {
 
 export class ConflictError extends UserError {}
 
-/** Docker's line names a reference without tag or digest as NAME:latest. */
-function withLatest(ref: string): string {
-  return FULL_ID_RE.test(ref) || ref.startsWith('sha256:') || /[:@]/.test(ref.slice(ref.lastIndexOf('/') + 1)) ? ref : `${ref}:latest`;
-}
+/** An image rmi did not find (Docker's NotFound: `rmi -f` reports it and still exits 0). */
+export class NoSuchImageError extends UserError {}
+
 
 /** `rmi [-f] REF`: the lines Docker prints (Untagged: …, Deleted: …). */
 export async function removeImage(ref: string, force = false): Promise<string[]> {
@@ -97,7 +96,7 @@ export async function removeImage(ref: string, force = false): Promise<string[]>
         id = hits[0];
       }
     }
-    if (!id || !idx.images[id]) throw new UserError(`No such image: ${withLatest(ref)}`, 1);
+    if (!id || !idx.images[id]) throw new NoSuchImageError(`No such image: ${withLatest(ref)}`, 1);
     const ctrs = users.get(id) ?? [];
     const running = ctrs.find((c) => c.running);
     const stopped = ctrs.find((c) => !c.running);

@@ -28,10 +28,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { CorruptStateError, fsyncPath, readState, writeFileAtomic, writeJsonAtomic } from '../../state/atomic.js';
 import { paths } from '../../state/paths.js';
-import { displayKey, normalizeRef, type NormalizedRef } from './reference.js';
+import { displayKey, normalizeRef, withLatest, type NormalizedRef } from './reference.js';
 import type { ExtractResult } from './layer.js';
 import type { UnpackPool } from './unpack-pool.js';
 import { pidAlive } from '../../state/process.js';
@@ -693,7 +693,7 @@ export async function addImage(input: AddImageInput): Promise<ImageRecord> {
 /** Points another reference at an existing image (`minidock tag`). */
 export async function tagImage(source: string, target: string): Promise<ImageRecord> {
   const img = resolveImageSync(source);
-  if (!img) throw new UserError(`No such image: ${source}`);
+  if (!img) throw new DaemonError(`No such image: ${withLatest(source)}`, 1);
   const k = normalizeRef(target);
   if (k.digest) throw new UserError(`cannot tag with a digest reference: ${k.display}`);
   const out = await updateIndex((idx) => {

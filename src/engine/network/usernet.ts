@@ -88,7 +88,10 @@ export function parseCreateFlags(name: string, f: CreateFlags): CreateSpec {
   if (!isNetworkName(name)) {
     throw new UserError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most ${NETWORK_NAME_MAX} characters`);
   }
-  if (PREDEFINED.has(name)) throw new DaemonError(`network with name ${name} already exists`, 1);
+  // moby's words for the predefined names (daemon/network.go PredefinedNetworkError), and
+  // libnetwork's for a second network of the host driver
+  if (PREDEFINED.has(name)) throw new DaemonError(`operation is not permitted on predefined ${name} network`, 1);
+  if (f.driver === 'host') throw new DaemonError('only one instance of "host" network is allowed', 1);
   const driver = driverNamed(f.driver ?? 'bridge');
   const subnets = byFamily(f.subnet);
   const gateways = byFamily(f.gateway);
@@ -195,7 +198,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
       // IPv6 only: no IPv4 subnet, gateway or address anywhere
     } else if (spec.subnet) {
       const other = overlappingNetwork(spec.subnet, nets);
-      if (other) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space: ${spec.subnet} overlaps network ${other.Name} (${other.Subnet})`);
+      if (other) throw POOL_OVERLAPS();
       subnet = spec.subnet;
       gateway = spec.gateway ?? formatIp(nth(parseCidr(subnet)!, 1));
     } else {
@@ -253,7 +256,7 @@ export async function createNetwork(name: string, flags: CreateFlags, explain?: 
 async function chooseV6(spec: CreateSpec, nets: NetworkRecord[]): Promise<{ subnet6: string; gateway6: string }> {
   if (spec.subnet6) {
     const other = overlappingNetwork(spec.subnet6, nets);
-    if (other) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space: ${spec.subnet6} overlaps network ${other.Name} (${other.Subnet6})`);
+    if (other) throw POOL_OVERLAPS();
     return { subnet6: spec.subnet6, gateway6: spec.gateway6! };
   }
   const { chooseSubnet6, hostUsedSubnets6, pools6 } = await import('./ipam6.js');
@@ -298,6 +301,9 @@ export function pendingCreateFile(id: string): string {
 export function removeOps(n: NetworkRecord, root?: string, saved?: SavedRules): Op[] {
   return [...removeRuleOps({ ...bridgeNetOf(n), root }, saved), bridgeDelOp(n)];
 }
+
+/** A subnet that overlaps another network's, in the words of docker 28's daemon (libnetwork defaultipam; 20.10 said it without "invalid pool request: "). */
+const POOL_OVERLAPS = () => new DaemonError('invalid pool request: Pool overlaps with other one on this address space', 1);
 
 /** Removes one user network: refused while containers use it. */
 export async function removeNetwork(ref: string, explain?: (line: string) => void): Promise<NetworkRecord> {
@@ -369,7 +375,7 @@ export function settingsOf(ep: EndpointRecord): EndpointSettings {
 export async function findConnectable(ref: string): Promise<NetworkRecord> {
   const { findNetwork } = await import('./networks.js');
   const n = await findNetwork(ref);
-  if (!n) throw new UserError(`network ${ref} not found`, 1);
+  if (!n) throw new DaemonError(`network ${ref} not found`, 1);
   if (!driverOf(n)) throw new UserError(`container cannot be connected to or disconnected from network ${n.Name} (driver ${n.Driver})`, 1);
   return n;
 }
@@ -380,7 +386,7 @@ export async function findConnectable(ref: string): Promise<NetworkRecord> {
  * container's lock held; `have` are its endpoints now. Returns the new endpoint.
  */
 export async function joinRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { ip?: string; ip6?: string; aliases?: string[]; explain?: (line: string) => void }): Promise<EndpointRecord> {
-  if (have.some((x) => x.ep.networkId === n.Id)) throw new UserError(`endpoint with name ${name} already exists in network ${n.Name}`, 1);
+  if (have.some((x) => x.ep.networkId === n.Id)) throw new DaemonError(`endpoint with name ${name} already exists in network ${n.Name}`, 1);
   const used = new Set(have.map((x) => x.ep.ifname ?? 'eth0'));
   let k = 0;
   while (used.has(`eth${k}`)) k++;
@@ -431,7 +437,7 @@ export async function joinRunning(n: NetworkRecord, id: string, name: string, ha
  */
 export async function leaveRunning(n: NetworkRecord, id: string, name: string, have: { file: string; ep: EndpointRecord }[], o: { explain?: (line: string) => void }): Promise<{ ep: EndpointRecord; rest: { file: string; ep: EndpointRecord }[] }> {
   const mine = have.find((x) => x.ep.networkId === n.Id);
-  if (!mine) throw new UserError(`container ${id} is not connected to network ${n.Name}`, 1);
+  if (!mine) throw new DaemonError(`container ${id} is not connected to network ${n.Name}`, 1);
   const ep = mine.ep;
   const rest = have.filter((x) => x !== mine);
   const ops: Op[] = [...(await endpointUndoOps(ep))];

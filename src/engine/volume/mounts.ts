@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { DaemonError, FlagValueError, UserError } from '../../errors.js';
 import { ramInBytes } from '../../units.js';
-import { checkBindSource, parseTmpfs, parseVolume } from '../container/options.js';
+import { checkBindSource, checkModeKinds, parseTmpfs, parseVolume } from '../container/options.js';
 import { createVolume, isVolumeName, loadVolume, validateOptions, validateVolumeName, volumeData } from './store.js';
 
 /** One mount of a container, as Docker's MountPoint (plus what minidock needs to set it up). */
@@ -75,8 +75,8 @@ export function parseVolumeFlag(spec: string): MountPoint {
   const t = checkTarget(target, spec, 'volume');
   const words = mode ? mode.split(',') : [];
   for (const w of words) if (!['ro', 'rw', 'z', 'Z', 'nocopy', ...PROPAGATIONS].includes(w)) throw new DaemonError(`invalid mode: ${mode}`);
+  if (mode) checkModeKinds(mode);
   for (const w of words) if (PROPAGATIONS.includes(w) && !PRIVATE.includes(w)) throw new UserError(`invalid volume specification: '${spec}': propagation ${w} is not supported by minidock (mounts stay private to the container)`);
-  if (words.includes('ro') && words.includes('rw')) throw new UserError(`invalid mode: ${mode}`);
   return {
     Type: 'volume', Name: name, Source: '', Destination: t, Driver: 'local',
     Mode: mode || 'z', RW: !words.includes('ro'), Propagation: '', CopyData: !words.includes('nocopy'),

@@ -1,7 +1,7 @@
 // Which containers use which volumes, and the removals that depend on it (`volume rm`,
 // `volume prune`, `rm -v`). Each runs under the `containers` lock, which create holds while it
 // makes a container's volumes and writes its record: a volume is never removed between the two.
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { withLock } from '../../state/lock.js';
 import { allRecords, type ContainerRecord } from '../container/record.js';
 import { pointsOfRecord } from './mounts.js';
@@ -35,6 +35,8 @@ export async function removeVolume(name: string, force: boolean): Promise<void> 
  * `all` (-a); Docker 20.10 removed named ones too. Label filters as Docker's (label=k, label=k=v, label!=…).
  */
 export async function pruneVolumes(opts: { all: boolean; filters?: string[] }): Promise<VolumeRecord[]> {
+  // the daemon checks every filter first, whether or not a volume is there to match (moby's words)
+  for (const f of opts.filters ?? []) if (!/^label!?=/.test(f)) throw new DaemonError(`invalid filter '${f.split('=')[0]}'`, 1);
   return withLock('containers', () => {
     removeVolumeLeftovers();
     const users = volumeUsers();
@@ -52,7 +54,7 @@ export async function pruneVolumes(opts: { all: boolean; filters?: string[] }): 
 
 export function matchLabelFilter(v: VolumeRecord, f: string): boolean {
   const m = /^label(!?)=(.*)$/.exec(f);
-  if (!m) throw new UserError(`invalid filter '${f.split('=')[0]}'`);
+  if (!m) throw new DaemonError(`invalid filter '${f.split('=')[0]}'`, 1);
   const [k, ...rest] = m[2].split('=');
   const hit = k in v.Labels && (rest.length === 0 || v.Labels[k] === rest.join('='));
   return m[1] ? !hit : hit;
