@@ -225,6 +225,38 @@ export function v1Mounts(mountinfo: string): Map<string, string> {
   return out;
 }
 
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+
+/**
+ * The v1 hierarchies this process is in (/proc/self/cgroup, "ID:CONTROLLERS:PATH": a few hundred
+ * bytes) at their usual mount points, /sys/fs/cgroup/CONTROLLERS (systemd's layout, and
+ * Docker's), each checked to be a cgroup v1 mount; undefined when one is not (another layout:
+ * mountinfo tells). mountinfo itself grows with every mount, a netns bind mount per container:
+ * ~0.5 ms to read with 100 containers, in every run, stop and rm.
+ */
+export function v1UsualMounts(procCgroup: string, isV1Mount: (dir: string) => boolean): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const line of procCgroup.split('\n')) {
+    const controllers = line.split(':')[1];
+    if (!controllers || controllers.startsWith('name=')) continue;
+    const dir = `/sys/fs/cgroup/${controllers}`;
+    for (const c of controllers.split(',')) {
+      if (!V1_CONTROLLERS.includes(c) && c !== 'cpuset') continue;
+      if (!isV1Mount(dir)) return undefined;
+      if (!out.has(c)) out.set(c, dir);
+    }
+  }
+  return out;
+}
+
+const isV1Mount = (dir: string): boolean => {
+  try {
+    return statfsSync(dir).type === CGROUP_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+};
+
 let cachedLayout: Layout | undefined;
 
 /**
@@ -239,6 +271,8 @@ export function layout(): Layout {
     return (cachedLayout = { version: 2, root: override });
   }
   if (isCgroup2('/sys/fs/cgroup')) return (cachedLayout = { version: 2, root: '/sys/fs/cgroup' });
+  const usual = v1UsualMounts(readText('/proc/self/cgroup') ?? '', isV1Mount);
+  if (usual) return (cachedLayout = { version: 1, mounts: usual });
   let info = '';
   try {
     info = readFileSync('/proc/self/mountinfo', 'utf8');
