@@ -61,8 +61,8 @@ describe('IPv6 address plane (real containers)', () => {
       [['--ipv6', '--subnet', 'fd00:1::%eth0/64'], /zone ids are not allowed/],
       [['--ipv6', '--subnet', 'fd00:1::/64', '--gateway', 'fd00:2::1'], /no matching subnet for gateway fd00:2::1/],
       [['--ipv6', '--subnet', 'fd00:1::/64', '--subnet', 'fd00:2::/64'], /only one --subnet per address family/],
-      [['--ipv6', '--subnet', 'fd00:66:0:0::/64'], /overlaps network taken6/],
-      [['--ipv6', '--subnet', 'fd00:66::/56'], /overlaps network taken6/],
+      [['--ipv6', '--subnet', 'fd00:66:0:0::/64'], /^Error response from daemon: invalid pool request: Pool overlaps with other one on this address space$/m],
+      [['--ipv6', '--subnet', 'fd00:66::/56'], /^Error response from daemon: invalid pool request: Pool overlaps with other one on this address space$/m],
       [['--ipv4=false'], /IPv4 or IPv6 must be enabled/],
       [['--ipv6', '--ipv4=false', '--subnet', '10.9.0.0/24'], /is IPv4, but the network has --ipv4=false/],
       [['--ipv6=maybe'], /invalid argument "maybe" for "--ipv6"/],
@@ -71,8 +71,8 @@ describe('IPv6 address plane (real containers)', () => {
     ];
     for (const [args, re] of cases) {
       const r = md.run(['network', 'create', ...args, 'bad6']);
-      // a gateway outside the subnet is the docker CLI's own check: its plain line, exit 1
-      expect(r.code, args.join(' ')).toBe(/no matching subnet/.test(re.source) ? 1 : 125);
+      // a gateway outside the subnet is the docker CLI's own check, an overlap the daemon's: plain lines, exit 1
+      expect(r.code, args.join(' ')).toBe(/no matching subnet|Pool overlaps/.test(re.source) ? 1 : 125);
       expect(r.stderr, args.join(' ')).toMatch(re);
       expect(errorLines(r.stderr), args.join(' ')).toHaveLength(1); // (and a flag value's usage block)
     }

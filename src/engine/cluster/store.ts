@@ -1,7 +1,7 @@
 // What the overlay driver keeps in the cluster store: networks (created and removed by txn,
 // checked against the whole cluster) and addresses (one key each, taken by txn: race-free IPAM
 // across hosts). The keys: keys.ts.
-import { UserError } from '../../errors.js';
+import { DaemonError, UserError } from '../../errors.js';
 import { dryRun } from '../../host/plan.js';
 import { formatIp, nth, overlaps, parseCidr, parseIp, macForIp } from '../network/cidr.js';
 import { formatCidr6, formatIp6, macForIp6, overlaps6, parseCidr6, parseIp6 } from '../network/cidr6.js';
@@ -71,7 +71,7 @@ export async function createOverlayNetwork(
   } else {
     const c = parseCidr(subnet!)!;
     const other = nets.find((n) => n.rec.Subnet && overlaps(c, parseCidr(n.rec.Subnet)!));
-    if (other) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space: ${subnet} overlaps network ${other.rec.Name} (${other.rec.Subnet}) in the cluster`);
+    if (other) throw new DaemonError(`invalid pool request: Pool overlaps with other one on this address space: ${subnet} overlaps network ${other.rec.Name} (${other.rec.Subnet}) in the cluster`, 1);
   }
   const vni = freeVni(nets.map((n) => n.rec.VNI ?? 0));
   const rec: NetworkRecord = {
@@ -104,7 +104,7 @@ async function overlaySubnet6(spec: { subnet6: string; gateway6: string; autoSub
   if (!spec.autoSubnet6) {
     const c = parseCidr6(spec.subnet6)!;
     const other = nets.find((n) => n.Subnet6 && overlaps6(c, parseCidr6(n.Subnet6)!));
-    if (other) throw new UserError(`invalid pool request: Pool overlaps with other one on this address space: ${spec.subnet6} overlaps network ${other.Name} (${other.Subnet6}) in the cluster`);
+    if (other) throw new DaemonError(`invalid pool request: Pool overlaps with other one on this address space: ${spec.subnet6} overlaps network ${other.Name} (${other.Subnet6}) in the cluster`, 1);
     return spec;
   }
   const { chooseSubnet6, gateway6Of, hostUsedSubnets6, pools6 } = await import('../network/ipam6.js');
