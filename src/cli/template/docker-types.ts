@@ -51,6 +51,20 @@ const EMPTY_STRUCTS = ['Config.ExposedPorts.*', 'Config.Volumes.*', 'ContainerCo
  */
 const NIL_POINTERS = ['HostConfig.Init', 'State.Health', 'Config.Healthcheck', 'Config.StopTimeout', 'HostConfig.OomKillDisable', 'HostConfig.PidsLimit', 'HostConfig.MemorySwappiness'];
 
+/**
+ * Members of 20.10's JSON that docker 28's typed struct no longer has (removed from api/types):
+ * absent from the typed pass, so the raw JSON answers `{{.HostConfig.KernelMemory}}`, and
+ * `{{json .HostConfig}}` leaves them out as docker 28 does.
+ */
+const ABSENT = ['HostConfig.KernelMemory', 'HostConfig.KernelMemoryTCP'];
+
+/**
+ * What `json` makes of a typed struct (encoding/json on it): its members in the JSON's order,
+ * without those the typed view added as nil for an omitempty member the JSON left out, with the
+ * renamed ones (json tag "Dns" on field DNS) that field access cannot see.
+ */
+export const GO_JSON = Symbol('go struct as json');
+
 /** Marks an object as a Go map (a missing key is <no value> in the typed pass). */
 export const GO_MAP = Symbol('go map');
 /** Marks an empty array or object that stands for a nil slice or map (json: null). */
@@ -60,7 +74,7 @@ export const GO_EMPTY_STRUCT = Symbol('go struct{}');
 /** Marks a Go map keyed by nat.Port: no field of it can be named, `index` by a string fails. */
 export const GO_PORT_KEYS = Symbol('go map[nat.Port]');
 
-type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed'; next: Map<string, Trie> };
+type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed' | 'absent'; next: Map<string, Trie> };
 
 function trie(): Trie {
   const root: Trie = { next: new Map() };
@@ -79,6 +93,7 @@ function trie(): Trie {
   SLICES.forEach((p) => add(p, 'slice'));
   EMPTY_STRUCTS.forEach((p) => add(p, 'struct'));
   NIL_POINTERS.forEach((p) => add(p, 'nilptr'));
+  ABSENT.forEach((p) => add(p, 'absent'));
   return root;
 }
 
@@ -109,10 +124,15 @@ function view(v: unknown, t: Trie | undefined): unknown {
   if (typeof v === 'object') {
     const out: Record<string | symbol, unknown> = {};
     const map = kind === 'map' || kind === 'portmap';
+    const json: [string, unknown][] = [];
     for (const [k, x] of Object.entries(v as object)) {
       const n = t?.next.get(map ? '*' : k);
-      if (n?.kind !== 'renamed') out[k] = view(x, n);
+      if (n?.kind === 'absent') continue;
+      const typed = view(x, n?.kind === 'renamed' ? { next: n.next } : n);
+      json.push([k, typed]);
+      if (n?.kind !== 'renamed') out[k] = typed;
     }
+    if (!map) out[GO_JSON] = json;
     // A member the JSON leaves out (Docker's omitempty: HostConfig.Tmpfs, HostConfig.Mounts,
     // HostConfig.Init) is nil on the typed struct. Not at the top: one list
     // serves all four kinds, whose top-level members differ (a container has no Labels); below

@@ -3,7 +3,7 @@
 // --format row's in sorted order (docker/cli marshals its contexts through a map),
 // U+2028/U+2029 escaped as Go does, a float constant such as 1.0 as 1.
 import { GoByte, GoFloat, STRUCT, sortedKeys } from './value.js';
-import { GO_NIL } from './docker-types.js';
+import { GO_JSON, GO_NIL } from './docker-types.js';
 
 export function jsonEncode(v: unknown): string {
   // a constant -0.0 (only a template constant can be one, and only at the top)
@@ -13,6 +13,7 @@ export function jsonEncode(v: unknown): string {
     if (x instanceof GoByte) return x.b;
     if (typeof x === 'function') return undefined;
     if (x && typeof x === 'object' && GO_NIL in x) return null; // a nil slice or map
+    if (x && typeof x === 'object' && GO_JSON in x) return Object.fromEntries((x as { [GO_JSON]: [string, unknown][] })[GO_JSON]);
     if (x && typeof x === 'object' && STRUCT in x) {
       const o = x as Record<string, unknown>;
       return Object.fromEntries(sortedKeys(o).filter((k) => typeof o[k] !== 'function').map((k) => [k, o[k]]));

@@ -56,12 +56,15 @@ export function readEnvFile(file: string): string[] {
 }
 
 /** Merges env lists: later entries override earlier ones with the same name, order kept. */
+/** A variable's name (`A=1` → `A`; a bare `A` is its own name). */
+export function envKey(e: string): string {
+  const eq = e.indexOf('=');
+  return eq < 0 ? e : e.slice(0, eq);
+}
+
 export function mergeEnv(...lists: string[][]): string[] {
   const map = new Map<string, string>();
-  for (const list of lists) for (const e of list) {
-    const eq = e.indexOf('=');
-    map.set(eq < 0 ? e : e.slice(0, eq), e);
-  }
+  for (const list of lists) for (const e of list) map.set(envKey(e), e);
   return [...map.values()];
 }
 

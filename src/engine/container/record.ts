@@ -341,7 +341,9 @@ function exitOf(text: string | undefined): ExitInfo | undefined {
 export function processEnv(rec: ContainerRecord): string[] {
   const env = rec.Config.Env;
   const out = new Map<string, string>();
-  for (const e of [...env.filter((x) => x.startsWith('PATH=')), `HOSTNAME=${rec.Config.Hostname}`, ...env]) {
+  // Docker's CreateDaemonEnvironment: PATH, HOSTNAME, TERM=xterm with -t, then Config.Env
+  const term = rec.Config.Tty ? ['TERM=xterm'] : [];
+  for (const e of [...env.filter((x) => x.startsWith('PATH=')), `HOSTNAME=${rec.Config.Hostname}`, ...term, ...env]) {
     const eq = e.indexOf('=');
     out.set(eq < 0 ? e : e.slice(0, eq), e);
   }

@@ -46,7 +46,8 @@ export function healthOf(rec: ContainerRecord): HealthState | undefined {
 
 export function inspectHealth(rec: ContainerRecord): { Health?: HealthState } {
   const t = rec.Config.Healthcheck?.Test;
-  if (!t?.length || t[0] === 'NONE') return {};
+  // Docker's health monitor begins at the first start: a created container has no State.Health
+  if (!t?.length || t[0] === 'NONE' || !rec.StartedAt) return {};
   return { Health: readHealth(files.health(rec.Id)) ?? { Status: 'starting', FailingStreak: 0, Log: [] } };
 }
 
