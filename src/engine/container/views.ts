@@ -297,6 +297,7 @@ export const PS_HEADERS = {
   Mounts: 'MOUNTS',
   LocalVolumes: 'LOCAL VOLUMES',
   Networks: 'NETWORKS',
+  Platform: 'PLATFORM',
 } as const;
 
 /** SubHeaderContext.Label: the header of {{.Label "com.example.vendor"}} is "vendor". */
@@ -325,6 +326,7 @@ export interface PsRow {
   Size: string;
   State: string;
   Status: string;
+  Platform: null;
   Label: (name: string) => string;
 }
 
@@ -384,7 +386,8 @@ export function psRow(rec: ContainerRecord, st: ContainerState, o: PsOptions): P
   for (const k of PS_FIELD_NAMES) row[k] = PS_FIELDS[k](c);
   const labels = rec.Config.Labels ?? {};
   // a method: a template calls it with its argument; JSON encoders leave functions out
-  return { ...row, Label: (name: string) => labels[name] ?? '' };
+  // Platform: docker 28's field, nil from a daemon before API 1.48 (as minidock's answers)
+  return { ...row, Platform: null, Label: (name: string) => labels[name] ?? '' };
 }
 
 /**
