@@ -28,7 +28,12 @@ export async function networkLs(opts: { quiet?: boolean; format?: string; noTrun
   }
   if (opts.format) {
     const { writeFormatted, NETWORK_FORMAT } = await import('./template.js');
-    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: String(!!n.EnableIPv6), Internal: String(!!n.Internal), CreatedAt: n.Created }));
+    const { goTimeString } = await import('../units.js');
+    // docker/cli's networkContext: Labels k=v joined by "," (sorted here: Go's map order is random), CreatedAt time.Time.String()
+    const rows = nets.map((n) => ({
+      ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: String(!!n.EnableIPv6), IPv4: String(n.EnableIPv4 !== false), Internal: String(!!n.Internal),
+      Labels: Object.entries(n.Labels ?? {}).map(([k, v]) => `${k}=${v}`).sort().join(','), CreatedAt: goTimeString(n.Created),
+    }));
     writeFormatted(opts.format, rows, NETWORK_FORMAT);
     return;
   }

@@ -166,7 +166,15 @@ export const IMAGES_FORMAT: FormatContext = {
 };
 export const NETWORK_FORMAT: FormatContext = {
   type: 'network.networkContext',
-  headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED' },
+  headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', IPv4: 'IPV4', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED' },
+};
+
+export const VOLUME_FORMAT: FormatContext = {
+  type: 'formatter.volumeContext',
+  headers: {
+    Name: 'VOLUME NAME', Driver: 'DRIVER', Scope: 'SCOPE', Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Links: 'LINKS', Size: 'SIZE',
+    Group: 'GROUP', Availability: 'AVAILABILITY', Status: 'STATUS',
+  },
 };
 
 // docker/cli prints these as they are (no program name before them)

@@ -2,7 +2,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PortBinding } from '../network/types.js';
-import { humanDuration, humanSize, timeAgo } from '../../units.js';
+import { goTimeString, humanDuration, humanSize, timeAgo } from '../../units.js';
 import { files, readRestarting, type ContainerRecord, type ContainerState } from './record.js';
 import type { PsSnapshot } from './psfilter.js';
 import { readHealth, type HealthState } from './health.js';
@@ -330,7 +330,7 @@ export interface PsRow {
   Label: (name: string) => string;
 }
 
-export type PsField = Exclude<keyof PsRow, 'Label'>;
+export type PsField = Exclude<keyof PsRow, 'Label' | 'Platform'>;
 type PsOptions = { noTrunc: boolean; now?: number; size?: ContainerSize };
 
 /** What a row's fields are made of: each field is made only when asked for (psCells). */
@@ -360,7 +360,7 @@ const PS_FIELDS: { [K in PsField]: (c: PsCtx) => string } = {
     return goQuote(c.trunc ? ellipsis(cmd, 20) : cmd);
   },
   // Go's time.Time.String() of the Unix seconds: "2026-12-01 09:28:43 +0000 UTC"
-  CreatedAt: (c) => new Date(c.created).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
+  CreatedAt: (c) => goTimeString(c.created, true),
   ID: (c) => (c.trunc ? c.rec.Id.slice(0, 12) : c.rec.Id),
   Image: (c) => c.rec.ImageRef,
   Labels: (c) => Object.entries(c.rec.Config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).sort().join(','),
