@@ -21,7 +21,8 @@ export function formatNetworkTable(rows: { Id: string; Name: string; Driver: str
 export async function networkLs(opts: { quiet?: boolean; format?: string; noTrunc?: boolean; filter?: string[] }): Promise<void> {
   const { listNetworks } = await import('../engine/network/networks.js');
   const { selectNetworks } = await import('../engine/network/select.js');
-  const nets = selectNetworks(await listNetworks(), opts.filter ?? []);
+  const { naturalCompare } = await import('./sortorder.js');
+  const nets = selectNetworks(await listNetworks(), opts.filter ?? []).sort((a, b) => naturalCompare(a.Name, b.Name));
   if (opts.quiet) {
     writeOut(nets.map((n) => (opts.noTrunc ? n.Id : n.Id.slice(0, 12)) + '\n').join(''));
     return;

@@ -62,7 +62,8 @@ export function registerVolumeCommands(program: Command): void {
     .action(async (o: { quiet?: boolean; filter: string[]; format?: string }) => {
       const { allVolumes, inspectVolume } = await import('../engine/volume/store.js');
       const { selectVolumes } = await import('../engine/volume/select.js');
-      const vols = selectVolumes(allVolumes(), o.filter);
+      const { naturalCompare } = await import('./sortorder.js');
+      const vols = selectVolumes(allVolumes(), o.filter).sort((a, b) => naturalCompare(a.Name, b.Name));
       if (o.quiet) {
         writeOut(vols.map((v) => v.Name + '\n').join(''));
         return;
