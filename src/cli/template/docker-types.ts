@@ -58,6 +58,9 @@ const NIL_POINTERS = ['HostConfig.Init', 'State.Health', 'Config.Healthcheck', '
  */
 const ABSENT = ['HostConfig.KernelMemory', 'HostConfig.KernelMemoryTCP'];
 
+/** Members docker 28's struct declares elsewhere than 20.10's JSON has them: [path, member, after]. */
+const MOVED: [string, string, string][] = [['HostConfig', 'ConsoleSize', 'VolumesFrom']];
+
 /**
  * What `json` makes of a typed struct (encoding/json on it): its members in the JSON's order,
  * without those the typed view added as nil for an omitempty member the JSON left out, with the
@@ -74,19 +77,23 @@ export const GO_EMPTY_STRUCT = Symbol('go struct{}');
 /** Marks a Go map keyed by nat.Port: no field of it can be named, `index` by a string fails. */
 export const GO_PORT_KEYS = Symbol('go map[nat.Port]');
 
-type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed' | 'absent'; next: Map<string, Trie> };
+type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed' | 'absent'; next: Map<string, Trie>; moved?: [string, string][] };
 
 function trie(): Trie {
   const root: Trie = { next: new Map() };
-  const add = (path: string, kind: Trie['kind']): void => {
+  const node = (path: string): Trie => {
     let t = root;
     for (const part of path.split('.')) {
       let n = t.next.get(part);
       if (!n) t.next.set(part, (n = { next: new Map() }));
       t = n;
     }
-    t.kind = kind;
+    return t;
   };
+  const add = (path: string, kind: Trie['kind']): void => {
+    node(path).kind = kind;
+  };
+  for (const [path, member, after] of MOVED) (node(path).moved ??= []).push([member, after]);
   MAPS.forEach((p) => add(p, 'map'));
   PORT_MAPS.forEach((p) => add(p, 'portmap'));
   RENAMED.forEach((p) => add(p, 'renamed'));
@@ -131,6 +138,12 @@ function view(v: unknown, t: Trie | undefined): unknown {
       const typed = view(x, n?.kind === 'renamed' ? { next: n.next } : n);
       json.push([k, typed]);
       if (n?.kind !== 'renamed') out[k] = typed;
+    }
+    for (const [member, after] of t?.moved ?? []) {
+      const i = json.findIndex(([k]) => k === member);
+      if (i < 0) continue;
+      const [entry] = json.splice(i, 1);
+      json.splice(json.findIndex(([k]) => k === after) + 1, 0, entry!);
     }
     if (!map) out[GO_JSON] = json;
     // A member the JSON leaves out (Docker's omitempty: HostConfig.Tmpfs, HostConfig.Mounts,
