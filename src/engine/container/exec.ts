@@ -46,9 +46,10 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   // The container's own files, resolved inside its root (never through its symlinks on the
   // host), read through /proc/PID/root of its PID 1 — which must be that very process before
   // and after the read, so a PID reused meanwhile cannot lend its root.
-  const pid = spec ? livePid(rec.Id) : st.Pid;
+  // (without -u too: root's supplementary groups come from the container's /etc/group, as Docker's)
+  const pid = livePid(rec.Id);
   if (!pid) throw notRunning();
-  const samePid = () => !spec || livePid(rec.Id) === pid;
+  const samePid = () => livePid(rec.Id) === pid;
   let user: ResolvedUser;
   try {
     user = resolveUserIn(spec, (p) => readInProcRoot(pid, p), 126);

@@ -214,10 +214,16 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
       gid = Number(g[2]);
     }
   }
-  const groups = userName
-    ? gr.filter((f) => (f[3] ?? '').split(',').includes(userName!)).map((f) => Number(f[2])).filter((g) => g !== gid)
-    : [];
-  return { uid, gid, groups };
+  // Docker's supplementary groups (moby getUser, runc setupUser): the primary group, the groups
+  // that list the user by name unless a group was given (libcontainer's implicit form), sorted
+  // as the kernel keeps them (--group-add joins them in lifecycle.ts)
+  const member = userName && spec.group === undefined ? gr.filter((f) => (f[3] ?? '').split(',').includes(userName!)).map((f) => Number(f[2])) : [];
+  return { uid, gid, groups: sortedGroups([gid, ...member]) };
+}
+
+/** Group ids once each, in the kernel's (numeric) order. */
+export function sortedGroups(ids: number[]): number[] {
+  return [...new Set(ids)].sort((a, b) => a - b);
 }
 
 /**
@@ -226,7 +232,15 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
  * with `exitCode` (125 for run/start; exec's is 126, as Docker's).
  */
 export function resolveUserIn(spec: UserSpec | undefined, read: (path: string) => string | undefined, exitCode = 125): ResolvedUser {
-  if (!spec) return { uid: 0, gid: 0, groups: [] }; // the files are not even opened
+  if (!spec) {
+    // no -u: uid 0, and as with Docker root's groups from the image's files (`id` says
+    // groups=0(root),10(wheel) in busybox); files that cannot be read leave it uid 0, gid 0 alone
+    try {
+      return resolveUser({ user: '0' }, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
+    } catch {
+      return { uid: 0, gid: 0, groups: [0] };
+    }
+  }
   try {
     return resolveUser(spec, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
   } catch (e) {
