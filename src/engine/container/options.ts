@@ -188,7 +188,7 @@ export interface ResolvedUser {
 
 /** Resolves a user spec against the container's /etc/passwd and /etc/group (as texts). */
 export function resolveUser(spec: UserSpec | undefined, passwd: string, group: string): ResolvedUser {
-  if (!spec) return { uid: 0, gid: 0, groups: [] };
+  spec ??= { user: '0' }; // no -u: uid 0, named by the image's passwd (root's groups, as Docker's)
   const pw = passwd.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 4);
   const gr = group.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 3);
   let uid: number;
@@ -236,7 +236,7 @@ export function resolveUserIn(spec: UserSpec | undefined, read: (path: string) =
     // no -u: uid 0, and as with Docker root's groups from the image's files (`id` says
     // groups=0(root),10(wheel) in busybox); files that cannot be read leave it uid 0, gid 0 alone
     try {
-      return resolveUser({ user: '0' }, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
+      return resolveUser(undefined, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
     } catch {
       return { uid: 0, gid: 0, groups: [0] };
     }
