@@ -54,6 +54,14 @@ const CASES: Case[] = [
   { name: 'inspect: Config with -t and a health check (no TERM, Healthcheck omitempty)', cmd: ['inspect', '-f', '{{json .Config}}', 'a5hc'] },
   { name: 'inspect: no State.Health before the first start', cmd: ['inspect', '-f', '{{json .State.Health}}', 'a5hc'] },
   { name: 'run -t: TERM in the process environment', cmd: ['run', '--rm', '-t', '-e', 'A=1', 'busybox', 'env'] },
+  // --- the process: supplementary groups, resolv.conf
+  { name: 'run: root\'s groups (id)', cmd: ['run', '--rm', 'busybox', 'id'] },
+  { name: 'run -u root:0: a group given, no memberships', cmd: ['run', '--rm', '-u', 'root:0', 'busybox', 'id'] },
+  { name: 'run -u 1000: no passwd entry, gid 0', cmd: ['run', '--rm', '-u', '1000', 'busybox', 'id'] },
+  { name: 'run -u nobody --group-add', cmd: ['run', '--rm', '-u', 'nobody', '--group-add', '1234', 'busybox', 'id'] },
+  { name: 'exec: root\'s groups', cmd: ['exec', 'a5web', 'id'] },
+  { name: 'exec -u 1000:50', cmd: ['exec', '-u', '1000:50', 'a5web', 'id'] },
+  { name: 'run --dns --dns-search --dns-option: resolv.conf', cmd: ['run', '--rm', '--dns', '10.9.9.9', '--dns-search', 'ex.example', '--dns-option', 'ndots:2', 'busybox', 'cat', '/etc/resolv.conf'] },
   // --- image inspect
   {
     name: 'image inspect: Config\'s members as Docker\'s container.Config',
@@ -97,6 +105,14 @@ const CASES: Case[] = [
   },
   { name: 'volume ls --format Label, Group, Status', cmd: ['volume', 'ls', '--format', 'table {{.Name}}\t{{.Label "a"}}\t{{.Group}}\t{{.Availability}}\t{{.Status}}'] },
   { name: 'volume ls: by name, naturally', cmd: ['volume', 'ls'] },
+  // --- mounts of --volumes-from and --mount, --link variables in exec
+  { name: 'create -v NAME:/v:ro', cmd: ['create', '--name', 'a5vm', '-v', 'a5vol:/v:ro', 'busybox'] },
+  { name: 'create --volumes-from :rw', cmd: ['create', '--name', 'a5vf', '--volumes-from', 'a5vm:rw', 'busybox'] },
+  { name: 'inspect: --volumes-from\'s mount (no mode, still read-only)', cmd: ['inspect', '-f', '{{range .Mounts}}{{.Name}} {{.Destination}} mode={{.Mode}} rw={{.RW}}{{end}}', 'a5vf'] },
+  { name: 'create --mount type=volume', cmd: ['create', '--name', 'a5mt', '--mount', 'type=volume,source=a5vol,target=/b,readonly', 'busybox'] },
+  { name: 'inspect: --mount volume\'s mode', cmd: ['inspect', '-f', '{{range .Mounts}}{{.Name}} {{.Destination}} mode={{.Mode}} rw={{.RW}}{{end}}', 'a5mt'] },
+  { name: 'run -d --link', cmd: ['run', '-d', '--name', 'a5lk', '--link', 'a5web:webalias', 'busybox', 'sleep', '300'] },
+  { name: 'exec: the --link variables', cmd: ['exec', 'a5lk', 'sh', '-c', 'env | grep WEBALIAS'] },
   // --- history
   { name: 'history --format json', cmd: ['history', '--format', 'json', 'busybox'] },
 ];

@@ -58,6 +58,8 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   }
   if (!samePid()) throw notRunning();
   if (rec.HostConfig.GroupAdd?.length) user = { ...user, groups: await execGroupAdd(rec.HostConfig.GroupAdd, rec.Id, user.groups, notRunning) };
+  // Docker's exec gets the --link variables too, from the linked containers as they are now
+  const linkEnv = rec.HostConfig.Links?.length ? (await import('./links.js')).resolveLinks(rec).env : [];
   const cfgFile = join(files.dir(rec.Id), `exec-${randomHex(6)}.config`);
   writeShimConfig(cfgFile, [
     ['pid', st.Pid],
@@ -65,7 +67,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     ['uid', user.uid],
     ['gid', user.gid],
     ...user.groups.map((g): [string, number] => ['group', g]),
-    ...mergeEnv(processEnv(rec), o.env).map((e): [string, string] => ['env', e]),
+    ...mergeEnv(processEnv(rec, linkEnv), o.env).map((e): [string, string] => ['env', e]),
     ...o.cmd.map((a): [string, string] => ['arg', a]),
     ['tty', o.tty],
     ...(o.tty && o.winsize && o.winsize.rows > 0 && o.winsize.cols > 0 ? [['winsize', `${o.winsize.rows}x${o.winsize.cols}`] as [string, string]] : []),
