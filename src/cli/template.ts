@@ -9,7 +9,7 @@ import { BareError } from '../errors.js';
 import { execute, ExecOptions, MissingKey } from './template/exec.js';
 import { FUNCS, HEADER_FUNCS } from './template/funcs.js';
 import { Node, TemplateError, Tree, parse } from './template/parse.js';
-import { typedView } from './template/docker-types.js';
+import { goMapsSorted, typedView } from './template/docker-types.js';
 
 type Value = unknown;
 
@@ -219,10 +219,10 @@ export async function printInspect(
       errors.push(notFound(ref));
       continue;
     }
-    found.push(obj);
+    found.push(goMapsSorted(obj));
     if (!t) continue;
     try {
-      out += t.runInspect(obj) + '\n';
+      out += t.runInspect(found[found.length - 1]) + '\n';
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       errors.push(`template parsing error: ${e.message}`); // docker/cli inspect: its error as it is

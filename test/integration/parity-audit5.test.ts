@@ -34,6 +34,18 @@ const CASES: Case[] = [
   { name: 'run -d', cmd: ['run', '-d', '--name', 'a5web', '-l', 'app=web', '-e', 'FOO=bar', 'busybox', 'sleep', '300'] },
   { name: 'inspect: Config.Env has the user\'s variables first', cmd: ['inspect', '-f', '{{json .Config.Env}}', 'a5web'] },
   {
+    name: 'inspect: the document\'s keys in Docker\'s order',
+    cmd: ['inspect', 'a5web'],
+    mask: [
+      [/^(?!\s*"[^"]+":).*\n/gm, '', 'values only: the keys and their order are compared'],
+      [/^(\s*"[^"]+"):.*$/gm, '$1', 'values only'],
+      [/^\s*"(Runtime|HostInterface|Interface)"\n/gm, '', 'no OCI runtime to name; an endpoint\'s host and container interface names are minidock\'s own'],
+      [/^\s*"\/?[0-9a-f]{64}"\n/gm, '', 'volume ids'],
+    ],
+  },
+  { name: 'create -l b=2 -l a=1', cmd: ['create', '--name', 'a5lbl', '-l', 'b=2', '-l', 'a=1', 'busybox'] },
+  { name: 'inspect: labels sorted as a Go map', cmd: ['inspect', '-f', '{{json .Config.Labels}} {{.Config.Labels}}', 'a5lbl'] },
+  {
     name: 'inspect: HostConfig has Docker\'s keys',
     cmd: ['inspect', '-f', '{{range $k, $v := .HostConfig}}{{$k}} {{end}}', 'a5web'],
     mask: [[/\bRuntime /, '', 'minidock has no OCI runtime to name (`--runtime` is refused)']],

@@ -113,6 +113,26 @@ export function typedView(doc: unknown): unknown {
   return view(doc, TRIE);
 }
 
+/**
+ * The document with its Go maps' keys sorted, as encoding/json writes a map (Labels given as
+ * `-l b=2 -l a=1` print a, then b); structs keep their order. What the trie does not name is
+ * left as it is.
+ */
+export function goMapsSorted(doc: unknown): unknown {
+  return sortMaps(doc, TRIE);
+}
+
+function sortMaps(v: unknown, t: Trie | undefined): unknown {
+  if (!t || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => sortMaps(x, t.next.get('*')));
+  const map = t.kind === 'map' || t.kind === 'portmap';
+  const keys = Object.keys(v);
+  if (map) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = sortMaps((v as Record<string, unknown>)[k], t.next.get(map ? '*' : k));
+  return out;
+}
+
 /** The kinds whose zero value is nil: what a struct member the JSON leaves out is on the typed struct. */
 const NIL_ZERO = new Set<Trie['kind']>(['map', 'portmap', 'slice', 'nilptr']);
 

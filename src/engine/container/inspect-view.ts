@@ -205,14 +205,15 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: hostConfig(rec),
+    // GraphDriverData's order (Data, then Name); Data is a map (its keys sorted)
     GraphDriver: {
-      Name: 'overlay2',
       Data: {
         LowerDir: [...rec.LayerDirs].reverse().join(':'),
+        MergedDir: files.rootfs(rec.Id),
         UpperDir: files.upper(rec.Id),
         WorkDir: files.work(rec.Id),
-        MergedDir: files.rootfs(rec.Id),
       },
+      Name: 'overlay2',
     },
     ...(o.size ? { SizeRw: o.size.rw, SizeRootFs: o.size.rootFs } : {}),
     Mounts: pointsOfRecord(rec).map(inspectMount),

@@ -35,8 +35,8 @@ export async function inspectImage(ref: string): Promise<unknown> {
     Size: img.size,
     VirtualSize: img.size, // Docker 20.10: the same as Size (one storage driver, shared layers counted)
     GraphDriver: {
-      Name: 'overlay2',
       Data: { LowerDir: [...img.layerDirs].reverse().join(':') },
+      Name: 'overlay2', // GraphDriverData's order: Data, then Name
     },
     RootFS: { Type: 'layers', Layers: img.layers },
     Metadata: { LastTagTime: tagged ?? '0001-01-01T00:00:00Z' },
