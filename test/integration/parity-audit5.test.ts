@@ -89,6 +89,8 @@ const CASES: Case[] = [
   // --- images --format
   { name: 'commit', cmd: ['commit', 'a5web', 'a5img:1'] },
   { name: 'images --format json', cmd: ['images', 'a5img', '--format', 'json'], mask: [GO_TIME] },
+  { name: 'history of a commit: its base image named', cmd: ['history', 'a5img:1'] },
+  { name: 'image inspect of a commit: Parent, Container', cmd: ['image', 'inspect', '-f', '{{.Parent}} {{.Container}}', 'a5img:1'] },
   { name: 'images --format N/A fields', cmd: ['images', 'busybox', '--format', 'table {{.Repository}}\t{{.Containers}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.VirtualSize}}\t{{.CreatedAt}}'] },
   // --- networks
   { name: 'network create with labels', cmd: ['network', 'create', '--label', 'b=2', '--label', 'a=1', 'a5net'] },

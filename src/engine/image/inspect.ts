@@ -21,7 +21,7 @@ export async function inspectImage(ref: string): Promise<unknown> {
     Id: img.id,
     RepoTags: img.repoTags,
     RepoDigests: img.repoDigests,
-    Parent: '',
+    Parent: img.parent ?? '',
     Comment: history.length ? (history[history.length - 1]!.comment ?? '') : '',
     Created: img.created,
     Container: typeof extra.container === 'string' ? extra.container : '',
