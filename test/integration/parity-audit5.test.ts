@@ -32,6 +32,7 @@ const LABELS: [RegExp, string, string] = [/"Labels":"(a=1,b=2|b=2,a=1)"/g, '"Lab
 const CASES: Case[] = [
   // --- container inspect
   { name: 'run -d', cmd: ['run', '-d', '--name', 'a5web', '-l', 'app=web', '-e', 'FOO=bar', 'busybox', 'sleep', '300'] },
+  { name: 'run -d with a health check', cmd: ['run', '-d', '--name', 'a5health', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sleep', '300'] },
   { name: 'inspect: Config.Env has the user\'s variables first', cmd: ['inspect', '-f', '{{json .Config.Env}}', 'a5web'] },
   {
     name: 'inspect: the document\'s keys in Docker\'s order',
@@ -127,6 +128,11 @@ const CASES: Case[] = [
   { name: 'inspect: --mount volume\'s mode', cmd: ['inspect', '-f', '{{range .Mounts}}{{.Name}} {{.Destination}} mode={{.Mode}} rw={{.RW}}{{end}}', 'a5mt'] },
   { name: 'run -d --link', cmd: ['run', '-d', '--name', 'a5lk', '--link', 'a5web:webalias', 'busybox', 'sleep', '300'] },
   { name: 'exec: the --link variables', cmd: ['exec', 'a5lk', 'sh', '-c', 'env | grep WEBALIAS'] },
+  {
+    name: 'system df -v: health in STATUS, units.HumanSize for shared and unique sizes',
+    cmd: ['system', 'df', '-v'],
+    mask: [[/(VOLUME NAME[^\n]*\n)(?:[^\n]+\n)+/, '$1', "Docker lists volumes in its map's order"], [/\(health: starting\)/g, '(healthy)', 'the first probe a second after start (timing)']],
+  },
   // --- history
   { name: 'history --format json', cmd: ['history', '--format', 'json', 'busybox'] },
 ];
@@ -164,6 +170,7 @@ describe('parity audit (issue 13): successful commands print what Docker prints'
         md.ok(['save', 'busybox', '-o', join(dir, 'bb.tar')]);
         const l = docker.run(['load', '-i', join(dir, 'bb.tar')]);
         if (l.code !== 0) throw new Error(`docker load: ${l.stderr}`);
+        docker.run(['image', 'prune', '-f']); // the imported busybox that load untagged
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
