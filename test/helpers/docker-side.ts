@@ -2,6 +2,7 @@
 // throwaway dockerd of the test's own (bench/docker.mjs: own socket, data and exec roots, in the
 // test's "host" netns, no iptables rules) driven by the docker CLI, and the masking both sides
 // go through before they are compared. Only used when recording (MINIDOCK_RECORD_DOCKER=1).
+import { expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,3 +54,9 @@ export async function dockerRunner(hostNs: string, name?: string): Promise<Docke
   return { run, stop: async () => { await stop(); rmSync(config, { recursive: true, force: true }); }, version: { client: v[0], server: v[1] } };
 }
 
+
+/** Each case is named once, and the recording (when there is one) has exactly those names. */
+export function expectCasesRecorded(names: string[], recorded?: { cases: Record<string, unknown> }): void {
+  expect(new Set(names).size).toBe(names.length);
+  if (recorded) expect(Object.keys(recorded.cases).sort()).toEqual([...names].sort());
+}
