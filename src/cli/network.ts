@@ -195,7 +195,8 @@ function registerUserNetworkCommands(net: Command): void {
       }
       const { pruneNetworks } = await import('../engine/network/usernet.js');
       const gone = await pruneNetworks(explainer(o.explain));
-      if (gone.length) writeOut(`Deleted Networks:\n${gone.map((n) => n + '\n').join('')}`);
+      // docker/cli prints the report with Fprintln: a blank line after the names
+      if (gone.length) writeOut(`Deleted Networks:\n${gone.map((n) => n + '\n').join('')}\n`);
     });
   net
     .command('connect')

@@ -94,6 +94,8 @@ const CASES: Case[] = [
   { name: 'image inspect of a commit: Parent, Container', cmd: ['image', 'inspect', '-f', '{{.Parent}} {{.Container}}', 'a5img:1'] },
   { name: 'images --format N/A fields', cmd: ['images', 'busybox', '--format', 'table {{.Repository}}\t{{.Containers}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.VirtualSize}}\t{{.CreatedAt}}'] },
   // --- networks
+  { name: 'network create an unused one', cmd: ['network', 'create', 'a5unused'] },
+  { name: 'network prune -f (a blank line after the names)', cmd: ['network', 'prune', '-f'] },
   { name: 'network create with labels', cmd: ['network', 'create', '--label', 'b=2', '--label', 'a=1', 'a5net'] },
   { name: 'network create a5net10', cmd: ['network', 'create', 'a5net10'] },
   { name: 'network create a5net2', cmd: ['network', 'create', 'a5net2'] },
