@@ -135,6 +135,8 @@ const CASES: Case[] = [
     cmd: ['system', 'df', '-v'],
     mask: [[/(VOLUME NAME[^\n]*\n)(?:[^\n]+\n)+/, '$1', "Docker lists volumes in its map's order"], [/\(health: starting\)/g, '(healthy)', 'the first probe a second after start (timing)']],
   },
+  // (seconds after a5lbl was made: --until is whole seconds)
+  { name: 'events: attributes sorted as a Go map', cmd: ['events', '--since', '10m', '--until', '0s', '--filter', 'container=a5lbl', '--format', '{{.Action}} {{json .Actor.Attributes}}'] },
   // --- history
   { name: 'history --format json', cmd: ['history', '--format', 'json', 'busybox'] },
 ];
