@@ -20,6 +20,17 @@ export function bytesSize(n: number): string {
   return scaled(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], 4);
 }
 
+/**
+ * Go's time.Time.String() of a UTC time, as docker/cli prints CreatedAt: "2026-12-01 09:28:43.38
+ * +0000 UTC", the fraction without its trailing zeros; `seconds`: whole seconds (time.Unix(s, 0)).
+ */
+export function goTimeString(t: string | number, seconds = false): string {
+  const iso = typeof t === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(t) ? t : new Date(t).toISOString();
+  const [, day, time, frac = ''] = /^(.{10})T(.{8})(\.\d+)?Z$/.exec(iso)!;
+  const f = seconds ? '' : frac.replace(/\.?0+$/, '');
+  return `${day} ${time}${f} +0000 UTC`;
+}
+
 export function timeAgo(iso: string, now = Date.now()): string {
   return `${humanDuration(now - Date.parse(iso))} ago`;
 }

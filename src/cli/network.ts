@@ -21,14 +21,20 @@ export function formatNetworkTable(rows: { Id: string; Name: string; Driver: str
 export async function networkLs(opts: { quiet?: boolean; format?: string; noTrunc?: boolean; filter?: string[] }): Promise<void> {
   const { listNetworks } = await import('../engine/network/networks.js');
   const { selectNetworks } = await import('../engine/network/select.js');
-  const nets = selectNetworks(await listNetworks(), opts.filter ?? []);
+  const { naturalCompare } = await import('./sortorder.js');
+  const nets = selectNetworks(await listNetworks(), opts.filter ?? []).sort((a, b) => naturalCompare(a.Name, b.Name));
   if (opts.quiet) {
     writeOut(nets.map((n) => (opts.noTrunc ? n.Id : n.Id.slice(0, 12)) + '\n').join(''));
     return;
   }
   if (opts.format) {
     const { writeFormatted, NETWORK_FORMAT } = await import('./template.js');
-    const rows = nets.map((n) => ({ ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: String(!!n.EnableIPv6), Internal: String(!!n.Internal), CreatedAt: n.Created }));
+    const { goTimeString } = await import('../units.js');
+    // docker/cli's networkContext: Labels k=v joined by "," (sorted here: Go's map order is random), CreatedAt time.Time.String()
+    const rows = nets.map((n) => ({
+      ID: opts.noTrunc ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: scopeOf(n), IPv6: String(!!n.EnableIPv6), IPv4: String(n.EnableIPv4 !== false), Internal: String(!!n.Internal),
+      Labels: Object.entries(n.Labels ?? {}).map(([k, v]) => `${k}=${v}`).sort().join(','), CreatedAt: goTimeString(n.Created),
+    }));
     writeFormatted(opts.format, rows, NETWORK_FORMAT);
     return;
   }
@@ -189,7 +195,8 @@ function registerUserNetworkCommands(net: Command): void {
       }
       const { pruneNetworks } = await import('../engine/network/usernet.js');
       const gone = await pruneNetworks(explainer(o.explain));
-      if (gone.length) writeOut(`Deleted Networks:\n${gone.map((n) => n + '\n').join('')}`);
+      // docker/cli prints the report with Fprintln: a blank line after the names
+      if (gone.length) writeOut(`Deleted Networks:\n${gone.map((n) => n + '\n').join('')}\n`);
     });
   net
     .command('connect')

@@ -9,7 +9,7 @@ import { BareError } from '../errors.js';
 import { execute, ExecOptions, MissingKey } from './template/exec.js';
 import { FUNCS, HEADER_FUNCS } from './template/funcs.js';
 import { Node, TemplateError, Tree, parse } from './template/parse.js';
-import { typedView } from './template/docker-types.js';
+import { goMapsSorted, typedView } from './template/docker-types.js';
 
 type Value = unknown;
 
@@ -166,7 +166,15 @@ export const IMAGES_FORMAT: FormatContext = {
 };
 export const NETWORK_FORMAT: FormatContext = {
   type: 'network.networkContext',
-  headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED' },
+  headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', IPv4: 'IPV4', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED' },
+};
+
+export const VOLUME_FORMAT: FormatContext = {
+  type: 'formatter.volumeContext',
+  headers: {
+    Name: 'VOLUME NAME', Driver: 'DRIVER', Scope: 'SCOPE', Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Links: 'LINKS', Size: 'SIZE',
+    Group: 'GROUP', Availability: 'AVAILABILITY', Status: 'STATUS',
+  },
 };
 
 // docker/cli prints these as they are (no program name before them)
@@ -211,10 +219,10 @@ export async function printInspect(
       errors.push(notFound(ref));
       continue;
     }
-    found.push(obj);
+    found.push(goMapsSorted(obj));
     if (!t) continue;
     try {
-      out += t.runInspect(obj) + '\n';
+      out += t.runInspect(found[found.length - 1]) + '\n';
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       errors.push(`template parsing error: ${e.message}`); // docker/cli inspect: its error as it is

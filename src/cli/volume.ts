@@ -62,27 +62,27 @@ export function registerVolumeCommands(program: Command): void {
     .action(async (o: { quiet?: boolean; filter: string[]; format?: string }) => {
       const { allVolumes, inspectVolume } = await import('../engine/volume/store.js');
       const { selectVolumes } = await import('../engine/volume/select.js');
-      const vols = selectVolumes(allVolumes(), o.filter);
+      const { naturalCompare } = await import('./sortorder.js');
+      const vols = selectVolumes(allVolumes(), o.filter).sort((a, b) => naturalCompare(a.Name, b.Name));
       if (o.quiet) {
         writeOut(vols.map((v) => v.Name + '\n').join(''));
         return;
       }
       if (o.format !== undefined && o.format !== 'table') {
+        // docker/cli's volumeContext: its fields (Links and Size without -s, and the cluster
+        // volumes' Group, Availability, Status: N/A), Labels k=v sorted, and Label(name)
         const rows = vols.map((v) => {
           const i = inspectVolume(v);
-          return { ...i, Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(','), Links: 'N/A', Size: 'N/A' };
+          return {
+            Name: i.Name, Driver: i.Driver, Scope: i.Scope, Mountpoint: i.Mountpoint,
+            Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).sort().join(','),
+            Links: 'N/A', Size: 'N/A', Group: 'N/A', Availability: 'N/A', Status: 'N/A',
+            Label: (name: string) => v.Labels[name] ?? '',
+          };
         });
-        if (o.format === 'json') {
-          writeOut(rows.map((r) => JSON.stringify(r) + '\n').join(''));
-          return;
-        }
-        const { parseTemplate, columns } = await import('./template.js');
-        const t = parseTemplate(o.format);
-        const lines = rows.map((r) => t.render(r as Parameters<typeof t.render>[0]));
-        // Docker's header of the name column is VOLUME NAME
-        const header = t.header().replace(/(^|\t)NAME(?=\t|$)/g, '$1VOLUME NAME');
-        if (t.table) writeOut(columns([header, ...lines].map((l) => l.split('\t'))) + '\n');
-        else writeOut(lines.map((l) => l + '\n').join(''));
+        const { writeFormatted, VOLUME_FORMAT } = await import('./template.js');
+        const { labelHeader } = await import('../engine/container/views.js');
+        writeFormatted(o.format, rows, { ...VOLUME_FORMAT, headers: { ...VOLUME_FORMAT.headers, Label: labelHeader } });
         return;
       }
       writeOut(table(vols));

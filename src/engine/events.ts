@@ -52,7 +52,8 @@ function nowNano(): bigint {
 /** The line journal() appends for an event (exported for the tests). */
 export function eventLine(e: JournalEvent, nano = nowNano()): string {
   const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.Attributes ?? {})) {
+  // a Go map: Docker's JSON has its keys sorted (labels among image, name, …)
+  for (const [k, v] of Object.entries(e.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (v === undefined) continue;
     const s = String(v);
     attrs[k] = s.length > MAX_VALUE ? s.slice(0, MAX_VALUE) : s;

@@ -11,43 +11,20 @@
 // error, `docker` in usage lines), and the hints that only point at help (`See 'docker run
 // --help'.`, `Run 'docker run --help' for more information`, which minidock does not print).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Minidock, type Result } from '../helpers/cli.js';
+import { dockerRunner, expectCasesRecorded, normalize } from '../helpers/docker-side.js';
 import { CASES, type Field } from './docker-corpus.cases.js';
 
 const RECORDED = fileURLToPath(new URL('./docker-corpus.recorded.json', import.meta.url));
 const RECORD = process.env.MINIDOCK_RECORD_DOCKER === '1';
-const DOCKER_CLI = process.env.MINIDOCK_DOCKER_CLI ?? '/usr/local/bin/docker';
 
 type Outcome = Record<Field, string | number>;
 interface Recording {
   docker: { client: string; server: string };
   recorded: string;
   cases: Record<string, Outcome>;
-}
-
-/** Ids, times and sizes masked; the program's name where it names itself. */
-export function normalize(s: string): string {
-  return s
-    .replace(/sha256:[0-9a-f]{64}/g, '<ID>')
-    .replace(/\b[0-9a-f]{64}\b/g, '<ID>')
-    .replace(/\b[0-9a-f]{12}\b/g, '<ID>')
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<TIME>')
-    .replace(/\b(Less than a second|About a minute|About an hour|an? \w+|\d+ (second|minute|hour|day|week|month|year)s?)( ago)\b/g, '<AGO>')
-    .replace(/\bUp (Less than a second|About a minute|About an hour|\d+ (second|minute|hour|day|week|month|year)s?)\b/g, 'Up <DUR>')
-    .replace(/\b\d+(\.\d+)?\s?(B|kB|KB|MB|GB)\b/g, '<SIZE>')
-    .replace(/^(minidock|docker): /gm, '')
-    .replace(/^See '(minidock|docker) [^']*'\.\n?/gm, '')
-    .replace(/\n*^Run '(minidock|docker) [^']*--help' for more information\n?/gm, '\n')
-    .replace(/\n+$/, '\n')
-    .replace(/\b(minidock|docker) (?=[\w-])/g, 'PROG ')
-    .replace(/'(minidock|docker)'/g, "'PROG'")
-    .replace(/ {2,}/g, '\t')
-    .replace(/[ \t]+$/gm, '');
 }
 
 function outcome(r: Result): Outcome {
@@ -57,23 +34,6 @@ function outcome(r: Result): Outcome {
 /** The recording keeps what Docker printed as it was: masking can change without recording again. */
 function masked(o: Outcome): Outcome {
   return { code: o.code, stdout: normalize(String(o.stdout)), stderr: normalize(String(o.stderr)) };
-}
-
-/** Docker's side: a dockerd of the test's own (bench/docker.mjs) in this test's throwaway netns. */
-async function dockerRunner(hostNs: string): Promise<{ run: (args: string[], input?: string) => Result; stop: () => Promise<void>; version: Recording['docker'] }> {
-  const mod = './../../bench/docker.mjs';
-  const { startDocker } = (await import(mod)) as { startDocker: (ns: string, o: { ownBridge: boolean }) => Promise<{ env?: NodeJS.ProcessEnv; stop?: () => Promise<void>; skipped?: string }> };
-  const d = await startDocker(hostNs, { ownBridge: true });
-  if (d.skipped || !d.env || !d.stop) throw new Error(`cannot record: ${d.skipped}`);
-  const config = mkdtempSync(join(tmpdir(), 'mdcorpus-dockercfg-'));
-  const env = { ...d.env, DOCKER_CONFIG: config };
-  const run = (args: string[], input = ''): Result => {
-    const r = spawnSync(DOCKER_CLI, args, { env, input, encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  };
-  const v = run(['version', '--format', '{{.Client.Version}} {{.Server.Version}}']).stdout.trim().split(' ');
-  const stop = d.stop;
-  return { run, stop: async () => { await stop(); rmSync(config, { recursive: true, force: true }); }, version: { client: v[0], server: v[1] } };
 }
 
 describe('differential corpus: everyday commands as Docker prints them', () => {
@@ -108,10 +68,7 @@ describe('differential corpus: everyday commands as Docker prints them', () => {
     md.cleanup();
   }, 300_000);
 
-  it('every case is recorded and named once', () => {
-    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
-    if (recorded) expect(Object.keys(recorded.cases).sort()).toEqual(CASES.map((c) => c.name).sort());
-  });
+  it('every case is recorded and named once', () => expectCasesRecorded(CASES.map((c) => c.name), recorded));
 
   for (const c of CASES) {
     it(c.name, () => {

@@ -52,7 +52,7 @@ describe('/etc/hosts and resolv.conf', () => {
 
   it('--dns, --dns-search, --dns-option replace those parts of resolv.conf (default bridge)', () => {
     const out = md.ok(['run', '--rm', '--dns', '10.0.0.53', '--dns', '10.0.0.54', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', '--dns-option', 'rotate', 'busybox', 'cat', '/etc/resolv.conf']);
-    expect(out).toBe('nameserver 10.0.0.53\nnameserver 10.0.0.54\nsearch corp.example\noptions ndots:2 rotate');
+    expect(out).toBe('search corp.example\nnameserver 10.0.0.53\nnameserver 10.0.0.54\noptions ndots:2 rotate');
     const none = md.ok(['run', '--rm', '--dns-search', '.', '--dns', '10.0.0.53', 'busybox', 'cat', '/etc/resolv.conf']);
     expect(none).not.toContain('search');
     expectRefused(['run', '--rm', '--dns', 'not-an-ip', 'busybox', 'true'], 'IP address is not correctly formatted: not-an-ip');
@@ -84,7 +84,7 @@ describe('/etc/hosts and resolv.conf', () => {
 
     it('resolv.conf points at the embedded DNS, which forwards to the --dns servers', () => {
       const conf = md.ok(['run', '--rm', '--network', 'rfnet', '--dns', '127.0.0.1', '--dns-search', 'corp.example', '--dns-option', 'timeout:2', 'busybox', 'cat', '/etc/resolv.conf']);
-      expect(conf).toBe('nameserver 127.0.0.11\nsearch corp.example\noptions timeout:2 ndots:0');
+      expect(conf).toBe('search corp.example\nnameserver 127.0.0.11\noptions timeout:2 ndots:0');
       const r = md.run(['run', '--rm', '--network', 'rfnet', '--dns', '127.0.0.1', 'busybox', 'nslookup', '-type=a', 'anything.example']);
       expect(r.stdout).toContain('10.9.8.7');
     });

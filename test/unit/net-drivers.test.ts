@@ -59,6 +59,8 @@ describe('bridge driver', () => {
       'com.docker.network.bridge.enable_ip_masquerade': 'true',
       'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
       'com.docker.network.bridge.default_bridge': 'true',
+      'com.docker.network.bridge.enable_icc': 'true',
+      'com.docker.network.driver.mtu': '1500',
     });
   });
 });

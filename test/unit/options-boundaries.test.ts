@@ -130,17 +130,17 @@ describe('users', () => {
 
   const passwd = 'root:x:0:0:root:/root:/bin/sh\nshort:x:1000\nfour:x:5:6\n1a:x:7:7::/:/bin/sh\na1:x:8:8::/:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n';
   const group = 'root:x:0:\nthin:x\ng3:x:7\n5x:x:55:\nprim:x:1000:app\nextra:x:2000:app,four\n';
-  it('resolve: malformed lines ignored, 4 fields are enough, names that look like numbers, the primary group not repeated', () => {
+  it('resolve: malformed lines ignored, 4 fields are enough, names that look like numbers, the primary group first (Docker/runc: primary, then memberships unless a group is given)', () => {
     expect(message(() => resolveUser({ user: 'short' }, passwd, group))).toBe('Error response from daemon: unable to find user short: no matching entries in passwd file');
-    expect(resolveUser({ user: 'four' }, passwd, group)).toEqual({ uid: 5, gid: 6, groups: [2000] });
-    expect(resolveUser({ user: '1a' }, passwd, group)).toEqual({ uid: 7, gid: 7, groups: [] });
-    expect(resolveUser({ user: 'a1' }, passwd, group)).toEqual({ uid: 8, gid: 8, groups: [] });
-    expect(resolveUser({ user: '1000' }, passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [2000] }); // by number: the passwd entry with uid 1000
-    expect(resolveUser({ user: 'app' }, passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [2000] }); // prim (1000) is its primary group
-    expect(resolveUser({ user: 'app', group: '5x' }, passwd, group)).toEqual({ uid: 1000, gid: 55, groups: [1000, 2000] });
+    expect(resolveUser({ user: 'four' }, passwd, group)).toEqual({ uid: 5, gid: 6, groups: [6, 2000] });
+    expect(resolveUser({ user: '1a' }, passwd, group)).toEqual({ uid: 7, gid: 7, groups: [7] });
+    expect(resolveUser({ user: 'a1' }, passwd, group)).toEqual({ uid: 8, gid: 8, groups: [8] });
+    expect(resolveUser({ user: '1000' }, passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [1000, 2000] }); // by number: the passwd entry with uid 1000
+    expect(resolveUser({ user: 'app' }, passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [1000, 2000] }); // prim (1000) is its primary group
+    expect(resolveUser({ user: 'app', group: '5x' }, passwd, group)).toEqual({ uid: 1000, gid: 55, groups: [55] }); // a group given: no memberships (docker run -u root:0: groups=0(root))
     expect(resolveUser({ user: 'app', group: 'g3' }, passwd, group)).toMatchObject({ gid: 7 });
     expect(message(() => resolveUser({ user: 'app', group: 'thin' }, passwd, group))).toBe('Error response from daemon: unable to find group thin: no matching entries in group file');
-    expect(resolveUser({ user: '4242', group: '9' }, passwd, group)).toEqual({ uid: 4242, gid: 9, groups: [] });
+    expect(resolveUser({ user: '4242', group: '9' }, passwd, group)).toEqual({ uid: 4242, gid: 9, groups: [9] });
   });
 });
 
@@ -160,14 +160,15 @@ describe('control characters in paths, bind sources', () => {
 
 describe('resolveUserIn (the container\'s own files)', () => {
   const files: Record<string, string> = { '/etc/passwd': 'app:x:1000:1000::/:/bin/sh\n', '/etc/group': 'g:x:5:app\n' };
-  it('no user: root, and the files are not even read', () => {
-    expect(resolveUserIn(undefined, () => { throw new Error('read'); })).toEqual({ uid: 0, gid: 0, groups: [] });
+  it('no user: root with its groups from the files (as Docker); unreadable files leave root alone', () => {
+    expect(resolveUserIn(undefined, () => { throw new Error('read'); })).toEqual({ uid: 0, gid: 0, groups: [0] });
+    expect(resolveUserIn(undefined, (p) => ({ '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n', '/etc/group': 'root:x:0:\nwheel:x:10:root\n' })[p])).toEqual({ uid: 0, gid: 0, groups: [0, 10] });
   });
   it('reads passwd and group through the given reader; absent files are empty', () => {
     const read: string[] = [];
-    expect(resolveUserIn({ user: 'app' }, (p) => (read.push(p), files[p]))).toEqual({ uid: 1000, gid: 1000, groups: [5] });
+    expect(resolveUserIn({ user: 'app' }, (p) => (read.push(p), files[p]))).toEqual({ uid: 1000, gid: 1000, groups: [5, 1000] });
     expect(read).toEqual(['/etc/passwd', '/etc/group']);
-    expect(resolveUserIn({ user: '7' }, () => undefined)).toEqual({ uid: 7, gid: 0, groups: [] });
+    expect(resolveUserIn({ user: '7' }, () => undefined)).toEqual({ uid: 7, gid: 0, groups: [0] });
   });
   it('errors carry the caller\'s exit code (exec: 126); an unreadable file says why', () => {
     let e: unknown;

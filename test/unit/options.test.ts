@@ -67,10 +67,11 @@ describe('users', () => {
   const passwd = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\napp:x:1000:1000::/app:/bin/sh\n';
   const group = 'root:x:0:\nnogroup:x:65534:\napp:x:1000:\nextra:x:2000:app\n';
   it('resolves names and numbers', () => {
-    expect(resolveUser(undefined, passwd, group)).toEqual({ uid: 0, gid: 0, groups: [] });
-    expect(resolveUser(parseUser('app'), passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [2000] });
+    // Docker's supplementary groups: the primary one and the user's memberships
+    expect(resolveUser(undefined, passwd, group)).toEqual({ uid: 0, gid: 0, groups: [0] });
+    expect(resolveUser(parseUser('app'), passwd, group)).toEqual({ uid: 1000, gid: 1000, groups: [1000, 2000] });
     expect(resolveUser(parseUser('1000:2000'), passwd, group)).toMatchObject({ uid: 1000, gid: 2000 });
-    expect(resolveUser(parseUser('4242'), passwd, group)).toEqual({ uid: 4242, gid: 0, groups: [] });
+    expect(resolveUser(parseUser('4242'), passwd, group)).toEqual({ uid: 4242, gid: 0, groups: [0] });
     expect(resolveUser(parseUser('nobody:app'), passwd, group)).toMatchObject({ uid: 65534, gid: 1000 });
   });
   it.each(['', ':1', 'a:b:c', 'bad user', '99999999999'])('refuses %j', (u) => bad(() => parseUser(u)));

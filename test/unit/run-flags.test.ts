@@ -42,9 +42,9 @@ describe('DNS flags', () => {
   });
   const host = 'nameserver 10.1.1.1\nsearch host.example\noptions edns0\n';
   it('replaces each given part of resolv.conf; "." clears search', () => {
-    expect(applyDnsFlags(host, { Dns: ['9.9.9.9'] }, false)).toBe('nameserver 9.9.9.9\nsearch host.example\noptions edns0\n');
+    expect(applyDnsFlags(host, { Dns: ['9.9.9.9'] }, false)).toBe('search host.example\nnameserver 9.9.9.9\noptions edns0\n'); // resolvconf.Build's order
     expect(applyDnsFlags(host, { DnsSearch: ['.'] }, false)).toBe('nameserver 10.1.1.1\noptions edns0\n');
-    expect(applyDnsFlags(host, { DnsOptions: ['ndots:3'] }, false)).toBe('nameserver 10.1.1.1\nsearch host.example\noptions ndots:3\n');
+    expect(applyDnsFlags(host, { DnsOptions: ['ndots:3'] }, false)).toBe('search host.example\nnameserver 10.1.1.1\noptions ndots:3\n');
   });
   it('with the embedded DNS keeps 127.0.0.11 and adds ndots:0 unless given', () => {
     const emb = 'nameserver 127.0.0.11\noptions ndots:0\n';

@@ -40,10 +40,11 @@ const PS_COLUMNS = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', '
 
 /**
  * Docker requests sizes when the template uses .Size — including through `{{json .}}`, whose
- * MarshalJSON calls every field (docker/cli buildContainerListOptions' FieldsUsed probe).
+ * MarshalJSON calls every field (docker/cli buildContainerListOptions' FieldsUsed probe). That
+ * probe runs the text as given: `--format json` is the literal word there, and asks for none.
  */
 function formatWantsSize(format: string): boolean {
-  return format === 'json' || /\.Size\b/.test(format) || /\bjson\s+\.\s*(\}\}|\|)/.test(format);
+  return /\.Size\b/.test(format) || /\bjson\s+\.\s*(\}\}|\|)/.test(format);
 }
 
 export async function ps(o: PsOptions): Promise<number> {

@@ -7,7 +7,7 @@ import { UserError } from '../../errors.js';
 import { parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { humanSize } from '../../units.js';
-import { psRow, statusText } from '../../engine/container/views.js';
+import { psRow } from '../../engine/container/views.js';
 import { pointsOfRecord } from '../../engine/volume/mounts.js';
 import { diskUsage } from '../../engine/system/df.js';
 
@@ -43,14 +43,14 @@ export function systemDf(o: { verbose?: boolean; format?: string }): number {
   const now = Date.now();
   const imgRows = imgInfo.flatMap((i) => {
     const id = i.img.id.replace(/^sha256:/, '').slice(0, 12);
-    const cells = (repo: string, tag: string) => [repo, tag, id, timeAgo(i.img.created, now), humanSize(i.size), humanSize(i.shared), humanSize(i.size - i.shared), String(i.users)];
+    const cells = (repo: string, tag: string) => [repo, tag, id, timeAgo(i.img.created, now), humanSize(i.size), humanSize(i.shared, 4), humanSize(i.size - i.shared, 4), String(i.users)]; // shared, unique: units.HumanSize
     if (!i.img.repoTags.length) return [cells('<none>', '<none>')];
     return i.img.repoTags.map((t) => cells(t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)));
   });
   const cRows = cInfo.map((c) => {
     const p = psRow(c.rec, c.st, { noTrunc: false, now });
     const vols = pointsOfRecord(c.rec).filter((m) => m.Type === 'volume').length;
-    return [p.ID, p.Image, p.Command, String(vols), humanSize(c.size), p.RunningFor, statusText(c.st, now), p.Names];
+    return [p.ID, p.Image, p.Command, String(vols), humanSize(c.size), p.RunningFor, p.Status, p.Names]; // Status with its health, as ps
   });
   const out = [
     'Images space usage:',

@@ -1,6 +1,6 @@
 // `history IMAGE` / `image history`: the image's history (engine/image/history.ts), newest first,
 // in Docker's columns (IMAGE CREATED CREATED BY SIZE COMMENT).
-import { parseTemplate, timeAgo } from '../template.js';
+import { goStruct, parseTemplate, timeAgo } from '../template.js';
 import { tabwrite } from '../tabwriter.js';
 import { humanSize } from '../../units.js';
 import { imageHistory } from '../../engine/image/history.js';
@@ -41,7 +41,8 @@ export function history(ref: string, o: { human?: boolean; trunc?: boolean; quie
   }
   const format = o.format ?? 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
   const t = parseTemplate(format);
-  const lines = rows.map((r) => t.render(r));
+  // docker/cli's historyContext (`{{json .}}`: its fields sorted, as its MarshalJSON prints them)
+  const lines = rows.map((r) => t.render(goStruct('image.historyContext', r)));
   // The header is the template rendered with each field's column title, as Docker's formatter does.
   if (t.table) writeOut(tabwrite([t.render(HEADER), ...lines].map((l) => l.split('\t')), 10, 3) + '\n');
   else for (const l of lines) writeOut(l + '\n');

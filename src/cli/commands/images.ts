@@ -2,7 +2,7 @@
 // login, logout. Heavy parts (registry client, archives, garbage collection) load on demand.
 import { BareError, UserError, checkReadableFile } from '../../errors.js';
 import { IMAGES_FORMAT, columns, printInspect, timeAgo, writeFormatted } from '../template.js';
-import { humanSize } from '../../units.js';
+import { goTimeString, humanSize } from '../../units.js';
 import { listImages, type ImageRecord } from '../../engine/image/store.js';
 import { inspectImage } from '../../engine/image/inspect.js';
 import { selectImages } from '../../engine/image/select.js';
@@ -11,6 +11,7 @@ export { inspectImage };
 import { normalizeRef } from '../../engine/image/reference.js';
 import { writeErr, writeOut } from '../output.js';
 
+/** docker/cli's ImageContext fields (what `{{json .}}` prints; the N/A ones are what `images` does not compute). */
 interface ImageRow {
   Repository: string;
   Tag: string;
@@ -19,6 +20,10 @@ interface ImageRow {
   CreatedSince: string;
   CreatedAt: string;
   Size: string;
+  Containers: string;
+  SharedSize: string;
+  UniqueSize: string;
+  VirtualSize: string;
 }
 
 const repoOf = (ref: string): string => ref.slice(0, ref.lastIndexOf(ref.includes('@') ? '@' : ':'));
@@ -28,8 +33,12 @@ function rowsOf(img: ImageRecord, noTrunc: boolean): ImageRow[] {
   const base = {
     ID: noTrunc ? img.id : img.id.replace(/^sha256:/, '').slice(0, 12),
     CreatedSince: timeAgo(img.created),
-    CreatedAt: img.created,
+    CreatedAt: goTimeString(img.created, true), // time.Unix(created, 0).String()
     Size: humanSize(img.size),
+    Containers: 'N/A',
+    SharedSize: 'N/A',
+    UniqueSize: 'N/A',
+    VirtualSize: humanSize(img.size, 4), // units.HumanSize
   };
   if (img.repoTags.length === 0) {
     // Docker: an untagged image with digest references shows its repository, tag <none>.

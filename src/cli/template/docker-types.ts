@@ -51,6 +51,23 @@ const EMPTY_STRUCTS = ['Config.ExposedPorts.*', 'Config.Volumes.*', 'ContainerCo
  */
 const NIL_POINTERS = ['HostConfig.Init', 'State.Health', 'Config.Healthcheck', 'Config.StopTimeout', 'HostConfig.OomKillDisable', 'HostConfig.PidsLimit', 'HostConfig.MemorySwappiness'];
 
+/**
+ * Members of 20.10's JSON that docker 28's typed struct no longer has (removed from api/types):
+ * absent from the typed pass, so the raw JSON answers `{{.HostConfig.KernelMemory}}`, and
+ * `{{json .HostConfig}}` leaves them out as docker 28 does.
+ */
+const ABSENT = ['HostConfig.KernelMemory', 'HostConfig.KernelMemoryTCP'];
+
+/** Members docker 28's struct declares elsewhere than 20.10's JSON has them: [path, member, after]. */
+const MOVED: [string, string, string][] = [['HostConfig', 'ConsoleSize', 'VolumesFrom']];
+
+/**
+ * What `json` makes of a typed struct (encoding/json on it): its members in the JSON's order,
+ * without those the typed view added as nil for an omitempty member the JSON left out, with the
+ * renamed ones (json tag "Dns" on field DNS) that field access cannot see.
+ */
+export const GO_JSON = Symbol('go struct as json');
+
 /** Marks an object as a Go map (a missing key is <no value> in the typed pass). */
 export const GO_MAP = Symbol('go map');
 /** Marks an empty array or object that stands for a nil slice or map (json: null). */
@@ -60,25 +77,30 @@ export const GO_EMPTY_STRUCT = Symbol('go struct{}');
 /** Marks a Go map keyed by nat.Port: no field of it can be named, `index` by a string fails. */
 export const GO_PORT_KEYS = Symbol('go map[nat.Port]');
 
-type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed'; next: Map<string, Trie> };
+type Trie = { kind?: 'map' | 'portmap' | 'slice' | 'struct' | 'nilptr' | 'renamed' | 'absent'; next: Map<string, Trie>; moved?: [string, string][] };
 
 function trie(): Trie {
   const root: Trie = { next: new Map() };
-  const add = (path: string, kind: Trie['kind']): void => {
+  const node = (path: string): Trie => {
     let t = root;
     for (const part of path.split('.')) {
       let n = t.next.get(part);
       if (!n) t.next.set(part, (n = { next: new Map() }));
       t = n;
     }
-    t.kind = kind;
+    return t;
   };
+  const add = (path: string, kind: Trie['kind']): void => {
+    node(path).kind = kind;
+  };
+  for (const [path, member, after] of MOVED) (node(path).moved ??= []).push([member, after]);
   MAPS.forEach((p) => add(p, 'map'));
   PORT_MAPS.forEach((p) => add(p, 'portmap'));
   RENAMED.forEach((p) => add(p, 'renamed'));
   SLICES.forEach((p) => add(p, 'slice'));
   EMPTY_STRUCTS.forEach((p) => add(p, 'struct'));
   NIL_POINTERS.forEach((p) => add(p, 'nilptr'));
+  ABSENT.forEach((p) => add(p, 'absent'));
   return root;
 }
 
@@ -89,6 +111,26 @@ const TRIE = trie();
 /** A copy of an inspect document with Docker's typed members marked (see the top of this file). */
 export function typedView(doc: unknown): unknown {
   return view(doc, TRIE);
+}
+
+/**
+ * The document with its Go maps' keys sorted, as encoding/json writes a map (Labels given as
+ * `-l b=2 -l a=1` print a, then b); structs keep their order. What the trie does not name is
+ * left as it is.
+ */
+export function goMapsSorted(doc: unknown): unknown {
+  return sortMaps(doc, TRIE);
+}
+
+function sortMaps(v: unknown, t: Trie | undefined): unknown {
+  if (!t || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => sortMaps(x, t.next.get('*')));
+  const map = t.kind === 'map' || t.kind === 'portmap';
+  const keys = Object.keys(v);
+  if (map) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = sortMaps((v as Record<string, unknown>)[k], t.next.get(map ? '*' : k));
+  return out;
 }
 
 /** The kinds whose zero value is nil: what a struct member the JSON leaves out is on the typed struct. */
@@ -109,10 +151,21 @@ function view(v: unknown, t: Trie | undefined): unknown {
   if (typeof v === 'object') {
     const out: Record<string | symbol, unknown> = {};
     const map = kind === 'map' || kind === 'portmap';
+    const json: [string, unknown][] = [];
     for (const [k, x] of Object.entries(v as object)) {
       const n = t?.next.get(map ? '*' : k);
-      if (n?.kind !== 'renamed') out[k] = view(x, n);
+      if (n?.kind === 'absent') continue;
+      const typed = view(x, n?.kind === 'renamed' ? { next: n.next } : n);
+      json.push([k, typed]);
+      if (n?.kind !== 'renamed') out[k] = typed;
     }
+    for (const [member, after] of t?.moved ?? []) {
+      const i = json.findIndex(([k]) => k === member);
+      if (i < 0) continue;
+      const [entry] = json.splice(i, 1);
+      json.splice(json.findIndex(([k]) => k === after) + 1, 0, entry!);
+    }
+    if (!map) out[GO_JSON] = json;
     // A member the JSON leaves out (Docker's omitempty: HostConfig.Tmpfs, HostConfig.Mounts,
     // HostConfig.Init) is nil on the typed struct. Not at the top: one list
     // serves all four kinds, whose top-level members differ (a container has no Labels); below

@@ -4,7 +4,7 @@
 import { FUNCS, FuncError, Func, Param, RV, isTrue } from './funcs.js';
 import { noFlags, printArg, sprint } from './fmt.js';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString } from './parse.js';
-import { GO_MAP } from './docker-types.js';
+import { GO_MAP, GO_PORT_KEYS } from './docker-types.js';
 import { GoFloat, GoStruct, isStringMap, isStringSlice, kindOf, sortedKeys, typeName } from './value.js';
 
 export type MissingKey = 'default' | 'zero' | 'error';
@@ -141,6 +141,9 @@ class State {
         }
         case 'map': {
           const o = v as Record<string, unknown>;
+          // on Docker's typed struct (the first pass) a struct member cannot be ranged over: the
+          // raw JSON's map answers, with its own keys (not the typed view's nil members)
+          if (this.opt.typed && !(GO_MAP in o) && !(GO_PORT_KEYS in o)) this.errorf(`range can't iterate over ${printArg(v, 'v', noFlags(), 0)}`);
           const keys = sortedKeys(o);
           if (keys.length === 0) break;
           const iface = !isStringMap(o);

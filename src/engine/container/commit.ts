@@ -296,7 +296,7 @@ export async function commitContainer(ref: string, o: CommitOptions): Promise<Im
       os: base?.os ?? 'linux',
       rootfs: { type: 'layers', diff_ids: diffIds },
     };
-    const img = await addImage({ config: JSON.stringify(config), tags: o.repo ? [o.repo] : [] });
+    const img = await addImage({ config: JSON.stringify(config), tags: o.repo ? [o.repo] : [], parent: rec.Image });
     const imageRef = o.repo ? normalizeRef(o.repo).display : '';
     journal({ Type: 'container', Action: 'commit', ID: rec.Id, Attributes: containerAttrs(rec, { comment: o.message ?? '', imageID: img.id, imageRef }) });
     if (o.repo) journal({ Type: 'image', Action: 'tag', ID: img.id, Attributes: { name: imageRef } });

@@ -46,9 +46,10 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   // The container's own files, resolved inside its root (never through its symlinks on the
   // host), read through /proc/PID/root of its PID 1 — which must be that very process before
   // and after the read, so a PID reused meanwhile cannot lend its root.
-  const pid = spec ? livePid(rec.Id) : st.Pid;
+  // (without -u too: root's supplementary groups come from the container's /etc/group, as Docker's)
+  const pid = livePid(rec.Id);
   if (!pid) throw notRunning();
-  const samePid = () => !spec || livePid(rec.Id) === pid;
+  const samePid = () => livePid(rec.Id) === pid;
   let user: ResolvedUser;
   try {
     user = resolveUserIn(spec, (p) => readInProcRoot(pid, p), 126);
@@ -57,6 +58,8 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
   }
   if (!samePid()) throw notRunning();
   if (rec.HostConfig.GroupAdd?.length) user = { ...user, groups: await execGroupAdd(rec.HostConfig.GroupAdd, rec.Id, user.groups, notRunning) };
+  // Docker's exec gets the --link variables too, from the linked containers as they are now
+  const linkEnv = rec.HostConfig.Links?.length ? (await import('./links.js')).resolveLinks(rec).env : [];
   const cfgFile = join(files.dir(rec.Id), `exec-${randomHex(6)}.config`);
   writeShimConfig(cfgFile, [
     ['pid', st.Pid],
@@ -64,7 +67,7 @@ export async function execInContainer(ref: string, o: ExecOptions): Promise<numb
     ['uid', user.uid],
     ['gid', user.gid],
     ...user.groups.map((g): [string, number] => ['group', g]),
-    ...mergeEnv(processEnv(rec), o.env).map((e): [string, string] => ['env', e]),
+    ...mergeEnv(processEnv(rec, linkEnv), o.env).map((e): [string, string] => ['env', e]),
     ...o.cmd.map((a): [string, string] => ['arg', a]),
     ['tty', o.tty],
     ...(o.tty && o.winsize && o.winsize.rows > 0 && o.winsize.cols > 0 ? [['winsize', `${o.winsize.rows}x${o.winsize.cols}`] as [string, string]] : []),

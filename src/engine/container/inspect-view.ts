@@ -83,6 +83,10 @@ function networkSettings(rec: ContainerRecord, running: boolean): Record<string,
   };
 }
 
+/** The paths of /proc and /sys the shim hides and makes read-only: shim.c's masked_paths and readonly_paths, in their order. */
+const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap', '/proc/interrupts'];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
 /** Docker's HostConfig (api/types/container v20.10), in its key order; what minidock does not set has Docker's default. */
 function hostConfig(rec: ContainerRecord): Record<string, unknown> {
   const hc = rec.HostConfig;
@@ -100,12 +104,14 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     VolumesFrom: hc.VolumesFrom ?? null,
     CapAdd: hc.CapAdd ?? null,
     CapDrop: hc.CapDrop ?? null,
+    CgroupnsMode: 'host', // minidock makes no cgroup namespace (Docker's default on cgroup v1)
     Dns: f.Dns,
     DnsOptions: f.DnsOptions,
     DnsSearch: f.DnsSearch,
     ExtraHosts: f.ExtraHosts,
     GroupAdd: f.GroupAdd,
     IpcMode: f.IpcMode,
+    Cgroup: '',
     Links: hc.Links?.length ? hc.Links.map((l) => { const [n, a] = l.split(':'); return `/${n}:/${rec.Name}/${a}`; }) : null,
     OomScoreAdj: 0,
     PidMode: f.PidMode,
@@ -117,6 +123,7 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     UTSMode: f.UTSMode,
     UsernsMode: '',
     ShmSize: f.ShmSize,
+    ...(f.Sysctls ? { Sysctls: f.Sysctls } : {}),
     ConsoleSize: hc.ConsoleSize ?? [0, 0],
     Isolation: '',
     CpuShares: r.CpuShares,
@@ -125,10 +132,10 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     CgroupParent: '',
     BlkioWeight: 0,
     BlkioWeightDevice: [],
-    BlkioDeviceReadBps: null,
-    BlkioDeviceWriteBps: null,
-    BlkioDeviceReadIOps: null,
-    BlkioDeviceWriteIOps: null,
+    BlkioDeviceReadBps: [],
+    BlkioDeviceWriteBps: [],
+    BlkioDeviceReadIOps: [],
+    BlkioDeviceWriteIOps: [],
     CpuPeriod: 0,
     CpuQuota: 0,
     CpuRealtimePeriod: 0,
@@ -138,16 +145,24 @@ function hostConfig(rec: ContainerRecord): Record<string, unknown> {
     Devices: f.Devices,
     DeviceCgroupRules: null,
     DeviceRequests: null,
+    KernelMemory: 0,
+    KernelMemoryTCP: 0,
     MemoryReservation: f.MemoryReservation,
     // Docker's daemon stores twice the memory when only -m is given (adaptContainerSettings)
     MemorySwap: r.Memory > 0 && r.MemorySwap === 0 ? 2 * r.Memory : r.MemorySwap,
     MemorySwappiness: null,
     OomKillDisable: false,
     PidsLimit: r.PidsLimit,
-    Ulimits: hc.Ulimits ?? null,
-    Sysctls: f.Sysctls,
+    Ulimits: hc.Ulimits ?? [],
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
     // --mount's specs, after the resources as in Docker's HostConfig (omitted when none)
     ...(hc.Mounts?.length ? { Mounts: hc.Mounts } : {}),
+    // what the shim masks and makes read-only (shim.c masked_paths/readonly_paths); none when privileged
+    MaskedPaths: hc.Privileged ? null : MASKED_PATHS,
+    ReadonlyPaths: hc.Privileged ? null : READONLY_PATHS,
     ...(hc.Init ? { Init: true } : {}), // (Docker: omitted unless --init)
   };
 }
@@ -190,14 +205,15 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: hostConfig(rec),
+    // GraphDriverData's order (Data, then Name); Data is a map (its keys sorted)
     GraphDriver: {
-      Name: 'overlay2',
       Data: {
         LowerDir: [...rec.LayerDirs].reverse().join(':'),
+        MergedDir: files.rootfs(rec.Id),
         UpperDir: files.upper(rec.Id),
         WorkDir: files.work(rec.Id),
-        MergedDir: files.rootfs(rec.Id),
       },
+      Name: 'overlay2',
     },
     ...(o.size ? { SizeRw: o.size.rw, SizeRootFs: o.size.rootFs } : {}),
     Mounts: pointsOfRecord(rec).map(inspectMount),
@@ -214,7 +230,8 @@ export function inspectContainer(rec: ContainerRecord, o: { size?: ContainerSize
       StdinOnce: c.StdinOnce ?? false,
       Env: c.Env,
       Cmd: c.Cmd,
-      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
+      // HealthConfig's members are all omitempty in Docker's JSON
+      ...(c.Healthcheck ? { Healthcheck: Object.fromEntries(Object.entries(c.Healthcheck).filter(([, v]) => v !== 0 && v !== undefined && !(Array.isArray(v) && !v.length))) } : {}),
       Image: c.Image,
       Volumes: c.Volumes ?? null,
       WorkingDir: c.WorkingDir,

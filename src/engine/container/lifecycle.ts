@@ -21,7 +21,7 @@ import {
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
 import { claimName, nameHolder, releaseName } from './names.js';
-import { SIGNALS, linuxSignal, logRotation, generateName, mergeEnv, resolveUserIn, parseUser, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { SIGNALS, linuxSignal, logRotation, generateName, resolveUserIn, parseUser, sortedGroups, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { claimCleanup, claimedCleanupDone } from './claim.js';
@@ -177,7 +177,7 @@ function containerUser(rec: ContainerRecord): ResolvedUser {
     const u = resolveUserIn(rec.Config.User ? parseUser(rec.Config.User) : undefined, root.read);
     if (rec.HostConfig.GroupAdd?.length) {
       const extra = resolveGroupAdd(rec.HostConfig.GroupAdd, root.read('/etc/group') ?? '');
-      u.groups = [...new Set([...u.groups, ...extra])].filter((g) => g !== u.gid || extra.includes(g));
+      u.groups = sortedGroups([...u.groups, ...extra]);
     }
     return u;
   } finally {
@@ -380,7 +380,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
     ['uid', user.uid],
     ['gid', user.gid],
     ...user.groups.map((g): [string, number] => ['group', g]),
-    ...(linkEnv.length ? mergeEnv(linkEnv, processEnv(rec)) : processEnv(rec)).map((e): [string, string] => ['env', e]),
+    ...processEnv(rec, linkEnv).map((e): [string, string] => ['env', e]),
     ...[rec.Path, ...rec.Args].map((a): [string, string] => ['arg', a]),
     ['bind', [files.hosts(id), '/etc/hosts', 'rw']],
     ['bind', [files.hostname(id), '/etc/hostname', 'rw']],

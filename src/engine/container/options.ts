@@ -56,12 +56,15 @@ export function readEnvFile(file: string): string[] {
 }
 
 /** Merges env lists: later entries override earlier ones with the same name, order kept. */
+/** A variable's name (`A=1` → `A`; a bare `A` is its own name). */
+export function envKey(e: string): string {
+  const eq = e.indexOf('=');
+  return eq < 0 ? e : e.slice(0, eq);
+}
+
 export function mergeEnv(...lists: string[][]): string[] {
   const map = new Map<string, string>();
-  for (const list of lists) for (const e of list) {
-    const eq = e.indexOf('=');
-    map.set(eq < 0 ? e : e.slice(0, eq), e);
-  }
+  for (const list of lists) for (const e of list) map.set(envKey(e), e);
   return [...map.values()];
 }
 
@@ -185,7 +188,7 @@ export interface ResolvedUser {
 
 /** Resolves a user spec against the container's /etc/passwd and /etc/group (as texts). */
 export function resolveUser(spec: UserSpec | undefined, passwd: string, group: string): ResolvedUser {
-  if (!spec) return { uid: 0, gid: 0, groups: [] };
+  spec ??= { user: '0' }; // no -u: uid 0, named by the image's passwd (root's groups, as Docker's)
   const pw = passwd.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 4);
   const gr = group.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 3);
   let uid: number;
@@ -211,10 +214,16 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
       gid = Number(g[2]);
     }
   }
-  const groups = userName
-    ? gr.filter((f) => (f[3] ?? '').split(',').includes(userName!)).map((f) => Number(f[2])).filter((g) => g !== gid)
-    : [];
-  return { uid, gid, groups };
+  // Docker's supplementary groups (moby getUser, runc setupUser): the primary group, the groups
+  // that list the user by name unless a group was given (libcontainer's implicit form), sorted
+  // as the kernel keeps them (--group-add joins them in lifecycle.ts)
+  const member = userName && spec.group === undefined ? gr.filter((f) => (f[3] ?? '').split(',').includes(userName!)).map((f) => Number(f[2])) : [];
+  return { uid, gid, groups: sortedGroups([gid, ...member]) };
+}
+
+/** Group ids once each, in the kernel's (numeric) order. */
+export function sortedGroups(ids: number[]): number[] {
+  return [...new Set(ids)].sort((a, b) => a - b);
 }
 
 /**
@@ -223,7 +232,15 @@ export function resolveUser(spec: UserSpec | undefined, passwd: string, group: s
  * with `exitCode` (125 for run/start; exec's is 126, as Docker's).
  */
 export function resolveUserIn(spec: UserSpec | undefined, read: (path: string) => string | undefined, exitCode = 125): ResolvedUser {
-  if (!spec) return { uid: 0, gid: 0, groups: [] }; // the files are not even opened
+  if (!spec) {
+    // no -u: uid 0, and as with Docker root's groups from the image's files (`id` says
+    // groups=0(root),10(wheel) in busybox); files that cannot be read leave it uid 0, gid 0 alone
+    try {
+      return resolveUser(undefined, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
+    } catch {
+      return { uid: 0, gid: 0, groups: [0] };
+    }
+  }
   try {
     return resolveUser(spec, read('/etc/passwd') ?? '', read('/etc/group') ?? '');
   } catch (e) {

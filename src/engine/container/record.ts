@@ -338,10 +338,13 @@ function exitOf(text: string | undefined): ExitInfo | undefined {
  * Config.Env does not hold), then Config.Env over them. Records written before this kept
  * HOSTNAME in Config.Env: the merge gives the same result for them.
  */
-export function processEnv(rec: ContainerRecord): string[] {
+export function processEnv(rec: ContainerRecord, linkEnv: string[] = []): string[] {
   const env = rec.Config.Env;
   const out = new Map<string, string>();
-  for (const e of [...env.filter((x) => x.startsWith('PATH=')), `HOSTNAME=${rec.Config.Hostname}`, ...env]) {
+  // Docker's CreateDaemonEnvironment: PATH, HOSTNAME, TERM=xterm with -t, the --link
+  // variables, then Config.Env (replacing in place, else appended)
+  const term = rec.Config.Tty ? ['TERM=xterm'] : [];
+  for (const e of [...env.filter((x) => x.startsWith('PATH=')), `HOSTNAME=${rec.Config.Hostname}`, ...term, ...linkEnv, ...env]) {
     const eq = e.indexOf('=');
     out.set(eq < 0 ? e : e.slice(0, eq), e);
   }

@@ -8,7 +8,7 @@ import { pausePoint } from '../../state/pause.js';
 import { ensureImage, type ImageRecord } from '../image/store.js';
 import { createContainer, type CreateOptions } from './lifecycle.js';
 import {
-  checkBindSource, checkVolumeSpec, parseBoolFlag, mergeEnv, parseEnv, parseLogConfig, parseRestartPolicy, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
+  checkBindSource, checkVolumeSpec, parseBoolFlag, envKey, mergeEnv, parseEnv, parseLogConfig, parseRestartPolicy, parseHostname, parseTmpfs, parseUser, parseVolume, parseWorkdir, readEnvFile, validateName,
 } from './options.js';
 import { parsePortSpec, publishAllPorts, checkNetworkMode, checkPortsFree } from '../network/index.js';
 import type { PortBinding } from '../network/types.js';
@@ -271,13 +271,11 @@ export async function planRun(image: string, command: string[], f: RunFlags, mod
   if (command.length) cmd = command;
   const isHostNet = network === 'host';
   const hostname = hostnameFlag ?? (isHostNet || f.uts === 'host' ? osHostname() : undefined);
-  const env = mergeEnv(
-    ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-    cfg.Env ?? [],
-    f.tty ? ['TERM=xterm'] : [],
-    fileEnv,
-    userEnv,
-  );
+  // Docker's order (daemon merge()): the user's variables first, then the image's it did not
+  // set; TERM=xterm of -t is the process's only (processEnv), as Docker's daemon adds it
+  const user = mergeEnv(fileEnv, userEnv);
+  const userKeys = new Set(user.map(envKey));
+  const env = [...user, ...mergeEnv(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], cfg.Env ?? []).filter((e) => !userKeys.has(envKey(e)))];
 
   trace('image ready');
   pausePoint('run:image-ready');

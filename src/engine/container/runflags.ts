@@ -490,8 +490,9 @@ export function applyDnsFlags(base: string, hc: Pick<HostConfig, 'Dns' | 'DnsSea
     options = [...hc.DnsOptions];
     if (embedded && !options.some((o) => o.startsWith('ndots:'))) options.push('ndots:0');
   }
-  const out = servers.map((s) => `nameserver ${s}`);
-  if (search.length) out.push(`search ${search.join(' ')}`);
+  // libnetwork's resolvconf.Build: search, then the nameservers, then options
+  const out = search.length ? [`search ${search.join(' ')}`] : [];
+  out.push(...servers.map((s) => `nameserver ${s}`));
   if (options.length) out.push(`options ${options.join(' ')}`);
   return out.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PortBinding } from '../network/types.js';
-import { humanDuration, humanSize, timeAgo } from '../../units.js';
+import { goTimeString, humanDuration, humanSize, timeAgo } from '../../units.js';
 import { files, readRestarting, type ContainerRecord, type ContainerState } from './record.js';
 import type { PsSnapshot } from './psfilter.js';
 import { readHealth, type HealthState } from './health.js';
@@ -46,7 +46,8 @@ export function healthOf(rec: ContainerRecord): HealthState | undefined {
 
 export function inspectHealth(rec: ContainerRecord): { Health?: HealthState } {
   const t = rec.Config.Healthcheck?.Test;
-  if (!t?.length || t[0] === 'NONE') return {};
+  // Docker's health monitor begins at the first start: a created container has no State.Health
+  if (!t?.length || t[0] === 'NONE' || !rec.StartedAt) return {};
   return { Health: readHealth(files.health(rec.Id)) ?? { Status: 'starting', FailingStreak: 0, Log: [] } };
 }
 
@@ -296,6 +297,7 @@ export const PS_HEADERS = {
   Mounts: 'MOUNTS',
   LocalVolumes: 'LOCAL VOLUMES',
   Networks: 'NETWORKS',
+  Platform: 'PLATFORM',
 } as const;
 
 /** SubHeaderContext.Label: the header of {{.Label "com.example.vendor"}} is "vendor". */
@@ -324,10 +326,11 @@ export interface PsRow {
   Size: string;
   State: string;
   Status: string;
+  Platform: null;
   Label: (name: string) => string;
 }
 
-export type PsField = Exclude<keyof PsRow, 'Label'>;
+export type PsField = Exclude<keyof PsRow, 'Label' | 'Platform'>;
 type PsOptions = { noTrunc: boolean; now?: number; size?: ContainerSize };
 
 /** What a row's fields are made of: each field is made only when asked for (psCells). */
@@ -357,7 +360,7 @@ const PS_FIELDS: { [K in PsField]: (c: PsCtx) => string } = {
     return goQuote(c.trunc ? ellipsis(cmd, 20) : cmd);
   },
   // Go's time.Time.String() of the Unix seconds: "2026-12-01 09:28:43 +0000 UTC"
-  CreatedAt: (c) => new Date(c.created).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
+  CreatedAt: (c) => goTimeString(c.created, true),
   ID: (c) => (c.trunc ? c.rec.Id.slice(0, 12) : c.rec.Id),
   Image: (c) => c.rec.ImageRef,
   Labels: (c) => Object.entries(c.rec.Config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).sort().join(','),
@@ -383,7 +386,8 @@ export function psRow(rec: ContainerRecord, st: ContainerState, o: PsOptions): P
   for (const k of PS_FIELD_NAMES) row[k] = PS_FIELDS[k](c);
   const labels = rec.Config.Labels ?? {};
   // a method: a template calls it with its argument; JSON encoders leave functions out
-  return { ...row, Label: (name: string) => labels[name] ?? '' };
+  // Platform: docker 28's field, nil from a daemon before API 1.48 (as minidock's answers)
+  return { ...row, Platform: null, Label: (name: string) => labels[name] ?? '' };
 }
 
 /**

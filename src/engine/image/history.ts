@@ -1,7 +1,7 @@
 // An image's history (`history`, GET /images/{name}/history): the config's history entries,
 // newest first. Each entry that is not an empty layer owns the next layer, bottom-up; the top one
-// carries the image id and its tags, the others none (minidock keeps no intermediate images:
-// Docker says `<missing>` for those).
+// carries the image id and its tags, and so does the last entry of each image a commit was made
+// on (Parent) that is still here; the others none (Docker says `<missing>` for those).
 import { UserError } from '../../errors.js';
 import { normalizeRef } from './reference.js';
 import { layerMeta, resolveImageSync } from './store.js';
@@ -44,5 +44,14 @@ export function imageHistory(ref: string): HistoryEntry[] {
   });
   rows.reverse();
   if (rows.length) Object.assign(rows[0]!, { id: img.id, tags: img.repoTags });
+  // As Docker's daemon walks Parent: a committed image's base, while it is still here, names
+  // the entry where its own history ends
+  const seen = new Set([img.id]);
+  for (let p = img.parent ? resolveImageSync(img.parent) : undefined; p && !seen.has(p.id); p = p.parent ? resolveImageSync(p.parent) : undefined) {
+    seen.add(p.id);
+    const at = rows.length - (p.config.history ?? []).length;
+    if (at <= 0 || at >= rows.length) break;
+    Object.assign(rows[at]!, { id: p.id, tags: p.repoTags });
+  }
   return rows;
 }

@@ -88,6 +88,8 @@ export interface ImageRecord {
   created: string;
   /** Digest of the manifest blob, when the image has one. */
   digest?: string;
+  /** The image a `commit` was made on (Docker's Parent): history names it where its part ends. */
+  parent?: string;
 }
 
 export interface LayerInfo {
@@ -120,6 +122,8 @@ export interface IndexImage {
   manifest?: string;
   /** When a reference last pointed here (`image inspect` Metadata.LastTagTime). */
   tagged?: string;
+  /** The image it was committed on. */
+  parent?: string;
 }
 
 export interface RepoIndex {
@@ -208,6 +212,7 @@ export function toRecord(idx: RepoIndex, id: string): ImageRecord | undefined {
     created: img.created,
   };
   if (img.manifest) rec.digest = img.manifest;
+  if (img.parent) rec.parent = img.parent;
   return rec;
 }
 
@@ -640,6 +645,8 @@ export interface AddImageInput {
    * by: an index's when it came through one). Default: each tag's name @ the manifest digest.
    */
   repoDigests?: string[];
+  /** The image it was committed on (`commit`). */
+  parent?: string;
 }
 
 /** Records an image whose layers have all been imported; returns it as resolveImage would. */
@@ -675,6 +682,7 @@ export async function addImage(input: AddImageInput): Promise<ImageRecord> {
     created: cfg.created ?? '',
     ...(manifest ? { manifest } : {}),
     ...(keys.length ? { tagged: new Date().toISOString() } : {}),
+    ...(input.parent ? { parent: input.parent } : {}),
   };
   return updateIndex((idx) => {
     // Layers checked again under the index lock: a concurrent prune cannot have taken them.

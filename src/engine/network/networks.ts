@@ -363,7 +363,7 @@ export interface NetworkInspect {
   Driver: string;
   EnableIPv6: boolean;
   EnableIPv4: boolean;
-  IPAM: { Driver: 'default'; Options: null; Config: { Subnet: string; IPRange?: string; Gateway: string }[] };
+  IPAM: { Driver: 'default'; Options: Record<string, string> | null; Config: { Subnet: string; IPRange?: string; Gateway: string }[] };
   Internal: boolean;
   Attachable: boolean;
   Ingress: boolean;
@@ -386,7 +386,9 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
       IPv6Address: e.ip6 ? `${e.ip6}/${e.prefixLen6}` : '',
     };
   }
-  const options: Record<string, string> = { ...(n.Options ?? {}), ...driverOptions };
+  // Go encodes a map with its keys sorted
+  const sorted = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const options = sorted({ ...(n.Options ?? {}), ...driverOptions });
   return {
     Name: n.Name,
     Id: n.Id,
@@ -397,7 +399,7 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
     EnableIPv6: !!n.EnableIPv6,
     IPAM: {
       Driver: 'default',
-      Options: null,
+      Options: PREDEFINED.has(n.Name) ? null : {}, // Docker's daemon makes them without, the CLI sends {}
       // as Docker: one entry per family, IPv4 first
       Config: [
         ...(n.Subnet && n.Gateway ? [{ Subnet: n.Subnet, ...(n.IPRange ? { IPRange: n.IPRange } : {}), Gateway: n.Gateway }] : []),
@@ -411,9 +413,12 @@ export function inspectView(n: NetworkRecord, endpoints: EndpointRecord[], drive
     ConfigOnly: false,
     Containers: containers,
     Options: options,
-    Labels: { ...(n.Labels ?? {}) },
+    Labels: sorted(n.Labels ?? {}),
   };
 }
+
+/** The networks Docker's daemon makes by itself (no user can create one of these names). */
+const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
 /** All networks, making sure the default ones have records (no host change). */
 export async function listNetworks(): Promise<NetworkRecord[]> {

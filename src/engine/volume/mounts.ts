@@ -205,7 +205,8 @@ export function mountSpecPoint(m: MountSpec): MountPoint {
   const labels = m.VolumeOptions?.Labels;
   const options = m.VolumeOptions?.DriverConfig?.Options;
   return {
-    Type: 'volume', Name: m.Source ?? '', Source: '', Destination: m.Target, Driver: 'local', Mode: '', RW: rw, Propagation: '',
+    // Mode "z": what Docker's daemon records for a --mount volume (its default SELinux label option)
+    Type: 'volume', Name: m.Source ?? '', Source: '', Destination: m.Target, Driver: 'local', Mode: 'z', RW: rw, Propagation: '',
     Anonymous: !m.Source, CopyData: !m.VolumeOptions?.NoCopy,
     ...(labels || options ? { VolumeCreate: { ...(labels ? { Labels: labels } : {}), ...(options ? { Options: options } : {}) } } : {}),
   };
@@ -251,9 +252,9 @@ export function planMounts(inp: MountInput): MountPlan {
     if (!pts) throw new DaemonError(`No such container: ${ref}`);
     for (const p of pts) {
       if (p.Type === 'tmpfs') continue; // Docker: tmpfs mounts are not shared
-      const rw = mode === undefined ? p.RW : mode === 'rw';
-      // Another container's anonymous volume is not ours to remove with rm -v.
-      byDest.set(p.Destination, { ...p, RW: rw, Mode: mode ?? p.Mode, Anonymous: false, CopyData: false });
+      // Docker's registerMountPoints: `:ro` makes it read-only, `:rw` keeps a read-only one so;
+      // the mode is not copied. Another container's anonymous volume is not ours to remove with rm -v.
+      byDest.set(p.Destination, { ...p, RW: p.RW && mode !== 'ro', Mode: '', Anonymous: false, CopyData: false });
     }
   }
   const configVolumes: MountPlan['configVolumes'] = {};

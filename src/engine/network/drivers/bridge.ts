@@ -397,6 +397,8 @@ export const bridgeDriver: NetworkDriver = {
       'com.docker.network.bridge.enable_ip_masquerade': 'true',
       'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
       'com.docker.network.bridge.default_bridge': 'true',
+      'com.docker.network.bridge.enable_icc': 'true', // containers of the default bridge reach each other
+      'com.docker.network.driver.mtu': '1500', // the bridge's and veths' MTU (the kernel's default)
     };
   },
   diagramOf: (rec) => ({ device: rec.Bridge ?? bridgeName(), lowerOf: false }),
