@@ -1,7 +1,8 @@
 // The everyday commands' shortcuts (issue 13, speed) give what the slow ways gave:
 // - a container's paths are join()'s paths, for any state root;
 // - goQuote's fast check lets through exactly the strings its rune loop would not change;
-// - the tabwriter's cell width is the rune count [...s].length gave;
+// - the tabwriter's cell width is the rune count [...s].length gave, and a table of rows of as
+//   many cells each comes out as Go's general tabwriter writes it;
 // - writeOut/writeErr are the streams' write until the CLI turns direct writes on (unit tests and
 //   the API service capture process.stdout.write).
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { paths, under } from '../../src/state/paths.js';
 import { goQuote, quoteRunes } from '../../src/engine/container/views.js';
 import { writeErr, writeOut } from '../../src/cli/output.js';
-import { cellWidth } from '../../src/cli/tabwriter.js';
+import { cellWidth, tabwrite, tabwriteText } from '../../src/cli/tabwriter.js';
 
 const saved = process.env.MINIDOCK_ROOT;
 afterEach(() => {
@@ -68,6 +69,16 @@ describe('cellWidth', () => {
     fc.assert(fc.property(fc.array(ch, { maxLength: 12 }), (xs) => {
         expect(cellWidth(xs.join(''))).toBe([...xs.join('')].length);
       }), { numRuns: 3000 });
+  });
+});
+
+describe('tabwrite of rows with as many cells each', () => {
+  it("is what Go's general tabwriter makes of them (min widths, padding, empty cells, wide and astral runes)", () => {
+    const cell = fc.oneof(fc.constantFrom('', 'a', 'CONTAINER ID', '…', '😀x', '\ud800', 'Up 3 minutes'), fc.string({ unit: 'grapheme', maxLength: 14 }));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 4 }), fc.array(fc.array(cell, { minLength: 8, maxLength: 8 }), { minLength: 1, maxLength: 12 }), (n, minWidth, padding, raw) => {
+        const rows = raw.map((r) => r.slice(0, n));
+        expect(tabwrite(rows, minWidth, padding)).toBe(tabwriteText(rows.map((r) => r.join('\t') + '\n').join(''), minWidth, padding).slice(0, -1));
+      }), { numRuns: 2000 });
   });
 });
 
