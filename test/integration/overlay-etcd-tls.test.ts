@@ -105,6 +105,9 @@ describe('overlay with etcd over TLS and with auth', () => {
 
     h2().ok(['rm', '-f', 't2']);
     expect(await until(() => !h1().exec('ip', ['neigh', 'show', 'dev', vx]).stdout.includes(ip2), 3000)).toBe(true);
+    // and host 2's watcher removes its devices, t2 being its last container there (the next
+    // tests compare host 2's links before and after a refusal: not while that sync runs)
+    expect(await until(() => overlayLinks(h2()).length === 0, 5000)).toBe(true);
   }, 90_000);
 
   it('a wrong CA: one line, exit 125, nothing changed', () => {
