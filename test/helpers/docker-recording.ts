@@ -137,9 +137,18 @@ export function stateView(root: string): string[] {
 
 /**
  * The kernel as kernelView shows it, without what changes by itself while a container runs:
- * iptables-save's time lines, IPv6 DAD's `tentative`, a bridge's operstate.
+ * iptables-save's time lines, IPv6 DAD's `tentative`, a bridge's operstate, the rules' packet
+ * counters (a packet of an earlier case still on its way moves them).
  */
-export const kernelNow = (md: Minidock): string[] => kernelView(md).map((v) => v.replace(/^# .*\n/gm, '').replace(/ tentative\b/g, '').replace(/ state [A-Z]+ /g, ' '));
+export const kernelNow = (md: Minidock): string[] =>
+  kernelView(md).map((v) =>
+    v
+      .replace(/^# .*\n/gm, '')
+      .replace(/ tentative\b/g, '')
+      .replace(/ state [A-Z]+ /g, ' ')
+      .replace(/counter packets \d+ bytes \d+/g, 'counter')
+      .replace(/\[\d+:\d+\]/g, '[0:0]'),
+  );
 
 /**
  * Runs minidock on a case recorded against a dockerd: Docker's outcome as `mask` shows both, with
