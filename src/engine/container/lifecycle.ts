@@ -21,7 +21,7 @@ import {
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
 import { claimName, nameHolder, releaseName } from './names.js';
-import { SIGNALS, linuxSignal, logRotation, generateName, resolveUserIn, parseUser, sortedGroups, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { SIGNALS, linuxSignal, parseKillSignal, logRotation, generateName, resolveUserIn, parseUser, sortedGroups, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { claimCleanup, claimedCleanupDone } from './claim.js';
@@ -587,10 +587,13 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
   if (remove) await removeContainer(id, { force: false, volumes: true }); // --rm: anonymous volumes too, as Docker
 }
 
-export async function killContainer(ref: string, signal: number): Promise<ContainerRecord> {
+export async function killContainer(ref: string, sigArg: number | string): Promise<ContainerRecord> {
   // moby's kill route words every refusal "cannot kill container: REF: why" (lower-case since
-  // 23.0); the signal is checked before the container is looked up
+  // 23.0); the signal (moby/sys/signal's ParseSignal, then the Linux map) is checked before the
+  // container is looked up
   const refused = (why: string) => new DaemonError(`cannot kill container: ${ref}: ${why}`, 1);
+  const signal = typeof sigArg === 'number' ? sigArg : parseKillSignal(sigArg);
+  if (signal === undefined) throw refused(`invalid signal: ${sigArg}`);
   if (!linuxSignal(signal)) throw refused(`the linux daemon does not support signal ${signal}`);
   let rec: ContainerRecord;
   try {
