@@ -30,6 +30,7 @@ import { files, livePid, readExit, stateOf, type ContainerRecord } from './recor
 import { InRootError, Root, openRootDir, type Node } from './inroot.js';
 import { entryTypeOf, type TarEntryType } from '../image/tarwriter.js';
 import { TarStream } from '../image/tarstream.js';
+import type { IdNames } from './idnames.js';
 
 // ---- entries: what flows from a source to a sink -------------------------------------------
 
@@ -164,7 +165,7 @@ export function sendFromHost(path: string, base: string[], sink: Sink, warn: (m:
 /** `cp … -`: Docker's archive of the source on stdout. */
 export class TarOut implements Sink {
   private readonly out: TarStream;
-  constructor(fd: number) {
+  constructor(fd: number, private readonly names?: IdNames) {
     this.out = new TarStream(fd);
   }
   get bytes(): number {
@@ -175,7 +176,7 @@ export class TarOut implements Sink {
     let name = e.path.length === 0 ? '.' : e.path.join('/');
     if (e.type === 'dir') name += '/';
     const { type, mode, uid, gid, mtime, linkname, devmajor, devminor } = e;
-    this.out.entry({ path: name, type, mode, uid, gid, mtime, linkname, devmajor, devminor }, e.type === 'file' ? e.size : 0);
+    this.out.entry({ path: name, type, mode, uid, gid, mtime, linkname, devmajor, devminor, ...this.names?.(uid, gid) }, e.type === 'file' ? e.size : 0);
   }
   data(chunk: Buffer): void {
     this.out.data(chunk);
