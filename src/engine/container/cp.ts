@@ -29,6 +29,7 @@ import { withLock } from '../../state/lock.js';
 import { files, livePid, readExit, stateOf, type ContainerRecord } from './record.js';
 import { InRootError, Root, openRootDir, type Node } from './inroot.js';
 import { entryTypeOf, type TarEntryType } from '../image/tarwriter.js';
+import { lowerDirs } from './initlayer.js';
 import { TarStream } from '../image/tarstream.js';
 import type { IdNames } from './idnames.js';
 
@@ -397,10 +398,11 @@ export function cleanArchivePath(name: string): string[] | undefined {
 const MNT_OPTS_MAX = 4000; // mount(2) takes one page of options
 
 function overlayOptions(rec: ContainerRecord, readonly: boolean): string {
-  const dirs = [files.upper(rec.Id), files.work(rec.Id), ...rec.LayerDirs];
+  const lowers = lowerDirs(rec.LayerDirs);
+  const dirs = [files.upper(rec.Id), files.work(rec.Id), ...lowers];
   const bad = dirs.find((d) => /[,:\\]/.test(d));
   if (bad) throw new UserError(`cannot mount the stopped container's files: the path ${bad} holds a ',', ':' or '\\'`);
-  const opts = `${readonly ? 'ro,' : ''}lowerdir=${[...rec.LayerDirs].reverse().join(':')},upperdir=${files.upper(rec.Id)},workdir=${files.work(rec.Id)}`;
+  const opts = `${readonly ? 'ro,' : ''}lowerdir=${lowers.join(':')},upperdir=${files.upper(rec.Id)},workdir=${files.work(rec.Id)}`;
   if (opts.length > MNT_OPTS_MAX) throw new UserError(`cannot mount the stopped container's ${rec.LayerDirs.length} layers for cp (mount options over one page); start the container and copy then`);
   return opts;
 }

@@ -13,6 +13,7 @@ import { type BigIntStats } from 'node:fs';
 import { entryHeader, entryTypeOf, type TarEntry } from '../image/tarwriter.js';
 import { closeSync, listAt, lstatAt, openDirAt, linkTarget, openFileAt, openStateDir, readSync } from './inroot.js';
 import { isWhiteout, opaqueByXattr, readInLayers } from './rootfile.js';
+import { lowerDirs } from './initlayer.js';
 import { idNames, type IdNames } from './idnames.js';
 
 export type Sink = (chunk: Buffer) => Promise<void> | void;
@@ -179,7 +180,7 @@ export async function exportTree(dirs: string[], sink: Sink, owners?: IdNames): 
 export async function exportContainer(ref: string, sink: Sink): Promise<void> {
   const { files, mustFind } = await import('./record.js');
   const rec = mustFind(ref);
-  const dirs = [files.upper(rec.Id), ...[...rec.LayerDirs].reverse()];
+  const dirs = [files.upper(rec.Id), ...lowerDirs(rec.LayerDirs)];
   const read = (path: string) => {
     try {
       return readInLayers(dirs, path);

@@ -21,6 +21,7 @@ import {
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
 import { claimName, nameHolder, releaseName } from './names.js';
+import { lowerDirs } from './initlayer.js';
 import { SIGNALS, linuxSignal, parseKillSignal, logRotation, generateName, resolveUserIn, parseUser, sortedGroups, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
@@ -371,7 +372,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
   const id = rec.Id;
   return [
     ['id', id],
-    ...[...rec.LayerDirs].reverse().map((d): [string, string] => ['lower', d]),
+    ...lowerDirs(rec.LayerDirs).map((d): [string, string] => ['lower', d]),
     ['upper', files.upper(id)],
     ['work', files.work(id)],
     ['rootfs', files.rootfs(id)],
@@ -485,7 +486,7 @@ function restartShimConfig(rec: ContainerRecord): ShimConfig {
 }
 
 export function explainProcess(rec: ContainerRecord, netns: string): string {
-  const lower = [...rec.LayerDirs].reverse().join(':');
+  const lower = lowerDirs(rec.LayerDirs).join(':');
   return [
     '# the container process: new PID, mount, UTS and IPC namespaces' + (netns ? `, inside netns ${netns.split('/').pop()}` : ', on the host network'),
     '# (minidock-shim does this with clone/setns/mount/pivot_root; the mounts exist only inside the container)',
