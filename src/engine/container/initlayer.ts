@@ -2,7 +2,8 @@
 // and that is no part of them, so `diff` and `commit` (the upper dir) never see it while the
 // merged tree (the container, `export`, `cp`) does: /.dockerenv (empty, 0755), /etc/mtab ->
 // /proc/mounts, /dev/console (empty, 0755; under the container's /dev tmpfs at run time), /dev/pts
-// and /dev/shm. Docker makes one per container; its contents never differ, so here one per state
+// and /dev/shm, and the mount points of /etc/hosts, /etc/hostname and /etc/resolv.conf (empty,
+// 0755: the shim finds them and binds the container's files there, nothing copied up). Docker makes one per container; its contents never differ, so here one per state
 // root serves every container as the top-most lower dir (one stat per start once it exists).
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { paths, under } from '../../state/paths.js';
@@ -14,7 +15,7 @@ export function initLayer(): string {
   const tmp = mkdtempSync(`${dir}.tmp-`);
   try {
     for (const d of ['etc', 'dev/pts', 'dev/shm']) mkdirSync(`${tmp}/${d}`, { recursive: true, mode: 0o755 });
-    for (const f of ['.dockerenv', 'dev/console']) {
+    for (const f of ['.dockerenv', 'dev/console', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf']) {
       closeSync(openSync(`${tmp}/${f}`, 'w', 0o755));
       chmodSync(`${tmp}/${f}`, 0o755); // (the umask)
     }
