@@ -8,8 +8,11 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { paths, under } from '../../state/paths.js';
 
+/** Where it is (made or not: `run --dry-run` names it and makes nothing). */
+export const initLayerPath = (): string => under(paths.root(), 'init-layer');
+
 export function initLayer(): string {
-  const dir = under(paths.root(), 'init-layer');
+  const dir = initLayerPath();
   if (existsSync(dir)) return dir;
   // made aside and renamed into place: a racing start either sees none or all of it
   const tmp = mkdtempSync(`${dir}.tmp-`);
@@ -30,4 +33,4 @@ export function initLayer(): string {
 }
 
 /** The container's lower dirs for overlayfs, top-most first: the init layer over its image's layers. */
-export const lowerDirs = (layerDirs: string[]): string[] => [initLayer(), ...[...layerDirs].reverse()];
+export const lowerDirs = (layerDirs: string[], make = true): string[] => [make ? initLayer() : initLayerPath(), ...[...layerDirs].reverse()];

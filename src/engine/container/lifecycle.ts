@@ -486,7 +486,7 @@ function restartShimConfig(rec: ContainerRecord): ShimConfig {
 }
 
 export function explainProcess(rec: ContainerRecord, netns: string): string {
-  const lower = lowerDirs(rec.LayerDirs).join(':');
+  const lower = lowerDirs(rec.LayerDirs, false).join(':');
   return [
     '# the container process: new PID, mount, UTS and IPC namespaces' + (netns ? `, inside netns ${netns.split('/').pop()}` : ', on the host network'),
     '# (minidock-shim does this with clone/setns/mount/pivot_root; the mounts exist only inside the container)',
