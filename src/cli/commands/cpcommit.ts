@@ -27,7 +27,8 @@ export async function cp(src: string, dest: string, o: { archive?: boolean; foll
 
 export async function commit(ref: string, repo: string | undefined, o: { author?: string; change: string[]; message?: string; pause: boolean }): Promise<number> {
   const { commitContainer } = await import('../../engine/container/commit.js');
-  // docker's client (ContainerCommit) parses the reference before anything else
+  // docker's client (ContainerCommit) parses the reference before anything else; '' is none
+  if (repo === '') repo = undefined;
   const why = repo === undefined ? undefined : referenceError(repo);
   if (why) throw new BareError(why, 1);
   if (repo && normalizeRef(repo).digest) throw new BareError('refusing to create a tag with a digest reference', 1);

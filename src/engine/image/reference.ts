@@ -162,7 +162,11 @@ export function referenceError(s: string): string | undefined {
     const why = /\(([^)]*)\)$/.exec((e as Error).message)?.[1] ?? '';
     if (why.startsWith('repository name must')) return why.endsWith('component') ? 'invalid reference format' : why;
     if (why.startsWith('unsupported digest')) return 'unsupported digest algorithm';
-    if (why.endsWith('digest')) return /@[^:]+:[0-9a-f]+$/.test(s) ? 'invalid checksum digest length' : 'invalid checksum digest format';
+    if (why.endsWith('digest')) {
+      // go-digest's Validate: the length for the algorithm first, then lower-case hex
+      const [alg, hex] = s.slice(s.lastIndexOf('@') + 1).split(':') as [string, string];
+      return hex.length !== DIGEST_LENGTHS[alg] ? 'invalid checksum digest length' : 'invalid checksum digest format';
+    }
     return 'invalid reference format';
   }
 }
