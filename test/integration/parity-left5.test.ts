@@ -8,14 +8,14 @@
 // - `cp c:/path -` and `export`: owner names in the tar headers, from the container's passwd/group;
 // - `kill -s NOSUCH`: docker 28's daemon's words (the recording is 20.10's: D28 swaps them);
 // - `tag`/`commit` with a bad reference: the docker client's reference parser, exit 1.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Minidock, type Result } from '../helpers/cli.js';
-import { dockerRunner, expectCasesRecorded, normalize, type DockerSide } from '../helpers/docker-side.js';
+import type { Result } from '../helpers/cli.js';
+import { expectCasesRecorded, normalize, recordedSuite } from '../helpers/docker-side.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdleft5-'));
 const EXPORT = join(dir, 'l5c.tar');
@@ -96,60 +96,21 @@ const D28: Record<string, [string, string][]> = {
 };
 
 const RECORDED = fileURLToPath(new URL('./parity-left5.recorded.json', import.meta.url));
-const RECORD = process.env.MINIDOCK_RECORD_DOCKER === '1';
-
-interface Recording {
-  docker: { client: string; server: string };
-  recorded: string;
-  cases: Record<string, Result>;
-}
 
 const masked = (r: Result): Result => ({ code: r.code, stdout: normalize(r.stdout), stderr: normalize(r.stderr) });
 
 describe('parity left5 (issue 13): init layer, cp/export owner names, kill -s, bad references', () => {
-  let md: Minidock;
-  let docker: DockerSide | undefined;
-  const got: Record<string, Result> = {};
-  const recorded: Recording | undefined = RECORD ? undefined : JSON.parse(readFileSync(RECORDED, 'utf8'));
-  let run: (args: string[]) => Result;
-
-  beforeAll(async () => {
-    md = new Minidock();
-    run = (args) => md.run(args);
-    if (RECORD) {
-      docker = await dockerRunner(md.hostNs, 'mdtest-left5-docker');
-      md.ok(['run', '--rm', '--network', 'none', 'busybox', 'true']); // builds the builtin image
-      md.ok(['save', 'busybox', '-o', join(dir, 'bb.tar')]);
-      const l = docker.run(['load', '-i', join(dir, 'bb.tar')]);
-      if (l.code !== 0) throw new Error(`docker load: ${l.stderr}`);
-      docker.run(['image', 'prune', '-f']); // the imported busybox that load untagged
-      run = docker.run;
-    }
-  }, 300_000);
-
-  afterAll(async () => {
-    if (docker) {
-      if (Object.keys(got).length === CASES.length) {
-        const rec: Recording = { docker: docker.version, recorded: new Date().toISOString().slice(0, 10), cases: got };
-        writeFileSync(RECORDED, JSON.stringify(rec, null, 1) + '\n');
-      }
-      await docker.stop();
-    }
-    md?.run(['rm', '-f', 'l5c', 'l5d']);
-    md?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  }, 300_000);
+  const suite = recordedSuite(RECORDED, 'mdtest-left5-docker', CASES.length);
+  const recorded = suite.recorded;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('every case is recorded and named once', () => expectCasesRecorded(CASES.map((c) => c.name), recorded));
 
   for (const c of CASES) {
     it(c.name, () => {
-      const raw = run(c.cmd);
+      const raw = suite.run(c.cmd);
       const r = c.post ? c.post(raw) : raw;
-      if (RECORD) {
-        got[c.name] = r;
-        return;
-      }
+      if (suite.keep(c.name, r)) return;
       const rec = recorded!.cases[c.name]!;
       const want = { ...rec, stderr: (D28[c.name] ?? []).reduce((s, [from, to]) => s.replace(from, to), rec.stderr) };
       expect(masked(r)).toEqual(masked(want));
@@ -157,11 +118,12 @@ describe('parity left5 (issue 13): init layer, cp/export owner names, kill -s, b
   }
 
   it("a commit's layer has no init layer files, as Docker's (minidock alone: its own save)", () => {
+    const md = suite.md();
     md.ok(['run', '-d', '--name', 'l5d', '--network', 'none', 'busybox', 'sh', '-c', 'echo hi > /tmp/f; sleep 300']);
     md.ok(['commit', 'l5d', 'l5img']);
     md.ok(['save', 'l5img', '-o', join(dir, 'l5img.tar')]);
     const x = join(dir, 'x');
-    spawnSync('mkdir', [x]);
+    mkdirSync(x);
     expect(spawnSync('tar', ['-xf', join(dir, 'l5img.tar'), '-C', x]).status).toBe(0);
     const manifest = JSON.parse(readFileSync(join(x, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
     const top = listing(readFileSync(join(x, manifest[0]!.Layers.at(-1)!)));
