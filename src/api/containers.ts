@@ -155,9 +155,7 @@ export const restart: Handler = async (c, [ref]) => {
 };
 
 export const kill: Handler = async (c, [ref]) => {
-  const { parseKillSignal } = await import('../engine/container/options.js');
-  const sig = parseKillSignal(c.query.get('signal') || 'KILL');
-  await (await lifecycle()).killContainer(ref, sig);
+  await (await lifecycle()).killContainer(ref, c.query.get('signal') || 'KILL');
   sendNoContent(c.res!);
   return 204;
 };

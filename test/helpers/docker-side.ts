@@ -2,12 +2,12 @@
 // throwaway dockerd of the test's own (bench/docker.mjs: own socket, data and exec roots, in the
 // test's "host" netns, no iptables rules) driven by the docker CLI, and the masking both sides
 // go through before they are compared. Only used when recording (MINIDOCK_RECORD_DOCKER=1).
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Result } from './cli.js';
+import { Minidock, type Result } from './cli.js';
 
 const DOCKER_CLI = process.env.MINIDOCK_DOCKER_CLI ?? '/usr/local/bin/docker';
 
@@ -59,4 +59,71 @@ export async function dockerRunner(hostNs: string, name?: string): Promise<Docke
 export function expectCasesRecorded(names: string[], recorded?: { cases: Record<string, unknown> }): void {
   expect(new Set(names).size).toBe(names.length);
   if (recorded) expect(Object.keys(recorded.cases).sort()).toEqual([...names].sort());
+}
+
+/** MINIDOCK_RECORD_DOCKER=1: the cases run against Docker and the recording is written again. */
+export const RECORD = process.env.MINIDOCK_RECORD_DOCKER === '1';
+
+export interface SuiteRecording {
+  docker: { client: string; server: string };
+  recorded: string;
+  cases: Record<string, Result>;
+}
+
+export interface RecordedSuite {
+  /** minidock's side: its own state root and "host" netns (made in beforeAll). */
+  md: () => Minidock;
+  /** Runs a case's command line on the side under test: minidock, or Docker while recording. */
+  run: (args: string[]) => Result;
+  /** The recording; undefined while recording. */
+  recorded: SuiteRecording | undefined;
+  /** While recording, keeps Docker's outcome of a case and says true (nothing is compared then). */
+  keep: (name: string, r: Result) => boolean;
+}
+
+/**
+ * A differential suite against a recording (`file`, beside the test): minidock's side, and
+ * while recording a dockerd of the test's own (`daemonName`) whose busybox is minidock's own,
+ * `save`d and `load`ed, so both run the same files, config and id. The recording is written
+ * when all `caseCount` cases ran; the daemon is stopped and the state root removed after.
+ */
+export function recordedSuite(file: string, daemonName: string, caseCount: number): RecordedSuite {
+  const recorded = RECORD ? undefined : (JSON.parse(readFileSync(file, 'utf8')) as SuiteRecording);
+  const got: Record<string, Result> = {};
+  let md: Minidock | undefined;
+  let docker: DockerSide | undefined;
+  beforeAll(async () => {
+    md = new Minidock();
+    if (!RECORD) return;
+    docker = await dockerRunner(md.hostNs, daemonName);
+    const dir = mkdtempSync(join(tmpdir(), 'mdrecorded-'));
+    try {
+      md.ok(['run', '--rm', '--network', 'none', 'busybox', 'true']); // builds the builtin image
+      md.ok(['save', 'busybox', '-o', join(dir, 'bb.tar')]);
+      const l = docker.run(['load', '-i', join(dir, 'bb.tar')]);
+      if (l.code !== 0) throw new Error(`docker load: ${l.stderr}`);
+      docker.run(['image', 'prune', '-f']); // the imported busybox that load untagged
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+  afterAll(async () => {
+    if (docker) {
+      if (Object.keys(got).length === caseCount) {
+        const rec: SuiteRecording = { docker: docker.version, recorded: new Date().toISOString().slice(0, 10), cases: got };
+        writeFileSync(file, JSON.stringify(rec, null, 1) + '\n');
+      }
+      await docker.stop();
+    }
+    md?.cleanup();
+  }, 300_000);
+  return {
+    md: () => md!,
+    run: (args) => (docker ? docker.run(args) : md!.run(args)),
+    recorded,
+    keep: (name, r) => {
+      if (RECORD) got[name] = r;
+      return RECORD;
+    },
+  };
 }

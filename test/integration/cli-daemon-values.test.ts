@@ -70,6 +70,11 @@ const RESTART_ALWAYS: [string, string] = ["maximum retry count cannot be used wi
 const RESTART_ABC: [string, string] = ["invalid restart policy 'abc'", "invalid restart policy: unknown policy 'abc'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'"];
 const FILTER: [string, string] = ["Invalid filter 'nosuch'", "invalid filter 'nosuch'"];
 const DAEMON28: Record<string, [string, string]> = {
+  // kill: moby/sys/signal's lower-case words, in the kill route's "cannot kill container: REF: …"
+  // (28's ContainerKill parses the signal, per container; 20.10's route did, unwrapped)
+  'kill -s NOSUCH box1': ['Invalid signal: NOSUCH', 'cannot kill container: box1: invalid signal: NOSUCH'],
+  'kill -s 0 box1': ['Invalid signal: 0', 'cannot kill container: box1: invalid signal: 0'],
+  'kill -s SIGNOSUCH box1': ['Invalid signal: SIGNOSUCH', 'cannot kill container: box1: invalid signal: SIGNOSUCH'],
   'run --restart abc busybox': RESTART_ABC,
   'create --restart abc busybox': RESTART_ABC,
   'update --restart abc box1': RESTART_ABC,

@@ -90,6 +90,7 @@ const DAEMON28: Record<string, [string, string]> = {
   'kill -s 65 box1': unsupported('65'),
   'kill -s 32 box1': unsupported('32'),
   'kill -s -1 box1': unsupported('18446744073709551615', '-1'),
+  'kill -s 99999999999999999999 box1': ['Invalid signal: 99999999999999999999', 'cannot kill container: box1: invalid signal: 99999999999999999999'],
   'kill nosuch': cannotKill('nosuch', 'No such container: nosuch', 'No such container: nosuch'),
   'kill -s 99 nosuch': cannotKill('nosuch', 'No such container: nosuch', 'the linux daemon does not support signal 99'),
   // moby's filters (since 23.0): lower-case, as cli-daemon-values' FILTER

@@ -136,7 +136,7 @@ describe('exit codes as Docker 20.10 / the current CLI', () => {
     expect([dup.code, dup.stderr]).toEqual([1, 'Error response from daemon: network with name dupnet already exists\n']);
     md.ok(['network', 'rm', 'dupnet']);
     const sig = md.run(['kill', '-s', 'NOSUCH', 'web']);
-    expect([sig.code, sig.stderr]).toEqual([1, 'Error response from daemon: Invalid signal: NOSUCH\n']);
+    expect([sig.code, sig.stderr]).toEqual([1, 'Error response from daemon: cannot kill container: web: invalid signal: NOSUCH\n']);
     expect(md.ok(['inspect', '-f', '{{.State.Running}}', 'web'])).toBe('true');
     const rm = md.run(['rm', '-f', 'nosuch']);
     expect([rm.code, rm.stdout, rm.stderr]).toEqual([0, '', '']); // docker/cli rm.go: -f skips NotFound

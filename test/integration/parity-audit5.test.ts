@@ -8,13 +8,10 @@
 // Both sides are masked as the differential corpus masks them (ids, times, sizes), and each
 // case may mask more on both sides first (`mask`): what is a fact of the host or the daemon's
 // version rather than of the output's shape, said per case.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { Minidock, type Result } from '../helpers/cli.js';
-import { dockerRunner, expectCasesRecorded, normalize, type DockerSide } from '../helpers/docker-side.js';
+import type { Result } from '../helpers/cli.js';
+import { expectCasesRecorded, normalize, recordedSuite } from '../helpers/docker-side.js';
 
 interface Case {
   name: string;
@@ -142,13 +139,6 @@ const CASES: Case[] = [
 ];
 
 const RECORDED = fileURLToPath(new URL('./parity-audit5.recorded.json', import.meta.url));
-const RECORD = process.env.MINIDOCK_RECORD_DOCKER === '1';
-
-interface Recording {
-  docker: { client: string; server: string };
-  recorded: string;
-  cases: Record<string, Result>;
-}
 
 /** The case's own masks first (on the text as printed), then the corpus's. */
 function masked(r: Result, c: Case): Result {
@@ -157,52 +147,15 @@ function masked(r: Result, c: Case): Result {
 }
 
 describe('parity audit (issue 13): successful commands print what Docker prints', () => {
-  let md: Minidock;
-  let docker: DockerSide | undefined;
-  const got: Record<string, Result> = {};
-  const recorded: Recording | undefined = RECORD ? undefined : JSON.parse(readFileSync(RECORDED, 'utf8'));
-  let run: (args: string[]) => Result;
-
-  beforeAll(async () => {
-    md = new Minidock();
-    run = (args) => md.run(args);
-    if (RECORD) {
-      docker = await dockerRunner(md.hostNs, 'mdtest-audit5-docker');
-      // Docker's busybox is minidock's: the same files, config and id
-      const dir = mkdtempSync(join(tmpdir(), 'mdaudit5-'));
-      try {
-        md.ok(['run', '--rm', '--network', 'none', 'busybox', 'true']); // builds the builtin image
-        md.ok(['save', 'busybox', '-o', join(dir, 'bb.tar')]);
-        const l = docker.run(['load', '-i', join(dir, 'bb.tar')]);
-        if (l.code !== 0) throw new Error(`docker load: ${l.stderr}`);
-        docker.run(['image', 'prune', '-f']); // the imported busybox that load untagged
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-      run = docker.run;
-    }
-  }, 300_000);
-
-  afterAll(async () => {
-    if (docker) {
-      if (Object.keys(got).length === CASES.length) {
-        const rec: Recording = { docker: docker.version, recorded: new Date().toISOString().slice(0, 10), cases: got };
-        writeFileSync(RECORDED, JSON.stringify(rec, null, 1) + '\n');
-      }
-      await docker.stop();
-    }
-    md?.cleanup();
-  }, 300_000);
+  const suite = recordedSuite(RECORDED, 'mdtest-audit5-docker', CASES.length);
+  const recorded = suite.recorded;
 
   it('every case is recorded and named once', () => expectCasesRecorded(CASES.map((c) => c.name), recorded));
 
   for (const c of CASES) {
     it(c.name, () => {
-      const r = run(c.cmd);
-      if (RECORD) {
-        got[c.name] = r;
-        return;
-      }
+      const r = suite.run(c.cmd);
+      if (suite.keep(c.name, r)) return;
       expect(masked(r, c)).toEqual(masked(recorded!.cases[c.name]!, c));
     });
   }

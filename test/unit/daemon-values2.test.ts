@@ -26,7 +26,7 @@ describe('kill -s: what moby parses, and what its Linux map has', () => {
   it('any non-zero Go int parses; names as parseSignal, the real-time ones too', () => {
     for (const [s, n] of [['99', 99], ['-1', -1], ['+5', 5], ['32', 32], ['9223372036854775807', 2 ** 63 - 1]] as const) expect(parseKillSignal(s), s).toBe(n);
     for (const [s, n] of [['RTMIN', 34], ['SIGRTMIN+3', 37], ['rtmax-1', 63], ['RTMAX', 64], ['RTMIN+15', 49], ['RTMAX-14', 50]] as const) expect(parseKillSignal(s), s).toBe(n);
-    for (const s of ['0', '-0', '9223372036854775808', '99999999999999999999', 'RTMIN+16', 'RTMAX-15', 'NOSUCH']) expect(message(() => parseKillSignal(s)), s).toBe(`Error response from daemon: Invalid signal: ${s}`);
+    for (const s of ['0', '-0', '9223372036854775808', '99999999999999999999', 'RTMIN+16', 'RTMAX-15', 'NOSUCH']) expect(parseKillSignal(s), s).toBeUndefined(); // moby/sys/signal refuses it
   });
 
   it('1–31 and 34–64 are signals; 32, 33, 65 and up, and negatives are not', () => {

@@ -5,7 +5,7 @@ import { mustFind, findContainer } from '../../engine/container/record.js';
 // lifecycle.ts (and the network code behind it) only for the commands that change a container:
 // `ps`, `inspect`, `logs` and `exec` never initialise those modules (~10 ms of their start).
 const lifecycle = () => import('../../engine/container/lifecycle.js');
-import { parseEnv, parseKillSignal, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
+import { parseEnv, parseSignal, parseWorkdir, parseUser } from '../../engine/container/options.js';
 import { writeErr, writeOut } from '../output.js';
 
 /** Runs fn for each ref like Docker: print what succeeded, one error line each, exit 1 if any failed. */
@@ -133,10 +133,9 @@ export async function restart(refs: string[], o: { time?: string }): Promise<num
 }
 
 export function kill(refs: string[], o: { signal: string }): Promise<number> {
-  const sig = parseKillSignal(o.signal);
   return each(refs, async (ref) => {
     const { killContainer } = await lifecycle();
-    await killContainer(ref, sig);
+    await killContainer(ref, o.signal);
     return ref;
   });
 }

@@ -1,5 +1,6 @@
 // `cp` and `commit`: parse, call the engine, print as Docker prints.
-import { UserError } from '../../errors.js';
+import { BareError } from '../../errors.js';
+import { normalizeRef, referenceError } from '../../engine/image/reference.js';
 
 /** go-units' HumanSizeWithPrecision(n, 3): decimal units, three significant digits. */
 export function humanSize(n: number): string {
@@ -26,7 +27,11 @@ export async function cp(src: string, dest: string, o: { archive?: boolean; foll
 
 export async function commit(ref: string, repo: string | undefined, o: { author?: string; change: string[]; message?: string; pause: boolean }): Promise<number> {
   const { commitContainer } = await import('../../engine/container/commit.js');
-  if (repo !== undefined && repo === '') throw new UserError('invalid reference format', 125);
+  // docker's client (ContainerCommit) parses the reference before anything else; '' is none
+  if (repo === '') repo = undefined;
+  const why = repo === undefined ? undefined : referenceError(repo);
+  if (why) throw new BareError(why, 1);
+  if (repo && normalizeRef(repo).digest) throw new BareError('refusing to create a tag with a digest reference', 1);
   const img = await commitContainer(ref, { repo, author: o.author, changes: o.change, message: o.message, pause: o.pause });
   process.stdout.write(img.id + '\n');
   return 0;

@@ -8,7 +8,7 @@ import { inspectImage } from '../../engine/image/inspect.js';
 import { selectImages } from '../../engine/image/select.js';
 
 export { inspectImage };
-import { normalizeRef } from '../../engine/image/reference.js';
+import { normalizeRef, referenceError } from '../../engine/image/reference.js';
 import { writeErr, writeOut } from '../output.js';
 
 /** docker/cli's ImageContext fields (what `{{json .}}` prints; the N/A ones are what `images` does not compute). */
@@ -114,6 +114,12 @@ export async function pull(name: string, o: { quiet?: boolean; platform?: string
 }
 
 export async function tag(src: string, dst: string): Promise<number> {
+  // docker's client (ImageTag) parses both before asking the daemon: ParseAnyReference, then ParseNormalizedNamed
+  for (const ref of [src, dst]) {
+    const why = ref === src && /^(sha256:)?[a-f0-9]{64}$/.test(ref) ? undefined : referenceError(ref);
+    if (why) throw new BareError(`Error parsing reference: ${JSON.stringify(ref)} is not a valid repository/tag: ${why}`, 1);
+  }
+  if (normalizeRef(dst).digest) throw new BareError('refusing to create a tag with a digest reference', 1);
   const { tagImage } = await import('../../engine/image/store.js');
   await tagImage(src, dst);
   return 0;

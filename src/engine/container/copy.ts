@@ -8,7 +8,8 @@ import { UserError } from '../../errors.js';
 import { TarReader, TarFormatError, type TarHeader } from '../image/tarreader.js';
 import { mustFind, type ContainerRecord } from './record.js';
 import { DirSink, TarOut, cleanArchivePath, sendFromHost, sendFromRoot, withContainerTree, type Entry, type Owners, type Sink } from './cp.js';
-import { InRootError, Root, openRootDir } from './inroot.js';
+import { InRootError, Root, openRootDir, readBounded } from './inroot.js';
+import { idNames } from './idnames.js';
 import { readSync } from 'node:fs';
 
 export interface CopyOptions {
@@ -63,6 +64,19 @@ export function splitDirEntry(p: string): { dir: string; base: string } {
 const containerAbs = (p: string) => preserveTrailing(posix.join('/', p), p);
 
 /** Docker's "transferred" size: the tar stream of the entries (header blocks, padded content, the end). */
+/** A regular file of the container's tree, read as `-u` reads it (undefined: absent or unreadable). */
+function readInTree(root: Root, path: string): string | undefined {
+  const l = root.locate(path, true);
+  if (!l) return undefined;
+  try {
+    return l.node ? readBounded(l.node, path) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    root.dispose(l);
+  }
+}
+
 class Counter implements Sink {
   content = 0;
   transferred = 0;
@@ -140,7 +154,7 @@ async function fromContainer(ref: string, srcPath: string, dstPath: string, o: C
       if (srcBase === '/' || abs === '/') srcBase = '.';
       const st = l.node.st;
       if (!dst) {
-        const out = new Counter(new TarOut(o.stdout ?? 1));
+        const out = new Counter(new TarOut(o.stdout ?? 1, idNames((path) => readInTree(root, path))));
         sendFromRoot(root, l.node, l.parent, l.name, srcBase === '.' ? [] : [srcBase], out, warn);
         out.end();
         return { content: out.content, transferred: out.transferred, dest: '-' };

@@ -29,7 +29,9 @@ import { withLock } from '../../state/lock.js';
 import { files, livePid, readExit, stateOf, type ContainerRecord } from './record.js';
 import { InRootError, Root, openRootDir, type Node } from './inroot.js';
 import { entryTypeOf, type TarEntryType } from '../image/tarwriter.js';
+import { lowerDirs } from './initlayer.js';
 import { TarStream } from '../image/tarstream.js';
+import type { IdNames } from './idnames.js';
 
 // ---- entries: what flows from a source to a sink -------------------------------------------
 
@@ -164,7 +166,7 @@ export function sendFromHost(path: string, base: string[], sink: Sink, warn: (m:
 /** `cp … -`: Docker's archive of the source on stdout. */
 export class TarOut implements Sink {
   private readonly out: TarStream;
-  constructor(fd: number) {
+  constructor(fd: number, private readonly names?: IdNames) {
     this.out = new TarStream(fd);
   }
   get bytes(): number {
@@ -175,7 +177,7 @@ export class TarOut implements Sink {
     let name = e.path.length === 0 ? '.' : e.path.join('/');
     if (e.type === 'dir') name += '/';
     const { type, mode, uid, gid, mtime, linkname, devmajor, devminor } = e;
-    this.out.entry({ path: name, type, mode, uid, gid, mtime, linkname, devmajor, devminor }, e.type === 'file' ? e.size : 0);
+    this.out.entry({ path: name, type, mode, uid, gid, mtime, linkname, devmajor, devminor, ...this.names?.(uid, gid) }, e.type === 'file' ? e.size : 0);
   }
   data(chunk: Buffer): void {
     this.out.data(chunk);
@@ -396,10 +398,11 @@ export function cleanArchivePath(name: string): string[] | undefined {
 const MNT_OPTS_MAX = 4000; // mount(2) takes one page of options
 
 function overlayOptions(rec: ContainerRecord, readonly: boolean): string {
-  const dirs = [files.upper(rec.Id), files.work(rec.Id), ...rec.LayerDirs];
+  const lowers = lowerDirs(rec.LayerDirs);
+  const dirs = [files.upper(rec.Id), files.work(rec.Id), ...lowers];
   const bad = dirs.find((d) => /[,:\\]/.test(d));
   if (bad) throw new UserError(`cannot mount the stopped container's files: the path ${bad} holds a ',', ':' or '\\'`);
-  const opts = `${readonly ? 'ro,' : ''}lowerdir=${[...rec.LayerDirs].reverse().join(':')},upperdir=${files.upper(rec.Id)},workdir=${files.work(rec.Id)}`;
+  const opts = `${readonly ? 'ro,' : ''}lowerdir=${lowers.join(':')},upperdir=${files.upper(rec.Id)},workdir=${files.work(rec.Id)}`;
   if (opts.length > MNT_OPTS_MAX) throw new UserError(`cannot mount the stopped container's ${rec.LayerDirs.length} layers for cp (mount options over one page); start the container and copy then`);
   return opts;
 }

@@ -12,7 +12,9 @@
 import { type BigIntStats } from 'node:fs';
 import { entryHeader, entryTypeOf, type TarEntry } from '../image/tarwriter.js';
 import { closeSync, listAt, lstatAt, openDirAt, linkTarget, openFileAt, openStateDir, readSync } from './inroot.js';
-import { isWhiteout, opaqueByXattr } from './rootfile.js';
+import { isWhiteout, opaqueByXattr, readInLayers } from './rootfile.js';
+import { lowerDirs } from './initlayer.js';
+import { idNames, type IdNames } from './idnames.js';
 
 export type Sink = (chunk: Buffer) => Promise<void> | void;
 
@@ -70,7 +72,7 @@ function applyOpaque(found: Map<string, Found>): void {
 const CHUNK = 1 << 20;
 
 /** Streams the merged tree of `dirs` (top-most first: the upper dir, then the layers top-down) as a tar. */
-export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
+export async function exportTree(dirs: string[], sink: Sink, owners?: IdNames): Promise<void> {
   const links = new Map<string, string>();
   const buf = Buffer.alloc(CHUNK);
   const emitFile = async (fd: number, size: number) => {
@@ -109,6 +111,7 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
         uid: Number(st.uid),
         gid: Number(st.gid),
         mtime: Number(st.mtimeNs / 1_000_000_000n),
+        ...owners?.(Number(st.uid), Number(st.gid)),
       };
       if (type === 'dir') {
         await sink(entryHeader(base, 0));
@@ -177,5 +180,13 @@ export async function exportTree(dirs: string[], sink: Sink): Promise<void> {
 export async function exportContainer(ref: string, sink: Sink): Promise<void> {
   const { files, mustFind } = await import('./record.js');
   const rec = mustFind(ref);
-  await exportTree([files.upper(rec.Id), ...[...rec.LayerDirs].reverse()], sink);
+  const dirs = [files.upper(rec.Id), ...lowerDirs(rec.LayerDirs)];
+  const read = (path: string) => {
+    try {
+      return readInLayers(dirs, path);
+    } catch {
+      return undefined; // not a regular file, too large: no names, as os/user finds none
+    }
+  };
+  await exportTree(dirs, sink, idNames(read));
 }

@@ -21,7 +21,8 @@ import {
   type ContainerConfig, type ContainerRecord, type HostConfig,
 } from './record.js';
 import { claimName, nameHolder, releaseName } from './names.js';
-import { SIGNALS, linuxSignal, logRotation, generateName, resolveUserIn, parseUser, sortedGroups, validateName, type BindMount, type ResolvedUser } from './options.js';
+import { lowerDirs } from './initlayer.js';
+import { SIGNALS, linuxSignal, parseKillSignal, logRotation, generateName, resolveUserIn, parseUser, sortedGroups, validateName, type BindMount, type ResolvedUser } from './options.js';
 import { layerFiles } from './rootfile.js';
 import { thawAfterSignal } from './pause.js';
 import { claimCleanup, claimedCleanupDone } from './claim.js';
@@ -371,7 +372,7 @@ function processShimConfig(rec: ContainerRecord, user: ResolvedUser, cgroups: st
   const id = rec.Id;
   return [
     ['id', id],
-    ...[...rec.LayerDirs].reverse().map((d): [string, string] => ['lower', d]),
+    ...lowerDirs(rec.LayerDirs).map((d): [string, string] => ['lower', d]),
     ['upper', files.upper(id)],
     ['work', files.work(id)],
     ['rootfs', files.rootfs(id)],
@@ -485,7 +486,7 @@ function restartShimConfig(rec: ContainerRecord): ShimConfig {
 }
 
 export function explainProcess(rec: ContainerRecord, netns: string): string {
-  const lower = [...rec.LayerDirs].reverse().join(':');
+  const lower = lowerDirs(rec.LayerDirs, false).join(':');
   return [
     '# the container process: new PID, mount, UTS and IPC namespaces' + (netns ? `, inside netns ${netns.split('/').pop()}` : ', on the host network'),
     '# (minidock-shim does this with clone/setns/mount/pivot_root; the mounts exist only inside the container)',
@@ -587,10 +588,13 @@ export async function cleanupContainer(id: string, startedAt?: string): Promise<
   if (remove) await removeContainer(id, { force: false, volumes: true }); // --rm: anonymous volumes too, as Docker
 }
 
-export async function killContainer(ref: string, signal: number): Promise<ContainerRecord> {
+export async function killContainer(ref: string, sigArg: number | string): Promise<ContainerRecord> {
   // moby's kill route words every refusal "cannot kill container: REF: why" (lower-case since
-  // 23.0); the signal is checked before the container is looked up
+  // 23.0); the signal (moby/sys/signal's ParseSignal, then the Linux map) is checked before the
+  // container is looked up
   const refused = (why: string) => new DaemonError(`cannot kill container: ${ref}: ${why}`, 1);
+  const signal = typeof sigArg === 'number' ? sigArg : parseKillSignal(sigArg);
+  if (signal === undefined) throw refused(`invalid signal: ${sigArg}`);
   if (!linuxSignal(signal)) throw refused(`the linux daemon does not support signal ${signal}`);
   let rec: ContainerRecord;
   try {

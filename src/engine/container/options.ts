@@ -281,13 +281,15 @@ export const linuxSignal = (n: number): boolean => (n >= 1 && n <= 31) || (n >= 
 /**
  * `kill -s`: moby's ParseSignal takes any non-zero Go int, and ContainerKill then refuses one
  * its map has no name for (linuxSignal), container by container; names as parseSignal.
+ * undefined: ParseSignal refuses it (docker 28's daemon: "invalid signal: X", per container).
  */
-export function parseKillSignal(s: string): number {
+export function parseKillSignal(s: string): number | undefined {
   if (/^[+-]?\d+$/.test(s)) {
     const n = BigInt(s);
-    if (n !== 0n && n >= -(2n ** 63n) && n < 2n ** 63n) return Number(n);
+    return n !== 0n && n >= -(2n ** 63n) && n < 2n ** 63n ? Number(n) : undefined;
   }
-  return parseSignal(s, 1);
+  const name = s.toUpperCase().replace(/^SIG/, '');
+  return name in SIGNALS ? SIGNALS[name] : undefined;
 }
 
 /** A signal by name or number; Docker's daemon refuses others: exit 1 for kill/stop, 125 for run/create (its CLI's code for a refused create). */

@@ -139,3 +139,34 @@ export function displayKey(key: string): string {
 export function withLatest(ref: string): string {
   return /^(?:sha256:)?[0-9a-f]{64}$/.test(ref) || ref.startsWith('sha256:') || /[:@]/.test(ref.slice(ref.lastIndexOf('/') + 1)) ? ref : `${ref}:latest`;
 }
+
+/**
+ * What the docker CLI's client says of a reference it refuses before asking the daemon (`tag`,
+ * `commit`): distribution/reference's ParseNormalizedNamed, word for word; undefined when valid.
+ * Its own splitDockerDomain, so the lower-case check names the path as Go does ("library/A").
+ */
+export function referenceError(s: string): string | undefined {
+  if (FULL_ID_RE.test(s)) return `invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`;
+  const slash = s.indexOf('/');
+  const first = s.slice(0, slash);
+  const domainFirst = slash !== -1 && (first === 'localhost' || first === LEGACY_DEFAULT_REGISTRY || /[.:]/.test(first) || first.toLowerCase() !== first);
+  let remote = domainFirst ? s.slice(slash + 1) : s;
+  if ((!domainFirst || first === LEGACY_DEFAULT_REGISTRY) && !remote.includes('/')) remote = OFFICIAL_PREFIX + remote;
+  const path = remote.split(':')[0]!;
+  if (path.toLowerCase() !== path) return `invalid reference format: repository name (${path}) must be lowercase`;
+  try {
+    normalizeRef(s);
+    return undefined;
+  } catch (e) {
+    // Parse's errors (errors.go), and go-digest's for a digest the grammar took
+    const why = /\(([^)]*)\)$/.exec((e as Error).message)?.[1] ?? '';
+    if (why.startsWith('repository name must')) return why.endsWith('component') ? 'invalid reference format' : why;
+    if (why.startsWith('unsupported digest')) return 'unsupported digest algorithm';
+    if (why.endsWith('digest')) {
+      // go-digest's Validate: the length for the algorithm first, then lower-case hex
+      const [alg, hex] = s.slice(s.lastIndexOf('@') + 1).split(':') as [string, string];
+      return hex.length !== DIGEST_LENGTHS[alg] ? 'invalid checksum digest length' : 'invalid checksum digest format';
+    }
+    return 'invalid reference format';
+  }
+}

@@ -22,6 +22,9 @@ export interface TarEntry {
   data?: Uint8Array | string;
   devmajor?: number;
   devminor?: number;
+  /** Owner names (`cp … -`, `export`: the container's; the builtin layer has none). */
+  uname?: string;
+  gname?: string;
 }
 
 /** The entry type of a file from its stat (a socket has none in a tar). */
@@ -86,7 +89,9 @@ export function tarHeader(e: TarEntry, size: number): Buffer {
   putString(h, 157, 100, e.linkname ?? '', 'linkname');
   putString(h, 257, 6, 'ustar\0', 'magic');
   putString(h, 263, 2, '00', 'version');
-  // uname/gname (265, 297) stay empty on purpose: no host-dependent names.
+  // uname/gname (265, 297): only names given (never the host's)
+  putString(h, 265, 32, e.uname ?? '', 'uname');
+  putString(h, 297, 32, e.gname ?? '', 'gname');
   if (e.type === 'char' || e.type === 'block') {
     putString(h, 329, 8, octal(e.devmajor ?? 0, 8), 'devmajor');
     putString(h, 337, 8, octal(e.devminor ?? 0, 8), 'devminor');
@@ -158,6 +163,10 @@ export function entryHeader(e: TarEntry, size: number): Buffer {
   };
   field('uid', 7);
   field('gid', 7);
+  for (const key of ['uname', 'gname'] as const) {
+    const v = e[key];
+    if (v !== undefined && (Buffer.byteLength(v) > 32 || /[^\x20-\x7e]/.test(v))) (pax.push(paxRecord(key, v)), delete h[key]);
+  }
   field('mtime', 11);
   let ustarSize = size;
   if (!fits(size, 11)) (pax.push(paxRecord('size', String(size))), (ustarSize = 0));
