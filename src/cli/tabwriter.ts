@@ -22,6 +22,9 @@ export function cellWidth(s: string): number {
   return n;
 }
 
+const pads: string[] = [];
+const pad = (k: number): string => (pads[k] ??= ' '.repeat(k));
+
 /** Rows of cells: the last cell of a row is not padded. */
 export function tabwrite(rows: string[][], minWidth: number, padding: number): string {
   const n = rows[0]?.length ?? 0;
@@ -31,7 +34,14 @@ export function tabwrite(rows: string[][], minWidth: number, padding: number): s
   if (n > 0 && rows.every((r) => r.length === n && r.every((c) => !/[\t\n]/.test(c)))) {
     const widths = new Array<number>(n - 1).fill(minWidth);
     for (const r of rows) for (let j = 0; j < n - 1; j++) widths[j] = Math.max(widths[j], cellWidth(r[j]) + padding);
-    return rows.map((r) => r.map((c, j) => (j < n - 1 ? c + ' '.repeat(widths[j] - cellWidth(c)) : c)).join('')).join('\n');
+    // one list of pieces, joined once, the pads made once each (~0.3 kB a row, not ~2)
+    const pieces: string[] = [];
+    for (const r of rows) {
+      for (let j = 0; j < n - 1; j++) pieces.push(r[j], pad(widths[j] - cellWidth(r[j])));
+      pieces.push(r[n - 1], '\n');
+    }
+    pieces.pop();
+    return pieces.join('');
   }
   // each row written with its newline, as Docker does, and the last newline left off
   return tabwriteText(rows.map((r) => r.join('\t') + '\n').join(''), minWidth, padding).slice(0, -1);

@@ -1,6 +1,7 @@
 // Container commands other than run: ps, start, stop, restart, kill, wait, rm, logs, exec, inspect.
 import { BareError, errorLine, UserError } from '../../errors.js';
 import { tabwrite } from '../tabwriter.js';
+import { trace } from '../../state/trace.js';
 import { mustFind, findContainer } from '../../engine/container/record.js';
 // lifecycle.ts (and the network code behind it) only for the commands that change a container:
 // `ps`, `inspect`, `logs` and `exec` never initialise those modules (~10 ms of their start).
@@ -78,7 +79,9 @@ export async function ps(o: PsOptions): Promise<number> {
       const rec = byId.get(s.id)!;
       return psCells(rec, states.get(s.id)!, rowOptions(rec), columns);
     });
+    trace('ps: cells made');
     writeOut(tabwrite([head, ...body], 10, 3) + '\n');
+    trace('ps: written');
     return 0;
   }
   const rows = shown.map((s) => {

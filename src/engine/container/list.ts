@@ -1,5 +1,6 @@
 // Which containers `ps` shows: Docker's rule (running ones, all with -a, the N newest of every
 // state with -n/-l) and its filters. The CLI's `ps` and the Engine API's GET /containers/json.
+import { trace } from '../../state/trace.js';
 import { allRecords, findContainer, statesOf, type ContainerRecord, type ContainerState } from './record.js';
 
 export interface ListQuery {
@@ -25,7 +26,9 @@ export interface Listed {
 export async function listContainers(q: ListQuery): Promise<Listed> {
   // newest first; ISO times compare as strings (localeCompare would load ICU's collator: ~5 ms)
   const recs = allRecords().sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0));
+  trace('ps: records read');
   const all = statesOf(recs);
+  trace('ps: states read');
   const states = new Map(recs.map((r, i) => [r.Id, all[i]]));
   const filters = q.filters.filter((f) => f !== '');
   const store = q.wantStore || filters.some((f) => /^\s*ancestor\s*=/i.test(f)) ? await import('../image/store.js') : undefined;
