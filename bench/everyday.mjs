@@ -126,3 +126,5 @@ for (const n of COUNTS) {
     spawnSync(c, a, { stdio: 'ignore', env: env ?? process.env });
   }
 }
+// the base checkout's state root is this bench's own (bench/run.mjs removes only its own root)
+if (baseEnv) rmSync(baseEnv.MINIDOCK_ROOT, { recursive: true, force: true });
