@@ -249,13 +249,7 @@ export function v1UsualMounts(procCgroup: string, isV1Mount: (dir: string) => bo
   return out;
 }
 
-const isV1Mount = (dir: string): boolean => {
-  try {
-    return statfsSync(dir).type === CGROUP_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
-};
+const isV1Mount = (dir: string): boolean => fsTypeIs(dir, CGROUP_SUPER_MAGIC);
 
 let cachedLayout: Layout | undefined;
 
@@ -282,9 +276,11 @@ export function layout(): Layout {
   return (cachedLayout = { version: 1, mounts: v1Mounts(info) });
 }
 
-function isCgroup2(path: string): boolean {
+const isCgroup2 = (path: string): boolean => fsTypeIs(path, CGROUP2_SUPER_MAGIC);
+
+function fsTypeIs(path: string, magic: number): boolean {
   try {
-    return statfsSync(path).type === CGROUP2_SUPER_MAGIC;
+    return statfsSync(path).type === magic;
   } catch {
     return false;
   }

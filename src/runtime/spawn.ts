@@ -3,28 +3,14 @@
 // ~2.3 ms of CPU to load (with `net` behind it) and ~1.4 ms to fork the whole Node process.
 // The build makes the addon where Node's headers are installed (node_api.h); without it, or if
 // it cannot be loaded, the caller keeps child_process's spawn.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { getSystemErrorName } from 'node:util';
-import { shimPath } from './shim.js';
+import { loadAddon } from '../dist-files.js';
 
 interface Addon {
   spawnWait(file: string, argv: string[], env: string[]): number;
 }
 
-let addon: Addon | null | undefined;
-
-function load(): Addon | null {
-  if (addon !== undefined) return addon;
-  try {
-    // the bundle is CommonJS and has require; the sources under vitest are ES modules
-    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-    addon = req(join(dirname(shimPath()), 'minidock-spawn.node')) as Addon;
-  } catch {
-    addon = null;
-  }
-  return addon;
-}
+const load = () => loadAddon<Addon>('minidock-spawn.node');
 
 /** Whether runAndWait can start a process here (the addon is built and loads). */
 export function canRunAndWait(): boolean {

@@ -4,9 +4,8 @@
 // dist/minidock-readmany.node) in one call, given each directory once. A short list, or a build
 // without the addon (no Node headers), reads file by file. Both give the same answers.
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { getSystemErrorName } from 'node:util';
-import { distFile } from '../dist-files.js';
+import { loadAddon } from '../dist-files.js';
 
 interface Addon {
   readIn(dirs: string[], names: string[], mtimes: Float64Array): (string | number)[];
@@ -37,24 +36,10 @@ export class Reads {
 // Loading the addon costs ~0.35 ms, the per-file reads it replaces ~15 µs each.
 const NATIVE_FROM = 24;
 
-let addon: Addon | null | undefined;
-function load(): Addon | null {
-  if (addon !== undefined) return addon;
-  const file = distFile('minidock-readmany.node');
-  try {
-    // the bundle is CommonJS and has require; the sources under vitest are ES modules
-    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-    addon = file ? (req(file) as Addon) : null;
-  } catch {
-    addon = null;
-  }
-  return addon;
-}
-
 /** The files `names` in each of `dirs` (`native` false: file by file, as for a short list). */
 export function readIn(dirs: string[], names: string[], native = dirs.length * names.length >= NATIVE_FROM): Reads {
   const mtimes = new Float64Array(dirs.length * names.length);
-  const a = native ? load() : null;
+  const a = native ? loadAddon<Addon>('minidock-readmany.node') : null;
   if (a) return new Reads(a.readIn(dirs, names, mtimes), mtimes);
   const values: (string | number)[] = [];
   for (const dir of dirs) for (const name of names) values.push(readOne(`${dir}/${name}`, mtimes, values.length));

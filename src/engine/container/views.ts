@@ -186,7 +186,7 @@ export function displayablePorts(input: PortEntry[]): string {
 }
 
 const hasKey = (o: object | null | undefined): boolean => {
-  for (const _ in o ?? {}) return true;
+  if (o) for (const _ in o) return true;
   return false;
 };
 
